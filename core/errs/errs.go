@@ -13,17 +13,17 @@ type Code string
 
 // The codes. Each maps to exactly one HTTP status in the web layer.
 const (
-	Invalid         Code = "invalid"          // bad input: 400/422
-	Unauthenticated Code = "unauthenticated"  // no or bad credentials: 401
-	Forbidden       Code = "forbidden"        // authenticated but not allowed: 403
-	NotFound        Code = "not_found"        // 404 (also used to hide foreign objects)
-	Conflict        Code = "conflict"         // unique or version clash: 409
-	Unprocessable   Code = "unprocessable"    // well-formed but refused (e.g. idempotency body mismatch): 422
-	TooLarge        Code = "too_large"        // body or upload over a limit: 413
-	RateLimited     Code = "rate_limited"     // 429
-	QuotaExceeded   Code = "quota_exceeded"   // plan limit reached: 402-like, served as 403
-	Unavailable     Code = "unavailable"      // suspended shop, dependency down: 503
-	Internal        Code = "internal"         // a bug or an unexpected failure: 500
+	Invalid         Code = "invalid"         // bad input: 400/422
+	Unauthenticated Code = "unauthenticated" // no or bad credentials: 401
+	Forbidden       Code = "forbidden"       // authenticated but not allowed: 403
+	NotFound        Code = "not_found"       // 404 (also used to hide foreign objects)
+	Conflict        Code = "conflict"        // unique or version clash: 409
+	Unprocessable   Code = "unprocessable"   // well-formed but refused (e.g. idempotency body mismatch): 422
+	TooLarge        Code = "too_large"       // body or upload over a limit: 413
+	RateLimited     Code = "rate_limited"    // 429
+	QuotaExceeded   Code = "quota_exceeded"  // plan limit reached: 402-like, served as 403
+	Unavailable     Code = "unavailable"     // suspended shop, dependency down: 503
+	Internal        Code = "internal"        // a bug or an unexpected failure: 500
 )
 
 // Error is a domain error with a user-safe message and, for input errors, the
