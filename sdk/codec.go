@@ -209,7 +209,7 @@ func (d *Decoder) Strings() []string {
 	var ss []string
 	if n <= 16 {
 		if len(d.arena) < n {
-			d.arena = make([]string, 256)
+			d.arena = make([]string, 64)
 		}
 		ss = d.arena[:n:n]
 		d.arena = d.arena[n:]

@@ -1,0 +1,9 @@
+// Package logistics links the wasmart_quote export of ABI version 1 into a plugin and
+// registers its handler. Import it from the plugin's main package and call
+// Handle in init.
+package logistics
+
+import "github.com/wasmart/wasmart/sdk"
+
+// Handle registers h as the plugin's handler for this extension point.
+func Handle(h sdk.LogisticsHandler) { sdk.HandleLogistics(h) }

@@ -1,0 +1,380 @@
+package sdk
+
+// Codecs for every input and output of ABI version 1. The byte layouts are
+// specified in ABI.md; keep the two in step.
+
+// ---- pricing
+
+// EncodePricingInput appends the wire form of in.
+func (e *Encoder) EncodePricingInput(in *PricingInput) {
+	e.String(in.Currency)
+	e.Varint(in.NowMs)
+	e.String(in.CustomerID)
+	e.Strings(in.CustomerTags)
+	e.Uvarint(uint64(len(in.Lines)))
+	for i := range in.Lines {
+		l := &in.Lines[i]
+		e.String(l.ID)
+		e.String(l.VariantID)
+		e.String(l.ProductID)
+		e.String(l.SKU)
+		e.Varint(l.Quantity)
+		e.Varint(l.UnitPrice)
+		e.Strings(l.Tags)
+		e.Strings(l.Categories)
+	}
+}
+
+// DecodePricingInput decodes a whole message into in.
+func (d *Decoder) DecodePricingInput(in *PricingInput) error {
+	in.Currency = d.String()
+	in.NowMs = d.Varint()
+	in.CustomerID = d.String()
+	in.CustomerTags = d.Strings()
+	n := d.Count(8)
+	in.Lines = make([]Line, n)
+	for i := 0; i < n; i++ {
+		l := &in.Lines[i]
+		l.ID = d.String()
+		l.VariantID = d.String()
+		l.ProductID = d.String()
+		l.SKU = d.String()
+		l.Quantity = d.Varint()
+		l.UnitPrice = d.Varint()
+		l.Tags = d.Strings()
+		l.Categories = d.Strings()
+	}
+	return d.Finish()
+}
+
+// EncodePricingOutput appends the wire form of out (without envelope).
+func (e *Encoder) EncodePricingOutput(out *PricingOutput) {
+	e.Uvarint(uint64(len(out.Adjustments)))
+	for i := range out.Adjustments {
+		a := &out.Adjustments[i]
+		e.Byte(byte(a.Level))
+		e.String(a.LineID)
+		e.Varint(a.Amount)
+		e.String(a.Label)
+		e.String(a.Code)
+	}
+}
+
+// DecodePricingOutput decodes a whole message into out.
+func (d *Decoder) DecodePricingOutput(out *PricingOutput) error {
+	n := d.Count(5)
+	out.Adjustments = make([]Adjustment, n)
+	for i := 0; i < n; i++ {
+		a := &out.Adjustments[i]
+		a.Level = Level(d.Byte())
+		a.LineID = d.String()
+		a.Amount = d.Varint()
+		a.Label = d.String()
+		a.Code = d.String()
+	}
+	return d.Finish()
+}
+
+// ---- recommendations
+
+// EncodeRecommendInput appends the wire form of in.
+func (e *Encoder) EncodeRecommendInput(in *RecommendInput) {
+	e.String(in.Placement)
+	e.String(in.ProductID)
+	e.Strings(in.CartProductIDs)
+	e.String(in.CustomerID)
+	e.Strings(in.CustomerTags)
+	e.Varint(in.Limit)
+	e.Varint(in.NowMs)
+	e.Uvarint(uint64(len(in.Candidates)))
+	for i := range in.Candidates {
+		c := &in.Candidates[i]
+		e.String(c.ProductID)
+		e.Strings(c.Categories)
+		e.Strings(c.Tags)
+		e.Varint(c.Price)
+		e.Varint(c.SoldUnits)
+		e.Bool(c.InStock)
+	}
+	e.Uvarint(uint64(len(in.CoPurchases)))
+	for i := range in.CoPurchases {
+		c := &in.CoPurchases[i]
+		e.String(c.ProductID)
+		e.String(c.WithProductID)
+		e.Varint(c.Orders)
+	}
+}
+
+// DecodeRecommendInput decodes a whole message into in.
+func (d *Decoder) DecodeRecommendInput(in *RecommendInput) error {
+	in.Placement = d.String()
+	in.ProductID = d.String()
+	in.CartProductIDs = d.Strings()
+	in.CustomerID = d.String()
+	in.CustomerTags = d.Strings()
+	in.Limit = d.Varint()
+	in.NowMs = d.Varint()
+	n := d.Count(6)
+	in.Candidates = make([]Candidate, n)
+	for i := 0; i < n; i++ {
+		c := &in.Candidates[i]
+		c.ProductID = d.String()
+		c.Categories = d.Strings()
+		c.Tags = d.Strings()
+		c.Price = d.Varint()
+		c.SoldUnits = d.Varint()
+		c.InStock = d.Bool()
+	}
+	n = d.Count(3)
+	in.CoPurchases = make([]CoPurchase, n)
+	for i := 0; i < n; i++ {
+		c := &in.CoPurchases[i]
+		c.ProductID = d.String()
+		c.WithProductID = d.String()
+		c.Orders = d.Varint()
+	}
+	return d.Finish()
+}
+
+// EncodeRecommendOutput appends the wire form of out.
+func (e *Encoder) EncodeRecommendOutput(out *RecommendOutput) {
+	e.Uvarint(uint64(len(out.Items)))
+	for i := range out.Items {
+		r := &out.Items[i]
+		e.String(r.ProductID)
+		e.Varint(r.Score)
+		e.String(r.Reason)
+	}
+}
+
+// DecodeRecommendOutput decodes a whole message into out.
+func (d *Decoder) DecodeRecommendOutput(out *RecommendOutput) error {
+	n := d.Count(3)
+	out.Items = make([]Recommendation, n)
+	for i := 0; i < n; i++ {
+		r := &out.Items[i]
+		r.ProductID = d.String()
+		r.Score = d.Varint()
+		r.Reason = d.String()
+	}
+	return d.Finish()
+}
+
+// ---- logistics
+
+// EncodeLogisticsInput appends the wire form of in.
+func (e *Encoder) EncodeLogisticsInput(in *LogisticsInput) {
+	e.String(in.Country)
+	e.String(in.Region)
+	e.String(in.PostalCode)
+	e.Varint(in.WeightGrams)
+	e.Varint(in.LengthMM)
+	e.Varint(in.WidthMM)
+	e.Varint(in.HeightMM)
+	e.Varint(in.Value)
+	e.String(in.Currency)
+	e.Varint(in.Items)
+	e.Varint(in.NowMs)
+}
+
+// DecodeLogisticsInput decodes a whole message into in.
+func (d *Decoder) DecodeLogisticsInput(in *LogisticsInput) error {
+	in.Country = d.String()
+	in.Region = d.String()
+	in.PostalCode = d.String()
+	in.WeightGrams = d.Varint()
+	in.LengthMM = d.Varint()
+	in.WidthMM = d.Varint()
+	in.HeightMM = d.Varint()
+	in.Value = d.Varint()
+	in.Currency = d.String()
+	in.Items = d.Varint()
+	in.NowMs = d.Varint()
+	return d.Finish()
+}
+
+// EncodeLogisticsOutput appends the wire form of out.
+func (e *Encoder) EncodeLogisticsOutput(out *LogisticsOutput) {
+	e.Uvarint(uint64(len(out.Options)))
+	for i := range out.Options {
+		o := &out.Options[i]
+		e.String(o.Code)
+		e.String(o.Label)
+		e.Varint(o.Price)
+		e.Varint(o.MinDays)
+		e.Varint(o.MaxDays)
+	}
+}
+
+// DecodeLogisticsOutput decodes a whole message into out.
+func (d *Decoder) DecodeLogisticsOutput(out *LogisticsOutput) error {
+	n := d.Count(5)
+	out.Options = make([]DeliveryOption, n)
+	for i := 0; i < n; i++ {
+		o := &out.Options[i]
+		o.Code = d.String()
+		o.Label = d.String()
+		o.Price = d.Varint()
+		o.MinDays = d.Varint()
+		o.MaxDays = d.Varint()
+	}
+	return d.Finish()
+}
+
+// ---- reporting
+
+func (e *Encoder) table(cols []Column, rows [][]Cell) {
+	e.Uvarint(uint64(len(cols)))
+	for _, c := range cols {
+		e.String(c.Name)
+		e.Byte(c.Type)
+	}
+	e.Uvarint(uint64(len(rows)))
+	for _, r := range rows {
+		for j, c := range cols {
+			var cell Cell
+			if j < len(r) {
+				cell = r[j]
+			}
+			if c.Type == ColString {
+				e.String(cell.Str)
+			} else {
+				e.Varint(cell.Int)
+			}
+		}
+	}
+}
+
+func (d *Decoder) table() ([]Column, [][]Cell) {
+	nc := d.Count(2)
+	cols := make([]Column, nc)
+	for i := range cols {
+		cols[i].Name = d.String()
+		cols[i].Type = d.Byte()
+		if cols[i].Type != ColInt && cols[i].Type != ColString {
+			d.fail("unknown column type")
+			return nil, nil
+		}
+	}
+	nr := d.Count(nc)
+	if nc == 0 && nr > 0 {
+		d.fail("rows without columns")
+		return nil, nil
+	}
+	rows := make([][]Cell, nr)
+	cells := make([]Cell, nr*nc)
+	for i := range rows {
+		row := cells[i*nc : (i+1)*nc : (i+1)*nc]
+		for j, c := range cols {
+			if c.Type == ColString {
+				row[j].Str = d.String()
+			} else {
+				row[j].Int = d.Varint()
+			}
+		}
+		rows[i] = row
+	}
+	return cols, rows
+}
+
+// EncodeReportInput appends the wire form of in.
+func (e *Encoder) EncodeReportInput(in *ReportInput) {
+	e.String(in.Report)
+	e.String(in.Currency)
+	e.Varint(in.NowMs)
+	e.Uvarint(uint64(len(in.Params)))
+	for _, p := range in.Params {
+		e.String(p.Key)
+		e.String(p.Value)
+	}
+	e.Uvarint(uint64(len(in.Datasets)))
+	for i := range in.Datasets {
+		ds := &in.Datasets[i]
+		e.String(ds.Name)
+		e.table(ds.Columns, ds.Rows)
+	}
+}
+
+// DecodeReportInput decodes a whole message into in.
+func (d *Decoder) DecodeReportInput(in *ReportInput) error {
+	in.Report = d.String()
+	in.Currency = d.String()
+	in.NowMs = d.Varint()
+	n := d.Count(2)
+	in.Params = make([]Param, n)
+	for i := range in.Params {
+		in.Params[i].Key = d.String()
+		in.Params[i].Value = d.String()
+	}
+	n = d.Count(3)
+	in.Datasets = make([]Dataset, n)
+	for i := range in.Datasets {
+		in.Datasets[i].Name = d.String()
+		in.Datasets[i].Columns, in.Datasets[i].Rows = d.table()
+	}
+	return d.Finish()
+}
+
+// EncodeReportOutput appends the wire form of out.
+func (e *Encoder) EncodeReportOutput(out *ReportOutput) {
+	e.String(out.Title)
+	e.table(out.Columns, out.Rows)
+	e.Uvarint(uint64(len(out.Charts)))
+	for i := range out.Charts {
+		c := &out.Charts[i]
+		e.String(c.Kind)
+		e.String(c.Title)
+		e.Strings(c.Labels)
+		e.Uvarint(uint64(len(c.Series)))
+		for _, s := range c.Series {
+			e.String(s.Name)
+			e.Uvarint(uint64(len(s.Values)))
+			for _, v := range s.Values {
+				e.Varint(v)
+			}
+		}
+	}
+}
+
+// DecodeReportOutput decodes a whole message into out.
+func (d *Decoder) DecodeReportOutput(out *ReportOutput) error {
+	out.Title = d.String()
+	out.Columns, out.Rows = d.table()
+	n := d.Count(4)
+	out.Charts = make([]Chart, n)
+	for i := range out.Charts {
+		c := &out.Charts[i]
+		c.Kind = d.String()
+		c.Title = d.String()
+		c.Labels = d.Strings()
+		ns := d.Count(2)
+		c.Series = make([]Series, ns)
+		for j := range c.Series {
+			c.Series[j].Name = d.String()
+			nv := d.Count(1)
+			vals := make([]int64, nv)
+			for k := range vals {
+				vals[k] = d.Varint()
+			}
+			c.Series[j].Values = vals
+		}
+	}
+	return d.Finish()
+}
+
+// ---- envelope
+
+// DecodeEnvelope splits an output envelope into its status and payload. For
+// StatusError the payload is the error message (a wire string).
+func DecodeEnvelope(b []byte) (status byte, payload []byte, err error) {
+	if len(b) == 0 {
+		return 0, nil, ErrMalformed
+	}
+	switch b[0] {
+	case StatusOK:
+		return StatusOK, b[1:], nil
+	case StatusError:
+		return StatusError, b[1:], nil
+	}
+	return b[0], nil, ErrMalformed
+}
