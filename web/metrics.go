@@ -1,0 +1,61 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+)
+
+var (
+	registry     = prometheus.NewRegistry()
+	httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasmart_http_requests_total", Help: "HTTP requests by route and status.",
+	}, []string{"method", "route", "status"})
+	httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "wasmart_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"method", "route"})
+)
+
+func init() {
+	registry.MustRegister(httpRequests, httpDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+}
+
+// Registry is the Prometheus registry /metrics serves; other packages add
+// their collectors to it.
+func Registry() *prometheus.Registry { return registry }
+
+func observe(c *fiber.Ctx, status int, d time.Duration) {
+	route := "unmatched"
+	if r := c.Route(); r != nil && r.Path != "/" || c.Path() == "/" {
+		route = c.Route().Path
+	}
+	httpRequests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
+	httpDuration.WithLabelValues(c.Method(), route).Observe(d.Seconds())
+}
+
+var metricsHandler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+
+func (s *Server) handleMetrics(c *fiber.Ctx) error {
+	metricsHandler(c.Context())
+	return nil
+}
+
+func (s *Server) handleHealthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(c *fiber.Ctx) error {
+	if err := s.db.Ping(c.UserContext()); err != nil {
+		s.log.Warn("readyz: database unreachable", "err", err)
+		c.Status(fiber.StatusServiceUnavailable)
+		return c.JSON(ErrorBody{Error: ErrorDetail{Code: "unavailable", Message: "database unreachable"}})
+	}
+	return c.JSON(fiber.Map{"status": "ready", "database": s.db.Dialect()})
+}

@@ -1,0 +1,213 @@
+// Package web is Wasmart's HTTP face: the fiber app, its middleware, the
+// route table where every route declares its permission, the JSON API and
+// its OpenAPI document, and the server-rendered merchant console, platform
+// console and storefront (templates and assets embedded in the binary).
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	// BaseDomain is the domain shops live under: a shop's storefront is
+	// <slug>.<BaseDomain>. "localhost" works on a laptop with no DNS set-up.
+	BaseDomain string
+	// PublicURL is where the console is reached, e.g. http://localhost:8080.
+	PublicURL string
+	// BodyLimit caps request bodies in bytes (uploads have their own caps).
+	BodyLimit int
+	// RateLimitPerIP caps requests per minute from one IP.
+	RateLimitPerIP int
+	// Secure marks cookies Secure and sends HSTS; set when served over https.
+	Secure bool
+	// TrustProxy makes the server read client IPs and scheme from
+	// X-Forwarded-* headers.
+	TrustProxy bool
+	// Logger receives the access log and errors.
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.BaseDomain == "" {
+		c.BaseDomain = "localhost"
+	}
+	if c.BodyLimit == 0 {
+		c.BodyLimit = 1 << 20
+	}
+	if c.RateLimitPerIP == 0 {
+		c.RateLimitPerIP = 6000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Server is the HTTP server with its dependencies.
+type Server struct {
+	cfg        Config
+	log        *slog.Logger
+	db         *store.DB
+	app        *fiber.App
+	routes     []Route
+	ipRate     *limiter
+	tenantRate *limiter
+	auth       Authenticator
+	pages      map[string]*template.Template
+
+	openapiOnce sync.Once
+	openapiDoc  map[string]any
+}
+
+// Deps are the services the server calls.
+type Deps struct {
+	DB   *store.DB
+	Auth Authenticator
+}
+
+// New builds the server and its route table.
+func New(cfg Config, deps Deps) (*Server, error) {
+	cfg.defaults()
+	if deps.DB == nil {
+		return nil, errors.New("web: no database")
+	}
+	if deps.Auth == nil {
+		return nil, errors.New("web: no authenticator")
+	}
+	pages, err := loadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, auth: deps.Auth, pages: pages}
+	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
+	s.tenantRate = newLimiter(1, time.Minute)
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "wasmart",
+		BodyLimit:               cfg.BodyLimit,
+		ErrorHandler:            s.errorHandler,
+		DisableStartupMessage:   true,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		EnableTrustedProxyCheck: cfg.TrustProxy,
+		ProxyHeader: func() string {
+			if cfg.TrustProxy {
+				return fiber.HeaderXForwardedFor
+			}
+			return ""
+		}(),
+	})
+	s.app.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
+	s.registerRoutes()
+	s.app.Use(func(c *fiber.Ctx) error {
+		return fiber.NewError(fiber.StatusNotFound, "no such page: "+c.Path())
+	})
+	return s, nil
+}
+
+// App exposes the fiber app (tests drive it with real HTTP).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully:
+// in-flight requests finish (up to the grace period) before it returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if err := s.app.ShutdownWithTimeout(grace); err != nil {
+		return err
+	}
+	return <-errc
+}
+
+const requestIDKey = "request_id"
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(requestIDKey).(string)
+	return id
+}
+
+func (s *Server) requestID(c *fiber.Ctx) error {
+	id := c.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		var b [12]byte
+		rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Locals(requestIDKey, id)
+	c.Set("X-Request-Id", id)
+	return c.Next()
+}
+
+// recoverer turns a panic into a logged 500 with the usual JSON body.
+func (s *Server) recoverer(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic", "request_id", requestID(c), "path", c.Path(), "panic", r)
+			err = fiber.NewError(fiber.StatusInternalServerError, "internal error")
+		}
+	}()
+	return c.Next()
+}
+
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	observe(c, status, time.Since(start))
+	if s.log.Enabled(c.UserContext(), slog.LevelInfo) {
+		s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "http",
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Method()),
+			slog.String("host", c.Hostname()),
+			slog.String("path", c.Path()),
+			slog.Int("status", status),
+			slog.Int("bytes", len(c.Response().Body())),
+			slog.String("ip", c.IP()),
+			slog.Duration("duration", time.Since(start)),
+		)
+	}
+	return nil
+}
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	if s.cfg.Secure || c.Protocol() == "https" {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+func (s *Server) rateLimitIP(c *fiber.Ctx) error {
+	if ok, retry := s.ipRate.allow(c.IP(), s.cfg.RateLimitPerIP); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds()+1)))
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many requests from this address; retry later")
+	}
+	return c.Next()
+}
