@@ -56,11 +56,11 @@ const (
 
 // Host imports (module "wasmart").
 const (
-	ImportLog       = "log"        // (level i32, ptr i32, len i32) -> ()
-	ImportConfig    = "config_get" // (ptr i32, cap i32) -> i32 size
-	ImportKVGet     = "kv_get"     // (kptr, klen, vptr, vcap i32) -> i32
-	ImportKVSet     = "kv_set"     // (kptr, klen, vptr, vlen i32) -> i32
-	ImportKVDelete  = "kv_delete"  // (kptr, klen i32) -> i32
+	ImportLog      = "log"        // (level i32, ptr i32, len i32) -> ()
+	ImportConfig   = "config_get" // (ptr i32, cap i32) -> i32 size
+	ImportKVGet    = "kv_get"     // (kptr, klen, vptr, vcap i32) -> i32
+	ImportKVSet    = "kv_set"     // (kptr, klen, vptr, vlen i32) -> i32
+	ImportKVDelete = "kv_delete"  // (kptr, klen i32) -> i32
 )
 
 // Output envelope status bytes.

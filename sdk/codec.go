@@ -61,8 +61,9 @@ type Decoder struct {
 	b     []byte
 	off   int
 	err   error
-	alias bool
-	arena []string
+	alias    bool
+	arena    []string
+	arenaOff int
 }
 
 // NewDecoder returns a decoder over b. With alias, decoded strings point into
@@ -71,9 +72,17 @@ type Decoder struct {
 // one call).
 func NewDecoder(b []byte, alias bool) *Decoder { return &Decoder{b: b, alias: alias} }
 
-// Reset makes d read b from the start.
+// Reset makes d read b from the start. With alias, the decoder also reuses
+// its string-list storage from previous messages: everything decoded before
+// must no longer be in use.
 func (d *Decoder) Reset(b []byte, alias bool) {
 	d.b, d.off, d.err, d.alias = b, 0, nil, alias
+	if alias {
+		d.arena = d.arena[:cap(d.arena)]
+		d.arenaOff = 0
+	} else {
+		d.arena, d.arenaOff = nil, 0
+	}
 }
 
 // Err returns the first error encountered.
@@ -208,11 +217,18 @@ func (d *Decoder) Strings() []string {
 	}
 	var ss []string
 	if n <= 16 {
-		if len(d.arena) < n {
-			d.arena = make([]string, 64)
+		if len(d.arena)-d.arenaOff < n {
+			if d.alias {
+				// Reused across messages: grow (the old array stays with
+				// the lists already handed out).
+				d.arena = make([]string, 2*len(d.arena)+64)
+			} else {
+				d.arena = make([]string, 64)
+			}
+			d.arenaOff = 0
 		}
-		ss = d.arena[:n:n]
-		d.arena = d.arena[n:]
+		ss = d.arena[d.arenaOff : d.arenaOff+n : d.arenaOff+n]
+		d.arenaOff += n
 	} else {
 		ss = make([]string, n)
 	}

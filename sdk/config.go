@@ -22,6 +22,9 @@ type ConfigCache[T any] struct {
 	valid bool
 	// Defaults, if set, is applied to the zero value before unmarshalling.
 	Defaults func(*T)
+	// Prepare, if set, runs after unmarshalling: precompute lookups and
+	// labels there so the hot path allocates nothing.
+	Prepare func(*T) error
 }
 
 // Get returns the parsed config.
@@ -37,6 +40,9 @@ func (c *ConfigCache[T]) Get() (T, error) {
 	var err error
 	if len(raw) > 0 {
 		err = json.Unmarshal(raw, &v)
+	}
+	if err == nil && c.Prepare != nil {
+		err = c.Prepare(&v)
 	}
 	c.raw, c.val, c.err, c.valid = raw, v, err, true
 	return v, err

@@ -39,9 +39,20 @@ var ErrNoHandler = errors.New("sdk: no handler registered for this extension poi
 
 // guest-side reusable state: a Wasm instance is single-threaded and the
 // native harness serialises calls, so one encoder and decoder suffice.
+//
+// Inputs are decoded into storage reused across calls (the previous call's
+// slices are overwritten), which keeps a warm call nearly garbage-free: in a
+// Wasm guest the GC dominates otherwise. Consequently an input, its slices
+// and its strings are valid only until the handler returns; copy what must
+// outlive the call (strings.Clone, slices.Clone).
 var (
 	outEnc Encoder
 	inDec  Decoder
+
+	pricingIn   PricingInput
+	recommendIn RecommendInput
+	logisticsIn LogisticsInput
+	reportIn    ReportInput
 )
 
 func errorEnvelope(dst []byte, err error) []byte {
@@ -70,12 +81,12 @@ func DispatchPricing(input []byte) (out []byte) {
 	if pricingHandler == nil {
 		return errorEnvelope(outEnc.B, ErrNoHandler)
 	}
-	var in PricingInput
+	in := &pricingIn
 	inDec.Reset(input, true)
-	if err := inDec.DecodePricingInput(&in); err != nil {
+	if err := inDec.DecodePricingInput(in); err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
-	res, err := pricingHandler(&in)
+	res, err := pricingHandler(in)
 	if err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
@@ -93,12 +104,12 @@ func DispatchRecommendations(input []byte) (out []byte) {
 	if recommendHandler == nil {
 		return errorEnvelope(outEnc.B, ErrNoHandler)
 	}
-	var in RecommendInput
+	in := &recommendIn
 	inDec.Reset(input, true)
-	if err := inDec.DecodeRecommendInput(&in); err != nil {
+	if err := inDec.DecodeRecommendInput(in); err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
-	res, err := recommendHandler(&in)
+	res, err := recommendHandler(in)
 	if err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
@@ -116,12 +127,12 @@ func DispatchLogistics(input []byte) (out []byte) {
 	if logisticsHandler == nil {
 		return errorEnvelope(outEnc.B, ErrNoHandler)
 	}
-	var in LogisticsInput
+	in := &logisticsIn
 	inDec.Reset(input, true)
-	if err := inDec.DecodeLogisticsInput(&in); err != nil {
+	if err := inDec.DecodeLogisticsInput(in); err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
-	res, err := logisticsHandler(&in)
+	res, err := logisticsHandler(in)
 	if err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
@@ -139,12 +150,12 @@ func DispatchReporting(input []byte) (out []byte) {
 	if reportHandler == nil {
 		return errorEnvelope(outEnc.B, ErrNoHandler)
 	}
-	var in ReportInput
+	in := &reportIn
 	inDec.Reset(input, true)
-	if err := inDec.DecodeReportInput(&in); err != nil {
+	if err := inDec.DecodeReportInput(in); err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}
-	res, err := reportHandler(&in)
+	res, err := reportHandler(in)
 	if err != nil {
 		return errorEnvelope(outEnc.B, err)
 	}

@@ -4,10 +4,10 @@ package sdk
 
 import "unsafe"
 
-// inputBuf holds the buffer handed out by the last wasmart_alloc: the host
-// writes a call's input there, and the dispatch aliases strings into it, so a
-// fresh buffer is allocated per call (the previous one is garbage once no
-// decoded string refers to it).
+// inputBuf is the buffer handed out by the last wasmart_alloc. ABI v1 lets
+// the host keep writing inputs of up to that size there without calling
+// wasmart_alloc again, so it is never reused for anything else. Decoded
+// strings alias it: they are valid until the handler returns.
 var inputBuf []byte
 
 //go:wasmexport wasmart_alloc
@@ -15,7 +15,10 @@ func wasmartAlloc(size uint32) uint32 {
 	if size == 0 {
 		size = 1
 	}
-	inputBuf = make([]byte, size)
+	if int(size) > len(inputBuf) {
+		// Grow with headroom so a slightly larger next input needs no call.
+		inputBuf = make([]byte, size+size/4)
+	}
 	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(inputBuf))))
 }
 
@@ -27,7 +30,6 @@ func wasmartABIVersion() uint32 { return ABIVersion }
 // export packages.
 func TakeInput(ptr, n uint32) []byte {
 	b := inputBuf
-	inputBuf = nil
 	if b == nil || uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) != ptr || int(n) > len(b) {
 		// The host did not follow the protocol: decode nothing, which makes
 		// the dispatch report a malformed input.

@@ -3,6 +3,17 @@ package sdk
 // Codecs for every input and output of ABI version 1. The byte layouts are
 // specified in ABI.md; keep the two in step.
 
+// grow returns s resized to n, reusing its array when large enough, with
+// every element zeroed.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		s = s[:n]
+		clear(s)
+		return s
+	}
+	return make([]T, n)
+}
+
 // ---- pricing
 
 // EncodePricingInput appends the wire form of in.
@@ -32,7 +43,7 @@ func (d *Decoder) DecodePricingInput(in *PricingInput) error {
 	in.CustomerID = d.String()
 	in.CustomerTags = d.Strings()
 	n := d.Count(8)
-	in.Lines = make([]Line, n)
+	in.Lines = grow(in.Lines, n)
 	for i := 0; i < n; i++ {
 		l := &in.Lines[i]
 		l.ID = d.String()
@@ -115,7 +126,7 @@ func (d *Decoder) DecodeRecommendInput(in *RecommendInput) error {
 	in.Limit = d.Varint()
 	in.NowMs = d.Varint()
 	n := d.Count(6)
-	in.Candidates = make([]Candidate, n)
+	in.Candidates = grow(in.Candidates, n)
 	for i := 0; i < n; i++ {
 		c := &in.Candidates[i]
 		c.ProductID = d.String()
@@ -126,7 +137,7 @@ func (d *Decoder) DecodeRecommendInput(in *RecommendInput) error {
 		c.InStock = d.Bool()
 	}
 	n = d.Count(3)
-	in.CoPurchases = make([]CoPurchase, n)
+	in.CoPurchases = grow(in.CoPurchases, n)
 	for i := 0; i < n; i++ {
 		c := &in.CoPurchases[i]
 		c.ProductID = d.String()
@@ -301,13 +312,13 @@ func (d *Decoder) DecodeReportInput(in *ReportInput) error {
 	in.Currency = d.String()
 	in.NowMs = d.Varint()
 	n := d.Count(2)
-	in.Params = make([]Param, n)
+	in.Params = grow(in.Params, n)
 	for i := range in.Params {
 		in.Params[i].Key = d.String()
 		in.Params[i].Value = d.String()
 	}
 	n = d.Count(3)
-	in.Datasets = make([]Dataset, n)
+	in.Datasets = grow(in.Datasets, n)
 	for i := range in.Datasets {
 		in.Datasets[i].Name = d.String()
 		in.Datasets[i].Columns, in.Datasets[i].Rows = d.table()

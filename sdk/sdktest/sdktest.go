@@ -255,3 +255,7 @@ func SortedKeys(m map[string][]byte) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// VolumeTierConfig is the config of the first-party pricing plugin used by
+// the BenchmarkPricing* pair: volume tiers only.
+const VolumeTierConfig = `{"volume_tiers":[{"min_qty":3,"percent":3},{"min_qty":6,"percent":6},{"min_qty":10,"percent":10}]}`
