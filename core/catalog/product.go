@@ -922,10 +922,8 @@ func (s *Service) hydrate(ctx context.Context, q bun.IDB, tid string, rows []pro
 		for _, p := range out {
 			for i := range p.Variants {
 				v := &p.Variants[i]
-				x, ok := st[v.ID]
-				if !ok {
-					x = Stock{Backorder: v.AllowBackorder}
-				}
+				x := st[v.ID]
+				x.Backorder = v.AllowBackorder
 				v.Stock = &x
 			}
 		}

@@ -1,0 +1,331 @@
+package inventory
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// Level is the stock of one variant at one location. OnHand = Available +
+// Reserved always (a CHECK constraint guarantees it).
+type Level struct {
+	VariantID  string
+	LocationID string
+	OnHand     int64
+	Available  int64
+	Reserved   int64
+	UpdatedAt  time.Time
+}
+
+type levelRow struct {
+	bun.BaseModel `bun:"table:inventory_levels"`
+	TenantID      string    `bun:"tenant_id,pk"`
+	VariantID     string    `bun:"variant_id,pk"`
+	LocationID    string    `bun:"location_id,pk"`
+	OnHand        int64     `bun:"on_hand"`
+	Available     int64     `bun:"available"`
+	Reserved      int64     `bun:"reserved"`
+	Backorder     bool      `bun:"backorder"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+func (r *levelRow) out() Level {
+	return Level{VariantID: r.VariantID, LocationID: r.LocationID, OnHand: r.OnHand, Available: r.Available, Reserved: r.Reserved, UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// Levels returns a variant's stock at each location.
+func (s *Service) Levels(ctx context.Context, variantID string) ([]Level, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []levelRow
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewSelect().Model(&rows).Where("tenant_id = ? AND variant_id = ?", tid, variantID).Order("location_id").Scan(ctx)
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "inventory: levels")
+	}
+	out := make([]Level, len(rows))
+	for i := range rows {
+		out[i] = rows[i].out()
+	}
+	return out, nil
+}
+
+// StockFor sums each variant's levels over the shop's locations
+// (catalog.StockSource). One query.
+func (s *Service) StockFor(ctx context.Context, q bun.IDB, tid string, variantIDs []string) (map[string]catalog.Stock, error) {
+	out := make(map[string]catalog.Stock, len(variantIDs))
+	if len(variantIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		VariantID string `bun:"variant_id"`
+		OnHand    int64  `bun:"on_hand"`
+		Available int64  `bun:"available"`
+		Reserved  int64  `bun:"reserved"`
+	}
+	err := q.NewRaw(`SELECT variant_id, SUM(on_hand) AS on_hand, SUM(available) AS available, SUM(reserved) AS reserved
+		FROM inventory_levels WHERE tenant_id = ? AND variant_id IN (?) GROUP BY variant_id`, tid, bun.In(variantIDs)).Scan(ctx, &rows)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: stock")
+	}
+	for _, r := range rows {
+		out[r.VariantID] = catalog.Stock{OnHand: r.OnHand, Available: r.Available, Reserved: r.Reserved}
+	}
+	return out, nil
+}
+
+// ImportStock records imported quantities as received (or, when negative
+// for a backorder variant, adjusted) stock at the default location
+// (catalog.StockSink). It runs in the import's transaction.
+func (s *Service) ImportStock(ctx context.Context, q bun.IDB, tid string, levels []catalog.ImportedStock) error {
+	if len(levels) == 0 {
+		return nil
+	}
+	loc, err := s.defaultLocation(ctx, q, tid)
+	if err != nil {
+		return err
+	}
+	for _, l := range levels {
+		if l.Quantity == 0 {
+			continue
+		}
+		m := move{variant: l.VariantID, location: loc, kind: Received, d: delta{l.Quantity, l.Quantity, 0}, ref: "import"}
+		if l.Quantity < 0 {
+			m.kind, m.reason = Adjusted, "import"
+		}
+		if err := s.apply(ctx, q, tid, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Movement is one ledger entry.
+type Movement struct {
+	ID             string
+	VariantID      string
+	LocationID     string
+	Kind           Kind
+	OnHandDelta    int64
+	AvailableDelta int64
+	ReservedDelta  int64
+	Reason         string
+	Ref            string
+	ReservationID  string
+	ActorKind      string
+	ActorID        string
+	At             time.Time
+}
+
+// Movements returns a variant's ledger, newest first, at most limit
+// entries before the entry with id before ("" = from the newest).
+func (s *Service) Movements(ctx context.Context, variantID, before string, limit int) ([]Movement, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var rows []struct {
+		ID             string    `bun:"id"`
+		VariantID      string    `bun:"variant_id"`
+		LocationID     string    `bun:"location_id"`
+		Kind           string    `bun:"kind"`
+		OnHandDelta    int64     `bun:"on_hand_delta"`
+		AvailableDelta int64     `bun:"available_delta"`
+		ReservedDelta  int64     `bun:"reserved_delta"`
+		Reason         string    `bun:"reason"`
+		Ref            string    `bun:"ref"`
+		ReservationID  string    `bun:"reservation_id"`
+		ActorKind      string    `bun:"actor_kind"`
+		ActorID        string    `bun:"actor_id"`
+		CreatedAt      time.Time `bun:"created_at"`
+	}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		sel := q.NewSelect().Table("inventory_movements").Column("id", "variant_id", "location_id", "kind", "on_hand_delta", "available_delta", "reserved_delta", "reason", "ref", "reservation_id", "actor_kind", "actor_id", "created_at").Where("tenant_id = ? AND variant_id = ?", tid, variantID)
+		if before != "" {
+			sel = sel.Where("id < ?", before)
+		}
+		return sel.OrderExpr("id DESC").Limit(int64(limit)).Scan(ctx, &rows)
+	})
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: movements")
+	}
+	out := make([]Movement, len(rows))
+	for i, r := range rows {
+		out[i] = Movement{ID: r.ID, VariantID: r.VariantID, LocationID: r.LocationID, Kind: Kind(r.Kind), OnHandDelta: r.OnHandDelta,
+			AvailableDelta: r.AvailableDelta, ReservedDelta: r.ReservedDelta, Reason: r.Reason, Ref: r.Ref, ReservationID: r.ReservationID,
+			ActorKind: r.ActorKind, ActorID: r.ActorID, At: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// StockRow is a variant's stock at a location with what the console shows
+// next to it.
+type StockRow struct {
+	VariantID    string
+	ProductID    string
+	ProductTitle string
+	SKU          string
+	Options      [3]string
+	SafetyStock  int64
+	Level
+}
+
+// ByLocation lists stock at one location ordered by variant id, limit rows
+// after variant id after ("" = from the start): the console's inventory view.
+func (s *Service) ByLocation(ctx context.Context, locationID, after string, limit int) ([]StockRow, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var rows []struct {
+		VariantID    string    `bun:"variant_id"`
+		LocationID   string    `bun:"location_id"`
+		ProductID    string    `bun:"product_id"`
+		ProductTitle string    `bun:"title"`
+		SKU          *string   `bun:"sku"`
+		Option1      string    `bun:"option1"`
+		Option2      string    `bun:"option2"`
+		Option3      string    `bun:"option3"`
+		SafetyStock  int64     `bun:"safety_stock"`
+		OnHand       int64     `bun:"on_hand"`
+		Available    int64     `bun:"available"`
+		Reserved     int64     `bun:"reserved"`
+		UpdatedAt    time.Time `bun:"updated_at"`
+	}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT l.variant_id, l.location_id, v.product_id, p.title, v.sku, v.option1, v.option2, v.option3, v.safety_stock,
+			l.on_hand, l.available, l.reserved, l.updated_at
+			FROM inventory_levels l
+			JOIN catalog_variants v ON v.tenant_id = l.tenant_id AND v.id = l.variant_id
+			JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
+			WHERE l.tenant_id = ? AND l.location_id = ? AND l.variant_id > ?
+			ORDER BY l.variant_id LIMIT ?`, tid, locationID, after, limit).Scan(ctx, &rows)
+	})
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: by location")
+	}
+	out := make([]StockRow, len(rows))
+	for i, r := range rows {
+		out[i] = StockRow{VariantID: r.VariantID, ProductID: r.ProductID, ProductTitle: r.ProductTitle, Options: [3]string{r.Option1, r.Option2, r.Option3},
+			SafetyStock: r.SafetyStock, Level: Level{VariantID: r.VariantID, LocationID: r.LocationID, OnHand: r.OnHand, Available: r.Available, Reserved: r.Reserved, UpdatedAt: r.UpdatedAt.UTC()}}
+		if r.SKU != nil {
+			out[i].SKU = *r.SKU
+		}
+	}
+	return out, nil
+}
+
+// LowStockItem is a variant at or below its safety stock.
+type LowStockItem struct {
+	VariantID    string
+	ProductID    string
+	ProductTitle string
+	SKU          string
+	Available    int64
+	SafetyStock  int64
+}
+
+// LowStock lists variants (of products not archived) whose total
+// available stock is at or below their safety stock, lowest first.
+func (s *Service) LowStock(ctx context.Context, limit int) ([]LowStockItem, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	var rows []struct {
+		VariantID    string  `bun:"id"`
+		ProductID    string  `bun:"product_id"`
+		ProductTitle string  `bun:"title"`
+		SKU          *string `bun:"sku"`
+		SafetyStock  int64   `bun:"safety_stock"`
+		Available    int64   `bun:"available"`
+	}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT * FROM (
+			SELECT v.id, v.product_id, p.title, v.sku, v.safety_stock,
+				(SELECT COALESCE(SUM(l.available), 0) FROM inventory_levels l WHERE l.tenant_id = v.tenant_id AND l.variant_id = v.id) AS available
+			FROM catalog_variants v JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
+			WHERE v.tenant_id = ? AND v.safety_stock > 0 AND p.status <> 'archived') x
+			WHERE available <= safety_stock ORDER BY available - safety_stock, id LIMIT ?`, tid, limit).Scan(ctx, &rows)
+	})
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: low stock")
+	}
+	out := make([]LowStockItem, len(rows))
+	for i, r := range rows {
+		out[i] = LowStockItem{VariantID: r.VariantID, ProductID: r.ProductID, ProductTitle: r.ProductTitle, Available: r.Available, SafetyStock: r.SafetyStock}
+		if r.SKU != nil {
+			out[i].SKU = *r.SKU
+		}
+	}
+	return out, nil
+}
+
+// Turnover is a variant's stock turnover over a period, from the ledger.
+type Turnover struct {
+	VariantID     string
+	UnitsSold     int64 // sold minus returned in the period
+	OpeningOnHand int64 // at the start of the period
+	ClosingOnHand int64 // at the end of the period
+	// Rate is UnitsSold divided by the average of opening and closing
+	// on-hand (0 when that average is not positive).
+	Rate float64
+}
+
+// TurnoverFor computes turnover for every variant with movements, over
+// [from, to). Two queries whatever the number of variants.
+func (s *Service) TurnoverFor(ctx context.Context, from, to time.Time) ([]Turnover, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !to.After(from) {
+		return nil, errs.Field("to", "must be after from")
+	}
+	from, to = from.UTC(), to.UTC()
+	var rows []struct {
+		VariantID   string `bun:"variant_id"`
+		Sold        int64  `bun:"sold"`
+		PeriodDelta int64  `bun:"period_delta"`
+		AfterDelta  int64  `bun:"after_delta"`
+		OnHand      int64  `bun:"on_hand"`
+	}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT m.variant_id,
+			SUM(CASE WHEN m.created_at >= ? AND m.created_at < ? AND m.kind IN ('sold', 'returned') THEN -m.on_hand_delta ELSE 0 END) AS sold,
+			SUM(CASE WHEN m.created_at >= ? AND m.created_at < ? THEN m.on_hand_delta ELSE 0 END) AS period_delta,
+			SUM(CASE WHEN m.created_at >= ? THEN m.on_hand_delta ELSE 0 END) AS after_delta,
+			(SELECT COALESCE(SUM(l.on_hand), 0) FROM inventory_levels l WHERE l.tenant_id = m.tenant_id AND l.variant_id = m.variant_id) AS on_hand
+			FROM inventory_movements m WHERE m.tenant_id = ?
+			GROUP BY m.tenant_id, m.variant_id ORDER BY m.variant_id`, from, to, from, to, to, tid).Scan(ctx, &rows)
+	})
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: turnover")
+	}
+	out := make([]Turnover, 0, len(rows))
+	for _, r := range rows {
+		t := Turnover{VariantID: r.VariantID, UnitsSold: r.Sold, ClosingOnHand: r.OnHand - r.AfterDelta}
+		t.OpeningOnHand = t.ClosingOnHand - r.PeriodDelta
+		if avg := float64(t.OpeningOnHand+t.ClosingOnHand) / 2; avg > 0 {
+			t.Rate = float64(t.UnitsSold) / avg
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
