@@ -1,0 +1,104 @@
+package tenants
+
+import (
+	"bytes"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/wasmart/wasmart/core/outbox"
+)
+
+// E-mail templates: each has a subject, a text body and an HTML body, all Go
+// templates over the same data. HTML bodies are escaped by html/template.
+type mailTemplate struct {
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+}
+
+func newMailTemplate(name, subject, text, html string) mailTemplate {
+	return mailTemplate{
+		subject: texttemplate.Must(texttemplate.New(name + ".subject").Parse(subject)),
+		text:    texttemplate.Must(texttemplate.New(name + ".txt").Parse(text)),
+		html:    htmltemplate.Must(htmltemplate.New(name + ".html").Parse(html)),
+	}
+}
+
+func (t mailTemplate) render(topic, tenantID, to string, data any) outbox.Mail {
+	var sub, txt, htm bytes.Buffer
+	if err := t.subject.Execute(&sub, data); err != nil {
+		panic(err) // templates are fixed and tested
+	}
+	if err := t.text.Execute(&txt, data); err != nil {
+		panic(err)
+	}
+	if err := t.html.Execute(&htm, data); err != nil {
+		panic(err)
+	}
+	return outbox.Mail{TenantID: tenantID, Topic: topic, To: to, Subject: strings.TrimSpace(sub.String()), Text: txt.String(), HTML: htm.String()}
+}
+
+const htmlHead = `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:auto;padding:1rem;color:#222">`
+const htmlFoot = `<p style="color:#888;font-size:.85em">Sent by Wasmart.</p></body></html>`
+
+var (
+	inviteTpl = newMailTemplate("invitation",
+		`{{.Inviter}} invited you to {{.Shop}} on Wasmart`,
+		`Hello,
+
+{{.Inviter}} invited you to join {{.Shop}} on Wasmart as {{.Role}}.
+
+Accept the invitation (valid until {{.Until}}):
+{{.Link}}
+
+If you did not expect this, ignore this message.
+`,
+		htmlHead+`<p>Hello,</p><p>{{.Inviter}} invited you to join <b>{{.Shop}}</b> on Wasmart as <b>{{.Role}}</b>.</p>
+<p><a href="{{.Link}}" style="background:#2d5bd7;color:#fff;padding:.6em 1em;border-radius:.4em;text-decoration:none">Accept the invitation</a></p>
+<p>The link is valid until {{.Until}}. If you did not expect this, ignore this message.</p>`+htmlFoot)
+
+	resetTpl = newMailTemplate("password_reset",
+		`Reset your Wasmart password`,
+		`Hello,
+
+Someone (hopefully you) asked to reset the password of your Wasmart account{{if .IP}} from {{.IP}}{{end}}.
+
+Choose a new password here (the link works once, for {{.TTL}}):
+{{.Link}}
+
+If you did not ask for this, ignore this message: your password is unchanged.
+`,
+		htmlHead+`<p>Hello,</p><p>Someone (hopefully you) asked to reset the password of your Wasmart account{{if .IP}} from {{.IP}}{{end}}.</p>
+<p><a href="{{.Link}}" style="background:#2d5bd7;color:#fff;padding:.6em 1em;border-radius:.4em;text-decoration:none">Choose a new password</a></p>
+<p>The link works once, for {{.TTL}}. If you did not ask for this, ignore this message: your password is unchanged.</p>`+htmlFoot)
+
+	mfaTpl = newMailTemplate("mfa_enrolled",
+		`Two-step verification is now on`,
+		`Hello,
+
+Two-step verification was turned on for your Wasmart account on {{.When}}.
+From now on you will be asked for a code from your authenticator app when you log in.
+Keep your recovery codes somewhere safe.
+
+If this was not you, reset your password at {{.Console}}/forgot-password and contact support.
+`,
+		htmlHead+`<p>Hello,</p><p>Two-step verification was turned on for your Wasmart account on {{.When}}.</p>
+<p>From now on you will be asked for a code from your authenticator app when you log in. Keep your recovery codes somewhere safe.</p>
+<p>If this was not you, <a href="{{.Console}}/forgot-password">reset your password</a> and contact support.</p>`+htmlFoot)
+)
+
+func inviteMail(tenantID, to, inviter, shop, role, link string, until time.Time) outbox.Mail {
+	return inviteTpl.render("staff.invitation", tenantID, to, map[string]any{
+		"Inviter": inviter, "Shop": shop, "Role": role, "Link": link, "Until": until.UTC().Format("2 Jan 2006 15:04 UTC"),
+	})
+}
+
+func resetMail(to, link string, ttl time.Duration, ip string) outbox.Mail {
+	return resetTpl.render("user.password_reset", "", to, map[string]any{"Link": link, "TTL": ttl.String(), "IP": ip})
+}
+
+func mfaEnrolledMail(to, console string, when time.Time) outbox.Mail {
+	return mfaTpl.render("user.mfa_enrolled", "", to, map[string]any{"When": when.UTC().Format("2 Jan 2006 15:04 UTC"), "Console": console})
+}
