@@ -21,7 +21,7 @@ func staff(tenant string) context.Context {
 func sample(status Status) *Order {
 	return &Order{Status: status, Email: "Shopper@Example.com", Currency: "USD", Subtotal: 2000, Total: 2000,
 		ShippingAddress: Address{Name: "S", Line1: "1 Main", City: "Town", Country: "US"},
-		Lines: []Line{{VariantID: "v1", Title: "Shirt", Quantity: 2, UnitPrice: 1000, Subtotal: 2000, Total: 2000}}}
+		Lines:           []Line{{VariantID: "v1", Title: "Shirt", Quantity: 2, UnitPrice: 1000, Subtotal: 2000, Total: 2000}}}
 }
 
 func insert(t *testing.T, db *store.DB, ctx context.Context, o *Order) *Order {
