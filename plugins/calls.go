@@ -61,13 +61,45 @@ func ValidatePricing(in *sdk.PricingInput, out *sdk.PricingOutput) error {
 	if len(out.Adjustments) > 2*len(in.Lines)+16 {
 		return invalid("%d adjustments for %d lines", len(out.Adjustments), len(in.Lines))
 	}
-	lineTotal := make(map[string]int64, len(in.Lines))
+	// Line totals by index; adjustments usually follow line order, so the
+	// lookup starts where the previous one matched (linear overall).
+	var small [64]int64
+	lineTotal := small[:0]
+	if len(in.Lines) > len(small) {
+		lineTotal = make([]int64, 0, len(in.Lines))
+	}
 	var total int64
 	for i := range in.Lines {
 		l := &in.Lines[i]
 		t := l.Quantity * l.UnitPrice
-		lineTotal[l.ID] = t
+		lineTotal = append(lineTotal, t)
 		total += t
+	}
+	var index map[string]int // built only if the order hint fails
+	hint := 0
+	find := func(id string) int {
+		n := len(in.Lines)
+		for k := 0; k < 8 && k < n; k++ {
+			j := (hint + k) % n
+			if in.Lines[j].ID == id {
+				hint = j
+				return j
+			}
+		}
+		if index == nil {
+			index = make(map[string]int, n)
+			for j := range in.Lines {
+				if _, dup := index[in.Lines[j].ID]; !dup {
+					index[in.Lines[j].ID] = j
+				}
+			}
+		}
+		j, ok := index[id]
+		if !ok {
+			return -1
+		}
+		hint = j
+		return j
 	}
 	for i := range out.Adjustments {
 		a := &out.Adjustments[i]
@@ -82,15 +114,15 @@ func ValidatePricing(in *sdk.PricingInput, out *sdk.PricingOutput) error {
 		}
 		switch a.Level {
 		case sdk.LevelLine:
-			t, ok := lineTotal[a.LineID]
-			if !ok {
+			j := find(a.LineID)
+			if j < 0 {
 				return invalid("adjustment %d names line %q, not in the cart", i, a.LineID)
 			}
-			t += a.Amount
+			t := lineTotal[j] + a.Amount
 			if t < 0 {
 				return invalid("adjustment %d pushes line %q below zero", i, a.LineID)
 			}
-			lineTotal[a.LineID] = t
+			lineTotal[j] = t
 		case sdk.LevelOrder:
 			if a.LineID != "" {
 				return invalid("order adjustment %d names a line", i)

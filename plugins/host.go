@@ -904,6 +904,9 @@ func (h *Host) call(in *instance, inst *Installation, p extension.Point, input [
 		return &Failure{Kind: FailInvalidOutput, Msg: "bad envelope", Err: err}, true
 	}
 	in.dec.Reset(payload, false)
+	if in.dec.Intern == nil {
+		in.dec.Intern = make(map[string]string)
+	}
 	if status == sdk.StatusError {
 		msg := in.dec.String()
 		if len(msg) > 1024 {

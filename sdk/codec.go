@@ -64,6 +64,11 @@ type Decoder struct {
 	alias    bool
 	arena    []string
 	arenaOff int
+
+	// Intern, if not nil, is consulted for copied (non-aliased) strings so
+	// repeated values (labels, codes, ids) are allocated once. The host
+	// keeps one per instance; it is cleared when it reaches 4096 entries.
+	Intern map[string]string
 }
 
 // NewDecoder returns a decoder over b. With alias, decoded strings point into
@@ -134,12 +139,16 @@ func (d *Decoder) Bool() bool {
 
 // Uvarint reads an unsigned LEB128 value of at most 10 bytes.
 func (d *Decoder) Uvarint() uint64 {
+	if b := d.b[d.off:]; len(b) > 0 && b[0] < 0x80 { // fast path, inlined
+		d.off++
+		return uint64(b[0])
+	}
+	return d.uvarintSlow()
+}
+
+func (d *Decoder) uvarintSlow() uint64 {
 	b := d.b
 	i := d.off
-	if i < len(b) && b[i] < 0x80 { // fast path: one byte
-		d.off = i + 1
-		return uint64(b[i])
-	}
 	var v uint64
 	var shift uint
 	for n := 0; n < 10; n++ {
@@ -198,12 +207,32 @@ func (d *Decoder) Bytes() []byte {
 
 // String reads a length-prefixed string (copied unless the decoder aliases).
 func (d *Decoder) String() string {
+	// Fast path (inlined): aliasing, a one-byte length, enough input.
+	if b := d.b[d.off:]; len(b) > 0 && int(b[0]) < len(b) && b[0] < 0x80 && d.alias {
+		d.off += int(b[0]) + 1
+		return unsafe.String(unsafe.SliceData(b[1:]), int(b[0]))
+	}
+	return d.stringSlow()
+}
+
+func (d *Decoder) stringSlow() string {
 	b := d.Bytes()
 	if len(b) == 0 {
 		return ""
 	}
 	if d.alias {
 		return unsafe.String(&b[0], len(b))
+	}
+	if d.Intern != nil && len(b) <= 128 {
+		if s, ok := d.Intern[string(b)]; ok {
+			return s
+		}
+		if len(d.Intern) >= 4096 {
+			clear(d.Intern)
+		}
+		s := string(b)
+		d.Intern[s] = s
+		return s
 	}
 	return string(b)
 }

@@ -1,15 +1,15 @@
 package sdk
 
+import "unsafe"
+
 // Codecs for every input and output of ABI version 1. The byte layouts are
 // specified in ABI.md; keep the two in step.
 
-// grow returns s resized to n, reusing its array when large enough, with
-// every element zeroed.
+// grow returns s resized to n, reusing its array when large enough. The
+// elements are not cleared: every decoder assigns every field.
 func grow[T any](s []T, n int) []T {
 	if cap(s) >= n {
-		s = s[:n]
-		clear(s)
-		return s
+		return s[:n]
 	}
 	return make([]T, n)
 }
@@ -46,6 +46,9 @@ func (d *Decoder) DecodePricingInput(in *PricingInput) error {
 	in.Lines = grow(in.Lines, n)
 	for i := 0; i < n; i++ {
 		l := &in.Lines[i]
+		if d.alias && d.lineFast(l) {
+			continue
+		}
 		l.ID = d.String()
 		l.VariantID = d.String()
 		l.ProductID = d.String()
@@ -58,17 +61,112 @@ func (d *Decoder) DecodePricingInput(in *PricingInput) error {
 	return d.Finish()
 }
 
+// lineFast decodes one line in a single function body when every string
+// and list length fits one byte (the common case). Function calls are
+// expensive in a Go Wasm guest, and the generic path makes ~25 per line.
+// It reports false, consuming nothing, when the line needs the generic path.
+func (d *Decoder) lineFast(l *Line) bool {
+	b := d.b
+	i := d.off
+	var strs [4]string
+	for k := 0; k < 4; k++ {
+		if i >= len(b) {
+			return false
+		}
+		n := int(b[i])
+		if n >= 0x80 || n >= len(b)-i {
+			return false
+		}
+		strs[k] = unsafe.String(unsafe.SliceData(b[i+1:]), n)
+		i += 1 + n
+	}
+	var nums [2]int64
+	for k := 0; k < 2; k++ {
+		var u uint64
+		var shift uint
+		for {
+			if i >= len(b) || shift > 56 {
+				return false
+			}
+			c := b[i]
+			i++
+			u |= uint64(c&0x7f) << shift
+			if c < 0x80 {
+				break
+			}
+			shift += 7
+		}
+		nums[k] = int64(u>>1) ^ -int64(u&1)
+	}
+	var lists [2][]string
+	for k := 0; k < 2; k++ {
+		if i >= len(b) {
+			return false
+		}
+		cnt := int(b[i])
+		if cnt >= 0x80 || cnt > 16 {
+			return false
+		}
+		i++
+		if cnt == 0 {
+			continue
+		}
+		if len(d.arena)-d.arenaOff < cnt {
+			d.arena = make([]string, 2*len(d.arena)+64)
+			d.arenaOff = 0
+		}
+		ss := d.arena[d.arenaOff : d.arenaOff+cnt : d.arenaOff+cnt]
+		for j := range ss {
+			if i >= len(b) {
+				return false
+			}
+			n := int(b[i])
+			if n >= 0x80 || n >= len(b)-i {
+				return false
+			}
+			ss[j] = unsafe.String(unsafe.SliceData(b[i+1:]), n)
+			i += 1 + n
+		}
+		d.arenaOff += cnt
+		lists[k] = ss
+	}
+	l.ID, l.VariantID, l.ProductID, l.SKU = strs[0], strs[1], strs[2], strs[3]
+	l.Quantity, l.UnitPrice = nums[0], nums[1]
+	l.Tags, l.Categories = lists[0], lists[1]
+	d.off = i
+	return true
+}
+
 // EncodePricingOutput appends the wire form of out (without envelope).
+// Written out in one body: calls are expensive in a Go Wasm guest.
 func (e *Encoder) EncodePricingOutput(out *PricingOutput) {
 	e.Uvarint(uint64(len(out.Adjustments)))
+	b := e.B
 	for i := range out.Adjustments {
 		a := &out.Adjustments[i]
-		e.Byte(byte(a.Level))
-		e.String(a.LineID)
-		e.Varint(a.Amount)
-		e.String(a.Label)
-		e.String(a.Code)
+		b = append(b, byte(a.Level))
+		b = appendStr(b, a.LineID)
+		u := uint64(a.Amount<<1) ^ uint64(a.Amount>>63)
+		for u >= 0x80 {
+			b = append(b, byte(u)|0x80)
+			u >>= 7
+		}
+		b = append(b, byte(u))
+		b = appendStr(b, a.Label)
+		b = appendStr(b, a.Code)
 	}
+	e.B = b
+}
+
+// appendStr appends a length-prefixed string.
+func appendStr(b []byte, s string) []byte {
+	n := uint64(len(s))
+	for n >= 0x80 {
+		b = append(b, byte(n)|0x80)
+		n >>= 7
+	}
+	b = append(b, byte(n))
+	return append(b, s...)
 }
 
 // DecodePricingOutput decodes a whole message into out.

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/wasmart/wasmart/sdk"
+	"github.com/wasmart/wasmart/sdk/sdktest"
+)
+
+const day = 86_400_000
+
+func customers(now int64) *sdk.ReportInput {
+	ds := sdk.Dataset{Name: "customers", Columns: []sdk.Column{
+		{Name: "customer_id", Type: sdk.ColString}, {Name: "last_order_ms", Type: sdk.ColInt},
+		{Name: "orders", Type: sdk.ColInt}, {Name: "spent", Type: sdk.ColInt}}}
+	for i := 0; i < 10; i++ {
+		// customer 9 is the most recent, frequent and valuable.
+		ds.Rows = append(ds.Rows, []sdk.Cell{{Str: "c" + strconv.Itoa(i)}, {Int: now - int64(10-i)*30*day},
+			{Int: int64(i + 1)}, {Int: int64(i+1) * 1000}})
+	}
+	return &sdk.ReportInput{Report: "rfm", Currency: "EUR", NowMs: now, Datasets: []sdk.Dataset{ds}}
+}
+
+func TestRFM(t *testing.T) {
+	now := int64(1_790_000_000_000)
+	out, err := sdktest.New().Report(customers(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Rows) != 10 || len(out.Columns) != 8 || len(out.Charts) != 2 {
+		t.Fatalf("%+v", out)
+	}
+	best := out.Rows[9]
+	if best[0].Str != "c9" || best[1].Int != 30 || best[4].Int != 5 || best[5].Int != 5 || best[6].Int != 5 || best[7].Str != "Champions" {
+		t.Fatalf("best %+v", best)
+	}
+	if worst := out.Rows[0]; worst[4].Int != 1 || worst[7].Str != "Hibernating" {
+		t.Fatalf("worst %+v", worst)
+	}
+	var n int64
+	for _, v := range out.Charts[0].Series[0].Values {
+		n += v
+	}
+	if n != 10 || len(out.Charts[0].Labels) != len(out.Charts[0].Series[0].Values) {
+		t.Fatalf("chart %+v", out.Charts[0])
+	}
+}
+
+func TestSegment(t *testing.T) {
+	for _, c := range []struct {
+		r, f, m int64
+		want    string
+	}{{5, 5, 5, "Champions"}, {5, 1, 1, "New customers"}, {3, 4, 2, "Loyal"}, {3, 2, 2, "Promising"}, {1, 4, 4, "At risk"}, {2, 2, 2, "Hibernating"}, {4, 2, 5, "Promising"}} {
+		if got := Segment(c.r, c.f, c.m); got != c.want {
+			t.Errorf("Segment(%d,%d,%d)=%q want %q", c.r, c.f, c.m, got, c.want)
+		}
+	}
+}
+
+func salesInput(group string) *sdk.ReportInput {
+	ds := sdk.Dataset{Name: "sales", Columns: []sdk.Column{
+		{Name: "category", Type: sdk.ColString}, {Name: "role", Type: sdk.ColString},
+		{Name: "units", Type: sdk.ColInt}, {Name: "revenue", Type: sdk.ColInt}},
+		Rows: [][]sdk.Cell{
+			{{Str: "shoes"}, {Str: "hero"}, {Int: 10}, {Int: 60000}},
+			{{Str: "socks"}, {Str: "traffic"}, {Int: 100}, {Int: 30000}},
+			{{Str: "shoes"}, {Str: "profit"}, {Int: 2}, {Int: 10000}},
+		}}
+	return &sdk.ReportInput{Report: "sales", Currency: "EUR", Params: []sdk.Param{{Key: "group", Value: group}}, Datasets: []sdk.Dataset{ds}}
+}
+
+func TestSalesByCategoryAndRole(t *testing.T) {
+	h := sdktest.New()
+	out, err := h.Report(salesInput("category"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Rows) != 2 || out.Rows[0][0].Str != "shoes" || out.Rows[0][2].Int != 70000 || out.Rows[0][3].Int != 7000 {
+		t.Fatalf("%+v", out.Rows)
+	}
+	if out.Charts[0].Kind != "bar" || out.Charts[1].Kind != "pie" || len(out.Charts[1].Labels) != 3 {
+		t.Fatalf("%+v", out.Charts)
+	}
+	out, err = h.Report(salesInput("role"))
+	if err != nil || out.Title != "Sales by role" || out.Rows[0][0].Str != "hero" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if _, err := h.Report(salesInput("colour")); !sdktest.IsGuestError(err) {
+		t.Fatalf("want guest error, got %v", err)
+	}
+	if _, err := h.Report(&sdk.ReportInput{Report: "nope"}); !sdktest.IsGuestError(err) {
+		t.Fatalf("want guest error, got %v", err)
+	}
+}
