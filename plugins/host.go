@@ -203,7 +203,7 @@ type compiledEntry struct {
 
 type poolKey struct {
 	tenant, install, hash string
-	config             uint64
+	config                uint64
 }
 
 type breakerKey struct{ tenant, install string }
@@ -212,8 +212,8 @@ type pool struct {
 	key        poolKey
 	pagesLimit uint32
 	tokens     chan struct{} // one per instance slot
-	mu     sync.Mutex
-	idle   []*instance // LIFO: the warmest first
+	mu         sync.Mutex
+	idle       []*instance // LIFO: the warmest first
 }
 
 // NewHost returns a host with the given options.
@@ -464,7 +464,7 @@ func (h *Host) Register(ctx context.Context, m *Manifest, wasm []byte) (string, 
 
 // Policy returns the upload policy derived from the host's options.
 func (h *Host) Policy() Policy {
-	return Policy{MaxModuleBytes: h.opts.MaxModuleBytes, MaxMemoryPages: h.opts.MaxMemoryPages}
+	return Policy{MaxModuleBytes: h.opts.MaxModuleBytes, MaxMemoryPages: h.opts.MaxMemoryPages, DefaultPages: h.opts.DefaultPages}
 }
 
 // ---------------------------------------------------------------- instances
@@ -882,7 +882,7 @@ func (h *Host) call(in *instance, inst *Installation, p extension.Point, input [
 		packed, err = h.guestCall(ctx, in, fn, input)
 		return err
 	})
-	if timedOut {
+	if timedOut && !isStackOverflow(err) {
 		return &Failure{Kind: FailTimeout, Msg: "deadline of " + d.String() + " exceeded", Err: err}, false
 	}
 	if err != nil {
@@ -961,6 +961,13 @@ func (in *instance) memAtCap() bool {
 	}
 	limit := uint64(in.pool.pagesLimit) * 65536
 	return uint64(in.mem.Size())+65536 > limit
+}
+
+// isStackOverflow reports a wazero stack overflow: recursion ends in one
+// (no loop involved, so no interrupt check ran) and it is reported as a
+// trap even when the deadline passed while the stack grew.
+func isStackOverflow(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "stack overflow")
 }
 
 // classify turns a wazero error into a Failure.

@@ -16,7 +16,8 @@ import (
 // Policy is what an upload is checked against.
 type Policy struct {
 	MaxModuleBytes int
-	MaxMemoryPages uint32
+	MaxMemoryPages uint32 // the most a manifest may ask for
+	DefaultPages   uint32 // what a manifest asking for nothing gets
 }
 
 // allowedWASI lists the WASI preview1 functions a module may import. Go's
@@ -85,6 +86,12 @@ func ValidateModule(ctx context.Context, m *Manifest, wasm []byte, pol Policy) e
 		return &Failure{Kind: FailInvalidModule, Msg: "invalid WebAssembly", Err: err}
 	}
 	defer cm.Close(ctx)
+	// The host instruments every module for its deadline (instrument.go):
+	// a module it cannot instrument (start section, unsupported opcodes) is
+	// rejected now rather than at the first call.
+	if _, err := instrument(wasm); err != nil {
+		return &Failure{Kind: FailInvalidModule, Msg: "module cannot be sandboxed", Err: err}
+	}
 
 	var problems []string
 	for _, d := range cm.ImportedFunctions() {
@@ -135,8 +142,10 @@ func ValidateModule(ctx context.Context, m *Manifest, wasm []byte, pol Policy) e
 		problems = append(problems, "missing export memory")
 	} else {
 		limit := pol.MaxMemoryPages
-		if m.Limits.MemoryPages > 0 && m.Limits.MemoryPages < limit {
+		if m.Limits.MemoryPages > 0 && (limit == 0 || m.Limits.MemoryPages < limit) {
 			limit = m.Limits.MemoryPages
+		} else if m.Limits.MemoryPages == 0 && pol.DefaultPages > 0 && (limit == 0 || pol.DefaultPages < limit) {
+			limit = pol.DefaultPages
 		}
 		if limit > 0 && md.Min() > limit {
 			problems = append(problems, fmt.Sprintf("declared memory of %d pages above the cap of %d", md.Min(), limit))

@@ -58,9 +58,9 @@ func (e *Encoder) Strings(ss []string) {
 // Decoding never panics and never allocates more than the input can justify
 // (every count is checked against the remaining bytes).
 type Decoder struct {
-	b     []byte
-	off   int
-	err   error
+	b        []byte
+	off      int
+	err      error
 	alias    bool
 	arena    []string
 	arenaOff int

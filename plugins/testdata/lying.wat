@@ -1,0 +1,7 @@
+;; Exports logistics although its manifest declares only pricing.
+(module
+  (memory (export "memory") 2)
+  (func (export "wasmart_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "wasmart_abi_version") (result i32) (i32.const 1))
+  (func (export "wasmart_price") (param i32 i32) (result i64) (i64.const 0))
+  (func (export "wasmart_quote") (param i32 i32) (result i64) (i64.const 0)))

@@ -1,0 +1,6 @@
+;; wasmart_alloc returns a pointer outside memory.
+(module
+  (memory (export "memory") 2)
+  (func (export "wasmart_alloc") (param i32) (result i32) (i32.const -16))
+  (func (export "wasmart_abi_version") (result i32) (i32.const 1))
+  (func (export "wasmart_price") (param i32 i32) (result i64) (i64.const 0)))
