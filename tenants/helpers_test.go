@@ -80,8 +80,9 @@ var sessionTokens = map[string]string{}
 
 func errorsAs(err error, target **errs.Error) bool { return errors.As(err, target) }
 
-func auditFilter() audit.Filter     { return audit.Filter{Limit: 200} }
-func mailFilter() outbox.MailFilter { return outbox.MailFilter{} }
+func auditFilter() audit.Filter               { return audit.Filter{Limit: 200} }
+func auditFilterAction(a string) audit.Filter { return audit.Filter{Action: a} }
+func mailFilter() outbox.MailFilter           { return outbox.MailFilter{} }
 
 // wantErr fails unless err is an *errs.Error with the code and field.
 func wantErr(t testing.TB, err error, code errs.Code, field string) {

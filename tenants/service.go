@@ -121,7 +121,9 @@ func (s *Service) DB() *store.DB { return s.db }
 func (s *Service) Config() Config { return s.cfg }
 
 // SetClock replaces the clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = func() time.Time { return now().UTC().Truncate(time.Microsecond) } }
+func (s *Service) SetClock(now func() time.Time) {
+	s.now = func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+}
 
 // Close stops the change watcher, if running.
 func (s *Service) Close() {
