@@ -237,12 +237,14 @@ type StockLine struct {
 }
 
 // Inventory is what orders need from stock keeping, inside the order's
-// transaction. Allocate takes stock for a new order (fails with
+// transaction. Allocate holds stock for a new order (fails with
 // errs.Conflict when there is not enough and the variant cannot be
-// backordered, leaving nothing changed); Release gives it back (a cancelled
-// order, a restocked return).
+// backordered, leaving nothing changed); Commit turns the order's holds
+// into sales once it is paid; Release gives unsold stock back (a cancelled
+// order).
 type Inventory interface {
 	Allocate(ctx context.Context, q bun.IDB, tenantID, orderID string, lines []StockLine) error
+	Commit(ctx context.Context, q bun.IDB, tenantID, orderID string) error
 	Release(ctx context.Context, q bun.IDB, tenantID, orderID string, lines []StockLine) error
 }
 
