@@ -140,7 +140,7 @@ type fakeInv struct {
 }
 
 func (f *fakeInv) Allocate(context.Context, bun.IDB, string, string, []StockLine) error { return nil }
-func (f *fakeInv) Commit(context.Context, bun.IDB, string, string) error { return nil }
+func (f *fakeInv) Commit(context.Context, bun.IDB, string, string) error                { return nil }
 func (f *fakeInv) Release(_ context.Context, _ bun.IDB, _, _ string, l []StockLine) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -265,4 +265,3 @@ func (g *TestGateway) ParseWebhook(h Header, body []byte, now time.Time) (*Webho
 	}
 	return &ev, nil
 }
-
