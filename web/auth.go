@@ -1,12 +1,14 @@
 package web
 
 import (
-	"context"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/perm"
 )
 
 const (
@@ -15,51 +17,29 @@ const (
 	principalLocal = "principal"
 )
 
-// Principal is who a request acts as, as the web layer sees it.
-type Principal struct {
-	Kind      string // "staff", "token", "platform"
-	UserID    string
-	Name      string
-	Email     string
-	TenantID  string // current shop; "" for platform admins
-	SessionID string
-	// TenantStatus is the current shop's status (active, suspended, closed).
-	TenantStatus string
-	// RatePerMinute is the shop's plan limit for API requests.
-	RatePerMinute int
-}
-
-// Authenticator is what the web layer needs from the accounts service.
-type Authenticator interface {
-	// Session resolves a staff or platform session cookie value.
-	Session(ctx context.Context, token string) (*Principal, error)
-	// Token resolves an API token from an Authorization header.
-	Token(ctx context.Context, token string) (*Principal, error)
-	// Can decides a permission for the principal (casbin).
-	Can(ctx context.Context, p *Principal, perm string) (bool, error)
-}
-
-// principal resolves the request's credentials once and caches them.
-func (s *Server) principal(c *fiber.Ctx) (*Principal, error) {
-	if p, ok := c.Locals(principalLocal).(*Principal); ok {
+// principal resolves the request's credentials once and caches them: an
+// API token from "Authorization: Bearer", else the staff session cookie.
+func (s *Server) principal(c *fiber.Ctx) (tenants.Principal, error) {
+	if p, ok := c.Locals(principalLocal).(tenants.Principal); ok {
 		return p, nil
 	}
-	var p *Principal
+	var p tenants.Principal
 	var err error
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
-			return nil, errs.E(errs.Unauthenticated, "Authorization must be \"Bearer <API token>\"")
+			return p, &errs.Error{Code: errs.Unauthenticated, Field: "Authorization", Message: `must be "Bearer <API token>"`}
 		}
-		p, err = s.auth.Token(c.UserContext(), tok)
+		p, err = s.tenants.AuthenticateToken(c.UserContext(), tok)
 	} else if v := c.Cookies(s.cookieName(sessionCookie)); v != "" {
-		p, err = s.auth.Session(c.UserContext(), v)
+		p, err = s.tenants.AuthenticateSession(c.UserContext(), v)
 	} else {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+		return p, errs.E(errs.Unauthenticated, "sign in first")
 	}
 	if err != nil {
-		return nil, err
+		return p, err
 	}
+	p.IP = c.IP()
 	c.Locals(principalLocal, p)
 	return p, nil
 }
@@ -82,39 +62,58 @@ func (s *Server) authorize(r Route) fiber.Handler {
 			}
 			return err
 		}
-		ctx := c.UserContext()
-		ctx = tenancy.WithActor(ctx, tenancy.Actor{Kind: p.Kind, ID: p.UserID, Name: p.Name, IP: c.IP()})
+		c.SetUserContext(p.Context(c.UserContext()))
 		switch r.Scope {
 		case ScopePlatform:
-			if p.Kind != "platform" {
-				return errs.E(errs.Forbidden, "platform console only")
+			if !p.IsPlatformAdmin() {
+				return errs.E(errs.Forbidden, "platform admins only")
 			}
-			ctx = tenancy.WithPlatform(ctx)
+			c.SetUserContext(tenancy.WithPlatform(c.UserContext()))
 		case ScopeTenant:
 			if p.TenantID == "" {
-				return errs.E(errs.Forbidden, "no shop selected")
+				if r.HTML && c.Method() == fiber.MethodGet && p.IsPlatformAdmin() {
+					return c.Redirect("/platform", fiber.StatusSeeOther)
+				}
+				return errs.E(errs.Forbidden, "no shop selected: switch to one of your shops first")
 			}
-			ctx = tenancy.WithTenant(ctx, p.TenantID)
-			if p.TenantStatus != "active" && !safeMethod(c.Method()) {
-				return errs.E(errs.Unavailable, "this shop is %s: changes are not accepted", p.TenantStatus)
-			}
-			if ok, _ := s.tenantRate.allow(p.TenantID, p.RatePerMinute); !ok && r.IsAPI() {
-				return errs.E(errs.RateLimited, "this shop's plan allows %d API requests per minute", p.RatePerMinute)
+			if r.IsAPI() {
+				if limit := s.planRate(c, p.TenantID); limit > 0 {
+					if ok, _ := s.tenantRate.allow(p.TenantID, int(limit)); !ok {
+						return errs.E(errs.RateLimited, "this shop's plan allows %d API requests per minute", limit)
+					}
+				}
 			}
 		}
-		c.SetUserContext(ctx)
 		if r.Perm == Authenticated {
 			return c.Next()
 		}
-		ok, err := s.auth.Can(ctx, p, r.Perm)
-		if err != nil {
+		if err := s.tenants.Authorize(c.UserContext(), p, perm.Permission(r.Perm)); err != nil {
 			return err
-		}
-		if !ok {
-			return errs.E(errs.Forbidden, "your role lacks the %q permission", r.Perm)
 		}
 		return c.Next()
 	}
+}
+
+// planRate is the shop's API requests per minute, cached for a minute.
+func (s *Server) planRate(c *fiber.Ctx, tenantID string) int64 {
+	now := time.Now()
+	if v, ok := s.planCache.Load(tenantID); ok {
+		e := v.(planEntry)
+		if now.Before(e.until) {
+			return e.rate
+		}
+	}
+	plan, err := s.tenants.PlanOf(c.UserContext(), tenantID)
+	if err != nil {
+		return 0
+	}
+	s.planCache.Store(tenantID, planEntry{rate: plan.APIRequestsPerMinute, until: now.Add(time.Minute)})
+	return plan.APIRequestsPerMinute
+}
+
+type planEntry struct {
+	rate  int64
+	until time.Time
 }
 
 // requireCustomer is filled by the storefront: a customer session on the
@@ -124,5 +123,13 @@ func (s *Server) requireCustomer(c *fiber.Ctx) error {
 }
 
 func urlEscape(s string) string {
-	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", " ", "%20").Replace(s)
+	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", " ", "%20", "+", "%2B").Replace(s)
+}
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next, def string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return def
+	}
+	return next
 }

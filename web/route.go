@@ -77,12 +77,20 @@ func (s *Server) handle(r Route) {
 		// Still registered so TestEveryRouteHasPermission can name it; it
 		// refuses every request rather than serve unchecked.
 		s.routes = append(s.routes, r)
-		s.app.Add(r.Method, r.Path, func(c *fiber.Ctx) error {
+		app := s.app
+		if r.Scope == ScopeStorefront {
+			app = s.storeApp
+		}
+		app.Add(r.Method, r.Path, func(c *fiber.Ctx) error {
 			return fiber.NewError(fiber.StatusForbidden, "route declares no permission")
 		})
 		return
 	}
 	s.routes = append(s.routes, r)
+	if r.Scope == ScopeStorefront {
+		s.storeApp.Add(r.Method, r.Path, s.authorize(r), r.Handler)
+		return
+	}
 	s.app.Add(r.Method, r.Path, s.authorize(r), r.Handler)
 }
 

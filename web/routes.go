@@ -16,5 +16,9 @@ func (s *Server) registerRoutes() {
 	s.handle(Route{Method: "GET", Path: "/api/openapi.json", Perm: Public, Summary: "This OpenAPI document", Tag: "system", Handler: s.handleOpenAPI})
 	s.handle(Route{Method: "GET", Path: "/static/*", Perm: Public, Summary: "Console assets", Tag: "system", HTML: true,
 		Handler: filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600})})
+	s.registerAccountRoutes()
+	s.registerConsoleRoutes()
+	s.registerPlatformRoutes()
+	s.registerStorefrontRoutes()
 	_ = fiber.MethodGet
 }

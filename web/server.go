@@ -12,12 +12,16 @@ import (
 	"html/template"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/tenants"
 )
 
 // Config is the server's configuration.
@@ -40,6 +44,26 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+func (c *Config) scheme() string {
+	if c.Secure {
+		return "https"
+	}
+	return "http"
+}
+
+// port is ":8080" from PublicURL, or "" for the scheme's default port.
+func (c *Config) port() string {
+	u := c.PublicURL
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	u, _, _ = strings.Cut(u, "/")
+	if i := strings.LastIndexByte(u, ':'); i >= 0 && !strings.HasSuffix(u, "]") {
+		return u[i:]
+	}
+	return ""
+}
+
 func (c *Config) defaults() {
 	if c.BaseDomain == "" {
 		c.BaseDomain = "localhost"
@@ -57,15 +81,19 @@ func (c *Config) defaults() {
 
 // Server is the HTTP server with its dependencies.
 type Server struct {
-	cfg        Config
-	log        *slog.Logger
-	db         *store.DB
-	app        *fiber.App
-	routes     []Route
-	ipRate     *limiter
-	tenantRate *limiter
-	auth       Authenticator
-	pages      map[string]*template.Template
+	cfg          Config
+	log          *slog.Logger
+	db           *store.DB
+	app          *fiber.App
+	storeApp     *fiber.App
+	storeHandler fasthttp.RequestHandler
+	publicHost   string
+	routes       []Route
+	ipRate       *limiter
+	tenantRate   *limiter
+	tenants      *tenants.Service
+	planCache    sync.Map // tenant id -> planEntry
+	pages        map[string]*template.Template
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -73,8 +101,8 @@ type Server struct {
 
 // Deps are the services the server calls.
 type Deps struct {
-	DB   *store.DB
-	Auth Authenticator
+	DB      *store.DB
+	Tenants *tenants.Service
 }
 
 // New builds the server and its route table.
@@ -83,37 +111,50 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.DB == nil {
 		return nil, errors.New("web: no database")
 	}
-	if deps.Auth == nil {
-		return nil, errors.New("web: no authenticator")
+	if deps.Tenants == nil {
+		return nil, errors.New("web: no tenants service")
 	}
 	pages, err := loadTemplates()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, auth: deps.Auth, pages: pages}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, pages: pages}
 	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = newLimiter(1, time.Minute)
-	s.app = fiber.New(fiber.Config{
-		AppName:                 "wasmart",
-		BodyLimit:               cfg.BodyLimit,
-		ErrorHandler:            s.errorHandler,
-		DisableStartupMessage:   true,
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		EnableTrustedProxyCheck: cfg.TrustProxy,
-		ProxyHeader: func() string {
-			if cfg.TrustProxy {
-				return fiber.HeaderXForwardedFor
-			}
-			return ""
-		}(),
-	})
-	s.app.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
+	if u, err := url.Parse(cfg.PublicURL); err == nil {
+		s.publicHost = strings.ToLower(u.Hostname())
+	}
+	newApp := func() *fiber.App {
+		return fiber.New(fiber.Config{
+			AppName:                 "wasmart",
+			BodyLimit:               cfg.BodyLimit,
+			ErrorHandler:            s.errorHandler,
+			DisableStartupMessage:   true,
+			ReadTimeout:             30 * time.Second,
+			WriteTimeout:            60 * time.Second,
+			IdleTimeout:             120 * time.Second,
+			EnableTrustedProxyCheck: cfg.TrustProxy,
+			ProxyHeader: func() string {
+				if cfg.TrustProxy {
+					return fiber.HeaderXForwardedFor
+				}
+				return ""
+			}(),
+		})
+	}
+	s.app, s.storeApp = newApp(), newApp()
+	s.app.Use(s.hostDispatch)
+	for _, a := range []*fiber.App{s.app, s.storeApp} {
+		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
+	}
+	s.storeApp.Use(s.resolveShop)
 	s.registerRoutes()
-	s.app.Use(func(c *fiber.Ctx) error {
+	notFound := func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such page: "+c.Path())
-	})
+	}
+	s.app.Use(notFound)
+	s.storeApp.Use(notFound)
+	s.storeHandler = s.storeApp.Handler()
 	return s, nil
 }
 

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web"
+)
+
+// Demo logins printed by `make run`. They exist only in a database seeded
+// with --demo.
+const (
+	demoSlug          = "demo"
+	demoOwnerEmail    = "owner@demo.wasmart.test"
+	demoOwnerPassword = "demo-owner-pass-2026"
+	demoAdminEmail    = "admin@wasmart.test"
+	demoAdminPassword = "demo-admin-pass-2026"
+)
+
+// serveConfig is what `wasmart serve` runs with.
+type serveConfig struct {
+	addr, baseDomain, publicURL, smtpURL string
+	secure, demo, trustProxy             bool
+	db                                   dbFlags
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", stderr)
+	var cfg serveConfig
+	cfg.db = addDBFlags(f)
+	addr := f.String("addr", ":8080", "listen address")
+	base := f.String("base-domain", "localhost", "shops are served on <slug>.<base-domain>")
+	public := f.String("public-url", "", "URL of the console, for links in e-mails (default http://localhost<addr port>)")
+	smtpURL := f.String("smtp-url", "", "smtp://user:pass@host:587?from=noreply@example.com; without it mail stays in the mailbox")
+	secure := f.Bool("secure", false, "served over https: __Host- Secure cookies and HSTS")
+	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
+	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
+	cfg.secure, cfg.demo, cfg.trustProxy = *secure, *demo, *trust
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, ln, stdout)
+}
+
+// serve runs the server on ln until ctx ends. Tests call it with a port-0
+// listener.
+func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	if cfg.publicURL == "" {
+		cfg.publicURL = "http://localhost:" + port
+	}
+	db, err := openDB(ctx, cfg.db)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer db.Close()
+	ts, err := tenants.New(db, tenants.Config{BaseDomain: cfg.baseDomain, ConsoleURL: cfg.publicURL, Log: log})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer ts.Close()
+	if err := ts.StartWatcher(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	if cfg.demo {
+		if err := seedDemo(ctx, ts); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo seed: %w", err)
+		}
+	}
+	smtp, err := parseSMTP(cfg.smtpURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	worker := outbox.NewWorker(db, smtp)
+	go worker.Run(ctx)
+
+	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log},
+		web.Deps{DB: db, Tenants: ts})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	scheme := "http"
+	if cfg.secure {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "\nWasmart is running (%s database)\n  console:    %s/console\n  platform:   %s/platform\n", db.Dialect(), cfg.publicURL, cfg.publicURL)
+	if cfg.demo {
+		fmt.Fprintf(stdout, "  storefront: %s://%s.%s:%s/\n  demo shop owner: %s / %s\n  platform admin:  %s / %s\n",
+			scheme, demoSlug, cfg.baseDomain, port, demoOwnerEmail, demoOwnerPassword, demoAdminEmail, demoAdminPassword)
+	}
+	fmt.Fprintln(stdout)
+	return srv.Serve(ctx, ln, 20*time.Second)
+}
+
+// seedDemo creates the demo shop, its owner and a platform admin unless
+// they exist (a second run changes nothing).
+func seedDemo(ctx context.Context, ts *tenants.Service) error {
+	sys := tenants.System()
+	if _, err := ts.TenantBySlug(ctx, demoSlug); errs.Is(err, errs.NotFound) {
+		if _, _, err := ts.Signup(ctx, tenants.SignupInput{
+			ShopInput: tenants.ShopInput{Name: "Demo Shop", Slug: demoSlug, Currency: "EUR", Country: "FR", Plan: tenants.PlanGrowth},
+			OwnerName: "Demo Owner", Email: demoOwnerEmail, Password: demoOwnerPassword}); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	admins, err := ts.PlatformAdmins(ctx, sys)
+	if err != nil {
+		return err
+	}
+	for _, a := range admins {
+		if a.Email == demoAdminEmail {
+			return nil
+		}
+	}
+	_, err = ts.CreatePlatformAdmin(ctx, sys, demoAdminEmail, demoAdminPassword, "platform_admin")
+	return err
+}
+
+// parseSMTP reads smtp://user:pass@host:port?from=addr.
+func parseSMTP(raw string) (outbox.SMTPConfig, error) {
+	if raw == "" {
+		return outbox.SMTPConfig{}, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
+		return outbox.SMTPConfig{}, errs.Field("smtp-url", "must look like smtp://user:pass@host:587?from=noreply@example.com")
+	}
+	cfg := outbox.SMTPConfig{Host: u.Hostname(), Port: 587, From: u.Query().Get("from")}
+	if p := u.Port(); p != "" {
+		if cfg.Port, err = strconv.Atoi(p); err != nil {
+			return cfg, errs.Field("smtp-url", "port must be a number")
+		}
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Pass, _ = u.User.Password()
+	}
+	if !strings.Contains(cfg.From, "@") {
+		return cfg, errs.Field("smtp-url", "needs ?from=<sender address>")
+	}
+	return cfg, nil
+}

@@ -1,0 +1,343 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/tenants"
+)
+
+// Sign-up, sign-in with the MFA step, sign-out, password reset and
+// invitations: the pages and their JSON twins.
+
+func (s *Server) registerAccountRoutes() {
+	page := func(method, path, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: Public, Summary: summary, Tag: "accounts", HTML: true, Handler: h})
+	}
+	page("GET", "/", "Landing: the console when signed in, else sign-in", s.handleLanding)
+	page("GET", "/login", "Sign-in form", s.loginPage)
+	page("POST", "/login", "Sign in", s.loginSubmit)
+	page("POST", "/login/mfa", "Second sign-in step", s.mfaSubmit)
+	page("GET", "/signup", "Shop sign-up form", s.signupPage)
+	page("POST", "/signup", "Open a shop", s.signupSubmit)
+	page("GET", "/forgot", "Password reset request form", s.forgotPage)
+	page("POST", "/forgot", "Request a password reset e-mail", s.forgotSubmit)
+	page("GET", "/reset", "New password form", s.resetPage)
+	page("POST", "/reset", "Set a new password from an e-mailed token", s.resetSubmit)
+	page("GET", "/invite", "Invitation acceptance form", s.invitePage)
+	page("POST", "/invite", "Accept a staff invitation", s.inviteSubmit)
+	s.handle(Route{Method: "POST", Path: "/logout", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", HTML: true, Handler: s.logout})
+
+	s.handle(Route{Method: "POST", Path: "/api/signup", Perm: Public, Summary: "Open a shop (creates the shop and its owner)", Tag: "accounts",
+		Body: SignupRequest{}, Resp: SignupResponse{}, Handler: s.apiSignup})
+	s.handle(Route{Method: "POST", Path: "/api/sessions", Perm: Public, Summary: "Sign in; sets the session cookie or asks for the MFA step", Tag: "accounts",
+		Body: LoginRequest{}, Resp: LoginResponse{}, Handler: s.apiLogin})
+	s.handle(Route{Method: "POST", Path: "/api/sessions/mfa", Perm: Public, Summary: "Second sign-in step", Tag: "accounts",
+		Body: MFARequest{}, Resp: LoginResponse{}, Handler: s.apiMFA})
+	s.handle(Route{Method: "DELETE", Path: "/api/sessions/current", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", Handler: s.apiLogout})
+	s.handle(Route{Method: "GET", Path: "/api/me", Perm: Authenticated, Summary: "Who am I: user, current shop, roles", Tag: "accounts",
+		Resp: MeResponse{}, Handler: s.apiMe})
+}
+
+// SignupRequest opens a shop.
+type SignupRequest struct {
+	ShopName string `json:"shop_name"`
+	Slug     string `json:"slug"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Currency string `json:"currency"`
+	Country  string `json:"country"`
+	Name     string `json:"name,omitempty"`
+}
+
+// SignupResponse names the new shop.
+type SignupResponse struct {
+	TenantID   string `json:"tenant_id"`
+	Slug       string `json:"slug"`
+	UserID     string `json:"user_id"`
+	Storefront string `json:"storefront"`
+}
+
+// LoginRequest signs in.
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Shop     string `json:"shop,omitempty"`
+}
+
+// MFARequest is the second step.
+type MFARequest struct {
+	Challenge string `json:"challenge"`
+	Code      string `json:"code"`
+}
+
+// LoginResponse says whether the MFA step is needed.
+type LoginResponse struct {
+	MFARequired bool      `json:"mfa_required"`
+	Challenge   string    `json:"challenge,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	CSRFToken   string    `json:"csrf_token,omitempty"`
+}
+
+// MeResponse describes the signed-in principal.
+type MeResponse struct {
+	Kind          string   `json:"kind"`
+	UserID        string   `json:"user_id"`
+	Email         string   `json:"email"`
+	TenantID      string   `json:"tenant_id"`
+	TenantSlug    string   `json:"tenant_slug"`
+	TenantStatus  string   `json:"tenant_status"`
+	Roles         []string `json:"roles"`
+	PlatformRoles []string `json:"platform_roles"`
+	MFA           bool     `json:"mfa"`
+	Permissions   []string `json:"permissions"`
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(sessionCookie), Value: token, Path: "/", HTTPOnly: true,
+		Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: expires})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(sessionCookie), Value: "", Path: "/", HTTPOnly: true,
+		Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
+}
+
+func (s *Server) storefrontURL(slug string) string {
+	return s.cfg.scheme() + "://" + slug + "." + s.cfg.BaseDomain + s.cfg.port()
+}
+
+func (s *Server) handleLanding(c *fiber.Ctx) error {
+	if _, err := s.principal(c); err == nil {
+		return c.Redirect("/console", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+type loginData struct{ Next, Email, Challenge string }
+
+func (s *Server) loginPage(c *fiber.Ctx) error {
+	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: c.Query("next")}, Flash: flashOf(c)})
+}
+
+func (s *Server) loginSubmit(c *fiber.Ctx) error {
+	next := safeNext(c.FormValue("next"), "/console")
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
+		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	if err != nil {
+		return s.formError(c, "auth/login", "Sign in", err, loginData{Next: next, Email: c.FormValue("email")})
+	}
+	if res.MFARequired {
+		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
+	}
+	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) mfaSubmit(c *fiber.Ctx) error {
+	next := safeNext(c.FormValue("next"), "/console")
+	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return s.formError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
+	}
+	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if err := s.tenants.Logout(c.UserContext(), c.Cookies(s.cookieName(sessionCookie))); err != nil {
+		return err
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect("/login?flash=signed-out", fiber.StatusSeeOther)
+}
+
+type signupData struct {
+	SignupRequest
+	BaseDomain string
+}
+
+func (s *Server) signupPage(c *fiber.Ctx) error {
+	return s.render(c, "auth/signup", Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.cfg.BaseDomain}})
+}
+
+func (s *Server) signupSubmit(c *fiber.Ctx) error {
+	in := SignupRequest{ShopName: c.FormValue("shop_name"), Slug: c.FormValue("slug"), Email: c.FormValue("email"),
+		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
+	if _, _, err := s.signup(c, in); err != nil {
+		in.Password = ""
+		return s.formError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.cfg.BaseDomain})
+	}
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
+}
+
+func (s *Server) signup(c *fiber.Ctx, in SignupRequest) (tenants.Tenant, tenants.User, error) {
+	return s.tenants.Signup(c.UserContext(), tenants.SignupInput{
+		ShopInput: tenants.ShopInput{Name: in.ShopName, Slug: in.Slug, Currency: in.Currency, Country: in.Country},
+		OwnerName: in.Name, Email: in.Email, Password: in.Password, IP: c.IP()})
+}
+
+func (s *Server) forgotPage(c *fiber.Ctx) error {
+	return s.render(c, "auth/forgot", Page{Title: "Reset your password"})
+}
+
+func (s *Server) forgotSubmit(c *fiber.Ctx) error {
+	// The answer is the same whether or not the address has an account.
+	if err := s.tenants.RequestPasswordReset(c.UserContext(), c.FormValue("email"), c.IP()); err != nil && errs.Is(err, errs.Internal) {
+		return err
+	} else if err != nil && errs.Is(err, errs.Invalid) {
+		return s.formError(c, "auth/forgot", "Reset your password", err, nil)
+	}
+	return s.render(c, "auth/forgot", Page{Title: "Reset your password", Flash: "If that address has an account, a reset link is on its way."})
+}
+
+func (s *Server) resetPage(c *fiber.Ctx) error {
+	return s.render(c, "auth/reset", Page{Title: "Choose a new password", Data: map[string]string{"Token": c.Query("token")}})
+}
+
+func (s *Server) resetSubmit(c *fiber.Ctx) error {
+	tok := c.FormValue("token")
+	if err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password")); err != nil {
+		return s.formError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
+	}
+	return c.Redirect("/login?flash=password-reset", fiber.StatusSeeOther)
+}
+
+type inviteData struct {
+	Token, ShopName, Email, Role string
+	NewUser                      bool
+}
+
+func (s *Server) invitePage(c *fiber.Ctx) error {
+	tok := c.Query("token")
+	info, err := s.tenants.InvitationByToken(c.UserContext(), tok)
+	if err != nil {
+		return err
+	}
+	return s.render(c, "auth/invite", Page{Title: "Join " + info.ShopName, Data: inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount}})
+}
+
+func (s *Server) inviteSubmit(c *fiber.Ctx) error {
+	tok := c.FormValue("token")
+	info, err := s.tenants.InvitationByToken(c.UserContext(), tok)
+	if err != nil {
+		return err
+	}
+	_, shop, err := s.tenants.AcceptInvitation(c.UserContext(), tenants.AcceptInput{Token: tok, Name: c.FormValue("name"), Password: c.FormValue("password"), IP: c.IP()})
+	if err != nil {
+		return s.formError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
+	}
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	if err != nil {
+		return c.Redirect("/login?flash=invitation-accepted", fiber.StatusSeeOther)
+	}
+	if res.MFARequired {
+		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
+	}
+	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
+}
+
+// formError re-renders a form with the input error for 4xx errors; other
+// errors go to the error handler.
+func (s *Server) formError(c *fiber.Ctx, tmpl, title string, err error, data any) error {
+	status, de := s.toError(c, err)
+	if status >= 500 {
+		return err
+	}
+	c.Status(status)
+	return s.render(c, tmpl, Page{Title: title, Error: de, Data: data})
+}
+
+var flashes = map[string]string{
+	"signed-out":          "You are signed out.",
+	"password-reset":      "Your password is changed; sign in with it.",
+	"invitation-accepted": "Invitation accepted; sign in to continue.",
+	"welcome":             "Welcome! Your shop is ready.",
+	"saved":               "Saved.",
+}
+
+func flashOf(c *fiber.Ctx) string { return flashes[c.Query("flash")] }
+
+// JSON API.
+
+func (s *Server) apiSignup(c *fiber.Ctx) error {
+	var in SignupRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	t, u, err := s.signup(c, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(SignupResponse{TenantID: t.ID, Slug: t.Slug, UserID: u.ID, Storefront: s.storefrontURL(t.Slug)})
+}
+
+func (s *Server) apiLogin(c *fiber.Ctx) error {
+	var in LoginRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	if err != nil {
+		return err
+	}
+	if res.MFARequired {
+		return c.JSON(LoginResponse{MFARequired: true, Challenge: res.ChallengeToken, ExpiresAt: res.ChallengeUntil})
+	}
+	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: csrfToken(c)})
+}
+
+func (s *Server) apiMFA(c *fiber.Ctx) error {
+	var in MFARequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := s.tenants.LoginMFA(c.UserContext(), in.Challenge, in.Code, c.IP(), c.Get(fiber.HeaderUserAgent))
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: csrfToken(c)})
+}
+
+func (s *Server) apiLogout(c *fiber.Ctx) error {
+	if err := s.tenants.Logout(c.UserContext(), c.Cookies(s.cookieName(sessionCookie))); err != nil {
+		return err
+	}
+	s.clearSessionCookie(c)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiMe(c *fiber.Ctx) error {
+	p, err := s.principal(c)
+	if err != nil {
+		return err
+	}
+	me := MeResponse{Kind: p.Kind, UserID: p.UserID, Email: p.Email, TenantID: p.TenantID, TenantSlug: p.TenantSlug,
+		TenantStatus: p.TenantStatus, Roles: nonNil(p.Roles), PlatformRoles: nonNil(p.PlatformRoles), MFA: p.MFA, Permissions: []string{}}
+	if p.TenantID != "" {
+		perms, err := s.tenants.Permissions(c.UserContext(), p)
+		if err != nil {
+			return err
+		}
+		for _, x := range perms {
+			me.Permissions = append(me.Permissions, string(x))
+		}
+	}
+	return c.JSON(me)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

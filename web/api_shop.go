@@ -1,0 +1,336 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/audit"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// JSON API for the shop shell: shop profile, domains, staff, roles, tokens
+// and the audit log. Handlers are thin: the tenants service validates,
+// checks permissions again and audits.
+
+// ShopJSON is a shop.
+type ShopJSON struct {
+	ID         string    `json:"id"`
+	Slug       string    `json:"slug"`
+	Name       string    `json:"name"`
+	Status     string    `json:"status"`
+	Plan       string    `json:"plan"`
+	Currency   string    `json:"currency"`
+	Country    string    `json:"country"`
+	Storefront string    `json:"storefront"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ShopPatch renames the shop.
+type ShopPatch struct {
+	Name string `json:"name"`
+}
+
+// DomainJSON is a custom domain.
+type DomainJSON struct {
+	Host string `json:"host"`
+}
+
+// StaffJSON is a staff member.
+type StaffJSON struct {
+	UserID   string    `json:"user_id"`
+	Email    string    `json:"email"`
+	Name     string    `json:"name"`
+	Role     string    `json:"role"`
+	MFA      bool      `json:"mfa"`
+	JoinedAt time.Time `json:"joined_at"`
+}
+
+// InviteRequest invites a staff member.
+type InviteRequest struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// InvitationJSON is a pending invitation.
+type InvitationJSON struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// RoleAssign sets a staff member's role.
+type RoleAssign struct {
+	Role string `json:"role"`
+}
+
+// RoleJSON is a role and its permissions.
+type RoleJSON struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Permissions []string `json:"permissions"`
+	BuiltIn     bool     `json:"built_in,omitempty"`
+}
+
+// TokenRequest creates an API token.
+type TokenRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// TokenJSON is an API token; Secret is set only in the creation answer.
+type TokenJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Role       string     `json:"role"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	Secret     string     `json:"secret,omitempty"`
+}
+
+// AuditPage is a page of the audit log.
+type AuditPage struct {
+	Entries []AuditJSON `json:"entries"`
+	Next    string      `json:"next,omitempty"`
+}
+
+// AuditJSON is one audit record.
+type AuditJSON struct {
+	ID         string    `json:"id"`
+	At         time.Time `json:"at"`
+	ActorKind  string    `json:"actor_kind"`
+	ActorID    string    `json:"actor_id"`
+	ActorName  string    `json:"actor_name"`
+	Action     string    `json:"action"`
+	ObjectType string    `json:"object_type"`
+	ObjectID   string    `json:"object_id"`
+	Before     string    `json:"before,omitempty"`
+	After      string    `json:"after,omitempty"`
+	IP         string    `json:"ip"`
+}
+
+func (s *Server) shopJSON(t tenants.Tenant) ShopJSON {
+	return ShopJSON{ID: t.ID, Slug: t.Slug, Name: t.Name, Status: t.Status, Plan: t.Plan, Currency: t.Currency, Country: t.Country,
+		Storefront: s.storefrontURL(t.Slug), CreatedAt: t.CreatedAt}
+}
+
+func (s *Server) apiShop(c *fiber.Ctx) error {
+	t, err := s.tenants.Tenant(c.UserContext(), s.current(c).TenantID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.shopJSON(t))
+}
+
+func (s *Server) apiShopPatch(c *fiber.Ctx) error {
+	var in ShopPatch
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	t, err := s.tenants.UpdateShop(c.UserContext(), s.current(c), in.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.shopJSON(t))
+}
+
+func (s *Server) apiDomains(c *fiber.Ctx) error {
+	doms, err := s.tenants.Domains(c.UserContext(), s.current(c))
+	if err != nil {
+		return err
+	}
+	out := []DomainJSON{}
+	for _, d := range doms {
+		out = append(out, DomainJSON{Host: d.Host})
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
+	var in DomainJSON
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	d, err := s.tenants.AddDomain(c.UserContext(), s.current(c), in.Host)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(DomainJSON{Host: d.Host})
+}
+
+func (s *Server) apiDomainRemove(c *fiber.Ctx) error {
+	if err := s.tenants.RemoveDomain(c.UserContext(), s.current(c), c.Params("host")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiStaff(c *fiber.Ctx) error {
+	staff, err := s.tenants.Staff(c.UserContext(), s.current(c))
+	if err != nil {
+		return err
+	}
+	out := []StaffJSON{}
+	for _, m := range staff {
+		out = append(out, StaffJSON{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role, MFA: m.MFA, JoinedAt: m.JoinedAt})
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiInvite(c *fiber.Ctx) error {
+	var in InviteRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	inv, err := s.tenants.InviteStaff(c.UserContext(), s.current(c), in.Email, in.Role)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(InvitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role, ExpiresAt: inv.ExpiresAt})
+}
+
+func (s *Server) apiInvitations(c *fiber.Ctx) error {
+	invs, err := s.tenants.Invitations(c.UserContext(), s.current(c))
+	if err != nil {
+		return err
+	}
+	out := []InvitationJSON{}
+	for _, inv := range invs {
+		out = append(out, InvitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role, ExpiresAt: inv.ExpiresAt})
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiStaffRole(c *fiber.Ctx) error {
+	var in RoleAssign
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.tenants.SetStaffRole(c.UserContext(), s.current(c), c.Params("user"), in.Role); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiStaffRemove(c *fiber.Ctx) error {
+	if err := s.tenants.RemoveStaff(c.UserContext(), s.current(c), c.Params("user")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func roleJSON(r tenants.Role) RoleJSON {
+	out := RoleJSON{Name: r.Name, Description: r.Description, BuiltIn: r.BuiltIn, Permissions: []string{}}
+	for _, p := range r.Permissions {
+		out.Permissions = append(out.Permissions, string(p))
+	}
+	return out
+}
+
+func roleInput(in RoleJSON) tenants.RoleInput {
+	ri := tenants.RoleInput{Name: in.Name, Description: in.Description}
+	for _, p := range in.Permissions {
+		ri.Permissions = append(ri.Permissions, perm.Permission(p))
+	}
+	return ri
+}
+
+func (s *Server) apiRoles(c *fiber.Ctx) error {
+	roles, err := s.tenants.Roles(c.UserContext(), s.current(c))
+	if err != nil {
+		return err
+	}
+	out := []RoleJSON{}
+	for _, r := range roles {
+		out = append(out, roleJSON(r))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
+	var in RoleJSON
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.tenants.CreateRole(c.UserContext(), s.current(c), roleInput(in))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(roleJSON(r))
+}
+
+func (s *Server) apiRoleUpdate(c *fiber.Ctx) error {
+	var in RoleJSON
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.tenants.UpdateRole(c.UserContext(), s.current(c), c.Params("name"), roleInput(in))
+	if err != nil {
+		return err
+	}
+	return c.JSON(roleJSON(r))
+}
+
+func (s *Server) apiRoleDelete(c *fiber.Ctx) error {
+	if err := s.tenants.DeleteRole(c.UserContext(), s.current(c), c.Params("name")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func tokenJSON(t tenants.APIToken) TokenJSON {
+	return TokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Role: t.Role, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
+}
+
+func (s *Server) apiTokens(c *fiber.Ctx) error {
+	toks, err := s.tenants.Tokens(c.UserContext(), s.current(c))
+	if err != nil {
+		return err
+	}
+	out := []TokenJSON{}
+	for _, t := range toks {
+		out = append(out, tokenJSON(t))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiTokenCreate(c *fiber.Ctx) error {
+	var in TokenRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	t, secret, err := s.tenants.CreateToken(c.UserContext(), s.current(c), in.Name, in.Role)
+	if err != nil {
+		return err
+	}
+	out := tokenJSON(t)
+	out.Secret = secret
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (s *Server) apiTokenRevoke(c *fiber.Ctx) error {
+	if err := s.tenants.RevokeToken(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiAudit(c *fiber.Ctx) error {
+	pg, err := s.tenants.Audit(c.UserContext(), s.current(c), auditFilter(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(auditPage(pg))
+}
+
+func auditPage(pg audit.Page) AuditPage {
+	out := AuditPage{Entries: []AuditJSON{}, Next: pg.Next}
+	for _, e := range pg.Entries {
+		out.Entries = append(out.Entries, AuditJSON{ID: e.ID, At: e.At, ActorKind: e.ActorKind, ActorID: e.ActorID, ActorName: e.ActorName,
+			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Before: e.Before, After: e.After, IP: e.IP})
+	}
+	return out
+}

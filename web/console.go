@@ -1,0 +1,541 @@
+package web
+
+import (
+	"encoding/base64"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/audit"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// The merchant console shell: home, shop switcher, account and MFA, staff
+// and roles, API tokens, audit log and shop settings, with a JSON API for
+// each of them.
+
+func (s *Server) registerConsoleRoutes() {
+	html := func(method, path, permission, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
+	}
+	own := func(method, path, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: Authenticated, Summary: summary, Tag: "console", HTML: true, Handler: h})
+	}
+	html("GET", "/console", string(perm.ShopRead), "Console home", s.consoleHome)
+	own("POST", "/console/switch", "Switch the current shop", s.consoleSwitch)
+	own("GET", "/console/account", "Your account, MFA and sessions", s.accountPage)
+	own("POST", "/console/account/mfa", "Begin MFA enrolment", s.accountMFABegin)
+	own("POST", "/console/account/mfa/verify", "Confirm MFA enrolment", s.accountMFAVerify)
+	own("POST", "/console/account/password", "Change your password", s.accountPassword)
+	own("POST", "/console/account/logout-all", "Sign out of every session", s.accountLogoutAll)
+	html("GET", "/console/staff", string(perm.StaffRead), "Staff and roles", s.staffPage)
+	html("POST", "/console/staff/invite", string(perm.StaffManage), "Invite a staff member", s.staffInvite)
+	html("POST", "/console/staff/:user/role", string(perm.StaffManage), "Change a staff member's role", s.staffRole)
+	html("POST", "/console/staff/:user/remove", string(perm.StaffManage), "Remove a staff member", s.staffRemove)
+	html("GET", "/console/roles/new", string(perm.StaffManage), "New custom role form", s.roleNewPage)
+	html("POST", "/console/roles", string(perm.StaffManage), "Create a custom role", s.roleCreate)
+	html("GET", "/console/roles/:name", string(perm.StaffManage), "Edit a custom role", s.roleEditPage)
+	html("POST", "/console/roles/:name", string(perm.StaffManage), "Update a custom role", s.roleUpdate)
+	html("POST", "/console/roles/:name/delete", string(perm.StaffManage), "Delete a custom role", s.roleDelete)
+	html("GET", "/console/tokens", string(perm.TokensManage), "API tokens", s.tokensPage)
+	html("POST", "/console/tokens", string(perm.TokensManage), "Create an API token", s.tokenCreate)
+	html("POST", "/console/tokens/:id/revoke", string(perm.TokensManage), "Revoke an API token", s.tokenRevoke)
+	html("GET", "/console/audit", string(perm.AuditRead), "Audit log", s.auditPage)
+	html("GET", "/console/settings", string(perm.ShopRead), "Shop settings", s.settingsPage)
+	html("POST", "/console/settings", string(perm.ShopManage), "Update shop settings", s.settingsSave)
+	html("POST", "/console/settings/domains", string(perm.ShopManage), "Add a custom domain", s.domainAdd)
+	html("POST", "/console/settings/domains/remove", string(perm.ShopManage), "Remove a custom domain", s.domainRemove)
+
+	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "shop", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/shop", string(perm.ShopRead), "The current shop", nil, ShopJSON{}, s.apiShop)
+	api("PATCH", "/api/shop", string(perm.ShopManage), "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
+	api("GET", "/api/shop/domains", string(perm.ShopRead), "Custom domains", nil, []DomainJSON{}, s.apiDomains)
+	api("POST", "/api/shop/domains", string(perm.ShopManage), "Add a custom domain", DomainJSON{}, DomainJSON{}, s.apiDomainAdd)
+	api("DELETE", "/api/shop/domains/:host", string(perm.ShopManage), "Remove a custom domain", nil, nil, s.apiDomainRemove)
+	api("GET", "/api/staff", string(perm.StaffRead), "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
+	api("POST", "/api/staff/invitations", string(perm.StaffManage), "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
+	api("GET", "/api/staff/invitations", string(perm.StaffRead), "Pending invitations", nil, []InvitationJSON{}, s.apiInvitations)
+	api("PUT", "/api/staff/:user/role", string(perm.StaffManage), "Change a staff member's role", RoleAssign{}, nil, s.apiStaffRole)
+	api("DELETE", "/api/staff/:user", string(perm.StaffManage), "Remove a staff member", nil, nil, s.apiStaffRemove)
+	api("GET", "/api/roles", string(perm.StaffRead), "Built-in and custom roles", nil, []RoleJSON{}, s.apiRoles)
+	api("POST", "/api/roles", string(perm.StaffManage), "Create a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleCreate)
+	api("PUT", "/api/roles/:name", string(perm.StaffManage), "Update a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleUpdate)
+	api("DELETE", "/api/roles/:name", string(perm.StaffManage), "Delete a custom role", nil, nil, s.apiRoleDelete)
+	api("GET", "/api/tokens", string(perm.TokensManage), "API tokens (never their secrets)", nil, []TokenJSON{}, s.apiTokens)
+	api("POST", "/api/tokens", string(perm.TokensManage), "Create an API token; the secret is in this answer only", TokenRequest{}, TokenJSON{}, s.apiTokenCreate)
+	api("DELETE", "/api/tokens/:id", string(perm.TokensManage), "Revoke an API token", nil, nil, s.apiTokenRevoke)
+	api("GET", "/api/audit", string(perm.AuditRead), "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
+}
+
+func (s *Server) current(c *fiber.Ctx) tenants.Principal {
+	p, _ := c.Locals(principalLocal).(tenants.Principal)
+	return p
+}
+
+// nav builds the console header for the signed-in principal.
+func (s *Server) nav(c *fiber.Ctx, p tenants.Principal) (*Nav, error) {
+	ctx := c.UserContext()
+	n := &Nav{UserName: p.Email, UserEmail: p.Email, Can: map[string]bool{}}
+	shops, err := s.tenants.Shops(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, sh := range shops {
+		n.Shops = append(n.Shops, NavShop{ID: sh.TenantID, Name: sh.Name, Slug: sh.Slug, Current: sh.TenantID == p.TenantID})
+		if sh.TenantID == p.TenantID {
+			n.TenantName, n.TenantSlug = sh.Name, sh.Slug
+		}
+	}
+	if p.TenantID != "" {
+		perms, err := s.tenants.Permissions(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range perms {
+			n.Can[string(x)] = true
+		}
+		n.Storefront = s.storefrontURL(p.TenantSlug)
+	}
+	return n, nil
+}
+
+// page renders a console page for the current principal.
+func (s *Server) page(c *fiber.Ctx, tmpl, title, section string, data any) error {
+	p := s.current(c)
+	n, err := s.nav(c, p)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(tmpl, "platform/") {
+		n.Platform = true
+	}
+	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c)})
+}
+
+// done redirects back after a console form post.
+func done(c *fiber.Ctx, to string) error {
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	return c.Redirect(to+sep+"flash=saved", fiber.StatusSeeOther)
+}
+
+// pageError re-renders a console page with an input error (4xx) or hands
+// the error on.
+func (s *Server) pageError(c *fiber.Ctx, err error, again func() error) error {
+	status, de := s.toError(c, err)
+	if status >= 500 {
+		return err
+	}
+	c.Locals("page_error", de)
+	c.Status(status)
+	return again()
+}
+
+type homeData struct {
+	Status, Plan, Currency, Country, Role, StorefrontURL string
+	Quotas                                               []quotaRow
+}
+
+type quotaRow struct {
+	Name        string
+	Used, Limit string
+}
+
+func (s *Server) consoleHome(c *fiber.Ctx) error {
+	p := s.current(c)
+	t, err := s.tenants.Tenant(c.UserContext(), p.TenantID)
+	if err != nil {
+		return err
+	}
+	plan, _ := tenants.LookupPlan(t.Plan)
+	staff, err := s.tenants.Staff(c.UserContext(), p)
+	if err != nil && !errs.Is(err, errs.Forbidden) {
+		return err
+	}
+	limit := func(n int64) string {
+		if n == tenants.Unlimited {
+			return "unlimited"
+		}
+		return itoa(n)
+	}
+	d := homeData{Status: t.Status, Plan: plan.Title, Currency: t.Currency, Country: t.Country, Role: strings.Join(p.Roles, ", "),
+		StorefrontURL: s.storefrontURL(t.Slug),
+		Quotas: []quotaRow{
+			{"Staff seats", itoa(int64(len(staff))), limit(plan.StaffSeats)},
+			{"Products", "—", limit(plan.Products)},
+			{"Plugins", "—", limit(plan.Plugins)},
+			{"API requests per minute", "—", limit(plan.APIRequestsPerMinute)},
+		}}
+	if c.Query("flash") == "welcome" {
+		c.Request().URI().QueryArgs().Set("flash", "welcome")
+	}
+	return s.page(c, "console/home", t.Name, "home", d)
+}
+
+func (s *Server) consoleSwitch(c *fiber.Ctx) error {
+	if err := s.tenants.SwitchShop(c.UserContext(), s.current(c), c.FormValue("tenant_id")); err != nil {
+		return err
+	}
+	return c.Redirect("/console", fiber.StatusSeeOther)
+}
+
+type accountData struct {
+	Name, Email   string
+	MFAEnabled    bool
+	Enrol         *enrolView
+	RecoveryCodes []string
+}
+
+type enrolView struct{ Secret, QRBase64 string }
+
+func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []string) error {
+	p := s.current(c)
+	u, err := s.tenants.User(c.UserContext(), p.UserID)
+	if err != nil {
+		return err
+	}
+	d := accountData{Name: u.Name, Email: u.Email, MFAEnabled: u.MFAEnabled, RecoveryCodes: codes}
+	if enrol != nil {
+		d.Enrol = &enrolView{Secret: enrol.Secret, QRBase64: base64.StdEncoding.EncodeToString(enrol.QRPNG)}
+	}
+	if d.Name == "" {
+		d.Name = u.Email
+	}
+	tmpl := "console/account"
+	if p.TenantID == "" && p.IsPlatformAdmin() {
+		tmpl = "platform/account"
+	}
+	return s.pageWithError(c, tmpl, "Your account", "account", d)
+}
+
+// pageWithError renders a page, showing an input error stored by pageError.
+func (s *Server) pageWithError(c *fiber.Ctx, tmpl, title, section string, data any) error {
+	p := s.current(c)
+	n, err := s.nav(c, p)
+	if err != nil {
+		return err
+	}
+	n.Platform = strings.HasPrefix(tmpl, "platform/")
+	de, _ := c.Locals("page_error").(*errs.Error)
+	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c), Error: de})
+}
+
+func (s *Server) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil) }
+
+func (s *Server) accountMFABegin(c *fiber.Ctx) error {
+	e, err := s.tenants.BeginTOTP(c.UserContext(), s.current(c))
+	if err != nil {
+		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+	}
+	return s.account(c, &e, nil)
+}
+
+func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
+	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.current(c), strings.TrimSpace(c.FormValue("code")))
+	if err != nil {
+		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+	}
+	return s.account(c, nil, codes)
+}
+
+func (s *Server) accountPassword(c *fiber.Ctx) error {
+	if err := s.tenants.ChangePassword(c.UserContext(), s.current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
+		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+	}
+	return done(c, "/console/account")
+}
+
+func (s *Server) accountLogoutAll(c *fiber.Ctx) error {
+	if _, err := s.tenants.LogoutAll(c.UserContext(), s.current(c), false); err != nil {
+		return err
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect("/login?flash=signed-out", fiber.StatusSeeOther)
+}
+
+type staffData struct {
+	Members     []tenants.StaffMember
+	Invitations []tenants.Invitation
+	Roles       []roleView
+	RoleNames   []string
+	CanManage   bool
+}
+
+type roleView struct {
+	Name        string
+	BuiltIn     bool
+	Permissions []string
+}
+
+func (s *Server) staffData(c *fiber.Ctx) (staffData, error) {
+	p, ctx := s.current(c), c.UserContext()
+	var d staffData
+	var err error
+	if d.Members, err = s.tenants.Staff(ctx, p); err != nil {
+		return d, err
+	}
+	if d.Invitations, err = s.tenants.Invitations(ctx, p); err != nil {
+		return d, err
+	}
+	roles, err := s.tenants.Roles(ctx, p)
+	if err != nil {
+		return d, err
+	}
+	for _, r := range roles {
+		v := roleView{Name: r.Name, BuiltIn: r.BuiltIn}
+		for _, x := range r.Permissions {
+			v.Permissions = append(v.Permissions, string(x))
+		}
+		d.Roles = append(d.Roles, v)
+		d.RoleNames = append(d.RoleNames, r.Name)
+	}
+	d.CanManage, _ = s.tenants.Can(ctx, p, perm.StaffManage)
+	return d, nil
+}
+
+func (s *Server) staffPage(c *fiber.Ctx) error {
+	d, err := s.staffData(c)
+	if err != nil {
+		return err
+	}
+	return s.pageWithError(c, "console/staff", "Staff & roles", "staff", d)
+}
+
+func (s *Server) staffInvite(c *fiber.Ctx) error {
+	if _, err := s.tenants.InviteStaff(c.UserContext(), s.current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
+		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	}
+	return done(c, "/console/staff")
+}
+
+func (s *Server) staffRole(c *fiber.Ctx) error {
+	if err := s.tenants.SetStaffRole(c.UserContext(), s.current(c), c.Params("user"), c.FormValue("role")); err != nil {
+		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	}
+	return done(c, "/console/staff")
+}
+
+func (s *Server) staffRemove(c *fiber.Ctx) error {
+	if err := s.tenants.RemoveStaff(c.UserContext(), s.current(c), c.Params("user")); err != nil {
+		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	}
+	return done(c, "/console/staff")
+}
+
+type roleEditData struct {
+	New  bool
+	Name string
+	All  []perm.Info
+	Has  map[string]bool
+}
+
+func tenantPerms() []perm.Info {
+	var out []perm.Info
+	for _, i := range perm.All() {
+		if i.Scope == perm.TenantScope {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (s *Server) roleNewPage(c *fiber.Ctx) error {
+	return s.pageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, All: tenantPerms(), Has: map[string]bool{}})
+}
+
+func formPerms(c *fiber.Ctx) []perm.Permission {
+	var out []perm.Permission
+	args := c.Request().PostArgs()
+	for _, v := range args.PeekMulti("permissions") {
+		out = append(out, perm.Permission(v))
+	}
+	return out
+}
+
+func (s *Server) roleCreate(c *fiber.Ctx) error {
+	in := tenants.RoleInput{Name: c.FormValue("name"), Permissions: formPerms(c)}
+	if _, err := s.tenants.CreateRole(c.UserContext(), s.current(c), in); err != nil {
+		return s.pageError(c, err, func() error {
+			has := map[string]bool{}
+			for _, p := range in.Permissions {
+				has[string(p)] = true
+			}
+			return s.pageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, Name: in.Name, All: tenantPerms(), Has: has})
+		})
+	}
+	return done(c, "/console/staff")
+}
+
+func (s *Server) roleEditPage(c *fiber.Ctx) error {
+	roles, err := s.tenants.Roles(c.UserContext(), s.current(c))
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if r.Name == c.Params("name") && !r.BuiltIn {
+			has := map[string]bool{}
+			for _, p := range r.Permissions {
+				has[string(p)] = true
+			}
+			return s.pageWithError(c, "console/role", "Role "+r.Name, "staff", roleEditData{Name: r.Name, All: tenantPerms(), Has: has})
+		}
+	}
+	return errs.NotFoundf("no custom role %q", c.Params("name"))
+}
+
+func (s *Server) roleUpdate(c *fiber.Ctx) error {
+	name := c.Params("name")
+	if _, err := s.tenants.UpdateRole(c.UserContext(), s.current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
+		return s.pageError(c, err, func() error { return s.roleEditPage(c) })
+	}
+	return done(c, "/console/staff")
+}
+
+func (s *Server) roleDelete(c *fiber.Ctx) error {
+	if err := s.tenants.DeleteRole(c.UserContext(), s.current(c), c.Params("name")); err != nil {
+		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	}
+	return done(c, "/console/staff")
+}
+
+type tokensData struct {
+	Tokens    []tokenView
+	RoleNames []string
+	NewToken  string
+}
+
+type tokenView struct {
+	tenants.APIToken
+	Revoked bool
+}
+
+func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
+	p, ctx := s.current(c), c.UserContext()
+	toks, err := s.tenants.Tokens(ctx, p)
+	if err != nil {
+		return err
+	}
+	d := tokensData{NewToken: newToken}
+	for _, t := range toks {
+		d.Tokens = append(d.Tokens, tokenView{APIToken: t, Revoked: t.RevokedAt != nil})
+	}
+	roles, err := s.tenants.Roles(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if r.Name != perm.Owner {
+			d.RoleNames = append(d.RoleNames, r.Name)
+		}
+	}
+	return s.pageWithError(c, "console/tokens", "API tokens", "tokens", d)
+}
+
+func (s *Server) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "") }
+
+func (s *Server) tokenCreate(c *fiber.Ctx) error {
+	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.current(c), c.FormValue("name"), c.FormValue("role"))
+	if err != nil {
+		return s.pageError(c, err, func() error { return s.tokensPageWith(c, "") })
+	}
+	return s.tokensPageWith(c, secret)
+}
+
+func (s *Server) tokenRevoke(c *fiber.Ctx) error {
+	if err := s.tenants.RevokeToken(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+		return err
+	}
+	return done(c, "/console/tokens")
+}
+
+type auditFilterView struct{ Action, Actor, Object string }
+
+type auditData struct {
+	Entries []audit.Entry
+	Filter  auditFilterView
+	Next    string
+}
+
+func auditFilter(c *fiber.Ctx) audit.Filter {
+	f := audit.Filter{Action: c.Query("action"), ActorID: c.Query("actor"), Cursor: c.Query("cursor"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id")}
+	if o := c.Query("object"); o != "" {
+		if idLike.MatchString(o) {
+			f.ObjectID = o
+		} else {
+			f.ObjectType = o
+		}
+	}
+	if v := c.Query("from"); v != "" {
+		f.From, _ = time.Parse(time.RFC3339, v)
+	}
+	if v := c.Query("to"); v != "" {
+		f.To, _ = time.Parse(time.RFC3339, v)
+	}
+	return f
+}
+
+var idLike = regexp.MustCompile(`^[0-9a-f]{8}-`)
+
+func (s *Server) auditPage(c *fiber.Ctx) error {
+	pg, err := s.tenants.Audit(c.UserContext(), s.current(c), auditFilter(c))
+	if err != nil {
+		return err
+	}
+	return s.page(c, "console/audit", "Audit log", "audit", auditData{Entries: pg.Entries, Next: pg.Next,
+		Filter: auditFilterView{Action: c.Query("action"), Actor: c.Query("actor"), Object: c.Query("object")}})
+}
+
+type settingsData struct {
+	Name, Slug, Currency, Country, Plan, BaseDomain string
+	Domains                                         []string
+	CanManage                                       bool
+}
+
+func (s *Server) settingsPage(c *fiber.Ctx) error {
+	p, ctx := s.current(c), c.UserContext()
+	t, err := s.tenants.Tenant(ctx, p.TenantID)
+	if err != nil {
+		return err
+	}
+	doms, err := s.tenants.Domains(ctx, p)
+	if err != nil {
+		return err
+	}
+	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.cfg.BaseDomain}
+	for _, x := range doms {
+		d.Domains = append(d.Domains, x.Host)
+	}
+	d.CanManage, _ = s.tenants.Can(ctx, p, perm.ShopManage)
+	return s.pageWithError(c, "console/settings", "Settings", "settings", d)
+}
+
+func (s *Server) settingsSave(c *fiber.Ctx) error {
+	if _, err := s.tenants.UpdateShop(c.UserContext(), s.current(c), c.FormValue("name")); err != nil {
+		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	}
+	return done(c, "/console/settings")
+}
+
+func (s *Server) domainAdd(c *fiber.Ctx) error {
+	if _, err := s.tenants.AddDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
+		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	}
+	return done(c, "/console/settings")
+}
+
+func (s *Server) domainRemove(c *fiber.Ctx) error {
+	if err := s.tenants.RemoveDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
+		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	}
+	return done(c, "/console/settings")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
