@@ -1,0 +1,530 @@
+// Package cart keeps server-side carts for guests and signed-in customers.
+//
+// A guest is identified by a random token kept in a cookie (only its
+// SHA-256 is stored); a customer by id. At sign-in, Merge folds the guest's
+// cart into the customer's. A cart holds at most MaxLines lines. Carts store
+// only variant ids and quantities: prices are never stored, they are
+// recomputed by the pricing pipeline every time a cart is read (View), so a
+// shopper always sees current prices, stock problems and the adjustments
+// that apply, and checkout re-prices the same way inside its transaction.
+package cart
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+func init() {
+	sub, _ := fs.Sub(migrationsFS, "migrations")
+	store.RegisterMigrations(store.Migrations{Module: "cart", Order: 43, FS: sub})
+}
+
+// MaxLines is how many lines a cart holds.
+const MaxLines = pricing.MaxLines
+
+// Cart statuses.
+const (
+	StatusActive    = "active"
+	StatusMerged    = "merged"
+	StatusConverted = "converted"
+)
+
+// Owner says whose cart: a customer (CustomerID) or a guest (Token).
+type Owner struct {
+	CustomerID string
+	Token      string
+}
+
+// NewToken returns a fresh guest token (256 bits, URL-safe) for the cookie.
+func NewToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// Cart is a stored cart.
+type Cart struct {
+	bun.BaseModel `bun:"table:carts"`
+
+	TenantID   string    `bun:"tenant_id,pk" json:"-"`
+	ID         string    `bun:"id,pk" json:"id"`
+	TokenHash  string    `bun:"token_hash" json:"-"`
+	CustomerID string    `bun:"customer_id" json:"customer_id,omitempty"`
+	Status     string    `bun:"status" json:"status"`
+	OrderID    string    `bun:"order_id" json:"order_id,omitempty"`
+	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt  time.Time `bun:"updated_at" json:"updated_at"`
+
+	Lines []Line `bun:"-" json:"lines"`
+}
+
+// Line is a variant and a quantity.
+type Line struct {
+	bun.BaseModel `bun:"table:cart_lines"`
+
+	TenantID  string    `bun:"tenant_id,pk" json:"-"`
+	ID        string    `bun:"id,pk" json:"id"`
+	CartID    string    `bun:"cart_id" json:"-"`
+	VariantID string    `bun:"variant_id" json:"variant_id"`
+	Quantity  int64     `bun:"quantity" json:"quantity"`
+	CreatedAt time.Time `bun:"created_at" json:"-"`
+	UpdatedAt time.Time `bun:"updated_at" json:"-"`
+}
+
+// Config is a shop's pricing set-up.
+type Config struct {
+	Currency string
+	Tax      pricing.TaxConfig
+	Shipping pricing.ShippingConfig
+	// Pipeline carries the tenant's promotions and extensions; nil: none.
+	Pipeline *pricing.Pipeline
+}
+
+// ConfigFunc returns the context tenant's Config, read in q (package
+// checkout stores it).
+type ConfigFunc func(ctx context.Context, q bun.IDB) (*Config, error)
+
+// Service manages carts of the context's tenant.
+type Service struct {
+	db      *store.DB
+	catalog Catalog
+	config  ConfigFunc
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// New returns a Service. cat nil means SQLCatalog.
+func New(db *store.DB, cat Catalog, cfg ConfigFunc) *Service {
+	if cat == nil {
+		cat = SQLCatalog{}
+	}
+	return &Service{db: db, catalog: cat, config: cfg, Now: store.Now}
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// Catalog returns the variant lookup the service uses.
+func (s *Service) Catalog() Catalog { return s.catalog }
+
+// Config returns the tenant's pricing config (read in q).
+func (s *Service) Config(ctx context.Context, q bun.IDB) (*Config, error) {
+	if s.config == nil {
+		return &Config{Currency: "USD"}, nil
+	}
+	return s.config(ctx, q)
+}
+
+func ownerWhere(sel *bun.SelectQuery, tenant string, o Owner) *bun.SelectQuery {
+	sel.Where("tenant_id = ? AND status = ?", tenant, StatusActive)
+	if o.CustomerID != "" {
+		return sel.Where("customer_id = ?", o.CustomerID)
+	}
+	return sel.Where("token_hash = ?", hashToken(o.Token))
+}
+
+// LoadActive returns the owner's active cart with its lines in q, or nil.
+func LoadActive(ctx context.Context, q bun.IDB, o Owner) (*Cart, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.CustomerID == "" && o.Token == "" {
+		return nil, nil
+	}
+	c := new(Cart)
+	if err := ownerWhere(q.NewSelect().Model(c), tenant, o).Limit(1).Scan(ctx); err != nil {
+		if store.NoRows(err) {
+			return nil, nil
+		}
+		return nil, errs.Wrap(err, "cart load")
+	}
+	if err := q.NewSelect().Model(&c.Lines).Where("tenant_id = ? AND cart_id = ?", tenant, c.ID).OrderExpr("id").Scan(ctx); err != nil {
+		return nil, errs.Wrap(err, "cart lines")
+	}
+	return c, nil
+}
+
+// MarkConverted closes a cart that became an order (checkout, in its
+// transaction). It fails with Conflict if the cart is no longer active.
+func MarkConverted(ctx context.Context, q bun.IDB, cartID, orderID string) error {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := q.NewUpdate().Model((*Cart)(nil)).Set("status = ?", StatusConverted).Set("order_id = ?", orderID).Set("updated_at = ?", store.Now()).
+		Where("tenant_id = ? AND id = ? AND status = ?", tenant, cartID, StatusActive).Exec(ctx)
+	if err != nil {
+		return errs.Wrap(err, "cart convert")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict, "this cart was already checked out")
+	}
+	return nil
+}
+
+// ViewLine is a cart line as shown to the shopper.
+type ViewLine struct {
+	ID           string `json:"id"`
+	VariantID    string `json:"variant_id"`
+	ProductID    string `json:"product_id,omitempty"`
+	SKU          string `json:"sku,omitempty"`
+	Title        string `json:"title"`
+	VariantTitle string `json:"variant_title,omitempty"`
+	Quantity     int64  `json:"quantity"`
+	UnitPrice    int64  `json:"unit_price"`
+	Total        int64  `json:"total"`
+	Available    int64  `json:"available"`
+	// Problem is "" or why the line cannot be bought as is:
+	// "unavailable" (unpublished, deleted, other currency) or
+	// "insufficient_stock".
+	Problem string `json:"problem,omitempty"`
+}
+
+// Line problems.
+const (
+	ProblemUnavailable  = "unavailable"
+	ProblemInsufficient = "insufficient_stock"
+)
+
+// View is a priced cart.
+type View struct {
+	CartID   string          `json:"cart_id,omitempty"`
+	Currency string          `json:"currency"`
+	Lines    []ViewLine      `json:"lines"`
+	Price    *pricing.Result `json:"price"`
+	// Variants are the catalog rows the view was priced from (checkout
+	// snapshots them).
+	Variants map[string]Variant `json:"-"`
+}
+
+// Problems reports whether any line cannot be bought as is.
+func (v *View) Problems() bool {
+	for _, l := range v.Lines {
+		if l.Problem != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// PriceOptions are what pricing needs beyond the lines.
+type PriceOptions struct {
+	Destination  pricing.Address
+	ShippingCode string
+	Codes        []string
+	CustomerID   string
+	CustomerTags []string
+	TaxExempt    bool
+}
+
+// PriceIn prices cart c (may be nil: an empty view) in q: variants are read
+// and the pipeline run. Lines with a problem are shown but not priced.
+func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOptions) (*View, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := s.Config(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Currency: cfg.Currency, Lines: []ViewLine{}}
+	in := &pricing.Input{Currency: cfg.Currency, CustomerID: opts.CustomerID, CustomerTags: opts.CustomerTags, Codes: opts.Codes,
+		Destination: opts.Destination, ShippingCode: opts.ShippingCode, Shipping: cfg.Shipping, Tax: cfg.Tax, TaxExempt: opts.TaxExempt, Now: s.now()}
+	if c != nil {
+		v.CartID = c.ID
+		ids := make([]string, len(c.Lines))
+		for i, l := range c.Lines {
+			ids[i] = l.VariantID
+		}
+		if v.Variants, err = s.catalog.Variants(ctx, q, tenant, ids, s.now()); err != nil {
+			return nil, err
+		}
+		in.Lines = make([]pricing.Line, 0, len(c.Lines))
+		for _, l := range c.Lines {
+			vr, ok := v.Variants[l.VariantID]
+			vl := ViewLine{ID: l.ID, VariantID: l.VariantID, Quantity: l.Quantity}
+			switch {
+			case !ok || !vr.Sellable || vr.Currency != cfg.Currency:
+				vl.Problem = ProblemUnavailable
+				if ok {
+					vl.Title, vl.ProductID = vr.Title, vr.ProductID
+				}
+			default:
+				vl.ProductID, vl.SKU, vl.Title, vl.VariantTitle, vl.UnitPrice, vl.Available = vr.ProductID, vr.SKU, vr.Title, vr.VariantTitle(), vr.Price, vr.Available
+				if !vr.CanBuy(l.Quantity) {
+					vl.Problem = ProblemInsufficient
+				}
+				in.Lines = append(in.Lines, pricing.Line{ID: l.ID, VariantID: vr.ID, ProductID: vr.ProductID, SKU: vr.SKU, Title: vr.Title,
+					Quantity: l.Quantity, UnitPrice: vr.Price, WeightGrams: vr.WeightGrams, Taxable: vr.Taxable, RequiresShipping: vr.RequiresShipping})
+			}
+			v.Lines = append(v.Lines, vl)
+		}
+	}
+	if v.Price, err = cfg.Pipeline.Price(ctx, in); err != nil {
+		return nil, err
+	}
+	k := 0
+	for i := range v.Lines {
+		if k < len(v.Price.Lines) && v.Price.Lines[k].ID == v.Lines[i].ID {
+			v.Lines[i].Total = v.Price.Lines[k].Total
+			k++
+		}
+	}
+	return v, nil
+}
+
+// View returns the owner's cart, priced now.
+func (s *Service) View(ctx context.Context, o Owner, opts PriceOptions) (*View, error) {
+	var v *View
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		c, err := LoadActive(ctx, q, o)
+		if err != nil {
+			return err
+		}
+		v, err = s.PriceIn(ctx, q, c, opts)
+		return err
+	})
+	return v, err
+}
+
+// write runs fn on the owner's active cart (created when missing), retrying
+// once if a concurrent request created it first.
+func (s *Service) write(ctx context.Context, o Owner, fn func(ctx context.Context, q bun.IDB, c *Cart) error) error {
+	if o.CustomerID == "" && len(o.Token) < 16 {
+		return errs.Field("cart", "a guest cart needs a token of at least 16 characters")
+	}
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+			c, err := LoadActive(ctx, q, o)
+			if err != nil {
+				return err
+			}
+			if c == nil {
+				now := s.now()
+				c = &Cart{TenantID: tenant, ID: store.NewID(), CustomerID: o.CustomerID, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+				if o.CustomerID == "" {
+					c.TokenHash = hashToken(o.Token)
+				}
+				if _, err := q.NewInsert().Model(c).Exec(ctx); err != nil {
+					return err
+				}
+			}
+			return fn(ctx, q, c)
+		})
+		if attempt == 0 && store.IsUniqueViolation(err) {
+			continue
+		}
+		if err != nil && !isDomain(err) {
+			return errs.Wrap(err, "cart write")
+		}
+		return err
+	}
+}
+
+func isDomain(err error) bool { return errs.CodeOf(err) != errs.Internal }
+
+func (s *Service) checkQty(ctx context.Context, q bun.IDB, variantID string, qty int64) error {
+	if qty <= 0 || qty > pricing.MaxQuantity {
+		return errs.Field("quantity", "must be between 1 and %d", pricing.MaxQuantity)
+	}
+	tenant, _ := store.TenantID(ctx)
+	vs, err := s.catalog.Variants(ctx, q, tenant, []string{variantID}, s.now())
+	if err != nil {
+		return err
+	}
+	v, ok := vs[variantID]
+	if !ok || !v.Sellable {
+		return errs.NotFoundf("this product is not available")
+	}
+	if !v.AllowBackorder && v.Available < qty {
+		if v.Available <= 0 {
+			return &errs.Error{Code: errs.Unprocessable, Field: "quantity", Message: "this product is out of stock"}
+		}
+		return &errs.Error{Code: errs.Unprocessable, Field: "quantity", Message: "only " + itoa(v.Available) + " left in stock"}
+	}
+	return nil
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+func find(c *Cart, variantID string) *Line {
+	for i := range c.Lines {
+		if c.Lines[i].VariantID == variantID {
+			return &c.Lines[i]
+		}
+	}
+	return nil
+}
+
+func (s *Service) setLine(ctx context.Context, q bun.IDB, c *Cart, variantID string, qty int64) error {
+	now := s.now()
+	l := find(c, variantID)
+	switch {
+	case l == nil && qty == 0:
+		return nil
+	case l == nil:
+		if len(c.Lines) >= MaxLines {
+			return &errs.Error{Code: errs.Unprocessable, Field: "lines", Message: "a cart holds at most " + itoa(MaxLines) + " different items; remove some before adding more"}
+		}
+		nl := Line{TenantID: c.TenantID, ID: store.NewID(), CartID: c.ID, VariantID: variantID, Quantity: qty, CreatedAt: now, UpdatedAt: now}
+		if _, err := q.NewInsert().Model(&nl).Exec(ctx); err != nil {
+			return err
+		}
+		c.Lines = append(c.Lines, nl)
+	case qty == 0:
+		if _, err := q.NewDelete().Model((*Line)(nil)).Where("tenant_id = ? AND id = ?", c.TenantID, l.ID).Exec(ctx); err != nil {
+			return err
+		}
+		l.Quantity = 0
+	default:
+		if _, err := q.NewUpdate().Model((*Line)(nil)).Set("quantity = ?", qty).Set("updated_at = ?", now).
+			Where("tenant_id = ? AND id = ?", c.TenantID, l.ID).Exec(ctx); err != nil {
+			return err
+		}
+		l.Quantity = qty
+	}
+	_, err := q.NewUpdate().Model((*Cart)(nil)).Set("updated_at = ?", now).Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Exec(ctx)
+	return err
+}
+
+// Add puts qty more units of a variant in the owner's cart (creating the
+// cart), checking that it is for sale and in stock, and returns the cart
+// re-priced.
+func (s *Service) Add(ctx context.Context, o Owner, variantID string, qty int64, opts PriceOptions) (*View, error) {
+	err := s.write(ctx, o, func(ctx context.Context, q bun.IDB, c *Cart) error {
+		total := qty
+		if l := find(c, variantID); l != nil {
+			total += l.Quantity
+		}
+		if qty <= 0 {
+			return errs.Field("quantity", "must be between 1 and %d", pricing.MaxQuantity)
+		}
+		if err := s.checkQty(ctx, q, variantID, total); err != nil {
+			return err
+		}
+		return s.setLine(ctx, q, c, variantID, total)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.View(ctx, o, opts)
+}
+
+// SetQuantity sets a variant's quantity; 0 removes the line.
+func (s *Service) SetQuantity(ctx context.Context, o Owner, variantID string, qty int64, opts PriceOptions) (*View, error) {
+	err := s.write(ctx, o, func(ctx context.Context, q bun.IDB, c *Cart) error {
+		if qty < 0 {
+			return errs.Field("quantity", "must not be negative")
+		}
+		if qty != 0 {
+			if err := s.checkQty(ctx, q, variantID, qty); err != nil {
+				return err
+			}
+		}
+		return s.setLine(ctx, q, c, variantID, qty)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.View(ctx, o, opts)
+}
+
+// Remove removes a variant from the cart.
+func (s *Service) Remove(ctx context.Context, o Owner, variantID string, opts PriceOptions) (*View, error) {
+	return s.SetQuantity(ctx, o, variantID, 0, opts)
+}
+
+// Merge folds a guest's cart into the customer's at sign-in: quantities of
+// the same variant add up (capped), other lines are appended up to MaxLines
+// (extra lines are dropped rather than failing the sign-in). Without a
+// customer cart, the guest cart simply becomes the customer's.
+func (s *Service) Merge(ctx context.Context, token, customerID string) error {
+	if token == "" || customerID == "" {
+		return nil
+	}
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		guest, err := LoadActive(ctx, q, Owner{Token: token})
+		if err != nil || guest == nil {
+			return err
+		}
+		mine, err := LoadActive(ctx, q, Owner{CustomerID: customerID})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if mine == nil {
+			_, err := q.NewUpdate().Model((*Cart)(nil)).Set("customer_id = ?", customerID).Set("token_hash = ''").Set("updated_at = ?", now).
+				Where("tenant_id = ? AND id = ?", tenant, guest.ID).Exec(ctx)
+			return errs.Wrap(err, "cart merge")
+		}
+		sort.Slice(guest.Lines, func(i, j int) bool { return guest.Lines[i].ID < guest.Lines[j].ID })
+		for _, gl := range guest.Lines {
+			qty := gl.Quantity
+			if l := find(mine, gl.VariantID); l != nil {
+				qty += l.Quantity
+			} else if len(mine.Lines) >= MaxLines {
+				continue
+			}
+			if qty > pricing.MaxQuantity {
+				qty = pricing.MaxQuantity
+			}
+			if err := s.setLine(ctx, q, mine, gl.VariantID, qty); err != nil {
+				return errs.Wrap(err, "cart merge")
+			}
+		}
+		_, err = q.NewUpdate().Model((*Cart)(nil)).Set("status = ?", StatusMerged).Set("updated_at = ?", now).
+			Where("tenant_id = ? AND id = ?", tenant, guest.ID).Exec(ctx)
+		return errs.Wrap(err, "cart merge")
+	})
+}
