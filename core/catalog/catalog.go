@@ -106,8 +106,9 @@ type StockSource interface {
 
 // ImportedStock is a variant's on-hand quantity read from an import file.
 type ImportedStock struct {
-	VariantID string
-	Quantity  int64
+	VariantID      string
+	Quantity       int64
+	AllowBackorder bool
 }
 
 // StockSink records imported stock quantities in the import's transaction.

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
 )
 
 // Level is the stock of one variant at one location. OnHand = Available +
@@ -81,9 +82,10 @@ func (s *Service) StockFor(ctx context.Context, q bun.IDB, tid string, variantID
 	return out, nil
 }
 
-// ImportStock records imported quantities as received (or, when negative
-// for a backorder variant, adjusted) stock at the default location
-// (catalog.StockSink). It runs in the import's transaction.
+// ImportStock records imported quantities of new variants as received
+// (or, when negative for a backorder variant, adjusted) stock at the
+// default location (catalog.StockSink). It runs in the import's
+// transaction with one multi-row statement per table.
 func (s *Service) ImportStock(ctx context.Context, q bun.IDB, tid string, levels []catalog.ImportedStock) error {
 	if len(levels) == 0 {
 		return nil
@@ -92,17 +94,59 @@ func (s *Service) ImportStock(ctx context.Context, q bun.IDB, tid string, levels
 	if err != nil {
 		return err
 	}
+	now := s.now()
+	actor := tenancy.ActorFrom(ctx)
+	type mv struct {
+		bun.BaseModel  `bun:"table:inventory_movements"`
+		TenantID       string    `bun:"tenant_id"`
+		ID             string    `bun:"id"`
+		VariantID      string    `bun:"variant_id"`
+		LocationID     string    `bun:"location_id"`
+		Kind           string    `bun:"kind"`
+		OnHandDelta    int64     `bun:"on_hand_delta"`
+		AvailableDelta int64     `bun:"available_delta"`
+		ReservedDelta  int64     `bun:"reserved_delta"`
+		Reason         string    `bun:"reason"`
+		Ref            string    `bun:"ref"`
+		ActorKind      string    `bun:"actor_kind"`
+		ActorID        string    `bun:"actor_id"`
+		CreatedAt      time.Time `bun:"created_at"`
+	}
+	var lv []levelRow
+	var mvs []mv
 	for _, l := range levels {
 		if l.Quantity == 0 {
 			continue
 		}
-		m := move{variant: l.VariantID, location: loc, kind: Received, d: delta{l.Quantity, l.Quantity, 0}, ref: "import"}
+		if l.Quantity < 0 && !l.AllowBackorder {
+			return errs.Field("quantity", "negative stock needs a backorder variant")
+		}
+		lv = append(lv, levelRow{TenantID: tid, VariantID: l.VariantID, LocationID: loc, OnHand: l.Quantity, Available: l.Quantity, Backorder: l.AllowBackorder, UpdatedAt: now})
+		m := mv{TenantID: tid, ID: store.NewID(), VariantID: l.VariantID, LocationID: loc, Kind: string(Received), OnHandDelta: l.Quantity,
+			AvailableDelta: l.Quantity, Ref: "import", ActorKind: actor.Kind, ActorID: actor.ID, CreatedAt: now}
 		if l.Quantity < 0 {
-			m.kind, m.reason = Adjusted, "import"
+			m.Kind, m.Reason = string(Adjusted), "import"
 		}
-		if err := s.apply(ctx, q, tid, m); err != nil {
-			return err
+		mvs = append(mvs, m)
+	}
+	for len(lv) > 0 {
+		n := min(len(lv), 3000)
+		chunk := lv[:n]
+		if _, err := q.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			if store.IsUniqueViolation(err) {
+				return errs.E(errs.Conflict, "stock already recorded for an imported variant")
+			}
+			return errs.Wrap(err, "inventory: import levels")
 		}
+		lv = lv[n:]
+	}
+	for len(mvs) > 0 {
+		n := min(len(mvs), 2000)
+		chunk := mvs[:n]
+		if _, err := q.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return errs.Wrap(err, "inventory: import movements")
+		}
+		mvs = mvs[n:]
 	}
 	return nil
 }

@@ -1,0 +1,189 @@
+package catalog
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// ExportOptions configure ExportCSV.
+type ExportOptions struct {
+	// Status exports only products with this status ("" = all).
+	Status Status
+	// ImageURL returns the public URL of an uploaded image (the web layer
+	// knows the media host). Without it uploaded images are left out;
+	// external images keep their URL.
+	ImageURL func(Image) string
+	// Progress is called after each page of products.
+	Progress func(products int)
+}
+
+// ExportCSV writes every product of the shop in Shopify's product CSV
+// format, a page of products at a time (memory does not grow with the
+// catalog). Stock is the available quantity summed over locations.
+func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions) error {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Status != "" && !opts.Status.Valid() {
+		return errs.Field("status", "unknown status")
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(exportColumns); err != nil {
+		return err
+	}
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	catPath := map[string]string{}
+	pathName := func(id string) string {
+		if p, ok := catPath[id]; ok {
+			return p
+		}
+		var names []string
+		for _, c := range pathOf(cats, id) {
+			names = append(names, c.Name)
+		}
+		catPath[id] = strings.Join(names, " > ")
+		return catPath[id]
+	}
+	after := ""
+	done := 0
+	rec := make([]string, len(exportColumns))
+	for {
+		var page []*Product
+		err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+			sel := q.NewSelect().Model((*productRow)(nil)).Where("tenant_id = ? AND id > ?", tid, after).Order("id").Limit(200)
+			if opts.Status != "" {
+				sel = sel.Where("status = ?", string(opts.Status))
+			}
+			var rows []productRow
+			if err := sel.Scan(ctx, &rows); err != nil {
+				return errs.Wrap(err, "catalog: export")
+			}
+			var err error
+			page, err = s.hydrate(ctx, q, tid, rows)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, p := range page {
+			var imgs []Image
+			var srcs []string
+			for _, im := range p.Images {
+				src := im.Src
+				if src == "" && opts.ImageURL != nil {
+					src = opts.ImageURL(im)
+				}
+				if src != "" {
+					imgs = append(imgs, im)
+					srcs = append(srcs, src)
+				}
+			}
+			n := max(len(p.Variants), len(imgs))
+			for i := 0; i < n; i++ {
+				for k := range rec {
+					rec[k] = ""
+				}
+				set := func(col, v string) { rec[exportIndex[col]] = v }
+				set("Handle", p.Handle)
+				if i == 0 {
+					set("Title", p.Title)
+					set("Body (HTML)", p.BodyHTML)
+					set("Vendor", p.Vendor)
+					if p.CategoryID != "" {
+						set("Product Category", pathName(p.CategoryID))
+					}
+					set("Type", p.ProductType)
+					set("Tags", strings.Join(p.Tags, ", "))
+					set("Published", boolStr(p.Status == Published))
+					set("Gift Card", "FALSE")
+					set("SEO Title", p.SEOTitle)
+					set("SEO Description", p.SEODescription)
+					set("Status", map[Status]string{Published: "active", Draft: "draft", InReview: "draft", Archived: "archived"}[p.Status])
+					if len(p.Options) == 0 {
+						set("Option1 Name", "Title")
+					}
+					for k, o := range p.Options {
+						set("Option"+strconv.Itoa(k+1)+" Name", o.Name)
+					}
+				}
+				if i < len(p.Variants) {
+					v := p.Variants[i]
+					if len(p.Options) == 0 {
+						set("Option1 Value", "Default Title")
+					}
+					for k := range p.Options {
+						set("Option"+strconv.Itoa(k+1)+" Value", v.Options[k])
+					}
+					set("Variant SKU", v.SKU)
+					set("Variant Grams", strconv.FormatInt(v.WeightGrams, 10))
+					set("Variant Inventory Tracker", "shopify")
+					if v.Stock != nil {
+						set("Variant Inventory Qty", strconv.FormatInt(v.Stock.Available, 10))
+					}
+					set("Variant Inventory Policy", map[bool]string{true: "continue", false: "deny"}[v.AllowBackorder])
+					set("Variant Fulfillment Service", "manual")
+					set("Variant Price", FormatAmount(v.Price, p.Currency))
+					if v.CompareAtPrice != nil {
+						set("Variant Compare At Price", FormatAmount(*v.CompareAtPrice, p.Currency))
+					}
+					set("Variant Requires Shipping", boolStr(v.RequiresShipping))
+					set("Variant Taxable", boolStr(v.Taxable))
+					set("Variant Barcode", v.Barcode)
+					set("Variant Image", v.ImageSrc)
+					set("Variant Weight Unit", "g")
+					if v.Cost != nil {
+						set("Cost per item", FormatAmount(*v.Cost, p.Currency))
+					}
+				}
+				if i < len(imgs) {
+					set("Image Src", srcs[i])
+					set("Image Position", strconv.Itoa(i+1))
+					set("Image Alt Text", imgs[i].Alt)
+				}
+				if err := cw.Write(rec); err != nil {
+					return err
+				}
+			}
+		}
+		done += len(page)
+		after = page[len(page)-1].ID
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if opts.Progress != nil {
+			opts.Progress(done)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+var exportIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range exportColumns {
+		m[c] = i
+	}
+	return m
+}()
+
+func boolStr(b bool) string {
+	if b {
+		return "TRUE"
+	}
+	return "FALSE"
+}
