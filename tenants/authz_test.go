@@ -290,6 +290,40 @@ func TestWatcherSyncsProcesses(t *testing.T) {
 	if can(t, s3, p, perm.CatalogWrite) {
 		t.Fatal("service without watcher saw the change: enforcer not cached?")
 	}
+	// A session and a token cached by the other process die with a log
+	// out, a revocation or a suspension made here.
+	res, err := s1.Login(ctx, tenants.LoginInput{Email: u.Email, Password: goodPassword, IP: "1.1.1.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := s1.CreateToken(ctx, owner, "ci", perm.Analyst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.AuthenticateSession(ctx, res.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.AuthenticateToken(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Logout(ctx, res.Token); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Suspend(ctx, tenants.System(), tn.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, errS := s2.AuthenticateSession(ctx, res.Token)
+		_, errT := s2.AuthenticateToken(ctx, secret)
+		if errS != nil && errT != nil {
+			wantErr(t, errT, errs.Forbidden, "token")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("other process still accepts: session err %v, token err %v", errS, errT)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	s2.Close()
 }
 

@@ -114,3 +114,7 @@ func lastMailToken(t testing.TB, db *store.DB, to, topic string) string {
 	}
 	return m[1]
 }
+
+func loginIn(email string) tenants.LoginInput {
+	return tenants.LoginInput{Email: email, Password: goodPassword, IP: "1.1.1.1"}
+}

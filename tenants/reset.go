@@ -66,7 +66,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if token == "" || len(token) > 100 {
 		return errBadReset
 	}
-	return errs.Wrap(s.db.Write(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
+	return errs.Wrap(s.writeNotify(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
 		var r passwordReset
 		if err := q.NewSelect().Model(&r).Where("token_hash = ?", hashToken(token)).Scan(ctx); err != nil {
 			if store.NoRows(err) {
@@ -105,5 +105,5 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 			}
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: "", ActorKind: KindStaff, ActorID: u.ID, ActorName: u.Email, Action: "user.password_reset", ObjectType: "user", ObjectID: u.ID})
-	}), "tenants.ResetPassword")
+	}, sessionsChanged), "tenants.ResetPassword")
 }

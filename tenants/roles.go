@@ -309,7 +309,10 @@ func (s *Service) SetStaffRole(ctx context.Context, p Principal, userID, role st
 		if _, err := q.NewUpdate().Model((*membership)(nil)).Set("role = ?", role).Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Exec(ctx); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, audit.Entry{TenantID: p.TenantID, Action: "staff.role", ObjectType: "user", ObjectID: userID, Before: "role=" + m.Role, After: "role=" + role})
+		if err := audit.Record(ctx, q, audit.Entry{TenantID: p.TenantID, Action: "staff.role", ObjectType: "user", ObjectID: userID, Before: "role=" + m.Role, After: "role=" + role}); err != nil {
+			return err
+		}
+		return changed(sessionsChanged)
 	}), "tenants.SetStaffRole")
 }
 
@@ -349,7 +352,10 @@ func (s *Service) RemoveStaff(ctx context.Context, p Principal, userID string) e
 		if _, err := q.NewDelete().Model((*membership)(nil)).Where("tenant_id = ? AND user_id = ?", p.TenantID, userID).Exec(ctx); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, audit.Entry{TenantID: p.TenantID, Action: "staff.remove", ObjectType: "user", ObjectID: userID, Before: "role=" + m.Role})
+		if err := audit.Record(ctx, q, audit.Entry{TenantID: p.TenantID, Action: "staff.remove", ObjectType: "user", ObjectID: userID, Before: "role=" + m.Role}); err != nil {
+			return err
+		}
+		return changed(sessionsChanged)
 	}), "tenants.RemoveStaff")
 }
 

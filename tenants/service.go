@@ -92,6 +92,7 @@ type Service struct {
 	cfg   Config
 	authz *authorizer
 	hosts *hostCache
+	auth  *authCache
 
 	// now is the clock (tests move it).
 	now func() time.Time
@@ -111,6 +112,7 @@ func New(db *store.DB, cfg Config) (*Service, error) {
 	}
 	s.authz = az
 	s.hosts = newHostCache(cfg.HostCacheTTL, 10_000)
+	s.auth = newAuthCache()
 	return s, nil
 }
 
@@ -144,7 +146,7 @@ func (s *Service) Close() {
 const notifyChannel = "wasmart_tenants"
 
 type change struct {
-	kind   string // "roles" (custom roles of a tenant), "hosts", "tenant"
+	kind   string // "roles" (custom roles of a tenant), "hosts", "tenant", "sessions", "tokens", "all"
 	tenant string
 }
 
@@ -169,11 +171,21 @@ func (s *Service) apply(c change) {
 	switch c.kind {
 	case "roles":
 		s.authz.invalidate(c.tenant)
-	case "hosts", "tenant":
+	case "hosts":
 		s.hosts.clear()
-	case "all":
+	case "sessions":
+		s.auth.clearSessions()
+	case "tokens":
+		s.auth.clearTokens()
+	case "tenant":
+		s.hosts.clear()
+		s.auth.clearSessions()
+		s.auth.clearTokens()
+	default: // "all", or a kind from a newer version
 		s.authz.invalidateAll()
 		s.hosts.clear()
+		s.auth.clearSessions()
+		s.auth.clearTokens()
 	}
 }
 

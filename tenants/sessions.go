@@ -266,26 +266,18 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (Princi
 	if token == "" || len(token) > 100 {
 		return Principal{}, errNoSession
 	}
-	var l sessionLookup
-	err := s.db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw(`SELECT s.id, s.user_id, s.current_tenant, s.mfa, s.last_seen_at, s.expires_at,
-			u.email, u.status AS user_status, COALESCE(m.role, '') AS role, COALESCE(t.slug, '') AS slug,
-			COALESCE(t.status, '') AS tenant_status, COALESCE(a.role, '') AS platform_role
-			FROM sessions s
-			JOIN users u ON u.id = s.user_id
-			LEFT JOIN memberships m ON m.tenant_id = s.current_tenant AND m.user_id = s.user_id
-			LEFT JOIN tenants t ON t.id = s.current_tenant
-			LEFT JOIN platform_admins a ON a.user_id = s.user_id
-			WHERE s.token_hash = ?`, hashToken(token)).Scan(ctx, &l)
-	})
-	if store.NoRows(err) {
-		return Principal{}, errNoSession
-	}
-	if err != nil {
-		return Principal{}, errs.Wrap(err, "tenants.AuthenticateSession")
-	}
+	hash := hashToken(token)
 	now := s.now()
+	l, gen, cached := s.auth.session(hash, now)
+	if !cached {
+		var err error
+		if l, err = s.lookupSession(ctx, hash); err != nil {
+			return Principal{}, err
+		}
+		s.auth.putSession(hash, l, now, gen)
+	}
 	if !now.Before(l.ExpiresAt) || now.Sub(l.LastSeenAt) >= s.cfg.SessionIdle || l.UserStatus != "active" {
+		s.auth.dropSession(hash)
 		_ = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 			_, err := q.NewDelete().Model((*sessionRow)(nil)).Where("id = ?", l.ID).Exec(ctx)
 			return err
@@ -299,6 +291,8 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (Princi
 		}); err != nil {
 			return Principal{}, errs.Wrap(err, "tenants.AuthenticateSession")
 		}
+		l.LastSeenAt = now
+		s.auth.putSession(hash, l, now, gen)
 	}
 	p := Principal{Kind: KindStaff, UserID: l.UserID, Email: l.Email, SessionID: l.ID, MFA: l.MFA}
 	if l.PlatformRole != "" {
@@ -312,13 +306,32 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (Princi
 	return p, nil
 }
 
+func (s *Service) lookupSession(ctx context.Context, hash string) (sessionLookup, error) {
+	var l sessionLookup
+	err := s.db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT s.id, s.user_id, s.current_tenant, s.mfa, s.last_seen_at, s.expires_at,
+			u.email, u.status AS user_status, COALESCE(m.role, '') AS role, COALESCE(t.slug, '') AS slug,
+			COALESCE(t.status, '') AS tenant_status, COALESCE(a.role, '') AS platform_role
+			FROM sessions s
+			JOIN users u ON u.id = s.user_id
+			LEFT JOIN memberships m ON m.tenant_id = s.current_tenant AND m.user_id = s.user_id
+			LEFT JOIN tenants t ON t.id = s.current_tenant
+			LEFT JOIN platform_admins a ON a.user_id = s.user_id
+			WHERE s.token_hash = ?`, hash).Scan(ctx, &l)
+	})
+	if store.NoRows(err) {
+		return l, errNoSession
+	}
+	return l, errs.Wrap(err, "tenants.AuthenticateSession")
+}
+
 // SwitchShop makes another shop the session's current one; the user must
 // be a member of it (or a platform admin switching to "" = no shop).
 func (s *Service) SwitchShop(ctx context.Context, p Principal, tenantID string) error {
 	if p.SessionID == "" {
 		return errs.E(errs.Unauthenticated, "please log in")
 	}
-	return errs.Wrap(s.db.Write(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
+	return errs.Wrap(s.writeNotify(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
 		if tenantID != "" {
 			var status string
 			err := q.NewRaw(`SELECT t.status FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.tenant_id = ? AND m.user_id = ?`, tenantID, p.UserID).Scan(ctx, &status)
@@ -331,15 +344,16 @@ func (s *Service) SwitchShop(ctx context.Context, p Principal, tenantID string) 
 		}
 		_, err := q.NewUpdate().Model((*sessionRow)(nil)).Set("current_tenant = ?", tenantID).Where("id = ? AND user_id = ?", p.SessionID, p.UserID).Exec(ctx)
 		return err
-	}), "tenants.SwitchShop")
+	}, sessionsChanged), "tenants.SwitchShop")
 }
 
 // Logout ends one session (idempotent).
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return errs.Wrap(s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+	s.auth.dropSession(hashToken(token))
+	return errs.Wrap(s.writeNotify(ctx, func(ctx context.Context, q bun.IDB) error {
 		_, err := q.NewDelete().Model((*sessionRow)(nil)).Where("token_hash = ?", hashToken(token)).Exec(ctx)
 		return err
-	}), "tenants.Logout")
+	}, sessionsChanged), "tenants.Logout")
 }
 
 // LogoutAll ends every session of the principal's user, optionally keeping
@@ -349,7 +363,7 @@ func (s *Service) LogoutAll(ctx context.Context, p Principal, keepCurrent bool) 
 		return 0, errs.E(errs.Unauthenticated, "please log in")
 	}
 	var n int64
-	err := s.db.Write(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
+	err := s.writeNotify(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
 		d := q.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", p.UserID)
 		if keepCurrent {
 			d.Where("id <> ?", p.SessionID)
@@ -360,7 +374,7 @@ func (s *Service) LogoutAll(ctx context.Context, p Principal, keepCurrent bool) 
 		}
 		n, _ = res.RowsAffected()
 		return audit.Record(ctx, q, audit.Entry{TenantID: "", Action: "user.logout_all", ObjectType: "user", ObjectID: p.UserID, After: "sessions=" + itoa(n)})
-	})
+	}, sessionsChanged)
 	return n, errs.Wrap(err, "tenants.LogoutAll")
 }
 

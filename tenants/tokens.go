@@ -103,7 +103,7 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error
 	if err := s.Authorize(ctx, p, perm.TokensManage); err != nil {
 		return err
 	}
-	return errs.Wrap(s.db.Write(p.Context(ctx), func(ctx context.Context, q bun.IDB) error {
+	return errs.Wrap(s.writeNotify(p.Context(ctx), func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewUpdate().Model((*apiToken)(nil)).Set("revoked_at = ?", s.now()).Where("tenant_id = ? AND id = ? AND revoked_at IS NULL", p.TenantID, id).Exec(ctx)
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, id string) error
 			return errs.NotFoundf("token not found")
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: p.TenantID, Action: "token.revoke", ObjectType: "api_token", ObjectID: id})
-	}), "tenants.RevokeToken")
+	}, tokensChanged), "tenants.RevokeToken")
 }
 
 type tokenLookup struct {
@@ -137,16 +137,21 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (Principa
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 100 {
 		return Principal{}, errBadToken
 	}
-	var l tokenLookup
-	err := s.db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw(`SELECT k.tenant_id, k.id, k.role, k.revoked_at, k.last_used_at, t.slug, t.status AS tenant_status
-			FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id WHERE k.token_hash = ?`, hashToken(token)).Scan(ctx, &l)
-	})
-	if store.NoRows(err) {
-		return Principal{}, errBadToken
-	}
-	if err != nil {
-		return Principal{}, errs.Wrap(err, "tenants.AuthenticateToken")
+	hash := hashToken(token)
+	now := s.now()
+	l, gen, cached := s.auth.token(hash, now)
+	if !cached {
+		err := s.db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
+			return q.NewRaw(`SELECT k.tenant_id, k.id, k.role, k.revoked_at, k.last_used_at, t.slug, t.status AS tenant_status
+				FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id WHERE k.token_hash = ?`, hash).Scan(ctx, &l)
+		})
+		if store.NoRows(err) {
+			return Principal{}, errBadToken
+		}
+		if err != nil {
+			return Principal{}, errs.Wrap(err, "tenants.AuthenticateToken")
+		}
+		s.auth.putToken(hash, l, now, gen)
 	}
 	if l.RevokedAt != nil {
 		return Principal{}, errBadToken
@@ -158,7 +163,6 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (Principa
 	default:
 		return Principal{}, errBadToken
 	}
-	now := s.now()
 	if l.LastUsedAt == nil || now.Sub(*l.LastUsedAt) >= tokenTouchEvery {
 		if err := s.db.Write(tenancy.WithTenant(ctx, l.TenantID), func(ctx context.Context, q bun.IDB) error {
 			_, err := q.NewUpdate().Model((*apiToken)(nil)).Set("last_used_at = ?", now).Where("tenant_id = ? AND id = ?", l.TenantID, l.ID).Exec(ctx)
@@ -166,6 +170,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (Principa
 		}); err != nil {
 			return Principal{}, errs.Wrap(err, "tenants.AuthenticateToken")
 		}
+		l.LastUsedAt = &now
+		s.auth.putToken(hash, l, now, gen)
 	}
 	return Principal{Kind: KindToken, TenantID: l.TenantID, TenantSlug: l.Slug, TenantStatus: l.TenantStatus, Roles: []string{l.Role}, TokenID: l.ID}, nil
 }

@@ -89,7 +89,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if p.UserID == "" || p.Kind == KindToken {
 		return errs.E(errs.Unauthenticated, "please log in")
 	}
-	return errs.Wrap(s.db.Write(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
+	return errs.Wrap(s.writeNotify(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
 		u, err := s.userByID(ctx, q, p.UserID)
 		if err != nil {
 			return err
@@ -111,7 +111,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 			return err
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: "", Action: "user.password_change", ObjectType: "user", ObjectID: u.ID})
-	}), "tenants.ChangePassword")
+	}, sessionsChanged), "tenants.ChangePassword")
 }
 
 type platformAdmin struct {
@@ -145,7 +145,7 @@ func (s *Service) CreatePlatformAdmin(ctx context.Context, p Principal, email, p
 		return User{}, err
 	}
 	var u userRow
-	err = s.db.Write(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
+	err = s.writeNotify(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
 		err := q.NewSelect().Model(&u).Where("email = ?", email).Scan(ctx)
 		if store.NoRows(err) {
 			if err := CheckPassword("password", password, email); err != nil {
@@ -169,7 +169,7 @@ func (s *Service) CreatePlatformAdmin(ctx context.Context, p Principal, email, p
 			return err
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: "", Action: "platform_admin.grant", ObjectType: "user", ObjectID: u.ID, After: "role=" + role + " email=" + email})
-	})
+	}, sessionsChanged)
 	return u.public(), errs.Wrap(err, "tenants.CreatePlatformAdmin")
 }
 
@@ -181,7 +181,7 @@ func (s *Service) RemovePlatformAdmin(ctx context.Context, p Principal, userID s
 	if userID == p.UserID {
 		return errs.Field("user", "you cannot remove your own platform role")
 	}
-	return errs.Wrap(s.db.Write(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
+	return errs.Wrap(s.writeNotify(tenancy.WithPlatform(p.Context(ctx)), func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewDelete().Model((*platformAdmin)(nil)).Where("user_id = ?", userID).Exec(ctx)
 		if err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Service) RemovePlatformAdmin(ctx context.Context, p Principal, userID s
 			return errs.NotFoundf("platform admin not found")
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: "", Action: "platform_admin.revoke", ObjectType: "user", ObjectID: userID})
-	}), "tenants.RemovePlatformAdmin")
+	}, sessionsChanged), "tenants.RemovePlatformAdmin")
 }
 
 // PlatformAdmins lists platform admins (platform.admins.manage).
