@@ -23,10 +23,10 @@ func (s *Server) registerAccountRoutes() {
 	page("POST", "/signup", "Open a shop", s.signupSubmit)
 	page("GET", "/forgot", "Password reset request form", s.forgotPage)
 	page("POST", "/forgot", "Request a password reset e-mail", s.forgotSubmit)
-	page("GET", "/reset", "New password form", s.resetPage)
-	page("POST", "/reset", "Set a new password from an e-mailed token", s.resetSubmit)
-	page("GET", "/invite", "Invitation acceptance form", s.invitePage)
-	page("POST", "/invite", "Accept a staff invitation", s.inviteSubmit)
+	page("GET", "/reset-password", "New password form", s.resetPage)
+	page("POST", "/reset-password", "Set a new password from an e-mailed token", s.resetSubmit)
+	page("GET", "/invitations/accept", "Invitation acceptance form", s.invitePage)
+	page("POST", "/invitations/accept", "Accept a staff invitation", s.inviteSubmit)
 	s.handle(Route{Method: "POST", Path: "/logout", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", HTML: true, Handler: s.logout})
 
 	s.handle(Route{Method: "POST", Path: "/api/signup", Perm: Public, Summary: "Open a shop (creates the shop and its owner)", Tag: "accounts",

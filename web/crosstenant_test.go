@@ -1,0 +1,279 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/store/storetest"
+	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web"
+)
+
+// victim is shop A with objects of every kind the tenant routes address.
+type victim struct {
+	shop
+	TokenID, TokenSecret, Role, Domain string
+	Analyst                            *client
+	AnalystID                          string
+	markers                            []string
+}
+
+// TestCrossTenantAccess discovers every tenant-scoped route from the route
+// table and calls it, with shop A's object ids in its path, as: nobody,
+// shop B's owner session, shop B's API token, A's read-only analyst, and B
+// with a forged tenant id in header, query and body. Nothing of A may show
+// in any answer and none of A's rows may change. Routes added later are
+// covered without editing this test.
+func TestCrossTenantAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := startServer(t, db)
+		ctx := context.Background()
+		a := setUpVictim(t, srv)
+		b := srv.signup("bravo")
+		if err := srv.Tenants.ChangePlan(ctx, tenants.System(), b.ID, tenants.PlanScale); err != nil {
+			t.Fatal(err)
+		}
+		var bTok web.TokenJSON
+		b.Owner.post("/api/tokens", web.TokenRequest{Name: "b", Role: "administrator"}, 201).json(t, &bTok)
+		anon := srv.client()
+		bToken := srv.tokenClient(bTok.Secret)
+
+		before := snapshot(t, db, a.ID)
+		routes := 0
+		for _, r := range srv.Server.Routes() {
+			if r.Scope != web.ScopeTenant {
+				continue
+			}
+			routes++
+			path := fillParams(r.Path, a)
+			body := bodyFor(r)
+			name := r.Method + " " + r.Path
+
+			// Nobody.
+			res := anon.do(r.Method, path, body, nil)
+			switch {
+			case res.Status == 401, res.Status == 403:
+			case res.Status == 303 && r.HTML && strings.HasPrefix(res.Header.Get("Location"), "/login"):
+			default:
+				t.Errorf("%s without credentials: %d %s", name, res.Status, cut(res.Body))
+			}
+			// Shop B's session, B's token, and B forging A's tenant id.
+			for _, c := range []struct {
+				who string
+				cl  *client
+				hdr map[string]string
+				p   string
+			}{
+				{"B session", b.Owner, nil, path},
+				{"B token", bToken, nil, path},
+				{"B forging tenant", b.Owner, map[string]string{"X-Tenant-ID": a.ID, "X-Wasmart-Tenant": a.ID}, withQuery(path, "tenant_id="+a.ID)},
+			} {
+				fb := body
+				if strings.HasPrefix(fb, "{") && c.who == "B forging tenant" {
+					fb = strings.Replace(fb, "{", `{"tenant_id":"`+a.ID+`",`, 1)
+				}
+				res := c.cl.do(r.Method, c.p, fb, c.hdr)
+				if res.Status >= 500 {
+					t.Errorf("%s as %s: %d %s", name, c.who, res.Status, cut(res.Body))
+				}
+				for _, m := range a.markers {
+					// What the request itself carried may be echoed back
+					// ("no role x"); anything else of A's may not appear.
+					if strings.Contains(res.Body, m) && !strings.Contains(c.p+fb, m) {
+						t.Errorf("%s as %s: answer shows shop A's %q: %s", name, c.who, m, cut(res.Body))
+					}
+				}
+			}
+			// A's analyst: read-only.
+			if !strings.HasSuffix(r.Perm, ".read") {
+				res := a.Analyst.do(r.Method, path, body, nil)
+				if res.Status != 403 {
+					t.Errorf("%s as A's analyst (no %s): %d, want 403: %s", name, r.Perm, res.Status, cut(res.Body))
+				}
+			}
+			if after := snapshot(t, db, a.ID); after != before {
+				t.Fatalf("%s changed shop A's rows:\n%s", name, diff(before, after))
+			}
+		}
+		if routes < 25 {
+			t.Fatalf("only %d tenant routes found", routes)
+		}
+	})
+}
+
+func setUpVictim(t *testing.T, srv *testServer) victim {
+	t.Helper()
+	ctx := context.Background()
+	a := victim{shop: srv.signup("alpha")}
+	if err := srv.Tenants.ChangePlan(ctx, tenants.System(), a.ID, tenants.PlanScale); err != nil {
+		t.Fatal(err)
+	}
+	o := a.Owner
+	var tok web.TokenJSON
+	o.post("/api/tokens", web.TokenRequest{Name: "alpha-token", Role: "analyst"}, 201).json(t, &tok)
+	a.TokenID, a.TokenSecret = tok.ID, tok.Secret
+	a.Role = "alpha-special"
+	o.post("/api/roles", web.RoleJSON{Name: a.Role, Permissions: []string{"catalog.read"}}, 201)
+	a.Domain = "shop.alpha-example.com"
+	o.post("/api/shop/domains", web.DomainJSON{Host: a.Domain}, 201)
+	analystEmail := "analyst@alpha.example.com"
+	o.post("/api/staff/invitations", web.InviteRequest{Email: analystEmail, Role: "analyst"}, 201)
+	link := mailLink(t, srv, analystEmail)
+	tokn := link[strings.Index(link, "token=")+6:]
+	u, _, err := srv.Tenants.AcceptInvitation(ctx, tenants.AcceptInput{Token: tokn, Name: "Ana Lyst", Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.AnalystID = u.ID
+	a.Analyst = srv.client()
+	a.Analyst.login(analystEmail, testPassword)
+	a.markers = []string{a.ID, a.Name, a.OwnerEmail, a.OwnerID, a.Role, a.Domain, tok.Prefix, analystEmail, u.ID}
+	return a
+}
+
+func mailLink(t *testing.T, srv *testServer, to string) string {
+	t.Helper()
+	pg, err := outbox.ListMail(tenancy.WithPlatform(context.Background()), srv.DB, outbox.MailFilter{To: to})
+	if err != nil || len(pg.Mail) == 0 {
+		t.Fatalf("no mail to %s (%v)", to, err)
+	}
+	link := hrefRe.FindString(pg.Mail[0].Text)
+	if link == "" {
+		t.Fatalf("mail to %s has no link: %s", to, pg.Mail[0].Text)
+	}
+	return link
+}
+
+var paramRe = regexp.MustCompile(`:([A-Za-z_]+)`)
+
+// fillParams puts shop A's object ids into a route's path parameters.
+func fillParams(path string, a victim) string {
+	return paramRe.ReplaceAllStringFunc(path, func(p string) string {
+		switch p {
+		case ":user":
+			return a.AnalystID
+		case ":name":
+			return a.Role
+		case ":host":
+			return a.Domain
+		default: // ids of any kind: A's token is an id that exists
+			return a.TokenID
+		}
+	})
+}
+
+// bodyFor is a plausible body: the route's JSON type with every string
+// field set, or an empty form.
+func bodyFor(r web.Route) string {
+	if r.Body == nil {
+		if r.Method == "GET" || r.Method == "DELETE" {
+			return ""
+		}
+		if r.HTML {
+			return "name=x&role=analyst&email=x%40example.com&host=x.example.com"
+		}
+		return "{}"
+	}
+	v := reflect.New(reflect.TypeOf(r.Body)).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x-probe")
+		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.String {
+				f.Set(reflect.ValueOf([]string{"catalog.read"}))
+			}
+		}
+	}
+	b, _ := json.Marshal(v.Interface())
+	return string(b)
+}
+
+func withQuery(path, q string) string {
+	if strings.Contains(path, "?") {
+		return path + "&" + q
+	}
+	return path + "?" + q
+}
+
+// snapshot hashes every row of every tenant table that belongs to the
+// tenant (sessions and other global tables are not tenant data).
+func snapshot(t *testing.T, db *store.DB, tenantID string) string {
+	t.Helper()
+	ctx := tenancy.WithPlatform(context.Background())
+	var tables []string
+	q := `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1`
+	if db.Dialect() == store.SQLite {
+		q = `SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'tenant_id' ORDER BY 1`
+	}
+	var out []string
+	err := db.Read(ctx, func(ctx context.Context, db bun.IDB) error {
+		if err := db.NewRaw(q).Scan(ctx, &tables); err != nil {
+			return err
+		}
+		for _, tb := range tables {
+			var rows []map[string]any
+			if err := db.NewRaw("SELECT * FROM "+tb+" WHERE tenant_id = ?", tenantID).Scan(ctx, &rows); err != nil {
+				return fmt.Errorf("%s: %w", tb, err)
+			}
+			for _, r := range rows {
+				if tb == "api_tokens" {
+					delete(r, "last_used_at")
+				}
+				b, _ := json.Marshal(r)
+				out = append(out, tb+" "+string(b))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	h := sha256.Sum256([]byte(strings.Join(out, "\n")))
+	return hex.EncodeToString(h[:8]) + "\n" + strings.Join(out, "\n")
+}
+
+func diff(a, b string) string {
+	as, bs := strings.Split(a, "\n"), strings.Split(b, "\n")
+	in := map[string]bool{}
+	for _, l := range as {
+		in[l] = true
+	}
+	var d []string
+	for _, l := range bs {
+		if !in[l] {
+			d = append(d, "+ "+l)
+		}
+	}
+	in = map[string]bool{}
+	for _, l := range bs {
+		in[l] = true
+	}
+	for _, l := range as {
+		if !in[l] {
+			d = append(d, "- "+l)
+		}
+	}
+	return strings.Join(d, "\n")
+}
+
+func cut(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}

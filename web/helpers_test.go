@@ -1,0 +1,198 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web"
+)
+
+// testServer is the real server on a port-0 listener over a real database.
+type testServer struct {
+	t       testing.TB
+	URL     string // console base URL, http://localhost:PORT
+	Port    string
+	DB      *store.DB
+	Tenants *tenants.Service
+	Server  *web.Server
+}
+
+func startServer(t testing.TB, db *store.DB) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	public := "http://localhost:" + port
+	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := web.New(web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000}, web.Deps{DB: db, Tenants: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln, 5*time.Second) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		ts.Close()
+	})
+	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}
+}
+
+// client is a browser-like HTTP client: a cookie jar, no redirects
+// followed, and the CSRF token echoed on writes.
+type client struct {
+	t      testing.TB
+	srv    *testServer
+	http   *http.Client
+	bearer string
+}
+
+func (s *testServer) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: s.t, srv: s, http: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (s *testServer) tokenClient(token string) *client {
+	c := s.client()
+	c.bearer = token
+	return c
+}
+
+type response struct {
+	Status int
+	Body   string
+	Header http.Header
+}
+
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("bad JSON %q: %v", r.Body, err)
+	}
+}
+
+func (c *client) csrf() string {
+	u, _ := url.Parse(c.srv.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "wsm_csrf" {
+			return ck.Value
+		}
+	}
+	// A GET mints the cookie.
+	c.do("GET", "/healthz", "", nil)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "wsm_csrf" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// do sends a request to the console host (or to host, when set in hdr as
+// "Host").
+func (c *client) do(method, path, body string, hdr map[string]string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != "" {
+		if strings.HasPrefix(body, "{") || strings.HasPrefix(body, "[") {
+			req.Header.Set("Content-Type", "application/json")
+		} else {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	} else if method != "GET" && method != "HEAD" {
+		if path != "/healthz" {
+			req.Header.Set("X-CSRF-Token", c.csrf())
+		}
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: string(b), Header: resp.Header}
+}
+
+func (c *client) getJSON(path string, v any) {
+	c.t.Helper()
+	r := c.do("GET", path, "", nil)
+	if r.Status != 200 {
+		c.t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	r.json(c.t, v)
+}
+
+func (c *client) post(path string, v any, want int) response {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	r := c.do("POST", path, string(b), nil)
+	if want != 0 && r.Status != want {
+		c.t.Fatalf("POST %s: got %d, want %d: %s", path, r.Status, want, r.Body)
+	}
+	return r
+}
+
+// shop is a signed-up shop with its owner's signed-in client.
+type shop struct {
+	ID, Slug, Name, OwnerEmail, OwnerID string
+	Owner                               *client
+}
+
+const testPassword = "correct horse battery staple 9"
+
+func (s *testServer) signup(slug string) shop {
+	s.t.Helper()
+	c := s.client()
+	email := "owner@" + slug + ".example.com"
+	var res web.SignupResponse
+	r := c.post("/api/signup", web.SignupRequest{ShopName: "Shop " + slug, Slug: slug, Email: email, Password: testPassword, Currency: "EUR", Country: "FR"}, 201)
+	r.json(s.t, &res)
+	c.login(email, testPassword)
+	return shop{ID: res.TenantID, Slug: slug, Name: "Shop " + slug, OwnerEmail: email, OwnerID: res.UserID, Owner: c}
+}
+
+func (c *client) login(email, password string) {
+	c.t.Helper()
+	r := c.post("/api/sessions", web.LoginRequest{Email: email, Password: password}, 200)
+	var lr web.LoginResponse
+	r.json(c.t, &lr)
+	if lr.MFARequired {
+		c.t.Fatalf("login %s wants MFA", email)
+	}
+}
+
+var hrefRe = regexp.MustCompile(`https?://[^\s"<>]+`)
