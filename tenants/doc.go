@@ -43,6 +43,18 @@
 // server processes stay in step through PostgreSQL LISTEN/NOTIFY
 // (StartWatcher): each change NOTIFYs inside its transaction.
 //
+// # Per-request cost
+//
+// AuthenticateSession and AuthenticateToken are one indexed SELECT joining
+// everything a Principal needs (on PostgreSQL inside a read-only
+// transaction in the platform scope, since memberships and tokens are
+// tenant tables under row-level security), and the result is cached for 10
+// s; last-seen / last-used times are written at most once a minute. Every
+// change that could alter a cached answer clears it here after commit and,
+// via StartWatcher, in every other process, so revocation is immediate.
+// Run StartWatcher on PostgreSQL whenever more than one server process
+// shares the database.
+//
 // A suspended shop keeps read-only permissions (its console shows data but
 // refuses changes, its API tokens are refused); a closed shop has none.
 // Only owners grant or remove the owner role, and a shop keeps one owner.

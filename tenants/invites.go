@@ -52,6 +52,9 @@ func (s *Service) InviteStaff(ctx context.Context, p Principal, email, role stri
 		if !ok {
 			return errs.Field("role", "no such role")
 		}
+		if err := lockTenant(ctx, q, p.TenantID); err != nil {
+			return err
+		}
 		var t Tenant
 		if err := q.NewSelect().Model(&t).Where("id = ?", p.TenantID).Scan(ctx); err != nil {
 			return err
@@ -201,6 +204,16 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (User, T
 		}
 		t = tt
 		now := s.now()
+		// Claim the invitation first: concurrent accepts queue on this row
+		// and all but one find it used.
+		res, err := q.NewUpdate().Model((*Invitation)(nil)).Set("accepted_at = ?", now).
+			Where("tenant_id = ? AND id = ? AND accepted_at IS NULL", inv.TenantID, inv.ID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errBadInvite
+		}
 		err = q.NewSelect().Model(&u).Where("email = ?", inv.Email).Scan(ctx)
 		switch {
 		case store.NoRows(err):
@@ -213,6 +226,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (User, T
 			}
 			u = userRow{ID: store.NewID(), Email: inv.Email, Name: name, PasswordHash: h, Status: "active", CreatedAt: now, UpdatedAt: now}
 			if _, err := q.NewInsert().Model(&u).Exec(ctx); err != nil {
+				if store.IsUniqueViolation(err) {
+					return &errs.Error{Code: errs.Conflict, Field: "token", Message: "an account for this address was just created; try again"}
+				}
 				return err
 			}
 		case err != nil:
@@ -222,20 +238,15 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (User, T
 				return errs.Field("password", "is not the password of the existing account for %s", inv.Email)
 			}
 		}
-		res, err := q.NewUpdate().Model((*Invitation)(nil)).Set("accepted_at = ?", now).
-			Where("tenant_id = ? AND id = ? AND accepted_at IS NULL", inv.TenantID, inv.ID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errBadInvite
-		}
 		ok, err := roleExists(ctx, q, t.ID, inv.Role)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return &errs.Error{Code: errs.Conflict, Field: "token", Message: "the role of this invitation was deleted; ask for a new invitation"}
+		}
+		if err := lockTenant(ctx, q, t.ID); err != nil {
+			return err
 		}
 		members, err := q.NewSelect().Model((*membership)(nil)).Where("tenant_id = ?", t.ID).Count(ctx)
 		if err != nil {

@@ -172,6 +172,9 @@ func (s *Service) ChangePlan(ctx context.Context, p Principal, tenantID, plan st
 	}
 	actx := tenancy.WithTenant(p.Context(ctx), tenantID)
 	return errs.Wrap(s.write(actx, func(ctx context.Context, q bun.IDB, changed func(change) error) error {
+		if err := lockTenant(ctx, q, tenantID); err != nil {
+			return err
+		}
 		var t Tenant
 		if err := q.NewSelect().Model(&t).Where("id = ?", tenantID).Scan(ctx); err != nil {
 			return errs.NotFoundf("shop not found")
@@ -194,6 +197,14 @@ func (s *Service) ChangePlan(ctx context.Context, p Principal, tenantID, plan st
 		}
 		return changed(change{kind: "tenant", tenant: tenantID})
 	}), "tenants.ChangePlan")
+}
+
+// lockTenant serialises quota checks of one shop: a no-op UPDATE takes the
+// row lock on PostgreSQL (SQLite already runs one writer at a time), so two
+// concurrent invitations cannot both take the last seat.
+func lockTenant(ctx context.Context, q bun.IDB, tenantID string) error {
+	_, err := q.NewRaw("UPDATE tenants SET updated_at = updated_at WHERE id = ?", tenantID).Exec(ctx)
+	return err
 }
 
 // usedSeats counts members plus pending, unexpired invitations.
