@@ -166,6 +166,34 @@ func LoadActive(ctx context.Context, q bun.IDB, o Owner) (*Cart, error) {
 	return c, nil
 }
 
+// LoadActiveLines is LoadActive in one statement (a join), for checkout;
+// a cart without lines comes back as nil.
+func LoadActiveLines(ctx context.Context, q bun.IDB, o Owner) (*Cart, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.CustomerID == "" && o.Token == "" {
+		return nil, nil
+	}
+	var lines []Line
+	sel := q.NewSelect().Model(&lines).
+		Join("JOIN carts AS c ON c.tenant_id = line.tenant_id AND c.id = line.cart_id").
+		Where("c.tenant_id = ? AND c.status = ?", tenant, StatusActive)
+	if o.CustomerID != "" {
+		sel.Where("c.customer_id = ?", o.CustomerID)
+	} else {
+		sel.Where("c.token_hash = ?", hashToken(o.Token))
+	}
+	if err := sel.OrderExpr("line.id").Scan(ctx); err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "cart load")
+	}
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	return &Cart{TenantID: tenant, ID: lines[0].CartID, CustomerID: o.CustomerID, Status: StatusActive, Lines: lines}, nil
+}
+
 // MarkConverted closes a cart that became an order (checkout, in its
 // transaction). It fails with Conflict if the cart is no longer active.
 func MarkConverted(ctx context.Context, q bun.IDB, cartID, orderID string) error {

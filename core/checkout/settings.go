@@ -1,0 +1,138 @@
+package checkout
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/cart"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// Settings are a shop's checkout settings.
+type Settings struct {
+	Currency string                 `json:"currency"`
+	Tax      pricing.TaxConfig      `json:"tax"`
+	Shipping pricing.ShippingConfig `json:"shipping"`
+	// HoldHours is how long stock stays reserved for an unpaid order
+	// (default 72); unpaid orders are cancelled after it (CancelUnpaid).
+	HoldHours int `json:"hold_hours"`
+	// ReturnWindowDays is how long after delivery (or placing, if never
+	// marked delivered) shoppers may ask for a return (default 30).
+	ReturnWindowDays int `json:"return_window_days"`
+}
+
+// DefaultSettings is what a shop starts with.
+func DefaultSettings() Settings {
+	return Settings{Currency: "USD", HoldHours: 72, ReturnWindowDays: 30}
+}
+
+// Validate checks settings before they are saved.
+func (s *Settings) Validate() error {
+	if !pricing.KnownCurrency(s.Currency) {
+		return errs.Field("currency", "is not a known ISO 4217 currency")
+	}
+	if err := s.Tax.Validate(); err != nil {
+		return err
+	}
+	if err := s.Shipping.Validate(); err != nil {
+		return err
+	}
+	if s.HoldHours < 0 || s.HoldHours > 24*60 {
+		return errs.Field("hold_hours", "must be between 0 and 1440")
+	}
+	if s.ReturnWindowDays < 0 || s.ReturnWindowDays > 3650 {
+		return errs.Field("return_window_days", "must be between 0 and 3650")
+	}
+	return nil
+}
+
+func (s *Settings) hold() time.Duration {
+	if s.HoldHours <= 0 {
+		return 72 * time.Hour
+	}
+	return time.Duration(s.HoldHours) * time.Hour
+}
+
+type settingsRow struct {
+	bun.BaseModel `bun:"table:checkout_settings"`
+	TenantID      string    `bun:"tenant_id,pk"`
+	Settings      string    `bun:"settings"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// LoadSettings reads the context tenant's settings in q (defaults when
+// none were saved).
+func LoadSettings(ctx context.Context, q bun.IDB) (*Settings, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var raw string
+	err = q.NewSelect().Model((*settingsRow)(nil)).Column("settings").Where("tenant_id = ?", tenant).Scan(ctx, &raw)
+	s := DefaultSettings()
+	if store.NoRows(err) {
+		return &s, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "checkout settings")
+	}
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return nil, errs.Wrap(err, "checkout settings decode")
+	}
+	return &s, nil
+}
+
+// GetSettings returns the context tenant's settings.
+func GetSettings(ctx context.Context, db *store.DB) (*Settings, error) {
+	var s *Settings
+	err := db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		s, err = LoadSettings(ctx, q)
+		return err
+	})
+	return s, err
+}
+
+// SaveSettings validates and stores the context tenant's settings.
+func SaveSettings(ctx context.Context, db *store.DB, s Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return errs.Wrap(err, "checkout settings encode")
+	}
+	return db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		_, err := q.NewInsert().Model(&settingsRow{TenantID: tenant, Settings: string(b), UpdatedAt: store.Now()}).
+			On("CONFLICT (tenant_id) DO UPDATE").Set("settings = EXCLUDED.settings").Set("updated_at = EXCLUDED.updated_at").Exec(ctx)
+		return errs.Wrap(err, "checkout settings save")
+	})
+}
+
+// PipelineFunc returns the pricing pipeline (promotions, extensions) for
+// the context's tenant; nil means none.
+type PipelineFunc func(ctx context.Context) *pricing.Pipeline
+
+// CartConfig returns a cart.ConfigFunc backed by the stored settings and
+// the given pipelines (nil: no promotions or extensions).
+func CartConfig(pipelines PipelineFunc) cart.ConfigFunc {
+	return func(ctx context.Context, q bun.IDB) (*cart.Config, error) {
+		s, err := LoadSettings(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		c := &cart.Config{Currency: s.Currency, Tax: s.Tax, Shipping: s.Shipping}
+		if pipelines != nil {
+			c.Pipeline = pipelines(ctx)
+		}
+		return c, nil
+	}
+}
