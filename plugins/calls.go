@@ -261,6 +261,9 @@ func ValidateReport(out *sdk.ReportOutput) error {
 		}
 	}
 	for _, r := range out.Rows {
+		if len(r) != len(out.Columns) {
+			return invalid("row of %d cells for %d columns", len(r), len(out.Columns))
+		}
 		for j, c := range out.Columns {
 			if c.Type == sdk.ColString {
 				if err := checkText("cell", r[j].Str, 1000); err != nil {

@@ -905,7 +905,7 @@ func (h *Host) call(in *instance, inst *Installation, p extension.Point, input [
 	}
 	in.dec.Reset(payload, false)
 	if in.dec.Intern == nil {
-		in.dec.Intern = make(map[string]string)
+		in.dec.Intern = new(sdk.Interner)
 	}
 	if status == sdk.StatusError {
 		msg := in.dec.String()

@@ -120,7 +120,7 @@ func TestPluginSandbox(t *testing.T) {
 
 	t.Run("upload", func(t *testing.T) {
 		oversize := append(wat(t, "good"), 0, 0x84, 0x80, 0x80, 0x01, 1, 'x') // custom section header...
-		oversize = append(oversize, make([]byte, 2<<20)...)                     // ...of 2 MiB: valid, too big
+		oversize = append(oversize, make([]byte, 2<<20)...)                   // ...of 2 MiB: valid, too big
 		for _, c := range []struct {
 			name string
 			wasm []byte

@@ -65,10 +65,33 @@ type Decoder struct {
 	arena    []string
 	arenaOff int
 
-	// Intern, if not nil, is consulted for copied (non-aliased) strings so
-	// repeated values (labels, codes, ids) are allocated once. The host
-	// keeps one per instance; it is cleared when it reaches 4096 entries.
-	Intern map[string]string
+	// Intern, if set, caches copied (non-aliased) strings so repeated
+	// values (labels, codes, line ids) are allocated once. The host keeps
+	// one per instance.
+	Intern *Interner
+}
+
+// Interner is a small direct-mapped string cache: a lookup hashes a few
+// bytes and compares once, far cheaper than a map; a miss allocates and
+// replaces the slot.
+type Interner struct {
+	slots [512]string
+}
+
+// String returns a string equal to b, reusing a cached one when possible.
+func (in *Interner) String(b []byte) string {
+	n := len(b)
+	h := uint(n)*0x9E3779B1 ^ uint(b[0])*31 ^ uint(b[n-1])*131 ^ uint(b[n/2])*7
+	if n > 3 {
+		h ^= uint(b[n-2]) * 1031
+	}
+	slot := &in.slots[(h^h>>9)&511]
+	if *slot == string(b) {
+		return *slot
+	}
+	s := string(b)
+	*slot = s
+	return s
 }
 
 // NewDecoder returns a decoder over b. With alias, decoded strings point into
@@ -224,15 +247,7 @@ func (d *Decoder) stringSlow() string {
 		return unsafe.String(&b[0], len(b))
 	}
 	if d.Intern != nil && len(b) <= 128 {
-		if s, ok := d.Intern[string(b)]; ok {
-			return s
-		}
-		if len(d.Intern) >= 4096 {
-			clear(d.Intern)
-		}
-		s := string(b)
-		d.Intern[s] = s
-		return s
+		return d.Intern.String(b)
 	}
 	return string(b)
 }

@@ -23,17 +23,37 @@ func (e *Encoder) EncodePricingInput(in *PricingInput) {
 	e.String(in.CustomerID)
 	e.Strings(in.CustomerTags)
 	e.Uvarint(uint64(len(in.Lines)))
+	b := e.B
 	for i := range in.Lines {
 		l := &in.Lines[i]
-		e.String(l.ID)
-		e.String(l.VariantID)
-		e.String(l.ProductID)
-		e.String(l.SKU)
-		e.Varint(l.Quantity)
-		e.Varint(l.UnitPrice)
-		e.Strings(l.Tags)
-		e.Strings(l.Categories)
+		b = appendStr(b, l.ID)
+		b = appendStr(b, l.VariantID)
+		b = appendStr(b, l.ProductID)
+		b = appendStr(b, l.SKU)
+		b = appendVarint(b, l.Quantity)
+		b = appendVarint(b, l.UnitPrice)
+		b = appendUvarint(b, uint64(len(l.Tags)))
+		for _, s := range l.Tags {
+			b = appendStr(b, s)
+		}
+		b = appendUvarint(b, uint64(len(l.Categories)))
+		for _, s := range l.Categories {
+			b = appendStr(b, s)
+		}
 	}
+	e.B = b
+}
+
+func appendUvarint(b []byte, u uint64) []byte {
+	for u >= 0x80 {
+		b = append(b, byte(u)|0x80)
+		u >>= 7
+	}
+	return append(b, byte(u))
+}
+
+func appendVarint(b []byte, v int64) []byte {
+	return appendUvarint(b, uint64(v<<1)^uint64(v>>63))
 }
 
 // DecodePricingInput decodes a whole message into in.

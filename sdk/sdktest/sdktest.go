@@ -43,7 +43,7 @@ type Harness struct {
 	KVQuota  int // total key+value bytes allowed; default 1 MiB
 	logs     []LogEntry
 	enc      sdk.Encoder
-	inputBuf []byte
+	intern   sdk.Interner
 }
 
 var callMu sync.Mutex // the SDK's dispatch state is global
@@ -158,6 +158,7 @@ func (h *Harness) run(enc func(*sdk.Encoder), dispatch func([]byte) []byte, dec 
 		return err
 	}
 	d := sdk.NewDecoder(payload, false)
+	d.Intern = &h.intern // decode like the host does
 	if status == sdk.StatusError {
 		msg := d.String()
 		if err := d.Finish(); err != nil {
