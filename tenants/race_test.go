@@ -185,3 +185,30 @@ func TestSeatQuotaUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// TestParallelGuessesAreThrottled: a burst of parallel wrong guesses from
+// one IP cannot all slip past the throttle before failures are counted.
+func TestParallelGuessesAreThrottled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s, _ := newService(t, db)
+		ctx := context.Background()
+		_, u := signup(t, s, "burst")
+		var mu sync.Mutex
+		codes := map[errs.Code]int{}
+		var wg sync.WaitGroup
+		for i := 0; i < 12; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.Login(ctx, tenants.LoginInput{Email: u.Email, Password: "burst guess!!", IP: "6.6.6.6"})
+				mu.Lock()
+				codes[errs.CodeOf(err)]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if codes[errs.Unauthenticated] != 5 || codes[errs.RateLimited] != 7 {
+			t.Fatalf("outcomes: %v (want 5 checked guesses, 7 throttled)", codes)
+		}
+	})
+}

@@ -93,6 +93,7 @@ type Service struct {
 	authz *authorizer
 	hosts *hostCache
 	auth  *authCache
+	gate  keyedGate // one login attempt per account at a time
 
 	// now is the clock (tests move it).
 	now func() time.Time

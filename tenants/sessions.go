@@ -93,9 +93,14 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		return LoginResult{}, errBadLogin
 	}
 	in.UserAgent = truncateString(in.UserAgent, 300)
+	unlock, err := s.gate.lock(ctx, email)
+	if err != nil {
+		return LoginResult{}, &errs.Error{Code: errs.RateLimited, Field: "password", Message: "too many login attempts at once"}
+	}
+	defer unlock()
 	var u userRow
 	found := false
-	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		err := q.NewSelect().Model(&u).Where("email = ?", email).Scan(ctx)
 		if err != nil && !store.NoRows(err) {
 			return err

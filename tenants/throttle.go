@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -30,6 +31,11 @@ import (
 // fresh IPs still gets a few guesses per IP per day against one account; the
 // password policy (length, breached list) and MFA cover that. A user behind
 // the same NAT as a stuffing attacker may share the per-IP block.
+//
+// Within one process, attempts on one account run one at a time (keyedGate),
+// so a burst of parallel guesses cannot all pass the check before the first
+// failure is counted; across processes the window is one attempt per
+// process.
 const (
 	pairFreeFailures = 5
 	pairMaxDelay     = 15 * time.Minute
@@ -174,4 +180,47 @@ func (s *Service) knownIP(ctx context.Context, q bun.IDB, userID, ip string) (bo
 	}
 	n, err := q.NewSelect().Table("known_logins").Where("user_id = ? AND ip = ?", userID, ip).Count(ctx)
 	return n > 0, err
+}
+
+// keyedGate lets one login attempt per account run at a time in this
+// process, so a burst of parallel guesses cannot all pass the throttle
+// check before the first failure is counted (and argon2 work per account
+// stays serial). Waiters give up when their context ends.
+type keyedGate struct {
+	mu sync.Mutex
+	m  map[string]*gateEntry
+}
+
+type gateEntry struct {
+	ch   chan struct{}
+	refs int
+}
+
+func (g *keyedGate) lock(ctx context.Context, key string) (func(), error) {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[string]*gateEntry{}
+	}
+	e := g.m[key]
+	if e == nil {
+		e = &gateEntry{ch: make(chan struct{}, 1)}
+		g.m[key] = e
+	}
+	e.refs++
+	g.mu.Unlock()
+	release := func() {
+		g.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(g.m, key)
+		}
+		g.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+		return func() { <-e.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
 }
