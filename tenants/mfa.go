@@ -61,8 +61,12 @@ func (s *Service) BeginTOTP(ctx context.Context, p Principal) (TOTPEnrolment, er
 	if err := png.Encode(&buf, img); err != nil {
 		return TOTPEnrolment{}, errs.Wrap(err, "tenants.BeginTOTP")
 	}
+	sealed, err := s.sealSecret(p.UserID, key.Secret())
+	if err != nil {
+		return TOTPEnrolment{}, errs.Wrap(err, "tenants.BeginTOTP")
+	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		_, err := q.NewUpdate().Model((*userRow)(nil)).Set("totp_pending = ?", key.Secret()).Set("updated_at = ?", s.now()).Where("id = ?", p.UserID).Exec(ctx)
+		_, err := q.NewUpdate().Model((*userRow)(nil)).Set("totp_pending = ?", sealed).Set("updated_at = ?", s.now()).Where("id = ?", p.UserID).Exec(ctx)
 		return err
 	})
 	if err != nil {
@@ -87,7 +91,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]
 		if u.TOTPPending == "" {
 			return errs.Field("code", "start enrolment first")
 		}
-		step, ok := matchTOTP(u.TOTPPending, code, s.now())
+		secret, err := s.openSecret(u.ID, u.TOTPPending)
+		if err != nil {
+			return err
+		}
+		step, ok := matchTOTP(secret, code, s.now())
 		if !ok {
 			return errs.Field("code", "is incorrect; check the time on your device")
 		}
@@ -215,7 +223,11 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // last one used, and the update is conditional so two concurrent uses of
 // one code cannot both pass.
 func (s *Service) useTOTP(ctx context.Context, q bun.IDB, u userRow, code string) error {
-	step, ok := matchTOTP(u.TOTPSecret, code, s.now())
+	secret, err := s.openSecret(u.ID, u.TOTPSecret)
+	if err != nil {
+		return err
+	}
+	step, ok := matchTOTP(secret, code, s.now())
 	if !ok {
 		return errs.Field("code", "is incorrect")
 	}

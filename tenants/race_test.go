@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pquerna/otp/totp"
 	"github.com/wasmart/wasmart/core/errs"
@@ -209,6 +210,45 @@ func TestParallelGuessesAreThrottled(t *testing.T) {
 		wg.Wait()
 		if codes[errs.Unauthenticated] != 5 || codes[errs.RateLimited] != 7 {
 			t.Fatalf("outcomes: %v (want 5 checked guesses, 7 throttled)", codes)
+		}
+	})
+}
+
+func TestTOTPSecretEncryptedAtRest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		key := []byte("0123456789abcdef0123456789abcdef")
+		s, err := tenants.New(db, tenants.Config{SecretKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tenants.New(db, tenants.Config{SecretKey: []byte("short")}); err == nil {
+			t.Fatal("short key accepted")
+		}
+		ctx := context.Background()
+		_, u := signup(t, s, "sealed")
+		p := login(t, s, u.Email, goodPassword, "1.1.1.1")
+		enr, err := s.BeginTOTP(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(enr.Secret, time.Now())
+		if _, err := s.ConfirmTOTP(ctx, p, code); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "users", "id = ? AND totp_secret LIKE 'v1:%'", u.ID); n != 1 {
+			t.Fatal("secret not sealed")
+		}
+		if n := count(t, db, "users", "totp_secret LIKE ?", "%"+enr.Secret+"%"); n != 0 {
+			t.Fatal("secret stored in clear")
+		}
+		res, err := s.Login(ctx, tenants.LoginInput{Email: u.Email, Password: goodPassword, IP: "1.1.1.1"})
+		if err != nil || !res.MFARequired {
+			t.Fatal(err)
+		}
+		// Next time-step's code (the enrolment used this one).
+		next, _ := totp.GenerateCode(enr.Secret, time.Now().Add(30*time.Second))
+		if _, err := s.LoginMFA(ctx, res.ChallengeToken, next, "1.1.1.1", ""); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"crypto/cipher"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -46,6 +47,10 @@ type Config struct {
 	// HostCacheTTL bounds how long a host resolution is cached (it is also
 	// invalidated on change); default 1 min.
 	HostCacheTTL time.Duration
+
+	// SecretKey (32 bytes), when set, encrypts TOTP secrets at rest with
+	// AES-256-GCM. Keep it out of the database (e.g. WASMART_SECRET_KEY).
+	SecretKey []byte
 
 	Log *slog.Logger
 }
@@ -94,6 +99,7 @@ type Service struct {
 	hosts *hostCache
 	auth  *authCache
 	gate  keyedGate // one login attempt per account at a time
+	aead  cipher.AEAD
 
 	// now is the clock (tests move it).
 	now func() time.Time
@@ -107,6 +113,11 @@ type Service struct {
 func New(db *store.DB, cfg Config) (*Service, error) {
 	cfg.defaults()
 	s := &Service{db: db, cfg: cfg, now: store.Now}
+	aead, err := newAEAD(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	s.aead = aead
 	az, err := newAuthorizer(db, cfg.TenantEnforcers)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -60,6 +61,20 @@ func (s *Service) User(ctx context.Context, id string) (User, error) {
 		return err
 	})
 	return u.public(), errs.Wrap(err, "tenants.User")
+}
+
+// UserByEmail returns the account with an e-mail address (for the CLI and
+// seeding; never expose it to anonymous callers: it tells who has an
+// account).
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u userRow
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewSelect().Model(&u).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Scan(ctx)
+	})
+	if store.NoRows(err) {
+		return User{}, errs.NotFoundf("user not found")
+	}
+	return u.public(), errs.Wrap(err, "tenants.UserByEmail")
 }
 
 // ShopMembership is one shop a user belongs to.
