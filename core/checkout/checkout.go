@@ -10,12 +10,15 @@
 //     extensions) — never trusting prices the client saw;
 //  3. refuses unavailable lines, missing or unknown delivery options and
 //     invalid addresses before anything is written;
-//  4. writes the order and its lines with a price snapshot (every
-//     adjustment with its label and source) under the next order number;
-//  5. reserves the stock through order.Inventory (core/inventory's
-//     conditional updates: two shoppers can never both take the last unit);
-//  6. closes the cart, writes the "order.placed" event to the outbox and
-//     stores the response with the idempotency key.
+//  4. reserves the stock through order.Inventory (core/inventory's
+//     conditional updates: two shoppers can never both take the last unit)
+//     and closes the cart;
+//  5. writes the order and its lines with a price snapshot (every
+//     adjustment with its label and source) under the next order number
+//     (taken this late because the per-shop counter row is the one lock all
+//     of a shop's checkouts share);
+//  6. writes the "order.placed" event to the outbox and stores the response
+//     with the idempotency key.
 //
 // Any failure rolls everything back: no half-created order, no stock moved,
 // no key consumed. A checkout issues 11 statements of its own plus the
@@ -273,22 +276,25 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 			WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
 		stock[i] = order.StockLine{VariantID: v.ID, Quantity: pl.Quantity}
 	}
+	// Stock first and the order number last: the per-shop counter row is
+	// the one lock every checkout of a shop shares, so it is taken as late
+	// as possible and held only for the final few statements.
 	o.ID = store.NewID()
-	if err := order.Insert(ctx, q, o); err != nil {
-		return nil, err
-	}
 	if s.inventory != nil {
 		if err := s.inventory.Allocate(ctx, q, tenant, o.ID, stock); err != nil {
 			return nil, err
 		}
-		if o.Status == order.Paid {
-			if err := s.inventory.Commit(ctx, q, tenant, o.ID); err != nil {
-				return nil, err
-			}
-		}
 	}
 	if err := cart.MarkConverted(ctx, q, c.ID, o.ID); err != nil {
 		return nil, err
+	}
+	if err := order.Insert(ctx, q, o); err != nil {
+		return nil, err
+	}
+	if s.inventory != nil && o.Status == order.Paid {
+		if err := s.inventory.Commit(ctx, q, tenant, o.ID); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := outbox.EnqueueEvent(ctx, q, tenant, "order.placed", map[string]any{"order_id": o.ID, "number": o.Number, "email": o.Email,
 		"total": o.Total, "currency": o.Currency}); err != nil {

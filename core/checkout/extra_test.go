@@ -1,0 +1,121 @@
+package checkout_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wasmart/wasmart/core/cart"
+	"github.com/wasmart/wasmart/core/cart/carttest"
+	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/store/storetest"
+)
+
+func TestSettingsAndExtensions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		bad := checkout.DefaultSettings()
+		bad.Currency = "EURO"
+		if err := checkout.SaveSettings(e.ctx, db, bad); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("bad currency saved: %v", err)
+		}
+		s, err := checkout.GetSettings(e.ctx, db)
+		if err != nil || s.Currency != "EUR" || len(s.Shipping.Zones) != 1 {
+			t.Fatalf("%+v %v", s, err)
+		}
+		v := e.shop.Variant(t, e.ctx, "Vase", 5000, 10, carttest.VariantOpts{})
+		// A pricing plugin that gives 10% off, and one that fails.
+		var fail atomic.Bool
+		ext := extension.PricingFunc(func(_ context.Context, req *extension.PricingRequest) ([]extension.Adjustment, error) {
+			if fail.Load() {
+				return nil, errors.New("plugin crashed")
+			}
+			return []extension.Adjustment{{Level: extension.LevelOrder, Amount: -req.Subtotal() / 10, Label: "10% off", Source: "plugin:sale@1"}}, nil
+		})
+		carts := cart.New(db, nil, checkout.CartConfig(func(context.Context) *pricing.Pipeline { return &pricing.Pipeline{Pricing: ext} }))
+		co := checkout.New(db, carts, idempotency.New(db), e.stock)
+		owner := cart.Owner{Token: cart.NewToken()}
+		carts.Add(e.ctx, owner, v, 1, cart.PriceOptions{})
+		o, _, err := co.Place(e.ctx, owner, input(), "ext-1")
+		if err != nil || o.Discounts != -500 || o.Total != 4500+490 || len(o.Pricing.Adjustments) != 1 || o.Pricing.Adjustments[0].Source != "plugin:sale@1" {
+			t.Fatalf("%+v %v", o, err)
+		}
+		fail.Store(true)
+		owner = cart.Owner{Token: cart.NewToken()}
+		carts.Add(e.ctx, owner, v, 1, cart.PriceOptions{})
+		o, _, err = co.Place(e.ctx, owner, input(), "ext-2")
+		if err != nil || o.Discounts != 0 || o.Total != 5000+490 || len(o.Pricing.Warnings) != 1 {
+			t.Fatalf("failing plugin broke checkout: %+v %v", o, err)
+		}
+	})
+}
+
+// BenchmarkCheckout places one-line orders from parallel shoppers and
+// reports orders/s and latency percentiles.
+func BenchmarkCheckout(b *testing.B) {
+	storetest.EachB(b, func(b *testing.B, db *store.DB) {
+		e := setup(b, db)
+		v := e.shop.Variant(b, e.ctx, "Bench", 1000, 1_000_000_000, carttest.VariantOpts{})
+		owners := make([]cart.Owner, b.N)
+		for i := range owners {
+			owners[i] = e.guest(b, map[string]int64{v: 1})
+		}
+		var next atomic.Int64
+		var mu sync.Mutex
+		lat := make([]time.Duration, 0, b.N)
+		b.SetParallelism(4) // 4 × GOMAXPROCS concurrent shoppers
+		b.ResetTimer()
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := next.Add(1) - 1
+				t0 := time.Now()
+				if _, _, err := e.checkout.Place(e.ctx, owners[i], input(), fmt.Sprint("bench-", i)); err != nil {
+					b.Error(err)
+					return
+				}
+				d := time.Since(t0)
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		})
+		el := time.Since(start)
+		b.StopTimer()
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		if len(lat) > 0 {
+			b.ReportMetric(float64(len(lat))/el.Seconds(), "orders/s")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		}
+	})
+}
+
+// BenchmarkCheckoutOneShopper is one shopper's checkout latency, no
+// contention.
+func BenchmarkCheckoutOneShopper(b *testing.B) {
+	storetest.EachB(b, func(b *testing.B, db *store.DB) {
+		e := setup(b, db)
+		v := e.shop.Variant(b, e.ctx, "Bench", 1000, 1_000_000_000, carttest.VariantOpts{})
+		owners := make([]cart.Owner, b.N)
+		for i := range owners {
+			owners[i] = e.guest(b, map[string]int64{v: 1})
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, _, err := e.checkout.Place(e.ctx, owners[i], input(), fmt.Sprint("one-", i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
