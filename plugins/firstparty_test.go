@@ -36,6 +36,10 @@ func firstPartyHost(t testing.TB) (*Host, map[string]*Installation) {
 				sharedErr = err
 				return
 			}
+			// A generous deadline: these tests check results, and a loaded
+			// CI machine can deschedule a call for longer than 50 ms. The
+			// deadline itself is tested in TestPluginSandbox.
+			m.Limits.DeadlineMS = 5000
 			sharedMods[name] = &Installation{Tenant: "demo", ID: name, Manifest: m, ModuleHash: hash}
 		}
 	})
@@ -181,6 +185,7 @@ func TestFirstPartyThroughHost(t *testing.T) {
 // memory budget with real Go guests.
 func TestIdleEvictionAndBudget(t *testing.T) {
 	m, wasm := firstParty(t, "pricing")
+	m.Limits.DeadlineMS = 5000 // results, not timing, are tested here
 	clock := newFakeClock()
 	h, err := NewHost(Options{CacheDir: testCacheDir(t), Now: clock.Now, MemoryBudget: 12 << 20})
 	if err != nil {

@@ -13,16 +13,17 @@ const InterruptGlobal = "wasmart_interrupt"
 var errInstrument = errors.New("plugins: cannot instrument module")
 
 // instrument rewrites a WebAssembly module so that it can be interrupted
-// cheaply: it appends a mutable i32 global, exports it as InterruptGlobal,
-// and inserts `global.get $g; if; unreachable; end` right after every `loop`
-// instruction. Code without loops always terminates (recursion ends in a
+// cheaply: it appends two mutable i32 globals (an interrupt flag, exported
+// as InterruptGlobal, and a countdown) and inserts loopCheck right after
+// every `loop` instruction: every checkPeriod iterations the guest exits to
+// Go once and traps if the flag is set. Code without loops always terminates (recursion ends in a
 // stack overflow), so checking loop headers suffices to stop any run.
 //
 // Why not wazero's WithCloseOnContextDone: it inserts at every loop header a
 // call into a Go trampoline that checks whether the module was closed. Go
 // guests enter a loop in nearly every function (the resumption trampoline of
 // Go's Wasm ABI), so that check costs 4–5× on a pricing call. The inserted
-// global load and branch cost about 1 ns. See the package documentation for
+// countdown costs about 1 ns per iteration. See the package documentation for
 // the measurements.
 //
 // It supports the WebAssembly 2.0 instruction set (what the host enables).
@@ -69,10 +70,9 @@ func instrument(wasm []byte) ([]byte, error) {
 			}
 		}
 	}
-	g := importedGlobals + definedGlobals
-	check := []byte{0x23}
-	check = appendU32(check, g)
-	check = append(check, 0x04, 0x40, 0x00, 0x0B)
+	g := importedGlobals + definedGlobals // the interrupt flag
+	ctr := g + 1                          // the countdown to the next Go exit
+	check := loopCheck(g, ctr)
 
 	out := append([]byte(nil), wasm[:8]...)
 	emit := func(id byte, p []byte) {
@@ -80,8 +80,10 @@ func instrument(wasm []byte) ([]byte, error) {
 		out = appendU32(out, uint32(len(p)))
 		out = append(out, p...)
 	}
-	// newGlobal: (mut i32) initialised to 0.
-	newGlobal := []byte{0x7F, 0x01, 0x41, 0x00, 0x0B}
+	// The flag (mut i32) = 0 and the countdown (mut i32) = checkPeriod.
+	newGlobal := []byte{0x7F, 0x01, 0x41, 0x00, 0x0B, 0x7F, 0x01, 0x41}
+	newGlobal = appendS32(newGlobal, checkPeriod)
+	newGlobal = append(newGlobal, 0x0B)
 	newExport := appendName(nil, InterruptGlobal)
 	newExport = append(newExport, 0x03)
 	newExport = appendU32(newExport, g)
@@ -99,7 +101,7 @@ func instrument(wasm []byte) ([]byte, error) {
 	for _, s := range secs {
 		if s.id != 0 {
 			if !haveGlobal && order(s.id) > order(6) {
-				emit(6, append([]byte{0x01}, newGlobal...))
+				emit(6, append([]byte{0x02}, newGlobal...))
 				haveGlobal = true
 			}
 			if !haveExport && order(s.id) > order(7) {
@@ -111,7 +113,7 @@ func instrument(wasm []byte) ([]byte, error) {
 		case 6:
 			rr := &wreader{b: s.payload}
 			n := rr.u32()
-			p := appendU32(nil, n+1)
+			p := appendU32(nil, n+2)
 			p = append(p, s.payload[rr.off:]...)
 			p = append(p, newGlobal...)
 			emit(6, p)
@@ -135,12 +137,67 @@ func instrument(wasm []byte) ([]byte, error) {
 		}
 	}
 	if !haveGlobal {
-		emit(6, append([]byte{0x01}, newGlobal...))
+		emit(6, append([]byte{0x02}, newGlobal...))
 	}
 	if !haveExport {
 		emit(7, append([]byte{0x01}, newExport...))
 	}
 	return out, nil
+}
+
+// checkPeriod is how many loop iterations run between two exits to Go.
+const checkPeriod = 4095
+
+// loopCheck returns the code inserted after every loop instruction:
+//
+//	global.get $ctr
+//	i32.eqz
+//	if
+//	  i32.const 0
+//	  memory.grow 0   ;; grows nothing, but wazero runs it in Go
+//	  drop
+//	  global.get $flag
+//	  if unreachable end
+//	  i32.const checkPeriod
+//	  global.set $ctr
+//	else
+//	  global.get $ctr
+//	  i32.const 1
+//	  i32.sub
+//	  global.set $ctr
+//	end
+//
+// The periodic exit to Go matters: native guest code cannot be preempted,
+// so a guest spinning in a loop would block a stop-the-world GC, and with
+// the world stopped the timer that sets $flag could never run (a deadlock
+// observed in BenchmarkDeadlineStop before this). memory.grow is compiled
+// by wazero as a call into Go, where the goroutine can be preempted. One
+// exit every checkPeriod iterations costs well under 0.1 ns per iteration.
+func loopCheck(flag, ctr uint32) []byte {
+	b := []byte{0x23}
+	b = appendU32(b, ctr)
+	b = append(b, 0x45, 0x04, 0x40, 0x41, 0x00, 0x40, 0x00, 0x1A, 0x23)
+	b = appendU32(b, flag)
+	b = append(b, 0x04, 0x40, 0x00, 0x0B, 0x41)
+	b = appendS32(b, checkPeriod)
+	b = append(b, 0x24)
+	b = appendU32(b, ctr)
+	b = append(b, 0x05, 0x23)
+	b = appendU32(b, ctr)
+	b = append(b, 0x41, 0x01, 0x6B, 0x24)
+	b = appendU32(b, ctr)
+	return append(b, 0x0B)
+}
+
+func appendS32(b []byte, v int32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
 }
 
 func instrumentCode(p []byte, check []byte) ([]byte, error) {

@@ -88,6 +88,11 @@ func TestPluginSandbox(t *testing.T) {
 	install := func(t *testing.T, tenant, id, file string) *Installation {
 		t.Helper()
 		m := pricingManifest("p-" + strings.ReplaceAll(file, "_", "-"))
+		if file == "good" {
+			// Not a timing test: keep a loaded CI machine from failing
+			// the well-behaved tenant on a descheduled thread.
+			m.Limits.DeadlineMS = 5000
+		}
 		hash, err := h.Register(ctx, m, wat(t, file))
 		if err != nil {
 			t.Fatalf("register %s: %v", file, err)
@@ -189,6 +194,41 @@ func TestPluginSandbox(t *testing.T) {
 			}
 		})
 	}
+
+	// Guests spinning on every core while the host garbage-collects: a
+	// stop-the-world must not wait forever on native guest code (which
+	// would also starve the deadline timer).
+	t.Run("loops under GC", func(t *testing.T) {
+		inst := install(t, "evil-gc", "i1", "loop")
+		done := make(chan struct{})
+		var gcs atomic.Int64
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					runtime.GC()
+					gcs.Add(1)
+				}
+			}
+		}()
+		var wg sync.WaitGroup
+		for i := 0; i < 2*runtime.GOMAXPROCS(0); i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := *inst
+				c.ID = "gc-" + strings.Repeat("x", i+1)
+				if _, err := h.Price(ctx, &c, &sdk.PricingInput{}); KindOf(err) != FailTimeout {
+					t.Errorf("got %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(done)
+		t.Logf("%d GCs completed while guests looped", gcs.Load())
+	})
 
 	t.Run("kv isolation", func(t *testing.T) {
 		if err := h.opts.KV.Set(ctx, "tenant-a", "inst", "secret", []byte("top secret")); err != nil {

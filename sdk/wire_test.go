@@ -103,7 +103,7 @@ func TestMalformed(t *testing.T) {
 	for _, b := range [][]byte{
 		nil, {0x80}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
 		{1, 'E', 0, 0, 0, 0xff, 0xff, 0x03}, // a huge line count
-		{3, 'E', 'U', 'R', 0, 0, 0, 0, 9},    // trailing byte
+		{3, 'E', 'U', 'R', 0, 0, 0, 0, 9},   // trailing byte
 	} {
 		var in PricingInput
 		if err := NewDecoder(b, false).DecodePricingInput(&in); !errors.Is(err, ErrMalformed) {

@@ -36,14 +36,14 @@ type LogEntry struct {
 
 // Harness is an in-memory host for natively built plugins.
 type Harness struct {
-	mu       sync.Mutex
-	config   []byte
-	kv       map[string][]byte
-	kvBytes  int
-	KVQuota  int // total key+value bytes allowed; default 1 MiB
-	logs     []LogEntry
-	enc      sdk.Encoder
-	intern   sdk.Interner
+	mu      sync.Mutex
+	config  []byte
+	kv      map[string][]byte
+	kvBytes int
+	KVQuota int // total key+value bytes allowed; default 1 MiB
+	logs    []LogEntry
+	enc     sdk.Encoder
+	intern  sdk.Interner
 }
 
 var callMu sync.Mutex // the SDK's dispatch state is global
