@@ -28,6 +28,15 @@
 // (SQLite), so numbers are gap-free and unique (also enforced by a UNIQUE
 // constraint).
 //
+// # Notifications
+//
+// Notifier (notify.go) turns the outbox events written with each change
+// (order.placed, order.paid, shipment.created, return.*, order.cancelled,
+// order.refunded) into e-mails to the shopper, rendered from templates each
+// shop can edit (MailTemplates, SaveMailTemplate); it runs in the outbox
+// worker, so mail rendering costs checkout nothing, and mails each event
+// once.
+//
 // Functions taking a bun.IDB work inside a caller's transaction (checkout,
 // payment, shipping and after-sales compose them); Service methods open their
 // own.
