@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -116,6 +119,50 @@ func BenchmarkCheckoutOneShopper(b *testing.B) {
 			if _, _, err := e.checkout.Place(e.ctx, owners[i], input(), fmt.Sprint("one-", i)); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+func TestExpiredHoldThenPayment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		e.stock.Hold = time.Millisecond
+		v := e.shop.Variant(t, e.ctx, "Rare", 1000, 2, carttest.VariantOpts{})
+		o1, _, err := e.checkout.Place(e.ctx, e.guest(t, map[string]int64{v: 1}), input(), "h1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o2, _, err := e.checkout.Place(e.ctx, e.guest(t, map[string]int64{v: 1}), input(), "h2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if n, err := e.shop.Inventory.ExpireDue(e.ctx, 10); err != nil || n != 2 {
+			t.Fatalf("expired %d %v", n, err)
+		}
+		// Someone else buys one unit while the holds are expired.
+		e.stock.Hold = time.Hour
+		if _, _, err := e.checkout.Place(e.ctx, e.guest(t, map[string]int64{v: 1}), input(), "h3"); err != nil {
+			t.Fatal(err)
+		}
+		// The first payment re-takes the last unit; the second finds none
+		// and the shortfall lands on the order's timeline, without failing
+		// the payment.
+		for _, o := range []string{o1.ID, o2.ID} {
+			if _, err := e.payments.Pay(e.ctx, payment.PayInput{OrderID: o, Provider: "test", Source: payment.CardSuccess}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, _, onHand := e.shop.Available(t, e.ctx, v); a != 0 || onHand != 1 {
+			t.Fatalf("available %d on hand %d", a, onHand)
+		}
+		tl, _ := e.orders.Timeline(e.ctx, o2.ID)
+		found := false
+		for _, ev := range tl {
+			found = found || (ev.Kind == order.EventStock && strings.Contains(ev.Message, "oversold"))
+		}
+		if !found {
+			t.Fatal("no oversold note on the timeline")
 		}
 	})
 }
