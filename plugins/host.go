@@ -531,7 +531,7 @@ func (h *Host) poolFor(inst *Installation) (*pool, error) {
 	}
 	p := h.pools[key]
 	if p == nil {
-		p = &pool{key: key, tokens: make(chan struct{}, h.opts.MaxInstances)}
+		p = &pool{key: key, tokens: make(chan struct{}, h.opts.MaxInstances), pagesLimit: h.pagesFor(inst.Manifest)}
 		h.pools[key] = p
 	}
 	return p, nil
@@ -668,7 +668,6 @@ func (h *Host) instantiate(p *pool, inst *Installation) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.pagesLimit = rt.pages
 	est := int64(ce.min) * 65536
 	if !h.reserve(est) {
 		return nil, fail(FailCapacity, "host memory budget of %d bytes exhausted", h.opts.MemoryBudget)

@@ -1,4 +1,4 @@
-;; Grows memory one page at a time until refused, then traps.
+;; Grows memory 2 pages at a time until refused, then traps.
 (module
   (memory (export "memory") 2)
   (func (export "wasmart_alloc") (param i32) (result i32) (i32.const 1024))
@@ -6,6 +6,6 @@
   (func (export "wasmart_price") (param i32 i32) (result i64)
     (block $done
       (loop $l
-        (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+        (br_if $done (i32.eq (memory.grow (i32.const 2)) (i32.const -1)))
         (br $l)))
     unreachable))
