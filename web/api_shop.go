@@ -33,7 +33,7 @@ type ShopPatch struct {
 
 // DomainJSON is a custom domain.
 type DomainJSON struct {
-	Host string `json:"host"`
+	Host string `json:"domain"`
 }
 
 // StaffJSON is a staff member.

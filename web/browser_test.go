@@ -256,7 +256,7 @@ func (b *tab) checkAssets() {
 		b.fail("check assets", err)
 	}
 	if broken != "" {
-		b.t.Logf("BUG: console assets do not load, so pages are unstyled and data-autosubmit / data-confirm do nothing: %s", broken)
+		b.t.Errorf("console assets do not load, so pages are unstyled and data-autosubmit / data-confirm do nothing: %s", broken)
 	}
 }
 

@@ -51,6 +51,11 @@ func TestCrossTenantAccess(t *testing.T) {
 		bToken := srv.tokenClient(bTok.Secret)
 
 		before := snapshot(t, db, a.ID)
+		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log "} {
+			if !strings.Contains(before, "\n"+table) {
+				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
+			}
+		}
 		routes := 0
 		for _, r := range srv.Server.Routes() {
 			if r.Scope != web.ScopeTenant {

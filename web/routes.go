@@ -15,7 +15,7 @@ func (s *Server) registerRoutes() {
 	s.handle(Route{Method: "GET", Path: "/metrics", Perm: Public, Summary: "Prometheus metrics", Tag: "system", Handler: s.handleMetrics})
 	s.handle(Route{Method: "GET", Path: "/api/openapi.json", Perm: Public, Summary: "This OpenAPI document", Tag: "system", Handler: s.handleOpenAPI})
 	s.handle(Route{Method: "GET", Path: "/static/*", Perm: Public, Summary: "Console assets", Tag: "system", HTML: true,
-		Handler: filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600})})
+		Handler: filesystem.New(filesystem.Config{Root: http.FS(staticFS), MaxAge: 3600})})
 	s.registerAccountRoutes()
 	s.registerConsoleRoutes()
 	s.registerPlatformRoutes()

@@ -171,10 +171,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return err
 	case <-ctx.Done():
 	}
-	if err := s.app.ShutdownWithTimeout(grace); err != nil {
+	err := s.app.ShutdownWithTimeout(grace)
+	// If the listener goroutine had not started serving yet, shutdown found
+	// no server to stop; closing the listener makes it return either way.
+	ln.Close()
+	lerr := <-errc
+	if err != nil {
 		return err
 	}
-	return <-errc
+	if lerr != nil && !errors.Is(lerr, net.ErrClosed) {
+		return lerr
+	}
+	return nil
 }
 
 const requestIDKey = "request_id"
