@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +34,7 @@ const (
 // serveConfig is what `wasmart serve` runs with.
 type serveConfig struct {
 	addr, baseDomain, publicURL, smtpURL string
+	secretKey                            string
 	secure, demo, trustProxy             bool
 	db                                   dbFlags
 }
@@ -45,11 +50,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secure := f.Bool("secure", false, "served over https: __Host- Secure cookies and HSTS")
 	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
 	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
+	secret := f.String("secret-key", "", "64 hex digits encrypting secrets at rest (TOTP); default: generated once into <data-dir>/secret.key")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
-	cfg.secure, cfg.demo, cfg.trustProxy = *secure, *demo, *trust
+	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey = *secure, *demo, *trust, *secret
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -71,7 +77,12 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		return err
 	}
 	defer db.Close()
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: cfg.baseDomain, ConsoleURL: cfg.publicURL, Log: log})
+	key, err := secretKey(cfg.secretKey, *cfg.db.dataDir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ts, err := tenants.New(db, tenants.Config{BaseDomain: cfg.baseDomain, ConsoleURL: cfg.publicURL, Log: log, SecretKey: key})
 	if err != nil {
 		ln.Close()
 		return err
@@ -94,6 +105,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	}
 	worker := outbox.NewWorker(db, smtp)
 	go worker.Run(ctx)
+	go every(ctx, 10*time.Minute, func() {
+		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge expired sessions", "err", err)
+		}
+	})
 
 	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log},
 		web.Deps{DB: db, Tenants: ts})
@@ -163,4 +179,46 @@ func parseSMTP(raw string) (outbox.SMTPConfig, error) {
 		return cfg, errs.Field("smtp-url", "needs ?from=<sender address>")
 	}
 	return cfg, nil
+}
+
+// every runs fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
+
+// secretKey decodes --secret-key, or reads (creating it the first time)
+// <data-dir>/secret.key. Every server process of one platform must use the
+// same key.
+func secretKey(flagValue, dataDir string) ([]byte, error) {
+	if flagValue != "" {
+		k, err := hex.DecodeString(strings.TrimSpace(flagValue))
+		if err != nil || len(k) != 32 {
+			return nil, errs.Field("secret-key", "must be 64 hex digits (32 bytes)")
+		}
+		return k, nil
+	}
+	path := filepath.Join(dataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return secretKey(string(b), dataDir)
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return k, nil
 }
