@@ -28,9 +28,9 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# First-party plugins, built from Go sources to .wasm and embedded.
+# First-party plugins, built from Go sources to .wasm with their manifests.
 plugins:
-	$(GO) run ./plugins/firstparty/build
+	$(GO) run ./plugins/cmd/build-firstparty -o $(DATA_DIR)/plugins
 
 build: plugins
 	@mkdir -p bin
