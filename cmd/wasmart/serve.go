@@ -35,6 +35,7 @@ const (
 type serveConfig struct {
 	addr, baseDomain, publicURL, smtpURL string
 	secretKey                            string
+	ipRate                               int
 	secure, demo, trustProxy             bool
 	db                                   dbFlags
 }
@@ -50,12 +51,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secure := f.Bool("secure", false, "served over https: __Host- Secure cookies and HSTS")
 	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
 	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
+	ipRate := f.Int("ip-rate-limit", 6000, "requests per minute from one client IP")
 	secret := f.String("secret-key", "", "64 hex digits encrypting secrets at rest (TOTP); default: generated once into <data-dir>/secret.key")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
-	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey = *secure, *demo, *trust, *secret
+	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey, cfg.ipRate = *secure, *demo, *trust, *secret, *ipRate
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -111,7 +113,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log},
+	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
 		web.Deps{DB: db, Tenants: ts})
 	if err != nil {
 		ln.Close()
