@@ -215,3 +215,18 @@ func usedSeats(ctx context.Context, q bun.IDB, tenantID string, now time.Time) (
 		tenantID, tenantID, now).Scan(ctx, &n)
 	return n, err
 }
+
+// SeatsUsed is how many staff seats the principal's shop uses: members plus
+// pending invitations, the number the plan's seat quota counts (shop.read).
+func (s *Service) SeatsUsed(ctx context.Context, p Principal) (int64, error) {
+	if err := s.Authorize(ctx, p, perm.ShopRead); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.Read(p.Context(ctx), func(ctx context.Context, q bun.IDB) error {
+		var err error
+		n, err = usedSeats(ctx, q, p.TenantID, s.now())
+		return err
+	})
+	return n, errs.Wrap(err, "tenants.SeatsUsed")
+}

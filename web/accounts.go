@@ -163,7 +163,7 @@ func (s *Server) signupPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) signupSubmit(c *fiber.Ctx) error {
-	in := SignupRequest{ShopName: c.FormValue("shop_name"), Slug: c.FormValue("slug"), Email: c.FormValue("email"),
+	in := SignupRequest{ShopName: c.FormValue("shop_name"), Slug: c.FormValue("slug"), Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
 	if _, _, err := s.signup(c, in); err != nil {
 		in.Password = ""

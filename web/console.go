@@ -156,8 +156,8 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 		return err
 	}
 	plan, _ := tenants.LookupPlan(t.Plan)
-	staff, err := s.tenants.Staff(c.UserContext(), p)
-	if err != nil && !errs.Is(err, errs.Forbidden) {
+	seats, err := s.tenants.SeatsUsed(c.UserContext(), p)
+	if err != nil {
 		return err
 	}
 	limit := func(n int64) string {
@@ -169,7 +169,7 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 	d := homeData{Status: t.Status, Plan: plan.Title, Currency: t.Currency, Country: t.Country, Role: strings.Join(p.Roles, ", "),
 		StorefrontURL: s.storefrontURL(t.Slug),
 		Quotas: []quotaRow{
-			{"Staff seats", itoa(int64(len(staff))), limit(plan.StaffSeats)},
+			{"Staff seats (members and pending invitations)", itoa(seats), limit(plan.StaffSeats)},
 			{"Products", "—", limit(plan.Products)},
 			{"Plugins", "—", limit(plan.Plugins)},
 			{"API requests per minute", "—", limit(plan.APIRequestsPerMinute)},
