@@ -228,6 +228,13 @@ func TestListSearchCollections(t *testing.T) {
 				t.Errorf("%+v: got %q want %q", c.f, got, c.want)
 			}
 		}
+		sm, next, err := s.SitemapEntries(ctx, "", 3)
+		if err != nil || len(sm) != 3 || next == "" {
+			t.Fatalf("sitemap %v %q %v", sm, next, err)
+		}
+		if sm2, next2, _ := s.SitemapEntries(ctx, next, 3); len(sm2) != 2 || next2 != "" {
+			t.Fatalf("sitemap page 2: %v %q", sm2, next2)
+		}
 		all := ok(s.List(ctx, Filter{Query: "tee"}))(t)
 		if names(all) != "Alpha Tee,Beta Tee,Epsilon Tee" {
 			t.Errorf("admin search %q", names(all))

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"encoding/base64"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -150,11 +151,14 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page, error) {
 		if f.PriceMax != nil {
 			sel = sel.Where("p.price_min <= ?", *f.PriceMax)
 		}
-		for _, tok := range tokenize(f.Query, true) {
-			if tok.exact {
-				sel = sel.Where("p.id IN (SELECT st.product_id FROM catalog_search_tokens st WHERE st.tenant_id = ? AND st.token = ?)", tid, tok.text)
-			} else {
-				sel = sel.Where("p.id IN (SELECT st.product_id FROM catalog_search_tokens st WHERE st.tenant_id = ? AND st.token >= ? AND st.token < ?)", tid, tok.text, tok.text+"\U0010FFFF")
+		if f.Query != "" {
+			var empty bool
+			var err error
+			if sel, empty, err = applySearch(ctx, q, sel, tid, f.Query); err != nil {
+				return err
+			}
+			if empty {
+				return nil
 			}
 		}
 		var err error
@@ -260,4 +264,79 @@ func encodeCursor(sort Sort, r productRow, pos int64) string {
 		val = strconv.FormatInt(pos, 10)
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(string(sort) + "|" + r.ID + "|" + val))
+}
+
+// denseTerm is the match count above which a single search term is
+// checked per product (walking products in the requested order) instead
+// of being looked up first; maxMatches caps the id set of the look-up.
+const (
+	denseTerm  = 3000
+	maxMatches = 20000
+)
+
+// applySearch adds the query's terms to sel. Each term is first counted on
+// the token index (capped); a term with no match empties the page at once.
+// A single common term becomes an EXISTS check, so the database walks
+// products in sort order until the page is full. Otherwise the matching
+// product ids are computed on the token index alone (the rarest term
+// drives, the others are index probes per candidate) and the product query
+// selects those ids: both engines then plan primary-key look-ups and a
+// small sort instead of a scan of the catalog.
+func applySearch(ctx context.Context, q bun.IDB, sel *bun.SelectQuery, tid, query string) (*bun.SelectQuery, bool, error) {
+	toks := tokenize(query, true)
+	if len(toks) > 8 {
+		toks = toks[:8]
+	}
+	type term struct {
+		cond  string
+		args  []any
+		count int
+	}
+	terms := make([]term, 0, len(toks))
+	for _, tok := range toks {
+		t := term{cond: "token = ?", args: []any{tok.text}}
+		if !tok.exact {
+			t = term{cond: "token >= ? AND token < ?", args: []any{tok.text, tok.text + "\U0010FFFF"}}
+		}
+		args := append([]any{tid}, t.args...)
+		if err := q.NewRaw("SELECT COUNT(*) FROM (SELECT 1 FROM catalog_search_tokens WHERE tenant_id = ? AND "+t.cond+" LIMIT "+strconv.Itoa(denseTerm+1)+") x", args...).Scan(ctx, &t.count); err != nil {
+			return nil, false, errs.Wrap(err, "catalog: search")
+		}
+		if t.count == 0 {
+			return sel, true, nil
+		}
+		terms = append(terms, t)
+	}
+	if len(terms) == 0 {
+		return sel, false, nil
+	}
+	sort.SliceStable(terms, func(i, j int) bool { return terms[i].count < terms[j].count })
+	exists := func(sel *bun.SelectQuery, t term, col string) *bun.SelectQuery {
+		return sel.Where("EXISTS (SELECT 1 FROM catalog_search_tokens st WHERE st.tenant_id = ? AND st.product_id = "+col+" AND "+strings.ReplaceAll(t.cond, "token", "st.token")+")", append([]any{tid}, t.args...)...)
+	}
+	walk := func() *bun.SelectQuery {
+		for _, t := range terms {
+			sel = exists(sel, t, "p.id")
+		}
+		return sel
+	}
+	if len(terms) == 1 && terms[0].count > denseTerm {
+		return walk(), false, nil
+	}
+	ids := q.NewSelect().TableExpr("catalog_search_tokens AS d").ColumnExpr("DISTINCT d.product_id").
+		Where("d.tenant_id = ? AND "+strings.ReplaceAll(terms[0].cond, "token", "d.token"), append([]any{tid}, terms[0].args...)...)
+	for _, t := range terms[1:] {
+		ids = exists(ids, t, "d.product_id")
+	}
+	var matched []string
+	if err := ids.Limit(maxMatches+1).Scan(ctx, &matched); err != nil && !store.NoRows(err) {
+		return nil, false, errs.Wrap(err, "catalog: search")
+	}
+	switch {
+	case len(matched) == 0:
+		return sel, true, nil
+	case len(matched) > maxMatches:
+		return walk(), false, nil
+	}
+	return sel.Where("p.id IN (?)", bun.In(matched)), false, nil
 }
