@@ -37,20 +37,29 @@ func benchHost(b *testing.B, opts Options) (*Host, *Installation) {
 func benchPrice(b *testing.B, h *Host, inst *Installation, lines int) {
 	ctx := context.Background()
 	in := sdktest.SampleCart(lines)
-	if _, err := h.Price(ctx, inst, in); err != nil { // warm the instance
-		b.Fatal(err)
-	}
-	timeouts := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := h.Price(ctx, inst, in); err != nil {
-			if KindOf(err) != FailTimeout {
-				b.Fatal(err)
-			}
-			timeouts++
+	var err error
+	for try := 0; try < 5; try++ { // warm the instance (a loaded machine may time out)
+		if _, err = h.Price(ctx, inst, in); KindOf(err) != FailTimeout {
+			break
 		}
 	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	timeouts, ops := 0, 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	sdktest.ReportCPU(b, func() int { return ops }, func() {
+		for b.Loop() {
+			ops++
+			if _, err := h.Price(ctx, inst, in); err != nil {
+				if KindOf(err) != FailTimeout {
+					b.Fatal(err)
+				}
+				timeouts++
+			}
+		}
+	})
 	b.ReportMetric(float64(timeouts), "timeouts")
 }
 

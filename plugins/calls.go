@@ -101,16 +101,23 @@ func ValidatePricing(in *sdk.PricingInput, out *sdk.PricingOutput) error {
 		hint = j
 		return j
 	}
+	var okLabel, okCode string // last texts checked: plugins repeat them
 	for i := range out.Adjustments {
 		a := &out.Adjustments[i]
 		if a.Amount > maxAmount || a.Amount < -maxAmount {
 			return invalid("adjustment %d amount %d out of range", i, a.Amount)
 		}
-		if err := checkText("label", a.Label, maxLabel); err != nil {
-			return err
+		if a.Label != okLabel {
+			if err := checkText("label", a.Label, maxLabel); err != nil {
+				return err
+			}
+			okLabel = a.Label
 		}
-		if err := checkText("code", a.Code, maxCode); err != nil {
-			return err
+		if a.Code != okCode {
+			if err := checkText("code", a.Code, maxCode); err != nil {
+				return err
+			}
+			okCode = a.Code
 		}
 		switch a.Level {
 		case sdk.LevelLine:

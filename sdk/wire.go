@@ -165,15 +165,30 @@ func (e *Encoder) EncodePricingOutput(out *PricingOutput) {
 	for i := range out.Adjustments {
 		a := &out.Adjustments[i]
 		b = append(b, byte(a.Level))
-		b = appendStr(b, a.LineID)
-		u := uint64(a.Amount<<1) ^ uint64(a.Amount>>63)
-		for u >= 0x80 {
-			b = append(b, byte(u)|0x80)
-			u >>= 7
+		if len(a.LineID) < 0x80 {
+			b = append(b, byte(len(a.LineID)))
+			b = append(b, a.LineID...)
+		} else {
+			b = appendStr(b, a.LineID)
 		}
-		b = append(b, byte(u))
-		b = appendStr(b, a.Label)
-		b = appendStr(b, a.Code)
+		if u := uint64(a.Amount<<1) ^ uint64(a.Amount>>63); u < 0x4000 {
+			if u < 0x80 {
+				b = append(b, byte(u))
+			} else {
+				b = append(b, byte(u)|0x80, byte(u>>7))
+			}
+		} else {
+			b = appendUvarint(b, u)
+		}
+		if len(a.Label) < 0x80 && len(a.Code) < 0x80 {
+			b = append(b, byte(len(a.Label)))
+			b = append(b, a.Label...)
+			b = append(b, byte(len(a.Code)))
+			b = append(b, a.Code...)
+		} else {
+			b = appendStr(b, a.Label)
+			b = appendStr(b, a.Code)
+		}
 	}
 	e.B = b
 }

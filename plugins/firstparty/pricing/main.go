@@ -6,6 +6,7 @@ package main
 
 import (
 	"errors"
+	"sort"
 
 	"github.com/wasmart/wasmart/sdk"
 	"github.com/wasmart/wasmart/sdk/pricing"
@@ -17,6 +18,8 @@ type Config struct {
 	Tiers      []Tier      `json:"volume_tiers"`
 	Thresholds []Threshold `json:"spend_thresholds"`
 	Rounding   string      `json:"rounding"` // "", "x.99" or "9.9"
+
+	tiersByCategory bool // some tier is limited to categories
 }
 
 // PriceList applies to shoppers carrying CustomerTag: fixed unit prices by
@@ -47,8 +50,14 @@ type Threshold struct {
 
 var cfg = sdk.ConfigCache[Config]{Prepare: func(c *Config) error {
 	for i := range c.Tiers {
-		c.Tiers[i].label = "Buy " + itoa(c.Tiers[i].MinQty) + "+, save " + itoa(c.Tiers[i].Percent) + "%"
+		t := &c.Tiers[i]
+		t.label = "Buy " + itoa(t.MinQty) + "+, save " + itoa(t.Percent) + "%"
+		if len(t.Categories) > 0 {
+			c.tiersByCategory = true
+		}
 	}
+	// Highest threshold first: the first tier a line reaches is its tier.
+	sort.SliceStable(c.Tiers, func(i, j int) bool { return c.Tiers[i].MinQty > c.Tiers[j].MinQty })
 	return nil
 }}
 
@@ -115,7 +124,8 @@ func Price(in *sdk.PricingInput) (*sdk.PricingOutput, error) {
 		unit := l.UnitPrice
 		// 1. The best member price list for this line.
 		best, bestLabel := unit, ""
-		for _, pl := range c.PriceLists {
+		for k := range c.PriceLists {
+			pl := &c.PriceLists[k]
 			if !has(in.CustomerTags, pl.CustomerTag) {
 				continue
 			}
@@ -137,12 +147,14 @@ func Price(in *sdk.PricingInput) (*sdk.PricingOutput, error) {
 				Amount: (best - unit) * l.Quantity, Label: bestLabel, Code: "price-list"})
 			unit = best
 		}
-		// 2. Volume tier: the highest tier reached.
+		// 2. Volume tier: the highest tier reached (tiers are sorted by
+		// MinQty, highest first).
 		var tier *Tier
 		for j := range c.Tiers {
 			t := &c.Tiers[j]
-			if l.Quantity >= t.MinQty && inCategories(t.Categories, l.Categories) && (tier == nil || t.MinQty > tier.MinQty) {
+			if l.Quantity >= t.MinQty && (!c.tiersByCategory || inCategories(t.Categories, l.Categories)) {
 				tier = t
+				break
 			}
 		}
 		if tier != nil && tier.Percent > 0 {
@@ -154,7 +166,7 @@ func Price(in *sdk.PricingInput) (*sdk.PricingOutput, error) {
 			unit -= unit * tier.Percent / 100
 		}
 		// 3. Psychological rounding of the resulting unit price.
-		if r := roundDown(unit, c.Rounding); r < unit {
+		if r := roundDown(unit, c.Rounding); c.Rounding != "" && r < unit {
 			out.Adjustments = append(out.Adjustments, sdk.Adjustment{Level: sdk.LevelLine, LineID: l.ID,
 				Amount: (r - unit) * l.Quantity, Label: "Price rounding", Code: "rounding"})
 			unit = r

@@ -117,11 +117,15 @@ func BenchmarkPricingNative(b *testing.B) {
 			h := sdktest.New().WithConfig(sdktest.VolumeTierConfig)
 			in := sdktest.SampleCart(n)
 			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := h.Price(in); err != nil {
-					b.Fatal(err)
+			ops := 0
+			sdktest.ReportCPU(b, func() int { return ops }, func() {
+				for b.Loop() {
+					ops++
+					if _, err := h.Price(in); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
+			})
 		})
 	}
 }
