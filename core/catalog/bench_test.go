@@ -3,9 +3,9 @@ package catalog_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"testing"
 	"time"
