@@ -43,7 +43,7 @@ func TestBuiltInRoles(t *testing.T) {
 		{perm.Owner, perm.StaffManage, true},
 		{perm.Owner, perm.PlatformTenantsRead, false},
 		{perm.Administrator, perm.TokensManage, true},
-		{perm.Operations, perm.CatalogPublish, true},
+		{perm.Operations, perm.CatalogPublish, false},
 		{perm.Operations, perm.StaffManage, false},
 		{perm.Marketing, perm.PromotionsWrite, true},
 		{perm.Marketing, perm.OrdersRefund, false},

@@ -525,5 +525,12 @@ func TestBrowserMerchantOnboarding(t *testing.T) {
 	if strings.Contains(owner.text("main"), "Expires") {
 		owner.fail("pending invitations", errors.New("the accepted invitation is still pending"))
 	}
+	// The console on a phone: the side navigation becomes a scrollable
+	// strip above the content and tables scroll sideways.
+	owner.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	owner.screenshot("06-staff-phone.png")
+	owner.open("/console", 200)
+	owner.wantText("main h1", "Bistro")
+	owner.screenshot("07-console-phone.png")
 	t.Logf("browser flow took %s", time.Since(start).Round(time.Millisecond))
 }
