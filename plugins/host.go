@@ -320,6 +320,18 @@ func (h *Host) EvictIdle(olderThan time.Duration) int {
 			n++
 		}
 	}
+	// Forget pools with nothing idle and nothing running. A call racing
+	// with this still works: its instance is discarded on release because
+	// its pool is no longer the live one.
+	h.mu.Lock()
+	for k, p := range h.pools {
+		p.mu.Lock()
+		if len(p.idle) == 0 && len(p.tokens) == 0 {
+			delete(h.pools, k)
+		}
+		p.mu.Unlock()
+	}
+	h.mu.Unlock()
 	return n
 }
 

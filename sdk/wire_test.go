@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"errors"
+	"go/build"
 	"reflect"
 	"strings"
 	"testing"
@@ -196,4 +197,21 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestImports enforces the dependency rule: the SDK (imported by plugins
+// and by the host) depends on the standard library only — never on
+// plugins/ or core/.
+func TestImports(t *testing.T) {
+	for _, dir := range []string{".", "sdktest", "pricing", "recommend", "logistics", "reporting"} {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range pkg.Imports {
+			if strings.Contains(imp, ".") && !strings.HasPrefix(imp, "github.com/wasmart/wasmart/sdk") {
+				t.Errorf("sdk/%s imports %s", dir, imp)
+			}
+		}
+	}
 }
