@@ -616,7 +616,9 @@ func (h *Host) discard(in *instance) {
 }
 
 // acquire returns an instance of inst's pool for a call, creating one
-// lazily. The caller must release it.
+// lazily, and holds a slot of the host-wide call semaphore. The pool token
+// is taken first, so calls queued on one busy installation do not hold
+// call slots other tenants need. The caller must release both.
 func (h *Host) acquire(ctx context.Context, inst *Installation) (*instance, error) {
 	p, err := h.poolFor(inst)
 	if err != nil {
@@ -626,6 +628,12 @@ func (h *Host) acquire(ctx context.Context, inst *Installation) (*instance, erro
 	case p.tokens <- struct{}{}:
 	case <-ctx.Done():
 		return nil, &Failure{Kind: FailCanceled, Msg: "waiting for an instance", Err: ctx.Err()}
+	}
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		<-p.tokens
+		return nil, &Failure{Kind: FailCanceled, Msg: "waiting for a call slot", Err: ctx.Err()}
 	}
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
@@ -637,6 +645,7 @@ func (h *Host) acquire(ctx context.Context, inst *Installation) (*instance, erro
 	p.mu.Unlock()
 	in, err := h.instantiate(p, inst)
 	if err != nil {
+		<-h.sem
 		<-p.tokens
 		return nil, err
 	}
@@ -827,6 +836,9 @@ func (h *Host) invoke(ctx context.Context, inst *Installation, p extension.Point
 	if !inst.Manifest.Declares(p) {
 		return fail(FailABIMismatch, "%s does not declare %s", inst.Manifest, p)
 	}
+	if err := ctx.Err(); err != nil {
+		return &Failure{Kind: FailCanceled, Msg: "the caller's context is done", Err: err}
+	}
 	b := h.breakerFor(inst)
 	start := h.opts.Now()
 	if !b.allow(start) {
@@ -834,14 +846,6 @@ func (h *Host) invoke(ctx context.Context, inst *Installation, p extension.Point
 		h.record(ctx, inst, p, nil, start, err, nil, false)
 		return err
 	}
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		b.release()
-		return &Failure{Kind: FailCanceled, Msg: "waiting for a call slot", Err: ctx.Err()}
-	}
-	defer func() { <-h.sem }()
-
 	in, err := h.acquire(ctx, inst)
 	if err != nil {
 		if k := KindOf(err); k == FailCanceled || k == FailCapacity {
@@ -853,7 +857,10 @@ func (h *Host) invoke(ctx context.Context, inst *Installation, p extension.Point
 		return err
 	}
 	healthy := true
-	defer func() { h.release(in, healthy) }()
+	defer func() {
+		<-h.sem
+		h.release(in, healthy)
+	}()
 
 	st := in.st
 	st.logs = st.logs[:0]
@@ -863,7 +870,18 @@ func (h *Host) invoke(ctx context.Context, inst *Installation, p extension.Point
 	encode(&in.enc)
 	input := in.enc.B
 
-	err, healthy = h.call(in, inst, p, input, decode)
+	d := h.deadline(inst.Manifest, p)
+	if dl, ok := ctx.Deadline(); ok {
+		// The caller's own deadline wins when it is sooner.
+		if r := time.Until(dl); r < d {
+			d = r
+		}
+	}
+	if d <= 0 {
+		err = &Failure{Kind: FailCanceled, Msg: "the caller's deadline has passed", Err: ctx.Err()}
+	} else {
+		err, healthy = h.call(in, inst, p, input, d, decode)
+	}
 	if err != nil {
 		if KindOf(err) == FailCanceled {
 			b.release()
@@ -878,7 +896,7 @@ func (h *Host) invoke(ctx context.Context, inst *Installation, p extension.Point
 }
 
 func (h *Host) call(in *instance, inst *Installation, p extension.Point, input []byte,
-	decode func(*sdk.Decoder) error) (error, bool) {
+	d time.Duration, decode func(*sdk.Decoder) error) (error, bool) {
 	if len(input) > h.opts.MaxInputBytes {
 		return fail(FailInputTooLarge, "input of %d bytes above the %d cap", len(input), h.opts.MaxInputBytes), true
 	}
@@ -886,7 +904,6 @@ func (h *Host) call(in *instance, inst *Installation, p extension.Point, input [
 	if fn == nil {
 		return fail(FailABIMismatch, "module does not export %s", exportFor(p)), true
 	}
-	d := h.deadline(inst.Manifest, p)
 	var packed uint64
 	timedOut, err := h.guard(in, d, func(ctx context.Context) error {
 		var err error

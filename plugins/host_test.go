@@ -267,3 +267,36 @@ func TestRecorderAndLogs(t *testing.T) {
 		t.Fatalf("logs over cap: %d", len(r.Logs))
 	}
 }
+
+func TestCallerDeadline(t *testing.T) {
+	h, err := NewHost(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	m := pricingManifest("loop")
+	m.Limits.DeadlineMS = 5000
+	hash, err := h.Register(context.Background(), m, wat(t, "loop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := &Installation{Tenant: "t", ID: "loop", Manifest: m, ModuleHash: hash}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = h.Price(ctx, inst, &sdk.PricingInput{})
+	if KindOf(err) != FailTimeout {
+		t.Fatalf("got %v", err)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Fatalf("the caller's 30 ms deadline was ignored: %v", el)
+	}
+	done, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if _, err := h.Price(done, inst, &sdk.PricingInput{}); KindOf(err) != FailCanceled {
+		t.Fatalf("canceled context: %v", err)
+	}
+	if st, n := h.BreakerStatus("t", "loop"); st != BreakerClosed || n != 1 {
+		t.Fatalf("breaker %s/%d: a canceled call must not count", st, n)
+	}
+}
