@@ -454,21 +454,31 @@ func (h *Host) pagesFor(m *Manifest) uint32 {
 }
 
 // Register validates a module against its manifest, stores it by content
-// hash and compiles it (warming the file compilation cache). It returns the
-// module hash to put in an Installation.
+// hash, compiles it (warming the file compilation cache) and instantiates it
+// once — running _initialize under its deadline and checking
+// wasmart_abi_version — so a module that cannot start is refused at upload
+// rather than at its first call. It returns the module hash to put in an
+// Installation.
 func (h *Host) Register(ctx context.Context, m *Manifest, wasm []byte) (string, error) {
 	if err := ValidateModule(ctx, m, wasm, h.Policy()); err != nil {
 		return "", err
 	}
-	hash, err := h.opts.Store.Put(wasm)
-	if err != nil {
-		return "", err
-	}
+	hash := HashModule(wasm)
 	rt, err := h.runtimeFor(h.pagesFor(m))
 	if err != nil {
 		return "", err
 	}
 	if _, err := rt.compile(hash, h.opts.Deadline, func() ([]byte, error) { return wasm, nil }); err != nil {
+		return "", err
+	}
+	trial := &Installation{ID: "upload-check", Manifest: m, ModuleHash: hash}
+	p := &pool{key: poolKey{install: "upload-check", hash: hash}, tokens: make(chan struct{}, 1), pagesLimit: h.pagesFor(m)}
+	in, err := h.instantiateFrom(p, trial, func() ([]byte, error) { return wasm, nil })
+	if err != nil {
+		return "", err
+	}
+	h.discard(in)
+	if _, err := h.opts.Store.Put(wasm); err != nil {
 		return "", err
 	}
 	return hash, nil
@@ -680,12 +690,16 @@ func (h *Host) release(in *instance, healthy bool) {
 }
 
 func (h *Host) instantiate(p *pool, inst *Installation) (*instance, error) {
+	return h.instantiateFrom(p, inst, func() ([]byte, error) { return h.opts.Store.Get(inst.ModuleHash) })
+}
+
+func (h *Host) instantiateFrom(p *pool, inst *Installation, load func() ([]byte, error)) (*instance, error) {
 	m := inst.Manifest
 	rt, err := h.runtimeFor(h.pagesFor(m))
 	if err != nil {
 		return nil, err
 	}
-	ce, err := rt.compile(inst.ModuleHash, h.opts.Deadline, func() ([]byte, error) { return h.opts.Store.Get(inst.ModuleHash) })
+	ce, err := rt.compile(inst.ModuleHash, h.opts.Deadline, load)
 	if err != nil {
 		return nil, err
 	}

@@ -85,6 +85,21 @@ func TestPluginSandbox(t *testing.T) {
 		}
 	}()
 
+	// installUnchecked stores a module without Register's trial start, to
+	// reach the call-time checks with modules Register refuses.
+	installUnchecked := func(t *testing.T, tenant, id, file string) *Installation {
+		t.Helper()
+		wasm := wat(t, file)
+		m := pricingManifest("p-" + strings.ReplaceAll(file, "_", "-"))
+		if err := ValidateModule(ctx, m, wasm, h.Policy()); err != nil {
+			t.Fatal(err)
+		}
+		hash, err := h.opts.Store.Put(wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Installation{Tenant: tenant, ID: id, Manifest: m, ModuleHash: hash}
+	}
 	install := func(t *testing.T, tenant, id, file string) *Installation {
 		t.Helper()
 		m := pricingManifest("p-" + strings.ReplaceAll(file, "_", "-"))
@@ -143,6 +158,8 @@ func TestPluginSandbox(t *testing.T) {
 			{"start section", wat(t, "start"), pricingManifest("start"), FailInvalidModule, "start section"},
 			{"not wasm", []byte("MZ\x90\x00 this is an exe"), pricingManifest("exe"), FailInvalidModule, "not a WebAssembly module"},
 			{"abi version in manifest", wat(t, "good"), &Manifest{ID: "abi", Version: "1.0.0", ABIVersion: 2, Points: []extension.Point{extension.PointPricing}}, FailABIMismatch, "abi_version"},
+			{"abi version of the module", wat(t, "abi2"), pricingManifest("abi2"), FailABIMismatch, "returned [2], want 1"},
+			{"_initialize never returns", wat(t, "init_loop"), pricingManifest("initloop"), FailTimeout, "_initialize exceeded"},
 		} {
 			_, err := h.Register(ctx, c.m, c.wasm)
 			if KindOf(err) != c.want || !strings.Contains(err.Error(), c.msg) {
@@ -152,23 +169,29 @@ func TestPluginSandbox(t *testing.T) {
 	})
 
 	cases := []struct {
-		file string
-		want Kind
+		file      string
+		want      Kind
+		unchecked bool // Register refuses it (see "upload"); reach the call-time check
 	}{
-		{"loop", FailTimeout},
-		{"init_loop", FailTimeout},
-		{"grow", FailMemory},
-		{"huge_output", FailOutputTooLarge},
-		{"oob_output", FailInvalidOutput},
-		{"oob_alloc", FailABIMismatch},
-		{"oob_hostcall", FailTrap},
-		{"recursion", FailTrap},
-		{"trap", FailTrap},
-		{"abi2", FailABIMismatch},
+		{"loop", FailTimeout, false},
+		{"init_loop", FailTimeout, true},
+		{"grow", FailMemory, false},
+		{"huge_output", FailOutputTooLarge, false},
+		{"oob_output", FailInvalidOutput, false},
+		{"oob_alloc", FailABIMismatch, false},
+		{"oob_hostcall", FailTrap, false},
+		{"recursion", FailTrap, false},
+		{"trap", FailTrap, false},
+		{"abi2", FailABIMismatch, true},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			inst := install(t, "evil-"+c.file, "i1", c.file)
+			var inst *Installation
+			if c.unchecked {
+				inst = installUnchecked(t, "evil-"+c.file, "i1", c.file)
+			} else {
+				inst = install(t, "evil-"+c.file, "i1", c.file)
+			}
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
 			start := time.Now()
