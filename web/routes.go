@@ -20,5 +20,6 @@ func (s *Server) registerRoutes() {
 	s.registerConsoleRoutes()
 	s.registerPlatformRoutes()
 	s.registerStorefrontRoutes()
+	s.registerCommerceRoutes()
 	_ = fiber.MethodGet
 }

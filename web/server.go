@@ -93,6 +93,7 @@ type Server struct {
 	tenantRate   *limiter
 	tenants      *tenants.Service
 	planCache    sync.Map // tenant id -> planEntry
+	commerce     *Commerce
 	pages        map[string]*template.Template
 
 	openapiOnce sync.Once
@@ -101,6 +102,10 @@ type Server struct {
 
 // Deps are the services the server calls.
 type Deps struct {
+	// Commerce are the cart, checkout, order, payment, shipping and
+	// after-sales services; nil: NewCommerce with defaults.
+	Commerce *Commerce
+
 	DB      *store.DB
 	Tenants *tenants.Service
 }
@@ -121,6 +126,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, pages: pages}
 	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = newLimiter(1, time.Minute)
+	if s.commerce = deps.Commerce; s.commerce == nil {
+		s.commerce = NewCommerce(deps.DB, CommerceOptions{})
+	}
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}

@@ -1,0 +1,375 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/cart"
+	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// The shop-host JSON API for carts and checkout (headless-friendly: a
+// client without cookies keeps its cart in the Cart-Token header and reads
+// its orders with the Order-Token header), plus the services every
+// commerce route shares.
+//
+// Checkout: POST /api/store/checkout with an Idempotency-Key header places
+// the order in one transaction (core/checkout.PlaceRaw). The key is scoped
+// to whose cart it is, so two shoppers who pick the same key never see
+// each other's orders; the same key with the same bytes replays the stored
+// answer byte for byte (also after a restart), other bytes get 422.
+
+// Commerce are the services behind carts, checkout, orders, payments,
+// shipping and after-sales.
+type Commerce struct {
+	Carts       *cart.Service
+	Checkout    *checkout.Service
+	Orders      *order.Service
+	Payments    *payment.Service
+	Shipments   *shipping.Service
+	AfterSales  *aftersales.Service
+	Idempotency *idempotency.Service
+	Inventory   *inventory.Service
+	Stock       *checkout.Stock
+	// Gateway is the built-in test card gateway (its secret signs
+	// webhooks).
+	Gateway *payment.TestGateway
+	// Customers (optional) resolves a signed-in shopper's cart on the
+	// public cart routes; without it every shopper is a guest.
+	Customers *customer.Service
+	// Secret signs order access tokens (Order-Token); random when empty,
+	// so tokens then do not survive a restart.
+	Secret []byte
+}
+
+// CommerceOptions configure NewCommerce.
+type CommerceOptions struct {
+	Inventory     *inventory.Service // nil: a new one on the database
+	Customers     *customer.Service
+	GatewaySecret []byte // test gateway webhook secret; nil: random
+	Secret        []byte // order access tokens; nil: random
+	Pipelines     checkout.PipelineFunc
+}
+
+// NewCommerce wires the commerce services on db.
+func NewCommerce(db *store.DB, o CommerceOptions) *Commerce {
+	if o.Inventory == nil {
+		o.Inventory = inventory.New(db, inventory.Options{})
+	}
+	if len(o.GatewaySecret) == 0 {
+		o.GatewaySecret = randomKey()
+	}
+	if len(o.Secret) == 0 {
+		o.Secret = randomKey()
+	}
+	idem := idempotency.New(db)
+	stock := &checkout.Stock{Inv: o.Inventory}
+	carts := cart.New(db, nil, checkout.CartConfig(o.Pipelines))
+	gw := &payment.TestGateway{Secret: o.GatewaySecret}
+	pay := payment.New(db, idem, stock, gw, payment.Manual{})
+	return &Commerce{
+		Carts: carts, Checkout: checkout.New(db, carts, idem, stock), Orders: order.NewService(db, stock),
+		Payments: pay, Shipments: shipping.New(db), AfterSales: aftersales.New(db, pay, o.Inventory),
+		Idempotency: idem, Inventory: o.Inventory, Stock: stock, Gateway: gw, Customers: o.Customers, Secret: o.Secret,
+	}
+}
+
+func randomKey() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return k
+}
+
+const (
+	cartCookie        = "wsm_cart"
+	cartTokenHeader   = "Cart-Token"
+	orderTokenHeader  = "Order-Token"
+	idempotencyHeader = "Idempotency-Key"
+	replayedHeader    = "Idempotent-Replayed"
+)
+
+// CartLineRequest adds a variant to the cart.
+type CartLineRequest struct {
+	VariantID string `json:"variant_id"`
+	Quantity  int64  `json:"quantity"`
+}
+
+// CartQuantity sets a line's quantity (0 removes it).
+type CartQuantity struct {
+	Quantity int64 `json:"quantity"`
+}
+
+// CartJSON is a priced cart. Token is set when the answer created the
+// guest cart (also in the Cart-Token header and the cart cookie).
+type CartJSON struct {
+	cart.View
+	Token string `json:"token,omitempty"`
+}
+
+// CheckoutRequest places an order from the shopper's cart.
+type CheckoutRequest = checkout.Input
+
+func (s *Server) registerCheckoutRoutes() {
+	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/store/cart", "The shopper's cart, priced now (query: country, region, postal_code, shipping_method, codes)", nil, CartJSON{}, s.apiCart)
+	api("POST", "/api/store/cart/lines", "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
+	api("PUT", "/api/store/cart/lines/:variant", "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
+	api("DELETE", "/api/store/cart/lines/:variant", "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
+	api("POST", "/api/store/checkout", "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
+	api("GET", "/api/store/orders/:order", "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
+	s.registerStorePaymentRoutes()
+	s.registerStoreReturnRoutes()
+}
+
+// shopperID is the signed-in customer on the shop host, if any: set by the
+// storefront's customer middleware (Locals "customer"), else read from the
+// customer cookie when a customer service is wired.
+func (s *Server) shopperID(c *fiber.Ctx) string {
+	switch v := c.Locals("customer").(type) {
+	case *customer.Customer:
+		if v != nil {
+			return v.ID
+		}
+	case customer.Customer:
+		return v.ID
+	}
+	if id, ok := c.Locals("customer_id").(string); ok && id != "" {
+		return id
+	}
+	if s.commerce.Customers == nil {
+		return ""
+	}
+	tok := c.Cookies(s.cookieName(customerCookie))
+	if tok == "" {
+		return ""
+	}
+	cu, _, err := s.commerce.Customers.Authenticate(c.UserContext(), tok)
+	if err != nil || cu == nil {
+		return ""
+	}
+	c.Locals("customer_id", cu.ID)
+	return cu.ID
+}
+
+// cartOwner is whose cart the request is about; create mints a guest
+// token (cookie and header) when there is none.
+func (s *Server) cartOwner(c *fiber.Ctx, create bool) (cart.Owner, string) {
+	if id := s.shopperID(c); id != "" {
+		return cart.Owner{CustomerID: id}, ""
+	}
+	tok := c.Get(cartTokenHeader)
+	if tok == "" {
+		tok = c.Cookies(s.cookieName(cartCookie))
+	}
+	if tok != "" && len(tok) <= 128 {
+		return cart.Owner{Token: tok}, ""
+	}
+	if !create {
+		return cart.Owner{}, ""
+	}
+	tok = cart.NewToken()
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: tok, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+	c.Set(cartTokenHeader, tok)
+	return cart.Owner{Token: tok}, tok
+}
+
+// priceOptions reads the optional destination and delivery choice of a
+// cart preview from the query.
+func priceOptions(c *fiber.Ctx) cart.PriceOptions {
+	o := cart.PriceOptions{Destination: pricing.Address{Country: strings.ToUpper(c.Query("country")), Region: strings.ToUpper(c.Query("region")), PostalCode: c.Query("postal_code")},
+		ShippingCode: c.Query("shipping_method")}
+	if v := c.Query("codes"); v != "" {
+		o.Codes = strings.Split(v, ",")
+	}
+	return o
+}
+
+func (s *Server) apiCart(c *fiber.Ctx) error {
+	o, _ := s.cartOwner(c, false)
+	if o.CustomerID == "" && o.Token == "" {
+		v, err := s.commerce.Carts.PriceIn(c.UserContext(), nil, nil, priceOptions(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(CartJSON{View: *v})
+	}
+	v, err := s.commerce.Carts.View(c.UserContext(), o, priceOptions(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(CartJSON{View: *v})
+}
+
+func (s *Server) apiCartAdd(c *fiber.Ctx) error {
+	var in CartLineRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.VariantID == "" {
+		return errs.Field("variant_id", "is required")
+	}
+	if in.Quantity <= 0 {
+		return errs.Field("quantity", "must be at least 1")
+	}
+	o, tok := s.cartOwner(c, true)
+	v, err := s.commerce.Carts.Add(c.UserContext(), o, in.VariantID, in.Quantity, priceOptions(c))
+	if err != nil {
+		return withField(err, "variant_id")
+	}
+	return c.JSON(CartJSON{View: *v, Token: tok})
+}
+
+func (s *Server) apiCartSet(c *fiber.Ctx) error {
+	var in CartQuantity
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Quantity < 0 {
+		return errs.Field("quantity", "must not be negative")
+	}
+	o, tok := s.cartOwner(c, true)
+	v, err := s.commerce.Carts.SetQuantity(c.UserContext(), o, c.Params("variant"), in.Quantity, priceOptions(c))
+	if err != nil {
+		return withField(err, "variant")
+	}
+	return c.JSON(CartJSON{View: *v, Token: tok})
+}
+
+func (s *Server) apiCartRemove(c *fiber.Ctx) error {
+	o, _ := s.cartOwner(c, false)
+	if o.CustomerID == "" && o.Token == "" {
+		return errs.NotFoundf("no cart")
+	}
+	v, err := s.commerce.Carts.Remove(c.UserContext(), o, c.Params("variant"), priceOptions(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(CartJSON{View: *v})
+}
+
+// idempotencyKey reads and checks the Idempotency-Key header.
+func idempotencyKey(c *fiber.Ctx, required bool) (string, error) {
+	key := c.Get(idempotencyHeader)
+	if key == "" {
+		if required {
+			return "", errs.Field(idempotencyHeader, "header is required (a unique value per attempt, reused on retries)")
+		}
+		return "", nil
+	}
+	if len(key) > idempotency.MaxKeyLen || idempotency.ValidKey(key) != nil {
+		return "", errs.Field(idempotencyHeader, "must be at most %d printable characters", idempotency.MaxKeyLen)
+	}
+	return key, nil
+}
+
+func (s *Server) apiCheckout(c *fiber.Ctx) error {
+	key, err := idempotencyKey(c, true)
+	if err != nil {
+		return err
+	}
+	var in CheckoutRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	o, _ := s.cartOwner(c, false)
+	if o.CustomerID == "" && o.Token == "" {
+		return errs.Field("cart", "is empty")
+	}
+	scope := "checkout:" + idempotency.Hash("owner", []byte(o.CustomerID+"\x00"+o.Token))
+	body := append([]byte(nil), c.Body()...)
+	resp, replayed, err := s.commerce.Checkout.PlaceRaw(c.UserContext(), o, in, idempotency.Request{Scope: scope, Key: key, Body: body})
+	if err != nil {
+		return err
+	}
+	var head struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(resp.Body, &head) == nil && head.ID != "" {
+		c.Set(orderTokenHeader, s.orderToken(s.shop(c).ID, head.ID))
+		c.Set(fiber.HeaderLocation, "/api/store/orders/"+head.ID)
+	}
+	if replayed {
+		c.Set(replayedHeader, "true")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(resp.Status).Send(resp.Body)
+}
+
+// orderToken is the shopper's key to one order: an HMAC of the shop and
+// the order id (stateless, so a replayed checkout gets the same token).
+func (s *Server) orderToken(tenantID, orderID string) string {
+	m := hmac.New(sha256.New, s.commerce.Secret)
+	m.Write([]byte("order\x00" + tenantID + "\x00" + orderID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// storeOrder loads an order the shopper may see: with its Order-Token
+// (header, or ?token= for links), or as the signed-in customer who placed
+// it. Anything else is 404, whether or not the order exists.
+func (s *Server) storeOrder(c *fiber.Ctx, id string) (*order.Order, error) {
+	notFound := errs.NotFoundf("order not found")
+	tok := c.Get(orderTokenHeader)
+	if tok == "" {
+		tok = c.Query("token")
+	}
+	if tok != "" {
+		want := s.orderToken(s.shop(c).ID, id)
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(want)) != 1 {
+			return nil, notFound
+		}
+		return s.commerce.Orders.Get(c.UserContext(), id)
+	}
+	cid := s.shopperID(c)
+	if cid == "" {
+		return nil, notFound
+	}
+	o, err := s.commerce.Orders.Get(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	if o.CustomerID != cid {
+		return nil, notFound
+	}
+	return o, nil
+}
+
+func (s *Server) apiStoreOrder(c *fiber.Ctx) error {
+	o, err := s.storeOrder(c, c.Params("order"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+// withField names the field of a domain error that names none (e.g. "this
+// product is not available" is about the variant_id sent).
+func withField(err error, field string) error {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Field == "" && e.Code != errs.Internal {
+		c := *e
+		c.Field = field
+		return &c
+	}
+	return err
+}

@@ -1,0 +1,285 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// The merchant's order API on the console host: list with filters, one
+// order with its timeline, payments, shipments and returns, staff notes,
+// cancellation (stock goes back), the hand-set states (delivered,
+// completed) and shipments. Every state change goes through core/order's
+// transition table: an illegal one is 422 and changes nothing.
+
+// OrderDetail is an order with everything that happened to it.
+type OrderDetail struct {
+	Order     *order.Order        `json:"order"`
+	Timeline  []order.Event       `json:"timeline"`
+	Payments  []payment.Payment   `json:"payments"`
+	Refunds   []payment.Refund    `json:"refunds"`
+	Shipments []shipping.Shipment `json:"shipments"`
+	Returns   []aftersales.Return `json:"returns"`
+	// Next are the states staff may move the order to by hand.
+	Next []order.Status `json:"next"`
+}
+
+// NoteRequest adds a staff note.
+type NoteRequest struct {
+	Text string `json:"text"`
+}
+
+// CancelRequest cancels an order.
+type CancelRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// StatusRequest moves an order to a state staff set by hand (delivered,
+// completed).
+type StatusRequest struct {
+	Status  string `json:"status"`
+	Message string `json:"message,omitempty"`
+}
+
+// ShipmentStatusRequest records a shipment's progress.
+type ShipmentStatusRequest struct {
+	Status string `json:"status"`
+}
+
+// ShipmentRequest ships some or all of an order's lines.
+type ShipmentRequest = shipping.Input
+
+func (s *Server) registerOrderRoutes() {
+	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "orders", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/orders", string(perm.OrdersRead), "Orders, newest first (filters: status, email, customer, number, before, limit)", nil, order.Page{}, s.apiOrders)
+	api("GET", "/api/orders/:order", string(perm.OrdersRead), "An order with its timeline, payments, shipments and returns", nil, OrderDetail{}, s.apiOrder)
+	api("GET", "/api/orders/:order/timeline", string(perm.OrdersRead), "An order's timeline, oldest first", nil, []order.Event{}, s.apiOrderTimeline)
+	api("POST", "/api/orders/:order/notes", string(perm.OrdersWrite), "Add a staff note to the timeline", NoteRequest{}, order.Event{}, s.apiOrderNote)
+	api("POST", "/api/orders/:order/cancel", string(perm.OrdersWrite), "Cancel an order that has not shipped; its stock goes back", CancelRequest{}, order.Order{}, s.apiOrderCancel)
+	api("POST", "/api/orders/:order/status", string(perm.OrdersWrite), "Set a state staff may set by hand (delivered, completed)", StatusRequest{}, order.Order{}, s.apiOrderStatus)
+	api("GET", "/api/orders/:order/shipments", string(perm.OrdersRead), "An order's shipments", nil, []shipping.Shipment{}, s.apiOrderShipments)
+	api("POST", "/api/orders/:order/shipments", string(perm.FulfillmentWrite), "Ship some or all lines (no lines: everything not yet shipped) with carrier and tracking", ShipmentRequest{}, shipping.Shipment{}, s.apiShip)
+	api("POST", "/api/shipments/:shipment/status", string(perm.FulfillmentWrite), "Record a shipment's progress (in_transit, out_for_delivery, delivered, failed)", ShipmentStatusRequest{}, shipping.Shipment{}, s.apiShipmentStatus)
+}
+
+func orderFilter(c *fiber.Ctx) (order.Filter, error) {
+	f := order.Filter{Status: order.Status(c.Query("status")), Email: c.Query("email"), CustomerID: c.Query("customer"), Before: c.Query("before")}
+	if f.Status != "" && !f.Status.Valid() {
+		return f, errs.Field("status", "is not an order state")
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return f, errs.Field("limit", "must be between 1 and 200")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+func (s *Server) apiOrders(c *fiber.Ctx) error {
+	if n := strings.TrimPrefix(c.Query("number"), "#"); n != "" {
+		num, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			return errs.Field("number", "must be an order number")
+		}
+		o, err := s.commerce.Orders.GetByNumber(c.UserContext(), num)
+		if errs.Is(err, errs.NotFound) {
+			return c.JSON(order.Page{Orders: []order.Order{}})
+		}
+		if err != nil {
+			return err
+		}
+		o.Lines = nil
+		return c.JSON(order.Page{Orders: []order.Order{*o}})
+	}
+	f, err := orderFilter(c)
+	if err != nil {
+		return err
+	}
+	pg, err := s.commerce.Orders.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	if pg.Orders == nil {
+		pg.Orders = []order.Order{}
+	}
+	return c.JSON(pg)
+}
+
+func (s *Server) orderDetail(c *fiber.Ctx, id string) (*OrderDetail, error) {
+	ctx := c.UserContext()
+	o, err := s.commerce.Orders.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &OrderDetail{Order: o, Next: []order.Status{}}
+	if d.Timeline, err = s.commerce.Orders.Timeline(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if d.Payments, d.Refunds, err = s.commerce.Payments.ForOrder(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if d.Shipments, err = s.commerce.Shipments.ForOrder(ctx, o.ID); err != nil {
+		return nil, err
+	}
+	if d.Returns, err = s.commerce.AfterSales.List(ctx, aftersales.ReturnFilter{OrderID: o.ID, Limit: 200}); err != nil {
+		return nil, err
+	}
+	for _, st := range []order.Status{order.Delivered, order.Completed} {
+		if order.CanTransition(o.Status, st) {
+			d.Next = append(d.Next, st)
+		}
+	}
+	if d.Timeline == nil {
+		d.Timeline = []order.Event{}
+	}
+	if d.Payments == nil {
+		d.Payments = []payment.Payment{}
+	}
+	if d.Refunds == nil {
+		d.Refunds = []payment.Refund{}
+	}
+	if d.Shipments == nil {
+		d.Shipments = []shipping.Shipment{}
+	}
+	if d.Returns == nil {
+		d.Returns = []aftersales.Return{}
+	}
+	return d, nil
+}
+
+func (s *Server) apiOrder(c *fiber.Ctx) error {
+	d, err := s.orderDetail(c, c.Params("order"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) apiOrderTimeline(c *fiber.Ctx) error {
+	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	if err != nil {
+		return err
+	}
+	ev, err := s.commerce.Orders.Timeline(c.UserContext(), o.ID)
+	if err != nil {
+		return err
+	}
+	if ev == nil {
+		ev = []order.Event{}
+	}
+	return c.JSON(ev)
+}
+
+func (s *Server) apiOrderNote(c *fiber.Ctx) error {
+	var in NoteRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	ev, err := s.commerce.Orders.AddNote(c.UserContext(), c.Params("order"), in.Text)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(ev)
+}
+
+func (s *Server) apiOrderCancel(c *fiber.Ctx) error {
+	var in CancelRequest
+	if len(c.Body()) > 0 {
+		if err := DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	o, err := s.commerce.Orders.Cancel(c.UserContext(), c.Params("order"), in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s *Server) apiOrderStatus(c *fiber.Ctx) error {
+	var in StatusRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	st := order.Status(in.Status)
+	if !st.Valid() {
+		return errs.Field("status", "is not an order state")
+	}
+	o, err := s.commerce.Orders.SetStatus(c.UserContext(), c.Params("order"), st, in.Message)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s *Server) apiOrderShipments(c *fiber.Ctx) error {
+	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	if err != nil {
+		return err
+	}
+	sh, err := s.commerce.Shipments.ForOrder(c.UserContext(), o.ID)
+	if err != nil {
+		return err
+	}
+	if sh == nil {
+		sh = []shipping.Shipment{}
+	}
+	return c.JSON(sh)
+}
+
+func (s *Server) apiShip(c *fiber.Ctx) error {
+	var in ShipmentRequest
+	if len(c.Body()) > 0 {
+		if err := DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	for i, l := range in.Lines {
+		if l.Quantity <= 0 {
+			return errs.Field("lines["+strconv.Itoa(i)+"].quantity", "must be at least 1")
+		}
+	}
+	sh, err := s.commerce.Shipments.Create(c.UserContext(), c.Params("order"), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(sh)
+}
+
+func (s *Server) apiShipmentStatus(c *fiber.Ctx) error {
+	var in ShipmentStatusRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	switch st := shipping.Status(in.Status); st {
+	case shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed, shipping.Shipped:
+		sh, err := s.commerce.Shipments.SetStatus(c.UserContext(), c.Params("shipment"), st)
+		if err != nil {
+			return err
+		}
+		return c.JSON(sh)
+	}
+	return errs.Field("status", "must be one of shipped, in_transit, out_for_delivery, delivered, failed")
+}
+
+// registerCommerceRoutes adds the cart, checkout, order, payment, shipping,
+// after-sales and checkout-settings routes (JSON API and console pages).
+func (s *Server) registerCommerceRoutes() {
+	s.registerCheckoutRoutes()
+	s.registerOrderRoutes()
+	s.registerPaymentRoutes()
+	s.registerReturnRoutes()
+	s.registerCheckoutSettingsRoutes()
+	s.registerOrderConsoleRoutes()
+}

@@ -1,0 +1,270 @@
+package web
+
+import (
+	"encoding/json"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// Payments: shoppers pay their order on the shop host (test card gateway
+// or a manual method), payment providers call the webhook on the shop's
+// host (the tenant comes from the host, the event is verified by the
+// provider's HMAC signature and applied at most once per event id), and
+// staff mark manual payments paid, capture and refund from the console
+// host. Payments and refunds take an Idempotency-Key (required from
+// shoppers, optional for staff); refunds can never sum past what was
+// captured, even when sent concurrently (core/payment reserves the amount
+// with a conditional UPDATE before calling the provider).
+
+// StorePayRequest pays an order's balance. Card is a card number for the
+// test gateway; it is never stored (only its last four digits).
+type StorePayRequest struct {
+	Provider string `json:"provider"` // "test" or "manual"
+	Method   string `json:"method,omitempty"`
+	Card     string `json:"card,omitempty"`
+}
+
+// StaffPayRequest records a manual payment (bank transfer, cash on
+// delivery) that staff then mark paid.
+type StaffPayRequest struct {
+	Method string `json:"method"` // "bank_transfer" or "cod"
+}
+
+// MarkPaidRequest confirms a manual payment.
+type MarkPaidRequest struct {
+	Note string `json:"note,omitempty"`
+}
+
+// RefundRequest refunds part or all of a payment (or of an order, across
+// its payments).
+type RefundRequest struct {
+	Amount int64  `json:"amount"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// PaymentsJSON are an order's payments and refunds.
+type PaymentsJSON struct {
+	Payments []payment.Payment `json:"payments"`
+	Refunds  []payment.Refund  `json:"refunds"`
+}
+
+// WebhookJSON is the answer to a provider's webhook.
+type WebhookJSON struct {
+	Duplicate bool   `json:"duplicate"`
+	PaymentID string `json:"payment_id,omitempty"`
+	Status    string `json:"status,omitempty"`
+}
+
+func (s *Server) registerStorePaymentRoutes() {
+	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
+	}
+	api("POST", "/api/store/orders/:order/payments", "Pay the order's balance (Order-Token and Idempotency-Key headers required)", StorePayRequest{}, payment.Payment{}, s.apiStorePay)
+	api("POST", "/api/store/payments/webhooks/:provider", "Payment provider webhook (verified by the provider's signature, applied once per event id)", nil, WebhookJSON{}, s.apiPaymentWebhook)
+}
+
+func (s *Server) registerPaymentRoutes() {
+	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "payments", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/orders/:order/payments", string(perm.OrdersRead), "An order's payments and refunds", nil, PaymentsJSON{}, s.apiOrderPayments)
+	api("POST", "/api/orders/:order/payments", string(perm.OrdersWrite), "Record a manual payment (bank transfer, cash on delivery) for the balance; optional Idempotency-Key", StaffPayRequest{}, payment.Payment{}, s.apiStaffPay)
+	api("POST", "/api/orders/:order/refunds", string(perm.OrdersRefund), "Refund an amount of the order across its payments, newest first; optional Idempotency-Key", RefundRequest{}, []payment.Refund{}, s.apiOrderRefund)
+	api("POST", "/api/payments/:payment/mark-paid", string(perm.OrdersWrite), "Confirm a pending manual payment", MarkPaidRequest{}, payment.Payment{}, s.apiMarkPaid)
+	api("POST", "/api/payments/:payment/capture", string(perm.OrdersWrite), "Capture an authorised payment", nil, payment.Payment{}, s.apiCapture)
+	api("POST", "/api/payments/:payment/refunds", string(perm.OrdersRefund), "Refund part or all of a payment (never more than captured); optional Idempotency-Key", RefundRequest{}, payment.Refund{}, s.apiPaymentRefund)
+}
+
+func (s *Server) apiStorePay(c *fiber.Ctx) error {
+	key, err := idempotencyKey(c, true)
+	if err != nil {
+		return err
+	}
+	var in StorePayRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	o, err := s.storeOrder(c, c.Params("order"))
+	if err != nil {
+		return err
+	}
+	switch in.Provider {
+	case "test":
+		if in.Card == "" {
+			return errs.Field("card", "is required for card payments")
+		}
+	case "manual":
+		if in.Method != "bank_transfer" && in.Method != "cod" {
+			return errs.Field("method", `must be "bank_transfer" or "cod"`)
+		}
+	default:
+		return errs.Field("provider", `must be "test" or "manual"`)
+	}
+	p, err := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: o.ID, Provider: in.Provider, Method: in.Method, Source: in.Card}, key)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+func (s *Server) apiPaymentWebhook(c *fiber.Ctx) error {
+	body := append([]byte(nil), c.Body()...)
+	res, err := s.commerce.Payments.HandleWebhook(c.UserContext(), c.Params("provider"), func(name string) string { return c.Get(name) }, body)
+	if err != nil {
+		return err
+	}
+	out := WebhookJSON{Duplicate: res.Duplicate}
+	if res.Payment != nil {
+		out.PaymentID, out.Status = res.Payment.ID, string(res.Payment.Status)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiOrderPayments(c *fiber.Ctx) error {
+	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	if err != nil {
+		return err
+	}
+	ps, rs, err := s.commerce.Payments.ForOrder(c.UserContext(), o.ID)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []payment.Payment{}
+	}
+	if rs == nil {
+		rs = []payment.Refund{}
+	}
+	return c.JSON(PaymentsJSON{Payments: ps, Refunds: rs})
+}
+
+func (s *Server) apiStaffPay(c *fiber.Ctx) error {
+	key, err := idempotencyKey(c, false)
+	if err != nil {
+		return err
+	}
+	var in StaffPayRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Method != "bank_transfer" && in.Method != "cod" {
+		return errs.Field("method", `must be "bank_transfer" or "cod"`)
+	}
+	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	if err != nil {
+		return err
+	}
+	p, err := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: o.ID, Provider: "manual", Method: in.Method}, key)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+func (s *Server) apiMarkPaid(c *fiber.Ctx) error {
+	var in MarkPaidRequest
+	if len(c.Body()) > 0 {
+		if err := DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	p, err := s.commerce.Payments.MarkPaid(c.UserContext(), c.Params("payment"), in.Note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) apiCapture(c *fiber.Ctx) error {
+	p, err := s.commerce.Payments.Capture(c.UserContext(), c.Params("payment"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) apiPaymentRefund(c *fiber.Ctx) error {
+	key, err := idempotencyKey(c, false)
+	if err != nil {
+		return err
+	}
+	var in RefundRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Amount <= 0 {
+		return errs.Field("amount", "must be positive")
+	}
+	r, err := s.commerce.Payments.Refund(c.UserContext(), payment.RefundInput{PaymentID: c.Params("payment"), Amount: in.Amount, Reason: in.Reason}, key)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+func (s *Server) apiOrderRefund(c *fiber.Ctx) error {
+	key, err := idempotencyKey(c, false)
+	if err != nil {
+		return err
+	}
+	var in RefundRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Amount <= 0 {
+		return errs.Field("amount", "must be positive")
+	}
+	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	if err != nil {
+		return err
+	}
+	return s.idempotent(c, "order-refund:"+o.ID, key, func() (any, error) {
+		return s.commerce.Payments.RefundToOrder(c.UserContext(), o.ID, in.Amount, in.Reason, key)
+	})
+}
+
+// idempotent runs fn at most once per key (lease mode: fn calls payment
+// providers outside a transaction) and answers 201 with its JSON, or
+// replays the stored answer byte for byte; the same key with another body
+// is 422, with a request still in flight 409. Without a key fn just runs.
+func (s *Server) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, error)) error {
+	if key == "" {
+		v, err := fn()
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusCreated).JSON(v)
+	}
+	ctx := c.UserContext()
+	req := idempotency.Request{Scope: scope, Key: key, Body: append([]byte(nil), c.Body()...)}
+	prev, err := s.commerce.Idempotency.Begin(ctx, req)
+	if err != nil {
+		return err
+	}
+	if prev == nil {
+		v, err := fn()
+		if err != nil {
+			if ab := s.commerce.Idempotency.Abort(ctx, req); ab != nil {
+				s.log.Error("idempotency abort", "request_id", requestID(c), "err", ab)
+			}
+			return err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		resp := idempotency.Response{Status: fiber.StatusCreated, Body: b}
+		if err := s.commerce.Idempotency.Finish(ctx, req, resp); err != nil {
+			return err
+		}
+		prev = &resp
+	} else {
+		c.Set(replayedHeader, "true")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(prev.Status).Send(prev.Body)
+}

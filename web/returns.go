@@ -1,0 +1,344 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// After-sales: the returns queue and service tickets for staff (console
+// host), and for shoppers (shop host) the tracking lookup by order number
+// and e-mail, return requests (the order's e-mail is the proof, within the
+// shop's return window) and tickets.
+
+// ReturnRequest asks for a return (shoppers give the order's e-mail).
+type ReturnRequest = aftersales.RequestInput
+
+// ReturnNote approves or rejects with a note for the shopper.
+type ReturnNote struct {
+	Note string `json:"note,omitempty"`
+}
+
+// ReceiveRequest records returned goods as back.
+type ReceiveRequest struct {
+	Restock    bool   `json:"restock"`
+	LocationID string `json:"location_id,omitempty"`
+}
+
+// ResolveRequest refunds or credits a received return (amount 0: the
+// value of the returned goods).
+type ResolveRequest struct {
+	Amount int64 `json:"amount,omitempty"`
+}
+
+// TicketRequest opens a ticket.
+type TicketRequest = aftersales.TicketInput
+
+// TicketReply adds a message to a ticket.
+type TicketReply struct {
+	Body string `json:"body"`
+}
+
+// TicketStatusRequest changes a ticket's status.
+type TicketStatusRequest struct {
+	Status string `json:"status"`
+}
+
+// TrackRequest looks an order up by number and e-mail.
+type TrackRequest struct {
+	Number string `json:"number"`
+	Email  string `json:"email"`
+}
+
+func (s *Server) registerStoreReturnRoutes() {
+	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
+	}
+	api("POST", "/api/store/track", "Track an order by its number and e-mail", TrackRequest{}, shipping.Tracking{}, s.apiTrack)
+	api("POST", "/api/store/returns", "Ask for a return (the order's e-mail is required; within the shop's return window)", ReturnRequest{}, aftersales.Return{}, s.apiStoreReturn)
+	api("POST", "/api/store/tickets", "Open a service ticket (about an order: its e-mail is required)", TicketRequest{}, aftersales.Ticket{}, s.apiStoreTicket)
+}
+
+func (s *Server) registerReturnRoutes() {
+	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "returns", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/returns", string(perm.ReturnsRead), "Returns queue, newest first (filters: status, order, before, limit)", nil, []aftersales.Return{}, s.apiReturns)
+	api("POST", "/api/returns", string(perm.ReturnsWrite), "Record a return for an order (staff: no window)", ReturnRequest{}, aftersales.Return{}, s.apiReturnCreate)
+	api("GET", "/api/returns/:return", string(perm.ReturnsRead), "A return with its lines", nil, aftersales.Return{}, s.apiReturn)
+	api("POST", "/api/returns/:return/approve", string(perm.ReturnsWrite), "Approve a return request", ReturnNote{}, aftersales.Return{}, s.returnStep("approve"))
+	api("POST", "/api/returns/:return/reject", string(perm.ReturnsWrite), "Reject a return request (frees its quantities)", ReturnNote{}, aftersales.Return{}, s.returnStep("reject"))
+	api("POST", "/api/returns/:return/receive", string(perm.ReturnsWrite), "Record the goods as back, restocked or not", ReceiveRequest{}, aftersales.Return{}, s.apiReturnReceive)
+	api("POST", "/api/returns/:return/restock", string(perm.ReturnsWrite), "Retry restocking a received return", ReceiveRequest{}, aftersales.Return{}, s.apiReturnRestock)
+	api("POST", "/api/returns/:return/refund", string(perm.OrdersRefund), "Refund a received return to the original payments (retries are safe)", ResolveRequest{}, aftersales.Return{}, s.apiReturnRefund)
+	api("POST", "/api/returns/:return/credit", string(perm.ReturnsWrite), "Resolve a received return with store credit", ResolveRequest{}, aftersales.Return{}, s.apiReturnCredit)
+	api("POST", "/api/returns/:return/exchange", string(perm.ReturnsWrite), "Resolve a received return by exchange", ReturnNote{}, aftersales.Return{}, s.returnStep("exchange"))
+
+	api("GET", "/api/tickets", string(perm.OrdersRead), "Service tickets, newest first (filters: status, order, email, before, limit)", nil, []aftersales.Ticket{}, s.apiTickets)
+	api("POST", "/api/tickets", string(perm.OrdersWrite), "Open a ticket on a shopper's behalf", TicketRequest{}, aftersales.Ticket{}, s.apiTicketCreate)
+	api("GET", "/api/tickets/:ticket", string(perm.OrdersRead), "A ticket with its messages", nil, aftersales.Ticket{}, s.apiTicket)
+	api("POST", "/api/tickets/:ticket/replies", string(perm.OrdersWrite), "Reply to a ticket (it then waits for the customer)", TicketReply{}, aftersales.Message{}, s.apiTicketReply)
+	api("POST", "/api/tickets/:ticket/status", string(perm.OrdersWrite), "Set a ticket's status (open, waiting, resolved, closed)", TicketStatusRequest{}, aftersales.Ticket{}, s.apiTicketStatus)
+}
+
+func limitParam(c *fiber.Ctx) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		return 0, errs.Field("limit", "must be between 1 and 200")
+	}
+	return n, nil
+}
+
+func (s *Server) apiTrack(c *fiber.Ctx) error {
+	var in TrackRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(in.Number), "#"), 10, 64)
+	if err != nil || n <= 0 {
+		return errs.Field("number", "must be an order number such as #1001")
+	}
+	if strings.TrimSpace(in.Email) == "" {
+		return errs.Field("email", "is required")
+	}
+	tr, err := s.commerce.Shipments.Track(c.UserContext(), n, in.Email)
+	if err != nil {
+		return err
+	}
+	if tr.Shipments == nil {
+		tr.Shipments = []shipping.Shipment{}
+	}
+	return c.JSON(tr)
+}
+
+func (s *Server) apiStoreReturn(c *fiber.Ctx) error {
+	var in ReturnRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Email) == "" {
+		return errs.Field("email", "is required: the e-mail the order was placed with")
+	}
+	r, err := s.commerce.AfterSales.Request(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+func (s *Server) apiStoreTicket(c *fiber.Ctx) error {
+	var in TicketRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	in.CustomerID = s.shopperID(c) // never taken from the body
+	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+func (s *Server) apiReturns(c *fiber.Ctx) error {
+	n, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	rs, err := s.commerce.AfterSales.List(c.UserContext(), aftersales.ReturnFilter{Status: aftersales.ReturnStatus(c.Query("status")), OrderID: c.Query("order"), Before: c.Query("before"), Limit: n})
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []aftersales.Return{}
+	}
+	return c.JSON(rs)
+}
+
+func (s *Server) apiReturnCreate(c *fiber.Ctx) error {
+	var in ReturnRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.commerce.AfterSales.Request(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+func (s *Server) apiReturn(c *fiber.Ctx) error {
+	r, err := s.commerce.AfterSales.Get(c.UserContext(), c.Params("return"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) returnStep(step string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in ReturnNote
+		if len(c.Body()) > 0 {
+			if err := DecodeJSON(c, &in); err != nil {
+				return err
+			}
+		}
+		as, ctx, id := s.commerce.AfterSales, c.UserContext(), c.Params("return")
+		var r *aftersales.Return
+		var err error
+		switch step {
+		case "approve":
+			r, err = as.Approve(ctx, id, in.Note)
+		case "reject":
+			r, err = as.Reject(ctx, id, in.Note)
+		default:
+			r, err = as.Exchange(ctx, id, in.Note)
+		}
+		if err != nil {
+			return err
+		}
+		return c.JSON(r)
+	}
+}
+
+func (s *Server) apiReturnReceive(c *fiber.Ctx) error {
+	var in ReceiveRequest
+	if len(c.Body()) > 0 {
+		if err := DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	r, err := s.commerce.AfterSales.Receive(c.UserContext(), c.Params("return"), in.Restock, in.LocationID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) apiReturnRestock(c *fiber.Ctx) error {
+	var in ReceiveRequest
+	if len(c.Body()) > 0 {
+		if err := DecodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	r, err := s.commerce.AfterSales.Restock(c.UserContext(), c.Params("return"), in.LocationID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) resolveAmount(c *fiber.Ctx) (int64, error) {
+	var in ResolveRequest
+	if len(c.Body()) > 0 {
+		if err := DecodeJSON(c, &in); err != nil {
+			return 0, err
+		}
+	}
+	if in.Amount < 0 {
+		return 0, errs.Field("amount", "must not be negative")
+	}
+	return in.Amount, nil
+}
+
+func (s *Server) apiReturnRefund(c *fiber.Ctx) error {
+	amt, err := s.resolveAmount(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.commerce.AfterSales.Refund(c.UserContext(), c.Params("return"), amt)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) apiReturnCredit(c *fiber.Ctx) error {
+	amt, err := s.resolveAmount(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.commerce.AfterSales.Credit(c.UserContext(), c.Params("return"), amt)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) apiTickets(c *fiber.Ctx) error {
+	n, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	ts, err := s.commerce.AfterSales.Tickets(c.UserContext(), aftersales.TicketFilter{Status: aftersales.TicketStatus(c.Query("status")), OrderID: c.Query("order"),
+		Email: c.Query("email"), Before: c.Query("before"), Limit: n})
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []aftersales.Ticket{}
+	}
+	return c.JSON(ts)
+}
+
+func (s *Server) apiTicketCreate(c *fiber.Ctx) error {
+	var in TicketRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+func (s *Server) apiTicket(c *fiber.Ctx) error {
+	t, err := s.commerce.AfterSales.Ticket(c.UserContext(), c.Params("ticket"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+func (s *Server) apiTicketReply(c *fiber.Ctx) error {
+	var in TicketReply
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	m, err := s.commerce.AfterSales.Reply(c.UserContext(), c.Params("ticket"), in.Body)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+func (s *Server) apiTicketStatus(c *fiber.Ctx) error {
+	var in TicketStatusRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	st := aftersales.TicketStatus(in.Status)
+	switch st {
+	case aftersales.TicketOpen, aftersales.TicketWaiting, aftersales.TicketResolved, aftersales.TicketClosed:
+	default:
+		return errs.Field("status", "must be open, waiting, resolved or closed")
+	}
+	if err := s.commerce.AfterSales.SetTicketStatus(c.UserContext(), c.Params("ticket"), st); err != nil {
+		return err
+	}
+	t, err := s.commerce.AfterSales.Ticket(c.UserContext(), c.Params("ticket"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// Shop checkout settings (currency, tax rates, shipping zones and methods,
+// hold hours for unpaid orders, return window) and the notification
+// e-mail templates, as JSON on the console host.
+
+// MailTemplateRequest edits a notification template.
+type MailTemplateRequest struct {
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+}
+
+// CheckoutSettings are a shop's checkout settings.
+type CheckoutSettings = checkout.Settings
+
+func (s *Server) registerCheckoutSettingsRoutes() {
+	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "settings", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/settings/checkout", string(perm.ShopRead), "Checkout settings: taxes, shipping zones and methods, hold hours, return window", nil, CheckoutSettings{}, s.apiCheckoutSettings)
+	api("PUT", "/api/settings/checkout", string(perm.ShopManage), "Replace the checkout settings", CheckoutSettings{}, CheckoutSettings{}, s.apiCheckoutSettingsSave)
+	api("GET", "/api/settings/mail-templates", string(perm.ShopRead), "Notification e-mail templates (the shop's edits, else the defaults)", nil, []order.MailTemplate{}, s.apiMailTemplates)
+	api("PUT", "/api/settings/mail-templates/:topic", string(perm.ShopManage), "Edit a notification template (checked by rendering it)", MailTemplateRequest{}, order.MailTemplate{}, s.apiMailTemplateSave)
+	api("DELETE", "/api/settings/mail-templates/:topic", string(perm.ShopManage), "Go back to the built-in template", nil, nil, s.apiMailTemplateReset)
+}
+
+func (s *Server) apiCheckoutSettings(c *fiber.Ctx) error {
+	st, err := checkout.GetSettings(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *Server) apiCheckoutSettingsSave(c *fiber.Ctx) error {
+	var in CheckoutSettings
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := checkout.SaveSettings(c.UserContext(), s.db, in); err != nil {
+		return err
+	}
+	return s.apiCheckoutSettings(c)
+}
+
+func (s *Server) apiMailTemplates(c *fiber.Ctx) error {
+	ts, err := order.MailTemplates(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ts)
+}
+
+func mailTopic(c *fiber.Ctx) (string, error) {
+	t := c.Params("topic")
+	if !slices.Contains(order.MailTopics, t) {
+		return "", errs.NotFoundf("no mail template %q", t)
+	}
+	return t, nil
+}
+
+func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
+	topic, err := mailTopic(c)
+	if err != nil {
+		return err
+	}
+	var in MailTemplateRequest
+	if err := DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := order.SaveMailTemplate(c.UserContext(), s.db, order.MailTemplate{Topic: topic, Subject: in.Subject, Text: in.Text, HTML: in.HTML}); err != nil {
+		return err
+	}
+	ts, err := order.MailTemplates(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.Topic == topic {
+			return c.JSON(t)
+		}
+	}
+	return errs.NotFoundf("no mail template %q", topic)
+}
+
+func (s *Server) apiMailTemplateReset(c *fiber.Ctx) error {
+	topic, err := mailTopic(c)
+	if err != nil {
+		return err
+	}
+	if err := order.ResetMailTemplate(c.UserContext(), s.db, topic); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
