@@ -23,7 +23,9 @@ func BuildPlugin(ctx context.Context, srcDir, outFile string) error {
 	if err := os.MkdirAll(filepath.Dir(outFile), 0o755); err != nil {
 		return err
 	}
-	tmp := outFile + ".tmp"
+	// A per-process temporary name: test binaries of several packages may
+	// build the same cached plugin at once; the rename is atomic.
+	tmp := fmt.Sprintf("%s.%d.tmp", outFile, os.Getpid())
 	cmd := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared", "-trimpath", "-o", tmp, ".")
 	cmd.Dir = srcDir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
