@@ -28,6 +28,9 @@ type victim struct {
 	Analyst                            *client
 	AnalystID                          string
 	markers                            []string
+	// Commerce are A's order, payment, shipment, return, ticket (and mail
+	// template topic, variant) ids by route parameter name.
+	Commerce map[string]string
 }
 
 // TestCrossTenantAccess discovers every tenant-scoped route from the route
@@ -51,7 +54,8 @@ func TestCrossTenantAccess(t *testing.T) {
 		bToken := srv.tokenClient(bTok.Secret)
 
 		before := snapshot(t, db, a.ID)
-		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log "} {
+		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log ",
+			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -145,6 +149,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	a.Analyst = srv.client()
 	a.Analyst.login(analystEmail, testPassword)
 	a.markers = []string{a.ID, a.Name, a.OwnerEmail, a.OwnerID, a.Role, a.Domain, tok.Prefix, analystEmail, u.ID}
+	ids, marks := victimCommerce(t, srv, a.ID, a.Slug, o)
+	a.Commerce = ids
+	a.markers = append(a.markers, marks...)
 	return a
 }
 
@@ -173,6 +180,11 @@ func fillParams(path string, a victim) string {
 			return a.Role
 		case ":host":
 			return a.Domain
+		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant":
+			if id := a.Commerce[p[1:]]; id != "" {
+				return id
+			}
+			return a.TokenID
 		default: // ids of any kind: A's token is an id that exists
 			return a.TokenID
 		}
