@@ -205,7 +205,7 @@ func TestCSVImportLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large import")
 	}
-	n := envInt("WASMART_CSV_ROWS", 20000)
+	n := envInt("WASMART_CSV_ROWS", defaultLargeRows)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		cat, _ := services(db)
 		ctx := shop("big")

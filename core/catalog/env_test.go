@@ -11,3 +11,7 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// defaultLargeRows is TestCSVImportLarge's row count unless
+// WASMART_CSV_ROWS says otherwise.
+var defaultLargeRows = 20000

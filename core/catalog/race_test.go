@@ -1,0 +1,7 @@
+//go:build race
+
+package catalog_test
+
+// The race detector slows the large import about fivefold; keep the
+// default test time reasonable.
+func init() { defaultLargeRows = 5000 }
