@@ -116,10 +116,11 @@ type planEntry struct {
 	until time.Time
 }
 
-// requireCustomer is filled by the storefront: a customer session on the
-// shop's own host.
+// requireCustomer admits a customer session on the shop's own host (the
+// customer cookie, checked against the shop's customer sessions; see
+// storefront_account.go). Staff credentials are never looked at here.
 func (s *Server) requireCustomer(c *fiber.Ctx) error {
-	return errs.E(errs.Unauthenticated, "sign in to your customer account first")
+	return s.requireShopCustomer(c)
 }
 
 func urlEscape(s string) string {

@@ -20,6 +20,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 )
@@ -42,6 +46,14 @@ type Config struct {
 	TrustProxy bool
 	// Logger receives the access log and errors.
 	Logger *slog.Logger
+	// ShopCacheBytes caps the storefront page cache (default 64 MiB;
+	// negative disables it).
+	ShopCacheBytes int64
+	// ShopCacheRecheck is how often a shop's cached pages are checked
+	// against the database for changes made by other processes (default
+	// 1s; negative: on every request). Writes through this server drop the
+	// shop's pages at once.
+	ShopCacheRecheck time.Duration
 }
 
 func (c *Config) scheme() string {
@@ -92,6 +104,11 @@ type Server struct {
 	ipRate       *limiter
 	tenantRate   *limiter
 	tenants      *tenants.Service
+	catalog      *catalog.Service
+	inventory    *inventory.Service
+	customers    *customer.Service
+	blobs        blob.Store
+	shopCache    *shopCache
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *Commerce
 	pages        map[string]*template.Template
@@ -101,13 +118,20 @@ type Server struct {
 }
 
 // Deps are the services the server calls.
+//
+// The domain services are built over DB when left nil (Blobs stays nil: no
+// image uploads and no /media on shop hosts).
 type Deps struct {
 	// Commerce are the cart, checkout, order, payment, shipping and
 	// after-sales services; nil: NewCommerce with defaults.
 	Commerce *Commerce
 
-	DB      *store.DB
-	Tenants *tenants.Service
+	DB        *store.DB
+	Tenants   *tenants.Service
+	Catalog   *catalog.Service
+	Inventory *inventory.Service
+	Customers *customer.Service
+	Blobs     blob.Store
 }
 
 // New builds the server and its route table.
@@ -123,7 +147,18 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, pages: pages}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, pages: pages,
+		catalog: deps.Catalog, inventory: deps.Inventory, customers: deps.Customers, blobs: deps.Blobs}
+	if s.inventory == nil {
+		s.inventory = inventory.New(deps.DB, inventory.Options{})
+	}
+	if s.catalog == nil {
+		s.catalog = catalog.New(deps.DB, catalog.Options{Blobs: deps.Blobs, Stock: s.inventory, StockSink: s.inventory})
+	}
+	if s.customers == nil {
+		s.customers = customer.New(deps.DB, customer.Options{})
+	}
+	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = newLimiter(1, time.Minute)
 	if s.commerce = deps.Commerce; s.commerce == nil {
@@ -155,6 +190,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	for _, a := range []*fiber.App{s.app, s.storeApp} {
 		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
 	}
+	s.app.Use(s.dropShopCacheOnWrite)
 	s.storeApp.Use(s.resolveShop)
 	s.registerRoutes()
 	notFound := func(c *fiber.Ctx) error {

@@ -1,10 +1,21 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
 	"net"
+	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
@@ -14,6 +25,15 @@ import (
 // <slug>.localhost or a custom domain); the console and API answer on the
 // platform's host. hostDispatch is the first middleware of the console app
 // and hands shop hosts to the storefront app, which has its own routes.
+//
+// Anonymous pages (home, categories, collections, products, search,
+// sitemaps, robots.txt) carry no per-visitor content and no CSRF token, so
+// they are rendered once and served from the per-shop page cache
+// (storefront_cache.go) with an ETag and Last-Modified; customer pages
+// (sign-up, login, account) are rendered per request and never cached.
+// Every page is built from a constant number of queries: the category list
+// once (navigation, breadcrumbs and slugs are computed from it), then one
+// catalog read whose related rows come in one query per kind.
 
 const shopLocal = "shop"
 
@@ -38,7 +58,8 @@ func (s *Server) hostDispatch(c *fiber.Ctx) error {
 }
 
 // resolveShop finds the shop for the request's host; unknown and closed
-// shops are 404, a suspended shop gets the maintenance page.
+// shops are 404, a suspended shop gets the maintenance page. Errors after
+// it are shown in the shop's own look.
 func (s *Server) resolveShop(c *fiber.Ctx) error {
 	t, err := s.tenants.ResolveHost(c.UserContext(), string(c.Request().Host()))
 	if err != nil {
@@ -52,13 +73,21 @@ func (s *Server) resolveShop(c *fiber.Ctx) error {
 	case tenants.StatusSuspended:
 		c.Status(fiber.StatusServiceUnavailable)
 		c.Set(fiber.HeaderRetryAfter, "3600")
-		return s.render(c, "shop/maintenance", Page{Title: t.Name, Data: t})
+		return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}})
 	default:
 		return errs.NotFoundf("no shop answers at %s", c.Hostname())
 	}
 	c.Locals(shopLocal, t)
 	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
-	return c.Next()
+	err = c.Next()
+	if err != nil && !wantsJSON(c) {
+		return s.shopError(c, err)
+	}
+	return err
+}
+
+func init() {
+	funcs["inc"] = func(i int) int { return i + 1 }
 }
 
 func (s *Server) shop(c *fiber.Ctx) tenants.Tenant {
@@ -67,11 +96,852 @@ func (s *Server) shop(c *fiber.Ctx) tenants.Tenant {
 }
 
 func (s *Server) registerStorefrontRoutes() {
-	s.handle(Route{Method: "GET", Path: "/", Perm: Public, Scope: ScopeStorefront, Summary: "Storefront home", Tag: "storefront", HTML: true, Handler: s.shopHome})
+	page := func(path, summary string, h fiber.Handler) {
+		s.handle(Route{Method: "GET", Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
+	}
+	page("/", "Storefront home: shopFeatured collections", s.shopHome)
+	page("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
+	page("/collections", "All collections", s.shopCollections)
+	page("/collections/:handle", "Collection page", s.shopCollection)
+	page("/categories/:slug", "Category page", s.shopCategory)
+	page("/search", "Search by name, SKU and tag with filters", s.shopSearch)
+	page("/sitemap.xml", "Sitemap (an index of child sitemaps when large)", s.shopSitemap)
+	page("/sitemaps/:name", "Child sitemap", s.shopSitemapChild)
+	page("/robots.txt", "robots.txt", s.shopRobots)
+	page("/media/*", "Product images and renditions", s.shopMedia)
+	page("/assets/*", "Storefront assets", s.shopAsset)
+	s.registerShopAccountRoutes()
 }
 
-func (s *Server) shopHome(c *fiber.Ctx) error {
+// ---- views ----
+
+// shopHead is what a page puts in <head> for search engines and sharing.
+type shopHead struct {
+	Title       string
+	Description string
+	Canonical   string
+	OGType      string
+	OGImage     string
+	NoIndex     bool
+}
+
+type shopCrumb struct{ Name, URL string }
+
+// shopView is the data of every storefront page.
+type shopView struct {
+	Shop   tenants.Tenant
+	Nav    []*catalog.Category
+	Head   shopHead
+	Crumbs []shopCrumb
+	JSONLD template.JS
+	CSRF   string
+	Flash  string
+	Error  *errs.Error
+	Status int
+	Query  string
+	Sort   string
+	Body   template.HTML // a collection's description (sanitised by catalog)
+
+	Featured    []shopFeatured
+	Collections []*catalog.Collection
+	Collection  *catalog.Collection
+	Category    *catalog.Category
+	Subs        []*catalog.Category
+	Cards       []shopCard
+	Next        string
+	Product     *shopProductView
+	Search      *shopSearchView
+
+	Customer  *customer.Customer
+	Addresses []customer.Address
+	Form      map[string]string
+}
+
+type shopFeatured struct {
+	Collection *catalog.Collection
+	Cards      []shopCard
+}
+
+// shopCard is a product in a list.
+type shopCard struct {
+	URL, Title, Vendor string
+	Price              string
+	CompareAt          string
+	Stock              shopStock
+	Image              *shopImageView
+}
+
+type shopImageView struct {
+	Src, SrcSet, Alt string
+	Width, Height    int
+}
+
+type shopStock struct {
+	Code  string // in_stock, low, out, backorder
+	Label string
+}
+
+type shopProductView struct {
+	P        *catalog.Product
+	Selected *catalog.Variant
+	Price    string
+	Compare  string
+	Stock    shopStock
+	Images   []shopImageView
+	Variants []shopVariantView
+	Body     template.HTML
+	Data     template.JS // variant data for shop.js
+}
+
+type shopVariantView struct {
+	ID, Title, Price string
+	Stock            shopStock
+	Selected         bool
+}
+
+type shopSearchView struct {
+	Q, Sort, Tag, Vendor, Type, Category, Min, Max string
+	Count                                          int
+}
+
+// ---- helpers ----
+
+func (s *Server) baseURL(c *fiber.Ctx) string {
+	scheme := s.cfg.scheme()
+	if s.cfg.TrustProxy && c.Protocol() == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + string(c.Request().Host())
+}
+
+func moneyText(v int64, cur string) string {
+	return catalog.FormatAmount(v, cur) + " " + cur
+}
+
+func variantStock(v *catalog.Variant) shopStock {
+	if v == nil || v.Stock == nil {
+		return shopStock{"out", "Out of stock"}
+	}
+	st := v.Stock
+	switch {
+	case st.Available <= 0 && v.AllowBackorder:
+		return shopStock{"backorder", "Available on backorder"}
+	case st.Available <= 0:
+		return shopStock{"out", "Out of stock"}
+	case st.Available <= max(v.SafetyStock, 5):
+		return shopStock{"low", fmt.Sprintf("Only %d left", st.Available)}
+	}
+	return shopStock{"in_stock", "In stock"}
+}
+
+// productStock is the best state over a product's variants.
+func productStock(p *catalog.Product) shopStock {
+	best := shopStock{"out", "Out of stock"}
+	rank := map[string]int{"out": 0, "backorder": 1, "low": 2, "in_stock": 3}
+	for i := range p.Variants {
+		if st := variantStock(&p.Variants[i]); rank[st.Code] > rank[best.Code] {
+			best = st
+		}
+	}
+	if best.Code == "low" {
+		best.Label = "Low stock"
+	}
+	return best
+}
+
+func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
+	if im == nil {
+		return nil
+	}
+	if im.Key == "" {
+		w, h := im.Width, im.Height
+		if w <= 0 || h <= 0 {
+			w, h = 800, 800
+		}
+		return &shopImageView{Src: im.Src, Alt: im.Alt, Width: w, Height: h}
+	}
+	dims := func(rw int) (int, int) {
+		if im.Width <= 0 || im.Height <= 0 {
+			return rw, rw
+		}
+		w := min(rw, im.Width)
+		return w, max(1, im.Height*w/im.Width)
+	}
+	v := &shopImageView{Src: "/media/" + im.RenditionKey(width), Alt: im.Alt}
+	v.Width, v.Height = dims(width)
+	var set []string
+	for _, r := range im.Renditions {
+		w, _ := dims(r)
+		set = append(set, "/media/"+im.RenditionKey(r)+" "+strconv.Itoa(w)+"w")
+	}
+	v.SrcSet = strings.Join(set, ", ")
+	return v
+}
+
+func (s *Server) shopCardOf(p *catalog.Product) shopCard {
+	cd := shopCard{URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
+	cd.Price = moneyText(p.PriceMin, p.Currency)
+	if p.PriceMax != p.PriceMin {
+		cd.Price = "From " + cd.Price
+	}
+	if len(p.Variants) > 0 && p.Variants[0].CompareAtPrice != nil && *p.Variants[0].CompareAtPrice > p.PriceMin {
+		cd.CompareAt = moneyText(*p.Variants[0].CompareAtPrice, p.Currency)
+	}
+	if len(p.Images) > 0 {
+		cd.Image = s.imageOf(&p.Images[0], 320)
+	}
+	return cd
+}
+
+func (s *Server) shopCards(ps []*catalog.Product) []shopCard {
+	out := make([]shopCard, len(ps))
+	for i, p := range ps {
+		out[i] = s.shopCardOf(p)
+	}
+	return out
+}
+
+// categories loads the shop's categories once per page: the navigation
+// (roots), slugs and breadcrumbs are computed from the flat list.
+type catIndex struct {
+	all    []*catalog.Category
+	byID   map[string]*catalog.Category
+	roots  []*catalog.Category
+	kids   map[string][]*catalog.Category
+	bySlug map[string]*catalog.Category
+}
+
+func (s *Server) categoryIndex(ctx context.Context) (*catIndex, error) {
+	all, err := s.catalog.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ix := &catIndex{all: all, byID: map[string]*catalog.Category{}, kids: map[string][]*catalog.Category{}, bySlug: map[string]*catalog.Category{}}
+	for _, c := range all {
+		ix.byID[c.ID] = c
+		ix.bySlug[c.Slug] = c
+	}
+	for _, c := range all {
+		if c.ParentID == "" || ix.byID[c.ParentID] == nil {
+			ix.roots = append(ix.roots, c)
+		} else {
+			ix.kids[c.ParentID] = append(ix.kids[c.ParentID], c)
+		}
+	}
+	return ix, nil
+}
+
+func (ix *catIndex) path(id string) []*catalog.Category {
+	var out []*catalog.Category
+	for c := ix.byID[id]; c != nil && len(out) < 32; c = ix.byID[c.ParentID] {
+		out = append([]*catalog.Category{c}, out...)
+	}
+	return out
+}
+
+func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
+	v := &shopView{Shop: s.shop(c)}
+	if ix != nil {
+		v.Nav = ix.roots
+	}
+	return v
+}
+
+// renderShopBytes executes a storefront page.
+func (s *Server) renderShopBytes(name string, v *shopView) ([]byte, error) {
+	t := s.pages[name]
+	if t == nil {
+		return nil, fmt.Errorf("web: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "page", v); err != nil {
+		return nil, fmt.Errorf("web: render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// renderShop writes a per-visitor page (never cached).
+func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
+	if v.CSRF == "" {
+		v.CSRF = csrfToken(c)
+	}
+	b, err := s.renderShopBytes(name, v)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+// cached serves an anonymous page from the shop's page cache, building and
+// storing it on a miss. build's errors are answered as usual and not cached.
+func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, error)) error {
 	t := s.shop(c)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return s.render(c, "shop/home", Page{Title: t.Name, Data: t})
+	modified, gen := s.shopFresh(c.UserContext(), t)
+	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
+	if p := s.shopCache.get(t.ID, key, gen); p != nil {
+		return sendCacheable(c, p)
+	}
+	body, ctype, err := build()
+	if err != nil {
+		return err
+	}
+	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen}
+	s.shopCache.put(t.ID, key, p)
+	return sendCacheable(c, p)
+}
+
+func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
+	return s.cached(c, func() ([]byte, string, error) {
+		v, err := build()
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := s.renderShopBytes(name, v)
+		return b, fiber.MIMETextHTMLCharsetUTF8, err
+	})
+}
+
+// shopError renders an error in the shop's look.
+func (s *Server) shopError(c *fiber.Ctx, err error) error {
+	status, de := s.toError(c, err)
+	t := s.shop(c)
+	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
+		Form: map[string]string{"title": errorTitle(status), "message": de.Message, "field": de.Field}}
+	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
+		v.Nav = ix.roots
+	}
+	v.CSRF = csrfToken(c)
+	b, rerr := s.renderShopBytes("shop/error", v)
+	if rerr != nil {
+		s.log.Error("render shop error page", "err", rerr)
+		return err
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+func errorTitle(status int) string {
+	switch status {
+	case 400:
+		return "Please check your input"
+	case 401:
+		return "Please sign in"
+	case 403:
+		return "Not allowed"
+	case 404:
+		return "Page not found"
+	case 409:
+		return "Already exists"
+	case 429:
+		return "Too many requests"
+	}
+	if status >= 500 {
+		return "Something went wrong"
+	}
+	return "Error"
+}
+
+func ldJSON(v any) template.JS {
+	b, _ := json.Marshal(v) // escapes <, > and & so </script> cannot appear
+	return template.JS(b)
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// listErr names the storefront's parameter in the catalog's input errors.
+func listErr(err error) error {
+	var de *errs.Error
+	if errors.As(err, &de) && de.Field == "cursor" {
+		return &errs.Error{Code: de.Code, Field: "after", Message: "is not a valid page cursor"}
+	}
+	return err
+}
+
+// ---- pages ----
+
+const featuredPerCollection = 8
+const maxFeatured = 4
+
+func (s *Server) shopHome(c *fiber.Ctx) error {
+	return s.cachedPage(c, "shop/home", func() (*shopView, error) {
+		ctx := c.UserContext()
+		ix, err := s.categoryIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v := s.newView(c, ix)
+		t := v.Shop
+		cols, err := s.catalog.Collections(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		v.Collections = cols
+		for _, col := range cols {
+			if !col.Featured || len(v.Featured) >= maxFeatured {
+				continue
+			}
+			pg, err := s.catalog.ListPublished(ctx, catalog.Filter{CollectionID: col.ID, Limit: featuredPerCollection})
+			if err != nil {
+				return nil, err
+			}
+			v.Featured = append(v.Featured, shopFeatured{Collection: col, Cards: s.shopCards(pg.Products)})
+		}
+		if len(v.Featured) == 0 {
+			pg, err := s.catalog.ListPublished(ctx, catalog.Filter{Limit: featuredPerCollection})
+			if err != nil {
+				return nil, err
+			}
+			v.Cards = s.shopCards(pg.Products)
+		}
+		base := s.baseURL(c)
+		v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
+		v.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": t.Name, "url": base + "/",
+			"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})
+		return v, nil
+	})
+}
+
+func (s *Server) shopProduct(c *fiber.Ctx) error {
+	handle := c.Params("handle")
+	if h, err := url.PathUnescape(handle); err == nil {
+		handle = h
+	}
+	sel := c.Query("variant")
+	if len(sel) > 64 {
+		return errs.Field("variant", "is not a variant of this product")
+	}
+	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) {
+		ctx := c.UserContext()
+		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
+		if err != nil {
+			return nil, "", err
+		}
+		if moved {
+			return nil, "/products/" + url.PathEscape(p.Handle), nil
+		}
+		ix, err := s.categoryIndex(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		v := s.newView(c, ix)
+		pv := &shopProductView{P: p, Body: template.HTML(p.BodyHTML)} // sanitised by catalog on save
+		for i := range p.Variants {
+			if p.Variants[i].ID == sel {
+				pv.Selected = &p.Variants[i]
+			}
+		}
+		// Without ?variant (or with a stale one), show the first variant
+		// that can be bought, else the first.
+		if pv.Selected == nil {
+			for i := range p.Variants {
+				if p.Variants[i].Stock != nil && p.Variants[i].Stock.InStock() {
+					pv.Selected = &p.Variants[i]
+					break
+				}
+			}
+		}
+		if pv.Selected == nil && len(p.Variants) > 0 {
+			pv.Selected = &p.Variants[0]
+		}
+		type jsVariant struct {
+			ID       string    `json:"id"`
+			Options  [3]string `json:"options"`
+			Price    string    `json:"price"`
+			Compare  string    `json:"compare,omitempty"`
+			Stock    string    `json:"stock"`
+			StockMsg string    `json:"stock_label"`
+		}
+		var js []jsVariant
+		base := s.baseURL(c)
+		pageURL := base + "/products/" + url.PathEscape(p.Handle)
+		var offers []map[string]any
+		for i := range p.Variants {
+			vr := &p.Variants[i]
+			st := variantStock(vr)
+			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: moneyText(vr.Price, p.Currency), Stock: st, Selected: vr == pv.Selected}
+			pv.Variants = append(pv.Variants, vv)
+			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Stock: st.Code, StockMsg: st.Label}
+			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > vr.Price {
+				jv.Compare = moneyText(*vr.CompareAtPrice, p.Currency)
+			}
+			js = append(js, jv)
+			avail := "https://schema.org/InStock"
+			switch st.Code {
+			case "out":
+				avail = "https://schema.org/OutOfStock"
+			case "backorder":
+				avail = "https://schema.org/BackOrder"
+			case "low":
+				avail = "https://schema.org/LimitedAvailability"
+			}
+			o := map[string]any{"@type": "Offer", "price": catalog.FormatAmount(vr.Price, p.Currency), "priceCurrency": p.Currency,
+				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
+			if vr.SKU != "" {
+				o["sku"] = vr.SKU
+			}
+			if vr.Barcode != "" {
+				o["gtin"] = vr.Barcode
+			}
+			offers = append(offers, o)
+		}
+		jsb, _ := json.Marshal(js)
+		pv.Data = template.JS(jsb)
+		if pv.Selected != nil {
+			pv.Price = moneyText(pv.Selected.Price, p.Currency)
+			if pv.Selected.CompareAtPrice != nil && *pv.Selected.CompareAtPrice > pv.Selected.Price {
+				pv.Compare = moneyText(*pv.Selected.CompareAtPrice, p.Currency)
+			}
+			pv.Stock = variantStock(pv.Selected)
+		}
+		var imageURLs []string
+		for i := range p.Images {
+			w := 800
+			if i > 0 {
+				w = 320
+			}
+			iv := s.imageOf(&p.Images[i], w)
+			if iv.Alt == "" {
+				iv.Alt = p.Title
+			}
+			pv.Images = append(pv.Images, *iv)
+			u := iv.Src
+			if strings.HasPrefix(u, "/") {
+				u = base + u
+			}
+			imageURLs = append(imageURLs, u)
+		}
+		v.Product = pv
+		// Breadcrumbs: Home › category path › product.
+		v.Crumbs = []shopCrumb{{"Home", "/"}}
+		for _, cat := range ix.path(p.CategoryID) {
+			v.Crumbs = append(v.Crumbs, shopCrumb{cat.Name, "/categories/" + url.PathEscape(cat.Slug)})
+		}
+		v.Crumbs = append(v.Crumbs, shopCrumb{p.Title, "/products/" + url.PathEscape(p.Handle)})
+
+		title := p.SEOTitle
+		if title == "" {
+			title = p.Title + " · " + v.Shop.Name
+		}
+		desc := p.SEODescription
+		if desc == "" {
+			desc = clip(stripTags(p.BodyHTML), 160)
+		}
+		if desc == "" {
+			desc = p.Title
+		}
+		v.Head = shopHead{Title: title, Description: desc, Canonical: pageURL, OGType: "product"}
+		if len(imageURLs) > 0 {
+			v.Head.OGImage = imageURLs[0]
+		}
+		prod := map[string]any{"@context": "https://schema.org", "@type": "Product", "name": p.Title, "description": desc, "url": pageURL}
+		if len(imageURLs) > 0 {
+			prod["image"] = imageURLs
+		}
+		if p.Vendor != "" {
+			prod["brand"] = map[string]any{"@type": "Brand", "name": p.Vendor}
+		}
+		if pv.Selected != nil && pv.Selected.SKU != "" {
+			prod["sku"] = pv.Selected.SKU
+		}
+		if len(offers) == 1 {
+			prod["offers"] = offers[0]
+		} else if len(offers) > 1 {
+			prod["offers"] = map[string]any{"@type": "AggregateOffer", "priceCurrency": p.Currency,
+				"lowPrice": catalog.FormatAmount(p.PriceMin, p.Currency), "highPrice": catalog.FormatAmount(p.PriceMax, p.Currency),
+				"offerCount": len(offers), "offers": offers}
+		}
+		var items []map[string]any
+		for i, cr := range v.Crumbs {
+			items = append(items, map[string]any{"@type": "ListItem", "position": i + 1, "name": cr.Name, "item": base + cr.URL})
+		}
+		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
+		v.JSONLD = ldJSON([]any{prod, crumbs})
+		return v, "", nil
+	})
+}
+
+// cachedPageOrRedirect is cachedPage for pages that may answer with a
+// permanent redirect instead (old product handles).
+func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
+	var redirect string
+	err := s.cached(c, func() ([]byte, string, error) {
+		v, to, err := build()
+		if err != nil {
+			return nil, "", err
+		}
+		if to != "" {
+			redirect = to
+			return nil, "", errRedirect
+		}
+		b, err := s.renderShopBytes(name, v)
+		return b, fiber.MIMETextHTMLCharsetUTF8, err
+	})
+	if err == errRedirect {
+		if q := string(c.Request().URI().QueryString()); q != "" {
+			redirect += "?" + q
+		}
+		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		return c.Redirect(redirect, fiber.StatusMovedPermanently)
+	}
+	return err
+}
+
+var errRedirect = fmt.Errorf("redirect")
+
+func stripTags(h string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range h {
+		switch {
+		case r == '<':
+			in = true
+			b.WriteByte(' ')
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return htmlUnescaper.Replace(b.String())
+}
+
+var htmlUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ")
+
+// listParams reads the sort and cursor of a product list.
+func listParams(c *fiber.Ctx) (catalog.Sort, string, error) {
+	sort := catalog.Sort(c.Query("sort"))
+	switch sort {
+	case "", catalog.SortNewest, catalog.SortTitle, catalog.SortPriceAsc, catalog.SortPriceDesc:
+	default:
+		return "", "", errs.Field("sort", "must be newest, title, price_asc or price_desc")
+	}
+	after := c.Query("after")
+	if len(after) > 512 {
+		return "", "", errs.Field("after", "is not a valid page cursor")
+	}
+	return sort, after, nil
+}
+
+// nextURL is the current URL with after= set to the next cursor.
+func nextURL(c *fiber.Ctx, next string) string {
+	if next == "" {
+		return ""
+	}
+	q := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	q.Set("after", next)
+	return c.Path() + "?" + q.Encode()
+}
+
+func (s *Server) canonicalList(c *fiber.Ctx, path string) string {
+	u := s.baseURL(c) + path
+	if a := c.Query("after"); a != "" {
+		u += "?after=" + url.QueryEscape(a)
+	}
+	return u
+}
+
+const pageSize = 24
+
+func (s *Server) shopCategory(c *fiber.Ctx) error {
+	slug := c.Params("slug")
+	if h, err := url.PathUnescape(slug); err == nil {
+		slug = h
+	}
+	sort, after, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	return s.cachedPage(c, "shop/list", func() (*shopView, error) {
+		ctx := c.UserContext()
+		ix, err := s.categoryIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cat := ix.bySlug[slug]
+		if cat == nil {
+			return nil, errs.NotFoundf("there is no category %q in this shop", slug)
+		}
+		pg, err := s.catalog.ListPublished(ctx, catalog.Filter{CategoryID: cat.ID, Sort: sort, Cursor: after, Limit: pageSize})
+		if err != nil {
+			return nil, listErr(err)
+		}
+		v := s.newView(c, ix)
+		v.Category = cat
+		v.Sort = string(sort)
+		v.Subs = ix.kids[cat.ID]
+		v.Cards = s.shopCards(pg.Products)
+		v.Next = nextURL(c, pg.Next)
+		v.Crumbs = []shopCrumb{{"Home", "/"}}
+		for _, cc := range ix.path(cat.ID) {
+			v.Crumbs = append(v.Crumbs, shopCrumb{cc.Name, "/categories/" + url.PathEscape(cc.Slug)})
+		}
+		desc := clip(stripTags(cat.Description), 160)
+		if desc == "" {
+			desc = cat.Name + " at " + v.Shop.Name
+		}
+		v.Head = shopHead{Title: cat.Name + " · " + v.Shop.Name, Description: desc, Canonical: s.canonicalList(c, "/categories/"+url.PathEscape(cat.Slug)), OGType: "website"}
+		v.JSONLD = s.breadcrumbLD(c, v.Crumbs)
+		return v, nil
+	})
+}
+
+func (s *Server) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
+	base := s.baseURL(c)
+	var items []map[string]any
+	for i, cr := range crumbs {
+		items = append(items, map[string]any{"@type": "ListItem", "position": i + 1, "name": cr.Name, "item": base + cr.URL})
+	}
+	return ldJSON(map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items})
+}
+
+func (s *Server) shopCollection(c *fiber.Ctx) error {
+	handle := c.Params("handle")
+	if h, err := url.PathUnescape(handle); err == nil {
+		handle = h
+	}
+	sort, after, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	return s.cachedPage(c, "shop/list", func() (*shopView, error) {
+		ctx := c.UserContext()
+		col, err := s.catalog.CollectionByHandle(ctx, handle)
+		if err != nil {
+			return nil, err
+		}
+		if !col.Published {
+			return nil, errs.NotFoundf("there is no collection %q in this shop", handle)
+		}
+		pg, err := s.catalog.ListPublished(ctx, catalog.Filter{CollectionID: col.ID, Sort: sort, Cursor: after, Limit: pageSize})
+		if err != nil {
+			return nil, listErr(err)
+		}
+		ix, err := s.categoryIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v := s.newView(c, ix)
+		v.Collection = col
+		v.Sort = string(sort)
+		v.Body = template.HTML(col.BodyHTML)
+		v.Cards = s.shopCards(pg.Products)
+		v.Next = nextURL(c, pg.Next)
+		v.Crumbs = []shopCrumb{{"Home", "/"}, {"Collections", "/collections"}, {col.Title, "/collections/" + url.PathEscape(col.Handle)}}
+		title := col.SEOTitle
+		if title == "" {
+			title = col.Title + " · " + v.Shop.Name
+		}
+		desc := col.SEODescription
+		if desc == "" {
+			desc = clip(stripTags(col.BodyHTML), 160)
+		}
+		if desc == "" {
+			desc = col.Title + " at " + v.Shop.Name
+		}
+		v.Head = shopHead{Title: title, Description: desc, Canonical: s.canonicalList(c, "/collections/"+url.PathEscape(col.Handle)), OGType: "website"}
+		v.JSONLD = s.breadcrumbLD(c, v.Crumbs)
+		return v, nil
+	})
+}
+
+func (s *Server) shopCollections(c *fiber.Ctx) error {
+	return s.cachedPage(c, "shop/collections", func() (*shopView, error) {
+		ctx := c.UserContext()
+		ix, err := s.categoryIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cols, err := s.catalog.Collections(ctx, true)
+		if err != nil {
+			return nil, err
+		}
+		v := s.newView(c, ix)
+		v.Collections = cols
+		v.Crumbs = []shopCrumb{{"Home", "/"}, {"Collections", "/collections"}}
+		v.Head = shopHead{Title: "Collections · " + v.Shop.Name, Description: "All collections of " + v.Shop.Name, Canonical: s.baseURL(c) + "/collections", OGType: "website"}
+		return v, nil
+	})
+}
+
+const maxQueryLen = 200
+
+func (s *Server) shopSearch(c *fiber.Ctx) error {
+	sort, after, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	t := s.shop(c)
+	sv := &shopSearchView{Q: strings.TrimSpace(c.Query("q")), Sort: string(sort), Tag: c.Query("tag"), Vendor: c.Query("vendor"),
+		Type: c.Query("type"), Category: c.Query("category"), Min: c.Query("min_price"), Max: c.Query("max_price")}
+	for name, val := range map[string]string{"q": sv.Q, "tag": sv.Tag, "vendor": sv.Vendor, "type": sv.Type, "category": sv.Category} {
+		if utf8.RuneCountInString(val) > maxQueryLen || !utf8.ValidString(val) {
+			return errs.Field(name, "must be valid text of at most %d characters", maxQueryLen)
+		}
+	}
+	f := catalog.Filter{Query: sv.Q, Tag: sv.Tag, Vendor: sv.Vendor, ProductType: sv.Type, Sort: sort, Cursor: after, Limit: pageSize}
+	price := func(raw, field string) (*int64, error) {
+		if raw == "" {
+			return nil, nil
+		}
+		v, err := catalog.ParseAmount(raw, t.Currency, field)
+		if err != nil {
+			return nil, err
+		}
+		return &v, nil
+	}
+	if f.PriceMin, err = price(sv.Min, "min_price"); err != nil {
+		return err
+	}
+	if f.PriceMax, err = price(sv.Max, "max_price"); err != nil {
+		return err
+	}
+	if f.PriceMin != nil && f.PriceMax != nil && *f.PriceMin > *f.PriceMax {
+		return errs.Field("max_price", "must not be below min_price")
+	}
+	return s.cachedPage(c, "shop/search", func() (*shopView, error) {
+		ctx := c.UserContext()
+		ix, err := s.categoryIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if sv.Category != "" {
+			cat := ix.bySlug[sv.Category]
+			if cat == nil {
+				return nil, errs.Field("category", "there is no category %q", sv.Category)
+			}
+			f.CategoryID = cat.ID
+		}
+		v := s.newView(c, ix)
+		v.Search = sv
+		v.Query = sv.Q
+		searching := sv.Q != "" || sv.Tag != "" || sv.Vendor != "" || sv.Type != "" || sv.Category != "" || f.PriceMin != nil || f.PriceMax != nil
+		if searching {
+			pg, err := s.catalog.ListPublished(ctx, f)
+			if err != nil {
+				return nil, listErr(err)
+			}
+			v.Cards = s.shopCards(pg.Products)
+			v.Next = nextURL(c, pg.Next)
+			sv.Count = len(v.Cards)
+		}
+		title := "Search · " + v.Shop.Name
+		if sv.Q != "" {
+			title = "“" + sv.Q + "” · Search · " + v.Shop.Name
+		}
+		// Result pages are for people, not for the index.
+		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.baseURL(c) + "/search", NoIndex: true}
+		return v, nil
+	})
 }

@@ -1,0 +1,306 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/errs"
+)
+
+// Customer accounts on the shop's own host. The customer session lives in
+// its own host-only cookie (wsm_customer) and its own table
+// (customer_sessions): the storefront never reads the staff cookie, and the
+// console and API never read this one, so neither kind of session can
+// authenticate on the other side.
+
+const customerLocal = "customer"
+
+// customerLoginsPerMinute caps sign-in attempts per client address and per
+// shop and identifier.
+const customerLoginsPerMinute = 10
+
+func (s *Server) registerShopAccountRoutes() {
+	r := func(method, path, perm, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: perm, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
+	}
+	r("GET", "/account/signup", Public, "Customer sign-up form", s.shopSignupForm)
+	r("POST", "/account/signup", Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
+	r("GET", "/account/login", Public, "Customer sign-in form", s.shopLoginForm)
+	r("POST", "/account/login", Public, "Sign a customer in", s.shopLogin)
+	r("POST", "/account/logout", Public, "Sign the customer out", s.shopLogout)
+	r("GET", "/account", Customer, "Customer account: profile, addresses, consent, data", s.shopAccount)
+	r("POST", "/account/profile", Customer, "Update the customer's profile", s.shopProfile)
+	r("POST", "/account/password", Customer, "Change the customer's password", s.shopPassword)
+	r("POST", "/account/addresses", Customer, "Add an address", s.shopAddAddress)
+	r("POST", "/account/addresses/:id/delete", Customer, "Remove an address", s.shopDeleteAddress)
+	r("POST", "/account/consent", Customer, "Give or withdraw marketing consent", s.shopConsent)
+	r("GET", "/account/export", Customer, "Download the customer's data (JSON)", s.shopExport)
+	r("POST", "/account/delete", Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
+}
+
+// requireShopCustomer authenticates the customer cookie against the shop
+// the host resolved to.
+func (s *Server) requireShopCustomer(c *fiber.Ctx) error {
+	tok := c.Cookies(s.cookieName(customerCookie))
+	if tok == "" || s.shop(c).ID == "" {
+		return s.customerDenied(c)
+	}
+	cu, _, err := s.customers.Authenticate(c.UserContext(), tok)
+	if err != nil {
+		if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotFound) {
+			s.clearCustomerCookie(c)
+			return s.customerDenied(c)
+		}
+		return err
+	}
+	c.Locals(customerLocal, cu)
+	return c.Next()
+}
+
+func (s *Server) customerDenied(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet {
+		return c.Redirect("/account/login?next="+urlEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	return errs.E(errs.Unauthenticated, "sign in to your customer account first")
+}
+
+func currentCustomer(c *fiber.Ctx) *customer.Customer {
+	cu, _ := c.Locals(customerLocal).(*customer.Customer)
+	return cu
+}
+
+func (s *Server) setCustomerCookie(c *fiber.Ctx, token string) {
+	// Host-only (no Domain): it is sent to this shop's host and nowhere else.
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(customerCookie), Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+}
+
+func (s *Server) clearCustomerCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(customerCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
+}
+
+func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
+	ua := c.Get(fiber.HeaderUserAgent)
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	return customer.SessionMeta{IP: c.IP(), UserAgent: ua}
+}
+
+func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
+	v := s.newView(c, nil)
+	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
+		v.Nav = ix.roots
+	}
+	v.Head = shopHead{Title: title + " · " + v.Shop.Name, NoIndex: true}
+	v.Form = map[string]string{}
+	return v
+}
+
+// shopFormError re-renders a form with the error and what was typed (never the
+// password), with the error's status.
+func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
+	status, de := s.toError(c, err)
+	if status >= 500 {
+		return err
+	}
+	v.Error = de
+	c.Status(status)
+	return s.renderShop(c, name, v)
+}
+
+func (s *Server) shopSignupForm(c *fiber.Ctx) error {
+	v := s.accountView(c, "Create an account")
+	v.Form["next"] = safeNext(c.Query("next"), "/account")
+	return s.renderShop(c, "shop/signup", v)
+}
+
+func (s *Server) shopSignup(c *fiber.Ctx) error {
+	v := s.accountView(c, "Create an account")
+	in := customer.SignUpInput{
+		Email: strings.TrimSpace(c.FormValue("email")), Phone: strings.TrimSpace(c.FormValue("phone")), Password: c.FormValue("password"),
+		FirstName: strings.TrimSpace(c.FormValue("first_name")), LastName: strings.TrimSpace(c.FormValue("last_name")),
+		AcceptsMarketing: c.FormValue("accepts_marketing") != "", ConsentSource: "storefront sign-up form",
+	}
+	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing"} {
+		v.Form[k] = c.FormValue(k)
+	}
+	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
+	if ok, _ := s.ipRate.allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
+		return s.shopFormError(c, "shop/signup", v, errs.E(errs.RateLimited, "too many attempts; wait a minute and try again"))
+	}
+	_, tok, err := s.customers.SignUp(c.UserContext(), in, s.meta(c))
+	if err != nil {
+		return s.shopFormError(c, "shop/signup", v, err)
+	}
+	s.setCustomerCookie(c, tok)
+	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
+}
+
+func (s *Server) shopLoginForm(c *fiber.Ctx) error {
+	v := s.accountView(c, "Sign in")
+	v.Form["next"] = safeNext(c.Query("next"), "/account")
+	if c.Query("bye") != "" {
+		v.Flash = "You are signed out."
+	}
+	if c.Query("deleted") != "" {
+		v.Flash = "Your account is deleted."
+	}
+	return s.renderShop(c, "shop/login", v)
+}
+
+func (s *Server) shopLogin(c *fiber.Ctx) error {
+	v := s.accountView(c, "Sign in")
+	id := strings.TrimSpace(c.FormValue("identifier"))
+	v.Form["identifier"] = id
+	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
+	if id == "" {
+		return s.shopFormError(c, "shop/login", v, errs.Field("identifier", "enter your e-mail address or phone number"))
+	}
+	t := s.shop(c)
+	if ok, _ := s.ipRate.allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
+		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts; wait a minute and try again"))
+	}
+	if ok, _ := s.ipRate.allow("clogin:"+t.ID+":"+strings.ToLower(id), customerLoginsPerMinute); !ok {
+		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts for this account; wait a minute and try again"))
+	}
+	_, tok, err := s.customers.Login(c.UserContext(), id, c.FormValue("password"), s.meta(c))
+	if err != nil {
+		return s.shopFormError(c, "shop/login", v, err)
+	}
+	s.setCustomerCookie(c, tok)
+	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
+}
+
+func (s *Server) shopLogout(c *fiber.Ctx) error {
+	if tok := c.Cookies(s.cookieName(customerCookie)); tok != "" {
+		if err := s.customers.Logout(c.UserContext(), tok); err != nil && !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.NotFound) {
+			return err
+		}
+	}
+	s.clearCustomerCookie(c)
+	return c.Redirect("/account/login?bye=1", fiber.StatusSeeOther)
+}
+
+var accountFlashes = map[string]string{
+	"profile":  "Your profile is saved.",
+	"password": "Your password is changed; other devices are signed out.",
+	"address":  "The address is saved.",
+	"removed":  "The address is removed.",
+	"consent":  "Your marketing preference is saved.",
+}
+
+func (s *Server) loadAccount(c *fiber.Ctx, v *shopView) error {
+	cu := currentCustomer(c)
+	fresh, err := s.customers.Get(c.UserContext(), cu.ID)
+	if err != nil {
+		return err
+	}
+	v.Customer = fresh
+	v.Addresses, err = s.customers.Addresses(c.UserContext(), cu.ID)
+	return err
+}
+
+func (s *Server) shopAccount(c *fiber.Ctx) error {
+	v := s.accountView(c, "Your account")
+	if err := s.loadAccount(c, v); err != nil {
+		return err
+	}
+	v.Flash = accountFlashes[c.Query("saved")]
+	return s.renderShop(c, "shop/account", v)
+}
+
+// accountError shows the account page again with an input error.
+func (s *Server) accountError(c *fiber.Ctx, err error) error {
+	v := s.accountView(c, "Your account")
+	if lerr := s.loadAccount(c, v); lerr != nil {
+		return lerr
+	}
+	c.Request().PostArgs().VisitAll(func(k, val []byte) {
+		if key := string(k); !strings.Contains(key, "password") && key != csrfField {
+			v.Form[key] = string(val)
+		}
+	})
+	return s.shopFormError(c, "shop/account", v, err)
+}
+
+func (s *Server) shopProfile(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	cur, err := s.customers.Get(c.UserContext(), cu.ID)
+	if err != nil {
+		return err
+	}
+	// Staff-only fields (note, tags, state) are kept as they are.
+	in := customer.UpdateInput{Email: strings.TrimSpace(c.FormValue("email")), Phone: strings.TrimSpace(c.FormValue("phone")),
+		FirstName: strings.TrimSpace(c.FormValue("first_name")), LastName: strings.TrimSpace(c.FormValue("last_name")),
+		Locale: cur.Locale, Note: cur.Note}
+	if _, err := s.customers.Update(c.UserContext(), cu.ID, in); err != nil {
+		return s.accountError(c, err)
+	}
+	return c.Redirect("/account?saved=profile", fiber.StatusSeeOther)
+}
+
+func (s *Server) shopPassword(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	tok, err := s.customers.ChangePassword(c.UserContext(), cu.ID, c.FormValue("current_password"), c.FormValue("new_password"), s.meta(c))
+	if err != nil {
+		return s.accountError(c, err)
+	}
+	s.setCustomerCookie(c, tok)
+	return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
+}
+
+func (s *Server) shopAddAddress(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	a := customer.Address{FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Company: c.FormValue("company"),
+		Line1: c.FormValue("line1"), Line2: c.FormValue("line2"), City: c.FormValue("city"), Province: c.FormValue("province"),
+		PostalCode: c.FormValue("postal_code"), Country: strings.ToUpper(strings.TrimSpace(c.FormValue("country"))), Phone: c.FormValue("address_phone"),
+		IsDefault: c.FormValue("is_default") != ""}
+	if _, err := s.customers.SaveAddress(c.UserContext(), cu.ID, a); err != nil {
+		return s.accountError(c, err)
+	}
+	return c.Redirect("/account?saved=address#addresses", fiber.StatusSeeOther)
+}
+
+func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	if err := s.customers.DeleteAddress(c.UserContext(), cu.ID, c.Params("id")); err != nil {
+		return err
+	}
+	return c.Redirect("/account?saved=removed#addresses", fiber.StatusSeeOther)
+}
+
+func (s *Server) shopConsent(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	if _, err := s.customers.SetMarketingConsent(c.UserContext(), cu.ID, c.FormValue("accepts_marketing") != "", "storefront account page"); err != nil {
+		return s.accountError(c, err)
+	}
+	return c.Redirect("/account?saved=consent#consent", fiber.StatusSeeOther)
+}
+
+func (s *Server) shopExport(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	b, err := s.customers.ExportJSON(c.UserContext(), cu.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="my-data-`+time.Now().UTC().Format("2006-01-02")+`.json"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
+	cu := currentCustomer(c)
+	if strings.TrimSpace(strings.ToLower(c.FormValue("confirm"))) != "delete" {
+		return s.accountError(c, errs.Field("confirm", `type DELETE to confirm`))
+	}
+	if err := s.customers.Delete(c.UserContext(), cu.ID); err != nil {
+		return err
+	}
+	s.clearCustomerCookie(c)
+	return c.Redirect("/account/login?deleted=1", fiber.StatusSeeOther)
+}

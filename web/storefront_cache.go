@@ -1,0 +1,359 @@
+package web
+
+import (
+	"context"
+	"hash/fnv"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/tenants"
+)
+
+// The storefront page cache keeps rendered anonymous pages (home, category,
+// collection, product, search, sitemaps) per shop, keyed by host and URL,
+// with the ETag of their bytes.
+//
+// Invalidation. A shop's cached pages are tied to a fingerprint of its
+// catalog read from the database: the latest change and row count of
+// products, variants, images, collections and their members, categories and
+// stock levels, and the next scheduled publication. The fingerprint is read
+// again at most once per recheck interval (default 1 s, one request per shop
+// does it while the others keep serving); when it differs every page of the
+// shop is dropped. Writes through this server (console and API requests
+// that change something) drop the shop's pages at once, so a merchant sees
+// an edit on the next request; the fingerprint catches changes made by other
+// processes (another server, the CLI importer, checkout taking stock) within
+// the interval. Pages shown to a signed-in customer and forms carrying a
+// CSRF token are never cached.
+//
+// Last-Modified is the latest catalog change of the shop (or when a
+// deletion was noticed), so If-Modified-Since never claims "not modified"
+// for a page whose content may have changed.
+type shopCache struct {
+	max     int64 // bytes; <= 0: no page storage (fingerprints still kept)
+	recheck time.Duration
+
+	mu    sync.Mutex
+	size  int64
+	shops map[string]*shopState
+}
+
+type shopState struct {
+	mu       sync.Mutex
+	fp       string
+	checked  time.Time
+	modified time.Time
+	checking bool
+	gen      uint64
+	pages    map[string]*cachedPage
+}
+
+type cachedPage struct {
+	body     []byte
+	etag     string
+	ctype    string
+	modified time.Time
+	gen      uint64
+}
+
+func newShopCache(max int64, recheck time.Duration) *shopCache {
+	if max == 0 {
+		max = 64 << 20
+	}
+	if recheck == 0 {
+		recheck = time.Second
+	}
+	return &shopCache{max: max, recheck: recheck, shops: map[string]*shopState{}}
+}
+
+func (sc *shopCache) state(tenantID string) *shopState {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	st := sc.shops[tenantID]
+	if st == nil {
+		st = &shopState{pages: map[string]*cachedPage{}}
+		sc.shops[tenantID] = st
+	}
+	return st
+}
+
+// drop forgets a shop's pages and makes the next request re-read its
+// fingerprint.
+func (sc *shopCache) drop(tenantID string) {
+	st := sc.state(tenantID)
+	st.mu.Lock()
+	n := st.clear()
+	st.checked = time.Time{}
+	st.mu.Unlock()
+	sc.mu.Lock()
+	sc.size -= n
+	sc.mu.Unlock()
+}
+
+// clear empties the pages (st.mu held) and returns the bytes freed.
+func (st *shopState) clear() int64 {
+	var n int64
+	for _, p := range st.pages {
+		n += int64(len(p.body))
+	}
+	st.pages = map[string]*cachedPage{}
+	st.gen++
+	return n
+}
+
+// InvalidateShop drops a shop's cached storefront pages (for callers that
+// change a catalog without going through the server's write routes).
+func (s *Server) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
+
+// dropShopCacheOnWrite drops the storefront pages of the shop a console or
+// API write acted on.
+func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
+	err := c.Next()
+	if !safeMethod(c.Method()) {
+		if p, ok := c.Locals(principalLocal).(tenants.Principal); ok && p.TenantID != "" {
+			s.shopCache.drop(p.TenantID)
+		}
+	}
+	return err
+}
+
+// fresh makes sure the shop's fingerprint is recent and returns the state's
+// Last-Modified and generation.
+func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
+	sc := s.shopCache
+	st := sc.state(t.ID)
+	now := time.Now()
+	st.mu.Lock()
+	due := st.checked.IsZero() || sc.recheck < 0 || now.Sub(st.checked) >= sc.recheck
+	if !due || (st.checking && !st.checked.IsZero()) {
+		m, g := st.modified, st.gen
+		st.mu.Unlock()
+		return m, g
+	}
+	st.checking = true
+	st.mu.Unlock()
+
+	fp, latest, err := s.fingerprint(ctx, t)
+
+	st.mu.Lock()
+	st.checking = false
+	var freed int64
+	if err != nil {
+		// Serve nothing stale on error: drop the pages and try again next time.
+		s.log.Warn("storefront cache fingerprint", "tenant", t.ID, "err", err)
+		freed = st.clear()
+		st.checked = time.Time{}
+		st.modified = now.UTC().Truncate(time.Second)
+	} else {
+		if fp != st.fp {
+			if st.fp != "" {
+				freed = st.clear()
+			}
+			st.fp = fp
+			if latest.After(st.modified) {
+				st.modified = latest
+			} else {
+				st.modified = now.UTC().Truncate(time.Second)
+			}
+		}
+		st.checked = now
+	}
+	m, g := st.modified, st.gen
+	st.mu.Unlock()
+	if freed > 0 {
+		sc.mu.Lock()
+		sc.size -= freed
+		sc.mu.Unlock()
+	}
+	return m, g
+}
+
+// fingerprint reads what identifies the current state of a shop's catalog,
+// in one statement.
+func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, time.Time, error) {
+	var row struct {
+		PMax    bun.NullTime `bun:"p_max"`
+		PN      int64        `bun:"p_n"`
+		VMax    bun.NullTime `bun:"v_max"`
+		IN      int64        `bun:"i_n"`
+		CMax    bun.NullTime `bun:"c_max"`
+		CN      int64        `bun:"c_n"`
+		CPN     int64        `bun:"cp_n"`
+		GMax    bun.NullTime `bun:"g_max"`
+		GN      int64        `bun:"g_n"`
+		SMax    bun.NullTime `bun:"s_max"`
+		NextPub bun.NullTime `bun:"next_pub"`
+	}
+	id := t.ID
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT
+			(SELECT MAX(updated_at) FROM catalog_products WHERE tenant_id = ?) AS p_max,
+			(SELECT COUNT(*) FROM catalog_products WHERE tenant_id = ?) AS p_n,
+			(SELECT MAX(updated_at) FROM catalog_variants WHERE tenant_id = ?) AS v_max,
+			(SELECT COUNT(*) FROM catalog_images WHERE tenant_id = ?) AS i_n,
+			(SELECT MAX(updated_at) FROM catalog_collections WHERE tenant_id = ?) AS c_max,
+			(SELECT COUNT(*) FROM catalog_collections WHERE tenant_id = ?) AS c_n,
+			(SELECT COUNT(*) FROM catalog_collection_products WHERE tenant_id = ?) AS cp_n,
+			(SELECT MAX(updated_at) FROM catalog_categories WHERE tenant_id = ?) AS g_max,
+			(SELECT COUNT(*) FROM catalog_categories WHERE tenant_id = ?) AS g_n,
+			(SELECT MAX(updated_at) FROM inventory_levels WHERE tenant_id = ?) AS s_max,
+			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND status = 'published' AND publish_at > ?) AS next_pub`,
+			id, id, id, id, id, id, id, id, id, id, id, store.Now()).Scan(ctx, &row)
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	var b strings.Builder
+	var latest time.Time
+	ts := func(t bun.NullTime) {
+		if !t.IsZero() {
+			u := t.Time.UTC()
+			if u.After(latest) {
+				latest = u
+			}
+			b.WriteString(strconv.FormatInt(u.UnixNano(), 36))
+		}
+		b.WriteByte('|')
+	}
+	n := func(v int64) { b.WriteString(strconv.FormatInt(v, 36)); b.WriteByte('|') }
+	ts(row.PMax)
+	n(row.PN)
+	ts(row.VMax)
+	n(row.IN)
+	ts(row.CMax)
+	n(row.CN)
+	n(row.CPN)
+	ts(row.GMax)
+	n(row.GN)
+	ts(row.SMax)
+	if !row.NextPub.IsZero() {
+		// A scheduled publication changes the fingerprint once it is due.
+		b.WriteString(strconv.FormatInt(row.NextPub.Time.UnixNano(), 36))
+	}
+	// The shop's own fields shown on every page.
+	b.WriteString("|" + t.Name + "|" + string(t.Status))
+	return b.String(), latest.Truncate(time.Second), nil
+}
+
+func (sc *shopCache) get(tenantID, key string, gen uint64) *cachedPage {
+	if sc.max < 0 {
+		return nil
+	}
+	st := sc.state(tenantID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p := st.pages[key]
+	if p == nil || p.gen != gen {
+		return nil
+	}
+	return p
+}
+
+func (sc *shopCache) put(tenantID, key string, p *cachedPage) {
+	if sc.max < 0 || int64(len(p.body)) > sc.max/16 {
+		return
+	}
+	st := sc.state(tenantID)
+	st.mu.Lock()
+	if p.gen != st.gen {
+		st.mu.Unlock()
+		return // rendered from data older than the last drop
+	}
+	var delta int64 = int64(len(p.body))
+	if old := st.pages[key]; old != nil {
+		delta -= int64(len(old.body))
+	}
+	st.pages[key] = p
+	st.mu.Unlock()
+	sc.mu.Lock()
+	sc.size += delta
+	over := sc.size > sc.max
+	sc.mu.Unlock()
+	if over {
+		sc.evict()
+	}
+}
+
+// evict drops pages (in map order, i.e. arbitrary) until the cache is under
+// 3/4 of its budget.
+func (sc *shopCache) evict() {
+	sc.mu.Lock()
+	target := sc.max * 3 / 4
+	states := make([]*shopState, 0, len(sc.shops))
+	for _, st := range sc.shops {
+		states = append(states, st)
+	}
+	sc.mu.Unlock()
+	for _, st := range states {
+		st.mu.Lock()
+		var freed int64
+		for k, p := range st.pages {
+			delete(st.pages, k)
+			freed += int64(len(p.body))
+			sc.mu.Lock()
+			sc.size -= int64(len(p.body))
+			done := sc.size <= target
+			sc.mu.Unlock()
+			if done {
+				break
+			}
+		}
+		st.mu.Unlock()
+		sc.mu.Lock()
+		done := sc.size <= target
+		sc.mu.Unlock()
+		if done {
+			return
+		}
+	}
+}
+
+// etagOf is a strong validator of a page's bytes.
+func etagOf(body []byte) string {
+	h := fnv.New64a()
+	h.Write(body)
+	return `"` + strconv.FormatUint(h.Sum64(), 36) + "-" + strconv.Itoa(len(body)) + `"`
+}
+
+// notModified answers a conditional GET: If-None-Match wins over
+// If-Modified-Since (RFC 9110 §13.2.2).
+func notModified(c *fiber.Ctx, etag string, modified time.Time) bool {
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := c.Get(fiber.HeaderIfModifiedSince); ims != "" && !modified.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !modified.Truncate(time.Second).After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// sendCacheable writes an anonymous page with its validators, or 304.
+func sendCacheable(c *fiber.Ctx, p *cachedPage) error {
+	h := &c.Response().Header
+	h.Set(fiber.HeaderETag, p.etag)
+	if !p.modified.IsZero() {
+		h.Set(fiber.HeaderLastModified, p.modified.UTC().Format(http.TimeFormat))
+	}
+	h.Set(fiber.HeaderCacheControl, "public, max-age=0, must-revalidate")
+	if notModified(c, p.etag, p.modified) {
+		c.Status(fiber.StatusNotModified)
+		c.Response().ResetBody()
+		return nil
+	}
+	h.Set(fiber.HeaderContentType, p.ctype)
+	return c.Send(p.body)
+}

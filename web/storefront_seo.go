@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/errs"
+)
+
+// sitemapMax is the most URLs in one sitemap file (the protocol's cap).
+// Above it /sitemap.xml becomes an index of child sitemaps: one for the
+// home, collection and category pages, then one per sitemapMax products.
+var sitemapMax = 50000
+
+type sitemapURL struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+type urlset struct {
+	XMLName xml.Name     `xml:"urlset"`
+	NS      string       `xml:"xmlns,attr"`
+	URLs    []sitemapURL `xml:"url"`
+}
+
+type sitemapIndex struct {
+	XMLName  xml.Name     `xml:"sitemapindex"`
+	NS       string       `xml:"xmlns,attr"`
+	Sitemaps []sitemapURL `xml:"sitemap"`
+}
+
+const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+func xmlBytes(v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", " ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// pageURLs are the home, collection and category pages.
+func (s *Server) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
+	ctx := c.UserContext()
+	base := s.baseURL(c)
+	out := []sitemapURL{{Loc: base + "/"}}
+	cols, err := s.catalog.Collections(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) > 0 {
+		out = append(out, sitemapURL{Loc: base + "/collections"})
+	}
+	for _, col := range cols {
+		out = append(out, sitemapURL{Loc: base + "/collections/" + url.PathEscape(col.Handle), LastMod: day(col.UpdatedAt)})
+	}
+	cats, err := s.catalog.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, cat := range cats {
+		out = append(out, sitemapURL{Loc: base + "/categories/" + url.PathEscape(cat.Slug)})
+	}
+	return out, nil
+}
+
+func (s *Server) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {
+	base := s.baseURL(c)
+	out := make([]sitemapURL, len(es))
+	for i, e := range es {
+		out[i] = sitemapURL{Loc: base + "/products/" + url.PathEscape(e.Handle), LastMod: day(e.UpdatedAt)}
+	}
+	return out
+}
+
+func (s *Server) shopSitemap(c *fiber.Ctx) error {
+	return s.cached(c, func() ([]byte, string, error) {
+		ctx := c.UserContext()
+		pages, err := s.pageURLs(c)
+		if err != nil {
+			return nil, "", err
+		}
+		first, next, err := s.catalog.SitemapEntries(ctx, "", sitemapMax)
+		if err != nil {
+			return nil, "", err
+		}
+		if next == "" && len(pages)+len(first) <= sitemapMax {
+			b, err := xmlBytes(urlset{NS: sitemapNS, URLs: append(pages, s.productURLs(c, first)...)})
+			return b, "application/xml; charset=utf-8", err
+		}
+		// An index: pages, then the product files by cursor.
+		base := s.baseURL(c)
+		idx := sitemapIndex{NS: sitemapNS, Sitemaps: []sitemapURL{{Loc: base + "/sitemaps/pages.xml"}}}
+		after := ""
+		es := first
+		for {
+			var latest time.Time
+			for _, e := range es {
+				if e.UpdatedAt.After(latest) {
+					latest = e.UpdatedAt
+				}
+			}
+			name := "products.xml"
+			if after != "" {
+				name = "products-" + after + ".xml"
+			}
+			if len(es) > 0 {
+				idx.Sitemaps = append(idx.Sitemaps, sitemapURL{Loc: base + "/sitemaps/" + name, LastMod: day(latest)})
+			}
+			if next == "" {
+				break
+			}
+			after = next
+			if es, next, err = s.catalog.SitemapEntries(ctx, after, sitemapMax); err != nil {
+				return nil, "", err
+			}
+		}
+		b, err := xmlBytes(idx)
+		return b, "application/xml; charset=utf-8", err
+	})
+}
+
+func (s *Server) shopSitemapChild(c *fiber.Ctx) error {
+	name := c.Params("name")
+	var after string
+	switch {
+	case name == "pages.xml", name == "products.xml":
+	case strings.HasPrefix(name, "products-") && strings.HasSuffix(name, ".xml"):
+		after = strings.TrimSuffix(strings.TrimPrefix(name, "products-"), ".xml")
+		if after == "" || len(after) > 64 {
+			return errs.NotFoundf("no sitemap %s", name)
+		}
+	default:
+		return errs.NotFoundf("no sitemap %s", name)
+	}
+	return s.cached(c, func() ([]byte, string, error) {
+		var urls []sitemapURL
+		if name == "pages.xml" {
+			var err error
+			if urls, err = s.pageURLs(c); err != nil {
+				return nil, "", err
+			}
+		} else {
+			es, _, err := s.catalog.SitemapEntries(c.UserContext(), after, sitemapMax)
+			if err != nil {
+				return nil, "", err
+			}
+			if len(es) == 0 {
+				return nil, "", errs.NotFoundf("no sitemap %s", name)
+			}
+			urls = s.productURLs(c, es)
+		}
+		b, err := xmlBytes(urlset{NS: sitemapNS, URLs: urls})
+		return b, "application/xml; charset=utf-8", err
+	})
+}
+
+func (s *Server) shopRobots(c *fiber.Ctx) error {
+	return s.cached(c, func() ([]byte, string, error) {
+		b := "User-agent: *\nDisallow: /account\nDisallow: /search\nAllow: /\n\nSitemap: " + s.baseURL(c) + "/sitemap.xml\n"
+		return []byte(b), "text/plain; charset=utf-8", nil
+	})
+}
+
+// shopMedia serves the shop's uploaded images from the blob store. Keys
+// name the image and rendition, so a URL's bytes never change: they are
+// cached for a year.
+func (s *Server) shopMedia(c *fiber.Ctx) error {
+	t := s.shop(c)
+	key, err := url.PathUnescape(c.Params("*"))
+	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !strings.HasPrefix(key, t.ID+"/") {
+		return errs.NotFoundf("no such image")
+	}
+	rc, info, err := s.blobs.Open(c.UserContext(), key)
+	if err != nil {
+		return err
+	}
+	etag := `"` + strconv.FormatInt(info.Size, 36) + "-" + strconv.FormatInt(info.ModTime.UnixNano(), 36) + `"`
+	h := &c.Response().Header
+	h.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	h.Set(fiber.HeaderETag, etag)
+	h.Set(fiber.HeaderLastModified, info.ModTime.UTC().Format(http.TimeFormat))
+	if notModified(c, etag, info.ModTime) {
+		rc.Close()
+		c.Status(fiber.StatusNotModified)
+		return nil
+	}
+	ct := info.ContentType
+	if !strings.HasPrefix(ct, "image/") {
+		ct = "application/octet-stream"
+	}
+	h.Set(fiber.HeaderContentType, ct)
+	return c.SendStream(rc, int(info.Size))
+}
+
+// shopAsset serves the storefront's CSS and JS (static/shop*).
+func (s *Server) shopAsset(c *fiber.Ctx) error {
+	name := path.Clean("/" + c.Params("*"))[1:]
+	if !strings.HasPrefix(name, "shop") || strings.Contains(name, "/") {
+		return errs.NotFoundf("no such asset")
+	}
+	b, err := fs.ReadFile(staticFS, "static/"+name)
+	if err != nil {
+		return errs.NotFoundf("no such asset")
+	}
+	etag := etagOf(b)
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	if notModified(c, etag, time.Time{}) {
+		c.Status(fiber.StatusNotModified)
+		return nil
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Send(b)
+}
