@@ -553,6 +553,17 @@ func (s *Service) writeVariants(ctx context.Context, q bun.IDB, tid, pid string,
 			del = append(del, e.ID)
 		}
 	}
+	if len(del) > 0 && s.opts.Stock != nil {
+		st, err := s.opts.Stock.StockFor(ctx, q, tid, del)
+		if err != nil {
+			return err
+		}
+		for id, x := range st {
+			if x.Reserved > 0 {
+				return &errs.Error{Code: errs.Conflict, Field: "variants", Message: fmt.Sprintf("variant %s has %d units reserved by checkouts; archive the product instead of deleting the variant", id, x.Reserved)}
+			}
+		}
+	}
 	if len(del) > 0 {
 		if _, err := q.NewDelete().Table("catalog_variants").Where("tenant_id = ? AND id IN (?)", tid, bun.In(del)).Exec(ctx); err != nil {
 			return errs.Wrap(err, "catalog: delete variants")

@@ -302,3 +302,34 @@ func TestReservationsLowStockTurnover(t *testing.T) {
 		}
 	})
 }
+
+func TestCatalogRefusesDeletingReservedVariant(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := shop("t1")
+		inv := New(db, Options{})
+		cat := catalog.New(db, catalog.Options{Stock: inv, StockSink: inv})
+		p, err := cat.Create(ctx, catalog.ProductInput{Title: "Cup", Options: []string{"Size"}, Variants: []catalog.VariantInput{
+			{SKU: "C-S", Options: [3]string{"S"}, Price: 100}, {SKU: "C-L", Options: [3]string{"L"}, Price: 200}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inv.Receive(ctx, p.Variants[1].ID, "", 5, ""); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := inv.Reserve(ctx, []Line{{VariantID: p.Variants[1].ID, Quantity: 2}}, 0, "cart")
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep := catalog.ProductInput{Title: "Cup", Options: []string{"Size"}, Variants: []catalog.VariantInput{{ID: p.Variants[0].ID, SKU: "C-S", Options: [3]string{"S"}, Price: 100}}}
+		if _, err := cat.Update(ctx, p.ID, 0, keep); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("deleting a reserved variant: %v", err)
+		}
+		if err := inv.Release(ctx, rs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		u, err := cat.Update(ctx, p.ID, 0, keep)
+		if err != nil || len(u.Variants) != 1 || u.Variants[0].Stock == nil {
+			t.Fatalf("after release: %+v %v", u, err)
+		}
+	})
+}
