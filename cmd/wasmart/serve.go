@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -15,8 +17,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
@@ -106,7 +114,12 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		return err
 	}
 	worker := outbox.NewWorker(db, smtp)
+	inv := inventory.New(db, inventory.Options{})
+	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv,
+		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
+	(&order.Notifier{DB: db}).Register(worker)
 	go worker.Run(ctx)
+	go every(ctx, time.Minute, func() { sweepCommerce(ctx, db, commerce, time.Now(), log) })
 	go every(ctx, 10*time.Minute, func() {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
@@ -114,7 +127,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	})
 
 	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
-		web.Deps{DB: db, Tenants: ts})
+		web.Deps{DB: db, Tenants: ts, Commerce: commerce})
 	if err != nil {
 		ln.Close()
 		return err
@@ -181,6 +194,76 @@ func parseSMTP(raw string) (outbox.SMTPConfig, error) {
 		return cfg, errs.Field("smtp-url", "needs ?from=<sender address>")
 	}
 	return cfg, nil
+}
+
+// deriveKey derives a purpose-specific key from the platform secret key.
+func deriveKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("wasmart:" + purpose))
+	return m.Sum(nil)
+}
+
+// sweepCommerce is the commerce scheduler's round: it releases stock
+// reservations whose time is up, cancels orders still unpaid after their
+// shop's hold hours (their stock goes back), and, at most hourly, purges
+// expired idempotency keys. Each step logs and carries on when it fails.
+func sweepCommerce(ctx context.Context, db *store.DB, com *web.Commerce, now time.Time, log *slog.Logger) {
+	platform := tenancy.WithPlatform(ctx)
+	for range 20 { // at most 10,000 reservations a round
+		n, err := com.Inventory.ExpireDue(platform, 500)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("expire stock reservations", "err", err)
+			}
+			break
+		}
+		if n < 500 {
+			break
+		}
+	}
+	if _, err := sweepUnpaid(ctx, db, com.Stock, now); err != nil && ctx.Err() == nil {
+		log.Warn("cancel unpaid orders", "err", err)
+	}
+	if now.Sub(lastPurge) >= time.Hour {
+		lastPurge = now
+		if _, err := com.Idempotency.Purge(platform); err != nil && ctx.Err() == nil {
+			log.Warn("purge idempotency keys", "err", err)
+		}
+	}
+}
+
+// lastPurge is when sweepCommerce last purged idempotency keys (it runs
+// from one goroutine).
+var lastPurge time.Time
+
+// sweepUnpaid cancels, shop by shop, the orders still awaiting payment
+// after the shop's hold hours, and returns how many it cancelled.
+func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now time.Time) (int, error) {
+	var shops []string
+	err := db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw("SELECT DISTINCT tenant_id FROM orders WHERE status = ? AND placed_at < ?", order.PendingPayment, now.Add(-time.Hour)).Scan(ctx, &shops)
+	})
+	if err != nil && !store.NoRows(err) {
+		return 0, err
+	}
+	total := 0
+	for _, id := range shops {
+		tctx := tenancy.WithTenant(ctx, id)
+		st, err := checkout.GetSettings(tctx, db)
+		if err != nil {
+			return total, err
+		}
+		hold := time.Duration(st.HoldHours) * time.Hour
+		if hold <= 0 {
+			hold = 72 * time.Hour
+		}
+		n, err := checkout.CancelUnpaid(tctx, db, stock, now.Add(-hold), 500)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // every runs fn every d until ctx ends.
