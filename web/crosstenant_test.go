@@ -152,6 +152,13 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	ids, marks := victimCommerce(t, srv, a.ID, a.Slug, o)
 	a.Commerce = ids
 	a.markers = append(a.markers, marks...)
+	cids, cmarks := victimCatalog(t, srv, a.ID, o)
+	for k, v := range cids {
+		if a.Commerce[k] == "" {
+			a.Commerce[k] = v
+		}
+	}
+	a.markers = append(a.markers, cmarks...)
 	return a
 }
 
@@ -180,7 +187,8 @@ func fillParams(path string, a victim) string {
 			return a.Role
 		case ":host":
 			return a.Domain
-		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant":
+		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
+			":product", ":image", ":category", ":collection", ":location", ":customer", ":job":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

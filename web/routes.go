@@ -21,5 +21,6 @@ func (s *Server) registerRoutes() {
 	s.registerPlatformRoutes()
 	s.registerStorefrontRoutes()
 	s.registerCommerceRoutes()
+	s.registerCatalogRoutes()
 	_ = fiber.MethodGet
 }

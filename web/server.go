@@ -186,7 +186,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
-	s.app.Use(s.hostDispatch)
+	s.app.Use(s.limitBody, s.hostDispatch)
 	for _, a := range []*fiber.App{s.app, s.storeApp} {
 		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
 	}

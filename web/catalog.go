@@ -1,0 +1,829 @@
+package web
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/audit"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// The merchant side of the catalog: a JSON API and console pages for
+// products (list with search, filters, cursor pagination and bulk edits;
+// editor with options, variants, images, SEO and the review flow),
+// categories and collections. Handlers are thin over core/catalog, which
+// validates and enforces the workflow's transitions; who may publish is
+// decided here by the route's permission (catalog.publish for approve,
+// reject, publish, unpublish and archive; catalog.write to edit and submit).
+//
+// Every state-changing call is recorded in the audit log in its own
+// transaction right after the change commits (core cannot import tenants);
+// a crash between the two loses the audit line, never the change.
+
+// registerCatalogRoutes adds the catalog, inventory, customer and
+// import/export routes (one register call in routes.go).
+func (s *Server) registerCatalogRoutes() {
+	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "catalog", Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/products", perm.CatalogRead, "Products: search (q matches title, vendor, type, tags, SKU, barcode by word prefix) and filters (status, category, collection, tag, vendor, type, role, price_min, price_max in minor units), sort, cursor pagination", nil, ProductPage{}, s.apiProducts)
+	api("POST", "/api/products", perm.CatalogWrite, "Create a product (draft unless you may publish)", ProductBody{}, ProductJSON{}, s.apiProductCreate)
+	api("POST", "/api/products/bulk", perm.CatalogWrite, "Bulk edit: price by percent or amount, tags, status (publishing statuses need catalog.publish)", BulkBody{}, BulkResult{}, s.apiProductsBulk)
+	api("GET", "/api/products/:product", perm.CatalogRead, "One product with variants, images, tags and stock", nil, ProductJSON{}, s.apiProduct)
+	api("PUT", "/api/products/:product", perm.CatalogWrite, "Replace a product's fields, options and variants (send the version you read)", ProductBody{}, ProductJSON{}, s.apiProductUpdate)
+	api("DELETE", "/api/products/:product", perm.CatalogWrite, "Delete a product", nil, nil, s.apiProductDelete)
+	api("POST", "/api/products/:product/submit", perm.CatalogWrite, "Submit a draft for review", ReviewBody{}, ProductJSON{}, s.apiProductSubmit)
+	api("POST", "/api/products/:product/approve", perm.CatalogPublish, "Approve a product in review: publish now or at publish_at", ReviewBody{}, ProductJSON{}, s.apiProductApprove)
+	api("POST", "/api/products/:product/reject", perm.CatalogPublish, "Send a product in review back to draft with a comment", ReviewBody{}, ProductJSON{}, s.apiProductReject)
+	api("POST", "/api/products/:product/publish", perm.CatalogPublish, "Publish now or at publish_at", ReviewBody{}, ProductJSON{}, s.apiProductPublish)
+	api("POST", "/api/products/:product/unpublish", perm.CatalogPublish, "Take a product back to draft", ReviewBody{}, ProductJSON{}, s.apiProductUnpublish)
+	api("POST", "/api/products/:product/archive", perm.CatalogPublish, "Archive a product", ReviewBody{}, ProductJSON{}, s.apiProductArchive)
+	api("GET", "/api/products/:product/reviews", perm.CatalogRead, "The product's review history with comments", nil, []ReviewJSON{}, s.apiProductReviews)
+	api("POST", "/api/products/:product/images", perm.CatalogWrite, "Upload an image (multipart field \"image\", optional \"alt\"; JPEG, PNG, GIF or WebP)", nil, ImageJSON{}, s.apiImageUpload)
+	api("DELETE", "/api/products/:product/images/:image", perm.CatalogWrite, "Delete an image", nil, nil, s.apiImageDelete)
+	api("GET", "/api/categories", perm.CatalogRead, "Category tree (flat, parents before children)", nil, []CategoryJSON{}, s.apiCategories)
+	api("POST", "/api/categories", perm.CatalogWrite, "Create a category", CategoryBody{}, CategoryJSON{}, s.apiCategoryCreate)
+	api("PUT", "/api/categories/:category", perm.CatalogWrite, "Update a category (move it with parent_id)", CategoryBody{}, CategoryJSON{}, s.apiCategoryUpdate)
+	api("DELETE", "/api/categories/:category", perm.CatalogWrite, "Delete a category without children", nil, nil, s.apiCategoryDelete)
+	api("GET", "/api/collections", perm.CatalogRead, "Collections", nil, []CollectionJSON{}, s.apiCollections)
+	api("POST", "/api/collections", perm.CatalogWrite, "Create a manual or automatic (rule-based) collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionCreate)
+	api("GET", "/api/collections/:collection", perm.CatalogRead, "One collection", nil, CollectionJSON{}, s.apiCollection)
+	api("PUT", "/api/collections/:collection", perm.CatalogWrite, "Update a collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionUpdate)
+	api("DELETE", "/api/collections/:collection", perm.CatalogWrite, "Delete a collection", nil, nil, s.apiCollectionDelete)
+	api("PUT", "/api/collections/:collection/products", perm.CatalogWrite, "Set a manual collection's products in order", CollectionProducts{}, nil, s.apiCollectionProducts)
+
+	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
+	}
+	html("GET", "/console/products", perm.CatalogRead, "Products", s.productsPage)
+	html("POST", "/console/products/bulk", perm.CatalogWrite, "Bulk edit products", s.productsBulk)
+	html("GET", "/console/products/new", perm.CatalogWrite, "New product form", s.productNewPage)
+	html("POST", "/console/products", perm.CatalogWrite, "Create a product", s.productCreate)
+	html("GET", "/console/products/:product", perm.CatalogRead, "Product editor", s.productPage)
+	html("POST", "/console/products/:product", perm.CatalogWrite, "Save a product", s.productSave)
+	html("POST", "/console/products/:product/delete", perm.CatalogWrite, "Delete a product", s.productDelete)
+	html("POST", "/console/products/:product/submit", perm.CatalogWrite, "Submit for review", s.productSubmit)
+	html("POST", "/console/products/:product/approve", perm.CatalogPublish, "Approve and publish", s.productApprove)
+	html("POST", "/console/products/:product/reject", perm.CatalogPublish, "Send back with a comment", s.productReject)
+	html("POST", "/console/products/:product/publish", perm.CatalogPublish, "Publish now or schedule", s.productPublish)
+	html("POST", "/console/products/:product/unpublish", perm.CatalogPublish, "Back to draft", s.productUnpublish)
+	html("POST", "/console/products/:product/archive", perm.CatalogPublish, "Archive", s.productArchive)
+	html("POST", "/console/products/:product/images", perm.CatalogWrite, "Upload an image", s.productImageUpload)
+	html("GET", "/console/products/:product/images/:image", perm.CatalogRead, "An image or its rendition (?w=320)", s.productImageFile)
+	html("POST", "/console/products/:product/images/:image/delete", perm.CatalogWrite, "Delete an image", s.productImageDelete)
+	html("GET", "/console/categories", perm.CatalogRead, "Categories", s.categoriesPage)
+	html("POST", "/console/categories", perm.CatalogWrite, "Create a category", s.categoryCreate)
+	html("POST", "/console/categories/:category", perm.CatalogWrite, "Update a category", s.categorySave)
+	html("POST", "/console/categories/:category/delete", perm.CatalogWrite, "Delete a category", s.categoryDelete)
+	html("GET", "/console/collections", perm.CatalogRead, "Collections", s.collectionsPage)
+	html("POST", "/console/collections", perm.CatalogWrite, "Create a collection", s.collectionCreate)
+	html("GET", "/console/collections/:collection", perm.CatalogRead, "Collection editor", s.collectionPage)
+	html("POST", "/console/collections/:collection", perm.CatalogWrite, "Save a collection", s.collectionSave)
+	html("POST", "/console/collections/:collection/delete", perm.CatalogWrite, "Delete a collection", s.collectionDelete)
+
+	s.registerInventoryRoutes()
+	s.registerCustomerRoutes()
+	s.registerImportRoutes()
+}
+
+// ProductJSON is a product with its variants, images and tags. Prices are
+// integer minor units of Currency.
+type ProductJSON struct {
+	ID             string        `json:"id"`
+	Handle         string        `json:"handle"`
+	Title          string        `json:"title"`
+	BodyHTML       string        `json:"body_html"`
+	Vendor         string        `json:"vendor"`
+	ProductType    string        `json:"product_type"`
+	CategoryID     string        `json:"category_id,omitempty"`
+	Role           string        `json:"role,omitempty"`
+	SEOTitle       string        `json:"seo_title"`
+	SEODescription string        `json:"seo_description"`
+	Status         string        `json:"status"`
+	PublishAt      *time.Time    `json:"publish_at,omitempty"`
+	PublishedAt    *time.Time    `json:"published_at,omitempty"`
+	Currency       string        `json:"currency"`
+	PriceMin       int64         `json:"price_min"`
+	PriceMax       int64         `json:"price_max"`
+	Options        []OptionJSON  `json:"options"`
+	Tags           []string      `json:"tags"`
+	Variants       []VariantJSON `json:"variants"`
+	Images         []ImageJSON   `json:"images"`
+	Version        int           `json:"version"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+}
+
+// OptionJSON is a product option and its values.
+type OptionJSON struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+}
+
+// VariantJSON is a variant; Stock sums every location.
+type VariantJSON struct {
+	ID               string     `json:"id"`
+	SKU              string     `json:"sku"`
+	Barcode          string     `json:"barcode"`
+	Options          []string   `json:"options"`
+	Price            int64      `json:"price"`
+	CompareAtPrice   *int64     `json:"compare_at_price,omitempty"`
+	Cost             *int64     `json:"cost,omitempty"`
+	WeightGrams      int64      `json:"weight_grams"`
+	LengthMM         int64      `json:"length_mm"`
+	WidthMM          int64      `json:"width_mm"`
+	HeightMM         int64      `json:"height_mm"`
+	AllowBackorder   bool       `json:"allow_backorder"`
+	SafetyStock      int64      `json:"safety_stock"`
+	RequiresShipping bool       `json:"requires_shipping"`
+	Taxable          bool       `json:"taxable"`
+	Stock            *StockJSON `json:"stock,omitempty"`
+}
+
+// StockJSON is stock summed over locations: on_hand = available + reserved.
+type StockJSON struct {
+	OnHand    int64 `json:"on_hand"`
+	Available int64 `json:"available"`
+	Reserved  int64 `json:"reserved"`
+}
+
+// ImageJSON is a product image. URL is the external address, or for an
+// upload the console path of the original (add ?w=320 for a rendition).
+type ImageJSON struct {
+	ID         string `json:"id"`
+	URL        string `json:"url"`
+	Alt        string `json:"alt"`
+	Width      int    `json:"width,omitempty"`
+	Height     int    `json:"height,omitempty"`
+	Renditions []int  `json:"renditions,omitempty"`
+}
+
+// ProductBody creates or replaces a product. Variants with an id are
+// updated, new ones created, missing ones deleted. Version is required on
+// update (optimistic concurrency); Status only on create (draft, or
+// published for callers with catalog.publish).
+type ProductBody struct {
+	Handle         string        `json:"handle"`
+	Title          string        `json:"title"`
+	BodyHTML       string        `json:"body_html"`
+	Vendor         string        `json:"vendor"`
+	ProductType    string        `json:"product_type"`
+	CategoryID     string        `json:"category_id"`
+	Role           string        `json:"role"`
+	SEOTitle       string        `json:"seo_title"`
+	SEODescription string        `json:"seo_description"`
+	Currency       string        `json:"currency"`
+	Status         string        `json:"status"`
+	Options        []string      `json:"options"`
+	Tags           []string      `json:"tags"`
+	Variants       []VariantBody `json:"variants"`
+	Version        int           `json:"version"`
+}
+
+// VariantBody is one variant of a ProductBody.
+type VariantBody struct {
+	ID               string   `json:"id"`
+	SKU              string   `json:"sku"`
+	Barcode          string   `json:"barcode"`
+	Options          []string `json:"options"`
+	Price            int64    `json:"price"`
+	CompareAtPrice   *int64   `json:"compare_at_price"`
+	Cost             *int64   `json:"cost"`
+	WeightGrams      int64    `json:"weight_grams"`
+	LengthMM         int64    `json:"length_mm"`
+	WidthMM          int64    `json:"width_mm"`
+	HeightMM         int64    `json:"height_mm"`
+	AllowBackorder   bool     `json:"allow_backorder"`
+	SafetyStock      int64    `json:"safety_stock"`
+	RequiresShipping *bool    `json:"requires_shipping"`
+	Taxable          *bool    `json:"taxable"`
+}
+
+// ProductPage is a page of products; pass Next as cursor for the next.
+type ProductPage struct {
+	Products []ProductJSON `json:"products"`
+	Next     string        `json:"next,omitempty"`
+}
+
+// ReviewBody carries a reviewer's comment and an optional scheduled
+// publication time (RFC 3339).
+type ReviewBody struct {
+	Comment   string     `json:"comment"`
+	PublishAt *time.Time `json:"publish_at"`
+}
+
+// ReviewJSON is one workflow event.
+type ReviewJSON struct {
+	From      string     `json:"from"`
+	To        string     `json:"to"`
+	Comment   string     `json:"comment,omitempty"`
+	PublishAt *time.Time `json:"publish_at,omitempty"`
+	ActorName string     `json:"actor_name"`
+	ActorID   string     `json:"actor_id"`
+	At        time.Time  `json:"at"`
+}
+
+// BulkBody edits many products at once: a price change by percent
+// (-10.5 = 10.5 % cheaper) or by amount (minor units, may be negative),
+// tags to add or remove, and a status.
+type BulkBody struct {
+	ProductIDs       []string `json:"product_ids"`
+	PricePercent     float64  `json:"price_percent"`
+	PriceAmount      int64    `json:"price_amount"`
+	IncludeCompareAt bool     `json:"include_compare_at"`
+	AddTags          []string `json:"add_tags"`
+	RemoveTags       []string `json:"remove_tags"`
+	Status           string   `json:"status"`
+}
+
+// BulkResult says how many products changed.
+type BulkResult struct {
+	Changed int `json:"changed"`
+}
+
+// CategoryJSON is a category; Depth is its level in the tree (0 = root).
+type CategoryJSON struct {
+	ID          string `json:"id"`
+	ParentID    string `json:"parent_id,omitempty"`
+	Name        string `json:"name"`
+	Slug        string `json:"slug"`
+	Description string `json:"description"`
+	Position    int    `json:"position"`
+	Depth       int    `json:"depth"`
+}
+
+// CategoryBody creates or edits a category.
+type CategoryBody struct {
+	ParentID    string `json:"parent_id"`
+	Name        string `json:"name"`
+	Slug        string `json:"slug"`
+	Description string `json:"description"`
+	Position    int    `json:"position"`
+}
+
+// CollectionJSON is a collection.
+type CollectionJSON struct {
+	ID             string     `json:"id"`
+	Handle         string     `json:"handle"`
+	Title          string     `json:"title"`
+	BodyHTML       string     `json:"body_html"`
+	Kind           string     `json:"kind"`
+	Rules          []RuleJSON `json:"rules"`
+	MatchAll       bool       `json:"match_all"`
+	Sort           string     `json:"sort"`
+	SEOTitle       string     `json:"seo_title"`
+	SEODescription string     `json:"seo_description"`
+	Published      bool       `json:"published"`
+	Featured       bool       `json:"featured"`
+	Position       int        `json:"position"`
+}
+
+// RuleJSON is a rule of an automatic collection: field tag (equals,
+// not_equals), category, vendor, type (equals) or price (at_least,
+// at_most, minor units).
+type RuleJSON struct {
+	Field    string `json:"field"`
+	Relation string `json:"relation"`
+	Value    string `json:"value"`
+}
+
+// CollectionBody creates or edits a collection.
+type CollectionBody struct {
+	Handle         string     `json:"handle"`
+	Title          string     `json:"title"`
+	BodyHTML       string     `json:"body_html"`
+	Kind           string     `json:"kind"`
+	Rules          []RuleJSON `json:"rules"`
+	MatchAll       bool       `json:"match_all"`
+	Sort           string     `json:"sort"`
+	SEOTitle       string     `json:"seo_title"`
+	SEODescription string     `json:"seo_description"`
+	Published      bool       `json:"published"`
+	Featured       bool       `json:"featured"`
+	Position       int        `json:"position"`
+}
+
+// CollectionProducts lists a manual collection's products in order.
+type CollectionProducts struct {
+	ProductIDs []string `json:"product_ids"`
+}
+
+func productJSON(p *catalog.Product) ProductJSON {
+	out := ProductJSON{ID: p.ID, Handle: p.Handle, Title: p.Title, BodyHTML: p.BodyHTML, Vendor: p.Vendor, ProductType: p.ProductType,
+		CategoryID: p.CategoryID, Role: string(p.Role), SEOTitle: p.SEOTitle, SEODescription: p.SEODescription, Status: string(p.Status),
+		PublishAt: p.PublishAt, PublishedAt: p.PublishedAt, Currency: p.Currency, PriceMin: p.PriceMin, PriceMax: p.PriceMax,
+		Options: []OptionJSON{}, Tags: []string{}, Variants: []VariantJSON{}, Images: []ImageJSON{}, Version: p.Version,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	for _, o := range p.Options {
+		out.Options = append(out.Options, OptionJSON{Name: o.Name, Values: append([]string{}, o.Values...)})
+	}
+	out.Tags = append(out.Tags, p.Tags...)
+	for _, v := range p.Variants {
+		vj := VariantJSON{ID: v.ID, SKU: v.SKU, Barcode: v.Barcode, Options: []string{}, Price: v.Price, CompareAtPrice: v.CompareAtPrice,
+			Cost: v.Cost, WeightGrams: v.WeightGrams, LengthMM: v.LengthMM, WidthMM: v.WidthMM, HeightMM: v.HeightMM,
+			AllowBackorder: v.AllowBackorder, SafetyStock: v.SafetyStock, RequiresShipping: v.RequiresShipping, Taxable: v.Taxable}
+		for i := range p.Options {
+			vj.Options = append(vj.Options, v.Options[i])
+		}
+		if v.Stock != nil {
+			vj.Stock = &StockJSON{OnHand: v.Stock.OnHand, Available: v.Stock.Available, Reserved: v.Stock.Reserved}
+		}
+		out.Variants = append(out.Variants, vj)
+	}
+	for _, im := range p.Images {
+		out.Images = append(out.Images, imageJSON(p.ID, im))
+	}
+	return out
+}
+
+func imageJSON(productID string, im catalog.Image) ImageJSON {
+	u := im.Src
+	if im.Key != "" {
+		u = "/console/products/" + productID + "/images/" + im.ID
+	}
+	return ImageJSON{ID: im.ID, URL: u, Alt: im.Alt, Width: im.Width, Height: im.Height, Renditions: im.Renditions}
+}
+
+func (b ProductBody) input() catalog.ProductInput {
+	in := catalog.ProductInput{Handle: b.Handle, Title: b.Title, BodyHTML: b.BodyHTML, Vendor: b.Vendor, ProductType: b.ProductType,
+		CategoryID: b.CategoryID, Role: catalog.Role(b.Role), SEOTitle: b.SEOTitle, SEODescription: b.SEODescription,
+		Currency: b.Currency, Options: b.Options, Tags: b.Tags, Status: catalog.Status(b.Status)}
+	for _, v := range b.Variants {
+		vi := catalog.VariantInput{ID: v.ID, SKU: v.SKU, Barcode: v.Barcode, Price: v.Price, CompareAtPrice: v.CompareAtPrice, Cost: v.Cost,
+			WeightGrams: v.WeightGrams, LengthMM: v.LengthMM, WidthMM: v.WidthMM, HeightMM: v.HeightMM, AllowBackorder: v.AllowBackorder,
+			SafetyStock: v.SafetyStock, RequiresShipping: v.RequiresShipping, Taxable: v.Taxable}
+		copy(vi.Options[:], v.Options)
+		in.Variants = append(in.Variants, vi)
+	}
+	return in
+}
+
+// record writes an audit entry for a change that has committed.
+func (s *Server) record(c *fiber.Ctx, action, objectType, objectID, summary string) {
+	s.recordCtx(c.UserContext(), s.current(c).TenantID, c.IP(), action, objectType, objectID, summary)
+}
+
+// recordCtx writes an audit entry; the actor comes from ctx.
+func (s *Server) recordCtx(ctx context.Context, tenantID, ip, action, objectType, objectID, summary string) {
+	err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		return audit.Record(ctx, q, audit.Entry{TenantID: tenantID, Action: action, ObjectType: objectType, ObjectID: objectID, After: summary, IP: ip})
+	})
+	if err != nil {
+		s.log.Warn("audit record", "action", action, "err", err)
+	}
+}
+
+// can reports whether the current principal holds a permission.
+func (s *Server) can(c *fiber.Ctx, p perm.Permission) bool {
+	ok, _ := s.tenants.Can(c.UserContext(), s.current(c), p)
+	return ok
+}
+
+// checkCreateStatus refuses creating a product straight into a public
+// status without the publish permission.
+func (s *Server) checkCreateStatus(c *fiber.Ctx, st catalog.Status) error {
+	if st == "" || st == catalog.Draft || st == catalog.InReview {
+		return nil
+	}
+	if !s.can(c, perm.CatalogPublish) {
+		return &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing needs the catalog.publish permission; submit the product for review instead"}
+	}
+	return nil
+}
+
+// checkProductQuota refuses a new product beyond the shop's plan.
+func (s *Server) checkProductQuota(c *fiber.Ctx, adding int64) error {
+	n, err := s.catalog.Count(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if adding < 1 {
+		adding = 1
+	}
+	return s.tenants.CheckQuota(c.UserContext(), s.current(c).TenantID, tenants.QuotaProducts, n+adding-1)
+}
+
+func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.Product, error) {
+	if err := s.checkCreateStatus(c, in.Status); err != nil {
+		return nil, err
+	}
+	if err := s.checkProductQuota(c, 1); err != nil {
+		return nil, err
+	}
+	if in.Currency == "" {
+		in.Currency = s.shopCurrency(c)
+	}
+	p, err := s.catalog.Create(c.UserContext(), in)
+	if err != nil {
+		return nil, err
+	}
+	s.record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
+	return p, nil
+}
+
+func productFilter(c *fiber.Ctx) (catalog.Filter, error) {
+	f := catalog.Filter{Query: c.Query("q"), Status: catalog.Status(c.Query("status")), CategoryID: c.Query("category"),
+		CollectionID: c.Query("collection"), Tag: c.Query("tag"), Vendor: c.Query("vendor"), ProductType: c.Query("type"),
+		Role: catalog.Role(c.Query("role")), Sort: catalog.Sort(c.Query("sort")), Cursor: c.Query("cursor")}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return f, errs.Field("limit", "must be a positive whole number")
+		}
+		f.Limit = n
+	}
+	for _, x := range []struct {
+		name string
+		dst  **int64
+	}{{"price_min", &f.PriceMin}, {"price_max", &f.PriceMax}} {
+		if v := c.Query(x.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return f, errs.Field(x.name, "must be a price in minor units")
+			}
+			*x.dst = &n
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) apiProducts(c *fiber.Ctx) error {
+	f, err := productFilter(c)
+	if err != nil {
+		return err
+	}
+	pg, err := s.catalog.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	out := ProductPage{Products: []ProductJSON{}, Next: pg.Next}
+	for _, p := range pg.Products {
+		out.Products = append(out.Products, productJSON(p))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiProduct(c *fiber.Ctx) error {
+	p, err := s.catalog.Get(c.UserContext(), c.Params("product"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(productJSON(p))
+}
+
+func (s *Server) apiProductCreate(c *fiber.Ctx) error {
+	var b ProductBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	p, err := s.createProduct(c, b.input())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(productJSON(p))
+}
+
+func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
+	var b ProductBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.Version == 0 {
+		return errs.Field("version", "send the version you read, so a concurrent change is not overwritten")
+	}
+	if b.Status != "" {
+		return errs.Field("status", "change the status with submit, approve, publish, unpublish or archive")
+	}
+	p, err := s.catalog.Update(c.UserContext(), c.Params("product"), b.Version, b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "product.update", "product", p.ID, p.Title)
+	return c.JSON(productJSON(p))
+}
+
+func (s *Server) apiProductDelete(c *fiber.Ctx) error {
+	id := c.Params("product")
+	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
+		return err
+	}
+	s.record(c, "product.delete", "product", id, "")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// transition runs one workflow step and audits it.
+func (s *Server) transition(c *fiber.Ctx, step string, comment string, at *time.Time) (*catalog.Product, error) {
+	ctx, id := c.UserContext(), c.Params("product")
+	var p *catalog.Product
+	var err error
+	switch step {
+	case "submit":
+		p, err = s.catalog.Submit(ctx, id, comment)
+	case "approve":
+		p, err = s.catalog.Approve(ctx, id, comment, at)
+	case "reject":
+		p, err = s.catalog.Reject(ctx, id, comment)
+	case "publish":
+		p, err = s.catalog.Publish(ctx, id, at)
+	case "unpublish":
+		p, err = s.catalog.Transition(ctx, id, catalog.Draft, catalog.TransitionOptions{Comment: comment})
+	case "archive":
+		p, err = s.catalog.Archive(ctx, id, comment)
+	default:
+		return nil, errs.NotFoundf("no step %q", step)
+	}
+	if err != nil {
+		return nil, err
+	}
+	summary := string(p.Status)
+	if comment != "" {
+		summary += ": " + comment
+	}
+	s.record(c, "product."+step, "product", p.ID, summary)
+	return p, nil
+}
+
+func (s *Server) apiStep(step string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var b ReviewBody
+		if len(c.Body()) > 0 {
+			if err := DecodeJSON(c, &b); err != nil {
+				return err
+			}
+		}
+		p, err := s.transition(c, step, b.Comment, b.PublishAt)
+		if err != nil {
+			return err
+		}
+		return c.JSON(productJSON(p))
+	}
+}
+
+func (s *Server) apiProductSubmit(c *fiber.Ctx) error    { return s.apiStep("submit")(c) }
+func (s *Server) apiProductApprove(c *fiber.Ctx) error   { return s.apiStep("approve")(c) }
+func (s *Server) apiProductReject(c *fiber.Ctx) error    { return s.apiStep("reject")(c) }
+func (s *Server) apiProductPublish(c *fiber.Ctx) error   { return s.apiStep("publish")(c) }
+func (s *Server) apiProductUnpublish(c *fiber.Ctx) error { return s.apiStep("unpublish")(c) }
+func (s *Server) apiProductArchive(c *fiber.Ctx) error   { return s.apiStep("archive")(c) }
+
+func reviewsJSON(evs []catalog.ReviewEvent) []ReviewJSON {
+	out := []ReviewJSON{}
+	for _, e := range evs {
+		out = append(out, ReviewJSON{From: string(e.From), To: string(e.To), Comment: e.Comment, PublishAt: e.PublishAt, ActorName: e.Actor.Name, ActorID: e.Actor.ID, At: e.At})
+	}
+	return out
+}
+
+func (s *Server) apiProductReviews(c *fiber.Ctx) error {
+	if _, err := s.catalog.Get(c.UserContext(), c.Params("product")); err != nil {
+		return err
+	}
+	evs, err := s.catalog.ReviewHistory(c.UserContext(), c.Params("product"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(reviewsJSON(evs))
+}
+
+// uploadImage reads the multipart field "image" and stores it.
+func (s *Server) uploadImage(c *fiber.Ctx) (*catalog.Image, error) {
+	fh, err := c.FormFile("image")
+	if err != nil {
+		return nil, errs.Field("image", "choose an image file to upload")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, errs.Field("image", "could not read the upload")
+	}
+	defer f.Close()
+	im, err := s.catalog.AddImage(c.UserContext(), c.Params("product"), io.Reader(f), c.FormValue("alt"))
+	if err != nil {
+		return nil, err
+	}
+	s.record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
+	return im, nil
+}
+
+func (s *Server) apiImageUpload(c *fiber.Ctx) error {
+	im, err := s.uploadImage(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(imageJSON(c.Params("product"), *im))
+}
+
+func (s *Server) apiImageDelete(c *fiber.Ctx) error {
+	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
+		return err
+	}
+	s.record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiProductsBulk(c *fiber.Ctx) error {
+	var b BulkBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	n, err := s.bulk(c, b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(BulkResult{Changed: n})
+}
+
+func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
+	e := catalog.BulkEdit{ProductIDs: b.ProductIDs, AddTags: b.AddTags, RemoveTags: b.RemoveTags, Status: catalog.Status(b.Status)}
+	if b.PricePercent != 0 || b.PriceAmount != 0 {
+		bp := b.PricePercent * 100
+		if bp != float64(int64(bp)) {
+			return 0, errs.Field("price_percent", "at most two decimals")
+		}
+		e.Price = &catalog.PriceChange{PercentBP: int64(bp), Amount: b.PriceAmount, CompareAt: b.IncludeCompareAt}
+	}
+	if e.Status != "" && e.Status != catalog.Draft && e.Status != catalog.InReview && !s.can(c, perm.CatalogPublish) {
+		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing or archiving needs the catalog.publish permission"}
+	}
+	if e.Status == catalog.Draft && !s.can(c, perm.CatalogPublish) {
+		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "taking products back to draft needs the catalog.publish permission"}
+	}
+	n, err := s.catalog.Bulk(c.UserContext(), e)
+	if err != nil {
+		return 0, err
+	}
+	var what []string
+	if e.Price != nil {
+		if e.Price.PercentBP != 0 {
+			what = append(what, "price "+strconv.FormatFloat(b.PricePercent, 'f', -1, 64)+"%")
+		} else {
+			what = append(what, "price "+strconv.FormatInt(b.PriceAmount, 10))
+		}
+	}
+	if len(b.AddTags) > 0 {
+		what = append(what, "+tags "+strings.Join(b.AddTags, ","))
+	}
+	if len(b.RemoveTags) > 0 {
+		what = append(what, "-tags "+strings.Join(b.RemoveTags, ","))
+	}
+	if b.Status != "" {
+		what = append(what, "status "+b.Status)
+	}
+	s.record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
+	return n, nil
+}
+
+func categoriesJSON(tree []*catalog.Category) []CategoryJSON {
+	out := []CategoryJSON{}
+	var walk func([]*catalog.Category, int)
+	walk = func(cs []*catalog.Category, depth int) {
+		for _, x := range cs {
+			out = append(out, CategoryJSON{ID: x.ID, ParentID: x.ParentID, Name: x.Name, Slug: x.Slug, Description: x.Description, Position: x.Position, Depth: depth})
+			walk(x.Children, depth+1)
+		}
+	}
+	walk(tree, 0)
+	return out
+}
+
+func (s *Server) apiCategories(c *fiber.Ctx) error {
+	tree, err := s.catalog.CategoryTree(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(categoriesJSON(tree))
+}
+
+func (b CategoryBody) input() catalog.CategoryInput {
+	return catalog.CategoryInput{ParentID: b.ParentID, Name: b.Name, Slug: b.Slug, Description: b.Description, Position: b.Position}
+}
+
+func categoryJSON(x *catalog.Category) CategoryJSON {
+	return CategoryJSON{ID: x.ID, ParentID: x.ParentID, Name: x.Name, Slug: x.Slug, Description: x.Description, Position: x.Position}
+}
+
+func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
+	var b CategoryBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	x, err := s.catalog.CreateCategory(c.UserContext(), b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "category.create", "category", x.ID, x.Name)
+	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
+}
+
+func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
+	var b CategoryBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "category.update", "category", x.ID, x.Name)
+	return c.JSON(categoryJSON(x))
+}
+
+func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
+	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
+		return err
+	}
+	s.record(c, "category.delete", "category", c.Params("category"), "")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func collectionJSON(x *catalog.Collection) CollectionJSON {
+	out := CollectionJSON{ID: x.ID, Handle: x.Handle, Title: x.Title, BodyHTML: x.BodyHTML, Kind: string(x.Kind), Rules: []RuleJSON{},
+		MatchAll: x.MatchAll, Sort: string(x.Sort), SEOTitle: x.SEOTitle, SEODescription: x.SEODescription, Published: x.Published,
+		Featured: x.Featured, Position: x.Position}
+	for _, r := range x.Rules {
+		out.Rules = append(out.Rules, RuleJSON(r))
+	}
+	return out
+}
+
+func (b CollectionBody) input() catalog.CollectionInput {
+	in := catalog.CollectionInput{Handle: b.Handle, Title: b.Title, BodyHTML: b.BodyHTML, Kind: catalog.CollectionKind(b.Kind), MatchAll: b.MatchAll,
+		Sort: catalog.Sort(b.Sort), SEOTitle: b.SEOTitle, SEODescription: b.SEODescription, Published: b.Published, Featured: b.Featured, Position: b.Position}
+	for _, r := range b.Rules {
+		in.Rules = append(in.Rules, catalog.Rule(r))
+	}
+	return in
+}
+
+func (s *Server) apiCollections(c *fiber.Ctx) error {
+	cs, err := s.catalog.Collections(c.UserContext(), false)
+	if err != nil {
+		return err
+	}
+	out := []CollectionJSON{}
+	for _, x := range cs {
+		out = append(out, collectionJSON(x))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiCollection(c *fiber.Ctx) error {
+	x, err := s.catalog.Collection(c.UserContext(), c.Params("collection"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(collectionJSON(x))
+}
+
+func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
+	var b CollectionBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	x, err := s.catalog.CreateCollection(c.UserContext(), b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "collection.create", "collection", x.ID, x.Title)
+	return c.Status(fiber.StatusCreated).JSON(collectionJSON(x))
+}
+
+func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
+	var b CollectionBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	x, err := s.catalog.UpdateCollection(c.UserContext(), c.Params("collection"), b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "collection.update", "collection", x.ID, x.Title)
+	return c.JSON(collectionJSON(x))
+}
+
+func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
+	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
+		return err
+	}
+	s.record(c, "collection.delete", "collection", c.Params("collection"), "")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
+	var b CollectionProducts
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {
+		return err
+	}
+	s.record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
+	return c.SendStatus(fiber.StatusNoContent)
+}

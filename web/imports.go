@@ -1,0 +1,591 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// CSV import and export of the catalog in Shopify's product CSV format.
+//
+// An import is a job: the uploaded file is kept (in the blob store when
+// the server has one, else in a temporary file) and read by a goroutine
+// that reports progress; the console page polls the job with a
+// meta-refresh (no script needed) and the API with GET /api/imports/:job.
+// The console always starts with a dry run that lists every problem with
+// its line number; the user then imports all rows (only if the file is
+// clean: nothing is written otherwise) or only the valid products. Jobs
+// live in this process's memory for an hour after they finish: a restart
+// forgets them, never half-imports (each import is one transaction).
+//
+// Staff without catalog.publish import everything as drafts, whatever the
+// file's Published and Status columns say.
+
+// UploadLimit caps an uploaded import file or image.
+const UploadLimit = 64 << 20
+
+const (
+	jobKeep       = time.Hour
+	jobsPerTenant = 20
+)
+
+// isUpload reports whether a request may carry an upload larger than the
+// general body limit.
+func isUpload(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false
+	}
+	p := c.Path()
+	return strings.HasSuffix(p, "/images") || p == "/console/import" || p == "/api/imports"
+}
+
+// limitBody applies Config.BodyLimit to every request but uploads (the
+// fasthttp server itself admits bodies up to UploadLimit).
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	if !isUpload(c) {
+		if n := c.Request().Header.ContentLength(); n > s.cfg.BodyLimit || len(c.Request().Body()) > s.cfg.BodyLimit {
+			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
+		}
+	}
+	return c.Next()
+}
+
+func (s *Server) registerImportRoutes() {
+	if srv := s.app.Server(); srv != nil && srv.MaxRequestBodySize < UploadLimit {
+		srv.MaxRequestBodySize = UploadLimit
+	}
+	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "catalog", Body: body, Resp: resp, Handler: h})
+	}
+	api("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"; mode=dry_run (default), all (only if every row is valid) or valid (skip products with problems)", nil, ImportJobJSON{}, s.apiImportStart)
+	api("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
+	api("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
+	api("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.exportCSV)
+
+	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
+	}
+	html("GET", "/console/import", perm.CatalogWrite, "Import products from CSV", s.importPage)
+	html("POST", "/console/import", perm.CatalogWrite, "Upload a CSV and check it (dry run)", s.importUpload)
+	html("GET", "/console/import/:job", perm.CatalogRead, "Import progress and report", s.importJobPage)
+	html("POST", "/console/import/:job/run", perm.CatalogWrite, "Import all rows or only the valid ones", s.importRun)
+	html("GET", "/console/export", perm.CatalogRead, "Export products to CSV", s.exportPage)
+	html("GET", "/console/export/products.csv", perm.CatalogRead, "Download the products CSV", s.exportCSV)
+}
+
+// ImportJobJSON is an import job.
+type ImportJobJSON struct {
+	ID         string       `json:"id"`
+	Mode       string       `json:"mode"`
+	State      string       `json:"state"` // running, done, failed
+	FileName   string       `json:"file_name"`
+	Bytes      int64        `json:"bytes"`
+	TotalBytes int64        `json:"total_bytes"`
+	Rows       int          `json:"rows"`
+	Percent    int          `json:"percent"`
+	Error      string       `json:"error,omitempty"`
+	DraftsOnly bool         `json:"drafts_only"`
+	StartedAt  time.Time    `json:"started_at"`
+	FinishedAt *time.Time   `json:"finished_at,omitempty"`
+	Report     *ReportJSON  `json:"report,omitempty"`
+	Source     string       `json:"source,omitempty"` // the dry run this import follows
+	Problems   []ProblemRow `json:"-"`
+}
+
+// ReportJSON is what an import found and did.
+type ReportJSON struct {
+	Rows              int           `json:"rows"`
+	Products          int           `json:"products"`
+	Variants          int           `json:"variants"`
+	Images            int           `json:"images"`
+	Imported          int           `json:"imported"`
+	Skipped           int           `json:"skipped"`
+	Errors            int           `json:"errors"`
+	Warnings          int           `json:"warnings"`
+	Problems          []ProblemJSON `json:"problems"`
+	ProblemsTruncated bool          `json:"problems_truncated,omitempty"`
+}
+
+// ProblemJSON is one problem of the file, at a 1-based line (1 = header).
+type ProblemJSON struct {
+	Line    int    `json:"line"`
+	Handle  string `json:"handle,omitempty"`
+	Column  string `json:"column,omitempty"`
+	Message string `json:"message"`
+	Warning bool   `json:"warning,omitempty"`
+}
+
+// ProblemRow is a problem as the console shows it.
+type ProblemRow = ProblemJSON
+
+// ImportRun imports a checked file: mode all or valid.
+type ImportRun struct {
+	Mode string `json:"mode"`
+}
+
+type importJob struct {
+	mu         sync.Mutex
+	id, tenant string
+	mode       string
+	file       string // blob key or temp path
+	inBlob     bool
+	name       string
+	size       int64
+	drafts     bool
+	source     string
+	state      string
+	progress   catalog.ImportProgress
+	report     *catalog.ImportReport
+	err        string
+	started    time.Time
+	finished   time.Time
+}
+
+type importJobs struct {
+	mu   sync.Mutex
+	jobs map[string]*importJob
+}
+
+var jobsOf sync.Map // *Server -> *importJobs
+
+func (s *Server) importJobs() *importJobs {
+	v, _ := jobsOf.LoadOrStore(s, &importJobs{jobs: map[string]*importJob{}})
+	return v.(*importJobs)
+}
+
+func (j *importJob) json() ImportJobJSON {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := ImportJobJSON{ID: j.id, Mode: j.mode, State: j.state, FileName: j.name, Bytes: j.progress.Bytes, TotalBytes: j.size,
+		Rows: j.progress.Rows, Error: j.err, DraftsOnly: j.drafts, StartedAt: j.started, Source: j.source}
+	if j.size > 0 {
+		out.Percent = int(j.progress.Bytes * 100 / j.size)
+	}
+	if j.state != "running" {
+		out.Percent = 100
+		f := j.finished
+		out.FinishedAt = &f
+	}
+	if r := j.report; r != nil && j.state != "running" {
+		rep := &ReportJSON{Rows: r.Rows, Products: r.Products, Variants: r.Variants, Images: r.Images, Imported: r.Imported, Skipped: r.Skipped,
+			Errors: r.Errors, Warnings: r.Warnings, Problems: []ProblemJSON{}, ProblemsTruncated: r.ProblemsTruncated}
+		for _, p := range r.Problems {
+			rep.Problems = append(rep.Problems, ProblemJSON(p))
+		}
+		out.Report = rep
+	}
+	return out
+}
+
+// job returns the current shop's job by id.
+func (s *Server) job(c *fiber.Ctx, id string) (*importJob, error) {
+	js := s.importJobs()
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	j := js.jobs[id]
+	if j == nil || j.tenant != s.current(c).TenantID {
+		return nil, errs.NotFoundf("import not found (imports are kept for an hour)")
+	}
+	return j, nil
+}
+
+// admit registers a job, dropping old finished ones; one job runs per shop
+// at a time.
+func (s *Server) admit(j *importJob) error {
+	js := s.importJobs()
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	var mine []*importJob
+	for id, x := range js.jobs {
+		x.mu.Lock()
+		state, fin := x.state, x.finished
+		x.mu.Unlock()
+		if state != "running" && time.Since(fin) > jobKeep {
+			delete(js.jobs, id)
+			s.dropFile(x)
+			continue
+		}
+		if x.tenant == j.tenant {
+			if state == "running" {
+				return errs.E(errs.Conflict, "an import is already running for this shop; wait for it to finish")
+			}
+			mine = append(mine, x)
+		}
+	}
+	sort.Slice(mine, func(a, b int) bool { return mine[a].started.Before(mine[b].started) })
+	for len(mine) >= jobsPerTenant {
+		delete(js.jobs, mine[0].id)
+		mine = mine[1:]
+	}
+	js.jobs[j.id] = j
+	return nil
+}
+
+// dropFile removes a job's file unless another job still uses it.
+func (s *Server) dropFile(j *importJob) {
+	for _, x := range s.importJobs().jobs {
+		if x != j && x.file == j.file {
+			return
+		}
+	}
+	if j.inBlob && s.blobs != nil {
+		s.blobs.Delete(context.Background(), j.file)
+	} else if !j.inBlob {
+		os.Remove(j.file)
+	}
+}
+
+func (s *Server) openFile(ctx context.Context, j *importJob) (io.ReadCloser, error) {
+	if j.inBlob {
+		rc, _, err := s.blobs.Open(ctx, j.file)
+		return rc, err
+	}
+	return os.Open(j.file)
+}
+
+// saveUpload keeps an uploaded CSV for the job's life.
+func (s *Server) saveUpload(ctx context.Context, tid, id string, r io.Reader) (file string, inBlob bool, size int64, err error) {
+	lr := &io.LimitedReader{R: r, N: UploadLimit + 1}
+	if s.blobs != nil {
+		key := tid + "/imports/" + id + ".csv"
+		info, err := s.blobs.Put(ctx, key, lr, "text/csv")
+		if err != nil {
+			return "", false, 0, err
+		}
+		if info.Size > UploadLimit {
+			s.blobs.Delete(ctx, key)
+			return "", false, 0, &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", UploadLimit>>20)}
+		}
+		return key, true, info.Size, nil
+	}
+	dir := filepath.Join(os.TempDir(), "wasmart-imports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", false, 0, err
+	}
+	f, err := os.CreateTemp(dir, id+"-*.csv")
+	if err != nil {
+		return "", false, 0, err
+	}
+	n, err := io.Copy(f, lr)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > UploadLimit {
+		err = &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", UploadLimit>>20)}
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", false, 0, err
+	}
+	return f.Name(), false, n, nil
+}
+
+func parseMode(m string) (catalog.ImportMode, error) {
+	switch m {
+	case "", "dry_run":
+		return catalog.DryRun, nil
+	case "all":
+		return catalog.ImportAll, nil
+	case "valid":
+		return catalog.ImportValid, nil
+	}
+	return 0, errs.Field("mode", "must be dry_run, all or valid")
+}
+
+func modeName(m catalog.ImportMode) string {
+	return map[catalog.ImportMode]string{catalog.DryRun: "dry_run", catalog.ImportAll: "all", catalog.ImportValid: "valid"}[m]
+}
+
+// startImport registers and runs a job over a saved file.
+func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
+	p := s.current(c)
+	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: modeName(mode), file: file, inBlob: inBlob, name: name, size: size,
+		source: source, state: "running", started: time.Now().UTC(), drafts: !s.can(c, perm.CatalogPublish)}
+	if err := s.admit(j); err != nil {
+		return nil, err
+	}
+	opts := catalog.ImportOptions{Mode: mode, Currency: s.shopCurrency(c), TotalBytes: size, ProgressEvery: 500,
+		Progress: func(pr catalog.ImportProgress) {
+			j.mu.Lock()
+			j.progress = pr
+			j.mu.Unlock()
+		}}
+	if j.drafts {
+		opts.Status = catalog.Draft
+	}
+	ctx := context.WithoutCancel(c.UserContext())
+	ip := c.IP()
+	go s.runImport(ctx, j, opts, p, ip)
+	return j, nil
+}
+
+func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.ImportOptions, p tenants.Principal, ip string) {
+	rep, err := s.importFile(ctx, j, opts, p)
+	j.mu.Lock()
+	j.report, j.finished = rep, time.Now().UTC()
+	j.state = "done"
+	if err != nil {
+		j.state = "failed"
+		_, de := s.toErrorPlain(err)
+		j.err = de
+	}
+	j.mu.Unlock()
+	if err == nil && opts.Mode != catalog.DryRun && rep != nil {
+		s.recordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
+			fmt.Sprintf("%s: %d products imported, %d skipped (%s)", j.name, rep.Imported, rep.Skipped, j.mode))
+	}
+}
+
+// importFile runs the import; a real import first counts the products
+// that would be written and checks the plan's product quota.
+func (s *Server) importFile(ctx context.Context, j *importJob, opts catalog.ImportOptions, p tenants.Principal) (*catalog.ImportReport, error) {
+	run := func(o catalog.ImportOptions) (*catalog.ImportReport, error) {
+		rc, err := s.openFile(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		return s.catalog.ImportCSV(ctx, bufio.NewReaderSize(rc, 256<<10), o)
+	}
+	if opts.Mode != catalog.DryRun {
+		dry := opts
+		dry.Mode = catalog.DryRun
+		dry.Progress = nil
+		rep, err := run(dry)
+		if err != nil {
+			return rep, err
+		}
+		adding := int64(rep.Products - rep.Skipped)
+		if opts.Mode == catalog.ImportAll && rep.Errors > 0 {
+			adding = 0
+		}
+		if adding > 0 {
+			n, err := s.catalog.Count(ctx)
+			if err != nil {
+				return rep, err
+			}
+			if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaProducts, n+adding-1); err != nil {
+				return rep, err
+			}
+		}
+	}
+	return run(opts)
+}
+
+// toErrorPlain is the message a job shows for an error.
+func (s *Server) toErrorPlain(err error) (errs.Code, string) {
+	if de, ok := err.(*errs.Error); ok && de.Code != errs.Internal {
+		return de.Code, de.Message
+	}
+	s.log.Error("import failed", "err", err)
+	return errs.Internal, "the import failed because of an internal error; nothing was imported"
+}
+
+// uploadedCSV reads the CSV of an upload: a multipart field "file", or the
+// raw body.
+func (s *Server) uploadedCSV(c *fiber.Ctx, id string) (file string, inBlob bool, name string, size int64, err error) {
+	tid := s.current(c).TenantID
+	if fh, ferr := c.FormFile("file"); ferr == nil {
+		f, err := fh.Open()
+		if err != nil {
+			return "", false, "", 0, errs.Field("file", "could not read the upload")
+		}
+		defer f.Close()
+		file, inBlob, size, err = s.saveUpload(c.UserContext(), tid, id, f)
+		return file, inBlob, fh.Filename, size, err
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), "multipart/") || strings.HasPrefix(c.Get(fiber.HeaderContentType), "application/x-www-form-urlencoded") {
+		return "", false, "", 0, errs.Field("file", "choose a CSV file to upload")
+	}
+	body := c.Request().Body()
+	if len(body) == 0 {
+		return "", false, "", 0, errs.Field("file", "send the CSV as the request body or as a multipart field \"file\"")
+	}
+	file, inBlob, size, err = s.saveUpload(c.UserContext(), tid, id, strings.NewReader(string(body)))
+	name = c.Query("name", "upload.csv")
+	return file, inBlob, name, size, err
+}
+
+func (s *Server) apiImportStart(c *fiber.Ctx) error {
+	mode, err := parseMode(c.Query("mode"))
+	if err != nil {
+		return err
+	}
+	file, inBlob, name, size, err := s.uploadedCSV(c, store.NewID())
+	if err != nil {
+		return err
+	}
+	j, err := s.startImport(c, mode, file, inBlob, name, size, "")
+	if err != nil {
+		s.dropFile(&importJob{file: file, inBlob: inBlob})
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(j.json())
+}
+
+func (s *Server) apiImportJob(c *fiber.Ctx) error {
+	j, err := s.job(c, c.Params("job"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(j.json())
+}
+
+// rerun starts an import of a finished job's file.
+func (s *Server) rerun(c *fiber.Ctx, mode string) (*importJob, error) {
+	j, err := s.job(c, c.Params("job"))
+	if err != nil {
+		return nil, err
+	}
+	m, err := parseMode(mode)
+	if err != nil {
+		return nil, err
+	}
+	if m == catalog.DryRun {
+		return nil, errs.Field("mode", "must be all or valid")
+	}
+	j.mu.Lock()
+	state := j.state
+	j.mu.Unlock()
+	if state == "running" {
+		return nil, errs.E(errs.Conflict, "the check of this file is still running")
+	}
+	return s.startImport(c, m, j.file, j.inBlob, j.name, j.size, j.id)
+}
+
+func (s *Server) apiImportRun(c *fiber.Ctx) error {
+	var b ImportRun
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	nj, err := s.rerun(c, b.Mode)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(nj.json())
+}
+
+type importPageData struct {
+	DraftsOnly bool
+	Limit      int
+}
+
+func (s *Server) importPage(c *fiber.Ctx) error {
+	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.can(c, perm.CatalogPublish), Limit: UploadLimit >> 20})
+}
+
+func (s *Server) importUpload(c *fiber.Ctx) error {
+	file, inBlob, name, size, err := s.uploadedCSV(c, store.NewID())
+	if err == nil {
+		var j *importJob
+		j, err = s.startImport(c, catalog.DryRun, file, inBlob, name, size, "")
+		if err == nil {
+			return c.Redirect("/console/import/"+j.id, fiber.StatusSeeOther)
+		}
+		s.dropFile(&importJob{file: file, inBlob: inBlob})
+	}
+	return s.pageError(c, err, func() error { return s.importPage(c) })
+}
+
+type importJobData struct {
+	J        ImportJobJSON
+	Running  bool
+	DryRun   bool
+	CanWrite bool
+	Errors   []ProblemJSON
+	Warnings []ProblemJSON
+}
+
+func (s *Server) importJobPage(c *fiber.Ctx) error {
+	j, err := s.job(c, c.Params("job"))
+	if err != nil {
+		return err
+	}
+	d := importJobData{J: j.json(), CanWrite: s.can(c, perm.CatalogWrite)}
+	d.Running, d.DryRun = d.J.State == "running", d.J.Mode == "dry_run"
+	if d.J.Report != nil {
+		for _, p := range d.J.Report.Problems {
+			if p.Warning {
+				d.Warnings = append(d.Warnings, p)
+			} else {
+				d.Errors = append(d.Errors, p)
+			}
+		}
+	}
+	title := "Checking " + d.J.FileName
+	if !d.DryRun {
+		title = "Importing " + d.J.FileName
+	}
+	return s.pageWithError(c, "console/import_job", title, "products", d)
+}
+
+func (s *Server) importRun(c *fiber.Ctx) error {
+	nj, err := s.rerun(c, c.FormValue("mode"))
+	if err != nil {
+		return s.pageError(c, err, func() error { return s.importJobPage(c) })
+	}
+	return c.Redirect("/console/import/"+nj.id, fiber.StatusSeeOther)
+}
+
+type exportData struct {
+	Statuses []string
+}
+
+func (s *Server) exportPage(c *fiber.Ctx) error {
+	return s.pageWithError(c, "console/export", "Export products", "products", exportData{Statuses: []string{"draft", "in_review", "published", "archived"}})
+}
+
+// exportCSV streams the catalog as a CSV download; uploaded images are
+// given by their storefront URL.
+func (s *Server) exportCSV(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	st := catalog.Status(c.Query("status"))
+	if st != "" && !st.Valid() {
+		return errs.Field("status", "unknown status")
+	}
+	t, err := s.tenants.Tenant(ctx, s.current(c).TenantID)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(s.storefrontURL(t.Slug), "/")
+	opts := catalog.ExportOptions{Status: st, ImageURL: func(im catalog.Image) string {
+		if im.Key == "" {
+			return im.Src
+		}
+		return base + "/media/" + im.Key
+	}}
+	// Wait for the first bytes so an early error still gets a proper
+	// status; the rest streams.
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(s.catalog.ExportCSV(ctx, pw, opts))
+	}()
+	br := bufio.NewReaderSize(pr, 64<<10)
+	if _, err := br.Peek(1); err != nil && err != io.EOF {
+		pr.CloseWithError(err)
+		return err
+	}
+	s.record(c, "product.export", "product", "", "CSV export "+string(st))
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Slug+`-products-`+time.Now().UTC().Format("20060102")+`.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Context().SetBodyStream(struct {
+		io.Reader
+		io.Closer
+	}{br, pr}, -1)
+	return nil
+}
