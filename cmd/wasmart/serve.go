@@ -20,7 +20,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -114,8 +113,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		return err
 	}
 	worker := outbox.NewWorker(db, smtp)
-	inv := inventory.New(db, inventory.Options{})
-	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv,
+	commerce := web.NewCommerce(db, web.CommerceOptions{
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
 	(&order.Notifier{DB: db}).Register(worker)
 	go worker.Run(ctx)
