@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/audit"
+)
+
+// errImportProblems makes `wasmart catalog import` exit non-zero when the
+// file has errors and nothing (or not everything) was imported.
+var errImportProblems = errors.New("the file has errors (see above)")
+
+// cmdCatalog is `wasmart catalog import|export`: Shopify product CSV in
+// and out of one shop, straight against the database.
+func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: wasmart catalog import --shop <slug> [--dry-run] [--valid-only] file.csv\n       wasmart catalog export --shop <slug> [--status published] > file.csv")
+	}
+	sub, args := args[0], args[1:]
+	f := newFlags("catalog "+sub, stderr)
+	dbf := addDBFlags(f)
+	slug := f.String("shop", "", "the shop's slug")
+	switch sub {
+	case "import":
+		dry := f.Bool("dry-run", false, "check the file and report every problem; write nothing")
+		validOnly := f.Bool("valid-only", false, "import the valid products and skip those with problems (default: all or nothing)")
+		quiet := f.Bool("quiet", false, "no progress bar")
+		if err := f.Parse(args); err != nil {
+			return err
+		}
+		if f.NArg() != 1 {
+			return fmt.Errorf("usage: wasmart catalog import --shop <slug> [--dry-run] [--valid-only] file.csv")
+		}
+		mode := catalog.ImportAll
+		switch {
+		case *dry:
+			mode = catalog.DryRun
+		case *validOnly:
+			mode = catalog.ImportValid
+		}
+		return withShop(ctx, dbf, *slug, func(ctx context.Context, env shopEnv) error {
+			return catalogImport(ctx, env, f.Arg(0), mode, !*quiet, stdout, stderr)
+		})
+	case "export":
+		status := f.String("status", "", "only products with this status (draft, in_review, published, archived)")
+		media := f.String("media-url", "", "base URL of uploaded images (default http://<slug>.localhost:8080/media)")
+		if err := f.Parse(args); err != nil {
+			return err
+		}
+		return withShop(ctx, dbf, *slug, func(ctx context.Context, env shopEnv) error {
+			base := *media
+			if base == "" {
+				base = "http://" + env.tenant.Slug + ".localhost:8080/media"
+			}
+			w := bufio.NewWriterSize(stdout, 64<<10)
+			err := env.catalog.ExportCSV(ctx, w, catalog.ExportOptions{Status: catalog.Status(*status), ImageURL: func(im catalog.Image) string {
+				if im.Key == "" {
+					return im.Src
+				}
+				return strings.TrimSuffix(base, "/") + "/" + im.Key
+			}})
+			if ferr := w.Flush(); err == nil {
+				err = ferr
+			}
+			return err
+		})
+	}
+	return fmt.Errorf("unknown catalog command %q (import or export)", sub)
+}
+
+type shopEnv struct {
+	db      *store.DB
+	ts      *tenants.Service
+	tenant  tenants.Tenant
+	catalog *catalog.Service
+}
+
+// withShop opens the database and runs fn in the shop's context, acting as
+// the command line.
+func withShop(ctx context.Context, dbf dbFlags, slug string, fn func(context.Context, shopEnv) error) error {
+	if slug == "" {
+		return fmt.Errorf("--shop is required")
+	}
+	return withTenants(ctx, dbf, func(ts *tenants.Service) error {
+		t, err := ts.TenantBySlug(ctx, slug)
+		if err != nil {
+			return err
+		}
+		db := ts.DB()
+		inv := inventory.New(db, inventory.Options{})
+		cat := catalog.New(db, catalog.Options{Currency: t.Currency, Stock: inv, StockSink: inv})
+		sctx := tenancy.WithActor(tenancy.WithTenant(ctx, t.ID), tenancy.Actor{Kind: "system", ID: "cli", Name: "wasmart catalog"})
+		return fn(sctx, shopEnv{db: db, ts: ts, tenant: t, catalog: cat})
+	})
+}
+
+func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.ImportMode, bar bool, stdout, stderr io.Writer) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	run := func(mode catalog.ImportMode, label string) (*catalog.ImportReport, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		start := time.Now()
+		opts := catalog.ImportOptions{Mode: mode, Currency: env.tenant.Currency, TotalBytes: fi.Size()}
+		if bar {
+			opts.Progress = func(p catalog.ImportProgress) { drawBar(stderr, label, p, time.Since(start)) }
+		}
+		rep, err := env.catalog.ImportCSV(ctx, bufio.NewReaderSize(f, 256<<10), opts)
+		if bar {
+			fmt.Fprintln(stderr)
+		}
+		return rep, err
+	}
+	if mode != catalog.DryRun {
+		// Count what would be written first: the plan's product quota
+		// must allow it.
+		rep, err := run(catalog.DryRun, "checking")
+		if err != nil {
+			return err
+		}
+		adding := int64(rep.Products - rep.Skipped)
+		if mode == catalog.ImportAll && rep.Errors > 0 {
+			printReport(stdout, rep, catalog.DryRun)
+			return errImportProblems
+		}
+		if adding > 0 {
+			n, err := env.catalog.Count(ctx)
+			if err != nil {
+				return err
+			}
+			if err := env.ts.CheckQuota(ctx, env.tenant.ID, tenants.QuotaProducts, n+adding-1); err != nil {
+				return err
+			}
+		}
+	}
+	label := map[catalog.ImportMode]string{catalog.DryRun: "checking", catalog.ImportAll: "importing", catalog.ImportValid: "importing"}[mode]
+	start := time.Now()
+	rep, err := run(mode, label)
+	if err != nil {
+		return err
+	}
+	printReport(stdout, rep, mode)
+	if bar {
+		el := time.Since(start)
+		fmt.Fprintf(stderr, "%d rows in %s (%.0f rows/s)\n", rep.Rows, el.Round(time.Millisecond), float64(rep.Rows)/el.Seconds())
+	}
+	if mode != catalog.DryRun && rep.Imported > 0 {
+		err := env.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+			return audit.Record(ctx, q, audit.Entry{TenantID: env.tenant.ID, Action: "product.import", ObjectType: "import",
+				After: fmt.Sprintf("%s: %d products imported, %d skipped (command line)", path, rep.Imported, rep.Skipped)})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if rep.Errors > 0 && mode != catalog.ImportValid {
+		return errImportProblems
+	}
+	return nil
+}
+
+// drawBar redraws a one-line progress bar.
+func drawBar(w io.Writer, label string, p catalog.ImportProgress, el time.Duration) {
+	const width = 30
+	frac := 0.0
+	if p.TotalBytes > 0 {
+		frac = float64(p.Bytes) / float64(p.TotalBytes)
+	}
+	if p.Done {
+		frac = 1
+	}
+	frac = min(frac, 1)
+	n := int(frac * width)
+	rate := 0.0
+	if s := el.Seconds(); s > 0 {
+		rate = float64(p.Rows) / s
+	}
+	fmt.Fprintf(w, "\r%-9s [%s%s] %3.0f%%  %d rows  %d products  %.0f rows/s ", label, strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, p.Rows, p.Products, rate)
+}
+
+func printReport(w io.Writer, rep *catalog.ImportReport, mode catalog.ImportMode) {
+	for _, p := range rep.Problems {
+		fmt.Fprintln(w, p.String())
+	}
+	if rep.ProblemsTruncated {
+		fmt.Fprintf(w, "(only the first %d problems are listed)\n", len(rep.Problems))
+	}
+	fmt.Fprintf(w, "%d rows, %d products, %d variants, %d images: %d errors, %d warnings\n", rep.Rows, rep.Products, rep.Variants, rep.Images, rep.Errors, rep.Warnings)
+	switch mode {
+	case catalog.DryRun:
+		fmt.Fprintf(w, "dry run: nothing written (%d products would be skipped)\n", rep.Skipped)
+	default:
+		fmt.Fprintf(w, "imported %d products, skipped %d\n", rep.Imported, rep.Skipped)
+	}
+}
