@@ -274,6 +274,9 @@ func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
 		w, _ := dims(r)
 		set = append(set, "/media/"+im.RenditionKey(r)+" "+strconv.Itoa(w)+"w")
 	}
+	if n := len(im.Renditions); (n == 0 || im.Renditions[n-1] < im.Width) && im.Width > 0 {
+		set = append(set, "/media/"+im.Key+" "+strconv.Itoa(im.Width)+"w")
+	}
 	v.SrcSet = strings.Join(set, ", ")
 	return v
 }

@@ -18,8 +18,12 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -113,7 +117,21 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		return err
 	}
 	worker := outbox.NewWorker(db, smtp)
-	commerce := web.NewCommerce(db, web.CommerceOptions{
+	inv := inventory.New(db, inventory.Options{})
+	blobs, err := blob.NewFS(filepath.Join(*cfg.db.dataDir, "blobs"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	cat := catalog.New(db, catalog.Options{Blobs: blobs, Stock: inv, StockSink: inv})
+	customers := customer.New(db, customer.Options{})
+	if cfg.demo {
+		if err := seedDemoCatalog(ctx, ts, cat, inv); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo catalog: %w", err)
+		}
+	}
+	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv,
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
 	(&order.Notifier{DB: db}).Register(worker)
 	go worker.Run(ctx)
@@ -125,7 +143,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	})
 
 	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
-		web.Deps{DB: db, Tenants: ts, Commerce: commerce})
+		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs})
 	if err != nil {
 		ln.Close()
 		return err
