@@ -22,15 +22,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dur := f.Duration("d", 10*time.Second, "duration")
 	method := f.FlagSet.String("X", "GET", "method")
 	body := f.FlagSet.String("body", "", "request body")
+	host := f.String("host", "", "Host header to send, e.g. a shop's host demo.localhost:8080 while the URL names 127.0.0.1")
 	var headers multiFlag
 	f.Var(&headers, "H", "header 'Name: value' (repeatable)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if f.NArg() != 1 {
-		return fmt.Errorf("usage: wasmart bench [-c N] [-d 10s] [-H 'Name: value'] URL")
+		return fmt.Errorf("usage: wasmart bench [-c N] [-d 10s] [-host shop.localhost:8080] [-H 'Name: value'] URL")
 	}
-	res, err := Load(ctx, LoadSpec{URL: f.Arg(0), Method: *method, Body: *body, Headers: headers, Concurrency: *conc, Duration: *dur})
+	res, err := Load(ctx, LoadSpec{URL: f.Arg(0), Method: *method, Body: *body, Headers: headers, Host: *host, Concurrency: *conc, Duration: *dur})
 	if err != nil {
 		return err
 	}

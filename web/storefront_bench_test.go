@@ -1,0 +1,65 @@
+package web_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/store/storetest"
+	"github.com/wasmart/wasmart/web"
+)
+
+// BenchmarkStorefrontProductPage serves a product page (two options, four
+// variants, stock, an image, a category path) over real HTTP with
+// keep-alive, from the page cache ("cached", the steady state, including
+// the conditional 304 answer) and rendered on every request ("uncached":
+// the catalog reads and the template).
+func BenchmarkStorefrontProductPage(b *testing.B) {
+	storetest.EachB(b, func(b *testing.B, db *store.DB) {
+		for _, mode := range []string{"cached", "uncached"} {
+			{
+				e := startShop(b, db, "bench"+mode, func(c *web.Config) {
+					if mode == "uncached" {
+						c.ShopCacheBytes = -1
+					}
+				})
+				f := e.seed()
+				for i := 0; i < 200; i++ { // some catalog around it
+					if _, err := e.cat.Create(e.ctx, catalog.ProductInput{Title: fmt.Sprintf("Filler %d", i), CategoryID: f.shirts.ID, Status: catalog.Published,
+						Variants: []catalog.VariantInput{{SKU: fmt.Sprintf("F-%d", i), Price: 1000}}}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				e.srv.Server.InvalidateShop(e.shop.ID)
+				c := e.client()
+				url := c.base + "/products/linen-shirt"
+				get := func(hdr map[string]string) int {
+					req, _ := http.NewRequest("GET", url, nil)
+					for k, v := range hdr {
+						req.Header.Set(k, v)
+					}
+					resp, err := c.http.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					return resp.StatusCode
+				}
+				if st := get(nil); st != 200 {
+					b.Fatalf("status %d", st)
+				}
+				b.Run(mode, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						if st := get(nil); st != 200 {
+							b.Fatalf("status %d", st)
+						}
+					}
+				})
+			}
+		}
+	})
+}
