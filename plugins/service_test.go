@@ -63,7 +63,7 @@ func wantCode(t *testing.T, err error, code errs.Code) {
 func countRows(t *testing.T, db *store.DB, table string) int {
 	t.Helper()
 	var n int
-	if err := db.Raw().NewRaw("SELECT count(*) FROM " + table).Scan(context.Background(), &n); err != nil {
+	if err := db.Raw().NewRaw("SELECT count(*) FROM "+table).Scan(context.Background(), &n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -388,4 +388,3 @@ func TestDBKV(t *testing.T) {
 		}
 	})
 }
-
