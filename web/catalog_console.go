@@ -259,7 +259,7 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 		v.Reviews = reviewsJSON(evs)
 		if p.Status == catalog.Published {
 			if t, err := s.tenants.Tenant(ctx, s.current(c).TenantID); err == nil {
-				v.Storefront = s.storefrontURL(t.Slug) + "products/" + p.Handle
+				v.Storefront = strings.TrimSuffix(s.storefrontURL(t.Slug), "/") + "/products/" + p.Handle
 			}
 		}
 	}

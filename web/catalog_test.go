@@ -459,3 +459,91 @@ func TestConsolePagesRender(t *testing.T) {
 		}
 	})
 }
+
+// TestImportConsoleFlow uploads a CSV with every kind of bad input the
+// issue lists, reads the dry-run report in the console, imports only the
+// valid products, and exports them back.
+func TestImportConsoleFlow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := startServerWithBlobs(t, db)
+		sh := srv.scaleShop("imp")
+		o := sh.Owner
+		csv := "\ufeffHandle,Title,Body (HTML),Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Compare At Price,Frobnicate\n" +
+			"good,Good Tee,<p>fine</p><script>steal()</script>,Size,S,G-S,\"12,50\",,x\n" + // line 2: ok (script stripped: warning)
+			"good,,,,M,G-M,13.00,,\n" + // line 3
+			"neg,Negative,,,,N-1,-5.00,,\n" + // line 4: negative price
+			"dec,Decimals,,,,D-1,1.999,,\n" + // line 5: too many decimals
+			"dup,Duplicate SKU,,,,G-S,3.00,,\n" + // line 6: SKU of line 2
+			"conf,Conflict A,,,,C-1,1.00,,\n" + // line 7
+			"conf,Conflict B,,,,C-2,1.00,,\n" + // line 8: same handle, other title
+			"latin,Caf\xe9,,,,L-1,1.00,,\n" // line 9: not UTF-8
+		r := o.upload("/console/import", "file", "shopify.csv", []byte(csv), nil)
+		if r.Status != 303 {
+			t.Fatalf("upload: %d %s", r.Status, cut(r.Body))
+		}
+		jobPage := r.Header.Get("Location")
+		var body string
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			r = o.do("GET", jobPage, "", nil)
+			if r.Status != 200 {
+				t.Fatalf("job page: %d %s", r.Status, cut(r.Body))
+			}
+			if body = r.Body; !strings.Contains(body, "<progress") {
+				break
+			}
+		}
+		for _, want := range []string{"Frobnicate", "<td>4</td>", "<td>5</td>", "<td>6</td>", "<td>8</td>", "<td>9</td>", "not UTF-8", "import-valid", "unsafe HTML"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("dry-run page lacks %q", want)
+			}
+		}
+		var pg web.ProductPage
+		o.getJSON("/api/products", &pg)
+		if len(pg.Products) != 0 {
+			t.Fatalf("a dry run wrote %d products", len(pg.Products))
+		}
+		jobID := jobPage[strings.LastIndex(jobPage, "/")+1:]
+		// Import all refuses (nothing half-imported); valid-only imports one.
+		var all web.ImportJobJSON
+		o.post("/api/imports/"+jobID+"/run", web.ImportRun{Mode: "all"}, 202).json(t, &all)
+		all = waitJob(t, o, all)
+		if all.Report == nil || all.Report.Imported != 0 {
+			t.Fatalf("import all with errors: %+v", all.Report)
+		}
+		r = o.do("POST", jobPage+"/run", "mode=valid", nil)
+		if r.Status != 303 {
+			t.Fatalf("run valid: %d %s", r.Status, cut(r.Body))
+		}
+		var valid web.ImportJobJSON
+		o.getJSON("/api/imports/"+r.Header.Get("Location")[strings.LastIndex(r.Header.Get("Location"), "/")+1:], &valid)
+		valid = waitJob(t, o, valid)
+		if valid.Report == nil || valid.Report.Imported != 1 {
+			t.Fatalf("valid-only: %+v", valid.Report)
+		}
+		o.getJSON("/api/products", &pg)
+		if len(pg.Products) != 1 || len(pg.Products[0].Variants) != 2 || pg.Products[0].Variants[0].Price != 1250 || strings.Contains(pg.Products[0].BodyHTML, "script") {
+			t.Fatalf("imported %+v", pg.Products)
+		}
+		r = o.do("GET", "/console/export/products.csv", "", nil)
+		if r.Status != 200 || !strings.HasPrefix(r.Body, "Handle,Title") || !strings.Contains(r.Body, "G-M") || !strings.Contains(r.Header.Get("Content-Disposition"), "imp-products") {
+			t.Fatalf("export: %d %s", r.Status, cut(r.Body))
+		}
+		// A file that is not CSV at all, and the API's raw-body upload.
+		r = o.do("POST", "/api/imports?mode=dry_run", "", nil)
+		if r.Status != 400 {
+			t.Fatalf("empty upload: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+func waitJob(t *testing.T, c *client, j web.ImportJobJSON) web.ImportJobJSON {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); j.State == "running" && time.Now().Before(deadline); {
+		time.Sleep(30 * time.Millisecond)
+		c.getJSON("/api/imports/"+j.ID, &j)
+	}
+	if j.State != "done" {
+		t.Fatalf("job %+v", j)
+	}
+	return j
+}

@@ -526,6 +526,9 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 			}
 		}
 	}
+	if d.Running {
+		c.Set("Refresh", "1")
+	}
 	title := "Checking " + d.J.FileName
 	if !d.DryRun {
 		title = "Importing " + d.J.FileName
