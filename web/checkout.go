@@ -52,9 +52,6 @@ type Commerce struct {
 	// Gateway is the built-in test card gateway (its secret signs
 	// webhooks).
 	Gateway *payment.TestGateway
-	// Customers (optional) resolves a signed-in shopper's cart on the
-	// public cart routes; without it every shopper is a guest.
-	Customers *customer.Service
 	// Secret signs order access tokens (Order-Token); random when empty,
 	// so tokens then do not survive a restart.
 	Secret []byte
@@ -63,9 +60,8 @@ type Commerce struct {
 // CommerceOptions configure NewCommerce.
 type CommerceOptions struct {
 	Inventory     *inventory.Service // nil: a new one on the database
-	Customers     *customer.Service
-	GatewaySecret []byte // test gateway webhook secret; nil: random
-	Secret        []byte // order access tokens; nil: random
+	GatewaySecret []byte             // test gateway webhook secret; nil: random
+	Secret        []byte             // order access tokens; nil: random
 	Pipelines     checkout.PipelineFunc
 }
 
@@ -88,7 +84,7 @@ func NewCommerce(db *store.DB, o CommerceOptions) *Commerce {
 	return &Commerce{
 		Carts: carts, Checkout: checkout.New(db, carts, idem, stock), Orders: order.NewService(db, stock),
 		Payments: pay, Shipments: shipping.New(db), AfterSales: aftersales.New(db, pay, o.Inventory),
-		Idempotency: idem, Inventory: o.Inventory, Stock: stock, Gateway: gw, Customers: o.Customers, Secret: o.Secret,
+		Idempotency: idem, Inventory: o.Inventory, Stock: stock, Gateway: gw, Secret: o.Secret,
 	}
 }
 
@@ -143,7 +139,7 @@ func (s *Server) registerCheckoutRoutes() {
 
 // shopperID is the signed-in customer on the shop host, if any: set by the
 // storefront's customer middleware (Locals "customer"), else read from the
-// customer cookie when a customer service is wired.
+// shop's customer cookie.
 func (s *Server) shopperID(c *fiber.Ctx) string {
 	switch v := c.Locals("customer").(type) {
 	case *customer.Customer:
@@ -156,14 +152,11 @@ func (s *Server) shopperID(c *fiber.Ctx) string {
 	if id, ok := c.Locals("customer_id").(string); ok && id != "" {
 		return id
 	}
-	if s.commerce.Customers == nil {
-		return ""
-	}
 	tok := c.Cookies(s.cookieName(customerCookie))
-	if tok == "" {
+	if tok == "" || s.customers == nil || s.shop(c).ID == "" {
 		return ""
 	}
-	cu, _, err := s.commerce.Customers.Authenticate(c.UserContext(), tok)
+	cu, _, err := s.customers.Authenticate(c.UserContext(), tok)
 	if err != nil || cu == nil {
 		return ""
 	}

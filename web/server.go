@@ -162,7 +162,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = newLimiter(1, time.Minute)
 	if s.commerce = deps.Commerce; s.commerce == nil {
-		s.commerce = NewCommerce(deps.DB, CommerceOptions{})
+		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory})
 	}
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
