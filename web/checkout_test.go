@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/cart/carttest"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/order"
@@ -379,5 +380,55 @@ func TestNoOversellCheckout(t *testing.T) {
 			t.Fatalf("stock available %d reserved %d on hand %d, want 0 3 3", avail, reserved, onHand)
 		}
 		t.Logf("%s: %d stock reads during the race, none negative", db.Dialect(), reads.Load())
+	})
+}
+
+type stmtCounter struct {
+	n   atomic.Int64
+	log atomic.Bool
+}
+
+func (c *stmtCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (c *stmtCounter) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	c.n.Add(1)
+	if c.log.Load() && testing.Verbose() {
+		q := strings.Join(strings.Fields(ev.Query), " ")
+		if len(q) > 100 {
+			q = q[:100]
+		}
+		fmt.Println("   SQL", q)
+	}
+}
+
+// TestStatementsPerHTTPCheckout counts the SQL statements the server
+// issues for one HTTP checkout of a one-line and a two-line cart (the
+// whole request: shop resolution, idempotency key, pricing, stock, order,
+// outbox), and for adding to the cart.
+func TestStatementsPerHTTPCheckout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv, _ := startCommerceServer(t, db)
+		s := newTestShop(t, srv, "count")
+		a := s.variant(t, "A", 1000, 100)
+		b := s.variant(t, "B", 2000, 100)
+		s.place(t, s.cart(t, map[string]int64{a: 1}), "warm")
+		c := &stmtCounter{}
+		db.AddQueryHook(c)
+		for _, lines := range []map[string]int64{{a: 1}, {a: 1, b: 2}} {
+			c.n.Store(0)
+			tok := s.cart(t, map[string]int64{a: 1})
+			addOne := c.n.Load()
+			if len(lines) > 1 {
+				s.req(t, "POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: b, Quantity: 2}, map[string]string{"Cart-Token": tok})
+			}
+			c.n.Store(0)
+			c.log.Store(true)
+			s.place(t, tok, fmt.Sprintf("count-%d", len(lines)))
+			c.log.Store(false)
+			got := c.n.Load()
+			t.Logf("%s: %d SQL statements for an HTTP checkout of %d line(s); %d to add the first line to a new cart", db.Dialect(), got, len(lines), addOne)
+			if len(lines) == 1 && got >= 20 {
+				t.Errorf("%d statements for a one-line HTTP checkout, want < 20", got)
+			}
+		}
 	})
 }

@@ -23,6 +23,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	method := f.FlagSet.String("X", "GET", "method")
 	body := f.FlagSet.String("body", "", "request body")
 	host := f.String("host", "", "Host header to send, e.g. a shop's host demo.localhost:8080 while the URL names 127.0.0.1")
+	checkoutVariant := f.String("checkout", "", "checkout load instead: a variant id to buy (one unit per order, fresh guest cart each time; needs -host)")
+	shippingCode := f.String("shipping", "", "with -checkout: the delivery method code")
+	country := f.String("country", "FR", "with -checkout: the destination country")
 	var headers multiFlag
 	f.Var(&headers, "H", "header 'Name: value' (repeatable)")
 	if err := f.Parse(args); err != nil {
@@ -30,6 +33,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if f.NArg() != 1 {
 		return fmt.Errorf("usage: wasmart bench [-c N] [-d 10s] [-host shop.localhost:8080] [-H 'Name: value'] URL")
+	}
+	if *checkoutVariant != "" {
+		res, err := CheckoutLoad(ctx, CheckoutSpec{URL: f.Arg(0), Host: *host, Variant: *checkoutVariant, Shipping: *shippingCode, Country: *country,
+			Concurrency: *conc, Duration: *dur})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, res)
+		return nil
 	}
 	res, err := Load(ctx, LoadSpec{URL: f.Arg(0), Method: *method, Body: *body, Headers: headers, Host: *host, Concurrency: *conc, Duration: *dur})
 	if err != nil {
