@@ -53,10 +53,14 @@ func isUpload(c *fiber.Ctx) bool {
 	return strings.HasSuffix(p, "/images") || p == "/console/import" || p == "/api/imports"
 }
 
-// limitBody applies Config.BodyLimit to every request but uploads (the
-// fasthttp server itself admits bodies up to UploadLimit).
+// limitBody applies Config.BodyLimit to every request but console uploads.
+// The fasthttp server itself admits bodies up to UploadLimit, and reads a
+// body before any handler runs (unless the client sent Expect:
+// 100-continue), so a refused request may still have been buffered: a
+// per-request memory cost of up to UploadLimit that the IP rate limit
+// bounds. Streaming request bodies would remove it.
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	if !isUpload(c) {
+	if !isUpload(c) || !s.isConsoleHost(string(c.Request().Host())) {
 		if n := c.Request().Header.ContentLength(); n > s.cfg.BodyLimit || len(c.Request().Body()) > s.cfg.BodyLimit {
 			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
 		}
