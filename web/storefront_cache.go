@@ -20,9 +20,10 @@ import (
 // with the ETag of their bytes.
 //
 // Invalidation. A shop's cached pages are tied to a fingerprint of its
-// catalog read from the database: the latest change and row count of
-// products, variants, images, collections and their members, categories and
-// stock levels, and the next scheduled publication. The fingerprint is read
+// catalog read from the database in one statement of index look-ups: the
+// latest change and row count of products, images, collections and their
+// members and categories, the latest stock movement, and the next scheduled
+// publication. The fingerprint is read
 // again at most once per recheck interval (default 1 s, one request per shop
 // does it while the others keep serving); when it differs every page of the
 // shop is dropped. Writes through this server (console and API requests
@@ -180,30 +181,33 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, tim
 	var row struct {
 		PMax    bun.NullTime `bun:"p_max"`
 		PN      int64        `bun:"p_n"`
-		VMax    bun.NullTime `bun:"v_max"`
+		IMax    string       `bun:"i_max"`
 		IN      int64        `bun:"i_n"`
 		CMax    bun.NullTime `bun:"c_max"`
 		CN      int64        `bun:"c_n"`
 		CPN     int64        `bun:"cp_n"`
 		GMax    bun.NullTime `bun:"g_max"`
 		GN      int64        `bun:"g_n"`
-		SMax    bun.NullTime `bun:"s_max"`
+		SMax    string       `bun:"s_max"`
 		NextPub bun.NullTime `bun:"next_pub"`
 	}
 	id := t.ID
+	// Every subquery is an index look-up or an index-only count: product
+	// edits (variants, prices, workflow) bump the product's updated_at;
+	// every stock change writes a movement with a time-ordered id.
 	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		return q.NewRaw(`SELECT
 			(SELECT MAX(updated_at) FROM catalog_products WHERE tenant_id = ?) AS p_max,
 			(SELECT COUNT(*) FROM catalog_products WHERE tenant_id = ?) AS p_n,
-			(SELECT MAX(updated_at) FROM catalog_variants WHERE tenant_id = ?) AS v_max,
+			(SELECT COALESCE(MAX(id), '') FROM catalog_images WHERE tenant_id = ?) AS i_max,
 			(SELECT COUNT(*) FROM catalog_images WHERE tenant_id = ?) AS i_n,
 			(SELECT MAX(updated_at) FROM catalog_collections WHERE tenant_id = ?) AS c_max,
 			(SELECT COUNT(*) FROM catalog_collections WHERE tenant_id = ?) AS c_n,
 			(SELECT COUNT(*) FROM catalog_collection_products WHERE tenant_id = ?) AS cp_n,
 			(SELECT MAX(updated_at) FROM catalog_categories WHERE tenant_id = ?) AS g_max,
 			(SELECT COUNT(*) FROM catalog_categories WHERE tenant_id = ?) AS g_n,
-			(SELECT MAX(updated_at) FROM inventory_levels WHERE tenant_id = ?) AS s_max,
-			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND status = 'published' AND publish_at > ?) AS next_pub`,
+			(SELECT COALESCE(MAX(id), '') FROM inventory_movements WHERE tenant_id = ?) AS s_max,
+			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND publish_at > ? AND status = 'published') AS next_pub`,
 			id, id, id, id, id, id, id, id, id, id, id, store.Now()).Scan(ctx, &row)
 	})
 	if err != nil {
@@ -224,14 +228,14 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, tim
 	n := func(v int64) { b.WriteString(strconv.FormatInt(v, 36)); b.WriteByte('|') }
 	ts(row.PMax)
 	n(row.PN)
-	ts(row.VMax)
+	b.WriteString(row.IMax + "|")
 	n(row.IN)
 	ts(row.CMax)
 	n(row.CN)
 	n(row.CPN)
 	ts(row.GMax)
 	n(row.GN)
-	ts(row.SMax)
+	b.WriteString(row.SMax + "|")
 	if !row.NextPub.IsZero() {
 		// A scheduled publication changes the fingerprint once it is due.
 		b.WriteString(strconv.FormatInt(row.NextPub.Time.UnixNano(), 36))
