@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
@@ -201,7 +203,12 @@ func priceOptions(c *fiber.Ctx) cart.PriceOptions {
 func (s *Server) apiCart(c *fiber.Ctx) error {
 	o, _ := s.cartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
-		v, err := s.commerce.Carts.PriceIn(c.UserContext(), nil, nil, priceOptions(c))
+		var v *cart.View
+		err := s.db.Read(c.UserContext(), func(ctx context.Context, q bun.IDB) error {
+			var err error
+			v, err = s.commerce.Carts.PriceIn(ctx, q, nil, priceOptions(c))
+			return err
+		})
 		if err != nil {
 			return err
 		}

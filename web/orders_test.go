@@ -322,6 +322,11 @@ func TestCheckoutBadInput(t *testing.T) {
 			}
 			return s.req(t, "POST", "/api/store/cart/lines", fmt.Sprintf(`{"variant_id":%q,"quantity":%v}`, variant, qty), h)
 		}
+		r := s.req(t, "GET", "/api/store/cart", nil, nil)
+		var noCart web.CartJSON
+		if r.Status != 200 || json.Unmarshal([]byte(r.Body), &noCart) != nil || len(noCart.Lines) != 0 || noCart.Currency != "EUR" {
+			t.Fatalf("cart with no token: %d %s", r.Status, r.Body)
+		}
 		wantError(t, add(foreign, 1, ""), 404, "variant_id")
 		wantError(t, add(draft, 1, ""), 404, "variant_id")
 		wantError(t, add("no-such-variant", 1, ""), 404, "variant_id")
@@ -398,7 +403,7 @@ func TestCheckoutBadInput(t *testing.T) {
 		if avail, reserved, _ := s.available(t, v); avail != 2 || reserved != 0 {
 			t.Fatalf("after the sweep: available %d reserved %d", avail, reserved)
 		}
-		r := s.req(t, "POST", "/api/store/orders/"+o1.ID+"/payments", web.StorePayRequest{Provider: "test", Card: payment.CardSuccess},
+		r = s.req(t, "POST", "/api/store/orders/"+o1.ID+"/payments", web.StorePayRequest{Provider: "test", Card: payment.CardSuccess},
 			map[string]string{"Order-Token": o1tok, "Idempotency-Key": "p1"})
 		wantError(t, r, 422, "order")
 
