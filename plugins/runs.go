@@ -35,6 +35,9 @@ type RunRecord struct {
 	Logs           string    `bun:"logs"`
 	LogsDropped    bool      `bun:"logs_dropped"`
 	StartedAt      time.Time `bun:"started_at"`
+	// InputKept reports whether the input is still stored (set by Runs
+	// and Run even though Runs does not load it).
+	InputKept bool `bun:"input_kept,scanonly"`
 }
 
 // OK reports whether the run succeeded.
@@ -209,7 +212,9 @@ func (s *Service) Runs(ctx context.Context, f RunFilter) (RunPage, error) {
 	}
 	var p RunPage
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		sel := q.NewSelect().Model(&p.Runs).ExcludeColumn("input").Where("tenant_id = ?", tenant)
+		sel := q.NewSelect().Model(&p.Runs).Column("tenant_id", "id", "installation_id", "plugin_id", "version", "module_hash",
+			"point", "input_hash", "input_size", "duration_us", "outcome", "error", "logs", "logs_dropped", "started_at").
+			ColumnExpr("input IS NOT NULL AS input_kept").Where("tenant_id = ?", tenant)
 		if f.InstallationID != "" {
 			sel.Where("installation_id = ?", f.InstallationID)
 		}
@@ -250,6 +255,7 @@ func (s *Service) Run(ctx context.Context, id string) (*RunRecord, error) {
 	if err != nil {
 		return nil, errs.Wrap(err, "plugins.Run")
 	}
+	r.InputKept = r.Input != nil
 	return &r, nil
 }
 

@@ -55,7 +55,8 @@ func TestCrossTenantAccess(t *testing.T) {
 
 		before := snapshot(t, db, a.ID)
 		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log ",
-			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets "} {
+			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets ",
+			"plugin_installations ", "plugin_runs "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -159,6 +160,11 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		}
 	}
 	a.markers = append(a.markers, cmarks...)
+	pids, pmarks := victimPlugins(t, srv, a.ID, o)
+	for k, v := range pids {
+		a.Commerce[k] = v
+	}
+	a.markers = append(a.markers, pmarks...)
 	return a
 }
 
@@ -188,7 +194,8 @@ func fillParams(path string, a victim) string {
 		case ":host":
 			return a.Domain
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
-			":product", ":image", ":category", ":collection", ":location", ":customer", ":job":
+			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
+			":installation", ":run":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

@@ -22,5 +22,6 @@ func (s *Server) registerRoutes() {
 	s.registerStorefrontRoutes()
 	s.registerCommerceRoutes()
 	s.registerCatalogRoutes()
+	s.registerPluginRoutes()
 	_ = fiber.MethodGet
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 )
 
@@ -111,6 +112,8 @@ type Server struct {
 	shopCache    *shopCache
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *Commerce
+	plugins      *plugins.Service
+	ownPlugins   bool // created by New: closed by Serve
 	pages        map[string]*template.Template
 
 	openapiOnce sync.Once
@@ -125,6 +128,14 @@ type Deps struct {
 	// Commerce are the cart, checkout, order, payment, shipping and
 	// after-sales services; nil: NewCommerce with defaults.
 	Commerce *Commerce
+
+	// Commerce are the cart, checkout, order, payment, shipping and
+	// after-sales services; nil: NewCommerce with defaults.
+	Commerce *Commerce
+	// Plugins is the plugin platform; nil: one on DB with default options
+	// (in-memory compilation cache). Its Pipeline feeds the checkout
+	// pricing pipeline of a Commerce built by New.
+	Plugins *plugins.Service
 
 	DB        *store.DB
 	Tenants   *tenants.Service
@@ -164,6 +175,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.commerce = deps.Commerce; s.commerce == nil {
 		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory})
 	}
+	if s.plugins = deps.Plugins; s.plugins == nil {
+		if s.plugins, err = plugins.NewService(deps.DB, plugins.ServiceOptions{}); err != nil {
+			return nil, err
+		}
+		s.ownPlugins = true
+	}
+	if s.commerce = deps.Commerce; s.commerce == nil {
+		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory, Pipelines: s.plugins.Pipeline})
+	}
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}
@@ -186,7 +206,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
-	s.app.Use(s.limitBody, s.hostDispatch)
+	s.app.Use(func(c *fiber.Ctx) error {
+		if isPluginUpload(c) {
+			return c.Next()
+		}
+		return s.limitBody(c)
+	}, s.hostDispatch)
 	for _, a := range []*fiber.App{s.app, s.storeApp} {
 		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
 	}
@@ -216,6 +241,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	case <-ctx.Done():
 	}
 	err := s.app.ShutdownWithTimeout(grace)
+	if s.ownPlugins {
+		defer s.plugins.Close()
+	}
 	// If the listener goroutine had not started serving yet, shutdown found
 	// no server to stop; closing the listener makes it return either way.
 	ln.Close()

@@ -1,0 +1,119 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"strings"
+
+	"github.com/wasmart/wasmart/core/extension"
+)
+
+// Server-side SVG charts for reports: grouped bars ("bar", and "pie",
+// which is drawn as bars) and lines ("line"). No JavaScript; the SVG is
+// built from escaped text and numbers only.
+
+var chartColors = []string{"#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#4b5563"}
+
+const (
+	chartW, chartH         = 720, 320
+	padL, padR, padT, padB = 70, 16, 28, 70
+)
+
+// niceMax rounds a maximum up to 1, 2 or 5 × 10^n.
+func niceMax(v int64) int64 {
+	if v <= 0 {
+		return 1
+	}
+	p := int64(1)
+	for p*10 <= v {
+		p *= 10
+	}
+	for _, m := range []int64{1, 2, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func shortLabel(s string) string {
+	r := []rune(s)
+	if len(r) > 14 {
+		return string(r[:13]) + "…"
+	}
+	return s
+}
+
+// chartSVG renders one chart.
+func chartSVG(c extension.Chart) template.HTML {
+	var b strings.Builder
+	n := len(c.Labels)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s" class="chart">`,
+		chartW, chartH, html.EscapeString(c.Title))
+	fmt.Fprintf(&b, `<title>%s</title>`, html.EscapeString(c.Title))
+	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="14" font-weight="bold">%s</text>`, padL, html.EscapeString(c.Title))
+	if n == 0 || len(c.Series) == 0 {
+		b.WriteString(`<text x="50%" y="50%" text-anchor="middle" fill="#666">no data</text></svg>`)
+		return template.HTML(b.String())
+	}
+	var lo, hi int64
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	top := niceMax(hi)
+	bottom := int64(0)
+	if lo < 0 {
+		bottom = -niceMax(-lo)
+	}
+	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)
+	y := func(v int64) float64 { return float64(padT) + plotH*float64(top-v)/float64(top-bottom) }
+	// Grid and axis labels.
+	for i := 0; i <= 4; i++ {
+		v := bottom + (top-bottom)*int64(i)/4
+		yy := y(v)
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e5e7eb"/>`, padL, chartW-padR, yy, yy)
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#444">%d</text>`, padL-6, yy+4, v)
+	}
+	slot := plotW / float64(n)
+	for i, l := range c.Labels {
+		x := float64(padL) + slot*(float64(i)+0.5)
+		if n <= 40 || i%(n/40+1) == 0 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="end" transform="rotate(-35 %.1f %d)" fill="#444">%s</text>`,
+				x, chartH-padB+14, x, chartH-padB+14, html.EscapeString(shortLabel(l)))
+		}
+	}
+	if c.Kind == "line" {
+		for si, s := range c.Series {
+			var pts []string
+			for i, v := range s.Values {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", float64(padL)+slot*(float64(i)+0.5), y(v)))
+			}
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, chartColors[si%len(chartColors)], strings.Join(pts, " "))
+		}
+	} else {
+		bw := slot * 0.8 / float64(len(c.Series))
+		for si, s := range c.Series {
+			for i, v := range s.Values {
+				x := float64(padL) + slot*float64(i) + slot*0.1 + bw*float64(si)
+				y0, y1 := y(0), y(v)
+				if y1 > y0 {
+					y0, y1 = y1, y0
+				}
+				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d</title></rect>`,
+					x, y1, max(bw-1, 1), max(y0-y1, 0.5), chartColors[si%len(chartColors)], html.EscapeString(c.Labels[min(i, n-1)]+" "+s.Name), v)
+			}
+		}
+	}
+	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#444"/>`, padL, chartW-padR, y(0), y(0))
+	// Legend.
+	for si, s := range c.Series {
+		x := padL + si*140
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="10" height="10" fill="%s"/><text x="%d" y="%d" font-size="11">%s</text>`,
+			x, chartH-14, chartColors[si%len(chartColors)], x+14, chartH-5, html.EscapeString(shortLabel(s.Name)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
