@@ -128,10 +128,6 @@ type Deps struct {
 	// Commerce are the cart, checkout, order, payment, shipping and
 	// after-sales services; nil: NewCommerce with defaults.
 	Commerce *Commerce
-
-	// Commerce are the cart, checkout, order, payment, shipping and
-	// after-sales services; nil: NewCommerce with defaults.
-	Commerce *Commerce
 	// Plugins is the plugin platform; nil: one on DB with default options
 	// (in-memory compilation cache). Its Pipeline feeds the checkout
 	// pricing pipeline of a Commerce built by New.
@@ -172,9 +168,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = newLimiter(1, time.Minute)
-	if s.commerce = deps.Commerce; s.commerce == nil {
-		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory})
-	}
 	if s.plugins = deps.Plugins; s.plugins == nil {
 		if s.plugins, err = plugins.NewService(deps.DB, plugins.ServiceOptions{}); err != nil {
 			return nil, err
