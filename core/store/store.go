@@ -78,6 +78,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return openPostgres(ctx, cfg)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i] // options in a URL are ours to set
+	}
 	if path == "" {
 		dir := cfg.DataDir
 		if dir == "" {
@@ -92,9 +95,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 }
 
 func openSQLite(ctx context.Context, path string, maxConns int) (*DB, error) {
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
+	// The path goes into a file: URI, where '#', '?' and '%' would end or
+	// change it.
+	path = strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(path)
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	wdb, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
@@ -126,6 +129,10 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, errs.Field("database_url", "invalid PostgreSQL URL: %v", err)
 	}
+	// bun writes arguments into the SQL text, so statements rarely repeat:
+	// the simple protocol sends each in one round trip instead of preparing
+	// (and caching) every distinct text.
+	pcfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	role := cfg.AppRole
 	if role == "" {
 		role = DefaultAppRole

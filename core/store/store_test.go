@@ -4,6 +4,8 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -132,4 +134,22 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestSQLitePathWithURIChars: a data dir whose name holds '#', '?' or '%'
+// opens the file it names, not a different one.
+func TestSQLitePathWithURIChars(t *testing.T) {
+	dir := t.TempDir() + "/odd#dir?x%41"
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(filepath.Join(dir, "wasmart.db")); err != nil {
+		t.Fatalf("database not where the data dir says: %v", err)
+	}
 }
