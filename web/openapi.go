@@ -114,6 +114,11 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 			return map[string]any{"type": "string", "format": "date-time"}
 		}
 		name := t.Name()
+		if p := t.PkgPath(); name != "" && p != "" && !strings.HasSuffix(p, "/web") {
+			// Domain types share short names across packages (order.Line,
+			// shipping.Line): qualify them so one never stands for another.
+			name = p[strings.LastIndexByte(p, '/')+1:] + "." + name
+		}
 		if name != "" {
 			if _, ok := schemas[name]; ok {
 				return map[string]any{"$ref": "#/components/schemas/" + name}
