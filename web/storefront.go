@@ -157,6 +157,24 @@ type shopView struct {
 	Form      map[string]string
 }
 
+// productIDs are the products a page shows, for the cache's stock
+// invalidation.
+func (v *shopView) productIDs() []string {
+	var ids []string
+	if v.Product != nil {
+		ids = append(ids, v.Product.P.ID)
+	}
+	for _, c := range v.Cards {
+		ids = append(ids, c.ID)
+	}
+	for _, f := range v.Featured {
+		for _, c := range f.Cards {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
 type shopFeatured struct {
 	Collection *catalog.Collection
 	Cards      []shopCard
@@ -164,6 +182,7 @@ type shopFeatured struct {
 
 // shopCard is a product in a list.
 type shopCard struct {
+	ID                 string
 	URL, Title, Vendor string
 	Price              string
 	CompareAt          string
@@ -282,7 +301,7 @@ func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
 }
 
 func (s *Server) shopCardOf(p *catalog.Product) shopCard {
-	cd := shopCard{URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
+	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
 	cd.Price = moneyText(p.PriceMin, p.Currency)
 	if p.PriceMax != p.PriceMin {
 		cd.Price = "From " + cd.Price
@@ -379,30 +398,30 @@ func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
-func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, error)) error {
+func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
 	t := s.shop(c)
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.shopCache.get(t.ID, key, gen); p != nil {
 		return sendCacheable(c, p)
 	}
-	body, ctype, err := build()
+	body, ctype, products, err := build()
 	if err != nil {
 		return err
 	}
-	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen}
+	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen, products: products}
 	s.shopCache.put(t.ID, key, p)
 	return sendCacheable(c, p)
 }
 
 func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
-	return s.cached(c, func() ([]byte, string, error) {
+	return s.cached(c, func() ([]byte, string, []string, error) {
 		v, err := build()
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		b, err := s.renderShopBytes(name, v)
-		return b, fiber.MIMETextHTMLCharsetUTF8, err
+		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
 }
 
@@ -678,17 +697,17 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 // permanent redirect instead (old product handles).
 func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
 	var redirect string
-	err := s.cached(c, func() ([]byte, string, error) {
+	err := s.cached(c, func() ([]byte, string, []string, error) {
 		v, to, err := build()
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		if to != "" {
 			redirect = to
-			return nil, "", errRedirect
+			return nil, "", nil, errRedirect
 		}
 		b, err := s.renderShopBytes(name, v)
-		return b, fiber.MIMETextHTMLCharsetUTF8, err
+		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
 	if err == errRedirect {
 		if q := string(c.Request().URI().QueryString()); q != "" {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"net/http"
 	"strconv"
@@ -22,8 +23,11 @@ import (
 // Invalidation. A shop's cached pages are tied to a fingerprint of its
 // catalog read from the database in one statement of index look-ups: the
 // latest change and row count of products, images, collections and their
-// members and categories, the latest stock movement, and the next scheduled
-// publication. The fingerprint is read
+// members and categories, and the next scheduled publication; a change
+// drops all the shop's pages. Stock moves with every order, so it is
+// handled finer: the same read lists the products whose stock moved since
+// the previous check (a primary-key range of the movements ledger), and
+// only the pages showing them are dropped. The fingerprint is read
 // again at most once per recheck interval (default 1 s, one request per shop
 // does it while the others keep serving); when it differs every page of the
 // shop is dropped. Writes through this server (console and API requests
@@ -53,6 +57,8 @@ type shopState struct {
 	checking bool
 	gen      uint64
 	pages    map[string]*cachedPage
+	// stockSince is when stock movements were last read.
+	stockSince time.Time
 }
 
 type cachedPage struct {
@@ -61,6 +67,9 @@ type cachedPage struct {
 	ctype    string
 	modified time.Time
 	gen      uint64
+	// products are the ids of the products the page shows (their stock
+	// changing drops it).
+	products []string
 }
 
 func newShopCache(max int64, recheck time.Duration) *shopCache {
@@ -124,8 +133,17 @@ func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
 	return err
 }
 
-// fresh makes sure the shop's fingerprint is recent and returns the state's
-// Last-Modified and generation.
+// stockLookback is how far before the previous check stock movements are
+// read again, so a movement committed late (its id taken before another
+// that committed first) is not missed.
+const stockLookback = 2 * time.Second
+
+// maxStockProducts is the most products whose stock changed between two
+// checks that are invalidated one by one; above it the shop's pages all go.
+const maxStockProducts = 500
+
+// shopFresh makes sure the shop's fingerprint is recent and returns the
+// state's Last-Modified and generation.
 func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
 	sc := s.shopCache
 	st := sc.state(t.ID)
@@ -138,32 +156,44 @@ func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, ui
 		return m, g
 	}
 	st.checking = true
+	since := st.stockSince
 	st.mu.Unlock()
 
-	fp, latest, err := s.fingerprint(ctx, t)
+	fp, latest, moved, err := s.fingerprint(ctx, t, since)
 
 	st.mu.Lock()
 	st.checking = false
 	var freed int64
-	if err != nil {
+	stamp := now.UTC().Truncate(time.Second)
+	switch {
+	case err != nil:
 		// Serve nothing stale on error: drop the pages and try again next time.
 		s.log.Warn("storefront cache fingerprint", "tenant", t.ID, "err", err)
 		freed = st.clear()
 		st.checked = time.Time{}
-		st.modified = now.UTC().Truncate(time.Second)
-	} else {
-		if fp != st.fp {
-			if st.fp != "" {
-				freed = st.clear()
-			}
-			st.fp = fp
-			if latest.After(st.modified) {
-				st.modified = latest
-			} else {
-				st.modified = now.UTC().Truncate(time.Second)
-			}
+		st.stockSince = time.Time{}
+		st.modified = stamp
+	case fp != st.fp:
+		if st.fp != "" {
+			freed = st.clear()
 		}
+		st.fp = fp
+		st.modified = stamp
+		if latest.After(st.modified) {
+			st.modified = latest
+		}
+	case !since.IsZero() && len(moved) > maxStockProducts:
+		freed = st.clear()
+		st.modified = stamp
+	case !since.IsZero() && len(moved) > 0:
+		freed = st.dropProducts(moved)
+		if n := len(moved); n > 0 && stamp.After(st.modified) {
+			st.modified = stamp
+		}
+	}
+	if err == nil {
 		st.checked = now
+		st.stockSince = now
 	}
 	m, g := st.modified, st.gen
 	st.mu.Unlock()
@@ -175,9 +205,45 @@ func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, ui
 	return m, g
 }
 
+// dropProducts drops the pages showing any of the products (st.mu held).
+// The generation moves on so a page rendered from older data is not
+// stored; the pages kept are carried over to it.
+func (st *shopState) dropProducts(ids []string) int64 {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	st.gen++
+	var freed int64
+	for k, p := range st.pages {
+		hit := false
+		for _, id := range p.products {
+			if set[id] {
+				hit = true
+				break
+			}
+		}
+		if hit {
+			delete(st.pages, k)
+			freed += int64(len(p.body))
+		} else {
+			p.gen = st.gen
+		}
+	}
+	return freed
+}
+
+// uuidv7Floor is the smallest UUIDv7 text of the millisecond t (store.NewID
+// makes time-ordered UUIDv7 ids).
+func uuidv7Floor(t time.Time) string {
+	ms := uint64(t.UnixMilli())
+	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
+}
+
 // fingerprint reads what identifies the current state of a shop's catalog,
-// in one statement.
-func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, time.Time, error) {
+// and the products whose stock moved since the previous check, in one
+// read.
+func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
 	var row struct {
 		PMax    bun.NullTime `bun:"p_max"`
 		PN      int64        `bun:"p_n"`
@@ -188,15 +254,16 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, tim
 		CPN     int64        `bun:"cp_n"`
 		GMax    bun.NullTime `bun:"g_max"`
 		GN      int64        `bun:"g_n"`
-		SMax    string       `bun:"s_max"`
 		NextPub bun.NullTime `bun:"next_pub"`
 	}
+	var moved []string
 	id := t.ID
 	// Every subquery is an index look-up or an index-only count: product
-	// edits (variants, prices, workflow) bump the product's updated_at;
-	// every stock change writes a movement with a time-ordered id.
+	// edits (variants, prices, workflow) bump the product's updated_at.
+	// Stock changes are read from the movements ledger, whose time-ordered
+	// ids make "since the last check" a primary-key range.
 	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw(`SELECT
+		err := q.NewRaw(`SELECT
 			(SELECT MAX(updated_at) FROM catalog_products WHERE tenant_id = ?) AS p_max,
 			(SELECT COUNT(*) FROM catalog_products WHERE tenant_id = ?) AS p_n,
 			(SELECT COALESCE(MAX(id), '') FROM catalog_images WHERE tenant_id = ?) AS i_max,
@@ -206,12 +273,21 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, tim
 			(SELECT COUNT(*) FROM catalog_collection_products WHERE tenant_id = ?) AS cp_n,
 			(SELECT MAX(updated_at) FROM catalog_categories WHERE tenant_id = ?) AS g_max,
 			(SELECT COUNT(*) FROM catalog_categories WHERE tenant_id = ?) AS g_n,
-			(SELECT COALESCE(MAX(id), '') FROM inventory_movements WHERE tenant_id = ?) AS s_max,
 			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND publish_at > ? AND status = 'published') AS next_pub`,
-			id, id, id, id, id, id, id, id, id, id, id, store.Now()).Scan(ctx, &row)
+			id, id, id, id, id, id, id, id, id, id, store.Now()).Scan(ctx, &row)
+		if err != nil || since.IsZero() {
+			return err
+		}
+		err = q.NewRaw(`SELECT DISTINCT v.product_id FROM inventory_movements AS m
+			JOIN catalog_variants AS v ON v.tenant_id = m.tenant_id AND v.id = m.variant_id
+			WHERE m.tenant_id = ? AND m.id >= ? LIMIT ?`, id, uuidv7Floor(since.Add(-stockLookback)), maxStockProducts+1).Scan(ctx, &moved)
+		if store.NoRows(err) {
+			err = nil
+		}
+		return err
 	})
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, nil, err
 	}
 	var b strings.Builder
 	var latest time.Time
@@ -235,14 +311,13 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant) (string, tim
 	n(row.CPN)
 	ts(row.GMax)
 	n(row.GN)
-	b.WriteString(row.SMax + "|")
 	if !row.NextPub.IsZero() {
 		// A scheduled publication changes the fingerprint once it is due.
 		b.WriteString(strconv.FormatInt(row.NextPub.Time.UnixNano(), 36))
 	}
 	// The shop's own fields shown on every page.
 	b.WriteString("|" + t.Name + "|" + string(t.Status))
-	return b.String(), latest.Truncate(time.Second), nil
+	return b.String(), latest.Truncate(time.Second), moved, nil
 }
 
 func (sc *shopCache) get(tenantID, key string, gen uint64) *cachedPage {

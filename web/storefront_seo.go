@@ -96,19 +96,19 @@ func (s *Server) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapU
 }
 
 func (s *Server) shopSitemap(c *fiber.Ctx) error {
-	return s.cached(c, func() ([]byte, string, error) {
+	return s.cached(c, func() ([]byte, string, []string, error) {
 		ctx := c.UserContext()
 		pages, err := s.pageURLs(c)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		first, next, err := s.catalog.SitemapEntries(ctx, "", sitemapMax)
 		if err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		if next == "" && len(pages)+len(first) <= sitemapMax {
 			b, err := xmlBytes(urlset{NS: sitemapNS, URLs: append(pages, s.productURLs(c, first)...)})
-			return b, "application/xml; charset=utf-8", err
+			return b, "application/xml; charset=utf-8", nil, err
 		}
 		// An index: pages, then the product files by cursor.
 		base := s.baseURL(c)
@@ -134,11 +134,11 @@ func (s *Server) shopSitemap(c *fiber.Ctx) error {
 			}
 			after = next
 			if es, next, err = s.catalog.SitemapEntries(ctx, after, sitemapMax); err != nil {
-				return nil, "", err
+				return nil, "", nil, err
 			}
 		}
 		b, err := xmlBytes(idx)
-		return b, "application/xml; charset=utf-8", err
+		return b, "application/xml; charset=utf-8", nil, err
 	})
 }
 
@@ -155,32 +155,32 @@ func (s *Server) shopSitemapChild(c *fiber.Ctx) error {
 	default:
 		return errs.NotFoundf("no sitemap %s", name)
 	}
-	return s.cached(c, func() ([]byte, string, error) {
+	return s.cached(c, func() ([]byte, string, []string, error) {
 		var urls []sitemapURL
 		if name == "pages.xml" {
 			var err error
 			if urls, err = s.pageURLs(c); err != nil {
-				return nil, "", err
+				return nil, "", nil, err
 			}
 		} else {
 			es, _, err := s.catalog.SitemapEntries(c.UserContext(), after, sitemapMax)
 			if err != nil {
-				return nil, "", err
+				return nil, "", nil, err
 			}
 			if len(es) == 0 {
-				return nil, "", errs.NotFoundf("no sitemap %s", name)
+				return nil, "", nil, errs.NotFoundf("no sitemap %s", name)
 			}
 			urls = s.productURLs(c, es)
 		}
 		b, err := xmlBytes(urlset{NS: sitemapNS, URLs: urls})
-		return b, "application/xml; charset=utf-8", err
+		return b, "application/xml; charset=utf-8", nil, err
 	})
 }
 
 func (s *Server) shopRobots(c *fiber.Ctx) error {
-	return s.cached(c, func() ([]byte, string, error) {
+	return s.cached(c, func() ([]byte, string, []string, error) {
 		b := "User-agent: *\nDisallow: /account\nDisallow: /search\nAllow: /\n\nSitemap: " + s.baseURL(c) + "/sitemap.xml\n"
-		return []byte(b), "text/plain; charset=utf-8", nil
+		return []byte(b), "text/plain; charset=utf-8", nil, nil
 	})
 }
 

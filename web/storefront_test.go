@@ -429,11 +429,20 @@ func TestStorefrontPages(t *testing.T) {
 		r = c.do("GET", "/products/linen-shirt-classic", nil, map[string]string{"If-None-Match": etag})
 		wantPage(t, r, 200, "Classic Linen Shirt")
 
-		// A stock change made elsewhere shows after the recheck interval.
+		// A stock change made elsewhere shows after the recheck interval,
+		// and drops only the pages showing that product.
+		shirtURL := "/products/linen-shirt-classic?variant=" + f.shirt.Variants[2].ID
+		wantPage(t, c.get(shirtURL), 200, "Out of stock")
+		wantPage(t, c.get("/products/straw-hat"), 200, "Straw Hat")
+		wantPage(t, c.get("/collections/summer"), 200)
 		must[struct{}](t)(struct{}{}, e.inv.Receive(e.ctx, f.shirt.Variants[2].ID, "", 40, "po-2"))
 		time.Sleep(1100 * time.Millisecond)
-		r = c.get("/products/linen-shirt-classic?variant=" + f.shirt.Variants[2].ID)
-		wantPage(t, r, 200, "In stock")
+		c.get("/robots.txt") // any request runs the check
+		cachedPaths := web.CachedPaths(e.srv.Server, e.shop.ID)
+		if !cachedPaths["/products/straw-hat"] || cachedPaths[shirtURL] || cachedPaths["/collections/summer"] {
+			t.Errorf("after a stock change of the shirt, cached: %v", cachedPaths)
+		}
+		wantPage(t, c.get(shirtURL), 200, "In stock")
 
 		// Another shop's host serves its own (empty) catalog.
 		other := e.srv.signup("rainy")
