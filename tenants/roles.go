@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants/audit"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
@@ -373,5 +374,35 @@ func (s *Service) Permissions(ctx context.Context, p Principal) ([]perm.Permissi
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// StaffWith lists the shop's staff whose role grants a permission, for
+// notifications the platform sends on its own (low stock, new orders). It
+// acts for the system, not for a signed-in principal.
+func (s *Service) StaffWith(ctx context.Context, tenantID string, permission perm.Permission) ([]StaffMember, error) {
+	t, err := s.Tenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var all []StaffMember
+	err = s.db.Read(tenancy.WithTenant(ctx, tenantID), func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT m.user_id, u.email, u.name, m.role, u.totp_enabled, m.created_at
+			FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = ? AND u.status = 'active' ORDER BY m.created_at`, tenantID).Scan(ctx, &all)
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "tenants.StaffWith")
+	}
+	var out []StaffMember
+	for _, m := range all {
+		p := Principal{Kind: KindStaff, UserID: m.UserID, TenantID: tenantID, TenantStatus: t.Status, Roles: []string{m.Role}}
+		ok, err := s.Can(ctx, p, permission)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
 	return out, nil
 }

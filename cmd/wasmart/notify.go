@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// lowStockMailer turns inventory.low_stock events into e-mails to the
+// shop's staff who manage stock. The event and the mails are both outbox
+// rows, so a crash between them re-runs the handler, and each alert is
+// mailed once per recipient (the mail's topic carries the event id).
+func lowStockMailer(db *store.DB, ts *tenants.Service, consoleURL string) outbox.Handler {
+	return func(ctx context.Context, m outbox.Message) error {
+		var a inventory.LowStockAlert
+		if err := json.Unmarshal([]byte(m.Payload), &a); err != nil {
+			return fmt.Errorf("low stock payload: %w", err)
+		}
+		staff, err := ts.StaffWith(ctx, m.TenantID, perm.InventoryWrite)
+		if err != nil {
+			return err
+		}
+		shop, err := ts.Tenant(ctx, m.TenantID)
+		if err != nil {
+			return err
+		}
+		topic := "inventory.low_stock_mail." + m.ID
+		return db.Write(tenancy.WithTenant(ctx, m.TenantID), func(ctx context.Context, q bun.IDB) error {
+			var sent int
+			if err := q.NewSelect().Model((*outbox.Message)(nil)).ColumnExpr("count(*)").
+				Where("tenant_id = ? AND topic = ?", m.TenantID, topic).Scan(ctx, &sent); err != nil {
+				return err
+			}
+			if sent > 0 {
+				return nil
+			}
+			for _, s := range staff {
+				if _, err := outbox.EnqueueMail(ctx, q, outbox.Mail{TenantID: m.TenantID, Topic: topic, To: s.Email,
+					Subject: fmt.Sprintf("[%s] Low stock: %s (%d left)", shop.Name, a.SKU, a.Available),
+					Text: fmt.Sprintf("%s has %d available, at or below its safety stock of %d.\n\nSee every low-stock item: %s/console/inventory/low-stock\n",
+						a.SKU, a.Available, a.SafetyStock, consoleURL)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
