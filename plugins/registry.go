@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -111,6 +112,8 @@ type ServiceOptions struct {
 	CacheTTL time.Duration
 	// KVQuota bounds each installation's key-value data.
 	KVQuota KVQuota
+	// Log receives background failures (run recording); default slog.Default().
+	Log *slog.Logger
 }
 
 // Service is the plugin platform over the database: registry,
@@ -146,7 +149,7 @@ func NewService(db *store.DB, opts ServiceOptions) (*Service, error) {
 		opts.CacheTTL = 2 * time.Second
 	}
 	s := &Service{db: db, opts: opts}
-	s.rec = NewDBRecorder(db, 0)
+	s.rec = newDBRecorder(db, 0, opts.Log)
 	ho := opts.Host
 	ho.Store = &DBModuleStore{DB: db}
 	ho.KV = &DBKV{DB: db, Quota: opts.KVQuota}

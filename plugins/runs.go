@@ -67,16 +67,21 @@ type DBRecorder struct {
 	done    chan struct{}
 	once    sync.Once
 	dropped atomic.Int64
-	Log     *slog.Logger
+	log     *slog.Logger
 }
 
 // NewDBRecorder starts a recorder with a buffer of size runs (default 8192).
-func NewDBRecorder(db *store.DB, size int) *DBRecorder {
+func NewDBRecorder(db *store.DB, size int) *DBRecorder { return newDBRecorder(db, size, nil) }
+
+func newDBRecorder(db *store.DB, size int, log *slog.Logger) *DBRecorder {
+	if log == nil {
+		log = slog.Default()
+	}
 	if size <= 0 {
 		size = 8192
 	}
 	r := &DBRecorder{db: db, ch: make(chan *RunRecord, size), flushes: make(chan chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{}), Log: slog.Default()}
+		stop: make(chan struct{}), done: make(chan struct{}), log: log}
 	go r.loop()
 	return r
 }
@@ -144,7 +149,7 @@ func (r *DBRecorder) loop() {
 			return
 		}
 		if err := r.write(batch); err != nil {
-			r.Log.Warn("plugins: recording runs failed", "runs", len(batch), "err", err)
+			r.log.Warn("plugins: recording runs failed", "runs", len(batch), "err", err)
 		}
 		batch = batch[:0]
 	}

@@ -4,6 +4,7 @@
 //	wasmart migrate    run database migrations
 //	wasmart tenant     create | list | suspend | resume shops
 //	wasmart admin      create platform admins
+//	wasmart plugin     init | build | test | upload | publish plugins
 //	wasmart catalog    import | export a shop's products as Shopify CSV
 //
 // Every flag can also be set from the environment as WASMART_<FLAG>, e.g.
@@ -41,6 +42,7 @@ commands:
   tenant     create | list | suspend | resume shops
   admin      create platform admins
   catalog    import | export a shop's products (Shopify product CSV)
+  plugin     init | build | test | upload | publish Wasm plugins
   bench      closed-loop HTTP load run against this machine (req/s, p50/p99)
 
 Run "wasmart <command> -h" for a command's flags. Every flag can be set from
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(ctx, rest, stdout, stderr)
+	case "plugin":
+		return cmdPlugin(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -28,6 +28,7 @@ import (
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
@@ -47,6 +48,7 @@ type serveConfig struct {
 	addr, baseDomain, publicURL, smtpURL string
 	secretKey                            string
 	ipRate                               int
+	pluginInputDays, pluginRunDays       int
 	secure, demo, trustProxy             bool
 	db                                   dbFlags
 }
@@ -63,12 +65,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
 	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
 	ipRate := f.Int("ip-rate-limit", 6000, "requests per minute from one client IP")
+	inputDays := f.Int("plugin-input-days", 7, "days plugin run inputs are kept for replay and dry runs")
+	runDays := f.Int("plugin-run-days", 30, "days plugin run records are kept")
 	secret := f.String("secret-key", "", "64 hex digits encrypting secrets at rest (TOTP); default: generated once into <data-dir>/secret.key")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
 	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey, cfg.ipRate = *secure, *demo, *trust, *secret, *ipRate
+	cfg.pluginInputDays, cfg.pluginRunDays = *inputDays, *runDays
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -117,7 +122,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		return err
 	}
 	worker := outbox.NewWorker(db, smtp)
-	inv := inventory.New(db, inventory.Options{})
+	inv := inventory.New(db, inventory.Options{Notifier: inventory.OutboxNotifier{}})
 	blobs, err := blob.NewFS(filepath.Join(*cfg.db.dataDir, "blobs"))
 	if err != nil {
 		ln.Close()
@@ -125,17 +130,40 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	}
 	cat := catalog.New(db, catalog.Options{Blobs: blobs, Stock: inv, StockSink: inv})
 	customers := customer.New(db, customer.Options{})
+	psvc, err := plugins.NewService(db, plugins.ServiceOptions{
+		Host:           plugins.Options{CacheDir: filepath.Join(*cfg.db.dataDir, "wazero")},
+		InputRetention: time.Duration(cfg.pluginInputDays) * 24 * time.Hour,
+		RunRetention:   time.Duration(cfg.pluginRunDays) * 24 * time.Hour,
+		Log:            log,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer psvc.Close()
+	if cfg.demo {
+		if err := seedDemoPlugins(ctx, ts, psvc, *cfg.db.dataDir); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo plugins: %w", err)
+		}
+	}
 	if cfg.demo {
 		if err := seedDemoCatalog(ctx, ts, cat, inv); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo catalog: %w", err)
 		}
 	}
-	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv,
+	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv, Pipelines: psvc.Pipeline,
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
 	(&order.Notifier{DB: db}).Register(worker)
+	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
 	go worker.Run(ctx)
 	go every(ctx, time.Minute, func() { sweepCommerce(ctx, db, commerce, time.Now(), log) })
+	go every(ctx, time.Hour, func() {
+		if _, _, err := psvc.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("purge plugin runs", "err", err)
+		}
+	})
 	go every(ctx, 10*time.Minute, func() {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
@@ -143,7 +171,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	})
 
 	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
-		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs})
+		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc})
 	if err != nil {
 		ln.Close()
 		return err
