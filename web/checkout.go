@@ -135,6 +135,8 @@ func (s *Server) registerCheckoutRoutes() {
 	api("DELETE", "/api/store/cart/lines/:variant", "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
 	api("POST", "/api/store/checkout", "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
 	api("GET", "/api/store/orders/:order", "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
+	s.handle(Route{Method: "GET", Path: "/api/store/orders", Perm: Customer, Scope: ScopeStorefront, Summary: "The signed-in customer's orders, newest first (before: cursor)",
+		Tag: "store", Resp: order.Page{}, Handler: s.apiStoreOrders})
 	s.registerStorePaymentRoutes()
 	s.registerStoreReturnRoutes()
 }
@@ -372,4 +374,19 @@ func withField(err error, field string) error {
 		return &c
 	}
 	return err
+}
+
+func (s *Server) apiStoreOrders(c *fiber.Ctx) error {
+	id := s.shopperID(c)
+	if id == "" {
+		return errs.E(errs.Unauthenticated, "sign in to your customer account first")
+	}
+	pg, err := s.commerce.Orders.List(c.UserContext(), order.Filter{CustomerID: id, Before: c.Query("before"), Limit: 50})
+	if err != nil {
+		return err
+	}
+	if pg.Orders == nil {
+		pg.Orders = []order.Order{}
+	}
+	return c.JSON(pg)
 }

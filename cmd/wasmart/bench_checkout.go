@@ -19,7 +19,7 @@ import (
 type CheckoutSpec struct {
 	URL         string // server base URL on a loopback address
 	Host        string // the shop's host, e.g. demo.localhost:8080
-	Variant     string
+	Variant     string // one id, or several separated by commas (orders spread over them)
 	Shipping    string // delivery method code
 	Country     string
 	Concurrency int
@@ -79,7 +79,11 @@ func CheckoutLoad(ctx context.Context, spec CheckoutSpec) (CheckoutResult, error
 		resp.Body.Close()
 		return resp.StatusCode, resp.Header, nil
 	}
-	addBody, _ := json.Marshal(map[string]any{"variant_id": spec.Variant, "quantity": 1})
+	var addBodies [][]byte
+	for _, v := range strings.Split(spec.Variant, ",") {
+		b, _ := json.Marshal(map[string]any{"variant_id": strings.TrimSpace(v), "quantity": 1})
+		addBodies = append(addBodies, b)
+	}
 	coBody, _ := json.Marshal(map[string]any{"email": "bench@example.com", "shipping_method": spec.Shipping, "payment_method": "test",
 		"shipping_address": map[string]string{"name": "Bench Shopper", "line1": "1 rue du Test", "city": "Paris", "postal_code": "75001", "country": spec.Country}})
 	var (
@@ -99,8 +103,9 @@ func CheckoutLoad(ctx context.Context, spec CheckoutSpec) (CheckoutResult, error
 			var co, fl []time.Duration
 			st := map[int]int64{}
 			for ctx.Err() == nil {
+				n := seq.Add(1)
 				t0 := time.Now()
-				code, h, err := send("POST", "/api/store/cart/lines", addBody, nil)
+				code, h, err := send("POST", "/api/store/cart/lines", addBodies[n%int64(len(addBodies))], nil)
 				if err != nil || code != 200 {
 					if ctx.Err() == nil {
 						bad.Add(1)
@@ -109,7 +114,7 @@ func CheckoutLoad(ctx context.Context, spec CheckoutSpec) (CheckoutResult, error
 				}
 				t1 := time.Now()
 				code, _, err = send("POST", "/api/store/checkout", coBody, map[string]string{"Cart-Token": h.Get("Cart-Token"),
-					"Idempotency-Key": fmt.Sprintf("bench-%s-%d", run, seq.Add(1))})
+					"Idempotency-Key": fmt.Sprintf("bench-%s-%d", run, n)})
 				if err != nil {
 					if ctx.Err() == nil {
 						bad.Add(1)
