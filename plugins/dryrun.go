@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,10 @@ type DryRunRow struct {
 	After   int64
 	Failure string // the candidate's failure kind and message, if it failed
 }
+
+// FromOrder reports whether the input was rebuilt from an order (no run
+// was recorded for it).
+func (r DryRunRow) FromOrder() bool { return strings.HasPrefix(r.RunID, "order:") }
 
 // Changed reports whether the row's metric moved.
 func (r DryRunRow) Changed() bool { return r.Before != r.After }
@@ -162,6 +167,15 @@ func (s *Service) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult,
 			}
 			seen[r.InputHash] = true
 			inputs = append(inputs, r)
+		}
+		// A shop's first pricing plugin has no recorded pricing inputs:
+		// the carts of its last orders stand in for them.
+		if res.Point == extension.PointPricing && len(inputs) < limit {
+			more, err := orderCarts(ctx, q, tenant, limit-len(inputs))
+			if err != nil {
+				return err
+			}
+			inputs = append(inputs, more...)
 		}
 		return nil
 	})
@@ -403,4 +417,57 @@ func (s *Service) Replay(ctx context.Context, runID string) (*ReplayResult, erro
 	}
 	res.Same = string(res.Outcome) == run.Outcome
 	return res, nil
+}
+
+// orderCarts rebuilds the pricing inputs of the tenant's last n orders
+// (list prices and quantities of their lines) as run records with ids
+// "order:<number>".
+func orderCarts(ctx context.Context, q bun.IDB, tenant string, n int) ([]RunRecord, error) {
+	var orders []struct {
+		ID         string    `bun:"id"`
+		Number     int64     `bun:"number"`
+		CustomerID string    `bun:"customer_id"`
+		Currency   string    `bun:"currency"`
+		PlacedAt   time.Time `bun:"placed_at"`
+	}
+	if err := q.NewSelect().TableExpr("orders").Column("id", "number", "customer_id", "currency", "placed_at").
+		Where("tenant_id = ?", tenant).OrderExpr("placed_at DESC, id DESC").Limit(int64(n)).Scan(ctx, &orders); err != nil {
+		return nil, err
+	}
+	if len(orders) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(orders))
+	for i, o := range orders {
+		ids[i] = o.ID
+	}
+	var lines []struct {
+		OrderID   string `bun:"order_id"`
+		ID        string `bun:"id"`
+		VariantID string `bun:"variant_id"`
+		ProductID string `bun:"product_id"`
+		SKU       string `bun:"sku"`
+		Quantity  int64  `bun:"quantity"`
+		UnitPrice int64  `bun:"unit_price"`
+	}
+	if err := q.NewSelect().TableExpr("order_lines").Column("order_id", "id", "variant_id", "product_id", "sku", "quantity", "unit_price").
+		Where("tenant_id = ? AND order_id IN (?)", tenant, bun.In(ids)).OrderExpr("order_id, position").Scan(ctx, &lines); err != nil {
+		return nil, err
+	}
+	by := map[string][]sdk.Line{}
+	for _, l := range lines {
+		by[l.OrderID] = append(by[l.OrderID], sdk.Line{ID: l.ID, VariantID: l.VariantID, ProductID: l.ProductID, SKU: l.SKU,
+			Quantity: l.Quantity, UnitPrice: l.UnitPrice})
+	}
+	var out []RunRecord
+	var enc sdk.Encoder
+	for _, o := range orders {
+		if len(by[o.ID]) == 0 {
+			continue
+		}
+		enc.B = enc.B[:0]
+		enc.EncodePricingInput(&sdk.PricingInput{Currency: o.Currency, NowMs: o.PlacedAt.UnixMilli(), CustomerID: o.CustomerID, Lines: by[o.ID]})
+		out = append(out, RunRecord{ID: fmt.Sprintf("order:%d", o.Number), Input: append([]byte(nil), enc.B...), StartedAt: o.PlacedAt})
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/pricing"
@@ -385,6 +386,80 @@ func TestDBKV(t *testing.T) {
 		}
 		if err := kv.Set(ctx, "a", "i1", "k3", []byte("x")); err != nil {
 			t.Fatalf("room after delete: %v", err)
+		}
+	})
+}
+
+// TestShopDataFromOrders: the first pricing plugin of a shop is dry-run on
+// the carts of its last orders, and reports get datasets built from them.
+func TestShopDataFromOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newTestService(t, db)
+		bg := context.Background()
+		a := tenancy.WithTenant(bg, "shop-a")
+		now := store.Now()
+		err := db.Write(a, func(ctx context.Context, q bun.IDB) error {
+			for i, cust := range []string{"c1", "c1", "c2"} {
+				oid := "o" + string(rune('1'+i))
+				if _, err := q.NewRaw(`INSERT INTO orders (tenant_id, id, number, status, customer_id, email, currency, subtotal, discounts,
+					shipping_total, tax_total, tax_inclusive, total, placed_at, updated_at) VALUES (?, ?, ?, 'paid', ?, ?, 'EUR', 6000, 0, 0, 0, TRUE, 6000, ?, ?)`,
+					"shop-a", oid, i+1, cust, cust+"@example.com", now.Add(-time.Duration(i)*time.Hour), now).Exec(ctx); err != nil {
+					return err
+				}
+				for j, qty := range []int64{10, 2} {
+					if _, err := q.NewRaw(`INSERT INTO order_lines (tenant_id, id, order_id, position, variant_id, product_id, sku, title,
+						quantity, unit_price, subtotal, adjustments, total) VALUES (?, ?, ?, ?, ?, ?, 'S', 'T', ?, 500, ?, 0, ?)`,
+						"shop-a", oid+"-l"+string(rune('0'+j)), oid, j, "v"+string(rune('0'+j)), "p"+string(rune('0'+j)), qty, qty*500, qty*500).Exec(ctx); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		platform := tenancy.WithPlatform(bg)
+		for _, name := range []string{"pricing", "reporting", "recommend"} {
+			man, wasm := firstPartyUpload(t, name, "1.0.0")
+			if _, err := s.Publish(platform, PublishInput{Manifest: man, Wasm: wasm}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inst, err := s.Install(a, "wasmart-pricing", "", []byte(`{"volume_tiers":[{"min_qty":10,"percent":10}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dr, err := s.DryRun(a, DryRunRequest{InstallationID: inst.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dr.Inputs != 3 || dr.Changed != 3 || dr.SumBefore != 18000 || dr.SumAfter != 18000-3*500 || !dr.Rows[0].FromOrder() {
+			t.Fatalf("dry run on order carts %+v", dr)
+		}
+		rep, err := s.Install(a, "wasmart-reporting", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Report(a, rep.ID, "rfm", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Table.Rows) == 0 {
+			t.Fatalf("rfm report has no rows: %+v", r)
+		}
+		r, err = s.Report(a, rep.ID, "sales", nil)
+		if err != nil || len(r.Table.Rows) == 0 || len(r.Charts) == 0 {
+			t.Fatalf("sales report %+v %v", r, err)
+		}
+		// Co-purchases for a product page (no published products: no
+		// candidates, so nothing to recommend, but the query runs).
+		req := &extension.RecommendationRequest{ProductID: "p0"}
+		if _, err := s.Recommend(a, req); err != nil {
+			t.Fatal(err)
+		}
+		if len(req.CoPurchases) != 1 || req.CoPurchases[0].WithProductID != "p1" || req.CoPurchases[0].Orders != 3 {
+			t.Fatalf("co-purchases %+v", req.CoPurchases)
 		}
 	})
 }
