@@ -30,8 +30,23 @@
 //     (Options.Breaker), lets one trial through after the cool-down and
 //     closes on success (Host.BreakerStatus for the console).
 //   - RunRecorder receives every run (input bytes and hash, duration,
-//     outcome, capped guest logs) so runs can be listed and replayed; DB
-//     persistence implements it elsewhere.
+//     outcome, capped guest logs) so runs can be listed and replayed;
+//     DBRecorder writes them to the database in batches off the caller's
+//     path (dropping, and counting, runs when its buffer is full).
+//   - Service (registry.go, installations.go, runs.go, dryrun.go,
+//     shopdata.go, wiring.go) is the platform over the database: the
+//     catalogue and private uploads (plugin_versions; modules by content
+//     hash in plugin_modules), a tenant's installations (configure against
+//     the JSON Schema, enable, order, pin, upgrade, roll back; audited),
+//     the run log with retention (Purge) and Replay, DryRun on the last
+//     recorded inputs of a point (for a first pricing plugin, the carts of
+//     the last orders), and the product wiring: Pipeline (a
+//     checkout.PipelineFunc with the tenant's enabled pricing and logistics
+//     plugins), Recommend (candidates and co-purchases from the shop's
+//     catalog and orders; best sellers as fallback) and Report (datasets
+//     from orders and customers). Dry runs and replays run under ids of
+//     their own and are not recorded, so they neither add runs nor move
+//     the real installation's breaker.
 //   - KVStore is the plugins' key-value store, scoped by the host to
 //     (tenant, installation) with quotas (MemKV in memory).
 //   - PricingAdapter, RecommendationsAdapter, LogisticsAdapter,
