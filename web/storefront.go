@@ -96,8 +96,11 @@ func (s *Server) shop(c *fiber.Ctx) tenants.Tenant {
 }
 
 func (s *Server) registerStorefrontRoutes() {
+	// Anonymous pages answer HEAD too (crawlers and link checkers use it).
 	page := func(path, summary string, h fiber.Handler) {
-		s.handle(Route{Method: "GET", Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
+		for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
+			s.handle(Route{Method: m, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
+		}
 	}
 	page("/", "Storefront home: shopFeatured collections", s.shopHome)
 	page("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)

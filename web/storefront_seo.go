@@ -190,12 +190,18 @@ func (s *Server) shopRobots(c *fiber.Ctx) error {
 func (s *Server) shopMedia(c *fiber.Ctx) error {
 	t := s.shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
-	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !strings.HasPrefix(key, t.ID+"/") {
+	// Only product images: other blobs under the shop's prefix (import
+	// files, ...) are private.
+	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !strings.HasPrefix(key, t.ID+"/products/") {
 		return errs.NotFoundf("no such image")
 	}
 	rc, info, err := s.blobs.Open(c.UserContext(), key)
 	if err != nil {
 		return err
+	}
+	if !strings.HasPrefix(info.ContentType, "image/") {
+		rc.Close()
+		return errs.NotFoundf("no such image")
 	}
 	etag := `"` + strconv.FormatInt(info.Size, 36) + "-" + strconv.FormatInt(info.ModTime.UnixNano(), 36) + `"`
 	h := &c.Response().Header
@@ -207,11 +213,7 @@ func (s *Server) shopMedia(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotModified)
 		return nil
 	}
-	ct := info.ContentType
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
-	}
-	h.Set(fiber.HeaderContentType, ct)
+	h.Set(fiber.HeaderContentType, info.ContentType)
 	return c.SendStream(rc, int(info.Size))
 }
 

@@ -35,12 +35,13 @@ import (
 // shopEnv is a running server with one signed-up shop and direct access to
 // its catalog and stock (for seeding).
 type shopEnv struct {
-	t    testing.TB
-	srv  *testServer
-	shop shop
-	ctx  context.Context // the shop's tenant, a staff actor
-	cat  *catalog.Service
-	inv  *inventory.Service
+	t     testing.TB
+	srv   *testServer
+	shop  shop
+	ctx   context.Context // the shop's tenant, a staff actor
+	cat   *catalog.Service
+	inv   *inventory.Service
+	blobs blob.Store
 }
 
 func startShop(t testing.TB, db *store.DB, slug string, tweak func(*web.Config)) *shopEnv {
@@ -80,7 +81,7 @@ func startShop(t testing.TB, db *store.DB, slug string, tweak func(*web.Config))
 	s := &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}
 	sh := s.signup(slug)
 	actx := tenancy.WithActor(tenancy.WithTenant(context.Background(), sh.ID), tenancy.Actor{Kind: "staff", ID: sh.OwnerID, Name: "Owner"})
-	return &shopEnv{t: t, srv: s, shop: sh, ctx: actx, cat: cat, inv: inv}
+	return &shopEnv{t: t, srv: s, shop: sh, ctx: actx, cat: cat, inv: inv, blobs: blobs}
 }
 
 // shopClient talks to a shop's host (slug.localhost:port, dialled on
@@ -349,6 +350,11 @@ func TestStorefrontPages(t *testing.T) {
 		if r := c.do("GET", src, nil, map[string]string{"If-None-Match": m.Header.Get("ETag")}); r.Status != 304 {
 			t.Errorf("media revalidation: %d", r.Status)
 		}
+		// Other blobs of the shop (import files) are not media.
+		must[blob.Info](t)(e.blobs.Put(e.ctx, e.shop.ID+"/imports/x.csv", strings.NewReader("secret"), "text/csv"))
+		if r := c.get("/media/" + e.shop.ID + "/imports/x.csv"); r.Status != 404 {
+			t.Errorf("import file served as media: %d", r.Status)
+		}
 		// Another shop's media key is not served here.
 		if r := c.get("/media/" + strings.Replace(strings.TrimPrefix(src, "/media/"), e.shop.ID, "someone-else", 1)); r.Status != 404 {
 			t.Errorf("foreign media key: %d", r.Status)
@@ -400,6 +406,9 @@ func TestStorefrontPages(t *testing.T) {
 		}
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/xml") {
 			t.Errorf("sitemap type %q", r.Header.Get("Content-Type"))
+		}
+		if r := c.do("HEAD", "/products/linen-shirt", nil, nil); r.Status != 200 || r.Header.Get("ETag") == "" || r.Body != "" {
+			t.Errorf("HEAD product page: %d %v", r.Status, r.Header)
 		}
 		wantPage(t, c.get("/robots.txt"), 200, "Sitemap: "+base+"/sitemap.xml", "Disallow: /account")
 
