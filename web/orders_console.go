@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/aftersales"
@@ -40,6 +41,7 @@ func (s *Server) registerOrderConsoleRoutes() {
 	html("POST", "/console/orders/:order/manual-payment", string(perm.OrdersWrite), "Record a manual payment", s.orderManualPayForm)
 	html("POST", "/console/orders/:order/returns", string(perm.ReturnsWrite), "Record a return for the order", s.orderReturnForm)
 	html("POST", "/console/payments/:payment/mark-paid", string(perm.OrdersWrite), "Confirm a manual payment", s.markPaidForm)
+	html("POST", "/console/payments/:payment/test-gateway", string(perm.OrdersWrite), "Test gateway: confirm or fail a pending card payment (a signed webhook, as the gateway would send)", s.testGatewayForm)
 	html("POST", "/console/shipments/:shipment/status", string(perm.FulfillmentWrite), "Record a shipment's progress", s.shipmentStatusForm)
 	html("GET", "/console/returns", string(perm.ReturnsRead), "Returns queue", s.returnsPage)
 	html("GET", "/console/returns/:return", string(perm.ReturnsRead), "Return detail", s.returnPage)
@@ -358,6 +360,46 @@ func (s *Server) markPaidForm(c *fiber.Ctx) error {
 		return err
 	}
 	return done(c, "/console/orders/"+p.OrderID)
+}
+
+// testGatewayForm plays the built-in test gateway: it signs the webhook the
+// gateway would send for a pending card payment (succeeded or failed) and
+// hands it to the same verified, once-per-event path real webhooks take.
+func (s *Server) testGatewayForm(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	var pay *payment.Payment
+	orderID := c.FormValue("order")
+	o, err := s.commerce.Orders.Get(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	ps, _, err := s.commerce.Payments.ForOrder(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		if ps[i].ID == c.Params("payment") {
+			pay = &ps[i]
+		}
+	}
+	if pay == nil {
+		return errs.NotFoundf("payment not found")
+	}
+	if pay.Provider != "test" || pay.Status != payment.StatusPending {
+		return s.backToOrder(c, o.ID, errs.Field("payment", "only pending test-gateway payments wait for the gateway"))
+	}
+	typ := payment.EventPaymentSucceeded
+	if c.FormValue("outcome") == "failed" {
+		typ = payment.EventPaymentFailed
+	}
+	body, sig := s.commerce.Gateway.Webhook(payment.WebhookEvent{ID: "console-" + pay.ID + "-" + typ, Type: typ, Ref: pay.ProviderRef, Amount: pay.Amount}, time.Now())
+	_, err = s.commerce.Payments.HandleWebhook(ctx, "test", func(name string) string {
+		if strings.EqualFold(name, payment.SignatureHeader) {
+			return sig
+		}
+		return ""
+	}, body)
+	return s.backToOrder(c, o.ID, err)
 }
 
 func (s *Server) shipmentStatusForm(c *fiber.Ctx) error {

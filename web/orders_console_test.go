@@ -96,6 +96,18 @@ func TestOrderConsole(t *testing.T) {
 		t.Fatalf("order after the return refund: %s refunded %d", d.Order.Status, d.Order.RefundedTotal)
 	}
 
+	// A pending card payment confirmed through the test gateway's signed
+	// webhook from the order page.
+	o2, tok2 := s.place(t, s.cart(t, map[string]int64{v: 1}), "pending")
+	p2 := s.pay(t, o2, tok2, payment.CardPending, 201)
+	base2 := "/console/orders/" + o2.ID
+	wantConsolePage(t, c.do("GET", base2, "", nil), 200, "Test gateway webhook")
+	wantSeeOther(t, c.do("POST", "/console/payments/"+p2.ID+"/test-gateway", consoleForm("order", o2.ID, "outcome", "succeeded"), nil), base2)
+	if d := s.order(t, o2.ID); d.Order.Status != order.Paid || d.Order.PaidTotal != o2.Total {
+		t.Fatalf("after the gateway webhook: %s paid %d", d.Order.Status, d.Order.PaidTotal)
+	}
+	wantConsolePage(t, c.do("POST", "/console/payments/"+p2.ID+"/test-gateway", consoleForm("order", o2.ID), nil), 400, "payment")
+
 	// Tickets.
 	var tk aftersales.Ticket
 	c.post("/api/tickets", web.TicketRequest{OrderID: o.ID, Email: "eva@example.com", Kind: aftersales.KindQuestion, Subject: "Lid missing", Body: "The lid is missing."}, 201).json(t, &tk)
