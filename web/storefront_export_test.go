@@ -22,3 +22,14 @@ func CachedPaths(s *Server, tenantID string) map[string]bool {
 	}
 	return out
 }
+
+// StoreRoutes lists the storefront app's routes as "METHOD PATH".
+func StoreRoutes(s *Server) []string {
+	var out []string
+	for _, r := range s.storeApp.GetRoutes(true) {
+		if r.Method != "USE" {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}

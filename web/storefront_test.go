@@ -574,3 +574,29 @@ func TestStorefrontCategoryQueriesConstant(t *testing.T) {
 		}
 	})
 }
+
+// TestStorefrontRoutesDeclared: every route the storefront app serves is in
+// the route table with a permission and the storefront scope.
+func TestStorefrontRoutesDeclared(t *testing.T) {
+	srv := startServer(t, storetest.SQLite(t))
+	declared := map[string]web.Route{}
+	for _, r := range srv.Server.Routes() {
+		if r.Scope == web.ScopeStorefront {
+			declared[r.Method+" "+r.Path] = r
+		}
+	}
+	served := web.StoreRoutes(srv.Server)
+	if len(served) < 20 {
+		t.Fatalf("only %d storefront routes served", len(served))
+	}
+	for _, mp := range served {
+		r, ok := declared[mp]
+		if !ok {
+			t.Errorf("storefront serves %s, which the route table does not declare", mp)
+			continue
+		}
+		if r.Perm != web.Public && r.Perm != web.Customer {
+			t.Errorf("%s: storefront route with staff permission %q", mp, r.Perm)
+		}
+	}
+}
