@@ -71,8 +71,15 @@ func chartSVG(c extension.Chart) template.HTML {
 	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)
 	y := func(v int64) float64 { return float64(padT) + plotH*float64(top-v)/float64(top-bottom) }
 	// Grid and axis labels.
-	for i := 0; i <= 4; i++ {
-		v := bottom + (top-bottom)*int64(i)/4
+	ticks := int64(4)
+	for _, n := range []int64{4, 5, 2} {
+		if (top-bottom)%n == 0 {
+			ticks = n
+			break
+		}
+	}
+	for i := int64(0); i <= ticks; i++ {
+		v := bottom + (top-bottom)*i/ticks
 		yy := y(v)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e5e7eb"/>`, padL, chartW-padR, yy, yy)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#444">%d</text>`, padL-6, yy+4, v)
