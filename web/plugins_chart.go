@@ -49,14 +49,16 @@ func shortLabel(s string) string {
 func chartSVG(c extension.Chart) template.HTML {
 	var b strings.Builder
 	n := len(c.Labels)
+	if n == 0 || len(c.Series) == 0 {
+		fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d 60" width="100%%" role="img" aria-label="%s" class="chart">`+
+			`<text x="%d" y="18" font-size="14" font-weight="bold">%s</text><text x="%d" y="44" fill="#666">no data</text></svg>`,
+			chartW, html.EscapeString(c.Title), padL, html.EscapeString(c.Title), padL)
+		return template.HTML(b.String())
+	}
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s" class="chart">`,
 		chartW, chartH, html.EscapeString(c.Title))
 	fmt.Fprintf(&b, `<title>%s</title>`, html.EscapeString(c.Title))
 	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="14" font-weight="bold">%s</text>`, padL, html.EscapeString(c.Title))
-	if n == 0 || len(c.Series) == 0 {
-		b.WriteString(`<text x="50%" y="50%" text-anchor="middle" fill="#666">no data</text></svg>`)
-		return template.HTML(b.String())
-	}
 	var lo, hi int64
 	for _, s := range c.Series {
 		for _, v := range s.Values {
