@@ -129,10 +129,26 @@ func TestSecurityHeadersAndCSRF(t *testing.T) {
 	if r.Status != 403 {
 		t.Fatalf("write without CSRF token: %d %s", r.Status, r.Body)
 	}
+	// Another origin (a sibling shop host is same-site, not same-origin)
+	// is refused even with the right token.
+	r = sh.Owner.do("PATCH", "/api/shop", `{"name":"Hijacked"}`, map[string]string{"Origin": "http://evil.localhost:" + srv.Port})
+	if r.Status != 403 {
+		t.Fatalf("write from another origin: %d %s", r.Status, r.Body)
+	}
+	r = sh.Owner.do("PATCH", "/api/shop", `{"name":"Hijacked"}`, map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if r.Status != 403 {
+		t.Fatalf("cross-site write: %d %s", r.Status, r.Body)
+	}
 	var shop web.ShopJSON
 	sh.Owner.getJSON("/api/shop", &shop)
 	if shop.Name == "Hijacked" {
 		t.Fatal("CSRF-less write went through")
+	}
+	// The browser's own origin needs no token (pages from a shared cache
+	// carry none of their own).
+	r = sh.Owner.do("PATCH", "/api/shop", `{"name":"Renamed"}`, map[string]string{"X-CSRF-Token": "", "Origin": srv.URL})
+	if r.Status != 200 {
+		t.Fatalf("same-origin write: %d %s", r.Status, r.Body)
 	}
 	// Storefront and console cookies are separate hosts: the staff session
 	// does not reach the shop host.
