@@ -132,11 +132,12 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	if ok, _ := s.ipRate.allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/signup", v, errs.E(errs.RateLimited, "too many attempts; wait a minute and try again"))
 	}
-	_, tok, err := s.customers.SignUp(c.UserContext(), in, s.meta(c))
+	cu, tok, err := s.customers.SignUp(c.UserContext(), in, s.meta(c))
 	if err != nil {
 		return s.shopFormError(c, "shop/signup", v, err)
 	}
 	s.setCustomerCookie(c, tok)
+	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
@@ -167,11 +168,12 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	if ok, _ := s.ipRate.allow("clogin:"+t.ID+":"+strings.ToLower(id), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts for this account; wait a minute and try again"))
 	}
-	_, tok, err := s.customers.Login(c.UserContext(), id, c.FormValue("password"), s.meta(c))
+	cu, tok, err := s.customers.Login(c.UserContext(), id, c.FormValue("password"), s.meta(c))
 	if err != nil {
 		return s.shopFormError(c, "shop/login", v, err)
 	}
 	s.setCustomerCookie(c, tok)
+	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
@@ -303,4 +305,20 @@ func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
 	}
 	s.clearCustomerCookie(c)
 	return c.Redirect("/account/login?deleted=1", fiber.StatusSeeOther)
+}
+
+// mergeGuestCart folds the guest cart of this browser into the customer's
+// cart at sign-in and forgets the guest cookie. A failed merge leaves the
+// guest cart where it was (signing in still succeeds); it is logged.
+func (s *Server) mergeGuestCart(c *fiber.Ctx, customerID string) {
+	tok := c.Cookies(s.cookieName(cartCookie))
+	if tok == "" || s.commerce == nil {
+		return
+	}
+	if err := s.commerce.Carts.Merge(c.UserContext(), tok, customerID); err != nil {
+		s.log.Warn("cart merge at sign-in", "request_id", requestID(c), "err", err)
+		return
+	}
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
 }
