@@ -20,8 +20,10 @@ func (s *Server) registerRoutes() {
 	s.registerConsoleRoutes()
 	s.registerPlatformRoutes()
 	s.registerStorefrontRoutes()
+	s.registerShopCartRoutes()
 	s.registerCommerceRoutes()
 	s.registerCatalogRoutes()
 	s.registerPluginRoutes()
+	s.registerDesignRoutes()
 	_ = fiber.MethodGet
 }

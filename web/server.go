@@ -22,7 +22,9 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -109,6 +111,8 @@ type Server struct {
 	inventory    *inventory.Service
 	customers    *customer.Service
 	blobs        blob.Store
+	design       *design.Service
+	content      *content.Service
 	shopCache    *shopCache
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *Commerce
@@ -139,6 +143,10 @@ type Deps struct {
 	Inventory *inventory.Service
 	Customers *customer.Service
 	Blobs     blob.Store
+	// Design and Content are the shop builder's services (themes, sections,
+	// menus; pages, articles, subscribers); nil: built over DB.
+	Design  *design.Service
+	Content *content.Service
 }
 
 // New builds the server and its route table.
@@ -164,6 +172,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if s.customers == nil {
 		s.customers = customer.New(deps.DB, customer.Options{})
+	}
+	if s.design = deps.Design; s.design == nil {
+		s.design = design.New(deps.DB, design.Options{Blobs: deps.Blobs})
+	}
+	if s.content = deps.Content; s.content == nil {
+		s.content = content.New(deps.DB, nil)
 	}
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)

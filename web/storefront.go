@@ -73,7 +73,8 @@ func (s *Server) resolveShop(c *fiber.Ctx) error {
 	case tenants.StatusSuspended:
 		c.Status(fiber.StatusServiceUnavailable)
 		c.Set(fiber.HeaderRetryAfter, "3600")
-		return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}})
+		c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
+		return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
 	default:
 		return errs.NotFoundf("no shop answers at %s", c.Hostname())
 	}
@@ -158,6 +159,13 @@ type shopView struct {
 	Customer  *customer.Customer
 	Addresses []customer.Address
 	Form      map[string]string
+
+	// Design is the shop builder's published theme (or the draft in a
+	// preview); Sections the page's composed sections; Content a content
+	// page, article or blog list (web/design_shop.go).
+	Design   *shopDesign
+	Sections []sectionView
+	Content  *shopContent
 }
 
 // productIDs are the products a page shows, for the cache's stock
@@ -172,6 +180,11 @@ func (v *shopView) productIDs() []string {
 	}
 	for _, f := range v.Featured {
 		for _, c := range f.Cards {
+			ids = append(ids, c.ID)
+		}
+	}
+	for _, sec := range v.Sections {
+		for _, c := range sec.Cards {
 			ids = append(ids, c.ID)
 		}
 	}
@@ -365,7 +378,7 @@ func (ix *catIndex) path(id string) []*catalog.Category {
 }
 
 func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
-	v := &shopView{Shop: s.shop(c)}
+	v := &shopView{Shop: s.shop(c), Design: s.designFor(c)}
 	if ix != nil {
 		v.Nav = ix.roots
 	}
@@ -405,12 +418,17 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, er
 	t := s.shop(c)
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
-	if p := s.shopCache.get(t.ID, key, gen); p != nil {
+	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
 		return sendCacheable(c, p)
 	}
 	body, ctype, products, err := build()
 	if err != nil {
 		return err
+	}
+	if isPreview(c) { // a staff preview of the draft: never cached
+		c.Set(fiber.HeaderContentType, ctype)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Send(body)
 	}
 	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen, products: products}
 	s.shopCache.put(t.ID, key, p)
@@ -433,7 +451,7 @@ func (s *Server) shopError(c *fiber.Ctx, err error) error {
 	status, de := s.toError(c, err)
 	t := s.shop(c)
 	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
-		Form: map[string]string{"title": errorTitle(status), "message": de.Message, "field": de.Field}}
+		Form: map[string]string{"title": errorTitle(status), "message": de.Message, "field": de.Field}, Design: s.designFor(c)}
 	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
 		v.Nav = ix.roots
 	}
@@ -507,6 +525,9 @@ func (s *Server) shopHome(c *fiber.Ctx) error {
 		}
 		v := s.newView(c, ix)
 		t := v.Shop
+		if v.Design.HasHome { // composed in the shop builder
+			return s.designHome(c, v), nil
+		}
 		cols, err := s.catalog.Collections(ctx, true)
 		if err != nil {
 			return nil, err

@@ -83,7 +83,11 @@ func (s *Server) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	for _, cat := range cats {
 		out = append(out, sitemapURL{Loc: base + "/categories/" + url.PathEscape(cat.Slug)})
 	}
-	return out, nil
+	content, err := s.contentSitemapURLs(c) // pages and articles (design_shop.go)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, content...), nil
 }
 
 func (s *Server) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {

@@ -111,6 +111,11 @@ type Options struct {
 	RenditionWidths []int
 	// PreviewTTL is how long a preview token lasts (default 2 hours).
 	PreviewTTL time.Duration
+	// LiveTTL is how long Live trusts its in-memory copy before asking
+	// the database again (default 1s; negative: always ask). Publishing
+	// and restoring through this Service drop the copy at once; other
+	// processes see a publish within LiveTTL.
+	LiveTTL time.Duration
 	// Now overrides the clock (tests).
 	Now func() time.Time
 }
@@ -119,7 +124,7 @@ type Options struct {
 type Service struct {
 	db   *store.DB
 	opts Options
-	live sync.Map // tenant id → *Published (parsed once per published number)
+	live sync.Map // tenant id → liveEntry (parsed once per published number)
 }
 
 // New returns a Service.
@@ -138,6 +143,9 @@ func New(db *store.DB, opts Options) *Service {
 	}
 	if len(opts.RenditionWidths) == 0 {
 		opts.RenditionWidths = []int{480, 960, 1600}
+	}
+	if opts.LiveTTL == 0 {
+		opts.LiveTTL = time.Second
 	}
 	if opts.PreviewTTL == 0 {
 		opts.PreviewTTL = 2 * time.Hour
@@ -452,6 +460,7 @@ func (s *Service) Publish(ctx context.Context, base int) (*Published, error) {
 		}
 		return errs.Wrap(err, "design: publish")
 	})
+	s.live.Delete(tid) // after the commit, so no reader re-caches the old version
 	if err != nil {
 		return nil, err
 	}
@@ -545,6 +554,7 @@ func (s *Service) Restore(ctx context.Context, number, base int) (*Published, er
 		out, err = s.publish(ctx, q, tid, doc, nr.Version, number)
 		return err
 	})
+	s.live.Delete(tid)
 	if err != nil {
 		return nil, err
 	}
@@ -606,18 +616,32 @@ func (s *Service) Version(ctx context.Context, number int) (*Published, error) {
 		DraftVersion: v.DraftVersion, RestoredFrom: v.RestoredFrom}, nil
 }
 
+type liveEntry struct {
+	p       *Published
+	checked time.Time
+}
+
 // Live returns the shop's live design (Number 0 with the default document
-// when it never published). It is the storefront's read: one primary-key
-// query, and the document is decoded once per published number and shared.
+// when it never published). It is the storefront's read: none within
+// LiveTTL of the last check, else one primary-key query; the document is
+// decoded once per published number and shared.
 func (s *Service) Live(ctx context.Context) (*Published, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cached, _ := s.live.Load(tid)
+	now := time.Now()
+	var cached *Published
+	if e, ok := s.live.Load(tid); ok {
+		le := e.(liveEntry)
+		if s.opts.LiveTTL > 0 && now.Sub(le.checked) < s.opts.LiveTTL {
+			return le.p, nil
+		}
+		cached = le.p
+	}
 	have := -1
-	if c, ok := cached.(*Published); ok {
-		have = c.Number
+	if cached != nil {
+		have = cached.Number
 	}
 	var row struct {
 		Number      int       `bun:"number"`
@@ -627,26 +651,25 @@ func (s *Service) Live(ctx context.Context) (*Published, error) {
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		return q.NewRaw("SELECT number, CASE WHEN number = ? THEN '' ELSE document END AS document, published_at FROM design_live WHERE tenant_id = ?", have, tid).Scan(ctx, &row)
 	})
-	if store.NoRows(err) {
-		p, ok := cached.(*Published)
-		if !ok || p.Number != 0 {
+	var p *Published
+	switch {
+	case store.NoRows(err):
+		p = cached
+		if p == nil || p.Number != 0 {
 			p = &Published{Theme: DefaultTheme, Doc: DefaultDocument(), Live: true}
-			s.live.Store(tid, p)
 		}
-		return p, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, errs.Wrap(err, "design: live")
+	case row.Number == have:
+		p = cached
+	default:
+		doc, err := decode(row.Document)
+		if err != nil {
+			return nil, err
+		}
+		p = &Published{Number: row.Number, Theme: doc.Theme, Doc: doc, PublishedAt: row.PublishedAt.UTC(), Live: true}
 	}
-	if row.Number == have {
-		return cached.(*Published), nil
-	}
-	doc, err := decode(row.Document)
-	if err != nil {
-		return nil, err
-	}
-	p := &Published{Number: row.Number, Theme: doc.Theme, Doc: doc, PublishedAt: row.PublishedAt.UTC(), Live: true}
-	s.live.Store(tid, p)
+	s.live.Store(tid, liveEntry{p: p, checked: now})
 	return p, nil
 }
 

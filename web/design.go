@@ -1,0 +1,717 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/content"
+	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/tenants/perm"
+)
+
+// The shop builder's JSON API: themes and their schemas, the draft design
+// (whole document or one section, the theme and its settings, a menu at a
+// time), publish, versions and restore, design images; content pages,
+// blog articles and newsletter subscribers. Every draft write names the
+// draft version it started from ("version"); a stale one answers 409 with
+// who changed the draft and when. Handlers are thin over core/design and
+// core/content, which validate everything.
+
+func (s *Server) registerDesignRoutes() {
+	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
+		tag := "design"
+		if strings.HasPrefix(path, "/api/pages") || strings.HasPrefix(path, "/api/articles") || strings.HasPrefix(path, "/api/subscribers") {
+			tag = "content"
+		}
+		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: tag, Body: body, Resp: resp, Handler: h})
+	}
+	api("GET", "/api/design/themes", perm.DesignRead, "Built-in themes with their settings schemas, the section types with theirs, and the safe font list", nil, ThemesJSON{}, s.apiThemes)
+	api("GET", "/api/design/draft", perm.DesignRead, "The draft design (theme, settings, section compositions, menus) and its version", nil, DraftJSON{}, s.apiDraft)
+	api("PUT", "/api/design/draft", perm.DesignWrite, "Replace the draft document (send the version you read; 409 if someone saved since)", DraftBody{}, DraftJSON{}, s.apiDraftSave)
+	api("PUT", "/api/design/draft/theme", perm.DesignWrite, "Switch theme and/or change theme settings (colours, fonts, logo, layouts)", ThemeBody{}, DraftJSON{}, s.apiDraftTheme)
+	api("POST", "/api/design/draft/sections", perm.DesignWrite, "Add a section of a type to a template (at index, default the end) with its defaults", SectionAddBody{}, DraftJSON{}, s.apiSectionAdd)
+	api("PUT", "/api/design/draft/sections/:section", perm.DesignWrite, "Configure a section (settings validated by its schema; blocks; disabled)", SectionBody{}, DraftJSON{}, s.apiSectionSave)
+	api("POST", "/api/design/draft/sections/:section/move", perm.DesignWrite, "Move a section up (delta -1) or down (+1) within its template", MoveBody{}, DraftJSON{}, s.apiSectionMove)
+	api("DELETE", "/api/design/draft/sections/:section", perm.DesignWrite, "Remove a section (?version=N)", nil, DraftJSON{}, s.apiSectionDelete)
+	api("GET", "/api/design/menus/:menu", perm.DesignRead, "A draft menu (header or footer) with its items, nested one level", nil, MenuJSON{}, s.apiMenu)
+	api("PUT", "/api/design/menus/:menu", perm.DesignWrite, "Replace a draft menu's items (links to collections, products, pages, articles or URLs)", MenuBody{}, DraftJSON{}, s.apiMenuSave)
+	api("POST", "/api/design/publish", perm.DesignWrite, "Publish the draft atomically (send the draft version you reviewed; 409 if stale, 400 with nothing published if invalid)", DesignVersionBody{}, DesignVersionJSON{}, s.apiPublish)
+	api("GET", "/api/design/versions", perm.DesignRead, "Published versions kept for restore, newest first", nil, []DesignVersionJSON{}, s.apiVersions)
+	api("POST", "/api/design/versions/:number/restore", perm.DesignWrite, "Publish a kept version again and reset the draft to it", DesignVersionBody{}, DesignVersionJSON{}, s.apiRestore)
+	api("GET", "/api/design/assets", perm.DesignRead, "Uploaded design images", nil, []AssetJSON{}, s.apiAssets)
+	api("POST", "/api/design/assets", perm.DesignWrite, "Upload a design image (multipart field \"image\"; JPEG, PNG, GIF or WebP; size and pixel caps)", nil, AssetJSON{}, s.apiAssetUpload)
+
+	api("GET", "/api/pages", perm.DesignRead, "Content pages", nil, []PageJSON{}, s.apiPages)
+	api("POST", "/api/pages", perm.DesignWrite, "Create a content page (kind about, contact, shipping, returns, privacy, terms, faq or custom)", PageBody{}, PageJSON{}, s.apiPageCreate)
+	api("GET", "/api/pages/:page", perm.DesignRead, "One content page", nil, PageJSON{}, s.apiPage)
+	api("PUT", "/api/pages/:page", perm.DesignWrite, "Update a page (send the version you read)", PageBody{}, PageJSON{}, s.apiPageUpdate)
+	api("DELETE", "/api/pages/:page", perm.DesignWrite, "Delete a page", nil, nil, s.apiPageDelete)
+	api("GET", "/api/articles", perm.DesignRead, "Blog articles (?tag=, ?limit=, ?offset=)", nil, ArticleList{}, s.apiArticles)
+	api("POST", "/api/articles", perm.DesignWrite, "Create an article (published_at in the future schedules it; absent keeps it a draft)", ArticleBody{}, ArticleJSON{}, s.apiArticleCreate)
+	api("GET", "/api/articles/:article", perm.DesignRead, "One article", nil, ArticleJSON{}, s.apiArticle)
+	api("PUT", "/api/articles/:article", perm.DesignWrite, "Update an article (send the version you read)", ArticleBody{}, ArticleJSON{}, s.apiArticleUpdate)
+	api("DELETE", "/api/articles/:article", perm.DesignWrite, "Delete an article", nil, nil, s.apiArticleDelete)
+	api("GET", "/api/subscribers", perm.CustomersRead, "Newsletter subscribers with consent time and wording (?active=1)", nil, SubscriberList{}, s.apiSubscribers)
+
+	s.registerBuilderRoutes()
+	s.registerDesignShopRoutes()
+}
+
+// ---- JSON types ----
+
+// ThemesJSON is everything the builder needs to generate its forms.
+type ThemesJSON struct {
+	Themes    []*design.Theme       `json:"themes"`
+	Sections  []*design.SectionType `json:"sections"`
+	Fonts     []design.FontStack    `json:"fonts"`
+	Templates []string              `json:"templates"`
+}
+
+// DraftJSON is the draft design.
+type DraftJSON struct {
+	Version          int              `json:"version"`
+	PublishedVersion int              `json:"published_version"`
+	Unpublished      bool             `json:"unpublished"`
+	UpdatedAt        *time.Time       `json:"updated_at,omitempty"`
+	UpdatedBy        string           `json:"updated_by,omitempty"`
+	Document         *design.Document `json:"document"`
+	// SectionID is the section an add created.
+	SectionID string `json:"section_id,omitempty"`
+}
+
+// DraftBody replaces the draft.
+type DraftBody struct {
+	Version  int              `json:"version"`
+	Document *design.Document `json:"document"`
+}
+
+// ThemeBody switches theme and/or sets theme settings (merged over the
+// current ones).
+type ThemeBody struct {
+	Version  int             `json:"version"`
+	Theme    string          `json:"theme,omitempty"`
+	Settings design.Settings `json:"settings,omitempty"`
+}
+
+// SectionAddBody adds a section.
+type SectionAddBody struct {
+	Version  int             `json:"version"`
+	Template string          `json:"template"`
+	Type     string          `json:"type"`
+	Index    *int            `json:"index,omitempty"`
+	Settings design.Settings `json:"settings,omitempty"`
+}
+
+// SectionBody configures a section; settings are merged over the current
+// ones, blocks replace them when present.
+type SectionBody struct {
+	Version  int               `json:"version"`
+	Settings design.Settings   `json:"settings,omitempty"`
+	Blocks   []design.Settings `json:"blocks,omitempty"`
+	Disabled *bool             `json:"disabled,omitempty"`
+}
+
+// MoveBody moves a section.
+type MoveBody struct {
+	Version int `json:"version"`
+	Delta   int `json:"delta"`
+}
+
+// MenuJSON is a menu.
+type MenuJSON struct {
+	Name    string            `json:"name"`
+	Version int               `json:"version"`
+	Items   []design.MenuItem `json:"items"`
+}
+
+// MenuBody replaces a menu's items.
+type MenuBody struct {
+	Version int               `json:"version"`
+	Items   []design.MenuItem `json:"items"`
+}
+
+// DesignVersionBody names the draft version a publish or restore starts from.
+type DesignVersionBody struct {
+	Version int `json:"version"`
+}
+
+// DesignVersionJSON is a published version.
+type DesignVersionJSON struct {
+	Number       int       `json:"number"`
+	Theme        string    `json:"theme"`
+	PublishedAt  time.Time `json:"published_at"`
+	PublishedBy  string    `json:"published_by"`
+	DraftVersion int       `json:"draft_version"`
+	RestoredFrom int       `json:"restored_from,omitempty"`
+	Live         bool      `json:"live"`
+}
+
+// AssetJSON is an uploaded design image; Key goes into image settings.
+type AssetJSON struct {
+	ID          string    `json:"id"`
+	Key         string    `json:"key"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type"`
+	Width       int       `json:"width"`
+	Height      int       `json:"height"`
+	Size        int64     `json:"size"`
+	Renditions  []int     `json:"renditions"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// PageJSON is a content page.
+type PageJSON struct {
+	ID             string    `json:"id"`
+	Handle         string    `json:"handle"`
+	Kind           string    `json:"kind"`
+	Title          string    `json:"title"`
+	BodyHTML       string    `json:"body_html"`
+	SEOTitle       string    `json:"seo_title"`
+	SEODescription string    `json:"seo_description"`
+	Published      bool      `json:"published"`
+	Version        int       `json:"version"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// PageBody creates or edits a page.
+type PageBody struct {
+	Handle         string `json:"handle"`
+	Kind           string `json:"kind"`
+	Title          string `json:"title"`
+	BodyHTML       string `json:"body_html"`
+	SEOTitle       string `json:"seo_title"`
+	SEODescription string `json:"seo_description"`
+	Published      bool   `json:"published"`
+	Version        int    `json:"version"`
+}
+
+// ArticleJSON is a blog article.
+type ArticleJSON struct {
+	ID             string     `json:"id"`
+	Handle         string     `json:"handle"`
+	Title          string     `json:"title"`
+	Author         string     `json:"author"`
+	BodyHTML       string     `json:"body_html"`
+	Excerpt        string     `json:"excerpt"`
+	Image          string     `json:"image"`
+	ImageAlt       string     `json:"image_alt"`
+	Tags           []string   `json:"tags"`
+	SEOTitle       string     `json:"seo_title"`
+	SEODescription string     `json:"seo_description"`
+	PublishedAt    *time.Time `json:"published_at,omitempty"`
+	Version        int        `json:"version"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// ArticleBody creates or edits an article.
+type ArticleBody struct {
+	Handle         string     `json:"handle"`
+	Title          string     `json:"title"`
+	Author         string     `json:"author"`
+	BodyHTML       string     `json:"body_html"`
+	Excerpt        string     `json:"excerpt"`
+	Image          string     `json:"image"`
+	ImageAlt       string     `json:"image_alt"`
+	Tags           []string   `json:"tags"`
+	SEOTitle       string     `json:"seo_title"`
+	SEODescription string     `json:"seo_description"`
+	PublishedAt    *time.Time `json:"published_at,omitempty"`
+	Version        int        `json:"version"`
+}
+
+// ArticleList is a page of articles.
+type ArticleList struct {
+	Articles []ArticleJSON `json:"articles"`
+	Total    int           `json:"total"`
+}
+
+// SubscriberJSON is a newsletter subscriber.
+type SubscriberJSON struct {
+	ID             string     `json:"id"`
+	Email          string     `json:"email"`
+	ConsentAt      time.Time  `json:"consent_at"`
+	ConsentText    string     `json:"consent_text"`
+	Source         string     `json:"source"`
+	UnsubscribedAt *time.Time `json:"unsubscribed_at,omitempty"`
+}
+
+// SubscriberList is a page of subscribers.
+type SubscriberList struct {
+	Subscribers []SubscriberJSON `json:"subscribers"`
+	Total       int              `json:"total"`
+}
+
+func draftJSON(d *design.Draft) DraftJSON {
+	j := DraftJSON{Version: d.Version, PublishedVersion: d.PublishedVersion, Unpublished: d.Unpublished(), UpdatedBy: d.UpdatedBy, Document: d.Doc}
+	if !d.UpdatedAt.IsZero() {
+		t := d.UpdatedAt
+		j.UpdatedAt = &t
+	}
+	return j
+}
+
+func designVersionJSON(p *design.Published) DesignVersionJSON {
+	return DesignVersionJSON{Number: p.Number, Theme: p.Theme, PublishedAt: p.PublishedAt, PublishedBy: p.PublishedBy, DraftVersion: p.DraftVersion, RestoredFrom: p.RestoredFrom, Live: p.Live}
+}
+
+func assetJSON(a *design.Asset) AssetJSON {
+	return AssetJSON{ID: a.ID, Key: a.Key, Filename: a.Filename, ContentType: a.ContentType, Width: a.Width, Height: a.Height, Size: a.Size, Renditions: a.Renditions, CreatedAt: a.CreatedAt}
+}
+
+func pageJSON(p *content.Page) PageJSON {
+	return PageJSON{ID: p.ID, Handle: p.Handle, Kind: string(p.Kind), Title: p.Title, BodyHTML: p.BodyHTML, SEOTitle: p.SEOTitle,
+		SEODescription: p.SEODescription, Published: p.Published, Version: p.Version, UpdatedAt: p.UpdatedAt}
+}
+
+func (b *PageBody) input() content.PageInput {
+	return content.PageInput{Handle: b.Handle, Kind: content.PageKind(b.Kind), Title: b.Title, BodyHTML: b.BodyHTML, SEOTitle: b.SEOTitle, SEODescription: b.SEODescription, Published: b.Published}
+}
+
+func articleJSON(a *content.Article) ArticleJSON {
+	tags := a.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return ArticleJSON{ID: a.ID, Handle: a.Handle, Title: a.Title, Author: a.Author, BodyHTML: a.BodyHTML, Excerpt: a.Excerpt, Image: a.Image,
+		ImageAlt: a.ImageAlt, Tags: tags, SEOTitle: a.SEOTitle, SEODescription: a.SEODescription, PublishedAt: a.PublishedAt, Version: a.Version, UpdatedAt: a.UpdatedAt}
+}
+
+func (b *ArticleBody) input() content.ArticleInput {
+	return content.ArticleInput{Handle: b.Handle, Title: b.Title, Author: b.Author, BodyHTML: b.BodyHTML, Excerpt: b.Excerpt, Image: b.Image,
+		ImageAlt: b.ImageAlt, Tags: b.Tags, SEOTitle: b.SEOTitle, SEODescription: b.SEODescription, PublishedAt: b.PublishedAt}
+}
+
+// ---- design handlers ----
+
+func (s *Server) apiThemes(c *fiber.Ctx) error {
+	return c.JSON(ThemesJSON{Themes: design.Themes(), Sections: design.SectionTypes(), Fonts: design.FontList(), Templates: design.TemplateNames})
+}
+
+func (s *Server) apiDraft(c *fiber.Ctx) error {
+	d, err := s.design.Draft(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+// editDraft applies fn to the draft at version and answers the new draft.
+func (s *Server) editDraft(c *fiber.Ctx, version int, action string, fn func(d *design.Document) error) (*design.Draft, error) {
+	d, err := s.design.Edit(c.UserContext(), version, fn)
+	if err != nil {
+		return nil, err
+	}
+	s.record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
+	return d, nil
+}
+
+func (s *Server) apiDraftSave(c *fiber.Ctx) error {
+	var b DraftBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.Document == nil {
+		return errs.Field("document", "is required")
+	}
+	d, err := s.editDraft(c, b.Version, "draft.save", func(doc *design.Document) error { *doc = *b.Document; return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+// applyTheme switches theme then merges settings.
+func applyTheme(doc *design.Document, theme string, set design.Settings) error {
+	if theme != "" {
+		if err := doc.SetTheme(theme); err != nil {
+			return err
+		}
+	}
+	for k, v := range set {
+		if v == nil || v == "" {
+			if f, ok := doc.ThemeDef().Field(k); ok && f.Default != nil {
+				doc.Settings[k] = f.Default
+				continue
+			}
+			delete(doc.Settings, k)
+			continue
+		}
+		doc.Settings[k] = v
+	}
+	return nil
+}
+
+func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
+	var b ThemeBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	d, err := s.editDraft(c, b.Version, "draft.theme", func(doc *design.Document) error { return applyTheme(doc, b.Theme, b.Settings) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+func (s *Server) apiSectionAdd(c *fiber.Ctx) error {
+	var b SectionAddBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	idx := -1
+	if b.Index != nil {
+		idx = *b.Index
+	}
+	var id string
+	d, err := s.editDraft(c, b.Version, "section.add", func(doc *design.Document) error {
+		sec, err := doc.AddSection(b.Template, b.Type, idx)
+		if err != nil {
+			return err
+		}
+		for k, v := range b.Settings {
+			sec.Settings[k] = v
+		}
+		id = sec.ID
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	j := draftJSON(d)
+	j.SectionID = id
+	return c.Status(fiber.StatusCreated).JSON(j)
+}
+
+// configureSection merges settings (nil or "" clears a key), replaces
+// blocks when given and sets disabled.
+func configureSection(doc *design.Document, id string, set design.Settings, blocks []design.Settings, disabled *bool) error {
+	_, _, sec := doc.Section(id)
+	if sec == nil {
+		return errs.NotFoundf("section not found")
+	}
+	if sec.Settings == nil {
+		sec.Settings = design.Settings{}
+	}
+	for k, v := range set {
+		if v == nil || v == "" {
+			delete(sec.Settings, k)
+			continue
+		}
+		sec.Settings[k] = v
+	}
+	if blocks != nil {
+		sec.Blocks = blocks
+	}
+	if disabled != nil {
+		sec.Disabled = *disabled
+	}
+	return nil
+}
+
+func (s *Server) apiSectionSave(c *fiber.Ctx) error {
+	var b SectionBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	d, err := s.editDraft(c, b.Version, "section.save", func(doc *design.Document) error {
+		return configureSection(doc, c.Params("section"), b.Settings, b.Blocks, b.Disabled)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+func (s *Server) apiSectionMove(c *fiber.Ctx) error {
+	var b MoveBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	d, err := s.editDraft(c, b.Version, "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), b.Delta) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+func queryVersion(c *fiber.Ctx) (int, error) {
+	v, err := strconv.Atoi(c.Query("version"))
+	if err != nil || v < 0 {
+		return 0, errs.Field("version", "send the draft version you read (?version=N)")
+	}
+	return v, nil
+}
+
+func (s *Server) apiSectionDelete(c *fiber.Ctx) error {
+	v, err := queryVersion(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.editDraft(c, v, "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+func menuName(c *fiber.Ctx) (string, error) {
+	n := c.Params("menu")
+	if n != design.MenuHeader && n != design.MenuFooter {
+		return "", errs.NotFoundf("no menu %q (header or footer)", n)
+	}
+	return n, nil
+}
+
+func (s *Server) apiMenu(c *fiber.Ctx) error {
+	n, err := menuName(c)
+	if err != nil {
+		return err
+	}
+	d, err := s.design.Draft(c.UserContext())
+	if err != nil {
+		return err
+	}
+	items := d.Doc.Menus[n]
+	if items == nil {
+		items = []design.MenuItem{}
+	}
+	return c.JSON(MenuJSON{Name: n, Version: d.Version, Items: items})
+}
+
+func (s *Server) apiMenuSave(c *fiber.Ctx) error {
+	n, err := menuName(c)
+	if err != nil {
+		return err
+	}
+	var b MenuBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	d, err := s.editDraft(c, b.Version, "menu.save", func(doc *design.Document) error { doc.Menus[n] = b.Items; return nil })
+	if err != nil {
+		return err
+	}
+	return c.JSON(draftJSON(d))
+}
+
+func (s *Server) publishDesign(c *fiber.Ctx, version int) (*design.Published, error) {
+	p, err := s.design.Publish(c.UserContext(), version)
+	if err != nil {
+		return nil, err
+	}
+	s.record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
+	return p, nil
+}
+
+func (s *Server) restoreDesign(c *fiber.Ctx, number, version int) (*design.Published, error) {
+	p, err := s.design.Restore(c.UserContext(), number, version)
+	if err != nil {
+		return nil, err
+	}
+	s.record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
+	return p, nil
+}
+
+func (s *Server) apiPublish(c *fiber.Ctx) error {
+	var b DesignVersionBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	p, err := s.publishDesign(c, b.Version)
+	if err != nil {
+		return err
+	}
+	return c.JSON(designVersionJSON(p))
+}
+
+func (s *Server) apiVersions(c *fiber.Ctx) error {
+	vs, err := s.design.Versions(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]DesignVersionJSON, len(vs))
+	for i, v := range vs {
+		out[i] = designVersionJSON(v)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiRestore(c *fiber.Ctx) error {
+	n, err := strconv.Atoi(c.Params("number"))
+	if err != nil {
+		return errs.NotFoundf("version not found")
+	}
+	var b DesignVersionBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	p, err := s.restoreDesign(c, n, b.Version)
+	if err != nil {
+		return err
+	}
+	return c.JSON(designVersionJSON(p))
+}
+
+func (s *Server) apiAssets(c *fiber.Ctx) error {
+	as, err := s.design.Assets(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]AssetJSON, len(as))
+	for i, a := range as {
+		out[i] = assetJSON(a)
+	}
+	return c.JSON(out)
+}
+
+// uploadDesignImage stores the multipart file field as a design asset.
+func (s *Server) uploadDesignImage(c *fiber.Ctx, field string) (*design.Asset, error) {
+	fh, err := c.FormFile(field)
+	if err != nil {
+		return nil, errs.Field(field, "attach an image file")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, errs.Wrap(err, "design: open upload")
+	}
+	defer f.Close()
+	a, err := s.design.UploadImage(c.UserContext(), f, fh.Filename)
+	if err != nil {
+		return nil, err
+	}
+	s.record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
+	return a, nil
+}
+
+func (s *Server) apiAssetUpload(c *fiber.Ctx) error {
+	a, err := s.uploadDesignImage(c, "image")
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(assetJSON(a))
+}
+
+// ---- content handlers ----
+
+func (s *Server) apiPages(c *fiber.Ctx) error {
+	ps, err := s.content.Pages(c.UserContext(), false)
+	if err != nil {
+		return err
+	}
+	out := make([]PageJSON, len(ps))
+	for i, p := range ps {
+		out[i] = pageJSON(p)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiPage(c *fiber.Ctx) error {
+	p, err := s.content.Page(c.UserContext(), c.Params("page"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(pageJSON(p))
+}
+
+func (s *Server) apiPageCreate(c *fiber.Ctx) error {
+	var b PageBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	p, err := s.content.CreatePage(c.UserContext(), b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "page.create", "page", p.ID, p.Title)
+	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
+}
+
+func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
+	var b PageBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), b.Version, b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "page.update", "page", p.ID, p.Title)
+	return c.JSON(pageJSON(p))
+}
+
+func (s *Server) apiPageDelete(c *fiber.Ctx) error {
+	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
+		return err
+	}
+	s.record(c, "page.delete", "page", c.Params("page"), "")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiArticles(c *fiber.Ctx) error {
+	as, total, err := s.content.Articles(c.UserContext(), content.ArticleFilter{Tag: c.Query("tag"), Limit: c.QueryInt("limit"), Offset: max(0, c.QueryInt("offset"))})
+	if err != nil {
+		return err
+	}
+	out := ArticleList{Articles: make([]ArticleJSON, len(as)), Total: total}
+	for i, a := range as {
+		out.Articles[i] = articleJSON(a)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) apiArticle(c *fiber.Ctx) error {
+	a, err := s.content.Article(c.UserContext(), c.Params("article"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(articleJSON(a))
+}
+
+func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
+	var b ArticleBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	a, err := s.content.CreateArticle(c.UserContext(), b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "article.create", "article", a.ID, a.Title)
+	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
+}
+
+func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
+	var b ArticleBody
+	if err := DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	a, err := s.content.UpdateArticle(c.UserContext(), c.Params("article"), b.Version, b.input())
+	if err != nil {
+		return err
+	}
+	s.record(c, "article.update", "article", a.ID, a.Title)
+	return c.JSON(articleJSON(a))
+}
+
+func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
+	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
+		return err
+	}
+	s.record(c, "article.delete", "article", c.Params("article"), "")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiSubscribers(c *fiber.Ctx) error {
+	subs, total, err := s.content.Subscribers(c.UserContext(), c.Query("active") == "1", c.QueryInt("limit"), max(0, c.QueryInt("offset")))
+	if err != nil {
+		return err
+	}
+	out := SubscriberList{Subscribers: make([]SubscriberJSON, len(subs)), Total: total}
+	for i, x := range subs {
+		out.Subscribers[i] = SubscriberJSON{ID: x.ID, Email: x.Email, ConsentAt: x.ConsentAt, ConsentText: x.ConsentText, Source: x.Source, UnsubscribedAt: x.UnsubscribedAt}
+	}
+	return c.JSON(out)
+}

@@ -1,0 +1,800 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/content"
+	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// The storefront side of the shop builder. Every storefront page gets a
+// *shopDesign (shopView.Design): the published theme's settings as CSS
+// variables and body classes, the logo and favicon, the header and footer
+// menus with their links resolved to current handles, and the announcement
+// bars. Home (once the shop has published a design), content pages and
+// articles are composed from the template's sections, rendered server-side
+// into the same cached HTML as before. Theme stylesheets (web/themes/) are
+// embedded and served at /theme/<id>.css with the shop's variables inline
+// in <head>, so a theme costs one cacheable request.
+//
+// Preview: the console's builder renders storefront pages through
+// builderPreview, which calls the storefront app in-process with the draft
+// Document in the request's locals (previewLocal). Nothing a client sends
+// can set a local, so only staff with design.read see a draft; preview
+// responses bypass the page cache and are never stored.
+
+//go:embed themes
+var themesFS embed.FS
+
+const previewLocal = "design_preview"
+
+// shopDesign is the design of the page being rendered.
+type shopDesign struct {
+	Theme        string
+	Number       int
+	Preview      bool
+	Vars         template.CSS
+	Classes      string
+	HeaderLayout string
+	FooterLayout string
+	CardStyle    string
+	Logo         *shopImageView
+	LogoWidth    int
+	Favicon      string
+	Header       []shopMenuItem
+	Footer       []shopMenuItem
+	FooterText   string
+	ShowVendor   bool
+	Global       []sectionView
+	HasHome      bool // the shop published a design (or this is a preview)
+
+	doc *design.Document
+}
+
+type shopMenuItem struct {
+	Title    string
+	URL      string
+	Children []shopMenuItem
+}
+
+// sectionView is a section ready for its template.
+type sectionView struct {
+	ID, Type      string
+	S             design.Settings
+	Text          template.HTML
+	Image         *shopImageView
+	Link          string
+	Collection    *catalog.Collection
+	CollectionURL string
+	Cards         []shopCard
+	Columns       int
+	FAQ           []faqView
+	Testimonials  []testimonialView
+	Style         template.CSS
+}
+
+type faqView struct {
+	Q string
+	A template.HTML
+}
+
+type testimonialView struct {
+	Quote, Author, Detail, Stars string
+	Rating                       int
+}
+
+// designDoc is the document for this request: the draft in a preview,
+// else the published one.
+func (s *Server) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
+	if d, ok := c.Locals(previewLocal).(*design.Document); ok && d != nil {
+		return d, -1, true, nil
+	}
+	p, err := s.design.Live(c.UserContext())
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return p.Doc, p.Number, false, nil
+}
+
+func isPreview(c *fiber.Ctx) bool {
+	d, ok := c.Locals(previewLocal).(*design.Document)
+	return ok && d != nil
+}
+
+// designFor builds the page's design: theme variables, logo, menus and
+// announcement bars. Errors degrade to the default look rather than fail
+// the page.
+func (s *Server) designFor(c *fiber.Ctx) *shopDesign {
+	doc, number, preview, err := s.designDoc(c)
+	if err != nil {
+		s.log.Warn("storefront design", "err", err)
+		doc, number = design.DefaultDocument(), 0
+	}
+	set := doc.Settings
+	d := &shopDesign{Theme: doc.ThemeDef().ID, Number: number, Preview: preview, doc: doc, HasHome: preview || number > 0,
+		HeaderLayout: set.String(design.SetHeaderLayout), FooterLayout: set.String(design.SetFooterLayout), CardStyle: set.String(design.SetCardStyle),
+		LogoWidth: max(40, set.Int(design.SetLogoWidth)), FooterText: set.String(design.SetFooterText), ShowVendor: set.Bool(design.SetShowVendor)}
+	font := func(k string) string {
+		if f, ok := design.Fonts[set.String(k)]; ok {
+			return f.CSS
+		}
+		return design.Fonts["system"].CSS
+	}
+	radius := map[string]string{"square": "0", "rounded": "6px", "pill": "999px"}[set.String(design.SetButtonStyle)]
+	if radius == "" {
+		radius = "6px"
+	}
+	size := set.Int(design.SetBaseSize)
+	if size == 0 {
+		size = 16
+	}
+	// Every value is a validated #rrggbb, a font stack from the safe list
+	// or a number, so nothing a merchant typed reaches the CSS as is.
+	d.Vars = template.CSS(fmt.Sprintf(":root{--c-bg:%s;--c-text:%s;--c-accent:%s;--c-accent-text:%s;--c-muted:%s;--f-heading:%s;--f-body:%s;--radius:%s;--base:%dpx;--logo-w:%dpx}",
+		settingColor(set, design.SetColorBackground, "#ffffff"), settingColor(set, design.SetColorText, "#1f2328"), settingColor(set, design.SetColorAccent, "#0b6bcb"),
+		settingColor(set, design.SetColorAccentText, "#ffffff"), settingColor(set, design.SetColorMuted, "#eef1f4"), font(design.SetFontHeading), font(design.SetFontBody), radius, size, d.LogoWidth))
+	d.Classes = "theme-" + d.Theme + " header-" + d.HeaderLayout + " footer-" + d.FooterLayout + " cards-" + d.CardStyle + " buttons-" + set.String(design.SetButtonStyle)
+
+	r := s.newResolver()
+	r.menus(doc)
+	r.sections(doc.Templates[design.TemplateGlobal])
+	for _, k := range []string{design.SetLogo, design.SetFavicon} {
+		r.asset(set.String(k))
+	}
+	ctx := c.UserContext()
+	if err := r.load(ctx); err != nil {
+		s.log.Warn("storefront design links", "err", err)
+	}
+	d.Header = r.menu(doc.Menus[design.MenuHeader])
+	d.Footer = r.menu(doc.Menus[design.MenuFooter])
+	d.Logo = r.image(set.String(design.SetLogo), d.LogoWidth*2, "")
+	if f := r.image(set.String(design.SetFavicon), 64, ""); f != nil {
+		d.Favicon = f.Src
+	}
+	d.Global = s.sectionViews(ctx, r, doc.Templates[design.TemplateGlobal])
+	return d
+}
+
+func settingColor(s design.Settings, k, def string) string {
+	if c, ok := design.NormalizeColor(s.String(k)); ok {
+		return c
+	}
+	return def
+}
+
+// resolver looks up what a design links to, in one batch per kind.
+type resolver struct {
+	s           *Server
+	collections map[string]bool
+	products    map[string]bool
+	pages       map[string]bool
+	articles    map[string]bool
+	assets      map[string]bool
+
+	cols   map[string]*catalog.Collection
+	prods  map[string]*catalog.Product
+	pgs    map[string]content.Ref
+	arts   map[string]content.Ref
+	imgs   map[string]*design.Asset
+	loaded bool
+}
+
+func (s *Server) newResolver() *resolver {
+	return &resolver{s: s, collections: map[string]bool{}, products: map[string]bool{}, pages: map[string]bool{}, articles: map[string]bool{}, assets: map[string]bool{}}
+}
+
+func (r *resolver) link(l design.Link) {
+	switch l.Kind {
+	case design.LinkCollection:
+		r.collections[l.Ref] = true
+	case design.LinkProduct:
+		r.products[l.Ref] = true
+	case design.LinkPage:
+		r.pages[l.Ref] = true
+	case design.LinkArticle:
+		r.articles[l.Ref] = true
+	}
+}
+
+func (r *resolver) asset(key string) {
+	if key != "" && !strings.HasPrefix(key, "http") {
+		r.assets[key] = true
+	}
+}
+
+func (r *resolver) menus(doc *design.Document) {
+	for _, items := range doc.Menus {
+		for _, it := range items {
+			r.link(it.Link)
+			for _, ch := range it.Children {
+				r.link(ch.Link)
+			}
+		}
+	}
+}
+
+func (r *resolver) sections(ss []design.Section) {
+	for _, sec := range ss {
+		if sec.Disabled {
+			continue
+		}
+		st, ok := design.SectionTypeByName(sec.Type)
+		if !ok {
+			continue
+		}
+		visit := func(fields []design.Field, set design.Settings) {
+			for _, f := range fields {
+				switch f.Type {
+				case design.LinkField:
+					r.link(set.Link(f.Key))
+				case design.Image:
+					r.asset(set.String(f.Key))
+				case design.Collection:
+					if v := set.String(f.Key); v != "" {
+						r.collections[v] = true
+					}
+				case design.Product:
+					if v := set.String(f.Key); v != "" {
+						r.products[v] = true
+					}
+				}
+			}
+		}
+		visit(st.Fields, sec.Settings)
+		for _, b := range sec.Blocks {
+			visit(st.BlockFields, b)
+		}
+	}
+}
+
+func setKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (r *resolver) load(ctx context.Context) error {
+	r.cols, r.prods, r.pgs, r.arts, r.imgs = map[string]*catalog.Collection{}, map[string]*catalog.Product{}, map[string]content.Ref{}, map[string]content.Ref{}, map[string]*design.Asset{}
+	r.loaded = true
+	s := r.s
+	if len(r.collections) > 0 {
+		cols, err := s.catalog.Collections(ctx, true)
+		if err != nil {
+			return err
+		}
+		for _, c := range cols {
+			if r.collections[c.ID] {
+				r.cols[c.ID] = c
+			}
+		}
+	}
+	now := store.Now()
+	for id := range r.products {
+		p, err := s.catalog.Get(ctx, id)
+		if err != nil {
+			if errs.Is(err, errs.NotFound) {
+				continue
+			}
+			return err
+		}
+		if p.Visible(now) {
+			r.prods[id] = p
+		}
+	}
+	var err error
+	if len(r.pages) > 0 {
+		if r.pgs, err = s.content.PageRefs(ctx, setKeys(r.pages)); err != nil {
+			return err
+		}
+	}
+	if len(r.articles) > 0 {
+		if r.arts, err = s.content.ArticleRefs(ctx, setKeys(r.articles)); err != nil {
+			return err
+		}
+	}
+	if len(r.assets) > 0 {
+		if r.imgs, err = s.design.AssetsByKey(ctx, setKeys(r.assets)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// url is where a link goes now ("" when its target is gone or hidden).
+func (r *resolver) url(l design.Link) string {
+	switch l.Kind {
+	case design.LinkHome:
+		return "/"
+	case design.LinkBlog:
+		return "/blog"
+	case design.LinkSearch:
+		return "/search"
+	case design.LinkURL:
+		return l.Ref
+	case design.LinkCollection:
+		if c := r.cols[l.Ref]; c != nil {
+			return "/collections/" + url.PathEscape(c.Handle)
+		}
+	case design.LinkProduct:
+		if p := r.prods[l.Ref]; p != nil {
+			return "/products/" + url.PathEscape(p.Handle)
+		}
+	case design.LinkPage:
+		if p, ok := r.pgs[l.Ref]; ok && p.Live {
+			return "/pages/" + url.PathEscape(p.Handle)
+		}
+	case design.LinkArticle:
+		if a, ok := r.arts[l.Ref]; ok && a.Live {
+			return "/blog/" + url.PathEscape(a.Handle)
+		}
+	}
+	return ""
+}
+
+func (r *resolver) menu(items []design.MenuItem) []shopMenuItem {
+	var out []shopMenuItem
+	for _, it := range items {
+		u := r.url(it.Link)
+		if u == "" {
+			continue
+		}
+		m := shopMenuItem{Title: it.Title, URL: u}
+		for _, ch := range it.Children {
+			if cu := r.url(ch.Link); cu != "" {
+				m.Children = append(m.Children, shopMenuItem{Title: ch.Title, URL: cu})
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// image is a design image (asset key or external URL) at about width
+// pixels, with a srcset of its renditions.
+func (r *resolver) image(key string, width int, alt string) *shopImageView {
+	if key == "" {
+		return nil
+	}
+	if strings.HasPrefix(key, "http://") || strings.HasPrefix(key, "https://") {
+		return &shopImageView{Src: key, Alt: alt, Width: width, Height: width / 2}
+	}
+	a := r.imgs[key]
+	if a == nil {
+		return nil
+	}
+	w := min(width, a.Width)
+	v := &shopImageView{Src: "/brand/" + a.RenditionKey(width), Alt: alt, Width: w, Height: max(1, a.Height*w/max(1, a.Width))}
+	var set []string
+	for _, p := range a.SrcSet() {
+		set = append(set, "/brand/"+p[0]+" "+p[1]+"w")
+	}
+	if len(set) > 1 {
+		v.SrcSet = strings.Join(set, ", ")
+	}
+	return v
+}
+
+var heroHeights = map[string]string{"small": "18rem", "medium": "28rem", "large": "40rem"}
+
+// sectionViews renders the data of a template's sections: one catalog read
+// per featured collection or product grid, links and images from the
+// resolver (load must have run with these sections visited).
+func (s *Server) sectionViews(ctx context.Context, r *resolver, ss []design.Section) []sectionView {
+	var out []sectionView
+	for _, sec := range ss {
+		if sec.Disabled {
+			continue
+		}
+		set := sec.Settings
+		v := sectionView{ID: sec.ID, Type: sec.Type, S: set, Columns: max(2, set.Int("columns"))}
+		switch sec.Type {
+		case design.TypeHero:
+			v.Image = r.image(set.String("image"), 1600, set.String("image_alt"))
+			v.Link = r.url(set.Link("button_link"))
+			v.Style = template.CSS(fmt.Sprintf("--hero-h:%s;--overlay:%.2f", heroHeights[set.String("height")], float64(set.Int("overlay"))/100))
+		case design.TypeImageWithText:
+			v.Image = r.image(set.String("image"), 960, set.String("image_alt"))
+			v.Link = r.url(set.Link("button_link"))
+			v.Text = template.HTML(set.String("text")) // sanitised when saved
+		case design.TypeRichText:
+			v.Text = template.HTML(set.String("text"))
+		case design.TypeAnnouncement:
+			v.Link = r.url(set.Link("link"))
+			var css []string
+			if c, ok := design.NormalizeColor(set.String("color_background")); ok {
+				css = append(css, "--ann-bg:"+c)
+			}
+			if c, ok := design.NormalizeColor(set.String("color_text")); ok {
+				css = append(css, "--ann-text:"+c)
+			}
+			v.Style = template.CSS(strings.Join(css, ";"))
+		case design.TypeFAQ:
+			for _, b := range sec.Blocks {
+				v.FAQ = append(v.FAQ, faqView{Q: b.String("question"), A: template.HTML(b.String("answer"))})
+			}
+		case design.TypeTestimonials:
+			for _, b := range sec.Blocks {
+				n := b.Int("rating")
+				v.Testimonials = append(v.Testimonials, testimonialView{Quote: b.String("quote"), Author: b.String("author"), Detail: b.String("detail"), Rating: n, Stars: strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n))})
+			}
+		case design.TypeFeaturedCollection:
+			col := r.cols[set.String("collection")]
+			if col == nil {
+				continue // unpublished or deleted since
+			}
+			v.Collection, v.CollectionURL = col, "/collections/"+url.PathEscape(col.Handle)
+			pg, err := s.catalog.ListPublished(ctx, catalog.Filter{CollectionID: col.ID, Limit: max(1, set.Int("limit"))})
+			if err != nil {
+				s.log.Warn("featured collection section", "err", err)
+				continue
+			}
+			v.Cards = s.shopCards(pg.Products)
+		case design.TypeProductGrid:
+			for _, b := range sec.Blocks {
+				if p := r.prods[b.String("product")]; p != nil {
+					v.Cards = append(v.Cards, s.shopCardOf(p))
+				}
+			}
+			if len(sec.Blocks) == 0 {
+				pg, err := s.catalog.ListPublished(ctx, catalog.Filter{Sort: catalog.SortNewest, Limit: max(1, set.Int("limit"))})
+				if err != nil {
+					s.log.Warn("product grid section", "err", err)
+					continue
+				}
+				v.Cards = s.shopCards(pg.Products)
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// templateSections resolves and renders one template's sections for v.
+func (s *Server) templateSections(c *fiber.Ctx, d *shopDesign, template string) []sectionView {
+	if d == nil || d.doc == nil {
+		return nil
+	}
+	ss := d.doc.Templates[template]
+	if len(ss) == 0 {
+		return nil
+	}
+	r := s.newResolver()
+	r.sections(ss)
+	ctx := c.UserContext()
+	if err := r.load(ctx); err != nil {
+		s.log.Warn("storefront sections", "err", err)
+	}
+	return s.sectionViews(ctx, r, ss)
+}
+
+// themeCSS is the shared base followed by the theme's own rules.
+func themeCSS(name string) ([]byte, error) {
+	if name == "base.css" {
+		return nil, fs.ErrNotExist
+	}
+	own, err := fs.ReadFile(themesFS, "themes/"+name)
+	if err != nil {
+		return nil, err
+	}
+	base, err := fs.ReadFile(themesFS, "themes/base.css")
+	if err != nil {
+		return nil, err
+	}
+	return append(append(base, '\n'), own...), nil
+}
+
+// ---- routes: theme CSS, brand images, pages, blog, newsletter ----
+
+func (s *Server) registerDesignShopRoutes() {
+	page := func(path, summary string, h fiber.Handler) {
+		for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
+			s.handle(Route{Method: m, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
+		}
+	}
+	page("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
+	page("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
+	page("/pages/:handle", "Content page (about, contact, policies, FAQ)", s.shopContentPage)
+	page("/blog", "Blog: articles, newest first (?tag=)", s.shopBlog)
+	page("/blog/:handle", "Blog article", s.shopArticle)
+	s.handle(Route{Method: "GET", Path: "/newsletter", Perm: Public, Scope: ScopeStorefront, Summary: "Newsletter sign-up: confirm consent", Tag: "storefront", HTML: true, Handler: s.shopNewsletterForm})
+	s.handle(Route{Method: "POST", Path: "/newsletter", Perm: Public, Scope: ScopeStorefront, Summary: "Newsletter sign-up: record the e-mail with its consent", Tag: "storefront", HTML: true, Handler: s.shopNewsletterSubmit})
+}
+
+func (s *Server) shopThemeCSS(c *fiber.Ctx) error {
+	name := path.Base(c.Params("file"))
+	if !strings.HasSuffix(name, ".css") {
+		return errs.NotFoundf("no such stylesheet")
+	}
+	b, err := themeCSS(name)
+	if err != nil {
+		return errs.NotFoundf("no such stylesheet")
+	}
+	etag := etagOf(b)
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	if notModified(c, etag, time.Time{}) {
+		c.Status(fiber.StatusNotModified)
+		return nil
+	}
+	c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	return c.Send(b)
+}
+
+func (s *Server) shopBrandMedia(c *fiber.Ctx) error {
+	t := s.shop(c)
+	key, err := url.PathUnescape(c.Params("*"))
+	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !design.OwnsKey(t.ID, key) {
+		return errs.NotFoundf("no such image")
+	}
+	rc, info, err := s.blobs.Open(c.UserContext(), key)
+	if err != nil {
+		return err
+	}
+	ct := info.ContentType
+	if ct == "" || ct == "application/octet-stream" {
+		ct = mime.TypeByExtension(path.Ext(key))
+	}
+	if !strings.HasPrefix(ct, "image/") {
+		rc.Close()
+		return errs.NotFoundf("no such image")
+	}
+	etag := `"` + strconv.FormatInt(info.Size, 36) + "-" + strconv.FormatInt(info.ModTime.UnixNano(), 36) + `"`
+	h := &c.Response().Header
+	h.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	h.Set(fiber.HeaderETag, etag)
+	h.Set(fiber.HeaderLastModified, info.ModTime.UTC().Format(http.TimeFormat))
+	if notModified(c, etag, info.ModTime) {
+		rc.Close()
+		c.Status(fiber.StatusNotModified)
+		return nil
+	}
+	h.Set(fiber.HeaderContentType, ct)
+	return c.SendStream(rc, int(info.Size))
+}
+
+// shopContent is the data of content pages, the blog and articles.
+type shopContent struct {
+	Page     *content.Page
+	Article  *content.Article
+	Articles []*content.Article
+	Tag      string
+	Body     template.HTML
+	Image    *shopImageView
+	Sections []sectionView
+	Email    string
+	Consent  string
+	Source   string
+	Done     bool
+}
+
+// contentView is a storefront view for a content page.
+func (s *Server) contentView(c *fiber.Ctx) (*shopView, error) {
+	ix, err := s.categoryIndex(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	return s.newView(c, ix), nil
+}
+
+func (s *Server) shopContentPage(c *fiber.Ctx) error {
+	return s.cachedPage(c, "themes/page", func() (*shopView, error) {
+		p, err := s.content.PageByHandle(c.UserContext(), c.Params("handle"), true)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.contentView(c)
+		if err != nil {
+			return nil, err
+		}
+		desc := p.SEODescription
+		if desc == "" {
+			desc = clip(stripTags(p.BodyHTML), 160)
+		}
+		v.Head = shopHead{Title: firstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.baseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
+		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: p.Title, URL: "/pages/" + url.PathEscape(p.Handle)}}
+		v.Content = &shopContent{Page: p, Body: template.HTML(p.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplatePage)}
+		return v, nil
+	})
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func (s *Server) shopBlog(c *fiber.Ctx) error {
+	return s.cachedPage(c, "themes/blog", func() (*shopView, error) {
+		tag := c.Query("tag")
+		as, _, err := s.content.Articles(c.UserContext(), content.ArticleFilter{LiveOnly: true, Tag: tag, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.contentView(c)
+		if err != nil {
+			return nil, err
+		}
+		canon := s.baseURL(c) + "/blog"
+		if tag != "" {
+			canon += "?tag=" + url.QueryEscape(tag)
+		}
+		v.Head = shopHead{Title: "Journal · " + v.Shop.Name, Description: "News and stories from " + v.Shop.Name, Canonical: canon}
+		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: "Journal", URL: "/blog"}}
+		v.Content = &shopContent{Articles: as, Tag: tag}
+		return v, nil
+	})
+}
+
+func (s *Server) shopArticle(c *fiber.Ctx) error {
+	return s.cachedPage(c, "themes/article", func() (*shopView, error) {
+		ctx := c.UserContext()
+		a, err := s.content.ArticleByHandle(ctx, c.Params("handle"), true)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.contentView(c)
+		if err != nil {
+			return nil, err
+		}
+		canon := s.baseURL(c) + "/blog/" + url.PathEscape(a.Handle)
+		v.Head = shopHead{Title: firstNonEmpty(a.SEOTitle, a.Title) + " · " + v.Shop.Name, Description: firstNonEmpty(a.SEODescription, a.Excerpt), Canonical: canon, OGType: "article"}
+		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: "Journal", URL: "/blog"}, {Name: a.Title, URL: "/blog/" + url.PathEscape(a.Handle)}}
+		sc := &shopContent{Article: a, Body: template.HTML(a.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplateArticle)}
+		if a.Image != "" {
+			r := s.newResolver()
+			r.asset(a.Image)
+			if err := r.load(ctx); err == nil {
+				sc.Image = r.image(a.Image, 1200, a.ImageAlt)
+				if sc.Image != nil {
+					v.Head.OGImage = sc.Image.Src
+					if strings.HasPrefix(v.Head.OGImage, "/") {
+						v.Head.OGImage = s.baseURL(c) + v.Head.OGImage
+					}
+				}
+			}
+		}
+		ld := map[string]any{"@context": "https://schema.org", "@type": "BlogPosting", "headline": a.Title, "url": canon, "description": a.Excerpt,
+			"publisher": map[string]any{"@type": "Organization", "name": v.Shop.Name}}
+		if a.Author != "" {
+			ld["author"] = map[string]any{"@type": "Person", "name": a.Author}
+		}
+		if a.PublishedAt != nil {
+			ld["datePublished"] = a.PublishedAt.Format(time.RFC3339)
+		}
+		ld["dateModified"] = a.UpdatedAt.Format(time.RFC3339)
+		if len(a.Tags) > 0 {
+			ld["keywords"] = strings.Join(a.Tags, ", ")
+		}
+		v.JSONLD = ldJSON(ld)
+		v.Content = sc
+		return v, nil
+	})
+}
+
+// newsletterSection finds the live newsletter section (for its consent
+// wording) by id, or the first one.
+func newsletterSection(doc *design.Document, id string) *design.Section {
+	var first *design.Section
+	for _, t := range design.TemplateNames {
+		for i := range doc.Templates[t] {
+			sec := &doc.Templates[t][i]
+			if sec.Type != design.TypeNewsletter || sec.Disabled {
+				continue
+			}
+			if sec.ID == id {
+				return sec
+			}
+			if first == nil {
+				first = sec
+			}
+		}
+	}
+	return first
+}
+
+func (s *Server) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
+	v, err := s.contentView(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := &shopContent{Email: strings.TrimSpace(c.FormValue("email")), Source: c.FormValue("section")}
+	consent := "I agree to receive marketing e-mails. I can unsubscribe at any time."
+	if sec := newsletterSection(v.Design.doc, sc.Source); sec != nil {
+		consent = firstNonEmpty(sec.Settings.String("consent_text"), consent)
+		sc.Source = sec.ID
+	}
+	sc.Consent = consent
+	v.Head = shopHead{Title: "Newsletter · " + v.Shop.Name, NoIndex: true}
+	v.Content = sc
+	return v, sc, nil
+}
+
+// shopNewsletterForm is the second step of the sign-up: the section on a
+// cached page sends the address here by GET (no side effects), and this
+// per-visitor page asks for explicit consent with a CSRF-protected form.
+func (s *Server) shopNewsletterForm(c *fiber.Ctx) error {
+	v, _, err := s.newsletterView(c)
+	if err != nil {
+		return err
+	}
+	return s.renderShop(c, "themes/newsletter", v)
+}
+
+func (s *Server) shopNewsletterSubmit(c *fiber.Ctx) error {
+	v, sc, err := s.newsletterView(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("consent") != "yes" {
+		v.Error = errs.Field("consent", "tick the box to agree to receive our e-mails")
+		c.Status(fiber.StatusBadRequest)
+		return s.renderShop(c, "themes/newsletter", v)
+	}
+	if _, err := s.content.Subscribe(c.UserContext(), sc.Email, sc.Consent, "section:"+sc.Source); err != nil {
+		status, de := s.toError(c, err)
+		if status >= 500 {
+			return err
+		}
+		v.Error = de
+		c.Status(status)
+		return s.renderShop(c, "themes/newsletter", v)
+	}
+	sc.Done = true
+	return s.renderShop(c, "themes/newsletter", v)
+}
+
+// contentSitemapURLs lists live pages and articles for sitemap.xml.
+func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
+	es, err := s.content.SitemapEntries(c.UserContext(), 5000)
+	if err != nil {
+		return nil, err
+	}
+	base := s.baseURL(c)
+	var out []sitemapURL
+	blog := false
+	for _, e := range es {
+		prefix := "/pages/"
+		if e.Kind == "article" {
+			prefix = "/blog/"
+			if !blog {
+				out = append(out, sitemapURL{Loc: base + "/blog"})
+				blog = true
+			}
+		}
+		out = append(out, sitemapURL{Loc: base + prefix + url.PathEscape(e.Handle), LastMod: day(e.UpdatedAt)})
+	}
+	return out, nil
+}
+
+// designHome is the home page of a shop that published a design: its
+// sections, with the same head and JSON-LD as the default home page.
+func (s *Server) designHome(c *fiber.Ctx, v *shopView) *shopView {
+	t := v.Shop
+	v.Sections = s.templateSections(c, v.Design, design.TemplateHome)
+	base := s.baseURL(c)
+	v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
+	v.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": t.Name, "url": base + "/",
+		"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})
+	return v
+}
