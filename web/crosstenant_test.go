@@ -56,7 +56,8 @@ func TestCrossTenantAccess(t *testing.T) {
 		before := snapshot(t, db, a.ID)
 		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log ",
 			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets ",
-			"plugin_installations ", "plugin_runs "} {
+			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
+			"content_pages ", "content_articles ", "content_subscribers "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -165,6 +166,11 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		a.Commerce[k] = v
 	}
 	a.markers = append(a.markers, pmarks...)
+	dids, dmarks := victimDesign(t, srv, a.ID, o, a.Commerce["collection"])
+	for k, v := range dids {
+		a.Commerce[k] = v
+	}
+	a.markers = append(a.markers, dmarks...)
 	return a
 }
 
@@ -195,7 +201,7 @@ func fillParams(path string, a victim) string {
 			return a.Domain
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
-			":installation", ":run":
+			":installation", ":run", ":page", ":article", ":section", ":menu", ":number":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}
