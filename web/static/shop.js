@@ -22,6 +22,8 @@
     if (price) price.textContent = v.price;
     if (compare) compare.textContent = v.compare || "";
     if (stock) { stock.textContent = v.stock_label; stock.className = "stock stock-" + v.stock; }
+    var add = document.querySelector("[data-variant-input]");
+    if (add) add.value = v.id;
     if (window.history && history.replaceState) {
       var u = new URL(location.href);
       u.searchParams.set("variant", v.id);

@@ -1,0 +1,653 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/cart"
+	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/pricing"
+)
+
+// The shopper's purchase flow as server-rendered pages on the shop host,
+// working without JavaScript: the cart (change quantities, remove lines,
+// line problems, totals with every adjustment's label and source), the
+// checkout form (e-mail, address, delivery option, payment), placing the
+// order with an Idempotency-Key minted per rendered form (a hidden field,
+// so a double submit replays the first answer instead of placing a second
+// order), the order page shown after checkout, tracking by number and
+// e-mail, the signed-in customer's order history, and return requests
+// (storefront_cart_orders.go).
+//
+// The product page is served from the shared page cache, so its
+// add-to-cart form carries no per-visitor CSRF token: browsers send it
+// with Sec-Fetch-Site / Origin naming the shop, which csrf.go accepts in
+// place of the token. Every per-visitor form here posts _csrf as well.
+
+func init() {
+	funcs["shopMoney"] = moneyText
+	funcs["co"] = coFieldOf
+}
+
+// coField is one text field of the checkout form with its value and error.
+type coField struct {
+	ID, Name, Label, Type, Auto, Value, Err string
+}
+
+func coFieldOf(v *shopPage, name, label, typ, auto string) coField {
+	f := coField{ID: strings.ReplaceAll(name, ".", "-"), Name: name, Label: label, Type: typ, Auto: auto}
+	if v != nil && v.Checkout != nil {
+		f.Value = v.Checkout.F[name]
+	}
+	if v != nil && v.Error != nil && v.Error.Field == name {
+		f.Err = v.Error.Message
+	}
+	return f
+}
+
+// shopPage is the data of a purchase-flow page: the storefront's view (the
+// layout reads it) and the page's own parts.
+type shopPage struct {
+	*shopView
+	Cart     *cartView
+	Checkout *checkoutView
+	Order    *orderView
+	Orders   []spOrderRow
+	Track    *trackView
+	Return   *returnView
+	NextPage string
+}
+
+// cartView is a priced cart.
+type cartView struct {
+	Lines    []cartLineView
+	Count    int64
+	Totals   totalsView
+	Problems bool
+}
+
+type cartLineView struct {
+	VariantID    string
+	Title        string
+	VariantTitle string
+	SKU          string
+	Quantity     int64
+	Unit         string
+	Total        string
+	Available    int64
+	Problem      string // "", unavailable, insufficient_stock
+	ProblemText  string
+}
+
+// totalsView are a cart's or an order's totals with the reason for every
+// change: adjustments, delivery and taxes each carry a label and source.
+type totalsView struct {
+	Subtotal       string
+	Adjustments    []amountView
+	Discounts      string
+	ShippingNeeded bool
+	Shipping       *amountView
+	Taxes          []amountView
+	TaxTotal       string
+	TaxInclusive   bool
+	Total          string
+	Warnings       []string
+}
+
+type amountView struct {
+	Label  string
+	Source string
+	Amount string
+	Detail string
+}
+
+func sourceText(src string) string {
+	switch src {
+	case pricing.SourceBuiltin, "":
+		return "shop"
+	case pricing.SourcePricingExt:
+		return "pricing plugin"
+	case pricing.SourceLogistics:
+		return "delivery plugin"
+	}
+	return src
+}
+
+func totalsOf(cur string, subtotal, discounts int64, adj []pricing.Adjustment, ship *pricing.ShippingOption, shipTotal int64, shipNeeded bool,
+	taxes []pricing.TaxLine, taxTotal int64, incl bool, total int64, warnings []pricing.Warning) totalsView {
+	t := totalsView{Subtotal: moneyText(subtotal, cur), ShippingNeeded: shipNeeded, TaxTotal: moneyText(taxTotal, cur), TaxInclusive: incl, Total: moneyText(total, cur)}
+	if discounts != 0 {
+		t.Discounts = moneyText(discounts, cur)
+	}
+	for _, a := range adj {
+		av := amountView{Label: a.Label, Source: sourceText(a.Source), Amount: moneyText(a.Amount, cur)}
+		if a.Code != "" {
+			av.Detail = "code " + a.Code
+		}
+		t.Adjustments = append(t.Adjustments, av)
+	}
+	if ship != nil {
+		t.Shipping = &amountView{Label: ship.Label, Source: sourceText(ship.Source), Amount: moneyText(shipTotal, cur), Detail: deliveryDays(ship)}
+	}
+	for _, x := range taxes {
+		t.Taxes = append(t.Taxes, amountView{Label: x.Name, Source: sourceText(x.Source), Amount: moneyText(x.Amount, cur), Detail: ratePPM(x.RatePPM)})
+	}
+	for _, w := range warnings {
+		t.Warnings = append(t.Warnings, "Some prices were computed without "+sourceText(w.Source)+" ("+string(w.Stage)+").")
+	}
+	return t
+}
+
+func ratePPM(ppm int64) string {
+	whole, frac := ppm/10_000, ppm%10_000
+	s := strconv.FormatInt(whole, 10)
+	if frac != 0 {
+		s += "." + strings.TrimRight(strconv.FormatInt(10_000+frac, 10)[1:], "0")
+	}
+	return s + "%"
+}
+
+func deliveryDays(o *pricing.ShippingOption) string {
+	switch {
+	case o.MaxDays <= 0:
+		return ""
+	case o.MinDays == o.MaxDays || o.MinDays <= 0:
+		return strconv.Itoa(int(o.MaxDays)) + " days"
+	}
+	return strconv.Itoa(int(o.MinDays)) + "–" + strconv.Itoa(int(o.MaxDays)) + " days"
+}
+
+func cartViewOf(v *cart.View) *cartView {
+	out := &cartView{}
+	cur := v.Currency
+	for _, l := range v.Lines {
+		lv := cartLineView{VariantID: l.VariantID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Quantity: l.Quantity,
+			Unit: moneyText(l.UnitPrice, cur), Total: moneyText(l.Total, cur), Available: l.Available, Problem: l.Problem}
+		switch l.Problem {
+		case cart.ProblemUnavailable:
+			lv.ProblemText = "No longer available: remove it to check out."
+		case cart.ProblemInsufficient:
+			if l.Available <= 0 {
+				lv.ProblemText = "Out of stock: remove it to check out."
+			} else {
+				lv.ProblemText = "Only " + strconv.FormatInt(l.Available, 10) + " left: lower the quantity to check out."
+			}
+		}
+		out.Count += l.Quantity
+		out.Lines = append(out.Lines, lv)
+	}
+	out.Problems = v.Problems()
+	if p := v.Price; p != nil {
+		out.Totals = totalsOf(cur, p.Subtotal, p.Discounts, p.Adjustments, p.Shipping, p.ShippingTotal, p.ShippingNeeded, p.Taxes, p.TaxTotal, p.TaxInclusive, p.Total, p.Warnings)
+	}
+	return out
+}
+
+// ---- routes ----
+
+func (s *Server) registerShopCartRoutes() {
+	r := func(method, path, perm, summary string, h fiber.Handler) {
+		s.handle(Route{Method: method, Path: path, Perm: perm, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
+	}
+	r("GET", "/cart", Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
+	r("POST", "/cart/add", Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
+	r("POST", "/cart/update", Public, "Change cart quantities or remove a line", s.shopCartUpdate)
+	r("GET", "/checkout", Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
+	r("POST", "/checkout", Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
+	r("GET", "/orders/:order", Public, "Order confirmation and status (order link token or the signed-in customer)", s.shopOrderPage)
+	r("POST", "/orders/:order/pay", Public, "Pay an order awaiting payment (after a declined card)", s.shopOrderPay)
+	r("GET", "/orders/:order/return", Public, "Return request form (within the shop's return window)", s.shopReturnForm)
+	r("POST", "/orders/:order/return", Public, "Ask for a return", s.shopReturn)
+	r("GET", "/track", Public, "Order tracking form (order number and e-mail)", s.shopTrackForm)
+	r("POST", "/track", Public, "Track an order by number and e-mail", s.shopTrack)
+	r("GET", "/account/orders", Customer, "The signed-in customer's orders", s.shopAccountOrders)
+	r("GET", "/account/orders/:order", Customer, "One of the signed-in customer's orders", s.shopAccountOrder)
+}
+
+// shopPageView is a purchase-flow page with the shop's navigation.
+func (s *Server) shopPageView(c *fiber.Ctx, title string) *shopPage {
+	v := s.newView(c, nil)
+	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
+		v.Nav = ix.roots
+	}
+	v.Head = shopHead{Title: title + " · " + v.Shop.Name, NoIndex: true}
+	v.Form = map[string]string{}
+	return &shopPage{shopView: v}
+}
+
+// renderPage writes a purchase-flow page (per visitor, never cached).
+func (s *Server) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
+	if v.CSRF == "" {
+		v.CSRF = csrfToken(c)
+	}
+	t := s.pages[name]
+	if t == nil {
+		return errs.E(errs.Internal, "no template %q", name)
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "page", v); err != nil {
+		return errs.Wrap(err, "render "+name)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString(b.String())
+}
+
+// spError re-renders a page with an input error and its status; server
+// errors are returned (the storefront's error page).
+func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
+	status, de := s.toError(c, err)
+	if status >= 500 {
+		return err
+	}
+	v.Error = de
+	c.Status(status)
+	return s.renderPage(c, name, v)
+}
+
+// htmlCartOwner is whose cart the page is about. A signed-in customer who
+// still holds a guest cart cookie gets the guest's lines merged into their
+// cart once, and the cookie dropped.
+func (s *Server) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
+	if id := s.shopperID(c); id != "" {
+		name := s.cookieName(cartCookie)
+		if tok := c.Cookies(name); tok != "" && len(tok) <= 128 {
+			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
+				s.log.Warn("cart merge", "request_id", requestID(c), "err", err)
+			} else {
+				c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1})
+			}
+		}
+		return cart.Owner{CustomerID: id}
+	}
+	o, _ := s.cartOwner(c, create)
+	return o
+}
+
+func hasOwner(o cart.Owner) bool { return o.CustomerID != "" || o.Token != "" }
+
+// loadCart prices the shopper's cart (an empty view when there is none).
+func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
+	if !hasOwner(o) {
+		return &cart.View{Currency: s.shop(c).Currency}, nil
+	}
+	opts.CustomerID = o.CustomerID
+	return s.commerce.Carts.View(c.UserContext(), o, opts)
+}
+
+func (s *Server) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
+	v := s.shopPageView(c, "Your cart")
+	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.shop(c).Country}})
+	if err != nil {
+		return nil, err
+	}
+	v.Cart = cartViewOf(cv)
+	return v, nil
+}
+
+var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed."}
+
+func (s *Server) shopCart(c *fiber.Ctx) error {
+	v, err := s.cartPage(c, s.htmlCartOwner(c, false))
+	if err != nil {
+		return err
+	}
+	v.Flash = cartFlashes[c.Query("done")]
+	return s.renderPage(c, "shop/cart", v)
+}
+
+// cartError shows the cart page with an input error (the cart as it is).
+func (s *Server) cartError(c *fiber.Ctx, o cart.Owner, err error) error {
+	v, lerr := s.cartPage(c, o)
+	if lerr != nil {
+		return lerr
+	}
+	return s.spError(c, "shop/cart", v, err)
+}
+
+// formQuantity reads a quantity field.
+func formQuantity(c *fiber.Ctx, field string, min int64) (int64, error) {
+	raw := strings.TrimSpace(c.FormValue(field))
+	if raw == "" {
+		return 0, errs.Field(field, "enter a quantity")
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < min || n > pricing.MaxQuantity {
+		return 0, errs.Field(field, "must be a whole number from %d to %d", min, pricing.MaxQuantity)
+	}
+	return n, nil
+}
+
+func (s *Server) shopCartAdd(c *fiber.Ctx) error {
+	o := s.htmlCartOwner(c, false)
+	variant := strings.TrimSpace(c.FormValue("variant_id"))
+	if variant == "" || len(variant) > 64 {
+		return s.cartError(c, o, errs.Field("variant_id", "choose a variant of the product"))
+	}
+	qty, err := formQuantity(c, "quantity", 1)
+	if err != nil {
+		return s.cartError(c, o, err)
+	}
+	if !hasOwner(o) {
+		o = s.htmlCartOwner(c, true)
+	}
+	if _, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
+		return s.cartError(c, o, asField(err, "variant_id"))
+	}
+	return c.Redirect("/cart?done=added", fiber.StatusSeeOther)
+}
+
+// shopCartUpdate applies the cart form: a "remove" button removes its
+// line; otherwise every qty_<variant> field sets its line's quantity (0
+// removes it).
+func (s *Server) shopCartUpdate(c *fiber.Ctx) error {
+	o := s.htmlCartOwner(c, false)
+	if !hasOwner(o) {
+		return c.Redirect("/cart", fiber.StatusSeeOther)
+	}
+	ctx := c.UserContext()
+	if id := c.FormValue("remove"); id != "" {
+		if _, err := s.commerce.Carts.Remove(ctx, o, id, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
+			return s.cartError(c, o, err)
+		}
+		return c.Redirect("/cart?done=removed", fiber.StatusSeeOther)
+	}
+	cur, err := s.loadCart(c, o, cart.PriceOptions{})
+	if err != nil {
+		return err
+	}
+	type change struct {
+		variant string
+		qty     int64
+	}
+	var changes []change
+	for _, l := range cur.Lines {
+		field := "qty_" + l.VariantID
+		if c.FormValue(field) == "" {
+			continue
+		}
+		n, err := formQuantity(c, field, 0)
+		if err != nil {
+			return s.cartError(c, o, err)
+		}
+		if n != l.Quantity {
+			changes = append(changes, change{l.VariantID, n})
+		}
+	}
+	// Lowering first, so a shopper moving stock between lines is not
+	// refused for the moment both are high.
+	sort.SliceStable(changes, func(i, j int) bool { return changes[i].qty < changes[j].qty })
+	for _, ch := range changes {
+		if _, err := s.commerce.Carts.SetQuantity(ctx, o, ch.variant, ch.qty, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
+			return s.cartError(c, o, asField(err, "qty_"+ch.variant))
+		}
+	}
+	return c.Redirect("/cart?done=updated", fiber.StatusSeeOther)
+}
+
+// asField names the form field of a domain error (whatever field the
+// domain gave it), so the page shows it in the right place.
+func asField(err error, field string) error {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Code != errs.Internal {
+		c := *e
+		c.Field = field
+		return &c
+	}
+	return err
+}
+
+// ---- checkout ----
+
+// checkoutView is the checkout form: what was typed, the delivery options
+// for the address's country, the cart priced with the chosen option.
+type checkoutView struct {
+	Key     string // the Idempotency-Key of this rendered form
+	F       map[string]string
+	Options []shipChoice
+	Cart    *cartView
+}
+
+type shipChoice struct {
+	Code, Label, Price, Days, Source string
+	Selected                         bool
+}
+
+// Payment choices on the checkout form.
+const (
+	payCard = "card"
+	payBank = "bank_transfer"
+	payCOD  = "cod"
+)
+
+var checkoutFields = []string{"email", "shipping_address.name", "shipping_address.company", "shipping_address.line1", "shipping_address.line2",
+	"shipping_address.city", "shipping_address.region", "shipping_address.postal_code", "shipping_address.country", "shipping_address.phone",
+	"shipping_method", "payment", "note"}
+
+func (f checkoutView) input() checkout.Input {
+	g := func(k string) string { return f.F[k] }
+	in := checkout.Input{Email: g("email"), ShippingCode: g("shipping_method"), Note: g("note"),
+		ShippingAddress: order.Address{Name: g("shipping_address.name"), Company: g("shipping_address.company"), Line1: g("shipping_address.line1"),
+			Line2: g("shipping_address.line2"), City: g("shipping_address.city"), Region: g("shipping_address.region"),
+			PostalCode: g("shipping_address.postal_code"), Country: strings.ToUpper(g("shipping_address.country")), Phone: g("shipping_address.phone")}}
+	in.PaymentMethod = "manual"
+	if g("payment") == payCard {
+		in.PaymentMethod = "test"
+	}
+	return in
+}
+
+// priceCheckout prices the cart for the form's address and delivery
+// option and lists the options; a chosen option that does not deliver
+// there is dropped (the shopper sees the choice again).
+func (s *Server) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*cart.View, error) {
+	dest := pricing.Address{Country: strings.ToUpper(strings.TrimSpace(cv.F["shipping_address.country"])), Region: strings.ToUpper(strings.TrimSpace(cv.F["shipping_address.region"])),
+		PostalCode: strings.TrimSpace(cv.F["shipping_address.postal_code"])}
+	if len(dest.Country) != 2 {
+		dest.Country = ""
+	}
+	if len(dest.Region) > 3 {
+		dest.Region = ""
+	}
+	view, err := s.loadCart(c, o, cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"]})
+	if err != nil && cv.F["shipping_method"] != "" && errs.CodeOf(err) != errs.Internal {
+		// The option does not deliver there (any more): list the ones
+		// that do.
+		view, err = s.loadCart(c, o, cart.PriceOptions{Destination: dest})
+	}
+	if err != nil {
+		return nil, err
+	}
+	cv.Options = nil
+	if p := view.Price; p != nil {
+		for i := range p.ShippingOptions {
+			so := &p.ShippingOptions[i]
+			cv.Options = append(cv.Options, shipChoice{Code: so.Code, Label: so.Label, Price: moneyText(so.Price, view.Currency), Days: deliveryDays(so),
+				Source: sourceText(so.Source), Selected: p.Shipping != nil && p.Shipping.Code == so.Code})
+		}
+	}
+	cv.Cart = cartViewOf(view)
+	return view, nil
+}
+
+func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
+	v := s.shopPageView(c, "Checkout")
+	v.Crumbs = []shopCrumb{{"Cart", "/cart"}, {"Checkout", "/checkout"}}
+	return v
+}
+
+func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
+	o := s.htmlCartOwner(c, false)
+	v := s.checkoutPage(c)
+	cv := &checkoutView{Key: newFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.shop(c).Country}}
+	if o.CustomerID != "" {
+		ctx := c.UserContext()
+		if cu, err := s.customers.Get(ctx, o.CustomerID); err == nil {
+			cv.F["email"] = cu.Email
+			cv.F["shipping_address.name"] = strings.TrimSpace(cu.FirstName + " " + cu.LastName)
+			cv.F["shipping_address.phone"] = cu.Phone
+		}
+		if as, err := s.customers.Addresses(ctx, o.CustomerID); err == nil && len(as) > 0 {
+			a := as[0]
+			for _, x := range as {
+				if x.IsDefault {
+					a = x
+				}
+			}
+			for k, val := range map[string]string{"name": strings.TrimSpace(a.FirstName + " " + a.LastName), "company": a.Company, "line1": a.Line1, "line2": a.Line2,
+				"city": a.City, "region": a.Province, "postal_code": a.PostalCode, "country": a.Country, "phone": a.Phone} {
+				if val != "" {
+					cv.F["shipping_address."+k] = val
+				}
+			}
+		}
+	}
+	view, err := s.priceCheckout(c, o, cv)
+	if err != nil {
+		return err
+	}
+	if len(view.Lines) == 0 {
+		return c.Redirect("/cart", fiber.StatusSeeOther)
+	}
+	// One option (or the first) is chosen up front so the totals are
+	// complete; the shopper may pick another.
+	if view.Price != nil && view.Price.Shipping == nil && len(cv.Options) > 0 {
+		cv.F["shipping_method"] = cv.Options[0].Code
+		if _, err := s.priceCheckout(c, o, cv); err != nil {
+			return err
+		}
+	}
+	v.Checkout = cv
+	return s.renderPage(c, "shop/checkout", v)
+}
+
+// checkoutBody is the canonical request an Idempotency-Key is bound to: the
+// input and the payment choice (never the card number, only its last
+// digits).
+func checkoutBodyOf(in checkout.Input, pay, card string) []byte {
+	last4 := ""
+	if d := cardDigits(card); len(d) >= 4 {
+		last4 = d[len(d)-4:]
+	}
+	b, _ := json.Marshal(struct {
+		checkout.Input
+		Pay   string `json:"pay"`
+		Last4 string `json:"last4"`
+	}{in, pay, last4})
+	return b
+}
+
+func cardDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func (s *Server) shopCheckout(c *fiber.Ctx) error {
+	o := s.htmlCartOwner(c, false)
+	v := s.checkoutPage(c)
+	cv := &checkoutView{F: map[string]string{}, Key: strings.TrimSpace(c.FormValue("key"))}
+	for _, k := range checkoutFields {
+		cv.F[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	card := strings.TrimSpace(c.FormValue("card"))
+	v.Checkout = cv
+	fail := func(err error) error {
+		if _, perr := s.priceCheckout(c, o, cv); perr != nil {
+			return perr
+		}
+		return s.spError(c, "shop/checkout", v, err)
+	}
+	if !hasOwner(o) {
+		return c.Redirect("/cart", fiber.StatusSeeOther)
+	}
+	if cv.Key == "" || idempotency.ValidKey(cv.Key) != nil {
+		cv.Key = newFormKey()
+		return fail(errs.Field("key", "this form has expired; check your details and place the order again"))
+	}
+	if c.FormValue("action") == "update" {
+		if _, err := s.priceCheckout(c, o, cv); err != nil {
+			return err
+		}
+		return s.renderPage(c, "shop/checkout", v)
+	}
+	var provider, method string
+	switch cv.F["payment"] {
+	case payCard:
+		provider = "test"
+		if d := cardDigits(card); !payment.Luhn(d) {
+			return fail(errs.Field("card", "enter a valid card number"))
+		}
+	case payBank, payCOD:
+		provider, method = "manual", cv.F["payment"]
+	default:
+		return fail(errs.Field("payment", "choose how to pay"))
+	}
+	if cv.F["shipping_method"] == "" {
+		// Priced without a delivery option: checkout asks for one only
+		// when something ships.
+		view, err := s.priceCheckout(c, o, cv)
+		if err != nil {
+			return err
+		}
+		if view.Price != nil && view.Price.ShippingNeeded {
+			return s.spError(c, "shop/checkout", v, errs.Field("shipping_method", "choose a delivery option"))
+		}
+	}
+	in := cv.input()
+	scope := "checkout:" + idempotency.Hash("owner", []byte(o.CustomerID+"\x00"+o.Token))
+	resp, replayed, err := s.commerce.Checkout.PlaceRaw(c.UserContext(), o, in, idempotency.Request{Scope: scope, Key: cv.Key, Body: checkoutBodyOf(in, cv.F["payment"], card)})
+	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) && e.Field == "idempotency_key" {
+			// Back, edit, submit again: that form already placed an order.
+			cv.Key = newFormKey()
+			err = errs.Field("key", "this form already placed an order (see your e-mail or your account); submit again to place another order with these details")
+		}
+		return fail(checkoutField(err))
+	}
+	var placed order.Order
+	if err := json.Unmarshal(resp.Body, &placed); err != nil || placed.ID == "" {
+		return errs.E(errs.Internal, "checkout answer without an order")
+	}
+	// A replayed submit (double click, back and resubmit) shows the order
+	// the first one placed; that request pays it.
+	if !replayed && placed.Status == order.PendingPayment {
+		_, perr := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: placed.ID, Provider: provider, Method: method, Source: card}, cv.Key+":pay")
+		if perr != nil && !errs.Is(perr, errs.Unprocessable) && !errs.Is(perr, errs.Invalid) && !errs.Is(perr, errs.Conflict) {
+			s.log.Error("checkout payment", "request_id", requestID(c), "order", placed.ID, "err", perr)
+		}
+	}
+	return c.Redirect(s.orderLink(c, placed.ID)+"&placed=1", fiber.StatusSeeOther)
+}
+
+// checkoutField names the form field of a checkout error.
+func checkoutField(err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	if e.Field == "shipping_address" {
+		c := *e
+		c.Field = "shipping_address.line1"
+		return &c
+	}
+	return err
+}
+
+// orderLink is the shopper's link to an order (with its access token).
+func (s *Server) orderLink(c *fiber.Ctx, orderID string) string {
+	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.orderToken(s.shop(c).ID, orderID))
+}
