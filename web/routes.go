@@ -20,6 +20,7 @@ func (s *Server) registerRoutes() {
 	s.registerConsoleRoutes()
 	s.registerPlatformRoutes()
 	s.registerStorefrontRoutes()
+	s.registerShopCartRoutes()
 	s.registerCommerceRoutes()
 	s.registerCatalogRoutes()
 	s.registerPluginRoutes()
