@@ -21,7 +21,9 @@ import (
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
@@ -153,6 +155,14 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			return fmt.Errorf("demo catalog: %w", err)
 		}
 	}
+	designs := design.New(db, design.Options{Blobs: blobs})
+	contents := content.New(db, nil)
+	if cfg.demo {
+		if err := seedDemoDesign(ctx, ts, cat, designs, contents); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo design: %w", err)
+		}
+	}
 	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv, Pipelines: psvc.Pipeline,
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
 	(&order.Notifier{DB: db}).Register(worker)
@@ -171,7 +181,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	})
 
 	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
-		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc})
+		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc,
+			Design: designs, Content: contents})
 	if err != nil {
 		ln.Close()
 		return err
