@@ -471,3 +471,50 @@ func orderCarts(ctx context.Context, q bun.IDB, tenant string, n int) ([]RunReco
 	}
 	return out, nil
 }
+
+// Fixture is a recorded run as a test case for `wasmart plugin test`:
+// the installation's config, the decoded input, and the output the
+// recorded version gives for it now (omitted when it fails).
+type Fixture struct {
+	Config   json.RawMessage `json:"config,omitempty"`
+	Input    any             `json:"input"`
+	Want     any             `json:"want,omitempty"`
+	WantFail string          `json:"want_failure,omitempty"`
+}
+
+// Fixture turns a recorded run into a fixture.
+func (s *Service) Fixture(ctx context.Context, runID string) (*Fixture, error) {
+	rep, err := s.Replay(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := s.Installation(ctx, rep.Run.InstallationID)
+	if err != nil {
+		return nil, err
+	}
+	fx := &Fixture{Config: json.RawMessage(inst.Config)}
+	d := sdk.NewDecoder(rep.Run.Input, false)
+	switch extension.Point(rep.Run.Point) {
+	case extension.PointPricing:
+		in, out := &sdk.PricingInput{}, &sdk.PricingOutput{}
+		err, fx.Input, fx.Want = d.DecodePricingInput(in), in, out
+	case extension.PointLogistics:
+		in, out := &sdk.LogisticsInput{}, &sdk.LogisticsOutput{}
+		err, fx.Input, fx.Want = d.DecodeLogisticsInput(in), in, out
+	case extension.PointRecommendations:
+		in, out := &sdk.RecommendInput{}, &sdk.RecommendOutput{}
+		err, fx.Input, fx.Want = d.DecodeRecommendInput(in), in, out
+	case extension.PointReporting:
+		in, out := &sdk.ReportInput{}, &sdk.ReportOutput{}
+		err, fx.Input, fx.Want = d.DecodeReportInput(in), in, out
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "plugins.Fixture")
+	}
+	if rep.Outcome != "" {
+		fx.Want, fx.WantFail = nil, string(rep.Outcome)
+	} else if err := json.Unmarshal([]byte(rep.Output), fx.Want); err != nil {
+		return nil, errs.Wrap(err, "plugins.Fixture")
+	}
+	return fx, nil
+}

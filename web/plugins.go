@@ -226,6 +226,7 @@ func (s *Server) registerPluginRoutes() {
 	api("GET", "/api/plugins/runs", read, "Run log, newest first (filters: installation, point, failed=1, cursor)", nil, RunPageJSON{}, s.apiRuns)
 	api("GET", "/api/plugins/runs/:run", read, "One run with its guest logs", nil, RunJSON{}, s.apiRun)
 	api("POST", "/api/plugins/runs/:run/replay", manage, "Run a recorded input again", nil, ReplayJSON{}, s.apiReplay)
+	api("GET", "/api/plugins/runs/:run/fixture", manage, "A recorded run as a test fixture for `wasmart plugin test` (config, decoded input, the output it gives now)", nil, plugins.Fixture{}, s.apiRunFixture)
 	api("GET", "/api/plugins/installations/:installation/report", string(perm.ReportsRead), "Run a reporting plugin on the shop's datasets (report=rfm|sales)", nil, PluginReportJSON{}, s.apiReport)
 
 	html := func(method, path, permission, summary string, h fiber.Handler) {
@@ -597,6 +598,14 @@ func (s *Server) apiReplay(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(replayJSON(r))
+}
+
+func (s *Server) apiRunFixture(c *fiber.Ctx) error {
+	fx, err := s.plugins.Fixture(c.UserContext(), c.Params("run"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fx)
 }
 
 func reportParams(c *fiber.Ctx) (string, map[string]string) {

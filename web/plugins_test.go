@@ -260,6 +260,15 @@ func TestPluginsHTTP(t *testing.T) {
 		if !rep.Same || rep.Outcome != "ok" || !strings.Contains(rep.Output, "volume-tier") {
 			t.Fatalf("replay %+v", rep)
 		}
+		var fx struct {
+			Config map[string]any `json:"config"`
+			Input  struct{ Lines []struct{ Quantity int64 } }
+			Want   struct{ Adjustments []struct{ Amount int64 } }
+		}
+		o.getJSON("/api/plugins/runs/"+runs.Runs[0].ID+"/fixture", &fx)
+		if len(fx.Input.Lines) != 1 || fx.Input.Lines[0].Quantity != 10 || len(fx.Want.Adjustments) != 1 || fx.Want.Adjustments[0].Amount != -1000 || fx.Config["volume_tiers"] == nil {
+			t.Fatalf("fixture %+v", fx)
+		}
 		runPage := o.do("GET", "/console/plugins/runs/"+runs.Runs[0].ID, "", nil)
 		wantStatus(t, "run page", runPage, 200)
 
@@ -396,4 +405,31 @@ func victimPlugins(t *testing.T, srv *testServer, shopID string, owner *client) 
 	}
 	return map[string]string{"installation": inst.ID, "run": runs.Runs[0].ID},
 		[]string{inst.ID, runs.Runs[0].ID, "alpha-vip-marker", "alpha-secret-plugin"}
+}
+
+// TestPluginInstallQuota: the Free plan allows three installed plugins; a
+// fourth is refused with nothing stored.
+func TestPluginInstallQuota(t *testing.T) {
+	srv, svc := startPluginServer(t, storetest.SQLite(t))
+	bg := tenancy.WithPlatform(context.Background())
+	for _, name := range plugins.FirstParty {
+		man, wasm := pluginUpload(t, name, "", "1.0.0")
+		if _, err := svc.Publish(bg, plugins.PublishInput{Manifest: man, Wasm: wasm}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sh := srv.signup("quota-shop")
+	for _, id := range []string{"wasmart-pricing", "wasmart-recommend", "wasmart-logistics"} {
+		sh.Owner.post("/api/plugins/installations", web.InstallRequest{PluginID: id}, 201)
+	}
+	r := sh.Owner.post("/api/plugins/installations", web.InstallRequest{PluginID: "wasmart-reporting"}, 0)
+	wantStatus(t, "fourth plugin on the Free plan", r, 403)
+	if !strings.Contains(r.Body, "quota_exceeded") {
+		t.Fatalf("refusal: %s", r.Body)
+	}
+	var list []web.InstallationJSON
+	sh.Owner.getJSON("/api/plugins/installations", &list)
+	if len(list) != 3 {
+		t.Fatalf("%d installations", len(list))
+	}
 }

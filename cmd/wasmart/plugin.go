@@ -39,6 +39,8 @@ commands:
                (--url, --token)
   publish [dir] publish to the platform catalogue as a platform admin
                (--url, --email, --password)
+  fixture [dir] save a shop's recorded run as <dir>/fixtures/run-<id>.json
+               (--url, --token, --run)
 `
 
 func cmdPlugin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +60,8 @@ func cmdPlugin(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return pluginSend(ctx, rest, false, stdout, stderr)
 	case "publish":
 		return pluginSend(ctx, rest, true, stdout, stderr)
+	case "fixture":
+		return pluginFixture(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, pluginUsage)
 		return nil
@@ -801,5 +805,47 @@ func seedDemoPlugins(ctx context.Context, ts *tenants.Service, svc *plugins.Serv
 			return err
 		}
 	}
+	return nil
+}
+
+// pluginFixture downloads a recorded run as a fixture.
+func pluginFixture(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("plugin fixture", stderr)
+	base := f.String("url", "http://localhost:8080", "Wasmart console URL")
+	token := f.String("token", "", "API token of the shop (plugins.manage)")
+	runID := f.String("run", "", "id of the recorded run (console run log or GET /api/plugins/runs)")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *token == "" || *runID == "" {
+		return errors.New("plugin fixture: --token and --run are required")
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(*base, "/")+"/api/plugins/runs/"+url.PathEscape(*runID)+"/fixture", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+*token)
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("plugin fixture: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, b, "", "  "); err != nil {
+		return err
+	}
+	dir := filepath.Join(dirArg(f), "fixtures")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "run-"+*runID+".json")
+	if err := os.WriteFile(path, append(pretty.Bytes(), '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "wrote", path)
 	return nil
 }
