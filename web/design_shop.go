@@ -146,9 +146,14 @@ func (s *Server) designFor(c *fiber.Ctx) *shopDesign {
 	}
 	// Every value is a validated #rrggbb, a font stack from the safe list
 	// or a number, so nothing a merchant typed reaches the CSS as is.
-	d.Vars = template.CSS(fmt.Sprintf(":root{--c-bg:%s;--c-text:%s;--c-accent:%s;--c-accent-text:%s;--c-muted:%s;--f-heading:%s;--f-body:%s;--radius:%s;--base:%dpx;--logo-w:%dpx}",
-		settingColor(set, design.SetColorBackground, "#ffffff"), settingColor(set, design.SetColorText, "#1f2328"), settingColor(set, design.SetColorAccent, "#0b6bcb"),
-		settingColor(set, design.SetColorAccentText, "#ffffff"), settingColor(set, design.SetColorMuted, "#eef1f4"), font(design.SetFontHeading), font(design.SetFontBody), radius, size, d.LogoWidth))
+	bg, text, accent := settingColor(set, design.SetColorBackground, "#ffffff"), settingColor(set, design.SetColorText, "#1f2328"), settingColor(set, design.SetColorAccent, "#0b6bcb")
+	muted := settingColor(set, design.SetColorMuted, "#eef1f4")
+	// The base storefront stylesheet's own variables (--bg, --fg, --accent,
+	// --soft) take the theme's colours too, so pages styled only by it
+	// (cart, account) follow the brand.
+	d.Vars = template.CSS(fmt.Sprintf(":root{--c-bg:%s;--c-text:%s;--c-accent:%s;--c-accent-text:%s;--c-muted:%s;--f-heading:%s;--f-body:%s;--radius:%s;--base:%dpx;--logo-w:%dpx;--bg:%s;--fg:%s;--accent:%s;--soft:%s;--line:%s}",
+		bg, text, accent, settingColor(set, design.SetColorAccentText, "#ffffff"), muted, font(design.SetFontHeading), font(design.SetFontBody), radius, size, d.LogoWidth,
+		bg, text, accent, muted, muted))
 	d.Classes = "theme-" + d.Theme + " header-" + d.HeaderLayout + " footer-" + d.FooterLayout + " cards-" + d.CardStyle + " buttons-" + set.String(design.SetButtonStyle)
 
 	r := s.newResolver()
