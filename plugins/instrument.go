@@ -7,17 +7,18 @@ import (
 
 // InterruptGlobal is the name of the mutable i32 global that instrument adds
 // to a module and exports. Setting it to a non-zero value makes the guest
-// trap (unreachable) at its next loop header.
+// trap (unreachable) at its next loop header or function entry.
 const InterruptGlobal = "wasmart_interrupt"
 
 var errInstrument = errors.New("plugins: cannot instrument module")
 
 // instrument rewrites a WebAssembly module so that it can be interrupted
 // cheaply: it appends two mutable i32 globals (an interrupt flag, exported
-// as InterruptGlobal, and a countdown) and inserts loopCheck right after
-// every `loop` instruction: every checkPeriod iterations the guest exits to
-// Go once and traps if the flag is set. Code without loops always terminates (recursion ends in a
-// stack overflow), so checking loop headers suffices to stop any run.
+// as InterruptGlobal, and a countdown) and inserts loopCheck at every
+// function entry and right after every `loop` instruction: every
+// checkPeriod loop iterations or calls the guest exits to Go once and traps
+// if the flag is set. Code that neither loops nor calls always terminates,
+// so these two places suffice to stop any run, recursion included.
 //
 // Why not wazero's WithCloseOnContextDone: it inserts at every loop header a
 // call into a Go trampoline that checks whether the module was closed. Go
@@ -239,6 +240,11 @@ func instrumentBody(out, fb, check []byte) ([]byte, error) {
 		return nil, r.err
 	}
 	out = append(out, fb[:r.off]...)
+	// The same check at function entry: recursion has no loop header, and
+	// wazero lets a call stack grow to hundreds of MiB before reporting a
+	// stack overflow (seconds under load), so calls count down too and a
+	// recursion bomb stops at the deadline like a loop does.
+	out = append(out, check...)
 	for r.off < len(fb) {
 		start := r.off
 		op := r.byte()
