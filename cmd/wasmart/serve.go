@@ -154,6 +154,10 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			ln.Close()
 			return fmt.Errorf("demo catalog: %w", err)
 		}
+		if err := seedDemoCheckout(ctx, ts, db); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo checkout settings: %w", err)
+		}
 	}
 	designs := design.New(db, design.Options{Blobs: blobs})
 	contents := content.New(db, nil)
