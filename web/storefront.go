@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -174,6 +175,9 @@ func (v *shopView) productIDs() []string {
 	var ids []string
 	if v.Product != nil {
 		ids = append(ids, v.Product.P.ID)
+		for _, c := range v.Product.Recommended {
+			ids = append(ids, c.ID)
+		}
 	}
 	for _, c := range v.Cards {
 		ids = append(ids, c.ID)
@@ -226,6 +230,9 @@ type shopProductView struct {
 	Variants []shopVariantView
 	Body     template.HTML
 	Data     template.JS // variant data for shop.js
+	// Recommended are the shop's recommendations for this product (its
+	// recommendation plugins, else best sellers).
+	Recommended []shopCard
 }
 
 type shopVariantView struct {
@@ -668,6 +675,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			imageURLs = append(imageURLs, u)
 		}
 		v.Product = pv
+		pv.Recommended = s.recommendedCards(c, p.ID)
 		// Breadcrumbs: Home › category path › product.
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
 		for _, cat := range ix.path(p.CategoryID) {
@@ -990,4 +998,32 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.baseURL(c) + "/search", NoIndex: true}
 		return v, nil
 	})
+}
+
+// recommendedCards are up to four published products the shop's
+// recommendations rank for a product page. Recommendations are never worth
+// failing a page: on error the section is left out (the plugin service
+// already fell back to best sellers and recorded the failed run).
+func (s *Server) recommendedCards(c *fiber.Ctx, productID string) []shopCard {
+	if s.plugins == nil {
+		return nil
+	}
+	recs, err := s.recommend(c, productID, nil, 4)
+	if err != nil {
+		s.log.Warn("recommendations", "request_id", requestID(c), "err", err)
+		return nil
+	}
+	now := time.Now()
+	var out []shopCard
+	for _, r := range recs {
+		if r.ProductID == productID {
+			continue
+		}
+		p, err := s.catalog.Get(c.UserContext(), r.ProductID)
+		if err != nil || !p.Visible(now) {
+			continue
+		}
+		out = append(out, s.shopCardOf(p))
+	}
+	return out
 }

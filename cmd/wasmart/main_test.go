@@ -85,6 +85,18 @@ func TestServeDemo(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), "Demo Shop") {
 			t.Fatalf("run %d: storefront: %d %s", run, resp.StatusCode, body)
 		}
+		// The demo shop's recommendation plugin fills the product page's
+		// "You may also like" (similar items by category and tags).
+		req, _ = http.NewRequest("GET", url+"/products/linen-shirt", nil)
+		req.Host = "demo.localhost"
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "You may also like") || !strings.Contains(string(body), `class="card"`) {
+			t.Fatalf("run %d: product page without recommendations: %d", run, resp.StatusCode)
+		}
 		resp, err = http.Post(url+"/api/sessions", "application/json", strings.NewReader(`{"email":"`+demoOwnerEmail+`","password":"`+demoOwnerPassword+`"}`))
 		if err != nil {
 			t.Fatal(err)
