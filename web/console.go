@@ -209,11 +209,7 @@ func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []str
 	if d.Name == "" {
 		d.Name = u.Email
 	}
-	tmpl := "console/account"
-	if p.TenantID == "" && p.IsPlatformAdmin() {
-		tmpl = "platform/account"
-	}
-	return s.pageWithError(c, tmpl, "Your account", "account", d)
+	return s.pageWithError(c, "console/account", "Your account", "account", d)
 }
 
 // pageWithError renders a page, showing an input error stored by pageError.
@@ -223,7 +219,9 @@ func (s *Server) pageWithError(c *fiber.Ctx, tmpl, title, section string, data a
 	if err != nil {
 		return err
 	}
-	n.Platform = strings.HasPrefix(tmpl, "platform/")
+	// Platform pages, and the account page of a platform admin outside any
+	// shop, show the platform navigation.
+	n.Platform = strings.HasPrefix(tmpl, "platform/") || p.TenantID == "" && p.IsPlatformAdmin()
 	de, _ := c.Locals("page_error").(*errs.Error)
 	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c), Error: de})
 }
