@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/content"
@@ -187,13 +188,15 @@ func settingColor(s design.Settings, k, def string) string {
 type resolver struct {
 	s           *Server
 	collections map[string]bool
-	products    map[string]bool
+	products    map[string]bool // shown as cards (full products)
+	prodLinks   map[string]bool // only linked to (handles)
 	pages       map[string]bool
 	articles    map[string]bool
 	assets      map[string]bool
 
 	cols   map[string]*catalog.Collection
 	prods  map[string]*catalog.Product
+	plinks map[string]string // product id → handle, visible ones
 	pgs    map[string]content.Ref
 	arts   map[string]content.Ref
 	imgs   map[string]*design.Asset
@@ -201,7 +204,7 @@ type resolver struct {
 }
 
 func (s *Server) newResolver() *resolver {
-	return &resolver{s: s, collections: map[string]bool{}, products: map[string]bool{}, pages: map[string]bool{}, articles: map[string]bool{}, assets: map[string]bool{}}
+	return &resolver{s: s, collections: map[string]bool{}, products: map[string]bool{}, prodLinks: map[string]bool{}, pages: map[string]bool{}, articles: map[string]bool{}, assets: map[string]bool{}}
 }
 
 func (r *resolver) link(l design.Link) {
@@ -209,7 +212,7 @@ func (r *resolver) link(l design.Link) {
 	case design.LinkCollection:
 		r.collections[l.Ref] = true
 	case design.LinkProduct:
-		r.products[l.Ref] = true
+		r.prodLinks[l.Ref] = true
 	case design.LinkPage:
 		r.pages[l.Ref] = true
 	case design.LinkArticle:
@@ -278,6 +281,7 @@ func setKeys(m map[string]bool) []string {
 
 func (r *resolver) load(ctx context.Context) error {
 	r.cols, r.prods, r.pgs, r.arts, r.imgs = map[string]*catalog.Collection{}, map[string]*catalog.Product{}, map[string]content.Ref{}, map[string]content.Ref{}, map[string]*design.Asset{}
+	r.plinks = map[string]string{}
 	r.loaded = true
 	s := r.s
 	if len(r.collections) > 0 {
@@ -302,6 +306,27 @@ func (r *resolver) load(ctx context.Context) error {
 		}
 		if p.Visible(now) {
 			r.prods[id] = p
+		}
+	}
+	if len(r.prodLinks) > 0 {
+		// Links need only the handle: one query for all of them.
+		var rows []struct {
+			ID     string `bun:"id"`
+			Handle string `bun:"handle"`
+		}
+		tid, err := store.TenantID(ctx)
+		if err != nil {
+			return err
+		}
+		err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+			return q.NewRaw(`SELECT id, handle FROM catalog_products WHERE tenant_id = ? AND id IN (?) AND status = 'published' AND (publish_at IS NULL OR publish_at <= ?)`,
+				tid, bun.In(setKeys(r.prodLinks)), now).Scan(ctx, &rows)
+		})
+		if err != nil && !store.NoRows(err) {
+			return err
+		}
+		for _, row := range rows {
+			r.plinks[row.ID] = row.Handle
 		}
 	}
 	var err error
@@ -341,6 +366,9 @@ func (r *resolver) url(l design.Link) string {
 	case design.LinkProduct:
 		if p := r.prods[l.Ref]; p != nil {
 			return "/products/" + url.PathEscape(p.Handle)
+		}
+		if h, ok := r.plinks[l.Ref]; ok {
+			return "/products/" + url.PathEscape(h)
 		}
 	case design.LinkPage:
 		if p, ok := r.pgs[l.Ref]; ok && p.Live {

@@ -88,7 +88,8 @@ func TestBuilderHTTP(t *testing.T) {
 		owner.post("/api/pages", web.PageBody{Kind: "shipping", Title: "Shipping policy", BodyHTML: "<p>We ship in 2 days.</p>", Published: true}, 201).json(t, &pg)
 		putJSON(t, owner, "PUT", "/api/design/menus/header", web.MenuBody{Version: d.Version, Items: []design.MenuItem{
 			{Title: "Shop", Link: design.Link{Kind: "search"}, Children: []design.MenuItem{{Title: "Summer", Link: design.Link{Kind: "collection", Ref: f.summer.ID}}}},
-			{Title: "Shipping", Link: design.Link{Kind: "page", Ref: pg.ID}}}}, 200).json(t, &d)
+			{Title: "Shipping", Link: design.Link{Kind: "page", Ref: pg.ID}}, {Title: "Our shirt", Link: design.Link{Kind: "product", Ref: f.shirt.ID}},
+			{Title: "Secret", Link: design.Link{Kind: "product", Ref: f.draft.ID}}}}, 200).json(t, &d)
 
 		// The live shop is unchanged; the staff preview shows the draft.
 		live := shopper.get("/")
@@ -118,6 +119,9 @@ func TestBuilderHTTP(t *testing.T) {
 		live = shopper.get("/")
 		wantPage(t, live, 200, "Hello builder", "Summer picks", `href="/theme/editorial.css"`, `class="theme-editorial`, `href="/pages/shipping-policy"`,
 			`<a class="button" href="/collections/summer">Shop summer</a>`, `action="/newsletter"`, "/brand/"+e.shop.ID+"/design/")
+		if !strings.Contains(live.Body, `<a href="/products/linen-shirt">Our shirt</a>`) || strings.Contains(live.Body, ">Secret<") {
+			t.Error("menu links to products: a published one shows, a draft one is skipped")
+		}
 		if r := shopper.get("/theme/editorial.css"); r.Status != 200 || !strings.Contains(r.Body, ".theme-editorial") || !strings.Contains(r.Body, "var(--c-bg)") {
 			t.Fatalf("theme css %d", r.Status)
 		}
@@ -184,5 +188,35 @@ func TestBuilderHTTP(t *testing.T) {
 				t.Fatalf("GET %s: %d %s", p, r.Status, cut(r.Body))
 			}
 		}
+	})
+}
+
+// A publish by another process (another Service on the same database)
+// reaches the cached storefront at the next fingerprint check.
+func TestBuilderPublishElsewhere(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := startShop(t, db, "elsewhere", func(c *web.Config) { c.ShopCacheRecheck = -1 })
+		e.seed()
+		shopper := e.client()
+		wantPage(t, shopper.get("/"), 200, "theme-grid")
+		other := design.New(db, design.Options{})
+		d, err := other.Edit(e.ctx, 0, func(doc *design.Document) error {
+			if err := doc.SetTheme("editorial"); err != nil {
+				return err
+			}
+			doc.Templates["home"][0].Settings["heading"] = "Published elsewhere"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Shown twice before the publish: both the page cache and the
+		// in-memory live design are warm.
+		wantPage(t, shopper.get("/"), 200, "theme-grid")
+		if _, err := other.Publish(e.ctx, d.Version); err != nil {
+			t.Fatal(err)
+		}
+		wantPage(t, shopper.get("/"), 200, "theme-editorial", "Published elsewhere")
+		wantPage(t, shopper.get("/collections/summer"), 200, "theme-editorial")
 	})
 }

@@ -176,6 +176,7 @@ func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, ui
 	case fp != st.fp:
 		if st.fp != "" {
 			freed = st.clear()
+			s.design.Forget(t.ID) // a publish elsewhere: read the live design again
 		}
 		st.fp = fp
 		st.modified = stamp
@@ -255,6 +256,12 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant, since time.T
 		GMax    bun.NullTime `bun:"g_max"`
 		GN      int64        `bun:"g_n"`
 		NextPub bun.NullTime `bun:"next_pub"`
+		// The shop builder: live design version, content pages and
+		// articles, the next scheduled article.
+		DN      int64        `bun:"d_n"`
+		PgMax   bun.NullTime `bun:"pg_max"`
+		ArMax   bun.NullTime `bun:"ar_max"`
+		NextArt bun.NullTime `bun:"next_art"`
 	}
 	var moved []string
 	id := t.ID
@@ -273,8 +280,12 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant, since time.T
 			(SELECT COUNT(*) FROM catalog_collection_products WHERE tenant_id = ?) AS cp_n,
 			(SELECT MAX(updated_at) FROM catalog_categories WHERE tenant_id = ?) AS g_max,
 			(SELECT COUNT(*) FROM catalog_categories WHERE tenant_id = ?) AS g_n,
-			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND publish_at > ? AND status = 'published') AS next_pub`,
-			id, id, id, id, id, id, id, id, id, id, store.Now()).Scan(ctx, &row)
+			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND publish_at > ? AND status = 'published') AS next_pub,
+			(SELECT COALESCE(MAX(number), 0) FROM design_live WHERE tenant_id = ?) AS d_n,
+			(SELECT MAX(updated_at) FROM content_pages WHERE tenant_id = ?) AS pg_max,
+			(SELECT MAX(updated_at) FROM content_articles WHERE tenant_id = ?) AS ar_max,
+			(SELECT MIN(published_at) FROM content_articles WHERE tenant_id = ? AND published_at > ?) AS next_art`,
+			id, id, id, id, id, id, id, id, id, id, store.Now(), id, id, id, id, store.Now()).Scan(ctx, &row)
 		if err != nil || since.IsZero() {
 			return err
 		}
@@ -314,6 +325,12 @@ func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant, since time.T
 	if !row.NextPub.IsZero() {
 		// A scheduled publication changes the fingerprint once it is due.
 		b.WriteString(strconv.FormatInt(row.NextPub.Time.UnixNano(), 36))
+	}
+	n(row.DN)
+	ts(row.PgMax)
+	ts(row.ArMax)
+	if !row.NextArt.IsZero() {
+		b.WriteString(strconv.FormatInt(row.NextArt.Time.UnixNano(), 36))
 	}
 	// The shop's own fields shown on every page.
 	b.WriteString("|" + t.Name + "|" + string(t.Status))

@@ -616,6 +616,11 @@ func (s *Service) Version(ctx context.Context, number int) (*Published, error) {
 		DraftVersion: v.DraftVersion, RestoredFrom: v.RestoredFrom}, nil
 }
 
+// Forget drops the in-memory copy of a shop's live design, so the next
+// Live asks the database (the storefront's page cache calls it when it
+// sees the shop change, e.g. a publish by another process).
+func (s *Service) Forget(tenantID string) { s.live.Delete(tenantID) }
+
 type liveEntry struct {
 	p       *Published
 	checked time.Time
