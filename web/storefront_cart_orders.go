@@ -141,6 +141,10 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 		v.Payment = pv
 		v.CanPay = o.Status == order.PendingPayment && (last.Status == payment.StatusFailed || last.Status == payment.StatusVoided ||
 			time.Since(last.CreatedAt) > payment.PendingTimeout && last.Provider != "manual")
+	} else if o.Status == order.PendingPayment && time.Since(o.PlacedAt) < time.Minute && o.PaymentMethod != "" {
+		// A second submit of the checkout form lands here while the
+		// first one is still asking the gateway.
+		v.Payment = &spPayment{State: "processing", Label: "Processing", Amount: moneyText(o.Balance(), cur), Method: "being taken now; reload in a moment"}
 	} else {
 		v.CanPay = o.Status == order.PendingPayment
 	}

@@ -250,6 +250,14 @@ func TestShopPurchasePages(t *testing.T) {
 		wantSeeOther(t, b4.addToCart(small, "1"), "/cart")
 		_, loc4 := orderPath(t, b4.post("/checkout", checkoutValues(b4.checkoutForm(), "bo@example.com", "")))
 		wantPage(t, b4.get(loc4), 200, "Awaiting payment", "Bank transfer", "pending payment")
+
+		// Another shop's host does not serve this shop's orders, even with
+		// the order's link.
+		other := newTestShop(t, srv, "tees-other")
+		ob := other.buyer(t)
+		wantPage(t, ob.get(loc), 404)
+		wantPage(t, ob.get(strings.Replace(loc, "/orders/"+id, "/orders/"+id+"/return", 1)), 404)
+		wantPage(t, ob.post("/orders/"+id+"/pay", url.Values{"token": {tok}, "key": {"k"}, "payment": {"cod"}}), 404)
 	})
 }
 
@@ -344,9 +352,10 @@ func TestShopOrderHistoryAndReturns(t *testing.T) {
 		wantSeeOther(t, eva.post("/orders/"+id+"/return", url.Values{"qty_" + lineID: {"1"}, "reason": {"colour"}}), "/account/orders/"+id)
 		wantPage(t, eva.get("/account/orders/"+id+"?done=returned"), 200, "Your return request is sent", "colour")
 
-		// Outside the window: the page says so and a post is refused.
+		// Outside the window: the page says so and a post is refused. (The
+		// shop now adds tax to its prices: the cart shows it added.)
 		set := checkout.Settings{Currency: "EUR",
-			Tax: pricing.TaxConfig{Inclusive: true, Rates: []pricing.TaxRate{{Name: "TVA", Country: "FR", RatePPM: 200_000}}},
+			Tax: pricing.TaxConfig{Inclusive: false, Rates: []pricing.TaxRate{{Name: "TVA", Country: "FR", RatePPM: 200_000}}},
 			Shipping: pricing.ShippingConfig{Zones: []pricing.Zone{{Code: "fr", Name: "France", Countries: []string{"FR"},
 				Methods: []pricing.Method{{Code: "colissimo", Label: "Colissimo", Kind: pricing.MethodFlat, Price: 490}}}}},
 			HoldHours: 48, ReturnWindowDays: 0}
@@ -355,6 +364,11 @@ func TestShopOrderHistoryAndReturns(t *testing.T) {
 			t.Fatalf("settings: %d %s", r.Status, r.Body)
 		}
 		wantSeeOther(t, eva.addToCart(medium, "1"), "/cart")
+		r = eva.get("/cart")
+		wantPage(t, r, 200, "TVA 20%", "4.40 EUR", `id="total">26.40 EUR`)
+		if strings.Contains(r.Body, "Includes TVA") {
+			t.Fatalf("tax-exclusive shop shows tax as included")
+		}
 		id2, _ := orderPath(t, eva.post("/checkout", checkoutValues(eva.checkoutForm(), "eva@example.com", payment.CardSuccess)))
 		if r := s.Owner.do("POST", "/api/orders/"+id2+"/shipments", `{}`, nil); r.Status != 201 {
 			t.Fatalf("ship: %d %s", r.Status, r.Body)
