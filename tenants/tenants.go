@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -136,6 +137,10 @@ func (s *Service) insertShop(ctx context.Context, q bun.IDB, t *Tenant, ownerID 
 		return err
 	}
 	if _, err := q.NewInsert().Model(&membership{TenantID: t.ID, UserID: ownerID, Role: perm.Owner, CreatedAt: t.CreatedAt}).Exec(ctx); err != nil {
+		return err
+	}
+	// The shop sells in its own currency from the first minute.
+	if err := checkout.InitSettings(ctx, q, t.ID, t.Currency); err != nil {
 		return err
 	}
 	if err := audit.Record(ctx, q, audit.Entry{TenantID: t.ID, Action: "shop.create", ObjectType: "shop", ObjectID: t.ID, After: "slug=" + t.Slug + " plan=" + t.Plan}); err != nil {

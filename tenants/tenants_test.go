@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -37,6 +38,10 @@ func TestSignup(t *testing.T) {
 		p := login(t, s, u.Email, goodPassword, "1.2.3.4")
 		if p.TenantID != tn.ID || !p.HasRole(perm.Owner) || p.Kind != tenants.KindStaff || p.TenantSlug != "acme" {
 			t.Fatalf("owner principal: %+v", p)
+		}
+		// The new shop's checkout sells in the shop's currency.
+		if set, err := checkout.GetSettings(tenancy.WithTenant(ctx, tn.ID), db); err != nil || set.Currency != "EUR" {
+			t.Fatalf("checkout settings of a new EUR shop: %+v %v", set, err)
 		}
 
 		base := tenants.SignupInput{ShopInput: tenants.ShopInput{Name: "Bob's", Slug: "bobs", Currency: "USD", Country: "US"}, Email: "bob@example.com", Password: goodPassword}

@@ -86,6 +86,24 @@ func LoadSettings(ctx context.Context, q bun.IDB) (*Settings, error) {
 	return &s, nil
 }
 
+// InitSettings gives a new shop its starting settings in its currency, in
+// the transaction q that creates the shop (nothing if it has some already).
+// Without it a shop would start in the default currency and none of its
+// products could be bought until someone saved the settings.
+func InitSettings(ctx context.Context, q bun.IDB, tenantID, currency string) error {
+	s := DefaultSettings()
+	if pricing.KnownCurrency(currency) {
+		s.Currency = currency
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return errs.Wrap(err, "checkout settings encode")
+	}
+	_, err = q.NewInsert().Model(&settingsRow{TenantID: tenantID, Settings: string(b), UpdatedAt: store.Now()}).
+		On("CONFLICT (tenant_id) DO NOTHING").Exec(ctx)
+	return errs.Wrap(err, "checkout settings init")
+}
+
 // GetSettings returns the context tenant's settings.
 func GetSettings(ctx context.Context, db *store.DB) (*Settings, error) {
 	var s *Settings
