@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/cart"
@@ -65,6 +66,8 @@ type shopPage struct {
 	Track    *trackView
 	Return   *returnView
 	NextPage string
+	// Recommended are products the shop suggests next to the cart.
+	Recommended []shopCard
 }
 
 // cartView is a priced cart.
@@ -291,7 +294,50 @@ func (s *Server) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 		return nil, err
 	}
 	v.Cart = cartViewOf(cv)
+	var inCart []string
+	for _, l := range cv.Lines {
+		if l.ProductID != "" {
+			inCart = append(inCart, l.ProductID)
+		}
+	}
+	if len(inCart) > 0 {
+		v.Recommended = s.recommendedFor(c, "", inCart)
+	}
 	return v, nil
+}
+
+// recommendedFor are up to four published products the shop's
+// recommendations rank for a product page (productID) or a cart (the
+// products in it), leaving out what is already there. Recommendations are
+// never worth failing a page: on error they are left out (the plugin
+// service already fell back to best sellers and recorded the failed run).
+func (s *Server) recommendedFor(c *fiber.Ctx, productID string, inCart []string) []shopCard {
+	if s.plugins == nil {
+		return nil
+	}
+	recs, err := s.recommend(c, productID, inCart, 4)
+	if err != nil {
+		s.log.Warn("recommendations", "request_id", requestID(c), "err", err)
+		return nil
+	}
+	skip := map[string]bool{productID: true}
+	for _, id := range inCart {
+		skip[id] = true
+	}
+	now := time.Now()
+	var out []shopCard
+	for _, r := range recs {
+		if skip[r.ProductID] {
+			continue
+		}
+		p, err := s.catalog.Get(c.UserContext(), r.ProductID)
+		if err != nil || !p.Visible(now) {
+			continue
+		}
+		skip[r.ProductID] = true
+		out = append(out, s.shopCardOf(p))
+	}
+	return out
 }
 
 var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed."}

@@ -47,6 +47,15 @@ func TestDemoCheckout(t *testing.T) {
 	if st, _, loc := do("POST", "/cart/add", url.Values{"variant_id": {m[1]}, "quantity": {"1"}}); st != 303 || !strings.HasPrefix(loc, "/cart") {
 		t.Fatalf("add to cart: %d %s", st, loc)
 	}
+	// The cart suggests more (the demo's recommendation plugin), not what
+	// is already in it.
+	st, page, _ = do("GET", "/cart", nil)
+	if st != 200 || !strings.Contains(page, "You may also like") {
+		t.Fatalf("cart page without recommendations: %d", st)
+	}
+	if rec := page[strings.Index(page, "You may also like"):]; strings.Contains(rec, `href="/products/linen-shirt"`) {
+		t.Fatal("the cart recommends the product already in it")
+	}
 	st, page, _ = do("GET", "/checkout", nil)
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page)
 	if st != 200 || key == nil || !strings.Contains(page, "Colissimo") || !strings.Contains(page, "Pick up at the shop") {
