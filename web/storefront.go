@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -1000,30 +999,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 	})
 }
 
-// recommendedCards are up to four published products the shop's
-// recommendations rank for a product page. Recommendations are never worth
-// failing a page: on error the section is left out (the plugin service
-// already fell back to best sellers and recorded the failed run).
+// recommendedCards are the cards a product page recommends.
 func (s *Server) recommendedCards(c *fiber.Ctx, productID string) []shopCard {
-	if s.plugins == nil {
-		return nil
-	}
-	recs, err := s.recommend(c, productID, nil, 4)
-	if err != nil {
-		s.log.Warn("recommendations", "request_id", requestID(c), "err", err)
-		return nil
-	}
-	now := time.Now()
-	var out []shopCard
-	for _, r := range recs {
-		if r.ProductID == productID {
-			continue
-		}
-		p, err := s.catalog.Get(c.UserContext(), r.ProductID)
-		if err != nil || !p.Visible(now) {
-			continue
-		}
-		out = append(out, s.shopCardOf(p))
-	}
-	return out
+	return s.recommendedFor(c, productID, nil)
 }
