@@ -831,3 +831,21 @@ func (s *Server) designHome(c *fiber.Ctx, v *shopView) *shopView {
 		"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})
 	return v
 }
+
+// afterSections adds the product or collection template's sections below
+// those pages' content.
+func (s *Server) afterSections(c *fiber.Ctx, name string, v *shopView) {
+	if v == nil || v.Design == nil {
+		return
+	}
+	tpl := ""
+	switch {
+	case name == "shop/product":
+		tpl = design.TemplateProduct
+	case name == "shop/list" && v.Collection != nil:
+		tpl = design.TemplateCollection
+	default:
+		return
+	}
+	v.After = s.templateSections(c, v.Design, tpl)
+}

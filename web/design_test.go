@@ -129,6 +129,10 @@ func TestBuilderHTTP(t *testing.T) {
 		if r := shopper.get(logoURL); r.Status != 200 || r.Header.Get("Content-Type") != "image/png" {
 			t.Fatalf("logo %d %v", r.Status, r.Header)
 		}
+		// Sections below product pages.
+		owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "product", Type: "rich_text", Settings: design.Settings{"heading": "Care and repair"}}, 201).json(t, &d)
+		owner.post("/api/design/publish", web.DesignVersionBody{Version: d.Version}, 200).json(t, &v1)
+		wantPage(t, shopper.get("/products/linen-shirt"), 200, "Care and repair", "Linen Shirt")
 		// Branded 404.
 		wantPage(t, shopper.get("/products/nope"), 404, "theme-editorial", "Shipping")
 
@@ -138,10 +142,10 @@ func TestBuilderHTTP(t *testing.T) {
 		wantPage(t, shopper.get("/"), 200, "Second look")
 		var vs []web.DesignVersionJSON
 		owner.getJSON("/api/design/versions", &vs)
-		if len(vs) != 2 || !vs[0].Live || vs[0].Number != 2 {
+		if len(vs) != 3 || !vs[0].Live || vs[0].Number != 3 {
 			t.Fatalf("versions %+v", vs)
 		}
-		owner.post("/api/design/versions/1/restore", web.DesignVersionBody{Version: d.Version}, 200)
+		owner.post("/api/design/versions/2/restore", web.DesignVersionBody{Version: d.Version}, 200)
 		live = shopper.get("/")
 		if !strings.Contains(live.Body, "Hello builder") || strings.Contains(live.Body, "Second look") {
 			t.Fatal("restore did not bring version 1 back")

@@ -165,6 +165,7 @@ type shopView struct {
 	// page, article or blog list (web/design_shop.go).
 	Design   *shopDesign
 	Sections []sectionView
+	After    []sectionView // below the content of product and collection pages
 	Content  *shopContent
 }
 
@@ -186,7 +187,7 @@ func (v *shopView) productIDs() []string {
 			ids = append(ids, c.ID)
 		}
 	}
-	for _, sec := range v.Sections {
+	for _, sec := range append(v.Sections, v.After...) {
 		for _, c := range sec.Cards {
 			ids = append(ids, c.ID)
 		}
@@ -447,6 +448,7 @@ func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, 
 		if err != nil {
 			return nil, "", nil, err
 		}
+		s.afterSections(c, name, v)
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
@@ -737,6 +739,7 @@ func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*
 			redirect = to
 			return nil, "", nil, errRedirect
 		}
+		s.afterSections(c, name, v)
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
