@@ -169,7 +169,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	}
 	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv, Pipelines: psvc.Pipeline,
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
-	(&order.Notifier{DB: db}).Register(worker)
+	(&order.Notifier{DB: db, Brand: designs}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
 	go worker.Run(ctx)
 	go every(ctx, time.Minute, func() { sweepCommerce(ctx, db, commerce, time.Now(), log) })

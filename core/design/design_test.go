@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/content"
@@ -458,4 +459,36 @@ func TestDocumentEditing(t *testing.T) {
 			t.Fatalf("%s defaults: %v", th.ID, err)
 		}
 	}
+}
+
+func TestBrandMail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := shop("ta", "Ann")
+		svc := design.New(db, design.Options{})
+		wrap := func() string {
+			var out string
+			err := db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+				var err error
+				out, err = svc.BrandMail(ctx, q, "ta", `<p>Thanks <a href="https://x.example">track</a></p>`)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if got := wrap(); !strings.Contains(got, "border-top:6px solid #0b6bcb") || !strings.Contains(got, "<p>Thanks") {
+			t.Fatalf("default look: %s", got)
+		}
+		d := must[*design.Draft](t)(svc.Edit(ctx, 0, func(doc *design.Document) error {
+			doc.Settings[design.SetColorAccent] = "#8a1c4a"
+			doc.Settings[design.SetFooterText] = "Shop & <Co>"
+			return nil
+		}))
+		must[*design.Published](t)(svc.Publish(ctx, d.Version))
+		got := wrap()
+		if !strings.Contains(got, "#8a1c4a") || !strings.Contains(got, `<a style="color:#8a1c4a" href=`) || !strings.Contains(got, "Shop &amp; &lt;Co&gt;") {
+			t.Fatalf("branded: %s", got)
+		}
+	})
 }

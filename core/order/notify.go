@@ -237,7 +237,18 @@ func anyString(v any) string {
 // to the shopper, rendered from the shop's templates. It runs as outbox
 // event handlers, after the change committed; each event mails at most once
 // (a marker row is written with the mail).
-type Notifier struct{ DB *store.DB }
+type Notifier struct {
+	DB *store.DB
+	// Brand, when set, wraps each HTML body in the shop's branded layout
+	// (the shop builder's colours, fonts and footer), in the mail's
+	// transaction; an error keeps the body unwrapped.
+	Brand MailBrander
+}
+
+// MailBrander wraps an e-mail's HTML body in a shop's look.
+type MailBrander interface {
+	BrandMail(ctx context.Context, q bun.IDB, tenantID, html string) (string, error)
+}
 
 // Register installs the handlers on an outbox worker.
 func (n *Notifier) Register(w *outbox.Worker) {
@@ -301,6 +312,11 @@ func (n *Notifier) Handle(ctx context.Context, m outbox.Message) error {
 			// A broken custom template must not lose the mail: fall back.
 			if subject, text, html, err = render(defaultTemplates[topic], d); err != nil {
 				return err
+			}
+		}
+		if n.Brand != nil && html != "" {
+			if b, err := n.Brand.BrandMail(ctx, q, m.TenantID, html); err == nil {
+				html = b
 			}
 		}
 		if _, err := outbox.EnqueueMail(ctx, q, outbox.Mail{TenantID: m.TenantID, Topic: "mail." + m.Topic, To: o.Email, Subject: subject, Text: text, HTML: html}); err != nil {
