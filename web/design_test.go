@@ -185,6 +185,11 @@ func TestBuilderHTTP(t *testing.T) {
 			t.Fatalf("subscribers %+v", subs)
 		}
 
+		// A console form from a stale draft is refused with who saved since.
+		r = owner.do("POST", "/console/builder/sections/"+hero+"/move", url.Values{"version": {"1"}, "dir": {"down"}, "template": {"home"}}.Encode(), nil)
+		if r.Status != 409 || !strings.Contains(r.Body, "changed the design") || !strings.Contains(r.Body, "Reload") {
+			t.Fatalf("stale console form: %d %s", r.Status, cut(r.Body))
+		}
 		// The console screens render.
 		for _, p := range []string{"/console/builder", "/console/builder?template=home&section=" + hero, "/console/builder?template=home&section=" + fc,
 			"/console/menus", "/console/pages", "/console/pages/" + pg.ID, "/console/pages/new?kind=faq", "/console/articles", "/console/articles/" + art.ID, "/console/articles/new"} {
