@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"image/color"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
+	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
 
@@ -228,4 +230,28 @@ func TestBuilderPublishElsewhere(t *testing.T) {
 		wantPage(t, shopper.get("/"), 200, "theme-editorial", "Published elsewhere")
 		wantPage(t, shopper.get("/collections/summer"), 200, "theme-editorial")
 	})
+}
+
+// The maintenance page of a suspended shop wears the shop's theme.
+func TestBuilderMaintenanceBranded(t *testing.T) {
+	db := storetest.SQLite(t)
+	e := startShop(t, db, "resting", nil)
+	ds := design.New(db, design.Options{})
+	d, err := ds.Edit(e.ctx, 0, func(doc *design.Document) error {
+		if err := doc.SetTheme("editorial"); err != nil {
+			return err
+		}
+		doc.Settings[design.SetColorAccent] = "#5b2a86"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ds.Publish(e.ctx, d.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Tenants.Suspend(context.Background(), tenants.System(), e.shop.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, e.client().get("/"), 503, "taking a short break", "theme-editorial", "--c-accent:#5b2a86")
 }
