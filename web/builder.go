@@ -37,6 +37,7 @@ func (s *Server) registerBuilderRoutes() {
 	html("POST", "/console/builder/sections/:section/delete", perm.DesignWrite, "Remove a section", s.builderSectionDelete)
 	html("POST", "/console/builder/publish", perm.DesignWrite, "Publish the draft", s.builderPublish)
 	html("POST", "/console/builder/versions/:number/restore", perm.DesignWrite, "Restore a published version", s.builderRestore)
+	html("POST", "/console/builder/preview-link", perm.DesignWrite, "Create a link that previews the draft on the shop's own host (expires)", s.builderPreviewLink)
 	html("GET", "/console/builder/preview/*", perm.DesignRead, "Live preview of the draft with real catalog data (staff only)", s.builderPreview)
 	html("GET", "/console/menus", perm.DesignRead, "Menus editor", s.menusPage)
 	html("POST", "/console/menus/:menu", perm.DesignWrite, "Save a menu", s.menuSave)
@@ -277,6 +278,8 @@ type builderData struct {
 	Live         int
 	CanWrite     bool
 	Storefront   string
+	PreviewLink  string
+	PreviewUntil time.Time
 }
 
 var previewPaths = map[string]string{design.TemplateHome: "", design.TemplateGlobal: "", design.TemplatePage: "pages", design.TemplateArticle: "blog"}
@@ -355,7 +358,24 @@ func (s *Server) builderPage(c *fiber.Ctx) error {
 			data.PreviewURL += "blog/" + url.PathEscape(pl.Articles[0].Handle)
 		}
 	}
+	if link, ok := c.Locals("preview_link").(string); ok {
+		data.PreviewLink = link
+		data.PreviewUntil, _ = c.Locals("preview_until").(time.Time)
+	}
 	return s.pageWithError(c, "console/builder", "Shop builder", "builder", data)
+}
+
+// builderPreviewLink creates a preview token and shows the shop link
+// carrying it.
+func (s *Server) builderPreviewLink(c *fiber.Ctx) error {
+	tok, until, err := s.design.CreatePreviewToken(c.UserContext())
+	if err != nil {
+		return err
+	}
+	s.record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
+	c.Locals("preview_link", s.storefrontURL(s.current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
+	c.Locals("preview_until", until)
+	return s.builderPage(c)
 }
 
 func builderURL(c *fiber.Ctx, section string) string {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -848,4 +850,53 @@ func (s *Server) afterSections(c *fiber.Ctx, name string, v *shopView) {
 		return
 	}
 	v.After = s.templateSections(c, v.Design, tpl)
+}
+
+const previewTokenLocal = "design_preview_token"
+
+// previewFromToken puts the draft design in the request's locals when the
+// URL carries a valid preview token of this shop (a link the builder
+// hands to staff, for a phone or a colleague; it expires). Invalid tokens
+// are ignored: the visitor sees the live shop.
+func (s *Server) previewFromToken(c *fiber.Ctx) {
+	tok := c.Query("preview")
+	if tok == "" || c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		return
+	}
+	ctx := c.UserContext()
+	if !s.design.CheckPreviewToken(ctx, tok) {
+		return
+	}
+	d, err := s.design.Draft(ctx)
+	if err != nil {
+		return
+	}
+	c.Locals(previewLocal, d.Doc)
+	c.Locals(previewTokenLocal, tok)
+	c.Set("X-Robots-Tag", "noindex")
+}
+
+var previewHrefRe = regexp.MustCompile(`\b(href|action)="(/[^"/][^"]*|/)"`)
+
+// previewLinks makes a token preview's own links keep the token, so the
+// holder can browse the draft; forms get it as a hidden field.
+func previewLinks(c *fiber.Ctx, body []byte) []byte {
+	tok, _ := c.Locals(previewTokenLocal).(string)
+	if tok == "" {
+		return body
+	}
+	q := "preview=" + url.QueryEscape(tok)
+	body = previewHrefRe.ReplaceAllFunc(body, func(m []byte) []byte {
+		sub := previewHrefRe.FindSubmatch(m)
+		attr, val := string(sub[1]), string(sub[2])
+		if attr == "action" || strings.HasPrefix(val, "/brand/") || strings.HasPrefix(val, "/media/") || strings.HasPrefix(val, "/theme/") || strings.HasPrefix(val, "/assets/") {
+			return m
+		}
+		sep := "?"
+		if strings.Contains(val, "?") {
+			sep = "&amp;"
+		}
+		return []byte(attr + `="` + val + sep + q + `"`)
+	})
+	return bytes.ReplaceAll(body, []byte(`method="get" action="/search">`), []byte(`method="get" action="/search"><input type="hidden" name="preview" value="`+template.HTMLEscapeString(tok)+`">`))
 }

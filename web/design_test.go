@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"image/color"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,27 @@ func TestBuilderHTTP(t *testing.T) {
 			t.Fatalf("subscribers %+v", subs)
 		}
 
+		// A preview link shows the draft on the shop's own host and keeps
+		// the token on its links; without it (or with a bad one) the live
+		// shop shows.
+		owner.putDraftHeading(t, hero, "Draft for the link")
+		r = owner.do("POST", "/console/builder/preview-link", url.Values{}.Encode(), nil)
+		m := regexp.MustCompile(`id="preview-link" readonly value="[^"]*\?preview=([^"]+)"`).FindStringSubmatch(r.Body)
+		if r.Status != 200 || m == nil {
+			t.Fatalf("preview link: %d %s", r.Status, cut(r.Body))
+		}
+		tok, _ := url.QueryUnescape(strings.ReplaceAll(m[1], "&#43;", "+"))
+		pv = shopper.get("/?preview=" + url.QueryEscape(tok))
+		wantPage(t, pv, 200, "Draft for the link", "Preview of your unpublished draft", "?preview="+url.QueryEscape(tok))
+		if pv.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("token preview cacheable: %v", pv.Header)
+		}
+		if strings.Contains(shopper.get("/").Body, "Draft for the link") || strings.Contains(shopper.get("/?preview=wsp_forged_token_123").Body, "Draft for the link") {
+			t.Fatal("draft without a valid token")
+		}
+		if strings.Contains(e.clientFor("other-shop-x").get("/?preview="+url.QueryEscape(tok)).Body, "Draft for the link") {
+			t.Fatal("token works on another host")
+		}
 		// A console form from a stale draft is refused with who saved since.
 		r = owner.do("POST", "/console/builder/sections/"+hero+"/move", url.Values{"version": {"1"}, "dir": {"down"}, "template": {"home"}}.Encode(), nil)
 		if r.Status != 409 || !strings.Contains(r.Body, "changed the design") || !strings.Contains(r.Body, "Reload") {
@@ -254,4 +276,12 @@ func TestBuilderMaintenanceBranded(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPage(t, e.client().get("/"), 503, "taking a short break", "theme-editorial", "--c-accent:#5b2a86")
+}
+
+// putDraftHeading sets a section's heading in the draft through the API.
+func (c *client) putDraftHeading(t *testing.T, section, heading string) {
+	t.Helper()
+	var d web.DraftJSON
+	c.getJSON("/api/design/draft", &d)
+	c.send("PUT", "/api/design/draft/sections/"+section, web.SectionBody{Version: d.Version, Settings: design.Settings{"heading": heading}}, 200)
 }

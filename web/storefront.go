@@ -80,6 +80,7 @@ func (s *Server) resolveShop(c *fiber.Ctx) error {
 	}
 	c.Locals(shopLocal, t)
 	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
+	s.previewFromToken(c) // ?preview=<token>: the draft design (design_shop.go)
 	err = c.Next()
 	if err != nil && !wantsJSON(c) {
 		return s.shopError(c, err)
@@ -435,7 +436,7 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, er
 	if isPreview(c) { // a staff preview of the draft: never cached
 		c.Set(fiber.HeaderContentType, ctype)
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Send(body)
+		return c.Send(previewLinks(c, body))
 	}
 	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen, products: products}
 	s.shopCache.put(t.ID, key, p)
