@@ -1,14 +1,8 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
-	_ "image/gif" // GIF decoder
-	"image/jpeg"
-	"image/png"
 	"io"
 	"net/url"
 	"path"
@@ -17,10 +11,9 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
-	"golang.org/x/image/draw"
-	_ "golang.org/x/image/webp" // WebP decoder
 )
 
 // Image is a product image: an uploaded file kept in the blob store with
@@ -87,14 +80,8 @@ func (r *imageRow) toImage() Image {
 func imageDir(key string) string { return path.Dir(key) }
 
 func renditionKey(orig string, w int, contentType string) string {
-	ext := ".jpg"
-	if contentType == "image/png" || contentType == "image/gif" || contentType == "image/webp" {
-		ext = ".png" // may carry transparency
-	}
-	return fmt.Sprintf("%s/w%d%s", path.Dir(orig), w, ext)
+	return blob.RenditionKey(orig, w, contentType)
 }
-
-var formatTypes = map[string]string{"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 
 // AddImage validates an uploaded image by decoding it (JPEG, PNG, GIF or
 // WebP; size and pixel caps), stores the original and resized renditions
@@ -107,74 +94,30 @@ func (s *Service) AddImage(ctx context.Context, productID string, r io.Reader, a
 	if s.opts.Blobs == nil {
 		return nil, errs.E(errs.Unavailable, "image uploads are not configured")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, s.opts.MaxImageBytes+1))
+	up, err := blob.DecodeImage(r, blob.ImageLimits{MaxBytes: s.opts.MaxImageBytes, MaxPixels: s.opts.MaxImagePixels, MaxSide: 20000})
 	if err != nil {
-		return nil, errs.Wrap(err, "catalog: read upload")
+		return nil, err
 	}
-	if int64(len(data)) > s.opts.MaxImageBytes {
-		return nil, &errs.Error{Code: errs.TooLarge, Field: "image", Message: fmt.Sprintf("images may be at most %d MiB", s.opts.MaxImageBytes>>20)}
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || formatTypes[format] == "" {
-		return nil, errs.Field("image", "is not a JPEG, PNG, GIF or WebP image")
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > s.opts.MaxImagePixels || cfg.Width > 20000 || cfg.Height > 20000 {
-		return nil, &errs.Error{Code: errs.TooLarge, Field: "image", Message: fmt.Sprintf("image is %d×%d pixels; the limit is %d megapixels", cfg.Width, cfg.Height, s.opts.MaxImagePixels/1_000_000)}
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, errs.Field("image", "is damaged or not an image: %v", err)
-	}
-	ctype := formatTypes[format]
 	if _, err := s.Get(ctx, productID); err != nil {
 		return nil, err
 	}
 	id := store.NewID()
-	ext := map[string]string{"jpeg": ".jpg", "png": ".png", "gif": ".gif", "webp": ".webp"}[format]
-	key := fmt.Sprintf("%s/products/%s/%s/original%s", tid, productID, id, ext)
-	if _, err := s.opts.Blobs.Put(ctx, key, bytes.NewReader(data), ctype); err != nil {
+	key, made, err := up.Store(ctx, s.opts.Blobs, fmt.Sprintf("%s/products/%s/%s", tid, productID, id), s.opts.RenditionWidths)
+	if err != nil {
 		return nil, err
 	}
 	var widths []string
-	for _, w := range s.opts.RenditionWidths {
-		if w >= cfg.Width {
-			continue
-		}
-		h := max(1, cfg.Height*w/cfg.Width)
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Over, nil)
-		var buf bytes.Buffer
-		rk := renditionKey(key, w, ctype)
-		if strings.HasSuffix(rk, ".png") {
-			err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, dst)
-		} else {
-			err = jpeg.Encode(&buf, flatten(dst), &jpeg.Options{Quality: 82})
-		}
-		if err == nil {
-			_, err = s.opts.Blobs.Put(ctx, rk, &buf, "")
-		}
-		if err != nil {
-			s.opts.Blobs.DeletePrefix(ctx, imageDir(key))
-			return nil, errs.Wrap(err, "catalog: rendition")
-		}
+	for _, w := range made {
 		widths = append(widths, strconv.Itoa(w))
 	}
-	row := &imageRow{TenantID: tid, ID: id, ProductID: productID, BlobKey: key, Alt: strings.TrimSpace(alt), Width: cfg.Width,
-		Height: cfg.Height, ContentType: ctype, SizeBytes: int64(len(data)), Renditions: strings.Join(widths, ","), CreatedAt: s.now()}
+	row := &imageRow{TenantID: tid, ID: id, ProductID: productID, BlobKey: key, Alt: strings.TrimSpace(alt), Width: up.Width,
+		Height: up.Height, ContentType: up.ContentType, SizeBytes: int64(len(up.Data)), Renditions: strings.Join(widths, ","), CreatedAt: s.now()}
 	if err := s.insertImage(ctx, tid, row); err != nil {
 		s.opts.Blobs.DeletePrefix(ctx, imageDir(key))
 		return nil, err
 	}
 	im := row.toImage()
 	return &im, nil
-}
-
-// flatten puts an image with alpha on white for JPEG.
-func flatten(src *image.RGBA) image.Image {
-	dst := image.NewRGBA(src.Bounds())
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Over)
-	return dst
 }
 
 // AddImageURL appends an external image (http or https URL).

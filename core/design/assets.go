@@ -1,14 +1,7 @@
 package design
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"image"
-	"image/color"
-	_ "image/gif" // GIF decoder
-	"image/jpeg"
-	"image/png"
 	"io"
 	"path"
 	"strconv"
@@ -16,10 +9,9 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
-	"golang.org/x/image/draw"
-	_ "golang.org/x/image/webp" // WebP decoder
 )
 
 // Asset is an uploaded design image (logo, favicon, banner) kept in the
@@ -81,14 +73,8 @@ func (r *assetRow) toAsset() *Asset {
 }
 
 func renditionKey(orig string, w int, contentType string) string {
-	ext := ".jpg"
-	if contentType != "image/jpeg" {
-		ext = ".png" // may carry transparency
-	}
-	return fmt.Sprintf("%s/w%d%s", path.Dir(orig), w, ext)
+	return blob.RenditionKey(orig, w, contentType)
 }
-
-var formatTypes = map[string]string{"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 
 // UploadImage checks an image by decoding it (JPEG, PNG, GIF or WebP, under
 // the byte and pixel caps; oversized images are refused with errs.TooLarge),
@@ -101,62 +87,26 @@ func (s *Service) UploadImage(ctx context.Context, r io.Reader, filename string)
 	if s.opts.Blobs == nil {
 		return nil, errs.E(errs.Unavailable, "image uploads are not configured")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, s.opts.MaxImageBytes+1))
+	up, err := blob.DecodeImage(r, blob.ImageLimits{MaxBytes: s.opts.MaxImageBytes, MaxPixels: s.opts.MaxImagePixels, MaxSide: 12000})
 	if err != nil {
-		return nil, errs.Wrap(err, "design: read upload")
+		return nil, err
 	}
-	if int64(len(data)) > s.opts.MaxImageBytes {
-		return nil, &errs.Error{Code: errs.TooLarge, Field: "image", Message: fmt.Sprintf("images may be at most %d MiB", s.opts.MaxImageBytes>>20)}
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || formatTypes[format] == "" {
-		return nil, errs.Field("image", "is not a JPEG, PNG, GIF or WebP image")
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > s.opts.MaxImagePixels || cfg.Width > 12000 || cfg.Height > 12000 {
-		return nil, &errs.Error{Code: errs.TooLarge, Field: "image", Message: fmt.Sprintf("image is %d×%d pixels; the limit is %d megapixels", cfg.Width, cfg.Height, s.opts.MaxImagePixels/1_000_000)}
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, errs.Field("image", "is damaged or not an image: %v", err)
-	}
-	ctype := formatTypes[format]
 	id := store.NewID()
-	ext := map[string]string{"jpeg": ".jpg", "png": ".png", "gif": ".gif", "webp": ".webp"}[format]
-	key := fmt.Sprintf("%s%s/original%s", AssetPrefix(tid), id, ext)
-	if _, err := s.opts.Blobs.Put(ctx, key, bytes.NewReader(data), ctype); err != nil {
+	key, made, err := up.Store(ctx, s.opts.Blobs, strings.TrimSuffix(AssetPrefix(tid)+id, "/"), s.opts.RenditionWidths)
+	if err != nil {
 		return nil, err
 	}
 	cleanup := func() { s.opts.Blobs.DeletePrefix(ctx, path.Dir(key)) }
 	var widths []string
-	for _, w := range s.opts.RenditionWidths {
-		if w >= cfg.Width {
-			continue
-		}
-		h := max(1, cfg.Height*w/cfg.Width)
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Over, nil)
-		var buf bytes.Buffer
-		rk := renditionKey(key, w, ctype)
-		if strings.HasSuffix(rk, ".png") {
-			err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, dst)
-		} else {
-			err = jpeg.Encode(&buf, flatten(dst), &jpeg.Options{Quality: 82})
-		}
-		if err == nil {
-			_, err = s.opts.Blobs.Put(ctx, rk, &buf, "")
-		}
-		if err != nil {
-			cleanup()
-			return nil, errs.Wrap(err, "design: rendition")
-		}
+	for _, w := range made {
 		widths = append(widths, strconv.Itoa(w))
 	}
 	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
 	if len(name) > 200 || name == "." || name == "/" {
 		name = ""
 	}
-	row := &assetRow{TenantID: tid, ID: id, BlobKey: key, Filename: name, ContentType: ctype, Width: cfg.Width, Height: cfg.Height,
-		SizeBytes: int64(len(data)), Renditions: strings.Join(widths, ","), CreatedAt: s.now()}
+	row := &assetRow{TenantID: tid, ID: id, BlobKey: key, Filename: name, ContentType: up.ContentType, Width: up.Width, Height: up.Height,
+		SizeBytes: int64(len(up.Data)), Renditions: strings.Join(widths, ","), CreatedAt: s.now()}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		_, err := q.NewInsert().Model(row).Exec(ctx)
 		return errs.Wrap(err, "design: asset")
@@ -166,13 +116,6 @@ func (s *Service) UploadImage(ctx context.Context, r io.Reader, filename string)
 		return nil, err
 	}
 	return row.toAsset(), nil
-}
-
-func flatten(src *image.RGBA) image.Image {
-	dst := image.NewRGBA(src.Bounds())
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.Draw(dst, dst.Bounds(), src, src.Bounds().Min, draw.Over)
-	return dst
 }
 
 // Assets lists the shop's design images, newest first.
