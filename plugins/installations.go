@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/store"
-	"github.com/wasmart/wasmart/tenants/audit"
 )
 
 // Installed is one tenant's installation of a plugin.

@@ -11,7 +11,7 @@
 // shop platform-wide), users, sessions, login_challenges, recovery_codes,
 // password_resets, login_throttle, known_logins, platform_admins.
 // Tenant-owned tables, keyed (tenant_id, ...): memberships, invitations,
-// api_tokens, roles, casbin_rules, audit_log (package audit). Code that
+// api_tokens, roles, casbin_rules, and audit_log (owned by core/audit). Code that
 // crosses tenants by design (authentication, platform console) reads in the
 // platform scope; everything else runs in the shop's scope, so PostgreSQL
 // row-level security backs up the WHERE clauses.

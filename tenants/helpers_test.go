@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/tenants/audit"
 )
 
 type clock struct {

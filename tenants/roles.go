@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/tenants/audit"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
 

@@ -3,8 +3,8 @@ package tenants
 import (
 	"context"
 
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/outbox"
-	"github.com/wasmart/wasmart/tenants/audit"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
 

@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/tenants/audit"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
 

@@ -9,10 +9,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/tenants/audit"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
 

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/tenants/audit"
 )
 
 // errImportProblems makes `wasmart catalog import` exit non-zero when the

@@ -31,6 +31,8 @@ func init() {
 	if err != nil {
 		panic(err)
 	}
+	// The module keeps the name it had under tenants/ so databases that
+	// applied its migrations there do not run them again.
 	store.RegisterMigrations(store.Migrations{Module: "tenants_audit", Order: 10, FS: sub})
 }
 
