@@ -52,14 +52,6 @@ func TestPasswordHashing(t *testing.T) {
 	}
 }
 
-func BenchmarkPasswordHash(b *testing.B) {
-	for b.Loop() {
-		if _, err := tenants.HashPassword(goodPassword); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func TestSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s, clk := newService(t, db)

@@ -36,7 +36,7 @@ func (s *Service) InviteStaff(ctx context.Context, p Principal, email, role stri
 	if err := s.Authorize(ctx, p, perm.StaffManage); err != nil {
 		return Invitation{}, err
 	}
-	email, err := NormalizeEmail("email", email)
+	email, err := requiredEmail("email", email)
 	if err != nil {
 		return Invitation{}, err
 	}

@@ -27,7 +27,7 @@ type passwordReset struct {
 // account, so it cannot be used to find out who has one; at most 3 live
 // links per account are kept.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) error {
-	email, err := NormalizeEmail("email", email)
+	email, err := requiredEmail("email", email)
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tenant, User, err
 	if err := in.normalize(); err != nil {
 		return Tenant{}, User{}, err
 	}
-	email, err := NormalizeEmail("email", in.Email)
+	email, err := requiredEmail("email", in.Email)
 	if err != nil {
 		return Tenant{}, User{}, err
 	}

@@ -155,7 +155,7 @@ func (s *Service) CreatePlatformAdmin(ctx context.Context, p Principal, email, p
 	if !perm.IsPlatformRole(role) {
 		return User{}, errs.Field("role", "must be %s or %s", perm.PlatformAdmin, perm.PlatformSupport)
 	}
-	email, err := NormalizeEmail("email", email)
+	email, err := requiredEmail("email", email)
 	if err != nil {
 		return User{}, err
 	}

@@ -2,12 +2,12 @@ package tenants
 
 import (
 	"net"
-	"net/mail"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 // Slug rules: 3-40 characters of a-z, 0-9 and '-', no leading or trailing
@@ -44,24 +44,13 @@ func ValidateSlug(slug string) error {
 	return nil
 }
 
-// NormalizeEmail validates and lower-cases an e-mail address.
-func NormalizeEmail(field, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+// requiredEmail is text.NormaliseEmail for an address that must be given.
+func requiredEmail(field, s string) (string, error) {
+	e, err := text.NormaliseEmail(field, s)
+	if err == nil && e == "" {
 		return "", errs.Field(field, "is required")
 	}
-	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"(),;:") {
-		return "", errs.Field(field, "is not a valid e-mail address")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s {
-		return "", errs.Field(field, "is not a valid e-mail address")
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", errs.Field(field, "is not a valid e-mail address")
-	}
-	return strings.ToLower(s), nil
+	return e, err
 }
 
 func cleanName(field, s string, max int, required bool) (string, error) {

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -395,31 +396,9 @@ func (s *Service) checkQty(ctx context.Context, q bun.IDB, variantID string, qty
 		if v.Available <= 0 {
 			return &errs.Error{Code: errs.Unprocessable, Field: "quantity", Message: "this product is out of stock"}
 		}
-		return &errs.Error{Code: errs.Unprocessable, Field: "quantity", Message: "only " + itoa(v.Available) + " left in stock"}
+		return &errs.Error{Code: errs.Unprocessable, Field: "quantity", Message: "only " + strconv.FormatInt(v.Available, 10) + " left in stock"}
 	}
 	return nil
-}
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 func find(c *Cart, variantID string) *Line {
@@ -439,7 +418,7 @@ func (s *Service) setLine(ctx context.Context, q bun.IDB, c *Cart, variantID str
 		return nil
 	case l == nil:
 		if len(c.Lines) >= MaxLines {
-			return &errs.Error{Code: errs.Unprocessable, Field: "lines", Message: "a cart holds at most " + itoa(MaxLines) + " different items; remove some before adding more"}
+			return &errs.Error{Code: errs.Unprocessable, Field: "lines", Message: "a cart holds at most " + strconv.Itoa(MaxLines) + " different items; remove some before adding more"}
 		}
 		nl := Line{TenantID: c.TenantID, ID: store.NewID(), CartID: c.ID, VariantID: variantID, Quantity: qty, CreatedAt: now, UpdatedAt: now}
 		if _, err := q.NewInsert().Model(&nl).Exec(ctx); err != nil {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -297,7 +298,7 @@ func (s *Service) ensureCategoryPath(ctx context.Context, q bun.IDB, tid, path s
 			for i := 1; ; i++ {
 				try := slug
 				if i > 1 {
-					try = slug + "-" + itoa(i)
+					try = slug + "-" + strconv.Itoa(i)
 				}
 				n, err := q.NewSelect().Table("catalog_categories").Where("tenant_id = ? AND slug = ?", tid, try).Count(ctx)
 				if err != nil {
@@ -319,12 +320,4 @@ func (s *Service) ensureCategoryPath(ctx context.Context, q bun.IDB, tid, path s
 	}
 	cache[path] = parent
 	return parent, nil
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

@@ -3,32 +3,16 @@ package catalog
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/wasmart/wasmart/core/text"
 )
 
-// Slugify turns a title into a handle: lower case, letters and digits of
-// any script kept, everything else collapsed into single hyphens.
-func Slugify(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	out := b.String()
-	for len(out) > 200 {
-		_, size := utf8.DecodeLastRuneInString(out)
-		out = out[:len(out)-size]
-	}
-	return strings.Trim(out, "-")
-}
+// maxHandleRunes caps handles of products, collections and categories.
+const maxHandleRunes = 200
+
+// Slugify turns a title into a catalog handle: text.Slugify capped at the
+// catalog's handle length.
+func Slugify(s string) string { return text.Slugify(s, maxHandleRunes) }
 
 // ValidHandle reports whether h is what Slugify would keep.
 func ValidHandle(h string) bool {

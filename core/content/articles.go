@@ -78,34 +78,34 @@ func (r *articleRow) toArticle() *Article {
 }
 
 func (s *Service) normalizeArticle(tid string, in *ArticleInput) (err error) {
-	if in.Title, err = text("title", in.Title, 200, true); err != nil {
+	if in.Title, err = cleanText("title", in.Title, 200, true); err != nil {
 		return err
 	}
 	if in.Handle == "" {
 		in.Handle = in.Title
 	}
-	if in.Handle = Slugify(in.Handle); in.Handle == "" {
+	if in.Handle = slugify(in.Handle); in.Handle == "" {
 		return errs.Field("handle", "must contain letters or digits")
 	}
-	if in.Author, err = text("author", in.Author, 120, false); err != nil {
+	if in.Author, err = cleanText("author", in.Author, 120, false); err != nil {
 		return err
 	}
 	if in.BodyHTML, err = CleanHTML("body_html", in.BodyHTML); err != nil {
 		return err
 	}
-	if in.Excerpt, err = text("excerpt", in.Excerpt, 500, false); err != nil {
+	if in.Excerpt, err = cleanText("excerpt", in.Excerpt, 500, false); err != nil {
 		return err
 	}
 	if in.Excerpt == "" {
 		in.Excerpt = richtext.Excerpt(in.BodyHTML, 240)
 	}
-	if in.SEOTitle, err = text("seo_title", in.SEOTitle, 120, false); err != nil {
+	if in.SEOTitle, err = cleanText("seo_title", in.SEOTitle, 120, false); err != nil {
 		return err
 	}
-	if in.SEODescription, err = text("seo_description", in.SEODescription, 320, false); err != nil {
+	if in.SEODescription, err = cleanText("seo_description", in.SEODescription, 320, false); err != nil {
 		return err
 	}
-	if in.ImageAlt, err = text("image_alt", in.ImageAlt, 200, false); err != nil {
+	if in.ImageAlt, err = cleanText("image_alt", in.ImageAlt, 200, false); err != nil {
 		return err
 	}
 	in.Image = strings.TrimSpace(in.Image)

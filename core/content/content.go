@@ -15,18 +15,18 @@ import (
 	"context"
 	"embed"
 	"io/fs"
-	"net/mail"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 //go:embed migrations/*.sql
@@ -56,29 +56,9 @@ func CleanHTML(field, s string) (string, error) {
 	return richtext.Sanitize(s), nil
 }
 
-// Slugify makes a handle: lower-case letters and digits (any script)
-// joined by single dashes.
-func Slugify(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-			continue
-		}
-		dash = true
-	}
-	out := b.String()
-	for utf8.RuneCountInString(out) > 120 {
-		_, size := utf8.DecodeLastRuneInString(out)
-		out = out[:len(out)-size]
-	}
-	return strings.Trim(out, "-")
-}
+// slugify makes a page or article handle: text.Slugify capped at 120
+// characters.
+func slugify(s string) string { return text.Slugify(s, 120) }
 
 // Service keeps every shop's pages, articles and subscribers; each call
 // acts on the context's tenant.
@@ -174,7 +154,7 @@ func (r *pageRow) toPage() *Page {
 		SEODescription: r.SEODescription, Published: r.Published, Version: r.Version, UpdatedAt: r.UpdatedAt.UTC()}
 }
 
-func text(field, s string, max int, required bool) (string, error) {
+func cleanText(field, s string, max int, required bool) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
 	if required && s == "" {
 		return "", errs.Field(field, "is required")
@@ -192,19 +172,19 @@ func (in *PageInput) normalize() (err error) {
 	if !validKind(in.Kind) {
 		return errs.Field("kind", "unknown page kind %q", in.Kind)
 	}
-	if in.Title, err = text("title", in.Title, 200, true); err != nil {
+	if in.Title, err = cleanText("title", in.Title, 200, true); err != nil {
 		return err
 	}
 	if in.Handle == "" {
 		in.Handle = in.Title
 	}
-	if in.Handle = Slugify(in.Handle); in.Handle == "" {
+	if in.Handle = slugify(in.Handle); in.Handle == "" {
 		return errs.Field("handle", "must contain letters or digits")
 	}
-	if in.SEOTitle, err = text("seo_title", in.SEOTitle, 120, false); err != nil {
+	if in.SEOTitle, err = cleanText("seo_title", in.SEOTitle, 120, false); err != nil {
 		return err
 	}
-	if in.SEODescription, err = text("seo_description", in.SEODescription, 320, false); err != nil {
+	if in.SEODescription, err = cleanText("seo_description", in.SEODescription, 320, false); err != nil {
 		return err
 	}
 	in.BodyHTML, err = CleanHTML("body_html", in.BodyHTML)
@@ -276,7 +256,7 @@ func staleOrMissing(ctx context.Context, q bun.IDB, table, tid, id, what string)
 	if err != nil {
 		return errs.Wrap(err, "content: "+what)
 	}
-	return &errs.Error{Code: errs.Conflict, Field: "version", Message: "someone else changed this " + what + " (it is now version " + itoa(v) + "); reload to see their changes"}
+	return &errs.Error{Code: errs.Conflict, Field: "version", Message: "someone else changed this " + what + " (it is now version " + strconv.Itoa(v) + "); reload to see their changes"}
 }
 
 // DeletePage removes a page. Design links to it then fail validation on
@@ -467,41 +447,9 @@ func (s *Service) Fingerprint(ctx context.Context) (string, error) {
 		if t == nil {
 			return "0"
 		}
-		return itoa(int(t.UnixMicro() % 1e15))
+		return strconv.Itoa(int(t.UnixMicro() % 1e15))
 	}
-	return f(row.P) + "." + f(row.A) + "." + itoa(row.N), nil
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [24]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
-
-func normalizeEmail(e string) (string, error) {
-	e = strings.TrimSpace(e)
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.LastIndexByte(e, '@'):], ".") {
-		return "", errs.Field("email", "enter a valid e-mail address")
-	}
-	at := strings.LastIndexByte(e, '@')
-	return e[:at] + strings.ToLower(e[at:]), nil
+	return f(row.P) + "." + f(row.A) + "." + strconv.Itoa(row.N), nil
 }
 
 func sortTags(tags []string) ([]string, error) {

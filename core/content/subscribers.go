@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 // Subscriber is a newsletter subscriber.
@@ -54,9 +55,12 @@ func (s *Service) Subscribe(ctx context.Context, email, consentText, source stri
 	if err != nil {
 		return nil, err
 	}
-	email, err = normalizeEmail(email)
+	email, err = text.NormaliseEmail("email", email)
 	if err != nil {
 		return nil, err
+	}
+	if email == "" {
+		return nil, errs.Field("email", "is required")
 	}
 	consentText = strings.Join(strings.Fields(consentText), " ")
 	if consentText == "" || len(consentText) > 500 {
@@ -90,9 +94,12 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	email, err = normalizeEmail(email)
+	email, err = text.NormaliseEmail("email", email)
 	if err != nil {
 		return err
+	}
+	if email == "" {
+		return errs.Field("email", "is required")
 	}
 	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewRaw("UPDATE content_subscribers SET unsubscribed_at = ?, updated_at = ? WHERE tenant_id = ? AND email = ? AND unsubscribed_at IS NULL",

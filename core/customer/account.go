@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 // SignUpInput registers a customer. Email or Phone (or both) is required.
@@ -42,7 +43,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta SessionMeta) 
 	if err != nil {
 		return nil, "", err
 	}
-	email, err := NormalizeEmail(in.Email)
+	email, err := text.NormaliseEmail("email", in.Email)
 	if err != nil {
 		return nil, "", err
 	}
@@ -167,7 +168,7 @@ func (s *Service) Guest(ctx context.Context, in GuestInput) (*Customer, error) {
 	if err != nil {
 		return nil, err
 	}
-	email, err := NormalizeEmail(in.Email)
+	email, err := text.NormaliseEmail("email", in.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +224,7 @@ func (s *Service) Login(ctx context.Context, identifier, password string, meta S
 		return nil, "", err
 	}
 	col, val := "email", ""
-	if e, err := NormalizeEmail(identifier); err == nil && e != "" {
+	if e, err := text.NormaliseEmail("email", identifier); err == nil && e != "" {
 		val = e
 	} else if p, err := s.NormalizePhone(identifier); err == nil && p != "" {
 		col, val = "phone", p

@@ -25,7 +25,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -171,19 +170,6 @@ func strp(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// NormalizeEmail lower-cases and checks an e-mail address ("" stays "").
-func NormalizeEmail(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "" {
-		return "", nil
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") {
-		return "", errs.Field("email", "is not a valid e-mail address")
-	}
-	return s, nil
 }
 
 // NormalizePhone returns a phone number in E.164 form ("+8613800138000").

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 func (s *Service) withTags(ctx context.Context, c *Customer) *Customer {
@@ -132,7 +133,7 @@ func (s *Service) Update(ctx context.Context, id string, in UpdateInput) (*Custo
 	if err != nil {
 		return nil, err
 	}
-	email, err := NormalizeEmail(in.Email)
+	email, err := text.NormaliseEmail("email", in.Email)
 	if err != nil {
 		return nil, err
 	}

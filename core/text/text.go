@@ -1,0 +1,61 @@
+// Package text holds the small text rules every domain package shares, so
+// that they agree: how a title becomes a URL handle and when two e-mail
+// addresses are the same. Keep it free of domain knowledge.
+package text
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wasmart/wasmart/core/errs"
+)
+
+// Slugify turns a title into a handle: lower case, letters and digits of
+// any script kept, every other run of characters collapsed into one hyphen,
+// at most maxRunes characters (0: no cap).
+func Slugify(s string, maxRunes int) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	out := b.String()
+	for maxRunes > 0 && utf8.RuneCountInString(out) > maxRunes {
+		_, size := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-size]
+	}
+	return strings.Trim(out, "-")
+}
+
+// NormaliseEmail checks an e-mail address and returns its one stored form:
+// trimmed and lower-cased as a whole, so a subscriber, a customer and a staff
+// member with the same address always match. "" stays "" (callers that need
+// an address say so); field names the input in the error.
+func NormaliseEmail(field, s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", nil
+	}
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"(),;:") {
+		return "", errs.Field(field, "is not a valid e-mail address")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return "", errs.Field(field, "is not a valid e-mail address")
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", errs.Field(field, "is not a valid e-mail address")
+	}
+	return s, nil
+}
