@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
 )
 
 // ErrorBody is the one JSON error shape every API failure uses.
@@ -77,9 +78,23 @@ func codeOfStatus(status int) errs.Code {
 	return errs.Invalid
 }
 
+// unavailableRetry is the Retry-After (seconds) of a 503 that did not set
+// its own: the database is unreachable, or a dependency is down.
+const unavailableRetry = "10"
+
 // toError turns any error a handler returned into a domain error and its
-// HTTP status; internal causes are logged, never shown.
+// HTTP status; internal causes are logged, never shown. A database that
+// cannot be reached (store.IsUnavailable) is a 503, whatever the handler
+// wrapped it in. Every 503 carries Retry-After.
 func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
+	status, de := s.classify(c, err)
+	if status == fiber.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		c.Set(fiber.HeaderRetryAfter, unavailableRetry)
+	}
+	return status, de
+}
+
+func (s *Server) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := codeOfStatus(fe.Code)
@@ -96,6 +111,9 @@ func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var de *errs.Error
 	if !errors.As(err, &de) {
 		de = &errs.Error{Code: errs.Internal, Message: "internal error", Err: err}
+	}
+	if statusOf(de.Code) >= 500 && de.Code != errs.Unavailable && store.IsUnavailable(err) {
+		de = &errs.Error{Code: errs.Unavailable, Message: "We are briefly unavailable: please try again in a few seconds.", Err: err}
 	}
 	status := statusOf(de.Code)
 	if status >= 500 {

@@ -490,6 +490,8 @@ func errorTitle(status int) string {
 		return "Already exists"
 	case 429:
 		return "Too many requests"
+	case 503:
+		return "Briefly unavailable"
 	}
 	if status >= 500 {
 		return "Something went wrong"
