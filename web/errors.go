@@ -145,7 +145,8 @@ func wantsJSON(c *fiber.Ctx) bool {
 }
 
 // DecodeJSON reads a JSON body strictly into v: unknown fields, trailing
-// data and type mismatches are input errors naming the field.
+// data, type mismatches and strings with control characters (input.go) are
+// input errors naming the field.
 func DecodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(body) == 0 {
@@ -153,6 +154,9 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	}
 	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.Field("body", "Content-Type must be application/json")
+	}
+	if err := checkJSONText(body, ""); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
