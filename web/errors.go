@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -63,7 +65,7 @@ func codeOfStatus(status int) errs.Code {
 		return errs.NotFound
 	case fiber.StatusConflict:
 		return errs.Conflict
-	case fiber.StatusRequestEntityTooLarge:
+	case fiber.StatusRequestEntityTooLarge, fiber.StatusRequestHeaderFieldsTooLarge:
 		return errs.TooLarge
 	case fiber.StatusTooManyRequests:
 		return errs.RateLimited
@@ -101,6 +103,9 @@ func (s *Server) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 		msg := fe.Message
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
 			msg = fmt.Sprintf("request body is larger than the %d byte limit", s.cfg.BodyLimit)
+		}
+		if fe.Code == fiber.StatusRequestHeaderFieldsTooLarge {
+			msg = fmt.Sprintf("request headers are larger than the %d byte limit", s.app.Server().ReadBufferSize)
 		}
 		if fe.Code >= 500 {
 			s.log.Error("request failed", "request_id", requestID(c), "err", err)
@@ -206,4 +211,53 @@ func jsonKind(k string) string {
 		return "an object"
 	}
 	return k
+}
+
+// hookServerErrors makes requests fasthttp could not read (headers over the
+// read buffer: 431; malformed header lines: 400) answer like every other
+// error: the API's JSON for /api/* and for clients that ask for JSON, a
+// page otherwise. fasthttp has dropped the request's header by then, so the
+// request line is recovered from the start of the raw request that its
+// error quotes; when even that is missing, the answer is JSON, the form
+// every client can read.
+func (s *Server) hookServerErrors() {
+	srv := s.app.Server()
+	if srv == nil || srv.ErrorHandler == nil {
+		return
+	}
+	next := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		if len(ctx.Request.Header.RawHeaders()) == 0 { // the header was not read
+			if uri := requestURIFromReadError(err); uri != "" {
+				ctx.Request.SetRequestURI(uri)
+			} else {
+				ctx.Request.Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
+			}
+		}
+		next(ctx, err)
+	}
+}
+
+// requestURIFromReadError finds the request target in fasthttp's "error
+// when reading request headers: ... contents: "GET /path HTTP/1.1\r\n..."",
+// or returns "".
+func requestURIFromReadError(err error) string {
+	_, quoted, ok := strings.Cut(err.Error(), "contents: ")
+	if !ok {
+		return ""
+	}
+	q, qerr := strconv.QuotedPrefix(quoted)
+	if qerr != nil {
+		return ""
+	}
+	raw, qerr := strconv.Unquote(q)
+	if qerr != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(raw, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 2 || !strings.HasPrefix(fields[1], "/") {
+		return ""
+	}
+	return fields[1]
 }

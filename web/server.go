@@ -213,6 +213,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
+	s.hookServerErrors()
 	s.app.Use(func(c *fiber.Ctx) error {
 		if isPluginUpload(c) {
 			return c.Next()
