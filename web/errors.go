@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
 )
 
 // ErrorBody is the one JSON error shape every API failure uses.
@@ -62,7 +65,7 @@ func codeOfStatus(status int) errs.Code {
 		return errs.NotFound
 	case fiber.StatusConflict:
 		return errs.Conflict
-	case fiber.StatusRequestEntityTooLarge:
+	case fiber.StatusRequestEntityTooLarge, fiber.StatusRequestHeaderFieldsTooLarge:
 		return errs.TooLarge
 	case fiber.StatusTooManyRequests:
 		return errs.RateLimited
@@ -77,15 +80,32 @@ func codeOfStatus(status int) errs.Code {
 	return errs.Invalid
 }
 
+// unavailableRetry is the Retry-After (seconds) of a 503 that did not set
+// its own: the database is unreachable, or a dependency is down.
+const unavailableRetry = "10"
+
 // toError turns any error a handler returned into a domain error and its
-// HTTP status; internal causes are logged, never shown.
+// HTTP status; internal causes are logged, never shown. A database that
+// cannot be reached (store.IsUnavailable) is a 503, whatever the handler
+// wrapped it in. Every 503 carries Retry-After.
 func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
+	status, de := s.classify(c, err)
+	if status == fiber.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		c.Set(fiber.HeaderRetryAfter, unavailableRetry)
+	}
+	return status, de
+}
+
+func (s *Server) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := codeOfStatus(fe.Code)
 		msg := fe.Message
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
 			msg = fmt.Sprintf("request body is larger than the %d byte limit", s.cfg.BodyLimit)
+		}
+		if fe.Code == fiber.StatusRequestHeaderFieldsTooLarge {
+			msg = fmt.Sprintf("request headers are larger than the %d byte limit", s.app.Server().ReadBufferSize)
 		}
 		if fe.Code >= 500 {
 			s.log.Error("request failed", "request_id", requestID(c), "err", err)
@@ -96,6 +116,9 @@ func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var de *errs.Error
 	if !errors.As(err, &de) {
 		de = &errs.Error{Code: errs.Internal, Message: "internal error", Err: err}
+	}
+	if statusOf(de.Code) >= 500 && de.Code != errs.Unavailable && store.IsUnavailable(err) {
+		de = &errs.Error{Code: errs.Unavailable, Message: "We are briefly unavailable: please try again in a few seconds.", Err: err}
 	}
 	status := statusOf(de.Code)
 	if status >= 500 {
@@ -127,7 +150,8 @@ func wantsJSON(c *fiber.Ctx) bool {
 }
 
 // DecodeJSON reads a JSON body strictly into v: unknown fields, trailing
-// data and type mismatches are input errors naming the field.
+// data, type mismatches and strings with control characters (input.go) are
+// input errors naming the field.
 func DecodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(body) == 0 {
@@ -135,6 +159,9 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	}
 	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.Field("body", "Content-Type must be application/json")
+	}
+	if err := checkJSONText(body, ""); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -184,4 +211,53 @@ func jsonKind(k string) string {
 		return "an object"
 	}
 	return k
+}
+
+// hookServerErrors makes requests fasthttp could not read (headers over the
+// read buffer: 431; malformed header lines: 400) answer like every other
+// error: the API's JSON for /api/* and for clients that ask for JSON, a
+// page otherwise. fasthttp has dropped the request's header by then, so the
+// request line is recovered from the start of the raw request that its
+// error quotes; when even that is missing, the answer is JSON, the form
+// every client can read.
+func (s *Server) hookServerErrors() {
+	srv := s.app.Server()
+	if srv == nil || srv.ErrorHandler == nil {
+		return
+	}
+	next := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		if len(ctx.Request.Header.RawHeaders()) == 0 { // the header was not read
+			if uri := requestURIFromReadError(err); uri != "" {
+				ctx.Request.SetRequestURI(uri)
+			} else {
+				ctx.Request.Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
+			}
+		}
+		next(ctx, err)
+	}
+}
+
+// requestURIFromReadError finds the request target in fasthttp's "error
+// when reading request headers: ... contents: "GET /path HTTP/1.1\r\n..."",
+// or returns "".
+func requestURIFromReadError(err error) string {
+	_, quoted, ok := strings.Cut(err.Error(), "contents: ")
+	if !ok {
+		return ""
+	}
+	q, qerr := strconv.QuotedPrefix(quoted)
+	if qerr != nil {
+		return ""
+	}
+	raw, qerr := strconv.Unquote(q)
+	if qerr != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(raw, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 2 || !strings.HasPrefix(fields[1], "/") {
+		return ""
+	}
+	return fields[1]
 }

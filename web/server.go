@@ -213,6 +213,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
+	s.hookServerErrors()
 	s.app.Use(func(c *fiber.Ctx) error {
 		if isPluginUpload(c) {
 			return c.Next()
@@ -222,8 +223,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	for _, a := range []*fiber.App{s.app, s.storeApp} {
 		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
 	}
-	s.app.Use(s.dropShopCacheOnWrite)
-	s.storeApp.Use(s.resolveShop)
+	s.app.Use(s.dropShopCacheOnWrite, s.checkInput)
+	s.storeApp.Use(s.resolveShop, s.checkInput) // after resolveShop: refusals in the shop's look
 	s.registerRoutes()
 	notFound := func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such page: "+c.Path())

@@ -58,7 +58,8 @@ func (s *Server) hostDispatch(c *fiber.Ctx) error {
 }
 
 // resolveShop finds the shop for the request's host; unknown and closed
-// shops are 404, a suspended shop gets the maintenance page. Errors after
+// shops are 404, a suspended shop gets the maintenance page (the API a 503
+// JSON error). Errors after
 // it are shown in the shop's own look.
 func (s *Server) resolveShop(c *fiber.Ctx) error {
 	t, err := s.tenants.ResolveHost(c.UserContext(), string(c.Request().Host()))
@@ -71,8 +72,11 @@ func (s *Server) resolveShop(c *fiber.Ctx) error {
 	switch t.Status {
 	case tenants.StatusActive:
 	case tenants.StatusSuspended:
-		c.Status(fiber.StatusServiceUnavailable)
 		c.Set(fiber.HeaderRetryAfter, "3600")
+		if wantsJSON(c) { // the API's own error, never the page
+			return errs.E(errs.Unavailable, "%s is taking a short break and not taking orders right now; please come back later", t.Name)
+		}
+		c.Status(fiber.StatusServiceUnavailable)
 		c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
 		return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
 	default:
@@ -490,6 +494,8 @@ func errorTitle(status int) string {
 		return "Already exists"
 	case 429:
 		return "Too many requests"
+	case 503:
+		return "Briefly unavailable"
 	}
 	if status >= 500 {
 		return "Something went wrong"
