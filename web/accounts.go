@@ -118,11 +118,11 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 type loginData struct{ Next, Email, Challenge string }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: c.Query("next")}, Flash: flashOf(c)})
+	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: SafeRedirect(c.Query("next"), "/console")}, Flash: flashOf(c)})
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
-	next := safeNext(c.FormValue("next"), "/console")
+	next := SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
 		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) mfaSubmit(c *fiber.Ctx) error {
-	next := safeNext(c.FormValue("next"), "/console")
+	next := SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return s.formError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})

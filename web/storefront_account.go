@@ -114,7 +114,7 @@ func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error
 
 func (s *Server) shopSignupForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Create an account")
-	v.Form["next"] = safeNext(c.Query("next"), "/account")
+	v.Form["next"] = SafeRedirect(c.Query("next"), "/account")
 	return s.renderShop(c, "shop/signup", v)
 }
 
@@ -128,7 +128,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing"} {
 		v.Form[k] = c.FormValue(k)
 	}
-	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
+	v.Form["next"] = SafeRedirect(c.FormValue("next"), "/account")
 	if ok, _ := s.ipRate.allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/signup", v, errs.E(errs.RateLimited, "too many attempts; wait a minute and try again"))
 	}
@@ -143,7 +143,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 
 func (s *Server) shopLoginForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
-	v.Form["next"] = safeNext(c.Query("next"), "/account")
+	v.Form["next"] = SafeRedirect(c.Query("next"), "/account")
 	if c.Query("bye") != "" {
 		v.Flash = "You are signed out."
 	}
@@ -157,7 +157,7 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
 	id := strings.TrimSpace(c.FormValue("identifier"))
 	v.Form["identifier"] = id
-	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
+	v.Form["next"] = SafeRedirect(c.FormValue("next"), "/account")
 	if id == "" {
 		return s.shopFormError(c, "shop/login", v, errs.Field("identifier", "enter your e-mail address or phone number"))
 	}
