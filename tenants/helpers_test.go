@@ -118,3 +118,9 @@ func lastMailToken(t testing.TB, db *store.DB, to, topic string) string {
 func loginIn(email string) tenants.LoginInput {
 	return tenants.LoginInput{Email: email, Password: goodPassword, IP: "1.1.1.1"}
 }
+
+// resetPassword uses a reset link from a browser with no device cookie.
+func resetPassword(s *tenants.Service, token, password string) error {
+	_, err := s.ResetPassword(context.Background(), token, password, "")
+	return err
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/loginguard"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -98,7 +99,7 @@ type Service struct {
 	authz *authorizer
 	hosts *hostCache
 	auth  *authCache
-	gate  keyedGate // one login attempt per account at a time
+	gate  loginguard.Gate // one login attempt per account at a time
 	aead  cipher.AEAD
 
 	// now is the clock (tests move it).

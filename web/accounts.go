@@ -118,16 +118,17 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 type loginData struct{ Next, Email, Challenge string }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: c.Query("next")}, Flash: flashOf(c)})
+	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: SafeRedirect(c.Query("next"), "/console")}, Flash: flashOf(c)})
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
-	next := safeNext(c.FormValue("next"), "/console")
+	next := SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
-		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
 	if err != nil {
-		return s.formError(c, "auth/login", "Sign in", err, loginData{Next: next, Email: c.FormValue("email")})
+		return s.formError(c, "auth/login", "Sign in", retryAfter(c, err), loginData{Next: next, Email: c.FormValue("email")})
 	}
+	s.setDevice(c, res.Device)
 	if res.MFARequired {
 		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
 	}
@@ -136,7 +137,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) mfaSubmit(c *fiber.Ctx) error {
-	next := safeNext(c.FormValue("next"), "/console")
+	next := SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return s.formError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
@@ -169,10 +170,11 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 		in.Password = ""
 		return s.formError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.cfg.BaseDomain})
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
 	if err != nil {
 		return err
 	}
+	s.setDevice(c, res.Device)
 	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
@@ -203,9 +205,11 @@ func (s *Server) resetPage(c *fiber.Ctx) error {
 
 func (s *Server) resetSubmit(c *fiber.Ctx) error {
 	tok := c.FormValue("token")
-	if err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password")); err != nil {
+	device, err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password"), s.device(c))
+	if err != nil {
 		return s.formError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
 	}
+	s.setDevice(c, device)
 	return c.Redirect("/login?flash=password-reset", fiber.StatusSeeOther)
 }
 
@@ -233,10 +237,11 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return s.formError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
 	if err != nil {
 		return c.Redirect("/login?flash=invitation-accepted", fiber.StatusSeeOther)
 	}
+	s.setDevice(c, res.Device)
 	if res.MFARequired {
 		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
 	}
@@ -284,10 +289,11 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err := DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
 	if err != nil {
-		return err
+		return retryAfter(c, err)
 	}
+	s.setDevice(c, res.Device)
 	if res.MFARequired {
 		return c.JSON(LoginResponse{MFARequired: true, Challenge: res.ChallengeToken, ExpiresAt: res.ChallengeUntil})
 	}

@@ -126,11 +126,3 @@ func (s *Server) requireCustomer(c *fiber.Ctx) error {
 func urlEscape(s string) string {
 	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", " ", "%20", "+", "%2B").Replace(s)
 }
-
-// safeNext keeps post-login redirects on this site.
-func safeNext(next, def string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return def
-	}
-	return next
-}

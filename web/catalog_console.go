@@ -151,9 +151,9 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 	if err != nil {
 		return s.bulkError(c, err)
 	}
-	back := "/console/products"
-	if ref := c.FormValue("back"); strings.HasPrefix(ref, "/console/products") {
-		back = ref
+	back := SafeRedirect(c.FormValue("back"), "/console/products")
+	if back != "/console/products" && !strings.HasPrefix(back, "/console/products?") {
+		back = "/console/products"
 	}
 	return c.Redirect(back+sepOf(back)+"flash="+url.QueryEscape(strconv.Itoa(n)+" products updated"), fiber.StatusSeeOther)
 }

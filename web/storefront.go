@@ -752,7 +752,8 @@ func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*
 	})
 	if err == errRedirect {
 		if q := string(c.Request().URI().QueryString()); q != "" {
-			redirect += "?" + q
+			// The shopper's query goes along unless it is not fit for a header.
+			redirect = SafeRedirect(redirect+"?"+q, redirect)
 		}
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		return c.Redirect(redirect, fiber.StatusMovedPermanently)
