@@ -53,6 +53,12 @@ func (s *Server) hostDispatch(c *fiber.Ctx) error {
 	if s.isConsoleHost(string(c.Request().Host())) {
 		return c.Next()
 	}
+	// A domain ownership token is for the domain's own web server to
+	// answer; no shop's host ever does, so the HTTP check cannot be passed
+	// through Wasmart itself (tenants/domaincheck.go).
+	if strings.HasPrefix(c.Path(), tenants.VerifyHTTPPath) {
+		return c.Status(fiber.StatusNotFound).SendString("not found")
+	}
 	s.storeHandler(c.Context())
 	return nil
 }
@@ -427,6 +433,7 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, er
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
+		markCheap(c) // shop budget: served without rendering
 		return sendCacheable(c, p)
 	}
 	body, ctype, products, err := build()
