@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +83,9 @@ func (s *Service) AddDomain(ctx context.Context, p Principal, host string) (Doma
 	h, err := validateDomain(host, s.cfg.BaseDomain)
 	if err != nil {
 		return Domain{}, err
+	}
+	if u, err := url.Parse(s.cfg.ConsoleURL); err == nil && strings.EqualFold(u.Hostname(), h) {
+		return Domain{}, errs.Field("domain", "must not be the platform's own host")
 	}
 	d := Domain{Host: h, TenantID: p.TenantID, Token: randomToken(20), CreatedAt: s.now()}
 	err = s.write(p.Context(ctx), func(ctx context.Context, q bun.IDB, changed func(change) error) error {

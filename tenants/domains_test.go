@@ -23,7 +23,7 @@ import (
 // dropped, and the host cannot be claimed again by anyone else.
 func TestDomainClaimsFirstVerifierWins(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s, _, dns := newServiceDNS(t, db, nil)
+		s, _, dns := newServiceDNS(t, db, func(c *tenants.Config) { c.ConsoleURL = "https://admin.platform-example.net:8443" })
 		ctx := context.Background()
 		a, ua := signup(t, s, "owner-shop")
 		_, ub := signup(t, s, "squatter")
@@ -43,6 +43,8 @@ func TestDomainClaimsFirstVerifierWins(t *testing.T) {
 		}
 		_, err = s.AddDomain(ctx, pa, "shop.example.com")
 		wantErr(t, err, errs.Conflict, "domain")
+		_, err = s.AddDomain(ctx, pa, "Admin.Platform-Example.net") // the console's host
+		wantErr(t, err, errs.Invalid, "domain")
 		if _, err := s.ResolveHost(ctx, "shop.example.com"); errs.CodeOf(err) != errs.NotFound {
 			t.Fatalf("pending domain resolves: %v", err)
 		}
