@@ -22,7 +22,7 @@ import (
 )
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
-// <slug>.localhost or a custom domain); the console and API answer on the
+// <slug>.localhost or a verified custom domain); the console and API answer on the
 // platform's host. hostDispatch is the first middleware of the console app
 // and hands shop hosts to the storefront app, which has its own routes.
 //
