@@ -266,6 +266,7 @@ var flashes = map[string]string{
 	"invitation-accepted": "Invitation accepted; sign in to continue.",
 	"welcome":             "Welcome! Your shop is ready.",
 	"saved":               "Saved.",
+	"domain-verified":     "Domain verified: your shop answers on it once its DNS points here.",
 }
 
 func flashOf(c *fiber.Ctx) string { return flashes[c.Query("flash")] }

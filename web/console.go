@@ -49,14 +49,16 @@ func (s *Server) registerConsoleRoutes() {
 	html("POST", "/console/settings", string(perm.ShopManage), "Update shop settings", s.settingsSave)
 	html("POST", "/console/settings/domains", string(perm.ShopManage), "Add a custom domain", s.domainAdd)
 	html("POST", "/console/settings/domains/remove", string(perm.ShopManage), "Remove a custom domain", s.domainRemove)
+	html("POST", "/console/settings/domains/verify", string(perm.ShopManage), "Verify a custom domain (DNS TXT record or HTTP token)", s.domainVerify)
 
 	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
 		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "shop", Body: body, Resp: resp, Handler: h})
 	}
 	api("GET", "/api/shop", string(perm.ShopRead), "The current shop", nil, ShopJSON{}, s.apiShop)
 	api("PATCH", "/api/shop", string(perm.ShopManage), "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
-	api("GET", "/api/shop/domains", string(perm.ShopRead), "Custom domains", nil, []DomainJSON{}, s.apiDomains)
-	api("POST", "/api/shop/domains", string(perm.ShopManage), "Add a custom domain", DomainJSON{}, DomainJSON{}, s.apiDomainAdd)
+	api("GET", "/api/shop/domains", string(perm.ShopRead), "Custom domains with their status (pending or verified) and, while pending, how to verify them", nil, []DomainJSON{}, s.apiDomains)
+	api("POST", "/api/shop/domains", string(perm.ShopManage), "Claim a custom domain: it stays pending, serving nothing, until verified; the answer has the token and instructions", DomainRequest{}, DomainJSON{}, s.apiDomainAdd)
+	api("POST", "/api/shop/domains/:host/verify", string(perm.ShopManage), "Check a pending domain's DNS TXT record or HTTP token; when it holds the token the domain is verified and serves the shop (422 naming what is missing otherwise)", nil, DomainJSON{}, s.apiDomainVerify)
 	api("DELETE", "/api/shop/domains/:host", string(perm.ShopManage), "Remove a custom domain", nil, nil, s.apiDomainRemove)
 	api("GET", "/api/staff", string(perm.StaffRead), "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
 	api("POST", "/api/staff/invitations", string(perm.StaffManage), "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
@@ -493,7 +495,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 
 type settingsData struct {
 	Name, Slug, Currency, Country, Plan, BaseDomain string
-	Domains                                         []string
+	Domains                                         []tenants.Domain
 	CanManage                                       bool
 }
 
@@ -508,9 +510,7 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.cfg.BaseDomain}
-	for _, x := range doms {
-		d.Domains = append(d.Domains, x.Host)
-	}
+	d.Domains = doms
 	d.CanManage, _ = s.tenants.Can(ctx, p, perm.ShopManage)
 	return s.pageWithError(c, "console/settings", "Settings", "settings", d)
 }
@@ -527,6 +527,13 @@ func (s *Server) domainAdd(c *fiber.Ctx) error {
 		return s.pageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return done(c, "/console/settings")
+}
+
+func (s *Server) domainVerify(c *fiber.Ctx) error {
+	if _, err := s.tenants.VerifyDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
+		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	}
+	return c.Redirect("/console/settings?flash=domain-verified", fiber.StatusSeeOther)
 }
 
 func (s *Server) domainRemove(c *fiber.Ctx) error {

@@ -22,7 +22,7 @@ import (
 )
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
-// <slug>.localhost or a custom domain); the console and API answer on the
+// <slug>.localhost or a verified custom domain); the console and API answer on the
 // platform's host. hostDispatch is the first middleware of the console app
 // and hands shop hosts to the storefront app, which has its own routes.
 //
@@ -52,6 +52,12 @@ func (s *Server) isConsoleHost(host string) bool {
 func (s *Server) hostDispatch(c *fiber.Ctx) error {
 	if s.isConsoleHost(string(c.Request().Host())) {
 		return c.Next()
+	}
+	// A domain ownership token is for the domain's own web server to
+	// answer; no shop's host ever does, so the HTTP check cannot be passed
+	// through Wasmart itself (tenants/domaincheck.go).
+	if strings.HasPrefix(c.Path(), tenants.VerifyHTTPPath) {
+		return c.Status(fiber.StatusNotFound).SendString("not found")
 	}
 	s.storeHandler(c.Context())
 	return nil
@@ -431,6 +437,7 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, er
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
+		markCheap(c) // shop budget: served without rendering
 		return sendCacheable(c, p)
 	}
 	body, ctype, products, err := build()

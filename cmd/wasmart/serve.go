@@ -49,7 +49,7 @@ const (
 type serveConfig struct {
 	addr, baseDomain, publicURL, smtpURL string
 	secretKey                            string
-	ipRate                               int
+	ipRate, shopBudget                   int
 	pluginInputDays, pluginRunDays       int
 	secure, demo, trustProxy             bool
 	db                                   dbFlags
@@ -67,6 +67,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
 	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
 	ipRate := f.Int("ip-rate-limit", 6000, "requests per minute from one client IP")
+	shopBudget := f.Int("shop-budget", 500, "each shop's storefront budget in units a second, times its plan's factor (cached page 1, rendered page 5, cart/checkout/writes 20); over it shoppers get 429; -1: no limit")
 	inputDays := f.Int("plugin-input-days", 7, "days plugin run inputs are kept for replay and dry runs")
 	runDays := f.Int("plugin-run-days", 30, "days plugin run records are kept")
 	secret := f.String("secret-key", "", "64 hex digits encrypting secrets at rest (TOTP); default: generated once into <data-dir>/secret.key")
@@ -75,7 +76,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
 	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey, cfg.ipRate = *secure, *demo, *trust, *secret, *ipRate
-	cfg.pluginInputDays, cfg.pluginRunDays = *inputDays, *runDays
+	cfg.pluginInputDays, cfg.pluginRunDays, cfg.shopBudget = *inputDays, *runDays, *shopBudget
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -184,7 +185,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
+	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: cfg.shopBudget},
 		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc,
 			Design: designs, Content: contents})
 	if err != nil {
