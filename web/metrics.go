@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"github.com/wasmart/wasmart/core/store"
 )
 
 var (
@@ -23,6 +24,10 @@ var (
 )
 
 func init() {
+	registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wasmart_db_nested_acquisitions_total",
+		Help: "Pool connections taken inside an open transaction (each can deadlock the pool under load; logged with its stack).",
+	}, func() float64 { return float64(store.NestedAcquisitionsTotal()) }))
 	registry.MustRegister(httpRequests, httpDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
