@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/sdk"
 )
 
@@ -286,7 +287,7 @@ func (h *Host) janitor() {
 		case <-h.stop:
 			return
 		case <-t.C:
-			h.EvictIdle(h.opts.IdleTTL)
+			_ = jobs.Run(nil, "plugin instance janitor", func() error { h.EvictIdle(h.opts.IdleTTL); return nil })
 		}
 	}
 }
