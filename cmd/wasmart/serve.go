@@ -26,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -172,14 +173,17 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
 	(&order.Notifier{DB: db, Brand: designs}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
+	// Background work recovers from panics (core/jobs): a failing round
+	// is logged and the next runs on schedule.
+	worker.Log = log
 	go worker.Run(ctx)
-	go every(ctx, time.Minute, func() { sweepCommerce(ctx, db, commerce, time.Now(), log) })
-	go every(ctx, time.Hour, func() {
+	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, db, commerce, time.Now(), log) })
+	go jobs.Every(ctx, log, "plugin run purge", time.Hour, func(ctx context.Context) {
 		if _, _, err := psvc.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge plugin runs", "err", err)
 		}
 	})
-	go every(ctx, 10*time.Minute, func() {
+	go jobs.Every(ctx, log, "session purge", 10*time.Minute, func(ctx context.Context) {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
 		}
@@ -320,20 +324,6 @@ func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now t
 		}
 	}
 	return total, nil
-}
-
-// every runs fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
 }
 
 // secretKey decodes --secret-key, or reads (creating it the first time)
