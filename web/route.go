@@ -50,10 +50,20 @@ type Route struct {
 	// Resp is a zero value of the JSON response type, for the OpenAPI
 	// document; nil for HTML pages and empty answers.
 	Resp any
+	// Query documents the route's query parameters in OpenAPI.
+	Query []QueryParam
 	// HTML marks a server-rendered page or form post (not in OpenAPI).
 	HTML bool
 	// Handler serves the request after the permission check passed.
 	Handler fiber.Handler
+}
+
+// QueryParam is an optional query parameter of a route.
+type QueryParam struct {
+	Name        string
+	Type        string // string (default), boolean or integer
+	Enum        []string
+	Description string
 }
 
 // IsAPI reports whether the route is part of the JSON API.
