@@ -82,6 +82,8 @@ func googleField(g *GoogleShopping, i int) *string {
 		return &g.AdWordsLabels
 	case 6:
 		return &g.Condition
+	case googleCustomProduct:
+		return nil // a flag, not text: see CustomProduct
 	case 8, 9, 10, 11, 12:
 		return &g.CustomLabels[i-8]
 	}
@@ -1061,7 +1063,7 @@ func (im *importer) flush() error {
 		}
 	}
 	var found []productRow
-	sel := im.q.NewSelect().Model(&found).Where("tenant_id = ? AND handle IN (?)", im.tid, bun.In(handles))
+	sel := im.q.NewSelect().Model(&found).Where("tenant_id = ? AND handle IN (?)", im.tid, bun.List(handles))
 	if !im.opts.UpdateExisting {
 		sel = sel.Column("id", "handle")
 	}
@@ -1078,7 +1080,7 @@ func (im *importer) flush() error {
 			SKU       string `bun:"sku"`
 			ProductID string `bun:"product_id"`
 		}
-		if err := im.q.NewRaw("SELECT sku, product_id FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.In(skus)).Scan(im.ctx, &owners); err != nil && !store.NoRows(err) {
+		if err := im.q.NewRaw("SELECT sku, product_id FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.List(skus)).Scan(im.ctx, &owners); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "catalog: import")
 		}
 		for _, o := range owners {

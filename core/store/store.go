@@ -84,8 +84,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db.strict = cfg.StrictTx || strictFromEnv()
-	db.raw = bun.NewDB(db.w.DB, db.w.Dialect())
-	db.raw.AddQueryHook(rawGuard{db})
+	db.raw = bun.NewDB(db.w.DB, db.w.Dialect()).WithQueryHook(rawGuard{db})
 	return db, nil
 }
 
@@ -271,13 +270,17 @@ func setScope(ctx context.Context, tx bun.Tx, tenant string, platform bool) erro
 // through it inside an open transaction is a nested acquisition (guard.go).
 func (db *DB) Raw() *bun.DB { return db.raw }
 
-// AddQueryHook adds a bun query hook to every pool (used to count statements).
+// AddQueryHook adds a bun query hook to every pool (used to count
+// statements). Call it before the DB is shared between goroutines.
 func (db *DB) AddQueryHook(h bun.QueryHook) {
-	db.w.AddQueryHook(h)
-	if db.r != db.w {
-		db.r.AddQueryHook(h)
+	shared := db.r == db.w
+	db.w = db.w.WithQueryHook(h)
+	if shared {
+		db.r = db.w
+	} else {
+		db.r = db.r.WithQueryHook(h)
 	}
-	db.raw.AddQueryHook(h)
+	db.raw = db.raw.WithQueryHook(h)
 }
 
 // NewID returns a new time-ordered id (UUIDv7, text form).
