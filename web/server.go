@@ -58,7 +58,7 @@ type Config struct {
 	// StorefrontBudgetFactor. Default 500; negative: no per-shop limit.
 	// ShopBudgetBurst is how many units a shop may spend at once (default
 	// 30 seconds' worth).
-	ShopBudget      int
+	ShopBudget      float64
 	ShopBudgetBurst int
 	// ShopCacheRecheck is how often a shop's cached pages are checked
 	// against the database for changes made by other processes (default
@@ -104,7 +104,7 @@ func (c *Config) defaults() {
 		c.ShopBudget = defaultShopBudget
 	}
 	if c.ShopBudgetBurst <= 0 {
-		c.ShopBudgetBurst = c.ShopBudget * defaultShopBudgetBurst
+		c.ShopBudgetBurst = int(c.ShopBudget * defaultShopBudgetBurst)
 	}
 	c.ShopBudgetBurst = max(c.ShopBudgetBurst, costDear)
 }

@@ -189,7 +189,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: cfg.shopBudget},
+	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)},
 		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc,
 			Design: designs, Content: contents})
 	if err != nil {
