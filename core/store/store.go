@@ -12,7 +12,10 @@
 //
 // Code never talks to *bun.DB directly: it calls Read or Write, receives a
 // bun.IDB, and scopes its own queries by tenancy.TenantID as well; RLS is the
-// second wall, not the first.
+// second wall, not the first. Inside the callback everything goes through
+// that q: taking a second pool connection while the first is held can
+// deadlock the pool under load, and the guard in guard.go catches it
+// (strict mode, which every test database uses, panics).
 package store
 
 import (
