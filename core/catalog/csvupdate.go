@@ -235,9 +235,16 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 		if ev.Stock != nil {
 			avail = ev.Stock.Available
 		}
+		after := avail
 		if d.hasQty[i] && d.qty[i] != avail && im.s.opts.StockSink != nil {
 			u.stock = append(u.stock, ImportedStock{VariantID: ev.ID, Quantity: d.qty[i]})
+			after = d.qty[i]
 			changed = true
+		}
+		var row variantRow
+		mv.fill(&row, &variantRow{TaxCode: ev.TaxCode, WeightUnit: ev.WeightUnit, InventoryTracked: ev.InventoryTracked})
+		if after < 0 && row.InventoryTracked && !mv.AllowBackorder {
+			return fail(d.vlines[i], "Variant Inventory Policy", "the variant's stock is %d, which needs Variant Inventory Policy = continue (or a Variant Inventory Qty of 0 or more)", after)
 		}
 		if changed {
 			u.VariantsUpdated = append(u.VariantsUpdated, title)
@@ -257,23 +264,25 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 		}
 	}
 	// Images are added, never removed (an uploaded image cannot come back
-	// from a URL); an external image's alt text follows the file.
-	have := map[string]Image{}
+	// from a URL); an external image's alt text follows the file. The
+	// file's images are matched to the product's by URL, in order (a URL
+	// may appear twice).
+	have := map[string][]Image{}
 	for _, x := range p.Images {
 		if x.Src != "" {
-			have[x.Src] = x
+			have[x.Src] = append(have[x.Src], x)
 		}
 	}
 	altChanged := false
 	for _, x := range sortImages(d.images) {
-		if old, ok := have[x.src]; ok {
-			if im.has(colImageAlt) && old.Alt != x.alt {
-				u.alts[old.ID] = x.alt
+		if olds := have[x.src]; len(olds) > 0 {
+			have[x.src] = olds[1:]
+			if im.has(colImageAlt) && olds[0].Alt != x.alt {
+				u.alts[olds[0].ID] = x.alt
 				altChanged = true
 			}
 			continue
 		}
-		have[x.src] = Image{Src: x.src, Alt: x.alt}
 		u.images = append(u.images, x)
 		u.ImagesAdded++
 	}
