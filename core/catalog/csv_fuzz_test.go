@@ -33,6 +33,10 @@ func FuzzCSVImport(f *testing.F) {
 	f.Add([]byte(googleFile), byte(1), int64(2))
 	f.Add([]byte("Handle,Title,Variant Price,Variant Inventory Tracker,Variant Inventory Qty\na,A,1.00,,-2\na,,2.00,shopify,3\n,B,1\nb\"x,1,2\n"), byte(2), int64(3))
 	f.Add([]byte("Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Status\nx,X,Size,S,S1,1.00,archived\nx,,,M,S1,1,\ny,Y,,,S2,\"1,250\",active\n"), byte(4), int64(4))
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 4; i++ {
+		f.Add([]byte(genFile(r)), byte(i), int64(i))
+	}
 	var n atomic.Int64
 	f.Fuzz(func(t *testing.T, data []byte, enc byte, order int64) {
 		file := encode(shuffle(data, order), enc)

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 // update is what an import changes in one existing product.
 type update struct {
 	ProductChange
+	vlines   []int // the file's line of each variant in in.Variants
 	row      *productRow
 	in       ProductInput // merged with the product's current values, normalised
 	status   Status       // the new status; "" keeps it
@@ -86,7 +86,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 	if p == nil {
 		return nil, errs.E(errs.Internal, "catalog: import: product %s not loaded", row.ID)
 	}
-	u := &update{ProductChange: ProductChange{Line: d.line, Handle: d.handle}, row: row, newStock: map[int]int64{}, alts: map[string]string{}}
+	u := &update{ProductChange: ProductChange{Line: d.line, Handle: d.handle}, vlines: d.vlines, row: row, newStock: map[int]int64{}, alts: map[string]string{}}
 	fail := func(line int, col, format string, args ...any) (*update, error) {
 		im.problem(line, d.handle, col, fmt.Sprintf(format, args...), false)
 		return nil, nil
@@ -406,11 +406,9 @@ func (im *importer) apply(u *update) error {
 	}
 	// Categories made inside the rolled-back savepoint are gone.
 	im.cats = map[string]string{}
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Code == errs.Internal {
+	if err := im.fieldProblemAt(u.Handle, u.Line, u.vlines, "the product could not be updated: ", err); err != nil {
 		return err
 	}
-	im.problem(u.Line, u.Handle, csvColumns[e.Field], "the product could not be updated: "+e.Message, false)
 	im.rep.Ready--
 	im.rep.Updated--
 	im.rep.Skipped++
