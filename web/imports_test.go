@@ -181,6 +181,11 @@ func TestImportBlankInventoryTrackerIsUntracked(t *testing.T) {
 		wantPage(t, r, 200, "In stock")
 		wantSeeOther(t, b.addToCart(p.Variants[0].ID, "3"), "/cart")
 		wantPage(t, b.addToCart(p.Variants[1].ID, "1"), 422, "stock")
+		var pg web.ProductPage
+		e.shop.Owner.getJSON("/api/products", &pg)
+		if v := pg.Products[0].Variants; v[0].InventoryTracked || !v[1].InventoryTracked {
+			t.Fatalf("API variants %+v", v)
+		}
 		out := e.shop.Owner.do("GET", "/console/export/products.csv", "", nil).Body
 		if !strings.Contains(out, "MUG-S,0,,0,") || !strings.Contains(out, "MUG-L,0,shopify,0,") {
 			t.Fatalf("export:\n%s", out)

@@ -983,20 +983,27 @@ var csvColumns = func() map[string]string {
 
 // fieldProblem reports a validation error of a draft at the file's column
 // and the line of the row it comes from, never by an internal field name.
+// Errors that are not about the input are returned.
 func (im *importer) fieldProblem(d *draft, err error) error {
+	return im.fieldProblemAt(d.handle, d.line, d.vlines, "", err)
+}
+
+// fieldProblemAt is fieldProblem for a product whose first row is at line
+// and whose variants' rows are at vlines; prefix goes before the message.
+func (im *importer) fieldProblemAt(handle string, line int, vlines []int, prefix string, err error) error {
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code == errs.Internal {
 		return err
 	}
-	line, field := d.line, e.Field
+	field := e.Field
 	if rest, ok := strings.CutPrefix(field, "variants["); ok {
 		idx, sub, _ := strings.Cut(rest, "]")
-		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < len(d.vlines) {
-			line = d.vlines[i]
+		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < len(vlines) {
+			line = vlines[i]
 		}
 		field = "variants" + sub
 	}
-	im.problem(line, d.handle, csvColumns[field], e.Message, false)
+	im.problem(line, handle, csvColumns[field], prefix+e.Message, false)
 	return nil
 }
 
