@@ -6,6 +6,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/sdk"
 )
 
@@ -21,12 +22,12 @@ import (
 // guest sees CodeHostError).
 type DBKV struct {
 	DB    *store.DB
-	Quota KVQuota
+	Quota sandbox.KVQuota
 }
 
-var _ KVStore = (*DBKV)(nil)
+var _ sandbox.KVStore = (*DBKV)(nil)
 
-func (k *DBKV) quota() KVQuota {
+func (k *DBKV) quota() sandbox.KVQuota {
 	q := k.Quota
 	if q.MaxBytes <= 0 {
 		q.MaxBytes = 1 << 20
@@ -58,7 +59,7 @@ func (k *DBKV) Get(ctx context.Context, tenant, installation, key string) ([]byt
 // Set stores val under key within the installation's quota.
 func (k *DBKV) Set(ctx context.Context, tenant, installation, key string, val []byte) error {
 	if len(key) == 0 || len(key) > sdk.MaxKVKey || len(val) > sdk.MaxKVValue {
-		return ErrKVTooLarge
+		return sandbox.ErrKVTooLarge
 	}
 	if val == nil {
 		val = []byte{}
@@ -84,11 +85,11 @@ func (k *DBKV) Set(ctx context.Context, tenant, installation, key string, val []
 		} else {
 			delta += int64(len(key))
 			if usage.N >= quota.MaxKeys {
-				return ErrKVQuota
+				return sandbox.ErrKVQuota
 			}
 		}
 		if usage.Bytes+delta > int64(quota.MaxBytes) {
-			return ErrKVQuota
+			return sandbox.ErrKVQuota
 		}
 		_, err := q.NewRaw(`INSERT INTO plugin_kv (tenant_id, installation_id, key, value) VALUES (?, ?, ?, ?)
 			ON CONFLICT (tenant_id, installation_id, key) DO UPDATE SET value = EXCLUDED.value`, tenant, installation, key, val).Exec(ctx)

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/sdk"
 )
 
@@ -59,7 +60,7 @@ type DryRunResult struct {
 	Changed     int
 	SumBefore   int64
 	SumAfter    int64
-	Failures    map[Kind]int
+	Failures    map[sandbox.Kind]int
 	Rows        []DryRunRow // changed and failed rows first, at most 50
 	Duration    time.Duration
 }
@@ -85,10 +86,10 @@ func (s *Service) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult,
 	if limit > 5000 {
 		limit = 5000
 	}
-	var cand *Installation
-	var before, after []*Installation
+	var cand *sandbox.Installation
+	var before, after []*sandbox.Installation
 	var inputs []RunRecord
-	res := &DryRunResult{Failures: map[Kind]int{}}
+	res := &DryRunResult{Failures: map[sandbox.Kind]int{}}
 	start := time.Now()
 	suffix := fmt.Sprintf("~dry-%d", nextDryID())
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
@@ -182,8 +183,8 @@ func (s *Service) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult,
 	if err != nil {
 		return nil, errs.Wrap(err, "plugins.DryRun")
 	}
-	rename := func(list []*Installation) []*Installation {
-		out := make([]*Installation, len(list))
+	rename := func(list []*sandbox.Installation) []*sandbox.Installation {
+		out := make([]*sandbox.Installation, len(list))
 		for i, x := range list {
 			c := *x
 			c.ID += suffix
@@ -248,14 +249,14 @@ func (s *Service) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult,
 
 // measure runs list on one recorded input and returns the point's metric;
 // fail is the failure of the installation with id failOf, if it failed.
-func (s *Service) measure(ctx context.Context, p extension.Point, input []byte, list []*Installation, failOf string) (int64, *Failure, error) {
-	var failure *Failure
-	note := func(inst *Installation, err error) {
+func (s *Service) measure(ctx context.Context, p extension.Point, input []byte, list []*sandbox.Installation, failOf string) (int64, *sandbox.Failure, error) {
+	var failure *sandbox.Failure
+	note := func(inst *sandbox.Installation, err error) {
 		if err != nil && inst.ID == failOf {
-			if f, ok := err.(*Failure); ok {
+			if f, ok := err.(*sandbox.Failure); ok {
 				failure = f
 			} else {
-				failure = &Failure{Kind: KindOf(err), Msg: err.Error()}
+				failure = &sandbox.Failure{Kind: sandbox.KindOf(err), Msg: err.Error()}
 			}
 		}
 	}
@@ -337,9 +338,9 @@ func (s *Service) measure(ctx context.Context, p extension.Point, input []byte, 
 type ReplayResult struct {
 	Run      *RunRecord
 	Version  string
-	Outcome  Kind   // "" success
-	Error    string // failure message
-	Output   string // the decoded output as indented JSON
+	Outcome  sandbox.Kind // "" success
+	Error    string       // failure message
+	Output   string       // the decoded output as indented JSON
 	Duration time.Duration
 	// Same reports whether the outcome kind matches the recorded one.
 	Same bool
@@ -358,7 +359,7 @@ func (s *Service) Replay(ctx context.Context, runID string) (*ReplayResult, erro
 		}
 		return nil, errs.E(errs.Conflict, "the input of this run was purged after the retention period")
 	}
-	var inst *Installation
+	var inst *sandbox.Installation
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		var in Installed
 		if err := q.NewSelect().Model(&in).Where("tenant_id = ? AND id = ?", run.TenantID, run.InstallationID).Scan(ctx); err != nil {
@@ -406,7 +407,7 @@ func (s *Service) Replay(ctx context.Context, runID string) (*ReplayResult, erro
 	}
 	res.Duration = time.Since(start)
 	if err != nil {
-		res.Outcome = KindOf(err)
+		res.Outcome = sandbox.KindOf(err)
 		if res.Outcome == "" {
 			return nil, errs.Wrap(err, "plugins.Replay")
 		}

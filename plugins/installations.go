@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 )
 
 // Installed is one tenant's installation of a plugin.
@@ -40,9 +41,9 @@ type InstallationView struct {
 	Description string
 	Points      []extension.Point
 	ModuleHash  string
-	Manifest    *Manifest
+	Manifest    *sandbox.Manifest
 	Latest      string // newest version available ("" when unknown)
-	Breaker     BreakerState
+	Breaker     sandbox.BreakerState
 	Failures    int
 }
 
@@ -242,7 +243,7 @@ func (s *Service) change(ctx context.Context, id, action string, fn func(ctx con
 	return &in, nil
 }
 
-func (s *Service) manifestFor(ctx context.Context, q bun.IDB, in *Installed, version string) (*Version, *Manifest, error) {
+func (s *Service) manifestFor(ctx context.Context, q bun.IDB, in *Installed, version string) (*Version, *sandbox.Manifest, error) {
 	v, err := s.version(ctx, q, in.TenantID, in.PluginID, version)
 	if err != nil {
 		return nil, nil, err

@@ -9,6 +9,8 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins/build"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/sdk/sdktest"
 )
 
@@ -45,7 +47,7 @@ func pipelineCart(n int) *pricing.Input {
 // recording (dry runs and replays call plugins that way).
 func BenchmarkPipelineWithPlugin(b *testing.B) {
 	db := storetest.SQLite(b)
-	s, err := NewService(db, ServiceOptions{Host: Options{CacheDir: testCacheDir(b)}})
+	s, err := NewService(db, ServiceOptions{Host: sandbox.Options{CacheDir: build.CacheDir("wazero-test")}})
 	if err != nil {
 		b.Fatal(err)
 	}

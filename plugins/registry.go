@@ -19,23 +19,8 @@ import (
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 )
-
-// The database-backed side of the plugin platform (registry.go,
-// installations.go, runs.go, dbkv.go, dryrun.go, shopdata.go, wiring.go):
-//
-//   - plugin_modules: uploaded .wasm by content hash (global; DBModuleStore).
-//   - plugin_versions: the platform catalogue (tenant_id "") and each
-//     tenant's private uploads; a version is immutable once published.
-//   - plugin_installations: a tenant's installed plugins with config,
-//     enabled flag, position among plugins of the same point, pin and the
-//     previous version/config for rollback.
-//   - plugin_runs: every call (DBRecorder), inputs kept for
-//     ServiceOptions.InputRetention, rows for RunRetention (Service.Purge).
-//   - plugin_kv: the plugins' key-value data (DBKV).
-//
-// Service ties them to a Host and implements the product wiring: the
-// checkout pricing pipeline, storefront recommendations and console reports.
 
 //go:embed migrations/*.sql
 var migrationsFS embed.FS
@@ -98,7 +83,7 @@ const (
 type ServiceOptions struct {
 	// Host options; Store, KV and Recorder are replaced by the database
 	// implementations.
-	Host Options
+	Host sandbox.Options
 	// InputRetention is how long recorded run inputs are kept (replay, dry
 	// runs); default 7 days.
 	InputRetention time.Duration
@@ -111,7 +96,7 @@ type ServiceOptions struct {
 	// installations may be after another process changed them; default 2 s.
 	CacheTTL time.Duration
 	// KVQuota bounds each installation's key-value data.
-	KVQuota KVQuota
+	KVQuota sandbox.KVQuota
 	// Log receives background failures (run recording); default slog.Default().
 	Log *slog.Logger
 }
@@ -121,11 +106,11 @@ type ServiceOptions struct {
 // for concurrent use; Close it to flush run records.
 type Service struct {
 	db   *store.DB
-	host *Host
+	host *sandbox.Host
 	rec  *DBRecorder
 	opts ServiceOptions
 
-	manifests sync.Map // versionKey -> *Manifest (versions are immutable)
+	manifests sync.Map // versionKey -> *sandbox.Manifest (versions are immutable)
 	active    sync.Map // tenant -> *activeSet
 }
 
@@ -154,7 +139,7 @@ func NewService(db *store.DB, opts ServiceOptions) (*Service, error) {
 	ho.Store = &DBModuleStore{DB: db}
 	ho.KV = &DBKV{DB: db, Quota: opts.KVQuota}
 	ho.Recorder = s.rec
-	h, err := NewHost(ho)
+	h, err := sandbox.NewHost(ho)
 	if err != nil {
 		s.rec.Close()
 		return nil, err
@@ -164,7 +149,7 @@ func NewService(db *store.DB, opts ServiceOptions) (*Service, error) {
 }
 
 // Host returns the service's plugin host.
-func (s *Service) Host() *Host { return s.host }
+func (s *Service) Host() *sandbox.Host { return s.host }
 
 // Recorder returns the run recorder (Flush it in tests).
 func (s *Service) Recorder() *DBRecorder { return s.rec }
@@ -177,7 +162,7 @@ func (s *Service) Close() error {
 
 // invalidInput turns an upload or config failure into a 4xx error.
 func invalidInput(field string, err error) error {
-	var f *Failure
+	var f *sandbox.Failure
 	if errors.As(err, &f) {
 		msg := f.Msg
 		if f.Err != nil {
@@ -216,7 +201,7 @@ func (s *Service) Publish(ctx context.Context, in PublishInput) (*Version, error
 	if len(in.Wasm) == 0 {
 		return nil, errs.Field("wasm", "the .wasm module is required")
 	}
-	m, err := ParseManifest(in.Manifest)
+	m, err := sandbox.ParseManifest(in.Manifest)
 	if err != nil {
 		return nil, invalidInput("manifest", err)
 	}
@@ -320,12 +305,12 @@ func (s *Service) version(ctx context.Context, q bun.IDB, tenant, pluginID, vers
 }
 
 // manifest parses (once) the manifest of an immutable version.
-func (s *Service) manifest(v *Version) (*Manifest, error) {
+func (s *Service) manifest(v *Version) (*sandbox.Manifest, error) {
 	k := versionKey{v.TenantID, v.PluginID, v.Version}
 	if m, ok := s.manifests.Load(k); ok {
-		return m.(*Manifest), nil
+		return m.(*sandbox.Manifest), nil
 	}
-	m, err := ParseManifest([]byte(v.Manifest))
+	m, err := sandbox.ParseManifest([]byte(v.Manifest))
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +353,7 @@ type DBModuleStore struct{ DB *store.DB }
 
 // Put stores wasm unless a module with the same hash exists.
 func (s *DBModuleStore) Put(wasm []byte) (string, error) {
-	h := HashModule(wasm)
+	h := sandbox.HashModule(wasm)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.DB.Write(ctx, func(ctx context.Context, q bun.IDB) error {
@@ -393,7 +378,7 @@ func (s *DBModuleStore) Get(ctx context.Context, hash string) ([]byte, error) {
 		return q.NewRaw("SELECT wasm FROM plugin_modules WHERE hash = ?", hash).Scan(ctx, &b)
 	})
 	if store.NoRows(err) {
-		return nil, ErrModuleNotFound
+		return nil, sandbox.ErrModuleNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("plugins: load module: %w", err)

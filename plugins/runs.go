@@ -14,6 +14,7 @@ import (
 	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 )
 
 // RunRecord is a stored run.
@@ -88,7 +89,7 @@ func newDBRecorder(db *store.DB, size int, log *slog.Logger) *DBRecorder {
 }
 
 // RecordRun implements RunRecorder: it copies the run and queues it.
-func (r *DBRecorder) RecordRun(ctx context.Context, run *Run) {
+func (r *DBRecorder) RecordRun(ctx context.Context, run *sandbox.Run) {
 	if notRecorded(ctx) || run.Tenant == "" {
 		return
 	}

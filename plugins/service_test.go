@@ -15,6 +15,8 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins/build"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 
 	// Tables the shop-data queries read.
 	_ "github.com/wasmart/wasmart/core/catalog"
@@ -27,10 +29,12 @@ import (
 // version and a generous deadline, see firstPartyHost) and module.
 func firstPartyUpload(t testing.TB, name, version string) ([]byte, []byte) {
 	t.Helper()
-	m, wasm := firstParty(t, name)
+	man, wasm, err := build.FirstParty(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var doc map[string]any
-	raw, _ := json.Marshal(m)
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	if err := json.Unmarshal(man, &doc); err != nil {
 		t.Fatal(err)
 	}
 	doc["version"] = version
@@ -46,7 +50,7 @@ func firstPartyUpload(t testing.TB, name, version string) ([]byte, []byte) {
 
 func newTestService(t *testing.T, db *store.DB) *Service {
 	t.Helper()
-	s, err := NewService(db, ServiceOptions{Host: Options{CacheDir: testCacheDir(t)}, CacheTTL: time.Hour})
+	s, err := NewService(db, ServiceOptions{Host: sandbox.Options{CacheDir: build.CacheDir("wazero-test")}, CacheTTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +114,7 @@ func TestServiceLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Private() || v.ModuleHash != HashModule(wasm) {
+		if v.Private() || v.ModuleHash != sandbox.HashModule(wasm) {
 			t.Fatalf("version %+v", v)
 		}
 		_, err = s.Publish(platform, PublishInput{Manifest: man, Wasm: wasm})
@@ -243,7 +247,7 @@ func TestServiceLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(views) != 1 || !views[0].UpgradeAvailable() || views[0].Breaker != BreakerClosed {
+		if len(views) != 1 || !views[0].UpgradeAvailable() || views[0].Breaker != sandbox.BreakerClosed {
 			t.Fatalf("views %+v", views)
 		}
 		page3, err := audit.List(bg, db, audit.Filter{TenantID: "shop-a", Action: "plugin.*"})
@@ -349,7 +353,7 @@ func TestServiceOrderAndRecommend(t *testing.T) {
 
 func TestDBKV(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		kv := &DBKV{DB: db, Quota: KVQuota{MaxKeys: 2, MaxBytes: 20}}
+		kv := &DBKV{DB: db, Quota: sandbox.KVQuota{MaxKeys: 2, MaxBytes: 20}}
 		ctx := context.Background()
 		if err := kv.Set(ctx, "a", "i1", "k1", []byte("v1")); err != nil {
 			t.Fatal(err)
@@ -366,16 +370,16 @@ func TestDBKV(t *testing.T) {
 		if err := kv.Set(ctx, "a", "i1", "k1", []byte("v1-longer")); err != nil {
 			t.Fatal(err)
 		}
-		if err := kv.Set(ctx, "a", "i1", "k2", []byte("0123456789")); !errors.Is(err, ErrKVQuota) {
+		if err := kv.Set(ctx, "a", "i1", "k2", []byte("0123456789")); !errors.Is(err, sandbox.ErrKVQuota) {
 			t.Fatalf("bytes quota: %v", err)
 		}
 		if err := kv.Set(ctx, "a", "i1", "k2", nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := kv.Set(ctx, "a", "i1", "k3", nil); !errors.Is(err, ErrKVQuota) {
+		if err := kv.Set(ctx, "a", "i1", "k3", nil); !errors.Is(err, sandbox.ErrKVQuota) {
 			t.Fatalf("keys quota: %v", err)
 		}
-		if err := kv.Set(ctx, "a", "i1", "", nil); !errors.Is(err, ErrKVTooLarge) {
+		if err := kv.Set(ctx, "a", "i1", "", nil); !errors.Is(err, sandbox.ErrKVTooLarge) {
 			t.Fatalf("empty key: %v", err)
 		}
 		if err := kv.Delete(ctx, "a", "i1", "k1"); err != nil {

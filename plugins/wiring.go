@@ -10,12 +10,13 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 )
 
 // activeSet is a tenant's enabled installations, ready to call, in order.
 type activeSet struct {
 	until time.Time
-	list  []*Installation
+	list  []*sandbox.Installation
 	pipe  *pricing.Pipeline // nil when no pricing or logistics plugin is enabled
 }
 
@@ -62,16 +63,16 @@ func (s *Service) enabled(ctx context.Context, q bun.IDB, tenant string) (*activ
 }
 
 // callable builds the host's view of an installation at a version.
-func (s *Service) callable(ctx context.Context, q bun.IDB, in *Installed, version, config string) (*Installation, error) {
+func (s *Service) callable(ctx context.Context, q bun.IDB, in *Installed, version, config string) (*sandbox.Installation, error) {
 	v, m, err := s.manifestFor(ctx, q, in, version)
 	if err != nil {
 		return nil, err
 	}
-	return &Installation{Tenant: in.TenantID, ID: in.ID, Manifest: m, ModuleHash: v.ModuleHash, Config: []byte(config)}, nil
+	return &sandbox.Installation{Tenant: in.TenantID, ID: in.ID, Manifest: m, ModuleHash: v.ModuleHash, Config: []byte(config)}, nil
 }
 
-func onPoint(list []*Installation, p extension.Point) []*Installation {
-	var out []*Installation
+func onPoint(list []*sandbox.Installation, p extension.Point) []*sandbox.Installation {
+	var out []*sandbox.Installation
 	for _, in := range list {
 		if in.Manifest.Declares(p) {
 			out = append(out, in)
@@ -80,7 +81,7 @@ func onPoint(list []*Installation, p extension.Point) []*Installation {
 	return out
 }
 
-func (s *Service) pipelineOf(list []*Installation) *pricing.Pipeline {
+func (s *Service) pipelineOf(list []*sandbox.Installation) *pricing.Pipeline {
 	pr, lo := onPoint(list, extension.PointPricing), onPoint(list, extension.PointLogistics)
 	if len(pr) == 0 && len(lo) == 0 {
 		return nil
@@ -135,24 +136,24 @@ func (c LogisticsChain) Quote(ctx context.Context, req *extension.LogisticsReque
 	return out, nil
 }
 
-func (s *Service) pricingChain(list []*Installation) extension.Pricing {
+func (s *Service) pricingChain(list []*sandbox.Installation) extension.Pricing {
 	if len(list) == 1 {
-		return &PricingAdapter{Host: s.host, Install: list[0]}
+		return &sandbox.PricingAdapter{Host: s.host, Install: list[0]}
 	}
 	c := make(PricingChain, len(list))
 	for i, in := range list {
-		c[i] = &PricingAdapter{Host: s.host, Install: in}
+		c[i] = &sandbox.PricingAdapter{Host: s.host, Install: in}
 	}
 	return c
 }
 
-func (s *Service) logisticsChain(list []*Installation) extension.Logistics {
+func (s *Service) logisticsChain(list []*sandbox.Installation) extension.Logistics {
 	if len(list) == 1 {
-		return &LogisticsAdapter{Host: s.host, Install: list[0]}
+		return &sandbox.LogisticsAdapter{Host: s.host, Install: list[0]}
 	}
 	c := make(LogisticsChain, len(list))
 	for i, in := range list {
-		c[i] = &LogisticsAdapter{Host: s.host, Install: in}
+		c[i] = &sandbox.LogisticsAdapter{Host: s.host, Install: in}
 	}
 	return c
 }
@@ -204,13 +205,13 @@ func (s *Service) Recommend(ctx context.Context, req *extension.RecommendationRe
 	}
 	a, err := s.enabled(ctx, nil, tenant)
 	if err != nil {
-		return BestSellers{}.Recommend(ctx, req)
+		return sandbox.BestSellers{}.Recommend(ctx, req)
 	}
 	if rs := onPoint(a.list, extension.PointRecommendations); len(rs) > 0 {
-		ad := &RecommendationsAdapter{Host: s.host, Install: rs[0], Fallback: BestSellers{}}
+		ad := &sandbox.RecommendationsAdapter{Host: s.host, Install: rs[0], Fallback: sandbox.BestSellers{}}
 		return ad.Recommend(ctx, req)
 	}
-	return BestSellers{}.Recommend(ctx, req)
+	return sandbox.BestSellers{}.Recommend(ctx, req)
 }
 
 // Report runs a reporting installation of the context's tenant on the
@@ -222,7 +223,7 @@ func (s *Service) Report(ctx context.Context, installationID, report string, par
 	if err != nil {
 		return nil, err
 	}
-	var inst *Installation
+	var inst *sandbox.Installation
 	var currency string
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		var in Installed
@@ -251,12 +252,12 @@ func (s *Service) Report(ctx context.Context, installationID, report string, par
 	if err != nil {
 		return nil, err
 	}
-	ad := &ReportingAdapter{Host: s.host, Install: inst}
+	ad := &sandbox.ReportingAdapter{Host: s.host, Install: inst}
 	return ad.Report(ctx, &extension.ReportRequest{Report: report, Currency: currency, Now: now, Params: params, Datasets: ds})
 }
 
 // BreakerStatus is an installation's breaker state and consecutive
 // failures.
-func (s *Service) BreakerStatus(tenant, installationID string) (BreakerState, int) {
+func (s *Service) BreakerStatus(tenant, installationID string) (sandbox.BreakerState, int) {
 	return s.host.BreakerStatus(tenant, installationID)
 }

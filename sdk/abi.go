@@ -6,7 +6,7 @@
 //     the language-neutral specification (ABI version 1).
 //   - The types of each extension point's input and output.
 //   - Hand-written codecs for those types (codec.go, wire.go). The host
-//     (package plugins) and the guest use the very same code.
+//     (package plugins/sandbox) and the guest use the very same code.
 //   - Handler registration (HandlePricing, ...) and the dispatch that turns
 //     input bytes into output bytes, used by the Wasm exports and by the
 //     native test harness (package sdk/sdktest).

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
@@ -260,7 +261,7 @@ func versionJSON(v plugins.Version) PluginVersionJSON {
 	for _, p := range v.PointList() {
 		j.Points = append(j.Points, string(p))
 	}
-	if m, err := plugins.ParseManifest([]byte(v.Manifest)); err == nil && len(m.ConfigSchema) > 0 {
+	if m, err := sandbox.ParseManifest([]byte(v.Manifest)); err == nil && len(m.ConfigSchema) > 0 {
 		_ = json.Unmarshal(m.ConfigSchema, &j.ConfigSchema)
 	}
 	return j
@@ -626,7 +627,7 @@ func (s *Server) apiReport(c *fiber.Ctx) error {
 	report, params := reportParams(c)
 	r, err := s.plugins.Report(c.UserContext(), c.Params("installation"), report, params)
 	if err != nil {
-		if k := plugins.KindOf(err); k != "" {
+		if k := sandbox.KindOf(err); k != "" {
 			return &errs.Error{Code: errs.Unprocessable, Message: "the reporting plugin failed (" + string(k) + "): " + err.Error()}
 		}
 		return err

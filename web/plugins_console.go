@@ -12,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 )
@@ -382,8 +383,8 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 			for _, ch := range r.Charts {
 				d.Charts = append(d.Charts, chartSVG(ch))
 			}
-		case plugins.KindOf(err) != "":
-			d.Failure = "The reporting plugin failed (" + string(plugins.KindOf(err)) + "); the failure is in the run log."
+		case sandbox.KindOf(err) != "":
+			d.Failure = "The reporting plugin failed (" + string(sandbox.KindOf(err)) + "); the failure is in the run log."
 		case errs.Is(err, errs.NotFound), errs.Is(err, errs.Invalid):
 			d.Failure = safeMessage(err)
 		default:

@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +21,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/plugins/build"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
@@ -33,11 +32,7 @@ import (
 // its module.
 func pluginUpload(t testing.TB, name, id, version string) (manifest, wasm []byte) {
 	t.Helper()
-	path, man, err := plugins.CachedFirstParty(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wasm, err = os.ReadFile(path)
+	man, wasm, err := build.FirstParty(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +52,6 @@ func pluginUpload(t testing.TB, name, id, version string) (manifest, wasm []byte
 	doc["limits"] = lim
 	manifest, _ = json.Marshal(doc)
 	return manifest, wasm
-}
-
-func pluginCacheDir() string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "wasmart", "wazero-test")
 }
 
 // upload posts a multipart manifest + module.
@@ -116,7 +103,7 @@ func startPluginServer(t *testing.T, db *store.DB) (*testServer, *plugins.Servic
 // host's compilation cache is always the tests' shared one).
 func startPluginServerWith(t *testing.T, db *store.DB, opts plugins.ServiceOptions) (*testServer, *plugins.Service) {
 	t.Helper()
-	opts.Host.CacheDir = pluginCacheDir()
+	opts.Host.CacheDir = build.CacheDir("wazero-test")
 	svc, err := plugins.NewService(db, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -420,7 +407,7 @@ func victimPlugins(t *testing.T, srv *testServer, shopID string, owner *client) 
 func TestPluginInstallQuota(t *testing.T) {
 	srv, svc := startPluginServer(t, storetest.SQLite(t))
 	bg := tenancy.WithPlatform(context.Background())
-	for _, name := range plugins.FirstParty {
+	for _, name := range build.FirstPartyNames {
 		man, wasm := pluginUpload(t, name, "", "1.0.0")
 		if _, err := svc.Publish(bg, plugins.PublishInput{Manifest: man, Wasm: wasm}); err != nil {
 			t.Fatal(err)

@@ -24,6 +24,8 @@ import (
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/plugins/build"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/sdk"
 	"github.com/wasmart/wasmart/tenants"
 )
@@ -120,7 +122,7 @@ func pluginInit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	abs, _ := filepath.Abs(dir)
-	root, rootErr := plugins.ModuleRoot()
+	root, rootErr := build.ModuleRoot()
 	files := map[string]string{
 		"manifest.json":         scaffoldManifest,
 		"main.go":               scaffoldMain[sc.Point],
@@ -439,7 +441,7 @@ func buildPluginDir(ctx context.Context, dir, out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := plugins.BuildPlugin(ctx, dir, abs); err != nil {
+	if err := build.Plugin(ctx, dir, abs); err != nil {
 		return "", err
 	}
 	return abs, nil
@@ -484,12 +486,11 @@ func pluginTest(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	m, err := plugins.ParseManifest(manBytes)
+	m, err := sandbox.ParseManifest(manBytes)
 	if err != nil {
 		return err
 	}
-	cacheDir, _ := os.UserCacheDir()
-	h, err := plugins.NewHost(plugins.Options{CacheDir: filepath.Join(cacheDir, "wasmart", "wazero")})
+	h, err := sandbox.NewHost(sandbox.Options{CacheDir: build.CacheDir("wazero")})
 	if err != nil {
 		return err
 	}
@@ -521,7 +522,7 @@ func pluginTest(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-func runFixture(ctx context.Context, h *plugins.Host, m *plugins.Manifest, hash, file string) (string, time.Duration, error) {
+func runFixture(ctx context.Context, h *sandbox.Host, m *sandbox.Manifest, hash, file string) (string, time.Duration, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return "", 0, err
@@ -539,7 +540,7 @@ func runFixture(ctx context.Context, h *plugins.Host, m *plugins.Manifest, hash,
 	if err := m.ValidateConfig(cfg); err != nil {
 		return "", 0, err
 	}
-	inst := &plugins.Installation{Tenant: "plugin-test", ID: filepath.Base(file), Manifest: m, ModuleHash: hash, Config: cfg}
+	inst := &sandbox.Installation{Tenant: "plugin-test", ID: filepath.Base(file), Manifest: m, ModuleHash: hash, Config: cfg}
 	var out any
 	start := time.Now()
 	strict := func(v any) error {
@@ -571,7 +572,7 @@ func runFixture(ctx context.Context, h *plugins.Host, m *plugins.Manifest, hash,
 	}
 	dur := time.Since(start)
 	if fx.WantFail != "" {
-		if k := plugins.KindOf(err); string(k) != fx.WantFail {
+		if k := sandbox.KindOf(err); string(k) != fx.WantFail {
 			return "", dur, fmt.Errorf("want failure %s, got %v", fx.WantFail, err)
 		}
 		return " failed as expected: " + fx.WantFail, dur, nil
@@ -745,12 +746,7 @@ func firstPartyFiles(ctx context.Context, dataDir, name string) (manifest, wasm 
 	if err1 == nil && err2 == nil {
 		return manifest, wasm, nil
 	}
-	path, manifest, err := plugins.CachedFirstParty(ctx, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	wasm, err = os.ReadFile(path)
-	return manifest, wasm, err
+	return build.FirstParty(ctx, name)
 }
 
 // seedDemoPlugins publishes the four first-party plugins to the catalogue
@@ -774,12 +770,12 @@ func seedDemoPlugins(ctx context.Context, ts *tenants.Service, svc *plugins.Serv
 	if err != nil {
 		return err
 	}
-	for _, name := range plugins.FirstParty {
+	for _, name := range build.FirstPartyNames {
 		manifest, wasm, err := firstPartyFiles(ctx, dataDir, name)
 		if err != nil {
 			return fmt.Errorf("first-party plugin %s (run make plugins): %w", name, err)
 		}
-		m, err := plugins.ParseManifest(manifest)
+		m, err := sandbox.ParseManifest(manifest)
 		if err != nil {
 			return err
 		}

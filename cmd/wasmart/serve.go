@@ -32,6 +32,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
@@ -135,7 +136,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	cat := catalog.New(db, catalog.Options{Blobs: blobs, Stock: inv, StockSink: inv})
 	customers := customer.New(db, customer.Options{})
 	psvc, err := plugins.NewService(db, plugins.ServiceOptions{
-		Host:           plugins.Options{CacheDir: filepath.Join(*cfg.db.dataDir, "wazero")},
+		Host:           sandbox.Options{CacheDir: filepath.Join(*cfg.db.dataDir, "wazero")},
 		InputRetention: time.Duration(cfg.pluginInputDays) * 24 * time.Hour,
 		RunRetention:   time.Duration(cfg.pluginRunDays) * 24 * time.Hour,
 		Log:            log,

@@ -3,10 +3,10 @@
 //
 // They are plain Go interfaces over plain Go types so that core packages
 // (checkout, catalog, console reports) can call them without knowing how they
-// are implemented. The Wasm plugin host (package plugins) provides adapters
-// that implement these interfaces by running a tenant's installed plugin in a
-// sandbox, with fallbacks; built-in implementations can implement them
-// directly. This package imports nothing from the rest of the project.
+// are implemented. The Wasm plugin host (package plugins/sandbox) provides
+// adapters that implement these interfaces by running a tenant's installed
+// plugin in a sandbox, with fallbacks; built-in implementations can
+// implement them directly. This package imports nothing from the rest of the project.
 //
 // Conventions shared by every extension point:
 //   - Money is an int64 amount in minor units (cents) plus an ISO 4217

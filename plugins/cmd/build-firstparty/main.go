@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/plugins/build"
 )
 
 func main() {
 	out := flag.String("o", "data/plugins", "output directory")
 	flag.Parse()
-	files, err := plugins.BuildFirstParty(context.Background(), *out)
+	files, err := build.WriteFirstParty(context.Background(), *out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkPricingNative is the native half of the BenchmarkPricingPlugin
-// pair (package plugins): the same handler, config and carts, called
+// pair (package plugins/sandbox): the same handler, config and carts, called
 // through the SDK harness (encode, dispatch, decode included).
 func BenchmarkPricingNative(b *testing.B) {
 	for _, n := range []int{1, 50, 200} {

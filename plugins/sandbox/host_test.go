@@ -1,4 +1,4 @@
-package plugins
+package sandbox
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/plugins/build"
 	"github.com/wasmart/wasmart/sdk"
 	"github.com/wasmart/wasmart/sdk/sdktest"
 )
@@ -53,11 +54,11 @@ func TestManifest(t *testing.T) {
 		t.Errorf("abi: %v", err)
 	}
 	// Every first-party manifest parses.
-	root, err := ModuleRoot()
+	root, err := build.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range FirstParty {
+	for _, name := range build.FirstPartyNames {
 		b, err := os.ReadFile(filepath.Join(root, "plugins", "firstparty", name, "manifest.json"))
 		if err != nil {
 			t.Fatal(err)

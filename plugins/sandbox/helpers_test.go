@@ -1,4 +1,4 @@
-package plugins
+package sandbox
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/plugins/build"
 )
 
 // wat compiles testdata/<name>.wat with wat2wasm (Debian package wabt).
@@ -39,13 +40,7 @@ func pricingManifest(id string) *Manifest {
 
 // testCacheDir is wazero's compilation cache shared by the tests, so the
 // Go guests compile once per machine rather than once per run.
-func testCacheDir(t testing.TB) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "wasmart", "wazero-test")
-}
+func testCacheDir(testing.TB) string { return build.CacheDir("wazero-test") }
 
 // fakeClock is a settable clock for breakers and idle eviction.
 type fakeClock struct{ ns atomic.Int64 }
@@ -88,15 +83,11 @@ func (l *runLog) count(tenant string, k Kind) int {
 // firstParty builds (cached) and returns a first-party plugin.
 func firstParty(t testing.TB, name string) (*Manifest, []byte) {
 	t.Helper()
-	path, man, err := CachedFirstParty(context.Background(), name)
+	man, b, err := build.FirstParty(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := ParseManifest(man)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

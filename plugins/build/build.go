@@ -1,4 +1,14 @@
-package plugins
+// Package build is the toolchain that turns Go plugin sources into Wasm
+// modules: a Go main package using the SDK is built with GOOS=wasip1
+// GOARCH=wasm -buildmode=c-shared (no TinyGo here; the host calls
+// _initialize). It builds the first-party plugins under plugins/firstparty
+// for `make plugins` (plugins/cmd/build-firstparty), `wasmart plugin`, the
+// demo seed and the tests, caching each build by a hash of its sources so
+// repeated builds are cheap.
+//
+// It imports nothing of Wasmart's: the sandbox's own tests use it, so it
+// must not depend on the sandbox.
+package build
 
 import (
 	"context"
@@ -14,12 +24,12 @@ import (
 	"strings"
 )
 
-// FirstParty lists the first-party plugins under plugins/firstparty.
-var FirstParty = []string{"pricing", "recommend", "logistics", "reporting"}
+// FirstPartyNames lists the first-party plugins under plugins/firstparty.
+var FirstPartyNames = []string{"pricing", "recommend", "logistics", "reporting"}
 
-// BuildPlugin builds the Go plugin in srcDir (a main package using the SDK)
-// to outFile with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared.
-func BuildPlugin(ctx context.Context, srcDir, outFile string) error {
+// Plugin builds the Go plugin in srcDir (a main package using the SDK) to
+// outFile with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared.
+func Plugin(ctx context.Context, srcDir, outFile string) error {
 	if err := os.MkdirAll(filepath.Dir(outFile), 0o755); err != nil {
 		return err
 	}
@@ -37,10 +47,11 @@ func BuildPlugin(ctx context.Context, srcDir, outFile string) error {
 }
 
 // ModuleRoot returns the directory of go.mod of the wasmart module, found
-// from this source file (tests) or the working directory.
+// from this source file (plugins/build/build.go, in tests) or the working
+// directory.
 func ModuleRoot() (string, error) {
 	if _, file, _, ok := runtime.Caller(0); ok {
-		root := filepath.Dir(filepath.Dir(file))
+		root := filepath.Dir(filepath.Dir(filepath.Dir(file)))
 		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
 			return root, nil
 		}
@@ -55,31 +66,28 @@ func ModuleRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("plugins: go.mod not found")
+			return "", fmt.Errorf("build: go.mod not found")
 		}
 		dir = parent
 	}
 }
 
-// BuildFirstParty builds every first-party plugin into outDir as
-// <name>.wasm next to <name>.manifest.json. Builds are cached by source hash
-// (see CachedFirstParty), so repeated calls are cheap.
-func BuildFirstParty(ctx context.Context, outDir string) ([]string, error) {
+// WriteFirstParty builds every first-party plugin into outDir as
+// <name>.wasm next to <name>.manifest.json and returns the files written.
+// Builds are cached by source hash (see FirstParty), so repeated calls are
+// cheap.
+func WriteFirstParty(ctx context.Context, outDir string) ([]string, error) {
 	var files []string
-	for _, name := range FirstParty {
-		wasm, manifest, err := CachedFirstParty(ctx, name)
+	for _, name := range FirstPartyNames {
+		manifest, wasm, err := FirstParty(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		if err := os.MkdirAll(outDir, 0o755); err != nil {
 			return nil, err
 		}
-		b, err := os.ReadFile(wasm)
-		if err != nil {
-			return nil, err
-		}
 		w := filepath.Join(outDir, name+".wasm")
-		if err := os.WriteFile(w, b, 0o644); err != nil {
+		if err := os.WriteFile(w, wasm, 0o644); err != nil {
 			return nil, err
 		}
 		m := filepath.Join(outDir, name+".manifest.json")
@@ -91,36 +99,47 @@ func BuildFirstParty(ctx context.Context, outDir string) ([]string, error) {
 	return files, nil
 }
 
-// CachedFirstParty builds the named first-party plugin unless a build of
-// the same sources exists in the cache (os.UserCacheDir()/wasmart/plugins,
-// keyed by a hash of the plugin's and the SDK's Go files, go.mod and the Go
-// version). It returns the .wasm path and the manifest.
-func CachedFirstParty(ctx context.Context, name string) (wasmPath string, manifest []byte, err error) {
+// FirstParty returns the named first-party plugin's manifest and module,
+// building it unless a build of the same sources is in the cache
+// (CacheDir("plugins"), keyed by a hash of the plugin's and the SDK's Go
+// files, go.mod and the Go version).
+func FirstParty(ctx context.Context, name string) (manifest, wasm []byte, err error) {
 	root, err := ModuleRoot()
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
 	src := filepath.Join(root, "plugins", "firstparty", name)
 	manifest, err = os.ReadFile(filepath.Join(src, "manifest.json"))
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
 	key, err := sourceHash(root, src)
 	if err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
+	out := filepath.Join(CacheDir("plugins"), name+"-"+key[:24]+".wasm")
+	if _, err := os.Stat(out); err != nil {
+		if err := Plugin(ctx, src, out); err != nil {
+			return nil, nil, err
+		}
+	}
+	wasm, err = os.ReadFile(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return manifest, wasm, nil
+}
+
+// CacheDir is os.UserCacheDir()/wasmart/<name> (under os.TempDir() when
+// there is no user cache directory): where first-party builds are cached,
+// and where `wasmart plugin test` and the tests keep wazero's compilation
+// cache so Go guests compile once per machine.
+func CacheDir(name string) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	out := filepath.Join(dir, "wasmart", "plugins", name+"-"+key[:24]+".wasm")
-	if _, err := os.Stat(out); err == nil {
-		return out, manifest, nil
-	}
-	if err := BuildPlugin(ctx, src, out); err != nil {
-		return "", nil, err
-	}
-	return out, manifest, nil
+	return filepath.Join(dir, "wasmart", name)
 }
 
 func sourceHash(root, src string) (string, error) {

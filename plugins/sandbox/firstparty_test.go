@@ -1,4 +1,4 @@
-package plugins
+package sandbox
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/plugins/build"
 	"github.com/wasmart/wasmart/sdk"
 	"github.com/wasmart/wasmart/sdk/sdktest"
 )
@@ -29,7 +30,7 @@ func firstPartyHost(t testing.TB) (*Host, map[string]*Installation) {
 		if sharedErr != nil {
 			return
 		}
-		for _, name := range FirstParty {
+		for _, name := range build.FirstPartyNames {
 			m, wasm := firstParty(t, name)
 			hash, err := sharedHost.Register(context.Background(), m, wasm)
 			if err != nil {
