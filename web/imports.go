@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
@@ -194,8 +195,8 @@ type importJob struct {
 	drafts     bool
 	source     string
 	state      string
-	progress   catalog.ImportProgress
-	report     *catalog.ImportReport
+	progress   shopifycsv.ImportProgress
+	report     *shopifycsv.ImportReport
 	err        string
 	started    time.Time
 	finished   time.Time
@@ -209,7 +210,7 @@ type importJobs struct {
 var jobsOf sync.Map // *Server -> *importJobs
 
 // importFaults lets a test run a function from inside an import (at each
-// progress report) to fault it: *Server -> func(catalog.ImportProgress).
+// progress report) to fault it: *Server -> func(shopifycsv.ImportProgress).
 // Only imports_export_test.go sets it.
 var importFaults sync.Map
 
@@ -352,14 +353,14 @@ func (s *Server) saveUpload(ctx context.Context, tid, id string, r io.Reader) (f
 	return f.Name(), false, n, nil
 }
 
-func parseMode(m string) (catalog.ImportMode, error) {
+func parseMode(m string) (shopifycsv.ImportMode, error) {
 	switch m {
 	case "", "dry_run":
-		return catalog.DryRun, nil
+		return shopifycsv.DryRun, nil
 	case "all":
-		return catalog.ImportAll, nil
+		return shopifycsv.ImportAll, nil
 	case "valid":
-		return catalog.ImportValid, nil
+		return shopifycsv.ImportValid, nil
 	}
 	return 0, errs.Field("mode", "must be dry_run, all or valid")
 }
@@ -375,13 +376,13 @@ func parseUpdate(v string) (bool, error) {
 	return false, errs.Field("update_existing", "must be true or false")
 }
 
-func modeName(m catalog.ImportMode) string {
-	return map[catalog.ImportMode]string{catalog.DryRun: "dry_run", catalog.ImportAll: "all", catalog.ImportValid: "valid"}[m]
+func modeName(m shopifycsv.ImportMode) string {
+	return map[shopifycsv.ImportMode]string{shopifycsv.DryRun: "dry_run", shopifycsv.ImportAll: "all", shopifycsv.ImportValid: "valid"}[m]
 }
 
 // startImport registers and runs a job over a saved file. The plan's
 // product limit is read here, before the import's transaction opens.
-func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, update bool, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
+func (s *Server) startImport(c *fiber.Ctx, mode shopifycsv.ImportMode, update bool, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
 	p := s.current(c)
 	plan, err := s.tenants.PlanOf(c.UserContext(), p.TenantID)
 	if err != nil {
@@ -392,8 +393,8 @@ func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, update bool,
 	if err := s.admit(j); err != nil {
 		return nil, err
 	}
-	opts := catalog.ImportOptions{Mode: mode, UpdateExisting: update, Currency: s.shopCurrency(c), TotalBytes: size, ProgressEvery: 500, Plan: plan.Title,
-		Progress: func(pr catalog.ImportProgress) {
+	opts := shopifycsv.ImportOptions{Mode: mode, UpdateExisting: update, Currency: s.shopCurrency(c), TotalBytes: size, ProgressEvery: 500, Plan: plan.Title,
+		Progress: func(pr shopifycsv.ImportProgress) {
 			j.mu.Lock()
 			j.progress = pr
 			j.mu.Unlock()
@@ -402,9 +403,9 @@ func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, update bool,
 		opts.Status = catalog.Draft
 	}
 	if f, ok := importFaults.Load(s); ok { // tests only (imports_export_test.go)
-		f := f.(func(catalog.ImportProgress))
+		f := f.(func(shopifycsv.ImportProgress))
 		progress := opts.Progress
-		opts.Progress = func(pr catalog.ImportProgress) { f(pr); progress(pr) }
+		opts.Progress = func(pr shopifycsv.ImportProgress) { f(pr); progress(pr) }
 	}
 	if plan.Products != tenants.Unlimited {
 		opts.ProductLimit = plan.Products
@@ -418,8 +419,8 @@ func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, update bool,
 // runImport runs a job and records how it ended. A panic in the import is
 // recovered (it ran in one transaction, rolled back) and the job shows as
 // failed with a message the merchant can read; the server keeps serving.
-func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.ImportOptions, p tenants.Principal, ip string) {
-	var rep *catalog.ImportReport
+func (s *Server) runImport(ctx context.Context, j *importJob, opts shopifycsv.ImportOptions, p tenants.Principal, ip string) {
+	var rep *shopifycsv.ImportReport
 	err := jobs.Run(s.log, "catalog import "+j.id, func() error {
 		var err error
 		rep, err = s.importFile(ctx, j, opts)
@@ -434,7 +435,7 @@ func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.Impor
 		j.err = de
 	}
 	j.mu.Unlock()
-	if err == nil && opts.Mode != catalog.DryRun && rep != nil && rep.Imported > 0 {
+	if err == nil && opts.Mode != shopifycsv.DryRun && rep != nil && rep.Imported > 0 {
 		s.recordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
 			fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (%s)", j.name, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped, j.mode))
 	}
@@ -443,13 +444,13 @@ func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.Impor
 // importFile runs the import. The plan's product limit is one of its
 // checks (opts.ProductLimit), so a dry run reports it the way the real
 // import applies it.
-func (s *Server) importFile(ctx context.Context, j *importJob, opts catalog.ImportOptions) (*catalog.ImportReport, error) {
+func (s *Server) importFile(ctx context.Context, j *importJob, opts shopifycsv.ImportOptions) (*shopifycsv.ImportReport, error) {
 	rc, err := s.openFile(ctx, j)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return s.catalog.ImportCSV(ctx, bufio.NewReaderSize(rc, 256<<10), opts)
+	return shopifycsv.Import(ctx, s.catalog, bufio.NewReaderSize(rc, 256<<10), opts)
 }
 
 // toErrorPlain is the message a job shows for an error.
@@ -526,7 +527,7 @@ func (s *Server) rerun(c *fiber.Ctx, mode string, update *bool) (*importJob, err
 	if err != nil {
 		return nil, err
 	}
-	if m == catalog.DryRun {
+	if m == shopifycsv.DryRun {
 		return nil, errs.Field("mode", "must be all or valid")
 	}
 	j.mu.Lock()
@@ -570,7 +571,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 	file, inBlob, name, size, err := s.uploadedCSV(c, store.NewID())
 	if err == nil {
 		var j *importJob
-		j, err = s.startImport(c, catalog.DryRun, update, file, inBlob, name, size, "")
+		j, err = s.startImport(c, shopifycsv.DryRun, update, file, inBlob, name, size, "")
 		if err == nil {
 			return c.Redirect("/console/import/"+j.id, fiber.StatusSeeOther)
 		}
@@ -643,7 +644,7 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		return err
 	}
 	base := strings.TrimSuffix(s.storefrontURL(t.Slug), "/")
-	opts := catalog.ExportOptions{Status: st, ImageURL: func(im catalog.Image) string {
+	opts := shopifycsv.ExportOptions{Status: st, ImageURL: func(im catalog.Image) string {
 		if im.Key == "" {
 			return im.Src
 		}
@@ -652,7 +653,7 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	// Wait for the first bytes so an early error still gets a proper
 	// status; the rest streams.
 	pr, pw := io.Pipe()
-	jobs.Go(s.log, "catalog export", func() error { return s.catalog.ExportCSV(ctx, pw, opts) },
+	jobs.Go(s.log, "catalog export", func() error { return shopifycsv.Export(ctx, s.catalog, pw, opts) },
 		func(err error) { pw.CloseWithError(err) })
 	br := bufio.NewReaderSize(pr, 64<<10)
 	if _, err := br.Peek(1); err != nil && err != io.EOF {

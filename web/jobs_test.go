@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/web"
@@ -37,7 +37,7 @@ func TestPanickingImportJobLeavesServerServing(t *testing.T) {
 		srv := startServer(t, db)
 		o := srv.scaleShop("crashy").Owner
 		csv := []byte("Handle,Title,Variant Price\ntea,Green Tea,4.50\n")
-		web.SetImportFault(srv.Server, func(catalog.ImportProgress) { panic("injected fault inside the importer") })
+		web.SetImportFault(srv.Server, func(shopifycsv.ImportProgress) { panic("injected fault inside the importer") })
 		const msg = "the import failed because of an internal error; nothing was imported"
 		for _, mode := range []string{"dry_run", "all"} {
 			r := o.upload("/api/imports?mode="+mode, "file", "tea.csv", csv, nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -48,12 +49,12 @@ func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if f.NArg() != 1 {
 			return errors.New(importUsage)
 		}
-		mode := catalog.ImportAll
+		mode := shopifycsv.ImportAll
 		switch {
 		case *dry:
-			mode = catalog.DryRun
+			mode = shopifycsv.DryRun
 		case *validOnly:
-			mode = catalog.ImportValid
+			mode = shopifycsv.ImportValid
 		}
 		return withShop(ctx, dbf, *slug, func(ctx context.Context, env shopEnv) error {
 			return catalogImport(ctx, env, f.Arg(0), mode, *update, !*quiet, stdout, stderr)
@@ -70,7 +71,7 @@ func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				base = "http://" + env.tenant.Slug + ".localhost:8080/media"
 			}
 			w := bufio.NewWriterSize(stdout, 64<<10)
-			err := env.catalog.ExportCSV(ctx, w, catalog.ExportOptions{Status: catalog.Status(*status), ImageURL: func(im catalog.Image) string {
+			err := shopifycsv.Export(ctx, env.catalog, w, shopifycsv.ExportOptions{Status: catalog.Status(*status), ImageURL: func(im catalog.Image) string {
 				if im.Key == "" {
 					return im.Src
 				}
@@ -111,7 +112,7 @@ func withShop(ctx context.Context, dbf dbFlags, slug string, fn func(context.Con
 	})
 }
 
-func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.ImportMode, update, bar bool, stdout, stderr io.Writer) error {
+func catalogImport(ctx context.Context, env shopEnv, path string, mode shopifycsv.ImportMode, update, bar bool, stdout, stderr io.Writer) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -127,16 +128,16 @@ func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.I
 		return err
 	}
 	defer f.Close()
-	label := map[catalog.ImportMode]string{catalog.DryRun: "checking", catalog.ImportAll: "importing", catalog.ImportValid: "importing"}[mode]
+	label := map[shopifycsv.ImportMode]string{shopifycsv.DryRun: "checking", shopifycsv.ImportAll: "importing", shopifycsv.ImportValid: "importing"}[mode]
 	start := time.Now()
-	opts := catalog.ImportOptions{Mode: mode, UpdateExisting: update, Currency: env.tenant.Currency, TotalBytes: fi.Size(), Plan: plan.Title}
+	opts := shopifycsv.ImportOptions{Mode: mode, UpdateExisting: update, Currency: env.tenant.Currency, TotalBytes: fi.Size(), Plan: plan.Title}
 	if plan.Products != tenants.Unlimited {
 		opts.ProductLimit = plan.Products
 	}
 	if bar {
-		opts.Progress = func(p catalog.ImportProgress) { drawBar(stderr, label, p, time.Since(start)) }
+		opts.Progress = func(p shopifycsv.ImportProgress) { drawBar(stderr, label, p, time.Since(start)) }
 	}
-	rep, err := env.catalog.ImportCSV(ctx, bufio.NewReaderSize(f, 256<<10), opts)
+	rep, err := shopifycsv.Import(ctx, env.catalog, bufio.NewReaderSize(f, 256<<10), opts)
 	if bar {
 		fmt.Fprintln(stderr)
 	}
@@ -149,7 +150,7 @@ func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.I
 		el := time.Since(start)
 		fmt.Fprintf(stderr, "%d rows in %s (%.0f rows/s)\n", rep.Rows, el.Round(time.Millisecond), float64(rep.Rows)/el.Seconds())
 	}
-	if mode != catalog.DryRun && rep.Imported > 0 {
+	if mode != shopifycsv.DryRun && rep.Imported > 0 {
 		err := env.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 			return audit.Record(ctx, q, audit.Entry{TenantID: env.tenant.ID, Action: "product.import", ObjectType: "import",
 				After: fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (command line)", path, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped)})
@@ -161,7 +162,7 @@ func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.I
 	switch {
 	case rep.Fatal:
 		return errImportProblems
-	case rep.Errors > 0 && mode != catalog.ImportValid:
+	case rep.Errors > 0 && mode != shopifycsv.ImportValid:
 		return errImportProblems
 	case rep.Errors > 0 && rep.Imported == 0:
 		return errImportProblems // --valid-only, and nothing was valid
@@ -170,7 +171,7 @@ func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.I
 }
 
 // drawBar redraws a one-line progress bar.
-func drawBar(w io.Writer, label string, p catalog.ImportProgress, el time.Duration) {
+func drawBar(w io.Writer, label string, p shopifycsv.ImportProgress, el time.Duration) {
 	const width = 30
 	frac := 0.0
 	if p.TotalBytes > 0 {
@@ -188,7 +189,7 @@ func drawBar(w io.Writer, label string, p catalog.ImportProgress, el time.Durati
 	fmt.Fprintf(w, "\r%-9s [%s%s] %3.0f%%  %d rows  %d products  %.0f rows/s ", label, strings.Repeat("#", n), strings.Repeat("-", width-n), frac*100, p.Rows, p.Products, rate)
 }
 
-func printReport(w io.Writer, rep *catalog.ImportReport, mode catalog.ImportMode) {
+func printReport(w io.Writer, rep *shopifycsv.ImportReport, mode shopifycsv.ImportMode) {
 	for _, p := range rep.Problems {
 		fmt.Fprintln(w, p.String())
 	}
@@ -196,7 +197,7 @@ func printReport(w io.Writer, rep *catalog.ImportReport, mode catalog.ImportMode
 		fmt.Fprintf(w, "(only the first %d problems are listed)\n", len(rep.Problems))
 	}
 	verb := "changed"
-	if mode == catalog.DryRun {
+	if mode == shopifycsv.DryRun {
 		verb = "would change"
 	}
 	for _, c := range rep.Changes {
@@ -232,10 +233,10 @@ func printReport(w io.Writer, rep *catalog.ImportReport, mode catalog.ImportMode
 	switch {
 	case rep.Fatal:
 		fmt.Fprintln(w, "the file could not be read; nothing was written")
-	case mode == catalog.DryRun:
+	case mode == shopifycsv.DryRun:
 		fmt.Fprintf(w, "dry run: nothing written; %d products can be imported (%d new, %d updated)%s; %s would be skipped\n",
 			rep.Ready, rep.Created, rep.Updated, unchanged, skipped)
-	case mode == catalog.ImportAll && rep.Errors > 0:
+	case mode == shopifycsv.ImportAll && rep.Errors > 0:
 		fmt.Fprintf(w, "nothing imported: the file has %d errors (all or nothing; --valid-only imports the %d valid products)\n", rep.Errors, rep.Ready)
 	default:
 		fmt.Fprintf(w, "imported %d products (%d new, %d updated)%s; skipped %s\n", rep.Imported, rep.Imported-rep.Updated, rep.Updated, unchanged, skipped)

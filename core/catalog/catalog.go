@@ -2,7 +2,11 @@
 // options and their variants, images, a category tree, manual and automatic
 // collections, tags, SEO fields, the listing workflow (draft → in review →
 // published → archived, with reviewer comments and scheduled publishing),
-// search, bulk edits and Shopify-compatible CSV import and export.
+// search and bulk edits. Batch is its API for bulk work in one transaction
+// (look-ups by handle and SKU, multi-row creates, updates in savepoints) and
+// EachPage walks the whole catalog a page at a time: the Shopify CSV format
+// (core/catalog/shopifycsv) imports and exports through them and never
+// touches the catalog's tables.
 //
 // Everything is scoped by the tenant in the context (tenancy.TenantID) and
 // stored through core/store on SQLite or PostgreSQL. Permissions (who may
@@ -181,5 +185,9 @@ func (s *Service) SetStock(src StockSource, sink StockSink) {
 	s.opts.Stock = src
 	s.opts.StockSink = sink
 }
+
+// DefaultCurrency is the currency of products whose input names none
+// (Options.Currency).
+func (s *Service) DefaultCurrency() string { return s.opts.Currency }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }

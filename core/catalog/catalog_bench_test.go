@@ -7,12 +7,16 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
+	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
+	"github.com/wasmart/wasmart/core/tenancy"
 )
 
 var (
@@ -22,7 +26,24 @@ var (
 	cats       = []string{"Apparel > Tops", "Apparel > Bottoms", "Apparel > Outerwear", "Accessories > Bags", "Accessories > Hats", "Footwear"}
 )
 
-// catalogCSV streams a Shopify CSV of n products with two variants each.
+func shop(id string) context.Context { return tenancy.WithTenant(context.Background(), id) }
+
+func services(db *store.DB) (*catalog.Service, *inventory.Service) {
+	inv := inventory.New(db, inventory.Options{})
+	cat := catalog.New(db, catalog.Options{Currency: "USD", Stock: inv, StockSink: inv})
+	return cat, inv
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// catalogCSV streams a Shopify CSV of n products with two variants each:
+// the benchmarks' shops are seeded through the CSV import
+// (core/catalog/shopifycsv), and BenchmarkCSVImport measures it.
 func catalogCSV(n int) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
@@ -51,7 +72,7 @@ func seeded(b *testing.B, mk func(testing.TB) *store.DB, n int) (*store.DB, *cat
 	db := mk(b)
 	cat, _ := services(db)
 	start := time.Now()
-	rep, err := cat.ImportCSV(shop("bench"), catalogCSV(n), catalog.ImportOptions{Mode: catalog.ImportAll})
+	rep, err := shopifycsv.Import(shop("bench"), cat, catalogCSV(n), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 	if err != nil || !rep.OK() {
 		b.Fatalf("seed: %+v %v", rep, err)
 	}
@@ -192,8 +213,8 @@ func BenchmarkCSVImport(b *testing.B) {
 				var ms runtime.MemStats
 				b.StartTimer()
 				start := time.Now()
-				rep, err := cat.ImportCSV(shop("bench"), catalogCSV(rows/2), catalog.ImportOptions{Mode: catalog.ImportAll, ProgressEvery: 5000,
-					Progress: func(catalog.ImportProgress) {
+				rep, err := shopifycsv.Import(shop("bench"), cat, catalogCSV(rows/2), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll, ProgressEvery: 5000,
+					Progress: func(shopifycsv.ImportProgress) {
 						runtime.ReadMemStats(&ms)
 						peak = max(peak, ms.HeapInuse)
 					}})

@@ -140,6 +140,10 @@ func (s *Service) AddImageURL(ctx context.Context, productID, src, alt string) (
 	return &im, nil
 }
 
+// ValidImageURL reports whether src can be an external image: an http or
+// https URL of at most 2048 bytes.
+func ValidImageURL(src string) bool { return checkImageURL(src, "src") == nil }
+
 func checkImageURL(src, field string) error {
 	u, err := url.Parse(strings.TrimSpace(src))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(src) > 2048 {

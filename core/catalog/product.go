@@ -352,9 +352,11 @@ func (p *Product) fillOptionValues() {
 	}
 }
 
-// normalize validates in and returns a cleaned copy. It checks everything
-// that needs no database.
-func (s *Service) normalize(in ProductInput) (ProductInput, error) {
+// Normalize validates in as Create and Update do and returns a cleaned copy
+// (trimmed, body sanitised, defaults filled in). It checks everything that
+// needs no database; a problem is an errs.Field error naming the input's
+// field (variants[i].sku, google.gender, ...).
+func (s *Service) Normalize(in ProductInput) (ProductInput, error) {
 	in.Title = strings.TrimSpace(in.Title)
 	if in.Title == "" {
 		return in, errs.Field("title", "is required")
@@ -560,7 +562,7 @@ func (s *Service) Create(ctx context.Context, in ProductInput) (*Product, error)
 	if err != nil {
 		return nil, err
 	}
-	in, err = s.normalize(in)
+	in, err = s.Normalize(in)
 	if err != nil {
 		return nil, err
 	}
@@ -750,6 +752,19 @@ func (s *Service) writeVariants(ctx context.Context, q bun.IDB, tid, pid string,
 	return nil
 }
 
+// Effective returns the tax code, weight unit and inventory tracking that
+// writing v over cur (nil for a new variant) leaves: v's value where it
+// gives one, else cur's, else the defaults ("", "g", tracked).
+func (v *VariantInput) Effective(cur *Variant) (taxCode, weightUnit string, tracked bool) {
+	var row variantRow
+	if cur == nil {
+		v.fill(&row, nil)
+	} else {
+		v.fill(&row, &variantRow{TaxCode: cur.TaxCode, WeightUnit: cur.WeightUnit, InventoryTracked: cur.InventoryTracked})
+	}
+	return row.TaxCode, row.WeightUnit, row.InventoryTracked
+}
+
 // fill sets the row's fields that an input may leave unsaid: from old (the
 // variant's current row) when the input keeps them, else the defaults.
 func (v *VariantInput) fill(row *variantRow, old *variantRow) {
@@ -877,7 +892,7 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Product
 		return nil, err
 	}
 	in.Status = ""
-	in, err = s.normalize(in)
+	in, err = s.Normalize(in)
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func (s *Service) transition(ctx context.Context, q bun.IDB, tid, id string, to 
 	if from != to && !CanTransition(from, to) {
 		return &errs.Error{Code: errs.Unprocessable, Field: "status", Message: "a " + string(from) + " product cannot become " + string(to)}
 	}
-	if s.opts.FourEyes && from == InReview && to == Published && row.SubmittedBy != "" && row.SubmittedBy == actor.Kind+":"+actor.ID {
+	if s.approvesOwn(from, to, row.SubmittedBy, actor) {
 		return &errs.Error{Code: errs.Forbidden, Field: "status", Message: "another staff member must approve this product"}
 	}
 	now := s.now()
@@ -187,4 +187,11 @@ func (s *Service) ReviewHistory(ctx context.Context, id string) ([]ReviewEvent, 
 			PublishAt: utcp(r.PublishAt), Actor: tenancy.Actor{Kind: r.ActorKind, ID: r.ActorID, Name: r.ActorName}, At: r.CreatedAt.UTC()}
 	}
 	return out, nil
+}
+
+// approvesOwn reports whether actor moving a product from status from to
+// status to would publish from review a product they submitted themselves
+// (submittedBy, "kind:id"), which Options.FourEyes forbids.
+func (s *Service) approvesOwn(from, to Status, submittedBy string, actor tenancy.Actor) bool {
+	return s.opts.FourEyes && from == InReview && to == Published && submittedBy != "" && submittedBy == actor.Kind+":"+actor.ID
 }

@@ -1,4 +1,4 @@
-package catalog_test
+package shopifycsv_test
 
 import (
 	"os"

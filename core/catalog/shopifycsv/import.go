@@ -1,4 +1,4 @@
-package catalog
+package shopifycsv
 
 import (
 	"bufio"
@@ -8,16 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/richtext"
-	"github.com/wasmart/wasmart/core/store"
 )
 
 // Shopify product CSV column names, lower case as matched.
@@ -66,7 +66,7 @@ const googleCustomProduct = 7
 
 // googleField returns the text field behind googleCSV[i] (nil for the
 // Custom Product flag).
-func googleField(g *GoogleShopping, i int) *string {
+func googleField(g *catalog.GoogleShopping, i int) *string {
 	switch i {
 	case 0:
 		return &g.ProductCategory
@@ -90,7 +90,7 @@ func googleField(g *GoogleShopping, i int) *string {
 	return nil
 }
 
-// exportColumns is the header ExportCSV writes, in Shopify's order.
+// exportColumns is the header Export writes, in Shopify's order.
 var exportColumns = func() []string {
 	cols := []string{"Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
 		"Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value", "Option3 Name", "Option3 Value",
@@ -142,7 +142,7 @@ const (
 	ImportValid
 )
 
-// ImportOptions configure ImportCSV.
+// ImportOptions configure Import.
 type ImportOptions struct {
 	Mode ImportMode
 	// UpdateExisting updates a product whose handle the shop already has
@@ -160,7 +160,7 @@ type ImportOptions struct {
 	// imported product (e.g. Draft for staff without the publish
 	// permission); such an import never changes an existing product's
 	// status.
-	Status Status
+	Status catalog.Status
 	// ProductLimit is the most products the shop may have (its plan's
 	// quota; 0 = no limit), and Plan the plan's name for the message. New
 	// products past the limit are errors at their line, in a dry run too.
@@ -225,7 +225,7 @@ type ProductChange struct {
 	ImagesAdded     int
 }
 
-// ImportReport is the outcome of ImportCSV.
+// ImportReport is the outcome of Import.
 type ImportReport struct {
 	Rows     int
 	Products int // products (handles) read
@@ -263,16 +263,16 @@ type ImportReport struct {
 // OK reports whether the file has no errors.
 func (r *ImportReport) OK() bool { return r.Errors == 0 }
 
-var errRollback = errors.New("catalog: import rolled back")
+var errRollback = errors.New("shopifycsv: import rolled back")
 
 // draft is one product assembled from its rows.
 type draft struct {
 	line     int
 	handle   string
-	in       ProductInput
+	in       catalog.ProductInput
 	optNames [3]string
 	category string
-	google   GoogleShopping
+	google   catalog.GoogleShopping
 	images   []draftImage
 	// Per variant, in the order of in.Variants: the row's line, the
 	// Variant Inventory Qty and whether the row gave one.
@@ -290,10 +290,9 @@ type draftImage struct {
 }
 
 type importer struct {
-	s        *Service
+	cat      *catalog.Service
+	b        *catalog.Batch
 	ctx      context.Context
-	q        bun.IDB
-	tid      string
 	opts     ImportOptions
 	write    bool
 	rep      *ImportReport
@@ -302,11 +301,9 @@ type importer struct {
 	handles  map[string]int // handle → first line
 	skus     map[string]int // sku → line
 	batch    []*draft
-	cats     map[string]string
 	existing int64           // products in the shop before the import (with a limit)
 	creating int64           // new products that passed so far
 	released map[string]bool // SKUs that updated products give up
-	catPaths map[string]string
 }
 
 func (im *importer) problem(line int, handle, column, msg string, warning bool) {
@@ -345,24 +342,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ImportCSV reads a Shopify-format product CSV as a stream (memory does not
-// grow with the number of rows beyond a set of seen handles and SKUs),
-// validates every row, and depending on opts.Mode writes nothing, all
-// products, or only the valid ones. Writes happen in one transaction. A dry
-// run goes through the same checks as a real import, so their reports are
-// the same. The returned error is for failures of the import itself (a
-// database error); problems with the file, down to one that is not CSV at
-// all, are in the report, each with its line.
-func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	tid, err := store.TenantID(ctx)
-	if err != nil {
-		return nil, err
-	}
+// Import reads a Shopify-format product CSV into the context's shop as a
+// stream (memory does not grow with the number of rows beyond a set of
+// seen handles and SKUs), validates every row, and depending on opts.Mode
+// writes nothing, all products, or only the valid ones. Writes happen in
+// one transaction (a catalog.Batch). A dry run goes through the same checks
+// as a real import, so their reports are the same. The returned error is
+// for failures of the import itself (a database error); problems with the
+// file, down to one that is not CSV at all, are in the report, each with
+// its line.
+func Import(ctx context.Context, cat *catalog.Service, r io.Reader, opts ImportOptions) (*ImportReport, error) {
 	if opts.Currency == "" {
-		opts.Currency = s.opts.Currency
+		opts.Currency = cat.DefaultCurrency()
 	}
 	opts.Currency = strings.ToUpper(opts.Currency)
-	if !ValidCurrency(opts.Currency) {
+	if !catalog.ValidCurrency(opts.Currency) {
 		return nil, errs.Field("currency", "must be an ISO 4217 code")
 	}
 	if opts.Status != "" && !opts.Status.Valid() {
@@ -378,31 +372,13 @@ func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions
 		opts.ProductLimit = 0
 	}
 	rep := &ImportReport{}
-	run := func(ctx context.Context, q bun.IDB) error {
-		if s.db.Dialect() == store.Postgres && opts.Mode != DryRun {
-			// Foreign-key checks reuse plans made from the tables'
-			// statistics. When the catalog tables are small or were never
-			// analysed those plans are sequential scans, and a large
-			// import into them turns quadratic; custom plans see the
-			// tables grow. With real statistics the generic plans are
-			// index look-ups and much cheaper (measured: 20,000 rows into
-			// a 40,000-product shop took 17 s with custom plans, 5 s
-			// without).
-			var tuples float64
-			if err := q.NewRaw("SELECT COALESCE(MIN(reltuples), -1) FROM pg_class WHERE relname IN ('catalog_products', 'catalog_variants') AND relkind = 'r'").Scan(ctx, &tuples); err != nil {
-				return errs.Wrap(err, "catalog: import")
-			}
-			if tuples < 10000 {
-				if _, err := q.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
-					return errs.Wrap(err, "catalog: import")
-				}
-			}
-		}
-		im := &importer{s: s, ctx: ctx, q: q, tid: tid, opts: opts, write: opts.Mode != DryRun, rep: rep,
-			handles: map[string]int{}, skus: map[string]int{}, cats: map[string]string{}, released: map[string]bool{}}
+	err := cat.InBatch(ctx, opts.Mode != DryRun, func(b *catalog.Batch) error {
+		im := &importer{cat: cat, b: b, ctx: ctx, opts: opts, write: opts.Mode != DryRun, rep: rep,
+			handles: map[string]int{}, skus: map[string]int{}, released: map[string]bool{}}
 		if opts.ProductLimit > 0 {
-			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_products WHERE tenant_id = ?", tid).Scan(ctx, &im.existing); err != nil {
-				return errs.Wrap(err, "catalog: import count")
+			var err error
+			if im.existing, err = b.Count(); err != nil {
+				return err
 			}
 		}
 		if err := im.run(r); err != nil {
@@ -413,12 +389,7 @@ func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions
 			return errRollback
 		}
 		return nil
-	}
-	if opts.Mode == DryRun {
-		err = s.db.Read(ctx, run)
-	} else {
-		err = s.db.Write(ctx, run)
-	}
+	})
 	if errors.Is(err, errRollback) {
 		err = nil
 	}
@@ -515,7 +486,7 @@ func (im *importer) run(src io.Reader) error {
 			return ""
 		}
 		handle := get(colHandle)
-		h := Slugify(handle)
+		h := catalog.Slugify(handle)
 		if h == "" {
 			im.rep.SkippedRows++
 			msg := "is empty: the row is skipped (every row needs its product's handle)"
@@ -618,7 +589,7 @@ func (im *importer) checkRow(rec []string, line int) bool {
 	ok := true
 	handle := ""
 	if i, found := im.col[colHandle]; found && i < len(rec) {
-		handle = Slugify(strings.ToValidUTF8(rec[i], "\uFFFD"))
+		handle = catalog.Slugify(strings.ToValidUTF8(rec[i], "\uFFFD"))
 	}
 	if n := len(im.header); len(rec) > n {
 		for _, f := range rec[n:] {
@@ -692,7 +663,7 @@ func parseCSVPrice(s, currency string) (int64, string) {
 			return 0, hint
 		}
 	}
-	digits := CurrencyDigits(currency)
+	digits := catalog.CurrencyDigits(currency)
 	if len(frac) > max(digits, 2) || strings.TrimRight(frac[min(digits, len(frac)):], "0") != "" {
 		return 0, fmt.Sprintf("has more decimals than %s allows (%q)", currency, s)
 	}
@@ -729,7 +700,7 @@ func (im *importer) startProduct(d *draft, line int, get func(string) string) {
 	in.Vendor = get(colVendor)
 	in.ProductType = get(colType)
 	d.category = normCategoryPath(get(colCategory))
-	in.Tags = SplitTags(get(colTags))
+	in.Tags = catalog.SplitTags(get(colTags))
 	in.SEOTitle = get(colSEOTitle)
 	in.SEODescription = get(colSEODesc)
 	in.Currency = im.opts.Currency
@@ -752,23 +723,23 @@ func (im *importer) startProduct(d *draft, line int, get func(string) string) {
 	if g, _ := parseBool(get(colGiftCard), false); g {
 		im.problem(line, d.handle, "Gift Card", "gift cards are imported as ordinary products", true)
 	}
-	status := Draft
+	status := catalog.Draft
 	pub, ok := parseBool(get(colPublished), false)
 	if !ok {
 		im.problem(line, d.handle, "Published", "must be TRUE or FALSE", false)
 		d.bad = true
 	}
 	if pub {
-		status = Published
+		status = catalog.Published
 	}
 	switch strings.ToLower(get(colStatus)) {
 	case "":
 	case "active":
-		status = Published
+		status = catalog.Published
 	case "draft":
-		status = Draft
+		status = catalog.Draft
 	case "archived":
-		status = Archived
+		status = catalog.Archived
 	default:
 		im.problem(line, d.handle, "Status", "must be active, draft or archived", false)
 		d.bad = true
@@ -831,7 +802,7 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 		isVariant = true
 	}
 	if src := get(colImageSrc); src != "" {
-		if err := checkImageURL(src, "Image Src"); err != nil {
+		if !catalog.ValidImageURL(src) {
 			bad("Image Src", "must be an http or https URL")
 		} else {
 			pos := 0
@@ -850,7 +821,7 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 		return
 	}
 	im.rep.Variants++
-	v := VariantInput{Options: opts, SKU: get(colSKU), Barcode: get(colBarcode)}
+	v := catalog.VariantInput{Options: opts, SKU: get(colSKU), Barcode: get(colBarcode)}
 	// Shopify writes "Title / Default Title" for a product without options.
 	if strings.EqualFold(d.optNames[0], "Title") && opts[0] == "Default Title" && d.optNames[1] == "" {
 		v.Options[0] = ""
@@ -892,7 +863,7 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 		if u == "" {
 			u = "g"
 		}
-		if !oneOf(u, WeightUnits) {
+		if !slices.Contains(catalog.WeightUnits, u) {
 			bad("Variant Weight Unit", "must be g, kg, lb or oz, not %q", u)
 		}
 		v.WeightUnit = u
@@ -945,7 +916,7 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 		}
 	}
 	if vi := get(colVariantImage); vi != "" {
-		if checkImageURL(vi, "Variant Image") != nil {
+		if !catalog.ValidImageURL(vi) {
 			bad("Variant Image", "must be an http or https URL")
 		}
 		v.ImageSrc = vi
@@ -1028,7 +999,7 @@ func (im *importer) finish(d *draft) error {
 		if len(d.in.Variants) == 0 {
 			im.problem(d.line, d.handle, "Variant Price", "the product has no variant row (a row with Variant Price)", false)
 			d.bad = true
-		} else if in, err := im.s.normalize(d.in); err != nil {
+		} else if in, err := im.cat.Normalize(d.in); err != nil {
 			if err := im.fieldProblem(d, err); err != nil {
 				return err
 			}
@@ -1069,35 +1040,25 @@ func (im *importer) flush() error {
 			}
 		}
 	}
-	var found []productRow
-	sel := im.q.NewSelect().Model(&found).Where("tenant_id = ? AND handle IN (?)", im.tid, bun.List(handles))
-	if !im.opts.UpdateExisting {
-		sel = sel.Column("id", "handle")
-	}
-	if err := sel.Scan(im.ctx); err != nil && !store.NoRows(err) {
-		return errs.Wrap(err, "catalog: import")
-	}
-	existing := map[string]*productRow{}
-	for i := range found {
-		existing[found[i].Handle] = &found[i]
+	// The shop's products with these handles: by id, or whole when they
+	// may be updated.
+	var ids map[string]string
+	var current map[string]*catalog.Product
+	var err error
+	if im.opts.UpdateExisting {
+		if current, err = im.b.Products(handles); err != nil {
+			return err
+		}
+		ids = make(map[string]string, len(current))
+		for h, p := range current {
+			ids[h] = p.ID
+		}
+	} else if ids, err = im.b.ProductIDs(handles); err != nil {
+		return err
 	}
 	skuOwner := map[string]string{}
 	if len(skus) > 0 {
-		var owners []struct {
-			SKU       string `bun:"sku"`
-			ProductID string `bun:"product_id"`
-		}
-		if err := im.q.NewRaw("SELECT sku, product_id FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.List(skus)).Scan(im.ctx, &owners); err != nil && !store.NoRows(err) {
-			return errs.Wrap(err, "catalog: import")
-		}
-		for _, o := range owners {
-			skuOwner[o.SKU] = o.ProductID
-		}
-	}
-	var current map[string]*Product
-	if im.opts.UpdateExisting && len(found) > 0 {
-		var err error
-		if current, err = im.load(found); err != nil {
+		if skuOwner, err = im.b.SKUOwners(skus); err != nil {
 			return err
 		}
 	}
@@ -1105,26 +1066,25 @@ func (im *importer) flush() error {
 	var updates []*update
 	for _, d := range batch {
 		bad := false
-		row := existing[d.handle]
-		if row != nil && !im.opts.UpdateExisting {
+		id, exists := ids[d.handle]
+		if exists && !im.opts.UpdateExisting {
 			im.problem(d.line, d.handle, "Handle", "a product with this handle already exists in the shop (import with “update existing products” to update it)", false)
 			bad = true
 		}
 		for i, v := range d.in.Variants {
-			if owner := skuOwner[v.SKU]; v.SKU != "" && owner != "" && (row == nil || owner != row.ID) && !im.released[v.SKU] {
+			if owner := skuOwner[v.SKU]; v.SKU != "" && owner != "" && (!exists || owner != id) && !im.released[v.SKU] {
 				im.problem(d.vlines[i], d.handle, "Variant SKU", fmt.Sprintf("SKU %q is used by another product in the shop", v.SKU), false)
 				bad = true
 			}
 		}
 		var u *update
-		if !bad && row != nil {
-			var err error
-			if u, err = im.plan(d, row, current[row.ID]); err != nil {
+		if !bad && exists {
+			if u, err = im.plan(d, current[d.handle]); err != nil {
 				return err
 			}
 			bad = u == nil
 		}
-		if !bad && row == nil && im.opts.ProductLimit > 0 {
+		if !bad && !exists && im.opts.ProductLimit > 0 {
 			if im.existing+im.creating+1 > im.opts.ProductLimit {
 				plan := im.opts.Plan
 				if plan == "" {
@@ -1182,80 +1142,25 @@ func (im *importer) insert(ds []*draft) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	now := im.s.now()
-	var prods []productRow
-	var vars []variantRow
-	var tags []tagRow
-	var toks []tokenRow
-	var imgs []imageRow
-	var stock []ImportedStock
-	for _, d := range ds {
-		in := d.in
-		pid := store.NewID()
-		var cat *string
-		if d.category != "" {
-			id, err := im.s.ensureCategoryPath(im.ctx, im.q, im.tid, d.category, im.cats)
-			if err != nil {
-				return err
-			}
-			cat = strp(id)
-		}
-		lo, hi := in.priceRange()
-		row := productRow{TenantID: im.tid, ID: pid, Handle: d.handle, Title: in.Title, BodyHTML: in.BodyHTML, Vendor: in.Vendor,
-			ProductType: in.ProductType, CategoryID: cat, Role: string(in.Role), SEOTitle: in.SEOTitle, SEODescription: in.SEODescription,
-			Status: string(in.Status), Currency: in.Currency, PriceMin: lo, PriceMax: hi, Version: 1, CreatedAt: now, UpdatedAt: now}
-		if in.Status == Published {
-			row.PublishedAt = &now
-		}
-		if in.Google != nil {
-			row.setGoogle(*in.Google)
-		}
-		setOptionNames(&row, in.Options)
-		prods = append(prods, row)
-		for i, v := range in.Variants {
-			vr := variantRow{TenantID: im.tid, ID: store.NewID(), ProductID: pid, Position: i + 1, SKU: strp(v.SKU), Barcode: v.Barcode,
-				Option1: v.Options[0], Option2: v.Options[1], Option3: v.Options[2], Price: v.Price, CompareAtPrice: v.CompareAtPrice,
-				Cost: v.Cost, WeightGrams: v.WeightGrams, AllowBackorder: v.AllowBackorder,
-				RequiresShipping: v.RequiresShipping == nil || *v.RequiresShipping, Taxable: v.Taxable == nil || *v.Taxable,
-				ImageSrc: v.ImageSrc, CreatedAt: now, UpdatedAt: now}
-			v.fill(&vr, nil)
-			vars = append(vars, vr)
-			if d.qty[i] != 0 {
-				stock = append(stock, ImportedStock{VariantID: vr.ID, Quantity: d.qty[i], AllowBackorder: vr.AllowBackorder || !vr.InventoryTracked})
-			}
-		}
-		for _, t := range in.Tags {
-			tags = append(tags, tagRow{TenantID: im.tid, ProductID: pid, Tag: t})
-		}
-		for _, t := range indexTokens(in.searchTexts(true)...) {
-			toks = append(toks, tokenRow{TenantID: im.tid, Token: t, ProductID: pid})
-		}
-		for i, x := range sortImages(d.images) {
-			imgs = append(imgs, imageRow{TenantID: im.tid, ID: store.NewID(), ProductID: pid, Position: i + 1, Src: x.src, Alt: x.alt, CreatedAt: now})
-		}
+	ps := make([]catalog.NewProduct, len(ds))
+	for i, d := range ds {
+		ps[i] = catalog.NewProduct{Input: d.in, CategoryPath: d.category, Images: externalImages(d.images), Stock: d.qty}
 	}
-	if err := insertChunks(im.ctx, im.q, prods, 39); err != nil {
+	if err := im.b.Create(ps); err != nil {
 		return err
-	}
-	if err := insertChunks(im.ctx, im.q, vars, 28); err != nil {
-		return err
-	}
-	if err := insertChunks(im.ctx, im.q, tags, 3); err != nil {
-		return err
-	}
-	if err := insertChunks(im.ctx, im.q, toks, 3); err != nil {
-		return err
-	}
-	if err := insertChunks(im.ctx, im.q, imgs, 14); err != nil {
-		return err
-	}
-	if len(stock) > 0 && im.s.opts.StockSink != nil {
-		if err := im.s.opts.StockSink.ImportStock(im.ctx, im.q, im.tid, stock); err != nil {
-			return err
-		}
 	}
 	im.rep.Imported += len(ds)
 	return nil
+}
+
+// externalImages are a product's images by Image Position, keeping the
+// file's order for images without one.
+func externalImages(imgs []draftImage) []catalog.ExternalImage {
+	out := make([]catalog.ExternalImage, len(imgs))
+	for i, x := range sortImages(imgs) {
+		out[i] = catalog.ExternalImage{Src: x.src, Alt: x.alt}
+	}
+	return out
 }
 
 // sortImages orders a product's images by Image Position, keeping the
@@ -1270,18 +1175,4 @@ func sortImages(imgs []draftImage) []draftImage {
 		return pi < pj
 	})
 	return out
-}
-
-// insertChunks inserts rows in statements of at most ~30,000 parameters.
-func insertChunks[T any](ctx context.Context, q bun.IDB, rows []T, cols int) error {
-	per := max(1, 30000/cols)
-	for len(rows) > 0 {
-		n := min(len(rows), per)
-		chunk := rows[:n]
-		if _, err := q.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-			return errs.Wrap(err, "catalog: import insert")
-		}
-		rows = rows[n:]
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package catalog_test
+package shopifycsv_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -20,16 +21,16 @@ import (
 // product is not UTF-8 and another row of the product follows.
 const crashCSV = "Handle,Title,Body (HTML),Option1 Name,Option1 Value,Variant Price\nh1,Cr\xe8me,ok,Size,S,1.00\nh1,,,,M,2.00\n"
 
-func importCSV(t *testing.T, cat *catalog.Service, ctx context.Context, file string, opts catalog.ImportOptions) *catalog.ImportReport {
+func importCSV(t *testing.T, cat *catalog.Service, ctx context.Context, file string, opts shopifycsv.ImportOptions) *shopifycsv.ImportReport {
 	t.Helper()
-	rep, err := cat.ImportCSV(ctx, strings.NewReader(file), opts)
+	rep, err := shopifycsv.Import(ctx, cat, strings.NewReader(file), opts)
 	if err != nil {
 		t.Fatalf("import (mode %d): %v", opts.Mode, err)
 	}
 	return rep
 }
 
-func problemsAt(rep *catalog.ImportReport, line int) string {
+func problemsAt(rep *shopifycsv.ImportReport, line int) string {
 	var s []string
 	for _, p := range rep.Problems {
 		if p.Line == line {
@@ -43,8 +44,8 @@ func TestImportNonUTF8FirstRowDoesNotPanic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		cat, _ := services(db)
 		ctx := shop("crash")
-		for _, mode := range []catalog.ImportMode{catalog.DryRun, catalog.ImportAll, catalog.ImportValid} {
-			rep := importCSV(t, cat, ctx, crashCSV, catalog.ImportOptions{Mode: mode})
+		for _, mode := range []shopifycsv.ImportMode{shopifycsv.DryRun, shopifycsv.ImportAll, shopifycsv.ImportValid} {
+			rep := importCSV(t, cat, ctx, crashCSV, shopifycsv.ImportOptions{Mode: mode})
 			if got := problemsAt(rep, 2); !strings.Contains(got, "error in Title") || !strings.Contains(got, "not UTF-8") {
 				t.Errorf("mode %d: line 2 problems %q", mode, got)
 			}
@@ -77,8 +78,8 @@ func TestImportMalformedRowsDoNotPanic(t *testing.T) {
 			"NUL":                    {"Handle,Title,Variant Price\nh,A\x00b,1.00\n", 2, "control character"},
 			"handle only":            {"Handle,Title,Variant Price\n\"\xff\"\n", 2, "not UTF-8"},
 		} {
-			for _, mode := range []catalog.ImportMode{catalog.DryRun, catalog.ImportValid} {
-				rep := importCSV(t, cat, ctx, c.file, catalog.ImportOptions{Mode: mode})
+			for _, mode := range []shopifycsv.ImportMode{shopifycsv.DryRun, shopifycsv.ImportValid} {
+				rep := importCSV(t, cat, ctx, c.file, shopifycsv.ImportOptions{Mode: mode})
 				if got := problemsAt(rep, c.line); !strings.Contains(got, c.want) {
 					t.Errorf("%s (mode %d): line %d: %q, want %q; all: %+v", name, mode, c.line, got, c.want, rep.Problems)
 				}
@@ -86,7 +87,7 @@ func TestImportMalformedRowsDoNotPanic(t *testing.T) {
 		}
 		// The product whose rows the broken line may cut is skipped too,
 		// and says why.
-		rep := importCSV(t, cat, ctx, "Handle,Title,Variant Price\nok,OK,1.00\nb\"ad,Bad,1.00\n", catalog.ImportOptions{Mode: catalog.ImportValid})
+		rep := importCSV(t, cat, ctx, "Handle,Title,Variant Price\nok,OK,1.00\nb\"ad,Bad,1.00\n", shopifycsv.ImportOptions{Mode: shopifycsv.ImportValid})
 		if !strings.Contains(problemsAt(rep, 2), "past the broken line 3") || rep.Skipped != 1 {
 			t.Fatalf("report %+v", rep)
 		}
@@ -103,7 +104,7 @@ func TestImportBlankInventoryTrackerIsUntracked(t *testing.T) {
 		file := "Handle,Title,Published,Variant SKU,Variant Inventory Tracker,Variant Inventory Qty,Variant Inventory Policy,Variant Price\n" +
 			"free,Not tracked,TRUE,FREE-1,,0,deny,5.00\n" +
 			"counted,Tracked,TRUE,COUNT-1,shopify,0,deny,5.00\n"
-		rep := importCSV(t, cat, ctx, file, catalog.ImportOptions{Mode: catalog.ImportAll})
+		rep := importCSV(t, cat, ctx, file, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 		if !rep.OK() || rep.Imported != 2 {
 			t.Fatalf("report %+v", rep)
 		}
@@ -140,7 +141,7 @@ func TestImportBlankInventoryTrackerIsUntracked(t *testing.T) {
 			}
 		}
 		other := shop("tracker-2")
-		if rep := importCSV(t, cat, other, out, catalog.ImportOptions{Mode: catalog.ImportAll}); !rep.OK() || export(t, cat, other) != out {
+		if rep := importCSV(t, cat, other, out, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll}); !rep.OK() || export(t, cat, other) != out {
 			t.Fatalf("round trip: %+v", rep)
 		}
 	})
@@ -161,7 +162,7 @@ func TestImportRejectsAmbiguousPrices(t *testing.T) {
 			file += fmt.Sprintf("p%d,P,\"%s\",,\n", line, p)
 		}
 		file += "cmp,C,5.00,\"1,250\",\"4,00\"\n" // compare-at and cost are read the same way
-		rep := importCSV(t, cat, ctx, file, catalog.ImportOptions{Mode: catalog.ImportValid})
+		rep := importCSV(t, cat, ctx, file, shopifycsv.ImportOptions{Mode: shopifycsv.ImportValid})
 		for l, p := range lines {
 			if got := problemsAt(rep, l); !strings.Contains(got, "error in Variant Price") || !strings.Contains(got, fmt.Sprintf("%q", p)) {
 				t.Errorf("price %q (line %d): %q", p, l, got)
@@ -175,7 +176,7 @@ func TestImportRejectsAmbiguousPrices(t *testing.T) {
 		}
 		// Shopify's own format is fine, trailing zeros included.
 		good := head + "a,A,12.50,,\nb,B,1250,1300.5,\nc,C,0.99,,0.10\n"
-		if rep := importCSV(t, cat, ctx, good, catalog.ImportOptions{Mode: catalog.ImportAll}); !rep.OK() || rep.Imported != 3 {
+		if rep := importCSV(t, cat, ctx, good, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll}); !rep.OK() || rep.Imported != 3 {
 			t.Fatalf("good prices: %+v", rep)
 		}
 		b, _ := cat.GetByHandle(ctx, "b")
@@ -185,7 +186,7 @@ func TestImportRejectsAmbiguousPrices(t *testing.T) {
 		// A currency without minor units takes Shopify's "1000.00" but
 		// not a fraction.
 		jp := head + "y,Y,1000.00,,\nz,Z,12.50,,\n"
-		rep = importCSV(t, cat, shop("prices-jpy"), jp, catalog.ImportOptions{Mode: catalog.DryRun, Currency: "JPY"})
+		rep = importCSV(t, cat, shop("prices-jpy"), jp, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, Currency: "JPY"})
 		if rep.Errors != 1 || !strings.Contains(problemsAt(rep, 3), "more decimals than JPY") {
 			t.Fatalf("JPY: %+v", rep.Problems)
 		}
@@ -197,12 +198,12 @@ func TestImportDryRunPredictsQuota(t *testing.T) {
 		cat, _ := services(db)
 		ctx := shop("quota")
 		seed := "Handle,Title,Variant Price\nold-1,Old 1,1.00\nold-2,Old 2,1.00\n"
-		importCSV(t, cat, ctx, seed, catalog.ImportOptions{Mode: catalog.ImportAll})
+		importCSV(t, cat, ctx, seed, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 		file := "Handle,Title,Variant Price\nn1,N1,1.00\nn2,N2,1.00\nn3,N3,1.00\n"
-		limit := catalog.ImportOptions{ProductLimit: 4, Plan: "Free"}
-		for _, mode := range []catalog.ImportMode{catalog.ImportAll, catalog.ImportValid} {
+		limit := shopifycsv.ImportOptions{ProductLimit: 4, Plan: "Free"}
+		for _, mode := range []shopifycsv.ImportMode{shopifycsv.ImportAll, shopifycsv.ImportValid} {
 			dryOpts, realOpts := limit, limit
-			dryOpts.Mode, realOpts.Mode = catalog.DryRun, mode
+			dryOpts.Mode, realOpts.Mode = shopifycsv.DryRun, mode
 			dry := importCSV(t, cat, ctx, file, dryOpts)
 			if dry.Errors != 1 || dry.Ready != 2 || !strings.Contains(problemsAt(dry, 4), "Free plan allows 4 products") {
 				t.Fatalf("dry run: %+v", dry)
@@ -213,7 +214,7 @@ func TestImportDryRunPredictsQuota(t *testing.T) {
 				t.Fatalf("mode %d: real %+v, dry run %+v", mode, real.Problems, dry.Problems)
 			}
 			after, _ := cat.Count(ctx)
-			want := map[catalog.ImportMode]int64{catalog.ImportAll: 0, catalog.ImportValid: 2}[mode]
+			want := map[shopifycsv.ImportMode]int64{shopifycsv.ImportAll: 0, shopifycsv.ImportValid: 2}[mode]
 			if after-n != want || int64(real.Imported) != want {
 				t.Fatalf("mode %d: %d products added, report %d, want %d", mode, after-n, real.Imported, want)
 			}
@@ -235,11 +236,11 @@ func TestImportKeepsGoogleShoppingColumns(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		cat, _ := services(db)
 		ctx := shop("google")
-		dry := importCSV(t, cat, ctx, googleFile, catalog.ImportOptions{Mode: catalog.DryRun})
+		dry := importCSV(t, cat, ctx, googleFile, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if !slices.Equal(dry.Ignored, []string{"Frobnicate"}) || dry.Warnings != 1 {
 			t.Fatalf("dry run ignored columns %v, problems %+v", dry.Ignored, dry.Problems)
 		}
-		if rep := importCSV(t, cat, ctx, googleFile, catalog.ImportOptions{Mode: catalog.ImportAll}); !rep.OK() {
+		if rep := importCSV(t, cat, ctx, googleFile, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll}); !rep.OK() {
 			t.Fatalf("report %+v", rep)
 		}
 		p, _ := cat.GetByHandle(ctx, "boot")
@@ -261,12 +262,12 @@ func TestImportKeepsGoogleShoppingColumns(t *testing.T) {
 			t.Fatalf("export:\n%s", out)
 		}
 		other := shop("google-2")
-		if rep := importCSV(t, cat, other, out, catalog.ImportOptions{Mode: catalog.ImportAll}); !rep.OK() || export(t, cat, other) != out {
+		if rep := importCSV(t, cat, other, out, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll}); !rep.OK() || export(t, cat, other) != out {
 			t.Fatalf("round trip: %+v", rep)
 		}
 		// A value Google does not know is an error naming the column.
 		bad := strings.Replace(googleFile, "Unisex", "Everyone", 1)
-		rep := importCSV(t, cat, shop("google-3"), bad, catalog.ImportOptions{Mode: catalog.DryRun})
+		rep := importCSV(t, cat, shop("google-3"), bad, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if got := problemsAt(rep, 2); !strings.Contains(got, "error in Google Shopping / Gender") {
 			t.Fatalf("bad gender: %q", got)
 		}
@@ -277,7 +278,7 @@ func TestImportReportsMissingHandleRowAsSkipped(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		cat, _ := services(db)
 		file := "Handle,Title,Variant Price\nok,OK,1.00\n,Lost product,2.00\n"
-		rep := importCSV(t, cat, shop("nohandle"), file, catalog.ImportOptions{Mode: catalog.DryRun})
+		rep := importCSV(t, cat, shop("nohandle"), file, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if rep.SkippedRows != 1 || rep.Ready != 1 || !strings.Contains(problemsAt(rep, 3), "error in Handle: is empty: the row is skipped") {
 			t.Fatalf("report %+v", rep)
 		}
@@ -292,7 +293,7 @@ func TestImportReportsCSVColumnNotInternalField(t *testing.T) {
 			"a,,,,M,Red,1.00\n" + // line 3: a second option value without Option2 Name
 			"b,B," + strings.Repeat("x", catalog.MaxBodyLen+1) + ",,,,1.00\n" + // line 4: body too large
 			"c," + strings.Repeat("T", 300) + ",,,,,1.00\n" // line 5: title too long
-		rep := importCSV(t, cat, shop("columns"), file, catalog.ImportOptions{Mode: catalog.DryRun})
+		rep := importCSV(t, cat, shop("columns"), file, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		for line, want := range map[int]string{3: "error in Option2 Value", 4: "error in Body (HTML)", 5: "error in Title"} {
 			if got := problemsAt(rep, line); !strings.Contains(got, want) {
 				t.Errorf("line %d: %q, want %q", line, got, want)
@@ -314,7 +315,7 @@ func TestImportReportsNoFalseUnsafeHTMLWarning(t *testing.T) {
 		file := "Handle,Title,Body (HTML),Variant Price\n" +
 			"q,Quotes,\"It's \"\"great\"\" & <b>bold</b>\",1.00\n" +
 			"s,Script,<p>x</p><script>y()</script>,1.00\n"
-		rep := importCSV(t, cat, shop("html"), file, catalog.ImportOptions{Mode: catalog.DryRun})
+		rep := importCSV(t, cat, shop("html"), file, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if got := problemsAt(rep, 2); got != "" {
 			t.Errorf("quotes only: %q", got)
 		}
@@ -334,15 +335,15 @@ func TestImportUpdateExisting(t *testing.T) {
 			"tee,,,,,M,TEE-M,5,10.00,\n" +
 			"tee,,,,,L,TEE-L,5,10.00,\n" +
 			"mug,Mug,Acme,TRUE,Title,Default Title,MUG,3,4.00,\n"
-		importCSV(t, cat, ctx, first, catalog.ImportOptions{Mode: catalog.ImportAll})
+		importCSV(t, cat, ctx, first, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 		before := export(t, cat, ctx)
 		// Without update mode the same handles are refused, product by product.
-		rep := importCSV(t, cat, ctx, first, catalog.ImportOptions{Mode: catalog.DryRun})
+		rep := importCSV(t, cat, ctx, first, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if rep.Errors != 2 || !strings.Contains(problemsAt(rep, 2), "already exists") {
 			t.Fatalf("without update mode: %+v", rep.Problems)
 		}
 		// The same file in update mode changes nothing.
-		rep = importCSV(t, cat, ctx, first, catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: true})
+		rep = importCSV(t, cat, ctx, first, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: true})
 		if !rep.OK() || rep.Unchanged != 2 || rep.Ready != 0 || len(rep.Changes) != 0 {
 			t.Fatalf("same file: %+v", rep)
 		}
@@ -354,7 +355,7 @@ func TestImportUpdateExisting(t *testing.T) {
 			"tee,,,,,XL,TEE-XL,7,14.00,\n" +
 			"mug,Mug,Acme,TRUE,Title,Default Title,MUG,3,4.00,\n" +
 			"cap,Cap,Acme,TRUE,Title,Default Title,CAP,1,8.00,\n"
-		dry := importCSV(t, cat, ctx, second, catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: true})
+		dry := importCSV(t, cat, ctx, second, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: true})
 		if !dry.OK() || dry.Updated != 1 || dry.Created != 1 || dry.Unchanged != 1 || dry.Ready != 2 || len(dry.Changes) != 1 {
 			t.Fatalf("dry run: %+v", dry)
 		}
@@ -368,8 +369,8 @@ func TestImportUpdateExisting(t *testing.T) {
 		}
 		tee, _ := cat.GetByHandle(ctx, "tee")
 		mID := tee.Variants[1].ID
-		real := importCSV(t, cat, ctx, second, catalog.ImportOptions{Mode: catalog.ImportAll, UpdateExisting: true})
-		if !real.OK() || real.Imported != 2 || !slices.EqualFunc(real.Changes, dry.Changes, func(a, b catalog.ProductChange) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+		real := importCSV(t, cat, ctx, second, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll, UpdateExisting: true})
+		if !real.OK() || real.Imported != 2 || !slices.EqualFunc(real.Changes, dry.Changes, func(a, b shopifycsv.ProductChange) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
 			t.Fatalf("real: %+v", real)
 		}
 		tee, _ = cat.GetByHandle(ctx, "tee")
@@ -388,7 +389,7 @@ func TestImportUpdateExisting(t *testing.T) {
 			t.Fatalf("movements %+v", mv)
 		}
 		// Running the file again changes nothing more.
-		again := importCSV(t, cat, ctx, second, catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: true})
+		again := importCSV(t, cat, ctx, second, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: true})
 		if !again.OK() || again.Unchanged != 3 || again.Ready != 0 {
 			t.Fatalf("again: %+v", again)
 		}
@@ -399,8 +400,8 @@ func TestImportUpdateExisting(t *testing.T) {
 			t.Fatal(err)
 		}
 		third := head + "tee,Tee Shirt,Acme,TRUE,Size,S,TEE-S,5,10.00,\n"
-		for _, mode := range []catalog.ImportMode{catalog.DryRun, catalog.ImportValid} {
-			rep := importCSV(t, cat, ctx, third, catalog.ImportOptions{Mode: mode, UpdateExisting: true})
+		for _, mode := range []shopifycsv.ImportMode{shopifycsv.DryRun, shopifycsv.ImportValid} {
+			rep := importCSV(t, cat, ctx, third, shopifycsv.ImportOptions{Mode: mode, UpdateExisting: true})
 			if rep.Errors != 1 || !strings.Contains(problemsAt(rep, 2), "reserved") || rep.Imported != 0 {
 				t.Fatalf("mode %d: %+v", mode, rep)
 			}
@@ -414,12 +415,12 @@ func TestImportUpdateColumnsTheFileLacksAreKept(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		cat, _ := services(db)
 		ctx := shop("partial")
-		if rep := importCSV(t, cat, ctx, googleFile, catalog.ImportOptions{Mode: catalog.ImportAll}); !rep.OK() {
+		if rep := importCSV(t, cat, ctx, googleFile, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll}); !rep.OK() {
 			t.Fatal(rep.Problems)
 		}
 		before, _ := cat.GetByHandle(ctx, "boot")
 		prices := "Handle,Title,Option1 Name,Option1 Value,Variant Price\nboot,Boot,Size,40,89.00\nboot,,,41,99.00\nboot,,,42,99.00\n"
-		rep := importCSV(t, cat, ctx, prices, catalog.ImportOptions{Mode: catalog.ImportValid, UpdateExisting: true})
+		rep := importCSV(t, cat, ctx, prices, shopifycsv.ImportOptions{Mode: shopifycsv.ImportValid, UpdateExisting: true})
 		if !rep.OK() || rep.Updated != 1 || !slices.Equal(rep.Changes[0].VariantsUpdated, []string{"40"}) || len(rep.Changes[0].Fields) != 0 {
 			t.Fatalf("report %+v", rep)
 		}

@@ -1,4 +1,4 @@
-package catalog_test
+package shopifycsv_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -38,7 +39,7 @@ func services(db *store.DB) (*catalog.Service, *inventory.Service) {
 func export(t *testing.T, cat *catalog.Service, ctx context.Context) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := cat.ExportCSV(ctx, &b, catalog.ExportOptions{}); err != nil {
+	if err := shopifycsv.Export(ctx, cat, &b, shopifycsv.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -48,9 +49,9 @@ func TestShopifyCSVRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		cat, _ := services(db)
 		a, b := shop("shop-a"), shop("shop-b")
-		var progress []catalog.ImportProgress
-		rep, err := cat.ImportCSV(a, strings.NewReader(shopifyCSV), catalog.ImportOptions{Mode: catalog.ImportAll, ProgressEvery: 2, TotalRows: 6,
-			Progress: func(p catalog.ImportProgress) { progress = append(progress, p) }})
+		var progress []shopifycsv.ImportProgress
+		rep, err := shopifycsv.Import(a, cat, strings.NewReader(shopifyCSV), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll, ProgressEvery: 2, TotalRows: 6,
+			Progress: func(p shopifycsv.ImportProgress) { progress = append(progress, p) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func TestShopifyCSVRoundTrip(t *testing.T) {
 			t.Fatalf("mug %+v", mug)
 		}
 		outA := export(t, cat, a)
-		rep, err = cat.ImportCSV(b, strings.NewReader(outA), catalog.ImportOptions{Mode: catalog.ImportAll})
+		rep, err = shopifycsv.Import(b, cat, strings.NewReader(outA), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 		if err != nil || !rep.OK() || rep.Imported != 2 {
 			t.Fatalf("re-import %+v %v", rep, err)
 		}
@@ -101,7 +102,7 @@ func TestShopifyCSVRoundTrip(t *testing.T) {
 			}
 		}
 		// Importing the same file again into shop A: every handle exists.
-		rep, _ = cat.ImportCSV(a, strings.NewReader(outA), catalog.ImportOptions{Mode: catalog.DryRun})
+		rep, _ = shopifycsv.Import(a, cat, strings.NewReader(outA), shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if rep.Errors < 2 || rep.Problems[0].Column != "Handle" {
 			t.Fatalf("existing handles: %+v", rep)
 		}
@@ -125,7 +126,7 @@ func TestCSVBadInput(t *testing.T) {
 			"toomany,Decimals,,,,TD,1.234,,,\n" + // line 10: 3 decimals in USD
 			"ok-1,Again,,,,AG,1.00,,,\n" // line 11: handle again, not contiguous
 		want := map[int]string{4: "negative", 5: "already used on line 2", 7: "differs from line 6", 8: "http", 9: "UTF-8", 10: "more decimals", 11: "already appeared"}
-		rep, err := cat.ImportCSV(ctx, strings.NewReader(file), catalog.ImportOptions{Mode: catalog.DryRun})
+		rep, err := shopifycsv.Import(ctx, cat, strings.NewReader(file), shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,12 +146,12 @@ func TestCSVBadInput(t *testing.T) {
 			t.Errorf("report %+v", rep)
 		}
 		// All-or-nothing writes nothing.
-		rep, _ = cat.ImportCSV(ctx, strings.NewReader(file), catalog.ImportOptions{Mode: catalog.ImportAll})
+		rep, _ = shopifycsv.Import(ctx, cat, strings.NewReader(file), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 		if pg, _ := cat.List(ctx, catalog.Filter{}); rep.Imported != 0 || len(pg.Products) != 0 {
 			t.Fatalf("ImportAll with errors wrote %d products", len(pg.Products))
 		}
 		// Valid-only imports ok-1 (first group) and nothing else.
-		rep, err = cat.ImportCSV(ctx, strings.NewReader(file), catalog.ImportOptions{Mode: catalog.ImportValid})
+		rep, err = shopifycsv.Import(ctx, cat, strings.NewReader(file), shopifycsv.ImportOptions{Mode: shopifycsv.ImportValid})
 		if err != nil || rep.Imported != 1 {
 			t.Fatalf("ImportValid %+v %v", rep, err)
 		}
@@ -165,7 +166,7 @@ func TestCSVBadInput(t *testing.T) {
 			"empty":    {"", "empty"},
 			"badquote": {head + "a,\"unterminated,1\n", "not valid CSV"},
 		} {
-			rep, err := cat.ImportCSV(ctx, strings.NewReader(c.file), catalog.ImportOptions{Mode: catalog.DryRun})
+			rep, err := shopifycsv.Import(ctx, cat, strings.NewReader(c.file), shopifycsv.ImportOptions{Mode: shopifycsv.DryRun})
 			if err != nil || rep.Errors == 0 || !strings.Contains(rep.Problems[len(rep.Problems)-1].Message, c.want) {
 				t.Errorf("%s: %+v %v", name, rep, err)
 			}
@@ -213,7 +214,7 @@ func TestCSVImportLarge(t *testing.T) {
 		var peak uint64
 		var ms runtime.MemStats
 		start := time.Now()
-		rep, err := cat.ImportCSV(ctx, genCSV(n), catalog.ImportOptions{Mode: catalog.ImportAll, ProgressEvery: 5000, Progress: func(catalog.ImportProgress) {
+		rep, err := shopifycsv.Import(ctx, cat, genCSV(n), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll, ProgressEvery: 5000, Progress: func(shopifycsv.ImportProgress) {
 			runtime.ReadMemStats(&ms)
 			peak = max(peak, ms.HeapInuse)
 		}})

@@ -1,33 +1,30 @@
-package catalog
+package shopifycsv
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/uptrace/bun"
-	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/store"
-	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/core/catalog"
 )
 
 // An update-mode import (ImportOptions.UpdateExisting) plans each existing
 // product's update from the shop's current data, reports the plan (a dry
-// run stops there), and applies it in a savepoint of its own.
+// run stops there), and applies it (catalog.Batch.Update, in a savepoint of
+// its own).
 
 // update is what an import changes in one existing product.
 type update struct {
 	ProductChange
 	vlines   []int // the file's line of each variant in in.Variants
-	row      *productRow
-	in       ProductInput // merged with the product's current values, normalised
-	status   Status       // the new status; "" keeps it
-	catSet   bool         // the category changes to catPath
+	p        *catalog.Product
+	in       catalog.ProductInput // merged with the product's current values, normalised
+	status   catalog.Status       // the new status; "" keeps it
+	catSet   bool                 // the category changes to catPath
 	catPath  string
-	stock    []ImportedStock // kept variants: the available stock to set
-	newStock map[int]int64   // new variants (index in in.Variants): stock to receive
-	images   []draftImage    // images to add
+	stock    []catalog.ImportedStock // kept variants: the available stock to set
+	newStock map[int]int64           // new variants (index in in.Variants): stock to receive
+	images   []catalog.ExternalImage // images to add
 	alts     map[string]string
 	releases []string // SKUs the product gives up
 }
@@ -36,57 +33,10 @@ func (u *update) unchanged() bool {
 	return len(u.Fields)+len(u.VariantsAdded)+len(u.VariantsRemoved)+len(u.VariantsUpdated)+u.ImagesAdded == 0
 }
 
-// load reads the products an update-mode batch touches, with their
-// variants, images, tags and stock.
-func (im *importer) load(rows []productRow) (map[string]*Product, error) {
-	ps, err := im.s.hydrate(im.ctx, im.q, im.tid, rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*Product, len(ps))
-	for _, p := range ps {
-		out[p.ID] = p
-	}
-	return out, nil
-}
-
-// categoryPath is a category's "A > B > C" path, as the export writes it.
-func (im *importer) categoryPath(id string) (string, error) {
-	if id == "" {
-		return "", nil
-	}
-	if im.catPaths == nil {
-		var rows []categoryRow
-		if err := im.q.NewSelect().Model(&rows).Where("tenant_id = ?", im.tid).Scan(im.ctx); err != nil {
-			return "", errs.Wrap(err, "catalog: import categories")
-		}
-		byID := make(map[string]*categoryRow, len(rows))
-		for i := range rows {
-			byID[rows[i].ID] = &rows[i]
-		}
-		im.catPaths = make(map[string]string, len(rows))
-		for _, r := range rows {
-			var names []string
-			for c := byID[r.ID]; c != nil && len(names) < 100; {
-				names = append([]string{c.Name}, names...)
-				if c.ParentID == nil {
-					break
-				}
-				c = byID[*c.ParentID]
-			}
-			im.catPaths[r.ID] = strings.Join(names, " > ")
-		}
-	}
-	return im.catPaths[id], nil
-}
-
 // plan works out how the draft changes the existing product p. It returns
 // nil (and reports why) when the update cannot be made.
-func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error) {
-	if p == nil {
-		return nil, errs.E(errs.Internal, "catalog: import: product %s not loaded", row.ID)
-	}
-	u := &update{ProductChange: ProductChange{Line: d.line, Handle: d.handle}, vlines: d.vlines, row: row, newStock: map[int]int64{}, alts: map[string]string{}}
+func (im *importer) plan(d *draft, p *catalog.Product) (*update, error) {
+	u := &update{ProductChange: ProductChange{Line: d.line, Handle: d.handle}, vlines: d.vlines, p: p, newStock: map[int]int64{}, alts: map[string]string{}}
 	fail := func(line int, col, format string, args ...any) (*update, error) {
 		im.problem(line, d.handle, col, fmt.Sprintf(format, args...), false)
 		return nil, nil
@@ -95,7 +45,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 	if p.Currency != im.opts.Currency {
 		return fail(d.line, "Variant Price", "the product's prices are in %s but the file is read in %s", p.Currency, im.opts.Currency)
 	}
-	m := ProductInput{Handle: p.Handle, Role: p.Role, Currency: p.Currency, CategoryID: p.CategoryID}
+	m := catalog.ProductInput{Handle: p.Handle, Role: p.Role, Currency: p.Currency, CategoryID: p.CategoryID}
 	for _, c := range []struct {
 		col, name string
 		file, cur string
@@ -121,7 +71,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 		}
 	}
 	if im.has(colCategory) {
-		old, err := im.categoryPath(p.CategoryID)
+		old, err := im.b.CategoryPath(p.CategoryID)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +82,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 	}
 	// The file's options and variants replace the product's.
 	m.Options = f.Options
-	for k := 0; k < MaxOptions; k++ {
+	for k := 0; k < catalog.MaxOptions; k++ {
 		var was, now string
 		if k < len(p.Options) {
 			was = p.Options[k].Name
@@ -169,12 +119,11 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 			col = "Published"
 		}
 		// The export writes "draft" for a product in review.
-		if to != from && !(from == InReview && to == Draft) {
-			if !CanTransition(from, to) {
+		if to != from && !(from == catalog.InReview && to == catalog.Draft) {
+			if !catalog.CanTransition(from, to) {
 				return fail(d.line, col, "the product is %s and cannot become %s (make it a draft first)", from, to)
 			}
-			actor := tenancy.ActorFrom(im.ctx)
-			if im.s.opts.FourEyes && from == InReview && to == Published && row.SubmittedBy != "" && row.SubmittedBy == actor.Kind+":"+actor.ID {
+			if im.b.SelfApproval(p, to) {
 				return fail(d.line, col, "another staff member must approve this product")
 			}
 			u.status = to
@@ -208,7 +157,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 		used[j] = true
 		m.Variants = append(m.Variants, im.mergeVariant(fv, p.Variants[j]))
 	}
-	in, err := im.s.normalize(m)
+	in, err := im.cat.Normalize(m)
 	if err != nil {
 		if err := im.fieldProblem(d, err); err != nil {
 			return nil, err
@@ -217,7 +166,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 	}
 	u.in = in
 	for i, mv := range in.Variants {
-		title := (&Variant{Options: mv.Options}).Title()
+		title := (&catalog.Variant{Options: mv.Options}).Title()
 		j := match[i]
 		if j < 0 {
 			u.VariantsAdded = append(u.VariantsAdded, title)
@@ -236,14 +185,12 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 			avail = ev.Stock.Available
 		}
 		after := avail
-		if d.hasQty[i] && d.qty[i] != avail && im.s.opts.StockSink != nil {
-			u.stock = append(u.stock, ImportedStock{VariantID: ev.ID, Quantity: d.qty[i]})
+		if d.hasQty[i] && d.qty[i] != avail && im.b.ImportsStock() {
+			u.stock = append(u.stock, catalog.ImportedStock{VariantID: ev.ID, Quantity: d.qty[i]})
 			after = d.qty[i]
 			changed = true
 		}
-		var row variantRow
-		mv.fill(&row, &variantRow{TaxCode: ev.TaxCode, WeightUnit: ev.WeightUnit, InventoryTracked: ev.InventoryTracked})
-		if after < 0 && row.InventoryTracked && !mv.AllowBackorder {
+		if _, _, tracked := mv.Effective(&ev); after < 0 && tracked && !mv.AllowBackorder {
 			return fail(d.vlines[i], "Variant Inventory Policy", "the variant's stock is %d, which needs Variant Inventory Policy = continue (or a Variant Inventory Qty of 0 or more)", after)
 		}
 		if changed {
@@ -267,7 +214,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 	// from a URL); an external image's alt text follows the file. The
 	// file's images are matched to the product's by URL, in order (a URL
 	// may appear twice).
-	have := map[string][]Image{}
+	have := map[string][]catalog.Image{}
 	for _, x := range p.Images {
 		if x.Src != "" {
 			have[x.Src] = append(have[x.Src], x)
@@ -283,7 +230,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 			}
 			continue
 		}
-		u.images = append(u.images, x)
+		u.images = append(u.images, catalog.ExternalImage{Src: x.src, Alt: x.alt})
 		u.ImagesAdded++
 	}
 	if altChanged {
@@ -294,7 +241,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 
 // mergeVariant is the file's variant fv for the existing variant ev:
 // the file's values for the columns it has, ev's for the others.
-func (im *importer) mergeVariant(fv VariantInput, ev Variant) VariantInput {
+func (im *importer) mergeVariant(fv catalog.VariantInput, ev catalog.Variant) catalog.VariantInput {
 	mv := fv
 	mv.ID = ev.ID
 	mv.LengthMM, mv.WidthMM, mv.HeightMM, mv.SafetyStock = ev.LengthMM, ev.WidthMM, ev.HeightMM, ev.SafetyStock
@@ -316,96 +263,29 @@ func (im *importer) mergeVariant(fv VariantInput, ev Variant) VariantInput {
 }
 
 // variantDiffers reports whether writing mv changes ev.
-func variantDiffers(ev Variant, mv VariantInput) bool {
-	var row variantRow
-	mv.fill(&row, &variantRow{TaxCode: ev.TaxCode, WeightUnit: ev.WeightUnit, InventoryTracked: ev.InventoryTracked})
+func variantDiffers(ev catalog.Variant, mv catalog.VariantInput) bool {
+	taxCode, weightUnit, tracked := mv.Effective(&ev)
 	return ev.Options != mv.Options || ev.SKU != mv.SKU || ev.Barcode != mv.Barcode || ev.Price != mv.Price ||
 		!eqPtr(ev.CompareAtPrice, mv.CompareAtPrice) || !eqPtr(ev.Cost, mv.Cost) || ev.WeightGrams != mv.WeightGrams ||
 		ev.LengthMM != mv.LengthMM || ev.WidthMM != mv.WidthMM || ev.HeightMM != mv.HeightMM || ev.SafetyStock != mv.SafetyStock ||
 		ev.AllowBackorder != mv.AllowBackorder || ev.RequiresShipping != (mv.RequiresShipping == nil || *mv.RequiresShipping) ||
 		ev.Taxable != (mv.Taxable == nil || *mv.Taxable) || ev.ImageSrc != mv.ImageSrc ||
-		ev.TaxCode != row.TaxCode || ev.WeightUnit != row.WeightUnit || ev.InventoryTracked != row.InventoryTracked
+		ev.TaxCode != taxCode || ev.WeightUnit != weightUnit || ev.InventoryTracked != tracked
 }
 
 func eqPtr[T comparable](a, b *T) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
-// apply writes one planned update in a savepoint: the product, its
-// variants, status, stock and images change together or not at all. A
-// refusal (say, the product was edited meanwhile) is reported at the
-// product's line; the import goes on.
+// apply writes one planned update. A refusal (say, the product was edited
+// meanwhile) is reported at the product's line; the import goes on.
 func (im *importer) apply(u *update) error {
-	err := im.q.RunInTx(im.ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		in := u.in
-		if u.catSet {
-			in.CategoryID = ""
-			if u.catPath != "" {
-				id, err := im.s.ensureCategoryPath(ctx, tx, im.tid, u.catPath, im.cats)
-				if err != nil {
-					return err
-				}
-				in.CategoryID = id
-			}
-		}
-		id := u.row.ID
-		if err := im.s.updateIn(ctx, tx, im.tid, id, u.row.Version, in); err != nil {
-			return err
-		}
-		if u.status != "" {
-			if err := im.s.transition(ctx, tx, im.tid, id, u.status, TransitionOptions{Comment: "CSV import"}, tenancy.ActorFrom(ctx)); err != nil {
-				return err
-			}
-		}
-		sink := im.s.opts.StockSink
-		if len(u.stock) > 0 && sink != nil {
-			if err := sink.SetImportedStock(ctx, tx, im.tid, u.stock); err != nil {
-				return err
-			}
-		}
-		if len(u.newStock) > 0 && sink != nil {
-			var vars []variantRow
-			if err := tx.NewSelect().Model(&vars).Column("id", "position", "allow_backorder", "inventory_tracked").
-				Where("tenant_id = ? AND product_id = ?", im.tid, id).Scan(ctx); err != nil {
-				return errs.Wrap(err, "catalog: import variants")
-			}
-			var levels []ImportedStock
-			for _, v := range vars {
-				if q, ok := u.newStock[v.Position-1]; ok {
-					levels = append(levels, ImportedStock{VariantID: v.ID, Quantity: q, AllowBackorder: v.AllowBackorder || !v.InventoryTracked})
-				}
-			}
-			if err := sink.ImportStock(ctx, tx, im.tid, levels); err != nil {
-				return err
-			}
-		}
-		if len(u.images) > 0 {
-			var pos int
-			if err := tx.NewRaw("SELECT COALESCE(MAX(position), 0) FROM catalog_images WHERE tenant_id = ? AND product_id = ?", im.tid, id).Scan(ctx, &pos); err != nil {
-				return errs.Wrap(err, "catalog: import images")
-			}
-			now := im.s.now()
-			rows := make([]imageRow, len(u.images))
-			for i, x := range u.images {
-				rows[i] = imageRow{TenantID: im.tid, ID: store.NewID(), ProductID: id, Position: pos + i + 1, Src: x.src, Alt: x.alt, CreatedAt: now}
-			}
-			if err := insertChunks(ctx, tx, rows, 14); err != nil {
-				return err
-			}
-		}
-		for imgID, alt := range u.alts {
-			if _, err := tx.NewRaw("UPDATE catalog_images SET alt = ? WHERE tenant_id = ? AND id = ?", alt, im.tid, imgID).Exec(ctx); err != nil {
-				return errs.Wrap(err, "catalog: import images")
-			}
-		}
-		return nil
-	})
+	err := im.b.Update(catalog.ProductUpdate{ID: u.p.ID, Version: u.p.Version, Input: u.in, SetCategory: u.catSet, CategoryPath: u.catPath,
+		Status: u.status, Comment: "CSV import", Stock: u.stock, NewStock: u.newStock, Images: u.images, ImageAlts: u.alts})
 	if err == nil {
 		im.rep.Imported++
 		return nil
 	}
-	// Categories made inside the rolled-back savepoint are gone.
-	im.cats = map[string]string{}
 	if err := im.fieldProblemAt(u.Handle, u.Line, u.vlines, "the product could not be updated: ", err); err != nil {
 		return err
 	}

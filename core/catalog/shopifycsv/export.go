@@ -1,4 +1,4 @@
-package catalog
+package shopifycsv
 
 import (
 	"context"
@@ -7,80 +7,42 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/store"
 )
 
-// ExportOptions configure ExportCSV.
+// ExportOptions configure Export.
 type ExportOptions struct {
 	// Status exports only products with this status ("" = all).
-	Status Status
+	Status catalog.Status
 	// ImageURL returns the public URL of an uploaded image (the web layer
 	// knows the media host). Without it uploaded images are left out;
 	// external images keep their URL.
-	ImageURL func(Image) string
+	ImageURL func(catalog.Image) string
 	// Progress is called after each page of products.
 	Progress func(products int)
 }
 
-// ExportCSV writes every product of the shop in Shopify's product CSV
-// format, a page of products at a time (memory does not grow with the
+// Export writes every product of the context's shop in Shopify's product
+// CSV format, a page of products at a time (memory does not grow with the
 // catalog). Stock is the available quantity summed over locations.
-func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions) error {
-	tid, err := store.TenantID(ctx)
-	if err != nil {
-		return err
-	}
+func Export(ctx context.Context, cat *catalog.Service, w io.Writer, opts ExportOptions) error {
 	if opts.Status != "" && !opts.Status.Valid() {
 		return errs.Field("status", "unknown status")
+	}
+	catPath, err := cat.CategoryPaths(ctx)
+	if err != nil {
+		return err
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(exportColumns); err != nil {
 		return err
 	}
-	cats, err := s.Categories(ctx)
-	if err != nil {
-		return err
-	}
-	catPath := map[string]string{}
-	pathName := func(id string) string {
-		if p, ok := catPath[id]; ok {
-			return p
-		}
-		var names []string
-		for _, c := range pathOf(cats, id) {
-			names = append(names, c.Name)
-		}
-		catPath[id] = strings.Join(names, " > ")
-		return catPath[id]
-	}
-	after := ""
 	done := 0
 	rec := make([]string, len(exportColumns))
-	for {
-		var page []*Product
-		err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-			sel := q.NewSelect().Model((*productRow)(nil)).Where("tenant_id = ? AND id > ?", tid, after).Order("id").Limit(200)
-			if opts.Status != "" {
-				sel = sel.Where("status = ?", string(opts.Status))
-			}
-			var rows []productRow
-			if err := sel.Scan(ctx, &rows); err != nil {
-				return errs.Wrap(err, "catalog: export")
-			}
-			var err error
-			page, err = s.hydrate(ctx, q, tid, rows)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if len(page) == 0 {
-			break
-		}
+	err = cat.EachPage(ctx, opts.Status, func(page []*catalog.Product) error {
 		for _, p := range page {
-			var imgs []Image
+			var imgs []catalog.Image
 			var srcs []string
 			for _, im := range p.Images {
 				src := im.Src
@@ -104,15 +66,15 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					set("Body (HTML)", p.BodyHTML)
 					set("Vendor", p.Vendor)
 					if p.CategoryID != "" {
-						set("Product Category", pathName(p.CategoryID))
+						set("Product Category", catPath[p.CategoryID])
 					}
 					set("Type", p.ProductType)
 					set("Tags", strings.Join(p.Tags, ", "))
-					set("Published", boolStr(p.Status == Published))
+					set("Published", boolStr(p.Status == catalog.Published))
 					set("Gift Card", "FALSE")
 					set("SEO Title", p.SEOTitle)
 					set("SEO Description", p.SEODescription)
-					set("Status", map[Status]string{Published: "active", Draft: "draft", InReview: "draft", Archived: "archived"}[p.Status])
+					set("Status", map[catalog.Status]string{catalog.Published: "active", catalog.Draft: "draft", catalog.InReview: "draft", catalog.Archived: "archived"}[p.Status])
 					for k, c := range googleCSV {
 						if f := googleField(&p.Google, k); f != nil {
 							set(c, *f)
@@ -145,9 +107,9 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					}
 					set("Variant Inventory Policy", map[bool]string{true: "continue", false: "deny"}[v.AllowBackorder])
 					set("Variant Fulfillment Service", "manual")
-					set("Variant Price", FormatAmount(v.Price, p.Currency))
+					set("Variant Price", catalog.FormatAmount(v.Price, p.Currency))
 					if v.CompareAtPrice != nil {
-						set("Variant Compare At Price", FormatAmount(*v.CompareAtPrice, p.Currency))
+						set("Variant Compare At Price", catalog.FormatAmount(*v.CompareAtPrice, p.Currency))
 					}
 					set("Variant Requires Shipping", boolStr(v.RequiresShipping))
 					set("Variant Taxable", boolStr(v.Taxable))
@@ -160,7 +122,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					set("Variant Weight Unit", unit)
 					set("Variant Tax Code", v.TaxCode)
 					if v.Cost != nil {
-						set("Cost per item", FormatAmount(*v.Cost, p.Currency))
+						set("Cost per item", catalog.FormatAmount(*v.Cost, p.Currency))
 					}
 				}
 				if i < len(imgs) {
@@ -174,7 +136,6 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 			}
 		}
 		done += len(page)
-		after = page[len(page)-1].ID
 		cw.Flush()
 		if err := cw.Error(); err != nil {
 			return err
@@ -182,6 +143,10 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 		if opts.Progress != nil {
 			opts.Progress(done)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

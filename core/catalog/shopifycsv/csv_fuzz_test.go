@@ -1,4 +1,4 @@
-package catalog_test
+package shopifycsv_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/store/storetest"
 )
 
@@ -24,7 +24,7 @@ import (
 // The seed corpus (testdata/fuzz/FuzzCSVImport) holds the three-line file
 // that crashed the server (issue #9). Run it with
 //
-//	go test -run '^$' -fuzz FuzzCSVImport -fuzztime 60s ./core/catalog/
+//	go test -run '^$' -fuzz FuzzCSVImport -fuzztime 60s ./core/catalog/shopifycsv/
 func FuzzCSVImport(f *testing.F) {
 	db := storetest.SQLite(f)
 	cat, _ := services(db)
@@ -43,25 +43,25 @@ func FuzzCSVImport(f *testing.F) {
 		// The update pass reads the rows in another order, so that it
 		// has something to change.
 		file2 := encode(shuffle(data, order+1), enc)
-		mode := catalog.ImportValid
+		mode := shopifycsv.ImportValid
 		if enc&4 != 0 {
-			mode = catalog.ImportAll
+			mode = shopifycsv.ImportAll
 		}
 		ctx := shop(fmt.Sprintf("fuzz-%d", n.Add(1)))
 		check := func(file []byte, update bool) {
 			t.Helper()
 			lines := bytes.Count(file, []byte("\n")) + 1
-			opts := catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: update, ProductLimit: 3, Plan: "Fuzz"}
-			dry, err := cat.ImportCSV(ctx, bytes.NewReader(file), opts)
+			opts := shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: update, ProductLimit: 3, Plan: "Fuzz"}
+			dry, err := shopifycsv.Import(ctx, cat, bytes.NewReader(file), opts)
 			if err != nil {
 				t.Fatalf("dry run (update %v): %v", update, err)
 			}
 			opts.Mode = mode
-			real, err := cat.ImportCSV(ctx, bytes.NewReader(file), opts)
+			real, err := shopifycsv.Import(ctx, cat, bytes.NewReader(file), opts)
 			if err != nil {
 				t.Fatalf("import (update %v): %v", update, err)
 			}
-			for _, rep := range []*catalog.ImportReport{dry, real} {
+			for _, rep := range []*shopifycsv.ImportReport{dry, real} {
 				for _, p := range rep.Problems {
 					if p.Line < 1 || p.Line > lines {
 						t.Fatalf("problem without a line of the file (%d lines): %s", lines, p)
@@ -76,7 +76,7 @@ func FuzzCSVImport(f *testing.F) {
 				t.Fatalf("the dry run's verdict differs (update %v):\ndry run %+v\nreal    %+v", update, dry, real)
 			}
 			want := dry.Ready
-			if mode == catalog.ImportAll && dry.Errors > 0 {
+			if mode == shopifycsv.ImportAll && dry.Errors > 0 {
 				want = 0
 			}
 			if real.Imported != want {
@@ -87,7 +87,7 @@ func FuzzCSVImport(f *testing.F) {
 		check(file2, true)
 		out := export(t, cat, ctx)
 		again := shop(fmt.Sprintf("fuzz-%d", n.Add(1)))
-		rep, err := cat.ImportCSV(again, strings.NewReader(out), catalog.ImportOptions{Mode: catalog.ImportAll})
+		rep, err := shopifycsv.Import(again, cat, strings.NewReader(out), shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll})
 		if err != nil || !rep.OK() {
 			t.Fatalf("re-import of the export: %v %+v\n%s", err, rep, out)
 		}

@@ -1,6 +1,6 @@
 //go:build race
 
-package catalog_test
+package shopifycsv_test
 
 // The race detector slows the large import about fivefold; keep the
 // default test time reasonable.

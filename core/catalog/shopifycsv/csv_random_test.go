@@ -1,4 +1,4 @@
-package catalog_test
+package shopifycsv_test
 
 import (
 	"encoding/csv"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/catalog/shopifycsv"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 )
@@ -119,8 +119,8 @@ func TestImportDryRunMatchesImportOnRandomFiles(t *testing.T) {
 			ctx := shop(fmt.Sprintf("random-%d", it))
 			for round := 0; round < 4; round++ {
 				file := genFile(r)
-				mode := []catalog.ImportMode{catalog.ImportValid, catalog.ImportAll}[r.IntN(2)]
-				opts := catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: round > 0, ProductLimit: 5, Plan: "Test"}
+				mode := []shopifycsv.ImportMode{shopifycsv.ImportValid, shopifycsv.ImportAll}[r.IntN(2)]
+				opts := shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: round > 0, ProductLimit: 5, Plan: "Test"}
 				dry := importCSV(t, cat, ctx, file, opts)
 				before := export(t, cat, ctx)
 				opts.Mode = mode
@@ -129,7 +129,7 @@ func TestImportDryRunMatchesImportOnRandomFiles(t *testing.T) {
 					t.Fatalf("the dry run's verdict differs:\n%+v\n%+v\n%s", dry, real, file)
 				}
 				want := dry.Ready
-				if mode == catalog.ImportAll && dry.Errors > 0 {
+				if mode == shopifycsv.ImportAll && dry.Errors > 0 {
 					want = 0
 				}
 				if real.Imported != want {
@@ -139,7 +139,7 @@ func TestImportDryRunMatchesImportOnRandomFiles(t *testing.T) {
 					t.Fatalf("nothing imported but the catalog changed\n%s", file)
 				}
 				if opts.UpdateExisting && real.Imported > 0 && real.Errors == 0 {
-					again := importCSV(t, cat, ctx, file, catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: true})
+					again := importCSV(t, cat, ctx, file, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: true})
 					if again.Ready != 0 {
 						t.Fatalf("the applied update still has changes: %+v\n%s", again.Changes, file)
 					}
@@ -147,13 +147,13 @@ func TestImportDryRunMatchesImportOnRandomFiles(t *testing.T) {
 			}
 			out := export(t, cat, ctx)
 			other := shop(fmt.Sprintf("random-copy-%d", it))
-			if rep := importCSV(t, cat, other, out, catalog.ImportOptions{Mode: catalog.ImportAll}); !rep.OK() {
+			if rep := importCSV(t, cat, other, out, shopifycsv.ImportOptions{Mode: shopifycsv.ImportAll}); !rep.OK() {
 				t.Fatalf("re-import of the export: %+v\n%s", rep.Problems, out)
 			}
 			if again := export(t, cat, other); again != out {
 				t.Fatalf("export → import → export changed the file:\n%s\n---\n%s", out, again)
 			}
-			if rep := importCSV(t, cat, other, out, catalog.ImportOptions{Mode: catalog.DryRun, UpdateExisting: true}); rep.Ready != 0 || !rep.OK() {
+			if rep := importCSV(t, cat, other, out, shopifycsv.ImportOptions{Mode: shopifycsv.DryRun, UpdateExisting: true}); rep.Ready != 0 || !rep.OK() {
 				t.Fatalf("updating a shop from its own export changes it: %+v %+v\n%s", rep.Changes, rep.Problems, out)
 			}
 		}
