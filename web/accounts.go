@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Sign-up, sign-in with the MFA step, sign-out, password reset and
@@ -269,7 +270,7 @@ func flashOf(c *fiber.Ctx) string { return flashes[c.Query("flash")] }
 
 func (s *Server) apiSignup(c *fiber.Ctx) error {
 	var in SignupRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	t, u, err := s.signup(c, in)
@@ -281,7 +282,7 @@ func (s *Server) apiSignup(c *fiber.Ctx) error {
 
 func (s *Server) apiLogin(c *fiber.Ctx) error {
 	var in LoginRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
@@ -292,12 +293,12 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 		return c.JSON(LoginResponse{MFARequired: true, Challenge: res.ChallengeToken, ExpiresAt: res.ChallengeUntil})
 	}
 	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
-	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: csrfToken(c)})
+	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
 func (s *Server) apiMFA(c *fiber.Ctx) error {
 	var in MFARequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	res, err := s.tenants.LoginMFA(c.UserContext(), in.Challenge, in.Code, c.IP(), c.Get(fiber.HeaderUserAgent))
@@ -305,7 +306,7 @@ func (s *Server) apiMFA(c *fiber.Ctx) error {
 		return err
 	}
 	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
-	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: csrfToken(c)})
+	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
 func (s *Server) apiLogout(c *fiber.Ctx) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // JSON API for the shop shell: shop profile, domains, staff, roles, tokens
@@ -127,7 +128,7 @@ func (s *Server) apiShop(c *fiber.Ctx) error {
 
 func (s *Server) apiShopPatch(c *fiber.Ctx) error {
 	var in ShopPatch
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	t, err := s.tenants.UpdateShop(c.UserContext(), s.current(c), in.Name)
@@ -151,7 +152,7 @@ func (s *Server) apiDomains(c *fiber.Ctx) error {
 
 func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
 	var in DomainJSON
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	d, err := s.tenants.AddDomain(c.UserContext(), s.current(c), in.Host)
@@ -182,7 +183,7 @@ func (s *Server) apiStaff(c *fiber.Ctx) error {
 
 func (s *Server) apiInvite(c *fiber.Ctx) error {
 	var in InviteRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	inv, err := s.tenants.InviteStaff(c.UserContext(), s.current(c), in.Email, in.Role)
@@ -206,7 +207,7 @@ func (s *Server) apiInvitations(c *fiber.Ctx) error {
 
 func (s *Server) apiStaffRole(c *fiber.Ctx) error {
 	var in RoleAssign
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := s.tenants.SetStaffRole(c.UserContext(), s.current(c), c.Params("user"), in.Role); err != nil {
@@ -252,7 +253,7 @@ func (s *Server) apiRoles(c *fiber.Ctx) error {
 
 func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
 	var in RoleJSON
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	r, err := s.tenants.CreateRole(c.UserContext(), s.current(c), roleInput(in))
@@ -264,7 +265,7 @@ func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiRoleUpdate(c *fiber.Ctx) error {
 	var in RoleJSON
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	r, err := s.tenants.UpdateRole(c.UserContext(), s.current(c), c.Params("name"), roleInput(in))
@@ -299,7 +300,7 @@ func (s *Server) apiTokens(c *fiber.Ctx) error {
 
 func (s *Server) apiTokenCreate(c *fiber.Ctx) error {
 	var in TokenRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	t, secret, err := s.tenants.CreateToken(c.UserContext(), s.current(c), in.Name, in.Role)

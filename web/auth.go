@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 const (
@@ -78,7 +79,7 @@ func (s *Server) authorize(r Route) fiber.Handler {
 			}
 			if r.IsAPI() {
 				if limit := s.planRate(c, p.TenantID); limit > 0 {
-					if ok, _ := s.tenantRate.allow(p.TenantID, int(limit)); !ok {
+					if ok, _ := s.tenantRate.Allow(p.TenantID, int(limit)); !ok {
 						return errs.E(errs.RateLimited, "this shop's plan allows %d API requests per minute", limit)
 					}
 				}
@@ -134,3 +135,7 @@ func safeNext(next, def string) string {
 	}
 	return next
 }
+
+func (s *Server) cookieName(base string) string { return httpx.CookieName(s.cfg.Secure, base) }
+
+func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) { return s.errors.ToError(c, err) }

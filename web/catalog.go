@@ -14,6 +14,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The merchant side of the catalog: a JSON API and console pages for
@@ -481,7 +482,7 @@ func (s *Server) apiProduct(c *fiber.Ctx) error {
 
 func (s *Server) apiProductCreate(c *fiber.Ctx) error {
 	var b ProductBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.createProduct(c, b.input())
@@ -493,7 +494,7 @@ func (s *Server) apiProductCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	var b ProductBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if b.Version == 0 {
@@ -555,7 +556,7 @@ func (s *Server) apiStep(step string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var b ReviewBody
 		if len(c.Body()) > 0 {
-			if err := DecodeJSON(c, &b); err != nil {
+			if err := httpx.DecodeJSON(c, &b); err != nil {
 				return err
 			}
 		}
@@ -630,7 +631,7 @@ func (s *Server) apiImageDelete(c *fiber.Ctx) error {
 
 func (s *Server) apiProductsBulk(c *fiber.Ctx) error {
 	var b BulkBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	n, err := s.bulk(c, b)
@@ -711,7 +712,7 @@ func categoryJSON(x *catalog.Category) CategoryJSON {
 
 func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	var b CategoryBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.CreateCategory(c.UserContext(), b.input())
@@ -724,7 +725,7 @@ func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	var b CategoryBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), b.input())
@@ -784,7 +785,7 @@ func (s *Server) apiCollection(c *fiber.Ctx) error {
 
 func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	var b CollectionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.CreateCollection(c.UserContext(), b.input())
@@ -797,7 +798,7 @@ func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	var b CollectionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.UpdateCollection(c.UserContext(), c.Params("collection"), b.input())
@@ -818,7 +819,7 @@ func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
 
 func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
 	var b CollectionProducts
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The shop-host JSON API for carts and checkout (headless-friendly: a
@@ -225,7 +226,7 @@ func (s *Server) apiCart(c *fiber.Ctx) error {
 
 func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 	var in CartLineRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.VariantID == "" {
@@ -244,7 +245,7 @@ func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 
 func (s *Server) apiCartSet(c *fiber.Ctx) error {
 	var in CartQuantity
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Quantity < 0 {
@@ -291,7 +292,7 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 		return err
 	}
 	var in CheckoutRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	o, _ := s.cartOwner(c, false)

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // A shop's customers as staff see them: list and search, detail with
@@ -170,7 +171,7 @@ func (s *Server) updateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Custome
 
 func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
 	var b CustomerBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.updateCustomer(c, b)
@@ -198,7 +199,7 @@ func (s *Server) setConsent(c *fiber.Ctx, accepts bool, source string) (*custome
 
 func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
 	var b ConsentBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.setConsent(c, b.AcceptsMarketing, b.Source)

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The shop builder's JSON API: themes and their schemas, the draft design
@@ -310,7 +311,7 @@ func (s *Server) editDraft(c *fiber.Ctx, version int, action string, fn func(d *
 
 func (s *Server) apiDraftSave(c *fiber.Ctx) error {
 	var b DraftBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if b.Document == nil {
@@ -346,7 +347,7 @@ func applyTheme(doc *design.Document, theme string, set design.Settings) error {
 
 func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
 	var b ThemeBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "draft.theme", func(doc *design.Document) error { return applyTheme(doc, b.Theme, b.Settings) })
@@ -358,7 +359,7 @@ func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
 
 func (s *Server) apiSectionAdd(c *fiber.Ctx) error {
 	var b SectionAddBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	idx := -1
@@ -413,7 +414,7 @@ func configureSection(doc *design.Document, id string, set design.Settings, bloc
 
 func (s *Server) apiSectionSave(c *fiber.Ctx) error {
 	var b SectionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "section.save", func(doc *design.Document) error {
@@ -427,7 +428,7 @@ func (s *Server) apiSectionSave(c *fiber.Ctx) error {
 
 func (s *Server) apiSectionMove(c *fiber.Ctx) error {
 	var b MoveBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), b.Delta) })
@@ -487,7 +488,7 @@ func (s *Server) apiMenuSave(c *fiber.Ctx) error {
 		return err
 	}
 	var b MenuBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "menu.save", func(doc *design.Document) error { doc.Menus[n] = b.Items; return nil })
@@ -517,7 +518,7 @@ func (s *Server) restoreDesign(c *fiber.Ctx, number, version int) (*design.Publi
 
 func (s *Server) apiPublish(c *fiber.Ctx) error {
 	var b DesignVersionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.publishDesign(c, b.Version)
@@ -545,7 +546,7 @@ func (s *Server) apiRestore(c *fiber.Ctx) error {
 		return errs.NotFoundf("version not found")
 	}
 	var b DesignVersionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.restoreDesign(c, n, b.Version)
@@ -618,7 +619,7 @@ func (s *Server) apiPage(c *fiber.Ctx) error {
 
 func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 	var b PageBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.content.CreatePage(c.UserContext(), b.input())
@@ -631,7 +632,7 @@ func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
 	var b PageBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), b.Version, b.input())
@@ -672,7 +673,7 @@ func (s *Server) apiArticle(c *fiber.Ctx) error {
 
 func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 	var b ArticleBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	a, err := s.content.CreateArticle(c.UserContext(), b.input())
@@ -685,7 +686,7 @@ func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
 	var b ArticleBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	a, err := s.content.UpdateArticle(c.UserContext(), c.Params("article"), b.Version, b.input())

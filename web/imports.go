@@ -18,6 +18,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // CSV import and export of the catalog in Shopify's product CSV format.
@@ -35,43 +36,12 @@ import (
 // Staff without catalog.publish import everything as drafts, whatever the
 // file's Published and Status columns say.
 
-// UploadLimit caps an uploaded import file or image.
-const UploadLimit = 64 << 20
-
 const (
 	jobKeep       = time.Hour
 	jobsPerTenant = 20
 )
 
-// isUpload reports whether a request may carry an upload larger than the
-// general body limit.
-func isUpload(c *fiber.Ctx) bool {
-	if c.Method() != fiber.MethodPost {
-		return false
-	}
-	p := c.Path()
-	return strings.HasSuffix(p, "/images") || p == "/console/import" || p == "/api/imports"
-}
-
-// limitBody applies Config.BodyLimit to every request but console uploads.
-// The fasthttp server itself admits bodies up to UploadLimit, and reads a
-// body before any handler runs (unless the client sent Expect:
-// 100-continue), so a refused request may still have been buffered: a
-// per-request memory cost of up to UploadLimit that the IP rate limit
-// bounds. Streaming request bodies would remove it.
-func (s *Server) limitBody(c *fiber.Ctx) error {
-	if !isUpload(c) || !s.isConsoleHost(string(c.Request().Host())) {
-		if n := c.Request().Header.ContentLength(); n > s.cfg.BodyLimit || len(c.Request().Body()) > s.cfg.BodyLimit {
-			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
-		}
-	}
-	return c.Next()
-}
-
 func (s *Server) registerImportRoutes() {
-	if srv := s.app.Server(); srv != nil && srv.MaxRequestBodySize < UploadLimit {
-		srv.MaxRequestBodySize = UploadLimit
-	}
 	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
 		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "catalog", Body: body, Resp: resp, Handler: h})
 	}
@@ -263,16 +233,16 @@ func (s *Server) openFile(ctx context.Context, j *importJob) (io.ReadCloser, err
 
 // saveUpload keeps an uploaded CSV for the job's life.
 func (s *Server) saveUpload(ctx context.Context, tid, id string, r io.Reader) (file string, inBlob bool, size int64, err error) {
-	lr := &io.LimitedReader{R: r, N: UploadLimit + 1}
+	lr := &io.LimitedReader{R: r, N: httpx.UploadLimit + 1}
 	if s.blobs != nil {
 		key := tid + "/imports/" + id + ".csv"
 		info, err := s.blobs.Put(ctx, key, lr, "text/csv")
 		if err != nil {
 			return "", false, 0, err
 		}
-		if info.Size > UploadLimit {
+		if info.Size > httpx.UploadLimit {
 			s.blobs.Delete(ctx, key)
-			return "", false, 0, &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", UploadLimit>>20)}
+			return "", false, 0, &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", httpx.UploadLimit>>20)}
 		}
 		return key, true, info.Size, nil
 	}
@@ -288,8 +258,8 @@ func (s *Server) saveUpload(ctx context.Context, tid, id string, r io.Reader) (f
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n > UploadLimit {
-		err = &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", UploadLimit>>20)}
+	if err == nil && n > httpx.UploadLimit {
+		err = &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", httpx.UploadLimit>>20)}
 	}
 	if err != nil {
 		os.Remove(f.Name())
@@ -473,7 +443,7 @@ func (s *Server) rerun(c *fiber.Ctx, mode string) (*importJob, error) {
 
 func (s *Server) apiImportRun(c *fiber.Ctx) error {
 	var b ImportRun
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	nj, err := s.rerun(c, b.Mode)
@@ -489,7 +459,7 @@ type importPageData struct {
 }
 
 func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.can(c, perm.CatalogPublish), Limit: UploadLimit >> 20})
+	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
 }
 
 func (s *Server) importUpload(c *fiber.Ctx) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Inventory: locations, stock per location, a variant's levels and
@@ -168,7 +169,7 @@ func (s *Server) createLocation(c *fiber.Ctx, name, code string) (*inventory.Loc
 
 func (s *Server) apiLocationCreate(c *fiber.Ctx) error {
 	var b LocationBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	l, err := s.createLocation(c, b.Name, b.Code)
@@ -308,7 +309,7 @@ func (s *Server) changeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 
 func (s *Server) apiStockChange(c *fiber.Ctx, adjust bool) error {
 	var b StockChange
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if err := s.changeStock(c, adjust, b); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The merchant's order API on the console host: list with filters, one
@@ -183,7 +184,7 @@ func (s *Server) apiOrderTimeline(c *fiber.Ctx) error {
 
 func (s *Server) apiOrderNote(c *fiber.Ctx) error {
 	var in NoteRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	ev, err := s.commerce.Orders.AddNote(c.UserContext(), c.Params("order"), in.Text)
@@ -196,7 +197,7 @@ func (s *Server) apiOrderNote(c *fiber.Ctx) error {
 func (s *Server) apiOrderCancel(c *fiber.Ctx) error {
 	var in CancelRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -209,7 +210,7 @@ func (s *Server) apiOrderCancel(c *fiber.Ctx) error {
 
 func (s *Server) apiOrderStatus(c *fiber.Ctx) error {
 	var in StatusRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	st := order.Status(in.Status)
@@ -241,7 +242,7 @@ func (s *Server) apiOrderShipments(c *fiber.Ctx) error {
 func (s *Server) apiShip(c *fiber.Ctx) error {
 	var in ShipmentRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -259,7 +260,7 @@ func (s *Server) apiShip(c *fiber.Ctx) error {
 
 func (s *Server) apiShipmentStatus(c *fiber.Ctx) error {
 	var in ShipmentStatusRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	switch st := shipping.Status(in.Status); st {

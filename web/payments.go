@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Payments: shoppers pay their order on the shop host (test card gateway
@@ -85,7 +86,7 @@ func (s *Server) apiStorePay(c *fiber.Ctx) error {
 		return err
 	}
 	var in StorePayRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	o, err := s.storeOrder(c, c.Params("order"))
@@ -148,7 +149,7 @@ func (s *Server) apiStaffPay(c *fiber.Ctx) error {
 		return err
 	}
 	var in StaffPayRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Method != "bank_transfer" && in.Method != "cod" {
@@ -168,7 +169,7 @@ func (s *Server) apiStaffPay(c *fiber.Ctx) error {
 func (s *Server) apiMarkPaid(c *fiber.Ctx) error {
 	var in MarkPaidRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -193,7 +194,7 @@ func (s *Server) apiPaymentRefund(c *fiber.Ctx) error {
 		return err
 	}
 	var in RefundRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Amount <= 0 {
@@ -212,7 +213,7 @@ func (s *Server) apiOrderRefund(c *fiber.Ctx) error {
 		return err
 	}
 	var in RefundRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Amount <= 0 {
@@ -249,7 +250,7 @@ func (s *Server) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, err
 		v, err := fn()
 		if err != nil {
 			if ab := s.commerce.Idempotency.Abort(ctx, req); ab != nil {
-				s.log.Error("idempotency abort", "request_id", requestID(c), "err", ab)
+				s.log.Error("idempotency abort", "request_id", httpx.RequestID(c), "err", ab)
 			}
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The platform console: tenants (search, suspend, resume, change plan),
@@ -190,7 +191,7 @@ func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
 func (s *Server) apiPlatformSuspend(c *fiber.Ctx) error {
 	var in SuspendRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -209,7 +210,7 @@ func (s *Server) apiPlatformResume(c *fiber.Ctx) error {
 
 func (s *Server) apiPlatformPlan(c *fiber.Ctx) error {
 	var in PlanRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := s.tenants.ChangePlan(c.UserContext(), s.current(c), c.Params("id"), in.Plan); err != nil {
@@ -232,7 +233,7 @@ func (s *Server) apiPlatformAdmins(c *fiber.Ctx) error {
 
 func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
 	var in AdminRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.current(c), in.Email, in.Password, in.Role)

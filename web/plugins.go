@@ -14,6 +14,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Plugins in the console and the API: the catalogue and private uploads,
@@ -188,26 +189,7 @@ type RecommendationJSON struct {
 	Reason    string `json:"reason"`
 }
 
-// pluginUploadLimit caps .wasm uploads (the host's own cap is 16 MiB).
-const pluginUploadLimit = 24 << 20
-
-// isPluginUpload reports whether a request is a plugin upload, which may
-// be larger than Config.BodyLimit.
-func isPluginUpload(c *fiber.Ctx) bool {
-	if c.Method() != fiber.MethodPost {
-		return false
-	}
-	switch c.Path() {
-	case "/api/plugins/uploads", "/console/plugins/upload", "/api/platform/plugins", "/platform/plugins":
-		return int(c.Request().Header.ContentLength()) <= pluginUploadLimit
-	}
-	return false
-}
-
 func (s *Server) registerPluginRoutes() {
-	if srv := s.app.Server(); srv != nil && srv.MaxRequestBodySize < pluginUploadLimit {
-		srv.MaxRequestBodySize = pluginUploadLimit
-	}
 	read, manage := string(perm.PluginsRead), string(perm.PluginsManage)
 	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
 		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "plugins", Body: body, Resp: resp, Handler: h})
@@ -372,15 +354,15 @@ func readUpload(c *fiber.Ctx) (plugins.PublishInput, error) {
 }
 
 func readPart(fh *multipart.FileHeader) ([]byte, error) {
-	if fh.Size > pluginUploadLimit {
-		return nil, errs.E(errs.TooLarge, "%s is larger than %d bytes", fh.Filename, pluginUploadLimit)
+	if fh.Size > httpx.PluginUploadLimit {
+		return nil, errs.E(errs.TooLarge, "%s is larger than %d bytes", fh.Filename, httpx.PluginUploadLimit)
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, pluginUploadLimit+1))
+	return io.ReadAll(io.LimitReader(f, httpx.PluginUploadLimit+1))
 }
 
 // checkPrivateUploads refuses a private upload on a plan without them.
@@ -451,7 +433,7 @@ func (s *Server) installationOut(c *fiber.Ctx, id string, status int) error {
 
 func (s *Server) apiInstall(c *fiber.Ctx) error {
 	var in InstallRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.PluginID == "" {
@@ -473,7 +455,7 @@ func (s *Server) apiInstallation(c *fiber.Ctx) error {
 
 func (s *Server) apiInstallationPatch(c *fiber.Ctx) error {
 	var in InstallationPatch
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	ctx, id := c.UserContext(), c.Params("installation")
@@ -508,7 +490,7 @@ func (s *Server) apiUninstall(c *fiber.Ctx) error {
 func (s *Server) apiUpgrade(c *fiber.Ctx) error {
 	var in UpgradeRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -530,7 +512,7 @@ func (s *Server) apiRollback(c *fiber.Ctx) error {
 func (s *Server) apiDryRun(c *fiber.Ctx) error {
 	var in DryRunRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -544,7 +526,7 @@ func (s *Server) apiDryRun(c *fiber.Ctx) error {
 
 func (s *Server) apiPluginOrder(c *fiber.Ctx) error {
 	var in PluginOrderRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := s.plugins.Reorder(c.UserContext(), in.IDs); err != nil {

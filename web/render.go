@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 //go:embed templates
@@ -114,7 +115,7 @@ func (s *Server) render(c *fiber.Ctx, name string, p Page) error {
 		return fmt.Errorf("web: no template %q", name)
 	}
 	if p.CSRF == "" {
-		p.CSRF = csrfToken(c)
+		p.CSRF = httpx.CSRFToken(c)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "page", p); err != nil {

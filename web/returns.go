@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // After-sales: the returns queue and service tickets for staff (console
@@ -100,7 +101,7 @@ func limitParam(c *fiber.Ctx) (int, error) {
 
 func (s *Server) apiTrack(c *fiber.Ctx) error {
 	var in TrackRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(in.Number), "#"), 10, 64)
@@ -122,7 +123,7 @@ func (s *Server) apiTrack(c *fiber.Ctx) error {
 
 func (s *Server) apiStoreReturn(c *fiber.Ctx) error {
 	var in ReturnRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Email) == "" {
@@ -137,7 +138,7 @@ func (s *Server) apiStoreReturn(c *fiber.Ctx) error {
 
 func (s *Server) apiStoreTicket(c *fiber.Ctx) error {
 	var in TicketRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	in.CustomerID = s.shopperID(c) // never taken from the body
@@ -165,7 +166,7 @@ func (s *Server) apiReturns(c *fiber.Ctx) error {
 
 func (s *Server) apiReturnCreate(c *fiber.Ctx) error {
 	var in ReturnRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	r, err := s.commerce.AfterSales.Request(c.UserContext(), in)
@@ -187,7 +188,7 @@ func (s *Server) returnStep(step string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in ReturnNote
 		if len(c.Body()) > 0 {
-			if err := DecodeJSON(c, &in); err != nil {
+			if err := httpx.DecodeJSON(c, &in); err != nil {
 				return err
 			}
 		}
@@ -212,7 +213,7 @@ func (s *Server) returnStep(step string) fiber.Handler {
 func (s *Server) apiReturnReceive(c *fiber.Ctx) error {
 	var in ReceiveRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -226,7 +227,7 @@ func (s *Server) apiReturnReceive(c *fiber.Ctx) error {
 func (s *Server) apiReturnRestock(c *fiber.Ctx) error {
 	var in ReceiveRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -240,7 +241,7 @@ func (s *Server) apiReturnRestock(c *fiber.Ctx) error {
 func (s *Server) resolveAmount(c *fiber.Ctx) (int64, error) {
 	var in ResolveRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return 0, err
 		}
 	}
@@ -292,7 +293,7 @@ func (s *Server) apiTickets(c *fiber.Ctx) error {
 
 func (s *Server) apiTicketCreate(c *fiber.Ctx) error {
 	var in TicketRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
@@ -312,7 +313,7 @@ func (s *Server) apiTicket(c *fiber.Ctx) error {
 
 func (s *Server) apiTicketReply(c *fiber.Ctx) error {
 	var in TicketReply
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	m, err := s.commerce.AfterSales.Reply(c.UserContext(), c.Params("ticket"), in.Body)
@@ -324,7 +325,7 @@ func (s *Server) apiTicketReply(c *fiber.Ctx) error {
 
 func (s *Server) apiTicketStatus(c *fiber.Ctx) error {
 	var in TicketStatusRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	st := aftersales.TicketStatus(in.Status)

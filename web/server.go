@@ -6,14 +6,11 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Config is the server's configuration.
@@ -104,8 +102,9 @@ type Server struct {
 	storeHandler fasthttp.RequestHandler
 	publicHost   string
 	routes       []Route
-	ipRate       *limiter
-	tenantRate   *limiter
+	ipRate       *httpx.Limiter
+	tenantRate   *httpx.Limiter
+	errors       *httpx.Errors
 	tenants      *tenants.Service
 	catalog      *catalog.Service
 	inventory    *inventory.Service
@@ -180,8 +179,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.content = content.New(deps.DB, nil)
 	}
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
-	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
-	s.tenantRate = newLimiter(1, time.Minute)
+	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
+	s.tenantRate = httpx.NewLimiter(1, time.Minute)
 	if s.plugins = deps.Plugins; s.plugins == nil {
 		if s.plugins, err = plugins.NewService(deps.DB, plugins.ServiceOptions{}); err != nil {
 			return nil, err
@@ -194,11 +193,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}
+	s.errors = &httpx.Errors{Log: cfg.Logger, BodyLimit: cfg.BodyLimit}
+	onError := s.errors.Handler(s.renderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
 			AppName:                 "wasmart",
 			BodyLimit:               cfg.BodyLimit,
-			ErrorHandler:            s.errorHandler,
+			ErrorHandler:            onError,
 			DisableStartupMessage:   true,
 			ReadTimeout:             30 * time.Second,
 			WriteTimeout:            60 * time.Second,
@@ -213,6 +214,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
+	s.setBodyLimits()
 	s.app.Use(func(c *fiber.Ctx) error {
 		if isPluginUpload(c) {
 			return c.Next()
@@ -220,7 +222,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return s.limitBody(c)
 	}, s.hostDispatch)
 	for _, a := range []*fiber.App{s.app, s.storeApp} {
-		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
+		a.Use(httpx.AssignRequestID, httpx.AccessLog(s.log, onError), httpx.Recoverer(s.log), httpx.SecurityHeaders(cfg.Secure),
+			httpx.LimitIP(s.ipRate, cfg.RateLimitPerIP), httpx.CSRF(cfg.Secure))
 	}
 	s.app.Use(s.dropShopCacheOnWrite)
 	s.storeApp.Use(s.resolveShop)
@@ -262,80 +265,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return lerr
 	}
 	return nil
-}
-
-const requestIDKey = "request_id"
-
-func requestID(c *fiber.Ctx) string {
-	id, _ := c.Locals(requestIDKey).(string)
-	return id
-}
-
-func (s *Server) requestID(c *fiber.Ctx) error {
-	id := c.Get("X-Request-Id")
-	if id == "" || len(id) > 64 {
-		var b [12]byte
-		rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
-	c.Locals(requestIDKey, id)
-	c.Set("X-Request-Id", id)
-	return c.Next()
-}
-
-// recoverer turns a panic into a logged 500 with the usual JSON body.
-func (s *Server) recoverer(c *fiber.Ctx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic", "request_id", requestID(c), "path", c.Path(), "panic", r)
-			err = fiber.NewError(fiber.StatusInternalServerError, "internal error")
-		}
-	}()
-	return c.Next()
-}
-
-func (s *Server) accessLog(c *fiber.Ctx) error {
-	start := time.Now()
-	err := c.Next()
-	if err != nil {
-		if herr := s.app.ErrorHandler(c, err); herr != nil {
-			c.Status(fiber.StatusInternalServerError)
-		}
-	}
-	status := c.Response().StatusCode()
-	observe(c, status, time.Since(start))
-	if s.log.Enabled(c.UserContext(), slog.LevelInfo) {
-		s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "http",
-			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Method()),
-			slog.String("host", c.Hostname()),
-			slog.String("path", c.Path()),
-			slog.Int("status", status),
-			slog.Int("bytes", len(c.Response().Body())),
-			slog.String("ip", c.IP()),
-			slog.Duration("duration", time.Since(start)),
-		)
-	}
-	return nil
-}
-
-func (s *Server) securityHeaders(c *fiber.Ctx) error {
-	h := &c.Response().Header
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
-	h.Set("X-Frame-Options", "SAMEORIGIN")
-	if s.cfg.Secure || c.Protocol() == "https" {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-	}
-	return c.Next()
-}
-
-func (s *Server) rateLimitIP(c *fiber.Ctx) error {
-	if ok, retry := s.ipRate.allow(c.IP(), s.cfg.RateLimitPerIP); !ok {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds()+1)))
-		return fiber.NewError(fiber.StatusTooManyRequests, "too many requests from this address; retry later")
-	}
-	return c.Next()
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Shop checkout settings (currency, tax rates, shipping zones and methods,
@@ -45,7 +46,7 @@ func (s *Server) apiCheckoutSettings(c *fiber.Ctx) error {
 
 func (s *Server) apiCheckoutSettingsSave(c *fiber.Ctx) error {
 	var in CheckoutSettings
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := checkout.SaveSettings(c.UserContext(), s.db, in); err != nil {
@@ -76,7 +77,7 @@ func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
 		return err
 	}
 	var in MailTemplateRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := order.SaveMailTemplate(c.UserContext(), s.db, order.MailTemplate{Topic: topic, Subject: in.Subject, Text: in.Text, HTML: in.HTML}); err != nil {

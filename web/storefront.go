@@ -19,6 +19,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
@@ -82,7 +83,7 @@ func (s *Server) resolveShop(c *fiber.Ctx) error {
 	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
 	s.previewFromToken(c) // ?preview=<token>: the draft design (design_shop.go)
 	err = c.Next()
-	if err != nil && !wantsJSON(c) {
+	if err != nil && !httpx.WantsJSON(c) {
 		return s.shopError(c, err)
 	}
 	return err
@@ -409,7 +410,7 @@ func (s *Server) renderShopBytes(name string, v *shopView) ([]byte, error) {
 // renderShop writes a per-visitor page (never cached).
 func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 	if v.CSRF == "" {
-		v.CSRF = csrfToken(c)
+		v.CSRF = httpx.CSRFToken(c)
 	}
 	b, err := s.renderShopBytes(name, v)
 	if err != nil {
@@ -464,7 +465,7 @@ func (s *Server) shopError(c *fiber.Ctx, err error) error {
 	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
 		v.Nav = ix.roots
 	}
-	v.CSRF = csrfToken(c)
+	v.CSRF = httpx.CSRFToken(c)
 	b, rerr := s.renderShopBytes("shop/error", v)
 	if rerr != nil {
 		s.log.Error("render shop error page", "err", rerr)

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Customer accounts on the shop's own host. The customer session lives in
@@ -129,7 +130,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 		v.Form[k] = c.FormValue(k)
 	}
 	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
-	if ok, _ := s.ipRate.allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
+	if ok, _ := s.ipRate.Allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/signup", v, errs.E(errs.RateLimited, "too many attempts; wait a minute and try again"))
 	}
 	cu, tok, err := s.customers.SignUp(c.UserContext(), in, s.meta(c))
@@ -162,10 +163,10 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 		return s.shopFormError(c, "shop/login", v, errs.Field("identifier", "enter your e-mail address or phone number"))
 	}
 	t := s.shop(c)
-	if ok, _ := s.ipRate.allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
+	if ok, _ := s.ipRate.Allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts; wait a minute and try again"))
 	}
-	if ok, _ := s.ipRate.allow("clogin:"+t.ID+":"+strings.ToLower(id), customerLoginsPerMinute); !ok {
+	if ok, _ := s.ipRate.Allow("clogin:"+t.ID+":"+strings.ToLower(id), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts for this account; wait a minute and try again"))
 	}
 	cu, tok, err := s.customers.Login(c.UserContext(), id, c.FormValue("password"), s.meta(c))
@@ -222,7 +223,7 @@ func (s *Server) accountError(c *fiber.Ctx, err error) error {
 		return lerr
 	}
 	c.Request().PostArgs().VisitAll(func(k, val []byte) {
-		if key := string(k); !strings.Contains(key, "password") && key != csrfField {
+		if key := string(k); !strings.Contains(key, "password") && key != httpx.CSRFField {
 			v.Form[key] = string(val)
 		}
 	})
@@ -316,7 +317,7 @@ func (s *Server) mergeGuestCart(c *fiber.Ctx, customerID string) {
 		return
 	}
 	if err := s.commerce.Carts.Merge(c.UserContext(), tok, customerID); err != nil {
-		s.log.Warn("cart merge at sign-in", "request_id", requestID(c), "err", err)
+		s.log.Warn("cart merge at sign-in", "request_id", httpx.RequestID(c), "err", err)
 		return
 	}
 	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,

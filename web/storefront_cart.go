@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The shopper's purchase flow as server-rendered pages on the shop host,
@@ -230,7 +231,7 @@ func (s *Server) shopPageView(c *fiber.Ctx, title string) *shopPage {
 // renderPage writes a purchase-flow page (per visitor, never cached).
 func (s *Server) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 	if v.CSRF == "" {
-		v.CSRF = csrfToken(c)
+		v.CSRF = httpx.CSRFToken(c)
 	}
 	t := s.pages[name]
 	if t == nil {
@@ -265,7 +266,7 @@ func (s *Server) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
 		name := s.cookieName(cartCookie)
 		if tok := c.Cookies(name); tok != "" && len(tok) <= 128 {
 			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
-				s.log.Warn("cart merge", "request_id", requestID(c), "err", err)
+				s.log.Warn("cart merge", "request_id", httpx.RequestID(c), "err", err)
 			} else {
 				c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1})
 			}
@@ -317,7 +318,7 @@ func (s *Server) recommendedFor(c *fiber.Ctx, productID string, inCart []string)
 	}
 	recs, err := s.recommend(c, productID, inCart, 4)
 	if err != nil {
-		s.log.Warn("recommendations", "request_id", requestID(c), "err", err)
+		s.log.Warn("recommendations", "request_id", httpx.RequestID(c), "err", err)
 		return nil
 	}
 	skip := map[string]bool{productID: true}
@@ -673,7 +674,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 	if !replayed && placed.Status == order.PendingPayment {
 		_, perr := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: placed.ID, Provider: provider, Method: method, Source: card}, cv.Key+":pay")
 		if perr != nil && !errs.Is(perr, errs.Unprocessable) && !errs.Is(perr, errs.Invalid) && !errs.Is(perr, errs.Conflict) {
-			s.log.Error("checkout payment", "request_id", requestID(c), "order", placed.ID, "err", perr)
+			s.log.Error("checkout payment", "request_id", httpx.RequestID(c), "order", placed.ID, "err", perr)
 		}
 	}
 	return c.Redirect(s.orderLink(c, placed.ID)+"&placed=1", fiber.StatusSeeOther)

@@ -312,7 +312,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 	case tv.Email == "" || len(tv.Email) > 254:
 		return s.spError(c, "shop/track", v, errs.Field("email", "enter the e-mail address the order was placed with"))
 	}
-	if ok, _ := s.ipRate.allow("track:"+s.shop(c).ID+":"+c.IP(), trackPerMinute); !ok {
+	if ok, _ := s.ipRate.Allow("track:"+s.shop(c).ID+":"+c.IP(), trackPerMinute); !ok {
 		return s.spError(c, "shop/track", v, errs.E(errs.RateLimited, "too many look-ups; wait a minute and try again"))
 	}
 	tr, err := s.commerce.Shipments.Track(c.UserContext(), n, tv.Email)

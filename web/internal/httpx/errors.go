@@ -1,9 +1,10 @@
-package web
+package httpx
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,9 +24,9 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// statusOf maps an error code to its HTTP status. This is the only place
+// StatusOf maps an error code to its HTTP status. This is the only place
 // that does.
-func statusOf(code errs.Code) int {
+func StatusOf(code errs.Code) int {
 	switch code {
 	case errs.Invalid:
 		return fiber.StatusBadRequest
@@ -77,18 +78,27 @@ func codeOfStatus(status int) errs.Code {
 	return errs.Invalid
 }
 
-// toError turns any error a handler returned into a domain error and its
+// Errors turns the errors handlers return into answers. Internal causes
+// are logged, never shown.
+type Errors struct {
+	Log *slog.Logger
+	// BodyLimit is the general request body cap in bytes, named in 413
+	// answers.
+	BodyLimit int
+}
+
+// ToError turns any error a handler returned into a domain error and its
 // HTTP status; internal causes are logged, never shown.
-func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
+func (e *Errors) ToError(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := codeOfStatus(fe.Code)
 		msg := fe.Message
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
-			msg = fmt.Sprintf("request body is larger than the %d byte limit", s.cfg.BodyLimit)
+			msg = fmt.Sprintf("request body is larger than the %d byte limit", e.BodyLimit)
 		}
 		if fe.Code >= 500 {
-			s.log.Error("request failed", "request_id", requestID(c), "err", err)
+			e.Log.Error("request failed", "request_id", RequestID(c), "err", err)
 			msg = "internal error"
 		}
 		return fe.Code, &errs.Error{Code: code, Message: msg}
@@ -97,9 +107,9 @@ func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
 	if !errors.As(err, &de) {
 		de = &errs.Error{Code: errs.Internal, Message: "internal error", Err: err}
 	}
-	status := statusOf(de.Code)
+	status := StatusOf(de.Code)
 	if status >= 500 {
-		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		e.Log.Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 		if de.Code == errs.Internal {
 			de = &errs.Error{Code: errs.Internal, Message: "internal error"}
 		}
@@ -107,18 +117,25 @@ func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
 	return status, de
 }
 
-// errorHandler is fiber's error handler: JSON for the API and for clients
-// that ask for JSON, an HTML page otherwise.
-func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
-	status, de := s.toError(c, err)
-	c.Status(status)
-	if wantsJSON(c) {
-		return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(de.Code), Message: de.Message, Field: de.Field, RequestID: requestID(c)}})
+// HTMLError renders an error as a page for a browser.
+type HTMLError func(c *fiber.Ctx, status int, e *errs.Error) error
+
+// Handler is fiber's error handler: JSON for the API and for clients that
+// ask for JSON, the page html renders otherwise.
+func (e *Errors) Handler(html HTMLError) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status, de := e.ToError(c, err)
+		c.Status(status)
+		if WantsJSON(c) {
+			return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(de.Code), Message: de.Message, Field: de.Field, RequestID: RequestID(c)}})
+		}
+		return html(c, status, de)
 	}
-	return s.renderError(c, status, de)
 }
 
-func wantsJSON(c *fiber.Ctx) bool {
+// WantsJSON reports whether an error is answered as JSON: always under
+// /api/, else when the client asks for JSON and not for HTML.
+func WantsJSON(c *fiber.Ctx) bool {
 	if strings.HasPrefix(c.Path(), "/api/") {
 		return true
 	}
