@@ -12,33 +12,32 @@ import (
 // Sign-up, sign-in with the MFA step, sign-out, password reset and
 // invitations: the pages and their JSON twins.
 
-func (s *Server) registerAccountRoutes() {
-	page := func(method, path, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Public, Summary: summary, Tag: "accounts", HTML: true, Handler: h})
-	}
-	page("GET", "/", "Landing: the console when signed in, else sign-in", s.handleLanding)
-	page("GET", "/login", "Sign-in form", s.loginPage)
-	page("POST", "/login", "Sign in", s.loginSubmit)
-	page("POST", "/login/mfa", "Second sign-in step", s.mfaSubmit)
-	page("GET", "/signup", "Shop sign-up form", s.signupPage)
-	page("POST", "/signup", "Open a shop", s.signupSubmit)
-	page("GET", "/forgot", "Password reset request form", s.forgotPage)
-	page("POST", "/forgot", "Request a password reset e-mail", s.forgotSubmit)
-	page("GET", "/reset-password", "New password form", s.resetPage)
-	page("POST", "/reset-password", "Set a new password from an e-mailed token", s.resetSubmit)
-	page("GET", "/invitations/accept", "Invitation acceptance form", s.invitePage)
-	page("POST", "/invitations/accept", "Accept a staff invitation", s.inviteSubmit)
-	s.handle(Route{Method: "POST", Path: "/logout", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", HTML: true, Handler: s.logout})
+// accountPages are sign-up, sign-in and the rest of the signed-out pages.
+func (s *Server) accountPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeNone, "accounts")
+	html.Page("GET", "/", httpx.Public, "Landing: the console when signed in, else sign-in", s.handleLanding)
+	html.Page("GET", "/login", httpx.Public, "Sign-in form", s.loginPage)
+	html.Page("POST", "/login", httpx.Public, "Sign in", s.loginSubmit)
+	html.Page("POST", "/login/mfa", httpx.Public, "Second sign-in step", s.mfaSubmit)
+	html.Page("GET", "/signup", httpx.Public, "Shop sign-up form", s.signupPage)
+	html.Page("POST", "/signup", httpx.Public, "Open a shop", s.signupSubmit)
+	html.Page("GET", "/forgot", httpx.Public, "Password reset request form", s.forgotPage)
+	html.Page("POST", "/forgot", httpx.Public, "Request a password reset e-mail", s.forgotSubmit)
+	html.Page("GET", "/reset-password", httpx.Public, "New password form", s.resetPage)
+	html.Page("POST", "/reset-password", httpx.Public, "Set a new password from an e-mailed token", s.resetSubmit)
+	html.Page("GET", "/invitations/accept", httpx.Public, "Invitation acceptance form", s.invitePage)
+	html.Page("POST", "/invitations/accept", httpx.Public, "Accept a staff invitation", s.inviteSubmit)
+	html.Page("POST", "/logout", httpx.Authenticated, "Sign out", s.logout)
+}
 
-	s.handle(Route{Method: "POST", Path: "/api/signup", Perm: Public, Summary: "Open a shop (creates the shop and its owner)", Tag: "accounts",
-		Body: SignupRequest{}, Resp: SignupResponse{}, Handler: s.apiSignup})
-	s.handle(Route{Method: "POST", Path: "/api/sessions", Perm: Public, Summary: "Sign in; sets the session cookie or asks for the MFA step", Tag: "accounts",
-		Body: LoginRequest{}, Resp: LoginResponse{}, Handler: s.apiLogin})
-	s.handle(Route{Method: "POST", Path: "/api/sessions/mfa", Perm: Public, Summary: "Second sign-in step", Tag: "accounts",
-		Body: MFARequest{}, Resp: LoginResponse{}, Handler: s.apiMFA})
-	s.handle(Route{Method: "DELETE", Path: "/api/sessions/current", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", Handler: s.apiLogout})
-	s.handle(Route{Method: "GET", Path: "/api/me", Perm: Authenticated, Summary: "Who am I: user, current shop, roles", Tag: "accounts",
-		Resp: MeResponse{}, Handler: s.apiMe})
+// accountAPI is sign-up, sign-in and sign-out over JSON.
+func (s *Server) accountAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeNone, "accounts")
+	api.API("POST", "/api/signup", httpx.Public, "Open a shop (creates the shop and its owner)", SignupRequest{}, SignupResponse{}, s.apiSignup)
+	api.API("POST", "/api/sessions", httpx.Public, "Sign in; sets the session cookie or asks for the MFA step", LoginRequest{}, LoginResponse{}, s.apiLogin)
+	api.API("POST", "/api/sessions/mfa", httpx.Public, "Second sign-in step", MFARequest{}, LoginResponse{}, s.apiMFA)
+	api.API("DELETE", "/api/sessions/current", httpx.Authenticated, "Sign out", nil, nil, s.apiLogout)
+	api.API("GET", "/api/me", httpx.Authenticated, "Who am I: user, current shop, roles", nil, MeResponse{}, s.apiMe)
 }
 
 // SignupRequest opens a shop.

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The console's shop builder: the builder screen (template tabs, the
@@ -25,34 +26,33 @@ import (
 // draft form carries the draft version it was rendered from, so a stale
 // form is refused with the name of whoever saved in between.
 
-func (s *Server) registerBuilderRoutes() {
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/builder", perm.DesignRead, "Shop builder: sections, theme, preview, publish", s.builderPage)
-	html("POST", "/console/builder/theme", perm.DesignWrite, "Switch theme and save theme settings (logo and favicon uploads)", s.builderTheme)
-	html("POST", "/console/builder/sections", perm.DesignWrite, "Add a section", s.builderSectionAdd)
-	html("POST", "/console/builder/sections/:section", perm.DesignWrite, "Save a section's settings", s.builderSectionSave)
-	html("POST", "/console/builder/sections/:section/move", perm.DesignWrite, "Move a section up or down", s.builderSectionMove)
-	html("POST", "/console/builder/sections/:section/delete", perm.DesignWrite, "Remove a section", s.builderSectionDelete)
-	html("POST", "/console/builder/publish", perm.DesignWrite, "Publish the draft", s.builderPublish)
-	html("POST", "/console/builder/versions/:number/restore", perm.DesignWrite, "Restore a published version", s.builderRestore)
-	html("POST", "/console/builder/preview-link", perm.DesignWrite, "Create a link that previews the draft on the shop's own host (expires)", s.builderPreviewLink)
-	html("GET", "/console/builder/preview/*", perm.DesignRead, "Live preview of the draft with real catalog data (staff only)", s.builderPreview)
-	html("GET", "/console/menus", perm.DesignRead, "Menus editor", s.menusPage)
-	html("POST", "/console/menus/:menu", perm.DesignWrite, "Save a menu", s.menuSave)
-	html("GET", "/console/pages", perm.DesignRead, "Content pages", s.pagesPage)
-	html("GET", "/console/pages/new", perm.DesignWrite, "New content page", s.pageNewPage)
-	html("POST", "/console/pages", perm.DesignWrite, "Create a content page", s.pageCreate)
-	html("GET", "/console/pages/:page", perm.DesignRead, "Content page editor", s.pageEditPage)
-	html("POST", "/console/pages/:page", perm.DesignWrite, "Save a content page", s.pageSave)
-	html("POST", "/console/pages/:page/delete", perm.DesignWrite, "Delete a content page", s.pageDelete)
-	html("GET", "/console/articles", perm.DesignRead, "Blog articles and newsletter subscribers", s.articlesPage)
-	html("GET", "/console/articles/new", perm.DesignWrite, "New article", s.articleNewPage)
-	html("POST", "/console/articles", perm.DesignWrite, "Create an article", s.articleCreate)
-	html("GET", "/console/articles/:article", perm.DesignRead, "Article editor", s.articleEditPage)
-	html("POST", "/console/articles/:article", perm.DesignWrite, "Save an article", s.articleSave)
-	html("POST", "/console/articles/:article/delete", perm.DesignWrite, "Delete an article", s.articleDelete)
+// builderPages are the shop builder, menus, content pages and articles.
+func (s *Server) builderPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/builder", perm.DesignRead, "Shop builder: sections, theme, preview, publish", s.builderPage)
+	html.Page("POST", "/console/builder/theme", perm.DesignWrite, "Switch theme and save theme settings (logo and favicon uploads)", s.builderTheme)
+	html.Page("POST", "/console/builder/sections", perm.DesignWrite, "Add a section", s.builderSectionAdd)
+	html.Page("POST", "/console/builder/sections/:section", perm.DesignWrite, "Save a section's settings", s.builderSectionSave)
+	html.Page("POST", "/console/builder/sections/:section/move", perm.DesignWrite, "Move a section up or down", s.builderSectionMove)
+	html.Page("POST", "/console/builder/sections/:section/delete", perm.DesignWrite, "Remove a section", s.builderSectionDelete)
+	html.Page("POST", "/console/builder/publish", perm.DesignWrite, "Publish the draft", s.builderPublish)
+	html.Page("POST", "/console/builder/versions/:number/restore", perm.DesignWrite, "Restore a published version", s.builderRestore)
+	html.Page("POST", "/console/builder/preview-link", perm.DesignWrite, "Create a link that previews the draft on the shop's own host (expires)", s.builderPreviewLink)
+	html.Page("GET", "/console/builder/preview/*", perm.DesignRead, "Live preview of the draft with real catalog data (staff only)", s.builderPreview)
+	html.Page("GET", "/console/menus", perm.DesignRead, "Menus editor", s.menusPage)
+	html.Page("POST", "/console/menus/:menu", perm.DesignWrite, "Save a menu", s.menuSave)
+	html.Page("GET", "/console/pages", perm.DesignRead, "Content pages", s.pagesPage)
+	html.Page("GET", "/console/pages/new", perm.DesignWrite, "New content page", s.pageNewPage)
+	html.Page("POST", "/console/pages", perm.DesignWrite, "Create a content page", s.pageCreate)
+	html.Page("GET", "/console/pages/:page", perm.DesignRead, "Content page editor", s.pageEditPage)
+	html.Page("POST", "/console/pages/:page", perm.DesignWrite, "Save a content page", s.pageSave)
+	html.Page("POST", "/console/pages/:page/delete", perm.DesignWrite, "Delete a content page", s.pageDelete)
+	html.Page("GET", "/console/articles", perm.DesignRead, "Blog articles and newsletter subscribers", s.articlesPage)
+	html.Page("GET", "/console/articles/new", perm.DesignWrite, "New article", s.articleNewPage)
+	html.Page("POST", "/console/articles", perm.DesignWrite, "Create an article", s.articleCreate)
+	html.Page("GET", "/console/articles/:article", perm.DesignRead, "Article editor", s.articleEditPage)
+	html.Page("POST", "/console/articles/:article", perm.DesignWrite, "Save an article", s.articleSave)
+	html.Page("POST", "/console/articles/:article/delete", perm.DesignWrite, "Delete an article", s.articleDelete)
 }
 
 // ---- form fields generated from schemas ----

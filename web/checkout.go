@@ -126,20 +126,17 @@ type CartJSON struct {
 // CheckoutRequest places an order from the shopper's cart.
 type CheckoutRequest = checkout.Input
 
-func (s *Server) registerCheckoutRoutes() {
-	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/store/cart", "The shopper's cart, priced now (query: country, region, postal_code, shipping_method, codes)", nil, CartJSON{}, s.apiCart)
-	api("POST", "/api/store/cart/lines", "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
-	api("PUT", "/api/store/cart/lines/:variant", "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
-	api("DELETE", "/api/store/cart/lines/:variant", "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
-	api("POST", "/api/store/checkout", "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
-	api("GET", "/api/store/orders/:order", "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
-	s.handle(Route{Method: "GET", Path: "/api/store/orders", Perm: Customer, Scope: ScopeStorefront, Summary: "The signed-in customer's orders, newest first (before: cursor)",
-		Tag: "store", Resp: order.Page{}, Handler: s.apiStoreOrders})
-	s.registerStorePaymentRoutes()
-	s.registerStoreReturnRoutes()
+// storeAPI is the shopper's cart, checkout and orders over JSON, on the
+// shop's own host.
+func (s *Server) storeAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeStorefront, "store")
+	api.API("GET", "/api/store/cart", httpx.Public, "The shopper's cart, priced now (query: country, region, postal_code, shipping_method, codes)", nil, CartJSON{}, s.apiCart)
+	api.API("POST", "/api/store/cart/lines", httpx.Public, "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
+	api.API("PUT", "/api/store/cart/lines/:variant", httpx.Public, "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
+	api.API("DELETE", "/api/store/cart/lines/:variant", httpx.Public, "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
+	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
+	api.API("GET", "/api/store/orders/:order", httpx.Public, "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
+	api.API("GET", "/api/store/orders", httpx.Customer, "The signed-in customer's orders, newest first (before: cursor)", nil, order.Page{}, s.apiStoreOrders)
 }
 
 // shopperID is the signed-in customer on the shop host, if any: set by the

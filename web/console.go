@@ -12,65 +12,65 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The merchant console shell: home, shop switcher, account and MFA, staff
 // and roles, API tokens, audit log and shop settings, with a JSON API for
 // each of them.
 
-func (s *Server) registerConsoleRoutes() {
-	html := func(method, path, permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	own := func(method, path, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Authenticated, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console", string(perm.ShopRead), "Console home", s.consoleHome)
-	own("POST", "/console/switch", "Switch the current shop", s.consoleSwitch)
-	own("GET", "/console/account", "Your account, MFA and sessions", s.accountPage)
-	own("POST", "/console/account/mfa", "Begin MFA enrolment", s.accountMFABegin)
-	own("POST", "/console/account/mfa/verify", "Confirm MFA enrolment", s.accountMFAVerify)
-	own("POST", "/console/account/password", "Change your password", s.accountPassword)
-	own("POST", "/console/account/logout-all", "Sign out of every session", s.accountLogoutAll)
-	html("GET", "/console/staff", string(perm.StaffRead), "Staff and roles", s.staffPage)
-	html("POST", "/console/staff/invite", string(perm.StaffManage), "Invite a staff member", s.staffInvite)
-	html("POST", "/console/staff/:user/role", string(perm.StaffManage), "Change a staff member's role", s.staffRole)
-	html("POST", "/console/staff/:user/remove", string(perm.StaffManage), "Remove a staff member", s.staffRemove)
-	html("GET", "/console/roles/new", string(perm.StaffManage), "New custom role form", s.roleNewPage)
-	html("POST", "/console/roles", string(perm.StaffManage), "Create a custom role", s.roleCreate)
-	html("GET", "/console/roles/:name", string(perm.StaffManage), "Edit a custom role", s.roleEditPage)
-	html("POST", "/console/roles/:name", string(perm.StaffManage), "Update a custom role", s.roleUpdate)
-	html("POST", "/console/roles/:name/delete", string(perm.StaffManage), "Delete a custom role", s.roleDelete)
-	html("GET", "/console/tokens", string(perm.TokensManage), "API tokens", s.tokensPage)
-	html("POST", "/console/tokens", string(perm.TokensManage), "Create an API token", s.tokenCreate)
-	html("POST", "/console/tokens/:id/revoke", string(perm.TokensManage), "Revoke an API token", s.tokenRevoke)
-	html("GET", "/console/audit", string(perm.AuditRead), "Audit log", s.auditPage)
-	html("GET", "/console/settings", string(perm.ShopRead), "Shop settings", s.settingsPage)
-	html("POST", "/console/settings", string(perm.ShopManage), "Update shop settings", s.settingsSave)
-	html("POST", "/console/settings/domains", string(perm.ShopManage), "Add a custom domain", s.domainAdd)
-	html("POST", "/console/settings/domains/remove", string(perm.ShopManage), "Remove a custom domain", s.domainRemove)
+// consolePages are the console shell: home, shop switcher, your account,
+// staff and roles, API tokens, audit log and shop settings.
+func (s *Server) consolePages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	own := t.Group(httpx.ScopeNone, "console")
+	html.Page("GET", "/console", perm.ShopRead, "Console home", s.consoleHome)
+	own.Page("POST", "/console/switch", httpx.Authenticated, "Switch the current shop", s.consoleSwitch)
+	own.Page("GET", "/console/account", httpx.Authenticated, "Your account, MFA and sessions", s.accountPage)
+	own.Page("POST", "/console/account/mfa", httpx.Authenticated, "Begin MFA enrolment", s.accountMFABegin)
+	own.Page("POST", "/console/account/mfa/verify", httpx.Authenticated, "Confirm MFA enrolment", s.accountMFAVerify)
+	own.Page("POST", "/console/account/password", httpx.Authenticated, "Change your password", s.accountPassword)
+	own.Page("POST", "/console/account/logout-all", httpx.Authenticated, "Sign out of every session", s.accountLogoutAll)
+	html.Page("GET", "/console/staff", perm.StaffRead, "Staff and roles", s.staffPage)
+	html.Page("POST", "/console/staff/invite", perm.StaffManage, "Invite a staff member", s.staffInvite)
+	html.Page("POST", "/console/staff/:user/role", perm.StaffManage, "Change a staff member's role", s.staffRole)
+	html.Page("POST", "/console/staff/:user/remove", perm.StaffManage, "Remove a staff member", s.staffRemove)
+	html.Page("GET", "/console/roles/new", perm.StaffManage, "New custom role form", s.roleNewPage)
+	html.Page("POST", "/console/roles", perm.StaffManage, "Create a custom role", s.roleCreate)
+	html.Page("GET", "/console/roles/:name", perm.StaffManage, "Edit a custom role", s.roleEditPage)
+	html.Page("POST", "/console/roles/:name", perm.StaffManage, "Update a custom role", s.roleUpdate)
+	html.Page("POST", "/console/roles/:name/delete", perm.StaffManage, "Delete a custom role", s.roleDelete)
+	html.Page("GET", "/console/tokens", perm.TokensManage, "API tokens", s.tokensPage)
+	html.Page("POST", "/console/tokens", perm.TokensManage, "Create an API token", s.tokenCreate)
+	html.Page("POST", "/console/tokens/:id/revoke", perm.TokensManage, "Revoke an API token", s.tokenRevoke)
+	html.Page("GET", "/console/audit", perm.AuditRead, "Audit log", s.auditPage)
+	html.Page("GET", "/console/settings", perm.ShopRead, "Shop settings", s.settingsPage)
+	html.Page("POST", "/console/settings", perm.ShopManage, "Update shop settings", s.settingsSave)
+	html.Page("POST", "/console/settings/domains", perm.ShopManage, "Add a custom domain", s.domainAdd)
+	html.Page("POST", "/console/settings/domains/remove", perm.ShopManage, "Remove a custom domain", s.domainRemove)
+}
 
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "shop", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/shop", string(perm.ShopRead), "The current shop", nil, ShopJSON{}, s.apiShop)
-	api("PATCH", "/api/shop", string(perm.ShopManage), "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
-	api("GET", "/api/shop/domains", string(perm.ShopRead), "Custom domains", nil, []DomainJSON{}, s.apiDomains)
-	api("POST", "/api/shop/domains", string(perm.ShopManage), "Add a custom domain", DomainJSON{}, DomainJSON{}, s.apiDomainAdd)
-	api("DELETE", "/api/shop/domains/:host", string(perm.ShopManage), "Remove a custom domain", nil, nil, s.apiDomainRemove)
-	api("GET", "/api/staff", string(perm.StaffRead), "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
-	api("POST", "/api/staff/invitations", string(perm.StaffManage), "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
-	api("GET", "/api/staff/invitations", string(perm.StaffRead), "Pending invitations", nil, []InvitationJSON{}, s.apiInvitations)
-	api("PUT", "/api/staff/:user/role", string(perm.StaffManage), "Change a staff member's role", RoleAssign{}, nil, s.apiStaffRole)
-	api("DELETE", "/api/staff/:user", string(perm.StaffManage), "Remove a staff member", nil, nil, s.apiStaffRemove)
-	api("GET", "/api/roles", string(perm.StaffRead), "Built-in and custom roles", nil, []RoleJSON{}, s.apiRoles)
-	api("POST", "/api/roles", string(perm.StaffManage), "Create a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleCreate)
-	api("PUT", "/api/roles/:name", string(perm.StaffManage), "Update a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleUpdate)
-	api("DELETE", "/api/roles/:name", string(perm.StaffManage), "Delete a custom role", nil, nil, s.apiRoleDelete)
-	api("GET", "/api/tokens", string(perm.TokensManage), "API tokens (never their secrets)", nil, []TokenJSON{}, s.apiTokens)
-	api("POST", "/api/tokens", string(perm.TokensManage), "Create an API token; the secret is in this answer only", TokenRequest{}, TokenJSON{}, s.apiTokenCreate)
-	api("DELETE", "/api/tokens/:id", string(perm.TokensManage), "Revoke an API token", nil, nil, s.apiTokenRevoke)
-	api("GET", "/api/audit", string(perm.AuditRead), "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
+// shopAPI is the shop, its staff, roles, API tokens and audit log over JSON.
+func (s *Server) shopAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "shop")
+	api.API("GET", "/api/shop", perm.ShopRead, "The current shop", nil, ShopJSON{}, s.apiShop)
+	api.API("PATCH", "/api/shop", perm.ShopManage, "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
+	api.API("GET", "/api/shop/domains", perm.ShopRead, "Custom domains", nil, []DomainJSON{}, s.apiDomains)
+	api.API("POST", "/api/shop/domains", perm.ShopManage, "Add a custom domain", DomainJSON{}, DomainJSON{}, s.apiDomainAdd)
+	api.API("DELETE", "/api/shop/domains/:host", perm.ShopManage, "Remove a custom domain", nil, nil, s.apiDomainRemove)
+	api.API("GET", "/api/staff", perm.StaffRead, "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
+	api.API("POST", "/api/staff/invitations", perm.StaffManage, "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
+	api.API("GET", "/api/staff/invitations", perm.StaffRead, "Pending invitations", nil, []InvitationJSON{}, s.apiInvitations)
+	api.API("PUT", "/api/staff/:user/role", perm.StaffManage, "Change a staff member's role", RoleAssign{}, nil, s.apiStaffRole)
+	api.API("DELETE", "/api/staff/:user", perm.StaffManage, "Remove a staff member", nil, nil, s.apiStaffRemove)
+	api.API("GET", "/api/roles", perm.StaffRead, "Built-in and custom roles", nil, []RoleJSON{}, s.apiRoles)
+	api.API("POST", "/api/roles", perm.StaffManage, "Create a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleCreate)
+	api.API("PUT", "/api/roles/:name", perm.StaffManage, "Update a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleUpdate)
+	api.API("DELETE", "/api/roles/:name", perm.StaffManage, "Delete a custom role", nil, nil, s.apiRoleDelete)
+	api.API("GET", "/api/tokens", perm.TokensManage, "API tokens (never their secrets)", nil, []TokenJSON{}, s.apiTokens)
+	api.API("POST", "/api/tokens", perm.TokensManage, "Create an API token; the secret is in this answer only", TokenRequest{}, TokenJSON{}, s.apiTokenCreate)
+	api.API("DELETE", "/api/tokens/:id", perm.TokensManage, "Revoke an API token", nil, nil, s.apiTokenRevoke)
+	api.API("GET", "/api/audit", perm.AuditRead, "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
 }
 
 func (s *Server) current(c *fiber.Ctx) tenants.Principal {

@@ -18,26 +18,26 @@ import (
 // the anonymising delete (orders keep a customer row with no personal
 // data).
 
-func (s *Server) registerCustomerRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "customers", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
-	api("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
-	api("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
-	api("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
-	api("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.apiCustomerExport)
-	api("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
+// customerAPI is the shop's customers over JSON.
+func (s *Server) customerAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "customers")
+	api.API("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
+	api.API("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
+	api.API("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
+	api.API("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
+	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.apiCustomerExport)
+	api.API("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
+}
 
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/customers", perm.CustomersRead, "Customers", s.customersPage)
-	html("GET", "/console/customers/:customer", perm.CustomersRead, "A customer", s.customerPage)
-	html("POST", "/console/customers/:customer", perm.CustomersWrite, "Save a customer", s.customerSave)
-	html("POST", "/console/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent", s.customerConsent)
-	html("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.apiCustomerExport)
-	html("POST", "/console/customers/:customer/delete", perm.CustomersWrite, "Delete (anonymise) a customer", s.customerDelete)
+// customerPages are the console's customer pages.
+func (s *Server) customerPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/customers", perm.CustomersRead, "Customers", s.customersPage)
+	html.Page("GET", "/console/customers/:customer", perm.CustomersRead, "A customer", s.customerPage)
+	html.Page("POST", "/console/customers/:customer", perm.CustomersWrite, "Save a customer", s.customerSave)
+	html.Page("POST", "/console/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent", s.customerConsent)
+	html.Page("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.apiCustomerExport)
+	html.Page("POST", "/console/customers/:customer/delete", perm.CustomersWrite, "Delete (anonymise) a customer", s.customerDelete)
 }
 
 // CustomerJSON is a customer.

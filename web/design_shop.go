@@ -24,6 +24,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The storefront side of the shop builder. Every storefront page gets a
@@ -538,19 +539,17 @@ func themeCSS(name string) ([]byte, error) {
 
 // ---- routes: theme CSS, brand images, pages, blog, newsletter ----
 
-func (s *Server) registerDesignShopRoutes() {
-	page := func(path, summary string, h fiber.Handler) {
-		for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
-			s.handle(Route{Method: m, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-		}
-	}
-	page("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
-	page("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
-	page("/pages/:handle", "Content page (about, contact, policies, FAQ)", s.shopContentPage)
-	page("/blog", "Blog: articles, newest first (?tag=)", s.shopBlog)
-	page("/blog/:handle", "Blog article", s.shopArticle)
-	s.handle(Route{Method: "GET", Path: "/newsletter", Perm: Public, Scope: ScopeStorefront, Summary: "Newsletter sign-up: confirm consent", Tag: "storefront", HTML: true, Handler: s.shopNewsletterForm})
-	s.handle(Route{Method: "POST", Path: "/newsletter", Perm: Public, Scope: ScopeStorefront, Summary: "Newsletter sign-up: record the e-mail with its consent", Tag: "storefront", HTML: true, Handler: s.shopNewsletterSubmit})
+// designShopPages are the theme stylesheets, design images, content pages,
+// blog and newsletter sign-up on the shop's own host.
+func (s *Server) designShopPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Browse("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
+	shop.Browse("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
+	shop.Browse("/pages/:handle", "Content page (about, contact, policies, FAQ)", s.shopContentPage)
+	shop.Browse("/blog", "Blog: articles, newest first (?tag=)", s.shopBlog)
+	shop.Browse("/blog/:handle", "Blog article", s.shopArticle)
+	shop.Page("GET", "/newsletter", httpx.Public, "Newsletter sign-up: confirm consent", s.shopNewsletterForm)
+	shop.Page("POST", "/newsletter", httpx.Public, "Newsletter sign-up: record the e-mail with its consent", s.shopNewsletterSubmit)
 }
 
 func (s *Server) shopThemeCSS(c *fiber.Ctx) error {

@@ -41,24 +41,24 @@ const (
 	jobsPerTenant = 20
 )
 
-func (s *Server) registerImportRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "catalog", Body: body, Resp: resp, Handler: h})
-	}
-	api("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"; mode=dry_run (default), all (only if every row is valid) or valid (skip products with problems)", nil, ImportJobJSON{}, s.apiImportStart)
-	api("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
-	api("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
-	api("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.exportCSV)
+// importAPI is product CSV import and export over JSON.
+func (s *Server) importAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "catalog")
+	api.API("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"; mode=dry_run (default), all (only if every row is valid) or valid (skip products with problems)", nil, ImportJobJSON{}, s.apiImportStart)
+	api.API("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
+	api.API("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
+	api.API("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.exportCSV)
+}
 
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/import", perm.CatalogWrite, "Import products from CSV", s.importPage)
-	html("POST", "/console/import", perm.CatalogWrite, "Upload a CSV and check it (dry run)", s.importUpload)
-	html("GET", "/console/import/:job", perm.CatalogRead, "Import progress and report", s.importJobPage)
-	html("POST", "/console/import/:job/run", perm.CatalogWrite, "Import all rows or only the valid ones", s.importRun)
-	html("GET", "/console/export", perm.CatalogRead, "Export products to CSV", s.exportPage)
-	html("GET", "/console/export/products.csv", perm.CatalogRead, "Download the products CSV", s.exportCSV)
+// importPages are the console's import and export pages.
+func (s *Server) importPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/import", perm.CatalogWrite, "Import products from CSV", s.importPage)
+	html.Page("POST", "/console/import", perm.CatalogWrite, "Upload a CSV and check it (dry run)", s.importUpload)
+	html.Page("GET", "/console/import/:job", perm.CatalogRead, "Import progress and report", s.importJobPage)
+	html.Page("POST", "/console/import/:job/run", perm.CatalogWrite, "Import all rows or only the valid ones", s.importRun)
+	html.Page("GET", "/console/export", perm.CatalogRead, "Export products to CSV", s.exportPage)
+	html.Page("GET", "/console/export/products.csv", perm.CatalogRead, "Download the products CSV", s.exportCSV)
 }
 
 // ImportJobJSON is an import job.

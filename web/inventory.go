@@ -18,28 +18,28 @@ import (
 // turnover. Reservations, sales and returns come from checkout and orders,
 // not from these screens.
 
-func (s *Server) registerInventoryRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "inventory", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/locations", perm.InventoryRead, "Stock locations, default first", nil, []LocationJSON{}, s.apiLocations)
-	api("POST", "/api/locations", perm.InventoryWrite, "Add a stock location (the first becomes the default)", LocationBody{}, LocationJSON{}, s.apiLocationCreate)
-	api("GET", "/api/locations/:location/stock", perm.InventoryRead, "Stock at a location, by variant id (cursor: after)", nil, StockPage{}, s.apiLocationStock)
-	api("GET", "/api/variants/:variant/stock", perm.InventoryRead, "A variant's stock per location and its newest movements (before: cursor)", nil, VariantStockJSON{}, s.apiVariantStock)
-	api("POST", "/api/variants/:variant/receive", perm.InventoryWrite, "Receive units at a location (default location when none)", StockChange{}, VariantStockJSON{}, s.apiVariantReceive)
-	api("POST", "/api/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock by a signed quantity, with a reason", StockChange{}, VariantStockJSON{}, s.apiVariantAdjust)
-	api("GET", "/api/inventory/low-stock", perm.InventoryRead, "Variants at or below their safety stock", nil, []LowStockJSON{}, s.apiLowStock)
-	api("GET", "/api/inventory/turnover", perm.InventoryRead, "Turnover per variant over [from, to) (RFC 3339; default the last 30 days)", nil, []TurnoverJSON{}, s.apiTurnover)
+// inventoryAPI is locations, stock and its ledger over JSON.
+func (s *Server) inventoryAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "inventory")
+	api.API("GET", "/api/locations", perm.InventoryRead, "Stock locations, default first", nil, []LocationJSON{}, s.apiLocations)
+	api.API("POST", "/api/locations", perm.InventoryWrite, "Add a stock location (the first becomes the default)", LocationBody{}, LocationJSON{}, s.apiLocationCreate)
+	api.API("GET", "/api/locations/:location/stock", perm.InventoryRead, "Stock at a location, by variant id (cursor: after)", nil, StockPage{}, s.apiLocationStock)
+	api.API("GET", "/api/variants/:variant/stock", perm.InventoryRead, "A variant's stock per location and its newest movements (before: cursor)", nil, VariantStockJSON{}, s.apiVariantStock)
+	api.API("POST", "/api/variants/:variant/receive", perm.InventoryWrite, "Receive units at a location (default location when none)", StockChange{}, VariantStockJSON{}, s.apiVariantReceive)
+	api.API("POST", "/api/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock by a signed quantity, with a reason", StockChange{}, VariantStockJSON{}, s.apiVariantAdjust)
+	api.API("GET", "/api/inventory/low-stock", perm.InventoryRead, "Variants at or below their safety stock", nil, []LowStockJSON{}, s.apiLowStock)
+	api.API("GET", "/api/inventory/turnover", perm.InventoryRead, "Turnover per variant over [from, to) (RFC 3339; default the last 30 days)", nil, []TurnoverJSON{}, s.apiTurnover)
+}
 
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/inventory", perm.InventoryRead, "Inventory by location", s.inventoryPage)
-	html("POST", "/console/inventory/locations", perm.InventoryWrite, "Add a location", s.locationCreate)
-	html("GET", "/console/inventory/low-stock", perm.InventoryRead, "Low stock", s.lowStockPage)
-	html("GET", "/console/inventory/variants/:variant", perm.InventoryRead, "A variant's stock and ledger", s.variantStockPage)
-	html("POST", "/console/inventory/variants/:variant/receive", perm.InventoryWrite, "Receive stock", s.variantReceive)
-	html("POST", "/console/inventory/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock", s.variantAdjust)
+// inventoryPages are the console's inventory pages.
+func (s *Server) inventoryPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/inventory", perm.InventoryRead, "Inventory by location", s.inventoryPage)
+	html.Page("POST", "/console/inventory/locations", perm.InventoryWrite, "Add a location", s.locationCreate)
+	html.Page("GET", "/console/inventory/low-stock", perm.InventoryRead, "Low stock", s.lowStockPage)
+	html.Page("GET", "/console/inventory/variants/:variant", perm.InventoryRead, "A variant's stock and ledger", s.variantStockPage)
+	html.Page("POST", "/console/inventory/variants/:variant/receive", perm.InventoryWrite, "Receive stock", s.variantReceive)
+	html.Page("POST", "/console/inventory/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock", s.variantAdjust)
 }
 
 // LocationJSON is a stock location.

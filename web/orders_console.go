@@ -18,6 +18,7 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Console pages for orders (list with filters; detail with fulfil,
@@ -27,35 +28,35 @@ import (
 // form carries an idempotency key minted when the page was rendered, so a
 // double-clicked or resubmitted refund pays out once.
 
-func (s *Server) registerOrderConsoleRoutes() {
-	html := func(method, path, permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/orders", string(perm.OrdersRead), "Orders with filters", s.ordersPage)
-	html("GET", "/console/orders/:order", string(perm.OrdersRead), "Order detail: lines, payments, shipments, returns, timeline", s.orderPage)
-	html("POST", "/console/orders/:order/notes", string(perm.OrdersWrite), "Add a staff note", s.orderNoteForm)
-	html("POST", "/console/orders/:order/cancel", string(perm.OrdersWrite), "Cancel an order", s.orderCancelForm)
-	html("POST", "/console/orders/:order/status", string(perm.OrdersWrite), "Mark delivered or completed", s.orderStatusForm)
-	html("POST", "/console/orders/:order/ship", string(perm.FulfillmentWrite), "Ship lines with tracking", s.orderShipForm)
-	html("POST", "/console/orders/:order/refund", string(perm.OrdersRefund), "Refund an amount of the order", s.orderRefundForm)
-	html("POST", "/console/orders/:order/manual-payment", string(perm.OrdersWrite), "Record a manual payment", s.orderManualPayForm)
-	html("POST", "/console/orders/:order/returns", string(perm.ReturnsWrite), "Record a return for the order", s.orderReturnForm)
-	html("POST", "/console/payments/:payment/mark-paid", string(perm.OrdersWrite), "Confirm a manual payment", s.markPaidForm)
-	html("POST", "/console/payments/:payment/test-gateway", string(perm.OrdersWrite), "Test gateway: confirm or fail a pending card payment (a signed webhook, as the gateway would send)", s.testGatewayForm)
-	html("POST", "/console/shipments/:shipment/status", string(perm.FulfillmentWrite), "Record a shipment's progress", s.shipmentStatusForm)
-	html("GET", "/console/returns", string(perm.ReturnsRead), "Returns queue", s.returnsPage)
-	html("GET", "/console/returns/:return", string(perm.ReturnsRead), "Return detail", s.returnPage)
-	html("POST", "/console/returns/:return/step", string(perm.ReturnsWrite), "Approve, reject, receive, credit or exchange a return", s.returnStepForm)
-	html("POST", "/console/returns/:return/refund", string(perm.OrdersRefund), "Refund a received return", s.returnRefundForm)
-	html("GET", "/console/tickets", string(perm.OrdersRead), "Service tickets", s.ticketsPage)
-	html("GET", "/console/tickets/:ticket", string(perm.OrdersRead), "Ticket conversation", s.ticketPage)
-	html("POST", "/console/tickets/:ticket/reply", string(perm.OrdersWrite), "Reply to a ticket", s.ticketReplyForm)
-	html("POST", "/console/tickets/:ticket/status", string(perm.OrdersWrite), "Change a ticket's status", s.ticketStatusForm)
-	html("GET", "/console/settings/checkout", string(perm.ShopRead), "Checkout settings: taxes, shipping, holds, returns", s.checkoutSettingsPage)
-	html("POST", "/console/settings/checkout", string(perm.ShopManage), "Save checkout settings", s.checkoutSettingsForm)
-	html("GET", "/console/settings/mail", string(perm.ShopRead), "Notification templates", s.mailTemplatesPage)
-	html("POST", "/console/settings/mail/:topic", string(perm.ShopManage), "Save a notification template", s.mailTemplateForm)
-	html("POST", "/console/settings/mail/:topic/reset", string(perm.ShopManage), "Reset a notification template", s.mailTemplateResetForm)
+// orderPages are the console's orders, payments, shipments, returns,
+// tickets and checkout and mail settings.
+func (s *Server) orderPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/orders", perm.OrdersRead, "Orders with filters", s.ordersPage)
+	html.Page("GET", "/console/orders/:order", perm.OrdersRead, "Order detail: lines, payments, shipments, returns, timeline", s.orderPage)
+	html.Page("POST", "/console/orders/:order/notes", perm.OrdersWrite, "Add a staff note", s.orderNoteForm)
+	html.Page("POST", "/console/orders/:order/cancel", perm.OrdersWrite, "Cancel an order", s.orderCancelForm)
+	html.Page("POST", "/console/orders/:order/status", perm.OrdersWrite, "Mark delivered or completed", s.orderStatusForm)
+	html.Page("POST", "/console/orders/:order/ship", perm.FulfillmentWrite, "Ship lines with tracking", s.orderShipForm)
+	html.Page("POST", "/console/orders/:order/refund", perm.OrdersRefund, "Refund an amount of the order", s.orderRefundForm)
+	html.Page("POST", "/console/orders/:order/manual-payment", perm.OrdersWrite, "Record a manual payment", s.orderManualPayForm)
+	html.Page("POST", "/console/orders/:order/returns", perm.ReturnsWrite, "Record a return for the order", s.orderReturnForm)
+	html.Page("POST", "/console/payments/:payment/mark-paid", perm.OrdersWrite, "Confirm a manual payment", s.markPaidForm)
+	html.Page("POST", "/console/payments/:payment/test-gateway", perm.OrdersWrite, "Test gateway: confirm or fail a pending card payment (a signed webhook, as the gateway would send)", s.testGatewayForm)
+	html.Page("POST", "/console/shipments/:shipment/status", perm.FulfillmentWrite, "Record a shipment's progress", s.shipmentStatusForm)
+	html.Page("GET", "/console/returns", perm.ReturnsRead, "Returns queue", s.returnsPage)
+	html.Page("GET", "/console/returns/:return", perm.ReturnsRead, "Return detail", s.returnPage)
+	html.Page("POST", "/console/returns/:return/step", perm.ReturnsWrite, "Approve, reject, receive, credit or exchange a return", s.returnStepForm)
+	html.Page("POST", "/console/returns/:return/refund", perm.OrdersRefund, "Refund a received return", s.returnRefundForm)
+	html.Page("GET", "/console/tickets", perm.OrdersRead, "Service tickets", s.ticketsPage)
+	html.Page("GET", "/console/tickets/:ticket", perm.OrdersRead, "Ticket conversation", s.ticketPage)
+	html.Page("POST", "/console/tickets/:ticket/reply", perm.OrdersWrite, "Reply to a ticket", s.ticketReplyForm)
+	html.Page("POST", "/console/tickets/:ticket/status", perm.OrdersWrite, "Change a ticket's status", s.ticketStatusForm)
+	html.Page("GET", "/console/settings/checkout", perm.ShopRead, "Checkout settings: taxes, shipping, holds, returns", s.checkoutSettingsPage)
+	html.Page("POST", "/console/settings/checkout", perm.ShopManage, "Save checkout settings", s.checkoutSettingsForm)
+	html.Page("GET", "/console/settings/mail", perm.ShopRead, "Notification templates", s.mailTemplatesPage)
+	html.Page("POST", "/console/settings/mail/:topic", perm.ShopManage, "Save a notification template", s.mailTemplateForm)
+	html.Page("POST", "/console/settings/mail/:topic/reset", perm.ShopManage, "Reset a notification template", s.mailTemplateResetForm)
 }
 
 func newFormKey() string {

@@ -14,28 +14,28 @@ import (
 // The platform console: tenants (search, suspend, resume, change plan),
 // platform admins and the mailbox, with their JSON API.
 
-func (s *Server) registerPlatformRoutes() {
-	html := func(method, path string, permission perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(permission), Scope: ScopePlatform, Summary: summary, Tag: "platform", HTML: true, Handler: h})
-	}
-	html("GET", "/platform", perm.PlatformTenantsRead, "Tenants", s.platformTenants)
-	html("POST", "/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", s.platformSuspend)
-	html("POST", "/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", s.platformResume)
-	html("POST", "/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", s.platformPlan)
-	html("GET", "/platform/admins", perm.PlatformTenantsRead, "Platform admins", s.platformAdmins)
-	html("POST", "/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", s.platformAdminAdd)
-	html("GET", "/platform/mailbox", perm.PlatformMailboxRead, "Mailbox", s.platformMailbox)
+// platformPages are the platform console: tenants, admins, mailbox.
+func (s *Server) platformPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopePlatform, "platform")
+	html.Page("GET", "/platform", perm.PlatformTenantsRead, "Tenants", s.platformTenants)
+	html.Page("POST", "/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", s.platformSuspend)
+	html.Page("POST", "/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", s.platformResume)
+	html.Page("POST", "/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", s.platformPlan)
+	html.Page("GET", "/platform/admins", perm.PlatformTenantsRead, "Platform admins", s.platformAdmins)
+	html.Page("POST", "/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", s.platformAdminAdd)
+	html.Page("GET", "/platform/mailbox", perm.PlatformMailboxRead, "Mailbox", s.platformMailbox)
+}
 
-	api := func(method, path string, permission perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(permission), Scope: ScopePlatform, Summary: summary, Tag: "platform", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/platform/tenants", perm.PlatformTenantsRead, "Search shops (q, status, plan, cursor)", nil, TenantPageJSON{}, s.apiPlatformTenants)
-	api("POST", "/api/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", SuspendRequest{}, nil, s.apiPlatformSuspend)
-	api("POST", "/api/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", nil, nil, s.apiPlatformResume)
-	api("PUT", "/api/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", PlanRequest{}, nil, s.apiPlatformPlan)
-	api("GET", "/api/platform/admins", perm.PlatformTenantsRead, "Platform admins", nil, []AdminJSON{}, s.apiPlatformAdmins)
-	api("POST", "/api/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", AdminRequest{}, AdminJSON{}, s.apiPlatformAdminAdd)
-	api("GET", "/api/platform/mailbox", perm.PlatformMailboxRead, "Sent and queued e-mail (to, cursor)", nil, MailPageJSON{}, s.apiPlatformMailbox)
+// platformAPI is the platform console over JSON.
+func (s *Server) platformAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopePlatform, "platform")
+	api.API("GET", "/api/platform/tenants", perm.PlatformTenantsRead, "Search shops (q, status, plan, cursor)", nil, TenantPageJSON{}, s.apiPlatformTenants)
+	api.API("POST", "/api/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", SuspendRequest{}, nil, s.apiPlatformSuspend)
+	api.API("POST", "/api/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", nil, nil, s.apiPlatformResume)
+	api.API("PUT", "/api/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", PlanRequest{}, nil, s.apiPlatformPlan)
+	api.API("GET", "/api/platform/admins", perm.PlatformTenantsRead, "Platform admins", nil, []AdminJSON{}, s.apiPlatformAdmins)
+	api.API("POST", "/api/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", AdminRequest{}, AdminJSON{}, s.apiPlatformAdminAdd)
+	api.API("GET", "/api/platform/mailbox", perm.PlatformMailboxRead, "Sent and queued e-mail (to, cursor)", nil, MailPageJSON{}, s.apiPlatformMailbox)
 }
 
 // TenantPageJSON is a page of shops.

@@ -39,24 +39,67 @@ const (
 // their collectors to it.
 func Registry() *prometheus.Registry { return httpx.Registry() }
 
-// registerRoutes builds the route table. Each area adds its routes in its
-// own register function; this is the one list of them.
+// registerRoutes builds the route table: this is the one list of route
+// groups, each declared once, grouped by the area that serves it. Within a
+// group the order of declaration is kept (the router tries routes in that
+// order); groups of different areas never declare overlapping paths.
 func (s *Server) registerRoutes() {
-	s.handle(Route{Method: "GET", Path: "/healthz", Perm: Public, Summary: "Liveness", Tag: "system", Handler: s.handleHealthz})
-	s.handle(Route{Method: "GET", Path: "/readyz", Perm: Public, Summary: "Readiness: the database answers", Tag: "system", Handler: s.handleReadyz})
-	s.handle(Route{Method: "GET", Path: "/metrics", Perm: Public, Summary: "Prometheus metrics", Tag: "system", Handler: httpx.Metrics})
-	s.handle(Route{Method: "GET", Path: "/api/openapi.json", Perm: Public, Summary: "This OpenAPI document", Tag: "system", Handler: s.handleOpenAPI})
-	s.handle(Route{Method: "GET", Path: "/static/*", Perm: Public, Summary: "Console assets", Tag: "system", HTML: true,
-		Handler: filesystem.New(filesystem.Config{Root: http.FS(staticFS), MaxAge: 3600})})
-	s.registerAccountRoutes()
-	s.registerConsoleRoutes()
-	s.registerPlatformRoutes()
-	s.registerStorefrontRoutes()
-	s.registerShopCartRoutes()
-	s.registerCommerceRoutes()
-	s.registerCatalogRoutes()
-	s.registerPluginRoutes()
-	s.registerDesignRoutes()
+	var t httpx.Table
+	s.systemRoutes(&t)
+
+	// The JSON API.
+	s.accountAPI(&t)
+	s.shopAPI(&t)
+	s.platformAPI(&t)
+	s.catalogAPI(&t)
+	s.inventoryAPI(&t)
+	s.customerAPI(&t)
+	s.importAPI(&t)
+	s.orderAPI(&t)
+	s.paymentAPI(&t)
+	s.returnAPI(&t)
+	s.checkoutSettingsAPI(&t)
+	s.pluginAPI(&t)
+	s.designAPI(&t)
+	s.storeAPI(&t)
+	s.storePaymentAPI(&t)
+	s.storeReturnAPI(&t)
+
+	// The merchant console, and signing in to it.
+	s.accountPages(&t)
+	s.consolePages(&t)
+	s.catalogPages(&t)
+	s.inventoryPages(&t)
+	s.customerPages(&t)
+	s.importPages(&t)
+	s.orderPages(&t)
+	s.pluginPages(&t)
+	s.builderPages(&t)
+
+	// The platform console.
+	s.platformPages(&t)
+	s.platformPluginPages(&t)
+
+	// Each shop's storefront.
+	s.storefrontPages(&t)
+	s.storefrontAccountPages(&t)
+	s.storefrontCartPages(&t)
+	s.designShopPages(&t)
+
+	for _, r := range t.Routes() {
+		s.handle(r)
+	}
+}
+
+// systemRoutes are health, readiness, metrics, the OpenAPI document and
+// the console's static assets.
+func (s *Server) systemRoutes(t *httpx.Table) {
+	sys := t.Group(httpx.ScopeNone, "system")
+	sys.API("GET", "/healthz", httpx.Public, "Liveness", nil, nil, s.handleHealthz)
+	sys.API("GET", "/readyz", httpx.Public, "Readiness: the database answers", nil, nil, s.handleReadyz)
+	sys.API("GET", "/metrics", httpx.Public, "Prometheus metrics", nil, nil, httpx.Metrics)
+	sys.API("GET", "/api/openapi.json", httpx.Public, "This OpenAPI document", nil, nil, s.handleOpenAPI)
+	sys.Page("GET", "/static/*", httpx.Public, "Console assets", filesystem.New(filesystem.Config{Root: http.FS(staticFS), MaxAge: 3600}))
 }
 
 // Routes returns the route table, sorted by path then method.

@@ -98,25 +98,21 @@ func (s *Server) shop(c *fiber.Ctx) tenants.Tenant {
 	return t
 }
 
-func (s *Server) registerStorefrontRoutes() {
-	// Anonymous pages answer HEAD too (crawlers and link checkers use it).
-	page := func(path, summary string, h fiber.Handler) {
-		for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
-			s.handle(Route{Method: m, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-		}
-	}
-	page("/", "Storefront home: shopFeatured collections", s.shopHome)
-	page("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
-	page("/collections", "All collections", s.shopCollections)
-	page("/collections/:handle", "Collection page", s.shopCollection)
-	page("/categories/:slug", "Category page", s.shopCategory)
-	page("/search", "Search by name, SKU and tag with filters", s.shopSearch)
-	page("/sitemap.xml", "Sitemap (an index of child sitemaps when large)", s.shopSitemap)
-	page("/sitemaps/:name", "Child sitemap", s.shopSitemapChild)
-	page("/robots.txt", "robots.txt", s.shopRobots)
-	page("/media/*", "Product images and renditions", s.shopMedia)
-	page("/assets/*", "Storefront assets", s.shopAsset)
-	s.registerShopAccountRoutes()
+// storefrontPages are the shop's catalog pages, search, sitemaps, robots.txt
+// and media.
+func (s *Server) storefrontPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Browse("/", "Storefront home: shopFeatured collections", s.shopHome)
+	shop.Browse("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
+	shop.Browse("/collections", "All collections", s.shopCollections)
+	shop.Browse("/collections/:handle", "Collection page", s.shopCollection)
+	shop.Browse("/categories/:slug", "Category page", s.shopCategory)
+	shop.Browse("/search", "Search by name, SKU and tag with filters", s.shopSearch)
+	shop.Browse("/sitemap.xml", "Sitemap (an index of child sitemaps when large)", s.shopSitemap)
+	shop.Browse("/sitemaps/:name", "Child sitemap", s.shopSitemapChild)
+	shop.Browse("/robots.txt", "robots.txt", s.shopRobots)
+	shop.Browse("/media/*", "Product images and renditions", s.shopMedia)
+	shop.Browse("/assets/*", "Storefront assets", s.shopAsset)
 }
 
 // ---- views ----

@@ -22,23 +22,22 @@ const customerLocal = "customer"
 // shop and identifier.
 const customerLoginsPerMinute = 10
 
-func (s *Server) registerShopAccountRoutes() {
-	r := func(method, path, perm, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: perm, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-	}
-	r("GET", "/account/signup", Public, "Customer sign-up form", s.shopSignupForm)
-	r("POST", "/account/signup", Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
-	r("GET", "/account/login", Public, "Customer sign-in form", s.shopLoginForm)
-	r("POST", "/account/login", Public, "Sign a customer in", s.shopLogin)
-	r("POST", "/account/logout", Public, "Sign the customer out", s.shopLogout)
-	r("GET", "/account", Customer, "Customer account: profile, addresses, consent, data", s.shopAccount)
-	r("POST", "/account/profile", Customer, "Update the customer's profile", s.shopProfile)
-	r("POST", "/account/password", Customer, "Change the customer's password", s.shopPassword)
-	r("POST", "/account/addresses", Customer, "Add an address", s.shopAddAddress)
-	r("POST", "/account/addresses/:id/delete", Customer, "Remove an address", s.shopDeleteAddress)
-	r("POST", "/account/consent", Customer, "Give or withdraw marketing consent", s.shopConsent)
-	r("GET", "/account/export", Customer, "Download the customer's data (JSON)", s.shopExport)
-	r("POST", "/account/delete", Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
+// storefrontAccountPages are customer sign-up, sign-in and the account.
+func (s *Server) storefrontAccountPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Page("GET", "/account/signup", httpx.Public, "Customer sign-up form", s.shopSignupForm)
+	shop.Page("POST", "/account/signup", httpx.Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
+	shop.Page("GET", "/account/login", httpx.Public, "Customer sign-in form", s.shopLoginForm)
+	shop.Page("POST", "/account/login", httpx.Public, "Sign a customer in", s.shopLogin)
+	shop.Page("POST", "/account/logout", httpx.Public, "Sign the customer out", s.shopLogout)
+	shop.Page("GET", "/account", httpx.Customer, "Customer account: profile, addresses, consent, data", s.shopAccount)
+	shop.Page("POST", "/account/profile", httpx.Customer, "Update the customer's profile", s.shopProfile)
+	shop.Page("POST", "/account/password", httpx.Customer, "Change the customer's password", s.shopPassword)
+	shop.Page("POST", "/account/addresses", httpx.Customer, "Add an address", s.shopAddAddress)
+	shop.Page("POST", "/account/addresses/:id/delete", httpx.Customer, "Remove an address", s.shopDeleteAddress)
+	shop.Page("POST", "/account/consent", httpx.Customer, "Give or withdraw marketing consent", s.shopConsent)
+	shop.Page("GET", "/account/export", httpx.Customer, "Download the customer's data (JSON)", s.shopExport)
+	shop.Page("POST", "/account/delete", httpx.Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
 }
 
 // requireShopCustomer authenticates the customer cookie against the shop

@@ -198,23 +198,23 @@ func cartViewOf(v *cart.View) *cartView {
 
 // ---- routes ----
 
-func (s *Server) registerShopCartRoutes() {
-	r := func(method, path, perm, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: perm, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-	}
-	r("GET", "/cart", Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
-	r("POST", "/cart/add", Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
-	r("POST", "/cart/update", Public, "Change cart quantities or remove a line", s.shopCartUpdate)
-	r("GET", "/checkout", Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
-	r("POST", "/checkout", Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
-	r("GET", "/orders/:order", Public, "Order confirmation and status (order link token or the signed-in customer)", s.shopOrderPage)
-	r("POST", "/orders/:order/pay", Public, "Pay an order awaiting payment (after a declined card)", s.shopOrderPay)
-	r("GET", "/orders/:order/return", Public, "Return request form (within the shop's return window)", s.shopReturnForm)
-	r("POST", "/orders/:order/return", Public, "Ask for a return", s.shopReturn)
-	r("GET", "/track", Public, "Order tracking form (order number and e-mail)", s.shopTrackForm)
-	r("POST", "/track", Public, "Track an order by number and e-mail", s.shopTrack)
-	r("GET", "/account/orders", Customer, "The signed-in customer's orders", s.shopAccountOrders)
-	r("GET", "/account/orders/:order", Customer, "One of the signed-in customer's orders", s.shopAccountOrder)
+// storefrontCartPages are the cart, checkout, order, return and tracking
+// pages.
+func (s *Server) storefrontCartPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Page("GET", "/cart", httpx.Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
+	shop.Page("POST", "/cart/add", httpx.Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
+	shop.Page("POST", "/cart/update", httpx.Public, "Change cart quantities or remove a line", s.shopCartUpdate)
+	shop.Page("GET", "/checkout", httpx.Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
+	shop.Page("POST", "/checkout", httpx.Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
+	shop.Page("GET", "/orders/:order", httpx.Public, "Order confirmation and status (order link token or the signed-in customer)", s.shopOrderPage)
+	shop.Page("POST", "/orders/:order/pay", httpx.Public, "Pay an order awaiting payment (after a declined card)", s.shopOrderPay)
+	shop.Page("GET", "/orders/:order/return", httpx.Public, "Return request form (within the shop's return window)", s.shopReturnForm)
+	shop.Page("POST", "/orders/:order/return", httpx.Public, "Ask for a return", s.shopReturn)
+	shop.Page("GET", "/track", httpx.Public, "Order tracking form (order number and e-mail)", s.shopTrackForm)
+	shop.Page("POST", "/track", httpx.Public, "Track an order by number and e-mail", s.shopTrack)
+	shop.Page("GET", "/account/orders", httpx.Customer, "The signed-in customer's orders", s.shopAccountOrders)
+	shop.Page("GET", "/account/orders/:order", httpx.Customer, "One of the signed-in customer's orders", s.shopAccountOrder)
 }
 
 // shopPageView is a purchase-flow page with the shop's navigation.
