@@ -451,7 +451,7 @@ func orderCarts(ctx context.Context, q bun.IDB, tenant string, n int) ([]RunReco
 		UnitPrice int64  `bun:"unit_price"`
 	}
 	if err := q.NewSelect().TableExpr("order_lines").Column("order_id", "id", "variant_id", "product_id", "sku", "quantity", "unit_price").
-		Where("tenant_id = ? AND order_id IN (?)", tenant, bun.In(ids)).OrderExpr("order_id, position").Scan(ctx, &lines); err != nil {
+		Where("tenant_id = ? AND order_id IN (?)", tenant, bun.List(ids)).OrderExpr("order_id, position").Scan(ctx, &lines); err != nil {
 		return nil, err
 	}
 	by := map[string][]sdk.Line{}

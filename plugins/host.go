@@ -498,7 +498,6 @@ type instance struct {
 	mod      api.Module
 	mem      api.Memory
 	alloc    api.Function
-	fn       api.Function // the export of the point it serves (cached per point)
 	fns      map[extension.Point]api.Function
 	stack    [2]uint64
 	st       *callState

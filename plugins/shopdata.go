@@ -97,7 +97,7 @@ func (s *Service) fillRecommendationData(ctx context.Context, req *extension.Rec
 			JOIN orders o ON o.tenant_id = a.tenant_id AND o.id = a.order_id
 			WHERE a.tenant_id = ? AND a.product_id IN (?) AND b.product_id <> '' AND `+countedStatus+` AND o.placed_at >= ?
 			GROUP BY a.product_id, b.product_id ORDER BY n DESC LIMIT ?`,
-			tenant, bun.In(anchors), now.Add(-SalesWindow).UTC(), maxCoPurchases).Scan(ctx, &rows); err != nil {
+			tenant, bun.List(anchors), now.Add(-SalesWindow).UTC(), maxCoPurchases).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {

@@ -8,26 +8,11 @@ import (
 
 // Errors returned by the key-value wrappers.
 var (
-	ErrKVQuota     = errors.New("sdk: key-value quota exceeded")
-	ErrKVTooLarge  = errors.New("sdk: key or value too large")
-	ErrHost        = errors.New("sdk: host error")
-	ErrBadPointer  = errors.New("sdk: host rejected a pointer")
-	errUnknownCode = errors.New("sdk: unknown host result code")
+	ErrKVQuota    = errors.New("sdk: key-value quota exceeded")
+	ErrKVTooLarge = errors.New("sdk: key or value too large")
+	ErrHost       = errors.New("sdk: host error")
+	ErrBadPointer = errors.New("sdk: host rejected a pointer")
 )
-
-func codeErr(c int32) error {
-	switch c {
-	case CodeQuota:
-		return ErrKVQuota
-	case CodeTooLarge:
-		return ErrKVTooLarge
-	case CodeHostError:
-		return ErrHost
-	case CodeBadPointer:
-		return ErrBadPointer
-	}
-	return fmt.Errorf("%w %d", errUnknownCode, c)
-}
 
 // Log writes a message to the run's log. The host keeps at most the
 // configured number of log bytes per call and drops the rest.

@@ -2,7 +2,28 @@
 
 package sdk
 
-import "unsafe"
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+var errUnknownCode = errors.New("sdk: unknown host result code")
+
+// codeErr maps a host call's negative result code to its error.
+func codeErr(c int32) error {
+	switch c {
+	case CodeQuota:
+		return ErrKVQuota
+	case CodeTooLarge:
+		return ErrKVTooLarge
+	case CodeHostError:
+		return ErrHost
+	case CodeBadPointer:
+		return ErrBadPointer
+	}
+	return fmt.Errorf("%w %d", errUnknownCode, c)
+}
 
 //go:wasmimport wasmart log
 func importLog(level uint32, ptr unsafe.Pointer, n uint32)

@@ -143,13 +143,6 @@ func (a *authorizer) invalidateAll() {
 	a.byTen = map[string]*list.Element{}
 }
 
-func (a *authorizer) cached(tenantID string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, ok := a.byTen[tenantID]
-	return ok
-}
-
 // Can reports whether the principal holds a permission. Platform
 // permissions are checked against the principal's platform roles; tenant
 // permissions against its roles in its current tenant, through the global

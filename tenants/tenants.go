@@ -265,7 +265,7 @@ func (s *Service) setStatus(ctx context.Context, p Principal, tenantID, to, reas
 			return nil
 		}
 		res, err := q.NewUpdate().Model((*Tenant)(nil)).Set("status = ?", to).Set("updated_at = ?", s.now()).
-			Where("id = ? AND status IN (?)", tenantID, bun.In(from)).Exec(ctx)
+			Where("id = ? AND status IN (?)", tenantID, bun.List(from)).Exec(ctx)
 		if err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func acctKey(email string) string     { return "a:" + hashToken(email) }
 func (s *Service) checkThrottle(ctx context.Context, q bun.IDB, email, ip string, known bool) error {
 	now := s.now()
 	var rows []throttleRow
-	if err := q.NewSelect().Model(&rows).Where("key IN (?)", bun.In([]string{pairKey(email, ip), ipKey(ip), acctKey(email)})).Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&rows).Where("key IN (?)", bun.List([]string{pairKey(email, ip), ipKey(ip), acctKey(email)})).Scan(ctx); err != nil {
 		return err
 	}
 	var pair, ipr, acct *throttleRow

@@ -323,7 +323,7 @@ func (r *resolver) load(ctx context.Context) error {
 		}
 		err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 			return q.NewRaw(`SELECT id, handle FROM catalog_products WHERE tenant_id = ? AND id IN (?) AND status = 'published' AND (publish_at IS NULL OR publish_at <= ?)`,
-				tid, bun.In(setKeys(r.prodLinks)), now).Scan(ctx, &rows)
+				tid, bun.List(setKeys(r.prodLinks)), now).Scan(ctx, &rows)
 		})
 		if err != nil && !store.NoRows(err) {
 			return err

@@ -312,11 +312,7 @@ func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now t
 		if err != nil {
 			return total, err
 		}
-		hold := time.Duration(st.HoldHours) * time.Hour
-		if hold <= 0 {
-			hold = 72 * time.Hour
-		}
-		n, err := checkout.CancelUnpaid(tctx, db, stock, now.Add(-hold), 500)
+		n, err := checkout.CancelUnpaid(tctx, db, stock, now.Add(-st.Hold()), 500)
 		total += n
 		if err != nil {
 			return total, err

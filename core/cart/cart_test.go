@@ -36,6 +36,9 @@ func TestCartWithCatalog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(v.Lines) != 1 || v.Lines[0].Quantity != 2 || v.Price.Subtotal != 2*1990 {
+			t.Fatalf("after the first add: %+v %+v", v.Lines, v.Price)
+		}
 		if _, err = svc.Add(ctx, guest, mug, 1, opts); err != nil {
 			t.Fatal(err)
 		}

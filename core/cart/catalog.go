@@ -74,7 +74,7 @@ func (SQLCatalog) Variants(ctx context.Context, q bun.IDB, tenantID string, ids 
 			JOIN inventory_locations o ON o.tenant_id = l.tenant_id AND o.id = l.location_id AND o.active
 			WHERE l.tenant_id = v.tenant_id AND l.variant_id = v.id), 0) AS available
 		FROM catalog_variants v JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
-		WHERE v.tenant_id = ? AND v.id IN (?)`, now, tenantID, bun.In(ids)).Scan(ctx, &rows)
+		WHERE v.tenant_id = ? AND v.id IN (?)`, now, tenantID, bun.List(ids)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, errs.Wrap(err, "cart: variants")
 	}

@@ -59,7 +59,7 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 	ids := uniq(e.ProductIDs)
 	actor := tenancy.ActorFrom(ctx)
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		n, err := q.NewSelect().Table("catalog_products").Where("tenant_id = ? AND id IN (?)", tid, bun.In(ids)).Count(ctx)
+		n, err := q.NewSelect().Table("catalog_products").Where("tenant_id = ? AND id IN (?)", tid, bun.List(ids)).Count(ctx)
 		if err != nil {
 			return errs.Wrap(err, "catalog: bulk")
 		}
@@ -76,7 +76,7 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 				return fmt.Sprintf("%s + %d", col, p.Amount)
 			}
 			var neg int
-			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND product_id IN (?) AND "+expr("price")+" < 0", tid, bun.In(ids)).Scan(ctx, &neg); err != nil {
+			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND product_id IN (?) AND "+expr("price")+" < 0", tid, bun.List(ids)).Scan(ctx, &neg); err != nil {
 				return errs.Wrap(err, "catalog: bulk price")
 			}
 			if neg > 0 {
@@ -86,19 +86,19 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 			if p.CompareAt {
 				set += ", compare_at_price = CASE WHEN compare_at_price IS NULL THEN NULL WHEN " + expr("compare_at_price") + " < 0 THEN 0 ELSE " + expr("compare_at_price") + " END"
 			}
-			if _, err := q.NewRaw("UPDATE catalog_variants SET "+set+", updated_at = ? WHERE tenant_id = ? AND product_id IN (?)", now, tid, bun.In(ids)).Exec(ctx); err != nil {
+			if _, err := q.NewRaw("UPDATE catalog_variants SET "+set+", updated_at = ? WHERE tenant_id = ? AND product_id IN (?)", now, tid, bun.List(ids)).Exec(ctx); err != nil {
 				return errs.Wrap(err, "catalog: bulk price")
 			}
 			if _, err := q.NewRaw(`UPDATE catalog_products SET
 				price_min = (SELECT COALESCE(MIN(v.price), 0) FROM catalog_variants v WHERE v.tenant_id = catalog_products.tenant_id AND v.product_id = catalog_products.id),
 				price_max = (SELECT COALESCE(MAX(v.price), 0) FROM catalog_variants v WHERE v.tenant_id = catalog_products.tenant_id AND v.product_id = catalog_products.id),
 				updated_at = ?, version = version + 1
-				WHERE tenant_id = ? AND id IN (?)`, now, tid, bun.In(ids)).Exec(ctx); err != nil {
+				WHERE tenant_id = ? AND id IN (?)`, now, tid, bun.List(ids)).Exec(ctx); err != nil {
 				return errs.Wrap(err, "catalog: bulk price")
 			}
 		}
 		if len(remove) > 0 {
-			if _, err := q.NewRaw("DELETE FROM catalog_product_tags WHERE tenant_id = ? AND product_id IN (?) AND tag IN (?)", tid, bun.In(ids), bun.In(remove)).Exec(ctx); err != nil {
+			if _, err := q.NewRaw("DELETE FROM catalog_product_tags WHERE tenant_id = ? AND product_id IN (?) AND tag IN (?)", tid, bun.List(ids), bun.List(remove)).Exec(ctx); err != nil {
 				return errs.Wrap(err, "catalog: bulk tags")
 			}
 		}
@@ -119,7 +119,7 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 			}
 		}
 		if len(add)+len(remove) > 0 {
-			if _, err := q.NewRaw("UPDATE catalog_products SET updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id IN (?)", now, tid, bun.In(ids)).Exec(ctx); err != nil {
+			if _, err := q.NewRaw("UPDATE catalog_products SET updated_at = ?, version = version + 1 WHERE tenant_id = ? AND id IN (?)", now, tid, bun.List(ids)).Exec(ctx); err != nil {
 				return errs.Wrap(err, "catalog: bulk tags")
 			}
 			if err := reindex(ctx, q, tid, ids); err != nil {

@@ -342,7 +342,7 @@ func (s *Service) SetCollectionProducts(ctx context.Context, collectionID string
 		if len(rows) == 0 {
 			return nil
 		}
-		n, err := q.NewSelect().Table("catalog_products").Where("tenant_id = ? AND id IN (?)", tid, bun.In(productIDs)).Count(ctx)
+		n, err := q.NewSelect().Table("catalog_products").Where("tenant_id = ? AND id IN (?)", tid, bun.List(productIDs)).Count(ctx)
 		if err != nil {
 			return errs.Wrap(err, "catalog: collection products")
 		}

@@ -565,7 +565,7 @@ func (s *Service) writeVariants(ctx context.Context, q bun.IDB, tid, pid string,
 		}
 	}
 	if len(del) > 0 {
-		if _, err := q.NewDelete().Table("catalog_variants").Where("tenant_id = ? AND id IN (?)", tid, bun.In(del)).Exec(ctx); err != nil {
+		if _, err := q.NewDelete().Table("catalog_variants").Where("tenant_id = ? AND id IN (?)", tid, bun.List(del)).Exec(ctx); err != nil {
 			return errs.Wrap(err, "catalog: delete variants")
 		}
 	}
@@ -576,7 +576,7 @@ func (s *Service) writeVariants(ctx context.Context, q bun.IDB, tid, pid string,
 		for id := range keep {
 			ids = append(ids, id)
 		}
-		if _, err := q.NewRaw("UPDATE catalog_variants SET sku = NULL, option1 = id WHERE tenant_id = ? AND id IN (?)", tid, bun.In(ids)).Exec(ctx); err != nil {
+		if _, err := q.NewRaw("UPDATE catalog_variants SET sku = NULL, option1 = id WHERE tenant_id = ? AND id IN (?)", tid, bun.List(ids)).Exec(ctx); err != nil {
 			return errs.Wrap(err, "catalog: variants")
 		}
 	}
@@ -663,7 +663,7 @@ func reindex(ctx context.Context, q bun.IDB, tid string, pids []string) error {
 		return nil
 	}
 	var prods []productRow
-	if err := q.NewSelect().Model(&prods).Where("tenant_id = ? AND id IN (?)", tid, bun.In(pids)).Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&prods).Where("tenant_id = ? AND id IN (?)", tid, bun.List(pids)).Scan(ctx); err != nil {
 		return errs.Wrap(err, "catalog: reindex")
 	}
 	texts := map[string][]string{}
@@ -671,14 +671,14 @@ func reindex(ctx context.Context, q bun.IDB, tid string, pids []string) error {
 		texts[p.ID] = []string{p.Title, p.Vendor, p.ProductType, p.Handle}
 	}
 	var tags []tagRow
-	if err := q.NewSelect().Model(&tags).Where("tenant_id = ? AND product_id IN (?)", tid, bun.In(pids)).Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&tags).Where("tenant_id = ? AND product_id IN (?)", tid, bun.List(pids)).Scan(ctx); err != nil {
 		return errs.Wrap(err, "catalog: reindex")
 	}
 	for _, t := range tags {
 		texts[t.ProductID] = append(texts[t.ProductID], t.Tag)
 	}
 	var vars []variantRow
-	if err := q.NewSelect().Model(&vars).Column("product_id", "sku", "barcode").Where("tenant_id = ? AND product_id IN (?)", tid, bun.In(pids)).Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&vars).Column("product_id", "sku", "barcode").Where("tenant_id = ? AND product_id IN (?)", tid, bun.List(pids)).Scan(ctx); err != nil {
 		return errs.Wrap(err, "catalog: reindex")
 	}
 	for _, v := range vars {
@@ -687,7 +687,7 @@ func reindex(ctx context.Context, q bun.IDB, tid string, pids []string) error {
 		}
 		texts[v.ProductID] = append(texts[v.ProductID], v.Barcode)
 	}
-	if _, err := q.NewDelete().Table("catalog_search_tokens").Where("tenant_id = ? AND product_id IN (?)", tid, bun.In(pids)).Exec(ctx); err != nil {
+	if _, err := q.NewDelete().Table("catalog_search_tokens").Where("tenant_id = ? AND product_id IN (?)", tid, bun.List(pids)).Exec(ctx); err != nil {
 		return errs.Wrap(err, "catalog: reindex")
 	}
 	var rows []tokenRow
@@ -900,7 +900,7 @@ func (s *Service) hydrate(ctx context.Context, q bun.IDB, tid string, rows []pro
 		byID[ids[i]] = out[i]
 	}
 	var vars []variantRow
-	if err := q.NewSelect().Model(&vars).Where("tenant_id = ? AND product_id IN (?)", tid, bun.In(ids)).Order("product_id", "position").Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&vars).Where("tenant_id = ? AND product_id IN (?)", tid, bun.List(ids)).Order("product_id", "position").Scan(ctx); err != nil {
 		return nil, errs.Wrap(err, "catalog: variants")
 	}
 	vids := make([]string, 0, len(vars))
@@ -910,7 +910,7 @@ func (s *Service) hydrate(ctx context.Context, q bun.IDB, tid string, rows []pro
 		vids = append(vids, vars[i].ID)
 	}
 	var imgs []imageRow
-	if err := q.NewSelect().Model(&imgs).Where("tenant_id = ? AND product_id IN (?)", tid, bun.In(ids)).Order("product_id", "position").Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&imgs).Where("tenant_id = ? AND product_id IN (?)", tid, bun.List(ids)).Order("product_id", "position").Scan(ctx); err != nil {
 		return nil, errs.Wrap(err, "catalog: images")
 	}
 	for i := range imgs {
@@ -918,7 +918,7 @@ func (s *Service) hydrate(ctx context.Context, q bun.IDB, tid string, rows []pro
 		p.Images = append(p.Images, imgs[i].toImage())
 	}
 	var tags []tagRow
-	if err := q.NewSelect().Model(&tags).Where("tenant_id = ? AND product_id IN (?)", tid, bun.In(ids)).Order("product_id", "tag").Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&tags).Where("tenant_id = ? AND product_id IN (?)", tid, bun.List(ids)).Order("product_id", "tag").Scan(ctx); err != nil {
 		return nil, errs.Wrap(err, "catalog: tags")
 	}
 	for _, t := range tags {

@@ -348,5 +348,5 @@ func applySearch(ctx context.Context, q bun.IDB, sel *bun.SelectQuery, tid, quer
 	case len(matched) > maxMatches:
 		return walk(), false, nil
 	}
-	return sel.Where("p.id IN (?)", bun.In(matched)), false, nil
+	return sel.Where("p.id IN (?)", bun.List(matched)), false, nil
 }

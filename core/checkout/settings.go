@@ -50,7 +50,8 @@ func (s *Settings) Validate() error {
 	return nil
 }
 
-func (s *Settings) hold() time.Duration {
+// Hold is how long an unpaid order keeps its stock (72 hours unless set).
+func (s *Settings) Hold() time.Duration {
 	if s.HoldHours <= 0 {
 		return 72 * time.Hour
 	}

@@ -318,7 +318,7 @@ func (s *Service) Articles(ctx context.Context, f ArticleFilter) ([]*Article, in
 			ArticleID string `bun:"article_id"`
 			Tag       string `bun:"tag"`
 		}
-		if err := q.NewRaw("SELECT article_id, tag FROM content_article_tags WHERE tenant_id = ? AND article_id IN (?) ORDER BY tag", tid, bun.In(ids)).Scan(ctx, &tr); err != nil && !store.NoRows(err) {
+		if err := q.NewRaw("SELECT article_id, tag FROM content_article_tags WHERE tenant_id = ? AND article_id IN (?) ORDER BY tag", tid, bun.List(ids)).Scan(ctx, &tr); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "content: article tags")
 		}
 		for _, t := range tr {

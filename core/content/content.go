@@ -368,7 +368,7 @@ func (s *Service) refs(ctx context.Context, query string, ids []string) (map[str
 		Title  string `bun:"title"`
 		Live   bool   `bun:"live"`
 	}
-	args := []any{tid, bun.In(ids)}
+	args := []any{tid, bun.List(ids)}
 	if strings.Count(query, "?") == 3 {
 		args = append([]any{s.now()}, args...)
 	}

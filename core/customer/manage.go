@@ -103,7 +103,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]*Customer, string, 
 			CustomerID string `bun:"customer_id"`
 			Tag        string `bun:"tag"`
 		}
-		if err := q.NewRaw("SELECT customer_id, tag FROM customer_tags WHERE tenant_id = ? AND customer_id IN (?) ORDER BY tag", tid, bun.In(ids)).Scan(ctx, &tags); err != nil && !store.NoRows(err) {
+		if err := q.NewRaw("SELECT customer_id, tag FROM customer_tags WHERE tenant_id = ? AND customer_id IN (?) ORDER BY tag", tid, bun.List(ids)).Scan(ctx, &tags); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "customer: tags")
 		}
 		for _, t := range tags {

@@ -152,7 +152,7 @@ func (s *Service) AssetsByKey(ctx context.Context, keys []string) (map[string]*A
 	}
 	var rows []assetRow
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND blob_key IN (?)", tid, bun.In(keys)).Scan(ctx)
+		err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND blob_key IN (?)", tid, bun.List(keys)).Scan(ctx)
 		if store.NoRows(err) {
 			err = nil
 		}

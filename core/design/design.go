@@ -82,7 +82,7 @@ func (SQLRefs) Existing(ctx context.Context, q bun.IDB, tenantID string, kind Li
 		return nil, errs.Field("link", "unknown link kind %q", kind)
 	}
 	var found []string
-	err := q.NewRaw("SELECT "+tc[1]+" FROM "+tc[0]+" WHERE tenant_id = ? AND "+tc[1]+" IN (?)", tenantID, bun.In(ids)).Scan(ctx, &found)
+	err := q.NewRaw("SELECT "+tc[1]+" FROM "+tc[0]+" WHERE tenant_id = ? AND "+tc[1]+" IN (?)", tenantID, bun.List(ids)).Scan(ctx, &found)
 	if err != nil && !store.NoRows(err) {
 		return nil, errs.Wrap(err, "design: refs")
 	}

@@ -72,7 +72,7 @@ func (s *Service) StockFor(ctx context.Context, q bun.IDB, tid string, variantID
 		Reserved  int64  `bun:"reserved"`
 	}
 	err := q.NewRaw(`SELECT variant_id, SUM(on_hand) AS on_hand, SUM(available) AS available, SUM(reserved) AS reserved
-		FROM inventory_levels WHERE tenant_id = ? AND variant_id IN (?) GROUP BY variant_id`, tid, bun.In(variantIDs)).Scan(ctx, &rows)
+		FROM inventory_levels WHERE tenant_id = ? AND variant_id IN (?) GROUP BY variant_id`, tid, bun.List(variantIDs)).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {
 		return nil, errs.Wrap(err, "inventory: stock")
 	}

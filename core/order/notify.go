@@ -267,7 +267,7 @@ func (n *Notifier) Handle(ctx context.Context, m outbox.Message) error {
 	if orderID == "" || m.TenantID == "" {
 		return nil
 	}
-	ctx = tenancy.WithActor(tenancy.WithTenant(context.Background(), m.TenantID), tenancy.Actor{Kind: notificationsActorK, ID: "mailer", Name: "mailer"})
+	ctx = tenancy.WithActor(tenancy.ForTenant(ctx, m.TenantID), tenancy.Actor{Kind: notificationsActorK, ID: "mailer", Name: "mailer"})
 	return n.DB.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewInsert().Model(&struct {
 			bun.BaseModel `bun:"table:order_notifications"`

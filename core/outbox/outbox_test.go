@@ -94,6 +94,11 @@ func TestEnqueueIsTransactional(t *testing.T) {
 		w := &outbox.Worker{DB: db}
 		var seen []string
 		w.Handle("thing.happened", func(ctx context.Context, m outbox.Message) error {
+			// Handlers act for the message's shop, never with the worker's
+			// cross-tenant scope.
+			if tid, _ := tenancy.TenantID(ctx); tenancy.IsPlatform(ctx) || tid != m.TenantID {
+				t.Errorf("handler context: platform=%v tenant=%q, message tenant %q", tenancy.IsPlatform(ctx), tid, m.TenantID)
+			}
 			seen = append(seen, m.Payload)
 			return nil
 		})

@@ -204,7 +204,9 @@ func (w *Worker) deliver(ctx context.Context, m Message) error {
 		if h == nil {
 			return nil
 		}
-		return h(ctx, m)
+		// A handler acts for the message's shop only, never with the
+		// worker's cross-tenant scope.
+		return h(tenancy.ForTenant(ctx, m.TenantID), m)
 	}
 }
 

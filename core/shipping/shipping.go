@@ -298,7 +298,7 @@ func (s *Service) ForOrder(ctx context.Context, orderID string) ([]Shipment, err
 			out[i].Lines = []Line{}
 		}
 		var lines []Line
-		if err := q.NewSelect().Model(&lines).Where("tenant_id = ? AND shipment_id IN (?)", tenant, bun.In(ids)).Scan(ctx); err != nil {
+		if err := q.NewSelect().Model(&lines).Where("tenant_id = ? AND shipment_id IN (?)", tenant, bun.List(ids)).Scan(ctx); err != nil {
 			return err
 		}
 		for _, l := range lines {

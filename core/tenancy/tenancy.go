@@ -32,6 +32,16 @@ func WithPlatform(ctx context.Context) context.Context {
 	return context.WithValue(ctx, platformKey, true)
 }
 
+// ForTenant returns a context scoped to one tenant without the platform
+// scope ctx may carry, keeping its deadline and cancellation: what code that
+// runs on behalf of one shop inside a cross-tenant loop hands down.
+func ForTenant(ctx context.Context, tenantID string) context.Context {
+	if IsPlatform(ctx) {
+		ctx = context.WithValue(ctx, platformKey, false)
+	}
+	return WithTenant(ctx, tenantID)
+}
+
 // IsPlatform reports whether the context has the cross-tenant platform scope.
 func IsPlatform(ctx context.Context) bool {
 	v, _ := ctx.Value(platformKey).(bool)
