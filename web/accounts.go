@@ -94,22 +94,8 @@ type MeResponse struct {
 	Permissions   []string `json:"permissions"`
 }
 
-func (s *Server) setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(sessionCookie), Value: token, Path: "/", HTTPOnly: true,
-		Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: expires})
-}
-
-func (s *Server) clearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(sessionCookie), Value: "", Path: "/", HTTPOnly: true,
-		Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
-}
-
-func (s *Server) storefrontURL(slug string) string {
-	return s.cfg.scheme() + "://" + slug + "." + s.cfg.BaseDomain + s.cfg.port()
-}
-
 func (s *Server) handleLanding(c *fiber.Ctx) error {
-	if _, err := s.principal(c); err == nil {
+	if _, err := s.Principal(c); err == nil {
 		return c.Redirect("/console", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/login", fiber.StatusSeeOther)
@@ -131,7 +117,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	if res.MFARequired {
 		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
@@ -141,15 +127,15 @@ func (s *Server) mfaSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return s.formError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.tenants.Logout(c.UserContext(), c.Cookies(s.cookieName(sessionCookie))); err != nil {
+	if err := s.tenants.Logout(c.UserContext(), s.StaffToken(c)); err != nil {
 		return err
 	}
-	s.clearSessionCookie(c)
+	s.ClearStaffCookie(c)
 	return c.Redirect("/login?flash=signed-out", fiber.StatusSeeOther)
 }
 
@@ -159,7 +145,7 @@ type signupData struct {
 }
 
 func (s *Server) signupPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/signup", Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.cfg.BaseDomain}})
+	return s.render(c, "auth/signup", Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
 }
 
 func (s *Server) signupSubmit(c *fiber.Ctx) error {
@@ -167,13 +153,13 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
 	if _, _, err := s.signup(c, in); err != nil {
 		in.Password = ""
-		return s.formError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.cfg.BaseDomain})
+		return s.formError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.BaseDomain()})
 	}
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
 
@@ -240,7 +226,7 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	if res.MFARequired {
 		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
 
@@ -276,7 +262,7 @@ func (s *Server) apiSignup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(SignupResponse{TenantID: t.ID, Slug: t.Slug, UserID: u.ID, Storefront: s.storefrontURL(t.Slug)})
+	return c.Status(fiber.StatusCreated).JSON(SignupResponse{TenantID: t.ID, Slug: t.Slug, UserID: u.ID, Storefront: s.StorefrontURL(t.Slug)})
 }
 
 func (s *Server) apiLogin(c *fiber.Ctx) error {
@@ -291,7 +277,7 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if res.MFARequired {
 		return c.JSON(LoginResponse{MFARequired: true, Challenge: res.ChallengeToken, ExpiresAt: res.ChallengeUntil})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
@@ -304,20 +290,20 @@ func (s *Server) apiMFA(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
 func (s *Server) apiLogout(c *fiber.Ctx) error {
-	if err := s.tenants.Logout(c.UserContext(), c.Cookies(s.cookieName(sessionCookie))); err != nil {
+	if err := s.tenants.Logout(c.UserContext(), s.StaffToken(c)); err != nil {
 		return err
 	}
-	s.clearSessionCookie(c)
+	s.ClearStaffCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiMe(c *fiber.Ctx) error {
-	p, err := s.principal(c)
+	p, err := s.Principal(c)
 	if err != nil {
 		return err
 	}

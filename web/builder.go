@@ -309,8 +309,8 @@ func (s *Server) builderPage(c *fiber.Ctx) error {
 	}
 	th := d.Doc.ThemeDef()
 	data := builderData{Draft: d, Template: tpl, Templates: design.TemplateNames, Themes: design.Themes(), Theme: th,
-		ThemeFields: pl.fields(th.Settings, d.Doc.Settings, ""), SectionTypes: design.SectionTypes(), CanWrite: s.can(c, perm.DesignWrite),
-		Storefront: s.storefrontURL(s.current(c).TenantSlug)}
+		ThemeFields: pl.fields(th.Settings, d.Doc.Settings, ""), SectionTypes: design.SectionTypes(), CanWrite: s.Can(c, perm.DesignWrite),
+		Storefront: s.StorefrontURL(s.Current(c).TenantSlug)}
 	open := c.Query("section")
 	ss := d.Doc.Templates[tpl]
 	for i, sec := range ss {
@@ -372,8 +372,8 @@ func (s *Server) builderPreviewLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
-	c.Locals("preview_link", s.storefrontURL(s.current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
+	s.Record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
+	c.Locals("preview_link", s.StorefrontURL(s.Current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
 	c.Locals("preview_until", until)
 	return s.builderPage(c)
 }
@@ -559,7 +559,7 @@ func rewritePreview(body []byte) []byte {
 // draft design, by calling the storefront app in-process with the draft in
 // the request's locals. GET only; the page cache is bypassed.
 func (s *Server) builderPreview(c *fiber.Ctx) error {
-	p := s.current(c)
+	p := s.Current(c)
 	d, err := s.design.Draft(c.UserContext())
 	if err != nil {
 		return err
@@ -571,7 +571,7 @@ func (s *Server) builderPreview(c *fiber.Ctx) error {
 	}
 	req.SetRequestURI(uri)
 	req.Header.SetMethod(fiber.MethodGet)
-	host := p.TenantSlug + "." + s.cfg.BaseDomain
+	host := p.TenantSlug + "." + s.BaseDomain()
 	req.Header.SetHost(host)
 	var rc fasthttp.RequestCtx
 	rc.Init(&req, c.Context().RemoteAddr(), nil)
@@ -624,7 +624,7 @@ func (s *Server) menusPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := menusData{Version: d.Version, CanWrite: s.can(c, perm.DesignWrite)}
+	data := menusData{Version: d.Version, CanWrite: s.Can(c, perm.DesignWrite)}
 	for _, name := range design.MenuNames {
 		me := menuEdit{Name: name}
 		add := func(it design.MenuItem, parent int) int {
@@ -732,11 +732,11 @@ func (s *Server) pagesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.can(c, perm.DesignWrite)})
+	return s.pageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.Can(c, perm.DesignWrite)})
 }
 
 func (s *Server) pageForm(c *fiber.Ctx, p *content.Page, isNew bool) error {
-	return s.pageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.can(c, perm.DesignWrite), New: isNew})
+	return s.pageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.Can(c, perm.DesignWrite), New: isNew})
 }
 
 func (s *Server) pageNewPage(c *fiber.Ctx) error {
@@ -763,7 +763,7 @@ func (s *Server) pageCreate(c *fiber.Ctx) error {
 			return s.pageForm(c, &content.Page{Handle: in.Handle, Kind: in.Kind, Title: in.Title, BodyHTML: in.BodyHTML, SEOTitle: in.SEOTitle, SEODescription: in.SEODescription, Published: in.Published}, true)
 		})
 	}
-	s.record(c, "page.create", "page", p.ID, p.Title)
+	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return done(c, "/console/pages/"+p.ID)
 }
 
@@ -788,7 +788,7 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 			return s.pageForm(c, cur, false)
 		})
 	}
-	s.record(c, "page.update", "page", p.ID, p.Title)
+	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return done(c, "/console/pages/"+p.ID)
 }
 
@@ -796,7 +796,7 @@ func (s *Server) pageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.record(c, "page.delete", "page", c.Params("page"), "")
+	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return done(c, "/console/pages")
 }
 
@@ -822,7 +822,7 @@ func (s *Server) articlesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := articlesData{Articles: as, Total: total, CanWrite: s.can(c, perm.DesignWrite), CanSubs: s.can(c, perm.CustomersRead)}
+	d := articlesData{Articles: as, Total: total, CanWrite: s.Can(c, perm.DesignWrite), CanSubs: s.Can(c, perm.CustomersRead)}
 	if d.CanSubs {
 		if d.Subscribers, d.SubTotal, err = s.content.Subscribers(ctx, false, 50, 0); err != nil {
 			return err
@@ -832,7 +832,7 @@ func (s *Server) articlesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error {
-	d := articlesData{Article: a, Tags: strings.Join(a.Tags, ", "), CanWrite: s.can(c, perm.DesignWrite), New: isNew}
+	d := articlesData{Article: a, Tags: strings.Join(a.Tags, ", "), CanWrite: s.Can(c, perm.DesignWrite), New: isNew}
 	if a.PublishedAt != nil {
 		d.PublishAt = a.PublishedAt.UTC().Format("2006-01-02T15:04")
 	}
@@ -848,7 +848,7 @@ func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error
 }
 
 func (s *Server) articleNewPage(c *fiber.Ctx) error {
-	return s.articleForm(c, &content.Article{Author: s.current(c).Email}, true)
+	return s.articleForm(c, &content.Article{Author: s.Current(c).Email}, true)
 }
 
 func (s *Server) articleInput(c *fiber.Ctx) (content.ArticleInput, error) {
@@ -893,7 +893,7 @@ func (s *Server) articleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
 	}
-	s.record(c, "article.create", "article", a.ID, a.Title)
+	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return done(c, "/console/articles/"+a.ID)
 }
 
@@ -920,7 +920,7 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 			return s.articleForm(c, articleOf(in, cur), false)
 		})
 	}
-	s.record(c, "article.update", "article", a.ID, a.Title)
+	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return done(c, "/console/articles/"+a.ID)
 }
 
@@ -928,6 +928,6 @@ func (s *Server) articleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.record(c, "article.delete", "article", c.Params("article"), "")
+	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return done(c, "/console/articles")
 }

@@ -1,15 +1,12 @@
 package web
 
 import (
-	"context"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
-	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
@@ -361,34 +358,13 @@ func (b ProductBody) input() catalog.ProductInput {
 	return in
 }
 
-// record writes an audit entry for a change that has committed.
-func (s *Server) record(c *fiber.Ctx, action, objectType, objectID, summary string) {
-	s.recordCtx(c.UserContext(), s.current(c).TenantID, c.IP(), action, objectType, objectID, summary)
-}
-
-// recordCtx writes an audit entry; the actor comes from ctx.
-func (s *Server) recordCtx(ctx context.Context, tenantID, ip, action, objectType, objectID, summary string) {
-	err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		return audit.Record(ctx, q, audit.Entry{TenantID: tenantID, Action: action, ObjectType: objectType, ObjectID: objectID, After: summary, IP: ip})
-	})
-	if err != nil {
-		s.log.Warn("audit record", "action", action, "err", err)
-	}
-}
-
-// can reports whether the current principal holds a permission.
-func (s *Server) can(c *fiber.Ctx, p perm.Permission) bool {
-	ok, _ := s.tenants.Can(c.UserContext(), s.current(c), p)
-	return ok
-}
-
 // checkCreateStatus refuses creating a product straight into a public
 // status without the publish permission.
 func (s *Server) checkCreateStatus(c *fiber.Ctx, st catalog.Status) error {
 	if st == "" || st == catalog.Draft || st == catalog.InReview {
 		return nil
 	}
-	if !s.can(c, perm.CatalogPublish) {
+	if !s.Can(c, perm.CatalogPublish) {
 		return &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing needs the catalog.publish permission; submit the product for review instead"}
 	}
 	return nil
@@ -403,7 +379,7 @@ func (s *Server) checkProductQuota(c *fiber.Ctx, adding int64) error {
 	if adding < 1 {
 		adding = 1
 	}
-	return s.tenants.CheckQuota(c.UserContext(), s.current(c).TenantID, tenants.QuotaProducts, n+adding-1)
+	return s.tenants.CheckQuota(c.UserContext(), s.Current(c).TenantID, tenants.QuotaProducts, n+adding-1)
 }
 
 func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.Product, error) {
@@ -420,7 +396,7 @@ func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
+	s.Record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
 	return p, nil
 }
 
@@ -501,7 +477,7 @@ func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "product.update", "product", p.ID, p.Title)
+	s.Record(c, "product.update", "product", p.ID, p.Title)
 	return c.JSON(productJSON(p))
 }
 
@@ -510,7 +486,7 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.record(c, "product.delete", "product", id, "")
+	s.Record(c, "product.delete", "product", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -542,7 +518,7 @@ func (s *Server) transition(c *fiber.Ctx, step string, comment string, at *time.
 	if comment != "" {
 		summary += ": " + comment
 	}
-	s.record(c, "product."+step, "product", p.ID, summary)
+	s.Record(c, "product."+step, "product", p.ID, summary)
 	return p, nil
 }
 
@@ -603,7 +579,7 @@ func (s *Server) uploadImage(c *fiber.Ctx) (*catalog.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
+	s.Record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
 	return im, nil
 }
 
@@ -619,7 +595,7 @@ func (s *Server) apiImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return err
 	}
-	s.record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
+	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -644,10 +620,10 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 		}
 		e.Price = &catalog.PriceChange{PercentBP: int64(bp), Amount: b.PriceAmount, CompareAt: b.IncludeCompareAt}
 	}
-	if e.Status != "" && e.Status != catalog.Draft && e.Status != catalog.InReview && !s.can(c, perm.CatalogPublish) {
+	if e.Status != "" && e.Status != catalog.Draft && e.Status != catalog.InReview && !s.Can(c, perm.CatalogPublish) {
 		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing or archiving needs the catalog.publish permission"}
 	}
-	if e.Status == catalog.Draft && !s.can(c, perm.CatalogPublish) {
+	if e.Status == catalog.Draft && !s.Can(c, perm.CatalogPublish) {
 		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "taking products back to draft needs the catalog.publish permission"}
 	}
 	n, err := s.catalog.Bulk(c.UserContext(), e)
@@ -671,7 +647,7 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 	if b.Status != "" {
 		what = append(what, "status "+b.Status)
 	}
-	s.record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
+	s.Record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
 	return n, nil
 }
 
@@ -713,7 +689,7 @@ func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "category.create", "category", x.ID, x.Name)
+	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
 }
 
@@ -726,7 +702,7 @@ func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "category.update", "category", x.ID, x.Name)
+	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return c.JSON(categoryJSON(x))
 }
 
@@ -734,7 +710,7 @@ func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return err
 	}
-	s.record(c, "category.delete", "category", c.Params("category"), "")
+	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -786,7 +762,7 @@ func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "collection.create", "collection", x.ID, x.Title)
+	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return c.Status(fiber.StatusCreated).JSON(collectionJSON(x))
 }
 
@@ -799,7 +775,7 @@ func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "collection.update", "collection", x.ID, x.Title)
+	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return c.JSON(collectionJSON(x))
 }
 
@@ -807,7 +783,7 @@ func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return err
 	}
-	s.record(c, "collection.delete", "collection", c.Params("collection"), "")
+	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -819,6 +795,6 @@ func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
 	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {
 		return err
 	}
-	s.record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
+	s.Record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
 	return c.SendStatus(fiber.StatusNoContent)
 }

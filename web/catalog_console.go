@@ -19,7 +19,7 @@ import (
 
 // shopCurrency is the current shop's currency.
 func (s *Server) shopCurrency(c *fiber.Ctx) string {
-	t, err := s.tenants.Tenant(c.UserContext(), s.current(c).TenantID)
+	t, err := s.tenants.Tenant(c.UserContext(), s.Current(c).TenantID)
 	if err != nil || t.Currency == "" {
 		return "USD"
 	}
@@ -80,7 +80,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	d := productsData{Q: f.Query, Status: string(f.Status), Category: f.CategoryID, Tag: f.Tag, Sort: string(f.Sort),
-		CanWrite: s.can(c, perm.CatalogWrite), CanPublish: s.can(c, perm.CatalogPublish),
+		CanWrite: s.Can(c, perm.CatalogWrite), CanPublish: s.Can(c, perm.CatalogPublish),
 		Statuses: []string{"draft", "in_review", "published", "archived"}, Sorts: []string{"newest", "title", "price_asc", "price_desc"}}
 	tree, err := s.catalog.CategoryTree(ctx)
 	if err != nil {
@@ -216,7 +216,7 @@ func numText(n int64) string {
 
 func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, error) {
 	ctx := c.UserContext()
-	v := productView{CanWrite: s.can(c, perm.CatalogWrite), CanPublish: s.can(c, perm.CatalogPublish), Uploads: s.blobs != nil,
+	v := productView{CanWrite: s.Can(c, perm.CatalogWrite), CanPublish: s.Can(c, perm.CatalogPublish), Uploads: s.blobs != nil,
 		Roles: []string{"", "traffic", "profit", "image", "campaign"}}
 	tree, err := s.catalog.CategoryTree(ctx)
 	if err != nil {
@@ -258,8 +258,8 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 		}
 		v.Reviews = reviewsJSON(evs)
 		if p.Status == catalog.Published {
-			if t, err := s.tenants.Tenant(ctx, s.current(c).TenantID); err == nil {
-				v.Storefront = strings.TrimSuffix(s.storefrontURL(t.Slug), "/") + "/products/" + p.Handle
+			if t, err := s.tenants.Tenant(ctx, s.Current(c).TenantID); err == nil {
+				v.Storefront = strings.TrimSuffix(s.StorefrontURL(t.Slug), "/") + "/products/" + p.Handle
 			}
 		}
 	}
@@ -423,7 +423,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 			var np *catalog.Product
 			np, err = s.catalog.Update(ctx, p.ID, version, in)
 			if err == nil {
-				s.record(c, "product.update", "product", np.ID, np.Title)
+				s.Record(c, "product.update", "product", np.ID, np.Title)
 				return done(c, "/console/products/"+p.ID)
 			}
 		}
@@ -436,7 +436,7 @@ func (s *Server) productDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return s.pageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.record(c, "product.delete", "product", id, "")
+	s.Record(c, "product.delete", "product", id, "")
 	return done(c, "/console/products")
 }
 
@@ -484,7 +484,7 @@ func (s *Server) productImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return s.pageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
+	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return done(c, "/console/products/"+c.Params("product"))
 }
 
@@ -540,7 +540,7 @@ func (s *Server) categoriesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.can(c, perm.CatalogWrite)})
+	return s.pageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.Can(c, perm.CatalogWrite)})
 }
 
 func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
@@ -553,7 +553,7 @@ func (s *Server) categoryCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.record(c, "category.create", "category", x.ID, x.Name)
+	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return done(c, "/console/categories")
 }
 
@@ -562,7 +562,7 @@ func (s *Server) categorySave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.record(c, "category.update", "category", x.ID, x.Name)
+	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return done(c, "/console/categories")
 }
 
@@ -570,7 +570,7 @@ func (s *Server) categoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.record(c, "category.delete", "category", c.Params("category"), "")
+	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return done(c, "/console/categories")
 }
 
@@ -584,7 +584,7 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := collectionsData{CanWrite: s.can(c, perm.CatalogWrite)}
+	d := collectionsData{CanWrite: s.Can(c, perm.CatalogWrite)}
 	for _, x := range cs {
 		d.Collections = append(d.Collections, collectionJSON(x))
 	}
@@ -634,7 +634,7 @@ func (s *Server) collectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.collectionsPage(c) })
 	}
-	s.record(c, "collection.create", "collection", x.ID, x.Title)
+	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return done(c, "/console/collections/"+x.ID)
 }
 
@@ -644,7 +644,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := collectionData{C: collectionJSON(x), CanWrite: s.can(c, perm.CatalogWrite), Sorts: []string{"manual", "newest", "title", "price_asc", "price_desc"}}
+	d := collectionData{C: collectionJSON(x), CanWrite: s.Can(c, perm.CatalogWrite), Sorts: []string{"manual", "newest", "title", "price_asc", "price_desc"}}
 	d.Rules = append(d.Rules, d.C.Rules...)
 	for len(d.Rules) < len(d.C.Rules)+3 {
 		d.Rules = append(d.Rules, RuleJSON{})
@@ -677,7 +677,7 @@ func (s *Server) collectionSave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.record(c, "collection.update", "collection", x.ID, x.Title)
+	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return done(c, "/console/collections/"+x.ID)
 }
 
@@ -685,6 +685,6 @@ func (s *Server) collectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return s.pageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.record(c, "collection.delete", "collection", c.Params("collection"), "")
+	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return done(c, "/console/collections")
 }

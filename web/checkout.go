@@ -10,14 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
-	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
@@ -98,8 +96,6 @@ func randomKey() []byte {
 }
 
 const (
-	cartCookie        = "wsm_cart"
-	cartTokenHeader   = "Cart-Token"
 	orderTokenHeader  = "Order-Token"
 	idempotencyHeader = "Idempotency-Key"
 	replayedHeader    = "Idempotent-Replayed"
@@ -139,56 +135,6 @@ func (s *Server) storeAPI(t *httpx.Table) {
 	api.API("GET", "/api/store/orders", httpx.Customer, "The signed-in customer's orders, newest first (before: cursor)", nil, order.Page{}, s.apiStoreOrders)
 }
 
-// shopperID is the signed-in customer on the shop host, if any: set by the
-// storefront's customer middleware (Locals "customer"), else read from the
-// shop's customer cookie.
-func (s *Server) shopperID(c *fiber.Ctx) string {
-	switch v := c.Locals("customer").(type) {
-	case *customer.Customer:
-		if v != nil {
-			return v.ID
-		}
-	case customer.Customer:
-		return v.ID
-	}
-	if id, ok := c.Locals("customer_id").(string); ok && id != "" {
-		return id
-	}
-	tok := c.Cookies(s.cookieName(customerCookie))
-	if tok == "" || s.customers == nil || s.shop(c).ID == "" {
-		return ""
-	}
-	cu, _, err := s.customers.Authenticate(c.UserContext(), tok)
-	if err != nil || cu == nil {
-		return ""
-	}
-	c.Locals("customer_id", cu.ID)
-	return cu.ID
-}
-
-// cartOwner is whose cart the request is about; create mints a guest
-// token (cookie and header) when there is none.
-func (s *Server) cartOwner(c *fiber.Ctx, create bool) (cart.Owner, string) {
-	if id := s.shopperID(c); id != "" {
-		return cart.Owner{CustomerID: id}, ""
-	}
-	tok := c.Get(cartTokenHeader)
-	if tok == "" {
-		tok = c.Cookies(s.cookieName(cartCookie))
-	}
-	if tok != "" && len(tok) <= 128 {
-		return cart.Owner{Token: tok}, ""
-	}
-	if !create {
-		return cart.Owner{}, ""
-	}
-	tok = cart.NewToken()
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: tok, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
-	c.Set(cartTokenHeader, tok)
-	return cart.Owner{Token: tok}, tok
-}
-
 // priceOptions reads the optional destination and delivery choice of a
 // cart preview from the query.
 func priceOptions(c *fiber.Ctx) cart.PriceOptions {
@@ -201,7 +147,7 @@ func priceOptions(c *fiber.Ctx) cart.PriceOptions {
 }
 
 func (s *Server) apiCart(c *fiber.Ctx) error {
-	o, _ := s.cartOwner(c, false)
+	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		var v *cart.View
 		err := s.db.Read(c.UserContext(), func(ctx context.Context, q bun.IDB) error {
@@ -232,7 +178,7 @@ func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 	if in.Quantity <= 0 {
 		return errs.Field("quantity", "must be at least 1")
 	}
-	o, tok := s.cartOwner(c, true)
+	o, tok := s.CartOwner(c, true)
 	v, err := s.commerce.Carts.Add(c.UserContext(), o, in.VariantID, in.Quantity, priceOptions(c))
 	if err != nil {
 		return withField(err, "variant_id")
@@ -248,7 +194,7 @@ func (s *Server) apiCartSet(c *fiber.Ctx) error {
 	if in.Quantity < 0 {
 		return errs.Field("quantity", "must not be negative")
 	}
-	o, tok := s.cartOwner(c, true)
+	o, tok := s.CartOwner(c, true)
 	v, err := s.commerce.Carts.SetQuantity(c.UserContext(), o, c.Params("variant"), in.Quantity, priceOptions(c))
 	if err != nil {
 		return withField(err, "variant")
@@ -257,7 +203,7 @@ func (s *Server) apiCartSet(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCartRemove(c *fiber.Ctx) error {
-	o, _ := s.cartOwner(c, false)
+	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.NotFoundf("no cart")
 	}
@@ -292,7 +238,7 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	o, _ := s.cartOwner(c, false)
+	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.Field("cart", "is empty")
 	}
@@ -306,7 +252,7 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 		ID string `json:"id"`
 	}
 	if json.Unmarshal(resp.Body, &head) == nil && head.ID != "" {
-		c.Set(orderTokenHeader, s.orderToken(s.shop(c).ID, head.ID))
+		c.Set(orderTokenHeader, s.orderToken(s.Shop(c).ID, head.ID))
 		c.Set(fiber.HeaderLocation, "/api/store/orders/"+head.ID)
 	}
 	if replayed {
@@ -334,13 +280,13 @@ func (s *Server) storeOrder(c *fiber.Ctx, id string) (*order.Order, error) {
 		tok = c.Query("token")
 	}
 	if tok != "" {
-		want := s.orderToken(s.shop(c).ID, id)
+		want := s.orderToken(s.Shop(c).ID, id)
 		if subtle.ConstantTimeCompare([]byte(tok), []byte(want)) != 1 {
 			return nil, notFound
 		}
 		return s.commerce.Orders.Get(c.UserContext(), id)
 	}
-	cid := s.shopperID(c)
+	cid := s.ShopperID(c)
 	if cid == "" {
 		return nil, notFound
 	}
@@ -375,7 +321,7 @@ func withField(err error, field string) error {
 }
 
 func (s *Server) apiStoreOrders(c *fiber.Ctx) error {
-	id := s.shopperID(c)
+	id := s.ShopperID(c)
 	if id == "" {
 		return errs.E(errs.Unauthenticated, "sign in to your customer account first")
 	}

@@ -73,11 +73,6 @@ func (s *Server) shopAPI(t *httpx.Table) {
 	api.API("GET", "/api/audit", perm.AuditRead, "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
 }
 
-func (s *Server) current(c *fiber.Ctx) tenants.Principal {
-	p, _ := c.Locals(principalLocal).(tenants.Principal)
-	return p
-}
-
 // nav builds the console header for the signed-in principal.
 func (s *Server) nav(c *fiber.Ctx, p tenants.Principal) (*Nav, error) {
 	ctx := c.UserContext()
@@ -100,14 +95,14 @@ func (s *Server) nav(c *fiber.Ctx, p tenants.Principal) (*Nav, error) {
 		for _, x := range perms {
 			n.Can[string(x)] = true
 		}
-		n.Storefront = s.storefrontURL(p.TenantSlug)
+		n.Storefront = s.StorefrontURL(p.TenantSlug)
 	}
 	return n, nil
 }
 
 // page renders a console page for the current principal.
 func (s *Server) page(c *fiber.Ctx, tmpl, title, section string, data any) error {
-	p := s.current(c)
+	p := s.Current(c)
 	n, err := s.nav(c, p)
 	if err != nil {
 		return err
@@ -150,7 +145,7 @@ type quotaRow struct {
 }
 
 func (s *Server) consoleHome(c *fiber.Ctx) error {
-	p := s.current(c)
+	p := s.Current(c)
 	t, err := s.tenants.Tenant(c.UserContext(), p.TenantID)
 	if err != nil {
 		return err
@@ -167,7 +162,7 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 		return itoa(n)
 	}
 	d := homeData{Status: t.Status, Plan: plan.Title, Currency: t.Currency, Country: t.Country, Role: strings.Join(p.Roles, ", "),
-		StorefrontURL: s.storefrontURL(t.Slug),
+		StorefrontURL: s.StorefrontURL(t.Slug),
 		Quotas: []quotaRow{
 			{"Staff seats (members and pending invitations)", itoa(seats), limit(plan.StaffSeats)},
 			{"Products", "—", limit(plan.Products)},
@@ -181,7 +176,7 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 }
 
 func (s *Server) consoleSwitch(c *fiber.Ctx) error {
-	if err := s.tenants.SwitchShop(c.UserContext(), s.current(c), c.FormValue("tenant_id")); err != nil {
+	if err := s.tenants.SwitchShop(c.UserContext(), s.Current(c), c.FormValue("tenant_id")); err != nil {
 		return err
 	}
 	return c.Redirect("/console", fiber.StatusSeeOther)
@@ -197,7 +192,7 @@ type accountData struct {
 type enrolView struct{ Secret, QRBase64 string }
 
 func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []string) error {
-	p := s.current(c)
+	p := s.Current(c)
 	u, err := s.tenants.User(c.UserContext(), p.UserID)
 	if err != nil {
 		return err
@@ -214,7 +209,7 @@ func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []str
 
 // pageWithError renders a page, showing an input error stored by pageError.
 func (s *Server) pageWithError(c *fiber.Ctx, tmpl, title, section string, data any) error {
-	p := s.current(c)
+	p := s.Current(c)
 	n, err := s.nav(c, p)
 	if err != nil {
 		return err
@@ -229,7 +224,7 @@ func (s *Server) pageWithError(c *fiber.Ctx, tmpl, title, section string, data a
 func (s *Server) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil) }
 
 func (s *Server) accountMFABegin(c *fiber.Ctx) error {
-	e, err := s.tenants.BeginTOTP(c.UserContext(), s.current(c))
+	e, err := s.tenants.BeginTOTP(c.UserContext(), s.Current(c))
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
@@ -237,7 +232,7 @@ func (s *Server) accountMFABegin(c *fiber.Ctx) error {
 }
 
 func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
-	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.current(c), strings.TrimSpace(c.FormValue("code")))
+	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.Current(c), strings.TrimSpace(c.FormValue("code")))
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
@@ -245,17 +240,17 @@ func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
 }
 
 func (s *Server) accountPassword(c *fiber.Ctx) error {
-	if err := s.tenants.ChangePassword(c.UserContext(), s.current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
+	if err := s.tenants.ChangePassword(c.UserContext(), s.Current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
 		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
 	return done(c, "/console/account")
 }
 
 func (s *Server) accountLogoutAll(c *fiber.Ctx) error {
-	if _, err := s.tenants.LogoutAll(c.UserContext(), s.current(c), false); err != nil {
+	if _, err := s.tenants.LogoutAll(c.UserContext(), s.Current(c), false); err != nil {
 		return err
 	}
-	s.clearSessionCookie(c)
+	s.ClearStaffCookie(c)
 	return c.Redirect("/login?flash=signed-out", fiber.StatusSeeOther)
 }
 
@@ -274,7 +269,7 @@ type roleView struct {
 }
 
 func (s *Server) staffData(c *fiber.Ctx) (staffData, error) {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	var d staffData
 	var err error
 	if d.Members, err = s.tenants.Staff(ctx, p); err != nil {
@@ -308,21 +303,21 @@ func (s *Server) staffPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) staffInvite(c *fiber.Ctx) error {
-	if _, err := s.tenants.InviteStaff(c.UserContext(), s.current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
+	if _, err := s.tenants.InviteStaff(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
 		return s.pageError(c, err, func() error { return s.staffPage(c) })
 	}
 	return done(c, "/console/staff")
 }
 
 func (s *Server) staffRole(c *fiber.Ctx) error {
-	if err := s.tenants.SetStaffRole(c.UserContext(), s.current(c), c.Params("user"), c.FormValue("role")); err != nil {
+	if err := s.tenants.SetStaffRole(c.UserContext(), s.Current(c), c.Params("user"), c.FormValue("role")); err != nil {
 		return s.pageError(c, err, func() error { return s.staffPage(c) })
 	}
 	return done(c, "/console/staff")
 }
 
 func (s *Server) staffRemove(c *fiber.Ctx) error {
-	if err := s.tenants.RemoveStaff(c.UserContext(), s.current(c), c.Params("user")); err != nil {
+	if err := s.tenants.RemoveStaff(c.UserContext(), s.Current(c), c.Params("user")); err != nil {
 		return s.pageError(c, err, func() error { return s.staffPage(c) })
 	}
 	return done(c, "/console/staff")
@@ -360,7 +355,7 @@ func formPerms(c *fiber.Ctx) []perm.Permission {
 
 func (s *Server) roleCreate(c *fiber.Ctx) error {
 	in := tenants.RoleInput{Name: c.FormValue("name"), Permissions: formPerms(c)}
-	if _, err := s.tenants.CreateRole(c.UserContext(), s.current(c), in); err != nil {
+	if _, err := s.tenants.CreateRole(c.UserContext(), s.Current(c), in); err != nil {
 		return s.pageError(c, err, func() error {
 			has := map[string]bool{}
 			for _, p := range in.Permissions {
@@ -373,7 +368,7 @@ func (s *Server) roleCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) roleEditPage(c *fiber.Ctx) error {
-	roles, err := s.tenants.Roles(c.UserContext(), s.current(c))
+	roles, err := s.tenants.Roles(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -391,14 +386,14 @@ func (s *Server) roleEditPage(c *fiber.Ctx) error {
 
 func (s *Server) roleUpdate(c *fiber.Ctx) error {
 	name := c.Params("name")
-	if _, err := s.tenants.UpdateRole(c.UserContext(), s.current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
+	if _, err := s.tenants.UpdateRole(c.UserContext(), s.Current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
 		return s.pageError(c, err, func() error { return s.roleEditPage(c) })
 	}
 	return done(c, "/console/staff")
 }
 
 func (s *Server) roleDelete(c *fiber.Ctx) error {
-	if err := s.tenants.DeleteRole(c.UserContext(), s.current(c), c.Params("name")); err != nil {
+	if err := s.tenants.DeleteRole(c.UserContext(), s.Current(c), c.Params("name")); err != nil {
 		return s.pageError(c, err, func() error { return s.staffPage(c) })
 	}
 	return done(c, "/console/staff")
@@ -416,7 +411,7 @@ type tokenView struct {
 }
 
 func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	toks, err := s.tenants.Tokens(ctx, p)
 	if err != nil {
 		return err
@@ -440,7 +435,7 @@ func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
 func (s *Server) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "") }
 
 func (s *Server) tokenCreate(c *fiber.Ctx) error {
-	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.current(c), c.FormValue("name"), c.FormValue("role"))
+	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.Current(c), c.FormValue("name"), c.FormValue("role"))
 	if err != nil {
 		return s.pageError(c, err, func() error { return s.tokensPageWith(c, "") })
 	}
@@ -448,7 +443,7 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) tokenRevoke(c *fiber.Ctx) error {
-	if err := s.tenants.RevokeToken(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.RevokeToken(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return done(c, "/console/tokens")
@@ -483,7 +478,7 @@ func auditFilter(c *fiber.Ctx) audit.Filter {
 var idLike = regexp.MustCompile(`^[0-9a-f]{8}-`)
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	pg, err := s.tenants.Audit(c.UserContext(), s.current(c), auditFilter(c))
+	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), auditFilter(c))
 	if err != nil {
 		return err
 	}
@@ -498,7 +493,7 @@ type settingsData struct {
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	t, err := s.tenants.Tenant(ctx, p.TenantID)
 	if err != nil {
 		return err
@@ -507,7 +502,7 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.cfg.BaseDomain}
+	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.BaseDomain()}
 	for _, x := range doms {
 		d.Domains = append(d.Domains, x.Host)
 	}
@@ -516,21 +511,21 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) settingsSave(c *fiber.Ctx) error {
-	if _, err := s.tenants.UpdateShop(c.UserContext(), s.current(c), c.FormValue("name")); err != nil {
+	if _, err := s.tenants.UpdateShop(c.UserContext(), s.Current(c), c.FormValue("name")); err != nil {
 		return s.pageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return done(c, "/console/settings")
 }
 
 func (s *Server) domainAdd(c *fiber.Ctx) error {
-	if _, err := s.tenants.AddDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
+	if _, err := s.tenants.AddDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
 		return s.pageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return done(c, "/console/settings")
 }
 
 func (s *Server) domainRemove(c *fiber.Ctx) error {
-	if err := s.tenants.RemoveDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
+	if err := s.tenants.RemoveDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
 		return s.pageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return done(c, "/console/settings")

@@ -165,7 +165,7 @@ func (s *Server) updateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Custome
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
+	s.Record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
 	return x, nil
 }
 
@@ -193,7 +193,7 @@ func (s *Server) setConsent(c *fiber.Ctx, accepts bool, source string) (*custome
 	if accepts {
 		what = "given"
 	}
-	s.record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
+	s.Record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
 	return x, nil
 }
 
@@ -217,7 +217,7 @@ func (s *Server) apiCustomerExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "customer.export", "customer", id, "")
+	s.Record(c, "customer.export", "customer", id, "")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="customer-`+id+`.json"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -229,7 +229,7 @@ func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.record(c, "customer.delete", "customer", id, "personal data erased")
+	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -280,7 +280,7 @@ func (s *Server) customerPage(c *fiber.Ctx) error {
 	if name == "" {
 		name = x.Phone
 	}
-	return s.pageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.can(c, perm.CustomersWrite)})
+	return s.pageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.Can(c, perm.CustomersWrite)})
 }
 
 func (s *Server) customerSave(c *fiber.Ctx) error {
@@ -310,6 +310,6 @@ func (s *Server) customerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return s.pageError(c, err, func() error { return s.customerPage(c) })
 	}
-	s.record(c, "customer.delete", "customer", id, "personal data erased")
+	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return done(c, "/console/customers")
 }

@@ -298,7 +298,7 @@ func (s *Server) editDraft(c *fiber.Ctx, version int, action string, fn func(d *
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
+	s.Record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
 	return d, nil
 }
 
@@ -496,7 +496,7 @@ func (s *Server) publishDesign(c *fiber.Ctx, version int) (*design.Published, er
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
+	s.Record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
 	return p, nil
 }
 
@@ -505,7 +505,7 @@ func (s *Server) restoreDesign(c *fiber.Ctx, number, version int) (*design.Publi
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
+	s.Record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
 	return p, nil
 }
 
@@ -576,7 +576,7 @@ func (s *Server) uploadDesignImage(c *fiber.Ctx, field string) (*design.Asset, e
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
+	s.Record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
 	return a, nil
 }
 
@@ -619,7 +619,7 @@ func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "page.create", "page", p.ID, p.Title)
+	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
 }
 
@@ -632,7 +632,7 @@ func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "page.update", "page", p.ID, p.Title)
+	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return c.JSON(pageJSON(p))
 }
 
@@ -640,7 +640,7 @@ func (s *Server) apiPageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.record(c, "page.delete", "page", c.Params("page"), "")
+	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -673,7 +673,7 @@ func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "article.create", "article", a.ID, a.Title)
+	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
 }
 
@@ -686,7 +686,7 @@ func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "article.update", "article", a.ID, a.Title)
+	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return c.JSON(articleJSON(a))
 }
 
@@ -694,7 +694,7 @@ func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.record(c, "article.delete", "article", c.Params("article"), "")
+	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -573,7 +573,7 @@ func (s *Server) shopThemeCSS(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopBrandMedia(c *fiber.Ctx) error {
-	t := s.shop(c)
+	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !design.OwnsKey(t.ID, key) {
 		return errs.NotFoundf("no such image")
@@ -642,7 +642,7 @@ func (s *Server) shopContentPage(c *fiber.Ctx) error {
 		if desc == "" {
 			desc = clip(stripTags(p.BodyHTML), 160)
 		}
-		v.Head = shopHead{Title: firstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.baseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
+		v.Head = shopHead{Title: firstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.BaseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
 		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: p.Title, URL: "/pages/" + url.PathEscape(p.Handle)}}
 		v.Content = &shopContent{Page: p, Body: template.HTML(p.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplatePage)}
 		return v, nil
@@ -669,7 +669,7 @@ func (s *Server) shopBlog(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		canon := s.baseURL(c) + "/blog"
+		canon := s.BaseURL(c) + "/blog"
 		if tag != "" {
 			canon += "?tag=" + url.QueryEscape(tag)
 		}
@@ -691,7 +691,7 @@ func (s *Server) shopArticle(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		canon := s.baseURL(c) + "/blog/" + url.PathEscape(a.Handle)
+		canon := s.BaseURL(c) + "/blog/" + url.PathEscape(a.Handle)
 		v.Head = shopHead{Title: firstNonEmpty(a.SEOTitle, a.Title) + " · " + v.Shop.Name, Description: firstNonEmpty(a.SEODescription, a.Excerpt), Canonical: canon, OGType: "article"}
 		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: "Journal", URL: "/blog"}, {Name: a.Title, URL: "/blog/" + url.PathEscape(a.Handle)}}
 		sc := &shopContent{Article: a, Body: template.HTML(a.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplateArticle)}
@@ -703,7 +703,7 @@ func (s *Server) shopArticle(c *fiber.Ctx) error {
 				if sc.Image != nil {
 					v.Head.OGImage = sc.Image.Src
 					if strings.HasPrefix(v.Head.OGImage, "/") {
-						v.Head.OGImage = s.baseURL(c) + v.Head.OGImage
+						v.Head.OGImage = s.BaseURL(c) + v.Head.OGImage
 					}
 				}
 			}
@@ -804,7 +804,7 @@ func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	var out []sitemapURL
 	blog := false
 	for _, e := range es {
@@ -826,7 +826,7 @@ func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 func (s *Server) designHome(c *fiber.Ctx, v *shopView) *shopView {
 	t := v.Shop
 	v.Sections = s.templateSections(c, v.Design, design.TemplateHome)
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
 	v.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": t.Name, "url": base + "/",
 		"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})

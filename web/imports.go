@@ -171,7 +171,7 @@ func (s *Server) job(c *fiber.Ctx, id string) (*importJob, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	j := js.jobs[id]
-	if j == nil || j.tenant != s.current(c).TenantID {
+	if j == nil || j.tenant != s.Current(c).TenantID {
 		return nil, errs.NotFoundf("import not found (imports are kept for an hour)")
 	}
 	return j, nil
@@ -286,9 +286,9 @@ func modeName(m catalog.ImportMode) string {
 
 // startImport registers and runs a job over a saved file.
 func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
-	p := s.current(c)
+	p := s.Current(c)
 	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: modeName(mode), file: file, inBlob: inBlob, name: name, size: size,
-		source: source, state: "running", started: time.Now().UTC(), drafts: !s.can(c, perm.CatalogPublish)}
+		source: source, state: "running", started: time.Now().UTC(), drafts: !s.Can(c, perm.CatalogPublish)}
 	if err := s.admit(j); err != nil {
 		return nil, err
 	}
@@ -319,7 +319,7 @@ func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.Impor
 	}
 	j.mu.Unlock()
 	if err == nil && opts.Mode != catalog.DryRun && rep != nil {
-		s.recordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
+		s.RecordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
 			fmt.Sprintf("%s: %d products imported, %d skipped (%s)", j.name, rep.Imported, rep.Skipped, j.mode))
 	}
 }
@@ -372,7 +372,7 @@ func (s *Server) toErrorPlain(err error) (errs.Code, string) {
 // uploadedCSV reads the CSV of an upload: a multipart field "file", or the
 // raw body.
 func (s *Server) uploadedCSV(c *fiber.Ctx, id string) (file string, inBlob bool, name string, size int64, err error) {
-	tid := s.current(c).TenantID
+	tid := s.Current(c).TenantID
 	if fh, ferr := c.FormFile("file"); ferr == nil {
 		f, err := fh.Open()
 		if err != nil {
@@ -459,7 +459,7 @@ type importPageData struct {
 }
 
 func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
+	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.Can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
 }
 
 func (s *Server) importUpload(c *fiber.Ctx) error {
@@ -489,7 +489,7 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := importJobData{J: j.json(), CanWrite: s.can(c, perm.CatalogWrite)}
+	d := importJobData{J: j.json(), CanWrite: s.Can(c, perm.CatalogWrite)}
 	d.Running, d.DryRun = d.J.State == "running", d.J.Mode == "dry_run"
 	if d.J.Report != nil {
 		for _, p := range d.J.Report.Problems {
@@ -534,11 +534,11 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	if st != "" && !st.Valid() {
 		return errs.Field("status", "unknown status")
 	}
-	t, err := s.tenants.Tenant(ctx, s.current(c).TenantID)
+	t, err := s.tenants.Tenant(ctx, s.Current(c).TenantID)
 	if err != nil {
 		return err
 	}
-	base := strings.TrimSuffix(s.storefrontURL(t.Slug), "/")
+	base := strings.TrimSuffix(s.StorefrontURL(t.Slug), "/")
 	opts := catalog.ExportOptions{Status: st, ImageURL: func(im catalog.Image) string {
 		if im.Key == "" {
 			return im.Src
@@ -556,7 +556,7 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		pr.CloseWithError(err)
 		return err
 	}
-	s.record(c, "product.export", "product", "", "CSV export "+string(st))
+	s.Record(c, "product.export", "product", "", "CSV export "+string(st))
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Slug+`-products-`+time.Now().UTC().Format("20060102")+`.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -163,7 +163,7 @@ func (s *Server) createLocation(c *fiber.Ctx, name, code string) (*inventory.Loc
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "location.create", "location", l.ID, l.Name)
+	s.Record(c, "location.create", "location", l.ID, l.Name)
 	return l, nil
 }
 
@@ -303,7 +303,7 @@ func (s *Server) changeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 		}
 		summary += " (" + reason + ")"
 	}
-	s.record(c, action, "variant", id, p.Title+": "+summary)
+	s.Record(c, action, "variant", id, p.Title+": "+summary)
 	return nil
 }
 
@@ -384,7 +384,7 @@ func (s *Server) inventoryPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := inventoryData{Locations: ls, CanWrite: s.can(c, perm.InventoryWrite)}
+	d := inventoryData{Locations: ls, CanWrite: s.Can(c, perm.InventoryWrite)}
 	if low, err := s.lowStock(c); err == nil {
 		d.LowCount = len(low)
 	}
@@ -441,7 +441,7 @@ func (s *Server) variantStockPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := variantStockData{V: v, Product: p.Title, Locations: ls, LocName: map[string]string{}, CanWrite: s.can(c, perm.InventoryWrite)}
+	d := variantStockData{V: v, Product: p.Title, Locations: ls, LocName: map[string]string{}, CanWrite: s.Can(c, perm.InventoryWrite)}
 	for _, x := range p.Variants {
 		if x.ID == v.VariantID {
 			d.Variant = x.Title()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 var pathParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)\??`)
@@ -71,8 +72,8 @@ func (s *Server) openAPI() map[string]any {
 			"schemas": ss.schemas,
 			"securitySchemes": map[string]any{
 				"bearer":          map[string]any{"type": "http", "scheme": "bearer"},
-				"session":         map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
-				"customerSession": map[string]any{"type": "apiKey", "in": "cookie", "name": customerCookie},
+				"session":         map[string]any{"type": "apiKey", "in": "cookie", "name": session.StaffCookie},
+				"customerSession": map[string]any{"type": "apiKey", "in": "cookie", "name": session.CustomerCookie},
 			},
 		},
 		"security": []any{map[string]any{"bearer": []string{}}, map[string]any{"session": []string{}}},

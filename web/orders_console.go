@@ -678,7 +678,7 @@ func (s *Server) checkoutSettingsView(c *fiber.Ctx, st checkout.Settings, shippi
 		b, _ := json.MarshalIndent(st.Shipping, "", "  ")
 		d.Shipping = string(b)
 	}
-	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.current(c), perm.ShopManage)
+	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
 	return s.pageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
 }
 
@@ -732,7 +732,7 @@ func (s *Server) mailTemplatesPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := mailTemplatesData{Templates: ts}
-	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.current(c), perm.ShopManage)
+	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
 	return s.pageWithError(c, "console/mail_templates", "Notification e-mails", "mail_templates", d)
 }
 

@@ -100,7 +100,7 @@ type platformTenantsData struct {
 }
 
 func (s *Server) platformTenants(c *fiber.Ctx) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	pg, err := s.tenants.ListTenants(ctx, p, tenantFilter(c))
 	if err != nil {
 		return err
@@ -115,21 +115,21 @@ func (s *Server) platformTenants(c *fiber.Ctx) error {
 }
 
 func (s *Server) platformSuspend(c *fiber.Ctx) error {
-	if err := s.tenants.Suspend(c.UserContext(), s.current(c), c.Params("id"), c.FormValue("reason")); err != nil {
+	if err := s.tenants.Suspend(c.UserContext(), s.Current(c), c.Params("id"), c.FormValue("reason")); err != nil {
 		return err
 	}
 	return done(c, "/platform")
 }
 
 func (s *Server) platformResume(c *fiber.Ctx) error {
-	if err := s.tenants.Resume(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.Resume(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return done(c, "/platform")
 }
 
 func (s *Server) platformPlan(c *fiber.Ctx) error {
-	if err := s.tenants.ChangePlan(c.UserContext(), s.current(c), c.Params("id"), c.FormValue("plan")); err != nil {
+	if err := s.tenants.ChangePlan(c.UserContext(), s.Current(c), c.Params("id"), c.FormValue("plan")); err != nil {
 		return s.pageError(c, err, func() error { return s.platformTenants(c) })
 	}
 	return done(c, "/platform")
@@ -141,7 +141,7 @@ type adminsData struct {
 }
 
 func (s *Server) platformAdmins(c *fiber.Ctx) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	admins, err := s.tenants.PlatformAdmins(ctx, p)
 	if err != nil {
 		return err
@@ -151,7 +151,7 @@ func (s *Server) platformAdmins(c *fiber.Ctx) error {
 }
 
 func (s *Server) platformAdminAdd(c *fiber.Ctx) error {
-	if _, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.current(c), c.FormValue("email"), c.FormValue("password"), c.FormValue("role")); err != nil {
+	if _, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("password"), c.FormValue("role")); err != nil {
 		return s.pageError(c, err, func() error { return s.platformAdmins(c) })
 	}
 	return done(c, "/platform/admins")
@@ -165,7 +165,7 @@ type mailView struct {
 var linkRe = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 func (s *Server) platformMailbox(c *fiber.Ctx) error {
-	pg, err := s.tenants.Mailbox(c.UserContext(), s.current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
+	pg, err := s.tenants.Mailbox(c.UserContext(), s.Current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) platformMailbox(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
-	pg, err := s.tenants.ListTenants(c.UserContext(), s.current(c), tenantFilter(c))
+	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), tenantFilter(c))
 	if err != nil {
 		return err
 	}
@@ -195,14 +195,14 @@ func (s *Server) apiPlatformSuspend(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := s.tenants.Suspend(c.UserContext(), s.current(c), c.Params("id"), in.Reason); err != nil {
+	if err := s.tenants.Suspend(c.UserContext(), s.Current(c), c.Params("id"), in.Reason); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiPlatformResume(c *fiber.Ctx) error {
-	if err := s.tenants.Resume(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.Resume(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -213,14 +213,14 @@ func (s *Server) apiPlatformPlan(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.tenants.ChangePlan(c.UserContext(), s.current(c), c.Params("id"), in.Plan); err != nil {
+	if err := s.tenants.ChangePlan(c.UserContext(), s.Current(c), c.Params("id"), in.Plan); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiPlatformAdmins(c *fiber.Ctx) error {
-	admins, err := s.tenants.PlatformAdmins(c.UserContext(), s.current(c))
+	admins, err := s.tenants.PlatformAdmins(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.current(c), in.Email, in.Password, in.Role)
+	u, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.Current(c), in.Email, in.Password, in.Role)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiPlatformMailbox(c *fiber.Ctx) error {
-	pg, err := s.tenants.Mailbox(c.UserContext(), s.current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
+	pg, err := s.tenants.Mailbox(c.UserContext(), s.Current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
 	if err != nil {
 		return err
 	}

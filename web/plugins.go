@@ -377,7 +377,7 @@ func readPart(fh *multipart.FileHeader) ([]byte, error) {
 
 // checkPrivateUploads refuses a private upload on a plan without them.
 func (s *Server) checkPrivateUploads(c *fiber.Ctx) error {
-	p := s.current(c)
+	p := s.Current(c)
 	if p.TenantID == "" {
 		return nil // platform publish
 	}
@@ -389,7 +389,7 @@ func (s *Server) checkInstallQuota(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.tenants.CheckQuota(c.UserContext(), s.current(c).TenantID, tenants.QuotaPlugins, n)
+	return s.tenants.CheckQuota(c.UserContext(), s.Current(c).TenantID, tenants.QuotaPlugins, n)
 }
 
 // ---------------------------------------------------------------- JSON API

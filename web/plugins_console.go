@@ -65,8 +65,8 @@ func (s *Server) pluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := pluginsPageData{Installed: inst, Catalog: catalogEntries(vs, inst), CanManage: s.can(c, perm.PluginsManage)}
-	p := s.current(c)
+	d := pluginsPageData{Installed: inst, Catalog: catalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
+	p := s.Current(c)
 	if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaPrivatePlugins, 0); err == nil {
 		d.PrivateAllowed = true
 	} else {
@@ -153,7 +153,7 @@ func (s *Server) pluginPageWith(c *fiber.Ctx, dry *plugins.DryRunResult, dryVers
 	if posted != nil {
 		cfg = posted
 	}
-	d := pluginPageData{Inst: inst, Versions: vs, Runs: runs.Runs, Stats: stats, CanManage: s.can(c, perm.PluginsManage),
+	d := pluginPageData{Inst: inst, Versions: vs, Runs: runs.Runs, Stats: stats, CanManage: s.Can(c, perm.PluginsManage),
 		Reporting: inst.Manifest.Declares(extension.PointReporting), DryRun: dry, DryVersion: dryVersion}
 	pretty, _ := json.MarshalIndent(cfg, "", "  ")
 	d.ConfigJSON = string(pretty)
@@ -318,7 +318,7 @@ func (s *Server) pluginRunPageWith(c *fiber.Ctx, rep *plugins.ReplayResult) erro
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/plugin_run", "Plugin run", "plugins", runPageData{Run: r, Replay: rep, CanManage: s.can(c, perm.PluginsManage)})
+	return s.pageWithError(c, "console/plugin_run", "Plugin run", "plugins", runPageData{Run: r, Replay: rep, CanManage: s.Can(c, perm.PluginsManage)})
 }
 
 func (s *Server) pluginRunPage(c *fiber.Ctx) error { return s.pluginRunPageWith(c, nil) }

@@ -140,7 +140,7 @@ func (s *Server) apiStoreTicket(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	in.CustomerID = s.shopperID(c) // never taken from the body
+	in.CustomerID = s.ShopperID(c) // never taken from the body
 	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // Config is the server's configuration.
@@ -55,13 +56,6 @@ type Config struct {
 	// 1s; negative: on every request). Writes through this server drop the
 	// shop's pages at once.
 	ShopCacheRecheck time.Duration
-}
-
-func (c *Config) scheme() string {
-	if c.Secure {
-		return "https"
-	}
-	return "http"
 }
 
 // port is ":8080" from PublicURL, or "" for the scheme's default port.
@@ -94,6 +88,10 @@ func (c *Config) defaults() {
 
 // Server is the HTTP server with its dependencies.
 type Server struct {
+	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...)
+	// and writes the audit log (Record).
+	*session.Kit
+
 	cfg          Config
 	log          *slog.Logger
 	db           *store.DB
@@ -178,6 +176,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.content = deps.Content; s.content == nil {
 		s.content = content.New(deps.DB, nil)
 	}
+	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
+		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port()})
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = httpx.NewLimiter(1, time.Minute)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
@@ -36,66 +34,14 @@ import (
 // once (navigation, breadcrumbs and slugs are computed from it), then one
 // catalog read whose related rows come in one query per kind.
 
-const shopLocal = "shop"
-
-func (s *Server) isConsoleHost(host string) bool {
-	h := strings.ToLower(host)
-	if hh, _, err := net.SplitHostPort(h); err == nil {
-		h = hh
-	}
-	h = strings.Trim(h, "[]")
-	if h == "" || h == s.cfg.BaseDomain || h == "localhost" || net.ParseIP(h) != nil {
-		return true
-	}
-	return h == s.publicHost
-}
-
-func (s *Server) hostDispatch(c *fiber.Ctx) error {
-	if s.isConsoleHost(string(c.Request().Host())) {
-		return c.Next()
-	}
-	s.storeHandler(c.Context())
-	return nil
-}
-
-// resolveShop finds the shop for the request's host; unknown and closed
-// shops are 404, a suspended shop gets the maintenance page. Errors after
-// it are shown in the shop's own look.
-func (s *Server) resolveShop(c *fiber.Ctx) error {
-	t, err := s.tenants.ResolveHost(c.UserContext(), string(c.Request().Host()))
-	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return errs.NotFoundf("no shop answers at %s", c.Hostname())
-		}
-		return err
-	}
-	switch t.Status {
-	case tenants.StatusActive:
-	case tenants.StatusSuspended:
-		c.Status(fiber.StatusServiceUnavailable)
-		c.Set(fiber.HeaderRetryAfter, "3600")
-		c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
-		return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
-	default:
-		return errs.NotFoundf("no shop answers at %s", c.Hostname())
-	}
-	c.Locals(shopLocal, t)
-	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
-	s.previewFromToken(c) // ?preview=<token>: the draft design (design_shop.go)
-	err = c.Next()
-	if err != nil && !httpx.WantsJSON(c) {
-		return s.shopError(c, err)
-	}
-	return err
+// maintenancePage tells shoppers a suspended shop is closed for now, in
+// the shop's own look.
+func (s *Server) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
+	return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
 }
 
 func init() {
 	funcs["inc"] = func(i int) int { return i + 1 }
-}
-
-func (s *Server) shop(c *fiber.Ctx) tenants.Tenant {
-	t, _ := c.Locals(shopLocal).(tenants.Tenant)
-	return t
 }
 
 // storefrontPages are the shop's catalog pages, search, sitemaps, robots.txt
@@ -246,14 +192,6 @@ type shopSearchView struct {
 
 // ---- helpers ----
 
-func (s *Server) baseURL(c *fiber.Ctx) string {
-	scheme := s.cfg.scheme()
-	if s.cfg.TrustProxy && c.Protocol() == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + string(c.Request().Host())
-}
-
 func moneyText(v int64, cur string) string {
 	return catalog.FormatAmount(v, cur) + " " + cur
 }
@@ -383,7 +321,7 @@ func (ix *catIndex) path(id string) []*catalog.Category {
 }
 
 func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
-	v := &shopView{Shop: s.shop(c), Design: s.designFor(c)}
+	v := &shopView{Shop: s.Shop(c), Design: s.designFor(c)}
 	if ix != nil {
 		v.Nav = ix.roots
 	}
@@ -420,7 +358,7 @@ func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
 func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
-	t := s.shop(c)
+	t := s.Shop(c)
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
@@ -455,7 +393,7 @@ func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, 
 // shopError renders an error in the shop's look.
 func (s *Server) shopError(c *fiber.Ctx, err error) error {
 	status, de := s.toError(c, err)
-	t := s.shop(c)
+	t := s.Shop(c)
 	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
 		Form: map[string]string{"title": errorTitle(status), "message": de.Message, "field": de.Field}, Design: s.designFor(c)}
 	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
@@ -556,7 +494,7 @@ func (s *Server) shopHome(c *fiber.Ctx) error {
 			}
 			v.Cards = s.shopCards(pg.Products)
 		}
-		base := s.baseURL(c)
+		base := s.BaseURL(c)
 		v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
 		v.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": t.Name, "url": base + "/",
 			"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})
@@ -615,7 +553,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			StockMsg string    `json:"stock_label"`
 		}
 		var js []jsVariant
-		base := s.baseURL(c)
+		base := s.BaseURL(c)
 		pageURL := base + "/products/" + url.PathEscape(p.Handle)
 		var offers []map[string]any
 		for i := range p.Variants {
@@ -799,7 +737,7 @@ func nextURL(c *fiber.Ctx, next string) string {
 }
 
 func (s *Server) canonicalList(c *fiber.Ctx, path string) string {
-	u := s.baseURL(c) + path
+	u := s.BaseURL(c) + path
 	if a := c.Query("after"); a != "" {
 		u += "?after=" + url.QueryEscape(a)
 	}
@@ -852,7 +790,7 @@ func (s *Server) shopCategory(c *fiber.Ctx) error {
 }
 
 func (s *Server) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	var items []map[string]any
 	for i, cr := range crumbs {
 		items = append(items, map[string]any{"@type": "ListItem", "position": i + 1, "name": cr.Name, "item": base + cr.URL})
@@ -924,7 +862,7 @@ func (s *Server) shopCollections(c *fiber.Ctx) error {
 		v := s.newView(c, ix)
 		v.Collections = cols
 		v.Crumbs = []shopCrumb{{"Home", "/"}, {"Collections", "/collections"}}
-		v.Head = shopHead{Title: "Collections · " + v.Shop.Name, Description: "All collections of " + v.Shop.Name, Canonical: s.baseURL(c) + "/collections", OGType: "website"}
+		v.Head = shopHead{Title: "Collections · " + v.Shop.Name, Description: "All collections of " + v.Shop.Name, Canonical: s.BaseURL(c) + "/collections", OGType: "website"}
 		return v, nil
 	})
 }
@@ -936,7 +874,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t := s.shop(c)
+	t := s.Shop(c)
 	sv := &shopSearchView{Q: strings.TrimSpace(c.Query("q")), Sort: string(sort), Tag: c.Query("tag"), Vendor: c.Query("vendor"),
 		Type: c.Query("type"), Category: c.Query("category"), Min: c.Query("min_price"), Max: c.Query("max_price")}
 	for name, val := range map[string]string{"q": sv.Q, "tag": sv.Tag, "vendor": sv.Vendor, "type": sv.Type, "category": sv.Category} {
@@ -995,7 +933,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 			title = "“" + sv.Q + "” · Search · " + v.Shop.Name
 		}
 		// Result pages are for people, not for the index.
-		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.baseURL(c) + "/search", NoIndex: true}
+		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.BaseURL(c) + "/search", NoIndex: true}
 		return v, nil
 	})
 }

@@ -10,13 +10,8 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// Customer accounts on the shop's own host. The customer session lives in
-// its own host-only cookie (wsm_customer) and its own table
-// (customer_sessions): the storefront never reads the staff cookie, and the
-// console and API never read this one, so neither kind of session can
-// authenticate on the other side.
-
-const customerLocal = "customer"
+// Customer accounts on the shop's own host. The customer session (its
+// cookie, its check, the current customer) is in web/internal/session.
 
 // customerLoginsPerMinute caps sign-in attempts per client address and per
 // shop and identifier.
@@ -38,48 +33,6 @@ func (s *Server) storefrontAccountPages(t *httpx.Table) {
 	shop.Page("POST", "/account/consent", httpx.Customer, "Give or withdraw marketing consent", s.shopConsent)
 	shop.Page("GET", "/account/export", httpx.Customer, "Download the customer's data (JSON)", s.shopExport)
 	shop.Page("POST", "/account/delete", httpx.Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
-}
-
-// requireShopCustomer authenticates the customer cookie against the shop
-// the host resolved to.
-func (s *Server) requireShopCustomer(c *fiber.Ctx) error {
-	tok := c.Cookies(s.cookieName(customerCookie))
-	if tok == "" || s.shop(c).ID == "" {
-		return s.customerDenied(c)
-	}
-	cu, _, err := s.customers.Authenticate(c.UserContext(), tok)
-	if err != nil {
-		if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotFound) {
-			s.clearCustomerCookie(c)
-			return s.customerDenied(c)
-		}
-		return err
-	}
-	c.Locals(customerLocal, cu)
-	return c.Next()
-}
-
-func (s *Server) customerDenied(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodGet {
-		return c.Redirect("/account/login?next="+urlEscape(c.OriginalURL()), fiber.StatusSeeOther)
-	}
-	return errs.E(errs.Unauthenticated, "sign in to your customer account first")
-}
-
-func currentCustomer(c *fiber.Ctx) *customer.Customer {
-	cu, _ := c.Locals(customerLocal).(*customer.Customer)
-	return cu
-}
-
-func (s *Server) setCustomerCookie(c *fiber.Ctx, token string) {
-	// Host-only (no Domain): it is sent to this shop's host and nowhere else.
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(customerCookie), Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
-}
-
-func (s *Server) clearCustomerCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(customerCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
 }
 
 func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
@@ -136,7 +89,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	if err != nil {
 		return s.shopFormError(c, "shop/signup", v, err)
 	}
-	s.setCustomerCookie(c, tok)
+	s.SetCustomerCookie(c, tok)
 	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
@@ -161,7 +114,7 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	if id == "" {
 		return s.shopFormError(c, "shop/login", v, errs.Field("identifier", "enter your e-mail address or phone number"))
 	}
-	t := s.shop(c)
+	t := s.Shop(c)
 	if ok, _ := s.ipRate.Allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
 		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts; wait a minute and try again"))
 	}
@@ -172,18 +125,18 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return s.shopFormError(c, "shop/login", v, err)
 	}
-	s.setCustomerCookie(c, tok)
+	s.SetCustomerCookie(c, tok)
 	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
 func (s *Server) shopLogout(c *fiber.Ctx) error {
-	if tok := c.Cookies(s.cookieName(customerCookie)); tok != "" {
+	if tok := s.CustomerToken(c); tok != "" {
 		if err := s.customers.Logout(c.UserContext(), tok); err != nil && !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.NotFound) {
 			return err
 		}
 	}
-	s.clearCustomerCookie(c)
+	s.ClearCustomerCookie(c)
 	return c.Redirect("/account/login?bye=1", fiber.StatusSeeOther)
 }
 
@@ -196,7 +149,7 @@ var accountFlashes = map[string]string{
 }
 
 func (s *Server) loadAccount(c *fiber.Ctx, v *shopView) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	fresh, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
 		return err
@@ -230,7 +183,7 @@ func (s *Server) accountError(c *fiber.Ctx, err error) error {
 }
 
 func (s *Server) shopProfile(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	cur, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
 		return err
@@ -246,17 +199,17 @@ func (s *Server) shopProfile(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopPassword(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	tok, err := s.customers.ChangePassword(c.UserContext(), cu.ID, c.FormValue("current_password"), c.FormValue("new_password"), s.meta(c))
 	if err != nil {
 		return s.accountError(c, err)
 	}
-	s.setCustomerCookie(c, tok)
+	s.SetCustomerCookie(c, tok)
 	return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
 }
 
 func (s *Server) shopAddAddress(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	a := customer.Address{FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Company: c.FormValue("company"),
 		Line1: c.FormValue("line1"), Line2: c.FormValue("line2"), City: c.FormValue("city"), Province: c.FormValue("province"),
 		PostalCode: c.FormValue("postal_code"), Country: strings.ToUpper(strings.TrimSpace(c.FormValue("country"))), Phone: c.FormValue("address_phone"),
@@ -268,7 +221,7 @@ func (s *Server) shopAddAddress(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	if err := s.customers.DeleteAddress(c.UserContext(), cu.ID, c.Params("id")); err != nil {
 		return err
 	}
@@ -276,7 +229,7 @@ func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopConsent(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	if _, err := s.customers.SetMarketingConsent(c.UserContext(), cu.ID, c.FormValue("accepts_marketing") != "", "storefront account page"); err != nil {
 		return s.accountError(c, err)
 	}
@@ -284,7 +237,7 @@ func (s *Server) shopConsent(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopExport(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	b, err := s.customers.ExportJSON(c.UserContext(), cu.ID)
 	if err != nil {
 		return err
@@ -296,14 +249,14 @@ func (s *Server) shopExport(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	if strings.TrimSpace(strings.ToLower(c.FormValue("confirm"))) != "delete" {
 		return s.accountError(c, errs.Field("confirm", `type DELETE to confirm`))
 	}
 	if err := s.customers.Delete(c.UserContext(), cu.ID); err != nil {
 		return err
 	}
-	s.clearCustomerCookie(c)
+	s.ClearCustomerCookie(c)
 	return c.Redirect("/account/login?deleted=1", fiber.StatusSeeOther)
 }
 
@@ -311,7 +264,7 @@ func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
 // cart at sign-in and forgets the guest cookie. A failed merge leaves the
 // guest cart where it was (signing in still succeeds); it is logged.
 func (s *Server) mergeGuestCart(c *fiber.Ctx, customerID string) {
-	tok := c.Cookies(s.cookieName(cartCookie))
+	tok := s.GuestCartToken(c)
 	if tok == "" || s.commerce == nil {
 		return
 	}
@@ -319,6 +272,5 @@ func (s *Server) mergeGuestCart(c *fiber.Ctx, customerID string) {
 		s.log.Warn("cart merge at sign-in", "request_id", httpx.RequestID(c), "err", err)
 		return
 	}
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
+	s.ClearCartCookie(c)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // The storefront page cache keeps rendered anonymous pages (home, category,
@@ -127,7 +128,7 @@ func (s *Server) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
 func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
 	err := c.Next()
 	if !httpx.SafeMethod(c.Method()) {
-		if p, ok := c.Locals(principalLocal).(tenants.Principal); ok && p.TenantID != "" {
+		if p := session.Current(c); p.TenantID != "" {
 			s.shopCache.drop(p.TenantID)
 		}
 	}

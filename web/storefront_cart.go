@@ -262,18 +262,17 @@ func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) erro
 // still holds a guest cart cookie gets the guest's lines merged into their
 // cart once, and the cookie dropped.
 func (s *Server) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
-	if id := s.shopperID(c); id != "" {
-		name := s.cookieName(cartCookie)
-		if tok := c.Cookies(name); tok != "" && len(tok) <= 128 {
+	if id := s.ShopperID(c); id != "" {
+		if tok := s.GuestCartToken(c); tok != "" && len(tok) <= 128 {
 			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
 				s.log.Warn("cart merge", "request_id", httpx.RequestID(c), "err", err)
 			} else {
-				c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1})
+				s.ClearCartCookie(c)
 			}
 		}
 		return cart.Owner{CustomerID: id}
 	}
-	o, _ := s.cartOwner(c, create)
+	o, _ := s.CartOwner(c, create)
 	return o
 }
 
@@ -282,7 +281,7 @@ func hasOwner(o cart.Owner) bool { return o.CustomerID != "" || o.Token != "" }
 // loadCart prices the shopper's cart (an empty view when there is none).
 func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
 	if !hasOwner(o) {
-		return &cart.View{Currency: s.shop(c).Currency}, nil
+		return &cart.View{Currency: s.Shop(c).Currency}, nil
 	}
 	opts.CustomerID = o.CustomerID
 	return s.commerce.Carts.View(c.UserContext(), o, opts)
@@ -290,7 +289,7 @@ func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*
 
 func (s *Server) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 	v := s.shopPageView(c, "Your cart")
-	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.shop(c).Country}})
+	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}})
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +534,7 @@ func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
 func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
-	cv := &checkoutView{Key: newFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.shop(c).Country}}
+	cv := &checkoutView{Key: newFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.Shop(c).Country}}
 	if o.CustomerID != "" {
 		ctx := c.UserContext()
 		if cu, err := s.customers.Get(ctx, o.CustomerID); err == nil {
@@ -696,5 +695,5 @@ func checkoutField(err error) error {
 
 // orderLink is the shopper's link to an order (with its access token).
 func (s *Server) orderLink(c *fiber.Ctx, orderID string) string {
-	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.orderToken(s.shop(c).ID, orderID))
+	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.orderToken(s.Shop(c).ID, orderID))
 }

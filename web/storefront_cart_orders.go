@@ -95,7 +95,7 @@ func methodText(p *payment.Payment) string {
 func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	ctx := c.UserContext()
 	cur := o.Currency
-	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.orderToken(s.shop(c).ID, o.ID), PayKey: newFormKey()}
+	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.orderToken(s.Shop(c).ID, o.ID), PayKey: newFormKey()}
 	v.Link = s.orderLink(c, o.ID)
 	shipNeeded := false
 	for _, l := range o.Lines {
@@ -191,12 +191,12 @@ func (s *Server) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 		tok = c.FormValue("token")
 	}
 	if tok != "" {
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.orderToken(s.shop(c).ID, id))) != 1 {
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.orderToken(s.Shop(c).ID, id))) != 1 {
 			return nil, notFound
 		}
 		return s.commerce.Orders.Get(c.UserContext(), id)
 	}
-	cid := s.shopperID(c)
+	cid := s.ShopperID(c)
 	if cid == "" {
 		return nil, notFound
 	}
@@ -312,7 +312,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 	case tv.Email == "" || len(tv.Email) > 254:
 		return s.spError(c, "shop/track", v, errs.Field("email", "enter the e-mail address the order was placed with"))
 	}
-	if ok, _ := s.ipRate.Allow("track:"+s.shop(c).ID+":"+c.IP(), trackPerMinute); !ok {
+	if ok, _ := s.ipRate.Allow("track:"+s.Shop(c).ID+":"+c.IP(), trackPerMinute); !ok {
 		return s.spError(c, "shop/track", v, errs.E(errs.RateLimited, "too many look-ups; wait a minute and try again"))
 	}
 	tr, err := s.commerce.Shipments.Track(c.UserContext(), n, tv.Email)
@@ -331,7 +331,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 // ---- account ----
 
 func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	before := c.Query("before")
 	if len(before) > 64 {
 		return errs.Field("before", "is not a valid page cursor")
@@ -352,7 +352,7 @@ func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopAccountOrder(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
@@ -462,7 +462,7 @@ func (s *Server) shopReturn(c *fiber.Ctx) error {
 	}
 	if ferr == nil {
 		if _, ferr = s.commerce.AfterSales.Request(c.UserContext(), in); ferr == nil {
-			if s.shopperID(c) == o.CustomerID && o.CustomerID != "" && c.FormValue("token") == "" {
+			if s.ShopperID(c) == o.CustomerID && o.CustomerID != "" && c.FormValue("token") == "" {
 				return c.Redirect("/account/orders/"+url.PathEscape(o.ID)+"?done=returned", fiber.StatusSeeOther)
 			}
 			return c.Redirect(s.orderLink(c, o.ID)+"&done=returned", fiber.StatusSeeOther)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -107,4 +108,14 @@ func LimitIP(l *Limiter, limit int) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// RedirectToLogin sends a browser to a sign-in page that brings it back to
+// the page it asked for (next=).
+func RedirectToLogin(c *fiber.Ctx, login string) error {
+	return c.Redirect(login+"?next="+escapeNext(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+func escapeNext(s string) string {
+	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", " ", "%20", "+", "%2B").Replace(s)
 }
