@@ -7,6 +7,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Sign-up, sign-in with the MFA step, sign-out, password reset and
@@ -104,7 +105,7 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 type loginData struct{ Next, Email, Challenge string }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: c.Query("next")}, Flash: flashOf(c)})
+	return s.Render(c, "auth/login", view.Page{Title: "Sign in", Data: loginData{Next: c.Query("next")}, Flash: view.Flash(c)})
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
@@ -112,10 +113,10 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
 		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
 	if err != nil {
-		return s.formError(c, "auth/login", "Sign in", err, loginData{Next: next, Email: c.FormValue("email")})
+		return s.FormError(c, "auth/login", "Sign in", err, loginData{Next: next, Email: c.FormValue("email")})
 	}
 	if res.MFARequired {
-		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
+		return s.Render(c, "auth/mfa", view.Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
 	}
 	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect(next, fiber.StatusSeeOther)
@@ -125,7 +126,7 @@ func (s *Server) mfaSubmit(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"), "/console")
 	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
-		return s.formError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
+		return s.FormError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
 	}
 	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect(next, fiber.StatusSeeOther)
@@ -145,7 +146,7 @@ type signupData struct {
 }
 
 func (s *Server) signupPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/signup", Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
+	return s.Render(c, "auth/signup", view.Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
 }
 
 func (s *Server) signupSubmit(c *fiber.Ctx) error {
@@ -153,7 +154,7 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
 	if _, _, err := s.signup(c, in); err != nil {
 		in.Password = ""
-		return s.formError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.BaseDomain()})
+		return s.FormError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.BaseDomain()})
 	}
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
 	if err != nil {
@@ -170,7 +171,7 @@ func (s *Server) signup(c *fiber.Ctx, in SignupRequest) (tenants.Tenant, tenants
 }
 
 func (s *Server) forgotPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/forgot", Page{Title: "Reset your password"})
+	return s.Render(c, "auth/forgot", view.Page{Title: "Reset your password"})
 }
 
 func (s *Server) forgotSubmit(c *fiber.Ctx) error {
@@ -178,19 +179,19 @@ func (s *Server) forgotSubmit(c *fiber.Ctx) error {
 	if err := s.tenants.RequestPasswordReset(c.UserContext(), c.FormValue("email"), c.IP()); err != nil && errs.Is(err, errs.Internal) {
 		return err
 	} else if err != nil && errs.Is(err, errs.Invalid) {
-		return s.formError(c, "auth/forgot", "Reset your password", err, nil)
+		return s.FormError(c, "auth/forgot", "Reset your password", err, nil)
 	}
-	return s.render(c, "auth/forgot", Page{Title: "Reset your password", Flash: "If that address has an account, a reset link is on its way."})
+	return s.Render(c, "auth/forgot", view.Page{Title: "Reset your password", Flash: "If that address has an account, a reset link is on its way."})
 }
 
 func (s *Server) resetPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/reset", Page{Title: "Choose a new password", Data: map[string]string{"Token": c.Query("token")}})
+	return s.Render(c, "auth/reset", view.Page{Title: "Choose a new password", Data: map[string]string{"Token": c.Query("token")}})
 }
 
 func (s *Server) resetSubmit(c *fiber.Ctx) error {
 	tok := c.FormValue("token")
 	if err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password")); err != nil {
-		return s.formError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
+		return s.FormError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
 	}
 	return c.Redirect("/login?flash=password-reset", fiber.StatusSeeOther)
 }
@@ -206,7 +207,7 @@ func (s *Server) invitePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "auth/invite", Page{Title: "Join " + info.ShopName, Data: inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount}})
+	return s.Render(c, "auth/invite", view.Page{Title: "Join " + info.ShopName, Data: inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount}})
 }
 
 func (s *Server) inviteSubmit(c *fiber.Ctx) error {
@@ -217,39 +218,18 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	}
 	_, shop, err := s.tenants.AcceptInvitation(c.UserContext(), tenants.AcceptInput{Token: tok, Name: c.FormValue("name"), Password: c.FormValue("password"), IP: c.IP()})
 	if err != nil {
-		return s.formError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
+		return s.FormError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
 	}
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
 	if err != nil {
 		return c.Redirect("/login?flash=invitation-accepted", fiber.StatusSeeOther)
 	}
 	if res.MFARequired {
-		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
+		return s.Render(c, "auth/mfa", view.Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
 	}
 	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
-
-// formError re-renders a form with the input error for 4xx errors; other
-// errors go to the error handler.
-func (s *Server) formError(c *fiber.Ctx, tmpl, title string, err error, data any) error {
-	status, de := s.toError(c, err)
-	if status >= 500 {
-		return err
-	}
-	c.Status(status)
-	return s.render(c, tmpl, Page{Title: title, Error: de, Data: data})
-}
-
-var flashes = map[string]string{
-	"signed-out":          "You are signed out.",
-	"password-reset":      "Your password is changed; sign in with it.",
-	"invitation-accepted": "Invitation accepted; sign in to continue.",
-	"welcome":             "Welcome! Your shop is ready.",
-	"saved":               "Saved.",
-}
-
-func flashOf(c *fiber.Ctx) string { return flashes[c.Query("flash")] }
 
 // JSON API.
 

@@ -90,5 +90,3 @@ func safeNext(next, def string) string {
 	}
 	return next
 }
-
-func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) { return s.errors.ToError(c, err) }

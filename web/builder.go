@@ -16,6 +16,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The console's shop builder: the builder screen (template tabs, the
@@ -362,7 +363,7 @@ func (s *Server) builderPage(c *fiber.Ctx) error {
 		data.PreviewLink = link
 		data.PreviewUntil, _ = c.Locals("preview_until").(time.Time)
 	}
-	return s.pageWithError(c, "console/builder", "Shop builder", "builder", data)
+	return s.PageWithError(c, "console/builder", "Shop builder", "builder", data)
 }
 
 // builderPreviewLink creates a preview token and shows the shop link
@@ -394,7 +395,7 @@ func builderURL(c *fiber.Ctx, section string) string {
 
 // builderFail shows the builder again with the error.
 func (s *Server) builderFail(c *fiber.Ctx, err error) error {
-	return s.pageError(c, err, func() error {
+	return s.PageError(c, err, func() error {
 		c.Request().URI().QueryArgs().Set("template", c.FormValue("template"))
 		if id := c.Params("section"); id != "" {
 			c.Request().URI().QueryArgs().Set("section", id)
@@ -419,7 +420,7 @@ func (s *Server) builderTheme(c *fiber.Ctx) error {
 	if _, err := s.editDraft(c, formVersion(c), "draft.theme", func(doc *design.Document) error { return applyTheme(doc, theme, set) }); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
@@ -443,7 +444,7 @@ func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, id))
+	return view.Done(c, builderURL(c, id))
 }
 
 func (s *Server) builderSectionSave(c *fiber.Ctx) error {
@@ -485,7 +486,7 @@ func (s *Server) builderSectionSave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, id))
+	return view.Done(c, builderURL(c, id))
 }
 
 func (s *Server) builderSectionMove(c *fiber.Ctx) error {
@@ -496,21 +497,21 @@ func (s *Server) builderSectionMove(c *fiber.Ctx) error {
 	if _, err := s.editDraft(c, formVersion(c), "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), delta) }); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderSectionDelete(c *fiber.Ctx) error {
 	if _, err := s.editDraft(c, formVersion(c), "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) }); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderPublish(c *fiber.Ctx) error {
 	if _, err := s.publishDesign(c, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderRestore(c *fiber.Ctx) error {
@@ -521,7 +522,7 @@ func (s *Server) builderRestore(c *fiber.Ctx) error {
 	if _, err := s.restoreDesign(c, n, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 // ---- preview ----
@@ -647,7 +648,7 @@ func (s *Server) menusPage(c *fiber.Ctx) error {
 		}
 		data.Menus = append(data.Menus, me)
 	}
-	return s.pageWithError(c, "console/menus", "Menus", "menus", data)
+	return s.PageWithError(c, "console/menus", "Menus", "menus", data)
 }
 
 func (s *Server) menuSave(c *fiber.Ctx) error {
@@ -698,15 +699,15 @@ func (s *Server) menuSave(c *fiber.Ctx) error {
 		if r.parent >= 0 {
 			k, ok := at[r.parent]
 			if !ok {
-				return s.pageError(c, errs.Field("menus."+name, "“%s” is nested under an item that is not at the top level", r.item.Title), func() error { return s.menusPage(c) })
+				return s.PageError(c, errs.Field("menus."+name, "“%s” is nested under an item that is not at the top level", r.item.Title), func() error { return s.menusPage(c) })
 			}
 			items[k].Children = append(items[k].Children, r.item)
 		}
 	}
 	if _, err := s.editDraft(c, formVersion(c), "menu.save", func(doc *design.Document) error { doc.Menus[name] = items; return nil }); err != nil {
-		return s.pageError(c, err, func() error { return s.menusPage(c) })
+		return s.PageError(c, err, func() error { return s.menusPage(c) })
 	}
-	return done(c, "/console/menus")
+	return view.Done(c, "/console/menus")
 }
 
 // ---- pages ----
@@ -732,11 +733,11 @@ func (s *Server) pagesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.Can(c, perm.DesignWrite)})
+	return s.PageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.Can(c, perm.DesignWrite)})
 }
 
 func (s *Server) pageForm(c *fiber.Ctx, p *content.Page, isNew bool) error {
-	return s.pageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.Can(c, perm.DesignWrite), New: isNew})
+	return s.PageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.Can(c, perm.DesignWrite), New: isNew})
 }
 
 func (s *Server) pageNewPage(c *fiber.Ctx) error {
@@ -759,12 +760,12 @@ func (s *Server) pageCreate(c *fiber.Ctx) error {
 	in := pageInput(c)
 	p, err := s.content.CreatePage(c.UserContext(), in)
 	if err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			return s.pageForm(c, &content.Page{Handle: in.Handle, Kind: in.Kind, Title: in.Title, BodyHTML: in.BodyHTML, SEOTitle: in.SEOTitle, SEODescription: in.SEODescription, Published: in.Published}, true)
 		})
 	}
 	s.Record(c, "page.create", "page", p.ID, p.Title)
-	return done(c, "/console/pages/"+p.ID)
+	return view.Done(c, "/console/pages/"+p.ID)
 }
 
 func (s *Server) pageEditPage(c *fiber.Ctx) error {
@@ -779,7 +780,7 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 	in := pageInput(c)
 	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), formVersion(c), in)
 	if err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			cur, gerr := s.content.Page(c.UserContext(), c.Params("page"))
 			if gerr != nil {
 				return gerr
@@ -789,7 +790,7 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 		})
 	}
 	s.Record(c, "page.update", "page", p.ID, p.Title)
-	return done(c, "/console/pages/"+p.ID)
+	return view.Done(c, "/console/pages/"+p.ID)
 }
 
 func (s *Server) pageDelete(c *fiber.Ctx) error {
@@ -797,7 +798,7 @@ func (s *Server) pageDelete(c *fiber.Ctx) error {
 		return err
 	}
 	s.Record(c, "page.delete", "page", c.Params("page"), "")
-	return done(c, "/console/pages")
+	return view.Done(c, "/console/pages")
 }
 
 // ---- articles ----
@@ -828,7 +829,7 @@ func (s *Server) articlesPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return s.pageWithError(c, "console/articles", "Blog", "articles", d)
+	return s.PageWithError(c, "console/articles", "Blog", "articles", d)
 }
 
 func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error {
@@ -844,7 +845,7 @@ func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error
 	for _, x := range assets {
 		d.Images = append(d.Images, builderOption{Value: x.Key, Label: firstNonEmpty(x.Filename, x.ID), Selected: x.Key == a.Image})
 	}
-	return s.pageWithError(c, "console/articles_edit", "Article", "articles", d)
+	return s.PageWithError(c, "console/articles_edit", "Article", "articles", d)
 }
 
 func (s *Server) articleNewPage(c *fiber.Ctx) error {
@@ -891,10 +892,10 @@ func (s *Server) articleCreate(c *fiber.Ctx) error {
 		a, err = s.content.CreateArticle(c.UserContext(), in)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
+		return s.PageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
 	}
 	s.Record(c, "article.create", "article", a.ID, a.Title)
-	return done(c, "/console/articles/"+a.ID)
+	return view.Done(c, "/console/articles/"+a.ID)
 }
 
 func (s *Server) articleEditPage(c *fiber.Ctx) error {
@@ -912,7 +913,7 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 		a, err = s.content.UpdateArticle(c.UserContext(), c.Params("article"), formVersion(c), in)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			cur, gerr := s.content.Article(c.UserContext(), c.Params("article"))
 			if gerr != nil {
 				return gerr
@@ -921,7 +922,7 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 		})
 	}
 	s.Record(c, "article.update", "article", a.ID, a.Title)
-	return done(c, "/console/articles/"+a.ID)
+	return view.Done(c, "/console/articles/"+a.ID)
 }
 
 func (s *Server) articleDelete(c *fiber.Ctx) error {
@@ -929,5 +930,5 @@ func (s *Server) articleDelete(c *fiber.Ctx) error {
 		return err
 	}
 	s.Record(c, "article.delete", "article", c.Params("article"), "")
-	return done(c, "/console/articles")
+	return view.Done(c, "/console/articles")
 }

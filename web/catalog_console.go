@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Console pages for products, categories and collections. Forms work
@@ -89,7 +90,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	d.Categories = categoriesJSON(tree)
 	pg, err := s.catalog.List(ctx, f)
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pageWithError(c, "console/products", "Products", "products", d) })
+		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/products", "Products", "products", d) })
 	}
 	for _, p := range pg.Products {
 		v := productRowView{ID: p.ID, Title: p.Title, Handle: p.Handle, Status: string(p.Status), Price: priceRange(p), Vendor: p.Vendor,
@@ -110,7 +111,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 		}
 		d.Next = "/console/products?" + q.Encode()
 	}
-	return s.pageWithError(c, "console/products", "Products", "products", d)
+	return s.PageWithError(c, "console/products", "Products", "products", d)
 }
 
 func (s *Server) productsBulk(c *fiber.Ctx) error {
@@ -166,7 +167,7 @@ func sepOf(u string) string {
 }
 
 func (s *Server) bulkError(c *fiber.Ctx, err error) error {
-	return s.pageError(c, err, func() error { return s.productsPage(c) })
+	return s.PageError(c, err, func() error { return s.productsPage(c) })
 }
 
 // productView is the editor's data.
@@ -350,7 +351,7 @@ func (s *Server) productNewPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/product", "New product", "products", v)
+	return s.PageWithError(c, "console/product", "New product", "products", v)
 }
 
 // productFormAgain re-renders the editor with what the user typed.
@@ -382,7 +383,7 @@ func (s *Server) productFormAgain(c *fiber.Ctx, p *catalog.Product, in catalog.P
 	if p != nil {
 		title = p.Title
 	}
-	return s.pageWithError(c, "console/product", title, "products", v)
+	return s.PageWithError(c, "console/product", title, "products", v)
 }
 
 func (s *Server) productCreate(c *fiber.Ctx) error {
@@ -391,10 +392,10 @@ func (s *Server) productCreate(c *fiber.Ctx) error {
 		var p *catalog.Product
 		p, err = s.createProduct(c, in)
 		if err == nil {
-			return done(c, "/console/products/"+p.ID)
+			return view.Done(c, "/console/products/"+p.ID)
 		}
 	}
-	return s.pageError(c, err, func() error { return s.productFormAgain(c, nil, in) })
+	return s.PageError(c, err, func() error { return s.productFormAgain(c, nil, in) })
 }
 
 func (s *Server) productPage(c *fiber.Ctx) error {
@@ -406,7 +407,7 @@ func (s *Server) productPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/product", p.Title, "products", v)
+	return s.PageWithError(c, "console/product", p.Title, "products", v)
 }
 
 func (s *Server) productSave(c *fiber.Ctx) error {
@@ -424,20 +425,20 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 			np, err = s.catalog.Update(ctx, p.ID, version, in)
 			if err == nil {
 				s.Record(c, "product.update", "product", np.ID, np.Title)
-				return done(c, "/console/products/"+p.ID)
+				return view.Done(c, "/console/products/"+p.ID)
 			}
 		}
 	}
-	return s.pageError(c, err, func() error { return s.productFormAgain(c, p, in) })
+	return s.PageError(c, err, func() error { return s.productFormAgain(c, p, in) })
 }
 
 func (s *Server) productDelete(c *fiber.Ctx) error {
 	id := c.Params("product")
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
 	s.Record(c, "product.delete", "product", id, "")
-	return done(c, "/console/products")
+	return view.Done(c, "/console/products")
 }
 
 // consoleStep runs a workflow step from the editor's buttons.
@@ -446,14 +447,14 @@ func (s *Server) consoleStep(c *fiber.Ctx, step string) error {
 	if v := strings.TrimSpace(c.FormValue("publish_at")); v != "" {
 		t, err := parseLocalTime(v)
 		if err != nil {
-			return s.pageError(c, errs.Field("publish_at", "must be a date and time (UTC)"), func() error { return s.productPage(c) })
+			return s.PageError(c, errs.Field("publish_at", "must be a date and time (UTC)"), func() error { return s.productPage(c) })
 		}
 		at = &t
 	}
 	if _, err := s.transition(c, step, c.FormValue("comment"), at); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	return done(c, "/console/products/"+c.Params("product"))
+	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
 // parseLocalTime reads a datetime-local input (taken as UTC) or RFC 3339.
@@ -475,17 +476,17 @@ func (s *Server) productArchive(c *fiber.Ctx) error   { return s.consoleStep(c, 
 
 func (s *Server) productImageUpload(c *fiber.Ctx) error {
 	if _, err := s.uploadImage(c); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	return done(c, "/console/products/"+c.Params("product"))
+	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
 func (s *Server) productImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
 	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
-	return done(c, "/console/products/"+c.Params("product"))
+	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
 // productImageFile serves an uploaded image (or its rendition at least ?w
@@ -540,7 +541,7 @@ func (s *Server) categoriesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.Can(c, perm.CatalogWrite)})
+	return s.PageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.Can(c, perm.CatalogWrite)})
 }
 
 func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
@@ -551,27 +552,27 @@ func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
 func (s *Server) categoryCreate(c *fiber.Ctx) error {
 	x, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
+		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
 	s.Record(c, "category.create", "category", x.ID, x.Name)
-	return done(c, "/console/categories")
+	return view.Done(c, "/console/categories")
 }
 
 func (s *Server) categorySave(c *fiber.Ctx) error {
 	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
+		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
 	s.Record(c, "category.update", "category", x.ID, x.Name)
-	return done(c, "/console/categories")
+	return view.Done(c, "/console/categories")
 }
 
 func (s *Server) categoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
-		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
+		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
 	s.Record(c, "category.delete", "category", c.Params("category"), "")
-	return done(c, "/console/categories")
+	return view.Done(c, "/console/categories")
 }
 
 type collectionsData struct {
@@ -588,7 +589,7 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	for _, x := range cs {
 		d.Collections = append(d.Collections, collectionJSON(x))
 	}
-	return s.pageWithError(c, "console/collections", "Collections", "products", d)
+	return s.PageWithError(c, "console/collections", "Collections", "products", d)
 }
 
 type collectionData struct {
@@ -632,10 +633,10 @@ func (s *Server) collectionCreate(c *fiber.Ctx) error {
 	in, _, _ := collectionForm(c)
 	x, err := s.catalog.CreateCollection(c.UserContext(), in)
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.collectionsPage(c) })
+		return s.PageError(c, err, func() error { return s.collectionsPage(c) })
 	}
 	s.Record(c, "collection.create", "collection", x.ID, x.Title)
-	return done(c, "/console/collections/"+x.ID)
+	return view.Done(c, "/console/collections/"+x.ID)
 }
 
 func (s *Server) collectionPage(c *fiber.Ctx) error {
@@ -664,7 +665,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 		ids = append(ids, p.ID)
 	}
 	d.ProductIDs = strings.Join(ids, "\n")
-	return s.pageWithError(c, "console/collection", x.Title, "products", d)
+	return s.PageWithError(c, "console/collection", x.Title, "products", d)
 }
 
 func (s *Server) collectionSave(c *fiber.Ctx) error {
@@ -675,16 +676,16 @@ func (s *Server) collectionSave(c *fiber.Ctx) error {
 		err = s.catalog.SetCollectionProducts(ctx, x.ID, ids)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.collectionPage(c) })
+		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
 	s.Record(c, "collection.update", "collection", x.ID, x.Title)
-	return done(c, "/console/collections/"+x.ID)
+	return view.Done(c, "/console/collections/"+x.ID)
 }
 
 func (s *Server) collectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
-		return s.pageError(c, err, func() error { return s.collectionPage(c) })
+		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
 	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
-	return done(c, "/console/collections")
+	return view.Done(c, "/console/collections")
 }

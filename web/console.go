@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The merchant console shell: home, shop switcher, account and MFA, staff
@@ -73,67 +74,6 @@ func (s *Server) shopAPI(t *httpx.Table) {
 	api.API("GET", "/api/audit", perm.AuditRead, "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
 }
 
-// nav builds the console header for the signed-in principal.
-func (s *Server) nav(c *fiber.Ctx, p tenants.Principal) (*Nav, error) {
-	ctx := c.UserContext()
-	n := &Nav{UserName: p.Email, UserEmail: p.Email, Can: map[string]bool{}}
-	shops, err := s.tenants.Shops(ctx, p.UserID)
-	if err != nil {
-		return nil, err
-	}
-	for _, sh := range shops {
-		n.Shops = append(n.Shops, NavShop{ID: sh.TenantID, Name: sh.Name, Slug: sh.Slug, Current: sh.TenantID == p.TenantID})
-		if sh.TenantID == p.TenantID {
-			n.TenantName, n.TenantSlug = sh.Name, sh.Slug
-		}
-	}
-	if p.TenantID != "" {
-		perms, err := s.tenants.Permissions(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range perms {
-			n.Can[string(x)] = true
-		}
-		n.Storefront = s.StorefrontURL(p.TenantSlug)
-	}
-	return n, nil
-}
-
-// page renders a console page for the current principal.
-func (s *Server) page(c *fiber.Ctx, tmpl, title, section string, data any) error {
-	p := s.Current(c)
-	n, err := s.nav(c, p)
-	if err != nil {
-		return err
-	}
-	if strings.HasPrefix(tmpl, "platform/") {
-		n.Platform = true
-	}
-	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c)})
-}
-
-// done redirects back after a console form post.
-func done(c *fiber.Ctx, to string) error {
-	sep := "?"
-	if strings.Contains(to, "?") {
-		sep = "&"
-	}
-	return c.Redirect(to+sep+"flash=saved", fiber.StatusSeeOther)
-}
-
-// pageError re-renders a console page with an input error (4xx) or hands
-// the error on.
-func (s *Server) pageError(c *fiber.Ctx, err error, again func() error) error {
-	status, de := s.toError(c, err)
-	if status >= 500 {
-		return err
-	}
-	c.Locals("page_error", de)
-	c.Status(status)
-	return again()
-}
-
 type homeData struct {
 	Status, Plan, Currency, Country, Role, StorefrontURL string
 	Quotas                                               []quotaRow
@@ -172,7 +112,7 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 	if c.Query("flash") == "welcome" {
 		c.Request().URI().QueryArgs().Set("flash", "welcome")
 	}
-	return s.page(c, "console/home", t.Name, "home", d)
+	return s.Page(c, "console/home", t.Name, "home", d)
 }
 
 func (s *Server) consoleSwitch(c *fiber.Ctx) error {
@@ -204,21 +144,7 @@ func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []str
 	if d.Name == "" {
 		d.Name = u.Email
 	}
-	return s.pageWithError(c, "console/account", "Your account", "account", d)
-}
-
-// pageWithError renders a page, showing an input error stored by pageError.
-func (s *Server) pageWithError(c *fiber.Ctx, tmpl, title, section string, data any) error {
-	p := s.Current(c)
-	n, err := s.nav(c, p)
-	if err != nil {
-		return err
-	}
-	// Platform pages, and the account page of a platform admin outside any
-	// shop, show the platform navigation.
-	n.Platform = strings.HasPrefix(tmpl, "platform/") || p.TenantID == "" && p.IsPlatformAdmin()
-	de, _ := c.Locals("page_error").(*errs.Error)
-	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c), Error: de})
+	return s.PageWithError(c, "console/account", "Your account", "account", d)
 }
 
 func (s *Server) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil) }
@@ -226,7 +152,7 @@ func (s *Server) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil)
 func (s *Server) accountMFABegin(c *fiber.Ctx) error {
 	e, err := s.tenants.BeginTOTP(c.UserContext(), s.Current(c))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
 	return s.account(c, &e, nil)
 }
@@ -234,16 +160,16 @@ func (s *Server) accountMFABegin(c *fiber.Ctx) error {
 func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
 	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.Current(c), strings.TrimSpace(c.FormValue("code")))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
 	return s.account(c, nil, codes)
 }
 
 func (s *Server) accountPassword(c *fiber.Ctx) error {
 	if err := s.tenants.ChangePassword(c.UserContext(), s.Current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
-		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
-	return done(c, "/console/account")
+	return view.Done(c, "/console/account")
 }
 
 func (s *Server) accountLogoutAll(c *fiber.Ctx) error {
@@ -299,28 +225,28 @@ func (s *Server) staffPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/staff", "Staff & roles", "staff", d)
+	return s.PageWithError(c, "console/staff", "Staff & roles", "staff", d)
 }
 
 func (s *Server) staffInvite(c *fiber.Ctx) error {
 	if _, err := s.tenants.InviteStaff(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) staffRole(c *fiber.Ctx) error {
 	if err := s.tenants.SetStaffRole(c.UserContext(), s.Current(c), c.Params("user"), c.FormValue("role")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) staffRemove(c *fiber.Ctx) error {
 	if err := s.tenants.RemoveStaff(c.UserContext(), s.Current(c), c.Params("user")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 type roleEditData struct {
@@ -341,7 +267,7 @@ func tenantPerms() []perm.Info {
 }
 
 func (s *Server) roleNewPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, All: tenantPerms(), Has: map[string]bool{}})
+	return s.PageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, All: tenantPerms(), Has: map[string]bool{}})
 }
 
 func formPerms(c *fiber.Ctx) []perm.Permission {
@@ -356,15 +282,15 @@ func formPerms(c *fiber.Ctx) []perm.Permission {
 func (s *Server) roleCreate(c *fiber.Ctx) error {
 	in := tenants.RoleInput{Name: c.FormValue("name"), Permissions: formPerms(c)}
 	if _, err := s.tenants.CreateRole(c.UserContext(), s.Current(c), in); err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			has := map[string]bool{}
 			for _, p := range in.Permissions {
 				has[string(p)] = true
 			}
-			return s.pageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, Name: in.Name, All: tenantPerms(), Has: has})
+			return s.PageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, Name: in.Name, All: tenantPerms(), Has: has})
 		})
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) roleEditPage(c *fiber.Ctx) error {
@@ -378,7 +304,7 @@ func (s *Server) roleEditPage(c *fiber.Ctx) error {
 			for _, p := range r.Permissions {
 				has[string(p)] = true
 			}
-			return s.pageWithError(c, "console/role", "Role "+r.Name, "staff", roleEditData{Name: r.Name, All: tenantPerms(), Has: has})
+			return s.PageWithError(c, "console/role", "Role "+r.Name, "staff", roleEditData{Name: r.Name, All: tenantPerms(), Has: has})
 		}
 	}
 	return errs.NotFoundf("no custom role %q", c.Params("name"))
@@ -387,16 +313,16 @@ func (s *Server) roleEditPage(c *fiber.Ctx) error {
 func (s *Server) roleUpdate(c *fiber.Ctx) error {
 	name := c.Params("name")
 	if _, err := s.tenants.UpdateRole(c.UserContext(), s.Current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
-		return s.pageError(c, err, func() error { return s.roleEditPage(c) })
+		return s.PageError(c, err, func() error { return s.roleEditPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) roleDelete(c *fiber.Ctx) error {
 	if err := s.tenants.DeleteRole(c.UserContext(), s.Current(c), c.Params("name")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 type tokensData struct {
@@ -429,7 +355,7 @@ func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
 			d.RoleNames = append(d.RoleNames, r.Name)
 		}
 	}
-	return s.pageWithError(c, "console/tokens", "API tokens", "tokens", d)
+	return s.PageWithError(c, "console/tokens", "API tokens", "tokens", d)
 }
 
 func (s *Server) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "") }
@@ -437,7 +363,7 @@ func (s *Server) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "")
 func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.Current(c), c.FormValue("name"), c.FormValue("role"))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.tokensPageWith(c, "") })
+		return s.PageError(c, err, func() error { return s.tokensPageWith(c, "") })
 	}
 	return s.tokensPageWith(c, secret)
 }
@@ -446,7 +372,7 @@ func (s *Server) tokenRevoke(c *fiber.Ctx) error {
 	if err := s.tenants.RevokeToken(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
-	return done(c, "/console/tokens")
+	return view.Done(c, "/console/tokens")
 }
 
 type auditFilterView struct{ Action, Actor, Object string }
@@ -482,7 +408,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, "console/audit", "Audit log", "audit", auditData{Entries: pg.Entries, Next: pg.Next,
+	return s.Page(c, "console/audit", "Audit log", "audit", auditData{Entries: pg.Entries, Next: pg.Next,
 		Filter: auditFilterView{Action: c.Query("action"), Actor: c.Query("actor"), Object: c.Query("object")}})
 }
 
@@ -507,28 +433,28 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		d.Domains = append(d.Domains, x.Host)
 	}
 	d.CanManage, _ = s.tenants.Can(ctx, p, perm.ShopManage)
-	return s.pageWithError(c, "console/settings", "Settings", "settings", d)
+	return s.PageWithError(c, "console/settings", "Settings", "settings", d)
 }
 
 func (s *Server) settingsSave(c *fiber.Ctx) error {
 	if _, err := s.tenants.UpdateShop(c.UserContext(), s.Current(c), c.FormValue("name")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
-	return done(c, "/console/settings")
+	return view.Done(c, "/console/settings")
 }
 
 func (s *Server) domainAdd(c *fiber.Ctx) error {
 	if _, err := s.tenants.AddDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
-	return done(c, "/console/settings")
+	return view.Done(c, "/console/settings")
 }
 
 func (s *Server) domainRemove(c *fiber.Ctx) error {
 	if err := s.tenants.RemoveDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
-	return done(c, "/console/settings")
+	return view.Done(c, "/console/settings")
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // A shop's customers as staff see them: list and search, detail with
@@ -244,7 +245,7 @@ func (s *Server) customersPage(c *fiber.Ctx) error {
 	cs, next, err := s.customers.List(c.UserContext(), f)
 	d := customersData{Q: f.Query, Tag: f.Tag}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pageWithError(c, "console/customers", "Customers", "customers", d) })
+		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/customers", "Customers", "customers", d) })
 	}
 	for _, x := range cs {
 		d.Customers = append(d.Customers, customerJSON(x))
@@ -259,7 +260,7 @@ func (s *Server) customersPage(c *fiber.Ctx) error {
 		}
 		d.Next = "/console/customers?" + q.Encode()
 	}
-	return s.pageWithError(c, "console/customers", "Customers", "customers", d)
+	return s.PageWithError(c, "console/customers", "Customers", "customers", d)
 }
 
 type customerData struct {
@@ -280,7 +281,7 @@ func (s *Server) customerPage(c *fiber.Ctx) error {
 	if name == "" {
 		name = x.Phone
 	}
-	return s.pageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.Can(c, perm.CustomersWrite)})
+	return s.PageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.Can(c, perm.CustomersWrite)})
 }
 
 func (s *Server) customerSave(c *fiber.Ctx) error {
@@ -290,26 +291,26 @@ func (s *Server) customerSave(c *fiber.Ctx) error {
 		b.Tags = []string{}
 	}
 	if _, err := s.updateCustomer(c, b); err != nil {
-		return s.pageError(c, err, func() error { return s.customerPage(c) })
+		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	return done(c, "/console/customers/"+c.Params("customer"))
+	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
 func (s *Server) customerConsent(c *fiber.Ctx) error {
 	if _, err := s.setConsent(c, c.FormValue("accepts") == "yes", c.FormValue("source")); err != nil {
-		return s.pageError(c, err, func() error { return s.customerPage(c) })
+		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	return done(c, "/console/customers/"+c.Params("customer"))
+	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
 func (s *Server) customerDelete(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "delete" {
-		return s.pageError(c, errs.Field("confirm", `type "delete" to confirm`), func() error { return s.customerPage(c) })
+		return s.PageError(c, errs.Field("confirm", `type "delete" to confirm`), func() error { return s.customerPage(c) })
 	}
 	id := c.Params("customer")
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
-		return s.pageError(c, err, func() error { return s.customerPage(c) })
+		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
 	s.Record(c, "customer.delete", "customer", id, "personal data erased")
-	return done(c, "/console/customers")
+	return view.Done(c, "/console/customers")
 }

@@ -786,7 +786,7 @@ func (s *Server) shopNewsletterSubmit(c *fiber.Ctx) error {
 		return s.renderShop(c, "themes/newsletter", v)
 	}
 	if _, err := s.content.Subscribe(c.UserContext(), sc.Email, sc.Consent, "section:"+sc.Source); err != nil {
-		status, de := s.toError(c, err)
+		status, de := s.ToError(c, err)
 		if status >= 500 {
 			return err
 		}

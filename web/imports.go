@@ -459,7 +459,7 @@ type importPageData struct {
 }
 
 func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.Can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
+	return s.PageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.Can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
 }
 
 func (s *Server) importUpload(c *fiber.Ctx) error {
@@ -472,7 +472,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 		}
 		s.dropFile(&importJob{file: file, inBlob: inBlob})
 	}
-	return s.pageError(c, err, func() error { return s.importPage(c) })
+	return s.PageError(c, err, func() error { return s.importPage(c) })
 }
 
 type importJobData struct {
@@ -507,13 +507,13 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 	if !d.DryRun {
 		title = "Importing " + d.J.FileName
 	}
-	return s.pageWithError(c, "console/import_job", title, "products", d)
+	return s.PageWithError(c, "console/import_job", title, "products", d)
 }
 
 func (s *Server) importRun(c *fiber.Ctx) error {
 	nj, err := s.rerun(c, c.FormValue("mode"))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.importJobPage(c) })
+		return s.PageError(c, err, func() error { return s.importJobPage(c) })
 	}
 	return c.Redirect("/console/import/"+nj.id, fiber.StatusSeeOther)
 }
@@ -523,7 +523,7 @@ type exportData struct {
 }
 
 func (s *Server) exportPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/export", "Export products", "products", exportData{Statuses: []string{"draft", "in_review", "published", "archived"}})
+	return s.PageWithError(c, "console/export", "Export products", "products", exportData{Statuses: []string{"draft", "in_review", "published", "archived"}})
 }
 
 // exportCSV streams the catalog as a CSV download; uploaded images are

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Inventory: locations, stock per location, a variant's levels and
@@ -403,14 +404,14 @@ func (s *Server) inventoryPage(c *fiber.Ctx) error {
 			d.Next = "/console/inventory?location=" + d.Current.ID + "&after=" + d.Page.Next
 		}
 	}
-	return s.pageWithError(c, "console/inventory", "Inventory", "inventory", d)
+	return s.PageWithError(c, "console/inventory", "Inventory", "inventory", d)
 }
 
 func (s *Server) locationCreate(c *fiber.Ctx) error {
 	if _, err := s.createLocation(c, c.FormValue("name"), c.FormValue("code")); err != nil {
-		return s.pageError(c, err, func() error { return s.inventoryPage(c) })
+		return s.PageError(c, err, func() error { return s.inventoryPage(c) })
 	}
-	return done(c, "/console/inventory")
+	return view.Done(c, "/console/inventory")
 }
 
 func (s *Server) lowStockPage(c *fiber.Ctx) error {
@@ -418,7 +419,7 @@ func (s *Server) lowStockPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/lowstock", "Low stock", "inventory", items)
+	return s.PageWithError(c, "console/lowstock", "Low stock", "inventory", items)
 }
 
 type variantStockData struct {
@@ -458,19 +459,19 @@ func (s *Server) variantStockPage(c *fiber.Ctx) error {
 	if v.Next != "" {
 		d.Older = "/console/inventory/variants/" + v.VariantID + "?before=" + v.Next
 	}
-	return s.pageWithError(c, "console/inventory_variant", p.Title+" · "+d.Variant, "inventory", d)
+	return s.PageWithError(c, "console/inventory_variant", p.Title+" · "+d.Variant, "inventory", d)
 }
 
 func (s *Server) consoleStockChange(c *fiber.Ctx, adjust bool) error {
 	q, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("quantity")), 10, 64)
 	if err != nil {
-		return s.pageError(c, errs.Field("quantity", "must be a whole number"), func() error { return s.variantStockPage(c) })
+		return s.PageError(c, errs.Field("quantity", "must be a whole number"), func() error { return s.variantStockPage(c) })
 	}
 	b := StockChange{LocationID: c.FormValue("location_id"), Quantity: q, Reason: c.FormValue("reason"), Ref: c.FormValue("ref")}
 	if err := s.changeStock(c, adjust, b); err != nil {
-		return s.pageError(c, err, func() error { return s.variantStockPage(c) })
+		return s.PageError(c, err, func() error { return s.variantStockPage(c) })
 	}
-	return done(c, "/console/inventory/variants/"+c.Params("variant"))
+	return view.Done(c, "/console/inventory/variants/"+c.Params("variant"))
 }
 
 func (s *Server) variantReceive(c *fiber.Ctx) error { return s.consoleStockChange(c, false) }

@@ -19,6 +19,7 @@ import (
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Console pages for orders (list with filters; detail with fulfil,
@@ -87,11 +88,6 @@ func parseAmount(field, v, currency string) (int64, error) {
 	return n, nil
 }
 
-// money formats minor units for display.
-func money(amount int64, currency string) string {
-	return pricing.Format(amount, currency) + " " + currency
-}
-
 // --- orders list ---
 
 type ordersData struct {
@@ -139,9 +135,9 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 		}
 	}
 	for _, o := range list {
-		d.Orders = append(d.Orders, orderRow{Order: o, Total: money(o.Total, o.Currency), Paid: money(o.PaidTotal-o.RefundedTotal, o.Currency)})
+		d.Orders = append(d.Orders, orderRow{Order: o, Total: view.Money(o.Total, o.Currency), Paid: view.Money(o.PaidTotal-o.RefundedTotal, o.Currency)})
 	}
-	return s.pageWithError(c, "console/orders", "Orders", "orders", d)
+	return s.PageWithError(c, "console/orders", "Orders", "orders", d)
 }
 
 // --- order detail ---
@@ -202,22 +198,22 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	cur := o.Currency
 	d := orderData{OrderDetail: det, Shipments: det.Shipments, RefundKey: newFormKey(), Addr: formatAddress(o.ShippingAddress),
 		ShipStates: []shipping.Status{shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed}, Can: map[string]bool{}}
-	d.Money = map[string]string{"subtotal": money(o.Subtotal, cur), "discounts": money(o.Discounts, cur), "shipping": money(o.ShippingTotal, cur),
-		"tax": money(o.TaxTotal, cur), "total": money(o.Total, cur), "paid": money(o.PaidTotal, cur), "refunded": money(o.RefundedTotal, cur),
-		"balance": money(o.Balance(), cur)}
+	d.Money = map[string]string{"subtotal": view.Money(o.Subtotal, cur), "discounts": view.Money(o.Discounts, cur), "shipping": view.Money(o.ShippingTotal, cur),
+		"tax": view.Money(o.TaxTotal, cur), "total": view.Money(o.Total, cur), "paid": view.Money(o.PaidTotal, cur), "refunded": view.Money(o.RefundedTotal, cur),
+		"balance": view.Money(o.Balance(), cur)}
 	var refundable int64
 	for _, p := range det.Payments {
-		d.Payments = append(d.Payments, paymentView{Payment: p, AmountS: money(p.Amount, cur), CapturedS: money(p.CapturedAmount, cur), RefundedS: money(p.RefundedAmount, cur)})
+		d.Payments = append(d.Payments, paymentView{Payment: p, AmountS: view.Money(p.Amount, cur), CapturedS: view.Money(p.CapturedAmount, cur), RefundedS: view.Money(p.RefundedAmount, cur)})
 		if p.Status == payment.StatusCaptured {
 			refundable += p.Refundable()
 		}
 	}
 	for _, r := range det.Refunds {
-		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: money(r.Amount, cur)})
+		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: view.Money(r.Amount, cur)})
 	}
 	d.Refundable = pricing.Format(refundable, cur)
 	for _, l := range o.Lines {
-		v := orderLineView{Line: l, Unit: money(l.UnitPrice, cur), Total: money(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
+		v := orderLineView{Line: l, Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
 		if v.Left > 0 {
 			d.Unshipped = true
 		}
@@ -228,19 +224,19 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	for i := len(det.Timeline) - 1; i >= 0; i-- {
 		d.TimelineRev = append(d.TimelineRev, det.Timeline[i])
 	}
-	return s.pageWithError(c, "console/order", "Order "+o.Name(), "orders", d)
+	return s.PageWithError(c, "console/order", "Order "+o.Name(), "orders", d)
 }
 
 // backToOrder ends an order form post: back to the order page, or the
 // page again with the input error.
 func (s *Server) backToOrder(c *fiber.Ctx, orderID string, err error) error {
 	if err == nil {
-		return done(c, "/console/orders/"+orderID)
+		return view.Done(c, "/console/orders/"+orderID)
 	}
 	if errs.Is(err, errs.NotFound) {
 		return err
 	}
-	return s.pageError(c, err, func() error { return s.orderPageByID(c, orderID) })
+	return s.PageError(c, err, func() error { return s.orderPageByID(c, orderID) })
 }
 
 func (s *Server) orderNoteForm(c *fiber.Ctx) error {
@@ -346,7 +342,7 @@ func (s *Server) orderReturnForm(c *fiber.Ctx) error {
 		}
 		var r *aftersales.Return
 		if r, err = s.commerce.AfterSales.Request(c.UserContext(), in); err == nil {
-			return done(c, "/console/returns/"+r.ID)
+			return view.Done(c, "/console/returns/"+r.ID)
 		}
 	}
 	return s.backToOrder(c, id, err)
@@ -360,7 +356,7 @@ func (s *Server) markPaidForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return done(c, "/console/orders/"+p.OrderID)
+	return view.Done(c, "/console/orders/"+p.OrderID)
 }
 
 // testGatewayForm plays the built-in test gateway: it signs the webhook the
@@ -417,7 +413,7 @@ func (s *Server) shipmentStatusForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return done(c, "/console/orders/"+sh.OrderID)
+	return view.Done(c, "/console/orders/"+sh.OrderID)
 }
 
 // --- returns ---
@@ -444,12 +440,12 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		return err
 	}
 	for _, r := range rs {
-		d.Returns = append(d.Returns, returnRow{Return: r, AmountS: money(r.Amount, r.Currency)})
+		d.Returns = append(d.Returns, returnRow{Return: r, AmountS: view.Money(r.Amount, r.Currency)})
 	}
 	if len(rs) == 50 {
 		d.Next = "/console/returns?" + url.Values{"before": {rs[len(rs)-1].ID}, "status": {d.Status}}.Encode()
 	}
-	return s.pageWithError(c, "console/returns", "Returns", "returns", d)
+	return s.PageWithError(c, "console/returns", "Returns", "returns", d)
 }
 
 type returnData struct {
@@ -480,15 +476,15 @@ func (s *Server) returnPageID(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	d := returnData{Return: *r, Order: o, AmountS: money(r.Amount, r.Currency), Resolved: money(r.ResolvedAmount, r.Currency), AmountDec: pricing.Format(r.Amount, r.Currency)}
+	d := returnData{Return: *r, Order: o, AmountS: view.Money(r.Amount, r.Currency), Resolved: view.Money(r.ResolvedAmount, r.Currency), AmountDec: pricing.Format(r.Amount, r.Currency)}
 	titles := map[string]string{}
 	for _, l := range o.Lines {
 		titles[l.ID] = strings.TrimSpace(l.Title + " " + l.VariantTitle)
 	}
 	for _, l := range r.Lines {
-		d.Lines = append(d.Lines, returnLineView{ReturnLine: l, Title: titles[l.OrderLineID], AmountS: money(l.Amount, r.Currency)})
+		d.Lines = append(d.Lines, returnLineView{ReturnLine: l, Title: titles[l.OrderLineID], AmountS: view.Money(l.Amount, r.Currency)})
 	}
-	return s.pageWithError(c, "console/return", "Return for "+o.Name(), "returns", d)
+	return s.PageWithError(c, "console/return", "Return for "+o.Name(), "returns", d)
 }
 
 func (s *Server) returnStepForm(c *fiber.Ctx) error {
@@ -523,9 +519,9 @@ func (s *Server) returnStepForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.returnPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.returnPageID(c, id) })
 	}
-	return done(c, "/console/returns/"+id)
+	return view.Done(c, "/console/returns/"+id)
 }
 
 func (s *Server) returnRefundForm(c *fiber.Ctx) error {
@@ -542,9 +538,9 @@ func (s *Server) returnRefundForm(c *fiber.Ctx) error {
 		_, err = as.Refund(ctx, id, amt)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.returnPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.returnPageID(c, id) })
 	}
-	return done(c, "/console/returns/"+id)
+	return view.Done(c, "/console/returns/"+id)
 }
 
 // --- tickets ---
@@ -568,7 +564,7 @@ func (s *Server) ticketsPage(c *fiber.Ctx) error {
 	if len(ts) == 50 {
 		d.Next = "/console/tickets?" + url.Values{"before": {ts[len(ts)-1].ID}, "status": {d.Status}}.Encode()
 	}
-	return s.pageWithError(c, "console/tickets", "Tickets", "tickets", d)
+	return s.PageWithError(c, "console/tickets", "Tickets", "tickets", d)
 }
 
 type ticketData struct {
@@ -588,7 +584,7 @@ func (s *Server) ticketPageID(c *fiber.Ctx, id string) error {
 			d.OrderName = o.Name()
 		}
 	}
-	return s.pageWithError(c, "console/ticket", t.Subject, "tickets", d)
+	return s.PageWithError(c, "console/ticket", t.Subject, "tickets", d)
 }
 
 func (s *Server) ticketPage(c *fiber.Ctx) error { return s.ticketPageID(c, c.Params("ticket")) }
@@ -599,9 +595,9 @@ func (s *Server) ticketReplyForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.ticketPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.ticketPageID(c, id) })
 	}
-	return done(c, "/console/tickets/"+id)
+	return view.Done(c, "/console/tickets/"+id)
 }
 
 func (s *Server) ticketStatusForm(c *fiber.Ctx) error {
@@ -618,9 +614,9 @@ func (s *Server) ticketStatusForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.ticketPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.ticketPageID(c, id) })
 	}
-	return done(c, "/console/tickets/"+id)
+	return view.Done(c, "/console/tickets/"+id)
 }
 
 // --- checkout settings ---
@@ -679,7 +675,7 @@ func (s *Server) checkoutSettingsView(c *fiber.Ctx, st checkout.Settings, shippi
 		d.Shipping = string(b)
 	}
 	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
-	return s.pageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
+	return s.PageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
 }
 
 func (s *Server) checkoutSettingsPage(c *fiber.Ctx) error {
@@ -714,9 +710,9 @@ func (s *Server) checkoutSettingsForm(c *fiber.Ctx) error {
 		return checkout.SaveSettings(c.UserContext(), s.db, st)
 	}()
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.checkoutSettingsView(c, st, shippingText) })
+		return s.PageError(c, err, func() error { return s.checkoutSettingsView(c, st, shippingText) })
 	}
-	return done(c, "/console/settings/checkout")
+	return view.Done(c, "/console/settings/checkout")
 }
 
 // --- notification templates ---
@@ -733,7 +729,7 @@ func (s *Server) mailTemplatesPage(c *fiber.Ctx) error {
 	}
 	d := mailTemplatesData{Templates: ts}
 	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
-	return s.pageWithError(c, "console/mail_templates", "Notification e-mails", "mail_templates", d)
+	return s.PageWithError(c, "console/mail_templates", "Notification e-mails", "mail_templates", d)
 }
 
 func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
@@ -743,9 +739,9 @@ func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
 	}
 	t := order.MailTemplate{Topic: topic, Subject: c.FormValue("subject"), Text: c.FormValue("text"), HTML: c.FormValue("html")}
 	if err := order.SaveMailTemplate(c.UserContext(), s.db, t); err != nil {
-		return s.pageError(c, err, func() error { return s.mailTemplatesPage(c) })
+		return s.PageError(c, err, func() error { return s.mailTemplatesPage(c) })
 	}
-	return done(c, "/console/settings/mail#"+topic)
+	return view.Done(c, "/console/settings/mail#"+topic)
 }
 
 func (s *Server) mailTemplateResetForm(c *fiber.Ctx) error {
@@ -756,5 +752,5 @@ func (s *Server) mailTemplateResetForm(c *fiber.Ctx) error {
 	if err := order.ResetMailTemplate(c.UserContext(), s.db, topic); err != nil {
 		return err
 	}
-	return done(c, "/console/settings/mail#"+topic)
+	return view.Done(c, "/console/settings/mail#"+topic)
 }

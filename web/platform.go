@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The platform console: tenants (search, suspend, resume, change plan),
@@ -111,28 +112,28 @@ func (s *Server) platformTenants(c *fiber.Ctx) error {
 		d.Plans = append(d.Plans, pl.Name)
 	}
 	d.CanManage, _ = s.tenants.Can(ctx, p, perm.PlatformTenantsManage)
-	return s.pageWithError(c, "platform/tenants", "Tenants", "tenants", d)
+	return s.PageWithError(c, "platform/tenants", "Tenants", "tenants", d)
 }
 
 func (s *Server) platformSuspend(c *fiber.Ctx) error {
 	if err := s.tenants.Suspend(c.UserContext(), s.Current(c), c.Params("id"), c.FormValue("reason")); err != nil {
 		return err
 	}
-	return done(c, "/platform")
+	return view.Done(c, "/platform")
 }
 
 func (s *Server) platformResume(c *fiber.Ctx) error {
 	if err := s.tenants.Resume(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
-	return done(c, "/platform")
+	return view.Done(c, "/platform")
 }
 
 func (s *Server) platformPlan(c *fiber.Ctx) error {
 	if err := s.tenants.ChangePlan(c.UserContext(), s.Current(c), c.Params("id"), c.FormValue("plan")); err != nil {
-		return s.pageError(c, err, func() error { return s.platformTenants(c) })
+		return s.PageError(c, err, func() error { return s.platformTenants(c) })
 	}
-	return done(c, "/platform")
+	return view.Done(c, "/platform")
 }
 
 type adminsData struct {
@@ -147,14 +148,14 @@ func (s *Server) platformAdmins(c *fiber.Ctx) error {
 		return err
 	}
 	can, _ := s.tenants.Can(ctx, p, perm.PlatformAdminsManage)
-	return s.pageWithError(c, "platform/admins", "Platform admins", "admins", adminsData{Admins: admins, CanManage: can})
+	return s.PageWithError(c, "platform/admins", "Platform admins", "admins", adminsData{Admins: admins, CanManage: can})
 }
 
 func (s *Server) platformAdminAdd(c *fiber.Ctx) error {
 	if _, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("password"), c.FormValue("role")); err != nil {
-		return s.pageError(c, err, func() error { return s.platformAdmins(c) })
+		return s.PageError(c, err, func() error { return s.platformAdmins(c) })
 	}
-	return done(c, "/platform/admins")
+	return view.Done(c, "/platform/admins")
 }
 
 type mailView struct {
@@ -173,7 +174,7 @@ func (s *Server) platformMailbox(c *fiber.Ctx) error {
 	for _, m := range pg.Mail {
 		mails = append(mails, mailView{Message: m, Links: linkRe.FindAllString(m.Text, -1)})
 	}
-	return s.page(c, "platform/mailbox", "Mailbox", "mailbox", map[string]any{"Mails": mails, "To": c.Query("to"), "Next": pg.Next})
+	return s.Page(c, "platform/mailbox", "Mailbox", "mailbox", map[string]any{"Mails": mails, "To": c.Query("to"), "Next": pg.Next})
 }
 
 func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {

@@ -7,7 +7,7 @@ package web
 import (
 	"context"
 	"errors"
-	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -28,6 +28,7 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Config is the server's configuration.
@@ -91,6 +92,8 @@ type Server struct {
 	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...)
 	// and writes the audit log (Record).
 	*session.Kit
+	// Views renders pages (Render, Page, PageError, ...).
+	*view.Views
 
 	cfg          Config
 	log          *slog.Logger
@@ -115,7 +118,6 @@ type Server struct {
 	commerce     *Commerce
 	plugins      *plugins.Service
 	ownPlugins   bool // created by New: closed by Serve
-	pages        map[string]*template.Template
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -155,11 +157,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Tenants == nil {
 		return nil, errors.New("web: no tenants service")
 	}
-	pages, err := loadTemplates()
+	pages, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, pages: pages,
+	tpl, err := view.New(pages, storefrontFuncs())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants,
 		catalog: deps.Catalog, inventory: deps.Inventory, customers: deps.Customers, blobs: deps.Blobs}
 	if s.inventory == nil {
 		s.inventory = inventory.New(deps.DB, inventory.Options{})
@@ -194,7 +200,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}
 	s.errors = &httpx.Errors{Log: cfg.Logger, BodyLimit: cfg.BodyLimit}
-	onError := s.errors.Handler(s.renderError)
+	s.Views = view.NewViews(tpl, s.Kit, s.tenants, s.errors)
+	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
 			AppName:                 "wasmart",

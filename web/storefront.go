@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
@@ -40,8 +40,13 @@ func (s *Server) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
 	return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
 }
 
-func init() {
-	funcs["inc"] = func(i int) int { return i + 1 }
+// storefrontFuncs are the storefront templates' own functions.
+func storefrontFuncs() template.FuncMap {
+	return template.FuncMap{
+		"inc":       func(i int) int { return i + 1 },
+		"shopMoney": view.Money,
+		"co":        coFieldOf,
+	}
 }
 
 // storefrontPages are the shop's catalog pages, search, sitemaps, robots.txt
@@ -192,10 +197,6 @@ type shopSearchView struct {
 
 // ---- helpers ----
 
-func moneyText(v int64, cur string) string {
-	return catalog.FormatAmount(v, cur) + " " + cur
-}
-
 func variantStock(v *catalog.Variant) shopStock {
 	if v == nil || v.Stock == nil {
 		return shopStock{"out", "Out of stock"}
@@ -261,12 +262,12 @@ func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
 
 func (s *Server) shopCardOf(p *catalog.Product) shopCard {
 	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
-	cd.Price = moneyText(p.PriceMin, p.Currency)
+	cd.Price = view.Money(p.PriceMin, p.Currency)
 	if p.PriceMax != p.PriceMin {
 		cd.Price = "From " + cd.Price
 	}
 	if len(p.Variants) > 0 && p.Variants[0].CompareAtPrice != nil && *p.Variants[0].CompareAtPrice > p.PriceMin {
-		cd.CompareAt = moneyText(*p.Variants[0].CompareAtPrice, p.Currency)
+		cd.CompareAt = view.Money(*p.Variants[0].CompareAtPrice, p.Currency)
 	}
 	if len(p.Images) > 0 {
 		cd.Image = s.imageOf(&p.Images[0], 320)
@@ -330,15 +331,7 @@ func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
 
 // renderShopBytes executes a storefront page.
 func (s *Server) renderShopBytes(name string, v *shopView) ([]byte, error) {
-	t := s.pages[name]
-	if t == nil {
-		return nil, fmt.Errorf("web: no template %q", name)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "page", v); err != nil {
-		return nil, fmt.Errorf("web: render %s: %w", name, err)
-	}
-	return buf.Bytes(), nil
+	return s.Execute(name, v)
 }
 
 // renderShop writes a per-visitor page (never cached).
@@ -392,7 +385,7 @@ func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, 
 
 // shopError renders an error in the shop's look.
 func (s *Server) shopError(c *fiber.Ctx, err error) error {
-	status, de := s.toError(c, err)
+	status, de := s.ToError(c, err)
 	t := s.Shop(c)
 	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
 		Form: map[string]string{"title": errorTitle(status), "message": de.Message, "field": de.Field}, Design: s.designFor(c)}
@@ -559,11 +552,11 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 		for i := range p.Variants {
 			vr := &p.Variants[i]
 			st := variantStock(vr)
-			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: moneyText(vr.Price, p.Currency), Stock: st, Selected: vr == pv.Selected}
+			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: view.Money(vr.Price, p.Currency), Stock: st, Selected: vr == pv.Selected}
 			pv.Variants = append(pv.Variants, vv)
 			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Stock: st.Code, StockMsg: st.Label}
 			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > vr.Price {
-				jv.Compare = moneyText(*vr.CompareAtPrice, p.Currency)
+				jv.Compare = view.Money(*vr.CompareAtPrice, p.Currency)
 			}
 			js = append(js, jv)
 			avail := "https://schema.org/InStock"
@@ -588,9 +581,9 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 		jsb, _ := json.Marshal(js)
 		pv.Data = template.JS(jsb)
 		if pv.Selected != nil {
-			pv.Price = moneyText(pv.Selected.Price, p.Currency)
+			pv.Price = view.Money(pv.Selected.Price, p.Currency)
 			if pv.Selected.CompareAtPrice != nil && *pv.Selected.CompareAtPrice > pv.Selected.Price {
-				pv.Compare = moneyText(*pv.Selected.CompareAtPrice, p.Currency)
+				pv.Compare = view.Money(*pv.Selected.CompareAtPrice, p.Currency)
 			}
 			pv.Stock = variantStock(pv.Selected)
 		}

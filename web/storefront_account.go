@@ -56,7 +56,7 @@ func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
 // shopFormError re-renders a form with the error and what was typed (never the
 // password), with the error's status.
 func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
-	status, de := s.toError(c, err)
+	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The shopper's purchase flow as server-rendered pages on the shop host,
@@ -34,11 +35,6 @@ import (
 // add-to-cart form carries no per-visitor CSRF token: browsers send it
 // with Sec-Fetch-Site / Origin naming the shop, which csrf.go accepts in
 // place of the token. Every per-visitor form here posts _csrf as well.
-
-func init() {
-	funcs["shopMoney"] = moneyText
-	funcs["co"] = coFieldOf
-}
 
 // coField is one text field of the checkout form with its value and error.
 type coField struct {
@@ -128,22 +124,22 @@ func sourceText(src string) string {
 
 func totalsOf(cur string, subtotal, discounts int64, adj []pricing.Adjustment, ship *pricing.ShippingOption, shipTotal int64, shipNeeded bool,
 	taxes []pricing.TaxLine, taxTotal int64, incl bool, total int64, warnings []pricing.Warning) totalsView {
-	t := totalsView{Subtotal: moneyText(subtotal, cur), ShippingNeeded: shipNeeded, TaxTotal: moneyText(taxTotal, cur), TaxInclusive: incl, Total: moneyText(total, cur)}
+	t := totalsView{Subtotal: view.Money(subtotal, cur), ShippingNeeded: shipNeeded, TaxTotal: view.Money(taxTotal, cur), TaxInclusive: incl, Total: view.Money(total, cur)}
 	if discounts != 0 {
-		t.Discounts = moneyText(discounts, cur)
+		t.Discounts = view.Money(discounts, cur)
 	}
 	for _, a := range adj {
-		av := amountView{Label: a.Label, Source: sourceText(a.Source), Amount: moneyText(a.Amount, cur)}
+		av := amountView{Label: a.Label, Source: sourceText(a.Source), Amount: view.Money(a.Amount, cur)}
 		if a.Code != "" {
 			av.Detail = "code " + a.Code
 		}
 		t.Adjustments = append(t.Adjustments, av)
 	}
 	if ship != nil {
-		t.Shipping = &amountView{Label: ship.Label, Source: sourceText(ship.Source), Amount: moneyText(shipTotal, cur), Detail: deliveryDays(ship)}
+		t.Shipping = &amountView{Label: ship.Label, Source: sourceText(ship.Source), Amount: view.Money(shipTotal, cur), Detail: deliveryDays(ship)}
 	}
 	for _, x := range taxes {
-		t.Taxes = append(t.Taxes, amountView{Label: x.Name, Source: sourceText(x.Source), Amount: moneyText(x.Amount, cur), Detail: ratePPM(x.RatePPM)})
+		t.Taxes = append(t.Taxes, amountView{Label: x.Name, Source: sourceText(x.Source), Amount: view.Money(x.Amount, cur), Detail: ratePPM(x.RatePPM)})
 	}
 	for _, w := range warnings {
 		t.Warnings = append(t.Warnings, "Some prices were computed without "+sourceText(w.Source)+" ("+string(w.Stage)+").")
@@ -175,7 +171,7 @@ func cartViewOf(v *cart.View) *cartView {
 	cur := v.Currency
 	for _, l := range v.Lines {
 		lv := cartLineView{VariantID: l.VariantID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Quantity: l.Quantity,
-			Unit: moneyText(l.UnitPrice, cur), Total: moneyText(l.Total, cur), Available: l.Available, Problem: l.Problem}
+			Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Available: l.Available, Problem: l.Problem}
 		switch l.Problem {
 		case cart.ProblemUnavailable:
 			lv.ProblemText = "No longer available: remove it to check out."
@@ -233,23 +229,19 @@ func (s *Server) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 	if v.CSRF == "" {
 		v.CSRF = httpx.CSRFToken(c)
 	}
-	t := s.pages[name]
-	if t == nil {
-		return errs.E(errs.Internal, "no template %q", name)
-	}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "page", v); err != nil {
-		return errs.Wrap(err, "render "+name)
+	b, err := s.Execute(name, v)
+	if err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(b.String())
+	return c.Send(b)
 }
 
 // spError re-renders a page with an input error and its status; server
 // errors are returned (the storefront's error page).
 func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
-	status, de := s.toError(c, err)
+	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
 	}
@@ -504,25 +496,25 @@ func (s *Server) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*c
 	if len(dest.Region) > 3 {
 		dest.Region = ""
 	}
-	view, err := s.loadCart(c, o, cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"]})
+	cartView, err := s.loadCart(c, o, cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"]})
 	if err != nil && cv.F["shipping_method"] != "" && errs.CodeOf(err) != errs.Internal {
 		// The option does not deliver there (any more): list the ones
 		// that do.
-		view, err = s.loadCart(c, o, cart.PriceOptions{Destination: dest})
+		cartView, err = s.loadCart(c, o, cart.PriceOptions{Destination: dest})
 	}
 	if err != nil {
 		return nil, err
 	}
 	cv.Options = nil
-	if p := view.Price; p != nil {
+	if p := cartView.Price; p != nil {
 		for i := range p.ShippingOptions {
 			so := &p.ShippingOptions[i]
-			cv.Options = append(cv.Options, shipChoice{Code: so.Code, Label: so.Label, Price: moneyText(so.Price, view.Currency), Days: deliveryDays(so),
+			cv.Options = append(cv.Options, shipChoice{Code: so.Code, Label: so.Label, Price: view.Money(so.Price, cartView.Currency), Days: deliveryDays(so),
 				Source: sourceText(so.Source), Selected: p.Shipping != nil && p.Shipping.Code == so.Code})
 		}
 	}
-	cv.Cart = cartViewOf(view)
-	return view, nil
+	cv.Cart = cartViewOf(cartView)
+	return cartView, nil
 }
 
 func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The shopper's order pages: the order page shown after checkout (and
@@ -99,8 +100,8 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	v.Link = s.orderLink(c, o.ID)
 	shipNeeded := false
 	for _, l := range o.Lines {
-		v.Lines = append(v.Lines, spOrderLine{ID: l.ID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Unit: moneyText(l.UnitPrice, cur),
-			Total: moneyText(l.Total, cur), Quantity: l.Quantity, Fulfilled: l.FulfilledQuantity, Returned: l.ReturnedQuantity})
+		v.Lines = append(v.Lines, spOrderLine{ID: l.ID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Unit: view.Money(l.UnitPrice, cur),
+			Total: view.Money(l.Total, cur), Quantity: l.Quantity, Fulfilled: l.FulfilledQuantity, Returned: l.ReturnedQuantity})
 		if l.RequiresShipping {
 			shipNeeded = true
 		}
@@ -121,7 +122,7 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 				last = &pays[i]
 			}
 		}
-		pv := &spPayment{Method: methodText(last), Message: last.Message, Amount: moneyText(last.Amount, cur)}
+		pv := &spPayment{Method: methodText(last), Message: last.Message, Amount: view.Money(last.Amount, cur)}
 		switch last.Status {
 		case payment.StatusCaptured, payment.StatusAuthorized:
 			pv.State, pv.Label = "paid", "Paid"
@@ -144,12 +145,12 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	} else if o.Status == order.PendingPayment && time.Since(o.PlacedAt) < time.Minute && o.PaymentMethod != "" {
 		// A second submit of the checkout form lands here while the
 		// first one is still asking the gateway.
-		v.Payment = &spPayment{State: "processing", Label: "Processing", Amount: moneyText(o.Balance(), cur), Method: "being taken now; reload in a moment"}
+		v.Payment = &spPayment{State: "processing", Label: "Processing", Amount: view.Money(o.Balance(), cur), Method: "being taken now; reload in a moment"}
 	} else {
 		v.CanPay = o.Status == order.PendingPayment
 	}
 	if o.Status == order.Paid && v.Payment == nil {
-		v.Payment = &spPayment{State: "paid", Label: "Nothing to pay", Amount: moneyText(0, cur)}
+		v.Payment = &spPayment{State: "paid", Label: "Nothing to pay", Amount: view.Money(0, cur)}
 	}
 	sh, err := s.commerce.Shipments.ForOrder(ctx, o.ID)
 	if err != nil {
@@ -163,7 +164,7 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 		return nil, err
 	}
 	for _, r := range rs {
-		v.Returns = append(v.Returns, spReturnRow{Status: statusText(string(r.Status)), Amount: moneyText(r.Amount, cur), Date: dateText(r.CreatedAt), Reason: r.Reason})
+		v.Returns = append(v.Returns, spReturnRow{Status: statusText(string(r.Status)), Amount: view.Money(r.Amount, cur), Date: dateText(r.CreatedAt), Reason: r.Reason})
 	}
 	return v, nil
 }
@@ -343,7 +344,7 @@ func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Your orders")
 	v.Crumbs = []shopCrumb{{"Account", "/account"}, {"Orders", "/account/orders"}}
 	for _, o := range pg.Orders {
-		v.Orders = append(v.Orders, spOrderRow{ID: o.ID, Name: o.Name(), Date: dateText(o.PlacedAt), Status: statusText(string(o.Status)), Total: moneyText(o.Total, o.Currency)})
+		v.Orders = append(v.Orders, spOrderRow{ID: o.ID, Name: o.Name(), Date: dateText(o.PlacedAt), Status: statusText(string(o.Status)), Total: view.Money(o.Total, o.Currency)})
 	}
 	if pg.Next != "" {
 		v.NextPage = "/account/orders?before=" + url.QueryEscape(pg.Next)
