@@ -16,6 +16,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
@@ -288,7 +289,7 @@ var previewPaths = map[string]string{design.TemplateHome: "", design.TemplateGlo
 func sectionSummary(sec design.Section) string {
 	for _, k := range []string{"heading", "text", "question"} {
 		if v := sec.Settings.String(k); v != "" {
-			return clip(stripTags(v), 60)
+			return view.Clip(view.PlainText(v), 60)
 		}
 	}
 	return ""
@@ -576,7 +577,7 @@ func (s *Server) builderPreview(c *fiber.Ctx) error {
 	req.Header.SetHost(host)
 	var rc fasthttp.RequestCtx
 	rc.Init(&req, c.Context().RemoteAddr(), nil)
-	rc.SetUserValue(previewLocal, d.Doc)
+	session.PreviewDraft(&rc, d.Doc)
 	s.storeHandler(&rc)
 	resp := &rc.Response
 	ct := string(resp.Header.ContentType())
@@ -843,7 +844,7 @@ func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error
 	}
 	d.Images = []builderOption{{Value: "", Label: "— none —"}}
 	for _, x := range assets {
-		d.Images = append(d.Images, builderOption{Value: x.Key, Label: firstNonEmpty(x.Filename, x.ID), Selected: x.Key == a.Image})
+		d.Images = append(d.Images, builderOption{Value: x.Key, Label: view.FirstNonEmpty(x.Filename, x.ID), Selected: x.Key == a.Image})
 	}
 	return s.PageWithError(c, "console/articles_edit", "Article", "articles", d)
 }

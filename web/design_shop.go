@@ -25,6 +25,8 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The storefront side of the shop builder. Every storefront page gets a
@@ -39,14 +41,12 @@ import (
 //
 // Preview: the console's builder renders storefront pages through
 // builderPreview, which calls the storefront app in-process with the draft
-// Document in the request's locals (previewLocal). Nothing a client sends
-// can set a local, so only staff with design.read see a draft; preview
-// responses bypass the page cache and are never stored.
+// Document set (session.PreviewDraft). Nothing a client sends can set it,
+// so only staff with design.read see a draft; preview responses bypass the
+// page cache and are never stored.
 
 //go:embed themes
 var themesFS embed.FS
-
-const previewLocal = "design_preview"
 
 // shopDesign is the design of the page being rendered.
 type shopDesign struct {
@@ -106,7 +106,7 @@ type testimonialView struct {
 // designDoc is the document for this request: the draft in a preview,
 // else the published one.
 func (s *Server) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
-	if d, ok := c.Locals(previewLocal).(*design.Document); ok && d != nil {
+	if d := session.Draft(c); d != nil {
 		return d, -1, true, nil
 	}
 	p, err := s.design.Live(c.UserContext())
@@ -117,8 +117,7 @@ func (s *Server) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
 }
 
 func isPreview(c *fiber.Ctx) bool {
-	d, ok := c.Locals(previewLocal).(*design.Document)
-	return ok && d != nil
+	return session.Draft(c) != nil
 }
 
 // designFor builds the page's design: theme variables, logo, menus and
@@ -640,22 +639,13 @@ func (s *Server) shopContentPage(c *fiber.Ctx) error {
 		}
 		desc := p.SEODescription
 		if desc == "" {
-			desc = clip(stripTags(p.BodyHTML), 160)
+			desc = view.Clip(view.PlainText(p.BodyHTML), 160)
 		}
-		v.Head = shopHead{Title: firstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.BaseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
+		v.Head = shopHead{Title: view.FirstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.BaseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
 		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: p.Title, URL: "/pages/" + url.PathEscape(p.Handle)}}
 		v.Content = &shopContent{Page: p, Body: template.HTML(p.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplatePage)}
 		return v, nil
 	})
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func (s *Server) shopBlog(c *fiber.Ctx) error {
@@ -692,7 +682,7 @@ func (s *Server) shopArticle(c *fiber.Ctx) error {
 			return nil, err
 		}
 		canon := s.BaseURL(c) + "/blog/" + url.PathEscape(a.Handle)
-		v.Head = shopHead{Title: firstNonEmpty(a.SEOTitle, a.Title) + " · " + v.Shop.Name, Description: firstNonEmpty(a.SEODescription, a.Excerpt), Canonical: canon, OGType: "article"}
+		v.Head = shopHead{Title: view.FirstNonEmpty(a.SEOTitle, a.Title) + " · " + v.Shop.Name, Description: view.FirstNonEmpty(a.SEODescription, a.Excerpt), Canonical: canon, OGType: "article"}
 		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: "Journal", URL: "/blog"}, {Name: a.Title, URL: "/blog/" + url.PathEscape(a.Handle)}}
 		sc := &shopContent{Article: a, Body: template.HTML(a.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplateArticle)}
 		if a.Image != "" {
@@ -755,7 +745,7 @@ func (s *Server) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
 	sc := &shopContent{Email: strings.TrimSpace(c.FormValue("email")), Source: c.FormValue("section")}
 	consent := "I agree to receive marketing e-mails. I can unsubscribe at any time."
 	if sec := newsletterSection(v.Design.doc, sc.Source); sec != nil {
-		consent = firstNonEmpty(sec.Settings.String("consent_text"), consent)
+		consent = view.FirstNonEmpty(sec.Settings.String("consent_text"), consent)
 		sc.Source = sec.ID
 	}
 	sc.Consent = consent
@@ -870,7 +860,7 @@ func (s *Server) previewFromToken(c *fiber.Ctx) {
 	if err != nil {
 		return
 	}
-	c.Locals(previewLocal, d.Doc)
+	session.SetDraft(c, d.Doc)
 	c.Locals(previewTokenLocal, tok)
 	c.Set("X-Robots-Tag", "noindex")
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -58,12 +56,6 @@ func (s *Server) orderPages(t *httpx.Table) {
 	html.Page("GET", "/console/settings/mail", perm.ShopRead, "Notification templates", s.mailTemplatesPage)
 	html.Page("POST", "/console/settings/mail/:topic", perm.ShopManage, "Save a notification template", s.mailTemplateForm)
 	html.Page("POST", "/console/settings/mail/:topic/reset", perm.ShopManage, "Reset a notification template", s.mailTemplateResetForm)
-}
-
-func newFormKey() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // parseAmount reads a decimal amount ("12.50") in the currency's minor
@@ -196,7 +188,7 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	}
 	o := det.Order
 	cur := o.Currency
-	d := orderData{OrderDetail: det, Shipments: det.Shipments, RefundKey: newFormKey(), Addr: formatAddress(o.ShippingAddress),
+	d := orderData{OrderDetail: det, Shipments: det.Shipments, RefundKey: httpx.NewFormKey(), Addr: formatAddress(o.ShippingAddress),
 		ShipStates: []shipping.Status{shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed}, Can: map[string]bool{}}
 	d.Money = map[string]string{"subtotal": view.Money(o.Subtotal, cur), "discounts": view.Money(o.Discounts, cur), "shipping": view.Money(o.ShippingTotal, cur),
 		"tax": view.Money(o.TaxTotal, cur), "total": view.Money(o.Total, cur), "paid": view.Money(o.PaidTotal, cur), "refunded": view.Money(o.RefundedTotal, cur),

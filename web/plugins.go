@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
-	"mime/multipart"
 	"strconv"
 	"strings"
 	"time"
@@ -330,51 +328,6 @@ func configBytes(m map[string]any) []byte {
 	return b
 }
 
-// readUpload reads the "manifest" and "wasm" multipart fields (files or,
-// for the manifest, a plain field).
-func readUpload(c *fiber.Ctx) (plugins.PublishInput, error) {
-	var in plugins.PublishInput
-	form, err := c.MultipartForm()
-	if err != nil {
-		return in, errs.Field("body", "send multipart/form-data with fields \"manifest\" and \"wasm\"")
-	}
-	file := func(name string) ([]byte, error) {
-		fhs := form.File[name]
-		if len(fhs) == 0 {
-			return nil, nil
-		}
-		return readPart(fhs[0])
-	}
-	if in.Manifest, err = file("manifest"); err != nil {
-		return in, err
-	}
-	if len(in.Manifest) == 0 && len(form.Value["manifest"]) > 0 {
-		in.Manifest = []byte(form.Value["manifest"][0])
-	}
-	if in.Wasm, err = file("wasm"); err != nil {
-		return in, err
-	}
-	if len(in.Manifest) == 0 {
-		return in, errs.Field("manifest", "the manifest (JSON) is required")
-	}
-	if len(in.Wasm) == 0 {
-		return in, errs.Field("wasm", "the .wasm module is required")
-	}
-	return in, nil
-}
-
-func readPart(fh *multipart.FileHeader) ([]byte, error) {
-	if fh.Size > httpx.PluginUploadLimit {
-		return nil, errs.E(errs.TooLarge, "%s is larger than %d bytes", fh.Filename, httpx.PluginUploadLimit)
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, httpx.PluginUploadLimit+1))
-}
-
 // checkPrivateUploads refuses a private upload on a plan without them.
 func (s *Server) checkPrivateUploads(c *fiber.Ctx) error {
 	p := s.Current(c)
@@ -410,7 +363,7 @@ func (s *Server) apiPluginUpload(c *fiber.Ctx) error {
 	if err := s.checkPrivateUploads(c); err != nil {
 		return err
 	}
-	in, err := readUpload(c)
+	in, err := httpx.PluginUpload(c)
 	if err != nil {
 		return err
 	}

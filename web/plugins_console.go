@@ -14,6 +14,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
@@ -107,7 +108,7 @@ func (s *Server) pluginUploadForm(c *fiber.Ctx) error {
 	if err := s.checkPrivateUploads(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
-	in, err := readUpload(c)
+	in, err := httpx.PluginUpload(c)
 	if err == nil {
 		_, err = s.plugins.Publish(c.UserContext(), in)
 	}
@@ -409,7 +410,7 @@ func (s *Server) platformPluginsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) platformPluginPublishForm(c *fiber.Ctx) error {
-	in, err := readUpload(c)
+	in, err := httpx.PluginUpload(c)
 	if err == nil {
 		_, err = s.plugins.Publish(c.UserContext(), in)
 	}

@@ -182,8 +182,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.content = deps.Content; s.content == nil {
 		s.content = content.New(deps.DB, nil)
 	}
-	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
-		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port()})
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = httpx.NewLimiter(1, time.Minute)
@@ -196,6 +194,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.commerce = deps.Commerce; s.commerce == nil {
 		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory, Pipelines: s.plugins.Pipeline})
 	}
+	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
+		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: s.commerce.Secret})
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}

@@ -430,15 +430,6 @@ func ldJSON(v any) template.JS {
 	return template.JS(b)
 }
 
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
-}
-
 // listErr names the storefront's parameter in the catalog's input errors.
 func listErr(err error) error {
 	var de *errs.Error
@@ -619,7 +610,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 		}
 		desc := p.SEODescription
 		if desc == "" {
-			desc = clip(stripTags(p.BodyHTML), 160)
+			desc = view.Clip(view.PlainText(p.BodyHTML), 160)
 		}
 		if desc == "" {
 			desc = p.Title
@@ -683,25 +674,6 @@ func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*
 }
 
 var errRedirect = fmt.Errorf("redirect")
-
-func stripTags(h string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range h {
-		switch {
-		case r == '<':
-			in = true
-			b.WriteByte(' ')
-		case r == '>':
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return htmlUnescaper.Replace(b.String())
-}
-
-var htmlUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ")
 
 // listParams reads the sort and cursor of a product list.
 func listParams(c *fiber.Ctx) (catalog.Sort, string, error) {
@@ -772,7 +744,7 @@ func (s *Server) shopCategory(c *fiber.Ctx) error {
 		for _, cc := range ix.path(cat.ID) {
 			v.Crumbs = append(v.Crumbs, shopCrumb{cc.Name, "/categories/" + url.PathEscape(cc.Slug)})
 		}
-		desc := clip(stripTags(cat.Description), 160)
+		desc := view.Clip(view.PlainText(cat.Description), 160)
 		if desc == "" {
 			desc = cat.Name + " at " + v.Shop.Name
 		}
@@ -830,7 +802,7 @@ func (s *Server) shopCollection(c *fiber.Ctx) error {
 		}
 		desc := col.SEODescription
 		if desc == "" {
-			desc = clip(stripTags(col.BodyHTML), 160)
+			desc = view.Clip(view.PlainText(col.BodyHTML), 160)
 		}
 		if desc == "" {
 			desc = col.Title + " at " + v.Shop.Name

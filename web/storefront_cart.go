@@ -526,7 +526,7 @@ func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
 func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
-	cv := &checkoutView{Key: newFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.Shop(c).Country}}
+	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.Shop(c).Country}}
 	if o.CustomerID != "" {
 		ctx := c.UserContext()
 		if cu, err := s.customers.Get(ctx, o.CustomerID); err == nil {
@@ -612,7 +612,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 		return c.Redirect("/cart", fiber.StatusSeeOther)
 	}
 	if cv.Key == "" || idempotency.ValidKey(cv.Key) != nil {
-		cv.Key = newFormKey()
+		cv.Key = httpx.NewFormKey()
 		return fail(errs.Field("key", "this form has expired; check your details and place the order again"))
 	}
 	if c.FormValue("action") == "update" {
@@ -651,7 +651,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Field == "idempotency_key" {
 			// Back, edit, submit again: that form already placed an order.
-			cv.Key = newFormKey()
+			cv.Key = httpx.NewFormKey()
 			err = errs.Field("key", "this form already placed an order (see your e-mail or your account); submit again to place another order with these details")
 		}
 		return fail(checkoutField(err))
@@ -687,5 +687,5 @@ func checkoutField(err error) error {
 
 // orderLink is the shopper's link to an order (with its access token).
 func (s *Server) orderLink(c *fiber.Ctx, orderID string) string {
-	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.orderToken(s.Shop(c).ID, orderID))
+	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.OrderToken(s.Shop(c).ID, orderID))
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
@@ -96,7 +96,7 @@ func methodText(p *payment.Payment) string {
 func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	ctx := c.UserContext()
 	cur := o.Currency
-	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.orderToken(s.Shop(c).ID, o.ID), PayKey: newFormKey()}
+	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.OrderToken(s.Shop(c).ID, o.ID), PayKey: httpx.NewFormKey()}
 	v.Link = s.orderLink(c, o.ID)
 	shipNeeded := false
 	for _, l := range o.Lines {
@@ -192,7 +192,7 @@ func (s *Server) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 		tok = c.FormValue("token")
 	}
 	if tok != "" {
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.orderToken(s.Shop(c).ID, id))) != 1 {
+		if !s.OrderTokenValid(s.Shop(c).ID, id, tok) {
 			return nil, notFound
 		}
 		return s.commerce.Orders.Get(c.UserContext(), id)

@@ -119,3 +119,11 @@ func RedirectToLogin(c *fiber.Ctx, login string) error {
 func escapeNext(s string) string {
 	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", " ", "%20", "+", "%2B").Replace(s)
 }
+
+// NewFormKey is a random key a rendered form posts back, so a repeated
+// submit of the same form is recognised (an idempotency key per form).
+func NewFormKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -47,6 +47,8 @@ type Config struct {
 	// Port is ":8080", or "" for the scheme's default port, in links to
 	// storefronts.
 	Port string
+	// OrderSecret keys order access tokens.
+	OrderSecret []byte
 }
 
 // Kit is the request-identity toolkit areas embed.
