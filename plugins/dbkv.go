@@ -12,6 +12,13 @@ import (
 // DBKV is the plugins' key-value store in the plugin_kv table, scoped by
 // (tenant, installation) — both come from the host, never from the plugin —
 // with per-installation quotas.
+//
+// A plugin call made inside a transaction (checkout prices its cart in its
+// Write) does its key-value work in that transaction (store.DB.Within): its
+// writes commit or roll back with the order, and it never takes a second
+// pool connection. Inside a read (a cart being shown) the data can be read
+// but not written: Set and Delete fail with store.ErrReadOnlyScope (the
+// guest sees CodeHostError).
 type DBKV struct {
 	DB    *store.DB
 	Quota KVQuota
@@ -33,7 +40,7 @@ func (k *DBKV) quota() KVQuota {
 // Get returns the value of key.
 func (k *DBKV) Get(ctx context.Context, tenant, installation, key string) ([]byte, bool, error) {
 	var vals [][]byte
-	err := k.DB.Read(tenancy.WithTenant(ctx, tenant), func(ctx context.Context, q bun.IDB) error {
+	err := k.DB.Within(tenancy.WithTenant(ctx, tenant), false, func(ctx context.Context, q bun.IDB) error {
 		return q.NewRaw("SELECT value FROM plugin_kv WHERE tenant_id = ? AND installation_id = ? AND key = ?", tenant, installation, key).Scan(ctx, &vals)
 	})
 	if err != nil {
@@ -57,7 +64,7 @@ func (k *DBKV) Set(ctx context.Context, tenant, installation, key string, val []
 		val = []byte{}
 	}
 	quota := k.quota()
-	return k.DB.Write(tenancy.WithTenant(ctx, tenant), func(ctx context.Context, q bun.IDB) error {
+	return k.DB.Within(tenancy.WithTenant(ctx, tenant), true, func(ctx context.Context, q bun.IDB) error {
 		var usage struct {
 			N     int   `bun:"n"`
 			Bytes int64 `bun:"bytes"`
@@ -91,7 +98,7 @@ func (k *DBKV) Set(ctx context.Context, tenant, installation, key string, val []
 
 // Delete removes key (no error when missing).
 func (k *DBKV) Delete(ctx context.Context, tenant, installation, key string) error {
-	return k.DB.Write(tenancy.WithTenant(ctx, tenant), func(ctx context.Context, q bun.IDB) error {
+	return k.DB.Within(tenancy.WithTenant(ctx, tenant), true, func(ctx context.Context, q bun.IDB) error {
 		_, err := q.NewRaw("DELETE FROM plugin_kv WHERE tenant_id = ? AND installation_id = ? AND key = ?", tenant, installation, key).Exec(ctx)
 		return err
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/sdk"
 )
 
@@ -286,7 +287,7 @@ func (h *Host) janitor() {
 		case <-h.stop:
 			return
 		case <-t.C:
-			h.EvictIdle(h.opts.IdleTTL)
+			_ = jobs.Run(nil, "plugin instance janitor", func() error { h.EvictIdle(h.opts.IdleTTL); return nil })
 		}
 	}
 }
@@ -473,7 +474,7 @@ func (h *Host) Register(ctx context.Context, m *Manifest, wasm []byte) (string, 
 	}
 	trial := &Installation{ID: "upload-check", Manifest: m, ModuleHash: hash}
 	p := &pool{key: poolKey{install: "upload-check", hash: hash}, tokens: make(chan struct{}, 1), pagesLimit: h.pagesFor(m)}
-	in, err := h.instantiateFrom(p, trial, func() ([]byte, error) { return wasm, nil })
+	in, err := h.instantiateFrom(ctx, p, trial, func() ([]byte, error) { return wasm, nil })
 	if err != nil {
 		return "", err
 	}
@@ -652,7 +653,7 @@ func (h *Host) acquire(ctx context.Context, inst *Installation) (*instance, erro
 		return in, nil
 	}
 	p.mu.Unlock()
-	in, err := h.instantiate(p, inst)
+	in, err := h.instantiate(ctx, p, inst)
 	if err != nil {
 		<-h.sem
 		<-p.tokens
@@ -688,11 +689,13 @@ func (h *Host) release(in *instance, healthy bool) {
 	<-p.tokens
 }
 
-func (h *Host) instantiate(p *pool, inst *Installation) (*instance, error) {
-	return h.instantiateFrom(p, inst, func() ([]byte, error) { return h.opts.Store.Get(inst.ModuleHash) })
+// instantiate makes a new instance for a call made with ctx (the module is
+// loaded, and _initialize's host calls made, with ctx: see callState.caller).
+func (h *Host) instantiate(ctx context.Context, p *pool, inst *Installation) (*instance, error) {
+	return h.instantiateFrom(ctx, p, inst, func() ([]byte, error) { return h.opts.Store.Get(ctx, inst.ModuleHash) })
 }
 
-func (h *Host) instantiateFrom(p *pool, inst *Installation, load func() ([]byte, error)) (*instance, error) {
+func (h *Host) instantiateFrom(caller context.Context, p *pool, inst *Installation, load func() ([]byte, error)) (*instance, error) {
 	m := inst.Manifest
 	rt, err := h.runtimeFor(h.pagesFor(m))
 	if err != nil {
@@ -713,7 +716,9 @@ func (h *Host) instantiateFrom(p *pool, inst *Installation, load func() ([]byte,
 		config:   inst.Config,
 		logCap:   h.logCap(m),
 		maxKVOps: h.opts.MaxKVOps,
+		caller:   caller,
 	}
+	defer func() { st.caller = nil }()
 	in := &instance{pool: p, st: st, fns: map[extension.Point]api.Function{}}
 	in.ctx = context.WithValue(context.Background(), stateKey{}, st)
 	cfg := wazero.NewModuleConfig().
@@ -870,12 +875,14 @@ func (h *Host) invoke(ctx context.Context, inst *Installation, p extension.Point
 		return err
 	}
 	healthy := true
+	st := in.st
+	st.caller = ctx
 	defer func() {
+		st.caller = nil
 		<-h.sem
 		h.release(in, healthy)
 	}()
 
-	st := in.st
 	st.logs = st.logs[:0]
 	st.logsDropped = false
 	st.kvOps = 0

@@ -145,15 +145,15 @@ func TestStores(t *testing.T) {
 		if h2, _ := s.Put([]byte("\x00asm\x01\x00\x00\x00")); h2 != h {
 			t.Fatal(name, "hash not stable")
 		}
-		b, err := s.Get(h)
+		b, err := s.Get(context.Background(), h)
 		if err != nil || !bytes.Equal(b, []byte("\x00asm\x01\x00\x00\x00")) {
 			t.Fatal(name, err)
 		}
-		if _, err := s.Get(HashModule([]byte("other"))); !errors.Is(err, ErrModuleNotFound) {
+		if _, err := s.Get(context.Background(), HashModule([]byte("other"))); !errors.Is(err, ErrModuleNotFound) {
 			t.Fatal(name, err)
 		}
 	}
-	if _, err := (DirStore{Dir: t.TempDir()}).Get("../../etc/passwd"); !errors.Is(err, ErrModuleNotFound) {
+	if _, err := (DirStore{Dir: t.TempDir()}).Get(context.Background(), "../../etc/passwd"); !errors.Is(err, ErrModuleNotFound) {
 		t.Fatal(err)
 	}
 }

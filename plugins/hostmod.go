@@ -23,6 +23,21 @@ type callState struct {
 	logsDropped bool
 	kvOps       int
 	maxKVOps    int
+	// caller is the context of the call being served (nil between
+	// calls). Host functions that reach the database use it, not the
+	// instance's own context: a call made inside a transaction (checkout
+	// prices its cart in one) must do its key-value reads and writes in
+	// that transaction, never through a second pool connection.
+	caller context.Context
+}
+
+// dbContext is the context for the database work of a host function
+// called with ctx.
+func (s *callState) dbContext(ctx context.Context) context.Context {
+	if s.caller != nil {
+		return s.caller
+	}
+	return ctx
 }
 
 type stateKey struct{}
@@ -166,7 +181,7 @@ func hostKVGet(ctx context.Context, m api.Module, stack []uint64) {
 	}
 	vptr, vcap := uint32(stack[2]), uint32(stack[3])
 	// The scope comes from the instance, never from the guest.
-	val, ok, err := st.host.opts.KV.Get(ctx, st.tenant, st.install, key)
+	val, ok, err := st.host.opts.KV.Get(st.dbContext(ctx), st.tenant, st.install, key)
 	switch {
 	case err != nil:
 		stack[0] = i32(kvCode(err))
@@ -202,7 +217,7 @@ func hostKVSet(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = i32(sdk.CodeBadPointer)
 		return
 	}
-	if err := st.host.opts.KV.Set(ctx, st.tenant, st.install, key, val); err != nil {
+	if err := st.host.opts.KV.Set(st.dbContext(ctx), st.tenant, st.install, key, val); err != nil {
 		stack[0] = i32(kvCode(err))
 		return
 	}
@@ -220,7 +235,7 @@ func hostKVDelete(ctx context.Context, m api.Module, stack []uint64) {
 		stack[0] = i32(code)
 		return
 	}
-	if err := st.host.opts.KV.Delete(ctx, st.tenant, st.install, key); err != nil {
+	if err := st.host.opts.KV.Delete(st.dbContext(ctx), st.tenant, st.install, key); err != nil {
 		stack[0] = i32(kvCode(err))
 		return
 	}

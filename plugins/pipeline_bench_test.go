@@ -76,7 +76,7 @@ func BenchmarkPipelineWithPlugin(b *testing.B) {
 		})
 		b.Run("plugin=volume-tiers,record=off/lines="+strconv.Itoa(n), func(b *testing.B) {
 			ctx := WithoutRecording(ctx)
-			if _, err := s.Pipeline(ctx).Price(ctx, in); err != nil {
+			if _, err := s.Pipeline(ctx, nil).Price(ctx, in); err != nil {
 				b.Fatal(err)
 			}
 			ops := 0
@@ -85,14 +85,14 @@ func BenchmarkPipelineWithPlugin(b *testing.B) {
 			sdktest.ReportCPU(b, func() int { return ops }, func() {
 				for b.Loop() {
 					ops++
-					if _, err := s.Pipeline(ctx).Price(ctx, in); err != nil {
+					if _, err := s.Pipeline(ctx, nil).Price(ctx, in); err != nil {
 						b.Fatal(err)
 					}
 				}
 			})
 		})
 		b.Run("plugin=volume-tiers/lines="+strconv.Itoa(n), func(b *testing.B) {
-			res, err := s.Pipeline(ctx).Price(ctx, in) // warm the instance
+			res, err := s.Pipeline(ctx, nil).Price(ctx, in) // warm the instance
 			if err != nil || res.Discounts == 0 && n > 1 {
 				b.Fatalf("warm-up: %+v %v", res, err)
 			}
@@ -102,7 +102,7 @@ func BenchmarkPipelineWithPlugin(b *testing.B) {
 			sdktest.ReportCPU(b, func() int { return ops }, func() {
 				for b.Loop() {
 					ops++
-					if _, err := s.Pipeline(ctx).Price(ctx, in); err != nil {
+					if _, err := s.Pipeline(ctx, nil).Price(ctx, in); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -127,7 +127,7 @@ func BenchmarkInstantiate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		in, err := h.instantiate(p, &c)
+		in, err := h.instantiate(context.Background(), p, &c)
 		if err != nil {
 			b.Fatal(err)
 		}

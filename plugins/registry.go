@@ -382,12 +382,14 @@ func (s *DBModuleStore) Put(wasm []byte) (string, error) {
 	return h, nil
 }
 
-// Get returns the module with the given hash.
-func (s *DBModuleStore) Get(hash string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// Get returns the module with the given hash, read in the transaction ctx
+// is inside when there is one (a plugin call made while a checkout prices
+// its cart), so loading a module never takes a second connection.
+func (s *DBModuleStore) Get(ctx context.Context, hash string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var b []byte
-	err := s.DB.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+	err := s.DB.Within(ctx, false, func(ctx context.Context, q bun.IDB) error {
 		return q.NewRaw("SELECT wasm FROM plugin_modules WHERE hash = ?", hash).Scan(ctx, &b)
 	})
 	if store.NoRows(err) {

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -148,7 +149,8 @@ func (r *DBRecorder) loop() {
 		if len(batch) == 0 {
 			return
 		}
-		if err := r.write(batch); err != nil {
+		// A panic while writing loses this batch, not the recorder.
+		if err := jobs.Run(r.log, "plugin run recorder", func() error { return r.write(batch) }); err != nil {
 			r.log.Warn("plugins: recording runs failed", "runs", len(batch), "err", err)
 		}
 		batch = batch[:0]

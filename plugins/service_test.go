@@ -150,17 +150,17 @@ func TestServiceLifecycle(t *testing.T) {
 		}
 		_, err = s.Install(a, "wasmart-pricing", "", nil)
 		wantCode(t, err, errs.Conflict)
-		if p := s.Pipeline(a); p != nil {
+		if p := s.Pipeline(a, nil); p != nil {
 			t.Fatal("a disabled installation is in the pipeline")
 		}
 		if _, err := s.SetEnabled(a, inst.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		p := s.Pipeline(a)
+		p := s.Pipeline(a, nil)
 		if p == nil || p.Pricing == nil {
 			t.Fatal("no pricing in the pipeline")
 		}
-		if s.Pipeline(b) != nil {
+		if s.Pipeline(b, nil) != nil {
 			t.Fatal("shop B got shop A's pipeline")
 		}
 		res, err := p.Price(a, cart(2, 10))
@@ -268,7 +268,7 @@ func TestServiceLifecycle(t *testing.T) {
 		if err := s.Uninstall(a, inst.ID); err != nil {
 			t.Fatal(err)
 		}
-		if s.Pipeline(a) != nil {
+		if s.Pipeline(a, nil) != nil {
 			t.Fatal("uninstalled plugin still in the pipeline")
 		}
 	})

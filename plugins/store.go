@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,7 +14,11 @@ import (
 // ModuleStore keeps uploaded modules by content hash (hex SHA-256).
 type ModuleStore interface {
 	Put(wasm []byte) (hash string, err error)
-	Get(hash string) ([]byte, error)
+	// Get is called with the context of the plugin call that needs the
+	// module, which may run inside the caller's database transaction (a
+	// checkout prices its cart in one): a store in the database reads in
+	// that transaction rather than take a second connection.
+	Get(ctx context.Context, hash string) ([]byte, error)
 }
 
 // ErrModuleNotFound is returned by ModuleStore.Get for an unknown hash.
@@ -46,7 +51,7 @@ func (s *MemStore) Put(wasm []byte) (string, error) {
 }
 
 // Get returns the module with the given hash.
-func (s *MemStore) Get(hash string) ([]byte, error) {
+func (s *MemStore) Get(_ context.Context, hash string) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	b, ok := s.m[hash]
@@ -86,7 +91,7 @@ func (s DirStore) Put(wasm []byte) (string, error) {
 }
 
 // Get reads a module and checks its hash.
-func (s DirStore) Get(hash string) ([]byte, error) {
+func (s DirStore) Get(_ context.Context, hash string) ([]byte, error) {
 	if len(hash) != 64 {
 		return nil, ErrModuleNotFound
 	}

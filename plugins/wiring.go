@@ -22,8 +22,9 @@ type activeSet struct {
 func (s *Service) invalidate(tenant string) { s.active.Delete(tenant) }
 
 // enabled returns the tenant's enabled installations in order (cached for
-// CacheTTL; local changes drop the cache at once).
-func (s *Service) enabled(ctx context.Context, tenant string) (*activeSet, error) {
+// CacheTTL; local changes drop the cache at once). On a cache miss they are
+// read in q, the caller's transaction, or with q nil in a Read of their own.
+func (s *Service) enabled(ctx context.Context, q bun.IDB, tenant string) (*activeSet, error) {
 	now := time.Now()
 	if v, ok := s.active.Load(tenant); ok {
 		a := v.(*activeSet)
@@ -32,7 +33,7 @@ func (s *Service) enabled(ctx context.Context, tenant string) (*activeSet, error
 		}
 	}
 	a := &activeSet{until: now.Add(s.opts.CacheTTL)}
-	err := s.db.Read(tenancy.WithTenant(ctx, tenant), func(ctx context.Context, q bun.IDB) error {
+	load := func(ctx context.Context, q bun.IDB) error {
 		var ins []Installed
 		if err := q.NewSelect().Model(&ins).Where("tenant_id = ? AND enabled", tenant).OrderExpr("position, id").Scan(ctx); err != nil {
 			return err
@@ -45,7 +46,13 @@ func (s *Service) enabled(ctx context.Context, tenant string) (*activeSet, error
 			a.list = append(a.list, inst)
 		}
 		return nil
-	})
+	}
+	var err error
+	if q != nil {
+		err = load(ctx, q)
+	} else {
+		err = s.db.Read(tenancy.WithTenant(ctx, tenant), load)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -151,15 +158,17 @@ func (s *Service) logisticsChain(list []*Installation) extension.Logistics {
 }
 
 // Pipeline is a checkout.PipelineFunc: the pricing and logistics plugins
-// of the context's tenant's enabled installations. nil (no extensions)
-// when there are none or they cannot be loaded; a failing plugin at call
-// time means no adjustments from it and the built-in shipping methods.
-func (s *Service) Pipeline(ctx context.Context) *pricing.Pipeline {
+// of the context's tenant's enabled installations, read (when not cached)
+// in q, the transaction pricing runs in (nil: a Read of its own). nil (no
+// extensions) when there are none or they cannot be loaded; a failing
+// plugin at call time means no adjustments from it and the built-in
+// shipping methods.
+func (s *Service) Pipeline(ctx context.Context, q bun.IDB) *pricing.Pipeline {
 	tenant, ok := tenancy.TenantID(ctx)
 	if !ok {
 		return nil
 	}
-	a, err := s.enabled(ctx, tenant)
+	a, err := s.enabled(ctx, q, tenant)
 	if err != nil {
 		return nil
 	}
@@ -193,7 +202,7 @@ func (s *Service) Recommend(ctx context.Context, req *extension.RecommendationRe
 			return nil, err
 		}
 	}
-	a, err := s.enabled(ctx, tenant)
+	a, err := s.enabled(ctx, nil, tenant)
 	if err != nil {
 		return BestSellers{}.Recommend(ctx, req)
 	}

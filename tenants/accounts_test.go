@@ -154,7 +154,11 @@ func TestThrottling(t *testing.T) {
 		s, clk := newService(t, db)
 		ctx := context.Background()
 		_, u := signup(t, s, "thr")
-		login(t, s, u.Email, goodPassword, "10.0.0.1") // the owner's usual IP
+		// The owner's usual browser, on their usual IP.
+		first, err := s.Login(ctx, tenants.LoginInput{Email: u.Email, Password: goodPassword, IP: "10.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		attacker := "66.6.6.6"
 		try := func(ip, pw string) error {
 			_, err := s.Login(ctx, tenants.LoginInput{Email: u.Email, Password: pw, IP: ip})
@@ -188,21 +192,23 @@ func TestThrottling(t *testing.T) {
 			ip := "77.0.0." + itoa(i)
 			_ = try(ip, "botnet guess")
 		}
-		// A known IP is unaffected; a fresh IP gets its first try.
-		if err := try("10.0.0.1", goodPassword); err != nil {
+		// The owner's known browser is unaffected (see also
+		// TestLoginGuessesAcrossManyIPsCappedPerAccount).
+		if _, err := s.Login(ctx, tenants.LoginInput{Email: u.Email, Password: goodPassword, IP: "10.0.0.1", Device: first.Device}); err != nil {
 			t.Fatalf("owner blocked during distributed attack: %v", err)
 		}
-		// A bot IP that already failed is paced.
+		// Bot IPs, old and fresh, are paced.
 		wantErr(t, try("77.0.0.3", "botnet guess 2"), errs.RateLimited, "password")
+		wantErr(t, try("77.0.0.200", "botnet guess 2"), errs.RateLimited, "password")
 
 		// Credential stuffing: one IP, many accounts -> that IP is capped.
 		stuffer := "88.8.8.8"
 		for i := 0; i < 101; i++ {
 			_, _ = s.Login(ctx, tenants.LoginInput{Email: "user" + itoa(i) + "@example.com", Password: "x stuffing pw", IP: stuffer})
 		}
-		_, err := s.Login(ctx, tenants.LoginInput{Email: "other@example.com", Password: "x stuffing pw", IP: stuffer})
+		_, err = s.Login(ctx, tenants.LoginInput{Email: "other@example.com", Password: "x stuffing pw", IP: stuffer})
 		wantErr(t, err, errs.RateLimited, "password")
-		if err := try("10.0.0.1", goodPassword); err != nil {
+		if _, err := s.Login(ctx, tenants.LoginInput{Email: u.Email, Password: goodPassword, IP: "10.0.0.1", Device: first.Device}); err != nil {
 			t.Fatalf("owner blocked by another IP's stuffing: %v", err)
 		}
 	})
@@ -331,13 +337,13 @@ func TestPasswordReset(t *testing.T) {
 		if !strings.Contains(lastMailSubject(t, db, u.Email, "user.password_reset"), "https://console.wasmart.test/reset-password?token=") {
 			t.Fatal("reset link not in mail")
 		}
-		wantErr(t, s.ResetPassword(ctx, "forged", "a brand new passphrase"), errs.Invalid, "token")
+		wantErr(t, resetPassword(s, "forged", "a brand new passphrase"), errs.Invalid, "token")
 		// A weak password is refused and the token stays usable.
-		wantErr(t, s.ResetPassword(ctx, tok, "password123"), errs.Invalid, "password")
-		if err := s.ResetPassword(ctx, tok, "a brand new passphrase"); err != nil {
+		wantErr(t, resetPassword(s, tok, "password123"), errs.Invalid, "password")
+		if err := resetPassword(s, tok, "a brand new passphrase"); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, s.ResetPassword(ctx, tok, "yet another passphrase"), errs.Invalid, "token")
+		wantErr(t, resetPassword(s, tok, "yet another passphrase"), errs.Invalid, "token")
 		if _, err := s.AuthenticateSession(ctx, old.Token); err == nil {
 			t.Fatal("old sessions survive a reset")
 		}
@@ -348,7 +354,7 @@ func TestPasswordReset(t *testing.T) {
 		}
 		tok2 := lastMailToken(t, db, u.Email, "user.password_reset")
 		clk.add(61 * time.Minute)
-		wantErr(t, s.ResetPassword(ctx, tok2, "yet another passphrase"), errs.Invalid, "token")
+		wantErr(t, resetPassword(s, tok2, "yet another passphrase"), errs.Invalid, "token")
 	})
 }
 

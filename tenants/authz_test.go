@@ -249,7 +249,7 @@ func TestWatcherSyncsProcesses(t *testing.T) {
 		return db
 	}
 	db1, db2 := open(), open()
-	s1, _ := newService(t, db1)
+	s1, _, dns1 := newServiceDNS(t, db1, nil)
 	s2, _ := newService(t, db2)
 	s3, _ := newService(t, db2) // no watcher: shows the cache is real
 	if err := s2.StartWatcher(ctx); err != nil {
@@ -272,7 +272,12 @@ func TestWatcherSyncsProcesses(t *testing.T) {
 	if _, err := s1.UpdateRole(ctx, owner, "editor", tenants.RoleInput{Permissions: []perm.Permission{perm.CatalogRead, perm.CatalogWrite}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s1.AddDomain(ctx, owner, "watch.example.com"); err != nil {
+	d, err := s1.AddDomain(ctx, owner, "watch.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns1.SetTXT(d.TXTName(), d.Token)
+	if _, err := s1.VerifyDomain(ctx, owner, d.Host); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)

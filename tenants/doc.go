@@ -7,9 +7,13 @@
 //
 // # Data
 //
-// Global tables (no tenant_id): tenants, domains (a host belongs to one
-// shop platform-wide), users, sessions, login_challenges, recovery_codes,
-// password_resets, login_throttle, known_logins, platform_admins.
+// Global tables (no tenant_id): tenants, domains (shops' claims on custom
+// hosts: a claim serves only once the shop has proved it controls the
+// domain by a DNS TXT record or an HTTP token, and a host is verified for
+// one shop platform-wide; domains.go, domaincheck.go), users, sessions,
+// login_challenges, recovery_codes, password_resets, login_throttle,
+// platform_admins (and package loginguard's per-account counters and known
+// devices).
 // Tenant-owned tables, keyed (tenant_id, ...): memberships, invitations,
 // api_tokens, roles, casbin_rules, and audit_log (owned by core/audit). Code that
 // crosses tenants by design (authentication, platform console) reads in the
@@ -27,7 +31,8 @@
 // days in all. TOTP codes are single-use: the last accepted time-step is
 // stored and only a later one is accepted (with a conditional update).
 // Throttling is described in throttle.go: it slows guessing per (account,
-// IP) and per IP but never locks the real user out.
+// IP), per IP and per account (package loginguard) but never locks the
+// real user out.
 //
 // # Permissions
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/domaintest"
 )
 
 type clock struct {
@@ -34,14 +35,27 @@ func (c *clock) add(d time.Duration) {
 
 func newService(t testing.TB, db *store.DB) (*tenants.Service, *clock) {
 	t.Helper()
-	s, err := tenants.New(db, tenants.Config{BaseDomain: "wasmart.test", ConsoleURL: "https://console.wasmart.test"})
+	s, c, _ := newServiceDNS(t, db, nil)
+	return s, c
+}
+
+// newServiceDNS is newService whose domain checks ask a DNS server of the
+// test's own (never the machine's); edit changes the config further.
+func newServiceDNS(t testing.TB, db *store.DB, edit func(*tenants.Config)) (*tenants.Service, *clock, *domaintest.DNS) {
+	t.Helper()
+	dns := domaintest.Start(t)
+	cfg := tenants.Config{BaseDomain: "wasmart.test", ConsoleURL: "https://console.wasmart.test", DomainResolver: dns.Resolver()}
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := tenants.New(db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	s.SetClock(c.now)
-	return s, c
+	return s, c, dns
 }
 
 const goodPassword = "correct horse battery staple"
@@ -117,4 +131,10 @@ func lastMailToken(t testing.TB, db *store.DB, to, topic string) string {
 
 func loginIn(email string) tenants.LoginInput {
 	return tenants.LoginInput{Email: email, Password: goodPassword, IP: "1.1.1.1"}
+}
+
+// resetPassword uses a reset link from a browser with no device cookie.
+func resetPassword(s *tenants.Service, token, password string) error {
+	_, err := s.ResetPassword(context.Background(), token, password, "")
+	return err
 }

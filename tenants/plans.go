@@ -30,12 +30,16 @@ type Plan struct {
 	Plugins              int64 // installed plugins
 	PrivatePlugins       bool  // may upload private plugins
 	APIRequestsPerMinute int64
+	// StorefrontBudgetFactor multiplies the server's per-shop storefront
+	// budget (web.Config.ShopBudget): how much storefront traffic one shop
+	// may send before it is answered 429.
+	StorefrontBudgetFactor int64
 }
 
 var plans = []Plan{
-	{PlanFree, "Free", 2, 100, 3, false, 60},
-	{PlanGrowth, "Growth", 10, 10_000, 15, false, 600},
-	{PlanScale, "Scale", 50, Unlimited, 50, true, 3_000},
+	{PlanFree, "Free", 2, 100, 3, false, 60, 1},
+	{PlanGrowth, "Growth", 10, 10_000, 15, false, 600, 2},
+	{PlanScale, "Scale", 50, Unlimited, 50, true, 3_000, 4},
 }
 
 // Plans lists the plans, cheapest first.

@@ -57,7 +57,7 @@ func TestSingleUseUnderConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok := lastMailToken(t, db, u.Email, "user.password_reset")
-		if n := parallel(t, 4, func() error { return s.ResetPassword(ctx, tok, "raced new passphrase") }); n != 1 {
+		if n := parallel(t, 4, func() error { return resetPassword(s, tok, "raced new passphrase") }); n != 1 {
 			t.Fatalf("reset token used %d times", n)
 		}
 

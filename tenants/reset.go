@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loginguard"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -61,12 +62,16 @@ var errBadReset = errs.Field("token", "is invalid, expired or already used; ask 
 
 // ResetPassword sets a new password with a reset token. The token works
 // once; every session of the user is logged out and pending MFA login
-// challenges are dropped.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+// challenges are dropped. The browser that used the link proved it reads
+// the account's e-mail, so it becomes a known device (see throttle.go): the
+// returned token is for its cookie, as LoginResult.Device; device is the
+// one it already had, if any.
+func (s *Service) ResetPassword(ctx context.Context, token, password, device string) (string, error) {
 	if token == "" || len(token) > 100 {
-		return errBadReset
+		return "", errBadReset
 	}
-	return errs.Wrap(s.writeNotify(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
+	var newDevice string
+	err := s.writeNotify(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
 		var r passwordReset
 		if err := q.NewSelect().Model(&r).Where("token_hash = ?", hashToken(token)).Scan(ctx); err != nil {
 			if store.NoRows(err) {
@@ -104,6 +109,13 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 				return err
 			}
 		}
+		if newDevice, err = loginguard.Remember(ctx, q, guardAccount(u.ID, u.Email), device, now); err != nil {
+			return err
+		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: "", ActorKind: KindStaff, ActorID: u.ID, ActorName: u.Email, Action: "user.password_reset", ObjectType: "user", ObjectID: u.ID})
-	}, sessionsChanged), "tenants.ResetPassword")
+	}, sessionsChanged)
+	if err != nil {
+		return "", errs.Wrap(err, "tenants.ResetPassword")
+	}
+	return newDevice, nil
 }

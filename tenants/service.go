@@ -6,11 +6,14 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/loginguard"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -47,6 +50,20 @@ type Config struct {
 	// HostCacheTTL bounds how long a host resolution is cached (it is also
 	// invalidated on change); default 1 min.
 	HostCacheTTL time.Duration
+
+	// DomainResolver answers the DNS TXT look-ups of custom-domain
+	// ownership checks (default net.DefaultResolver; tests point one at a
+	// DNS server of their own). It also resolves the HTTP check's host when
+	// DomainHTTPClient is nil.
+	DomainResolver *net.Resolver
+	// DomainHTTPClient fetches the HTTP ownership token (default: a client
+	// that connects only to public addresses and follows redirects only on
+	// the same host; see domaincheck.go). DomainHTTPPort is the port it asks
+	// (default 80). DomainCheckTimeout bounds one verification, both checks
+	// together (default 10 s).
+	DomainHTTPClient   *http.Client
+	DomainHTTPPort     int
+	DomainCheckTimeout time.Duration
 
 	// SecretKey (32 bytes), when set, encrypts TOTP secrets at rest with
 	// AES-256-GCM. Keep it out of the database (e.g. WASMART_SECRET_KEY).
@@ -88,6 +105,18 @@ func (c *Config) defaults() {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.DomainResolver == nil {
+		c.DomainResolver = net.DefaultResolver
+	}
+	if c.DomainCheckTimeout <= 0 {
+		c.DomainCheckTimeout = defaultDomainCheckTimeout
+	}
+	if c.DomainHTTPClient == nil {
+		c.DomainHTTPClient = defaultDomainHTTPClient(c.DomainResolver, c.DomainCheckTimeout)
+	}
+	if c.DomainHTTPPort <= 0 {
+		c.DomainHTTPPort = 80
+	}
 }
 
 // Service is the tenants, accounts and permissions API. It is safe for
@@ -98,7 +127,7 @@ type Service struct {
 	authz *authorizer
 	hosts *hostCache
 	auth  *authCache
-	gate  keyedGate // one login attempt per account at a time
+	gate  loginguard.Gate // one login attempt per account at a time
 	aead  cipher.AEAD
 
 	// now is the clock (tests move it).

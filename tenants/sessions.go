@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loginguard"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -64,6 +65,10 @@ type LoginInput struct {
 	Shop      string // slug of the shop to open, optional
 	IP        string
 	UserAgent string
+	// Device is the device token the browser keeps from a past sign-in
+	// (LoginResult.Device), if any: a known device is not slowed down when
+	// the account is under attack (see throttle.go).
+	Device string
 }
 
 // LoginResult is either a session (Token is the cookie value, shown once)
@@ -74,6 +79,9 @@ type LoginResult struct {
 	MFARequired    bool
 	ChallengeToken string
 	ChallengeUntil time.Time
+	// Device is the token the browser should keep (in a long-lived cookie)
+	// to be a known device for this account; set once the password is right.
+	Device string
 }
 
 var errBadLogin = &errs.Error{Code: errs.Unauthenticated, Field: "password", Message: "e-mail or password is incorrect"}
@@ -93,24 +101,28 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		return LoginResult{}, errBadLogin
 	}
 	in.UserAgent = truncateString(in.UserAgent, 300)
-	unlock, err := s.gate.lock(ctx, email)
+	unlock, err := s.gate.Lock(ctx, email)
 	if err != nil {
 		return LoginResult{}, &errs.Error{Code: errs.RateLimited, Field: "password", Message: "too many login attempts at once"}
 	}
 	defer unlock()
 	var u userRow
 	found := false
+	account := ""
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		err := q.NewSelect().Model(&u).Where("email = ?", email).Scan(ctx)
 		if err != nil && !store.NoRows(err) {
 			return err
 		}
 		found = err == nil
-		known, err := s.knownIP(ctx, q, u.ID, in.IP)
-		if err != nil {
-			return err
+		account = guardAccount(u.ID, email)
+		known := false
+		if found {
+			if known, err = loginguard.Known(ctx, q, account, in.Device, s.now()); err != nil {
+				return err
+			}
 		}
-		return s.checkThrottle(ctx, q, email, in.IP, known)
+		return s.checkThrottle(ctx, q, email, in.IP, account, known)
 	})
 	if err != nil {
 		return LoginResult{}, errs.Wrap(err, "tenants.Login")
@@ -122,15 +134,17 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 	ok, rehash := VerifyPassword(in.Password, hash)
 	if !found || !ok || u.Status != "active" {
 		if err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-			return s.recordFailure(ctx, q, email, in.IP)
+			return s.recordFailure(ctx, q, email, in.IP, account)
 		}); err != nil {
 			return LoginResult{}, errs.Wrap(err, "tenants.Login")
 		}
 		return LoginResult{}, errBadLogin
 	}
 	var res LoginResult
+	device := ""
 	err = s.db.Write(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
-		if err := s.recordSuccess(ctx, q, u.ID, email, in.IP); err != nil {
+		var err error
+		if device, err = s.recordSuccess(ctx, q, u.ID, email, in.IP, in.Device); err != nil {
 			return err
 		}
 		if rehash {
@@ -150,13 +164,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 			res = LoginResult{MFARequired: true, ChallengeToken: tok + "." + in.Shop, ChallengeUntil: c.ExpiresAt}
 			return nil
 		}
-		var err error
 		res, err = s.startSession(ctx, q, u.ID, in.Shop, false, in.IP, in.UserAgent)
 		return err
 	})
 	if err != nil {
 		return LoginResult{}, errs.Wrap(err, "tenants.Login")
 	}
+	res.Device = device
 	return res, nil
 }
 
@@ -399,8 +413,9 @@ func (s *Service) Sessions(ctx context.Context, p Principal) ([]Session, error) 
 	return out, errs.Wrap(err, "tenants.Sessions")
 }
 
-// PurgeExpired deletes expired sessions, challenges, reset tokens and stale
-// throttle rows; run it from a periodic job.
+// PurgeExpired deletes expired sessions, challenges, reset tokens, stale
+// throttle rows and loginguard's stale counters and forgotten devices (staff
+// and customers alike); run it from a periodic job.
 func (s *Service) PurgeExpired(ctx context.Context) error {
 	now := s.now()
 	return errs.Wrap(s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
@@ -417,7 +432,7 @@ func (s *Service) PurgeExpired(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return loginguard.Purge(ctx, q, now)
 	}), "tenants.PurgeExpired")
 }
 

@@ -227,7 +227,7 @@ func reauth(t *testing.T, s *tenants.Service, p tenants.Principal) tenants.Princ
 
 func TestHostsAndDomains(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s, _ := newService(t, db)
+		s, _, dns := newServiceDNS(t, db, nil)
 		ctx := context.Background()
 		a, ua := signup(t, s, "alpha")
 		_, ub := signup(t, s, "beta")
@@ -252,7 +252,15 @@ func TestHostsAndDomains(t *testing.T) {
 		if _, err := s.ResolveHost(ctx, "shop.example.com"); errs.CodeOf(err) != errs.NotFound {
 			t.Fatal(err)
 		}
-		if _, err := s.AddDomain(ctx, pa, "Shop.Example.com."); err != nil {
+		d, err := s.AddDomain(ctx, pa, "Shop.Example.com.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ResolveHost(ctx, "shop.example.com"); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("pending domain resolves: %v", err)
+		}
+		dns.SetTXT(d.TXTName(), d.Token)
+		if _, err := s.VerifyDomain(ctx, pa, "shop.example.com"); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.ResolveHost(ctx, "shop.example.com:443")

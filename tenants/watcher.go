@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -33,12 +34,19 @@ func (s *Service) StartWatcher(ctx context.Context) error {
 		defer func() { conn.Close(context.Background()) }()
 		backoff := 100 * time.Millisecond
 		for {
-			n, err := conn.WaitForNotification(wctx)
-			if err == nil {
-				s.apply(parseChange(n.Payload))
-				backoff = 100 * time.Millisecond
-				continue
-			}
+			// Applying a change runs under jobs.Run: a panic is logged and,
+			// like a lost connection, ends in a reconnect that drops every
+			// cache (the change may not have been applied).
+			err := jobs.Run(s.cfg.Log, "tenants change watcher", func() error {
+				for {
+					n, err := conn.WaitForNotification(wctx)
+					if err != nil {
+						return err
+					}
+					s.apply(parseChange(n.Payload))
+					backoff = 100 * time.Millisecond
+				}
+			})
 			if wctx.Err() != nil {
 				return
 			}
@@ -51,10 +59,15 @@ func (s *Service) StartWatcher(ctx context.Context) error {
 				case <-time.After(backoff):
 				}
 				backoff = min(backoff*2, 10*time.Second)
-				if conn, err = s.listen(wctx); err == nil {
-					s.apply(change{kind: "all"})
+				c, err := s.listen(wctx)
+				if err != nil {
+					continue
+				}
+				conn = c
+				if err := jobs.Run(s.cfg.Log, "tenants change watcher", func() error { s.apply(change{kind: "all"}); return nil }); err == nil {
 					break
 				}
+				conn.Close(context.Background())
 			}
 		}
 	}()

@@ -105,16 +105,17 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 type loginData struct{ Next, Email, Challenge string }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.Render(c, "auth/login", view.Page{Title: "Sign in", Data: loginData{Next: c.Query("next")}, Flash: view.Flash(c)})
+	return s.Render(c, "auth/login", view.Page{Title: "Sign in", Data: loginData{Next: httpx.SafeRedirect(c.Query("next"), "/console")}, Flash: view.Flash(c)})
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
-	next := safeNext(c.FormValue("next"), "/console")
+	next := httpx.SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
-		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
-		return s.FormError(c, "auth/login", "Sign in", err, loginData{Next: next, Email: c.FormValue("email")})
+		return s.FormError(c, "auth/login", "Sign in", httpx.RetryAfter(c, err), loginData{Next: next, Email: c.FormValue("email")})
 	}
+	s.SetDeviceCookie(c, res.Device)
 	if res.MFARequired {
 		return s.Render(c, "auth/mfa", view.Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
 	}
@@ -123,7 +124,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) mfaSubmit(c *fiber.Ctx) error {
-	next := safeNext(c.FormValue("next"), "/console")
+	next := httpx.SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return s.FormError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
@@ -156,10 +157,11 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 		in.Password = ""
 		return s.FormError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.BaseDomain()})
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
 		return err
 	}
+	s.SetDeviceCookie(c, res.Device)
 	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
@@ -190,9 +192,11 @@ func (s *Server) resetPage(c *fiber.Ctx) error {
 
 func (s *Server) resetSubmit(c *fiber.Ctx) error {
 	tok := c.FormValue("token")
-	if err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password")); err != nil {
+	device, err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password"), s.DeviceToken(c))
+	if err != nil {
 		return s.FormError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
 	}
+	s.SetDeviceCookie(c, device)
 	return c.Redirect("/login?flash=password-reset", fiber.StatusSeeOther)
 }
 
@@ -220,10 +224,11 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return s.FormError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
 		return c.Redirect("/login?flash=invitation-accepted", fiber.StatusSeeOther)
 	}
+	s.SetDeviceCookie(c, res.Device)
 	if res.MFARequired {
 		return s.Render(c, "auth/mfa", view.Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
 	}
@@ -250,10 +255,11 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
-		return err
+		return httpx.RetryAfter(c, err)
 	}
+	s.SetDeviceCookie(c, res.Device)
 	if res.MFARequired {
 		return c.JSON(LoginResponse{MFARequired: true, Challenge: res.ChallengeToken, ExpiresAt: res.ChallengeUntil})
 	}

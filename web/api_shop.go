@@ -32,9 +32,54 @@ type ShopPatch struct {
 	Name string `json:"name"`
 }
 
-// DomainJSON is a custom domain.
-type DomainJSON struct {
+// DomainRequest adds a custom domain.
+type DomainRequest struct {
 	Host string `json:"domain"`
+}
+
+// DomainJSON is a custom domain: pending until the shop proves it controls
+// it, then verified (only a verified domain serves the shop).
+type DomainJSON struct {
+	Host        string     `json:"domain"`
+	Status      string     `json:"status"` // pending or verified
+	VerifiedAt  *time.Time `json:"verified_at,omitempty"`
+	VerifiedVia string     `json:"verified_via,omitempty"` // dns, http, or existing (added before verification existed)
+	// Verification says, while the domain is pending, how to prove it.
+	Verification *DomainVerificationJSON `json:"verification,omitempty"`
+}
+
+// DomainVerificationJSON is how to verify a pending domain: publish the
+// token in a DNS TXT record or serve it over HTTP, then call verify.
+type DomainVerificationJSON struct {
+	Token         string     `json:"token"`
+	TXTName       string     `json:"txt_name"`
+	TXTValue      string     `json:"txt_value"`
+	HTTPURL       string     `json:"http_url"`
+	HTTPBody      string     `json:"http_body"`
+	VerifyURL     string     `json:"verify_url"`
+	Instructions  string     `json:"instructions"`
+	LastCheckedAt *time.Time `json:"last_checked_at,omitempty"`
+	LastError     string     `json:"last_error,omitempty"`
+}
+
+func domainJSON(d tenants.Domain) DomainJSON {
+	out := DomainJSON{Host: d.Host, Status: d.Status(), VerifiedAt: d.VerifiedAt, VerifiedVia: d.VerifiedVia}
+	if d.VerifiedAt == nil {
+		out.Verification = &DomainVerificationJSON{Token: d.Token, TXTName: d.TXTName(), TXTValue: d.Token,
+			HTTPURL: d.HTTPURL(), HTTPBody: d.Token, VerifyURL: "/api/shop/domains/" + d.Host + "/verify",
+			Instructions: domainInstructions(d), LastCheckedAt: d.CheckedAt, LastError: d.CheckError}
+	}
+	return out
+}
+
+// domainInstructions tells a merchant, in plain words, how to verify a
+// pending domain.
+func domainInstructions(d tenants.Domain) string {
+	return "To prove that " + d.Host + " is yours, do one of these: " +
+		"(1) at your DNS provider, add a TXT record named " + d.TXTName() + " with the value " + d.Token + "; or " +
+		"(2) on the web server that answers for " + d.Host + ", make " + d.HTTPURL() + " return the text " + d.Token + ". " +
+		"Then press Verify (or POST /api/shop/domains/" + d.Host + "/verify). DNS changes can take a few minutes to show. " +
+		"Point " + d.Host + " at this platform before or after verifying; it shows your shop only once verified."
 }
 
 // StaffJSON is a staff member.
@@ -145,13 +190,13 @@ func (s *Server) apiDomains(c *fiber.Ctx) error {
 	}
 	out := []DomainJSON{}
 	for _, d := range doms {
-		out = append(out, DomainJSON{Host: d.Host})
+		out = append(out, domainJSON(d))
 	}
 	return c.JSON(out)
 }
 
 func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
-	var in DomainJSON
+	var in DomainRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
@@ -159,7 +204,15 @@ func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(DomainJSON{Host: d.Host})
+	return c.Status(fiber.StatusCreated).JSON(domainJSON(d))
+}
+
+func (s *Server) apiDomainVerify(c *fiber.Ctx) error {
+	d, err := s.tenants.VerifyDomain(c.UserContext(), s.Current(c), c.Params("host"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(domainJSON(d))
 }
 
 func (s *Server) apiDomainRemove(c *fiber.Ctx) error {

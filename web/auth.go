@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -81,12 +80,4 @@ func (s *Server) planRate(c *fiber.Ctx, tenantID string) int64 {
 type planEntry struct {
 	rate  int64
 	until time.Time
-}
-
-// safeNext keeps post-login redirects on this site.
-func safeNext(next, def string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return def
-	}
-	return next
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -615,8 +616,14 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 	e := catalog.BulkEdit{ProductIDs: b.ProductIDs, AddTags: b.AddTags, RemoveTags: b.RemoveTags, Status: catalog.Status(b.Status)}
 	if b.PricePercent != 0 || b.PriceAmount != 0 {
 		bp := b.PricePercent * 100
+		if bp < -10000 || bp > catalog.MaxBulkPercentBP {
+			return 0, errs.Field("price_percent", "must be between -100 and %d", catalog.MaxBulkPercentBP/100)
+		}
 		if bp != float64(int64(bp)) {
 			return 0, errs.Field("price_percent", "at most two decimals")
+		}
+		if b.PriceAmount > pricing.MaxUnitPrice || b.PriceAmount < -pricing.MaxUnitPrice {
+			return 0, errs.Field("price_amount", "must be between -%d and %d minor units", int64(pricing.MaxUnitPrice), int64(pricing.MaxUnitPrice))
 		}
 		e.Price = &catalog.PriceChange{PercentBP: int64(bp), Amount: b.PriceAmount, CompareAt: b.IncludeCompareAt}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
@@ -152,9 +153,9 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 	if err != nil {
 		return s.bulkError(c, err)
 	}
-	back := "/console/products"
-	if ref := c.FormValue("back"); strings.HasPrefix(ref, "/console/products") {
-		back = ref
+	back := httpx.SafeRedirect(c.FormValue("back"), "/console/products")
+	if back != "/console/products" && !strings.HasPrefix(back, "/console/products?") {
+		back = "/console/products"
 	}
 	return c.Redirect(back+sepOf(back)+"flash="+url.QueryEscape(strconv.Itoa(n)+" products updated"), fiber.StatusSeeOther)
 }

@@ -49,6 +49,7 @@ func (s *Server) consolePages(t *httpx.Table) {
 	html.Page("POST", "/console/settings", perm.ShopManage, "Update shop settings", s.settingsSave)
 	html.Page("POST", "/console/settings/domains", perm.ShopManage, "Add a custom domain", s.domainAdd)
 	html.Page("POST", "/console/settings/domains/remove", perm.ShopManage, "Remove a custom domain", s.domainRemove)
+	html.Page("POST", "/console/settings/domains/verify", perm.ShopManage, "Verify a custom domain (DNS TXT record or HTTP token)", s.domainVerify)
 }
 
 // shopAPI is the shop, its staff, roles, API tokens and audit log over JSON.
@@ -56,8 +57,9 @@ func (s *Server) shopAPI(t *httpx.Table) {
 	api := t.Group(httpx.ScopeTenant, "shop")
 	api.API("GET", "/api/shop", perm.ShopRead, "The current shop", nil, ShopJSON{}, s.apiShop)
 	api.API("PATCH", "/api/shop", perm.ShopManage, "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
-	api.API("GET", "/api/shop/domains", perm.ShopRead, "Custom domains", nil, []DomainJSON{}, s.apiDomains)
-	api.API("POST", "/api/shop/domains", perm.ShopManage, "Add a custom domain", DomainJSON{}, DomainJSON{}, s.apiDomainAdd)
+	api.API("GET", "/api/shop/domains", perm.ShopRead, "Custom domains with their status (pending or verified) and, while pending, how to verify them", nil, []DomainJSON{}, s.apiDomains)
+	api.API("POST", "/api/shop/domains", perm.ShopManage, "Claim a custom domain: it stays pending, serving nothing, until verified; the answer has the token and instructions", DomainRequest{}, DomainJSON{}, s.apiDomainAdd)
+	api.API("POST", "/api/shop/domains/:host/verify", perm.ShopManage, "Check a pending domain's DNS TXT record or HTTP token; when it holds the token the domain is verified and serves the shop (422 naming what is missing otherwise)", nil, DomainJSON{}, s.apiDomainVerify)
 	api.API("DELETE", "/api/shop/domains/:host", perm.ShopManage, "Remove a custom domain", nil, nil, s.apiDomainRemove)
 	api.API("GET", "/api/staff", perm.StaffRead, "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
 	api.API("POST", "/api/staff/invitations", perm.StaffManage, "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
@@ -414,7 +416,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 
 type settingsData struct {
 	Name, Slug, Currency, Country, Plan, BaseDomain string
-	Domains                                         []string
+	Domains                                         []tenants.Domain
 	CanManage                                       bool
 }
 
@@ -429,9 +431,7 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.BaseDomain()}
-	for _, x := range doms {
-		d.Domains = append(d.Domains, x.Host)
-	}
+	d.Domains = doms
 	d.CanManage, _ = s.tenants.Can(ctx, p, perm.ShopManage)
 	return s.PageWithError(c, "console/settings", "Settings", "settings", d)
 }
@@ -448,6 +448,13 @@ func (s *Server) domainAdd(c *fiber.Ctx) error {
 		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return view.Done(c, "/console/settings")
+}
+
+func (s *Server) domainVerify(c *fiber.Ctx) error {
+	if _, err := s.tenants.VerifyDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
+	}
+	return c.Redirect("/console/settings?flash=domain-verified", fiber.StatusSeeOther)
 }
 
 func (s *Server) domainRemove(c *fiber.Ctx) error {

@@ -57,7 +57,7 @@ func TestCrossTenantAccess(t *testing.T) {
 		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log ",
 			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets ",
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
-			"content_pages ", "content_articles ", "content_subscribers "} {
+			"content_pages ", "content_articles ", "content_subscribers ", "domains "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -138,7 +138,12 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	a.Role = "alpha-special"
 	o.post("/api/roles", web.RoleJSON{Name: a.Role, Permissions: []string{"catalog.read"}}, 201)
 	a.Domain = "shop.alpha-example.com"
-	o.post("/api/shop/domains", web.DomainJSON{Host: a.Domain}, 201)
+	var dom web.DomainJSON
+	o.post("/api/shop/domains", web.DomainRequest{Host: a.Domain}, 201).json(t, &dom)
+	srv.DNS.SetTXT(dom.Verification.TXTName, dom.Verification.TXTValue)
+	if r := o.do("POST", "/api/shop/domains/"+a.Domain+"/verify", "", nil); r.Status != 200 {
+		t.Fatalf("verify A's domain: %d %s", r.Status, r.Body)
+	}
 	analystEmail := "analyst@alpha.example.com"
 	o.post("/api/staff/invitations", web.InviteRequest{Email: analystEmail, Role: "analyst"}, 201)
 	link := mailLink(t, srv, analystEmail)
@@ -274,6 +279,16 @@ func snapshot(t *testing.T, db *store.DB, tenantID string) string {
 				b, _ := json.Marshal(r)
 				out = append(out, tb+" "+string(b))
 			}
+		}
+		// Custom domains are a global table keyed by host (shop_id, not
+		// tenant_id), but a shop's claims are its data all the same.
+		var doms []map[string]any
+		if err := db.NewRaw("SELECT * FROM domains WHERE shop_id = ?", tenantID).Scan(ctx, &doms); err != nil && !store.NoRows(err) {
+			return fmt.Errorf("domains: %w", err)
+		}
+		for _, r := range doms {
+			b, _ := json.Marshal(r)
+			out = append(out, "domains "+string(b))
 		}
 		return nil
 	})

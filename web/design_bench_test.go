@@ -23,7 +23,7 @@ import (
 func BenchmarkBuilderPages(b *testing.B) {
 	storetest.EachB(b, func(b *testing.B, db *store.DB) {
 		for _, mode := range []string{"default", "sections"} {
-			e := startShop(b, db, "bench"+mode, func(c *web.Config) { c.ShopCacheBytes = -1 })
+			e := startShop(b, db, "bench"+mode, func(c *web.Config) { c.ShopCacheBytes = -1; c.ShopBudget = -1 })
 			f := e.seed()
 			for i := 0; i < 100; i++ {
 				if _, err := e.cat.Create(e.ctx, catalog.ProductInput{Title: fmt.Sprintf("Filler %d", i), CategoryID: f.shirts.ID, Status: catalog.Published,

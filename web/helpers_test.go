@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/tenants/domaintest"
 	"github.com/wasmart/wasmart/web"
 )
 
@@ -28,9 +29,12 @@ type testServer struct {
 	DB      *store.DB
 	Tenants *tenants.Service
 	Server  *web.Server
+	// DNS answers the custom-domain checks' TXT look-ups; their HTTP
+	// check reaches this server, as if every domain pointed here.
+	DNS *domaintest.DNS
 }
 
-func startServer(t testing.TB, db *store.DB) *testServer {
+func startServer(t testing.TB, db *store.DB, opts ...func(*web.Config)) *testServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,12 +42,21 @@ func startServer(t testing.TB, db *store.DB) *testServer {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	public := "http://localhost:" + port
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public})
+	dns := domaintest.Start(t)
+	toHere := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", ln.Addr().String())
+	}}}
+	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public, DomainResolver: dns.Resolver(), DomainHTTPClient: toHere})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := web.New(web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000}, web.Deps{DB: db, Tenants: ts})
+	cfg := web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := web.New(cfg, web.Deps{DB: db, Tenants: ts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +68,7 @@ func startServer(t testing.TB, db *store.DB) *testServer {
 		<-done
 		ts.Close()
 	})
-	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}
+	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv, DNS: dns}
 }
 
 // client is a browser-like HTTP client: a cookie jar, no redirects

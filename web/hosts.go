@@ -33,13 +33,19 @@ func (s *Server) hostDispatch(c *fiber.Ctx) error {
 	if s.isConsoleHost(string(c.Request().Host())) {
 		return c.Next()
 	}
+	// A domain ownership token is for the domain's own web server to
+	// answer; no shop's host ever does, so the HTTP check cannot be passed
+	// through Wasmart itself (tenants/domaincheck.go).
+	if strings.HasPrefix(c.Path(), tenants.VerifyHTTPPath) {
+		return c.Status(fiber.StatusNotFound).SendString("not found")
+	}
 	s.storeHandler(c.Context())
 	return nil
 }
 
 // resolveShop finds the shop for the request's host; unknown and closed
-// shops are 404, a suspended shop gets the maintenance page. Errors after
-// it are shown in the shop's own look.
+// shops are 404, a suspended shop gets the maintenance page (the API a 503
+// JSON error). Errors after it are shown in the shop's own look.
 func (s *Server) resolveShop(c *fiber.Ctx) error {
 	t, err := s.tenants.ResolveHost(c.UserContext(), string(c.Request().Host()))
 	if err != nil {
@@ -51,8 +57,11 @@ func (s *Server) resolveShop(c *fiber.Ctx) error {
 	switch t.Status {
 	case tenants.StatusActive:
 	case tenants.StatusSuspended:
-		c.Status(fiber.StatusServiceUnavailable)
 		c.Set(fiber.HeaderRetryAfter, "3600")
+		if httpx.WantsJSON(c) { // the API's own error, never the page
+			return errs.E(errs.Unavailable, "%s is taking a short break and not taking orders right now; please come back later", t.Name)
+		}
+		c.Status(fiber.StatusServiceUnavailable)
 		c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
 		return s.maintenancePage(c, t) // storefront.go
 	default:

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
@@ -135,6 +136,11 @@ type importJobs struct {
 }
 
 var jobsOf sync.Map // *Server -> *importJobs
+
+// importFaults lets a test run a function from inside an import (at each
+// progress report) to fault it: *Server -> func(catalog.ImportProgress).
+// Only imports_export_test.go sets it.
+var importFaults sync.Map
 
 func (s *Server) importJobs() *importJobs {
 	v, _ := jobsOf.LoadOrStore(s, &importJobs{jobs: map[string]*importJob{}})
@@ -301,14 +307,27 @@ func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, file string,
 	if j.drafts {
 		opts.Status = catalog.Draft
 	}
+	if f, ok := importFaults.Load(s); ok { // tests only (imports_export_test.go)
+		f := f.(func(catalog.ImportProgress))
+		progress := opts.Progress
+		opts.Progress = func(pr catalog.ImportProgress) { f(pr); progress(pr) }
+	}
 	ctx := context.WithoutCancel(c.UserContext())
 	ip := c.IP()
-	go s.runImport(ctx, j, opts, p, ip)
+	jobs.Go(s.log, "catalog import "+j.id, func() error { s.runImport(ctx, j, opts, p, ip); return nil }, nil)
 	return j, nil
 }
 
+// runImport runs a job and records how it ended. A panic in the import is
+// recovered (it ran in one transaction, rolled back) and the job shows as
+// failed with a message the merchant can read; the server keeps serving.
 func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.ImportOptions, p tenants.Principal, ip string) {
-	rep, err := s.importFile(ctx, j, opts, p)
+	var rep *catalog.ImportReport
+	err := jobs.Run(s.log, "catalog import "+j.id, func() error {
+		var err error
+		rep, err = s.importFile(ctx, j, opts, p)
+		return err
+	})
 	j.mu.Lock()
 	j.report, j.finished = rep, time.Now().UTC()
 	j.state = "done"
@@ -548,9 +567,8 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	// Wait for the first bytes so an early error still gets a proper
 	// status; the rest streams.
 	pr, pw := io.Pipe()
-	go func() {
-		pw.CloseWithError(s.catalog.ExportCSV(ctx, pw, opts))
-	}()
+	jobs.Go(s.log, "catalog export", func() error { return s.catalog.ExportCSV(ctx, pw, opts) },
+		func(err error) { pw.CloseWithError(err) })
 	br := bufio.NewReaderSize(pr, 64<<10)
 	if _, err := br.Peek(1); err != nil && err != io.EOF {
 		pr.CloseWithError(err)

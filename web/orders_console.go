@@ -694,6 +694,9 @@ func (s *Server) checkoutSettingsForm(c *fiber.Ctx) error {
 		if st.Tax.Rates, err = parseTaxLines(c.FormValue("tax_rates")); err != nil {
 			return err
 		}
+		if err := httpx.CheckJSONText([]byte(shippingText), "shipping"); err != nil {
+			return err
+		}
 		dec := json.NewDecoder(strings.NewReader(shippingText))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&st.Shipping); err != nil {

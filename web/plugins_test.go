@@ -109,7 +109,15 @@ func (c *client) form(path string, vals url.Values) response {
 // pipeline feeds checkout pricing (as serve wires it).
 func startPluginServer(t *testing.T, db *store.DB) (*testServer, *plugins.Service) {
 	t.Helper()
-	svc, err := plugins.NewService(db, plugins.ServiceOptions{Host: plugins.Options{CacheDir: pluginCacheDir()}})
+	return startPluginServerWith(t, db, plugins.ServiceOptions{})
+}
+
+// startPluginServerWith is startPluginServer with service options (the
+// host's compilation cache is always the tests' shared one).
+func startPluginServerWith(t *testing.T, db *store.DB, opts plugins.ServiceOptions) (*testServer, *plugins.Service) {
+	t.Helper()
+	opts.Host.CacheDir = pluginCacheDir()
+	svc, err := plugins.NewService(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +398,7 @@ func victimPlugins(t *testing.T, srv *testServer, shopID string, owner *client) 
 	if r := owner.do("PATCH", "/api/plugins/installations/"+inst.ID, `{"enabled":true}`, nil); r.Status != 200 {
 		t.Fatalf("enable: %d %s", r.Status, r.Body)
 	}
-	p := svc.Pipeline(actx)
+	p := svc.Pipeline(actx, nil)
 	if p == nil {
 		t.Fatal("no pipeline for shop A")
 	}

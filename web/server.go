@@ -52,6 +52,14 @@ type Config struct {
 	// ShopCacheBytes caps the storefront page cache (default 64 MiB;
 	// negative disables it).
 	ShopCacheBytes int64
+	// ShopBudget is each shop's storefront budget in units a second (a
+	// page from the cache costs 1, a rendered page 5, the cart, checkout
+	// and writes 20; see shopbudget.go), multiplied by the plan's
+	// StorefrontBudgetFactor. Default 500; negative: no per-shop limit.
+	// ShopBudgetBurst is how many units a shop may spend at once (default
+	// 30 seconds' worth).
+	ShopBudget      int
+	ShopBudgetBurst int
 	// ShopCacheRecheck is how often a shop's cached pages are checked
 	// against the database for changes made by other processes (default
 	// 1s; negative: on every request). Writes through this server drop the
@@ -85,6 +93,13 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.ShopBudget == 0 {
+		c.ShopBudget = defaultShopBudget
+	}
+	if c.ShopBudgetBurst <= 0 {
+		c.ShopBudgetBurst = c.ShopBudget * defaultShopBudgetBurst
+	}
+	c.ShopBudgetBurst = max(c.ShopBudgetBurst, costDear)
 }
 
 // Server is the HTTP server with its dependencies.
@@ -106,6 +121,7 @@ type Server struct {
 	ipRate       *httpx.Limiter
 	tenantRate   *httpx.Limiter
 	errors       *httpx.Errors
+	budgets      shopBudgets
 	tenants      *tenants.Service
 	catalog      *catalog.Service
 	inventory    *inventory.Service
@@ -221,7 +237,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
+	s.errors.ReadBufferSize = s.app.Server().ReadBufferSize
 	s.setBodyLimits()
+	s.hookServerErrors()
 	s.app.Use(func(c *fiber.Ctx) error {
 		if isPluginUpload(c) {
 			return c.Next()
@@ -232,8 +250,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		a.Use(httpx.AssignRequestID, httpx.AccessLog(s.log, onError), httpx.Recoverer(s.log), httpx.SecurityHeaders(cfg.Secure),
 			httpx.LimitIP(s.ipRate, cfg.RateLimitPerIP), httpx.CSRF(cfg.Secure))
 	}
-	s.app.Use(s.dropShopCacheOnWrite)
-	s.storeApp.Use(s.resolveShop)
+	s.app.Use(s.dropShopCacheOnWrite, httpx.CheckInput)
+	// After resolveShop: the budget is per shop, and refusals wear the shop's look.
+	s.storeApp.Use(s.resolveShop, s.shopBudget, httpx.CheckInput)
 	s.registerRoutes()
 	notFound := func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such page: "+c.Path())

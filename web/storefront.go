@@ -21,7 +21,7 @@ import (
 )
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
-// <slug>.localhost or a custom domain); the console and API answer on the
+// <slug>.localhost or a verified custom domain); the console and API answer on the
 // platform's host. hostDispatch is the first middleware of the console app
 // and hands shop hosts to the storefront app, which has its own routes.
 //
@@ -355,6 +355,7 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, er
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
+		markCheap(c) // shop budget: served without rendering
 		return sendCacheable(c, p)
 	}
 	body, ctype, products, err := build()
@@ -418,6 +419,8 @@ func errorTitle(status int) string {
 		return "Already exists"
 	case 429:
 		return "Too many requests"
+	case 503:
+		return "Briefly unavailable"
 	}
 	if status >= 500 {
 		return "Something went wrong"
@@ -665,7 +668,8 @@ func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*
 	})
 	if err == errRedirect {
 		if q := string(c.Request().URI().QueryString()); q != "" {
-			redirect += "?" + q
+			// The shopper's query goes along unless it is not fit for a header.
+			redirect = httpx.SafeRedirect(redirect+"?"+q, redirect)
 		}
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		return c.Redirect(redirect, fiber.StatusMovedPermanently)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 // Customer accounts on the shop's own host. The customer session (its
 // cookie, its check, the current customer) is in web/internal/session.
 
-// customerLoginsPerMinute caps sign-in attempts per client address and per
-// shop and identifier.
+// customerLoginsPerMinute caps sign-in and sign-up attempts per client
+// address. Guessing against one account from many addresses is capped by
+// the customer service (package loginguard), which lets known devices in.
 const customerLoginsPerMinute = 10
 
 // storefrontAccountPages are customer sign-up, sign-in and the account.
@@ -35,12 +37,23 @@ func (s *Server) storefrontAccountPages(t *httpx.Table) {
 	shop.Page("POST", "/account/delete", httpx.Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
 }
 
+// rememberDevice makes the browser a known device for the customer who
+// just signed in. It is best effort: the sign-in stands if it fails.
+func (s *Server) rememberDevice(c *fiber.Ctx, customerID string) {
+	tok, err := s.customers.RememberDevice(c.UserContext(), customerID, s.DeviceToken(c))
+	if err != nil {
+		s.log.Warn("remember device", "request_id", httpx.RequestID(c), "err", err)
+		return
+	}
+	s.SetDeviceCookie(c, tok)
+}
+
 func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
 	ua := c.Get(fiber.HeaderUserAgent)
 	if len(ua) > 256 {
 		ua = ua[:256]
 	}
-	return customer.SessionMeta{IP: c.IP(), UserAgent: ua}
+	return customer.SessionMeta{IP: c.IP(), UserAgent: ua, Device: s.DeviceToken(c)}
 }
 
 func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
@@ -67,7 +80,7 @@ func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error
 
 func (s *Server) shopSignupForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Create an account")
-	v.Form["next"] = safeNext(c.Query("next"), "/account")
+	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	return s.renderShop(c, "shop/signup", v)
 }
 
@@ -81,8 +94,9 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing"} {
 		v.Form[k] = c.FormValue(k)
 	}
-	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
-	if ok, _ := s.ipRate.Allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
+	v.Form["next"] = httpx.SafeRedirect(c.FormValue("next"), "/account")
+	if ok, wait := s.ipRate.Allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+1)))
 		return s.shopFormError(c, "shop/signup", v, errs.E(errs.RateLimited, "too many attempts; wait a minute and try again"))
 	}
 	cu, tok, err := s.customers.SignUp(c.UserContext(), in, s.meta(c))
@@ -90,13 +104,14 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 		return s.shopFormError(c, "shop/signup", v, err)
 	}
 	s.SetCustomerCookie(c, tok)
+	s.rememberDevice(c, cu.ID)
 	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
 func (s *Server) shopLoginForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
-	v.Form["next"] = safeNext(c.Query("next"), "/account")
+	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	if c.Query("bye") != "" {
 		v.Flash = "You are signed out."
 	}
@@ -110,22 +125,20 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
 	id := strings.TrimSpace(c.FormValue("identifier"))
 	v.Form["identifier"] = id
-	v.Form["next"] = safeNext(c.FormValue("next"), "/account")
+	v.Form["next"] = httpx.SafeRedirect(c.FormValue("next"), "/account")
 	if id == "" {
 		return s.shopFormError(c, "shop/login", v, errs.Field("identifier", "enter your e-mail address or phone number"))
 	}
-	t := s.Shop(c)
-	if ok, _ := s.ipRate.Allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
+	if ok, wait := s.ipRate.Allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+1)))
 		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts; wait a minute and try again"))
-	}
-	if ok, _ := s.ipRate.Allow("clogin:"+t.ID+":"+strings.ToLower(id), customerLoginsPerMinute); !ok {
-		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts for this account; wait a minute and try again"))
 	}
 	cu, tok, err := s.customers.Login(c.UserContext(), id, c.FormValue("password"), s.meta(c))
 	if err != nil {
-		return s.shopFormError(c, "shop/login", v, err)
+		return s.shopFormError(c, "shop/login", v, httpx.RetryAfter(c, err))
 	}
 	s.SetCustomerCookie(c, tok)
+	s.rememberDevice(c, cu.ID)
 	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }

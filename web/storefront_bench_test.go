@@ -22,6 +22,7 @@ func BenchmarkStorefrontProductPage(b *testing.B) {
 		for _, mode := range []string{"cached", "uncached"} {
 			{
 				e := startShop(b, db, "bench"+mode, func(c *web.Config) {
+					c.ShopBudget = -1 // measure the server, not the per-shop budget
 					if mode == "uncached" {
 						c.ShopCacheBytes = -1
 					}

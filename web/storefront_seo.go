@@ -203,6 +203,7 @@ func (s *Server) shopMedia(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	markCheap(c) // a file sent as it is (shop budget)
 	if !strings.HasPrefix(info.ContentType, "image/") {
 		rc.Close()
 		return errs.NotFoundf("no such image")
@@ -231,6 +232,7 @@ func (s *Server) shopAsset(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.NotFoundf("no such asset")
 	}
+	markCheap(c) // embedded in the binary (shop budget)
 	etag := etagOf(b)
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")

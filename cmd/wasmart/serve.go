@@ -26,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -49,7 +50,7 @@ const (
 type serveConfig struct {
 	addr, baseDomain, publicURL, smtpURL string
 	secretKey                            string
-	ipRate                               int
+	ipRate, shopBudget                   int
 	pluginInputDays, pluginRunDays       int
 	secure, demo, trustProxy             bool
 	db                                   dbFlags
@@ -67,6 +68,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
 	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
 	ipRate := f.Int("ip-rate-limit", 6000, "requests per minute from one client IP")
+	shopBudget := f.Int("shop-budget", 500, "each shop's storefront budget in units a second, times its plan's factor (cached page 1, rendered page 5, cart/checkout/writes 20); over it shoppers get 429; -1: no limit")
 	inputDays := f.Int("plugin-input-days", 7, "days plugin run inputs are kept for replay and dry runs")
 	runDays := f.Int("plugin-run-days", 30, "days plugin run records are kept")
 	secret := f.String("secret-key", "", "64 hex digits encrypting secrets at rest (TOTP); default: generated once into <data-dir>/secret.key")
@@ -75,7 +77,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
 	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey, cfg.ipRate = *secure, *demo, *trust, *secret, *ipRate
-	cfg.pluginInputDays, cfg.pluginRunDays = *inputDays, *runDays
+	cfg.pluginInputDays, cfg.pluginRunDays, cfg.shopBudget = *inputDays, *runDays, *shopBudget
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -171,20 +173,23 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
 	(&order.Notifier{DB: db, Brand: designs}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
+	// Background work recovers from panics (core/jobs): a failing round
+	// is logged and the next runs on schedule.
+	worker.Log = log
 	go worker.Run(ctx)
-	go every(ctx, time.Minute, func() { sweepCommerce(ctx, db, commerce, time.Now(), log) })
-	go every(ctx, time.Hour, func() {
+	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, db, commerce, time.Now(), log) })
+	go jobs.Every(ctx, log, "plugin run purge", time.Hour, func(ctx context.Context) {
 		if _, _, err := psvc.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge plugin runs", "err", err)
 		}
 	})
-	go every(ctx, 10*time.Minute, func() {
+	go jobs.Every(ctx, log, "session purge", 10*time.Minute, func(ctx context.Context) {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate},
+	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: cfg.shopBudget},
 		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc,
 			Design: designs, Content: contents})
 	if err != nil {
@@ -319,20 +324,6 @@ func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now t
 		}
 	}
 	return total, nil
-}
-
-// every runs fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
-		}
-	}
 }
 
 // secretKey decodes --secret-key, or reads (creating it the first time)

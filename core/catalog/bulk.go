@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -33,6 +34,10 @@ type BulkEdit struct {
 // MaxBulk is the most products one bulk edit may touch.
 const MaxBulk = 5000
 
+// MaxBulkPercentBP is the largest price rise of a bulk edit, in basis
+// points (+10000 %).
+const MaxBulkPercentBP = 1_000_000
+
 // Bulk applies e to every listed product, all or nothing, and returns how
 // many products changed.
 func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
@@ -51,6 +56,13 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 	}
 	if e.Price != nil && e.Price.PercentBP < -10000 {
 		return 0, errs.Field("price", "cannot lower prices by more than 100%%")
+	}
+	// Bounded so the SQL below cannot overflow on prices within the limit.
+	if e.Price != nil && e.Price.PercentBP > MaxBulkPercentBP {
+		return 0, errs.Field("price", "cannot raise prices by more than %d%%", MaxBulkPercentBP/100)
+	}
+	if e.Price != nil && (e.Price.Amount > pricing.MaxUnitPrice || e.Price.Amount < -pricing.MaxUnitPrice) {
+		return 0, errs.Field("price", "cannot change prices by more than %d minor units", int64(pricing.MaxUnitPrice))
 	}
 	if e.Status != "" && !e.Status.Valid() {
 		return 0, errs.Field("status", "unknown status")
@@ -81,6 +93,18 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 			}
 			if neg > 0 {
 				return errs.Field("price", "%d variants would get a negative price", neg)
+			}
+			// Checkout's limit holds for bulk changes too (pricing.CheckUnitPrice).
+			over := fmt.Sprintf("(%s > %d", expr("price"), int64(pricing.MaxUnitPrice))
+			if p.CompareAt {
+				over += fmt.Sprintf(" OR %s > %d", expr("compare_at_price"), int64(pricing.MaxUnitPrice))
+			}
+			var high int
+			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND product_id IN (?) AND "+over+")", tid, bun.In(ids)).Scan(ctx, &high); err != nil {
+				return errs.Wrap(err, "catalog: bulk price")
+			}
+			if high > 0 {
+				return errs.Field("price", "%d variants would get a price above %d minor units, the largest price checkout accepts", high, int64(pricing.MaxUnitPrice))
 			}
 			set := "price = " + expr("price")
 			if p.CompareAt {

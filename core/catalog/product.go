@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -376,14 +377,19 @@ func (s *Service) normalize(in ProductInput) (ProductInput, error) {
 			skus[v.SKU] = i
 		}
 		v.Barcode = strings.TrimSpace(v.Barcode)
-		if v.Price < 0 {
-			return in, errs.Field(f("price"), "must not be negative")
+		// Checkout's own limit, so every product can be bought.
+		if err := pricing.CheckUnitPrice(f("price"), v.Price, in.Currency); err != nil {
+			return in, err
 		}
-		if v.CompareAtPrice != nil && *v.CompareAtPrice < 0 {
-			return in, errs.Field(f("compare_at_price"), "must not be negative")
+		if v.CompareAtPrice != nil {
+			if err := pricing.CheckUnitPrice(f("compare_at_price"), *v.CompareAtPrice, in.Currency); err != nil {
+				return in, err
+			}
 		}
-		if v.Cost != nil && *v.Cost < 0 {
-			return in, errs.Field(f("cost"), "must not be negative")
+		if v.Cost != nil {
+			if err := pricing.CheckUnitPrice(f("cost"), *v.Cost, in.Currency); err != nil {
+				return in, err
+			}
 		}
 		for name, n := range map[string]int64{"weight_grams": v.WeightGrams, "length_mm": v.LengthMM, "width_mm": v.WidthMM, "height_mm": v.HeightMM, "safety_stock": v.SafetyStock} {
 			if n < 0 || n > 1<<31-1 {

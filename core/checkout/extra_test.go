@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/cart/carttest"
 	"github.com/wasmart/wasmart/core/checkout"
@@ -42,7 +43,7 @@ func TestSettingsAndExtensions(t *testing.T) {
 			}
 			return []extension.Adjustment{{Level: extension.LevelOrder, Amount: -req.Subtotal() / 10, Label: "10% off", Source: "plugin:sale@1"}}, nil
 		})
-		carts := cart.New(db, nil, checkout.CartConfig(func(context.Context) *pricing.Pipeline { return &pricing.Pipeline{Pricing: ext} }))
+		carts := cart.New(db, nil, checkout.CartConfig(func(context.Context, bun.IDB) *pricing.Pipeline { return &pricing.Pipeline{Pricing: ext} }))
 		co := checkout.New(db, carts, idempotency.New(db), e.stock)
 		owner := cart.Owner{Token: cart.NewToken()}
 		carts.Add(e.ctx, owner, v, 1, cart.PriceOptions{})

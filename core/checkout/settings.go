@@ -137,8 +137,10 @@ func SaveSettings(ctx context.Context, db *store.DB, s Settings) error {
 }
 
 // PipelineFunc returns the pricing pipeline (promotions, extensions) for
-// the context's tenant; nil means none.
-type PipelineFunc func(ctx context.Context) *pricing.Pipeline
+// the context's tenant; nil means none. q is the transaction pricing runs
+// in: whatever the function reads, it reads there (never through a second
+// connection, which a burst of checkouts would exhaust the pool with).
+type PipelineFunc func(ctx context.Context, q bun.IDB) *pricing.Pipeline
 
 // CartConfig returns a cart.ConfigFunc backed by the stored settings and
 // the given pipelines (nil: no promotions or extensions).
@@ -150,7 +152,7 @@ func CartConfig(pipelines PipelineFunc) cart.ConfigFunc {
 		}
 		c := &cart.Config{Currency: s.Currency, Tax: s.Tax, Shipping: s.Shipping}
 		if pipelines != nil {
-			c.Pipeline = pipelines(ctx)
+			c.Pipeline = pipelines(ctx, q)
 		}
 		return c, nil
 	}

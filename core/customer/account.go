@@ -6,6 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loginguard"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/text"
 )
@@ -26,6 +27,10 @@ type SignUpInput struct {
 type SessionMeta struct {
 	IP        string
 	UserAgent string
+	// Device is the device token the browser keeps from a past sign-in
+	// (RememberDevice), if any: Login lets a known device in even while
+	// the account is under attack.
+	Device string
 }
 
 // Session is a signed-in customer's session (without its token).
@@ -217,7 +222,10 @@ var errBadLogin = &errs.Error{Code: errs.Unauthenticated, Field: "password", Mes
 
 // Login checks an e-mail address or phone number and a password and
 // returns a new session token. Failures all look alike and take as long.
-// Throttling is the caller's job (per account and per client).
+// Guessing is capped per account (see the package comment): an attempt
+// that must wait is refused with a *loginguard.Wait (errs.RateLimited)
+// before the password is checked. Limits per client address are the
+// caller's job.
 func (s *Service) Login(ctx context.Context, identifier, password string, meta SessionMeta) (*Customer, string, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
@@ -240,11 +248,45 @@ func (s *Service) Login(ctx context.Context, identifier, password string, meta S
 		}
 		found = err == nil && row.PasswordHash != nil && row.State == string(Enabled)
 	}
-	if !found {
+	if val == "" {
 		VerifyPassword(dummyHash, password)
 		return nil, "", errBadLogin
 	}
-	if !VerifyPassword(*row.PasswordHash, password) {
+	account := guardAccount(tid, row.ID, col+":"+val)
+	unlock, err := s.gate.Lock(ctx, account)
+	if err != nil {
+		return nil, "", &errs.Error{Code: errs.RateLimited, Field: "password", Message: "too many sign-in attempts at once; try again"}
+	}
+	defer unlock()
+	var wait time.Duration
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		known := false
+		if found {
+			var err error
+			if known, err = loginguard.Known(ctx, q, account, meta.Device, s.now()); err != nil {
+				return err
+			}
+		}
+		var err error
+		wait, err = loginguard.Check(ctx, q, account, known, s.now())
+		return err
+	})
+	if err != nil {
+		return nil, "", errs.Wrap(err, "customer: login")
+	}
+	if wait > 0 {
+		return nil, "", loginguard.Refuse("password", wait, pacedMessage)
+	}
+	hash := dummyHash
+	if found {
+		hash = *row.PasswordHash
+	}
+	if !VerifyPassword(hash, password) || !found {
+		if err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+			return loginguard.Failed(ctx, q, account, s.now())
+		}); err != nil {
+			return nil, "", errs.Wrap(err, "customer: login")
+		}
 		return nil, "", errBadLogin
 	}
 	now := s.now()
@@ -264,6 +306,38 @@ func (s *Service) Login(ctx context.Context, identifier, password string, meta S
 	}
 	row.LastLoginAt = &now
 	return s.withTags(ctx, row.out()), token, nil
+}
+
+// Under attack, this is what a shopper on a new device is told.
+const pacedMessage = "Many wrong passwords have been tried for this account recently, so sign-ins from devices it has not used before are paused. " +
+	"Try again in %s, or sign in on a device you have signed in on before."
+
+// guardAccount names a customer account to loginguard: the customer, or the
+// identifier typed when the shop has no such customer (so a missing account
+// behaves like a real one).
+func guardAccount(tenantID, customerID, identifier string) string {
+	if customerID != "" {
+		return "customer:" + tenantID + ":" + customerID
+	}
+	return "customer-identifier:" + tenantID + ":" + identifier
+}
+
+// RememberDevice records that the browser sending device (its cookie value,
+// possibly empty) signed in to the customer, and returns the token it should
+// keep in a long-lived cookie to be a known device next time. Call it after
+// a successful Login or SignUp.
+func (s *Service) RememberDevice(ctx context.Context, customerID, device string) (string, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return "", err
+	}
+	var out string
+	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		out, err = loginguard.Remember(ctx, q, guardAccount(tid, customerID, ""), device, s.now())
+		return err
+	})
+	return out, errs.Wrap(err, "customer: remember device")
 }
 
 // Authenticate returns the customer a session token belongs to, refreshing

@@ -11,6 +11,13 @@
 // authenticate a shopper or the reverse. Sessions end after an idle timeout
 // and an absolute timeout, and on password change or deletion.
 //
+// Sign-in is guarded per account by package loginguard: after 10 wrong
+// passwords for one account in 24 h, from however many addresses, devices
+// that have not signed in to it before wait 30 s after the latest failure,
+// doubling up to 15 min, while a device the customer signed in on before
+// (RememberDevice gives it a token to keep in a cookie) gets in at once.
+// Per-address limits are the caller's job.
+//
 // Deleting a customer keeps the row (orders refer to it) but erases every
 // personal field, addresses, tags and sessions, and calls the registered
 // Erasers (e.g. orders anonymising their shipping addresses) in the same
@@ -31,6 +38,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loginguard"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -104,6 +112,7 @@ type Options struct {
 type Service struct {
 	db   *store.DB
 	opts Options
+	gate loginguard.Gate // one sign-in attempt per account at a time
 }
 
 // New returns a Service.

@@ -3,6 +3,8 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -158,6 +160,43 @@ func TestWorkerRetriesAndSends(t *testing.T) {
 		got, err := outbox.Get(ctx, db, "", m.ID)
 		if err != nil || got.Status != outbox.StatusSent || len(s.sent) != 1 {
 			t.Fatalf("after success: %+v %v sent=%d", got, err, len(s.sent))
+		}
+	})
+}
+
+// TestPanickingHandlerFailsOnlyItsMessage (issue #9 item 1: background
+// work recovers): an event handler that panics fails that delivery like an
+// error — the message is retried with backoff and shows the panic — and
+// the round goes on with the next message, instead of the panic ending the
+// process.
+func TestPanickingHandlerFailsOnlyItsMessage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var bad, good outbox.Message
+		if err := db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+			var err error
+			if bad, err = outbox.EnqueueEvent(ctx, q, "", "thing.broken", map[string]int{"n": 1}); err != nil {
+				return err
+			}
+			good, err = outbox.EnqueueEvent(ctx, q, "", "thing.fine", map[string]int{"n": 2})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w := &outbox.Worker{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		w.Handle("thing.broken", func(context.Context, outbox.Message) error { panic("handler bug") })
+		delivered := 0
+		w.Handle("thing.fine", func(context.Context, outbox.Message) error { delivered++; return nil })
+		if n, err := w.RunOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("RunOnce: %d %v", n, err)
+		}
+		b, err := outbox.Get(ctx, db, "", bad.ID)
+		if err != nil || b.Status != outbox.StatusPending || b.Attempts != 1 || !strings.Contains(b.LastError, "panic: handler bug") {
+			t.Fatalf("panicking delivery: %+v %v", b, err)
+		}
+		g, err := outbox.Get(ctx, db, "", good.ID)
+		if err != nil || g.Status != outbox.StatusSent || delivered != 1 {
+			t.Fatalf("the next message: %+v %v delivered=%d", g, err, delivered)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -121,7 +122,8 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(iv)
 	defer t.Stop()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil && w.Log != nil {
+		// A round that panics is logged and the next one runs on schedule.
+		if err := jobs.Run(w.Log, "outbox worker", func() error { _, err := w.RunOnce(ctx); return err }); err != nil && ctx.Err() == nil && w.Log != nil {
 			w.Log.Error("outbox round failed", "err", err)
 		}
 		select {
@@ -162,7 +164,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		n++
-		derr := w.deliver(ctx, m)
+		// A handler that panics fails this delivery like an error: the
+		// message is retried with backoff, then marked failed.
+		derr := jobs.Run(w.Log, "outbox "+m.Topic, func() error { return w.deliver(ctx, m) })
 		if err := w.finish(ctx, m, derr); err != nil {
 			return n, err
 		}

@@ -50,6 +50,7 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,8 +65,27 @@ const (
 	// MaxAmount caps any single unit price, fee or total (10^15 minor units).
 	MaxAmount = 1_000_000_000_000_000
 	// MaxUnitPrice caps a unit price so quantity × price × lines fits int64.
+	// It is the one limit: the catalog checks prices against it where they
+	// are set (CheckUnitPrice), and checkout where they are priced.
 	MaxUnitPrice = 10_000_000_000 // 10^10 minor units: 100 million USD
 )
+
+// CheckUnitPrice is the one check of a unit price (a variant's price,
+// compare-at price or cost): 0 to MaxUnitPrice minor units. field names the
+// input in the error; currency, when known, words the limit in it.
+func CheckUnitPrice(field string, amount int64, currency string) error {
+	if amount >= 0 && amount <= MaxUnitPrice {
+		return nil
+	}
+	if amount < 0 {
+		return errs.Field(field, "must not be negative")
+	}
+	limit := strconv.FormatInt(MaxUnitPrice, 10) + " minor units"
+	if currency != "" {
+		limit = Format(MaxUnitPrice, currency) + " " + currency
+	}
+	return errs.Field(field, "must be at most %s, the largest price checkout accepts", limit)
+}
 
 // Stage names the pipeline stage that produced an adjustment or warning.
 type Stage string
@@ -308,8 +328,8 @@ func validate(in *Input) error {
 		if l.Quantity <= 0 || l.Quantity > MaxQuantity {
 			return errs.Field(fmt.Sprintf("lines[%d].quantity", i), "must be between 1 and %d", MaxQuantity)
 		}
-		if l.UnitPrice < 0 || l.UnitPrice > MaxUnitPrice {
-			return errs.Field(fmt.Sprintf("lines[%d].unit_price", i), "must be between 0 and %d", int64(MaxUnitPrice))
+		if err := CheckUnitPrice(fmt.Sprintf("lines[%d].unit_price", i), l.UnitPrice, in.Currency); err != nil {
+			return err
 		}
 		if l.WeightGrams < 0 || l.WeightGrams > 10_000_000 {
 			return errs.Field(fmt.Sprintf("lines[%d].weight", i), "is out of range")

@@ -59,6 +59,10 @@ type Config struct {
 	AppRole string
 	// MaxConns caps the pool (PostgreSQL, and SQLite readers). 0 picks a default.
 	MaxConns int
+	// StrictTx makes a pool acquisition inside an open transaction panic
+	// instead of being logged and counted (see guard.go). storetest sets it;
+	// so does WASMART_STRICT_TX=1 in the environment.
+	StrictTx bool
 }
 
 // DB is an open database.
@@ -69,10 +73,23 @@ type DB struct {
 	owner   *bun.DB // migrations on PostgreSQL: the URL's own role
 	appRole string
 	url     string
+	raw     *bun.DB // the writer pool behind a nested-acquisition guard
+	nestedState
 }
 
 // Open opens (and for SQLite creates) the database. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db.strict = cfg.StrictTx || strictFromEnv()
+	db.raw = bun.NewDB(db.w.DB, db.w.Dialect())
+	db.raw.AddQueryHook(rawGuard{db})
+	return db, nil
+}
+
+func open(ctx context.Context, cfg Config) (*DB, error) {
 	u := cfg.URL
 	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
 		return openPostgres(ctx, cfg)
@@ -198,36 +215,45 @@ func (db *DB) Ping(ctx context.Context) error {
 type Func func(ctx context.Context, q bun.IDB) error
 
 // Read runs fn for reading. On PostgreSQL it runs in a read-only
-// transaction scoped to the context's tenant (or platform).
+// transaction scoped to the context's tenant (or platform). fn must not
+// take another connection (Read, Write) with the context it is given: it
+// uses q (see guard.go).
 func (db *DB) Read(ctx context.Context, fn Func) error {
-	if db.dialect == SQLite {
-		return fn(ctx, db.r)
-	}
+	db.checkNested(ctx, "Read")
 	tenant, hasTenant := tenancy.TenantID(ctx)
-	if !hasTenant && !tenancy.IsPlatform(ctx) {
+	platform := tenancy.IsPlatform(ctx)
+	if !hasTenant && !platform {
 		// Global tables only (users, sessions, tenants): RLS would hide
 		// every tenant row anyway, so skip the transaction.
-		return fn(ctx, db.w)
+		return fn(ctx, db.r)
+	}
+	if db.dialect == SQLite {
+		// Not a transaction, but marked as one: what would nest on
+		// PostgreSQL is caught on SQLite too.
+		return db.run(ctx, db.r, false, tenant, platform, fn)
 	}
 	return db.w.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
-		if err := setScope(ctx, tx, tenant, tenancy.IsPlatform(ctx)); err != nil {
+		if err := setScope(ctx, tx, tenant, platform); err != nil {
 			return err
 		}
-		return fn(ctx, tx)
+		return db.run(ctx, tx, false, tenant, platform, fn)
 	})
 }
 
 // Write runs fn in one transaction: everything it does commits together or
-// not at all. Do not call Write from inside fn.
+// not at all. fn must not call Read or Write (or take any other connection)
+// with the context it is given: it uses q (see guard.go).
 func (db *DB) Write(ctx context.Context, fn Func) error {
+	db.checkNested(ctx, "Write")
 	tenant, _ := tenancy.TenantID(ctx)
+	platform := tenancy.IsPlatform(ctx)
 	return db.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if db.dialect == Postgres {
-			if err := setScope(ctx, tx, tenant, tenancy.IsPlatform(ctx)); err != nil {
+			if err := setScope(ctx, tx, tenant, platform); err != nil {
 				return err
 			}
 		}
-		return fn(ctx, tx)
+		return db.run(ctx, tx, true, tenant, platform, fn)
 	})
 }
 
@@ -241,8 +267,9 @@ func setScope(ctx context.Context, tx bun.Tx, tenant string, platform bool) erro
 }
 
 // Raw returns the writer pool for tools and tests that need it (benchmarks,
-// statement counting). Application code uses Read and Write.
-func (db *DB) Raw() *bun.DB { return db.w }
+// statement counting). Application code uses Read and Write. A query
+// through it inside an open transaction is a nested acquisition (guard.go).
+func (db *DB) Raw() *bun.DB { return db.raw }
 
 // AddQueryHook adds a bun query hook to every pool (used to count statements).
 func (db *DB) AddQueryHook(h bun.QueryHook) {
@@ -250,6 +277,7 @@ func (db *DB) AddQueryHook(h bun.QueryHook) {
 	if db.r != db.w {
 		db.r.AddQueryHook(h)
 	}
+	db.raw.AddQueryHook(h)
 }
 
 // NewID returns a new time-ordered id (UUIDv7, text form).

@@ -1,5 +1,7 @@
 // Package storetest hands each test a fresh, migrated database on SQLite and
-// on PostgreSQL. PostgreSQL is Debian's server, started by this package once
+// on PostgreSQL, in store's strict mode: taking a second pool connection
+// inside a transaction panics, and fails the test at cleanup even when
+// something recovered the panic. PostgreSQL is Debian's server, started by this package once
 // per test binary in a temp dir (as the postgres user when running as root)
 // unless WASMART_TEST_PG_URL names a running server. When CI=true or
 // WASMART_REQUIRE_PG=1, a PostgreSQL that cannot start fails the test
@@ -81,12 +83,22 @@ func SQLite(t testing.TB) *store.DB {
 	if err := copyFile(sqliteTemplate, path); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), store.Config{URL: "sqlite:" + path})
+	db, err := store.Open(context.Background(), store.Config{URL: "sqlite:" + path, StrictTx: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { closeStrict(t, db) })
 	return db
+}
+
+// closeStrict closes a test database, failing the test if anything took a
+// second pool connection inside a transaction (store.Config.StrictTx makes
+// that panic at once; this catches the panics something recovered).
+func closeStrict(t testing.TB, db *store.DB) {
+	if n := db.NestedAcquisitions(); n > 0 {
+		t.Errorf("storetest: %d pool acquisition(s) inside an open transaction (see core/store/guard.go); the first:\n%s", n, db.FirstNested())
+	}
+	db.Close()
 }
 
 func copyFile(from, to string) error {
@@ -122,12 +134,20 @@ func pgRequired() bool {
 // when no server can be had, unless PostgreSQL is required).
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
-	url := PostgresURL(t)
-	db, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 8})
+	return PostgresWith(t, store.Config{MaxConns: 8})
+}
+
+// PostgresWith is Postgres with cfg (its URL is filled in; StrictTx is
+// always on).
+func PostgresWith(t testing.TB, cfg store.Config) *store.DB {
+	t.Helper()
+	cfg.URL = PostgresURL(t)
+	cfg.StrictTx = true
+	db, err := store.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { closeStrict(t, db) })
 	return db
 }
 

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
 )
 
 // ErrorBody is the one JSON error shape every API failure uses.
@@ -63,7 +66,7 @@ func codeOfStatus(status int) errs.Code {
 		return errs.NotFound
 	case fiber.StatusConflict:
 		return errs.Conflict
-	case fiber.StatusRequestEntityTooLarge:
+	case fiber.StatusRequestEntityTooLarge, fiber.StatusRequestHeaderFieldsTooLarge:
 		return errs.TooLarge
 	case fiber.StatusTooManyRequests:
 		return errs.RateLimited
@@ -85,17 +88,36 @@ type Errors struct {
 	// BodyLimit is the general request body cap in bytes, named in 413
 	// answers.
 	BodyLimit int
+	// ReadBufferSize caps request headers in bytes, named in 431 answers.
+	ReadBufferSize int
 }
 
+// unavailableRetry is the Retry-After (seconds) of a 503 that did not set
+// its own: the database is unreachable, or a dependency is down.
+const unavailableRetry = "10"
+
 // ToError turns any error a handler returned into a domain error and its
-// HTTP status; internal causes are logged, never shown.
+// HTTP status; internal causes are logged, never shown. A database that
+// cannot be reached (store.IsUnavailable) is a 503, whatever the handler
+// wrapped it in. Every 503 carries Retry-After.
 func (e *Errors) ToError(c *fiber.Ctx, err error) (int, *errs.Error) {
+	status, de := e.classify(c, err)
+	if status == fiber.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		c.Set(fiber.HeaderRetryAfter, unavailableRetry)
+	}
+	return status, de
+}
+
+func (e *Errors) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := codeOfStatus(fe.Code)
 		msg := fe.Message
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
 			msg = fmt.Sprintf("request body is larger than the %d byte limit", e.BodyLimit)
+		}
+		if fe.Code == fiber.StatusRequestHeaderFieldsTooLarge {
+			msg = fmt.Sprintf("request headers are larger than the %d byte limit", e.ReadBufferSize)
 		}
 		if fe.Code >= 500 {
 			e.Log.Error("request failed", "request_id", RequestID(c), "err", err)
@@ -106,6 +128,9 @@ func (e *Errors) ToError(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var de *errs.Error
 	if !errors.As(err, &de) {
 		de = &errs.Error{Code: errs.Internal, Message: "internal error", Err: err}
+	}
+	if StatusOf(de.Code) >= 500 && de.Code != errs.Unavailable && store.IsUnavailable(err) {
+		de = &errs.Error{Code: errs.Unavailable, Message: "We are briefly unavailable: please try again in a few seconds.", Err: err}
 	}
 	status := StatusOf(de.Code)
 	if status >= 500 {
@@ -144,7 +169,8 @@ func WantsJSON(c *fiber.Ctx) bool {
 }
 
 // DecodeJSON reads a JSON body strictly into v: unknown fields, trailing
-// data and type mismatches are input errors naming the field.
+// data, type mismatches and strings with control characters (CheckJSONText) are
+// input errors naming the field.
 func DecodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
 	if len(body) == 0 {
@@ -152,6 +178,9 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	}
 	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.Field("body", "Content-Type must be application/json")
+	}
+	if err := CheckJSONText(body, ""); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -201,4 +230,16 @@ func jsonKind(k string) string {
 		return "an object"
 	}
 	return k
+}
+
+// RetryAfter sets Retry-After when err says how long to wait (it has a
+// RetryAfter() time.Duration method, as *loginguard.Wait does) and hands
+// err back.
+func RetryAfter(c *fiber.Ctx, err error) error {
+	var w interface{ RetryAfter() time.Duration }
+	if errors.As(err, &w) {
+		secs := int((w.RetryAfter() + time.Second - 1) / time.Second)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(secs, 1)))
+	}
+	return err
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"github.com/wasmart/wasmart/core/jobs"
+	"github.com/wasmart/wasmart/core/store"
 )
 
 var (
@@ -20,10 +22,20 @@ var (
 		Name: "wasmart_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"method", "route"})
+
+	// Faults that would have frozen or ended the process, now counted.
+	nestedAcquisitions = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wasmart_db_nested_acquisitions_total",
+		Help: "Pool connections taken inside an open transaction (each can deadlock the pool under load; logged with its stack).",
+	}, func() float64 { return float64(store.NestedAcquisitionsTotal()) })
+	backgroundPanics = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wasmart_background_panics_total",
+		Help: "Panics recovered in background work (imports, exports, workers, schedules; logged with the stack).",
+	}, func() float64 { return float64(jobs.Panics()) })
 )
 
 func init() {
-	registry.MustRegister(httpRequests, httpDuration,
+	registry.MustRegister(httpRequests, httpDuration, nestedAcquisitions, backgroundPanics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

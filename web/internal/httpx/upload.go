@@ -37,6 +37,9 @@ func PluginUpload(c *fiber.Ctx) (plugins.PublishInput, error) {
 	if len(in.Manifest) == 0 {
 		return in, errs.Field("manifest", "the manifest (JSON) is required")
 	}
+	if err := CheckJSONText(in.Manifest, "manifest"); err != nil {
+		return in, err
+	}
 	if len(in.Wasm) == 0 {
 		return in, errs.Field("wasm", "the .wasm module is required")
 	}

@@ -126,6 +126,7 @@ var flashes = map[string]string{
 	"invitation-accepted": "Invitation accepted; sign in to continue.",
 	"welcome":             "Welcome! Your shop is ready.",
 	"saved":               "Saved.",
+	"domain-verified":     "Domain verified: your shop answers on it once its DNS points here.",
 }
 
 // Flash is the message a redirect asked for with ?flash=<key> ("" for
