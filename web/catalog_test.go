@@ -469,7 +469,7 @@ func TestImportConsoleFlow(t *testing.T) {
 		sh := srv.scaleShop("imp")
 		o := sh.Owner
 		csv := "\ufeffHandle,Title,Body (HTML),Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Compare At Price,Frobnicate\n" +
-			"good,Good Tee,<p>fine</p><script>steal()</script>,Size,S,G-S,\"12,50\",,x\n" + // line 2: ok (script stripped: warning)
+			"good,Good Tee,<p>fine</p><script>steal()</script>,Size,S,G-S,12.50,,x\n" + // line 2: ok (script stripped: warning)
 			"good,,,,M,G-M,13.00,,\n" + // line 3
 			"neg,Negative,,,,N-1,-5.00,,\n" + // line 4: negative price
 			"dec,Decimals,,,,D-1,1.999,,\n" + // line 5: too many decimals
@@ -492,7 +492,7 @@ func TestImportConsoleFlow(t *testing.T) {
 				break
 			}
 		}
-		for _, want := range []string{"Frobnicate", "<td>4</td>", "<td>5</td>", "<td>6</td>", "<td>8</td>", "<td>9</td>", "not UTF-8", "import-valid", "unsafe HTML"} {
+		for _, want := range []string{"Frobnicate", "<td>4</td>", "<td>5</td>", "<td>6</td>", "<td>8</td>", "<td>9</td>", "not UTF-8", "import-valid", "not allowed was removed: &lt;script&gt;"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("dry-run page lacks %q", want)
 			}

@@ -30,12 +30,18 @@ import (
 // meta-refresh (no script needed) and the API with GET /api/imports/:job.
 // The console always starts with a dry run that lists every problem with
 // its line number; the user then imports all rows (only if the file is
-// clean: nothing is written otherwise) or only the valid products. Jobs
-// live in this process's memory for an hour after they finish: a restart
-// forgets them, never half-imports (each import is one transaction).
+// clean: nothing is written otherwise) or only the valid products. A dry
+// run goes through every check of the real import, the plan's product
+// limit included, so its report is the import's. With "update existing
+// products" (update_existing) a handle the shop has updates that product
+// instead of being refused, and the dry run lists what each update
+// changes. Jobs live in this process's memory for an hour after they
+// finish: a restart forgets them, never half-imports (each import is one
+// transaction).
 //
 // Staff without catalog.publish import everything as drafts, whatever the
-// file's Published and Status columns say.
+// file's Published and Status columns say, and never change an existing
+// product's status.
 
 const (
 	jobKeep       = time.Hour
@@ -45,9 +51,12 @@ const (
 // importAPI is product CSV import and export over JSON.
 func (s *Server) importAPI(t *httpx.Table) {
 	api := t.Group(httpx.ScopeTenant, "catalog")
-	api.API("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"; mode=dry_run (default), all (only if every row is valid) or valid (skip products with problems)", nil, ImportJobJSON{}, s.apiImportStart)
+	api.API("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"", nil, ImportJobJSON{}, s.apiImportStart,
+		httpx.QueryParam{Name: "mode", Enum: []string{"dry_run", "all", "valid"}, Description: "dry_run (default) checks and writes nothing; all imports only if every row is valid; valid skips the products with problems"},
+		httpx.QueryParam{Name: "update_existing", Type: "boolean", Description: "true: a product whose handle the shop has is updated from the file (the file's columns replace its values, its variants become the file's) instead of refused; the dry run lists the changes"},
+		httpx.QueryParam{Name: "name", Description: "the file name shown for a raw-body upload"})
 	api.API("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
-	api.API("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
+	api.API("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid; update_existing defaults to the job's)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
 	api.API("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.exportCSV)
 }
 
@@ -64,35 +73,64 @@ func (s *Server) importPages(t *httpx.Table) {
 
 // ImportJobJSON is an import job.
 type ImportJobJSON struct {
-	ID         string       `json:"id"`
-	Mode       string       `json:"mode"`
-	State      string       `json:"state"` // running, done, failed
-	FileName   string       `json:"file_name"`
-	Bytes      int64        `json:"bytes"`
-	TotalBytes int64        `json:"total_bytes"`
-	Rows       int          `json:"rows"`
-	Percent    int          `json:"percent"`
-	Error      string       `json:"error,omitempty"`
-	DraftsOnly bool         `json:"drafts_only"`
-	StartedAt  time.Time    `json:"started_at"`
-	FinishedAt *time.Time   `json:"finished_at,omitempty"`
-	Report     *ReportJSON  `json:"report,omitempty"`
-	Source     string       `json:"source,omitempty"` // the dry run this import follows
-	Problems   []ProblemRow `json:"-"`
+	ID             string       `json:"id"`
+	Mode           string       `json:"mode"`
+	UpdateExisting bool         `json:"update_existing"`
+	State          string       `json:"state"` // running, done, failed
+	FileName       string       `json:"file_name"`
+	Bytes          int64        `json:"bytes"`
+	TotalBytes     int64        `json:"total_bytes"`
+	Rows           int          `json:"rows"`
+	Percent        int          `json:"percent"`
+	Error          string       `json:"error,omitempty"`
+	DraftsOnly     bool         `json:"drafts_only"`
+	StartedAt      time.Time    `json:"started_at"`
+	FinishedAt     *time.Time   `json:"finished_at,omitempty"`
+	Report         *ReportJSON  `json:"report,omitempty"`
+	Source         string       `json:"source,omitempty"` // the dry run this import follows
+	Problems       []ProblemRow `json:"-"`
 }
 
-// ReportJSON is what an import found and did.
+// ReportJSON is what an import found and did. Ready counts the products
+// that pass every check (created plus updated): what a valid-only import
+// writes, and an all-or-nothing one when errors is 0; imported is what was
+// written (0 for a dry run). products = ready + unchanged + skipped;
+// skipped_rows are rows without a usable Handle. fatal: the file could not
+// be read past its first line. ignored lists the file's columns that are
+// not imported; changes, what an update-mode import changes per product.
 type ReportJSON struct {
 	Rows              int           `json:"rows"`
 	Products          int           `json:"products"`
 	Variants          int           `json:"variants"`
 	Images            int           `json:"images"`
 	Imported          int           `json:"imported"`
+	Ready             int           `json:"ready"`
+	Created           int           `json:"created"`
+	Updated           int           `json:"updated"`
+	Unchanged         int           `json:"unchanged"`
 	Skipped           int           `json:"skipped"`
+	SkippedRows       int           `json:"skipped_rows"`
 	Errors            int           `json:"errors"`
 	Warnings          int           `json:"warnings"`
+	Fatal             bool          `json:"fatal"`
+	Ignored           []string      `json:"ignored"`
 	Problems          []ProblemJSON `json:"problems"`
 	ProblemsTruncated bool          `json:"problems_truncated,omitempty"`
+	Changes           []ChangeJSON  `json:"changes"`
+	ChangesTruncated  bool          `json:"changes_truncated,omitempty"`
+}
+
+// ChangeJSON is what an update-mode import changes (or would change) in one
+// existing product: the file's columns whose values change, and variants
+// added, removed and changed (by title).
+type ChangeJSON struct {
+	Line            int      `json:"line"`
+	Handle          string   `json:"handle"`
+	Fields          []string `json:"fields"`
+	VariantsAdded   []string `json:"variants_added"`
+	VariantsRemoved []string `json:"variants_removed"`
+	VariantsUpdated []string `json:"variants_updated"`
+	ImagesAdded     int      `json:"images_added"`
 }
 
 // ProblemJSON is one problem of the file, at a 1-based line (1 = header).
@@ -107,15 +145,18 @@ type ProblemJSON struct {
 // ProblemRow is a problem as the console shows it.
 type ProblemRow = ProblemJSON
 
-// ImportRun imports a checked file: mode all or valid.
+// ImportRun imports a checked file: mode all or valid. UpdateExisting,
+// when given, overrides the checked job's choice.
 type ImportRun struct {
-	Mode string `json:"mode"`
+	Mode           string `json:"mode"`
+	UpdateExisting *bool  `json:"update_existing,omitempty"`
 }
 
 type importJob struct {
 	mu         sync.Mutex
 	id, tenant string
 	mode       string
+	update     bool
 	file       string // blob key or temp path
 	inBlob     bool
 	name       string
@@ -150,7 +191,7 @@ func (s *Server) importJobs() *importJobs {
 func (j *importJob) json() ImportJobJSON {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := ImportJobJSON{ID: j.id, Mode: j.mode, State: j.state, FileName: j.name, Bytes: j.progress.Bytes, TotalBytes: j.size,
+	out := ImportJobJSON{ID: j.id, Mode: j.mode, UpdateExisting: j.update, State: j.state, FileName: j.name, Bytes: j.progress.Bytes, TotalBytes: j.size,
 		Rows: j.progress.Rows, Error: j.err, DraftsOnly: j.drafts, StartedAt: j.started, Source: j.source}
 	if j.size > 0 {
 		out.Percent = int(j.progress.Bytes * 100 / j.size)
@@ -161,10 +202,17 @@ func (j *importJob) json() ImportJobJSON {
 		out.FinishedAt = &f
 	}
 	if r := j.report; r != nil && j.state != "running" {
-		rep := &ReportJSON{Rows: r.Rows, Products: r.Products, Variants: r.Variants, Images: r.Images, Imported: r.Imported, Skipped: r.Skipped,
-			Errors: r.Errors, Warnings: r.Warnings, Problems: []ProblemJSON{}, ProblemsTruncated: r.ProblemsTruncated}
+		rep := &ReportJSON{Rows: r.Rows, Products: r.Products, Variants: r.Variants, Images: r.Images, Imported: r.Imported, Ready: r.Ready,
+			Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged, Skipped: r.Skipped, SkippedRows: r.SkippedRows, Errors: r.Errors,
+			Warnings: r.Warnings, Fatal: r.Fatal, Ignored: append([]string{}, r.Ignored...), Problems: []ProblemJSON{},
+			ProblemsTruncated: r.ProblemsTruncated, Changes: []ChangeJSON{}, ChangesTruncated: r.ChangesTruncated}
 		for _, p := range r.Problems {
 			rep.Problems = append(rep.Problems, ProblemJSON(p))
+		}
+		for _, c := range r.Changes {
+			rep.Changes = append(rep.Changes, ChangeJSON{Line: c.Line, Handle: c.Handle, Fields: append([]string{}, c.Fields...),
+				VariantsAdded: append([]string{}, c.VariantsAdded...), VariantsRemoved: append([]string{}, c.VariantsRemoved...),
+				VariantsUpdated: append([]string{}, c.VariantsUpdated...), ImagesAdded: c.ImagesAdded})
 		}
 		out.Report = rep
 	}
@@ -286,19 +334,35 @@ func parseMode(m string) (catalog.ImportMode, error) {
 	return 0, errs.Field("mode", "must be dry_run, all or valid")
 }
 
+// parseUpdate reads the update_existing switch.
+func parseUpdate(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "", "false", "0", "off":
+		return false, nil
+	case "true", "1", "on":
+		return true, nil
+	}
+	return false, errs.Field("update_existing", "must be true or false")
+}
+
 func modeName(m catalog.ImportMode) string {
 	return map[catalog.ImportMode]string{catalog.DryRun: "dry_run", catalog.ImportAll: "all", catalog.ImportValid: "valid"}[m]
 }
 
-// startImport registers and runs a job over a saved file.
-func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
+// startImport registers and runs a job over a saved file. The plan's
+// product limit is read here, before the import's transaction opens.
+func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, update bool, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
 	p := s.Current(c)
-	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: modeName(mode), file: file, inBlob: inBlob, name: name, size: size,
+	plan, err := s.tenants.PlanOf(c.UserContext(), p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: modeName(mode), update: update, file: file, inBlob: inBlob, name: name, size: size,
 		source: source, state: "running", started: time.Now().UTC(), drafts: !s.Can(c, perm.CatalogPublish)}
 	if err := s.admit(j); err != nil {
 		return nil, err
 	}
-	opts := catalog.ImportOptions{Mode: mode, Currency: s.shopCurrency(c), TotalBytes: size, ProgressEvery: 500,
+	opts := catalog.ImportOptions{Mode: mode, UpdateExisting: update, Currency: s.shopCurrency(c), TotalBytes: size, ProgressEvery: 500, Plan: plan.Title,
 		Progress: func(pr catalog.ImportProgress) {
 			j.mu.Lock()
 			j.progress = pr
@@ -311,6 +375,9 @@ func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, file string,
 		f := f.(func(catalog.ImportProgress))
 		progress := opts.Progress
 		opts.Progress = func(pr catalog.ImportProgress) { f(pr); progress(pr) }
+	}
+	if plan.Products != tenants.Unlimited {
+		opts.ProductLimit = plan.Products
 	}
 	ctx := context.WithoutCancel(c.UserContext())
 	ip := c.IP()
@@ -325,7 +392,7 @@ func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.Impor
 	var rep *catalog.ImportReport
 	err := jobs.Run(s.log, "catalog import "+j.id, func() error {
 		var err error
-		rep, err = s.importFile(ctx, j, opts, p)
+		rep, err = s.importFile(ctx, j, opts)
 		return err
 	})
 	j.mu.Lock()
@@ -337,46 +404,22 @@ func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.Impor
 		j.err = de
 	}
 	j.mu.Unlock()
-	if err == nil && opts.Mode != catalog.DryRun && rep != nil {
+	if err == nil && opts.Mode != catalog.DryRun && rep != nil && rep.Imported > 0 {
 		s.RecordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
-			fmt.Sprintf("%s: %d products imported, %d skipped (%s)", j.name, rep.Imported, rep.Skipped, j.mode))
+			fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (%s)", j.name, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped, j.mode))
 	}
 }
 
-// importFile runs the import; a real import first counts the products
-// that would be written and checks the plan's product quota.
-func (s *Server) importFile(ctx context.Context, j *importJob, opts catalog.ImportOptions, p tenants.Principal) (*catalog.ImportReport, error) {
-	run := func(o catalog.ImportOptions) (*catalog.ImportReport, error) {
-		rc, err := s.openFile(ctx, j)
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		return s.catalog.ImportCSV(ctx, bufio.NewReaderSize(rc, 256<<10), o)
+// importFile runs the import. The plan's product limit is one of its
+// checks (opts.ProductLimit), so a dry run reports it the way the real
+// import applies it.
+func (s *Server) importFile(ctx context.Context, j *importJob, opts catalog.ImportOptions) (*catalog.ImportReport, error) {
+	rc, err := s.openFile(ctx, j)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Mode != catalog.DryRun {
-		dry := opts
-		dry.Mode = catalog.DryRun
-		dry.Progress = nil
-		rep, err := run(dry)
-		if err != nil {
-			return rep, err
-		}
-		adding := int64(rep.Products - rep.Skipped)
-		if opts.Mode == catalog.ImportAll && rep.Errors > 0 {
-			adding = 0
-		}
-		if adding > 0 {
-			n, err := s.catalog.Count(ctx)
-			if err != nil {
-				return rep, err
-			}
-			if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaProducts, n+adding-1); err != nil {
-				return rep, err
-			}
-		}
-	}
-	return run(opts)
+	defer rc.Close()
+	return s.catalog.ImportCSV(ctx, bufio.NewReaderSize(rc, 256<<10), opts)
 }
 
 // toErrorPlain is the message a job shows for an error.
@@ -418,11 +461,15 @@ func (s *Server) apiImportStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	update, err := parseUpdate(c.Query("update_existing"))
+	if err != nil {
+		return err
+	}
 	file, inBlob, name, size, err := s.uploadedCSV(c, store.NewID())
 	if err != nil {
 		return err
 	}
-	j, err := s.startImport(c, mode, file, inBlob, name, size, "")
+	j, err := s.startImport(c, mode, update, file, inBlob, name, size, "")
 	if err != nil {
 		s.dropFile(&importJob{file: file, inBlob: inBlob})
 		return err
@@ -438,8 +485,9 @@ func (s *Server) apiImportJob(c *fiber.Ctx) error {
 	return c.JSON(j.json())
 }
 
-// rerun starts an import of a finished job's file.
-func (s *Server) rerun(c *fiber.Ctx, mode string) (*importJob, error) {
+// rerun starts an import of a finished job's file; update nil keeps the
+// job's choice.
+func (s *Server) rerun(c *fiber.Ctx, mode string, update *bool) (*importJob, error) {
 	j, err := s.job(c, c.Params("job"))
 	if err != nil {
 		return nil, err
@@ -452,12 +500,15 @@ func (s *Server) rerun(c *fiber.Ctx, mode string) (*importJob, error) {
 		return nil, errs.Field("mode", "must be all or valid")
 	}
 	j.mu.Lock()
-	state := j.state
+	state, upd := j.state, j.update
 	j.mu.Unlock()
 	if state == "running" {
 		return nil, errs.E(errs.Conflict, "the check of this file is still running")
 	}
-	return s.startImport(c, m, j.file, j.inBlob, j.name, j.size, j.id)
+	if update != nil {
+		upd = *update
+	}
+	return s.startImport(c, m, upd, j.file, j.inBlob, j.name, j.size, j.id)
 }
 
 func (s *Server) apiImportRun(c *fiber.Ctx) error {
@@ -465,7 +516,7 @@ func (s *Server) apiImportRun(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	nj, err := s.rerun(c, b.Mode)
+	nj, err := s.rerun(c, b.Mode, b.UpdateExisting)
 	if err != nil {
 		return err
 	}
@@ -482,10 +533,14 @@ func (s *Server) importPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) importUpload(c *fiber.Ctx) error {
+	update, err := parseUpdate(c.FormValue("update_existing"))
+	if err != nil {
+		return s.PageError(c, err, func() error { return s.importPage(c) })
+	}
 	file, inBlob, name, size, err := s.uploadedCSV(c, store.NewID())
 	if err == nil {
 		var j *importJob
-		j, err = s.startImport(c, catalog.DryRun, file, inBlob, name, size, "")
+		j, err = s.startImport(c, catalog.DryRun, update, file, inBlob, name, size, "")
 		if err == nil {
 			return c.Redirect("/console/import/"+j.id, fiber.StatusSeeOther)
 		}
@@ -530,7 +585,7 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) importRun(c *fiber.Ctx) error {
-	nj, err := s.rerun(c, c.FormValue("mode"))
+	nj, err := s.rerun(c, c.FormValue("mode"), nil)
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.importJobPage(c) })
 	}

@@ -45,6 +45,16 @@ func (s *Server) openAPI() map[string]any {
 		for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
+		for _, q := range r.Query {
+			sch := map[string]any{"type": "string"}
+			if q.Type != "" {
+				sch["type"] = q.Type
+			}
+			if q.Enum != nil {
+				sch["enum"] = q.Enum
+			}
+			params = append(params, map[string]any{"name": q.Name, "in": "query", "required": false, "description": q.Description, "schema": sch})
+		}
 		if params != nil {
 			op["parameters"] = params
 		}

@@ -21,6 +21,8 @@ type (
 	ErrorBody = httpx.ErrorBody
 	// ErrorDetail says what is wrong and where.
 	ErrorDetail = httpx.ErrorDetail
+	// QueryParam is an optional query parameter of a route.
+	QueryParam = httpx.QueryParam
 )
 
 // Permission declarations and scopes (see httpx).

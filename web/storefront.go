@@ -203,6 +203,8 @@ func variantStock(v *catalog.Variant) shopStock {
 	}
 	st := v.Stock
 	switch {
+	case !v.InventoryTracked:
+		return shopStock{"in_stock", "In stock"}
 	case st.Available <= 0 && v.AllowBackorder:
 		return shopStock{"backorder", "Available on backorder"}
 	case st.Available <= 0:

@@ -20,14 +20,17 @@ import (
 )
 
 // errImportProblems makes `wasmart catalog import` exit non-zero when the
-// file has errors and nothing (or not everything) was imported.
+// file could not be read, or has errors and not everything was imported
+// (with --valid-only: nothing was).
 var errImportProblems = errors.New("the file has errors (see above)")
+
+const importUsage = "usage: wasmart catalog import --shop <slug> [--dry-run] [--valid-only] [--update-existing] file.csv"
 
 // cmdCatalog is `wasmart catalog import|export`: Shopify product CSV in
 // and out of one shop, straight against the database.
 func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: wasmart catalog import --shop <slug> [--dry-run] [--valid-only] file.csv\n       wasmart catalog export --shop <slug> [--status published] > file.csv")
+		return fmt.Errorf("%s\n       wasmart catalog export --shop <slug> [--status published] > file.csv", importUsage)
 	}
 	sub, args := args[0], args[1:]
 	f := newFlags("catalog "+sub, stderr)
@@ -37,12 +40,13 @@ func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case "import":
 		dry := f.Bool("dry-run", false, "check the file and report every problem; write nothing")
 		validOnly := f.Bool("valid-only", false, "import the valid products and skip those with problems (default: all or nothing)")
+		update := f.Bool("update-existing", false, "update products whose handle the shop has (the file's columns replace their values) instead of refusing them; with --dry-run, list what would change")
 		quiet := f.Bool("quiet", false, "no progress bar")
 		if err := f.Parse(args); err != nil {
 			return err
 		}
 		if f.NArg() != 1 {
-			return fmt.Errorf("usage: wasmart catalog import --shop <slug> [--dry-run] [--valid-only] file.csv")
+			return errors.New(importUsage)
 		}
 		mode := catalog.ImportAll
 		switch {
@@ -52,7 +56,7 @@ func cmdCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			mode = catalog.ImportValid
 		}
 		return withShop(ctx, dbf, *slug, func(ctx context.Context, env shopEnv) error {
-			return catalogImport(ctx, env, f.Arg(0), mode, !*quiet, stdout, stderr)
+			return catalogImport(ctx, env, f.Arg(0), mode, *update, !*quiet, stdout, stderr)
 		})
 	case "export":
 		status := f.String("status", "", "only products with this status (draft, in_review, published, archived)")
@@ -107,54 +111,37 @@ func withShop(ctx context.Context, dbf dbFlags, slug string, fn func(context.Con
 	})
 }
 
-func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.ImportMode, bar bool, stdout, stderr io.Writer) error {
+func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.ImportMode, update, bar bool, stdout, stderr io.Writer) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
-	run := func(mode catalog.ImportMode, label string) (*catalog.ImportReport, error) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		start := time.Now()
-		opts := catalog.ImportOptions{Mode: mode, Currency: env.tenant.Currency, TotalBytes: fi.Size()}
-		if bar {
-			opts.Progress = func(p catalog.ImportProgress) { drawBar(stderr, label, p, time.Since(start)) }
-		}
-		rep, err := env.catalog.ImportCSV(ctx, bufio.NewReaderSize(f, 256<<10), opts)
-		if bar {
-			fmt.Fprintln(stderr)
-		}
-		return rep, err
+	// The plan's product limit is one of the import's checks, so a dry
+	// run reports it just as the import applies it.
+	plan, err := env.ts.PlanOf(ctx, env.tenant.ID)
+	if err != nil {
+		return err
 	}
-	if mode != catalog.DryRun {
-		// Count what would be written first: the plan's product quota
-		// must allow it.
-		rep, err := run(catalog.DryRun, "checking")
-		if err != nil {
-			return err
-		}
-		adding := int64(rep.Products - rep.Skipped)
-		if mode == catalog.ImportAll && rep.Errors > 0 {
-			printReport(stdout, rep, catalog.DryRun)
-			return errImportProblems
-		}
-		if adding > 0 {
-			n, err := env.catalog.Count(ctx)
-			if err != nil {
-				return err
-			}
-			if err := env.ts.CheckQuota(ctx, env.tenant.ID, tenants.QuotaProducts, n+adding-1); err != nil {
-				return err
-			}
-		}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
+	defer f.Close()
 	label := map[catalog.ImportMode]string{catalog.DryRun: "checking", catalog.ImportAll: "importing", catalog.ImportValid: "importing"}[mode]
 	start := time.Now()
-	rep, err := run(mode, label)
+	opts := catalog.ImportOptions{Mode: mode, UpdateExisting: update, Currency: env.tenant.Currency, TotalBytes: fi.Size(), Plan: plan.Title}
+	if plan.Products != tenants.Unlimited {
+		opts.ProductLimit = plan.Products
+	}
+	if bar {
+		opts.Progress = func(p catalog.ImportProgress) { drawBar(stderr, label, p, time.Since(start)) }
+	}
+	rep, err := env.catalog.ImportCSV(ctx, bufio.NewReaderSize(f, 256<<10), opts)
+	if bar {
+		fmt.Fprintln(stderr)
+	}
 	if err != nil {
+		fmt.Fprintln(stdout, "the import failed; nothing was written")
 		return err
 	}
 	printReport(stdout, rep, mode)
@@ -165,14 +152,19 @@ func catalogImport(ctx context.Context, env shopEnv, path string, mode catalog.I
 	if mode != catalog.DryRun && rep.Imported > 0 {
 		err := env.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 			return audit.Record(ctx, q, audit.Entry{TenantID: env.tenant.ID, Action: "product.import", ObjectType: "import",
-				After: fmt.Sprintf("%s: %d products imported, %d skipped (command line)", path, rep.Imported, rep.Skipped)})
+				After: fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (command line)", path, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped)})
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if rep.Errors > 0 && mode != catalog.ImportValid {
+	switch {
+	case rep.Fatal:
 		return errImportProblems
+	case rep.Errors > 0 && mode != catalog.ImportValid:
+		return errImportProblems
+	case rep.Errors > 0 && rep.Imported == 0:
+		return errImportProblems // --valid-only, and nothing was valid
 	}
 	return nil
 }
@@ -203,11 +195,49 @@ func printReport(w io.Writer, rep *catalog.ImportReport, mode catalog.ImportMode
 	if rep.ProblemsTruncated {
 		fmt.Fprintf(w, "(only the first %d problems are listed)\n", len(rep.Problems))
 	}
+	verb := "changed"
+	if mode == catalog.DryRun {
+		verb = "would change"
+	}
+	for _, c := range rep.Changes {
+		var parts []string
+		for _, x := range []struct {
+			what string
+			list []string
+		}{{"columns", c.Fields}, {"variants added", c.VariantsAdded}, {"variants removed", c.VariantsRemoved}, {"variants changed", c.VariantsUpdated}} {
+			if len(x.list) > 0 {
+				parts = append(parts, x.what+" "+strings.Join(x.list, ", "))
+			}
+		}
+		if c.ImagesAdded > 0 {
+			parts = append(parts, fmt.Sprintf("images added %d", c.ImagesAdded))
+		}
+		fmt.Fprintf(w, "line %d: the update of %s %s: %s\n", c.Line, c.Handle, verb, strings.Join(parts, "; "))
+	}
+	if rep.ChangesTruncated {
+		fmt.Fprintf(w, "(only the first %d changed products are listed)\n", len(rep.Changes))
+	}
+	if len(rep.Ignored) > 0 {
+		fmt.Fprintf(w, "columns not imported: %s\n", strings.Join(rep.Ignored, ", "))
+	}
 	fmt.Fprintf(w, "%d rows, %d products, %d variants, %d images: %d errors, %d warnings\n", rep.Rows, rep.Products, rep.Variants, rep.Images, rep.Errors, rep.Warnings)
-	switch mode {
-	case catalog.DryRun:
-		fmt.Fprintf(w, "dry run: nothing written (%d products would be skipped)\n", rep.Skipped)
+	skipped := fmt.Sprintf("%d products", rep.Skipped)
+	if rep.SkippedRows > 0 {
+		skipped += fmt.Sprintf(" and %d rows without a handle", rep.SkippedRows)
+	}
+	unchanged := ""
+	if rep.Unchanged > 0 {
+		unchanged = fmt.Sprintf(", %d unchanged", rep.Unchanged)
+	}
+	switch {
+	case rep.Fatal:
+		fmt.Fprintln(w, "the file could not be read; nothing was written")
+	case mode == catalog.DryRun:
+		fmt.Fprintf(w, "dry run: nothing written; %d products can be imported (%d new, %d updated)%s; %s would be skipped\n",
+			rep.Ready, rep.Created, rep.Updated, unchanged, skipped)
+	case mode == catalog.ImportAll && rep.Errors > 0:
+		fmt.Fprintf(w, "nothing imported: the file has %d errors (all or nothing; --valid-only imports the %d valid products)\n", rep.Errors, rep.Ready)
 	default:
-		fmt.Fprintf(w, "imported %d products, skipped %d\n", rep.Imported, rep.Skipped)
+		fmt.Fprintf(w, "imported %d products (%d new, %d updated)%s; skipped %s\n", rep.Imported, rep.Imported-rep.Updated, rep.Updated, unchanged, skipped)
 	}
 }

@@ -60,7 +60,8 @@ type Catalog interface {
 // gets one, an adapter over it can replace this.
 type SQLCatalog struct{}
 
-// Variants implements Catalog.
+// Variants implements Catalog. AllowBackorder is also set for a variant
+// whose inventory is not tracked: it may be sold whatever its stock.
 func (SQLCatalog) Variants(ctx context.Context, q bun.IDB, tenantID string, ids []string, now time.Time) (map[string]Variant, error) {
 	out := make(map[string]Variant, len(ids))
 	if len(ids) == 0 {
@@ -68,7 +69,7 @@ func (SQLCatalog) Variants(ctx context.Context, q bun.IDB, tenantID string, ids 
 	}
 	var rows []Variant
 	err := q.NewRaw(`SELECT v.id, v.product_id, COALESCE(v.sku, '') AS sku, p.title, v.option1, v.option2, v.option3,
-		p.currency, v.price, v.weight_grams, v.requires_shipping, v.taxable, v.allow_backorder,
+		p.currency, v.price, v.weight_grams, v.requires_shipping, v.taxable, (v.allow_backorder OR NOT v.inventory_tracked) AS allow_backorder,
 		CASE WHEN p.status = 'published' AND (p.publish_at IS NULL OR p.publish_at <= ?) THEN 1 ELSE 0 END AS sellable,
 		COALESCE((SELECT SUM(l.available) FROM inventory_levels l
 			JOIN inventory_locations o ON o.tenant_id = l.tenant_id AND o.id = l.location_id AND o.active

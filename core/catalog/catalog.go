@@ -90,7 +90,8 @@ type Stock struct {
 	OnHand    int64
 	Available int64
 	Reserved  int64
-	// Backorder is true when the variant may be sold below zero.
+	// Backorder is true when the variant may be sold below zero: it allows
+	// backorder, or its inventory is not tracked.
 	Backorder bool
 }
 
@@ -112,10 +113,15 @@ type ImportedStock struct {
 }
 
 // StockSink records imported stock quantities in the import's transaction.
-// The inventory package implements it (a "received" movement at the default
-// location).
+// The inventory package implements it.
 type StockSink interface {
+	// ImportStock records the stock of new variants (a "received"
+	// movement at the default location).
 	ImportStock(ctx context.Context, q bun.IDB, tenantID string, levels []ImportedStock) error
+	// SetImportedStock makes existing variants' available stock, summed
+	// over locations, equal to the imported quantities (an import that
+	// updates products): the difference is an "adjusted" movement.
+	SetImportedStock(ctx context.Context, q bun.IDB, tenantID string, levels []ImportedStock) error
 }
 
 // Options configure a Service.

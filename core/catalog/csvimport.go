@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -19,7 +20,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 )
 
-// Shopify product CSV column names.
+// Shopify product CSV column names, lower case as matched.
 const (
 	colHandle       = "handle"
 	colTitle        = "title"
@@ -31,6 +32,7 @@ const (
 	colPublished    = "published"
 	colSKU          = "variant sku"
 	colGrams        = "variant grams"
+	colTracker      = "variant inventory tracker"
 	colQty          = "variant inventory qty"
 	colPolicy       = "variant inventory policy"
 	colPrice        = "variant price"
@@ -41,35 +43,84 @@ const (
 	colImageSrc     = "image src"
 	colImagePos     = "image position"
 	colImageAlt     = "image alt text"
+	colGiftCard     = "gift card"
 	colSEOTitle     = "seo title"
 	colSEODesc      = "seo description"
 	colVariantImage = "variant image"
+	colWeightUnit   = "variant weight unit"
+	colTaxCode      = "variant tax code"
 	colCost         = "cost per item"
 	colStatus       = "status"
 )
 
-// exportColumns is the header ExportCSV writes, in Shopify's order.
-var exportColumns = []string{"Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
-	"Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value", "Option3 Name", "Option3 Value",
-	"Variant SKU", "Variant Grams", "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Inventory Policy",
-	"Variant Fulfillment Service", "Variant Price", "Variant Compare At Price", "Variant Requires Shipping", "Variant Taxable",
-	"Variant Barcode", "Image Src", "Image Position", "Image Alt Text", "Gift Card", "SEO Title", "SEO Description",
-	"Variant Image", "Variant Weight Unit", "Cost per item", "Status"}
+// googleCSV are Shopify's 13 Google Shopping columns, in its order; the
+// index is the field's index in googleField.
+var googleCSV = []string{"Google Shopping / Google Product Category", "Google Shopping / Gender", "Google Shopping / Age Group",
+	"Google Shopping / MPN", "Google Shopping / AdWords Grouping", "Google Shopping / AdWords Labels", "Google Shopping / Condition",
+	"Google Shopping / Custom Product", "Google Shopping / Custom Label 0", "Google Shopping / Custom Label 1",
+	"Google Shopping / Custom Label 2", "Google Shopping / Custom Label 3", "Google Shopping / Custom Label 4"}
 
+// googleCustomProduct is the index of the one Google column that is a
+// TRUE/FALSE flag rather than text.
+const googleCustomProduct = 7
+
+// googleField returns the text field behind googleCSV[i] (nil for the
+// Custom Product flag).
+func googleField(g *GoogleShopping, i int) *string {
+	switch i {
+	case 0:
+		return &g.ProductCategory
+	case 1:
+		return &g.Gender
+	case 2:
+		return &g.AgeGroup
+	case 3:
+		return &g.MPN
+	case 4:
+		return &g.AdWordsGrouping
+	case 5:
+		return &g.AdWordsLabels
+	case 6:
+		return &g.Condition
+	case 8, 9, 10, 11, 12:
+		return &g.CustomLabels[i-8]
+	}
+	return nil
+}
+
+// exportColumns is the header ExportCSV writes, in Shopify's order.
+var exportColumns = func() []string {
+	cols := []string{"Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
+		"Option1 Name", "Option1 Value", "Option2 Name", "Option2 Value", "Option3 Name", "Option3 Value",
+		"Variant SKU", "Variant Grams", "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Inventory Policy",
+		"Variant Fulfillment Service", "Variant Price", "Variant Compare At Price", "Variant Requires Shipping", "Variant Taxable",
+		"Variant Barcode", "Image Src", "Image Position", "Image Alt Text", "Gift Card", "SEO Title", "SEO Description"}
+	cols = append(cols, googleCSV...)
+	return append(cols, "Variant Image", "Variant Weight Unit", "Variant Tax Code", "Cost per item", "Status")
+}()
+
+// notKept are columns of Shopify's format that Wasmart reads but does not
+// keep: they are listed as ignored in the report.
+var notKept = map[string]bool{"variant fulfillment service": true, "gift card": true,
+	"option1 linked to": true, "option2 linked to": true, "option3 linked to": true}
+
+// knownColumns are the columns of Shopify's product CSV that are imported.
 var knownColumns = func() map[string]bool {
 	m := map[string]bool{}
 	for _, c := range exportColumns {
-		m[strings.ToLower(c)] = true
-	}
-	for _, c := range []string{"option1 linked to", "option2 linked to", "option3 linked to", "variant tax code", "included / international", "price / international", "compare at price / international"} {
-		m[c] = true
+		if c := strings.ToLower(c); !notKept[c] {
+			m[c] = true
+		}
 	}
 	return m
 }()
 
-// ignoredColumn reports columns Shopify writes that Wasmart does not keep.
-func ignoredColumn(c string) bool {
-	return strings.HasPrefix(c, "google shopping /") || strings.Contains(c, "(product.metafields.") || strings.HasSuffix(c, "/ international") || strings.HasPrefix(c, "variant inventory qty ") || strings.HasPrefix(c, "metafield:")
+// shopifyColumn reports columns Shopify writes that Wasmart does not keep
+// (market prices, metafields, per-location stock, …).
+func shopifyColumn(c string) bool {
+	return notKept[c] || strings.HasPrefix(c, "google shopping /") || strings.Contains(c, "(product.metafields.") ||
+		strings.Contains(c, " / ") && (strings.HasPrefix(c, "included /") || strings.HasPrefix(c, "price /") || strings.HasPrefix(c, "compare at price /")) ||
+		strings.HasPrefix(c, "variant inventory qty ") || strings.HasPrefix(c, "metafield:") || strings.HasPrefix(c, "variant metafield:")
 }
 
 // ImportMode says what an import does with what it read.
@@ -78,7 +129,8 @@ type ImportMode int
 // Modes.
 const (
 	// DryRun validates every row (including against the shop's existing
-	// handles and SKUs) and writes nothing.
+	// handles and SKUs and the plan's product limit) and writes nothing.
+	// Its report is the one the same import would give for real.
 	DryRun ImportMode = iota
 	// ImportAll imports only if the whole file is valid: one problem and
 	// nothing is written.
@@ -91,11 +143,27 @@ const (
 // ImportOptions configure ImportCSV.
 type ImportOptions struct {
 	Mode ImportMode
+	// UpdateExisting updates a product whose handle the shop already has
+	// (Shopify's "overwrite existing products") instead of refusing it:
+	// the columns the file has replace the product's values, its variants
+	// become the file's (matched by SKU, then by option values; the others
+	// are removed), new images are added, and Variant Inventory Qty sets
+	// the available stock. Columns the file lacks leave their fields as
+	// they are. Each product is updated in its own nested transaction
+	// (a savepoint) inside the import's.
+	UpdateExisting bool
 	// Currency prices are read in (default: the shop currency).
 	Currency string
 	// Status, when set, overrides the file's Status/Published for every
-	// imported product (e.g. Draft for staff without the publish permission).
+	// imported product (e.g. Draft for staff without the publish
+	// permission); such an import never changes an existing product's
+	// status.
 	Status Status
+	// ProductLimit is the most products the shop may have (its plan's
+	// quota; 0 = no limit), and Plan the plan's name for the message. New
+	// products past the limit are errors at their line, in a dry run too.
+	ProductLimit int64
+	Plan         string
 	// TotalRows and TotalBytes, when known, are passed back in progress
 	// reports so the caller can draw a bar.
 	TotalRows  int
@@ -103,8 +171,8 @@ type ImportOptions struct {
 	// Progress is called every ProgressEvery rows (default 1000) and at the end.
 	Progress      func(ImportProgress)
 	ProgressEvery int
-	// MaxProblems caps the problems kept in the report (default 1000); the
-	// count of all problems is still exact.
+	// MaxProblems caps the problems and the changes kept in the report
+	// (default 1000); their counts are still exact.
 	MaxProblems int
 }
 
@@ -119,7 +187,8 @@ type ImportProgress struct {
 }
 
 // Problem is one thing wrong with the file; Line is the 1-based line in the
-// file where the offending row starts (1 is the header).
+// file where the offending row starts (1 is the header). Column is the
+// file's column, as Shopify names it.
 type Problem struct {
 	Line    int
 	Handle  string
@@ -140,18 +209,53 @@ func (p Problem) String() string {
 	return s + ": " + p.Message
 }
 
+// ProductChange is what an update-mode import changes (or, in a dry run,
+// would change) in one existing product.
+type ProductChange struct {
+	Line   int
+	Handle string
+	// Fields are the file's columns whose product-level values change.
+	Fields []string
+	// Variants added, removed and changed, by title ("Default" without options).
+	VariantsAdded   []string
+	VariantsRemoved []string
+	VariantsUpdated []string
+	ImagesAdded     int
+}
+
 // ImportReport is the outcome of ImportCSV.
 type ImportReport struct {
-	Rows              int
-	Products          int // products (handles) read
-	Variants          int
-	Images            int
-	Imported          int // products written (0 for a dry run)
-	Skipped           int // products with errors
-	Errors            int // error problems, all counted
-	Warnings          int
+	Rows     int
+	Products int // products (handles) read
+	Variants int
+	Images   int
+	// Imported is the number of products written: created plus updated
+	// (0 for a dry run, and for ImportAll when the file has errors).
+	Imported int
+	// Ready counts the products that pass every check: what ImportValid
+	// writes, and ImportAll when Errors is 0. It is a dry run's prediction
+	// of Imported. Created and Updated split it.
+	Ready   int
+	Created int
+	Updated int
+	// Unchanged counts existing products the file leaves as they are
+	// (update mode); they are not written. Products = Ready + Unchanged +
+	// Skipped.
+	Unchanged int
+	Skipped   int // products with errors
+	// SkippedRows counts rows that belong to no product (no usable Handle).
+	SkippedRows int
+	Errors      int // error problems, all counted
+	Warnings    int
+	// Fatal is set when the file could not be read past its first line
+	// (not CSV, not UTF-8, a required column missing): nothing was checked.
+	Fatal bool
+	// Ignored lists the file's columns that are not imported.
+	Ignored           []string
 	Problems          []Problem // the first MaxProblems problems
 	ProblemsTruncated bool
+	Changes           []ProductChange // update mode: the first MaxProblems changed products
+	ChangesTruncated  bool
 }
 
 // OK reports whether the file has no errors.
@@ -164,10 +268,17 @@ type draft struct {
 	line     int
 	handle   string
 	in       ProductInput
+	optNames [3]string
 	category string
+	google   GoogleShopping
 	images   []draftImage
-	qty      []int64
-	bad      bool
+	// Per variant, in the order of in.Variants: the row's line, the
+	// Variant Inventory Qty and whether the row gave one.
+	vlines []int
+	qty    []int64
+	hasQty []bool
+	combos map[[3]string]int // option values → line
+	bad    bool
 }
 
 type draftImage struct {
@@ -184,12 +295,16 @@ type importer struct {
 	opts     ImportOptions
 	write    bool
 	rep      *ImportReport
+	header   []string
 	col      map[string]int
 	handles  map[string]int // handle → first line
 	skus     map[string]int // sku → line
 	batch    []*draft
 	cats     map[string]string
-	problems int
+	existing int64           // products in the shop before the import (with a limit)
+	creating int64           // new products that passed so far
+	released map[string]bool // SKUs that updated products give up
+	catPaths map[string]string
 }
 
 func (im *importer) problem(line int, handle, column, msg string, warning bool) {
@@ -203,6 +318,18 @@ func (im *importer) problem(line int, handle, column, msg string, warning bool) 
 	} else {
 		im.rep.ProblemsTruncated = true
 	}
+}
+
+// fatal reports a problem that stops the reading of the file.
+func (im *importer) fatal(column, msg string) {
+	im.rep.Fatal = true
+	im.problem(1, "", column, msg, false)
+}
+
+// has reports whether the file has a column.
+func (im *importer) has(c string) bool {
+	_, ok := im.col[c]
+	return ok
 }
 
 type countingReader struct {
@@ -219,9 +346,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // ImportCSV reads a Shopify-format product CSV as a stream (memory does not
 // grow with the number of rows beyond a set of seen handles and SKUs),
 // validates every row, and depending on opts.Mode writes nothing, all
-// products, or only the valid ones. Writes happen in one transaction. The
-// returned error is for failures of the import itself (a database error,
-// a file that is not CSV at all); problems with rows are in the report.
+// products, or only the valid ones. Writes happen in one transaction. A dry
+// run goes through the same checks as a real import, so their reports are
+// the same. The returned error is for failures of the import itself (a
+// database error); problems with the file, down to one that is not CSV at
+// all, are in the report, each with its line.
 func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions) (*ImportReport, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
@@ -242,6 +371,9 @@ func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions
 	}
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 1000
+	}
+	if opts.ProductLimit < 0 {
+		opts.ProductLimit = 0
 	}
 	rep := &ImportReport{}
 	run := func(ctx context.Context, q bun.IDB) error {
@@ -265,7 +397,12 @@ func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions
 			}
 		}
 		im := &importer{s: s, ctx: ctx, q: q, tid: tid, opts: opts, write: opts.Mode != DryRun, rep: rep,
-			handles: map[string]int{}, skus: map[string]int{}, cats: map[string]string{}}
+			handles: map[string]int{}, skus: map[string]int{}, cats: map[string]string{}, released: map[string]bool{}}
+		if opts.ProductLimit > 0 {
+			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_products WHERE tenant_id = ?", tid).Scan(ctx, &im.existing); err != nil {
+				return errs.Wrap(err, "catalog: import count")
+			}
+		}
 		if err := im.run(r); err != nil {
 			return err
 		}
@@ -284,6 +421,7 @@ func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions
 		err = nil
 	}
 	if err != nil {
+		rep.Imported = 0
 		return rep, err
 	}
 	return rep, nil
@@ -297,7 +435,7 @@ func (im *importer) run(src io.Reader) error {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		im.problem(1, "", "", "the file is UTF-16; save it as CSV UTF-8", false)
+		im.fatal("", "the file is UTF-16; save it as CSV UTF-8")
 		return nil
 	}
 	rd := csv.NewReader(br)
@@ -305,42 +443,19 @@ func (im *importer) run(src io.Reader) error {
 	rd.ReuseRecord = true
 	header, err := rd.Read()
 	if err == io.EOF {
-		im.problem(1, "", "", "the file is empty", false)
+		im.fatal("", "the file is empty")
 		return nil
 	}
 	if err != nil {
-		im.problem(1, "", "", "not a CSV file: "+err.Error(), false)
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return errs.Wrap(err, "catalog: import read")
+		}
+		im.fatal("", "not a CSV file: "+pe.Err.Error())
 		return nil
 	}
-	im.col = map[string]int{}
-	var unknown []string
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		if !utf8.ValidString(h) {
-			im.problem(1, "", "", "the header is not UTF-8; save the file as CSV UTF-8", false)
-			return nil
-		}
-		if _, dup := im.col[h]; dup && h != "" {
-			im.problem(1, "", header[i], "column appears twice", false)
-			return nil
-		}
-		im.col[h] = i
-		if !knownColumns[h] && !ignoredColumn(h) && h != "" {
-			unknown = append(unknown, header[i])
-		}
-	}
-	if len(unknown) > 0 {
-		im.problem(1, "", "", "unknown columns ignored: "+strings.Join(unknown, ", "), true)
-	}
-	for _, req := range []string{colHandle, colTitle} {
-		if _, ok := im.col[req]; !ok {
-			im.problem(1, "", "", fmt.Sprintf("required column %q is missing", map[string]string{colHandle: "Handle", colTitle: "Title"}[req]), false)
-			return nil
-		}
-	}
-	if _, ok := im.col[colPrice]; !ok {
-		im.problem(1, "", "", `required column "Variant Price" is missing`, false)
-		return nil
+	if err := im.readHeader(header); err != nil || im.rep.Fatal {
+		return err
 	}
 	var cur *draft
 	rows := 0
@@ -354,14 +469,22 @@ func (im *importer) run(src io.Reader) error {
 		if err == io.EOF {
 			break
 		}
-		line, _ := rd.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			if !errors.As(err, &pe) {
+				return errs.Wrap(err, "catalog: import read")
 			}
-			im.problem(line, "", "", "the file is not valid CSV from here on: "+err.Error(), false)
+			im.problem(pe.StartLine, "", "", fmt.Sprintf("the file is not valid CSV from here on (line %d, column %d: %v); nothing after it is read", pe.Line, pe.Column, pe.Err), false)
+			if cur != nil && !cur.bad {
+				// The product's later rows may be past the broken part.
+				im.problem(cur.line, cur.handle, "", fmt.Sprintf("the product is skipped: its rows may go on past the broken line %d", pe.StartLine), false)
+				cur.bad = true
+			}
 			break
+		}
+		line := 0
+		if len(rec) > 0 {
+			line, _ = rd.FieldPos(0)
 		}
 		rows++
 		im.rep.Rows = rows
@@ -370,12 +493,6 @@ func (im *importer) run(src io.Reader) error {
 		}
 		if rows%im.opts.ProgressEvery == 0 {
 			progress(false)
-		}
-		get := func(c string) string {
-			if i, ok := im.col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
 		}
 		blank := true
 		for _, f := range rec {
@@ -387,42 +504,30 @@ func (im *importer) run(src io.Reader) error {
 		if blank {
 			continue
 		}
-		valid := true
-		for _, f := range rec {
-			if !utf8.ValidString(f) {
-				valid = false
-				break
+		// Every field is checked (and made safe to use) before the row is.
+		rowOK := im.checkRow(rec, line)
+		get := func(c string) string {
+			if i, ok := im.col[c]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
 			}
+			return ""
 		}
 		handle := get(colHandle)
-		if !valid {
-			h := strings.ToValidUTF8(handle, "?")
-			im.problem(line, h, "", "the row is not UTF-8 text (the file was probably saved as Windows-1252 or GBK); save it as CSV UTF-8", false)
-			if cur != nil && cur.handle == Slugify(handle) {
-				cur.bad = true
-			} else {
-				if err := im.finish(cur); err != nil {
-					return err
-				}
-				cur = &draft{line: line, handle: Slugify(handle), bad: true}
-				im.rep.Products++
-			}
-			continue
-		}
-		if handle == "" {
-			im.problem(line, "", "Handle", "is empty", false)
-			continue
-		}
 		h := Slugify(handle)
 		if h == "" {
-			im.problem(line, handle, "Handle", "must contain letters or digits", false)
+			im.rep.SkippedRows++
+			msg := "is empty: the row is skipped (every row needs its product's handle)"
+			if handle != "" {
+				msg = "must contain letters or digits: the row is skipped"
+			}
+			im.problem(line, "", "Handle", msg, false)
 			continue
 		}
 		if cur == nil || cur.handle != h {
 			if err := im.finish(cur); err != nil {
 				return err
 			}
-			cur = &draft{line: line, handle: h}
+			cur = &draft{line: line, handle: h, combos: map[[3]string]int{}}
 			im.rep.Products++
 			if first, seen := im.handles[h]; seen {
 				im.problem(line, h, "Handle", fmt.Sprintf("rows for this handle already appeared from line %d; keep a product's rows together", first), false)
@@ -434,6 +539,9 @@ func (im *importer) run(src io.Reader) error {
 		} else {
 			im.checkSame(cur, line, get)
 		}
+		if !rowOK {
+			cur.bad = true
+		}
 		im.addRow(cur, line, get)
 	}
 	if err := im.finish(cur); err != nil {
@@ -444,6 +552,111 @@ func (im *importer) run(src io.Reader) error {
 	}
 	progress(true)
 	return nil
+}
+
+// readHeader maps the columns; a problem that makes the file unreadable
+// is fatal.
+func (im *importer) readHeader(header []string) error {
+	im.col = map[string]int{}
+	im.header = make([]string, len(header))
+	var unknown []string
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			im.fatal("", "the header is not UTF-8; save the file as CSV UTF-8")
+			return nil
+		}
+		im.header[i] = strings.TrimSpace(h)
+		h = strings.ToLower(im.header[i])
+		if strings.IndexFunc(h, unicode.IsControl) >= 0 {
+			im.fatal("", fmt.Sprintf("column %d of the header contains a control character", i+1))
+			return nil
+		}
+		if _, dup := im.col[h]; dup && h != "" {
+			im.fatal(im.header[i], "column appears twice")
+			return nil
+		}
+		if h == "" {
+			continue
+		}
+		im.col[h] = i
+		switch {
+		case knownColumns[h]:
+		case shopifyColumn(h):
+			im.rep.Ignored = append(im.rep.Ignored, im.header[i])
+		default:
+			im.rep.Ignored = append(im.rep.Ignored, im.header[i])
+			unknown = append(unknown, im.header[i])
+		}
+	}
+	for _, req := range []string{"Handle", "Title", "Variant Price"} {
+		if !im.has(strings.ToLower(req)) {
+			im.fatal("", fmt.Sprintf("required column %q is missing", req))
+			return nil
+		}
+	}
+	if len(unknown) > 0 {
+		im.problem(1, "", "", "unknown columns ignored: "+strings.Join(unknown, ", "), true)
+	}
+	return nil
+}
+
+// columnName is the file's name of column i.
+func (im *importer) columnName(i int) string {
+	if i < len(im.header) && im.header[i] != "" {
+		return im.header[i]
+	}
+	return fmt.Sprintf("column %d", i+1)
+}
+
+// checkRow reports fields that are not UTF-8 or hold control characters
+// (other than tab and line breaks), and replaces them in rec so that the
+// rest of the row can still be checked. It returns false when the row had
+// such a field.
+func (im *importer) checkRow(rec []string, line int) bool {
+	ok := true
+	handle := ""
+	if i, found := im.col[colHandle]; found && i < len(rec) {
+		handle = Slugify(strings.ToValidUTF8(rec[i], "\uFFFD"))
+	}
+	if n := len(im.header); len(rec) > n {
+		for _, f := range rec[n:] {
+			if strings.TrimSpace(f) != "" {
+				im.problem(line, handle, "", fmt.Sprintf("the row has %d fields but the header has %d (a comma inside a value that is not quoted?)", len(rec), n), false)
+				ok = false
+				break
+			}
+		}
+	}
+	encoding, control := false, false
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			if !encoding {
+				im.problem(line, handle, im.columnName(i), "is not UTF-8 text (the file was probably saved as Windows-1252 or GBK); save it as CSV UTF-8", false)
+			}
+			encoding, ok = true, false
+			f = strings.ToValidUTF8(f, "\uFFFD")
+			rec[i] = f
+		}
+		if strings.IndexFunc(f, badControl) >= 0 {
+			if !control {
+				im.problem(line, handle, im.columnName(i), "contains a control character", false)
+			}
+			control, ok = true, false
+			rec[i] = strings.Map(func(r rune) rune {
+				if badControl(r) {
+					return -1
+				}
+				return r
+			}, f)
+		}
+	}
+	return ok
+}
+
+// badControl reports control characters no text field needs (NUL and the
+// like; tabs and line breaks are fine).
+func badControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
 }
 
 func parseBool(s string, def bool) (bool, bool) {
@@ -458,6 +671,46 @@ func parseBool(s string, def bool) (bool, bool) {
 	return def, false
 }
 
+// parseCSVPrice reads a price the way Shopify writes it: digits with an
+// optional dot and decimals, no sign, no thousands separator. Decimals past
+// the currency's must be zeros ("1000.00" is fine for JPY), and there are
+// at most two of them unless the currency has three. Anything else is an
+// error: a price is never guessed.
+func parseCSVPrice(s, currency string) (int64, string) {
+	hint := fmt.Sprintf("%q is not a price: write it with a dot for decimals and no thousands separator, as in 1250.00", s)
+	if strings.HasPrefix(s, "-") {
+		return 0, fmt.Sprintf("must not be negative (%q)", s)
+	}
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" || (dot && frac == "") {
+		return 0, hint
+	}
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return 0, hint
+		}
+	}
+	digits := CurrencyDigits(currency)
+	if len(frac) > max(digits, 2) || strings.TrimRight(frac[min(digits, len(frac)):], "0") != "" {
+		return 0, fmt.Sprintf("has more decimals than %s allows (%q)", currency, s)
+	}
+	whole = strings.TrimLeft(whole, "0")
+	if len(whole) > 15 {
+		return 0, fmt.Sprintf("is too large (%q)", s)
+	}
+	if len(frac) > digits {
+		frac = frac[:digits]
+	}
+	for len(frac) < digits {
+		frac += "0"
+	}
+	n, err := strconv.ParseInt("0"+whole+frac, 10, 64)
+	if err != nil {
+		return 0, hint
+	}
+	return n, ""
+}
+
 func (im *importer) startProduct(d *draft, line int, get func(string) string) {
 	in := &d.in
 	in.Handle = d.handle
@@ -467,19 +720,35 @@ func (im *importer) startProduct(d *draft, line int, get func(string) string) {
 		d.bad = true
 	}
 	body := get(colBody)
-	if body != "" && richtext.Changed(body) {
-		im.problem(line, d.handle, "Body (HTML)", "unsafe HTML (scripts, event handlers, styles) was removed", true)
+	if removed := richtext.Removed(body); len(removed) > 0 {
+		im.problem(line, d.handle, "Body (HTML)", "HTML that is not allowed was removed: "+strings.Join(removed, ", "), true)
 	}
 	in.BodyHTML = body
 	in.Vendor = get(colVendor)
 	in.ProductType = get(colType)
-	d.category = get(colCategory)
+	d.category = normCategoryPath(get(colCategory))
 	in.Tags = SplitTags(get(colTags))
 	in.SEOTitle = get(colSEOTitle)
 	in.SEODescription = get(colSEODesc)
 	in.Currency = im.opts.Currency
-	for k := 1; k <= 3; k++ {
-		in.Options = append(in.Options, get(fmt.Sprintf("option%d name", k)))
+	for k := range d.optNames {
+		d.optNames[k] = get(fmt.Sprintf("option%d name", k+1))
+	}
+	for i, c := range googleCSV {
+		v := get(strings.ToLower(c))
+		if f := googleField(&d.google, i); f != nil {
+			*f = v
+		} else if v != "" {
+			b, ok := parseBool(v, false)
+			if !ok {
+				im.problem(line, d.handle, c, "must be TRUE or FALSE", false)
+				d.bad = true
+			}
+			d.google.CustomProduct = &b
+		}
+	}
+	if g, _ := parseBool(get(colGiftCard), false); g {
+		im.problem(line, d.handle, "Gift Card", "gift cards are imported as ordinary products", true)
 	}
 	status := Draft
 	pub, ok := parseBool(get(colPublished), false)
@@ -508,16 +777,37 @@ func (im *importer) startProduct(d *draft, line int, get func(string) string) {
 	in.Status = status
 }
 
+// normCategoryPath writes a "A > B > C" category path the one way.
+func normCategoryPath(p string) string {
+	var names []string
+	for _, n := range strings.Split(p, ">") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, " > ")
+}
+
 // checkSame reports product-level fields on later rows that contradict the
 // first row (Shopify repeats them or leaves them empty).
 func (im *importer) checkSame(d *draft, line int, get func(string) string) {
 	for _, c := range []struct{ col, name, first string }{
 		{colTitle, "Title", d.in.Title}, {colVendor, "Vendor", d.in.Vendor}, {colType, "Type", d.in.ProductType},
-		{colSEOTitle, "SEO Title", d.in.SEOTitle}, {colCategory, "Product Category", d.category},
+		{colSEOTitle, "SEO Title", d.in.SEOTitle},
 	} {
 		if v := get(c.col); v != "" && v != c.first {
 			im.problem(line, d.handle, c.name, fmt.Sprintf("differs from line %d (%q); a handle's rows must describe one product", d.line, c.first), false)
 			d.bad = true
+		}
+	}
+	if v := normCategoryPath(get(colCategory)); v != "" && v != d.category {
+		im.problem(line, d.handle, "Product Category", fmt.Sprintf("differs from line %d (%q); a handle's rows must describe one product", d.line, d.category), false)
+		d.bad = true
+	}
+	for i, c := range googleCSV {
+		f := googleField(&d.google, i)
+		if v := get(strings.ToLower(c)); v != "" && f != nil && v != *f {
+			im.problem(line, d.handle, c, fmt.Sprintf("differs from line %d (%q); the product keeps the first row's value", d.line, *f), true)
 		}
 	}
 }
@@ -529,7 +819,7 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 	}
 	var opts [3]string
 	isVariant := false
-	for k := 0; k < 3; k++ {
+	for k := range opts {
 		opts[k] = get(fmt.Sprintf("option%d value", k+1))
 		if opts[k] != "" {
 			isVariant = true
@@ -560,13 +850,18 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 	im.rep.Variants++
 	v := VariantInput{Options: opts, SKU: get(colSKU), Barcode: get(colBarcode)}
 	// Shopify writes "Title / Default Title" for a product without options.
-	if strings.EqualFold(d.in.Options[0], "Title") && opts[0] == "Default Title" && d.in.Options[1] == "" {
+	if strings.EqualFold(d.optNames[0], "Title") && opts[0] == "Default Title" && d.optNames[1] == "" {
 		v.Options[0] = ""
+	}
+	if first, dup := d.combos[v.Options]; dup {
+		bad("Option1 Value", "same option values as line %d; a product's variants need different option values", first)
+	} else {
+		d.combos[v.Options] = line
 	}
 	if p := get(colPrice); p == "" {
 		bad("Variant Price", "is required for a variant")
-	} else if n, err := ParseAmount(p, im.opts.Currency, "Variant Price"); err != nil {
-		bad("Variant Price", "%s", err.(*errs.Error).Message)
+	} else if n, msg := parseCSVPrice(p, im.opts.Currency); msg != "" {
+		bad("Variant Price", "%s", msg)
 	} else {
 		v.Price = n
 	}
@@ -575,9 +870,8 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 		dst       **int64
 	}{{colCompareAt, "Variant Compare At Price", &v.CompareAtPrice}, {colCost, "Cost per item", &v.Cost}} {
 		if p := get(c.col); p != "" {
-			n, err := ParseAmount(p, im.opts.Currency, c.name)
-			if err != nil {
-				bad(c.name, "%s", err.(*errs.Error).Message)
+			if n, msg := parseCSVPrice(p, im.opts.Currency); msg != "" {
+				bad(c.name, "%s", msg)
 			} else {
 				*c.dst = &n
 			}
@@ -585,11 +879,25 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 	}
 	if g := get(colGrams); g != "" {
 		f, err := strconv.ParseFloat(g, 64)
-		if err != nil || f < 0 || f > 1e9 {
+		if err != nil || !(f >= 0 && f <= 1e9) {
 			bad("Variant Grams", "must be a weight in grams, not %q", g)
 		} else {
 			v.WeightGrams = int64(f + 0.5)
 		}
+	}
+	if im.has(colWeightUnit) {
+		u := strings.ToLower(get(colWeightUnit))
+		if u == "" {
+			u = "g"
+		}
+		if !oneOf(u, WeightUnits) {
+			bad("Variant Weight Unit", "must be g, kg, lb or oz, not %q", u)
+		}
+		v.WeightUnit = u
+	}
+	if im.has(colTaxCode) {
+		tc := get(colTaxCode)
+		v.TaxCode = &tc
 	}
 	switch strings.ToLower(get(colPolicy)) {
 	case "", "deny":
@@ -598,13 +906,25 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 	default:
 		bad("Variant Inventory Policy", "must be deny or continue")
 	}
+	tracked := true
+	if im.has(colTracker) {
+		switch t := get(colTracker); strings.ToLower(t) {
+		case "":
+			tracked = false // Shopify's "not tracked"
+		case "shopify":
+		default:
+			im.problem(line, d.handle, "Variant Inventory Tracker", fmt.Sprintf("stock tracked by %q is tracked by Wasmart's inventory instead", t), true)
+		}
+		v.InventoryTracked = &tracked
+	}
 	var qty int64
-	if q := get(colQty); q != "" {
+	q := get(colQty)
+	if q != "" {
 		n, err := strconv.ParseInt(q, 10, 64)
 		switch {
 		case err != nil || n > 1_000_000_000 || n < -1_000_000_000:
 			bad("Variant Inventory Qty", "must be a whole number, not %q", q)
-		case n < 0 && !v.AllowBackorder:
+		case n < 0 && !v.AllowBackorder && tracked:
 			bad("Variant Inventory Qty", "is negative but the variant does not allow backorder (Variant Inventory Policy = continue)")
 		default:
 			qty = n
@@ -636,7 +956,46 @@ func (im *importer) addRow(d *draft, line int, get func(string) string) {
 		}
 	}
 	d.in.Variants = append(d.in.Variants, v)
+	d.vlines = append(d.vlines, line)
 	d.qty = append(d.qty, qty)
+	d.hasQty = append(d.hasQty, q != "")
+}
+
+// csvColumns names, for the fields of ProductInput that normalize reports,
+// the file's column ("variants." fields are a variant row's).
+var csvColumns = func() map[string]string {
+	m := map[string]string{"title": "Title", "handle": "Handle", "body_html": "Body (HTML)", "vendor": "Vendor", "product_type": "Type",
+		"seo_title": "SEO Title", "seo_description": "SEO Description", "tags": "Tags", "options": "Option1 Name", "status": "Status",
+		"category_id": "Product Category", "variants.option1": "Option1 Value", "variants.option2": "Option2 Value", "variants.option3": "Option3 Value",
+		"variants.options": "Option1 Value", "variants.sku": "Variant SKU", "variants.barcode": "Variant Barcode", "variants.price": "Variant Price",
+		"variants.compare_at_price": "Variant Compare At Price", "variants.cost": "Cost per item", "variants.weight_grams": "Variant Grams",
+		"variants.weight_unit": "Variant Weight Unit", "variants.tax_code": "Variant Tax Code", "variants.allow_backorder": "Variant Inventory Policy",
+		"variants.image_src": "Variant Image"}
+	g := []string{"product_category", "gender", "age_group", "mpn", "adwords_grouping", "adwords_labels", "condition", "custom_product",
+		"custom_label_0", "custom_label_1", "custom_label_2", "custom_label_3", "custom_label_4"}
+	for i, f := range g {
+		m["google."+f] = googleCSV[i]
+	}
+	return m
+}()
+
+// fieldProblem reports a validation error of a draft at the file's column
+// and the line of the row it comes from, never by an internal field name.
+func (im *importer) fieldProblem(d *draft, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code == errs.Internal {
+		return err
+	}
+	line, field := d.line, e.Field
+	if rest, ok := strings.CutPrefix(field, "variants["); ok {
+		idx, sub, _ := strings.Cut(rest, "]")
+		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < len(d.vlines) {
+			line = d.vlines[i]
+		}
+		field = "variants" + sub
+	}
+	im.problem(line, d.handle, csvColumns[field], e.Message, false)
+	return nil
 }
 
 // finish validates an assembled product and queues it.
@@ -644,7 +1003,8 @@ func (im *importer) finish(d *draft) error {
 	if d == nil {
 		return nil
 	}
-	if len(d.in.Options) > 1 && strings.EqualFold(d.in.Options[0], "Title") && d.in.Options[1] == "" {
+	d.in.Options = d.optNames[:]
+	if strings.EqualFold(d.optNames[0], "Title") && d.optNames[1] == "" {
 		plain := true
 		for _, v := range d.in.Variants {
 			plain = plain && v.Options[0] == ""
@@ -653,14 +1013,16 @@ func (im *importer) finish(d *draft) error {
 			d.in.Options = nil // Shopify's "Default Title" product
 		}
 	}
+	g := d.google
+	d.in.Google = &g
 	if !d.bad {
 		if len(d.in.Variants) == 0 {
-			im.problem(d.line, d.handle, "", "the product has no variant row (a row with Variant Price)", false)
+			im.problem(d.line, d.handle, "Variant Price", "the product has no variant row (a row with Variant Price)", false)
 			d.bad = true
 		} else if in, err := im.s.normalize(d.in); err != nil {
-			var e *errs.Error
-			errors.As(err, &e)
-			im.problem(d.line, d.handle, e.Field, e.Message, false)
+			if err := im.fieldProblem(d, err); err != nil {
+				return err
+			}
 			d.bad = true
 		} else {
 			d.in = in
@@ -677,10 +1039,14 @@ func (im *importer) finish(d *draft) error {
 	return nil
 }
 
-// flush checks the batch against the shop's existing products and writes it.
+// flush checks the batch against the shop (existing handles and SKUs, the
+// product limit, and in update mode what each update changes) and writes
+// it. The checks read the shop as it was before the import, plus what the
+// import itself decided so far, so a dry run and a real import decide the
+// same.
 func (im *importer) flush() error {
 	batch := im.batch
-	im.batch = im.batch[:0]
+	im.batch = nil
 	if len(batch) == 0 {
 		return nil
 	}
@@ -694,50 +1060,115 @@ func (im *importer) flush() error {
 			}
 		}
 	}
-	var taken []string
-	if err := im.q.NewRaw("SELECT handle FROM catalog_products WHERE tenant_id = ? AND handle IN (?)", im.tid, bun.In(handles)).Scan(im.ctx, &taken); err != nil && !store.NoRows(err) {
+	var found []productRow
+	sel := im.q.NewSelect().Model(&found).Where("tenant_id = ? AND handle IN (?)", im.tid, bun.In(handles))
+	if !im.opts.UpdateExisting {
+		sel = sel.Column("id", "handle")
+	}
+	if err := sel.Scan(im.ctx); err != nil && !store.NoRows(err) {
 		return errs.Wrap(err, "catalog: import")
 	}
-	takenH := map[string]bool{}
-	for _, h := range taken {
-		takenH[h] = true
+	existing := map[string]*productRow{}
+	for i := range found {
+		existing[found[i].Handle] = &found[i]
 	}
-	takenS := map[string]bool{}
+	skuOwner := map[string]string{}
 	if len(skus) > 0 {
-		var ts []string
-		if err := im.q.NewRaw("SELECT sku FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.In(skus)).Scan(im.ctx, &ts); err != nil && !store.NoRows(err) {
+		var owners []struct {
+			SKU       string `bun:"sku"`
+			ProductID string `bun:"product_id"`
+		}
+		if err := im.q.NewRaw("SELECT sku, product_id FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.In(skus)).Scan(im.ctx, &owners); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "catalog: import")
 		}
-		for _, s := range ts {
-			takenS[s] = true
+		for _, o := range owners {
+			skuOwner[o.SKU] = o.ProductID
 		}
 	}
-	var ok []*draft
+	var current map[string]*Product
+	if im.opts.UpdateExisting && len(found) > 0 {
+		var err error
+		if current, err = im.load(found); err != nil {
+			return err
+		}
+	}
+	var creates []*draft
+	var updates []*update
 	for _, d := range batch {
 		bad := false
-		if takenH[d.handle] {
-			im.problem(d.line, d.handle, "Handle", "a product with this handle already exists in the shop", false)
+		row := existing[d.handle]
+		if row != nil && !im.opts.UpdateExisting {
+			im.problem(d.line, d.handle, "Handle", "a product with this handle already exists in the shop (import with “update existing products” to update it)", false)
 			bad = true
 		}
-		for _, v := range d.in.Variants {
-			if takenS[v.SKU] {
-				im.problem(im.skus[v.SKU], d.handle, "Variant SKU", fmt.Sprintf("SKU %q is used by an existing product", v.SKU), false)
+		for i, v := range d.in.Variants {
+			if owner := skuOwner[v.SKU]; v.SKU != "" && owner != "" && (row == nil || owner != row.ID) && !im.released[v.SKU] {
+				im.problem(d.vlines[i], d.handle, "Variant SKU", fmt.Sprintf("SKU %q is used by another product in the shop", v.SKU), false)
 				bad = true
 			}
 		}
-		if bad {
-			im.rep.Skipped++
-			continue
+		var u *update
+		if !bad && row != nil {
+			var err error
+			if u, err = im.plan(d, row, current[row.ID]); err != nil {
+				return err
+			}
+			bad = u == nil
 		}
-		ok = append(ok, d)
+		if !bad && row == nil && im.opts.ProductLimit > 0 {
+			if im.existing+im.creating+1 > im.opts.ProductLimit {
+				plan := im.opts.Plan
+				if plan == "" {
+					plan = "shop's"
+				}
+				im.problem(d.line, d.handle, "", fmt.Sprintf("the %s plan allows %d products and the shop has %d: this product would pass the limit (upgrade, or import fewer products)",
+					plan, im.opts.ProductLimit, im.existing+im.creating), false)
+				bad = true
+			}
+		}
+		switch {
+		case bad:
+			im.rep.Skipped++
+		case u != nil && u.unchanged():
+			im.rep.Unchanged++
+		case u != nil:
+			im.rep.Ready++
+			im.rep.Updated++
+			im.change(u)
+			for _, s := range u.releases {
+				im.released[s] = true
+			}
+			updates = append(updates, u)
+		default:
+			im.rep.Ready++
+			im.rep.Created++
+			im.creating++
+			creates = append(creates, d)
+		}
 	}
 	if !im.write || (im.opts.Mode == ImportAll && im.rep.Errors > 0) {
 		return nil
 	}
-	return im.insert(ok)
+	// Updates first: a SKU an updated product gives up may be taken by a
+	// new one.
+	for _, u := range updates {
+		if err := im.apply(u); err != nil {
+			return err
+		}
+	}
+	return im.insert(creates)
 }
 
-// insert writes validated products with multi-row inserts.
+// change records an update in the report.
+func (im *importer) change(u *update) {
+	if len(im.rep.Changes) >= im.opts.MaxProblems {
+		im.rep.ChangesTruncated = true
+		return
+	}
+	im.rep.Changes = append(im.rep.Changes, u.ProductChange)
+}
+
+// insert writes validated new products with multi-row inserts.
 func (im *importer) insert(ds []*draft) error {
 	if len(ds) == 0 {
 		return nil
@@ -767,6 +1198,9 @@ func (im *importer) insert(ds []*draft) error {
 		if in.Status == Published {
 			row.PublishedAt = &now
 		}
+		if in.Google != nil {
+			row.setGoogle(*in.Google)
+		}
 		setOptionNames(&row, in.Options)
 		prods = append(prods, row)
 		for i, v := range in.Variants {
@@ -775,9 +1209,10 @@ func (im *importer) insert(ds []*draft) error {
 				Cost: v.Cost, WeightGrams: v.WeightGrams, AllowBackorder: v.AllowBackorder,
 				RequiresShipping: v.RequiresShipping == nil || *v.RequiresShipping, Taxable: v.Taxable == nil || *v.Taxable,
 				ImageSrc: v.ImageSrc, CreatedAt: now, UpdatedAt: now}
+			v.fill(&vr, nil)
 			vars = append(vars, vr)
 			if d.qty[i] != 0 {
-				stock = append(stock, ImportedStock{VariantID: vr.ID, Quantity: d.qty[i], AllowBackorder: v.AllowBackorder})
+				stock = append(stock, ImportedStock{VariantID: vr.ID, Quantity: d.qty[i], AllowBackorder: vr.AllowBackorder || !vr.InventoryTracked})
 			}
 		}
 		for _, t := range in.Tags {
@@ -786,21 +1221,14 @@ func (im *importer) insert(ds []*draft) error {
 		for _, t := range indexTokens(in.searchTexts(true)...) {
 			toks = append(toks, tokenRow{TenantID: im.tid, Token: t, ProductID: pid})
 		}
-		sort.SliceStable(d.images, func(i, j int) bool {
-			pi, pj := d.images[i].pos, d.images[j].pos
-			if pi == 0 || pj == 0 {
-				return d.images[i].order < d.images[j].order
-			}
-			return pi < pj
-		})
-		for i, x := range d.images {
+		for i, x := range sortImages(d.images) {
 			imgs = append(imgs, imageRow{TenantID: im.tid, ID: store.NewID(), ProductID: pid, Position: i + 1, Src: x.src, Alt: x.alt, CreatedAt: now})
 		}
 	}
-	if err := insertChunks(im.ctx, im.q, prods, 26); err != nil {
+	if err := insertChunks(im.ctx, im.q, prods, 39); err != nil {
 		return err
 	}
-	if err := insertChunks(im.ctx, im.q, vars, 25); err != nil {
+	if err := insertChunks(im.ctx, im.q, vars, 28); err != nil {
 		return err
 	}
 	if err := insertChunks(im.ctx, im.q, tags, 3); err != nil {
@@ -819,6 +1247,20 @@ func (im *importer) insert(ds []*draft) error {
 	}
 	im.rep.Imported += len(ds)
 	return nil
+}
+
+// sortImages orders a product's images by Image Position, keeping the
+// file's order for images without one.
+func sortImages(imgs []draftImage) []draftImage {
+	out := append([]draftImage(nil), imgs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		pi, pj := out[i].pos, out[j].pos
+		if pi == 0 || pj == 0 {
+			return out[i].order < out[j].order
+		}
+		return pi < pj
+	})
+	return out
 }
 
 // insertChunks inserts rows in statements of at most ~30,000 parameters.

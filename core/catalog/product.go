@@ -53,6 +53,7 @@ type Product struct {
 	Tags           []string
 	Variants       []Variant
 	Images         []Image
+	Google         GoogleShopping
 	Version        int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -83,9 +84,43 @@ type Variant struct {
 	RequiresShipping bool
 	Taxable          bool
 	ImageSrc         string
+	TaxCode          string
+	// WeightUnit is the unit the weight is shown in (g, kg, lb or oz);
+	// WeightGrams stays the weight.
+	WeightUnit string
+	// InventoryTracked is false for a variant whose stock is not counted
+	// (Shopify's blank "Variant Inventory Tracker"): it is never refused
+	// for stock.
+	InventoryTracked bool
 	// Stock is filled on read paths when the Service has a StockSource.
 	Stock *Stock
 }
+
+// Weight units a variant's weight may be shown in.
+var WeightUnits = []string{"g", "kg", "lb", "oz"}
+
+// GoogleShopping holds what Shopify's "Google Shopping / …" columns carry
+// for a product feed.
+type GoogleShopping struct {
+	ProductCategory string
+	Gender          string // "", female, male or unisex
+	AgeGroup        string // "", newborn, infant, toddler, kids or adult
+	MPN             string
+	AdWordsGrouping string
+	AdWordsLabels   string
+	Condition       string // "", new, refurbished or used
+	CustomProduct   *bool  // nil when not said
+	CustomLabels    [5]string
+}
+
+var (
+	googleGenders    = []string{"female", "male", "unisex"}
+	googleAgeGroups  = []string{"newborn", "infant", "toddler", "kids", "adult"}
+	googleConditions = []string{"new", "refurbished", "used"}
+)
+
+// MaxGoogleText caps each Google Shopping text field and a variant's tax code.
+const MaxGoogleText = 255
 
 // Title is the variant's option values joined by " / " ("Default" when none).
 func (v *Variant) Title() string {
@@ -121,6 +156,9 @@ type ProductInput struct {
 	// Status is used only by Create (draft when empty); later changes go
 	// through the workflow methods.
 	Status Status
+	// Google, when set, replaces the product's Google Shopping fields; nil
+	// keeps them on Update (and leaves them empty on Create).
+	Google *GoogleShopping
 }
 
 // VariantInput is one variant in a ProductInput.
@@ -141,6 +179,12 @@ type VariantInput struct {
 	RequiresShipping *bool // default true
 	Taxable          *bool // default true
 	ImageSrc         string
+	// The fields below keep an existing variant's value when nil or "" (and
+	// take the default for a new variant): tax code "", weight unit "g",
+	// inventory tracked.
+	TaxCode          *string
+	WeightUnit       string
+	InventoryTracked *bool
 }
 
 type productRow struct {
@@ -166,6 +210,19 @@ type productRow struct {
 	Option1Name    string     `bun:"option1_name"`
 	Option2Name    string     `bun:"option2_name"`
 	Option3Name    string     `bun:"option3_name"`
+	GoogleCategory string     `bun:"google_product_category"`
+	GoogleGender   string     `bun:"google_gender"`
+	GoogleAgeGroup string     `bun:"google_age_group"`
+	GoogleMPN      string     `bun:"google_mpn"`
+	GoogleGrouping string     `bun:"google_adwords_grouping"`
+	GoogleLabels   string     `bun:"google_adwords_labels"`
+	GoogleCond     string     `bun:"google_condition"`
+	GoogleCustom   *bool      `bun:"google_custom_product"`
+	GoogleLabel0   string     `bun:"google_custom_label_0"`
+	GoogleLabel1   string     `bun:"google_custom_label_1"`
+	GoogleLabel2   string     `bun:"google_custom_label_2"`
+	GoogleLabel3   string     `bun:"google_custom_label_3"`
+	GoogleLabel4   string     `bun:"google_custom_label_4"`
 	Version        int        `bun:"version"`
 	CreatedAt      time.Time  `bun:"created_at"`
 	UpdatedAt      time.Time  `bun:"updated_at"`
@@ -194,8 +251,28 @@ type variantRow struct {
 	RequiresShipping bool      `bun:"requires_shipping"`
 	Taxable          bool      `bun:"taxable"`
 	ImageSrc         string    `bun:"image_src"`
+	TaxCode          string    `bun:"tax_code"`
+	WeightUnit       string    `bun:"weight_unit"`
+	InventoryTracked bool      `bun:"inventory_tracked"`
 	CreatedAt        time.Time `bun:"created_at"`
 	UpdatedAt        time.Time `bun:"updated_at"`
+}
+
+// googleColumns are productRow's Google Shopping columns.
+var googleColumns = []string{"google_product_category", "google_gender", "google_age_group", "google_mpn", "google_adwords_grouping",
+	"google_adwords_labels", "google_condition", "google_custom_product", "google_custom_label_0", "google_custom_label_1",
+	"google_custom_label_2", "google_custom_label_3", "google_custom_label_4"}
+
+func (r *productRow) google() GoogleShopping {
+	return GoogleShopping{ProductCategory: r.GoogleCategory, Gender: r.GoogleGender, AgeGroup: r.GoogleAgeGroup, MPN: r.GoogleMPN,
+		AdWordsGrouping: r.GoogleGrouping, AdWordsLabels: r.GoogleLabels, Condition: r.GoogleCond, CustomProduct: r.GoogleCustom,
+		CustomLabels: [5]string{r.GoogleLabel0, r.GoogleLabel1, r.GoogleLabel2, r.GoogleLabel3, r.GoogleLabel4}}
+}
+
+func (r *productRow) setGoogle(g GoogleShopping) {
+	r.GoogleCategory, r.GoogleGender, r.GoogleAgeGroup, r.GoogleMPN = g.ProductCategory, g.Gender, g.AgeGroup, g.MPN
+	r.GoogleGrouping, r.GoogleLabels, r.GoogleCond, r.GoogleCustom = g.AdWordsGrouping, g.AdWordsLabels, g.Condition, g.CustomProduct
+	r.GoogleLabel0, r.GoogleLabel1, r.GoogleLabel2, r.GoogleLabel3, r.GoogleLabel4 = g.CustomLabels[0], g.CustomLabels[1], g.CustomLabels[2], g.CustomLabels[3], g.CustomLabels[4]
 }
 
 type tagRow struct {
@@ -218,6 +295,7 @@ func (r *productRow) toProduct() *Product {
 		ProductType: r.ProductType, Role: Role(r.Role), SEOTitle: r.SEOTitle, SEODescription: r.SEODescription,
 		Status: Status(r.Status), PublishAt: utcp(r.PublishAt), PublishedAt: utcp(r.PublishedAt), Currency: r.Currency,
 		PriceMin: r.PriceMin, PriceMax: r.PriceMax, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Google: r.google(),
 	}
 	if r.CategoryID != nil {
 		p.CategoryID = *r.CategoryID
@@ -236,6 +314,7 @@ func (r *variantRow) toVariant() Variant {
 		Options: [3]string{r.Option1, r.Option2, r.Option3}, Price: r.Price, CompareAtPrice: r.CompareAtPrice, Cost: r.Cost,
 		WeightGrams: r.WeightGrams, LengthMM: r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM,
 		AllowBackorder: r.AllowBackorder, SafetyStock: r.SafetyStock, RequiresShipping: r.RequiresShipping, Taxable: r.Taxable, ImageSrc: r.ImageSrc,
+		TaxCode: r.TaxCode, WeightUnit: r.WeightUnit, InventoryTracked: r.InventoryTracked,
 	}
 	if r.SKU != nil {
 		v.SKU = *r.SKU
@@ -321,6 +400,13 @@ func (s *Service) normalize(in ProductInput) (ProductInput, error) {
 	if !in.Status.Valid() {
 		return in, errs.Field("status", "must be draft, in_review, published or archived")
 	}
+	if in.Google != nil {
+		g, err := normGoogle(*in.Google)
+		if err != nil {
+			return in, err
+		}
+		in.Google = &g
+	}
 	in.Tags = normTags(in.Tags)
 	if len(in.Tags) > MaxTags {
 		return in, errs.Field("tags", "at most %d tags", MaxTags)
@@ -391,6 +477,16 @@ func (s *Service) normalize(in ProductInput) (ProductInput, error) {
 				return in, err
 			}
 		}
+		if v.WeightUnit = strings.ToLower(strings.TrimSpace(v.WeightUnit)); v.WeightUnit != "" && !oneOf(v.WeightUnit, WeightUnits) {
+			return in, errs.Field(f("weight_unit"), "must be g, kg, lb or oz")
+		}
+		if v.TaxCode != nil {
+			tc := strings.TrimSpace(*v.TaxCode)
+			if len(tc) > MaxGoogleText {
+				return in, errs.Field(f("tax_code"), "is longer than %d characters", MaxGoogleText)
+			}
+			v.TaxCode = &tc
+		}
 		for name, n := range map[string]int64{"weight_grams": v.WeightGrams, "length_mm": v.LengthMM, "width_mm": v.WidthMM, "height_mm": v.HeightMM, "safety_stock": v.SafetyStock} {
 			if n < 0 || n > 1<<31-1 {
 				return in, errs.Field(f(name), "must be between 0 and 2147483647")
@@ -401,6 +497,38 @@ func (s *Service) normalize(in ProductInput) (ProductInput, error) {
 		return in, errs.Field("options", "several variants need at least one option")
 	}
 	return in, nil
+}
+
+// normGoogle trims the Google Shopping fields and checks the ones with a
+// fixed set of values (compared case-insensitively, kept in lower case).
+func normGoogle(g GoogleShopping) (GoogleShopping, error) {
+	texts := []*string{&g.ProductCategory, &g.MPN, &g.AdWordsGrouping, &g.AdWordsLabels,
+		&g.CustomLabels[0], &g.CustomLabels[1], &g.CustomLabels[2], &g.CustomLabels[3], &g.CustomLabels[4]}
+	names := []string{"product_category", "mpn", "adwords_grouping", "adwords_labels", "custom_label_0", "custom_label_1", "custom_label_2", "custom_label_3", "custom_label_4"}
+	for i, t := range texts {
+		if *t = strings.TrimSpace(*t); len(*t) > MaxGoogleText {
+			return g, errs.Field("google."+names[i], "is longer than %d characters", MaxGoogleText)
+		}
+	}
+	for _, c := range []struct {
+		v     *string
+		name  string
+		allow []string
+	}{{&g.Gender, "gender", googleGenders}, {&g.AgeGroup, "age_group", googleAgeGroups}, {&g.Condition, "condition", googleConditions}} {
+		if *c.v = strings.ToLower(strings.TrimSpace(*c.v)); *c.v != "" && !oneOf(*c.v, c.allow) {
+			return g, errs.Field("google."+c.name, "must be one of %s", strings.Join(c.allow, ", "))
+		}
+	}
+	return g, nil
+}
+
+func oneOf(v string, set []string) bool {
+	for _, x := range set {
+		if v == x {
+			return true
+		}
+	}
+	return false
 }
 
 func (in *ProductInput) priceRange() (lo, hi int64) {
@@ -468,6 +596,9 @@ func (s *Service) insertProduct(ctx context.Context, q bun.IDB, tid string, in P
 	}
 	if in.Status == Published {
 		row.PublishedAt = &now
+	}
+	if in.Google != nil {
+		row.setGoogle(*in.Google)
 	}
 	setOptionNames(row, in.Options)
 	if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
@@ -596,12 +727,17 @@ func (s *Service) writeVariants(ctx context.Context, q bun.IDB, tid, pid string,
 			RequiresShipping: v.RequiresShipping == nil || *v.RequiresShipping, Taxable: v.Taxable == nil || *v.Taxable,
 			ImageSrc: v.ImageSrc, CreatedAt: now, UpdatedAt: now,
 		}
-		if v.ID == "" {
+		var old *variantRow
+		if v.ID != "" {
+			old = byID[v.ID]
+		}
+		v.fill(&row, old)
+		if old == nil {
 			row.ID = store.NewID()
 			inserts = append(inserts, row)
 			continue
 		}
-		row.CreatedAt = byID[v.ID].CreatedAt
+		row.CreatedAt = old.CreatedAt
 		if _, err := q.NewUpdate().Model(&row).ExcludeColumn("created_at").WherePK().Exec(ctx); err != nil {
 			return variantErr(err, i)
 		}
@@ -612,6 +748,24 @@ func (s *Service) writeVariants(ctx context.Context, q bun.IDB, tid, pid string,
 		}
 	}
 	return nil
+}
+
+// fill sets the row's fields that an input may leave unsaid: from old (the
+// variant's current row) when the input keeps them, else the defaults.
+func (v *VariantInput) fill(row *variantRow, old *variantRow) {
+	row.TaxCode, row.WeightUnit, row.InventoryTracked = "", "g", true
+	if old != nil {
+		row.TaxCode, row.WeightUnit, row.InventoryTracked = old.TaxCode, old.WeightUnit, old.InventoryTracked
+	}
+	if v.TaxCode != nil {
+		row.TaxCode = *v.TaxCode
+	}
+	if v.WeightUnit != "" {
+		row.WeightUnit = v.WeightUnit
+	}
+	if v.InventoryTracked != nil {
+		row.InventoryTracked = *v.InventoryTracked
+	}
 }
 
 func variantErr(err error, i int) error {
@@ -728,73 +882,82 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Product
 		return nil, err
 	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		var row productRow
-		if err := q.NewSelect().Model(&row).Where("tenant_id = ? AND id = ?", tid, id).Scan(ctx); err != nil {
-			if store.NoRows(err) {
-				return errs.NotFoundf("product not found")
-			}
-			return errs.Wrap(err, "catalog: load product")
-		}
-		if version != 0 && row.Version != version {
-			return &errs.Error{Code: errs.Conflict, Field: "version", Message: "the product was changed by someone else; reload it"}
-		}
-		if err := s.checkCategory(ctx, q, tid, in.CategoryID); err != nil {
-			return err
-		}
-		handle := in.Handle
-		if handle == "" {
-			handle = row.Handle
-		}
-		handle, err := s.freeHandle(ctx, q, tid, handle, in.Title, id)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if handle != row.Handle {
-			// Remember the old handle for a 301; the new one stops being
-			// anyone's redirect.
-			if _, err := q.NewRaw("DELETE FROM catalog_slug_history WHERE tenant_id = ? AND handle IN (?, ?)", tid, handle, row.Handle).Exec(ctx); err != nil {
-				return errs.Wrap(err, "catalog: slug history")
-			}
-			if _, err := q.NewRaw("INSERT INTO catalog_slug_history (tenant_id, handle, product_id, created_at) VALUES (?, ?, ?, ?)", tid, row.Handle, id, now).Exec(ctx); err != nil {
-				return errs.Wrap(err, "catalog: slug history")
-			}
-		}
-		in.Handle = handle
-		lo, hi := in.priceRange()
-		row.Handle, row.Title, row.BodyHTML, row.Vendor, row.ProductType = handle, in.Title, in.BodyHTML, in.Vendor, in.ProductType
-		row.CategoryID, row.Role, row.SEOTitle, row.SEODescription = strp(in.CategoryID), string(in.Role), in.SEOTitle, in.SEODescription
-		row.Currency, row.PriceMin, row.PriceMax, row.UpdatedAt = in.Currency, lo, hi, now
-		setOptionNames(&row, in.Options)
-		res, err := q.NewUpdate().Model(&row).Set("version = version + 1").
-			Column("handle", "title", "body_html", "vendor", "product_type", "category_id", "role", "seo_title", "seo_description",
-				"currency", "price_min", "price_max", "option1_name", "option2_name", "option3_name", "updated_at").
-			Where("tenant_id = ? AND id = ? AND version = ?", tid, id, row.Version).Exec(ctx)
-		if err != nil {
-			if store.IsUniqueViolation(err) {
-				return &errs.Error{Code: errs.Conflict, Field: "handle", Message: "another product uses this handle"}
-			}
-			return errs.Wrap(err, "catalog: update product")
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return &errs.Error{Code: errs.Conflict, Field: "version", Message: "the product was changed by someone else; reload it"}
-		}
-		var existing []variantRow
-		if err := q.NewSelect().Model(&existing).Where("tenant_id = ? AND product_id = ?", tid, id).Scan(ctx); err != nil {
-			return errs.Wrap(err, "catalog: load variants")
-		}
-		if err := s.writeVariants(ctx, q, tid, id, existing, in.Variants, now); err != nil {
-			return err
-		}
-		if err := writeTags(ctx, q, tid, id, in.Tags, true); err != nil {
-			return err
-		}
-		return writeTokens(ctx, q, tid, id, in.searchTexts(true), true)
+		return s.updateIn(ctx, q, tid, id, version, in)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// updateIn is Update's work in the caller's transaction; in is normalised.
+func (s *Service) updateIn(ctx context.Context, q bun.IDB, tid, id string, version int, in ProductInput) error {
+	var row productRow
+	if err := q.NewSelect().Model(&row).Where("tenant_id = ? AND id = ?", tid, id).Scan(ctx); err != nil {
+		if store.NoRows(err) {
+			return errs.NotFoundf("product not found")
+		}
+		return errs.Wrap(err, "catalog: load product")
+	}
+	if version != 0 && row.Version != version {
+		return &errs.Error{Code: errs.Conflict, Field: "version", Message: "the product was changed by someone else; reload it"}
+	}
+	if err := s.checkCategory(ctx, q, tid, in.CategoryID); err != nil {
+		return err
+	}
+	handle := in.Handle
+	if handle == "" {
+		handle = row.Handle
+	}
+	handle, err := s.freeHandle(ctx, q, tid, handle, in.Title, id)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if handle != row.Handle {
+		// Remember the old handle for a 301; the new one stops being
+		// anyone's redirect.
+		if _, err := q.NewRaw("DELETE FROM catalog_slug_history WHERE tenant_id = ? AND handle IN (?, ?)", tid, handle, row.Handle).Exec(ctx); err != nil {
+			return errs.Wrap(err, "catalog: slug history")
+		}
+		if _, err := q.NewRaw("INSERT INTO catalog_slug_history (tenant_id, handle, product_id, created_at) VALUES (?, ?, ?, ?)", tid, row.Handle, id, now).Exec(ctx); err != nil {
+			return errs.Wrap(err, "catalog: slug history")
+		}
+	}
+	in.Handle = handle
+	lo, hi := in.priceRange()
+	row.Handle, row.Title, row.BodyHTML, row.Vendor, row.ProductType = handle, in.Title, in.BodyHTML, in.Vendor, in.ProductType
+	row.CategoryID, row.Role, row.SEOTitle, row.SEODescription = strp(in.CategoryID), string(in.Role), in.SEOTitle, in.SEODescription
+	row.Currency, row.PriceMin, row.PriceMax, row.UpdatedAt = in.Currency, lo, hi, now
+	setOptionNames(&row, in.Options)
+	cols := []string{"handle", "title", "body_html", "vendor", "product_type", "category_id", "role", "seo_title", "seo_description",
+		"currency", "price_min", "price_max", "option1_name", "option2_name", "option3_name", "updated_at"}
+	if in.Google != nil {
+		row.setGoogle(*in.Google)
+		cols = append(cols, googleColumns...)
+	}
+	res, err := q.NewUpdate().Model(&row).Set("version = version + 1").Column(cols...).
+		Where("tenant_id = ? AND id = ? AND version = ?", tid, id, row.Version).Exec(ctx)
+	if err != nil {
+		if store.IsUniqueViolation(err) {
+			return &errs.Error{Code: errs.Conflict, Field: "handle", Message: "another product uses this handle"}
+		}
+		return errs.Wrap(err, "catalog: update product")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return &errs.Error{Code: errs.Conflict, Field: "version", Message: "the product was changed by someone else; reload it"}
+	}
+	var existing []variantRow
+	if err := q.NewSelect().Model(&existing).Where("tenant_id = ? AND product_id = ?", tid, id).Scan(ctx); err != nil {
+		return errs.Wrap(err, "catalog: load variants")
+	}
+	if err := s.writeVariants(ctx, q, tid, id, existing, in.Variants, now); err != nil {
+		return err
+	}
+	if err := writeTags(ctx, q, tid, id, in.Tags, true); err != nil {
+		return err
+	}
+	return writeTokens(ctx, q, tid, id, in.searchTexts(true), true)
 }
 
 // Delete removes a product with its variants, images and history.
@@ -940,7 +1103,7 @@ func (s *Service) hydrate(ctx context.Context, q bun.IDB, tid string, rows []pro
 			for i := range p.Variants {
 				v := &p.Variants[i]
 				x := st[v.ID]
-				x.Backorder = v.AllowBackorder
+				x.Backorder = v.AllowBackorder || !v.InventoryTracked
 				v.Stock = &x
 			}
 		}

@@ -17,9 +17,11 @@
 // inside a caller's transaction so an order and its reservation commit
 // together with the caller's outbox event.
 //
-// A variant's safety stock and allow-backorder flag live on the catalog
-// variant (catalog_variants); this package reads them in SQL and implements
-// catalog.StockSource and catalog.StockSink.
+// A variant's safety stock, allow-backorder flag and whether its inventory
+// is tracked live on the catalog variant (catalog_variants); this package
+// reads them in SQL and implements catalog.StockSource and
+// catalog.StockSink. An untracked variant is treated like a backorder one:
+// never refused for stock, never reported low.
 package inventory
 
 import (
@@ -209,12 +211,18 @@ type move struct {
 	reservation       string
 }
 
+// mayGoNegative is the SQL (over catalog_variants) for "this variant's
+// stock may go below zero": it allows backorder, or its inventory is not
+// tracked (such a variant is never refused for stock; its levels still
+// record what happened).
+const mayGoNegative = "(allow_backorder OR NOT inventory_tracked)"
+
 // apply changes one level conditionally and writes the ledger row. It
 // returns insufficient stock when the change would make available or
 // reserved negative (available may go negative for backorder variants).
 func (s *Service) apply(ctx context.Context, q bun.IDB, tid string, m move) error {
 	now := s.now()
-	backorder := "(SELECT allow_backorder FROM catalog_variants WHERE tenant_id = ? AND id = ?)"
+	backorder := "(SELECT " + mayGoNegative + " FROM catalog_variants WHERE tenant_id = ? AND id = ?)"
 	res, err := q.NewRaw(`UPDATE inventory_levels
 		SET on_hand = on_hand + ?, available = available + ?, reserved = reserved + ?, backorder = `+backorder+`, updated_at = ?
 		WHERE tenant_id = ? AND variant_id = ? AND location_id = ?
@@ -248,7 +256,7 @@ func (s *Service) apply(ctx context.Context, q bun.IDB, tid string, m move) erro
 			// Only a backorder variant may start below zero; checked here
 			// so a CHECK failure never aborts the caller's transaction.
 			var bo bool
-			if err := q.NewRaw("SELECT allow_backorder FROM catalog_variants WHERE tenant_id = ? AND id = ?", tid, m.variant).Scan(ctx, &bo); err != nil {
+			if err := q.NewRaw("SELECT "+mayGoNegative+" FROM catalog_variants WHERE tenant_id = ? AND id = ?", tid, m.variant).Scan(ctx, &bo); err != nil {
 				return errs.Wrap(err, "inventory: backorder")
 			}
 			if !bo {
@@ -256,7 +264,7 @@ func (s *Service) apply(ctx context.Context, q bun.IDB, tid string, m move) erro
 			}
 		}
 		_, err = q.NewRaw(`INSERT INTO inventory_levels (tenant_id, variant_id, location_id, on_hand, available, reserved, backorder, updated_at)
-			SELECT ?, ?, ?, ?, ?, ?, allow_backorder, ? FROM catalog_variants WHERE tenant_id = ? AND id = ?`,
+			SELECT ?, ?, ?, ?, ?, ?, `+mayGoNegative+`, ? FROM catalog_variants WHERE tenant_id = ? AND id = ?`,
 			tid, m.variant, m.location, m.d.onHand, m.d.available, m.d.reserved, now, tid, m.variant).Exec(ctx)
 		if store.IsCheckViolation(err) {
 			return insufficient("quantity")
@@ -305,7 +313,10 @@ func (s *Service) checkLow(ctx context.Context, q bun.IDB, tid, variant string, 
 	}
 	err := q.NewRaw(`SELECT v.product_id, v.sku, v.safety_stock,
 		(SELECT COALESCE(SUM(l.available), 0) FROM inventory_levels l WHERE l.tenant_id = v.tenant_id AND l.variant_id = v.id) AS available
-		FROM catalog_variants v WHERE v.tenant_id = ? AND v.id = ?`, tid, variant).Scan(ctx, &r)
+		FROM catalog_variants v WHERE v.tenant_id = ? AND v.id = ? AND v.inventory_tracked`, tid, variant).Scan(ctx, &r)
+	if store.NoRows(err) {
+		return nil // not tracked: no stock to run low
+	}
 	if err != nil {
 		return errs.Wrap(err, "inventory: low stock")
 	}

@@ -151,6 +151,62 @@ func (s *Service) ImportStock(ctx context.Context, q bun.IDB, tid string, levels
 	return nil
 }
 
+// SetImportedStock makes each variant's available stock, summed over
+// locations, equal to the imported quantity (catalog.StockSink, for an
+// import that updates existing products). The difference is an "adjusted"
+// movement with reason "import": stock that goes up is added at the
+// default location, stock that goes down is taken from the locations with
+// the most available first (and, for a backorder or untracked variant
+// going below zero, from the default location). It runs in the import's
+// transaction.
+func (s *Service) SetImportedStock(ctx context.Context, q bun.IDB, tid string, levels []catalog.ImportedStock) error {
+	for _, l := range levels {
+		var rows []struct {
+			LocationID string `bun:"location_id"`
+			Available  int64  `bun:"available"`
+		}
+		if err := q.NewRaw("SELECT location_id, available FROM inventory_levels WHERE tenant_id = ? AND variant_id = ? ORDER BY available DESC, location_id",
+			tid, l.VariantID).Scan(ctx, &rows); err != nil && !store.NoRows(err) {
+			return errs.Wrap(err, "inventory: import stock")
+		}
+		var total int64
+		for _, r := range rows {
+			total += r.Available
+		}
+		adjust := func(loc string, d int64) error {
+			if loc == "" {
+				var err error
+				if loc, err = s.defaultLocation(ctx, q, tid); err != nil {
+					return err
+				}
+			}
+			return s.apply(ctx, q, tid, move{variant: l.VariantID, location: loc, kind: Adjusted, d: delta{d, d, 0}, reason: "import", ref: "import"})
+		}
+		switch d := l.Quantity - total; {
+		case d > 0:
+			if err := adjust("", d); err != nil {
+				return err
+			}
+		case d < 0:
+			need := -d
+			for _, r := range rows {
+				if take := min(need, max(r.Available, 0)); take > 0 {
+					if err := adjust(r.LocationID, -take); err != nil {
+						return err
+					}
+					need -= take
+				}
+			}
+			if need > 0 {
+				if err := adjust("", -need); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // Movement is one ledger entry.
 type Movement struct {
 	ID             string
@@ -305,7 +361,7 @@ func (s *Service) LowStock(ctx context.Context, limit int) ([]LowStockItem, erro
 			SELECT v.id, v.product_id, p.title, v.sku, v.safety_stock,
 				(SELECT COALESCE(SUM(l.available), 0) FROM inventory_levels l WHERE l.tenant_id = v.tenant_id AND l.variant_id = v.id) AS available
 			FROM catalog_variants v JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
-			WHERE v.tenant_id = ? AND v.safety_stock > 0 AND p.status <> 'archived') x
+			WHERE v.tenant_id = ? AND v.safety_stock > 0 AND v.inventory_tracked AND p.status <> 'archived') x
 			WHERE available <= safety_stock ORDER BY available - safety_stock, id LIMIT ?`, tid, limit).Scan(ctx, &rows)
 	})
 	if err != nil && !store.NoRows(err) {

@@ -32,3 +32,28 @@ func TestPlainExcerpt(t *testing.T) {
 		t.Errorf("Excerpt = %q", got)
 	}
 }
+
+// TestChangedIgnoresEscapedQuotes: bodies whose only difference after
+// sanitising is how quotes, ampersands or attribute values are written, an
+// added rel="nofollow", tag case or white space are not reported as having
+// had unsafe HTML removed (issue #9, item 15).
+func TestChangedIgnoresEscapedQuotes(t *testing.T) {
+	for _, s := range []string{`It's "great"`, `<p>It's</p>`, `<p title='q'>"x"</p>`, `a & b < c`, `<a href="https://x.example/a?b=1&c=2">x</a>`,
+		`<P>Up</P>`, "  <p>x</p>\n", `&nbsp;x`, `<b>x</i>`, `<img src="https://cdn.example/a.jpg" alt='Its'>`} {
+		if r := Removed(s); len(r) != 0 || Changed(s) {
+			t.Errorf("Changed(%q) = true (%v); sanitised: %q", s, r, Sanitize(s))
+		}
+	}
+	for s, want := range map[string]string{
+		`<p onclick="x()">a</p>`:               "onclick attribute",
+		`<p>a</p><script>alert(1)</script>`:    "<script>",
+		`<p style="color:red">x</p>`:           "style attribute",
+		`<!-- c -->x`:                          "comment",
+		`<a href="javascript:alert(1)">x</a>`:  "<a>",
+		`<iframe src="https://evil"></iframe>`: "<iframe>",
+	} {
+		if r := Removed(s); strings.Join(r, ",") != want || !Changed(s) {
+			t.Errorf("Removed(%q) = %v, want %s", s, r, want)
+		}
+	}
+}

@@ -58,10 +58,20 @@ type Route struct {
 	// Resp is a zero value of the JSON response type, for the OpenAPI
 	// document; nil for HTML pages and empty answers.
 	Resp any
+	// Query documents the route's query parameters in OpenAPI.
+	Query []QueryParam
 	// HTML marks a server-rendered page or form post (not in OpenAPI).
 	HTML bool
 	// Handler serves the request after the permission check passed.
 	Handler fiber.Handler
+}
+
+// QueryParam is an optional query parameter of a route.
+type QueryParam struct {
+	Name        string
+	Type        string // string (default), boolean or integer
+	Enum        []string
+	Description string
 }
 
 // IsAPI reports whether the route is part of the JSON API.
@@ -101,9 +111,10 @@ type Group struct {
 }
 
 // API declares a JSON API route; body and resp are zero values of its
-// request and answer types for the OpenAPI document (nil: none).
-func (g Group) API(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-	g.t.Add(Route{Method: method, Path: path, Perm: string(p), Scope: g.scope, Summary: summary, Tag: g.tag, Body: body, Resp: resp, Handler: h})
+// request and answer types for the OpenAPI document (nil: none), query
+// its documented query parameters.
+func (g Group) API(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler, query ...QueryParam) {
+	g.t.Add(Route{Method: method, Path: path, Perm: string(p), Scope: g.scope, Summary: summary, Tag: g.tag, Body: body, Resp: resp, Handler: h, Query: query})
 }
 
 // Page declares a server-rendered page or form post.
