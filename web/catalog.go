@@ -121,7 +121,9 @@ type OptionJSON struct {
 	Values []string `json:"values"`
 }
 
-// VariantJSON is a variant; Stock sums every location.
+// VariantJSON is a variant; Stock sums every location. A variant whose
+// inventory is not tracked (inventory_tracked false) is sold whatever its
+// stock says.
 type VariantJSON struct {
 	ID               string     `json:"id"`
 	SKU              string     `json:"sku"`
@@ -138,6 +140,9 @@ type VariantJSON struct {
 	SafetyStock      int64      `json:"safety_stock"`
 	RequiresShipping bool       `json:"requires_shipping"`
 	Taxable          bool       `json:"taxable"`
+	InventoryTracked bool       `json:"inventory_tracked"`
+	WeightUnit       string     `json:"weight_unit"`
+	TaxCode          string     `json:"tax_code"`
 	Stock            *StockJSON `json:"stock,omitempty"`
 }
 
@@ -322,7 +327,8 @@ func productJSON(p *catalog.Product) ProductJSON {
 	for _, v := range p.Variants {
 		vj := VariantJSON{ID: v.ID, SKU: v.SKU, Barcode: v.Barcode, Options: []string{}, Price: v.Price, CompareAtPrice: v.CompareAtPrice,
 			Cost: v.Cost, WeightGrams: v.WeightGrams, LengthMM: v.LengthMM, WidthMM: v.WidthMM, HeightMM: v.HeightMM,
-			AllowBackorder: v.AllowBackorder, SafetyStock: v.SafetyStock, RequiresShipping: v.RequiresShipping, Taxable: v.Taxable}
+			AllowBackorder: v.AllowBackorder, SafetyStock: v.SafetyStock, RequiresShipping: v.RequiresShipping, Taxable: v.Taxable,
+			InventoryTracked: v.InventoryTracked, WeightUnit: v.WeightUnit, TaxCode: v.TaxCode}
 		for i := range p.Options {
 			vj.Options = append(vj.Options, v.Options[i])
 		}

@@ -110,6 +110,19 @@ func TestImportUpdateExisting(t *testing.T) {
 		if r := o.do("POST", "/api/imports?update_existing=maybe", second, map[string]string{"Content-Type": "text/csv"}); r.Status != 400 || !strings.Contains(r.Body, "update_existing") {
 			t.Fatalf("bad switch: %d %s", r.Status, r.Body)
 		}
+		// The switch is in the OpenAPI document.
+		var doc struct {
+			Paths map[string]map[string]struct {
+				Parameters []struct {
+					Name, In string
+					Schema   struct{ Type string }
+				}
+			}
+		}
+		o.getJSON("/api/openapi.json", &doc)
+		if ps := fmt.Sprint(doc.Paths["/api/imports"]["post"].Parameters); !strings.Contains(ps, "{update_existing query {boolean}}") || !strings.Contains(ps, "{mode query {string}}") {
+			t.Fatalf("OpenAPI parameters of POST /api/imports: %s", ps)
+		}
 		dry := apiImport(t, o, "mode=dry_run&update_existing=true", second)
 		ch := dry.Report.Changes
 		if !dry.UpdateExisting || dry.Report.Errors != 0 || dry.Report.Updated != 1 || len(ch) != 1 || ch[0].Handle != "tee" ||
@@ -181,6 +194,11 @@ func TestImportBlankInventoryTrackerIsUntracked(t *testing.T) {
 		wantPage(t, r, 200, "In stock")
 		wantSeeOther(t, b.addToCart(p.Variants[0].ID, "3"), "/cart")
 		wantPage(t, b.addToCart(p.Variants[1].ID, "1"), 422, "stock")
+		var pg web.ProductPage
+		e.shop.Owner.getJSON("/api/products", &pg)
+		if v := pg.Products[0].Variants; v[0].InventoryTracked || !v[1].InventoryTracked {
+			t.Fatalf("API variants %+v", v)
+		}
 		out := e.shop.Owner.do("GET", "/console/export/products.csv", "", nil).Body
 		if !strings.Contains(out, "MUG-S,0,,0,") || !strings.Contains(out, "MUG-L,0,shopify,0,") {
 			t.Fatalf("export:\n%s", out)

@@ -93,7 +93,7 @@ func (s *Server) shopBudget(c *fiber.Ctx) error {
 	if p, ok := tenants.LookupPlan(t.Plan); ok && p.StorefrontBudgetFactor > 1 {
 		factor = p.StorefrontBudgetFactor
 	}
-	lim := s.budgets.limiter(t.ID, float64(int64(s.cfg.ShopBudget)*factor), int(int64(s.cfg.ShopBudgetBurst)*factor))
+	lim := s.budgets.limiter(t.ID, s.cfg.ShopBudget*float64(factor), int(int64(s.cfg.ShopBudgetBurst)*factor))
 	dear := !httpx.SafeMethod(c.Method()) || dearPath(c.Path())
 	cost := costCached
 	if dear {

@@ -100,7 +100,7 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 				over += fmt.Sprintf(" OR %s > %d", expr("compare_at_price"), int64(pricing.MaxUnitPrice))
 			}
 			var high int
-			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND product_id IN (?) AND "+over+")", tid, bun.In(ids)).Scan(ctx, &high); err != nil {
+			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND product_id IN (?) AND "+over+")", tid, bun.List(ids)).Scan(ctx, &high); err != nil {
 				return errs.Wrap(err, "catalog: bulk price")
 			}
 			if high > 0 {

@@ -82,6 +82,8 @@ func googleField(g *GoogleShopping, i int) *string {
 		return &g.AdWordsLabels
 	case 6:
 		return &g.Condition
+	case googleCustomProduct:
+		return nil // a flag, not text: see CustomProduct
 	case 8, 9, 10, 11, 12:
 		return &g.CustomLabels[i-8]
 	}
@@ -981,20 +983,27 @@ var csvColumns = func() map[string]string {
 
 // fieldProblem reports a validation error of a draft at the file's column
 // and the line of the row it comes from, never by an internal field name.
+// Errors that are not about the input are returned.
 func (im *importer) fieldProblem(d *draft, err error) error {
+	return im.fieldProblemAt(d.handle, d.line, d.vlines, "", err)
+}
+
+// fieldProblemAt is fieldProblem for a product whose first row is at line
+// and whose variants' rows are at vlines; prefix goes before the message.
+func (im *importer) fieldProblemAt(handle string, line int, vlines []int, prefix string, err error) error {
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code == errs.Internal {
 		return err
 	}
-	line, field := d.line, e.Field
+	field := e.Field
 	if rest, ok := strings.CutPrefix(field, "variants["); ok {
 		idx, sub, _ := strings.Cut(rest, "]")
-		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < len(d.vlines) {
-			line = d.vlines[i]
+		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < len(vlines) {
+			line = vlines[i]
 		}
 		field = "variants" + sub
 	}
-	im.problem(line, d.handle, csvColumns[field], e.Message, false)
+	im.problem(line, handle, csvColumns[field], prefix+e.Message, false)
 	return nil
 }
 
@@ -1061,7 +1070,7 @@ func (im *importer) flush() error {
 		}
 	}
 	var found []productRow
-	sel := im.q.NewSelect().Model(&found).Where("tenant_id = ? AND handle IN (?)", im.tid, bun.In(handles))
+	sel := im.q.NewSelect().Model(&found).Where("tenant_id = ? AND handle IN (?)", im.tid, bun.List(handles))
 	if !im.opts.UpdateExisting {
 		sel = sel.Column("id", "handle")
 	}
@@ -1078,7 +1087,7 @@ func (im *importer) flush() error {
 			SKU       string `bun:"sku"`
 			ProductID string `bun:"product_id"`
 		}
-		if err := im.q.NewRaw("SELECT sku, product_id FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.In(skus)).Scan(im.ctx, &owners); err != nil && !store.NoRows(err) {
+		if err := im.q.NewRaw("SELECT sku, product_id FROM catalog_variants WHERE tenant_id = ? AND sku IN (?)", im.tid, bun.List(skus)).Scan(im.ctx, &owners); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "catalog: import")
 		}
 		for _, o := range owners {

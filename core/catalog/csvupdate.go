@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 // update is what an import changes in one existing product.
 type update struct {
 	ProductChange
+	vlines   []int // the file's line of each variant in in.Variants
 	row      *productRow
 	in       ProductInput // merged with the product's current values, normalised
 	status   Status       // the new status; "" keeps it
@@ -86,7 +86,7 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 	if p == nil {
 		return nil, errs.E(errs.Internal, "catalog: import: product %s not loaded", row.ID)
 	}
-	u := &update{ProductChange: ProductChange{Line: d.line, Handle: d.handle}, row: row, newStock: map[int]int64{}, alts: map[string]string{}}
+	u := &update{ProductChange: ProductChange{Line: d.line, Handle: d.handle}, vlines: d.vlines, row: row, newStock: map[int]int64{}, alts: map[string]string{}}
 	fail := func(line int, col, format string, args ...any) (*update, error) {
 		im.problem(line, d.handle, col, fmt.Sprintf(format, args...), false)
 		return nil, nil
@@ -235,9 +235,16 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 		if ev.Stock != nil {
 			avail = ev.Stock.Available
 		}
+		after := avail
 		if d.hasQty[i] && d.qty[i] != avail && im.s.opts.StockSink != nil {
 			u.stock = append(u.stock, ImportedStock{VariantID: ev.ID, Quantity: d.qty[i]})
+			after = d.qty[i]
 			changed = true
+		}
+		var row variantRow
+		mv.fill(&row, &variantRow{TaxCode: ev.TaxCode, WeightUnit: ev.WeightUnit, InventoryTracked: ev.InventoryTracked})
+		if after < 0 && row.InventoryTracked && !mv.AllowBackorder {
+			return fail(d.vlines[i], "Variant Inventory Policy", "the variant's stock is %d, which needs Variant Inventory Policy = continue (or a Variant Inventory Qty of 0 or more)", after)
 		}
 		if changed {
 			u.VariantsUpdated = append(u.VariantsUpdated, title)
@@ -257,23 +264,25 @@ func (im *importer) plan(d *draft, row *productRow, p *Product) (*update, error)
 		}
 	}
 	// Images are added, never removed (an uploaded image cannot come back
-	// from a URL); an external image's alt text follows the file.
-	have := map[string]Image{}
+	// from a URL); an external image's alt text follows the file. The
+	// file's images are matched to the product's by URL, in order (a URL
+	// may appear twice).
+	have := map[string][]Image{}
 	for _, x := range p.Images {
 		if x.Src != "" {
-			have[x.Src] = x
+			have[x.Src] = append(have[x.Src], x)
 		}
 	}
 	altChanged := false
 	for _, x := range sortImages(d.images) {
-		if old, ok := have[x.src]; ok {
-			if im.has(colImageAlt) && old.Alt != x.alt {
-				u.alts[old.ID] = x.alt
+		if olds := have[x.src]; len(olds) > 0 {
+			have[x.src] = olds[1:]
+			if im.has(colImageAlt) && olds[0].Alt != x.alt {
+				u.alts[olds[0].ID] = x.alt
 				altChanged = true
 			}
 			continue
 		}
-		have[x.src] = Image{Src: x.src, Alt: x.alt}
 		u.images = append(u.images, x)
 		u.ImagesAdded++
 	}
@@ -397,11 +406,9 @@ func (im *importer) apply(u *update) error {
 	}
 	// Categories made inside the rolled-back savepoint are gone.
 	im.cats = map[string]string{}
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Code == errs.Internal {
+	if err := im.fieldProblemAt(u.Handle, u.Line, u.vlines, "the product could not be updated: ", err); err != nil {
 		return err
 	}
-	im.problem(u.Line, u.Handle, csvColumns[e.Field], "the product could not be updated: "+e.Message, false)
 	im.rep.Ready--
 	im.rep.Updated--
 	im.rep.Skipped++

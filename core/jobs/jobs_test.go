@@ -63,11 +63,12 @@ func TestRunRecoversLogsAndReturnsThePanic(t *testing.T) {
 func TestGoHandsThePanicToDone(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	done := make(chan error, 1)
-	jobs.Go(log, "import", func() error { var m map[string]int; m["x"]++; return nil }, func(err error) { done <- err })
+	var rows []string // a runtime error, as a bug in a job would cause
+	jobs.Go(log, "import", func() error { return errors.New(rows[len(rows)]) }, func(err error) { done <- err })
 	select {
 	case err := <-done:
 		var pe *jobs.PanicError
-		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "assignment to entry in nil map") {
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "index out of range") {
 			t.Fatalf("got %v", err)
 		}
 	case <-time.After(30 * time.Second):

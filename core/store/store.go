@@ -12,7 +12,10 @@
 //
 // Code never talks to *bun.DB directly: it calls Read or Write, receives a
 // bun.IDB, and scopes its own queries by tenancy.TenantID as well; RLS is the
-// second wall, not the first.
+// second wall, not the first. Inside the callback everything goes through
+// that q: taking a second pool connection while the first is held can
+// deadlock the pool under load, and the guard in guard.go catches it
+// (strict mode, which every test database uses, panics).
 package store
 
 import (
@@ -84,8 +87,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db.strict = cfg.StrictTx || strictFromEnv()
-	db.raw = bun.NewDB(db.w.DB, db.w.Dialect())
-	db.raw.AddQueryHook(rawGuard{db})
+	db.raw = bun.NewDB(db.w.DB, db.w.Dialect()).WithQueryHook(rawGuard{db})
 	return db, nil
 }
 
@@ -271,13 +273,17 @@ func setScope(ctx context.Context, tx bun.Tx, tenant string, platform bool) erro
 // through it inside an open transaction is a nested acquisition (guard.go).
 func (db *DB) Raw() *bun.DB { return db.raw }
 
-// AddQueryHook adds a bun query hook to every pool (used to count statements).
+// AddQueryHook adds a bun query hook to every pool (used to count
+// statements). Call it before the DB is shared between goroutines.
 func (db *DB) AddQueryHook(h bun.QueryHook) {
-	db.w.AddQueryHook(h)
-	if db.r != db.w {
-		db.r.AddQueryHook(h)
+	shared := db.r == db.w
+	db.w = db.w.WithQueryHook(h)
+	if shared {
+		db.r = db.w
+	} else {
+		db.r = db.r.WithQueryHook(h)
 	}
-	db.raw.AddQueryHook(h)
+	db.raw = db.raw.WithQueryHook(h)
 }
 
 // NewID returns a new time-ordered id (UUIDv7, text form).

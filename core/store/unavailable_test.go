@@ -151,9 +151,9 @@ func TestIsUnavailableOnRealOutages(t *testing.T) {
 		db := storetest.SQLite(t)
 		dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer cancel()
-		hold := make(chan struct{})
-		go db.Write(ctx, func(ctx context.Context, q bun.IDB) error { <-hold; return nil })
-		time.Sleep(20 * time.Millisecond)
+		held, hold := make(chan struct{}), make(chan struct{})
+		go db.Write(ctx, func(ctx context.Context, q bun.IDB) error { close(held); <-hold; return nil })
+		<-held // the one SQLite writer connection is taken
 		err := db.Write(dctx, func(ctx context.Context, q bun.IDB) error { return nil })
 		close(hold)
 		if !store.IsUnavailable(err) {
