@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
@@ -64,33 +65,6 @@ func newFormKey() string {
 	return hex.EncodeToString(b[:])
 }
 
-// parseAmount reads a decimal amount ("12.50") in the currency's minor
-// units.
-func parseAmount(field, v, currency string) (int64, error) {
-	v = strings.TrimSpace(strings.ReplaceAll(v, ",", "."))
-	digits := pricing.Digits(currency)
-	whole, frac, _ := strings.Cut(v, ".")
-	if whole == "" && frac == "" || len(frac) > digits || strings.HasPrefix(v, "-") {
-		return 0, errs.Field(field, "must be an amount such as %s", pricing.Format(1250, currency))
-	}
-	for len(frac) < digits {
-		frac += "0"
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil || n < 0 || len(whole) > 12 {
-		return 0, errs.Field(field, "must be an amount such as %s", pricing.Format(1250, currency))
-	}
-	return n, nil
-}
-
-// money formats minor units for display.
-func money(amount int64, currency string) string {
-	return pricing.Format(amount, currency) + " " + currency
-}
-
 // --- orders list ---
 
 type ordersData struct {
@@ -138,7 +112,7 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 		}
 	}
 	for _, o := range list {
-		d.Orders = append(d.Orders, orderRow{Order: o, Total: money(o.Total, o.Currency), Paid: money(o.PaidTotal-o.RefundedTotal, o.Currency)})
+		d.Orders = append(d.Orders, orderRow{Order: o, Total: moneyText(o.Total, o.Currency), Paid: moneyText(o.PaidTotal-o.RefundedTotal, o.Currency)})
 	}
 	return s.pageWithError(c, "console/orders", "Orders", "orders", d)
 }
@@ -201,22 +175,22 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	cur := o.Currency
 	d := orderData{OrderDetail: det, Shipments: det.Shipments, RefundKey: newFormKey(), Addr: formatAddress(o.ShippingAddress),
 		ShipStates: []shipping.Status{shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed}, Can: map[string]bool{}}
-	d.Money = map[string]string{"subtotal": money(o.Subtotal, cur), "discounts": money(o.Discounts, cur), "shipping": money(o.ShippingTotal, cur),
-		"tax": money(o.TaxTotal, cur), "total": money(o.Total, cur), "paid": money(o.PaidTotal, cur), "refunded": money(o.RefundedTotal, cur),
-		"balance": money(o.Balance(), cur)}
+	d.Money = map[string]string{"subtotal": moneyText(o.Subtotal, cur), "discounts": moneyText(o.Discounts, cur), "shipping": moneyText(o.ShippingTotal, cur),
+		"tax": moneyText(o.TaxTotal, cur), "total": moneyText(o.Total, cur), "paid": moneyText(o.PaidTotal, cur), "refunded": moneyText(o.RefundedTotal, cur),
+		"balance": moneyText(o.Balance(), cur)}
 	var refundable int64
 	for _, p := range det.Payments {
-		d.Payments = append(d.Payments, paymentView{Payment: p, AmountS: money(p.Amount, cur), CapturedS: money(p.CapturedAmount, cur), RefundedS: money(p.RefundedAmount, cur)})
+		d.Payments = append(d.Payments, paymentView{Payment: p, AmountS: moneyText(p.Amount, cur), CapturedS: moneyText(p.CapturedAmount, cur), RefundedS: moneyText(p.RefundedAmount, cur)})
 		if p.Status == payment.StatusCaptured {
 			refundable += p.Refundable()
 		}
 	}
 	for _, r := range det.Refunds {
-		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: money(r.Amount, cur)})
+		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: moneyText(r.Amount, cur)})
 	}
-	d.Refundable = pricing.Format(refundable, cur)
+	d.Refundable = money.Format(refundable, cur)
 	for _, l := range o.Lines {
-		v := orderLineView{Line: l, Unit: money(l.UnitPrice, cur), Total: money(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
+		v := orderLineView{Line: l, Unit: moneyText(l.UnitPrice, cur), Total: moneyText(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
 		if v.Left > 0 {
 			d.Unshipped = true
 		}
@@ -306,7 +280,7 @@ func (s *Server) orderRefundForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	amt, err := parseAmount("amount", c.FormValue("amount"), o.Currency)
+	amt, err := money.Parse("amount", c.FormValue("amount"), o.Currency)
 	if err == nil && amt <= 0 {
 		err = errs.Field("amount", "must be more than zero")
 	}
@@ -443,7 +417,7 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		return err
 	}
 	for _, r := range rs {
-		d.Returns = append(d.Returns, returnRow{Return: r, AmountS: money(r.Amount, r.Currency)})
+		d.Returns = append(d.Returns, returnRow{Return: r, AmountS: moneyText(r.Amount, r.Currency)})
 	}
 	if len(rs) == 50 {
 		d.Next = "/console/returns?" + url.Values{"before": {rs[len(rs)-1].ID}, "status": {d.Status}}.Encode()
@@ -479,13 +453,13 @@ func (s *Server) returnPageID(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	d := returnData{Return: *r, Order: o, AmountS: money(r.Amount, r.Currency), Resolved: money(r.ResolvedAmount, r.Currency), AmountDec: pricing.Format(r.Amount, r.Currency)}
+	d := returnData{Return: *r, Order: o, AmountS: moneyText(r.Amount, r.Currency), Resolved: moneyText(r.ResolvedAmount, r.Currency), AmountDec: money.Format(r.Amount, r.Currency)}
 	titles := map[string]string{}
 	for _, l := range o.Lines {
 		titles[l.ID] = strings.TrimSpace(l.Title + " " + l.VariantTitle)
 	}
 	for _, l := range r.Lines {
-		d.Lines = append(d.Lines, returnLineView{ReturnLine: l, Title: titles[l.OrderLineID], AmountS: money(l.Amount, r.Currency)})
+		d.Lines = append(d.Lines, returnLineView{ReturnLine: l, Title: titles[l.OrderLineID], AmountS: moneyText(l.Amount, r.Currency)})
 	}
 	return s.pageWithError(c, "console/return", "Return for "+o.Name(), "returns", d)
 }
@@ -509,7 +483,7 @@ func (s *Server) returnStepForm(c *fiber.Ctx) error {
 		if r, err = as.Get(ctx, id); err == nil {
 			var amt int64
 			if v := c.FormValue("amount"); v != "" {
-				amt, err = parseAmount("amount", v, r.Currency)
+				amt, err = money.Parse("amount", v, r.Currency)
 			}
 			if err == nil {
 				_, err = as.Credit(ctx, id, amt)
@@ -535,7 +509,7 @@ func (s *Server) returnRefundForm(c *fiber.Ctx) error {
 	}
 	var amt int64
 	if v := c.FormValue("amount"); v != "" {
-		amt, err = parseAmount("amount", v, r.Currency)
+		amt, err = money.Parse("amount", v, r.Currency)
 	}
 	if err == nil {
 		_, err = as.Refund(ctx, id, amt)

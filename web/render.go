@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 )
 
 //go:embed templates
@@ -55,13 +56,7 @@ type NavShop struct {
 }
 
 var funcs = template.FuncMap{
-	"money": func(minor int64, currency string) string {
-		sign := ""
-		if minor < 0 {
-			sign, minor = "-", -minor
-		}
-		return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, currency)
-	},
+	"money": money.Formatter{}.Display,
 	"time": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

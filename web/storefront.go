@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 )
@@ -267,8 +268,9 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 	return scheme + "://" + string(c.Request().Host())
 }
 
+// moneyText shows an amount to people (money.Formatter).
 func moneyText(v int64, cur string) string {
-	return catalog.FormatAmount(v, cur) + " " + cur
+	return money.Formatter{}.Display(v, cur)
 }
 
 func variantStock(v *catalog.Variant) shopStock {
@@ -655,7 +657,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			case "low":
 				avail = "https://schema.org/LimitedAvailability"
 			}
-			o := map[string]any{"@type": "Offer", "price": catalog.FormatAmount(vr.Price, p.Currency), "priceCurrency": p.Currency,
+			o := map[string]any{"@type": "Offer", "price": money.Format(vr.Price, p.Currency), "priceCurrency": p.Currency,
 				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
 			if vr.SKU != "" {
 				o["sku"] = vr.SKU
@@ -729,7 +731,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			prod["offers"] = offers[0]
 		} else if len(offers) > 1 {
 			prod["offers"] = map[string]any{"@type": "AggregateOffer", "priceCurrency": p.Currency,
-				"lowPrice": catalog.FormatAmount(p.PriceMin, p.Currency), "highPrice": catalog.FormatAmount(p.PriceMax, p.Currency),
+				"lowPrice": money.Format(p.PriceMin, p.Currency), "highPrice": money.Format(p.PriceMax, p.Currency),
 				"offerCount": len(offers), "offers": offers}
 		}
 		var items []map[string]any
@@ -968,7 +970,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 		if raw == "" {
 			return nil, nil
 		}
-		v, err := catalog.ParseAmount(raw, t.Currency, field)
+		v, err := money.Parse(field, raw, t.Currency)
 		if err != nil {
 			return nil, err
 		}
