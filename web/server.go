@@ -45,8 +45,15 @@ type Config struct {
 	// Secure marks cookies Secure and sends HSTS; set when served over https.
 	Secure bool
 	// TrustProxy makes the server read client IPs and scheme from
-	// X-Forwarded-* headers.
+	// X-Forwarded-* headers, on requests that come from a trusted proxy:
+	// one of TrustedProxies, or by default any loopback or private-network
+	// address (a proxy on the same host or inside the network). Requests
+	// from anywhere else keep their own address, so a client cannot choose
+	// the address the per-address limits count.
 	TrustProxy bool
+	// TrustedProxies are the proxies' addresses or CIDR ranges, for
+	// TrustProxy; empty: DefaultTrustedProxies.
+	TrustedProxies []string
 	// Logger receives the access log and errors.
 	Logger *slog.Logger
 	// ShopCacheBytes caps the storefront page cache (default 64 MiB;
@@ -100,6 +107,9 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.TrustProxy && len(c.TrustedProxies) == 0 {
+		c.TrustedProxies = DefaultTrustedProxies
+	}
 	if c.ShopBudget == 0 {
 		c.ShopBudget = defaultShopBudget
 	}
@@ -108,6 +118,10 @@ func (c *Config) defaults() {
 	}
 	c.ShopBudgetBurst = max(c.ShopBudgetBurst, costDear)
 }
+
+// DefaultTrustedProxies are the addresses TrustProxy trusts unless told
+// otherwise: loopback and the private-network ranges (RFC 1918, RFC 4193).
+var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 
 // Server is the HTTP server with its dependencies.
 type Server struct {
@@ -220,6 +234,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			WriteTimeout:            60 * time.Second,
 			IdleTimeout:             120 * time.Second,
 			EnableTrustedProxyCheck: cfg.TrustProxy,
+			TrustedProxies:          cfg.TrustedProxies,
 			ProxyHeader: func() string {
 				if cfg.TrustProxy {
 					return fiber.HeaderXForwardedFor
