@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -628,8 +628,8 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 		if bp != float64(int64(bp)) {
 			return 0, errs.Field("price_percent", "at most two decimals")
 		}
-		if b.PriceAmount > pricing.MaxUnitPrice || b.PriceAmount < -pricing.MaxUnitPrice {
-			return 0, errs.Field("price_amount", "must be between -%d and %d minor units", int64(pricing.MaxUnitPrice), int64(pricing.MaxUnitPrice))
+		if b.PriceAmount > money.MaxUnitPrice || b.PriceAmount < -money.MaxUnitPrice {
+			return 0, errs.Field("price_amount", "must be between -%d and %d minor units", int64(money.MaxUnitPrice), int64(money.MaxUnitPrice))
 		}
 		e.Price = &catalog.PriceChange{PercentBP: int64(bp), Amount: b.PriceAmount, CompareAt: b.IncludeCompareAt}
 	}

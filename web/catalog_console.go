@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -53,7 +54,7 @@ type productRowView struct {
 }
 
 func priceRange(p *catalog.Product) string {
-	lo, hi := catalog.FormatAmount(p.PriceMin, p.Currency), catalog.FormatAmount(p.PriceMax, p.Currency)
+	lo, hi := money.Format(p.PriceMin, p.Currency), money.Format(p.PriceMax, p.Currency)
 	if lo == hi {
 		return lo + " " + p.Currency
 	}
@@ -139,7 +140,7 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 			}
 			b.PricePercent = f
 		default:
-			n, err := catalog.ParseAmount(v, s.shopCurrency(c), "price_value")
+			n, err := money.Parse("price_value", v, s.shopCurrency(c))
 			if err != nil {
 				return s.bulkError(c, err)
 			}
@@ -206,7 +207,7 @@ func amountText(v *int64, currency string) string {
 	if v == nil {
 		return ""
 	}
-	return catalog.FormatAmount(*v, currency)
+	return money.Format(*v, currency)
 }
 
 func numText(n int64) string {
@@ -238,7 +239,7 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 		}
 		v.TagsText = strings.Join(p.Tags, ", ")
 		for _, x := range p.Variants {
-			r := variantRowView{ID: x.ID, SKU: x.SKU, Barcode: x.Barcode, Opts: x.Options, Price: catalog.FormatAmount(x.Price, p.Currency),
+			r := variantRowView{ID: x.ID, SKU: x.SKU, Barcode: x.Barcode, Opts: x.Options, Price: money.Format(x.Price, p.Currency),
 				CompareAt: amountText(x.CompareAtPrice, p.Currency), Cost: amountText(x.Cost, p.Currency), Weight: numText(x.WeightGrams),
 				Length: numText(x.LengthMM), Width: numText(x.WidthMM), Height: numText(x.HeightMM), Safety: numText(x.SafetyStock),
 				Backorder: x.AllowBackorder}
@@ -310,7 +311,7 @@ func (s *Server) productForm(c *fiber.Ctx, currency string) (catalog.ProductInpu
 		if prices[i] == "" {
 			return in, version, errs.Field(field("price"), "variant %d needs a price", n+1)
 		}
-		p, err := catalog.ParseAmount(prices[i], currency, field("price"))
+		p, err := money.Parse(field("price"), prices[i], currency)
 		if err != nil {
 			return in, version, err
 		}
@@ -322,7 +323,7 @@ func (s *Server) productForm(c *fiber.Ctx, currency string) (catalog.ProductInpu
 			if x.val == "" {
 				continue
 			}
-			a, err := catalog.ParseAmount(x.val, currency, field(x.name))
+			a, err := money.Parse(field(x.name), x.val, currency)
 			if err != nil {
 				return in, version, err
 			}

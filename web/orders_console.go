@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
@@ -56,28 +57,6 @@ func (s *Server) orderPages(t *httpx.Table) {
 	html.Page("GET", "/console/settings/mail", perm.ShopRead, "Notification templates", s.mailTemplatesPage)
 	html.Page("POST", "/console/settings/mail/:topic", perm.ShopManage, "Save a notification template", s.mailTemplateForm)
 	html.Page("POST", "/console/settings/mail/:topic/reset", perm.ShopManage, "Reset a notification template", s.mailTemplateResetForm)
-}
-
-// parseAmount reads a decimal amount ("12.50") in the currency's minor
-// units.
-func parseAmount(field, v, currency string) (int64, error) {
-	v = strings.TrimSpace(strings.ReplaceAll(v, ",", "."))
-	digits := pricing.Digits(currency)
-	whole, frac, _ := strings.Cut(v, ".")
-	if whole == "" && frac == "" || len(frac) > digits || strings.HasPrefix(v, "-") {
-		return 0, errs.Field(field, "must be an amount such as %s", pricing.Format(1250, currency))
-	}
-	for len(frac) < digits {
-		frac += "0"
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil || n < 0 || len(whole) > 12 {
-		return 0, errs.Field(field, "must be an amount such as %s", pricing.Format(1250, currency))
-	}
-	return n, nil
 }
 
 // --- orders list ---
@@ -203,7 +182,7 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	for _, r := range det.Refunds {
 		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: view.Money(r.Amount, cur)})
 	}
-	d.Refundable = pricing.Format(refundable, cur)
+	d.Refundable = money.Format(refundable, cur)
 	for _, l := range o.Lines {
 		v := orderLineView{Line: l, Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
 		if v.Left > 0 {
@@ -295,7 +274,7 @@ func (s *Server) orderRefundForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	amt, err := parseAmount("amount", c.FormValue("amount"), o.Currency)
+	amt, err := money.Parse("amount", c.FormValue("amount"), o.Currency)
 	if err == nil && amt <= 0 {
 		err = errs.Field("amount", "must be more than zero")
 	}
@@ -468,7 +447,7 @@ func (s *Server) returnPageID(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	d := returnData{Return: *r, Order: o, AmountS: view.Money(r.Amount, r.Currency), Resolved: view.Money(r.ResolvedAmount, r.Currency), AmountDec: pricing.Format(r.Amount, r.Currency)}
+	d := returnData{Return: *r, Order: o, AmountS: view.Money(r.Amount, r.Currency), Resolved: view.Money(r.ResolvedAmount, r.Currency), AmountDec: money.Format(r.Amount, r.Currency)}
 	titles := map[string]string{}
 	for _, l := range o.Lines {
 		titles[l.ID] = strings.TrimSpace(l.Title + " " + l.VariantTitle)
@@ -498,7 +477,7 @@ func (s *Server) returnStepForm(c *fiber.Ctx) error {
 		if r, err = as.Get(ctx, id); err == nil {
 			var amt int64
 			if v := c.FormValue("amount"); v != "" {
-				amt, err = parseAmount("amount", v, r.Currency)
+				amt, err = money.Parse("amount", v, r.Currency)
 			}
 			if err == nil {
 				_, err = as.Credit(ctx, id, amt)
@@ -524,7 +503,7 @@ func (s *Server) returnRefundForm(c *fiber.Ctx) error {
 	}
 	var amt int64
 	if v := c.FormValue("amount"); v != "" {
-		amt, err = parseAmount("amount", v, r.Currency)
+		amt, err = money.Parse("amount", v, r.Currency)
 	}
 	if err == nil {
 		_, err = as.Refund(ctx, id, amt)

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -564,7 +565,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			case "low":
 				avail = "https://schema.org/LimitedAvailability"
 			}
-			o := map[string]any{"@type": "Offer", "price": catalog.FormatAmount(vr.Price, p.Currency), "priceCurrency": p.Currency,
+			o := map[string]any{"@type": "Offer", "price": money.Format(vr.Price, p.Currency), "priceCurrency": p.Currency,
 				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
 			if vr.SKU != "" {
 				o["sku"] = vr.SKU
@@ -638,7 +639,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			prod["offers"] = offers[0]
 		} else if len(offers) > 1 {
 			prod["offers"] = map[string]any{"@type": "AggregateOffer", "priceCurrency": p.Currency,
-				"lowPrice": catalog.FormatAmount(p.PriceMin, p.Currency), "highPrice": catalog.FormatAmount(p.PriceMax, p.Currency),
+				"lowPrice": money.Format(p.PriceMin, p.Currency), "highPrice": money.Format(p.PriceMax, p.Currency),
 				"offerCount": len(offers), "offers": offers}
 		}
 		var items []map[string]any
@@ -858,7 +859,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 		if raw == "" {
 			return nil, nil
 		}
-		v, err := catalog.ParseAmount(raw, t.Currency, field)
+		v, err := money.Parse(field, raw, t.Currency)
 		if err != nil {
 			return nil, err
 		}

@@ -15,8 +15,8 @@
 // all products on the page.
 //
 // The Shopify CSV import (ImportCSV) streams the file and checks every row
-// before it uses it (encoding, control characters, prices written Shopify's
-// way); a dry run goes through the same checks as the import, the plan's
+// before it uses it (encoding, control characters, prices by money.Parse's
+// one rule, which is how Shopify writes them); a dry run goes through the same checks as the import, the plan's
 // product limit and each update's changes included, so it predicts the
 // import. In update mode an existing product takes the values of the
 // columns the file has and keeps the others; each update is written in a

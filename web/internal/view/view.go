@@ -22,7 +22,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -67,7 +67,7 @@ type NavShop struct {
 // EUR", "1250 JPY", "1.250 KWD"), with as many decimals as the currency
 // has. Every page shows money through it.
 func Money(minor int64, currency string) string {
-	return pricing.Format(minor, currency) + " " + currency
+	return money.Formatter{}.Display(minor, currency)
 }
 
 // Funcs are the template functions every page may use.
