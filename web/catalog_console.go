@@ -624,10 +624,7 @@ func collectionForm(c *fiber.Ctx) (catalog.CollectionInput, []string, bool) {
 		in.Rules = append(in.Rules, catalog.Rule{Field: string(fields[i]), Relation: string(rels[i]), Value: strings.TrimSpace(string(vals[i]))})
 	}
 	given := args.Has("product_ids")
-	var ids []string
-	for _, f := range strings.FieldsFunc(c.FormValue("product_ids"), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' }) {
-		ids = append(ids, f)
-	}
+	ids := strings.FieldsFunc(c.FormValue("product_ids"), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' })
 	return in, ids, given
 }
 
