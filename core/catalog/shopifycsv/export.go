@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 )
 
 // ExportOptions configure Export.
@@ -107,9 +108,9 @@ func Export(ctx context.Context, cat *catalog.Service, w io.Writer, opts ExportO
 					}
 					set("Variant Inventory Policy", map[bool]string{true: "continue", false: "deny"}[v.AllowBackorder])
 					set("Variant Fulfillment Service", "manual")
-					set("Variant Price", catalog.FormatAmount(v.Price, p.Currency))
+					set("Variant Price", money.Format(v.Price, p.Currency))
 					if v.CompareAtPrice != nil {
-						set("Variant Compare At Price", catalog.FormatAmount(*v.CompareAtPrice, p.Currency))
+						set("Variant Compare At Price", money.Format(*v.CompareAtPrice, p.Currency))
 					}
 					set("Variant Requires Shipping", boolStr(v.RequiresShipping))
 					set("Variant Taxable", boolStr(v.Taxable))
@@ -122,7 +123,7 @@ func Export(ctx context.Context, cat *catalog.Service, w io.Writer, opts ExportO
 					set("Variant Weight Unit", unit)
 					set("Variant Tax Code", v.TaxCode)
 					if v.Cost != nil {
-						set("Cost per item", catalog.FormatAmount(*v.Cost, p.Currency))
+						set("Cost per item", money.Format(*v.Cost, p.Currency))
 					}
 				}
 				if i < len(imgs) {
