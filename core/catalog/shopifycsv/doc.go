@@ -4,6 +4,14 @@
 // handle, with a report that names each problem's line and column) and
 // Export (every product, a page at a time).
 //
+// Import streams the file and checks every row before it uses it
+// (encoding, control characters, prices by money.Parse's one rule, which is
+// how Shopify writes them); a dry run goes through the same checks as the
+// import, the plan's product limit and each update's changes included, so
+// it predicts the import. In update mode an existing product takes the
+// values of the columns the file has and keeps the others; each update is
+// written in a savepoint of the import's transaction.
+//
 // It is the format only: it owns no tables and reads and writes the catalog
 // through core/catalog's API — Service.InBatch gives the import one
 // transaction with look-ups by handle and SKU, multi-row creates and
