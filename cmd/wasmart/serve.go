@@ -163,6 +163,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	}
 	designs := design.New(db, design.Options{Blobs: blobs})
 	contents := content.New(db, nil)
+	contents.SetAssets(design.ExistingAssets)
 	if cfg.demo {
 		if err := seedDemoDesign(ctx, ts, cat, designs, contents); err != nil {
 			ln.Close()
