@@ -108,4 +108,11 @@
 // a stack overflow, so a recursion bomb costs a few hundred MB transiently
 // (bounded by Options.MaxConcurrentCalls concurrent guest calls; the
 // instance is discarded afterwards).
+//
+// # Tables
+//
+// The package owns plugin_modules, plugin_versions, plugin_installations,
+// plugin_runs and plugin_kv. The shop data it puts in plugin inputs comes
+// from core/catalog, core/inventory, core/order and core/checkout through
+// their functions, never from their tables.
 package plugins

@@ -15,12 +15,6 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
-
-	// Tables the shop-data queries read.
-	_ "github.com/wasmart/wasmart/core/catalog"
-	_ "github.com/wasmart/wasmart/core/inventory"
-	_ "github.com/wasmart/wasmart/core/order"
-	_ "github.com/wasmart/wasmart/tenants"
 )
 
 // firstPartyUpload returns a first-party plugin's manifest (with a test
