@@ -5,8 +5,11 @@ GO        ?= go
 BIN       := bin/wasmart
 DATA_DIR  ?= data
 ADDR      ?= :8080
-GOFLAGS_TEST ?= -race -count=1 -timeout 20m
+GOFLAGS_TEST ?= -race -count=1 -timeout 30m
 PKGS      ?= ./...
+# staticcheck runs from the module proxy at this pinned version (go run
+# caches the build), so `make lint` needs nothing installed by hand.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Debian packages the project needs: PostgreSQL for the tests' second
 # engine, Chromium for the browser tests, wabt (wat2wasm) for hand-written
@@ -48,6 +51,7 @@ bench: deps plugins
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 clean:
 	rm -rf bin bench.txt

@@ -14,6 +14,7 @@ import (
 	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 // RunRecord is a stored run.
@@ -96,8 +97,8 @@ func (r *DBRecorder) RecordRun(ctx context.Context, run *Run) {
 		TenantID: run.Tenant, ID: store.NewID(), InstallationID: run.Installation, PluginID: run.PluginID,
 		Version: run.Version, ModuleHash: run.ModuleHash, Point: string(run.Point),
 		InputHash: hex.EncodeToString(run.InputHash[:]), InputSize: int64(len(run.Input)),
-		DurationUS: run.Duration.Microseconds(), Outcome: string(run.Outcome), Error: run.Error,
-		Logs: string(run.Logs), LogsDropped: run.LogsDropped, StartedAt: run.Start.UTC().Truncate(time.Microsecond),
+		DurationUS: run.Duration.Microseconds(), Outcome: string(run.Outcome), Error: text.Printable(run.Error),
+		Logs: text.Printable(string(run.Logs)), LogsDropped: run.LogsDropped, StartedAt: run.Start.UTC().Truncate(time.Microsecond),
 	}
 	if len(run.Input) > 0 {
 		rec.Input = append([]byte(nil), run.Input...)

@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants/perm"
@@ -63,7 +64,7 @@ func (in *ShopInput) normalize() error {
 		return err
 	}
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
-	if !ValidCurrency(in.Currency) {
+	if !money.Known(in.Currency) {
 		return errs.Field("currency", "must be an ISO 4217 currency code such as EUR or USD")
 	}
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))

@@ -6,38 +6,39 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Sign-up, sign-in with the MFA step, sign-out, password reset and
 // invitations: the pages and their JSON twins.
 
-func (s *Server) registerAccountRoutes() {
-	page := func(method, path, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Public, Summary: summary, Tag: "accounts", HTML: true, Handler: h})
-	}
-	page("GET", "/", "Landing: the console when signed in, else sign-in", s.handleLanding)
-	page("GET", "/login", "Sign-in form", s.loginPage)
-	page("POST", "/login", "Sign in", s.loginSubmit)
-	page("POST", "/login/mfa", "Second sign-in step", s.mfaSubmit)
-	page("GET", "/signup", "Shop sign-up form", s.signupPage)
-	page("POST", "/signup", "Open a shop", s.signupSubmit)
-	page("GET", "/forgot", "Password reset request form", s.forgotPage)
-	page("POST", "/forgot", "Request a password reset e-mail", s.forgotSubmit)
-	page("GET", "/reset-password", "New password form", s.resetPage)
-	page("POST", "/reset-password", "Set a new password from an e-mailed token", s.resetSubmit)
-	page("GET", "/invitations/accept", "Invitation acceptance form", s.invitePage)
-	page("POST", "/invitations/accept", "Accept a staff invitation", s.inviteSubmit)
-	s.handle(Route{Method: "POST", Path: "/logout", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", HTML: true, Handler: s.logout})
+// accountPages are sign-up, sign-in and the rest of the signed-out pages.
+func (s *Server) accountPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeNone, "accounts")
+	html.Page("GET", "/", httpx.Public, "Landing: the console when signed in, else sign-in", s.handleLanding)
+	html.Page("GET", "/login", httpx.Public, "Sign-in form", s.loginPage)
+	html.Page("POST", "/login", httpx.Public, "Sign in", s.loginSubmit)
+	html.Page("POST", "/login/mfa", httpx.Public, "Second sign-in step", s.mfaSubmit)
+	html.Page("GET", "/signup", httpx.Public, "Shop sign-up form", s.signupPage)
+	html.Page("POST", "/signup", httpx.Public, "Open a shop", s.signupSubmit)
+	html.Page("GET", "/forgot", httpx.Public, "Password reset request form", s.forgotPage)
+	html.Page("POST", "/forgot", httpx.Public, "Request a password reset e-mail", s.forgotSubmit)
+	html.Page("GET", "/reset-password", httpx.Public, "New password form", s.resetPage)
+	html.Page("POST", "/reset-password", httpx.Public, "Set a new password from an e-mailed token", s.resetSubmit)
+	html.Page("GET", "/invitations/accept", httpx.Public, "Invitation acceptance form", s.invitePage)
+	html.Page("POST", "/invitations/accept", httpx.Public, "Accept a staff invitation", s.inviteSubmit)
+	html.Page("POST", "/logout", httpx.Authenticated, "Sign out", s.logout)
+}
 
-	s.handle(Route{Method: "POST", Path: "/api/signup", Perm: Public, Summary: "Open a shop (creates the shop and its owner)", Tag: "accounts",
-		Body: SignupRequest{}, Resp: SignupResponse{}, Handler: s.apiSignup})
-	s.handle(Route{Method: "POST", Path: "/api/sessions", Perm: Public, Summary: "Sign in; sets the session cookie or asks for the MFA step", Tag: "accounts",
-		Body: LoginRequest{}, Resp: LoginResponse{}, Handler: s.apiLogin})
-	s.handle(Route{Method: "POST", Path: "/api/sessions/mfa", Perm: Public, Summary: "Second sign-in step", Tag: "accounts",
-		Body: MFARequest{}, Resp: LoginResponse{}, Handler: s.apiMFA})
-	s.handle(Route{Method: "DELETE", Path: "/api/sessions/current", Perm: Authenticated, Summary: "Sign out", Tag: "accounts", Handler: s.apiLogout})
-	s.handle(Route{Method: "GET", Path: "/api/me", Perm: Authenticated, Summary: "Who am I: user, current shop, roles", Tag: "accounts",
-		Resp: MeResponse{}, Handler: s.apiMe})
+// accountAPI is sign-up, sign-in and sign-out over JSON.
+func (s *Server) accountAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeNone, "accounts")
+	api.API("POST", "/api/signup", httpx.Public, "Open a shop (creates the shop and its owner)", SignupRequest{}, SignupResponse{}, s.apiSignup)
+	api.API("POST", "/api/sessions", httpx.Public, "Sign in; sets the session cookie or asks for the MFA step", LoginRequest{}, LoginResponse{}, s.apiLogin)
+	api.API("POST", "/api/sessions/mfa", httpx.Public, "Second sign-in step", MFARequest{}, LoginResponse{}, s.apiMFA)
+	api.API("DELETE", "/api/sessions/current", httpx.Authenticated, "Sign out", nil, nil, s.apiLogout)
+	api.API("GET", "/api/me", httpx.Authenticated, "Who am I: user, current shop, roles", nil, MeResponse{}, s.apiMe)
 }
 
 // SignupRequest opens a shop.
@@ -94,22 +95,8 @@ type MeResponse struct {
 	Permissions   []string `json:"permissions"`
 }
 
-func (s *Server) setSessionCookie(c *fiber.Ctx, token string, expires time.Time) {
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(sessionCookie), Value: token, Path: "/", HTTPOnly: true,
-		Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: expires})
-}
-
-func (s *Server) clearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(sessionCookie), Value: "", Path: "/", HTTPOnly: true,
-		Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
-}
-
-func (s *Server) storefrontURL(slug string) string {
-	return s.cfg.scheme() + "://" + slug + "." + s.cfg.BaseDomain + s.cfg.port()
-}
-
 func (s *Server) handleLanding(c *fiber.Ctx) error {
-	if _, err := s.principal(c); err == nil {
+	if _, err := s.Principal(c); err == nil {
 		return c.Redirect("/console", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/login", fiber.StatusSeeOther)
@@ -118,39 +105,39 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 type loginData struct{ Next, Email, Challenge string }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/login", Page{Title: "Sign in", Data: loginData{Next: SafeRedirect(c.Query("next"), "/console")}, Flash: flashOf(c)})
+	return s.Render(c, "auth/login", view.Page{Title: "Sign in", Data: loginData{Next: httpx.SafeRedirect(c.Query("next"), "/console")}, Flash: view.Flash(c)})
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
-	next := SafeRedirect(c.FormValue("next"), "/console")
+	next := httpx.SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
-		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
+		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
-		return s.formError(c, "auth/login", "Sign in", retryAfter(c, err), loginData{Next: next, Email: c.FormValue("email")})
+		return s.FormError(c, "auth/login", "Sign in", httpx.RetryAfter(c, err), loginData{Next: next, Email: c.FormValue("email")})
 	}
-	s.setDevice(c, res.Device)
+	s.SetDeviceCookie(c, res.Device)
 	if res.MFARequired {
-		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
+		return s.Render(c, "auth/mfa", view.Page{Title: "Two-step verification", Data: loginData{Next: next, Challenge: res.ChallengeToken}})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
 func (s *Server) mfaSubmit(c *fiber.Ctx) error {
-	next := SafeRedirect(c.FormValue("next"), "/console")
+	next := httpx.SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
-		return s.formError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
+		return s.FormError(c, "auth/mfa", "Two-step verification", err, loginData{Next: next, Challenge: c.FormValue("challenge")})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.tenants.Logout(c.UserContext(), c.Cookies(s.cookieName(sessionCookie))); err != nil {
+	if err := s.tenants.Logout(c.UserContext(), s.StaffToken(c)); err != nil {
 		return err
 	}
-	s.clearSessionCookie(c)
+	s.ClearStaffCookie(c)
 	return c.Redirect("/login?flash=signed-out", fiber.StatusSeeOther)
 }
 
@@ -160,7 +147,7 @@ type signupData struct {
 }
 
 func (s *Server) signupPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/signup", Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.cfg.BaseDomain}})
+	return s.Render(c, "auth/signup", view.Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
 }
 
 func (s *Server) signupSubmit(c *fiber.Ctx) error {
@@ -168,14 +155,14 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
 	if _, _, err := s.signup(c, in); err != nil {
 		in.Password = ""
-		return s.formError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.cfg.BaseDomain})
+		return s.FormError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.BaseDomain()})
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
 		return err
 	}
-	s.setDevice(c, res.Device)
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetDeviceCookie(c, res.Device)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
 
@@ -186,7 +173,7 @@ func (s *Server) signup(c *fiber.Ctx, in SignupRequest) (tenants.Tenant, tenants
 }
 
 func (s *Server) forgotPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/forgot", Page{Title: "Reset your password"})
+	return s.Render(c, "auth/forgot", view.Page{Title: "Reset your password"})
 }
 
 func (s *Server) forgotSubmit(c *fiber.Ctx) error {
@@ -194,22 +181,22 @@ func (s *Server) forgotSubmit(c *fiber.Ctx) error {
 	if err := s.tenants.RequestPasswordReset(c.UserContext(), c.FormValue("email"), c.IP()); err != nil && errs.Is(err, errs.Internal) {
 		return err
 	} else if err != nil && errs.Is(err, errs.Invalid) {
-		return s.formError(c, "auth/forgot", "Reset your password", err, nil)
+		return s.FormError(c, "auth/forgot", "Reset your password", err, nil)
 	}
-	return s.render(c, "auth/forgot", Page{Title: "Reset your password", Flash: "If that address has an account, a reset link is on its way."})
+	return s.Render(c, "auth/forgot", view.Page{Title: "Reset your password", Flash: "If that address has an account, a reset link is on its way."})
 }
 
 func (s *Server) resetPage(c *fiber.Ctx) error {
-	return s.render(c, "auth/reset", Page{Title: "Choose a new password", Data: map[string]string{"Token": c.Query("token")}})
+	return s.Render(c, "auth/reset", view.Page{Title: "Choose a new password", Data: map[string]string{"Token": c.Query("token")}})
 }
 
 func (s *Server) resetSubmit(c *fiber.Ctx) error {
 	tok := c.FormValue("token")
-	device, err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password"), s.device(c))
+	device, err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password"), s.DeviceToken(c))
 	if err != nil {
-		return s.formError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
+		return s.FormError(c, "auth/reset", "Choose a new password", err, map[string]string{"Token": tok})
 	}
-	s.setDevice(c, device)
+	s.SetDeviceCookie(c, device)
 	return c.Redirect("/login?flash=password-reset", fiber.StatusSeeOther)
 }
 
@@ -224,7 +211,7 @@ func (s *Server) invitePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "auth/invite", Page{Title: "Join " + info.ShopName, Data: inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount}})
+	return s.Render(c, "auth/invite", view.Page{Title: "Join " + info.ShopName, Data: inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount}})
 }
 
 func (s *Server) inviteSubmit(c *fiber.Ctx) error {
@@ -235,96 +222,74 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	}
 	_, shop, err := s.tenants.AcceptInvitation(c.UserContext(), tenants.AcceptInput{Token: tok, Name: c.FormValue("name"), Password: c.FormValue("password"), IP: c.IP()})
 	if err != nil {
-		return s.formError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
+		return s.FormError(c, "auth/invite", "Join "+info.ShopName, err, inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount})
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: info.Email, Password: c.FormValue("password"), Shop: shop.Slug, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
 		return c.Redirect("/login?flash=invitation-accepted", fiber.StatusSeeOther)
 	}
-	s.setDevice(c, res.Device)
+	s.SetDeviceCookie(c, res.Device)
 	if res.MFARequired {
-		return s.render(c, "auth/mfa", Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
+		return s.Render(c, "auth/mfa", view.Page{Title: "Two-step verification", Data: loginData{Next: "/console", Challenge: res.ChallengeToken}})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
-
-// formError re-renders a form with the input error for 4xx errors; other
-// errors go to the error handler.
-func (s *Server) formError(c *fiber.Ctx, tmpl, title string, err error, data any) error {
-	status, de := s.toError(c, err)
-	if status >= 500 {
-		return err
-	}
-	c.Status(status)
-	return s.render(c, tmpl, Page{Title: title, Error: de, Data: data})
-}
-
-var flashes = map[string]string{
-	"signed-out":          "You are signed out.",
-	"password-reset":      "Your password is changed; sign in with it.",
-	"invitation-accepted": "Invitation accepted; sign in to continue.",
-	"welcome":             "Welcome! Your shop is ready.",
-	"saved":               "Saved.",
-	"domain-verified":     "Domain verified: your shop answers on it once its DNS points here.",
-}
-
-func flashOf(c *fiber.Ctx) string { return flashes[c.Query("flash")] }
 
 // JSON API.
 
 func (s *Server) apiSignup(c *fiber.Ctx) error {
 	var in SignupRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	t, u, err := s.signup(c, in)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(SignupResponse{TenantID: t.ID, Slug: t.Slug, UserID: u.ID, Storefront: s.storefrontURL(t.Slug)})
+	return c.Status(fiber.StatusCreated).JSON(SignupResponse{TenantID: t.ID, Slug: t.Slug, UserID: u.ID, Storefront: s.StorefrontURL(t.Slug)})
 }
 
 func (s *Server) apiLogin(c *fiber.Ctx) error {
 	var in LoginRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.device(c)})
+	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: in.Email, Password: in.Password, Shop: in.Shop, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
 	if err != nil {
-		return retryAfter(c, err)
+		return httpx.RetryAfter(c, err)
 	}
-	s.setDevice(c, res.Device)
+	s.SetDeviceCookie(c, res.Device)
 	if res.MFARequired {
 		return c.JSON(LoginResponse{MFARequired: true, Challenge: res.ChallengeToken, ExpiresAt: res.ChallengeUntil})
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
-	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: csrfToken(c)})
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
 func (s *Server) apiMFA(c *fiber.Ctx) error {
 	var in MFARequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	res, err := s.tenants.LoginMFA(c.UserContext(), in.Challenge, in.Code, c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(c, res.Token, res.Session.ExpiresAt)
-	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: csrfToken(c)})
+	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
+	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
 func (s *Server) apiLogout(c *fiber.Ctx) error {
-	if err := s.tenants.Logout(c.UserContext(), c.Cookies(s.cookieName(sessionCookie))); err != nil {
+	if err := s.tenants.Logout(c.UserContext(), s.StaffToken(c)); err != nil {
 		return err
 	}
-	s.clearSessionCookie(c)
+	s.ClearStaffCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiMe(c *fiber.Ctx) error {
-	p, err := s.principal(c)
+	p, err := s.Principal(c)
 	if err != nil {
 		return err
 	}

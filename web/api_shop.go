@@ -7,6 +7,7 @@ import (
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // JSON API for the shop shell: shop profile, domains, staff, roles, tokens
@@ -159,11 +160,11 @@ type AuditJSON struct {
 
 func (s *Server) shopJSON(t tenants.Tenant) ShopJSON {
 	return ShopJSON{ID: t.ID, Slug: t.Slug, Name: t.Name, Status: t.Status, Plan: t.Plan, Currency: t.Currency, Country: t.Country,
-		Storefront: s.storefrontURL(t.Slug), CreatedAt: t.CreatedAt}
+		Storefront: s.StorefrontURL(t.Slug), CreatedAt: t.CreatedAt}
 }
 
 func (s *Server) apiShop(c *fiber.Ctx) error {
-	t, err := s.tenants.Tenant(c.UserContext(), s.current(c).TenantID)
+	t, err := s.tenants.Tenant(c.UserContext(), s.Current(c).TenantID)
 	if err != nil {
 		return err
 	}
@@ -172,10 +173,10 @@ func (s *Server) apiShop(c *fiber.Ctx) error {
 
 func (s *Server) apiShopPatch(c *fiber.Ctx) error {
 	var in ShopPatch
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	t, err := s.tenants.UpdateShop(c.UserContext(), s.current(c), in.Name)
+	t, err := s.tenants.UpdateShop(c.UserContext(), s.Current(c), in.Name)
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func (s *Server) apiShopPatch(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiDomains(c *fiber.Ctx) error {
-	doms, err := s.tenants.Domains(c.UserContext(), s.current(c))
+	doms, err := s.tenants.Domains(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -196,10 +197,10 @@ func (s *Server) apiDomains(c *fiber.Ctx) error {
 
 func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
 	var in DomainRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.tenants.AddDomain(c.UserContext(), s.current(c), in.Host)
+	d, err := s.tenants.AddDomain(c.UserContext(), s.Current(c), in.Host)
 	if err != nil {
 		return err
 	}
@@ -207,7 +208,7 @@ func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiDomainVerify(c *fiber.Ctx) error {
-	d, err := s.tenants.VerifyDomain(c.UserContext(), s.current(c), c.Params("host"))
+	d, err := s.tenants.VerifyDomain(c.UserContext(), s.Current(c), c.Params("host"))
 	if err != nil {
 		return err
 	}
@@ -215,14 +216,14 @@ func (s *Server) apiDomainVerify(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiDomainRemove(c *fiber.Ctx) error {
-	if err := s.tenants.RemoveDomain(c.UserContext(), s.current(c), c.Params("host")); err != nil {
+	if err := s.tenants.RemoveDomain(c.UserContext(), s.Current(c), c.Params("host")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiStaff(c *fiber.Ctx) error {
-	staff, err := s.tenants.Staff(c.UserContext(), s.current(c))
+	staff, err := s.tenants.Staff(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -235,10 +236,10 @@ func (s *Server) apiStaff(c *fiber.Ctx) error {
 
 func (s *Server) apiInvite(c *fiber.Ctx) error {
 	var in InviteRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	inv, err := s.tenants.InviteStaff(c.UserContext(), s.current(c), in.Email, in.Role)
+	inv, err := s.tenants.InviteStaff(c.UserContext(), s.Current(c), in.Email, in.Role)
 	if err != nil {
 		return err
 	}
@@ -246,7 +247,7 @@ func (s *Server) apiInvite(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiInvitations(c *fiber.Ctx) error {
-	invs, err := s.tenants.Invitations(c.UserContext(), s.current(c))
+	invs, err := s.tenants.Invitations(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -259,17 +260,17 @@ func (s *Server) apiInvitations(c *fiber.Ctx) error {
 
 func (s *Server) apiStaffRole(c *fiber.Ctx) error {
 	var in RoleAssign
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.tenants.SetStaffRole(c.UserContext(), s.current(c), c.Params("user"), in.Role); err != nil {
+	if err := s.tenants.SetStaffRole(c.UserContext(), s.Current(c), c.Params("user"), in.Role); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiStaffRemove(c *fiber.Ctx) error {
-	if err := s.tenants.RemoveStaff(c.UserContext(), s.current(c), c.Params("user")); err != nil {
+	if err := s.tenants.RemoveStaff(c.UserContext(), s.Current(c), c.Params("user")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -292,7 +293,7 @@ func roleInput(in RoleJSON) tenants.RoleInput {
 }
 
 func (s *Server) apiRoles(c *fiber.Ctx) error {
-	roles, err := s.tenants.Roles(c.UserContext(), s.current(c))
+	roles, err := s.tenants.Roles(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -305,10 +306,10 @@ func (s *Server) apiRoles(c *fiber.Ctx) error {
 
 func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
 	var in RoleJSON
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.tenants.CreateRole(c.UserContext(), s.current(c), roleInput(in))
+	r, err := s.tenants.CreateRole(c.UserContext(), s.Current(c), roleInput(in))
 	if err != nil {
 		return err
 	}
@@ -317,10 +318,10 @@ func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiRoleUpdate(c *fiber.Ctx) error {
 	var in RoleJSON
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.tenants.UpdateRole(c.UserContext(), s.current(c), c.Params("name"), roleInput(in))
+	r, err := s.tenants.UpdateRole(c.UserContext(), s.Current(c), c.Params("name"), roleInput(in))
 	if err != nil {
 		return err
 	}
@@ -328,7 +329,7 @@ func (s *Server) apiRoleUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiRoleDelete(c *fiber.Ctx) error {
-	if err := s.tenants.DeleteRole(c.UserContext(), s.current(c), c.Params("name")); err != nil {
+	if err := s.tenants.DeleteRole(c.UserContext(), s.Current(c), c.Params("name")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -339,7 +340,7 @@ func tokenJSON(t tenants.APIToken) TokenJSON {
 }
 
 func (s *Server) apiTokens(c *fiber.Ctx) error {
-	toks, err := s.tenants.Tokens(c.UserContext(), s.current(c))
+	toks, err := s.tenants.Tokens(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -352,10 +353,10 @@ func (s *Server) apiTokens(c *fiber.Ctx) error {
 
 func (s *Server) apiTokenCreate(c *fiber.Ctx) error {
 	var in TokenRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	t, secret, err := s.tenants.CreateToken(c.UserContext(), s.current(c), in.Name, in.Role)
+	t, secret, err := s.tenants.CreateToken(c.UserContext(), s.Current(c), in.Name, in.Role)
 	if err != nil {
 		return err
 	}
@@ -365,14 +366,14 @@ func (s *Server) apiTokenCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiTokenRevoke(c *fiber.Ctx) error {
-	if err := s.tenants.RevokeToken(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.RevokeToken(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {
-	pg, err := s.tenants.Audit(c.UserContext(), s.current(c), auditFilter(c))
+	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), auditFilter(c))
 	if err != nil {
 		return err
 	}

@@ -1,48 +1,14 @@
 package web
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
-
-const (
-	sessionCookie  = "wsm_session"
-	customerCookie = "wsm_customer"
-	principalLocal = "principal"
-)
-
-// principal resolves the request's credentials once and caches them: an
-// API token from "Authorization: Bearer", else the staff session cookie.
-func (s *Server) principal(c *fiber.Ctx) (tenants.Principal, error) {
-	if p, ok := c.Locals(principalLocal).(tenants.Principal); ok {
-		return p, nil
-	}
-	var p tenants.Principal
-	var err error
-	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || tok == "" {
-			return p, &errs.Error{Code: errs.Unauthenticated, Field: "Authorization", Message: `must be "Bearer <API token>"`}
-		}
-		p, err = s.tenants.AuthenticateToken(c.UserContext(), tok)
-	} else if v := c.Cookies(s.cookieName(sessionCookie)); v != "" {
-		p, err = s.tenants.AuthenticateSession(c.UserContext(), v)
-	} else {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
-	}
-	if err != nil {
-		return p, err
-	}
-	p.IP = c.IP()
-	c.Locals(principalLocal, p)
-	return p, nil
-}
 
 // authorize is the permission check every route passes through: it resolves
 // the principal, puts the tenant (taken only from the principal, never from
@@ -53,12 +19,12 @@ func (s *Server) authorize(r Route) fiber.Handler {
 		case Public:
 			return c.Next()
 		case Customer:
-			return s.requireCustomer(c)
+			return s.RequireCustomer(c)
 		}
-		p, err := s.principal(c)
+		p, err := s.Principal(c)
 		if err != nil {
 			if r.HTML && c.Method() == fiber.MethodGet && errs.Is(err, errs.Unauthenticated) {
-				return c.Redirect("/login?next="+urlEscape(c.OriginalURL()), fiber.StatusSeeOther)
+				return httpx.RedirectToLogin(c, "/login")
 			}
 			return err
 		}
@@ -78,7 +44,7 @@ func (s *Server) authorize(r Route) fiber.Handler {
 			}
 			if r.IsAPI() {
 				if limit := s.planRate(c, p.TenantID); limit > 0 {
-					if ok, _ := s.tenantRate.allow(p.TenantID, int(limit)); !ok {
+					if ok, _ := s.tenantRate.Allow(p.TenantID, int(limit)); !ok {
 						return errs.E(errs.RateLimited, "this shop's plan allows %d API requests per minute", limit)
 					}
 				}
@@ -114,15 +80,4 @@ func (s *Server) planRate(c *fiber.Ctx, tenantID string) int64 {
 type planEntry struct {
 	rate  int64
 	until time.Time
-}
-
-// requireCustomer admits a customer session on the shop's own host (the
-// customer cookie, checked against the shop's customer sessions; see
-// storefront_account.go). Staff credentials are never looked at here.
-func (s *Server) requireCustomer(c *fiber.Ctx) error {
-	return s.requireShopCustomer(c)
-}
-
-func urlEscape(s string) string {
-	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "?", "%3F", " ", "%20", "+", "%2B").Replace(s)
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The console's shop builder: the builder screen (template tabs, the
@@ -25,34 +28,33 @@ import (
 // draft form carries the draft version it was rendered from, so a stale
 // form is refused with the name of whoever saved in between.
 
-func (s *Server) registerBuilderRoutes() {
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/builder", perm.DesignRead, "Shop builder: sections, theme, preview, publish", s.builderPage)
-	html("POST", "/console/builder/theme", perm.DesignWrite, "Switch theme and save theme settings (logo and favicon uploads)", s.builderTheme)
-	html("POST", "/console/builder/sections", perm.DesignWrite, "Add a section", s.builderSectionAdd)
-	html("POST", "/console/builder/sections/:section", perm.DesignWrite, "Save a section's settings", s.builderSectionSave)
-	html("POST", "/console/builder/sections/:section/move", perm.DesignWrite, "Move a section up or down", s.builderSectionMove)
-	html("POST", "/console/builder/sections/:section/delete", perm.DesignWrite, "Remove a section", s.builderSectionDelete)
-	html("POST", "/console/builder/publish", perm.DesignWrite, "Publish the draft", s.builderPublish)
-	html("POST", "/console/builder/versions/:number/restore", perm.DesignWrite, "Restore a published version", s.builderRestore)
-	html("POST", "/console/builder/preview-link", perm.DesignWrite, "Create a link that previews the draft on the shop's own host (expires)", s.builderPreviewLink)
-	html("GET", "/console/builder/preview/*", perm.DesignRead, "Live preview of the draft with real catalog data (staff only)", s.builderPreview)
-	html("GET", "/console/menus", perm.DesignRead, "Menus editor", s.menusPage)
-	html("POST", "/console/menus/:menu", perm.DesignWrite, "Save a menu", s.menuSave)
-	html("GET", "/console/pages", perm.DesignRead, "Content pages", s.pagesPage)
-	html("GET", "/console/pages/new", perm.DesignWrite, "New content page", s.pageNewPage)
-	html("POST", "/console/pages", perm.DesignWrite, "Create a content page", s.pageCreate)
-	html("GET", "/console/pages/:page", perm.DesignRead, "Content page editor", s.pageEditPage)
-	html("POST", "/console/pages/:page", perm.DesignWrite, "Save a content page", s.pageSave)
-	html("POST", "/console/pages/:page/delete", perm.DesignWrite, "Delete a content page", s.pageDelete)
-	html("GET", "/console/articles", perm.DesignRead, "Blog articles and newsletter subscribers", s.articlesPage)
-	html("GET", "/console/articles/new", perm.DesignWrite, "New article", s.articleNewPage)
-	html("POST", "/console/articles", perm.DesignWrite, "Create an article", s.articleCreate)
-	html("GET", "/console/articles/:article", perm.DesignRead, "Article editor", s.articleEditPage)
-	html("POST", "/console/articles/:article", perm.DesignWrite, "Save an article", s.articleSave)
-	html("POST", "/console/articles/:article/delete", perm.DesignWrite, "Delete an article", s.articleDelete)
+// builderPages are the shop builder, menus, content pages and articles.
+func (s *Server) builderPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/builder", perm.DesignRead, "Shop builder: sections, theme, preview, publish", s.builderPage)
+	html.Page("POST", "/console/builder/theme", perm.DesignWrite, "Switch theme and save theme settings (logo and favicon uploads)", s.builderTheme)
+	html.Page("POST", "/console/builder/sections", perm.DesignWrite, "Add a section", s.builderSectionAdd)
+	html.Page("POST", "/console/builder/sections/:section", perm.DesignWrite, "Save a section's settings", s.builderSectionSave)
+	html.Page("POST", "/console/builder/sections/:section/move", perm.DesignWrite, "Move a section up or down", s.builderSectionMove)
+	html.Page("POST", "/console/builder/sections/:section/delete", perm.DesignWrite, "Remove a section", s.builderSectionDelete)
+	html.Page("POST", "/console/builder/publish", perm.DesignWrite, "Publish the draft", s.builderPublish)
+	html.Page("POST", "/console/builder/versions/:number/restore", perm.DesignWrite, "Restore a published version", s.builderRestore)
+	html.Page("POST", "/console/builder/preview-link", perm.DesignWrite, "Create a link that previews the draft on the shop's own host (expires)", s.builderPreviewLink)
+	html.Page("GET", "/console/builder/preview/*", perm.DesignRead, "Live preview of the draft with real catalog data (staff only)", s.builderPreview)
+	html.Page("GET", "/console/menus", perm.DesignRead, "Menus editor", s.menusPage)
+	html.Page("POST", "/console/menus/:menu", perm.DesignWrite, "Save a menu", s.menuSave)
+	html.Page("GET", "/console/pages", perm.DesignRead, "Content pages", s.pagesPage)
+	html.Page("GET", "/console/pages/new", perm.DesignWrite, "New content page", s.pageNewPage)
+	html.Page("POST", "/console/pages", perm.DesignWrite, "Create a content page", s.pageCreate)
+	html.Page("GET", "/console/pages/:page", perm.DesignRead, "Content page editor", s.pageEditPage)
+	html.Page("POST", "/console/pages/:page", perm.DesignWrite, "Save a content page", s.pageSave)
+	html.Page("POST", "/console/pages/:page/delete", perm.DesignWrite, "Delete a content page", s.pageDelete)
+	html.Page("GET", "/console/articles", perm.DesignRead, "Blog articles and newsletter subscribers", s.articlesPage)
+	html.Page("GET", "/console/articles/new", perm.DesignWrite, "New article", s.articleNewPage)
+	html.Page("POST", "/console/articles", perm.DesignWrite, "Create an article", s.articleCreate)
+	html.Page("GET", "/console/articles/:article", perm.DesignRead, "Article editor", s.articleEditPage)
+	html.Page("POST", "/console/articles/:article", perm.DesignWrite, "Save an article", s.articleSave)
+	html.Page("POST", "/console/articles/:article/delete", perm.DesignWrite, "Delete an article", s.articleDelete)
 }
 
 // ---- form fields generated from schemas ----
@@ -287,7 +289,7 @@ var previewPaths = map[string]string{design.TemplateHome: "", design.TemplateGlo
 func sectionSummary(sec design.Section) string {
 	for _, k := range []string{"heading", "text", "question"} {
 		if v := sec.Settings.String(k); v != "" {
-			return clip(stripTags(v), 60)
+			return view.Clip(view.PlainText(v), 60)
 		}
 	}
 	return ""
@@ -309,8 +311,8 @@ func (s *Server) builderPage(c *fiber.Ctx) error {
 	}
 	th := d.Doc.ThemeDef()
 	data := builderData{Draft: d, Template: tpl, Templates: design.TemplateNames, Themes: design.Themes(), Theme: th,
-		ThemeFields: pl.fields(th.Settings, d.Doc.Settings, ""), SectionTypes: design.SectionTypes(), CanWrite: s.can(c, perm.DesignWrite),
-		Storefront: s.storefrontURL(s.current(c).TenantSlug)}
+		ThemeFields: pl.fields(th.Settings, d.Doc.Settings, ""), SectionTypes: design.SectionTypes(), CanWrite: s.Can(c, perm.DesignWrite),
+		Storefront: s.StorefrontURL(s.Current(c).TenantSlug)}
 	open := c.Query("section")
 	ss := d.Doc.Templates[tpl]
 	for i, sec := range ss {
@@ -362,7 +364,7 @@ func (s *Server) builderPage(c *fiber.Ctx) error {
 		data.PreviewLink = link
 		data.PreviewUntil, _ = c.Locals("preview_until").(time.Time)
 	}
-	return s.pageWithError(c, "console/builder", "Shop builder", "builder", data)
+	return s.PageWithError(c, "console/builder", "Shop builder", "builder", data)
 }
 
 // builderPreviewLink creates a preview token and shows the shop link
@@ -372,8 +374,8 @@ func (s *Server) builderPreviewLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
-	c.Locals("preview_link", s.storefrontURL(s.current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
+	s.Record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
+	c.Locals("preview_link", s.StorefrontURL(s.Current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
 	c.Locals("preview_until", until)
 	return s.builderPage(c)
 }
@@ -394,7 +396,7 @@ func builderURL(c *fiber.Ctx, section string) string {
 
 // builderFail shows the builder again with the error.
 func (s *Server) builderFail(c *fiber.Ctx, err error) error {
-	return s.pageError(c, err, func() error {
+	return s.PageError(c, err, func() error {
 		c.Request().URI().QueryArgs().Set("template", c.FormValue("template"))
 		if id := c.Params("section"); id != "" {
 			c.Request().URI().QueryArgs().Set("section", id)
@@ -419,7 +421,7 @@ func (s *Server) builderTheme(c *fiber.Ctx) error {
 	if _, err := s.editDraft(c, formVersion(c), "draft.theme", func(doc *design.Document) error { return applyTheme(doc, theme, set) }); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
@@ -443,7 +445,7 @@ func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
 	if err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, id))
+	return view.Done(c, builderURL(c, id))
 }
 
 func (s *Server) builderSectionSave(c *fiber.Ctx) error {
@@ -485,7 +487,7 @@ func (s *Server) builderSectionSave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, id))
+	return view.Done(c, builderURL(c, id))
 }
 
 func (s *Server) builderSectionMove(c *fiber.Ctx) error {
@@ -496,21 +498,21 @@ func (s *Server) builderSectionMove(c *fiber.Ctx) error {
 	if _, err := s.editDraft(c, formVersion(c), "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), delta) }); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderSectionDelete(c *fiber.Ctx) error {
 	if _, err := s.editDraft(c, formVersion(c), "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) }); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderPublish(c *fiber.Ctx) error {
 	if _, err := s.publishDesign(c, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderRestore(c *fiber.Ctx) error {
@@ -521,7 +523,7 @@ func (s *Server) builderRestore(c *fiber.Ctx) error {
 	if _, err := s.restoreDesign(c, n, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
-	return done(c, builderURL(c, ""))
+	return view.Done(c, builderURL(c, ""))
 }
 
 // ---- preview ----
@@ -559,7 +561,7 @@ func rewritePreview(body []byte) []byte {
 // draft design, by calling the storefront app in-process with the draft in
 // the request's locals. GET only; the page cache is bypassed.
 func (s *Server) builderPreview(c *fiber.Ctx) error {
-	p := s.current(c)
+	p := s.Current(c)
 	d, err := s.design.Draft(c.UserContext())
 	if err != nil {
 		return err
@@ -571,11 +573,11 @@ func (s *Server) builderPreview(c *fiber.Ctx) error {
 	}
 	req.SetRequestURI(uri)
 	req.Header.SetMethod(fiber.MethodGet)
-	host := p.TenantSlug + "." + s.cfg.BaseDomain
+	host := p.TenantSlug + "." + s.BaseDomain()
 	req.Header.SetHost(host)
 	var rc fasthttp.RequestCtx
 	rc.Init(&req, c.Context().RemoteAddr(), nil)
-	rc.SetUserValue(previewLocal, d.Doc)
+	session.PreviewDraft(&rc, d.Doc)
 	s.storeHandler(&rc)
 	resp := &rc.Response
 	ct := string(resp.Header.ContentType())
@@ -624,7 +626,7 @@ func (s *Server) menusPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := menusData{Version: d.Version, CanWrite: s.can(c, perm.DesignWrite)}
+	data := menusData{Version: d.Version, CanWrite: s.Can(c, perm.DesignWrite)}
 	for _, name := range design.MenuNames {
 		me := menuEdit{Name: name}
 		add := func(it design.MenuItem, parent int) int {
@@ -647,7 +649,7 @@ func (s *Server) menusPage(c *fiber.Ctx) error {
 		}
 		data.Menus = append(data.Menus, me)
 	}
-	return s.pageWithError(c, "console/menus", "Menus", "menus", data)
+	return s.PageWithError(c, "console/menus", "Menus", "menus", data)
 }
 
 func (s *Server) menuSave(c *fiber.Ctx) error {
@@ -698,15 +700,15 @@ func (s *Server) menuSave(c *fiber.Ctx) error {
 		if r.parent >= 0 {
 			k, ok := at[r.parent]
 			if !ok {
-				return s.pageError(c, errs.Field("menus."+name, "“%s” is nested under an item that is not at the top level", r.item.Title), func() error { return s.menusPage(c) })
+				return s.PageError(c, errs.Field("menus."+name, "“%s” is nested under an item that is not at the top level", r.item.Title), func() error { return s.menusPage(c) })
 			}
 			items[k].Children = append(items[k].Children, r.item)
 		}
 	}
 	if _, err := s.editDraft(c, formVersion(c), "menu.save", func(doc *design.Document) error { doc.Menus[name] = items; return nil }); err != nil {
-		return s.pageError(c, err, func() error { return s.menusPage(c) })
+		return s.PageError(c, err, func() error { return s.menusPage(c) })
 	}
-	return done(c, "/console/menus")
+	return view.Done(c, "/console/menus")
 }
 
 // ---- pages ----
@@ -732,11 +734,11 @@ func (s *Server) pagesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.can(c, perm.DesignWrite)})
+	return s.PageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.Can(c, perm.DesignWrite)})
 }
 
 func (s *Server) pageForm(c *fiber.Ctx, p *content.Page, isNew bool) error {
-	return s.pageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.can(c, perm.DesignWrite), New: isNew})
+	return s.PageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.Can(c, perm.DesignWrite), New: isNew})
 }
 
 func (s *Server) pageNewPage(c *fiber.Ctx) error {
@@ -759,12 +761,12 @@ func (s *Server) pageCreate(c *fiber.Ctx) error {
 	in := pageInput(c)
 	p, err := s.content.CreatePage(c.UserContext(), in)
 	if err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			return s.pageForm(c, &content.Page{Handle: in.Handle, Kind: in.Kind, Title: in.Title, BodyHTML: in.BodyHTML, SEOTitle: in.SEOTitle, SEODescription: in.SEODescription, Published: in.Published}, true)
 		})
 	}
-	s.record(c, "page.create", "page", p.ID, p.Title)
-	return done(c, "/console/pages/"+p.ID)
+	s.Record(c, "page.create", "page", p.ID, p.Title)
+	return view.Done(c, "/console/pages/"+p.ID)
 }
 
 func (s *Server) pageEditPage(c *fiber.Ctx) error {
@@ -779,7 +781,7 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 	in := pageInput(c)
 	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), formVersion(c), in)
 	if err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			cur, gerr := s.content.Page(c.UserContext(), c.Params("page"))
 			if gerr != nil {
 				return gerr
@@ -788,16 +790,16 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 			return s.pageForm(c, cur, false)
 		})
 	}
-	s.record(c, "page.update", "page", p.ID, p.Title)
-	return done(c, "/console/pages/"+p.ID)
+	s.Record(c, "page.update", "page", p.ID, p.Title)
+	return view.Done(c, "/console/pages/"+p.ID)
 }
 
 func (s *Server) pageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.record(c, "page.delete", "page", c.Params("page"), "")
-	return done(c, "/console/pages")
+	s.Record(c, "page.delete", "page", c.Params("page"), "")
+	return view.Done(c, "/console/pages")
 }
 
 // ---- articles ----
@@ -822,17 +824,17 @@ func (s *Server) articlesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := articlesData{Articles: as, Total: total, CanWrite: s.can(c, perm.DesignWrite), CanSubs: s.can(c, perm.CustomersRead)}
+	d := articlesData{Articles: as, Total: total, CanWrite: s.Can(c, perm.DesignWrite), CanSubs: s.Can(c, perm.CustomersRead)}
 	if d.CanSubs {
 		if d.Subscribers, d.SubTotal, err = s.content.Subscribers(ctx, false, 50, 0); err != nil {
 			return err
 		}
 	}
-	return s.pageWithError(c, "console/articles", "Blog", "articles", d)
+	return s.PageWithError(c, "console/articles", "Blog", "articles", d)
 }
 
 func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error {
-	d := articlesData{Article: a, Tags: strings.Join(a.Tags, ", "), CanWrite: s.can(c, perm.DesignWrite), New: isNew}
+	d := articlesData{Article: a, Tags: strings.Join(a.Tags, ", "), CanWrite: s.Can(c, perm.DesignWrite), New: isNew}
 	if a.PublishedAt != nil {
 		d.PublishAt = a.PublishedAt.UTC().Format("2006-01-02T15:04")
 	}
@@ -842,13 +844,13 @@ func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error
 	}
 	d.Images = []builderOption{{Value: "", Label: "— none —"}}
 	for _, x := range assets {
-		d.Images = append(d.Images, builderOption{Value: x.Key, Label: firstNonEmpty(x.Filename, x.ID), Selected: x.Key == a.Image})
+		d.Images = append(d.Images, builderOption{Value: x.Key, Label: view.FirstNonEmpty(x.Filename, x.ID), Selected: x.Key == a.Image})
 	}
-	return s.pageWithError(c, "console/articles_edit", "Article", "articles", d)
+	return s.PageWithError(c, "console/articles_edit", "Article", "articles", d)
 }
 
 func (s *Server) articleNewPage(c *fiber.Ctx) error {
-	return s.articleForm(c, &content.Article{Author: s.current(c).Email}, true)
+	return s.articleForm(c, &content.Article{Author: s.Current(c).Email}, true)
 }
 
 func (s *Server) articleInput(c *fiber.Ctx) (content.ArticleInput, error) {
@@ -891,10 +893,10 @@ func (s *Server) articleCreate(c *fiber.Ctx) error {
 		a, err = s.content.CreateArticle(c.UserContext(), in)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
+		return s.PageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
 	}
-	s.record(c, "article.create", "article", a.ID, a.Title)
-	return done(c, "/console/articles/"+a.ID)
+	s.Record(c, "article.create", "article", a.ID, a.Title)
+	return view.Done(c, "/console/articles/"+a.ID)
 }
 
 func (s *Server) articleEditPage(c *fiber.Ctx) error {
@@ -912,7 +914,7 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 		a, err = s.content.UpdateArticle(c.UserContext(), c.Params("article"), formVersion(c), in)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error {
+		return s.PageError(c, err, func() error {
 			cur, gerr := s.content.Article(c.UserContext(), c.Params("article"))
 			if gerr != nil {
 				return gerr
@@ -920,14 +922,14 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 			return s.articleForm(c, articleOf(in, cur), false)
 		})
 	}
-	s.record(c, "article.update", "article", a.ID, a.Title)
-	return done(c, "/console/articles/"+a.ID)
+	s.Record(c, "article.update", "article", a.ID, a.Title)
+	return view.Done(c, "/console/articles/"+a.ID)
 }
 
 func (s *Server) articleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.record(c, "article.delete", "article", c.Params("article"), "")
-	return done(c, "/console/articles")
+	s.Record(c, "article.delete", "article", c.Params("article"), "")
+	return view.Done(c, "/console/articles")
 }

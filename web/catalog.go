@@ -1,20 +1,18 @@
 package web
 
 import (
-	"context"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
-	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The merchant side of the catalog: a JSON API and console pages for
@@ -29,70 +27,64 @@ import (
 // transaction right after the change commits (core cannot import tenants);
 // a crash between the two loses the audit line, never the change.
 
-// registerCatalogRoutes adds the catalog, inventory, customer and
-// import/export routes (one register call in routes.go).
-func (s *Server) registerCatalogRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "catalog", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/products", perm.CatalogRead, "Products: search (q matches title, vendor, type, tags, SKU, barcode by word prefix) and filters (status, category, collection, tag, vendor, type, role, price_min, price_max in minor units), sort, cursor pagination", nil, ProductPage{}, s.apiProducts)
-	api("POST", "/api/products", perm.CatalogWrite, "Create a product (draft unless you may publish)", ProductBody{}, ProductJSON{}, s.apiProductCreate)
-	api("POST", "/api/products/bulk", perm.CatalogWrite, "Bulk edit: price by percent or amount, tags, status (publishing statuses need catalog.publish)", BulkBody{}, BulkResult{}, s.apiProductsBulk)
-	api("GET", "/api/products/:product", perm.CatalogRead, "One product with variants, images, tags and stock", nil, ProductJSON{}, s.apiProduct)
-	api("PUT", "/api/products/:product", perm.CatalogWrite, "Replace a product's fields, options and variants (send the version you read)", ProductBody{}, ProductJSON{}, s.apiProductUpdate)
-	api("DELETE", "/api/products/:product", perm.CatalogWrite, "Delete a product", nil, nil, s.apiProductDelete)
-	api("POST", "/api/products/:product/submit", perm.CatalogWrite, "Submit a draft for review", ReviewBody{}, ProductJSON{}, s.apiProductSubmit)
-	api("POST", "/api/products/:product/approve", perm.CatalogPublish, "Approve a product in review: publish now or at publish_at", ReviewBody{}, ProductJSON{}, s.apiProductApprove)
-	api("POST", "/api/products/:product/reject", perm.CatalogPublish, "Send a product in review back to draft with a comment", ReviewBody{}, ProductJSON{}, s.apiProductReject)
-	api("POST", "/api/products/:product/publish", perm.CatalogPublish, "Publish now or at publish_at", ReviewBody{}, ProductJSON{}, s.apiProductPublish)
-	api("POST", "/api/products/:product/unpublish", perm.CatalogPublish, "Take a product back to draft", ReviewBody{}, ProductJSON{}, s.apiProductUnpublish)
-	api("POST", "/api/products/:product/archive", perm.CatalogPublish, "Archive a product", ReviewBody{}, ProductJSON{}, s.apiProductArchive)
-	api("GET", "/api/products/:product/reviews", perm.CatalogRead, "The product's review history with comments", nil, []ReviewJSON{}, s.apiProductReviews)
-	api("POST", "/api/products/:product/images", perm.CatalogWrite, "Upload an image (multipart field \"image\", optional \"alt\"; JPEG, PNG, GIF or WebP)", nil, ImageJSON{}, s.apiImageUpload)
-	api("DELETE", "/api/products/:product/images/:image", perm.CatalogWrite, "Delete an image", nil, nil, s.apiImageDelete)
-	api("GET", "/api/categories", perm.CatalogRead, "Category tree (flat, parents before children)", nil, []CategoryJSON{}, s.apiCategories)
-	api("POST", "/api/categories", perm.CatalogWrite, "Create a category", CategoryBody{}, CategoryJSON{}, s.apiCategoryCreate)
-	api("PUT", "/api/categories/:category", perm.CatalogWrite, "Update a category (move it with parent_id)", CategoryBody{}, CategoryJSON{}, s.apiCategoryUpdate)
-	api("DELETE", "/api/categories/:category", perm.CatalogWrite, "Delete a category without children", nil, nil, s.apiCategoryDelete)
-	api("GET", "/api/collections", perm.CatalogRead, "Collections", nil, []CollectionJSON{}, s.apiCollections)
-	api("POST", "/api/collections", perm.CatalogWrite, "Create a manual or automatic (rule-based) collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionCreate)
-	api("GET", "/api/collections/:collection", perm.CatalogRead, "One collection", nil, CollectionJSON{}, s.apiCollection)
-	api("PUT", "/api/collections/:collection", perm.CatalogWrite, "Update a collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionUpdate)
-	api("DELETE", "/api/collections/:collection", perm.CatalogWrite, "Delete a collection", nil, nil, s.apiCollectionDelete)
-	api("PUT", "/api/collections/:collection/products", perm.CatalogWrite, "Set a manual collection's products in order", CollectionProducts{}, nil, s.apiCollectionProducts)
+// catalogAPI is products, categories and collections over JSON.
+func (s *Server) catalogAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "catalog")
+	api.API("GET", "/api/products", perm.CatalogRead, "Products: search (q matches title, vendor, type, tags, SKU, barcode by word prefix) and filters (status, category, collection, tag, vendor, type, role, price_min, price_max in minor units), sort, cursor pagination", nil, ProductPage{}, s.apiProducts)
+	api.API("POST", "/api/products", perm.CatalogWrite, "Create a product (draft unless you may publish)", ProductBody{}, ProductJSON{}, s.apiProductCreate)
+	api.API("POST", "/api/products/bulk", perm.CatalogWrite, "Bulk edit: price by percent or amount, tags, status (publishing statuses need catalog.publish)", BulkBody{}, BulkResult{}, s.apiProductsBulk)
+	api.API("GET", "/api/products/:product", perm.CatalogRead, "One product with variants, images, tags and stock", nil, ProductJSON{}, s.apiProduct)
+	api.API("PUT", "/api/products/:product", perm.CatalogWrite, "Replace a product's fields, options and variants (send the version you read)", ProductBody{}, ProductJSON{}, s.apiProductUpdate)
+	api.API("DELETE", "/api/products/:product", perm.CatalogWrite, "Delete a product", nil, nil, s.apiProductDelete)
+	api.API("POST", "/api/products/:product/submit", perm.CatalogWrite, "Submit a draft for review", ReviewBody{}, ProductJSON{}, s.apiProductSubmit)
+	api.API("POST", "/api/products/:product/approve", perm.CatalogPublish, "Approve a product in review: publish now or at publish_at", ReviewBody{}, ProductJSON{}, s.apiProductApprove)
+	api.API("POST", "/api/products/:product/reject", perm.CatalogPublish, "Send a product in review back to draft with a comment", ReviewBody{}, ProductJSON{}, s.apiProductReject)
+	api.API("POST", "/api/products/:product/publish", perm.CatalogPublish, "Publish now or at publish_at", ReviewBody{}, ProductJSON{}, s.apiProductPublish)
+	api.API("POST", "/api/products/:product/unpublish", perm.CatalogPublish, "Take a product back to draft", ReviewBody{}, ProductJSON{}, s.apiProductUnpublish)
+	api.API("POST", "/api/products/:product/archive", perm.CatalogPublish, "Archive a product", ReviewBody{}, ProductJSON{}, s.apiProductArchive)
+	api.API("GET", "/api/products/:product/reviews", perm.CatalogRead, "The product's review history with comments", nil, []ReviewJSON{}, s.apiProductReviews)
+	api.API("POST", "/api/products/:product/images", perm.CatalogWrite, "Upload an image (multipart field \"image\", optional \"alt\"; JPEG, PNG, GIF or WebP)", nil, ImageJSON{}, s.apiImageUpload)
+	api.API("DELETE", "/api/products/:product/images/:image", perm.CatalogWrite, "Delete an image", nil, nil, s.apiImageDelete)
+	api.API("GET", "/api/categories", perm.CatalogRead, "Category tree (flat, parents before children)", nil, []CategoryJSON{}, s.apiCategories)
+	api.API("POST", "/api/categories", perm.CatalogWrite, "Create a category", CategoryBody{}, CategoryJSON{}, s.apiCategoryCreate)
+	api.API("PUT", "/api/categories/:category", perm.CatalogWrite, "Update a category (move it with parent_id)", CategoryBody{}, CategoryJSON{}, s.apiCategoryUpdate)
+	api.API("DELETE", "/api/categories/:category", perm.CatalogWrite, "Delete a category without children", nil, nil, s.apiCategoryDelete)
+	api.API("GET", "/api/collections", perm.CatalogRead, "Collections", nil, []CollectionJSON{}, s.apiCollections)
+	api.API("POST", "/api/collections", perm.CatalogWrite, "Create a manual or automatic (rule-based) collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionCreate)
+	api.API("GET", "/api/collections/:collection", perm.CatalogRead, "One collection", nil, CollectionJSON{}, s.apiCollection)
+	api.API("PUT", "/api/collections/:collection", perm.CatalogWrite, "Update a collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionUpdate)
+	api.API("DELETE", "/api/collections/:collection", perm.CatalogWrite, "Delete a collection", nil, nil, s.apiCollectionDelete)
+	api.API("PUT", "/api/collections/:collection/products", perm.CatalogWrite, "Set a manual collection's products in order", CollectionProducts{}, nil, s.apiCollectionProducts)
+}
 
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/products", perm.CatalogRead, "Products", s.productsPage)
-	html("POST", "/console/products/bulk", perm.CatalogWrite, "Bulk edit products", s.productsBulk)
-	html("GET", "/console/products/new", perm.CatalogWrite, "New product form", s.productNewPage)
-	html("POST", "/console/products", perm.CatalogWrite, "Create a product", s.productCreate)
-	html("GET", "/console/products/:product", perm.CatalogRead, "Product editor", s.productPage)
-	html("POST", "/console/products/:product", perm.CatalogWrite, "Save a product", s.productSave)
-	html("POST", "/console/products/:product/delete", perm.CatalogWrite, "Delete a product", s.productDelete)
-	html("POST", "/console/products/:product/submit", perm.CatalogWrite, "Submit for review", s.productSubmit)
-	html("POST", "/console/products/:product/approve", perm.CatalogPublish, "Approve and publish", s.productApprove)
-	html("POST", "/console/products/:product/reject", perm.CatalogPublish, "Send back with a comment", s.productReject)
-	html("POST", "/console/products/:product/publish", perm.CatalogPublish, "Publish now or schedule", s.productPublish)
-	html("POST", "/console/products/:product/unpublish", perm.CatalogPublish, "Back to draft", s.productUnpublish)
-	html("POST", "/console/products/:product/archive", perm.CatalogPublish, "Archive", s.productArchive)
-	html("POST", "/console/products/:product/images", perm.CatalogWrite, "Upload an image", s.productImageUpload)
-	html("GET", "/console/products/:product/images/:image", perm.CatalogRead, "An image or its rendition (?w=320)", s.productImageFile)
-	html("POST", "/console/products/:product/images/:image/delete", perm.CatalogWrite, "Delete an image", s.productImageDelete)
-	html("GET", "/console/categories", perm.CatalogRead, "Categories", s.categoriesPage)
-	html("POST", "/console/categories", perm.CatalogWrite, "Create a category", s.categoryCreate)
-	html("POST", "/console/categories/:category", perm.CatalogWrite, "Update a category", s.categorySave)
-	html("POST", "/console/categories/:category/delete", perm.CatalogWrite, "Delete a category", s.categoryDelete)
-	html("GET", "/console/collections", perm.CatalogRead, "Collections", s.collectionsPage)
-	html("POST", "/console/collections", perm.CatalogWrite, "Create a collection", s.collectionCreate)
-	html("GET", "/console/collections/:collection", perm.CatalogRead, "Collection editor", s.collectionPage)
-	html("POST", "/console/collections/:collection", perm.CatalogWrite, "Save a collection", s.collectionSave)
-	html("POST", "/console/collections/:collection/delete", perm.CatalogWrite, "Delete a collection", s.collectionDelete)
-
-	s.registerInventoryRoutes()
-	s.registerCustomerRoutes()
-	s.registerImportRoutes()
+// catalogPages are the console's product, category and collection pages.
+func (s *Server) catalogPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/products", perm.CatalogRead, "Products", s.productsPage)
+	html.Page("POST", "/console/products/bulk", perm.CatalogWrite, "Bulk edit products", s.productsBulk)
+	html.Page("GET", "/console/products/new", perm.CatalogWrite, "New product form", s.productNewPage)
+	html.Page("POST", "/console/products", perm.CatalogWrite, "Create a product", s.productCreate)
+	html.Page("GET", "/console/products/:product", perm.CatalogRead, "Product editor", s.productPage)
+	html.Page("POST", "/console/products/:product", perm.CatalogWrite, "Save a product", s.productSave)
+	html.Page("POST", "/console/products/:product/delete", perm.CatalogWrite, "Delete a product", s.productDelete)
+	html.Page("POST", "/console/products/:product/submit", perm.CatalogWrite, "Submit for review", s.productSubmit)
+	html.Page("POST", "/console/products/:product/approve", perm.CatalogPublish, "Approve and publish", s.productApprove)
+	html.Page("POST", "/console/products/:product/reject", perm.CatalogPublish, "Send back with a comment", s.productReject)
+	html.Page("POST", "/console/products/:product/publish", perm.CatalogPublish, "Publish now or schedule", s.productPublish)
+	html.Page("POST", "/console/products/:product/unpublish", perm.CatalogPublish, "Back to draft", s.productUnpublish)
+	html.Page("POST", "/console/products/:product/archive", perm.CatalogPublish, "Archive", s.productArchive)
+	html.Page("POST", "/console/products/:product/images", perm.CatalogWrite, "Upload an image", s.productImageUpload)
+	html.Page("GET", "/console/products/:product/images/:image", perm.CatalogRead, "An image or its rendition (?w=320)", s.productImageFile)
+	html.Page("POST", "/console/products/:product/images/:image/delete", perm.CatalogWrite, "Delete an image", s.productImageDelete)
+	html.Page("GET", "/console/categories", perm.CatalogRead, "Categories", s.categoriesPage)
+	html.Page("POST", "/console/categories", perm.CatalogWrite, "Create a category", s.categoryCreate)
+	html.Page("POST", "/console/categories/:category", perm.CatalogWrite, "Update a category", s.categorySave)
+	html.Page("POST", "/console/categories/:category/delete", perm.CatalogWrite, "Delete a category", s.categoryDelete)
+	html.Page("GET", "/console/collections", perm.CatalogRead, "Collections", s.collectionsPage)
+	html.Page("POST", "/console/collections", perm.CatalogWrite, "Create a collection", s.collectionCreate)
+	html.Page("GET", "/console/collections/:collection", perm.CatalogRead, "Collection editor", s.collectionPage)
+	html.Page("POST", "/console/collections/:collection", perm.CatalogWrite, "Save a collection", s.collectionSave)
+	html.Page("POST", "/console/collections/:collection/delete", perm.CatalogWrite, "Delete a collection", s.collectionDelete)
 }
 
 // ProductJSON is a product with its variants, images and tags. Prices are
@@ -373,34 +365,13 @@ func (b ProductBody) input() catalog.ProductInput {
 	return in
 }
 
-// record writes an audit entry for a change that has committed.
-func (s *Server) record(c *fiber.Ctx, action, objectType, objectID, summary string) {
-	s.recordCtx(c.UserContext(), s.current(c).TenantID, c.IP(), action, objectType, objectID, summary)
-}
-
-// recordCtx writes an audit entry; the actor comes from ctx.
-func (s *Server) recordCtx(ctx context.Context, tenantID, ip, action, objectType, objectID, summary string) {
-	err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		return audit.Record(ctx, q, audit.Entry{TenantID: tenantID, Action: action, ObjectType: objectType, ObjectID: objectID, After: summary, IP: ip})
-	})
-	if err != nil {
-		s.log.Warn("audit record", "action", action, "err", err)
-	}
-}
-
-// can reports whether the current principal holds a permission.
-func (s *Server) can(c *fiber.Ctx, p perm.Permission) bool {
-	ok, _ := s.tenants.Can(c.UserContext(), s.current(c), p)
-	return ok
-}
-
 // checkCreateStatus refuses creating a product straight into a public
 // status without the publish permission.
 func (s *Server) checkCreateStatus(c *fiber.Ctx, st catalog.Status) error {
 	if st == "" || st == catalog.Draft || st == catalog.InReview {
 		return nil
 	}
-	if !s.can(c, perm.CatalogPublish) {
+	if !s.Can(c, perm.CatalogPublish) {
 		return &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing needs the catalog.publish permission; submit the product for review instead"}
 	}
 	return nil
@@ -415,7 +386,7 @@ func (s *Server) checkProductQuota(c *fiber.Ctx, adding int64) error {
 	if adding < 1 {
 		adding = 1
 	}
-	return s.tenants.CheckQuota(c.UserContext(), s.current(c).TenantID, tenants.QuotaProducts, n+adding-1)
+	return s.tenants.CheckQuota(c.UserContext(), s.Current(c).TenantID, tenants.QuotaProducts, n+adding-1)
 }
 
 func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.Product, error) {
@@ -432,7 +403,7 @@ func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
+	s.Record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
 	return p, nil
 }
 
@@ -488,7 +459,7 @@ func (s *Server) apiProduct(c *fiber.Ctx) error {
 
 func (s *Server) apiProductCreate(c *fiber.Ctx) error {
 	var b ProductBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.createProduct(c, b.input())
@@ -500,7 +471,7 @@ func (s *Server) apiProductCreate(c *fiber.Ctx) error {
 
 func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	var b ProductBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if b.Version == 0 {
@@ -513,7 +484,7 @@ func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "product.update", "product", p.ID, p.Title)
+	s.Record(c, "product.update", "product", p.ID, p.Title)
 	return c.JSON(productJSON(p))
 }
 
@@ -522,7 +493,7 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.record(c, "product.delete", "product", id, "")
+	s.Record(c, "product.delete", "product", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -554,7 +525,7 @@ func (s *Server) transition(c *fiber.Ctx, step string, comment string, at *time.
 	if comment != "" {
 		summary += ": " + comment
 	}
-	s.record(c, "product."+step, "product", p.ID, summary)
+	s.Record(c, "product."+step, "product", p.ID, summary)
 	return p, nil
 }
 
@@ -562,7 +533,7 @@ func (s *Server) apiStep(step string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var b ReviewBody
 		if len(c.Body()) > 0 {
-			if err := DecodeJSON(c, &b); err != nil {
+			if err := httpx.DecodeJSON(c, &b); err != nil {
 				return err
 			}
 		}
@@ -615,7 +586,7 @@ func (s *Server) uploadImage(c *fiber.Ctx) (*catalog.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
+	s.Record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
 	return im, nil
 }
 
@@ -631,13 +602,13 @@ func (s *Server) apiImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return err
 	}
-	s.record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
+	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiProductsBulk(c *fiber.Ctx) error {
 	var b BulkBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	n, err := s.bulk(c, b)
@@ -657,15 +628,15 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 		if bp != float64(int64(bp)) {
 			return 0, errs.Field("price_percent", "at most two decimals")
 		}
-		if b.PriceAmount > pricing.MaxUnitPrice || b.PriceAmount < -pricing.MaxUnitPrice {
-			return 0, errs.Field("price_amount", "must be between -%d and %d minor units", int64(pricing.MaxUnitPrice), int64(pricing.MaxUnitPrice))
+		if b.PriceAmount > money.MaxUnitPrice || b.PriceAmount < -money.MaxUnitPrice {
+			return 0, errs.Field("price_amount", "must be between -%d and %d minor units", int64(money.MaxUnitPrice), int64(money.MaxUnitPrice))
 		}
 		e.Price = &catalog.PriceChange{PercentBP: int64(bp), Amount: b.PriceAmount, CompareAt: b.IncludeCompareAt}
 	}
-	if e.Status != "" && e.Status != catalog.Draft && e.Status != catalog.InReview && !s.can(c, perm.CatalogPublish) {
+	if e.Status != "" && e.Status != catalog.Draft && e.Status != catalog.InReview && !s.Can(c, perm.CatalogPublish) {
 		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing or archiving needs the catalog.publish permission"}
 	}
-	if e.Status == catalog.Draft && !s.can(c, perm.CatalogPublish) {
+	if e.Status == catalog.Draft && !s.Can(c, perm.CatalogPublish) {
 		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "taking products back to draft needs the catalog.publish permission"}
 	}
 	n, err := s.catalog.Bulk(c.UserContext(), e)
@@ -689,7 +660,7 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 	if b.Status != "" {
 		what = append(what, "status "+b.Status)
 	}
-	s.record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
+	s.Record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
 	return n, nil
 }
 
@@ -724,27 +695,27 @@ func categoryJSON(x *catalog.Category) CategoryJSON {
 
 func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	var b CategoryBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.CreateCategory(c.UserContext(), b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "category.create", "category", x.ID, x.Name)
+	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
 }
 
 func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	var b CategoryBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "category.update", "category", x.ID, x.Name)
+	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return c.JSON(categoryJSON(x))
 }
 
@@ -752,7 +723,7 @@ func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return err
 	}
-	s.record(c, "category.delete", "category", c.Params("category"), "")
+	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -797,27 +768,27 @@ func (s *Server) apiCollection(c *fiber.Ctx) error {
 
 func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	var b CollectionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.CreateCollection(c.UserContext(), b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "collection.create", "collection", x.ID, x.Title)
+	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return c.Status(fiber.StatusCreated).JSON(collectionJSON(x))
 }
 
 func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	var b CollectionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.catalog.UpdateCollection(c.UserContext(), c.Params("collection"), b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "collection.update", "collection", x.ID, x.Title)
+	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return c.JSON(collectionJSON(x))
 }
 
@@ -825,18 +796,18 @@ func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return err
 	}
-	s.record(c, "collection.delete", "collection", c.Params("collection"), "")
+	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
 	var b CollectionProducts
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {
 		return err
 	}
-	s.record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
+	s.Record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
 	return c.SendStatus(fiber.StatusNoContent)
 }

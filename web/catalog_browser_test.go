@@ -50,7 +50,7 @@ func TestBrowserProductReviewToStorefront(t *testing.T) {
 		document.querySelector('#product-form [name=seo_description]').value = 'A breathable linen shirt.';
 		const rows = [["S","Sand"],["S","Navy"],["M","Sand"],["M","Navy"]];
 		const set = (n, i, v) => { document.querySelectorAll('#product-form [name=' + n + ']')[i].value = v; };
-		rows.forEach((r, i) => { set('v_opt1', i, r[0]); set('v_opt2', i, r[1]); set('v_sku', i, 'HLS-' + r[0] + '-' + r[1]); set('v_price', i, i < 2 ? '39.90' : '42,50'); set('v_safety', i, '2'); });
+		rows.forEach((r, i) => { set('v_opt1', i, r[0]); set('v_opt2', i, r[1]); set('v_sku', i, 'HLS-' + r[0] + '-' + r[1]); set('v_price', i, i < 2 ? '39.90' : '42.50'); set('v_safety', i, '2'); });
 		return true; })()`))
 	evalCancel()
 	if err != nil {

@@ -10,7 +10,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Console pages for products, categories and collections. Forms work
@@ -19,7 +22,7 @@ import (
 
 // shopCurrency is the current shop's currency.
 func (s *Server) shopCurrency(c *fiber.Ctx) string {
-	t, err := s.tenants.Tenant(c.UserContext(), s.current(c).TenantID)
+	t, err := s.tenants.Tenant(c.UserContext(), s.Current(c).TenantID)
 	if err != nil || t.Currency == "" {
 		return "USD"
 	}
@@ -51,7 +54,7 @@ type productRowView struct {
 }
 
 func priceRange(p *catalog.Product) string {
-	lo, hi := catalog.FormatAmount(p.PriceMin, p.Currency), catalog.FormatAmount(p.PriceMax, p.Currency)
+	lo, hi := money.Format(p.PriceMin, p.Currency), money.Format(p.PriceMax, p.Currency)
 	if lo == hi {
 		return lo + " " + p.Currency
 	}
@@ -80,7 +83,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	d := productsData{Q: f.Query, Status: string(f.Status), Category: f.CategoryID, Tag: f.Tag, Sort: string(f.Sort),
-		CanWrite: s.can(c, perm.CatalogWrite), CanPublish: s.can(c, perm.CatalogPublish),
+		CanWrite: s.Can(c, perm.CatalogWrite), CanPublish: s.Can(c, perm.CatalogPublish),
 		Statuses: []string{"draft", "in_review", "published", "archived"}, Sorts: []string{"newest", "title", "price_asc", "price_desc"}}
 	tree, err := s.catalog.CategoryTree(ctx)
 	if err != nil {
@@ -89,7 +92,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	d.Categories = categoriesJSON(tree)
 	pg, err := s.catalog.List(ctx, f)
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pageWithError(c, "console/products", "Products", "products", d) })
+		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/products", "Products", "products", d) })
 	}
 	for _, p := range pg.Products {
 		v := productRowView{ID: p.ID, Title: p.Title, Handle: p.Handle, Status: string(p.Status), Price: priceRange(p), Vendor: p.Vendor,
@@ -110,7 +113,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 		}
 		d.Next = "/console/products?" + q.Encode()
 	}
-	return s.pageWithError(c, "console/products", "Products", "products", d)
+	return s.PageWithError(c, "console/products", "Products", "products", d)
 }
 
 func (s *Server) productsBulk(c *fiber.Ctx) error {
@@ -137,7 +140,7 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 			}
 			b.PricePercent = f
 		default:
-			n, err := catalog.ParseAmount(v, s.shopCurrency(c), "price_value")
+			n, err := money.Parse("price_value", v, s.shopCurrency(c))
 			if err != nil {
 				return s.bulkError(c, err)
 			}
@@ -151,7 +154,7 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 	if err != nil {
 		return s.bulkError(c, err)
 	}
-	back := SafeRedirect(c.FormValue("back"), "/console/products")
+	back := httpx.SafeRedirect(c.FormValue("back"), "/console/products")
 	if back != "/console/products" && !strings.HasPrefix(back, "/console/products?") {
 		back = "/console/products"
 	}
@@ -166,7 +169,7 @@ func sepOf(u string) string {
 }
 
 func (s *Server) bulkError(c *fiber.Ctx, err error) error {
-	return s.pageError(c, err, func() error { return s.productsPage(c) })
+	return s.PageError(c, err, func() error { return s.productsPage(c) })
 }
 
 // productView is the editor's data.
@@ -204,7 +207,7 @@ func amountText(v *int64, currency string) string {
 	if v == nil {
 		return ""
 	}
-	return catalog.FormatAmount(*v, currency)
+	return money.Format(*v, currency)
 }
 
 func numText(n int64) string {
@@ -216,7 +219,7 @@ func numText(n int64) string {
 
 func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, error) {
 	ctx := c.UserContext()
-	v := productView{CanWrite: s.can(c, perm.CatalogWrite), CanPublish: s.can(c, perm.CatalogPublish), Uploads: s.blobs != nil,
+	v := productView{CanWrite: s.Can(c, perm.CatalogWrite), CanPublish: s.Can(c, perm.CatalogPublish), Uploads: s.blobs != nil,
 		Roles: []string{"", "traffic", "profit", "image", "campaign"}}
 	tree, err := s.catalog.CategoryTree(ctx)
 	if err != nil {
@@ -236,7 +239,7 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 		}
 		v.TagsText = strings.Join(p.Tags, ", ")
 		for _, x := range p.Variants {
-			r := variantRowView{ID: x.ID, SKU: x.SKU, Barcode: x.Barcode, Opts: x.Options, Price: catalog.FormatAmount(x.Price, p.Currency),
+			r := variantRowView{ID: x.ID, SKU: x.SKU, Barcode: x.Barcode, Opts: x.Options, Price: money.Format(x.Price, p.Currency),
 				CompareAt: amountText(x.CompareAtPrice, p.Currency), Cost: amountText(x.Cost, p.Currency), Weight: numText(x.WeightGrams),
 				Length: numText(x.LengthMM), Width: numText(x.WidthMM), Height: numText(x.HeightMM), Safety: numText(x.SafetyStock),
 				Backorder: x.AllowBackorder}
@@ -258,8 +261,8 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 		}
 		v.Reviews = reviewsJSON(evs)
 		if p.Status == catalog.Published {
-			if t, err := s.tenants.Tenant(ctx, s.current(c).TenantID); err == nil {
-				v.Storefront = strings.TrimSuffix(s.storefrontURL(t.Slug), "/") + "/products/" + p.Handle
+			if t, err := s.tenants.Tenant(ctx, s.Current(c).TenantID); err == nil {
+				v.Storefront = strings.TrimSuffix(s.StorefrontURL(t.Slug), "/") + "/products/" + p.Handle
 			}
 		}
 	}
@@ -308,7 +311,7 @@ func (s *Server) productForm(c *fiber.Ctx, currency string) (catalog.ProductInpu
 		if prices[i] == "" {
 			return in, version, errs.Field(field("price"), "variant %d needs a price", n+1)
 		}
-		p, err := catalog.ParseAmount(prices[i], currency, field("price"))
+		p, err := money.Parse(field("price"), prices[i], currency)
 		if err != nil {
 			return in, version, err
 		}
@@ -320,7 +323,7 @@ func (s *Server) productForm(c *fiber.Ctx, currency string) (catalog.ProductInpu
 			if x.val == "" {
 				continue
 			}
-			a, err := catalog.ParseAmount(x.val, currency, field(x.name))
+			a, err := money.Parse(field(x.name), x.val, currency)
 			if err != nil {
 				return in, version, err
 			}
@@ -350,7 +353,7 @@ func (s *Server) productNewPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/product", "New product", "products", v)
+	return s.PageWithError(c, "console/product", "New product", "products", v)
 }
 
 // productFormAgain re-renders the editor with what the user typed.
@@ -382,7 +385,7 @@ func (s *Server) productFormAgain(c *fiber.Ctx, p *catalog.Product, in catalog.P
 	if p != nil {
 		title = p.Title
 	}
-	return s.pageWithError(c, "console/product", title, "products", v)
+	return s.PageWithError(c, "console/product", title, "products", v)
 }
 
 func (s *Server) productCreate(c *fiber.Ctx) error {
@@ -391,10 +394,10 @@ func (s *Server) productCreate(c *fiber.Ctx) error {
 		var p *catalog.Product
 		p, err = s.createProduct(c, in)
 		if err == nil {
-			return done(c, "/console/products/"+p.ID)
+			return view.Done(c, "/console/products/"+p.ID)
 		}
 	}
-	return s.pageError(c, err, func() error { return s.productFormAgain(c, nil, in) })
+	return s.PageError(c, err, func() error { return s.productFormAgain(c, nil, in) })
 }
 
 func (s *Server) productPage(c *fiber.Ctx) error {
@@ -406,7 +409,7 @@ func (s *Server) productPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/product", p.Title, "products", v)
+	return s.PageWithError(c, "console/product", p.Title, "products", v)
 }
 
 func (s *Server) productSave(c *fiber.Ctx) error {
@@ -423,21 +426,21 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 			var np *catalog.Product
 			np, err = s.catalog.Update(ctx, p.ID, version, in)
 			if err == nil {
-				s.record(c, "product.update", "product", np.ID, np.Title)
-				return done(c, "/console/products/"+p.ID)
+				s.Record(c, "product.update", "product", np.ID, np.Title)
+				return view.Done(c, "/console/products/"+p.ID)
 			}
 		}
 	}
-	return s.pageError(c, err, func() error { return s.productFormAgain(c, p, in) })
+	return s.PageError(c, err, func() error { return s.productFormAgain(c, p, in) })
 }
 
 func (s *Server) productDelete(c *fiber.Ctx) error {
 	id := c.Params("product")
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.record(c, "product.delete", "product", id, "")
-	return done(c, "/console/products")
+	s.Record(c, "product.delete", "product", id, "")
+	return view.Done(c, "/console/products")
 }
 
 // consoleStep runs a workflow step from the editor's buttons.
@@ -446,14 +449,14 @@ func (s *Server) consoleStep(c *fiber.Ctx, step string) error {
 	if v := strings.TrimSpace(c.FormValue("publish_at")); v != "" {
 		t, err := parseLocalTime(v)
 		if err != nil {
-			return s.pageError(c, errs.Field("publish_at", "must be a date and time (UTC)"), func() error { return s.productPage(c) })
+			return s.PageError(c, errs.Field("publish_at", "must be a date and time (UTC)"), func() error { return s.productPage(c) })
 		}
 		at = &t
 	}
 	if _, err := s.transition(c, step, c.FormValue("comment"), at); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	return done(c, "/console/products/"+c.Params("product"))
+	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
 // parseLocalTime reads a datetime-local input (taken as UTC) or RFC 3339.
@@ -475,17 +478,17 @@ func (s *Server) productArchive(c *fiber.Ctx) error   { return s.consoleStep(c, 
 
 func (s *Server) productImageUpload(c *fiber.Ctx) error {
 	if _, err := s.uploadImage(c); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	return done(c, "/console/products/"+c.Params("product"))
+	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
 func (s *Server) productImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
-		return s.pageError(c, err, func() error { return s.productPage(c) })
+		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
-	return done(c, "/console/products/"+c.Params("product"))
+	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
+	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
 // productImageFile serves an uploaded image (or its rendition at least ?w
@@ -540,7 +543,7 @@ func (s *Server) categoriesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.can(c, perm.CatalogWrite)})
+	return s.PageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.Can(c, perm.CatalogWrite)})
 }
 
 func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
@@ -551,27 +554,27 @@ func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
 func (s *Server) categoryCreate(c *fiber.Ctx) error {
 	x, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
+		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.record(c, "category.create", "category", x.ID, x.Name)
-	return done(c, "/console/categories")
+	s.Record(c, "category.create", "category", x.ID, x.Name)
+	return view.Done(c, "/console/categories")
 }
 
 func (s *Server) categorySave(c *fiber.Ctx) error {
 	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
+		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.record(c, "category.update", "category", x.ID, x.Name)
-	return done(c, "/console/categories")
+	s.Record(c, "category.update", "category", x.ID, x.Name)
+	return view.Done(c, "/console/categories")
 }
 
 func (s *Server) categoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
-		return s.pageError(c, err, func() error { return s.categoriesPage(c) })
+		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.record(c, "category.delete", "category", c.Params("category"), "")
-	return done(c, "/console/categories")
+	s.Record(c, "category.delete", "category", c.Params("category"), "")
+	return view.Done(c, "/console/categories")
 }
 
 type collectionsData struct {
@@ -584,11 +587,11 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := collectionsData{CanWrite: s.can(c, perm.CatalogWrite)}
+	d := collectionsData{CanWrite: s.Can(c, perm.CatalogWrite)}
 	for _, x := range cs {
 		d.Collections = append(d.Collections, collectionJSON(x))
 	}
-	return s.pageWithError(c, "console/collections", "Collections", "products", d)
+	return s.PageWithError(c, "console/collections", "Collections", "products", d)
 }
 
 type collectionData struct {
@@ -621,10 +624,7 @@ func collectionForm(c *fiber.Ctx) (catalog.CollectionInput, []string, bool) {
 		in.Rules = append(in.Rules, catalog.Rule{Field: string(fields[i]), Relation: string(rels[i]), Value: strings.TrimSpace(string(vals[i]))})
 	}
 	given := args.Has("product_ids")
-	var ids []string
-	for _, f := range strings.FieldsFunc(c.FormValue("product_ids"), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' }) {
-		ids = append(ids, f)
-	}
+	ids := strings.FieldsFunc(c.FormValue("product_ids"), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' })
 	return in, ids, given
 }
 
@@ -632,10 +632,10 @@ func (s *Server) collectionCreate(c *fiber.Ctx) error {
 	in, _, _ := collectionForm(c)
 	x, err := s.catalog.CreateCollection(c.UserContext(), in)
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.collectionsPage(c) })
+		return s.PageError(c, err, func() error { return s.collectionsPage(c) })
 	}
-	s.record(c, "collection.create", "collection", x.ID, x.Title)
-	return done(c, "/console/collections/"+x.ID)
+	s.Record(c, "collection.create", "collection", x.ID, x.Title)
+	return view.Done(c, "/console/collections/"+x.ID)
 }
 
 func (s *Server) collectionPage(c *fiber.Ctx) error {
@@ -644,7 +644,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := collectionData{C: collectionJSON(x), CanWrite: s.can(c, perm.CatalogWrite), Sorts: []string{"manual", "newest", "title", "price_asc", "price_desc"}}
+	d := collectionData{C: collectionJSON(x), CanWrite: s.Can(c, perm.CatalogWrite), Sorts: []string{"manual", "newest", "title", "price_asc", "price_desc"}}
 	d.Rules = append(d.Rules, d.C.Rules...)
 	for len(d.Rules) < len(d.C.Rules)+3 {
 		d.Rules = append(d.Rules, RuleJSON{})
@@ -664,7 +664,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 		ids = append(ids, p.ID)
 	}
 	d.ProductIDs = strings.Join(ids, "\n")
-	return s.pageWithError(c, "console/collection", x.Title, "products", d)
+	return s.PageWithError(c, "console/collection", x.Title, "products", d)
 }
 
 func (s *Server) collectionSave(c *fiber.Ctx) error {
@@ -675,16 +675,16 @@ func (s *Server) collectionSave(c *fiber.Ctx) error {
 		err = s.catalog.SetCollectionProducts(ctx, x.ID, ids)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.collectionPage(c) })
+		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.record(c, "collection.update", "collection", x.ID, x.Title)
-	return done(c, "/console/collections/"+x.ID)
+	s.Record(c, "collection.update", "collection", x.ID, x.Title)
+	return view.Done(c, "/console/collections/"+x.ID)
 }
 
 func (s *Server) collectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
-		return s.pageError(c, err, func() error { return s.collectionPage(c) })
+		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.record(c, "collection.delete", "collection", c.Params("collection"), "")
-	return done(c, "/console/collections")
+	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
+	return view.Done(c, "/console/collections")
 }

@@ -448,7 +448,12 @@ func TestConsolePagesRender(t *testing.T) {
 		if r := o.do("POST", "/console/products/"+p.ID, bad, nil); r.Status != 400 || !strings.Contains(r.Body, "variants[4].price") || !strings.Contains(r.Body, `value="PG-L"`) {
 			t.Fatalf("bad price form: %d %s", r.Status, cut(r.Body))
 		}
-		good := form + "&v_id=&v_opt1=L&v_opt2=Red&v_opt3=&v_sku=PG-L&v_barcode=&v_price=12%2C50&v_compare=&v_cost=&v_weight=&v_length=&v_width=&v_height=&v_safety=&v_backorder=yes"
+		// A decimal comma is refused, not guessed (money.Parse), with an example.
+		comma := form + "&v_id=&v_opt1=L&v_opt2=Red&v_opt3=&v_sku=PG-L&v_barcode=&v_price=12%2C50&v_compare=&v_cost=&v_weight=&v_length=&v_width=&v_height=&v_safety=&v_backorder=no"
+		if r := o.do("POST", "/console/products/"+p.ID, comma, nil); r.Status != 400 || !strings.Contains(r.Body, "variants[4].price") || !strings.Contains(r.Body, "1250.00") {
+			t.Fatalf("decimal comma: %d %s", r.Status, cut(r.Body))
+		}
+		good := form + "&v_id=&v_opt1=L&v_opt2=Red&v_opt3=&v_sku=PG-L&v_barcode=&v_price=12.50&v_compare=&v_cost=&v_weight=&v_length=&v_width=&v_height=&v_safety=&v_backorder=yes"
 		if r := o.do("POST", "/console/products/"+p.ID, good, nil); r.Status != 303 {
 			t.Fatalf("save form: %d %s", r.Status, cut(r.Body))
 		}

@@ -2,22 +2,16 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
-	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
@@ -26,6 +20,7 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The shop-host JSON API for carts and checkout (headless-friendly: a
@@ -97,8 +92,6 @@ func randomKey() []byte {
 }
 
 const (
-	cartCookie        = "wsm_cart"
-	cartTokenHeader   = "Cart-Token"
 	orderTokenHeader  = "Order-Token"
 	idempotencyHeader = "Idempotency-Key"
 	replayedHeader    = "Idempotent-Replayed"
@@ -125,70 +118,17 @@ type CartJSON struct {
 // CheckoutRequest places an order from the shopper's cart.
 type CheckoutRequest = checkout.Input
 
-func (s *Server) registerCheckoutRoutes() {
-	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/store/cart", "The shopper's cart, priced now (query: country, region, postal_code, shipping_method, codes)", nil, CartJSON{}, s.apiCart)
-	api("POST", "/api/store/cart/lines", "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
-	api("PUT", "/api/store/cart/lines/:variant", "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
-	api("DELETE", "/api/store/cart/lines/:variant", "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
-	api("POST", "/api/store/checkout", "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
-	api("GET", "/api/store/orders/:order", "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
-	s.handle(Route{Method: "GET", Path: "/api/store/orders", Perm: Customer, Scope: ScopeStorefront, Summary: "The signed-in customer's orders, newest first (before: cursor)",
-		Tag: "store", Resp: order.Page{}, Handler: s.apiStoreOrders})
-	s.registerStorePaymentRoutes()
-	s.registerStoreReturnRoutes()
-}
-
-// shopperID is the signed-in customer on the shop host, if any: set by the
-// storefront's customer middleware (Locals "customer"), else read from the
-// shop's customer cookie.
-func (s *Server) shopperID(c *fiber.Ctx) string {
-	switch v := c.Locals("customer").(type) {
-	case *customer.Customer:
-		if v != nil {
-			return v.ID
-		}
-	case customer.Customer:
-		return v.ID
-	}
-	if id, ok := c.Locals("customer_id").(string); ok && id != "" {
-		return id
-	}
-	tok := c.Cookies(s.cookieName(customerCookie))
-	if tok == "" || s.customers == nil || s.shop(c).ID == "" {
-		return ""
-	}
-	cu, _, err := s.customers.Authenticate(c.UserContext(), tok)
-	if err != nil || cu == nil {
-		return ""
-	}
-	c.Locals("customer_id", cu.ID)
-	return cu.ID
-}
-
-// cartOwner is whose cart the request is about; create mints a guest
-// token (cookie and header) when there is none.
-func (s *Server) cartOwner(c *fiber.Ctx, create bool) (cart.Owner, string) {
-	if id := s.shopperID(c); id != "" {
-		return cart.Owner{CustomerID: id}, ""
-	}
-	tok := c.Get(cartTokenHeader)
-	if tok == "" {
-		tok = c.Cookies(s.cookieName(cartCookie))
-	}
-	if tok != "" && len(tok) <= 128 {
-		return cart.Owner{Token: tok}, ""
-	}
-	if !create {
-		return cart.Owner{}, ""
-	}
-	tok = cart.NewToken()
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: tok, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
-	c.Set(cartTokenHeader, tok)
-	return cart.Owner{Token: tok}, tok
+// storeAPI is the shopper's cart, checkout and orders over JSON, on the
+// shop's own host.
+func (s *Server) storeAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeStorefront, "store")
+	api.API("GET", "/api/store/cart", httpx.Public, "The shopper's cart, priced now (query: country, region, postal_code, shipping_method, codes)", nil, CartJSON{}, s.apiCart)
+	api.API("POST", "/api/store/cart/lines", httpx.Public, "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
+	api.API("PUT", "/api/store/cart/lines/:variant", httpx.Public, "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
+	api.API("DELETE", "/api/store/cart/lines/:variant", httpx.Public, "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
+	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
+	api.API("GET", "/api/store/orders/:order", httpx.Public, "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
+	api.API("GET", "/api/store/orders", httpx.Customer, "The signed-in customer's orders, newest first (before: cursor)", nil, order.Page{}, s.apiStoreOrders)
 }
 
 // priceOptions reads the optional destination and delivery choice of a
@@ -203,7 +143,7 @@ func priceOptions(c *fiber.Ctx) cart.PriceOptions {
 }
 
 func (s *Server) apiCart(c *fiber.Ctx) error {
-	o, _ := s.cartOwner(c, false)
+	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		var v *cart.View
 		err := s.db.Read(c.UserContext(), func(ctx context.Context, q bun.IDB) error {
@@ -225,7 +165,7 @@ func (s *Server) apiCart(c *fiber.Ctx) error {
 
 func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 	var in CartLineRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.VariantID == "" {
@@ -234,7 +174,7 @@ func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 	if in.Quantity <= 0 {
 		return errs.Field("quantity", "must be at least 1")
 	}
-	o, tok := s.cartOwner(c, true)
+	o, tok := s.CartOwner(c, true)
 	v, err := s.commerce.Carts.Add(c.UserContext(), o, in.VariantID, in.Quantity, priceOptions(c))
 	if err != nil {
 		return withField(err, "variant_id")
@@ -244,13 +184,13 @@ func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 
 func (s *Server) apiCartSet(c *fiber.Ctx) error {
 	var in CartQuantity
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Quantity < 0 {
 		return errs.Field("quantity", "must not be negative")
 	}
-	o, tok := s.cartOwner(c, true)
+	o, tok := s.CartOwner(c, true)
 	v, err := s.commerce.Carts.SetQuantity(c.UserContext(), o, c.Params("variant"), in.Quantity, priceOptions(c))
 	if err != nil {
 		return withField(err, "variant")
@@ -259,7 +199,7 @@ func (s *Server) apiCartSet(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCartRemove(c *fiber.Ctx) error {
-	o, _ := s.cartOwner(c, false)
+	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.NotFoundf("no cart")
 	}
@@ -291,10 +231,10 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 		return err
 	}
 	var in CheckoutRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	o, _ := s.cartOwner(c, false)
+	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.Field("cart", "is empty")
 	}
@@ -308,7 +248,7 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 		ID string `json:"id"`
 	}
 	if json.Unmarshal(resp.Body, &head) == nil && head.ID != "" {
-		c.Set(orderTokenHeader, s.orderToken(s.shop(c).ID, head.ID))
+		c.Set(orderTokenHeader, s.OrderToken(s.Shop(c).ID, head.ID))
 		c.Set(fiber.HeaderLocation, "/api/store/orders/"+head.ID)
 	}
 	if replayed {
@@ -316,14 +256,6 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Status(resp.Status).Send(resp.Body)
-}
-
-// orderToken is the shopper's key to one order: an HMAC of the shop and
-// the order id (stateless, so a replayed checkout gets the same token).
-func (s *Server) orderToken(tenantID, orderID string) string {
-	m := hmac.New(sha256.New, s.commerce.Secret)
-	m.Write([]byte("order\x00" + tenantID + "\x00" + orderID))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // storeOrder loads an order the shopper may see: with its Order-Token
@@ -336,13 +268,12 @@ func (s *Server) storeOrder(c *fiber.Ctx, id string) (*order.Order, error) {
 		tok = c.Query("token")
 	}
 	if tok != "" {
-		want := s.orderToken(s.shop(c).ID, id)
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(want)) != 1 {
+		if !s.OrderTokenValid(s.Shop(c).ID, id, tok) {
 			return nil, notFound
 		}
 		return s.commerce.Orders.Get(c.UserContext(), id)
 	}
-	cid := s.shopperID(c)
+	cid := s.ShopperID(c)
 	if cid == "" {
 		return nil, notFound
 	}
@@ -377,7 +308,7 @@ func withField(err error, field string) error {
 }
 
 func (s *Server) apiStoreOrders(c *fiber.Ctx) error {
-	id := s.shopperID(c)
+	id := s.ShopperID(c)
 	if id == "" {
 		return errs.E(errs.Unauthenticated, "sign in to your customer account first")
 	}

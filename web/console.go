@@ -12,133 +12,68 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The merchant console shell: home, shop switcher, account and MFA, staff
 // and roles, API tokens, audit log and shop settings, with a JSON API for
 // each of them.
 
-func (s *Server) registerConsoleRoutes() {
-	html := func(method, path, permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	own := func(method, path, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Authenticated, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console", string(perm.ShopRead), "Console home", s.consoleHome)
-	own("POST", "/console/switch", "Switch the current shop", s.consoleSwitch)
-	own("GET", "/console/account", "Your account, MFA and sessions", s.accountPage)
-	own("POST", "/console/account/mfa", "Begin MFA enrolment", s.accountMFABegin)
-	own("POST", "/console/account/mfa/verify", "Confirm MFA enrolment", s.accountMFAVerify)
-	own("POST", "/console/account/password", "Change your password", s.accountPassword)
-	own("POST", "/console/account/logout-all", "Sign out of every session", s.accountLogoutAll)
-	html("GET", "/console/staff", string(perm.StaffRead), "Staff and roles", s.staffPage)
-	html("POST", "/console/staff/invite", string(perm.StaffManage), "Invite a staff member", s.staffInvite)
-	html("POST", "/console/staff/:user/role", string(perm.StaffManage), "Change a staff member's role", s.staffRole)
-	html("POST", "/console/staff/:user/remove", string(perm.StaffManage), "Remove a staff member", s.staffRemove)
-	html("GET", "/console/roles/new", string(perm.StaffManage), "New custom role form", s.roleNewPage)
-	html("POST", "/console/roles", string(perm.StaffManage), "Create a custom role", s.roleCreate)
-	html("GET", "/console/roles/:name", string(perm.StaffManage), "Edit a custom role", s.roleEditPage)
-	html("POST", "/console/roles/:name", string(perm.StaffManage), "Update a custom role", s.roleUpdate)
-	html("POST", "/console/roles/:name/delete", string(perm.StaffManage), "Delete a custom role", s.roleDelete)
-	html("GET", "/console/tokens", string(perm.TokensManage), "API tokens", s.tokensPage)
-	html("POST", "/console/tokens", string(perm.TokensManage), "Create an API token", s.tokenCreate)
-	html("POST", "/console/tokens/:id/revoke", string(perm.TokensManage), "Revoke an API token", s.tokenRevoke)
-	html("GET", "/console/audit", string(perm.AuditRead), "Audit log", s.auditPage)
-	html("GET", "/console/settings", string(perm.ShopRead), "Shop settings", s.settingsPage)
-	html("POST", "/console/settings", string(perm.ShopManage), "Update shop settings", s.settingsSave)
-	html("POST", "/console/settings/domains", string(perm.ShopManage), "Add a custom domain", s.domainAdd)
-	html("POST", "/console/settings/domains/remove", string(perm.ShopManage), "Remove a custom domain", s.domainRemove)
-	html("POST", "/console/settings/domains/verify", string(perm.ShopManage), "Verify a custom domain (DNS TXT record or HTTP token)", s.domainVerify)
-
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "shop", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/shop", string(perm.ShopRead), "The current shop", nil, ShopJSON{}, s.apiShop)
-	api("PATCH", "/api/shop", string(perm.ShopManage), "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
-	api("GET", "/api/shop/domains", string(perm.ShopRead), "Custom domains with their status (pending or verified) and, while pending, how to verify them", nil, []DomainJSON{}, s.apiDomains)
-	api("POST", "/api/shop/domains", string(perm.ShopManage), "Claim a custom domain: it stays pending, serving nothing, until verified; the answer has the token and instructions", DomainRequest{}, DomainJSON{}, s.apiDomainAdd)
-	api("POST", "/api/shop/domains/:host/verify", string(perm.ShopManage), "Check a pending domain's DNS TXT record or HTTP token; when it holds the token the domain is verified and serves the shop (422 naming what is missing otherwise)", nil, DomainJSON{}, s.apiDomainVerify)
-	api("DELETE", "/api/shop/domains/:host", string(perm.ShopManage), "Remove a custom domain", nil, nil, s.apiDomainRemove)
-	api("GET", "/api/staff", string(perm.StaffRead), "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
-	api("POST", "/api/staff/invitations", string(perm.StaffManage), "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
-	api("GET", "/api/staff/invitations", string(perm.StaffRead), "Pending invitations", nil, []InvitationJSON{}, s.apiInvitations)
-	api("PUT", "/api/staff/:user/role", string(perm.StaffManage), "Change a staff member's role", RoleAssign{}, nil, s.apiStaffRole)
-	api("DELETE", "/api/staff/:user", string(perm.StaffManage), "Remove a staff member", nil, nil, s.apiStaffRemove)
-	api("GET", "/api/roles", string(perm.StaffRead), "Built-in and custom roles", nil, []RoleJSON{}, s.apiRoles)
-	api("POST", "/api/roles", string(perm.StaffManage), "Create a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleCreate)
-	api("PUT", "/api/roles/:name", string(perm.StaffManage), "Update a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleUpdate)
-	api("DELETE", "/api/roles/:name", string(perm.StaffManage), "Delete a custom role", nil, nil, s.apiRoleDelete)
-	api("GET", "/api/tokens", string(perm.TokensManage), "API tokens (never their secrets)", nil, []TokenJSON{}, s.apiTokens)
-	api("POST", "/api/tokens", string(perm.TokensManage), "Create an API token; the secret is in this answer only", TokenRequest{}, TokenJSON{}, s.apiTokenCreate)
-	api("DELETE", "/api/tokens/:id", string(perm.TokensManage), "Revoke an API token", nil, nil, s.apiTokenRevoke)
-	api("GET", "/api/audit", string(perm.AuditRead), "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
+// consolePages are the console shell: home, shop switcher, your account,
+// staff and roles, API tokens, audit log and shop settings.
+func (s *Server) consolePages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	own := t.Group(httpx.ScopeNone, "console")
+	html.Page("GET", "/console", perm.ShopRead, "Console home", s.consoleHome)
+	own.Page("POST", "/console/switch", httpx.Authenticated, "Switch the current shop", s.consoleSwitch)
+	own.Page("GET", "/console/account", httpx.Authenticated, "Your account, MFA and sessions", s.accountPage)
+	own.Page("POST", "/console/account/mfa", httpx.Authenticated, "Begin MFA enrolment", s.accountMFABegin)
+	own.Page("POST", "/console/account/mfa/verify", httpx.Authenticated, "Confirm MFA enrolment", s.accountMFAVerify)
+	own.Page("POST", "/console/account/password", httpx.Authenticated, "Change your password", s.accountPassword)
+	own.Page("POST", "/console/account/logout-all", httpx.Authenticated, "Sign out of every session", s.accountLogoutAll)
+	html.Page("GET", "/console/staff", perm.StaffRead, "Staff and roles", s.staffPage)
+	html.Page("POST", "/console/staff/invite", perm.StaffManage, "Invite a staff member", s.staffInvite)
+	html.Page("POST", "/console/staff/:user/role", perm.StaffManage, "Change a staff member's role", s.staffRole)
+	html.Page("POST", "/console/staff/:user/remove", perm.StaffManage, "Remove a staff member", s.staffRemove)
+	html.Page("GET", "/console/roles/new", perm.StaffManage, "New custom role form", s.roleNewPage)
+	html.Page("POST", "/console/roles", perm.StaffManage, "Create a custom role", s.roleCreate)
+	html.Page("GET", "/console/roles/:name", perm.StaffManage, "Edit a custom role", s.roleEditPage)
+	html.Page("POST", "/console/roles/:name", perm.StaffManage, "Update a custom role", s.roleUpdate)
+	html.Page("POST", "/console/roles/:name/delete", perm.StaffManage, "Delete a custom role", s.roleDelete)
+	html.Page("GET", "/console/tokens", perm.TokensManage, "API tokens", s.tokensPage)
+	html.Page("POST", "/console/tokens", perm.TokensManage, "Create an API token", s.tokenCreate)
+	html.Page("POST", "/console/tokens/:id/revoke", perm.TokensManage, "Revoke an API token", s.tokenRevoke)
+	html.Page("GET", "/console/audit", perm.AuditRead, "Audit log", s.auditPage)
+	html.Page("GET", "/console/settings", perm.ShopRead, "Shop settings", s.settingsPage)
+	html.Page("POST", "/console/settings", perm.ShopManage, "Update shop settings", s.settingsSave)
+	html.Page("POST", "/console/settings/domains", perm.ShopManage, "Add a custom domain", s.domainAdd)
+	html.Page("POST", "/console/settings/domains/remove", perm.ShopManage, "Remove a custom domain", s.domainRemove)
+	html.Page("POST", "/console/settings/domains/verify", perm.ShopManage, "Verify a custom domain (DNS TXT record or HTTP token)", s.domainVerify)
 }
 
-func (s *Server) current(c *fiber.Ctx) tenants.Principal {
-	p, _ := c.Locals(principalLocal).(tenants.Principal)
-	return p
-}
-
-// nav builds the console header for the signed-in principal.
-func (s *Server) nav(c *fiber.Ctx, p tenants.Principal) (*Nav, error) {
-	ctx := c.UserContext()
-	n := &Nav{UserName: p.Email, UserEmail: p.Email, Can: map[string]bool{}}
-	shops, err := s.tenants.Shops(ctx, p.UserID)
-	if err != nil {
-		return nil, err
-	}
-	for _, sh := range shops {
-		n.Shops = append(n.Shops, NavShop{ID: sh.TenantID, Name: sh.Name, Slug: sh.Slug, Current: sh.TenantID == p.TenantID})
-		if sh.TenantID == p.TenantID {
-			n.TenantName, n.TenantSlug = sh.Name, sh.Slug
-		}
-	}
-	if p.TenantID != "" {
-		perms, err := s.tenants.Permissions(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range perms {
-			n.Can[string(x)] = true
-		}
-		n.Storefront = s.storefrontURL(p.TenantSlug)
-	}
-	return n, nil
-}
-
-// page renders a console page for the current principal.
-func (s *Server) page(c *fiber.Ctx, tmpl, title, section string, data any) error {
-	p := s.current(c)
-	n, err := s.nav(c, p)
-	if err != nil {
-		return err
-	}
-	if strings.HasPrefix(tmpl, "platform/") {
-		n.Platform = true
-	}
-	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c)})
-}
-
-// done redirects back after a console form post.
-func done(c *fiber.Ctx, to string) error {
-	sep := "?"
-	if strings.Contains(to, "?") {
-		sep = "&"
-	}
-	return c.Redirect(to+sep+"flash=saved", fiber.StatusSeeOther)
-}
-
-// pageError re-renders a console page with an input error (4xx) or hands
-// the error on.
-func (s *Server) pageError(c *fiber.Ctx, err error, again func() error) error {
-	status, de := s.toError(c, err)
-	if status >= 500 {
-		return err
-	}
-	c.Locals("page_error", de)
-	c.Status(status)
-	return again()
+// shopAPI is the shop, its staff, roles, API tokens and audit log over JSON.
+func (s *Server) shopAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "shop")
+	api.API("GET", "/api/shop", perm.ShopRead, "The current shop", nil, ShopJSON{}, s.apiShop)
+	api.API("PATCH", "/api/shop", perm.ShopManage, "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
+	api.API("GET", "/api/shop/domains", perm.ShopRead, "Custom domains with their status (pending or verified) and, while pending, how to verify them", nil, []DomainJSON{}, s.apiDomains)
+	api.API("POST", "/api/shop/domains", perm.ShopManage, "Claim a custom domain: it stays pending, serving nothing, until verified; the answer has the token and instructions", DomainRequest{}, DomainJSON{}, s.apiDomainAdd)
+	api.API("POST", "/api/shop/domains/:host/verify", perm.ShopManage, "Check a pending domain's DNS TXT record or HTTP token; when it holds the token the domain is verified and serves the shop (422 naming what is missing otherwise)", nil, DomainJSON{}, s.apiDomainVerify)
+	api.API("DELETE", "/api/shop/domains/:host", perm.ShopManage, "Remove a custom domain", nil, nil, s.apiDomainRemove)
+	api.API("GET", "/api/staff", perm.StaffRead, "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
+	api.API("POST", "/api/staff/invitations", perm.StaffManage, "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
+	api.API("GET", "/api/staff/invitations", perm.StaffRead, "Pending invitations", nil, []InvitationJSON{}, s.apiInvitations)
+	api.API("PUT", "/api/staff/:user/role", perm.StaffManage, "Change a staff member's role", RoleAssign{}, nil, s.apiStaffRole)
+	api.API("DELETE", "/api/staff/:user", perm.StaffManage, "Remove a staff member", nil, nil, s.apiStaffRemove)
+	api.API("GET", "/api/roles", perm.StaffRead, "Built-in and custom roles", nil, []RoleJSON{}, s.apiRoles)
+	api.API("POST", "/api/roles", perm.StaffManage, "Create a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleCreate)
+	api.API("PUT", "/api/roles/:name", perm.StaffManage, "Update a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleUpdate)
+	api.API("DELETE", "/api/roles/:name", perm.StaffManage, "Delete a custom role", nil, nil, s.apiRoleDelete)
+	api.API("GET", "/api/tokens", perm.TokensManage, "API tokens (never their secrets)", nil, []TokenJSON{}, s.apiTokens)
+	api.API("POST", "/api/tokens", perm.TokensManage, "Create an API token; the secret is in this answer only", TokenRequest{}, TokenJSON{}, s.apiTokenCreate)
+	api.API("DELETE", "/api/tokens/:id", perm.TokensManage, "Revoke an API token", nil, nil, s.apiTokenRevoke)
+	api.API("GET", "/api/audit", perm.AuditRead, "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
 }
 
 type homeData struct {
@@ -152,7 +87,7 @@ type quotaRow struct {
 }
 
 func (s *Server) consoleHome(c *fiber.Ctx) error {
-	p := s.current(c)
+	p := s.Current(c)
 	t, err := s.tenants.Tenant(c.UserContext(), p.TenantID)
 	if err != nil {
 		return err
@@ -169,7 +104,7 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 		return itoa(n)
 	}
 	d := homeData{Status: t.Status, Plan: plan.Title, Currency: t.Currency, Country: t.Country, Role: strings.Join(p.Roles, ", "),
-		StorefrontURL: s.storefrontURL(t.Slug),
+		StorefrontURL: s.StorefrontURL(t.Slug),
 		Quotas: []quotaRow{
 			{"Staff seats (members and pending invitations)", itoa(seats), limit(plan.StaffSeats)},
 			{"Products", "—", limit(plan.Products)},
@@ -179,11 +114,11 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 	if c.Query("flash") == "welcome" {
 		c.Request().URI().QueryArgs().Set("flash", "welcome")
 	}
-	return s.page(c, "console/home", t.Name, "home", d)
+	return s.Page(c, "console/home", t.Name, "home", d)
 }
 
 func (s *Server) consoleSwitch(c *fiber.Ctx) error {
-	if err := s.tenants.SwitchShop(c.UserContext(), s.current(c), c.FormValue("tenant_id")); err != nil {
+	if err := s.tenants.SwitchShop(c.UserContext(), s.Current(c), c.FormValue("tenant_id")); err != nil {
 		return err
 	}
 	return c.Redirect("/console", fiber.StatusSeeOther)
@@ -199,7 +134,7 @@ type accountData struct {
 type enrolView struct{ Secret, QRBase64 string }
 
 func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []string) error {
-	p := s.current(c)
+	p := s.Current(c)
 	u, err := s.tenants.User(c.UserContext(), p.UserID)
 	if err != nil {
 		return err
@@ -211,53 +146,39 @@ func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []str
 	if d.Name == "" {
 		d.Name = u.Email
 	}
-	return s.pageWithError(c, "console/account", "Your account", "account", d)
-}
-
-// pageWithError renders a page, showing an input error stored by pageError.
-func (s *Server) pageWithError(c *fiber.Ctx, tmpl, title, section string, data any) error {
-	p := s.current(c)
-	n, err := s.nav(c, p)
-	if err != nil {
-		return err
-	}
-	// Platform pages, and the account page of a platform admin outside any
-	// shop, show the platform navigation.
-	n.Platform = strings.HasPrefix(tmpl, "platform/") || p.TenantID == "" && p.IsPlatformAdmin()
-	de, _ := c.Locals("page_error").(*errs.Error)
-	return s.render(c, tmpl, Page{Title: title, Section: section, Nav: n, Data: data, Flash: flashOf(c), Error: de})
+	return s.PageWithError(c, "console/account", "Your account", "account", d)
 }
 
 func (s *Server) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil) }
 
 func (s *Server) accountMFABegin(c *fiber.Ctx) error {
-	e, err := s.tenants.BeginTOTP(c.UserContext(), s.current(c))
+	e, err := s.tenants.BeginTOTP(c.UserContext(), s.Current(c))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
 	return s.account(c, &e, nil)
 }
 
 func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
-	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.current(c), strings.TrimSpace(c.FormValue("code")))
+	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.Current(c), strings.TrimSpace(c.FormValue("code")))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
 	return s.account(c, nil, codes)
 }
 
 func (s *Server) accountPassword(c *fiber.Ctx) error {
-	if err := s.tenants.ChangePassword(c.UserContext(), s.current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
-		return s.pageError(c, err, func() error { return s.account(c, nil, nil) })
+	if err := s.tenants.ChangePassword(c.UserContext(), s.Current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
+		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
-	return done(c, "/console/account")
+	return view.Done(c, "/console/account")
 }
 
 func (s *Server) accountLogoutAll(c *fiber.Ctx) error {
-	if _, err := s.tenants.LogoutAll(c.UserContext(), s.current(c), false); err != nil {
+	if _, err := s.tenants.LogoutAll(c.UserContext(), s.Current(c), false); err != nil {
 		return err
 	}
-	s.clearSessionCookie(c)
+	s.ClearStaffCookie(c)
 	return c.Redirect("/login?flash=signed-out", fiber.StatusSeeOther)
 }
 
@@ -276,7 +197,7 @@ type roleView struct {
 }
 
 func (s *Server) staffData(c *fiber.Ctx) (staffData, error) {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	var d staffData
 	var err error
 	if d.Members, err = s.tenants.Staff(ctx, p); err != nil {
@@ -306,28 +227,28 @@ func (s *Server) staffPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/staff", "Staff & roles", "staff", d)
+	return s.PageWithError(c, "console/staff", "Staff & roles", "staff", d)
 }
 
 func (s *Server) staffInvite(c *fiber.Ctx) error {
-	if _, err := s.tenants.InviteStaff(c.UserContext(), s.current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	if _, err := s.tenants.InviteStaff(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) staffRole(c *fiber.Ctx) error {
-	if err := s.tenants.SetStaffRole(c.UserContext(), s.current(c), c.Params("user"), c.FormValue("role")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	if err := s.tenants.SetStaffRole(c.UserContext(), s.Current(c), c.Params("user"), c.FormValue("role")); err != nil {
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) staffRemove(c *fiber.Ctx) error {
-	if err := s.tenants.RemoveStaff(c.UserContext(), s.current(c), c.Params("user")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	if err := s.tenants.RemoveStaff(c.UserContext(), s.Current(c), c.Params("user")); err != nil {
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 type roleEditData struct {
@@ -348,7 +269,7 @@ func tenantPerms() []perm.Info {
 }
 
 func (s *Server) roleNewPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, All: tenantPerms(), Has: map[string]bool{}})
+	return s.PageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, All: tenantPerms(), Has: map[string]bool{}})
 }
 
 func formPerms(c *fiber.Ctx) []perm.Permission {
@@ -362,20 +283,20 @@ func formPerms(c *fiber.Ctx) []perm.Permission {
 
 func (s *Server) roleCreate(c *fiber.Ctx) error {
 	in := tenants.RoleInput{Name: c.FormValue("name"), Permissions: formPerms(c)}
-	if _, err := s.tenants.CreateRole(c.UserContext(), s.current(c), in); err != nil {
-		return s.pageError(c, err, func() error {
+	if _, err := s.tenants.CreateRole(c.UserContext(), s.Current(c), in); err != nil {
+		return s.PageError(c, err, func() error {
 			has := map[string]bool{}
 			for _, p := range in.Permissions {
 				has[string(p)] = true
 			}
-			return s.pageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, Name: in.Name, All: tenantPerms(), Has: has})
+			return s.PageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, Name: in.Name, All: tenantPerms(), Has: has})
 		})
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) roleEditPage(c *fiber.Ctx) error {
-	roles, err := s.tenants.Roles(c.UserContext(), s.current(c))
+	roles, err := s.tenants.Roles(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -385,7 +306,7 @@ func (s *Server) roleEditPage(c *fiber.Ctx) error {
 			for _, p := range r.Permissions {
 				has[string(p)] = true
 			}
-			return s.pageWithError(c, "console/role", "Role "+r.Name, "staff", roleEditData{Name: r.Name, All: tenantPerms(), Has: has})
+			return s.PageWithError(c, "console/role", "Role "+r.Name, "staff", roleEditData{Name: r.Name, All: tenantPerms(), Has: has})
 		}
 	}
 	return errs.NotFoundf("no custom role %q", c.Params("name"))
@@ -393,17 +314,17 @@ func (s *Server) roleEditPage(c *fiber.Ctx) error {
 
 func (s *Server) roleUpdate(c *fiber.Ctx) error {
 	name := c.Params("name")
-	if _, err := s.tenants.UpdateRole(c.UserContext(), s.current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
-		return s.pageError(c, err, func() error { return s.roleEditPage(c) })
+	if _, err := s.tenants.UpdateRole(c.UserContext(), s.Current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
+		return s.PageError(c, err, func() error { return s.roleEditPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 func (s *Server) roleDelete(c *fiber.Ctx) error {
-	if err := s.tenants.DeleteRole(c.UserContext(), s.current(c), c.Params("name")); err != nil {
-		return s.pageError(c, err, func() error { return s.staffPage(c) })
+	if err := s.tenants.DeleteRole(c.UserContext(), s.Current(c), c.Params("name")); err != nil {
+		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
-	return done(c, "/console/staff")
+	return view.Done(c, "/console/staff")
 }
 
 type tokensData struct {
@@ -418,7 +339,7 @@ type tokenView struct {
 }
 
 func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	toks, err := s.tenants.Tokens(ctx, p)
 	if err != nil {
 		return err
@@ -436,24 +357,24 @@ func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
 			d.RoleNames = append(d.RoleNames, r.Name)
 		}
 	}
-	return s.pageWithError(c, "console/tokens", "API tokens", "tokens", d)
+	return s.PageWithError(c, "console/tokens", "API tokens", "tokens", d)
 }
 
 func (s *Server) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "") }
 
 func (s *Server) tokenCreate(c *fiber.Ctx) error {
-	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.current(c), c.FormValue("name"), c.FormValue("role"))
+	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.Current(c), c.FormValue("name"), c.FormValue("role"))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.tokensPageWith(c, "") })
+		return s.PageError(c, err, func() error { return s.tokensPageWith(c, "") })
 	}
 	return s.tokensPageWith(c, secret)
 }
 
 func (s *Server) tokenRevoke(c *fiber.Ctx) error {
-	if err := s.tenants.RevokeToken(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.RevokeToken(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
-	return done(c, "/console/tokens")
+	return view.Done(c, "/console/tokens")
 }
 
 type auditFilterView struct{ Action, Actor, Object string }
@@ -485,11 +406,11 @@ func auditFilter(c *fiber.Ctx) audit.Filter {
 var idLike = regexp.MustCompile(`^[0-9a-f]{8}-`)
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	pg, err := s.tenants.Audit(c.UserContext(), s.current(c), auditFilter(c))
+	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), auditFilter(c))
 	if err != nil {
 		return err
 	}
-	return s.page(c, "console/audit", "Audit log", "audit", auditData{Entries: pg.Entries, Next: pg.Next,
+	return s.Page(c, "console/audit", "Audit log", "audit", auditData{Entries: pg.Entries, Next: pg.Next,
 		Filter: auditFilterView{Action: c.Query("action"), Actor: c.Query("actor"), Object: c.Query("object")}})
 }
 
@@ -500,7 +421,7 @@ type settingsData struct {
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	t, err := s.tenants.Tenant(ctx, p.TenantID)
 	if err != nil {
 		return err
@@ -509,38 +430,38 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.cfg.BaseDomain}
+	d := settingsData{Name: t.Name, Slug: t.Slug, Currency: t.Currency, Country: t.Country, Plan: t.Plan, BaseDomain: s.BaseDomain()}
 	d.Domains = doms
 	d.CanManage, _ = s.tenants.Can(ctx, p, perm.ShopManage)
-	return s.pageWithError(c, "console/settings", "Settings", "settings", d)
+	return s.PageWithError(c, "console/settings", "Settings", "settings", d)
 }
 
 func (s *Server) settingsSave(c *fiber.Ctx) error {
-	if _, err := s.tenants.UpdateShop(c.UserContext(), s.current(c), c.FormValue("name")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	if _, err := s.tenants.UpdateShop(c.UserContext(), s.Current(c), c.FormValue("name")); err != nil {
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
-	return done(c, "/console/settings")
+	return view.Done(c, "/console/settings")
 }
 
 func (s *Server) domainAdd(c *fiber.Ctx) error {
-	if _, err := s.tenants.AddDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	if _, err := s.tenants.AddDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
-	return done(c, "/console/settings")
+	return view.Done(c, "/console/settings")
 }
 
 func (s *Server) domainVerify(c *fiber.Ctx) error {
-	if _, err := s.tenants.VerifyDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	if _, err := s.tenants.VerifyDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return c.Redirect("/console/settings?flash=domain-verified", fiber.StatusSeeOther)
 }
 
 func (s *Server) domainRemove(c *fiber.Ctx) error {
-	if err := s.tenants.RemoveDomain(c.UserContext(), s.current(c), c.FormValue("host")); err != nil {
-		return s.pageError(c, err, func() error { return s.settingsPage(c) })
+	if err := s.tenants.RemoveDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
+		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
-	return done(c, "/console/settings")
+	return view.Done(c, "/console/settings")
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

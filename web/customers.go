@@ -10,6 +10,8 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // A shop's customers as staff see them: list and search, detail with
@@ -17,26 +19,26 @@ import (
 // the anonymising delete (orders keep a customer row with no personal
 // data).
 
-func (s *Server) registerCustomerRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "customers", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
-	api("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
-	api("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
-	api("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
-	api("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.apiCustomerExport)
-	api("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
+// customerAPI is the shop's customers over JSON.
+func (s *Server) customerAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "customers")
+	api.API("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
+	api.API("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
+	api.API("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
+	api.API("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
+	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.apiCustomerExport)
+	api.API("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
+}
 
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/customers", perm.CustomersRead, "Customers", s.customersPage)
-	html("GET", "/console/customers/:customer", perm.CustomersRead, "A customer", s.customerPage)
-	html("POST", "/console/customers/:customer", perm.CustomersWrite, "Save a customer", s.customerSave)
-	html("POST", "/console/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent", s.customerConsent)
-	html("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.apiCustomerExport)
-	html("POST", "/console/customers/:customer/delete", perm.CustomersWrite, "Delete (anonymise) a customer", s.customerDelete)
+// customerPages are the console's customer pages.
+func (s *Server) customerPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/customers", perm.CustomersRead, "Customers", s.customersPage)
+	html.Page("GET", "/console/customers/:customer", perm.CustomersRead, "A customer", s.customerPage)
+	html.Page("POST", "/console/customers/:customer", perm.CustomersWrite, "Save a customer", s.customerSave)
+	html.Page("POST", "/console/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent", s.customerConsent)
+	html.Page("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.apiCustomerExport)
+	html.Page("POST", "/console/customers/:customer/delete", perm.CustomersWrite, "Delete (anonymise) a customer", s.customerDelete)
 }
 
 // CustomerJSON is a customer.
@@ -164,13 +166,13 @@ func (s *Server) updateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Custome
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
+	s.Record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
 	return x, nil
 }
 
 func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
 	var b CustomerBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.updateCustomer(c, b)
@@ -192,13 +194,13 @@ func (s *Server) setConsent(c *fiber.Ctx, accepts bool, source string) (*custome
 	if accepts {
 		what = "given"
 	}
-	s.record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
+	s.Record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
 	return x, nil
 }
 
 func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
 	var b ConsentBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	x, err := s.setConsent(c, b.AcceptsMarketing, b.Source)
@@ -216,7 +218,7 @@ func (s *Server) apiCustomerExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.record(c, "customer.export", "customer", id, "")
+	s.Record(c, "customer.export", "customer", id, "")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="customer-`+id+`.json"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -228,7 +230,7 @@ func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.record(c, "customer.delete", "customer", id, "personal data erased")
+	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -243,7 +245,7 @@ func (s *Server) customersPage(c *fiber.Ctx) error {
 	cs, next, err := s.customers.List(c.UserContext(), f)
 	d := customersData{Q: f.Query, Tag: f.Tag}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pageWithError(c, "console/customers", "Customers", "customers", d) })
+		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/customers", "Customers", "customers", d) })
 	}
 	for _, x := range cs {
 		d.Customers = append(d.Customers, customerJSON(x))
@@ -258,7 +260,7 @@ func (s *Server) customersPage(c *fiber.Ctx) error {
 		}
 		d.Next = "/console/customers?" + q.Encode()
 	}
-	return s.pageWithError(c, "console/customers", "Customers", "customers", d)
+	return s.PageWithError(c, "console/customers", "Customers", "customers", d)
 }
 
 type customerData struct {
@@ -279,7 +281,7 @@ func (s *Server) customerPage(c *fiber.Ctx) error {
 	if name == "" {
 		name = x.Phone
 	}
-	return s.pageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.can(c, perm.CustomersWrite)})
+	return s.PageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.Can(c, perm.CustomersWrite)})
 }
 
 func (s *Server) customerSave(c *fiber.Ctx) error {
@@ -289,26 +291,26 @@ func (s *Server) customerSave(c *fiber.Ctx) error {
 		b.Tags = []string{}
 	}
 	if _, err := s.updateCustomer(c, b); err != nil {
-		return s.pageError(c, err, func() error { return s.customerPage(c) })
+		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	return done(c, "/console/customers/"+c.Params("customer"))
+	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
 func (s *Server) customerConsent(c *fiber.Ctx) error {
 	if _, err := s.setConsent(c, c.FormValue("accepts") == "yes", c.FormValue("source")); err != nil {
-		return s.pageError(c, err, func() error { return s.customerPage(c) })
+		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	return done(c, "/console/customers/"+c.Params("customer"))
+	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
 func (s *Server) customerDelete(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "delete" {
-		return s.pageError(c, errs.Field("confirm", `type "delete" to confirm`), func() error { return s.customerPage(c) })
+		return s.PageError(c, errs.Field("confirm", `type "delete" to confirm`), func() error { return s.customerPage(c) })
 	}
 	id := c.Params("customer")
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
-		return s.pageError(c, err, func() error { return s.customerPage(c) })
+		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	s.record(c, "customer.delete", "customer", id, "personal data erased")
-	return done(c, "/console/customers")
+	s.Record(c, "customer.delete", "customer", id, "personal data erased")
+	return view.Done(c, "/console/customers")
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The shop builder's JSON API: themes and their schemas, the draft design
@@ -20,44 +20,38 @@ import (
 // who changed the draft and when. Handlers are thin over core/design and
 // core/content, which validate everything.
 
-func (s *Server) registerDesignRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		tag := "design"
-		if strings.HasPrefix(path, "/api/pages") || strings.HasPrefix(path, "/api/articles") || strings.HasPrefix(path, "/api/subscribers") {
-			tag = "content"
-		}
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: tag, Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/design/themes", perm.DesignRead, "Built-in themes with their settings schemas, the section types with theirs, and the safe font list", nil, ThemesJSON{}, s.apiThemes)
-	api("GET", "/api/design/draft", perm.DesignRead, "The draft design (theme, settings, section compositions, menus) and its version", nil, DraftJSON{}, s.apiDraft)
-	api("PUT", "/api/design/draft", perm.DesignWrite, "Replace the draft document (send the version you read; 409 if someone saved since)", DraftBody{}, DraftJSON{}, s.apiDraftSave)
-	api("PUT", "/api/design/draft/theme", perm.DesignWrite, "Switch theme and/or change theme settings (colours, fonts, logo, layouts)", ThemeBody{}, DraftJSON{}, s.apiDraftTheme)
-	api("POST", "/api/design/draft/sections", perm.DesignWrite, "Add a section of a type to a template (at index, default the end) with its defaults", SectionAddBody{}, DraftJSON{}, s.apiSectionAdd)
-	api("PUT", "/api/design/draft/sections/:section", perm.DesignWrite, "Configure a section (settings validated by its schema; blocks; disabled)", SectionBody{}, DraftJSON{}, s.apiSectionSave)
-	api("POST", "/api/design/draft/sections/:section/move", perm.DesignWrite, "Move a section up (delta -1) or down (+1) within its template", MoveBody{}, DraftJSON{}, s.apiSectionMove)
-	api("DELETE", "/api/design/draft/sections/:section", perm.DesignWrite, "Remove a section (?version=N)", nil, DraftJSON{}, s.apiSectionDelete)
-	api("GET", "/api/design/menus/:menu", perm.DesignRead, "A draft menu (header or footer) with its items, nested one level", nil, MenuJSON{}, s.apiMenu)
-	api("PUT", "/api/design/menus/:menu", perm.DesignWrite, "Replace a draft menu's items (links to collections, products, pages, articles or URLs)", MenuBody{}, DraftJSON{}, s.apiMenuSave)
-	api("POST", "/api/design/publish", perm.DesignWrite, "Publish the draft atomically (send the draft version you reviewed; 409 if stale, 400 with nothing published if invalid)", DesignVersionBody{}, DesignVersionJSON{}, s.apiPublish)
-	api("GET", "/api/design/versions", perm.DesignRead, "Published versions kept for restore, newest first", nil, []DesignVersionJSON{}, s.apiVersions)
-	api("POST", "/api/design/versions/:number/restore", perm.DesignWrite, "Publish a kept version again and reset the draft to it", DesignVersionBody{}, DesignVersionJSON{}, s.apiRestore)
-	api("GET", "/api/design/assets", perm.DesignRead, "Uploaded design images", nil, []AssetJSON{}, s.apiAssets)
-	api("POST", "/api/design/assets", perm.DesignWrite, "Upload a design image (multipart field \"image\"; JPEG, PNG, GIF or WebP; size and pixel caps)", nil, AssetJSON{}, s.apiAssetUpload)
+// designAPI is the shop's design (themes, sections, menus, versions,
+// assets) and content (pages, articles, subscribers) over JSON.
+func (s *Server) designAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "design")
+	api.API("GET", "/api/design/themes", perm.DesignRead, "Built-in themes with their settings schemas, the section types with theirs, and the safe font list", nil, ThemesJSON{}, s.apiThemes)
+	api.API("GET", "/api/design/draft", perm.DesignRead, "The draft design (theme, settings, section compositions, menus) and its version", nil, DraftJSON{}, s.apiDraft)
+	api.API("PUT", "/api/design/draft", perm.DesignWrite, "Replace the draft document (send the version you read; 409 if someone saved since)", DraftBody{}, DraftJSON{}, s.apiDraftSave)
+	api.API("PUT", "/api/design/draft/theme", perm.DesignWrite, "Switch theme and/or change theme settings (colours, fonts, logo, layouts)", ThemeBody{}, DraftJSON{}, s.apiDraftTheme)
+	api.API("POST", "/api/design/draft/sections", perm.DesignWrite, "Add a section of a type to a template (at index, default the end) with its defaults", SectionAddBody{}, DraftJSON{}, s.apiSectionAdd)
+	api.API("PUT", "/api/design/draft/sections/:section", perm.DesignWrite, "Configure a section (settings validated by its schema; blocks; disabled)", SectionBody{}, DraftJSON{}, s.apiSectionSave)
+	api.API("POST", "/api/design/draft/sections/:section/move", perm.DesignWrite, "Move a section up (delta -1) or down (+1) within its template", MoveBody{}, DraftJSON{}, s.apiSectionMove)
+	api.API("DELETE", "/api/design/draft/sections/:section", perm.DesignWrite, "Remove a section (?version=N)", nil, DraftJSON{}, s.apiSectionDelete)
+	api.API("GET", "/api/design/menus/:menu", perm.DesignRead, "A draft menu (header or footer) with its items, nested one level", nil, MenuJSON{}, s.apiMenu)
+	api.API("PUT", "/api/design/menus/:menu", perm.DesignWrite, "Replace a draft menu's items (links to collections, products, pages, articles or URLs)", MenuBody{}, DraftJSON{}, s.apiMenuSave)
+	api.API("POST", "/api/design/publish", perm.DesignWrite, "Publish the draft atomically (send the draft version you reviewed; 409 if stale, 400 with nothing published if invalid)", DesignVersionBody{}, DesignVersionJSON{}, s.apiPublish)
+	api.API("GET", "/api/design/versions", perm.DesignRead, "Published versions kept for restore, newest first", nil, []DesignVersionJSON{}, s.apiVersions)
+	api.API("POST", "/api/design/versions/:number/restore", perm.DesignWrite, "Publish a kept version again and reset the draft to it", DesignVersionBody{}, DesignVersionJSON{}, s.apiRestore)
+	api.API("GET", "/api/design/assets", perm.DesignRead, "Uploaded design images", nil, []AssetJSON{}, s.apiAssets)
+	api.API("POST", "/api/design/assets", perm.DesignWrite, "Upload a design image (multipart field \"image\"; JPEG, PNG, GIF or WebP; size and pixel caps)", nil, AssetJSON{}, s.apiAssetUpload)
 
-	api("GET", "/api/pages", perm.DesignRead, "Content pages", nil, []PageJSON{}, s.apiPages)
-	api("POST", "/api/pages", perm.DesignWrite, "Create a content page (kind about, contact, shipping, returns, privacy, terms, faq or custom)", PageBody{}, PageJSON{}, s.apiPageCreate)
-	api("GET", "/api/pages/:page", perm.DesignRead, "One content page", nil, PageJSON{}, s.apiPage)
-	api("PUT", "/api/pages/:page", perm.DesignWrite, "Update a page (send the version you read)", PageBody{}, PageJSON{}, s.apiPageUpdate)
-	api("DELETE", "/api/pages/:page", perm.DesignWrite, "Delete a page", nil, nil, s.apiPageDelete)
-	api("GET", "/api/articles", perm.DesignRead, "Blog articles (?tag=, ?limit=, ?offset=)", nil, ArticleList{}, s.apiArticles)
-	api("POST", "/api/articles", perm.DesignWrite, "Create an article (published_at in the future schedules it; absent keeps it a draft)", ArticleBody{}, ArticleJSON{}, s.apiArticleCreate)
-	api("GET", "/api/articles/:article", perm.DesignRead, "One article", nil, ArticleJSON{}, s.apiArticle)
-	api("PUT", "/api/articles/:article", perm.DesignWrite, "Update an article (send the version you read)", ArticleBody{}, ArticleJSON{}, s.apiArticleUpdate)
-	api("DELETE", "/api/articles/:article", perm.DesignWrite, "Delete an article", nil, nil, s.apiArticleDelete)
-	api("GET", "/api/subscribers", perm.CustomersRead, "Newsletter subscribers with consent time and wording (?active=1)", nil, SubscriberList{}, s.apiSubscribers)
-
-	s.registerBuilderRoutes()
-	s.registerDesignShopRoutes()
+	content := t.Group(httpx.ScopeTenant, "content")
+	content.API("GET", "/api/pages", perm.DesignRead, "Content pages", nil, []PageJSON{}, s.apiPages)
+	content.API("POST", "/api/pages", perm.DesignWrite, "Create a content page (kind about, contact, shipping, returns, privacy, terms, faq or custom)", PageBody{}, PageJSON{}, s.apiPageCreate)
+	content.API("GET", "/api/pages/:page", perm.DesignRead, "One content page", nil, PageJSON{}, s.apiPage)
+	content.API("PUT", "/api/pages/:page", perm.DesignWrite, "Update a page (send the version you read)", PageBody{}, PageJSON{}, s.apiPageUpdate)
+	content.API("DELETE", "/api/pages/:page", perm.DesignWrite, "Delete a page", nil, nil, s.apiPageDelete)
+	content.API("GET", "/api/articles", perm.DesignRead, "Blog articles (?tag=, ?limit=, ?offset=)", nil, ArticleList{}, s.apiArticles)
+	content.API("POST", "/api/articles", perm.DesignWrite, "Create an article (published_at in the future schedules it; absent keeps it a draft)", ArticleBody{}, ArticleJSON{}, s.apiArticleCreate)
+	content.API("GET", "/api/articles/:article", perm.DesignRead, "One article", nil, ArticleJSON{}, s.apiArticle)
+	content.API("PUT", "/api/articles/:article", perm.DesignWrite, "Update an article (send the version you read)", ArticleBody{}, ArticleJSON{}, s.apiArticleUpdate)
+	content.API("DELETE", "/api/articles/:article", perm.DesignWrite, "Delete an article", nil, nil, s.apiArticleDelete)
+	content.API("GET", "/api/subscribers", perm.CustomersRead, "Newsletter subscribers with consent time and wording (?active=1)", nil, SubscriberList{}, s.apiSubscribers)
 }
 
 // ---- JSON types ----
@@ -304,13 +298,13 @@ func (s *Server) editDraft(c *fiber.Ctx, version int, action string, fn func(d *
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
+	s.Record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
 	return d, nil
 }
 
 func (s *Server) apiDraftSave(c *fiber.Ctx) error {
 	var b DraftBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if b.Document == nil {
@@ -346,7 +340,7 @@ func applyTheme(doc *design.Document, theme string, set design.Settings) error {
 
 func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
 	var b ThemeBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "draft.theme", func(doc *design.Document) error { return applyTheme(doc, b.Theme, b.Settings) })
@@ -358,7 +352,7 @@ func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
 
 func (s *Server) apiSectionAdd(c *fiber.Ctx) error {
 	var b SectionAddBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	idx := -1
@@ -413,7 +407,7 @@ func configureSection(doc *design.Document, id string, set design.Settings, bloc
 
 func (s *Server) apiSectionSave(c *fiber.Ctx) error {
 	var b SectionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "section.save", func(doc *design.Document) error {
@@ -427,7 +421,7 @@ func (s *Server) apiSectionSave(c *fiber.Ctx) error {
 
 func (s *Server) apiSectionMove(c *fiber.Ctx) error {
 	var b MoveBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), b.Delta) })
@@ -487,7 +481,7 @@ func (s *Server) apiMenuSave(c *fiber.Ctx) error {
 		return err
 	}
 	var b MenuBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := s.editDraft(c, b.Version, "menu.save", func(doc *design.Document) error { doc.Menus[n] = b.Items; return nil })
@@ -502,7 +496,7 @@ func (s *Server) publishDesign(c *fiber.Ctx, version int) (*design.Published, er
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
+	s.Record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
 	return p, nil
 }
 
@@ -511,13 +505,13 @@ func (s *Server) restoreDesign(c *fiber.Ctx, number, version int) (*design.Publi
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
+	s.Record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
 	return p, nil
 }
 
 func (s *Server) apiPublish(c *fiber.Ctx) error {
 	var b DesignVersionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.publishDesign(c, b.Version)
@@ -545,7 +539,7 @@ func (s *Server) apiRestore(c *fiber.Ctx) error {
 		return errs.NotFoundf("version not found")
 	}
 	var b DesignVersionBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.restoreDesign(c, n, b.Version)
@@ -582,7 +576,7 @@ func (s *Server) uploadDesignImage(c *fiber.Ctx, field string) (*design.Asset, e
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
+	s.Record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
 	return a, nil
 }
 
@@ -618,27 +612,27 @@ func (s *Server) apiPage(c *fiber.Ctx) error {
 
 func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 	var b PageBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.content.CreatePage(c.UserContext(), b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "page.create", "page", p.ID, p.Title)
+	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
 }
 
 func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
 	var b PageBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), b.Version, b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "page.update", "page", p.ID, p.Title)
+	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return c.JSON(pageJSON(p))
 }
 
@@ -646,7 +640,7 @@ func (s *Server) apiPageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.record(c, "page.delete", "page", c.Params("page"), "")
+	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -672,27 +666,27 @@ func (s *Server) apiArticle(c *fiber.Ctx) error {
 
 func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 	var b ArticleBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	a, err := s.content.CreateArticle(c.UserContext(), b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "article.create", "article", a.ID, a.Title)
+	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
 }
 
 func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
 	var b ArticleBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	a, err := s.content.UpdateArticle(c.UserContext(), c.Params("article"), b.Version, b.input())
 	if err != nil {
 		return err
 	}
-	s.record(c, "article.update", "article", a.ID, a.Title)
+	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return c.JSON(articleJSON(a))
 }
 
@@ -700,7 +694,7 @@ func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.record(c, "article.delete", "article", c.Params("article"), "")
+	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

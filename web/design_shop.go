@@ -24,6 +24,9 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The storefront side of the shop builder. Every storefront page gets a
@@ -38,14 +41,12 @@ import (
 //
 // Preview: the console's builder renders storefront pages through
 // builderPreview, which calls the storefront app in-process with the draft
-// Document in the request's locals (previewLocal). Nothing a client sends
-// can set a local, so only staff with design.read see a draft; preview
-// responses bypass the page cache and are never stored.
+// Document set (session.PreviewDraft). Nothing a client sends can set it,
+// so only staff with design.read see a draft; preview responses bypass the
+// page cache and are never stored.
 
 //go:embed themes
 var themesFS embed.FS
-
-const previewLocal = "design_preview"
 
 // shopDesign is the design of the page being rendered.
 type shopDesign struct {
@@ -105,7 +106,7 @@ type testimonialView struct {
 // designDoc is the document for this request: the draft in a preview,
 // else the published one.
 func (s *Server) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
-	if d, ok := c.Locals(previewLocal).(*design.Document); ok && d != nil {
+	if d := session.Draft(c); d != nil {
 		return d, -1, true, nil
 	}
 	p, err := s.design.Live(c.UserContext())
@@ -116,8 +117,7 @@ func (s *Server) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
 }
 
 func isPreview(c *fiber.Ctx) bool {
-	d, ok := c.Locals(previewLocal).(*design.Document)
-	return ok && d != nil
+	return session.Draft(c) != nil
 }
 
 // designFor builds the page's design: theme variables, logo, menus and
@@ -538,19 +538,17 @@ func themeCSS(name string) ([]byte, error) {
 
 // ---- routes: theme CSS, brand images, pages, blog, newsletter ----
 
-func (s *Server) registerDesignShopRoutes() {
-	page := func(path, summary string, h fiber.Handler) {
-		for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
-			s.handle(Route{Method: m, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-		}
-	}
-	page("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
-	page("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
-	page("/pages/:handle", "Content page (about, contact, policies, FAQ)", s.shopContentPage)
-	page("/blog", "Blog: articles, newest first (?tag=)", s.shopBlog)
-	page("/blog/:handle", "Blog article", s.shopArticle)
-	s.handle(Route{Method: "GET", Path: "/newsletter", Perm: Public, Scope: ScopeStorefront, Summary: "Newsletter sign-up: confirm consent", Tag: "storefront", HTML: true, Handler: s.shopNewsletterForm})
-	s.handle(Route{Method: "POST", Path: "/newsletter", Perm: Public, Scope: ScopeStorefront, Summary: "Newsletter sign-up: record the e-mail with its consent", Tag: "storefront", HTML: true, Handler: s.shopNewsletterSubmit})
+// designShopPages are the theme stylesheets, design images, content pages,
+// blog and newsletter sign-up on the shop's own host.
+func (s *Server) designShopPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Browse("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
+	shop.Browse("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
+	shop.Browse("/pages/:handle", "Content page (about, contact, policies, FAQ)", s.shopContentPage)
+	shop.Browse("/blog", "Blog: articles, newest first (?tag=)", s.shopBlog)
+	shop.Browse("/blog/:handle", "Blog article", s.shopArticle)
+	shop.Page("GET", "/newsletter", httpx.Public, "Newsletter sign-up: confirm consent", s.shopNewsletterForm)
+	shop.Page("POST", "/newsletter", httpx.Public, "Newsletter sign-up: record the e-mail with its consent", s.shopNewsletterSubmit)
 }
 
 func (s *Server) shopThemeCSS(c *fiber.Ctx) error {
@@ -574,7 +572,7 @@ func (s *Server) shopThemeCSS(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopBrandMedia(c *fiber.Ctx) error {
-	t := s.shop(c)
+	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !design.OwnsKey(t.ID, key) {
 		return errs.NotFoundf("no such image")
@@ -641,22 +639,13 @@ func (s *Server) shopContentPage(c *fiber.Ctx) error {
 		}
 		desc := p.SEODescription
 		if desc == "" {
-			desc = clip(stripTags(p.BodyHTML), 160)
+			desc = view.Clip(view.PlainText(p.BodyHTML), 160)
 		}
-		v.Head = shopHead{Title: firstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.baseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
+		v.Head = shopHead{Title: view.FirstNonEmpty(p.SEOTitle, p.Title) + " · " + v.Shop.Name, Description: desc, Canonical: s.BaseURL(c) + "/pages/" + url.PathEscape(p.Handle)}
 		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: p.Title, URL: "/pages/" + url.PathEscape(p.Handle)}}
 		v.Content = &shopContent{Page: p, Body: template.HTML(p.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplatePage)}
 		return v, nil
 	})
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func (s *Server) shopBlog(c *fiber.Ctx) error {
@@ -670,7 +659,7 @@ func (s *Server) shopBlog(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		canon := s.baseURL(c) + "/blog"
+		canon := s.BaseURL(c) + "/blog"
 		if tag != "" {
 			canon += "?tag=" + url.QueryEscape(tag)
 		}
@@ -692,8 +681,8 @@ func (s *Server) shopArticle(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, err
 		}
-		canon := s.baseURL(c) + "/blog/" + url.PathEscape(a.Handle)
-		v.Head = shopHead{Title: firstNonEmpty(a.SEOTitle, a.Title) + " · " + v.Shop.Name, Description: firstNonEmpty(a.SEODescription, a.Excerpt), Canonical: canon, OGType: "article"}
+		canon := s.BaseURL(c) + "/blog/" + url.PathEscape(a.Handle)
+		v.Head = shopHead{Title: view.FirstNonEmpty(a.SEOTitle, a.Title) + " · " + v.Shop.Name, Description: view.FirstNonEmpty(a.SEODescription, a.Excerpt), Canonical: canon, OGType: "article"}
 		v.Crumbs = []shopCrumb{{Name: "Home", URL: "/"}, {Name: "Journal", URL: "/blog"}, {Name: a.Title, URL: "/blog/" + url.PathEscape(a.Handle)}}
 		sc := &shopContent{Article: a, Body: template.HTML(a.BodyHTML), Sections: s.templateSections(c, v.Design, design.TemplateArticle)}
 		if a.Image != "" {
@@ -704,7 +693,7 @@ func (s *Server) shopArticle(c *fiber.Ctx) error {
 				if sc.Image != nil {
 					v.Head.OGImage = sc.Image.Src
 					if strings.HasPrefix(v.Head.OGImage, "/") {
-						v.Head.OGImage = s.baseURL(c) + v.Head.OGImage
+						v.Head.OGImage = s.BaseURL(c) + v.Head.OGImage
 					}
 				}
 			}
@@ -756,7 +745,7 @@ func (s *Server) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
 	sc := &shopContent{Email: strings.TrimSpace(c.FormValue("email")), Source: c.FormValue("section")}
 	consent := "I agree to receive marketing e-mails. I can unsubscribe at any time."
 	if sec := newsletterSection(v.Design.doc, sc.Source); sec != nil {
-		consent = firstNonEmpty(sec.Settings.String("consent_text"), consent)
+		consent = view.FirstNonEmpty(sec.Settings.String("consent_text"), consent)
 		sc.Source = sec.ID
 	}
 	sc.Consent = consent
@@ -787,7 +776,7 @@ func (s *Server) shopNewsletterSubmit(c *fiber.Ctx) error {
 		return s.renderShop(c, "themes/newsletter", v)
 	}
 	if _, err := s.content.Subscribe(c.UserContext(), sc.Email, sc.Consent, "section:"+sc.Source); err != nil {
-		status, de := s.toError(c, err)
+		status, de := s.ToError(c, err)
 		if status >= 500 {
 			return err
 		}
@@ -805,7 +794,7 @@ func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	var out []sitemapURL
 	blog := false
 	for _, e := range es {
@@ -827,7 +816,7 @@ func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 func (s *Server) designHome(c *fiber.Ctx, v *shopView) *shopView {
 	t := v.Shop
 	v.Sections = s.templateSections(c, v.Design, design.TemplateHome)
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
 	v.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": t.Name, "url": base + "/",
 		"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})
@@ -871,7 +860,7 @@ func (s *Server) previewFromToken(c *fiber.Ctx) {
 	if err != nil {
 		return
 	}
-	c.Locals(previewLocal, d.Doc)
+	session.SetDraft(c, d.Doc)
 	c.Locals(previewTokenLocal, tok)
 	c.Set("X-Robots-Tag", "noindex")
 }

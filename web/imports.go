@@ -19,6 +19,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // CSV import and export of the catalog in Shopify's product CSV format.
@@ -42,63 +43,32 @@ import (
 // file's Published and Status columns say, and never change an existing
 // product's status.
 
-// UploadLimit caps an uploaded import file or image.
-const UploadLimit = 64 << 20
-
 const (
 	jobKeep       = time.Hour
 	jobsPerTenant = 20
 )
 
-// isUpload reports whether a request may carry an upload larger than the
-// general body limit.
-func isUpload(c *fiber.Ctx) bool {
-	if c.Method() != fiber.MethodPost {
-		return false
-	}
-	p := c.Path()
-	return strings.HasSuffix(p, "/images") || p == "/console/import" || p == "/api/imports"
+// importAPI is product CSV import and export over JSON.
+func (s *Server) importAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "catalog")
+	api.API("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"", nil, ImportJobJSON{}, s.apiImportStart,
+		httpx.QueryParam{Name: "mode", Enum: []string{"dry_run", "all", "valid"}, Description: "dry_run (default) checks and writes nothing; all imports only if every row is valid; valid skips the products with problems"},
+		httpx.QueryParam{Name: "update_existing", Type: "boolean", Description: "true: a product whose handle the shop has is updated from the file (the file's columns replace its values, its variants become the file's) instead of refused; the dry run lists the changes"},
+		httpx.QueryParam{Name: "name", Description: "the file name shown for a raw-body upload"})
+	api.API("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
+	api.API("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid; update_existing defaults to the job's)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
+	api.API("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.exportCSV)
 }
 
-// limitBody applies Config.BodyLimit to every request but console uploads.
-// The fasthttp server itself admits bodies up to UploadLimit, and reads a
-// body before any handler runs (unless the client sent Expect:
-// 100-continue), so a refused request may still have been buffered: a
-// per-request memory cost of up to UploadLimit that the IP rate limit
-// bounds. Streaming request bodies would remove it.
-func (s *Server) limitBody(c *fiber.Ctx) error {
-	if !isUpload(c) || !s.isConsoleHost(string(c.Request().Host())) {
-		if n := c.Request().Header.ContentLength(); n > s.cfg.BodyLimit || len(c.Request().Body()) > s.cfg.BodyLimit {
-			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
-		}
-	}
-	return c.Next()
-}
-
-func (s *Server) registerImportRoutes() {
-	if srv := s.app.Server(); srv != nil && srv.MaxRequestBodySize < UploadLimit {
-		srv.MaxRequestBodySize = UploadLimit
-	}
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler, query ...QueryParam) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "catalog", Body: body, Resp: resp, Handler: h, Query: query})
-	}
-	api("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"", nil, ImportJobJSON{}, s.apiImportStart,
-		QueryParam{Name: "mode", Enum: []string{"dry_run", "all", "valid"}, Description: "dry_run (default) checks and writes nothing; all imports only if every row is valid; valid skips the products with problems"},
-		QueryParam{Name: "update_existing", Type: "boolean", Description: "true: a product whose handle the shop has is updated from the file (the file's columns replace its values, its variants become the file's) instead of refused; the dry run lists the changes"},
-		QueryParam{Name: "name", Description: "the file name shown for a raw-body upload"})
-	api("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
-	api("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid; update_existing defaults to the job's)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
-	api("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.exportCSV)
-
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/import", perm.CatalogWrite, "Import products from CSV", s.importPage)
-	html("POST", "/console/import", perm.CatalogWrite, "Upload a CSV and check it (dry run)", s.importUpload)
-	html("GET", "/console/import/:job", perm.CatalogRead, "Import progress and report", s.importJobPage)
-	html("POST", "/console/import/:job/run", perm.CatalogWrite, "Import all rows or only the valid ones", s.importRun)
-	html("GET", "/console/export", perm.CatalogRead, "Export products to CSV", s.exportPage)
-	html("GET", "/console/export/products.csv", perm.CatalogRead, "Download the products CSV", s.exportCSV)
+// importPages are the console's import and export pages.
+func (s *Server) importPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/import", perm.CatalogWrite, "Import products from CSV", s.importPage)
+	html.Page("POST", "/console/import", perm.CatalogWrite, "Upload a CSV and check it (dry run)", s.importUpload)
+	html.Page("GET", "/console/import/:job", perm.CatalogRead, "Import progress and report", s.importJobPage)
+	html.Page("POST", "/console/import/:job/run", perm.CatalogWrite, "Import all rows or only the valid ones", s.importRun)
+	html.Page("GET", "/console/export", perm.CatalogRead, "Export products to CSV", s.exportPage)
+	html.Page("GET", "/console/export/products.csv", perm.CatalogRead, "Download the products CSV", s.exportCSV)
 }
 
 // ImportJobJSON is an import job.
@@ -255,7 +225,7 @@ func (s *Server) job(c *fiber.Ctx, id string) (*importJob, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	j := js.jobs[id]
-	if j == nil || j.tenant != s.current(c).TenantID {
+	if j == nil || j.tenant != s.Current(c).TenantID {
 		return nil, errs.NotFoundf("import not found (imports are kept for an hour)")
 	}
 	return j, nil
@@ -317,16 +287,16 @@ func (s *Server) openFile(ctx context.Context, j *importJob) (io.ReadCloser, err
 
 // saveUpload keeps an uploaded CSV for the job's life.
 func (s *Server) saveUpload(ctx context.Context, tid, id string, r io.Reader) (file string, inBlob bool, size int64, err error) {
-	lr := &io.LimitedReader{R: r, N: UploadLimit + 1}
+	lr := &io.LimitedReader{R: r, N: httpx.UploadLimit + 1}
 	if s.blobs != nil {
 		key := tid + "/imports/" + id + ".csv"
 		info, err := s.blobs.Put(ctx, key, lr, "text/csv")
 		if err != nil {
 			return "", false, 0, err
 		}
-		if info.Size > UploadLimit {
+		if info.Size > httpx.UploadLimit {
 			s.blobs.Delete(ctx, key)
-			return "", false, 0, &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", UploadLimit>>20)}
+			return "", false, 0, &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", httpx.UploadLimit>>20)}
 		}
 		return key, true, info.Size, nil
 	}
@@ -342,8 +312,8 @@ func (s *Server) saveUpload(ctx context.Context, tid, id string, r io.Reader) (f
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n > UploadLimit {
-		err = &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", UploadLimit>>20)}
+	if err == nil && n > httpx.UploadLimit {
+		err = &errs.Error{Code: errs.TooLarge, Field: "file", Message: fmt.Sprintf("import files may be at most %d MiB", httpx.UploadLimit>>20)}
 	}
 	if err != nil {
 		os.Remove(f.Name())
@@ -382,13 +352,13 @@ func modeName(m catalog.ImportMode) string {
 // startImport registers and runs a job over a saved file. The plan's
 // product limit is read here, before the import's transaction opens.
 func (s *Server) startImport(c *fiber.Ctx, mode catalog.ImportMode, update bool, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
-	p := s.current(c)
+	p := s.Current(c)
 	plan, err := s.tenants.PlanOf(c.UserContext(), p.TenantID)
 	if err != nil {
 		return nil, err
 	}
 	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: modeName(mode), update: update, file: file, inBlob: inBlob, name: name, size: size,
-		source: source, state: "running", started: time.Now().UTC(), drafts: !s.can(c, perm.CatalogPublish)}
+		source: source, state: "running", started: time.Now().UTC(), drafts: !s.Can(c, perm.CatalogPublish)}
 	if err := s.admit(j); err != nil {
 		return nil, err
 	}
@@ -435,7 +405,7 @@ func (s *Server) runImport(ctx context.Context, j *importJob, opts catalog.Impor
 	}
 	j.mu.Unlock()
 	if err == nil && opts.Mode != catalog.DryRun && rep != nil && rep.Imported > 0 {
-		s.recordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
+		s.RecordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
 			fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (%s)", j.name, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped, j.mode))
 	}
 }
@@ -464,7 +434,7 @@ func (s *Server) toErrorPlain(err error) (errs.Code, string) {
 // uploadedCSV reads the CSV of an upload: a multipart field "file", or the
 // raw body.
 func (s *Server) uploadedCSV(c *fiber.Ctx, id string) (file string, inBlob bool, name string, size int64, err error) {
-	tid := s.current(c).TenantID
+	tid := s.Current(c).TenantID
 	if fh, ferr := c.FormFile("file"); ferr == nil {
 		f, err := fh.Open()
 		if err != nil {
@@ -543,7 +513,7 @@ func (s *Server) rerun(c *fiber.Ctx, mode string, update *bool) (*importJob, err
 
 func (s *Server) apiImportRun(c *fiber.Ctx) error {
 	var b ImportRun
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	nj, err := s.rerun(c, b.Mode, b.UpdateExisting)
@@ -559,13 +529,13 @@ type importPageData struct {
 }
 
 func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.can(c, perm.CatalogPublish), Limit: UploadLimit >> 20})
+	return s.PageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.Can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
 }
 
 func (s *Server) importUpload(c *fiber.Ctx) error {
 	update, err := parseUpdate(c.FormValue("update_existing"))
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.importPage(c) })
+		return s.PageError(c, err, func() error { return s.importPage(c) })
 	}
 	file, inBlob, name, size, err := s.uploadedCSV(c, store.NewID())
 	if err == nil {
@@ -576,7 +546,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 		}
 		s.dropFile(&importJob{file: file, inBlob: inBlob})
 	}
-	return s.pageError(c, err, func() error { return s.importPage(c) })
+	return s.PageError(c, err, func() error { return s.importPage(c) })
 }
 
 type importJobData struct {
@@ -593,7 +563,7 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := importJobData{J: j.json(), CanWrite: s.can(c, perm.CatalogWrite)}
+	d := importJobData{J: j.json(), CanWrite: s.Can(c, perm.CatalogWrite)}
 	d.Running, d.DryRun = d.J.State == "running", d.J.Mode == "dry_run"
 	if d.J.Report != nil {
 		for _, p := range d.J.Report.Problems {
@@ -611,13 +581,13 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 	if !d.DryRun {
 		title = "Importing " + d.J.FileName
 	}
-	return s.pageWithError(c, "console/import_job", title, "products", d)
+	return s.PageWithError(c, "console/import_job", title, "products", d)
 }
 
 func (s *Server) importRun(c *fiber.Ctx) error {
 	nj, err := s.rerun(c, c.FormValue("mode"), nil)
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.importJobPage(c) })
+		return s.PageError(c, err, func() error { return s.importJobPage(c) })
 	}
 	return c.Redirect("/console/import/"+nj.id, fiber.StatusSeeOther)
 }
@@ -627,7 +597,7 @@ type exportData struct {
 }
 
 func (s *Server) exportPage(c *fiber.Ctx) error {
-	return s.pageWithError(c, "console/export", "Export products", "products", exportData{Statuses: []string{"draft", "in_review", "published", "archived"}})
+	return s.PageWithError(c, "console/export", "Export products", "products", exportData{Statuses: []string{"draft", "in_review", "published", "archived"}})
 }
 
 // exportCSV streams the catalog as a CSV download; uploaded images are
@@ -638,11 +608,11 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 	if st != "" && !st.Valid() {
 		return errs.Field("status", "unknown status")
 	}
-	t, err := s.tenants.Tenant(ctx, s.current(c).TenantID)
+	t, err := s.tenants.Tenant(ctx, s.Current(c).TenantID)
 	if err != nil {
 		return err
 	}
-	base := strings.TrimSuffix(s.storefrontURL(t.Slug), "/")
+	base := strings.TrimSuffix(s.StorefrontURL(t.Slug), "/")
 	opts := catalog.ExportOptions{Status: st, ImageURL: func(im catalog.Image) string {
 		if im.Key == "" {
 			return im.Src
@@ -659,7 +629,7 @@ func (s *Server) exportCSV(c *fiber.Ctx) error {
 		pr.CloseWithError(err)
 		return err
 	}
-	s.record(c, "product.export", "product", "", "CSV export "+string(st))
+	s.Record(c, "product.export", "product", "", "CSV export "+string(st))
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Slug+`-products-`+time.Now().UTC().Format("20060102")+`.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")

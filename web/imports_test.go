@@ -110,6 +110,19 @@ func TestImportUpdateExisting(t *testing.T) {
 		if r := o.do("POST", "/api/imports?update_existing=maybe", second, map[string]string{"Content-Type": "text/csv"}); r.Status != 400 || !strings.Contains(r.Body, "update_existing") {
 			t.Fatalf("bad switch: %d %s", r.Status, r.Body)
 		}
+		// The switch is in the OpenAPI document.
+		var doc struct {
+			Paths map[string]map[string]struct {
+				Parameters []struct {
+					Name, In string
+					Schema   struct{ Type string }
+				}
+			}
+		}
+		o.getJSON("/api/openapi.json", &doc)
+		if ps := fmt.Sprint(doc.Paths["/api/imports"]["post"].Parameters); !strings.Contains(ps, "{update_existing query {boolean}}") || !strings.Contains(ps, "{mode query {string}}") {
+			t.Fatalf("OpenAPI parameters of POST /api/imports: %s", ps)
+		}
 		dry := apiImport(t, o, "mode=dry_run&update_existing=true", second)
 		ch := dry.Report.Changes
 		if !dry.UpdateExisting || dry.Report.Errors != 0 || dry.Report.Updated != 1 || len(ch) != 1 || ch[0].Handle != "tee" ||

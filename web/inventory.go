@@ -10,6 +10,8 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Inventory: locations, stock per location, a variant's levels and
@@ -17,28 +19,28 @@ import (
 // turnover. Reservations, sales and returns come from checkout and orders,
 // not from these screens.
 
-func (s *Server) registerInventoryRoutes() {
-	api := func(method, path string, p perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "inventory", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/locations", perm.InventoryRead, "Stock locations, default first", nil, []LocationJSON{}, s.apiLocations)
-	api("POST", "/api/locations", perm.InventoryWrite, "Add a stock location (the first becomes the default)", LocationBody{}, LocationJSON{}, s.apiLocationCreate)
-	api("GET", "/api/locations/:location/stock", perm.InventoryRead, "Stock at a location, by variant id (cursor: after)", nil, StockPage{}, s.apiLocationStock)
-	api("GET", "/api/variants/:variant/stock", perm.InventoryRead, "A variant's stock per location and its newest movements (before: cursor)", nil, VariantStockJSON{}, s.apiVariantStock)
-	api("POST", "/api/variants/:variant/receive", perm.InventoryWrite, "Receive units at a location (default location when none)", StockChange{}, VariantStockJSON{}, s.apiVariantReceive)
-	api("POST", "/api/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock by a signed quantity, with a reason", StockChange{}, VariantStockJSON{}, s.apiVariantAdjust)
-	api("GET", "/api/inventory/low-stock", perm.InventoryRead, "Variants at or below their safety stock", nil, []LowStockJSON{}, s.apiLowStock)
-	api("GET", "/api/inventory/turnover", perm.InventoryRead, "Turnover per variant over [from, to) (RFC 3339; default the last 30 days)", nil, []TurnoverJSON{}, s.apiTurnover)
+// inventoryAPI is locations, stock and its ledger over JSON.
+func (s *Server) inventoryAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "inventory")
+	api.API("GET", "/api/locations", perm.InventoryRead, "Stock locations, default first", nil, []LocationJSON{}, s.apiLocations)
+	api.API("POST", "/api/locations", perm.InventoryWrite, "Add a stock location (the first becomes the default)", LocationBody{}, LocationJSON{}, s.apiLocationCreate)
+	api.API("GET", "/api/locations/:location/stock", perm.InventoryRead, "Stock at a location, by variant id (cursor: after)", nil, StockPage{}, s.apiLocationStock)
+	api.API("GET", "/api/variants/:variant/stock", perm.InventoryRead, "A variant's stock per location and its newest movements (before: cursor)", nil, VariantStockJSON{}, s.apiVariantStock)
+	api.API("POST", "/api/variants/:variant/receive", perm.InventoryWrite, "Receive units at a location (default location when none)", StockChange{}, VariantStockJSON{}, s.apiVariantReceive)
+	api.API("POST", "/api/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock by a signed quantity, with a reason", StockChange{}, VariantStockJSON{}, s.apiVariantAdjust)
+	api.API("GET", "/api/inventory/low-stock", perm.InventoryRead, "Variants at or below their safety stock", nil, []LowStockJSON{}, s.apiLowStock)
+	api.API("GET", "/api/inventory/turnover", perm.InventoryRead, "Turnover per variant over [from, to) (RFC 3339; default the last 30 days)", nil, []TurnoverJSON{}, s.apiTurnover)
+}
 
-	html := func(method, path string, p perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(p), Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/inventory", perm.InventoryRead, "Inventory by location", s.inventoryPage)
-	html("POST", "/console/inventory/locations", perm.InventoryWrite, "Add a location", s.locationCreate)
-	html("GET", "/console/inventory/low-stock", perm.InventoryRead, "Low stock", s.lowStockPage)
-	html("GET", "/console/inventory/variants/:variant", perm.InventoryRead, "A variant's stock and ledger", s.variantStockPage)
-	html("POST", "/console/inventory/variants/:variant/receive", perm.InventoryWrite, "Receive stock", s.variantReceive)
-	html("POST", "/console/inventory/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock", s.variantAdjust)
+// inventoryPages are the console's inventory pages.
+func (s *Server) inventoryPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/inventory", perm.InventoryRead, "Inventory by location", s.inventoryPage)
+	html.Page("POST", "/console/inventory/locations", perm.InventoryWrite, "Add a location", s.locationCreate)
+	html.Page("GET", "/console/inventory/low-stock", perm.InventoryRead, "Low stock", s.lowStockPage)
+	html.Page("GET", "/console/inventory/variants/:variant", perm.InventoryRead, "A variant's stock and ledger", s.variantStockPage)
+	html.Page("POST", "/console/inventory/variants/:variant/receive", perm.InventoryWrite, "Receive stock", s.variantReceive)
+	html.Page("POST", "/console/inventory/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock", s.variantAdjust)
 }
 
 // LocationJSON is a stock location.
@@ -162,13 +164,13 @@ func (s *Server) createLocation(c *fiber.Ctx, name, code string) (*inventory.Loc
 	if err != nil {
 		return nil, err
 	}
-	s.record(c, "location.create", "location", l.ID, l.Name)
+	s.Record(c, "location.create", "location", l.ID, l.Name)
 	return l, nil
 }
 
 func (s *Server) apiLocationCreate(c *fiber.Ctx) error {
 	var b LocationBody
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	l, err := s.createLocation(c, b.Name, b.Code)
@@ -302,13 +304,13 @@ func (s *Server) changeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 		}
 		summary += " (" + reason + ")"
 	}
-	s.record(c, action, "variant", id, p.Title+": "+summary)
+	s.Record(c, action, "variant", id, p.Title+": "+summary)
 	return nil
 }
 
 func (s *Server) apiStockChange(c *fiber.Ctx, adjust bool) error {
 	var b StockChange
-	if err := DecodeJSON(c, &b); err != nil {
+	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
 	if err := s.changeStock(c, adjust, b); err != nil {
@@ -383,7 +385,7 @@ func (s *Server) inventoryPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := inventoryData{Locations: ls, CanWrite: s.can(c, perm.InventoryWrite)}
+	d := inventoryData{Locations: ls, CanWrite: s.Can(c, perm.InventoryWrite)}
 	if low, err := s.lowStock(c); err == nil {
 		d.LowCount = len(low)
 	}
@@ -402,14 +404,14 @@ func (s *Server) inventoryPage(c *fiber.Ctx) error {
 			d.Next = "/console/inventory?location=" + d.Current.ID + "&after=" + d.Page.Next
 		}
 	}
-	return s.pageWithError(c, "console/inventory", "Inventory", "inventory", d)
+	return s.PageWithError(c, "console/inventory", "Inventory", "inventory", d)
 }
 
 func (s *Server) locationCreate(c *fiber.Ctx) error {
 	if _, err := s.createLocation(c, c.FormValue("name"), c.FormValue("code")); err != nil {
-		return s.pageError(c, err, func() error { return s.inventoryPage(c) })
+		return s.PageError(c, err, func() error { return s.inventoryPage(c) })
 	}
-	return done(c, "/console/inventory")
+	return view.Done(c, "/console/inventory")
 }
 
 func (s *Server) lowStockPage(c *fiber.Ctx) error {
@@ -417,7 +419,7 @@ func (s *Server) lowStockPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/lowstock", "Low stock", "inventory", items)
+	return s.PageWithError(c, "console/lowstock", "Low stock", "inventory", items)
 }
 
 type variantStockData struct {
@@ -440,7 +442,7 @@ func (s *Server) variantStockPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := variantStockData{V: v, Product: p.Title, Locations: ls, LocName: map[string]string{}, CanWrite: s.can(c, perm.InventoryWrite)}
+	d := variantStockData{V: v, Product: p.Title, Locations: ls, LocName: map[string]string{}, CanWrite: s.Can(c, perm.InventoryWrite)}
 	for _, x := range p.Variants {
 		if x.ID == v.VariantID {
 			d.Variant = x.Title()
@@ -457,19 +459,19 @@ func (s *Server) variantStockPage(c *fiber.Ctx) error {
 	if v.Next != "" {
 		d.Older = "/console/inventory/variants/" + v.VariantID + "?before=" + v.Next
 	}
-	return s.pageWithError(c, "console/inventory_variant", p.Title+" · "+d.Variant, "inventory", d)
+	return s.PageWithError(c, "console/inventory_variant", p.Title+" · "+d.Variant, "inventory", d)
 }
 
 func (s *Server) consoleStockChange(c *fiber.Ctx, adjust bool) error {
 	q, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("quantity")), 10, 64)
 	if err != nil {
-		return s.pageError(c, errs.Field("quantity", "must be a whole number"), func() error { return s.variantStockPage(c) })
+		return s.PageError(c, errs.Field("quantity", "must be a whole number"), func() error { return s.variantStockPage(c) })
 	}
 	b := StockChange{LocationID: c.FormValue("location_id"), Quantity: q, Reason: c.FormValue("reason"), Ref: c.FormValue("ref")}
 	if err := s.changeStock(c, adjust, b); err != nil {
-		return s.pageError(c, err, func() error { return s.variantStockPage(c) })
+		return s.PageError(c, err, func() error { return s.variantStockPage(c) })
 	}
-	return done(c, "/console/inventory/variants/"+c.Params("variant"))
+	return view.Done(c, "/console/inventory/variants/"+c.Params("variant"))
 }
 
 func (s *Server) variantReceive(c *fiber.Ctx) error { return s.consoleStockChange(c, false) }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 var pathParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)\??`)
@@ -14,7 +15,7 @@ var pathParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)\??`)
 // cannot be served without being described.
 func (s *Server) openAPI() map[string]any {
 	paths := map[string]any{}
-	schemas := map[string]any{}
+	ss := &schemaSet{schemas: map[string]any{}, types: map[string]reflect.Type{}}
 	for _, r := range s.Routes() {
 		if !r.IsAPI() || r.HTML {
 			continue
@@ -37,7 +38,7 @@ func (s *Server) openAPI() map[string]any {
 		}
 		ok := map[string]any{"description": "success"}
 		if r.Resp != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Resp), schemas)}}
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": ss.schemaOf(reflect.TypeOf(r.Resp))}}
 		}
 		op["responses"].(map[string]any)["200"] = ok
 		var params []any
@@ -59,7 +60,7 @@ func (s *Server) openAPI() map[string]any {
 		}
 		if r.Body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Body), schemas)}}}
+				"application/json": map[string]any{"schema": ss.schemaOf(reflect.TypeOf(r.Body))}}}
 		}
 		switch r.Perm {
 		case Public:
@@ -69,7 +70,7 @@ func (s *Server) openAPI() map[string]any {
 		}
 		item[strings.ToLower(r.Method)] = op
 	}
-	schemaOf(reflect.TypeOf(ErrorBody{}), schemas)
+	ss.schemaOf(reflect.TypeOf(ErrorBody{}))
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{
@@ -78,11 +79,11 @@ func (s *Server) openAPI() map[string]any {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": schemas,
+			"schemas": ss.schemas,
 			"securitySchemes": map[string]any{
 				"bearer":          map[string]any{"type": "http", "scheme": "bearer"},
-				"session":         map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
-				"customerSession": map[string]any{"type": "apiKey", "in": "cookie", "name": customerCookie},
+				"session":         map[string]any{"type": "apiKey", "in": "cookie", "name": session.StaffCookie},
+				"customerSession": map[string]any{"type": "apiKey", "in": "cookie", "name": session.CustomerCookie},
 			},
 		},
 		"security": []any{map[string]any{"bearer": []string{}}, map[string]any{"session": []string{}}},
@@ -94,9 +95,40 @@ func operationID(r Route) string {
 	return strings.NewReplacer("/api/", "_", "/", "_", "-", "_").Replace(s)
 }
 
+// webPackage is this package's import path.
+var webPackage = reflect.TypeOf(Server{}).PkgPath()
+
+// schemaSet is the components/schemas section being built, with the Go
+// type each name stands for.
+type schemaSet struct {
+	schemas map[string]any
+	types   map[string]reflect.Type
+}
+
+// name is the schema name of a named struct type. The web layer's own
+// types (the server's, its areas' and httpx's) keep their short names;
+// domain types share short names across packages (order.Line,
+// shipping.Line), so they are qualified with their package's name. A name
+// is never used for two types: the second is qualified too.
+func (ss *schemaSet) name(t reflect.Type) string {
+	name, p := t.Name(), t.PkgPath()
+	if name == "" || p == "" {
+		return name
+	}
+	qualified := p[strings.LastIndexByte(p, '/')+1:] + "." + name
+	if p != webPackage && !strings.HasPrefix(p, webPackage+"/") {
+		name = qualified
+	}
+	if prev, ok := ss.types[name]; ok && prev != t {
+		name = qualified
+	}
+	ss.types[name] = t
+	return name
+}
+
 // schemaOf describes a Go type as a JSON schema, registering named structs
 // under components.
-func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+func (ss *schemaSet) schemaOf(t reflect.Type) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -114,26 +146,21 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		if t.Elem().Kind() == reflect.Uint8 {
 			return map[string]any{"type": "string", "format": "byte"}
 		}
-		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+		return map[string]any{"type": "array", "items": ss.schemaOf(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
+		return map[string]any{"type": "object", "additionalProperties": ss.schemaOf(t.Elem())}
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
 		if t.PkgPath() == "time" && t.Name() == "Time" {
 			return map[string]any{"type": "string", "format": "date-time"}
 		}
-		name := t.Name()
-		if p := t.PkgPath(); name != "" && p != "" && !strings.HasSuffix(p, "/web") {
-			// Domain types share short names across packages (order.Line,
-			// shipping.Line): qualify them so one never stands for another.
-			name = p[strings.LastIndexByte(p, '/')+1:] + "." + name
-		}
+		name := ss.name(t)
 		if name != "" {
-			if _, ok := schemas[name]; ok {
+			if _, ok := ss.schemas[name]; ok {
 				return map[string]any{"$ref": "#/components/schemas/" + name}
 			}
-			schemas[name] = map[string]any{} // break recursion
+			ss.schemas[name] = map[string]any{} // break recursion
 		}
 		props := map[string]any{}
 		var required []string
@@ -151,14 +178,14 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 				jname = f.Name
 			}
 			if f.Anonymous && tag == "" {
-				if sub, ok := schemaOf(f.Type, schemas)["properties"].(map[string]any); ok {
+				if sub, ok := ss.schemaOf(f.Type)["properties"].(map[string]any); ok {
 					for k, v := range sub {
 						props[k] = v
 					}
 				}
 				continue
 			}
-			props[jname] = schemaOf(f.Type, schemas)
+			props[jname] = ss.schemaOf(f.Type)
 			if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 				required = append(required, jname)
 			}
@@ -170,7 +197,7 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 		if name == "" {
 			return sch
 		}
-		schemas[name] = sch
+		ss.schemas[name] = sch
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}

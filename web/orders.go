@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The merchant's order API on the console host: list with filters, one
@@ -56,19 +57,18 @@ type ShipmentStatusRequest struct {
 // ShipmentRequest ships some or all of an order's lines.
 type ShipmentRequest = shipping.Input
 
-func (s *Server) registerOrderRoutes() {
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "orders", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/orders", string(perm.OrdersRead), "Orders, newest first (filters: status, email, customer, number, before, limit)", nil, order.Page{}, s.apiOrders)
-	api("GET", "/api/orders/:order", string(perm.OrdersRead), "An order with its timeline, payments, shipments and returns", nil, OrderDetail{}, s.apiOrder)
-	api("GET", "/api/orders/:order/timeline", string(perm.OrdersRead), "An order's timeline, oldest first", nil, []order.Event{}, s.apiOrderTimeline)
-	api("POST", "/api/orders/:order/notes", string(perm.OrdersWrite), "Add a staff note to the timeline", NoteRequest{}, order.Event{}, s.apiOrderNote)
-	api("POST", "/api/orders/:order/cancel", string(perm.OrdersWrite), "Cancel an order that has not shipped; its stock goes back", CancelRequest{}, order.Order{}, s.apiOrderCancel)
-	api("POST", "/api/orders/:order/status", string(perm.OrdersWrite), "Set a state staff may set by hand (delivered, completed)", StatusRequest{}, order.Order{}, s.apiOrderStatus)
-	api("GET", "/api/orders/:order/shipments", string(perm.OrdersRead), "An order's shipments", nil, []shipping.Shipment{}, s.apiOrderShipments)
-	api("POST", "/api/orders/:order/shipments", string(perm.FulfillmentWrite), "Ship some or all lines (no lines: everything not yet shipped) with carrier and tracking", ShipmentRequest{}, shipping.Shipment{}, s.apiShip)
-	api("POST", "/api/shipments/:shipment/status", string(perm.FulfillmentWrite), "Record a shipment's progress (in_transit, out_for_delivery, delivered, failed)", ShipmentStatusRequest{}, shipping.Shipment{}, s.apiShipmentStatus)
+// orderAPI is orders, their timeline and shipments over JSON.
+func (s *Server) orderAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "orders")
+	api.API("GET", "/api/orders", perm.OrdersRead, "Orders, newest first (filters: status, email, customer, number, before, limit)", nil, order.Page{}, s.apiOrders)
+	api.API("GET", "/api/orders/:order", perm.OrdersRead, "An order with its timeline, payments, shipments and returns", nil, OrderDetail{}, s.apiOrder)
+	api.API("GET", "/api/orders/:order/timeline", perm.OrdersRead, "An order's timeline, oldest first", nil, []order.Event{}, s.apiOrderTimeline)
+	api.API("POST", "/api/orders/:order/notes", perm.OrdersWrite, "Add a staff note to the timeline", NoteRequest{}, order.Event{}, s.apiOrderNote)
+	api.API("POST", "/api/orders/:order/cancel", perm.OrdersWrite, "Cancel an order that has not shipped; its stock goes back", CancelRequest{}, order.Order{}, s.apiOrderCancel)
+	api.API("POST", "/api/orders/:order/status", perm.OrdersWrite, "Set a state staff may set by hand (delivered, completed)", StatusRequest{}, order.Order{}, s.apiOrderStatus)
+	api.API("GET", "/api/orders/:order/shipments", perm.OrdersRead, "An order's shipments", nil, []shipping.Shipment{}, s.apiOrderShipments)
+	api.API("POST", "/api/orders/:order/shipments", perm.FulfillmentWrite, "Ship some or all lines (no lines: everything not yet shipped) with carrier and tracking", ShipmentRequest{}, shipping.Shipment{}, s.apiShip)
+	api.API("POST", "/api/shipments/:shipment/status", perm.FulfillmentWrite, "Record a shipment's progress (in_transit, out_for_delivery, delivered, failed)", ShipmentStatusRequest{}, shipping.Shipment{}, s.apiShipmentStatus)
 }
 
 func orderFilter(c *fiber.Ctx) (order.Filter, error) {
@@ -183,7 +183,7 @@ func (s *Server) apiOrderTimeline(c *fiber.Ctx) error {
 
 func (s *Server) apiOrderNote(c *fiber.Ctx) error {
 	var in NoteRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	ev, err := s.commerce.Orders.AddNote(c.UserContext(), c.Params("order"), in.Text)
@@ -196,7 +196,7 @@ func (s *Server) apiOrderNote(c *fiber.Ctx) error {
 func (s *Server) apiOrderCancel(c *fiber.Ctx) error {
 	var in CancelRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -209,7 +209,7 @@ func (s *Server) apiOrderCancel(c *fiber.Ctx) error {
 
 func (s *Server) apiOrderStatus(c *fiber.Ctx) error {
 	var in StatusRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	st := order.Status(in.Status)
@@ -241,7 +241,7 @@ func (s *Server) apiOrderShipments(c *fiber.Ctx) error {
 func (s *Server) apiShip(c *fiber.Ctx) error {
 	var in ShipmentRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -259,7 +259,7 @@ func (s *Server) apiShip(c *fiber.Ctx) error {
 
 func (s *Server) apiShipmentStatus(c *fiber.Ctx) error {
 	var in ShipmentStatusRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	switch st := shipping.Status(in.Status); st {
@@ -271,15 +271,4 @@ func (s *Server) apiShipmentStatus(c *fiber.Ctx) error {
 		return c.JSON(sh)
 	}
 	return errs.Field("status", "must be one of shipped, in_transit, out_for_delivery, delivered, failed")
-}
-
-// registerCommerceRoutes adds the cart, checkout, order, payment, shipping,
-// after-sales and checkout-settings routes (JSON API and console pages).
-func (s *Server) registerCommerceRoutes() {
-	s.registerCheckoutRoutes()
-	s.registerOrderRoutes()
-	s.registerPaymentRoutes()
-	s.registerReturnRoutes()
-	s.registerCheckoutSettingsRoutes()
-	s.registerOrderConsoleRoutes()
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -13,11 +11,14 @@ import (
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Console pages for orders (list with filters; detail with fulfil,
@@ -27,68 +28,35 @@ import (
 // form carries an idempotency key minted when the page was rendered, so a
 // double-clicked or resubmitted refund pays out once.
 
-func (s *Server) registerOrderConsoleRoutes() {
-	html := func(method, path, permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/orders", string(perm.OrdersRead), "Orders with filters", s.ordersPage)
-	html("GET", "/console/orders/:order", string(perm.OrdersRead), "Order detail: lines, payments, shipments, returns, timeline", s.orderPage)
-	html("POST", "/console/orders/:order/notes", string(perm.OrdersWrite), "Add a staff note", s.orderNoteForm)
-	html("POST", "/console/orders/:order/cancel", string(perm.OrdersWrite), "Cancel an order", s.orderCancelForm)
-	html("POST", "/console/orders/:order/status", string(perm.OrdersWrite), "Mark delivered or completed", s.orderStatusForm)
-	html("POST", "/console/orders/:order/ship", string(perm.FulfillmentWrite), "Ship lines with tracking", s.orderShipForm)
-	html("POST", "/console/orders/:order/refund", string(perm.OrdersRefund), "Refund an amount of the order", s.orderRefundForm)
-	html("POST", "/console/orders/:order/manual-payment", string(perm.OrdersWrite), "Record a manual payment", s.orderManualPayForm)
-	html("POST", "/console/orders/:order/returns", string(perm.ReturnsWrite), "Record a return for the order", s.orderReturnForm)
-	html("POST", "/console/payments/:payment/mark-paid", string(perm.OrdersWrite), "Confirm a manual payment", s.markPaidForm)
-	html("POST", "/console/payments/:payment/test-gateway", string(perm.OrdersWrite), "Test gateway: confirm or fail a pending card payment (a signed webhook, as the gateway would send)", s.testGatewayForm)
-	html("POST", "/console/shipments/:shipment/status", string(perm.FulfillmentWrite), "Record a shipment's progress", s.shipmentStatusForm)
-	html("GET", "/console/returns", string(perm.ReturnsRead), "Returns queue", s.returnsPage)
-	html("GET", "/console/returns/:return", string(perm.ReturnsRead), "Return detail", s.returnPage)
-	html("POST", "/console/returns/:return/step", string(perm.ReturnsWrite), "Approve, reject, receive, credit or exchange a return", s.returnStepForm)
-	html("POST", "/console/returns/:return/refund", string(perm.OrdersRefund), "Refund a received return", s.returnRefundForm)
-	html("GET", "/console/tickets", string(perm.OrdersRead), "Service tickets", s.ticketsPage)
-	html("GET", "/console/tickets/:ticket", string(perm.OrdersRead), "Ticket conversation", s.ticketPage)
-	html("POST", "/console/tickets/:ticket/reply", string(perm.OrdersWrite), "Reply to a ticket", s.ticketReplyForm)
-	html("POST", "/console/tickets/:ticket/status", string(perm.OrdersWrite), "Change a ticket's status", s.ticketStatusForm)
-	html("GET", "/console/settings/checkout", string(perm.ShopRead), "Checkout settings: taxes, shipping, holds, returns", s.checkoutSettingsPage)
-	html("POST", "/console/settings/checkout", string(perm.ShopManage), "Save checkout settings", s.checkoutSettingsForm)
-	html("GET", "/console/settings/mail", string(perm.ShopRead), "Notification templates", s.mailTemplatesPage)
-	html("POST", "/console/settings/mail/:topic", string(perm.ShopManage), "Save a notification template", s.mailTemplateForm)
-	html("POST", "/console/settings/mail/:topic/reset", string(perm.ShopManage), "Reset a notification template", s.mailTemplateResetForm)
-}
-
-func newFormKey() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// parseAmount reads a decimal amount ("12.50") in the currency's minor
-// units.
-func parseAmount(field, v, currency string) (int64, error) {
-	v = strings.TrimSpace(strings.ReplaceAll(v, ",", "."))
-	digits := pricing.Digits(currency)
-	whole, frac, _ := strings.Cut(v, ".")
-	if whole == "" && frac == "" || len(frac) > digits || strings.HasPrefix(v, "-") {
-		return 0, errs.Field(field, "must be an amount such as %s", pricing.Format(1250, currency))
-	}
-	for len(frac) < digits {
-		frac += "0"
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil || n < 0 || len(whole) > 12 {
-		return 0, errs.Field(field, "must be an amount such as %s", pricing.Format(1250, currency))
-	}
-	return n, nil
-}
-
-// money formats minor units for display.
-func money(amount int64, currency string) string {
-	return pricing.Format(amount, currency) + " " + currency
+// orderPages are the console's orders, payments, shipments, returns,
+// tickets and checkout and mail settings.
+func (s *Server) orderPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/orders", perm.OrdersRead, "Orders with filters", s.ordersPage)
+	html.Page("GET", "/console/orders/:order", perm.OrdersRead, "Order detail: lines, payments, shipments, returns, timeline", s.orderPage)
+	html.Page("POST", "/console/orders/:order/notes", perm.OrdersWrite, "Add a staff note", s.orderNoteForm)
+	html.Page("POST", "/console/orders/:order/cancel", perm.OrdersWrite, "Cancel an order", s.orderCancelForm)
+	html.Page("POST", "/console/orders/:order/status", perm.OrdersWrite, "Mark delivered or completed", s.orderStatusForm)
+	html.Page("POST", "/console/orders/:order/ship", perm.FulfillmentWrite, "Ship lines with tracking", s.orderShipForm)
+	html.Page("POST", "/console/orders/:order/refund", perm.OrdersRefund, "Refund an amount of the order", s.orderRefundForm)
+	html.Page("POST", "/console/orders/:order/manual-payment", perm.OrdersWrite, "Record a manual payment", s.orderManualPayForm)
+	html.Page("POST", "/console/orders/:order/returns", perm.ReturnsWrite, "Record a return for the order", s.orderReturnForm)
+	html.Page("POST", "/console/payments/:payment/mark-paid", perm.OrdersWrite, "Confirm a manual payment", s.markPaidForm)
+	html.Page("POST", "/console/payments/:payment/test-gateway", perm.OrdersWrite, "Test gateway: confirm or fail a pending card payment (a signed webhook, as the gateway would send)", s.testGatewayForm)
+	html.Page("POST", "/console/shipments/:shipment/status", perm.FulfillmentWrite, "Record a shipment's progress", s.shipmentStatusForm)
+	html.Page("GET", "/console/returns", perm.ReturnsRead, "Returns queue", s.returnsPage)
+	html.Page("GET", "/console/returns/:return", perm.ReturnsRead, "Return detail", s.returnPage)
+	html.Page("POST", "/console/returns/:return/step", perm.ReturnsWrite, "Approve, reject, receive, credit or exchange a return", s.returnStepForm)
+	html.Page("POST", "/console/returns/:return/refund", perm.OrdersRefund, "Refund a received return", s.returnRefundForm)
+	html.Page("GET", "/console/tickets", perm.OrdersRead, "Service tickets", s.ticketsPage)
+	html.Page("GET", "/console/tickets/:ticket", perm.OrdersRead, "Ticket conversation", s.ticketPage)
+	html.Page("POST", "/console/tickets/:ticket/reply", perm.OrdersWrite, "Reply to a ticket", s.ticketReplyForm)
+	html.Page("POST", "/console/tickets/:ticket/status", perm.OrdersWrite, "Change a ticket's status", s.ticketStatusForm)
+	html.Page("GET", "/console/settings/checkout", perm.ShopRead, "Checkout settings: taxes, shipping, holds, returns", s.checkoutSettingsPage)
+	html.Page("POST", "/console/settings/checkout", perm.ShopManage, "Save checkout settings", s.checkoutSettingsForm)
+	html.Page("GET", "/console/settings/mail", perm.ShopRead, "Notification templates", s.mailTemplatesPage)
+	html.Page("POST", "/console/settings/mail/:topic", perm.ShopManage, "Save a notification template", s.mailTemplateForm)
+	html.Page("POST", "/console/settings/mail/:topic/reset", perm.ShopManage, "Reset a notification template", s.mailTemplateResetForm)
 }
 
 // --- orders list ---
@@ -138,9 +106,9 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 		}
 	}
 	for _, o := range list {
-		d.Orders = append(d.Orders, orderRow{Order: o, Total: money(o.Total, o.Currency), Paid: money(o.PaidTotal-o.RefundedTotal, o.Currency)})
+		d.Orders = append(d.Orders, orderRow{Order: o, Total: view.Money(o.Total, o.Currency), Paid: view.Money(o.PaidTotal-o.RefundedTotal, o.Currency)})
 	}
-	return s.pageWithError(c, "console/orders", "Orders", "orders", d)
+	return s.PageWithError(c, "console/orders", "Orders", "orders", d)
 }
 
 // --- order detail ---
@@ -199,24 +167,24 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	}
 	o := det.Order
 	cur := o.Currency
-	d := orderData{OrderDetail: det, Shipments: det.Shipments, RefundKey: newFormKey(), Addr: formatAddress(o.ShippingAddress),
+	d := orderData{OrderDetail: det, Shipments: det.Shipments, RefundKey: httpx.NewFormKey(), Addr: formatAddress(o.ShippingAddress),
 		ShipStates: []shipping.Status{shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed}, Can: map[string]bool{}}
-	d.Money = map[string]string{"subtotal": money(o.Subtotal, cur), "discounts": money(o.Discounts, cur), "shipping": money(o.ShippingTotal, cur),
-		"tax": money(o.TaxTotal, cur), "total": money(o.Total, cur), "paid": money(o.PaidTotal, cur), "refunded": money(o.RefundedTotal, cur),
-		"balance": money(o.Balance(), cur)}
+	d.Money = map[string]string{"subtotal": view.Money(o.Subtotal, cur), "discounts": view.Money(o.Discounts, cur), "shipping": view.Money(o.ShippingTotal, cur),
+		"tax": view.Money(o.TaxTotal, cur), "total": view.Money(o.Total, cur), "paid": view.Money(o.PaidTotal, cur), "refunded": view.Money(o.RefundedTotal, cur),
+		"balance": view.Money(o.Balance(), cur)}
 	var refundable int64
 	for _, p := range det.Payments {
-		d.Payments = append(d.Payments, paymentView{Payment: p, AmountS: money(p.Amount, cur), CapturedS: money(p.CapturedAmount, cur), RefundedS: money(p.RefundedAmount, cur)})
+		d.Payments = append(d.Payments, paymentView{Payment: p, AmountS: view.Money(p.Amount, cur), CapturedS: view.Money(p.CapturedAmount, cur), RefundedS: view.Money(p.RefundedAmount, cur)})
 		if p.Status == payment.StatusCaptured {
 			refundable += p.Refundable()
 		}
 	}
 	for _, r := range det.Refunds {
-		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: money(r.Amount, cur)})
+		d.Refunds = append(d.Refunds, refundView{Refund: r, AmountS: view.Money(r.Amount, cur)})
 	}
-	d.Refundable = pricing.Format(refundable, cur)
+	d.Refundable = money.Format(refundable, cur)
 	for _, l := range o.Lines {
-		v := orderLineView{Line: l, Unit: money(l.UnitPrice, cur), Total: money(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
+		v := orderLineView{Line: l, Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Left: l.Quantity - l.FulfilledQuantity, Returnable: l.FulfilledQuantity - l.ReturnedQuantity}
 		if v.Left > 0 {
 			d.Unshipped = true
 		}
@@ -227,19 +195,19 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 	for i := len(det.Timeline) - 1; i >= 0; i-- {
 		d.TimelineRev = append(d.TimelineRev, det.Timeline[i])
 	}
-	return s.pageWithError(c, "console/order", "Order "+o.Name(), "orders", d)
+	return s.PageWithError(c, "console/order", "Order "+o.Name(), "orders", d)
 }
 
 // backToOrder ends an order form post: back to the order page, or the
 // page again with the input error.
 func (s *Server) backToOrder(c *fiber.Ctx, orderID string, err error) error {
 	if err == nil {
-		return done(c, "/console/orders/"+orderID)
+		return view.Done(c, "/console/orders/"+orderID)
 	}
 	if errs.Is(err, errs.NotFound) {
 		return err
 	}
-	return s.pageError(c, err, func() error { return s.orderPageByID(c, orderID) })
+	return s.PageError(c, err, func() error { return s.orderPageByID(c, orderID) })
 }
 
 func (s *Server) orderNoteForm(c *fiber.Ctx) error {
@@ -306,7 +274,7 @@ func (s *Server) orderRefundForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	amt, err := parseAmount("amount", c.FormValue("amount"), o.Currency)
+	amt, err := money.Parse("amount", c.FormValue("amount"), o.Currency)
 	if err == nil && amt <= 0 {
 		err = errs.Field("amount", "must be more than zero")
 	}
@@ -345,7 +313,7 @@ func (s *Server) orderReturnForm(c *fiber.Ctx) error {
 		}
 		var r *aftersales.Return
 		if r, err = s.commerce.AfterSales.Request(c.UserContext(), in); err == nil {
-			return done(c, "/console/returns/"+r.ID)
+			return view.Done(c, "/console/returns/"+r.ID)
 		}
 	}
 	return s.backToOrder(c, id, err)
@@ -359,7 +327,7 @@ func (s *Server) markPaidForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return done(c, "/console/orders/"+p.OrderID)
+	return view.Done(c, "/console/orders/"+p.OrderID)
 }
 
 // testGatewayForm plays the built-in test gateway: it signs the webhook the
@@ -416,7 +384,7 @@ func (s *Server) shipmentStatusForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return done(c, "/console/orders/"+sh.OrderID)
+	return view.Done(c, "/console/orders/"+sh.OrderID)
 }
 
 // --- returns ---
@@ -443,12 +411,12 @@ func (s *Server) returnsPage(c *fiber.Ctx) error {
 		return err
 	}
 	for _, r := range rs {
-		d.Returns = append(d.Returns, returnRow{Return: r, AmountS: money(r.Amount, r.Currency)})
+		d.Returns = append(d.Returns, returnRow{Return: r, AmountS: view.Money(r.Amount, r.Currency)})
 	}
 	if len(rs) == 50 {
 		d.Next = "/console/returns?" + url.Values{"before": {rs[len(rs)-1].ID}, "status": {d.Status}}.Encode()
 	}
-	return s.pageWithError(c, "console/returns", "Returns", "returns", d)
+	return s.PageWithError(c, "console/returns", "Returns", "returns", d)
 }
 
 type returnData struct {
@@ -479,15 +447,15 @@ func (s *Server) returnPageID(c *fiber.Ctx, id string) error {
 	if err != nil {
 		return err
 	}
-	d := returnData{Return: *r, Order: o, AmountS: money(r.Amount, r.Currency), Resolved: money(r.ResolvedAmount, r.Currency), AmountDec: pricing.Format(r.Amount, r.Currency)}
+	d := returnData{Return: *r, Order: o, AmountS: view.Money(r.Amount, r.Currency), Resolved: view.Money(r.ResolvedAmount, r.Currency), AmountDec: money.Format(r.Amount, r.Currency)}
 	titles := map[string]string{}
 	for _, l := range o.Lines {
 		titles[l.ID] = strings.TrimSpace(l.Title + " " + l.VariantTitle)
 	}
 	for _, l := range r.Lines {
-		d.Lines = append(d.Lines, returnLineView{ReturnLine: l, Title: titles[l.OrderLineID], AmountS: money(l.Amount, r.Currency)})
+		d.Lines = append(d.Lines, returnLineView{ReturnLine: l, Title: titles[l.OrderLineID], AmountS: view.Money(l.Amount, r.Currency)})
 	}
-	return s.pageWithError(c, "console/return", "Return for "+o.Name(), "returns", d)
+	return s.PageWithError(c, "console/return", "Return for "+o.Name(), "returns", d)
 }
 
 func (s *Server) returnStepForm(c *fiber.Ctx) error {
@@ -509,7 +477,7 @@ func (s *Server) returnStepForm(c *fiber.Ctx) error {
 		if r, err = as.Get(ctx, id); err == nil {
 			var amt int64
 			if v := c.FormValue("amount"); v != "" {
-				amt, err = parseAmount("amount", v, r.Currency)
+				amt, err = money.Parse("amount", v, r.Currency)
 			}
 			if err == nil {
 				_, err = as.Credit(ctx, id, amt)
@@ -522,9 +490,9 @@ func (s *Server) returnStepForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.returnPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.returnPageID(c, id) })
 	}
-	return done(c, "/console/returns/"+id)
+	return view.Done(c, "/console/returns/"+id)
 }
 
 func (s *Server) returnRefundForm(c *fiber.Ctx) error {
@@ -535,15 +503,15 @@ func (s *Server) returnRefundForm(c *fiber.Ctx) error {
 	}
 	var amt int64
 	if v := c.FormValue("amount"); v != "" {
-		amt, err = parseAmount("amount", v, r.Currency)
+		amt, err = money.Parse("amount", v, r.Currency)
 	}
 	if err == nil {
 		_, err = as.Refund(ctx, id, amt)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.returnPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.returnPageID(c, id) })
 	}
-	return done(c, "/console/returns/"+id)
+	return view.Done(c, "/console/returns/"+id)
 }
 
 // --- tickets ---
@@ -567,7 +535,7 @@ func (s *Server) ticketsPage(c *fiber.Ctx) error {
 	if len(ts) == 50 {
 		d.Next = "/console/tickets?" + url.Values{"before": {ts[len(ts)-1].ID}, "status": {d.Status}}.Encode()
 	}
-	return s.pageWithError(c, "console/tickets", "Tickets", "tickets", d)
+	return s.PageWithError(c, "console/tickets", "Tickets", "tickets", d)
 }
 
 type ticketData struct {
@@ -587,7 +555,7 @@ func (s *Server) ticketPageID(c *fiber.Ctx, id string) error {
 			d.OrderName = o.Name()
 		}
 	}
-	return s.pageWithError(c, "console/ticket", t.Subject, "tickets", d)
+	return s.PageWithError(c, "console/ticket", t.Subject, "tickets", d)
 }
 
 func (s *Server) ticketPage(c *fiber.Ctx) error { return s.ticketPageID(c, c.Params("ticket")) }
@@ -598,9 +566,9 @@ func (s *Server) ticketReplyForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.ticketPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.ticketPageID(c, id) })
 	}
-	return done(c, "/console/tickets/"+id)
+	return view.Done(c, "/console/tickets/"+id)
 }
 
 func (s *Server) ticketStatusForm(c *fiber.Ctx) error {
@@ -617,9 +585,9 @@ func (s *Server) ticketStatusForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.ticketPageID(c, id) })
+		return s.PageError(c, err, func() error { return s.ticketPageID(c, id) })
 	}
-	return done(c, "/console/tickets/"+id)
+	return view.Done(c, "/console/tickets/"+id)
 }
 
 // --- checkout settings ---
@@ -677,8 +645,8 @@ func (s *Server) checkoutSettingsView(c *fiber.Ctx, st checkout.Settings, shippi
 		b, _ := json.MarshalIndent(st.Shipping, "", "  ")
 		d.Shipping = string(b)
 	}
-	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.current(c), perm.ShopManage)
-	return s.pageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
+	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
+	return s.PageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
 }
 
 func (s *Server) checkoutSettingsPage(c *fiber.Ctx) error {
@@ -705,7 +673,7 @@ func (s *Server) checkoutSettingsForm(c *fiber.Ctx) error {
 		if st.Tax.Rates, err = parseTaxLines(c.FormValue("tax_rates")); err != nil {
 			return err
 		}
-		if err := checkJSONText([]byte(shippingText), "shipping"); err != nil {
+		if err := httpx.CheckJSONText([]byte(shippingText), "shipping"); err != nil {
 			return err
 		}
 		dec := json.NewDecoder(strings.NewReader(shippingText))
@@ -716,9 +684,9 @@ func (s *Server) checkoutSettingsForm(c *fiber.Ctx) error {
 		return checkout.SaveSettings(c.UserContext(), s.db, st)
 	}()
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.checkoutSettingsView(c, st, shippingText) })
+		return s.PageError(c, err, func() error { return s.checkoutSettingsView(c, st, shippingText) })
 	}
-	return done(c, "/console/settings/checkout")
+	return view.Done(c, "/console/settings/checkout")
 }
 
 // --- notification templates ---
@@ -734,8 +702,8 @@ func (s *Server) mailTemplatesPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := mailTemplatesData{Templates: ts}
-	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.current(c), perm.ShopManage)
-	return s.pageWithError(c, "console/mail_templates", "Notification e-mails", "mail_templates", d)
+	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
+	return s.PageWithError(c, "console/mail_templates", "Notification e-mails", "mail_templates", d)
 }
 
 func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
@@ -745,9 +713,9 @@ func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
 	}
 	t := order.MailTemplate{Topic: topic, Subject: c.FormValue("subject"), Text: c.FormValue("text"), HTML: c.FormValue("html")}
 	if err := order.SaveMailTemplate(c.UserContext(), s.db, t); err != nil {
-		return s.pageError(c, err, func() error { return s.mailTemplatesPage(c) })
+		return s.PageError(c, err, func() error { return s.mailTemplatesPage(c) })
 	}
-	return done(c, "/console/settings/mail#"+topic)
+	return view.Done(c, "/console/settings/mail#"+topic)
 }
 
 func (s *Server) mailTemplateResetForm(c *fiber.Ctx) error {
@@ -758,5 +726,5 @@ func (s *Server) mailTemplateResetForm(c *fiber.Ctx) error {
 	if err := order.ResetMailTemplate(c.UserContext(), s.db, topic); err != nil {
 		return err
 	}
-	return done(c, "/console/settings/mail#"+topic)
+	return view.Done(c, "/console/settings/mail#"+topic)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Payments: shoppers pay their order on the shop host (test card gateway
@@ -59,24 +60,23 @@ type WebhookJSON struct {
 	Status    string `json:"status,omitempty"`
 }
 
-func (s *Server) registerStorePaymentRoutes() {
-	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
-	}
-	api("POST", "/api/store/orders/:order/payments", "Pay the order's balance (Order-Token and Idempotency-Key headers required)", StorePayRequest{}, payment.Payment{}, s.apiStorePay)
-	api("POST", "/api/store/payments/webhooks/:provider", "Payment provider webhook (verified by the provider's signature, applied once per event id)", nil, WebhookJSON{}, s.apiPaymentWebhook)
+// storePaymentAPI is paying an order and the providers' webhooks, on the
+// shop's own host.
+func (s *Server) storePaymentAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeStorefront, "store")
+	api.API("POST", "/api/store/orders/:order/payments", httpx.Public, "Pay the order's balance (Order-Token and Idempotency-Key headers required)", StorePayRequest{}, payment.Payment{}, s.apiStorePay)
+	api.API("POST", "/api/store/payments/webhooks/:provider", httpx.Public, "Payment provider webhook (verified by the provider's signature, applied once per event id)", nil, WebhookJSON{}, s.apiPaymentWebhook)
 }
 
-func (s *Server) registerPaymentRoutes() {
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "payments", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/orders/:order/payments", string(perm.OrdersRead), "An order's payments and refunds", nil, PaymentsJSON{}, s.apiOrderPayments)
-	api("POST", "/api/orders/:order/payments", string(perm.OrdersWrite), "Record a manual payment (bank transfer, cash on delivery) for the balance; optional Idempotency-Key", StaffPayRequest{}, payment.Payment{}, s.apiStaffPay)
-	api("POST", "/api/orders/:order/refunds", string(perm.OrdersRefund), "Refund an amount of the order across its payments, newest first; optional Idempotency-Key", RefundRequest{}, []payment.Refund{}, s.apiOrderRefund)
-	api("POST", "/api/payments/:payment/mark-paid", string(perm.OrdersWrite), "Confirm a pending manual payment", MarkPaidRequest{}, payment.Payment{}, s.apiMarkPaid)
-	api("POST", "/api/payments/:payment/capture", string(perm.OrdersWrite), "Capture an authorised payment", nil, payment.Payment{}, s.apiCapture)
-	api("POST", "/api/payments/:payment/refunds", string(perm.OrdersRefund), "Refund part or all of a payment (never more than captured); optional Idempotency-Key", RefundRequest{}, payment.Refund{}, s.apiPaymentRefund)
+// paymentAPI is staff payments and refunds over JSON.
+func (s *Server) paymentAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "payments")
+	api.API("GET", "/api/orders/:order/payments", perm.OrdersRead, "An order's payments and refunds", nil, PaymentsJSON{}, s.apiOrderPayments)
+	api.API("POST", "/api/orders/:order/payments", perm.OrdersWrite, "Record a manual payment (bank transfer, cash on delivery) for the balance; optional Idempotency-Key", StaffPayRequest{}, payment.Payment{}, s.apiStaffPay)
+	api.API("POST", "/api/orders/:order/refunds", perm.OrdersRefund, "Refund an amount of the order across its payments, newest first; optional Idempotency-Key", RefundRequest{}, []payment.Refund{}, s.apiOrderRefund)
+	api.API("POST", "/api/payments/:payment/mark-paid", perm.OrdersWrite, "Confirm a pending manual payment", MarkPaidRequest{}, payment.Payment{}, s.apiMarkPaid)
+	api.API("POST", "/api/payments/:payment/capture", perm.OrdersWrite, "Capture an authorised payment", nil, payment.Payment{}, s.apiCapture)
+	api.API("POST", "/api/payments/:payment/refunds", perm.OrdersRefund, "Refund part or all of a payment (never more than captured); optional Idempotency-Key", RefundRequest{}, payment.Refund{}, s.apiPaymentRefund)
 }
 
 func (s *Server) apiStorePay(c *fiber.Ctx) error {
@@ -85,7 +85,7 @@ func (s *Server) apiStorePay(c *fiber.Ctx) error {
 		return err
 	}
 	var in StorePayRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	o, err := s.storeOrder(c, c.Params("order"))
@@ -148,7 +148,7 @@ func (s *Server) apiStaffPay(c *fiber.Ctx) error {
 		return err
 	}
 	var in StaffPayRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Method != "bank_transfer" && in.Method != "cod" {
@@ -168,7 +168,7 @@ func (s *Server) apiStaffPay(c *fiber.Ctx) error {
 func (s *Server) apiMarkPaid(c *fiber.Ctx) error {
 	var in MarkPaidRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -193,7 +193,7 @@ func (s *Server) apiPaymentRefund(c *fiber.Ctx) error {
 		return err
 	}
 	var in RefundRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Amount <= 0 {
@@ -212,7 +212,7 @@ func (s *Server) apiOrderRefund(c *fiber.Ctx) error {
 		return err
 	}
 	var in RefundRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Amount <= 0 {
@@ -249,7 +249,7 @@ func (s *Server) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, err
 		v, err := fn()
 		if err != nil {
 			if ab := s.commerce.Idempotency.Abort(ctx, req); ab != nil {
-				s.log.Error("idempotency abort", "request_id", requestID(c), "err", ab)
+				s.log.Error("idempotency abort", "request_id", httpx.RequestID(c), "err", ab)
 			}
 			return err
 		}

@@ -8,33 +8,35 @@ import (
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The platform console: tenants (search, suspend, resume, change plan),
 // platform admins and the mailbox, with their JSON API.
 
-func (s *Server) registerPlatformRoutes() {
-	html := func(method, path string, permission perm.Permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(permission), Scope: ScopePlatform, Summary: summary, Tag: "platform", HTML: true, Handler: h})
-	}
-	html("GET", "/platform", perm.PlatformTenantsRead, "Tenants", s.platformTenants)
-	html("POST", "/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", s.platformSuspend)
-	html("POST", "/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", s.platformResume)
-	html("POST", "/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", s.platformPlan)
-	html("GET", "/platform/admins", perm.PlatformTenantsRead, "Platform admins", s.platformAdmins)
-	html("POST", "/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", s.platformAdminAdd)
-	html("GET", "/platform/mailbox", perm.PlatformMailboxRead, "Mailbox", s.platformMailbox)
+// platformPages are the platform console: tenants, admins, mailbox.
+func (s *Server) platformPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopePlatform, "platform")
+	html.Page("GET", "/platform", perm.PlatformTenantsRead, "Tenants", s.platformTenants)
+	html.Page("POST", "/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", s.platformSuspend)
+	html.Page("POST", "/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", s.platformResume)
+	html.Page("POST", "/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", s.platformPlan)
+	html.Page("GET", "/platform/admins", perm.PlatformTenantsRead, "Platform admins", s.platformAdmins)
+	html.Page("POST", "/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", s.platformAdminAdd)
+	html.Page("GET", "/platform/mailbox", perm.PlatformMailboxRead, "Mailbox", s.platformMailbox)
+}
 
-	api := func(method, path string, permission perm.Permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: string(permission), Scope: ScopePlatform, Summary: summary, Tag: "platform", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/platform/tenants", perm.PlatformTenantsRead, "Search shops (q, status, plan, cursor)", nil, TenantPageJSON{}, s.apiPlatformTenants)
-	api("POST", "/api/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", SuspendRequest{}, nil, s.apiPlatformSuspend)
-	api("POST", "/api/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", nil, nil, s.apiPlatformResume)
-	api("PUT", "/api/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", PlanRequest{}, nil, s.apiPlatformPlan)
-	api("GET", "/api/platform/admins", perm.PlatformTenantsRead, "Platform admins", nil, []AdminJSON{}, s.apiPlatformAdmins)
-	api("POST", "/api/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", AdminRequest{}, AdminJSON{}, s.apiPlatformAdminAdd)
-	api("GET", "/api/platform/mailbox", perm.PlatformMailboxRead, "Sent and queued e-mail (to, cursor)", nil, MailPageJSON{}, s.apiPlatformMailbox)
+// platformAPI is the platform console over JSON.
+func (s *Server) platformAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopePlatform, "platform")
+	api.API("GET", "/api/platform/tenants", perm.PlatformTenantsRead, "Search shops (q, status, plan, cursor)", nil, TenantPageJSON{}, s.apiPlatformTenants)
+	api.API("POST", "/api/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", SuspendRequest{}, nil, s.apiPlatformSuspend)
+	api.API("POST", "/api/platform/tenants/:id/resume", perm.PlatformTenantsManage, "Resume a shop", nil, nil, s.apiPlatformResume)
+	api.API("PUT", "/api/platform/tenants/:id/plan", perm.PlatformTenantsManage, "Change a shop's plan", PlanRequest{}, nil, s.apiPlatformPlan)
+	api.API("GET", "/api/platform/admins", perm.PlatformTenantsRead, "Platform admins", nil, []AdminJSON{}, s.apiPlatformAdmins)
+	api.API("POST", "/api/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", AdminRequest{}, AdminJSON{}, s.apiPlatformAdminAdd)
+	api.API("GET", "/api/platform/mailbox", perm.PlatformMailboxRead, "Sent and queued e-mail (to, cursor)", nil, MailPageJSON{}, s.apiPlatformMailbox)
 }
 
 // TenantPageJSON is a page of shops.
@@ -99,7 +101,7 @@ type platformTenantsData struct {
 }
 
 func (s *Server) platformTenants(c *fiber.Ctx) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	pg, err := s.tenants.ListTenants(ctx, p, tenantFilter(c))
 	if err != nil {
 		return err
@@ -110,28 +112,28 @@ func (s *Server) platformTenants(c *fiber.Ctx) error {
 		d.Plans = append(d.Plans, pl.Name)
 	}
 	d.CanManage, _ = s.tenants.Can(ctx, p, perm.PlatformTenantsManage)
-	return s.pageWithError(c, "platform/tenants", "Tenants", "tenants", d)
+	return s.PageWithError(c, "platform/tenants", "Tenants", "tenants", d)
 }
 
 func (s *Server) platformSuspend(c *fiber.Ctx) error {
-	if err := s.tenants.Suspend(c.UserContext(), s.current(c), c.Params("id"), c.FormValue("reason")); err != nil {
+	if err := s.tenants.Suspend(c.UserContext(), s.Current(c), c.Params("id"), c.FormValue("reason")); err != nil {
 		return err
 	}
-	return done(c, "/platform")
+	return view.Done(c, "/platform")
 }
 
 func (s *Server) platformResume(c *fiber.Ctx) error {
-	if err := s.tenants.Resume(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.Resume(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
-	return done(c, "/platform")
+	return view.Done(c, "/platform")
 }
 
 func (s *Server) platformPlan(c *fiber.Ctx) error {
-	if err := s.tenants.ChangePlan(c.UserContext(), s.current(c), c.Params("id"), c.FormValue("plan")); err != nil {
-		return s.pageError(c, err, func() error { return s.platformTenants(c) })
+	if err := s.tenants.ChangePlan(c.UserContext(), s.Current(c), c.Params("id"), c.FormValue("plan")); err != nil {
+		return s.PageError(c, err, func() error { return s.platformTenants(c) })
 	}
-	return done(c, "/platform")
+	return view.Done(c, "/platform")
 }
 
 type adminsData struct {
@@ -140,20 +142,20 @@ type adminsData struct {
 }
 
 func (s *Server) platformAdmins(c *fiber.Ctx) error {
-	p, ctx := s.current(c), c.UserContext()
+	p, ctx := s.Current(c), c.UserContext()
 	admins, err := s.tenants.PlatformAdmins(ctx, p)
 	if err != nil {
 		return err
 	}
 	can, _ := s.tenants.Can(ctx, p, perm.PlatformAdminsManage)
-	return s.pageWithError(c, "platform/admins", "Platform admins", "admins", adminsData{Admins: admins, CanManage: can})
+	return s.PageWithError(c, "platform/admins", "Platform admins", "admins", adminsData{Admins: admins, CanManage: can})
 }
 
 func (s *Server) platformAdminAdd(c *fiber.Ctx) error {
-	if _, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.current(c), c.FormValue("email"), c.FormValue("password"), c.FormValue("role")); err != nil {
-		return s.pageError(c, err, func() error { return s.platformAdmins(c) })
+	if _, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("password"), c.FormValue("role")); err != nil {
+		return s.PageError(c, err, func() error { return s.platformAdmins(c) })
 	}
-	return done(c, "/platform/admins")
+	return view.Done(c, "/platform/admins")
 }
 
 type mailView struct {
@@ -164,7 +166,7 @@ type mailView struct {
 var linkRe = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 func (s *Server) platformMailbox(c *fiber.Ctx) error {
-	pg, err := s.tenants.Mailbox(c.UserContext(), s.current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
+	pg, err := s.tenants.Mailbox(c.UserContext(), s.Current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
 	if err != nil {
 		return err
 	}
@@ -172,11 +174,11 @@ func (s *Server) platformMailbox(c *fiber.Ctx) error {
 	for _, m := range pg.Mail {
 		mails = append(mails, mailView{Message: m, Links: linkRe.FindAllString(m.Text, -1)})
 	}
-	return s.page(c, "platform/mailbox", "Mailbox", "mailbox", map[string]any{"Mails": mails, "To": c.Query("to"), "Next": pg.Next})
+	return s.Page(c, "platform/mailbox", "Mailbox", "mailbox", map[string]any{"Mails": mails, "To": c.Query("to"), "Next": pg.Next})
 }
 
 func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
-	pg, err := s.tenants.ListTenants(c.UserContext(), s.current(c), tenantFilter(c))
+	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), tenantFilter(c))
 	if err != nil {
 		return err
 	}
@@ -190,18 +192,18 @@ func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
 func (s *Server) apiPlatformSuspend(c *fiber.Ctx) error {
 	var in SuspendRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
-	if err := s.tenants.Suspend(c.UserContext(), s.current(c), c.Params("id"), in.Reason); err != nil {
+	if err := s.tenants.Suspend(c.UserContext(), s.Current(c), c.Params("id"), in.Reason); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiPlatformResume(c *fiber.Ctx) error {
-	if err := s.tenants.Resume(c.UserContext(), s.current(c), c.Params("id")); err != nil {
+	if err := s.tenants.Resume(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -209,17 +211,17 @@ func (s *Server) apiPlatformResume(c *fiber.Ctx) error {
 
 func (s *Server) apiPlatformPlan(c *fiber.Ctx) error {
 	var in PlanRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.tenants.ChangePlan(c.UserContext(), s.current(c), c.Params("id"), in.Plan); err != nil {
+	if err := s.tenants.ChangePlan(c.UserContext(), s.Current(c), c.Params("id"), in.Plan); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) apiPlatformAdmins(c *fiber.Ctx) error {
-	admins, err := s.tenants.PlatformAdmins(c.UserContext(), s.current(c))
+	admins, err := s.tenants.PlatformAdmins(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
 	}
@@ -232,10 +234,10 @@ func (s *Server) apiPlatformAdmins(c *fiber.Ctx) error {
 
 func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
 	var in AdminRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.current(c), in.Email, in.Password, in.Role)
+	u, err := s.tenants.CreatePlatformAdmin(c.UserContext(), s.Current(c), in.Email, in.Password, in.Role)
 	if err != nil {
 		return err
 	}
@@ -243,7 +245,7 @@ func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiPlatformMailbox(c *fiber.Ctx) error {
-	pg, err := s.tenants.Mailbox(c.UserContext(), s.current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
+	pg, err := s.tenants.Mailbox(c.UserContext(), s.Current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"io"
-	"mime/multipart"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Plugins in the console and the API: the catalogue and private uploads,
@@ -188,68 +187,59 @@ type RecommendationJSON struct {
 	Reason    string `json:"reason"`
 }
 
-// pluginUploadLimit caps .wasm uploads (the host's own cap is 16 MiB).
-const pluginUploadLimit = 24 << 20
+// pluginAPI is the shop's plugins (catalogue, installations, runs,
+// reports), the platform catalogue, and recommendations on the shop's own
+// host, over JSON.
+func (s *Server) pluginAPI(t *httpx.Table) {
+	read, manage := perm.PluginsRead, perm.PluginsManage
+	api := t.Group(httpx.ScopeTenant, "plugins")
+	api.API("GET", "/api/plugins/catalog", read, "Plugins this shop may install: the platform catalogue and its private uploads", nil, []PluginVersionJSON{}, s.apiPluginCatalog)
+	api.API("POST", "/api/plugins/uploads", manage, "Upload a private plugin (plan permitting): multipart fields \"manifest\" (JSON) and \"wasm\"", nil, PluginVersionJSON{}, s.apiPluginUpload)
+	api.API("GET", "/api/plugins/installations", read, "Installed plugins in order, with breaker state", nil, []InstallationJSON{}, s.apiInstallations)
+	api.API("POST", "/api/plugins/installations", manage, "Install a plugin (disabled; config checked against its JSON Schema)", InstallRequest{}, InstallationJSON{}, s.apiInstall)
+	api.API("GET", "/api/plugins/installations/:installation", read, "One installation", nil, InstallationJSON{}, s.apiInstallation)
+	api.API("PATCH", "/api/plugins/installations/:installation", manage, "Configure, enable/disable or pin an installation", InstallationPatch{}, InstallationJSON{}, s.apiInstallationPatch)
+	api.API("DELETE", "/api/plugins/installations/:installation", manage, "Uninstall (its key-value data goes too)", nil, nil, s.apiUninstall)
+	api.API("POST", "/api/plugins/installations/:installation/upgrade", manage, "Move to another version (refused while pinned)", UpgradeRequest{}, InstallationJSON{}, s.apiUpgrade)
+	api.API("POST", "/api/plugins/installations/:installation/rollback", manage, "Back to the previous version and config", nil, InstallationJSON{}, s.apiRollback)
+	api.API("POST", "/api/plugins/installations/:installation/dry-run", manage, "Run the installation (optionally another version or config) on the shop's last recorded inputs and report the difference", DryRunRequest{}, DryRunJSON{}, s.apiDryRun)
+	api.API("PUT", "/api/plugins/order", manage, "Order installations: those listed first, in this order", PluginOrderRequest{}, []InstallationJSON{}, s.apiPluginOrder)
+	api.API("GET", "/api/plugins/runs", read, "Run log, newest first (filters: installation, point, failed=1, cursor)", nil, RunPageJSON{}, s.apiRuns)
+	api.API("GET", "/api/plugins/runs/:run", read, "One run with its guest logs", nil, RunJSON{}, s.apiRun)
+	api.API("POST", "/api/plugins/runs/:run/replay", manage, "Run a recorded input again", nil, ReplayJSON{}, s.apiReplay)
+	api.API("GET", "/api/plugins/runs/:run/fixture", manage, "A recorded run as a test fixture for `wasmart plugin test` (config, decoded input, the output it gives now)", nil, plugins.Fixture{}, s.apiRunFixture)
+	api.API("GET", "/api/plugins/installations/:installation/report", perm.ReportsRead, "Run a reporting plugin on the shop's datasets (report=rfm|sales)", nil, PluginReportJSON{}, s.apiReport)
 
-// isPluginUpload reports whether a request is a plugin upload, which may
-// be larger than Config.BodyLimit.
-func isPluginUpload(c *fiber.Ctx) bool {
-	if c.Method() != fiber.MethodPost {
-		return false
-	}
-	switch c.Path() {
-	case "/api/plugins/uploads", "/console/plugins/upload", "/api/platform/plugins", "/platform/plugins":
-		return int(c.Request().Header.ContentLength()) <= pluginUploadLimit
-	}
-	return false
+	platform := t.Group(httpx.ScopePlatform, "platform")
+	platform.API("GET", "/api/platform/plugins", perm.PlatformPluginsManage, "The platform plugin catalogue", nil, []PluginVersionJSON{}, s.apiPluginCatalog)
+	platform.API("POST", "/api/platform/plugins", perm.PlatformPluginsManage, "Publish to the catalogue: multipart fields \"manifest\" and \"wasm\"", nil, PluginVersionJSON{}, s.apiPluginUpload)
+
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.API("GET", "/api/recommendations", httpx.Public, "Recommended products (product_id, cart=comma-separated product ids, limit); best sellers when the shop has no recommendations plugin", nil, []RecommendationJSON{}, s.apiRecommendations)
 }
 
-func (s *Server) registerPluginRoutes() {
-	if srv := s.app.Server(); srv != nil && srv.MaxRequestBodySize < pluginUploadLimit {
-		srv.MaxRequestBodySize = pluginUploadLimit
-	}
-	read, manage := string(perm.PluginsRead), string(perm.PluginsManage)
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "plugins", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/plugins/catalog", read, "Plugins this shop may install: the platform catalogue and its private uploads", nil, []PluginVersionJSON{}, s.apiPluginCatalog)
-	api("POST", "/api/plugins/uploads", manage, "Upload a private plugin (plan permitting): multipart fields \"manifest\" (JSON) and \"wasm\"", nil, PluginVersionJSON{}, s.apiPluginUpload)
-	api("GET", "/api/plugins/installations", read, "Installed plugins in order, with breaker state", nil, []InstallationJSON{}, s.apiInstallations)
-	api("POST", "/api/plugins/installations", manage, "Install a plugin (disabled; config checked against its JSON Schema)", InstallRequest{}, InstallationJSON{}, s.apiInstall)
-	api("GET", "/api/plugins/installations/:installation", read, "One installation", nil, InstallationJSON{}, s.apiInstallation)
-	api("PATCH", "/api/plugins/installations/:installation", manage, "Configure, enable/disable or pin an installation", InstallationPatch{}, InstallationJSON{}, s.apiInstallationPatch)
-	api("DELETE", "/api/plugins/installations/:installation", manage, "Uninstall (its key-value data goes too)", nil, nil, s.apiUninstall)
-	api("POST", "/api/plugins/installations/:installation/upgrade", manage, "Move to another version (refused while pinned)", UpgradeRequest{}, InstallationJSON{}, s.apiUpgrade)
-	api("POST", "/api/plugins/installations/:installation/rollback", manage, "Back to the previous version and config", nil, InstallationJSON{}, s.apiRollback)
-	api("POST", "/api/plugins/installations/:installation/dry-run", manage, "Run the installation (optionally another version or config) on the shop's last recorded inputs and report the difference", DryRunRequest{}, DryRunJSON{}, s.apiDryRun)
-	api("PUT", "/api/plugins/order", manage, "Order installations: those listed first, in this order", PluginOrderRequest{}, []InstallationJSON{}, s.apiPluginOrder)
-	api("GET", "/api/plugins/runs", read, "Run log, newest first (filters: installation, point, failed=1, cursor)", nil, RunPageJSON{}, s.apiRuns)
-	api("GET", "/api/plugins/runs/:run", read, "One run with its guest logs", nil, RunJSON{}, s.apiRun)
-	api("POST", "/api/plugins/runs/:run/replay", manage, "Run a recorded input again", nil, ReplayJSON{}, s.apiReplay)
-	api("GET", "/api/plugins/runs/:run/fixture", manage, "A recorded run as a test fixture for `wasmart plugin test` (config, decoded input, the output it gives now)", nil, plugins.Fixture{}, s.apiRunFixture)
-	api("GET", "/api/plugins/installations/:installation/report", string(perm.ReportsRead), "Run a reporting plugin on the shop's datasets (report=rfm|sales)", nil, PluginReportJSON{}, s.apiReport)
+// pluginPages are the console's plugin pages.
+func (s *Server) pluginPages(t *httpx.Table) {
+	read, manage := perm.PluginsRead, perm.PluginsManage
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/plugins", read, "Installed plugins and the catalogue", s.pluginsPage)
+	html.Page("POST", "/console/plugins/install", manage, "Install a plugin", s.pluginInstallForm)
+	html.Page("POST", "/console/plugins/upload", manage, "Upload a private plugin", s.pluginUploadForm)
+	html.Page("GET", "/console/plugins/runs", read, "Plugin run log", s.pluginRunsPage)
+	html.Page("GET", "/console/plugins/runs/:run", read, "One plugin run", s.pluginRunPage)
+	html.Page("POST", "/console/plugins/runs/:run/replay", manage, "Replay a plugin run", s.pluginReplayForm)
+	html.Page("GET", "/console/plugins/reports", perm.ReportsRead, "Reports from reporting plugins", s.pluginReportsPage)
+	html.Page("GET", "/console/plugins/:installation", read, "A plugin installation: config, runs, breaker", s.pluginPage)
+	html.Page("POST", "/console/plugins/:installation/config", manage, "Save a plugin's config", s.pluginConfigForm)
+	html.Page("POST", "/console/plugins/:installation/action", manage, "Enable, disable, pin, unpin, upgrade, roll back, move or uninstall", s.pluginActionForm)
+	html.Page("POST", "/console/plugins/:installation/dry-run", manage, "Dry-run a plugin on recent inputs", s.pluginDryRunForm)
+}
 
-	html := func(method, path, permission, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "console", HTML: true, Handler: h})
-	}
-	html("GET", "/console/plugins", read, "Installed plugins and the catalogue", s.pluginsPage)
-	html("POST", "/console/plugins/install", manage, "Install a plugin", s.pluginInstallForm)
-	html("POST", "/console/plugins/upload", manage, "Upload a private plugin", s.pluginUploadForm)
-	html("GET", "/console/plugins/runs", read, "Plugin run log", s.pluginRunsPage)
-	html("GET", "/console/plugins/runs/:run", read, "One plugin run", s.pluginRunPage)
-	html("POST", "/console/plugins/runs/:run/replay", manage, "Replay a plugin run", s.pluginReplayForm)
-	html("GET", "/console/plugins/reports", string(perm.ReportsRead), "Reports from reporting plugins", s.pluginReportsPage)
-	html("GET", "/console/plugins/:installation", read, "A plugin installation: config, runs, breaker", s.pluginPage)
-	html("POST", "/console/plugins/:installation/config", manage, "Save a plugin's config", s.pluginConfigForm)
-	html("POST", "/console/plugins/:installation/action", manage, "Enable, disable, pin, unpin, upgrade, roll back, move or uninstall", s.pluginActionForm)
-	html("POST", "/console/plugins/:installation/dry-run", manage, "Dry-run a plugin on recent inputs", s.pluginDryRunForm)
-
-	s.handle(Route{Method: "GET", Path: "/platform/plugins", Perm: string(perm.PlatformPluginsManage), Scope: ScopePlatform, Summary: "Plugin catalogue", Tag: "platform", HTML: true, Handler: s.platformPluginsPage})
-	s.handle(Route{Method: "POST", Path: "/platform/plugins", Perm: string(perm.PlatformPluginsManage), Scope: ScopePlatform, Summary: "Publish a plugin to the catalogue", Tag: "platform", HTML: true, Handler: s.platformPluginPublishForm})
-	s.handle(Route{Method: "GET", Path: "/api/platform/plugins", Perm: string(perm.PlatformPluginsManage), Scope: ScopePlatform, Summary: "The platform plugin catalogue", Tag: "platform", Resp: []PluginVersionJSON{}, Handler: s.apiPluginCatalog})
-	s.handle(Route{Method: "POST", Path: "/api/platform/plugins", Perm: string(perm.PlatformPluginsManage), Scope: ScopePlatform, Summary: "Publish to the catalogue: multipart fields \"manifest\" and \"wasm\"", Tag: "platform", Resp: PluginVersionJSON{}, Handler: s.apiPluginUpload})
-
-	s.handle(Route{Method: "GET", Path: "/api/recommendations", Perm: Public, Scope: ScopeStorefront, Summary: "Recommended products (product_id, cart=comma-separated product ids, limit); best sellers when the shop has no recommendations plugin", Tag: "storefront", Resp: []RecommendationJSON{}, Handler: s.apiRecommendations})
+// platformPluginPages are the platform console's plugin catalogue.
+func (s *Server) platformPluginPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopePlatform, "platform")
+	html.Page("GET", "/platform/plugins", perm.PlatformPluginsManage, "Plugin catalogue", s.platformPluginsPage)
+	html.Page("POST", "/platform/plugins", perm.PlatformPluginsManage, "Publish a plugin to the catalogue", s.platformPluginPublishForm)
 }
 
 // ---------------------------------------------------------------- helpers
@@ -338,57 +328,9 @@ func configBytes(m map[string]any) []byte {
 	return b
 }
 
-// readUpload reads the "manifest" and "wasm" multipart fields (files or,
-// for the manifest, a plain field).
-func readUpload(c *fiber.Ctx) (plugins.PublishInput, error) {
-	var in plugins.PublishInput
-	form, err := c.MultipartForm()
-	if err != nil {
-		return in, errs.Field("body", "send multipart/form-data with fields \"manifest\" and \"wasm\"")
-	}
-	file := func(name string) ([]byte, error) {
-		fhs := form.File[name]
-		if len(fhs) == 0 {
-			return nil, nil
-		}
-		return readPart(fhs[0])
-	}
-	if in.Manifest, err = file("manifest"); err != nil {
-		return in, err
-	}
-	if len(in.Manifest) == 0 && len(form.Value["manifest"]) > 0 {
-		in.Manifest = []byte(form.Value["manifest"][0])
-	}
-	if in.Wasm, err = file("wasm"); err != nil {
-		return in, err
-	}
-	if len(in.Manifest) == 0 {
-		return in, errs.Field("manifest", "the manifest (JSON) is required")
-	}
-	if err := checkJSONText(in.Manifest, "manifest"); err != nil {
-		return in, err
-	}
-	if len(in.Wasm) == 0 {
-		return in, errs.Field("wasm", "the .wasm module is required")
-	}
-	return in, nil
-}
-
-func readPart(fh *multipart.FileHeader) ([]byte, error) {
-	if fh.Size > pluginUploadLimit {
-		return nil, errs.E(errs.TooLarge, "%s is larger than %d bytes", fh.Filename, pluginUploadLimit)
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, pluginUploadLimit+1))
-}
-
 // checkPrivateUploads refuses a private upload on a plan without them.
 func (s *Server) checkPrivateUploads(c *fiber.Ctx) error {
-	p := s.current(c)
+	p := s.Current(c)
 	if p.TenantID == "" {
 		return nil // platform publish
 	}
@@ -400,7 +342,7 @@ func (s *Server) checkInstallQuota(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.tenants.CheckQuota(c.UserContext(), s.current(c).TenantID, tenants.QuotaPlugins, n)
+	return s.tenants.CheckQuota(c.UserContext(), s.Current(c).TenantID, tenants.QuotaPlugins, n)
 }
 
 // ---------------------------------------------------------------- JSON API
@@ -421,7 +363,7 @@ func (s *Server) apiPluginUpload(c *fiber.Ctx) error {
 	if err := s.checkPrivateUploads(c); err != nil {
 		return err
 	}
-	in, err := readUpload(c)
+	in, err := httpx.PluginUpload(c)
 	if err != nil {
 		return err
 	}
@@ -454,7 +396,7 @@ func (s *Server) installationOut(c *fiber.Ctx, id string, status int) error {
 
 func (s *Server) apiInstall(c *fiber.Ctx) error {
 	var in InstallRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.PluginID == "" {
@@ -476,7 +418,7 @@ func (s *Server) apiInstallation(c *fiber.Ctx) error {
 
 func (s *Server) apiInstallationPatch(c *fiber.Ctx) error {
 	var in InstallationPatch
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	ctx, id := c.UserContext(), c.Params("installation")
@@ -511,7 +453,7 @@ func (s *Server) apiUninstall(c *fiber.Ctx) error {
 func (s *Server) apiUpgrade(c *fiber.Ctx) error {
 	var in UpgradeRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -533,7 +475,7 @@ func (s *Server) apiRollback(c *fiber.Ctx) error {
 func (s *Server) apiDryRun(c *fiber.Ctx) error {
 	var in DryRunRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -547,7 +489,7 @@ func (s *Server) apiDryRun(c *fiber.Ctx) error {
 
 func (s *Server) apiPluginOrder(c *fiber.Ctx) error {
 	var in PluginOrderRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := s.plugins.Reorder(c.UserContext(), in.IDs); err != nil {

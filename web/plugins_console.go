@@ -14,6 +14,8 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // catalogEntry is one plugin of the catalogue with its versions.
@@ -65,8 +67,8 @@ func (s *Server) pluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := pluginsPageData{Installed: inst, Catalog: catalogEntries(vs, inst), CanManage: s.can(c, perm.PluginsManage)}
-	p := s.current(c)
+	d := pluginsPageData{Installed: inst, Catalog: catalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
+	p := s.Current(c)
 	if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaPrivatePlugins, 0); err == nil {
 		d.PrivateAllowed = true
 	} else {
@@ -80,7 +82,7 @@ func (s *Server) pluginsPage(c *fiber.Ctx) error {
 			d.Quota += itoa(plan.Plugins)
 		}
 	}
-	return s.pageWithError(c, "console/plugins", "Plugins", "plugins", d)
+	return s.PageWithError(c, "console/plugins", "Plugins", "plugins", d)
 }
 
 func safeMessage(err error) string {
@@ -93,27 +95,27 @@ func safeMessage(err error) string {
 
 func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
 	if err := s.checkInstallQuota(c); err != nil {
-		return s.pageError(c, err, func() error { return s.pluginsPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
 	inst, err := s.plugins.Install(c.UserContext(), c.FormValue("plugin_id"), c.FormValue("version"), nil)
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pluginsPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
-	return done(c, "/console/plugins/"+inst.ID)
+	return view.Done(c, "/console/plugins/"+inst.ID)
 }
 
 func (s *Server) pluginUploadForm(c *fiber.Ctx) error {
 	if err := s.checkPrivateUploads(c); err != nil {
-		return s.pageError(c, err, func() error { return s.pluginsPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
-	in, err := readUpload(c)
+	in, err := httpx.PluginUpload(c)
 	if err == nil {
 		_, err = s.plugins.Publish(c.UserContext(), in)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pluginsPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
-	return done(c, "/console/plugins")
+	return view.Done(c, "/console/plugins")
 }
 
 type pluginPageData struct {
@@ -153,14 +155,14 @@ func (s *Server) pluginPageWith(c *fiber.Ctx, dry *plugins.DryRunResult, dryVers
 	if posted != nil {
 		cfg = posted
 	}
-	d := pluginPageData{Inst: inst, Versions: vs, Runs: runs.Runs, Stats: stats, CanManage: s.can(c, perm.PluginsManage),
+	d := pluginPageData{Inst: inst, Versions: vs, Runs: runs.Runs, Stats: stats, CanManage: s.Can(c, perm.PluginsManage),
 		Reporting: inst.Manifest.Declares(extension.PointReporting), DryRun: dry, DryVersion: dryVersion}
 	pretty, _ := json.MarshalIndent(cfg, "", "  ")
 	d.ConfigJSON = string(pretty)
 	if sch, err := parseSchema(inst.Manifest.ConfigSchema); err == nil {
 		d.Fields = buildForm(sch, cfg)
 	}
-	return s.pageWithError(c, "console/plugin", inst.Name, "plugins", d)
+	return s.PageWithError(c, "console/plugin", inst.Name, "plugins", d)
 }
 
 func (s *Server) pluginPage(c *fiber.Ctx) error { return s.pluginPageWith(c, nil, "", nil) }
@@ -188,9 +190,9 @@ func (s *Server) pluginConfigForm(c *fiber.Ctx) error {
 		_, err = s.plugins.Configure(ctx, id, configBytes(cfg))
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.pluginPageWith(c, nil, "", cfg) })
+		return s.PageError(c, err, func() error { return s.pluginPageWith(c, nil, "", cfg) })
 	}
-	return done(c, "/console/plugins/"+id)
+	return view.Done(c, "/console/plugins/"+id)
 }
 
 func (s *Server) pluginActionForm(c *fiber.Ctx) error {
@@ -213,11 +215,11 @@ func (s *Server) pluginActionForm(c *fiber.Ctx) error {
 	case "up", "down":
 		err = s.movePlugin(c, id, c.FormValue("action") == "up")
 		if err == nil {
-			return done(c, "/console/plugins")
+			return view.Done(c, "/console/plugins")
 		}
 	case "uninstall":
 		if err = s.plugins.Uninstall(ctx, id); err == nil {
-			return done(c, "/console/plugins")
+			return view.Done(c, "/console/plugins")
 		}
 	default:
 		err = errs.Field("action", "unknown action")
@@ -226,9 +228,9 @@ func (s *Server) pluginActionForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.pluginPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginPage(c) })
 	}
-	return done(c, "/console/plugins/"+id)
+	return view.Done(c, "/console/plugins/"+id)
 }
 
 func (s *Server) movePlugin(c *fiber.Ctx, id string, up bool) error {
@@ -266,7 +268,7 @@ func (s *Server) pluginDryRunForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.pluginPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginPage(c) })
 	}
 	return s.pluginPageWith(c, d, version, nil)
 }
@@ -304,7 +306,7 @@ func (s *Server) pluginRunsPage(c *fiber.Ctx) error {
 		}
 		d.NextURL = "/console/plugins/runs?" + q.Encode()
 	}
-	return s.page(c, "console/plugin_runs", "Plugin runs", "plugins", d)
+	return s.Page(c, "console/plugin_runs", "Plugin runs", "plugins", d)
 }
 
 type runPageData struct {
@@ -318,7 +320,7 @@ func (s *Server) pluginRunPageWith(c *fiber.Ctx, rep *plugins.ReplayResult) erro
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "console/plugin_run", "Plugin run", "plugins", runPageData{Run: r, Replay: rep, CanManage: s.can(c, perm.PluginsManage)})
+	return s.PageWithError(c, "console/plugin_run", "Plugin run", "plugins", runPageData{Run: r, Replay: rep, CanManage: s.Can(c, perm.PluginsManage)})
 }
 
 func (s *Server) pluginRunPage(c *fiber.Ctx) error { return s.pluginRunPageWith(c, nil) }
@@ -329,7 +331,7 @@ func (s *Server) pluginReplayForm(c *fiber.Ctx) error {
 		if errs.Is(err, errs.NotFound) {
 			return err
 		}
-		return s.pageError(c, err, func() error { return s.pluginRunPage(c) })
+		return s.PageError(c, err, func() error { return s.pluginRunPage(c) })
 	}
 	return s.pluginRunPageWith(c, rep)
 }
@@ -390,7 +392,7 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return s.page(c, "console/plugin_reports", "Reports", "plugins", d)
+	return s.Page(c, "console/plugin_reports", "Reports", "plugins", d)
 }
 
 // ---------------------------------------------------------------- platform
@@ -404,16 +406,16 @@ func (s *Server) platformPluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", platformPluginsData{Catalog: catalogEntries(vs, nil)})
+	return s.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", platformPluginsData{Catalog: catalogEntries(vs, nil)})
 }
 
 func (s *Server) platformPluginPublishForm(c *fiber.Ctx) error {
-	in, err := readUpload(c)
+	in, err := httpx.PluginUpload(c)
 	if err == nil {
 		_, err = s.plugins.Publish(c.UserContext(), in)
 	}
 	if err != nil {
-		return s.pageError(c, err, func() error { return s.platformPluginsPage(c) })
+		return s.PageError(c, err, func() error { return s.platformPluginsPage(c) })
 	}
-	return done(c, "/platform/plugins")
+	return view.Done(c, "/platform/plugins")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // A config form generated from a plugin manifest's JSON Schema. Supported:
@@ -190,7 +191,7 @@ func fieldOf(name, key string, n *schemaNode, v any, required bool) formField {
 // formConfig builds the config document from posted form values.
 func formConfig(n *schemaNode, form map[string]string) (map[string]any, error) {
 	if raw := strings.TrimSpace(form["_raw"]); raw != "" {
-		if err := checkJSONText([]byte(raw), "_raw"); err != nil {
+		if err := httpx.CheckJSONText([]byte(raw), "_raw"); err != nil {
 			return nil, err
 		}
 		var m map[string]any
@@ -313,7 +314,7 @@ func fieldValue(name string, n *schemaNode, form map[string]string) (any, bool, 
 	if s == "" {
 		return nil, false, nil
 	}
-	if err := checkJSONText([]byte(s), name); err != nil {
+	if err := httpx.CheckJSONText([]byte(s), name); err != nil {
 		return nil, false, err
 	}
 	var v any

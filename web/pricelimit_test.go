@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/web"
@@ -15,7 +15,7 @@ import (
 
 // TestUnitPriceAboveCheckoutLimitRefused is issue 9 item 10: the catalog
 // accepted unit prices up to int64's maximum while checkout refuses more
-// than pricing.MaxUnitPrice, so such a product could never be bought (and
+// than money.MaxUnitPrice, so such a product could never be bought (and
 // the shopper's error named lines[0].unit_price). The one limit is checked
 // where a price is set — product create and update, compare-at price and
 // cost, bulk price changes, the console form and the CSV import — and a
@@ -31,9 +31,9 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 		for _, tc := range []struct {
 			name, body, field string
 		}{
-			{"one over the limit", product(pricing.MaxUnitPrice+1, ""), "variants[0].price"},
+			{"one over the limit", product(money.MaxUnitPrice+1, ""), "variants[0].price"},
 			{"int64 max", product(math.MaxInt64, ""), "variants[0].price"},
-			{"compare-at over the limit", product(100, fmt.Sprintf(`,"compare_at_price":%d`, int64(pricing.MaxUnitPrice)+1)), "variants[0].compare_at_price"},
+			{"compare-at over the limit", product(100, fmt.Sprintf(`,"compare_at_price":%d`, int64(money.MaxUnitPrice)+1)), "variants[0].compare_at_price"},
 			{"cost over the limit", product(100, fmt.Sprintf(`,"cost":%d`, int64(math.MaxInt64))), "variants[0].cost"},
 		} {
 			r := o.do("POST", "/api/products", tc.body, nil)
@@ -45,13 +45,13 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 
 		// At the limit: created, and checkout takes it.
 		var p web.ProductJSON
-		r := o.do("POST", "/api/products", product(pricing.MaxUnitPrice, ""), nil)
+		r := o.do("POST", "/api/products", product(money.MaxUnitPrice, ""), nil)
 		if r.Status != 201 {
 			t.Fatalf("product at the price limit: %d %s", r.Status, r.Body)
 		}
 		r.json(t, &p)
-		if p.Variants[0].Price != pricing.MaxUnitPrice {
-			t.Fatalf("price %d, want %d", p.Variants[0].Price, int64(pricing.MaxUnitPrice))
+		if p.Variants[0].Price != money.MaxUnitPrice {
+			t.Fatalf("price %d, want %d", p.Variants[0].Price, int64(money.MaxUnitPrice))
 		}
 		if err := sh.cat.Inventory.Receive(sh.ctx, p.Variants[0].ID, "", 2, "test"); err != nil {
 			t.Fatal(err)
@@ -62,7 +62,7 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 		}
 
 		// Update over the limit is refused and changes nothing.
-		upd := fmt.Sprintf(`{"title":"Yacht","version":%d,"variants":[{"id":%q,"price":%d}]}`, p.Version, p.Variants[0].ID, int64(pricing.MaxUnitPrice)+1)
+		upd := fmt.Sprintf(`{"title":"Yacht","version":%d,"variants":[{"id":%q,"price":%d}]}`, p.Version, p.Variants[0].ID, int64(money.MaxUnitPrice)+1)
 		wantField(t, "update over the limit", o.do("PUT", "/api/products/"+p.ID, upd, nil), "variants[0].price")
 
 		// Bulk price changes that would cross the limit are refused.
@@ -72,7 +72,7 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 		wantField(t, "bulk amount that overflows", o.do("POST", "/api/products/bulk", fmt.Sprintf(`{"product_ids":[%q],"price_amount":%d}`, p.ID, int64(math.MaxInt64)), nil), "price_amount")
 		var again web.ProductJSON
 		o.getJSON("/api/products/"+p.ID, &again)
-		if again.Variants[0].Price != pricing.MaxUnitPrice {
+		if again.Variants[0].Price != money.MaxUnitPrice {
 			t.Fatalf("a refused change moved the price to %d", again.Variants[0].Price)
 		}
 

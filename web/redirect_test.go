@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // TestSafeRedirectRefusesKnownBypasses runs the open-redirect bypasses
@@ -41,7 +42,7 @@ func TestSafeRedirectRefusesKnownBypasses(t *testing.T) {
 		"/" + strings.Repeat("a", 3000),
 	}
 	for _, in := range bad {
-		if got := web.SafeRedirect(in, fb); got != fb {
+		if got := httpx.SafeRedirect(in, fb); got != fb {
 			t.Errorf("SafeRedirect(%q) = %q, want the fallback", in, got)
 		}
 	}
@@ -51,7 +52,7 @@ func TestSafeRedirectRefusesKnownBypasses(t *testing.T) {
 		"/a/.b/c..", "/console/products?back=//x", "/p/%zz",
 	}
 	for _, in := range good {
-		if got := web.SafeRedirect(in, fb); got != in {
+		if got := httpx.SafeRedirect(in, fb); got != in {
 			t.Errorf("SafeRedirect(%q) = %q, want it unchanged", in, got)
 		}
 	}

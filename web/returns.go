@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // After-sales: the returns queue and service tickets for staff (console
@@ -55,35 +56,34 @@ type TrackRequest struct {
 	Email  string `json:"email"`
 }
 
-func (s *Server) registerStoreReturnRoutes() {
-	api := func(method, path, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "store", Body: body, Resp: resp, Handler: h})
-	}
-	api("POST", "/api/store/track", "Track an order by its number and e-mail", TrackRequest{}, shipping.Tracking{}, s.apiTrack)
-	api("POST", "/api/store/returns", "Ask for a return (the order's e-mail is required; within the shop's return window)", ReturnRequest{}, aftersales.Return{}, s.apiStoreReturn)
-	api("POST", "/api/store/tickets", "Open a service ticket (about an order: its e-mail is required)", TicketRequest{}, aftersales.Ticket{}, s.apiStoreTicket)
+// storeReturnAPI is order tracking, return requests and tickets from
+// shoppers, on the shop's own host.
+func (s *Server) storeReturnAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeStorefront, "store")
+	api.API("POST", "/api/store/track", httpx.Public, "Track an order by its number and e-mail", TrackRequest{}, shipping.Tracking{}, s.apiTrack)
+	api.API("POST", "/api/store/returns", httpx.Public, "Ask for a return (the order's e-mail is required; within the shop's return window)", ReturnRequest{}, aftersales.Return{}, s.apiStoreReturn)
+	api.API("POST", "/api/store/tickets", httpx.Public, "Open a service ticket (about an order: its e-mail is required)", TicketRequest{}, aftersales.Ticket{}, s.apiStoreTicket)
 }
 
-func (s *Server) registerReturnRoutes() {
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "returns", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/returns", string(perm.ReturnsRead), "Returns queue, newest first (filters: status, order, before, limit)", nil, []aftersales.Return{}, s.apiReturns)
-	api("POST", "/api/returns", string(perm.ReturnsWrite), "Record a return for an order (staff: no window)", ReturnRequest{}, aftersales.Return{}, s.apiReturnCreate)
-	api("GET", "/api/returns/:return", string(perm.ReturnsRead), "A return with its lines", nil, aftersales.Return{}, s.apiReturn)
-	api("POST", "/api/returns/:return/approve", string(perm.ReturnsWrite), "Approve a return request", ReturnNote{}, aftersales.Return{}, s.returnStep("approve"))
-	api("POST", "/api/returns/:return/reject", string(perm.ReturnsWrite), "Reject a return request (frees its quantities)", ReturnNote{}, aftersales.Return{}, s.returnStep("reject"))
-	api("POST", "/api/returns/:return/receive", string(perm.ReturnsWrite), "Record the goods as back, restocked or not", ReceiveRequest{}, aftersales.Return{}, s.apiReturnReceive)
-	api("POST", "/api/returns/:return/restock", string(perm.ReturnsWrite), "Retry restocking a received return", ReceiveRequest{}, aftersales.Return{}, s.apiReturnRestock)
-	api("POST", "/api/returns/:return/refund", string(perm.OrdersRefund), "Refund a received return to the original payments (retries are safe)", ResolveRequest{}, aftersales.Return{}, s.apiReturnRefund)
-	api("POST", "/api/returns/:return/credit", string(perm.ReturnsWrite), "Resolve a received return with store credit", ResolveRequest{}, aftersales.Return{}, s.apiReturnCredit)
-	api("POST", "/api/returns/:return/exchange", string(perm.ReturnsWrite), "Resolve a received return by exchange", ReturnNote{}, aftersales.Return{}, s.returnStep("exchange"))
+// returnAPI is the returns queue and service tickets over JSON.
+func (s *Server) returnAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "returns")
+	api.API("GET", "/api/returns", perm.ReturnsRead, "Returns queue, newest first (filters: status, order, before, limit)", nil, []aftersales.Return{}, s.apiReturns)
+	api.API("POST", "/api/returns", perm.ReturnsWrite, "Record a return for an order (staff: no window)", ReturnRequest{}, aftersales.Return{}, s.apiReturnCreate)
+	api.API("GET", "/api/returns/:return", perm.ReturnsRead, "A return with its lines", nil, aftersales.Return{}, s.apiReturn)
+	api.API("POST", "/api/returns/:return/approve", perm.ReturnsWrite, "Approve a return request", ReturnNote{}, aftersales.Return{}, s.returnStep("approve"))
+	api.API("POST", "/api/returns/:return/reject", perm.ReturnsWrite, "Reject a return request (frees its quantities)", ReturnNote{}, aftersales.Return{}, s.returnStep("reject"))
+	api.API("POST", "/api/returns/:return/receive", perm.ReturnsWrite, "Record the goods as back, restocked or not", ReceiveRequest{}, aftersales.Return{}, s.apiReturnReceive)
+	api.API("POST", "/api/returns/:return/restock", perm.ReturnsWrite, "Retry restocking a received return", ReceiveRequest{}, aftersales.Return{}, s.apiReturnRestock)
+	api.API("POST", "/api/returns/:return/refund", perm.OrdersRefund, "Refund a received return to the original payments (retries are safe)", ResolveRequest{}, aftersales.Return{}, s.apiReturnRefund)
+	api.API("POST", "/api/returns/:return/credit", perm.ReturnsWrite, "Resolve a received return with store credit", ResolveRequest{}, aftersales.Return{}, s.apiReturnCredit)
+	api.API("POST", "/api/returns/:return/exchange", perm.ReturnsWrite, "Resolve a received return by exchange", ReturnNote{}, aftersales.Return{}, s.returnStep("exchange"))
 
-	api("GET", "/api/tickets", string(perm.OrdersRead), "Service tickets, newest first (filters: status, order, email, before, limit)", nil, []aftersales.Ticket{}, s.apiTickets)
-	api("POST", "/api/tickets", string(perm.OrdersWrite), "Open a ticket on a shopper's behalf", TicketRequest{}, aftersales.Ticket{}, s.apiTicketCreate)
-	api("GET", "/api/tickets/:ticket", string(perm.OrdersRead), "A ticket with its messages", nil, aftersales.Ticket{}, s.apiTicket)
-	api("POST", "/api/tickets/:ticket/replies", string(perm.OrdersWrite), "Reply to a ticket (it then waits for the customer)", TicketReply{}, aftersales.Message{}, s.apiTicketReply)
-	api("POST", "/api/tickets/:ticket/status", string(perm.OrdersWrite), "Set a ticket's status (open, waiting, resolved, closed)", TicketStatusRequest{}, aftersales.Ticket{}, s.apiTicketStatus)
+	api.API("GET", "/api/tickets", perm.OrdersRead, "Service tickets, newest first (filters: status, order, email, before, limit)", nil, []aftersales.Ticket{}, s.apiTickets)
+	api.API("POST", "/api/tickets", perm.OrdersWrite, "Open a ticket on a shopper's behalf", TicketRequest{}, aftersales.Ticket{}, s.apiTicketCreate)
+	api.API("GET", "/api/tickets/:ticket", perm.OrdersRead, "A ticket with its messages", nil, aftersales.Ticket{}, s.apiTicket)
+	api.API("POST", "/api/tickets/:ticket/replies", perm.OrdersWrite, "Reply to a ticket (it then waits for the customer)", TicketReply{}, aftersales.Message{}, s.apiTicketReply)
+	api.API("POST", "/api/tickets/:ticket/status", perm.OrdersWrite, "Set a ticket's status (open, waiting, resolved, closed)", TicketStatusRequest{}, aftersales.Ticket{}, s.apiTicketStatus)
 }
 
 func limitParam(c *fiber.Ctx) (int, error) {
@@ -100,7 +100,7 @@ func limitParam(c *fiber.Ctx) (int, error) {
 
 func (s *Server) apiTrack(c *fiber.Ctx) error {
 	var in TrackRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(in.Number), "#"), 10, 64)
@@ -122,7 +122,7 @@ func (s *Server) apiTrack(c *fiber.Ctx) error {
 
 func (s *Server) apiStoreReturn(c *fiber.Ctx) error {
 	var in ReturnRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Email) == "" {
@@ -137,10 +137,10 @@ func (s *Server) apiStoreReturn(c *fiber.Ctx) error {
 
 func (s *Server) apiStoreTicket(c *fiber.Ctx) error {
 	var in TicketRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	in.CustomerID = s.shopperID(c) // never taken from the body
+	in.CustomerID = s.ShopperID(c) // never taken from the body
 	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
 	if err != nil {
 		return err
@@ -165,7 +165,7 @@ func (s *Server) apiReturns(c *fiber.Ctx) error {
 
 func (s *Server) apiReturnCreate(c *fiber.Ctx) error {
 	var in ReturnRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	r, err := s.commerce.AfterSales.Request(c.UserContext(), in)
@@ -187,7 +187,7 @@ func (s *Server) returnStep(step string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in ReturnNote
 		if len(c.Body()) > 0 {
-			if err := DecodeJSON(c, &in); err != nil {
+			if err := httpx.DecodeJSON(c, &in); err != nil {
 				return err
 			}
 		}
@@ -212,7 +212,7 @@ func (s *Server) returnStep(step string) fiber.Handler {
 func (s *Server) apiReturnReceive(c *fiber.Ctx) error {
 	var in ReceiveRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -226,7 +226,7 @@ func (s *Server) apiReturnReceive(c *fiber.Ctx) error {
 func (s *Server) apiReturnRestock(c *fiber.Ctx) error {
 	var in ReceiveRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
@@ -240,7 +240,7 @@ func (s *Server) apiReturnRestock(c *fiber.Ctx) error {
 func (s *Server) resolveAmount(c *fiber.Ctx) (int64, error) {
 	var in ResolveRequest
 	if len(c.Body()) > 0 {
-		if err := DecodeJSON(c, &in); err != nil {
+		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return 0, err
 		}
 	}
@@ -292,7 +292,7 @@ func (s *Server) apiTickets(c *fiber.Ctx) error {
 
 func (s *Server) apiTicketCreate(c *fiber.Ctx) error {
 	var in TicketRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
@@ -312,7 +312,7 @@ func (s *Server) apiTicket(c *fiber.Ctx) error {
 
 func (s *Server) apiTicketReply(c *fiber.Ctx) error {
 	var in TicketReply
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	m, err := s.commerce.AfterSales.Reply(c.UserContext(), c.Params("ticket"), in.Body)
@@ -324,7 +324,7 @@ func (s *Server) apiTicketReply(c *fiber.Ctx) error {
 
 func (s *Server) apiTicketStatus(c *fiber.Ctx) error {
 	var in TicketStatusRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	st := aftersales.TicketStatus(in.Status)

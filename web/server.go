@@ -6,14 +6,11 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +26,9 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Config is the server's configuration.
@@ -45,8 +45,15 @@ type Config struct {
 	// Secure marks cookies Secure and sends HSTS; set when served over https.
 	Secure bool
 	// TrustProxy makes the server read client IPs and scheme from
-	// X-Forwarded-* headers.
+	// X-Forwarded-* headers, on requests that come from a trusted proxy:
+	// one of TrustedProxies, or by default any loopback or private-network
+	// address (a proxy on the same host or inside the network). Requests
+	// from anywhere else keep their own address, so a client cannot choose
+	// the address the per-address limits count.
 	TrustProxy bool
+	// TrustedProxies are the proxies' addresses or CIDR ranges, for
+	// TrustProxy; empty: DefaultTrustedProxies.
+	TrustedProxies []string
 	// Logger receives the access log and errors.
 	Logger *slog.Logger
 	// ShopCacheBytes caps the storefront page cache (default 64 MiB;
@@ -65,13 +72,6 @@ type Config struct {
 	// 1s; negative: on every request). Writes through this server drop the
 	// shop's pages at once.
 	ShopCacheRecheck time.Duration
-}
-
-func (c *Config) scheme() string {
-	if c.Secure {
-		return "https"
-	}
-	return "http"
 }
 
 // port is ":8080" from PublicURL, or "" for the scheme's default port.
@@ -100,6 +100,9 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.TrustProxy && len(c.TrustedProxies) == 0 {
+		c.TrustedProxies = DefaultTrustedProxies
+	}
 	if c.ShopBudget == 0 {
 		c.ShopBudget = defaultShopBudget
 	}
@@ -109,8 +112,18 @@ func (c *Config) defaults() {
 	c.ShopBudgetBurst = max(c.ShopBudgetBurst, costDear)
 }
 
+// DefaultTrustedProxies are the addresses TrustProxy trusts unless told
+// otherwise: loopback and the private-network ranges (RFC 1918, RFC 4193).
+var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+
 // Server is the HTTP server with its dependencies.
 type Server struct {
+	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...)
+	// and writes the audit log (Record).
+	*session.Kit
+	// Views renders pages (Render, Page, PageError, ...).
+	*view.Views
+
 	cfg          Config
 	log          *slog.Logger
 	db           *store.DB
@@ -119,8 +132,9 @@ type Server struct {
 	storeHandler fasthttp.RequestHandler
 	publicHost   string
 	routes       []Route
-	ipRate       *limiter
-	tenantRate   *limiter
+	ipRate       *httpx.Limiter
+	tenantRate   *httpx.Limiter
+	errors       *httpx.Errors
 	budgets      shopBudgets
 	tenants      *tenants.Service
 	catalog      *catalog.Service
@@ -134,7 +148,6 @@ type Server struct {
 	commerce     *Commerce
 	plugins      *plugins.Service
 	ownPlugins   bool // created by New: closed by Serve
-	pages        map[string]*template.Template
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -174,11 +187,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Tenants == nil {
 		return nil, errors.New("web: no tenants service")
 	}
-	pages, err := loadTemplates()
+	pages, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, pages: pages,
+	tpl, err := view.New(pages, storefrontFuncs())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants,
 		catalog: deps.Catalog, inventory: deps.Inventory, customers: deps.Customers, blobs: deps.Blobs}
 	if s.inventory == nil {
 		s.inventory = inventory.New(deps.DB, inventory.Options{})
@@ -197,8 +214,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.content.SetAssets(design.ExistingAssets)
 	}
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
-	s.ipRate = newLimiter(cfg.RateLimitPerIP, time.Minute)
-	s.tenantRate = newLimiter(1, time.Minute)
+	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
+	s.tenantRate = httpx.NewLimiter(1, time.Minute)
 	if s.plugins = deps.Plugins; s.plugins == nil {
 		if s.plugins, err = plugins.NewService(deps.DB, plugins.ServiceOptions{}); err != nil {
 			return nil, err
@@ -208,19 +225,25 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.commerce = deps.Commerce; s.commerce == nil {
 		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory, Pipelines: s.plugins.Pipeline})
 	}
+	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
+		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: s.commerce.Secret})
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}
+	s.errors = &httpx.Errors{Log: cfg.Logger, BodyLimit: cfg.BodyLimit}
+	s.Views = view.NewViews(tpl, s.Kit, s.tenants, s.errors)
+	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
 			AppName:                 "wasmart",
 			BodyLimit:               cfg.BodyLimit,
-			ErrorHandler:            s.errorHandler,
+			ErrorHandler:            onError,
 			DisableStartupMessage:   true,
 			ReadTimeout:             30 * time.Second,
 			WriteTimeout:            60 * time.Second,
 			IdleTimeout:             120 * time.Second,
 			EnableTrustedProxyCheck: cfg.TrustProxy,
+			TrustedProxies:          cfg.TrustedProxies,
 			ProxyHeader: func() string {
 				if cfg.TrustProxy {
 					return fiber.HeaderXForwardedFor
@@ -230,6 +253,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		})
 	}
 	s.app, s.storeApp = newApp(), newApp()
+	s.errors.ReadBufferSize = s.app.Server().ReadBufferSize
+	s.setBodyLimits()
 	s.hookServerErrors()
 	s.app.Use(func(c *fiber.Ctx) error {
 		if isPluginUpload(c) {
@@ -238,11 +263,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return s.limitBody(c)
 	}, s.hostDispatch)
 	for _, a := range []*fiber.App{s.app, s.storeApp} {
-		a.Use(s.requestID, s.accessLog, s.recoverer, s.securityHeaders, s.rateLimitIP, s.csrf)
+		a.Use(httpx.AssignRequestID, httpx.AccessLog(s.log, onError), httpx.Recoverer(s.log), httpx.SecurityHeaders(cfg.Secure),
+			httpx.LimitIP(s.ipRate, cfg.RateLimitPerIP), httpx.CSRF(cfg.Secure))
 	}
-	s.app.Use(s.dropShopCacheOnWrite, s.checkInput)
+	s.app.Use(s.dropShopCacheOnWrite, httpx.CheckInput)
 	// After resolveShop: the budget is per shop, and refusals wear the shop's look.
-	s.storeApp.Use(s.resolveShop, s.shopBudget, s.checkInput)
+	s.storeApp.Use(s.resolveShop, s.shopBudget, httpx.CheckInput)
 	s.registerRoutes()
 	notFound := func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such page: "+c.Path())
@@ -281,80 +307,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return lerr
 	}
 	return nil
-}
-
-const requestIDKey = "request_id"
-
-func requestID(c *fiber.Ctx) string {
-	id, _ := c.Locals(requestIDKey).(string)
-	return id
-}
-
-func (s *Server) requestID(c *fiber.Ctx) error {
-	id := c.Get("X-Request-Id")
-	if id == "" || len(id) > 64 {
-		var b [12]byte
-		rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
-	c.Locals(requestIDKey, id)
-	c.Set("X-Request-Id", id)
-	return c.Next()
-}
-
-// recoverer turns a panic into a logged 500 with the usual JSON body.
-func (s *Server) recoverer(c *fiber.Ctx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic", "request_id", requestID(c), "path", c.Path(), "panic", r)
-			err = fiber.NewError(fiber.StatusInternalServerError, "internal error")
-		}
-	}()
-	return c.Next()
-}
-
-func (s *Server) accessLog(c *fiber.Ctx) error {
-	start := time.Now()
-	err := c.Next()
-	if err != nil {
-		if herr := s.app.ErrorHandler(c, err); herr != nil {
-			c.Status(fiber.StatusInternalServerError)
-		}
-	}
-	status := c.Response().StatusCode()
-	observe(c, status, time.Since(start))
-	if s.log.Enabled(c.UserContext(), slog.LevelInfo) {
-		s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "http",
-			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Method()),
-			slog.String("host", c.Hostname()),
-			slog.String("path", c.Path()),
-			slog.Int("status", status),
-			slog.Int("bytes", len(c.Response().Body())),
-			slog.String("ip", c.IP()),
-			slog.Duration("duration", time.Since(start)),
-		)
-	}
-	return nil
-}
-
-func (s *Server) securityHeaders(c *fiber.Ctx) error {
-	h := &c.Response().Header
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
-	h.Set("X-Frame-Options", "SAMEORIGIN")
-	if s.cfg.Secure || c.Protocol() == "https" {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-	}
-	return c.Next()
-}
-
-func (s *Server) rateLimitIP(c *fiber.Ctx) error {
-	if ok, retry := s.ipRate.allow(c.IP(), s.cfg.RateLimitPerIP); !ok {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds()+1)))
-		return fiber.NewError(fiber.StatusTooManyRequests, "too many requests from this address; retry later")
-	}
-	return c.Next()
 }

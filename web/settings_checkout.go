@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Shop checkout settings (currency, tax rates, shipping zones and methods,
@@ -24,15 +25,14 @@ type MailTemplateRequest struct {
 // CheckoutSettings are a shop's checkout settings.
 type CheckoutSettings = checkout.Settings
 
-func (s *Server) registerCheckoutSettingsRoutes() {
-	api := func(method, path, permission, summary string, body, resp any, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: permission, Scope: ScopeTenant, Summary: summary, Tag: "settings", Body: body, Resp: resp, Handler: h})
-	}
-	api("GET", "/api/settings/checkout", string(perm.ShopRead), "Checkout settings: taxes, shipping zones and methods, hold hours, return window", nil, CheckoutSettings{}, s.apiCheckoutSettings)
-	api("PUT", "/api/settings/checkout", string(perm.ShopManage), "Replace the checkout settings", CheckoutSettings{}, CheckoutSettings{}, s.apiCheckoutSettingsSave)
-	api("GET", "/api/settings/mail-templates", string(perm.ShopRead), "Notification e-mail templates (the shop's edits, else the defaults)", nil, []order.MailTemplate{}, s.apiMailTemplates)
-	api("PUT", "/api/settings/mail-templates/:topic", string(perm.ShopManage), "Edit a notification template (checked by rendering it)", MailTemplateRequest{}, order.MailTemplate{}, s.apiMailTemplateSave)
-	api("DELETE", "/api/settings/mail-templates/:topic", string(perm.ShopManage), "Go back to the built-in template", nil, nil, s.apiMailTemplateReset)
+// checkoutSettingsAPI is checkout settings and mail templates over JSON.
+func (s *Server) checkoutSettingsAPI(t *httpx.Table) {
+	api := t.Group(httpx.ScopeTenant, "settings")
+	api.API("GET", "/api/settings/checkout", perm.ShopRead, "Checkout settings: taxes, shipping zones and methods, hold hours, return window", nil, CheckoutSettings{}, s.apiCheckoutSettings)
+	api.API("PUT", "/api/settings/checkout", perm.ShopManage, "Replace the checkout settings", CheckoutSettings{}, CheckoutSettings{}, s.apiCheckoutSettingsSave)
+	api.API("GET", "/api/settings/mail-templates", perm.ShopRead, "Notification e-mail templates (the shop's edits, else the defaults)", nil, []order.MailTemplate{}, s.apiMailTemplates)
+	api.API("PUT", "/api/settings/mail-templates/:topic", perm.ShopManage, "Edit a notification template (checked by rendering it)", MailTemplateRequest{}, order.MailTemplate{}, s.apiMailTemplateSave)
+	api.API("DELETE", "/api/settings/mail-templates/:topic", perm.ShopManage, "Go back to the built-in template", nil, nil, s.apiMailTemplateReset)
 }
 
 func (s *Server) apiCheckoutSettings(c *fiber.Ctx) error {
@@ -45,7 +45,7 @@ func (s *Server) apiCheckoutSettings(c *fiber.Ctx) error {
 
 func (s *Server) apiCheckoutSettingsSave(c *fiber.Ctx) error {
 	var in CheckoutSettings
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := checkout.SaveSettings(c.UserContext(), s.db, in); err != nil {
@@ -76,7 +76,7 @@ func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
 		return err
 	}
 	var in MailTemplateRequest
-	if err := DecodeJSON(c, &in); err != nil {
+	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := order.SaveMailTemplate(c.UserContext(), s.db, order.MailTemplate{Topic: topic, Subject: in.Subject, Text: in.Text, HTML: in.HTML}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 	"golang.org/x/time/rate"
 )
 
@@ -87,13 +88,13 @@ func (s *Server) shopBudget(c *fiber.Ctx) error {
 	if s.cfg.ShopBudget < 0 {
 		return c.Next()
 	}
-	t := s.shop(c)
+	t := s.Shop(c)
 	factor := int64(1)
 	if p, ok := tenants.LookupPlan(t.Plan); ok && p.StorefrontBudgetFactor > 1 {
 		factor = p.StorefrontBudgetFactor
 	}
 	lim := s.budgets.limiter(t.ID, s.cfg.ShopBudget*float64(factor), int(int64(s.cfg.ShopBudgetBurst)*factor))
-	dear := !safeMethod(c.Method()) || dearPath(c.Path())
+	dear := !httpx.SafeMethod(c.Method()) || dearPath(c.Path())
 	cost := costCached
 	if dear {
 		cost = costDear
@@ -119,8 +120,8 @@ func (s *Server) shopBusy(c *fiber.Ctx, t tenants.Tenant, wait time.Duration) er
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(fiber.StatusTooManyRequests)
 	msg := "this shop is receiving more requests than it can serve right now; retry in " + strconv.Itoa(secs) + " s"
-	if wantsJSON(c) {
-		return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(errs.RateLimited), Message: msg, RequestID: requestID(c)}})
+	if httpx.WantsJSON(c) {
+		return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(errs.RateLimited), Message: msg, RequestID: httpx.RequestID(c)}})
 	}
 	v := &shopView{Shop: t, Status: fiber.StatusTooManyRequests, Head: shopHead{Title: "Very busy · " + t.Name, NoIndex: true},
 		Form: map[string]string{"title": t.Name + " is very busy right now",

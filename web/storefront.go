@@ -1,13 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,8 +15,10 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
@@ -35,97 +35,36 @@ import (
 // once (navigation, breadcrumbs and slugs are computed from it), then one
 // catalog read whose related rows come in one query per kind.
 
-const shopLocal = "shop"
-
-func (s *Server) isConsoleHost(host string) bool {
-	h := strings.ToLower(host)
-	if hh, _, err := net.SplitHostPort(h); err == nil {
-		h = hh
-	}
-	h = strings.Trim(h, "[]")
-	if h == "" || h == s.cfg.BaseDomain || h == "localhost" || net.ParseIP(h) != nil {
-		return true
-	}
-	return h == s.publicHost
+// maintenancePage tells shoppers a suspended shop is closed for now, in
+// the shop's own look.
+func (s *Server) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
+	return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
 }
 
-func (s *Server) hostDispatch(c *fiber.Ctx) error {
-	if s.isConsoleHost(string(c.Request().Host())) {
-		return c.Next()
+// storefrontFuncs are the storefront templates' own functions.
+func storefrontFuncs() template.FuncMap {
+	return template.FuncMap{
+		"inc":       func(i int) int { return i + 1 },
+		"shopMoney": view.Money,
+		"co":        coFieldOf,
 	}
-	// A domain ownership token is for the domain's own web server to
-	// answer; no shop's host ever does, so the HTTP check cannot be passed
-	// through Wasmart itself (tenants/domaincheck.go).
-	if strings.HasPrefix(c.Path(), tenants.VerifyHTTPPath) {
-		return c.Status(fiber.StatusNotFound).SendString("not found")
-	}
-	s.storeHandler(c.Context())
-	return nil
 }
 
-// resolveShop finds the shop for the request's host; unknown and closed
-// shops are 404, a suspended shop gets the maintenance page (the API a 503
-// JSON error). Errors after
-// it are shown in the shop's own look.
-func (s *Server) resolveShop(c *fiber.Ctx) error {
-	t, err := s.tenants.ResolveHost(c.UserContext(), string(c.Request().Host()))
-	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return errs.NotFoundf("no shop answers at %s", c.Hostname())
-		}
-		return err
-	}
-	switch t.Status {
-	case tenants.StatusActive:
-	case tenants.StatusSuspended:
-		c.Set(fiber.HeaderRetryAfter, "3600")
-		if wantsJSON(c) { // the API's own error, never the page
-			return errs.E(errs.Unavailable, "%s is taking a short break and not taking orders right now; please come back later", t.Name)
-		}
-		c.Status(fiber.StatusServiceUnavailable)
-		c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
-		return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
-	default:
-		return errs.NotFoundf("no shop answers at %s", c.Hostname())
-	}
-	c.Locals(shopLocal, t)
-	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
-	s.previewFromToken(c) // ?preview=<token>: the draft design (design_shop.go)
-	err = c.Next()
-	if err != nil && !wantsJSON(c) {
-		return s.shopError(c, err)
-	}
-	return err
-}
-
-func init() {
-	funcs["inc"] = func(i int) int { return i + 1 }
-}
-
-func (s *Server) shop(c *fiber.Ctx) tenants.Tenant {
-	t, _ := c.Locals(shopLocal).(tenants.Tenant)
-	return t
-}
-
-func (s *Server) registerStorefrontRoutes() {
-	// Anonymous pages answer HEAD too (crawlers and link checkers use it).
-	page := func(path, summary string, h fiber.Handler) {
-		for _, m := range []string{fiber.MethodGet, fiber.MethodHead} {
-			s.handle(Route{Method: m, Path: path, Perm: Public, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-		}
-	}
-	page("/", "Storefront home: shopFeatured collections", s.shopHome)
-	page("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
-	page("/collections", "All collections", s.shopCollections)
-	page("/collections/:handle", "Collection page", s.shopCollection)
-	page("/categories/:slug", "Category page", s.shopCategory)
-	page("/search", "Search by name, SKU and tag with filters", s.shopSearch)
-	page("/sitemap.xml", "Sitemap (an index of child sitemaps when large)", s.shopSitemap)
-	page("/sitemaps/:name", "Child sitemap", s.shopSitemapChild)
-	page("/robots.txt", "robots.txt", s.shopRobots)
-	page("/media/*", "Product images and renditions", s.shopMedia)
-	page("/assets/*", "Storefront assets", s.shopAsset)
-	s.registerShopAccountRoutes()
+// storefrontPages are the shop's catalog pages, search, sitemaps, robots.txt
+// and media.
+func (s *Server) storefrontPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Browse("/", "Storefront home: shopFeatured collections", s.shopHome)
+	shop.Browse("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
+	shop.Browse("/collections", "All collections", s.shopCollections)
+	shop.Browse("/collections/:handle", "Collection page", s.shopCollection)
+	shop.Browse("/categories/:slug", "Category page", s.shopCategory)
+	shop.Browse("/search", "Search by name, SKU and tag with filters", s.shopSearch)
+	shop.Browse("/sitemap.xml", "Sitemap (an index of child sitemaps when large)", s.shopSitemap)
+	shop.Browse("/sitemaps/:name", "Child sitemap", s.shopSitemapChild)
+	shop.Browse("/robots.txt", "robots.txt", s.shopRobots)
+	shop.Browse("/media/*", "Product images and renditions", s.shopMedia)
+	shop.Browse("/assets/*", "Storefront assets", s.shopAsset)
 }
 
 // ---- views ----
@@ -259,18 +198,6 @@ type shopSearchView struct {
 
 // ---- helpers ----
 
-func (s *Server) baseURL(c *fiber.Ctx) string {
-	scheme := s.cfg.scheme()
-	if s.cfg.TrustProxy && c.Protocol() == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + string(c.Request().Host())
-}
-
-func moneyText(v int64, cur string) string {
-	return catalog.FormatAmount(v, cur) + " " + cur
-}
-
 func variantStock(v *catalog.Variant) shopStock {
 	if v == nil || v.Stock == nil {
 		return shopStock{"out", "Out of stock"}
@@ -338,12 +265,12 @@ func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
 
 func (s *Server) shopCardOf(p *catalog.Product) shopCard {
 	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
-	cd.Price = moneyText(p.PriceMin, p.Currency)
+	cd.Price = view.Money(p.PriceMin, p.Currency)
 	if p.PriceMax != p.PriceMin {
 		cd.Price = "From " + cd.Price
 	}
 	if len(p.Variants) > 0 && p.Variants[0].CompareAtPrice != nil && *p.Variants[0].CompareAtPrice > p.PriceMin {
-		cd.CompareAt = moneyText(*p.Variants[0].CompareAtPrice, p.Currency)
+		cd.CompareAt = view.Money(*p.Variants[0].CompareAtPrice, p.Currency)
 	}
 	if len(p.Images) > 0 {
 		cd.Image = s.imageOf(&p.Images[0], 320)
@@ -398,7 +325,7 @@ func (ix *catIndex) path(id string) []*catalog.Category {
 }
 
 func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
-	v := &shopView{Shop: s.shop(c), Design: s.designFor(c)}
+	v := &shopView{Shop: s.Shop(c), Design: s.designFor(c)}
 	if ix != nil {
 		v.Nav = ix.roots
 	}
@@ -407,21 +334,13 @@ func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
 
 // renderShopBytes executes a storefront page.
 func (s *Server) renderShopBytes(name string, v *shopView) ([]byte, error) {
-	t := s.pages[name]
-	if t == nil {
-		return nil, fmt.Errorf("web: no template %q", name)
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "page", v); err != nil {
-		return nil, fmt.Errorf("web: render %s: %w", name, err)
-	}
-	return buf.Bytes(), nil
+	return s.Execute(name, v)
 }
 
 // renderShop writes a per-visitor page (never cached).
 func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 	if v.CSRF == "" {
-		v.CSRF = csrfToken(c)
+		v.CSRF = httpx.CSRFToken(c)
 	}
 	b, err := s.renderShopBytes(name, v)
 	if err != nil {
@@ -435,7 +354,7 @@ func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
 func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
-	t := s.shop(c)
+	t := s.Shop(c)
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
@@ -470,14 +389,14 @@ func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, 
 
 // shopError renders an error in the shop's look.
 func (s *Server) shopError(c *fiber.Ctx, err error) error {
-	status, de := s.toError(c, err)
-	t := s.shop(c)
+	status, de := s.ToError(c, err)
+	t := s.Shop(c)
 	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
 		Form: map[string]string{"title": errorTitle(status), "message": de.Message, "field": de.Field}, Design: s.designFor(c)}
 	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
 		v.Nav = ix.roots
 	}
-	v.CSRF = csrfToken(c)
+	v.CSRF = httpx.CSRFToken(c)
 	b, rerr := s.renderShopBytes("shop/error", v)
 	if rerr != nil {
 		s.log.Error("render shop error page", "err", rerr)
@@ -515,15 +434,6 @@ func errorTitle(status int) string {
 func ldJSON(v any) template.JS {
 	b, _ := json.Marshal(v) // escapes <, > and & so </script> cannot appear
 	return template.JS(b)
-}
-
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
 // listErr names the storefront's parameter in the catalog's input errors.
@@ -574,7 +484,7 @@ func (s *Server) shopHome(c *fiber.Ctx) error {
 			}
 			v.Cards = s.shopCards(pg.Products)
 		}
-		base := s.baseURL(c)
+		base := s.BaseURL(c)
 		v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
 		v.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": t.Name, "url": base + "/",
 			"potentialAction": map[string]any{"@type": "SearchAction", "target": base + "/search?q={query}", "query-input": "required name=query"}})
@@ -633,17 +543,17 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			StockMsg string    `json:"stock_label"`
 		}
 		var js []jsVariant
-		base := s.baseURL(c)
+		base := s.BaseURL(c)
 		pageURL := base + "/products/" + url.PathEscape(p.Handle)
 		var offers []map[string]any
 		for i := range p.Variants {
 			vr := &p.Variants[i]
 			st := variantStock(vr)
-			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: moneyText(vr.Price, p.Currency), Stock: st, Selected: vr == pv.Selected}
+			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: view.Money(vr.Price, p.Currency), Stock: st, Selected: vr == pv.Selected}
 			pv.Variants = append(pv.Variants, vv)
 			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Stock: st.Code, StockMsg: st.Label}
 			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > vr.Price {
-				jv.Compare = moneyText(*vr.CompareAtPrice, p.Currency)
+				jv.Compare = view.Money(*vr.CompareAtPrice, p.Currency)
 			}
 			js = append(js, jv)
 			avail := "https://schema.org/InStock"
@@ -655,7 +565,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			case "low":
 				avail = "https://schema.org/LimitedAvailability"
 			}
-			o := map[string]any{"@type": "Offer", "price": catalog.FormatAmount(vr.Price, p.Currency), "priceCurrency": p.Currency,
+			o := map[string]any{"@type": "Offer", "price": money.Format(vr.Price, p.Currency), "priceCurrency": p.Currency,
 				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
 			if vr.SKU != "" {
 				o["sku"] = vr.SKU
@@ -668,9 +578,9 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 		jsb, _ := json.Marshal(js)
 		pv.Data = template.JS(jsb)
 		if pv.Selected != nil {
-			pv.Price = moneyText(pv.Selected.Price, p.Currency)
+			pv.Price = view.Money(pv.Selected.Price, p.Currency)
 			if pv.Selected.CompareAtPrice != nil && *pv.Selected.CompareAtPrice > pv.Selected.Price {
-				pv.Compare = moneyText(*pv.Selected.CompareAtPrice, p.Currency)
+				pv.Compare = view.Money(*pv.Selected.CompareAtPrice, p.Currency)
 			}
 			pv.Stock = variantStock(pv.Selected)
 		}
@@ -706,7 +616,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 		}
 		desc := p.SEODescription
 		if desc == "" {
-			desc = clip(stripTags(p.BodyHTML), 160)
+			desc = view.Clip(view.PlainText(p.BodyHTML), 160)
 		}
 		if desc == "" {
 			desc = p.Title
@@ -729,7 +639,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 			prod["offers"] = offers[0]
 		} else if len(offers) > 1 {
 			prod["offers"] = map[string]any{"@type": "AggregateOffer", "priceCurrency": p.Currency,
-				"lowPrice": catalog.FormatAmount(p.PriceMin, p.Currency), "highPrice": catalog.FormatAmount(p.PriceMax, p.Currency),
+				"lowPrice": money.Format(p.PriceMin, p.Currency), "highPrice": money.Format(p.PriceMax, p.Currency),
 				"offerCount": len(offers), "offers": offers}
 		}
 		var items []map[string]any
@@ -762,7 +672,7 @@ func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*
 	if err == errRedirect {
 		if q := string(c.Request().URI().QueryString()); q != "" {
 			// The shopper's query goes along unless it is not fit for a header.
-			redirect = SafeRedirect(redirect+"?"+q, redirect)
+			redirect = httpx.SafeRedirect(redirect+"?"+q, redirect)
 		}
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		return c.Redirect(redirect, fiber.StatusMovedPermanently)
@@ -771,25 +681,6 @@ func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*
 }
 
 var errRedirect = fmt.Errorf("redirect")
-
-func stripTags(h string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range h {
-		switch {
-		case r == '<':
-			in = true
-			b.WriteByte(' ')
-		case r == '>':
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return htmlUnescaper.Replace(b.String())
-}
-
-var htmlUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ")
 
 // listParams reads the sort and cursor of a product list.
 func listParams(c *fiber.Ctx) (catalog.Sort, string, error) {
@@ -818,7 +709,7 @@ func nextURL(c *fiber.Ctx, next string) string {
 }
 
 func (s *Server) canonicalList(c *fiber.Ctx, path string) string {
-	u := s.baseURL(c) + path
+	u := s.BaseURL(c) + path
 	if a := c.Query("after"); a != "" {
 		u += "?after=" + url.QueryEscape(a)
 	}
@@ -860,7 +751,7 @@ func (s *Server) shopCategory(c *fiber.Ctx) error {
 		for _, cc := range ix.path(cat.ID) {
 			v.Crumbs = append(v.Crumbs, shopCrumb{cc.Name, "/categories/" + url.PathEscape(cc.Slug)})
 		}
-		desc := clip(stripTags(cat.Description), 160)
+		desc := view.Clip(view.PlainText(cat.Description), 160)
 		if desc == "" {
 			desc = cat.Name + " at " + v.Shop.Name
 		}
@@ -871,7 +762,7 @@ func (s *Server) shopCategory(c *fiber.Ctx) error {
 }
 
 func (s *Server) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	var items []map[string]any
 	for i, cr := range crumbs {
 		items = append(items, map[string]any{"@type": "ListItem", "position": i + 1, "name": cr.Name, "item": base + cr.URL})
@@ -918,7 +809,7 @@ func (s *Server) shopCollection(c *fiber.Ctx) error {
 		}
 		desc := col.SEODescription
 		if desc == "" {
-			desc = clip(stripTags(col.BodyHTML), 160)
+			desc = view.Clip(view.PlainText(col.BodyHTML), 160)
 		}
 		if desc == "" {
 			desc = col.Title + " at " + v.Shop.Name
@@ -943,7 +834,7 @@ func (s *Server) shopCollections(c *fiber.Ctx) error {
 		v := s.newView(c, ix)
 		v.Collections = cols
 		v.Crumbs = []shopCrumb{{"Home", "/"}, {"Collections", "/collections"}}
-		v.Head = shopHead{Title: "Collections · " + v.Shop.Name, Description: "All collections of " + v.Shop.Name, Canonical: s.baseURL(c) + "/collections", OGType: "website"}
+		v.Head = shopHead{Title: "Collections · " + v.Shop.Name, Description: "All collections of " + v.Shop.Name, Canonical: s.BaseURL(c) + "/collections", OGType: "website"}
 		return v, nil
 	})
 }
@@ -955,7 +846,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t := s.shop(c)
+	t := s.Shop(c)
 	sv := &shopSearchView{Q: strings.TrimSpace(c.Query("q")), Sort: string(sort), Tag: c.Query("tag"), Vendor: c.Query("vendor"),
 		Type: c.Query("type"), Category: c.Query("category"), Min: c.Query("min_price"), Max: c.Query("max_price")}
 	for name, val := range map[string]string{"q": sv.Q, "tag": sv.Tag, "vendor": sv.Vendor, "type": sv.Type, "category": sv.Category} {
@@ -968,7 +859,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 		if raw == "" {
 			return nil, nil
 		}
-		v, err := catalog.ParseAmount(raw, t.Currency, field)
+		v, err := money.Parse(field, raw, t.Currency)
 		if err != nil {
 			return nil, err
 		}
@@ -1014,7 +905,7 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 			title = "“" + sv.Q + "” · Search · " + v.Shop.Name
 		}
 		// Result pages are for people, not for the index.
-		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.baseURL(c) + "/search", NoIndex: true}
+		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.BaseURL(c) + "/search", NoIndex: true}
 		return v, nil
 	})
 }

@@ -8,91 +8,44 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// Customer accounts on the shop's own host. The customer session lives in
-// its own host-only cookie (wsm_customer) and its own table
-// (customer_sessions): the storefront never reads the staff cookie, and the
-// console and API never read this one, so neither kind of session can
-// authenticate on the other side.
-
-const customerLocal = "customer"
+// Customer accounts on the shop's own host. The customer session (its
+// cookie, its check, the current customer) is in web/internal/session.
 
 // customerLoginsPerMinute caps sign-in and sign-up attempts per client
 // address. Guessing against one account from many addresses is capped by
 // the customer service (package loginguard), which lets known devices in.
 const customerLoginsPerMinute = 10
 
-func (s *Server) registerShopAccountRoutes() {
-	r := func(method, path, perm, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: perm, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-	}
-	r("GET", "/account/signup", Public, "Customer sign-up form", s.shopSignupForm)
-	r("POST", "/account/signup", Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
-	r("GET", "/account/login", Public, "Customer sign-in form", s.shopLoginForm)
-	r("POST", "/account/login", Public, "Sign a customer in", s.shopLogin)
-	r("POST", "/account/logout", Public, "Sign the customer out", s.shopLogout)
-	r("GET", "/account", Customer, "Customer account: profile, addresses, consent, data", s.shopAccount)
-	r("POST", "/account/profile", Customer, "Update the customer's profile", s.shopProfile)
-	r("POST", "/account/password", Customer, "Change the customer's password", s.shopPassword)
-	r("POST", "/account/addresses", Customer, "Add an address", s.shopAddAddress)
-	r("POST", "/account/addresses/:id/delete", Customer, "Remove an address", s.shopDeleteAddress)
-	r("POST", "/account/consent", Customer, "Give or withdraw marketing consent", s.shopConsent)
-	r("GET", "/account/export", Customer, "Download the customer's data (JSON)", s.shopExport)
-	r("POST", "/account/delete", Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
-}
-
-// requireShopCustomer authenticates the customer cookie against the shop
-// the host resolved to.
-func (s *Server) requireShopCustomer(c *fiber.Ctx) error {
-	tok := c.Cookies(s.cookieName(customerCookie))
-	if tok == "" || s.shop(c).ID == "" {
-		return s.customerDenied(c)
-	}
-	cu, _, err := s.customers.Authenticate(c.UserContext(), tok)
-	if err != nil {
-		if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotFound) {
-			s.clearCustomerCookie(c)
-			return s.customerDenied(c)
-		}
-		return err
-	}
-	c.Locals(customerLocal, cu)
-	return c.Next()
-}
-
-func (s *Server) customerDenied(c *fiber.Ctx) error {
-	if c.Method() == fiber.MethodGet {
-		return c.Redirect("/account/login?next="+urlEscape(c.OriginalURL()), fiber.StatusSeeOther)
-	}
-	return errs.E(errs.Unauthenticated, "sign in to your customer account first")
-}
-
-func currentCustomer(c *fiber.Ctx) *customer.Customer {
-	cu, _ := c.Locals(customerLocal).(*customer.Customer)
-	return cu
-}
-
-func (s *Server) setCustomerCookie(c *fiber.Ctx, token string) {
-	// Host-only (no Domain): it is sent to this shop's host and nowhere else.
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(customerCookie), Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+// storefrontAccountPages are customer sign-up, sign-in and the account.
+func (s *Server) storefrontAccountPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Page("GET", "/account/signup", httpx.Public, "Customer sign-up form", s.shopSignupForm)
+	shop.Page("POST", "/account/signup", httpx.Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
+	shop.Page("GET", "/account/login", httpx.Public, "Customer sign-in form", s.shopLoginForm)
+	shop.Page("POST", "/account/login", httpx.Public, "Sign a customer in", s.shopLogin)
+	shop.Page("POST", "/account/logout", httpx.Public, "Sign the customer out", s.shopLogout)
+	shop.Page("GET", "/account", httpx.Customer, "Customer account: profile, addresses, consent, data", s.shopAccount)
+	shop.Page("POST", "/account/profile", httpx.Customer, "Update the customer's profile", s.shopProfile)
+	shop.Page("POST", "/account/password", httpx.Customer, "Change the customer's password", s.shopPassword)
+	shop.Page("POST", "/account/addresses", httpx.Customer, "Add an address", s.shopAddAddress)
+	shop.Page("POST", "/account/addresses/:id/delete", httpx.Customer, "Remove an address", s.shopDeleteAddress)
+	shop.Page("POST", "/account/consent", httpx.Customer, "Give or withdraw marketing consent", s.shopConsent)
+	shop.Page("GET", "/account/export", httpx.Customer, "Download the customer's data (JSON)", s.shopExport)
+	shop.Page("POST", "/account/delete", httpx.Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
 }
 
 // rememberDevice makes the browser a known device for the customer who
 // just signed in. It is best effort: the sign-in stands if it fails.
 func (s *Server) rememberDevice(c *fiber.Ctx, customerID string) {
-	tok, err := s.customers.RememberDevice(c.UserContext(), customerID, s.device(c))
+	tok, err := s.customers.RememberDevice(c.UserContext(), customerID, s.DeviceToken(c))
 	if err != nil {
-		s.log.Warn("remember device", "request_id", requestID(c), "err", err)
+		s.log.Warn("remember device", "request_id", httpx.RequestID(c), "err", err)
 		return
 	}
-	s.setDevice(c, tok)
-}
-
-func (s *Server) clearCustomerCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(customerCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
+	s.SetDeviceCookie(c, tok)
 }
 
 func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
@@ -100,7 +53,7 @@ func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
 	if len(ua) > 256 {
 		ua = ua[:256]
 	}
-	return customer.SessionMeta{IP: c.IP(), UserAgent: ua, Device: s.device(c)}
+	return customer.SessionMeta{IP: c.IP(), UserAgent: ua, Device: s.DeviceToken(c)}
 }
 
 func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
@@ -116,7 +69,7 @@ func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
 // shopFormError re-renders a form with the error and what was typed (never the
 // password), with the error's status.
 func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
-	status, de := s.toError(c, err)
+	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
 	}
@@ -127,7 +80,7 @@ func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error
 
 func (s *Server) shopSignupForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Create an account")
-	v.Form["next"] = SafeRedirect(c.Query("next"), "/account")
+	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	return s.renderShop(c, "shop/signup", v)
 }
 
@@ -141,8 +94,8 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing"} {
 		v.Form[k] = c.FormValue(k)
 	}
-	v.Form["next"] = SafeRedirect(c.FormValue("next"), "/account")
-	if ok, wait := s.ipRate.allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
+	v.Form["next"] = httpx.SafeRedirect(c.FormValue("next"), "/account")
+	if ok, wait := s.ipRate.Allow("signup:"+c.IP(), customerLoginsPerMinute); !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+1)))
 		return s.shopFormError(c, "shop/signup", v, errs.E(errs.RateLimited, "too many attempts; wait a minute and try again"))
 	}
@@ -150,7 +103,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	if err != nil {
 		return s.shopFormError(c, "shop/signup", v, err)
 	}
-	s.setCustomerCookie(c, tok)
+	s.SetCustomerCookie(c, tok)
 	s.rememberDevice(c, cu.ID)
 	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
@@ -158,7 +111,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 
 func (s *Server) shopLoginForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
-	v.Form["next"] = SafeRedirect(c.Query("next"), "/account")
+	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	if c.Query("bye") != "" {
 		v.Flash = "You are signed out."
 	}
@@ -172,31 +125,31 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
 	id := strings.TrimSpace(c.FormValue("identifier"))
 	v.Form["identifier"] = id
-	v.Form["next"] = SafeRedirect(c.FormValue("next"), "/account")
+	v.Form["next"] = httpx.SafeRedirect(c.FormValue("next"), "/account")
 	if id == "" {
 		return s.shopFormError(c, "shop/login", v, errs.Field("identifier", "enter your e-mail address or phone number"))
 	}
-	if ok, wait := s.ipRate.allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
+	if ok, wait := s.ipRate.Allow("clogin:"+c.IP(), customerLoginsPerMinute); !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+1)))
 		return s.shopFormError(c, "shop/login", v, errs.E(errs.RateLimited, "too many sign-in attempts; wait a minute and try again"))
 	}
 	cu, tok, err := s.customers.Login(c.UserContext(), id, c.FormValue("password"), s.meta(c))
 	if err != nil {
-		return s.shopFormError(c, "shop/login", v, retryAfter(c, err))
+		return s.shopFormError(c, "shop/login", v, httpx.RetryAfter(c, err))
 	}
-	s.setCustomerCookie(c, tok)
+	s.SetCustomerCookie(c, tok)
 	s.rememberDevice(c, cu.ID)
 	s.mergeGuestCart(c, cu.ID)
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
 func (s *Server) shopLogout(c *fiber.Ctx) error {
-	if tok := c.Cookies(s.cookieName(customerCookie)); tok != "" {
+	if tok := s.CustomerToken(c); tok != "" {
 		if err := s.customers.Logout(c.UserContext(), tok); err != nil && !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.NotFound) {
 			return err
 		}
 	}
-	s.clearCustomerCookie(c)
+	s.ClearCustomerCookie(c)
 	return c.Redirect("/account/login?bye=1", fiber.StatusSeeOther)
 }
 
@@ -209,7 +162,7 @@ var accountFlashes = map[string]string{
 }
 
 func (s *Server) loadAccount(c *fiber.Ctx, v *shopView) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	fresh, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
 		return err
@@ -235,7 +188,7 @@ func (s *Server) accountError(c *fiber.Ctx, err error) error {
 		return lerr
 	}
 	c.Request().PostArgs().VisitAll(func(k, val []byte) {
-		if key := string(k); !strings.Contains(key, "password") && key != csrfField {
+		if key := string(k); !strings.Contains(key, "password") && key != httpx.CSRFField {
 			v.Form[key] = string(val)
 		}
 	})
@@ -243,7 +196,7 @@ func (s *Server) accountError(c *fiber.Ctx, err error) error {
 }
 
 func (s *Server) shopProfile(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	cur, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
 		return err
@@ -259,17 +212,17 @@ func (s *Server) shopProfile(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopPassword(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	tok, err := s.customers.ChangePassword(c.UserContext(), cu.ID, c.FormValue("current_password"), c.FormValue("new_password"), s.meta(c))
 	if err != nil {
 		return s.accountError(c, err)
 	}
-	s.setCustomerCookie(c, tok)
+	s.SetCustomerCookie(c, tok)
 	return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
 }
 
 func (s *Server) shopAddAddress(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	a := customer.Address{FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Company: c.FormValue("company"),
 		Line1: c.FormValue("line1"), Line2: c.FormValue("line2"), City: c.FormValue("city"), Province: c.FormValue("province"),
 		PostalCode: c.FormValue("postal_code"), Country: strings.ToUpper(strings.TrimSpace(c.FormValue("country"))), Phone: c.FormValue("address_phone"),
@@ -281,7 +234,7 @@ func (s *Server) shopAddAddress(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	if err := s.customers.DeleteAddress(c.UserContext(), cu.ID, c.Params("id")); err != nil {
 		return err
 	}
@@ -289,7 +242,7 @@ func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopConsent(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	if _, err := s.customers.SetMarketingConsent(c.UserContext(), cu.ID, c.FormValue("accepts_marketing") != "", "storefront account page"); err != nil {
 		return s.accountError(c, err)
 	}
@@ -297,7 +250,7 @@ func (s *Server) shopConsent(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopExport(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	b, err := s.customers.ExportJSON(c.UserContext(), cu.ID)
 	if err != nil {
 		return err
@@ -309,14 +262,14 @@ func (s *Server) shopExport(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	if strings.TrimSpace(strings.ToLower(c.FormValue("confirm"))) != "delete" {
 		return s.accountError(c, errs.Field("confirm", `type DELETE to confirm`))
 	}
 	if err := s.customers.Delete(c.UserContext(), cu.ID); err != nil {
 		return err
 	}
-	s.clearCustomerCookie(c)
+	s.ClearCustomerCookie(c)
 	return c.Redirect("/account/login?deleted=1", fiber.StatusSeeOther)
 }
 
@@ -324,14 +277,13 @@ func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
 // cart at sign-in and forgets the guest cookie. A failed merge leaves the
 // guest cart where it was (signing in still succeeds); it is logged.
 func (s *Server) mergeGuestCart(c *fiber.Ctx, customerID string) {
-	tok := c.Cookies(s.cookieName(cartCookie))
+	tok := s.GuestCartToken(c)
 	if tok == "" || s.commerce == nil {
 		return
 	}
 	if err := s.commerce.Carts.Merge(c.UserContext(), tok, customerID); err != nil {
-		s.log.Warn("cart merge at sign-in", "request_id", requestID(c), "err", err)
+		s.log.Warn("cart merge at sign-in", "request_id", httpx.RequestID(c), "err", err)
 		return
 	}
-	c.Cookie(&fiber.Cookie{Name: s.cookieName(cartCookie), Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
+	s.ClearCartCookie(c)
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // The storefront page cache keeps rendered anonymous pages (home, category,
@@ -125,8 +127,8 @@ func (s *Server) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
 // API write acted on.
 func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
 	err := c.Next()
-	if !safeMethod(c.Method()) {
-		if p, ok := c.Locals(principalLocal).(tenants.Principal); ok && p.TenantID != "" {
+	if !httpx.SafeMethod(c.Method()) {
+		if p := session.Current(c); p.TenantID != "" {
 			s.shopCache.drop(p.TenantID)
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The shopper's purchase flow as server-rendered pages on the shop host,
@@ -33,11 +35,6 @@ import (
 // add-to-cart form carries no per-visitor CSRF token: browsers send it
 // with Sec-Fetch-Site / Origin naming the shop, which csrf.go accepts in
 // place of the token. Every per-visitor form here posts _csrf as well.
-
-func init() {
-	funcs["shopMoney"] = moneyText
-	funcs["co"] = coFieldOf
-}
 
 // coField is one text field of the checkout form with its value and error.
 type coField struct {
@@ -127,22 +124,22 @@ func sourceText(src string) string {
 
 func totalsOf(cur string, subtotal, discounts int64, adj []pricing.Adjustment, ship *pricing.ShippingOption, shipTotal int64, shipNeeded bool,
 	taxes []pricing.TaxLine, taxTotal int64, incl bool, total int64, warnings []pricing.Warning) totalsView {
-	t := totalsView{Subtotal: moneyText(subtotal, cur), ShippingNeeded: shipNeeded, TaxTotal: moneyText(taxTotal, cur), TaxInclusive: incl, Total: moneyText(total, cur)}
+	t := totalsView{Subtotal: view.Money(subtotal, cur), ShippingNeeded: shipNeeded, TaxTotal: view.Money(taxTotal, cur), TaxInclusive: incl, Total: view.Money(total, cur)}
 	if discounts != 0 {
-		t.Discounts = moneyText(discounts, cur)
+		t.Discounts = view.Money(discounts, cur)
 	}
 	for _, a := range adj {
-		av := amountView{Label: a.Label, Source: sourceText(a.Source), Amount: moneyText(a.Amount, cur)}
+		av := amountView{Label: a.Label, Source: sourceText(a.Source), Amount: view.Money(a.Amount, cur)}
 		if a.Code != "" {
 			av.Detail = "code " + a.Code
 		}
 		t.Adjustments = append(t.Adjustments, av)
 	}
 	if ship != nil {
-		t.Shipping = &amountView{Label: ship.Label, Source: sourceText(ship.Source), Amount: moneyText(shipTotal, cur), Detail: deliveryDays(ship)}
+		t.Shipping = &amountView{Label: ship.Label, Source: sourceText(ship.Source), Amount: view.Money(shipTotal, cur), Detail: deliveryDays(ship)}
 	}
 	for _, x := range taxes {
-		t.Taxes = append(t.Taxes, amountView{Label: x.Name, Source: sourceText(x.Source), Amount: moneyText(x.Amount, cur), Detail: ratePPM(x.RatePPM)})
+		t.Taxes = append(t.Taxes, amountView{Label: x.Name, Source: sourceText(x.Source), Amount: view.Money(x.Amount, cur), Detail: ratePPM(x.RatePPM)})
 	}
 	for _, w := range warnings {
 		t.Warnings = append(t.Warnings, "Some prices were computed without "+sourceText(w.Source)+" ("+string(w.Stage)+").")
@@ -174,7 +171,7 @@ func cartViewOf(v *cart.View) *cartView {
 	cur := v.Currency
 	for _, l := range v.Lines {
 		lv := cartLineView{VariantID: l.VariantID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Quantity: l.Quantity,
-			Unit: moneyText(l.UnitPrice, cur), Total: moneyText(l.Total, cur), Available: l.Available, Problem: l.Problem}
+			Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Available: l.Available, Problem: l.Problem}
 		switch l.Problem {
 		case cart.ProblemUnavailable:
 			lv.ProblemText = "No longer available: remove it to check out."
@@ -197,23 +194,23 @@ func cartViewOf(v *cart.View) *cartView {
 
 // ---- routes ----
 
-func (s *Server) registerShopCartRoutes() {
-	r := func(method, path, perm, summary string, h fiber.Handler) {
-		s.handle(Route{Method: method, Path: path, Perm: perm, Scope: ScopeStorefront, Summary: summary, Tag: "storefront", HTML: true, Handler: h})
-	}
-	r("GET", "/cart", Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
-	r("POST", "/cart/add", Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
-	r("POST", "/cart/update", Public, "Change cart quantities or remove a line", s.shopCartUpdate)
-	r("GET", "/checkout", Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
-	r("POST", "/checkout", Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
-	r("GET", "/orders/:order", Public, "Order confirmation and status (order link token or the signed-in customer)", s.shopOrderPage)
-	r("POST", "/orders/:order/pay", Public, "Pay an order awaiting payment (after a declined card)", s.shopOrderPay)
-	r("GET", "/orders/:order/return", Public, "Return request form (within the shop's return window)", s.shopReturnForm)
-	r("POST", "/orders/:order/return", Public, "Ask for a return", s.shopReturn)
-	r("GET", "/track", Public, "Order tracking form (order number and e-mail)", s.shopTrackForm)
-	r("POST", "/track", Public, "Track an order by number and e-mail", s.shopTrack)
-	r("GET", "/account/orders", Customer, "The signed-in customer's orders", s.shopAccountOrders)
-	r("GET", "/account/orders/:order", Customer, "One of the signed-in customer's orders", s.shopAccountOrder)
+// storefrontCartPages are the cart, checkout, order, return and tracking
+// pages.
+func (s *Server) storefrontCartPages(t *httpx.Table) {
+	shop := t.Group(httpx.ScopeStorefront, "storefront")
+	shop.Page("GET", "/cart", httpx.Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
+	shop.Page("POST", "/cart/add", httpx.Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
+	shop.Page("POST", "/cart/update", httpx.Public, "Change cart quantities or remove a line", s.shopCartUpdate)
+	shop.Page("GET", "/checkout", httpx.Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
+	shop.Page("POST", "/checkout", httpx.Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
+	shop.Page("GET", "/orders/:order", httpx.Public, "Order confirmation and status (order link token or the signed-in customer)", s.shopOrderPage)
+	shop.Page("POST", "/orders/:order/pay", httpx.Public, "Pay an order awaiting payment (after a declined card)", s.shopOrderPay)
+	shop.Page("GET", "/orders/:order/return", httpx.Public, "Return request form (within the shop's return window)", s.shopReturnForm)
+	shop.Page("POST", "/orders/:order/return", httpx.Public, "Ask for a return", s.shopReturn)
+	shop.Page("GET", "/track", httpx.Public, "Order tracking form (order number and e-mail)", s.shopTrackForm)
+	shop.Page("POST", "/track", httpx.Public, "Track an order by number and e-mail", s.shopTrack)
+	shop.Page("GET", "/account/orders", httpx.Customer, "The signed-in customer's orders", s.shopAccountOrders)
+	shop.Page("GET", "/account/orders/:order", httpx.Customer, "One of the signed-in customer's orders", s.shopAccountOrder)
 }
 
 // shopPageView is a purchase-flow page with the shop's navigation.
@@ -230,25 +227,21 @@ func (s *Server) shopPageView(c *fiber.Ctx, title string) *shopPage {
 // renderPage writes a purchase-flow page (per visitor, never cached).
 func (s *Server) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 	if v.CSRF == "" {
-		v.CSRF = csrfToken(c)
+		v.CSRF = httpx.CSRFToken(c)
 	}
-	t := s.pages[name]
-	if t == nil {
-		return errs.E(errs.Internal, "no template %q", name)
-	}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "page", v); err != nil {
-		return errs.Wrap(err, "render "+name)
+	b, err := s.Execute(name, v)
+	if err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(b.String())
+	return c.Send(b)
 }
 
 // spError re-renders a page with an input error and its status; server
 // errors are returned (the storefront's error page).
 func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
-	status, de := s.toError(c, err)
+	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
 	}
@@ -261,18 +254,17 @@ func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) erro
 // still holds a guest cart cookie gets the guest's lines merged into their
 // cart once, and the cookie dropped.
 func (s *Server) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
-	if id := s.shopperID(c); id != "" {
-		name := s.cookieName(cartCookie)
-		if tok := c.Cookies(name); tok != "" && len(tok) <= 128 {
+	if id := s.ShopperID(c); id != "" {
+		if tok := s.GuestCartToken(c); tok != "" && len(tok) <= 128 {
 			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
-				s.log.Warn("cart merge", "request_id", requestID(c), "err", err)
+				s.log.Warn("cart merge", "request_id", httpx.RequestID(c), "err", err)
 			} else {
-				c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1})
+				s.ClearCartCookie(c)
 			}
 		}
 		return cart.Owner{CustomerID: id}
 	}
-	o, _ := s.cartOwner(c, create)
+	o, _ := s.CartOwner(c, create)
 	return o
 }
 
@@ -281,7 +273,7 @@ func hasOwner(o cart.Owner) bool { return o.CustomerID != "" || o.Token != "" }
 // loadCart prices the shopper's cart (an empty view when there is none).
 func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
 	if !hasOwner(o) {
-		return &cart.View{Currency: s.shop(c).Currency}, nil
+		return &cart.View{Currency: s.Shop(c).Currency}, nil
 	}
 	opts.CustomerID = o.CustomerID
 	return s.commerce.Carts.View(c.UserContext(), o, opts)
@@ -289,7 +281,7 @@ func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*
 
 func (s *Server) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 	v := s.shopPageView(c, "Your cart")
-	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.shop(c).Country}})
+	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}})
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +309,7 @@ func (s *Server) recommendedFor(c *fiber.Ctx, productID string, inCart []string)
 	}
 	recs, err := s.recommend(c, productID, inCart, 4)
 	if err != nil {
-		s.log.Warn("recommendations", "request_id", requestID(c), "err", err)
+		s.log.Warn("recommendations", "request_id", httpx.RequestID(c), "err", err)
 		return nil
 	}
 	skip := map[string]bool{productID: true}
@@ -504,25 +496,25 @@ func (s *Server) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*c
 	if len(dest.Region) > 3 {
 		dest.Region = ""
 	}
-	view, err := s.loadCart(c, o, cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"]})
+	cartView, err := s.loadCart(c, o, cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"]})
 	if err != nil && cv.F["shipping_method"] != "" && errs.CodeOf(err) != errs.Internal {
 		// The option does not deliver there (any more): list the ones
 		// that do.
-		view, err = s.loadCart(c, o, cart.PriceOptions{Destination: dest})
+		cartView, err = s.loadCart(c, o, cart.PriceOptions{Destination: dest})
 	}
 	if err != nil {
 		return nil, err
 	}
 	cv.Options = nil
-	if p := view.Price; p != nil {
+	if p := cartView.Price; p != nil {
 		for i := range p.ShippingOptions {
 			so := &p.ShippingOptions[i]
-			cv.Options = append(cv.Options, shipChoice{Code: so.Code, Label: so.Label, Price: moneyText(so.Price, view.Currency), Days: deliveryDays(so),
+			cv.Options = append(cv.Options, shipChoice{Code: so.Code, Label: so.Label, Price: view.Money(so.Price, cartView.Currency), Days: deliveryDays(so),
 				Source: sourceText(so.Source), Selected: p.Shipping != nil && p.Shipping.Code == so.Code})
 		}
 	}
-	cv.Cart = cartViewOf(view)
-	return view, nil
+	cv.Cart = cartViewOf(cartView)
+	return cartView, nil
 }
 
 func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
@@ -534,7 +526,7 @@ func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
 func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
-	cv := &checkoutView{Key: newFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.shop(c).Country}}
+	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.Shop(c).Country}}
 	if o.CustomerID != "" {
 		ctx := c.UserContext()
 		if cu, err := s.customers.Get(ctx, o.CustomerID); err == nil {
@@ -620,7 +612,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 		return c.Redirect("/cart", fiber.StatusSeeOther)
 	}
 	if cv.Key == "" || idempotency.ValidKey(cv.Key) != nil {
-		cv.Key = newFormKey()
+		cv.Key = httpx.NewFormKey()
 		return fail(errs.Field("key", "this form has expired; check your details and place the order again"))
 	}
 	if c.FormValue("action") == "update" {
@@ -659,7 +651,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Field == "idempotency_key" {
 			// Back, edit, submit again: that form already placed an order.
-			cv.Key = newFormKey()
+			cv.Key = httpx.NewFormKey()
 			err = errs.Field("key", "this form already placed an order (see your e-mail or your account); submit again to place another order with these details")
 		}
 		return fail(checkoutField(err))
@@ -673,7 +665,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 	if !replayed && placed.Status == order.PendingPayment {
 		_, perr := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: placed.ID, Provider: provider, Method: method, Source: card}, cv.Key+":pay")
 		if perr != nil && !errs.Is(perr, errs.Unprocessable) && !errs.Is(perr, errs.Invalid) && !errs.Is(perr, errs.Conflict) {
-			s.log.Error("checkout payment", "request_id", requestID(c), "order", placed.ID, "err", perr)
+			s.log.Error("checkout payment", "request_id", httpx.RequestID(c), "order", placed.ID, "err", perr)
 		}
 	}
 	return c.Redirect(s.orderLink(c, placed.ID)+"&placed=1", fiber.StatusSeeOther)
@@ -695,5 +687,5 @@ func checkoutField(err error) error {
 
 // orderLink is the shopper's link to an order (with its access token).
 func (s *Server) orderLink(c *fiber.Ctx, orderID string) string {
-	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.orderToken(s.shop(c).ID, orderID))
+	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.OrderToken(s.Shop(c).ID, orderID))
 }

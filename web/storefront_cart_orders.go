@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // The shopper's order pages: the order page shown after checkout (and
@@ -95,12 +96,12 @@ func methodText(p *payment.Payment) string {
 func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	ctx := c.UserContext()
 	cur := o.Currency
-	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.orderToken(s.shop(c).ID, o.ID), PayKey: newFormKey()}
+	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.OrderToken(s.Shop(c).ID, o.ID), PayKey: httpx.NewFormKey()}
 	v.Link = s.orderLink(c, o.ID)
 	shipNeeded := false
 	for _, l := range o.Lines {
-		v.Lines = append(v.Lines, spOrderLine{ID: l.ID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Unit: moneyText(l.UnitPrice, cur),
-			Total: moneyText(l.Total, cur), Quantity: l.Quantity, Fulfilled: l.FulfilledQuantity, Returned: l.ReturnedQuantity})
+		v.Lines = append(v.Lines, spOrderLine{ID: l.ID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Unit: view.Money(l.UnitPrice, cur),
+			Total: view.Money(l.Total, cur), Quantity: l.Quantity, Fulfilled: l.FulfilledQuantity, Returned: l.ReturnedQuantity})
 		if l.RequiresShipping {
 			shipNeeded = true
 		}
@@ -121,7 +122,7 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 				last = &pays[i]
 			}
 		}
-		pv := &spPayment{Method: methodText(last), Message: last.Message, Amount: moneyText(last.Amount, cur)}
+		pv := &spPayment{Method: methodText(last), Message: last.Message, Amount: view.Money(last.Amount, cur)}
 		switch last.Status {
 		case payment.StatusCaptured, payment.StatusAuthorized:
 			pv.State, pv.Label = "paid", "Paid"
@@ -144,12 +145,12 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	} else if o.Status == order.PendingPayment && time.Since(o.PlacedAt) < time.Minute && o.PaymentMethod != "" {
 		// A second submit of the checkout form lands here while the
 		// first one is still asking the gateway.
-		v.Payment = &spPayment{State: "processing", Label: "Processing", Amount: moneyText(o.Balance(), cur), Method: "being taken now; reload in a moment"}
+		v.Payment = &spPayment{State: "processing", Label: "Processing", Amount: view.Money(o.Balance(), cur), Method: "being taken now; reload in a moment"}
 	} else {
 		v.CanPay = o.Status == order.PendingPayment
 	}
 	if o.Status == order.Paid && v.Payment == nil {
-		v.Payment = &spPayment{State: "paid", Label: "Nothing to pay", Amount: moneyText(0, cur)}
+		v.Payment = &spPayment{State: "paid", Label: "Nothing to pay", Amount: view.Money(0, cur)}
 	}
 	sh, err := s.commerce.Shipments.ForOrder(ctx, o.ID)
 	if err != nil {
@@ -163,7 +164,7 @@ func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 		return nil, err
 	}
 	for _, r := range rs {
-		v.Returns = append(v.Returns, spReturnRow{Status: statusText(string(r.Status)), Amount: moneyText(r.Amount, cur), Date: dateText(r.CreatedAt), Reason: r.Reason})
+		v.Returns = append(v.Returns, spReturnRow{Status: statusText(string(r.Status)), Amount: view.Money(r.Amount, cur), Date: dateText(r.CreatedAt), Reason: r.Reason})
 	}
 	return v, nil
 }
@@ -191,12 +192,12 @@ func (s *Server) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 		tok = c.FormValue("token")
 	}
 	if tok != "" {
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.orderToken(s.shop(c).ID, id))) != 1 {
+		if !s.OrderTokenValid(s.Shop(c).ID, id, tok) {
 			return nil, notFound
 		}
 		return s.commerce.Orders.Get(c.UserContext(), id)
 	}
-	cid := s.shopperID(c)
+	cid := s.ShopperID(c)
 	if cid == "" {
 		return nil, notFound
 	}
@@ -312,7 +313,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 	case tv.Email == "" || len(tv.Email) > 254:
 		return s.spError(c, "shop/track", v, errs.Field("email", "enter the e-mail address the order was placed with"))
 	}
-	if ok, _ := s.ipRate.allow("track:"+s.shop(c).ID+":"+c.IP(), trackPerMinute); !ok {
+	if ok, _ := s.ipRate.Allow("track:"+s.Shop(c).ID+":"+c.IP(), trackPerMinute); !ok {
 		return s.spError(c, "shop/track", v, errs.E(errs.RateLimited, "too many look-ups; wait a minute and try again"))
 	}
 	tr, err := s.commerce.Shipments.Track(c.UserContext(), n, tv.Email)
@@ -331,7 +332,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 // ---- account ----
 
 func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	before := c.Query("before")
 	if len(before) > 64 {
 		return errs.Field("before", "is not a valid page cursor")
@@ -343,7 +344,7 @@ func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Your orders")
 	v.Crumbs = []shopCrumb{{"Account", "/account"}, {"Orders", "/account/orders"}}
 	for _, o := range pg.Orders {
-		v.Orders = append(v.Orders, spOrderRow{ID: o.ID, Name: o.Name(), Date: dateText(o.PlacedAt), Status: statusText(string(o.Status)), Total: moneyText(o.Total, o.Currency)})
+		v.Orders = append(v.Orders, spOrderRow{ID: o.ID, Name: o.Name(), Date: dateText(o.PlacedAt), Status: statusText(string(o.Status)), Total: view.Money(o.Total, o.Currency)})
 	}
 	if pg.Next != "" {
 		v.NextPage = "/account/orders?before=" + url.QueryEscape(pg.Next)
@@ -352,7 +353,7 @@ func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
 }
 
 func (s *Server) shopAccountOrder(c *fiber.Ctx) error {
-	cu := currentCustomer(c)
+	cu := s.CurrentCustomer(c)
 	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
@@ -462,7 +463,7 @@ func (s *Server) shopReturn(c *fiber.Ctx) error {
 	}
 	if ferr == nil {
 		if _, ferr = s.commerce.AfterSales.Request(c.UserContext(), in); ferr == nil {
-			if s.shopperID(c) == o.CustomerID && o.CustomerID != "" && c.FormValue("token") == "" {
+			if s.ShopperID(c) == o.CustomerID && o.CustomerID != "" && c.FormValue("token") == "" {
 				return c.Redirect("/account/orders/"+url.PathEscape(o.ID)+"?done=returned", fiber.StatusSeeOther)
 			}
 			return c.Redirect(s.orderLink(c, o.ID)+"&done=returned", fiber.StatusSeeOther)

@@ -64,7 +64,7 @@ func day(t time.Time) string {
 // pageURLs are the home, collection and category pages.
 func (s *Server) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	ctx := c.UserContext()
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	out := []sitemapURL{{Loc: base + "/"}}
 	cols, err := s.catalog.Collections(ctx, true)
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Server) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 }
 
 func (s *Server) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {
-	base := s.baseURL(c)
+	base := s.BaseURL(c)
 	out := make([]sitemapURL, len(es))
 	for i, e := range es {
 		out[i] = sitemapURL{Loc: base + "/products/" + url.PathEscape(e.Handle), LastMod: day(e.UpdatedAt)}
@@ -115,7 +115,7 @@ func (s *Server) shopSitemap(c *fiber.Ctx) error {
 			return b, "application/xml; charset=utf-8", nil, err
 		}
 		// An index: pages, then the product files by cursor.
-		base := s.baseURL(c)
+		base := s.BaseURL(c)
 		idx := sitemapIndex{NS: sitemapNS, Sitemaps: []sitemapURL{{Loc: base + "/sitemaps/pages.xml"}}}
 		after := ""
 		es := first
@@ -183,7 +183,7 @@ func (s *Server) shopSitemapChild(c *fiber.Ctx) error {
 
 func (s *Server) shopRobots(c *fiber.Ctx) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
-		b := "User-agent: *\nDisallow: /account\nDisallow: /search\nAllow: /\n\nSitemap: " + s.baseURL(c) + "/sitemap.xml\n"
+		b := "User-agent: *\nDisallow: /account\nDisallow: /search\nAllow: /\n\nSitemap: " + s.BaseURL(c) + "/sitemap.xml\n"
 		return []byte(b), "text/plain; charset=utf-8", nil, nil
 	})
 }
@@ -192,7 +192,7 @@ func (s *Server) shopRobots(c *fiber.Ctx) error {
 // name the image and rendition, so a URL's bytes never change: they are
 // cached for a year.
 func (s *Server) shopMedia(c *fiber.Ctx) error {
-	t := s.shop(c)
+	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	// Only product images: other blobs under the shop's prefix (import
 	// files, ...) are private.

@@ -53,6 +53,7 @@ type serveConfig struct {
 	ipRate, shopBudget                   int
 	pluginInputDays, pluginRunDays       int
 	secure, demo, trustProxy             bool
+	trustedProxies                       []string
 	db                                   dbFlags
 }
 
@@ -66,7 +67,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	smtpURL := f.String("smtp-url", "", "smtp://user:pass@host:587?from=noreply@example.com; without it mail stays in the mailbox")
 	secure := f.Bool("secure", false, "served over https: __Host- Secure cookies and HSTS")
 	demo := f.Bool("demo", false, "seed the demo shop and logins if missing")
-	trust := f.Bool("trust-proxy", false, "read client IPs from X-Forwarded-For")
+	trust := f.Bool("trust-proxy", false, "read client IPs and scheme from X-Forwarded-For/-Proto sent by a trusted proxy")
+	proxies := f.String("trusted-proxies", "", "with --trust-proxy: comma-separated proxy addresses or CIDR ranges (default: loopback and private networks)")
 	ipRate := f.Int("ip-rate-limit", 6000, "requests per minute from one client IP")
 	shopBudget := f.Int("shop-budget", 500, "each shop's storefront budget in units a second, times its plan's factor (cached page 1, rendered page 5, cart/checkout/writes 20); over it shoppers get 429; -1: no limit")
 	inputDays := f.Int("plugin-input-days", 7, "days plugin run inputs are kept for replay and dry runs")
@@ -77,6 +79,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.addr, cfg.baseDomain, cfg.publicURL, cfg.smtpURL = *addr, *base, *public, *smtpURL
 	cfg.secure, cfg.demo, cfg.trustProxy, cfg.secretKey, cfg.ipRate = *secure, *demo, *trust, *secret, *ipRate
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("--trusted-proxies: %q is not an address or CIDR range", p)
+		}
+		cfg.trustedProxies = append(cfg.trustedProxies, p)
+	}
 	cfg.pluginInputDays, cfg.pluginRunDays, cfg.shopBudget = *inputDays, *runDays, *shopBudget
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -190,7 +201,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)},
+	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)},
 		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc,
 			Design: designs, Content: contents})
 	if err != nil {

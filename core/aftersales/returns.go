@@ -38,10 +38,10 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/payment"
-	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -151,7 +151,7 @@ func lineValue(o *order.Order, l *order.Line, qty int64) int64 {
 	if !o.TaxInclusive {
 		paid += l.Tax
 	}
-	return pricing.RoundDiv(paid, qty, l.Quantity)
+	return money.RoundDiv(paid, qty, l.Quantity)
 }
 
 // Request opens a return. Shoppers (any actor but staff) must give the

@@ -6,7 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -61,8 +61,8 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 	if e.Price != nil && e.Price.PercentBP > MaxBulkPercentBP {
 		return 0, errs.Field("price", "cannot raise prices by more than %d%%", MaxBulkPercentBP/100)
 	}
-	if e.Price != nil && (e.Price.Amount > pricing.MaxUnitPrice || e.Price.Amount < -pricing.MaxUnitPrice) {
-		return 0, errs.Field("price", "cannot change prices by more than %d minor units", int64(pricing.MaxUnitPrice))
+	if e.Price != nil && (e.Price.Amount > money.MaxUnitPrice || e.Price.Amount < -money.MaxUnitPrice) {
+		return 0, errs.Field("price", "cannot change prices by more than %d minor units", int64(money.MaxUnitPrice))
 	}
 	if e.Status != "" && !e.Status.Valid() {
 		return 0, errs.Field("status", "unknown status")
@@ -94,17 +94,17 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 			if neg > 0 {
 				return errs.Field("price", "%d variants would get a negative price", neg)
 			}
-			// Checkout's limit holds for bulk changes too (pricing.CheckUnitPrice).
-			over := fmt.Sprintf("(%s > %d", expr("price"), int64(pricing.MaxUnitPrice))
+			// Checkout's limit holds for bulk changes too (money.CheckUnitPrice).
+			over := fmt.Sprintf("(%s > %d", expr("price"), int64(money.MaxUnitPrice))
 			if p.CompareAt {
-				over += fmt.Sprintf(" OR %s > %d", expr("compare_at_price"), int64(pricing.MaxUnitPrice))
+				over += fmt.Sprintf(" OR %s > %d", expr("compare_at_price"), int64(money.MaxUnitPrice))
 			}
 			var high int
 			if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND product_id IN (?) AND "+over+")", tid, bun.List(ids)).Scan(ctx, &high); err != nil {
 				return errs.Wrap(err, "catalog: bulk price")
 			}
 			if high > 0 {
-				return errs.Field("price", "%d variants would get a price above %d minor units, the largest price checkout accepts", high, int64(pricing.MaxUnitPrice))
+				return errs.Field("price", "%d variants would get a price above %d minor units, the largest price checkout accepts", high, int64(money.MaxUnitPrice))
 			}
 			set := "price = " + expr("price")
 			if p.CompareAt {

@@ -14,6 +14,16 @@
 // page of products, then one each for variants, images, tags and stock of
 // all products on the page.
 //
+// The Shopify CSV import (ImportCSV) streams the file and checks every row
+// before it uses it (encoding, control characters, prices by money.Parse's
+// one rule, which is how Shopify writes them); a dry run goes through the same checks as the import, the plan's
+// product limit and each update's changes included, so it predicts the
+// import. In update mode an existing product takes the values of the
+// columns the file has and keeps the others; each update is written in a
+// savepoint of the import's transaction. A variant whose inventory is not
+// tracked (Shopify's blank Variant Inventory Tracker) is sold whatever its
+// stock says.
+//
 // Search is one portable design rather than FTS5 on SQLite and tsvector on
 // PostgreSQL: a token table (catalog_search_tokens) keyed by (tenant, token,
 // product). Titles, vendors, types, tags, handles, SKUs and barcodes are cut

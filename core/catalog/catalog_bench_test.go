@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 )
@@ -31,10 +32,10 @@ func catalogCSV(n int) io.Reader {
 		for i := 0; i < n; i++ {
 			a, m, no := adjectives[i%len(adjectives)], materials[(i/len(adjectives))%len(materials)], nouns[(i/7)%len(nouns)]
 			title := fmt.Sprintf("%s %s %s %d", a, m, no, i)
-			price := 500 + (i*37)%20000
-			fmt.Fprintf(w, "p-%d,%s,<p>A %s %s.</p>,Brand %d,%s,%s,\"%s, %s, t%d\",TRUE,Size,S,SKU-%07d-S,300,%d,%d.%02d,https://cdn.example/%d.jpg,active\n",
-				i, title, m, no, i%40, cats[i%len(cats)], no, a, m, i%500, i, i%9, price/100, price%100, i)
-			fmt.Fprintf(w, "p-%d,,,,,,,,,M,SKU-%07d-M,320,%d,%d.%02d,,\n", i, i, (i+3)%9, price/100, price%100)
+			price := money.Format(int64(500+(i*37)%20000), "USD")
+			fmt.Fprintf(w, "p-%d,%s,<p>A %s %s.</p>,Brand %d,%s,%s,\"%s, %s, t%d\",TRUE,Size,S,SKU-%07d-S,300,%d,%s,https://cdn.example/%d.jpg,active\n",
+				i, title, m, no, i%40, cats[i%len(cats)], no, a, m, i%500, i, i%9, price, i)
+			fmt.Fprintf(w, "p-%d,,,,,,,,,M,SKU-%07d-M,320,%d,%s,,\n", i, i, (i+3)%9, price)
 			if w.Len() > 64<<10 {
 				pw.Write(w.Bytes())
 				w.Reset()

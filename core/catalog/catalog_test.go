@@ -441,25 +441,3 @@ func (zero) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-func TestParseAmount(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		cur  string
-		want int64
-		ok   bool
-	}{
-		{"12.50", "USD", 1250, true}, {"12,50", "EUR", 1250, true}, {"1,234.50", "USD", 123450, true},
-		{"1.234,50", "EUR", 123450, true}, {"1,234", "USD", 123400, true}, {"12", "USD", 1200, true},
-		{"1200", "JPY", 1200, true}, {"12.5", "JPY", 0, false}, {"12.345", "USD", 0, false}, {"12.340", "USD", 1234, true},
-		{"-3", "USD", 0, false}, {"abc", "USD", 0, false}, {"1.234", "KWD", 1234, true}, {"", "USD", 0, false},
-	} {
-		got, err := ParseAmount(c.in, c.cur, "price")
-		if (err == nil) != c.ok || got != c.want {
-			t.Errorf("ParseAmount(%q, %s) = %d, %v", c.in, c.cur, got, err)
-		}
-	}
-	if FormatAmount(1250, "USD") != "12.50" || FormatAmount(5, "USD") != "0.05" || FormatAmount(1200, "JPY") != "1200" {
-		t.Error("FormatAmount")
-	}
-}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -145,9 +146,9 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					}
 					set("Variant Inventory Policy", map[bool]string{true: "continue", false: "deny"}[v.AllowBackorder])
 					set("Variant Fulfillment Service", "manual")
-					set("Variant Price", FormatAmount(v.Price, p.Currency))
+					set("Variant Price", money.Format(v.Price, p.Currency))
 					if v.CompareAtPrice != nil {
-						set("Variant Compare At Price", FormatAmount(*v.CompareAtPrice, p.Currency))
+						set("Variant Compare At Price", money.Format(*v.CompareAtPrice, p.Currency))
 					}
 					set("Variant Requires Shipping", boolStr(v.RequiresShipping))
 					set("Variant Taxable", boolStr(v.Taxable))
@@ -160,7 +161,7 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, opts ExportOptions
 					set("Variant Weight Unit", unit)
 					set("Variant Tax Code", v.TaxCode)
 					if v.Cost != nil {
-						set("Cost per item", FormatAmount(*v.Cost, p.Currency))
+						set("Cost per item", money.Format(*v.Cost, p.Currency))
 					}
 				}
 				if i < len(imgs) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -362,7 +363,7 @@ func (s *Service) ImportCSV(ctx context.Context, r io.Reader, opts ImportOptions
 		opts.Currency = s.opts.Currency
 	}
 	opts.Currency = strings.ToUpper(opts.Currency)
-	if !ValidCurrency(opts.Currency) {
+	if !money.Known(opts.Currency) {
 		return nil, errs.Field("currency", "must be an ISO 4217 code")
 	}
 	if opts.Status != "" && !opts.Status.Valid() {
@@ -673,44 +674,20 @@ func parseBool(s string, def bool) (bool, bool) {
 	return def, false
 }
 
-// parseCSVPrice reads a price the way Shopify writes it: digits with an
-// optional dot and decimals, no sign, no thousands separator. Decimals past
-// the currency's must be zeros ("1000.00" is fine for JPY), and there are
-// at most two of them unless the currency has three. Anything else is an
-// error: a price is never guessed.
+// parseCSVPrice reads a price column by money.Parse's one rule, which is
+// also how Shopify writes prices ("1250.00", trailing zeros allowed for a
+// currency without decimals), and returns what is wrong with it for the
+// report, which names the column itself. A price is never guessed.
 func parseCSVPrice(s, currency string) (int64, string) {
-	hint := fmt.Sprintf("%q is not a price: write it with a dot for decimals and no thousands separator, as in 1250.00", s)
-	if strings.HasPrefix(s, "-") {
-		return 0, fmt.Sprintf("must not be negative (%q)", s)
+	n, err := money.Parse("", s, currency)
+	if err == nil {
+		return n, ""
 	}
-	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || (dot && frac == "") {
-		return 0, hint
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return 0, e.Message
 	}
-	for _, c := range whole + frac {
-		if c < '0' || c > '9' {
-			return 0, hint
-		}
-	}
-	digits := CurrencyDigits(currency)
-	if len(frac) > max(digits, 2) || strings.TrimRight(frac[min(digits, len(frac)):], "0") != "" {
-		return 0, fmt.Sprintf("has more decimals than %s allows (%q)", currency, s)
-	}
-	whole = strings.TrimLeft(whole, "0")
-	if len(whole) > 15 {
-		return 0, fmt.Sprintf("is too large (%q)", s)
-	}
-	if len(frac) > digits {
-		frac = frac[:digits]
-	}
-	for len(frac) < digits {
-		frac += "0"
-	}
-	n, err := strconv.ParseInt("0"+whole+frac, 10, 64)
-	if err != nil {
-		return 0, hint
-	}
-	return n, ""
+	return 0, err.Error()
 }
 
 func (im *importer) startProduct(d *draft, line int, get func(string) string) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -391,7 +391,7 @@ func (s *Service) normalize(in ProductInput) (ProductInput, error) {
 		in.Currency = s.opts.Currency
 	}
 	in.Currency = strings.ToUpper(in.Currency)
-	if !ValidCurrency(in.Currency) {
+	if !money.Known(in.Currency) {
 		return in, errs.Field("currency", "must be an ISO 4217 code")
 	}
 	if in.Status == "" {
@@ -464,16 +464,16 @@ func (s *Service) normalize(in ProductInput) (ProductInput, error) {
 		}
 		v.Barcode = strings.TrimSpace(v.Barcode)
 		// Checkout's own limit, so every product can be bought.
-		if err := pricing.CheckUnitPrice(f("price"), v.Price, in.Currency); err != nil {
+		if err := money.CheckUnitPrice(f("price"), v.Price, in.Currency); err != nil {
 			return in, err
 		}
 		if v.CompareAtPrice != nil {
-			if err := pricing.CheckUnitPrice(f("compare_at_price"), *v.CompareAtPrice, in.Currency); err != nil {
+			if err := money.CheckUnitPrice(f("compare_at_price"), *v.CompareAtPrice, in.Currency); err != nil {
 				return in, err
 			}
 		}
 		if v.Cost != nil {
-			if err := pricing.CheckUnitPrice(f("cost"), *v.Cost, in.Currency); err != nil {
+			if err := money.CheckUnitPrice(f("cost"), *v.Cost, in.Currency); err != nil {
 				return in, err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -32,7 +33,7 @@ func DefaultSettings() Settings {
 
 // Validate checks settings before they are saved.
 func (s *Settings) Validate() error {
-	if !pricing.KnownCurrency(s.Currency) {
+	if !money.Known(s.Currency) {
 		return errs.Field("currency", "is not a known ISO 4217 currency")
 	}
 	if err := s.Tax.Validate(); err != nil {
@@ -93,7 +94,7 @@ func LoadSettings(ctx context.Context, q bun.IDB) (*Settings, error) {
 // products could be bought until someone saved the settings.
 func InitSettings(ctx context.Context, q bun.IDB, tenantID, currency string) error {
 	s := DefaultSettings()
-	if pricing.KnownCurrency(currency) {
+	if money.Known(currency) {
 		s.Currency = currency
 	}
 	b, err := json.Marshal(s)

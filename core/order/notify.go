@@ -10,8 +10,8 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/outbox"
-	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -215,8 +215,6 @@ func ResetMailTemplate(ctx context.Context, db *store.DB, topic string) error {
 	})
 }
 
-func money(v int64, cur string) string { return pricing.Format(v, cur) + " " + cur }
-
 func anyInt(v any) int64 {
 	switch x := v.(type) {
 	case float64:
@@ -297,15 +295,16 @@ func (n *Notifier) Handle(ctx context.Context, m outbox.Message) error {
 		case !store.NoRows(err):
 			return err
 		}
+		var show money.Formatter // the shop's one style; per recipient locale when mails are translated
 		d := &MailData{OrderName: o.Name(), Email: o.Email, Status: string(o.Status), Currency: o.Currency,
-			Subtotal: money(o.Subtotal, o.Currency), Shipping: money(o.ShippingTotal, o.Currency), Tax: money(o.TaxTotal, o.Currency), Total: money(o.Total, o.Currency),
+			Subtotal: show.Display(o.Subtotal, o.Currency), Shipping: show.Display(o.ShippingTotal, o.Currency), Tax: show.Display(o.TaxTotal, o.Currency), Total: show.Display(o.Total, o.Currency),
 			Carrier: anyString(payload["carrier"]), TrackingNumber: anyString(payload["tracking_number"]), TrackingURL: anyString(payload["tracking_url"]),
 			ReturnStatus: anyString(payload["status"]), Event: payload}
 		if a := anyInt(payload["amount"]); a != 0 {
-			d.Amount = money(a, o.Currency)
+			d.Amount = show.Display(a, o.Currency)
 		}
 		for _, l := range o.Lines {
-			d.Lines = append(d.Lines, MailLine{Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Quantity: l.Quantity, Total: money(l.Total, o.Currency)})
+			d.Lines = append(d.Lines, MailLine{Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Quantity: l.Quantity, Total: show.Display(l.Total, o.Currency)})
 		}
 		subject, text, html, err := render(t, d)
 		if err != nil {

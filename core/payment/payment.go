@@ -48,6 +48,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -557,7 +558,7 @@ func (s *Service) applyRefund(ctx context.Context, q bun.IDB, r *Refund, currenc
 	if err != nil {
 		return err
 	}
-	msg := "Refunded " + strconv.FormatInt(r.Amount, 10) + " " + currency
+	msg := "Refunded " + money.Formatter{}.Display(r.Amount, currency)
 	if r.Reason != "" {
 		msg += ": " + r.Reason
 	}

@@ -237,6 +237,17 @@ func TestRefundNeverExceedsPaid(t *testing.T) {
 		if got.RefundedTotal != 10_000 || got.Status != order.Refunded {
 			t.Fatalf("%d %s", got.RefundedTotal, got.Status)
 		}
+		// The timeline says the amount the way people read it.
+		tl, _ := order.NewService(db, nil).Timeline(ctx, o.ID)
+		var said string
+		for _, e := range tl {
+			if e.Kind == order.EventRefund {
+				said = e.Message // the last refund: 100 cents
+			}
+		}
+		if said != "Refunded 1.00 EUR" {
+			t.Fatalf("last refund event %q, want Refunded 1.00 EUR", said)
+		}
 		if _, err := svc.Refund(ctx, payment.RefundInput{PaymentID: p.ID, Amount: 1}, ""); !errs.Is(err, errs.Unprocessable) {
 			t.Fatal("refund past paid")
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/pricing"
 )
 
@@ -31,12 +32,12 @@ func ExamplePipeline_Price() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("merchandise:", pricing.Format(res.Merchandise, res.Currency))
-	fmt.Println("shipping:", pricing.Format(res.ShippingTotal, res.Currency), res.Shipping.Label)
+	fmt.Println("merchandise:", money.Format(res.Merchandise, res.Currency))
+	fmt.Println("shipping:", money.Format(res.ShippingTotal, res.Currency), res.Shipping.Label)
 	for _, t := range res.Taxes {
-		fmt.Println("of which", t.Name+":", pricing.Format(t.Amount, res.Currency))
+		fmt.Println("of which", t.Name+":", money.Format(t.Amount, res.Currency))
 	}
-	fmt.Println("total:", pricing.Format(res.Total, res.Currency))
+	fmt.Println("total:", money.Format(res.Total, res.Currency))
 	// Output:
 	// merchandise: 52.50
 	// shipping: 0.00 Colissimo

@@ -37,7 +37,7 @@
 //
 // # Rounding
 //
-// All amounts are integers in the currency's minor unit (10^-Digits: cents
+// All amounts are integers in the currency's minor unit (10^-money.Digits: cents
 // for USD, yen for JPY, fils for KWD), so every result is already rounded to
 // the currency's minor unit. Where a fraction arises (tax, proportional
 // allocation) it is rounded half away from zero per line and per tax rate,
@@ -48,44 +48,27 @@ package pricing
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/bits"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/money"
 )
 
-// Limits on input, chosen so no sum can overflow int64.
+// Limits on input. With money.MaxUnitPrice they keep every sum within
+// int64: MaxLines × MaxQuantity × money.MaxUnitPrice = 5·10^17.
 const (
 	MaxLines    = 500
 	MaxQuantity = 100_000
-	// MaxAmount caps any single unit price, fee or total (10^15 minor units).
-	MaxAmount = 1_000_000_000_000_000
-	// MaxUnitPrice caps a unit price so quantity × price × lines fits int64.
-	// It is the one limit: the catalog checks prices against it where they
-	// are set (CheckUnitPrice), and checkout where they are priced.
-	MaxUnitPrice = 10_000_000_000 // 10^10 minor units: 100 million USD
 )
 
-// CheckUnitPrice is the one check of a unit price (a variant's price,
-// compare-at price or cost): 0 to MaxUnitPrice minor units. field names the
-// input in the error; currency, when known, words the limit in it.
-func CheckUnitPrice(field string, amount int64, currency string) error {
-	if amount >= 0 && amount <= MaxUnitPrice {
-		return nil
-	}
-	if amount < 0 {
-		return errs.Field(field, "must not be negative")
-	}
-	limit := strconv.FormatInt(MaxUnitPrice, 10) + " minor units"
-	if currency != "" {
-		limit = Format(MaxUnitPrice, currency) + " " + currency
-	}
-	return errs.Field(field, "must be at most %s, the largest price checkout accepts", limit)
-}
+// The limit above, checked when the package compiles: a negative constant
+// does not convert to uint64.
+const _ = uint64(math.MaxInt64 - MaxLines*MaxQuantity*money.MaxUnitPrice)
 
 // Stage names the pipeline stage that produced an adjustment or warning.
 type Stage string
@@ -317,7 +300,7 @@ func (p *Pipeline) Price(ctx context.Context, in *Input) (*Result, error) {
 }
 
 func validate(in *Input) error {
-	if !KnownCurrency(in.Currency) {
+	if !money.Known(in.Currency) {
 		return errs.Field("currency", "is not a known ISO 4217 currency (%q)", in.Currency)
 	}
 	if len(in.Lines) > MaxLines {
@@ -328,7 +311,7 @@ func validate(in *Input) error {
 		if l.Quantity <= 0 || l.Quantity > MaxQuantity {
 			return errs.Field(fmt.Sprintf("lines[%d].quantity", i), "must be between 1 and %d", MaxQuantity)
 		}
-		if err := CheckUnitPrice(fmt.Sprintf("lines[%d].unit_price", i), l.UnitPrice, in.Currency); err != nil {
+		if err := money.CheckUnitPrice(fmt.Sprintf("lines[%d].unit_price", i), l.UnitPrice, in.Currency); err != nil {
 			return err
 		}
 		if l.WeightGrams < 0 || l.WeightGrams > 10_000_000 {
@@ -407,7 +390,7 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 		default:
 			bad = fmt.Sprintf("adjustment with unknown level %d", a.Level)
 		}
-		if bad == "" && (a.Amount > MaxAmount || a.Amount < -MaxAmount) {
+		if bad == "" && (a.Amount > money.MaxAmount || a.Amount < -money.MaxAmount) {
 			bad = "adjustment amount out of range"
 		}
 		if bad != "" {

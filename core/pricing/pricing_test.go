@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/money"
 )
 
 var ctx = context.Background()
@@ -81,21 +82,10 @@ func TestBasePrices(t *testing.T) {
 	}
 }
 
-func TestCurrencyDigitsAndFormat(t *testing.T) {
-	for _, c := range []struct {
-		cur    string
-		digits int
-		amount int64
-		text   string
-	}{{"USD", 2, 1250, "12.50"}, {"JPY", 0, 1250, "1250"}, {"KWD", 3, 1250, "1.250"}, {"EUR", 2, 5, "0.05"}, {"BHD", 3, -7, "-0.007"}, {"CLF", 4, 1, "0.0001"}} {
-		if d := Digits(c.cur); d != c.digits {
-			t.Errorf("%s digits %d", c.cur, d)
-		}
-		if s := Format(c.amount, c.cur); s != c.text {
-			t.Errorf("%s %d: %q", c.cur, c.amount, s)
-		}
-	}
-	// A JPY tax rounds to whole yen; a KWD one to fils.
+// TestCurrencyMinorUnits prices in the currency's minor unit
+// (money.Digits) and refuses a code that is not a currency.
+func TestCurrencyMinorUnits(t *testing.T) {
+	// A JPY tax rounds to whole yen.
 	in := cart(Line{Quantity: 1, UnitPrice: 999, Taxable: true})
 	in.Currency = "JPY"
 	in.Destination = Address{Country: "JP"}
@@ -109,21 +99,13 @@ func TestCurrencyDigitsAndFormat(t *testing.T) {
 	}
 }
 
-func TestRoundDiv(t *testing.T) {
-	for _, c := range [][4]int64{{5, 1, 2, 3}, {-5, 1, 2, -3}, {4, 1, 3, 1}, {5, 1, 3, 2}, {MaxAmount, 1_000_000, 1_000_000, MaxAmount}, {1 << 62, 4, 8, MaxAmount}, {-(1 << 40), 3, 2, -(3 << 39)}} {
-		if got := RoundDiv(c[0], c[1], c[2]); got != c[3] {
-			t.Errorf("RoundDiv(%d,%d,%d)=%d want %d", c[0], c[1], c[2], got, c[3])
-		}
-	}
-}
-
 func TestBadInput(t *testing.T) {
 	for name, in := range map[string]*Input{
 		"zero quantity":     cart(Line{Quantity: 0, UnitPrice: 1}),
 		"negative quantity": cart(Line{Quantity: -1, UnitPrice: 1}),
 		"absurd quantity":   cart(Line{Quantity: MaxQuantity + 1, UnitPrice: 1}),
 		"negative price":    cart(Line{Quantity: 1, UnitPrice: -1}),
-		"huge price":        cart(Line{Quantity: 1, UnitPrice: MaxUnitPrice + 1}),
+		"huge price":        cart(Line{Quantity: 1, UnitPrice: money.MaxUnitPrice + 1}),
 	} {
 		if _, err := (*Pipeline)(nil).Price(ctx, in); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: %v", name, err)
@@ -139,9 +121,9 @@ func TestBadInput(t *testing.T) {
 	// The largest cart allowed cannot overflow.
 	big.Lines = big.Lines[:MaxLines]
 	for i := range big.Lines {
-		big.Lines[i].Quantity, big.Lines[i].UnitPrice = MaxQuantity, MaxUnitPrice
+		big.Lines[i].Quantity, big.Lines[i].UnitPrice = MaxQuantity, money.MaxUnitPrice
 	}
-	if r := mustPrice(t, nil, big); r.Total != MaxLines*MaxQuantity*MaxUnitPrice {
+	if r := mustPrice(t, nil, big); r.Total != MaxLines*MaxQuantity*money.MaxUnitPrice {
 		t.Fatal(r.Total)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/money"
 )
 
 // MethodKind is a built-in shipping method type.
@@ -86,7 +87,7 @@ func (c *ShippingConfig) Validate() error {
 			return errs.Field(field+".code", "%q is used twice", m.Code)
 		}
 		seen[m.Code] = true
-		if m.Price < 0 || m.Price > MaxUnitPrice || m.FreeOver < 0 {
+		if m.Price < 0 || m.Price > money.MaxUnitPrice || m.FreeOver < 0 {
 			return errs.Field(field+".price", "is out of range")
 		}
 		if m.MinDays < 0 || m.MaxDays < m.MinDays {
@@ -103,7 +104,7 @@ func (c *ShippingConfig) Validate() error {
 				return errs.Field(field+".rates", "a weight table needs at least one row")
 			}
 			for i, r := range m.Rates {
-				if r.Price < 0 || r.Price > MaxUnitPrice || r.UpToGrams <= 0 || (i > 0 && r.UpToGrams <= m.Rates[i-1].UpToGrams) {
+				if r.Price < 0 || r.Price > money.MaxUnitPrice || r.UpToGrams <= 0 || (i > 0 && r.UpToGrams <= m.Rates[i-1].UpToGrams) {
 					return errs.Field(field+".rates", "rows must have increasing weights and prices >= 0")
 				}
 			}
@@ -274,7 +275,7 @@ func (p *Pipeline) quoteLogistics(ctx context.Context, in *Input, weight, value,
 	}
 	seen := map[string]bool{}
 	for _, o := range got {
-		if strings.TrimSpace(o.Code) == "" || seen[o.Code] || o.Price < 0 || o.Price > MaxUnitPrice ||
+		if strings.TrimSpace(o.Code) == "" || seen[o.Code] || o.Price < 0 || o.Price > money.MaxUnitPrice ||
 			(o.Currency != "" && o.Currency != in.Currency) || o.MinDays < 0 || o.MaxDays < o.MinDays {
 			return nil, fmt.Errorf("invalid option %q", o.Code)
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 )
 
 // TaxRate is a tax that applies in a country, or in one region of it.
@@ -67,9 +68,9 @@ func taxOf(amount, ratePPM, totalPPM int64, inclusive bool) int64 {
 		return 0
 	}
 	if inclusive {
-		return RoundDiv(amount, ratePPM, 1_000_000+totalPPM)
+		return money.RoundDiv(amount, ratePPM, 1_000_000+totalPPM)
 	}
-	return RoundDiv(amount, ratePPM, 1_000_000)
+	return money.RoundDiv(amount, ratePPM, 1_000_000)
 }
 
 func taxes(in *Input, res *Result) {

@@ -59,3 +59,30 @@ func NormaliseEmail(field, s string) (string, error) {
 	}
 	return s, nil
 }
+
+// Printable returns s with invalid UTF-8 and control characters other than
+// newline and tab replaced by U+FFFD, for text that arrives from code we do
+// not control (a plugin's log lines and error messages) and must be stored
+// and shown: PostgreSQL refuses NUL in text, and a terminal or page should
+// not receive escape sequences.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\n' && r != '\t') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			r = '\uFFFD'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

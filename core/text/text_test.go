@@ -46,3 +46,19 @@ func TestNormaliseEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain line\n\tindented": "plain line\n\tindented",
+		"a\x00b":                 "a\uFFFDb",
+		"\x1b[31mred\x1b[0m":     "\uFFFD[31mred\uFFFD[0m",
+		"cr\r\n":                 "cr\uFFFD\n",
+		"bad \xff utf8":          "bad \uFFFD utf8",
+		"c1 \u0085 next line":    "c1 \uFFFD next line",
+		"crème 夏":                "crème 夏",
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

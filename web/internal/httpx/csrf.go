@@ -1,4 +1,4 @@
-package web
+package httpx
 
 import (
 	"crypto/rand"
@@ -18,46 +18,58 @@ import (
 // Requests authenticated by an API token in the Authorization header carry
 // no ambient credentials and skip the check.
 
+// CSRFField is the form field a page's token is posted back in.
+const CSRFField = "_csrf"
+
 const (
 	csrfCookieName = "wsm_csrf"
-	csrfField      = "_csrf"
 	csrfHeader     = "X-CSRF-Token"
 	csrfLocal      = "csrf_token"
 )
 
-func (s *Server) cookieName(base string) string {
-	if s.cfg.Secure {
+// CookieName is the name a cookie is set under: with the "__Host-" prefix
+// when the site is served over https (secure), so the browser keeps it
+// host-only, path "/" and Secure, whoever tries to set it otherwise.
+func CookieName(secure bool, base string) string {
+	if secure {
 		return "__Host-" + base
 	}
 	return base
 }
 
-// csrfToken returns the request's token, minting one (and its cookie) if
-// the browser has none yet.
-func csrfToken(c *fiber.Ctx) string {
+// CSRFToken returns the request's token (the CSRF middleware minted one,
+// and its cookie, if the browser had none yet); forms post it back as
+// _csrf.
+func CSRFToken(c *fiber.Ctx) string {
 	if t, ok := c.Locals(csrfLocal).(string); ok {
 		return t
 	}
 	return ""
 }
 
-func (s *Server) csrf(c *fiber.Ctx) error {
-	name := s.cookieName(csrfCookieName)
+// CSRF is the middleware that checks cookie-authenticated writes; secure
+// marks its cookie Secure (and names it __Host-).
+func CSRF(secure bool) fiber.Handler {
+	name := CookieName(secure, csrfCookieName)
+	return func(c *fiber.Ctx) error { return csrf(c, name, secure) }
+}
+
+func csrf(c *fiber.Ctx, name string, secure bool) error {
 	tok := c.Cookies(name)
 	if len(tok) != 43 {
 		var b [32]byte
 		rand.Read(b[:])
 		tok = base64.RawURLEncoding.EncodeToString(b[:])
-		c.Cookie(&fiber.Cookie{Name: name, Value: tok, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure,
+		c.Cookie(&fiber.Cookie{Name: name, Value: tok, Path: "/", HTTPOnly: true, Secure: secure,
 			SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
 		c.Locals(csrfLocal, tok)
-		if !safeMethod(c.Method()) && usesCookies(c) {
+		if !SafeMethod(c.Method()) && usesCookies(c) {
 			return fiber.NewError(fiber.StatusForbidden, "missing CSRF token: reload the page and try again")
 		}
 		return c.Next()
 	}
 	c.Locals(csrfLocal, tok)
-	if safeMethod(c.Method()) || !usesCookies(c) {
+	if SafeMethod(c.Method()) || !usesCookies(c) {
 		return c.Next()
 	}
 	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" {
@@ -79,7 +91,7 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	}
 	sent := c.Get(csrfHeader)
 	if sent == "" {
-		sent = c.FormValue(csrfField)
+		sent = c.FormValue(CSRFField)
 	}
 	if subtle.ConstantTimeCompare([]byte(sent), []byte(tok)) != 1 {
 		return fiber.NewError(fiber.StatusForbidden, "invalid CSRF token: reload the page and try again")
@@ -87,7 +99,9 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-func safeMethod(m string) bool {
+// SafeMethod reports whether m is a method that changes nothing (GET,
+// HEAD, OPTIONS).
+func SafeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
 

@@ -1,14 +1,15 @@
-package web
+package httpx
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -26,9 +27,9 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// statusOf maps an error code to its HTTP status. This is the only place
+// StatusOf maps an error code to its HTTP status. This is the only place
 // that does.
-func statusOf(code errs.Code) int {
+func StatusOf(code errs.Code) int {
 	switch code {
 	case errs.Invalid:
 		return fiber.StatusBadRequest
@@ -80,35 +81,46 @@ func codeOfStatus(status int) errs.Code {
 	return errs.Invalid
 }
 
+// Errors turns the errors handlers return into answers. Internal causes
+// are logged, never shown.
+type Errors struct {
+	Log *slog.Logger
+	// BodyLimit is the general request body cap in bytes, named in 413
+	// answers.
+	BodyLimit int
+	// ReadBufferSize caps request headers in bytes, named in 431 answers.
+	ReadBufferSize int
+}
+
 // unavailableRetry is the Retry-After (seconds) of a 503 that did not set
 // its own: the database is unreachable, or a dependency is down.
 const unavailableRetry = "10"
 
-// toError turns any error a handler returned into a domain error and its
+// ToError turns any error a handler returned into a domain error and its
 // HTTP status; internal causes are logged, never shown. A database that
 // cannot be reached (store.IsUnavailable) is a 503, whatever the handler
 // wrapped it in. Every 503 carries Retry-After.
-func (s *Server) toError(c *fiber.Ctx, err error) (int, *errs.Error) {
-	status, de := s.classify(c, err)
+func (e *Errors) ToError(c *fiber.Ctx, err error) (int, *errs.Error) {
+	status, de := e.classify(c, err)
 	if status == fiber.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
 		c.Set(fiber.HeaderRetryAfter, unavailableRetry)
 	}
 	return status, de
 }
 
-func (s *Server) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
+func (e *Errors) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := codeOfStatus(fe.Code)
 		msg := fe.Message
 		if fe.Code == fiber.StatusRequestEntityTooLarge {
-			msg = fmt.Sprintf("request body is larger than the %d byte limit", s.cfg.BodyLimit)
+			msg = fmt.Sprintf("request body is larger than the %d byte limit", e.BodyLimit)
 		}
 		if fe.Code == fiber.StatusRequestHeaderFieldsTooLarge {
-			msg = fmt.Sprintf("request headers are larger than the %d byte limit", s.app.Server().ReadBufferSize)
+			msg = fmt.Sprintf("request headers are larger than the %d byte limit", e.ReadBufferSize)
 		}
 		if fe.Code >= 500 {
-			s.log.Error("request failed", "request_id", requestID(c), "err", err)
+			e.Log.Error("request failed", "request_id", RequestID(c), "err", err)
 			msg = "internal error"
 		}
 		return fe.Code, &errs.Error{Code: code, Message: msg}
@@ -117,12 +129,12 @@ func (s *Server) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 	if !errors.As(err, &de) {
 		de = &errs.Error{Code: errs.Internal, Message: "internal error", Err: err}
 	}
-	if statusOf(de.Code) >= 500 && de.Code != errs.Unavailable && store.IsUnavailable(err) {
+	if StatusOf(de.Code) >= 500 && de.Code != errs.Unavailable && store.IsUnavailable(err) {
 		de = &errs.Error{Code: errs.Unavailable, Message: "We are briefly unavailable: please try again in a few seconds.", Err: err}
 	}
-	status := statusOf(de.Code)
+	status := StatusOf(de.Code)
 	if status >= 500 {
-		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		e.Log.Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 		if de.Code == errs.Internal {
 			de = &errs.Error{Code: errs.Internal, Message: "internal error"}
 		}
@@ -130,18 +142,25 @@ func (s *Server) classify(c *fiber.Ctx, err error) (int, *errs.Error) {
 	return status, de
 }
 
-// errorHandler is fiber's error handler: JSON for the API and for clients
-// that ask for JSON, an HTML page otherwise.
-func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
-	status, de := s.toError(c, err)
-	c.Status(status)
-	if wantsJSON(c) {
-		return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(de.Code), Message: de.Message, Field: de.Field, RequestID: requestID(c)}})
+// HTMLError renders an error as a page for a browser.
+type HTMLError func(c *fiber.Ctx, status int, e *errs.Error) error
+
+// Handler is fiber's error handler: JSON for the API and for clients that
+// ask for JSON, the page html renders otherwise.
+func (e *Errors) Handler(html HTMLError) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status, de := e.ToError(c, err)
+		c.Status(status)
+		if WantsJSON(c) {
+			return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(de.Code), Message: de.Message, Field: de.Field, RequestID: RequestID(c)}})
+		}
+		return html(c, status, de)
 	}
-	return s.renderError(c, status, de)
 }
 
-func wantsJSON(c *fiber.Ctx) bool {
+// WantsJSON reports whether an error is answered as JSON: always under
+// /api/, else when the client asks for JSON and not for HTML.
+func WantsJSON(c *fiber.Ctx) bool {
 	if strings.HasPrefix(c.Path(), "/api/") {
 		return true
 	}
@@ -150,7 +169,7 @@ func wantsJSON(c *fiber.Ctx) bool {
 }
 
 // DecodeJSON reads a JSON body strictly into v: unknown fields, trailing
-// data, type mismatches and strings with control characters (input.go) are
+// data, type mismatches and strings with control characters (CheckJSONText) are
 // input errors naming the field.
 func DecodeJSON(c *fiber.Ctx, v any) error {
 	body := c.Body()
@@ -160,7 +179,7 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return errs.Field("body", "Content-Type must be application/json")
 	}
-	if err := checkJSONText(body, ""); err != nil {
+	if err := CheckJSONText(body, ""); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
@@ -213,51 +232,14 @@ func jsonKind(k string) string {
 	return k
 }
 
-// hookServerErrors makes requests fasthttp could not read (headers over the
-// read buffer: 431; malformed header lines: 400) answer like every other
-// error: the API's JSON for /api/* and for clients that ask for JSON, a
-// page otherwise. fasthttp has dropped the request's header by then, so the
-// request line is recovered from the start of the raw request that its
-// error quotes; when even that is missing, the answer is JSON, the form
-// every client can read.
-func (s *Server) hookServerErrors() {
-	srv := s.app.Server()
-	if srv == nil || srv.ErrorHandler == nil {
-		return
+// RetryAfter sets Retry-After when err says how long to wait (it has a
+// RetryAfter() time.Duration method, as *loginguard.Wait does) and hands
+// err back.
+func RetryAfter(c *fiber.Ctx, err error) error {
+	var w interface{ RetryAfter() time.Duration }
+	if errors.As(err, &w) {
+		secs := int((w.RetryAfter() + time.Second - 1) / time.Second)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(secs, 1)))
 	}
-	next := srv.ErrorHandler
-	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
-		if len(ctx.Request.Header.RawHeaders()) == 0 { // the header was not read
-			if uri := requestURIFromReadError(err); uri != "" {
-				ctx.Request.SetRequestURI(uri)
-			} else {
-				ctx.Request.Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
-			}
-		}
-		next(ctx, err)
-	}
-}
-
-// requestURIFromReadError finds the request target in fasthttp's "error
-// when reading request headers: ... contents: "GET /path HTTP/1.1\r\n..."",
-// or returns "".
-func requestURIFromReadError(err error) string {
-	_, quoted, ok := strings.Cut(err.Error(), "contents: ")
-	if !ok {
-		return ""
-	}
-	q, qerr := strconv.QuotedPrefix(quoted)
-	if qerr != nil {
-		return ""
-	}
-	raw, qerr := strconv.Unquote(q)
-	if qerr != nil {
-		return ""
-	}
-	line, _, _ := strings.Cut(raw, "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 2 || !strings.HasPrefix(fields[1], "/") {
-		return ""
-	}
-	return fields[1]
+	return err
 }

@@ -1,4 +1,4 @@
-package web
+package httpx
 
 import (
 	"strconv"
@@ -43,7 +43,9 @@ func init() {
 // their collectors to it.
 func Registry() *prometheus.Registry { return registry }
 
-func observe(c *fiber.Ctx, status int, d time.Duration) {
+// Observe counts a finished request by method, route pattern and status,
+// and records its latency.
+func Observe(c *fiber.Ctx, status int, d time.Duration) {
 	route := "unmatched"
 	if r := c.Route(); r != nil && r.Path != "/" || c.Path() == "/" {
 		route = c.Route().Path
@@ -52,22 +54,10 @@ func observe(c *fiber.Ctx, status int, d time.Duration) {
 	httpDuration.WithLabelValues(c.Method(), route).Observe(d.Seconds())
 }
 
-var metricsHandler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+var promHandler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 
-func (s *Server) handleMetrics(c *fiber.Ctx) error {
-	metricsHandler(c.Context())
+// Metrics serves the registry in the Prometheus text format.
+func Metrics(c *fiber.Ctx) error {
+	promHandler(c.Context())
 	return nil
-}
-
-func (s *Server) handleHealthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
-}
-
-func (s *Server) handleReadyz(c *fiber.Ctx) error {
-	if err := s.db.Ping(c.UserContext()); err != nil {
-		s.log.Warn("readyz: database unreachable", "err", err)
-		c.Status(fiber.StatusServiceUnavailable)
-		return c.JSON(ErrorBody{Error: ErrorDetail{Code: "unavailable", Message: "database unreachable"}})
-	}
-	return c.JSON(fiber.Map{"status": "ready", "database": s.db.Dialect()})
 }

@@ -1,4 +1,4 @@
-package web
+package httpx
 
 import (
 	"hash/maphash"
@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// limiter is an in-process sliding-window rate limiter keyed by string (an
+// Limiter is an in-process sliding-window rate limiter keyed by string (an
 // IP, a tenant id). Each key's limit is given per call, so one limiter can
 // serve plans with different quotas.
-type limiter struct {
+type Limiter struct {
 	window time.Duration
 	seed   maphash.Seed
 	shards [32]limiterShard
@@ -27,17 +27,18 @@ type window struct {
 	cur, prev int
 }
 
-func newLimiter(limit int, per time.Duration) *limiter {
-	l := &limiter{window: per, seed: maphash.MakeSeed()}
+// NewLimiter returns a limiter counting requests per window per.
+func NewLimiter(limit int, per time.Duration) *Limiter {
+	l := &Limiter{window: per, seed: maphash.MakeSeed()}
 	for i := range l.shards {
 		l.shards[i].keys = map[string]*window{}
 	}
 	return l
 }
 
-// allow counts one request for key and reports whether it is within limit
+// Allow counts one request for key and reports whether it is within limit
 // requests per window; when not, it says how long until it would be.
-func (l *limiter) allow(key string, limit int) (bool, time.Duration) {
+func (l *Limiter) Allow(key string, limit int) (bool, time.Duration) {
 	if limit <= 0 {
 		return true, 0
 	}
@@ -67,7 +68,7 @@ func (l *limiter) allow(key string, limit int) (bool, time.Duration) {
 	return true, 0
 }
 
-func (l *limiter) sweep(sh *limiterShard, now time.Time) {
+func (l *Limiter) sweep(sh *limiterShard, now time.Time) {
 	for k, w := range sh.keys {
 		if now.Sub(w.start) >= 2*l.window {
 			delete(sh.keys, k)

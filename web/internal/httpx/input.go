@@ -1,4 +1,4 @@
-package web
+package httpx
 
 import (
 	"bytes"
@@ -15,13 +15,13 @@ import (
 )
 
 // Text from outside is checked at the boundary, once for every route:
-// checkInput looks at the path, the query parameters and the form values,
+// CheckInput looks at the path, the query parameters and the form values,
 // and DecodeJSON at every string (and key) of a JSON body. A control
 // character no text field needs (C0 except tab, line feed and carriage
 // return; DEL; C1) or text that is not UTF-8 is refused with a 400 naming
 // the field, instead of reaching the database (PostgreSQL refuses NUL in
 // text, and the driver's error then surfaced as a 500). Handlers that parse
-// JSON typed into a form field call checkJSONText on it.
+// JSON typed into a form field call CheckJSONText on it.
 
 // badRune reports whether r is a control character no text field needs.
 func badRune(r rune) bool {
@@ -61,10 +61,10 @@ func hasBadText(b []byte) bool {
 	return true
 }
 
-// checkInput is the middleware that refuses control characters and
+// CheckInput is the middleware that refuses control characters and
 // invalid UTF-8 in the path, in query parameter names and values, and in
 // form values (url-encoded and multipart; uploaded files are not text).
-func (s *Server) checkInput(c *fiber.Ctx) error {
+func CheckInput(c *fiber.Ctx) error {
 	if p := c.Request().URI().Path(); hasBadText(p) {
 		return errs.Field("path", "%s", textProblem(string(p)))
 	}
@@ -109,13 +109,13 @@ func checkArgs(args *fasthttp.Args, kind string) error {
 	return err
 }
 
-// checkJSONText refuses a JSON document with a string or key that has a
+// CheckJSONText refuses a JSON document with a string or key that has a
 // control character no text field needs, naming the value's path
 // ("lines[0].variant_id"; a bad key names the object that holds it).
 // field is the form field that holds the document, "" for a request body:
 // paths are then bare and the top level is "body". Malformed JSON is left
 // for the decoder to report.
-func checkJSONText(data []byte, field string) error {
+func CheckJSONText(data []byte, field string) error {
 	// Raw control characters are syntax errors in JSON; only escapes and
 	// raw DEL or C1 characters can smuggle one in.
 	if !bytes.Contains(data, []byte(`\u`)) && !hasBadText(data) {
