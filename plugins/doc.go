@@ -33,6 +33,10 @@
 //   - plugin_kv: the plugins' key-value data (DBKV, the host's
 //     sandbox.KVStore).
 //
+// The shop data it puts in plugin inputs comes from core/catalog,
+// core/inventory, core/order and core/checkout through their functions,
+// never from their tables.
+//
 // # Service
 //
 //   - registry.go: Publish (manifest and module validated by the sandbox,

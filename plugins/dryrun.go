@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/sdk"
@@ -150,7 +151,7 @@ func (s *Service) DryRun(ctx context.Context, req DryRunRequest) (*DryRunResult,
 				after = append(after, x)
 			}
 		}
-		res.Currency, err = shopCurrency(ctx, q, tenant)
+		res.Currency, err = shopCurrency(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -424,50 +425,22 @@ func (s *Service) Replay(ctx context.Context, runID string) (*ReplayResult, erro
 // (list prices and quantities of their lines) as run records with ids
 // "order:<number>".
 func orderCarts(ctx context.Context, q bun.IDB, tenant string, n int) ([]RunRecord, error) {
-	var orders []struct {
-		ID         string    `bun:"id"`
-		Number     int64     `bun:"number"`
-		CustomerID string    `bun:"customer_id"`
-		Currency   string    `bun:"currency"`
-		PlacedAt   time.Time `bun:"placed_at"`
-	}
-	if err := q.NewSelect().TableExpr("orders").Column("id", "number", "customer_id", "currency", "placed_at").
-		Where("tenant_id = ?", tenant).OrderExpr("placed_at DESC, id DESC").Limit(int64(n)).Scan(ctx, &orders); err != nil {
+	orders, err := order.Latest(ctx, q, tenant, n)
+	if err != nil {
 		return nil, err
-	}
-	if len(orders) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(orders))
-	for i, o := range orders {
-		ids[i] = o.ID
-	}
-	var lines []struct {
-		OrderID   string `bun:"order_id"`
-		ID        string `bun:"id"`
-		VariantID string `bun:"variant_id"`
-		ProductID string `bun:"product_id"`
-		SKU       string `bun:"sku"`
-		Quantity  int64  `bun:"quantity"`
-		UnitPrice int64  `bun:"unit_price"`
-	}
-	if err := q.NewSelect().TableExpr("order_lines").Column("order_id", "id", "variant_id", "product_id", "sku", "quantity", "unit_price").
-		Where("tenant_id = ? AND order_id IN (?)", tenant, bun.List(ids)).OrderExpr("order_id, position").Scan(ctx, &lines); err != nil {
-		return nil, err
-	}
-	by := map[string][]sdk.Line{}
-	for _, l := range lines {
-		by[l.OrderID] = append(by[l.OrderID], sdk.Line{ID: l.ID, VariantID: l.VariantID, ProductID: l.ProductID, SKU: l.SKU,
-			Quantity: l.Quantity, UnitPrice: l.UnitPrice})
 	}
 	var out []RunRecord
 	var enc sdk.Encoder
 	for _, o := range orders {
-		if len(by[o.ID]) == 0 {
+		if len(o.Lines) == 0 {
 			continue
 		}
+		lines := make([]sdk.Line, len(o.Lines))
+		for i, l := range o.Lines {
+			lines[i] = sdk.Line{ID: l.ID, VariantID: l.VariantID, ProductID: l.ProductID, SKU: l.SKU, Quantity: l.Quantity, UnitPrice: l.UnitPrice}
+		}
 		enc.B = enc.B[:0]
-		enc.EncodePricingInput(&sdk.PricingInput{Currency: o.Currency, NowMs: o.PlacedAt.UnixMilli(), CustomerID: o.CustomerID, Lines: by[o.ID]})
+		enc.EncodePricingInput(&sdk.PricingInput{Currency: o.Currency, NowMs: o.PlacedAt.UnixMilli(), CustomerID: o.CustomerID, Lines: lines})
 		out = append(out, RunRecord{ID: fmt.Sprintf("order:%d", o.Number), Input: append([]byte(nil), enc.B...), StartedAt: o.PlacedAt})
 	}
 	return out, nil

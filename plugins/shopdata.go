@@ -8,16 +8,20 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/store"
 )
 
 // Shop data the host puts in plugin inputs (ABI.md §4: no read calls):
 // recommendation candidates and co-purchase counts, and the reporting
-// datasets. Queries read the catalog, inventory and order tables directly
-// (read-only) and are cached briefly so a busy storefront does not repeat
-// them on every page.
+// datasets. They are read (read-only) from the packages owning the data
+// (core/catalog, core/inventory, core/order, core/checkout) and cached
+// briefly so a busy storefront does not repeat them on every page.
 
 // SalesWindow is how far back orders count for popularity and
 // co-purchases.
@@ -26,9 +30,16 @@ const SalesWindow = 180 * 24 * time.Hour
 const (
 	maxCandidates  = 500
 	shopDataTTL    = time.Minute
-	countedStatus  = "o.status NOT IN ('pending_payment', 'cancelled')"
 	maxCoPurchases = 200
 )
+
+func productIDs(sales []order.ProductSale) []string {
+	ids := make([]string, len(sales))
+	for i, r := range sales {
+		ids[i] = r.ProductID
+	}
+	return ids
+}
 
 type candidateCache struct {
 	mu sync.Mutex
@@ -42,15 +53,14 @@ type candidateEntry struct {
 
 var candidates = &candidateCache{m: map[string]candidateEntry{}}
 
-func shopCurrency(ctx context.Context, q bun.IDB, tenant string) (string, error) {
-	var cur []string
-	if err := q.NewRaw("SELECT currency FROM tenants WHERE id = ?", tenant).Scan(ctx, &cur); err != nil {
+// shopCurrency is the currency the shop sells in (its checkout settings),
+// read in q.
+func shopCurrency(ctx context.Context, q bun.IDB) (string, error) {
+	st, err := checkout.LoadSettings(ctx, q)
+	if err != nil {
 		return "", err
 	}
-	if len(cur) == 0 {
-		return "EUR", nil
-	}
-	return cur[0], nil
+	return st.Currency, nil
 }
 
 // fillRecommendationData sets req.Candidates and req.CoPurchases from the
@@ -86,73 +96,80 @@ func (s *Service) fillRecommendationData(ctx context.Context, req *extension.Rec
 		return nil
 	}
 	return s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		var rows []struct {
-			ProductID string `bun:"product_id"`
-			WithID    string `bun:"with_id"`
-			N         int64  `bun:"n"`
-		}
-		if err := q.NewRaw(`SELECT a.product_id AS product_id, b.product_id AS with_id, COUNT(DISTINCT a.order_id) AS n
-			FROM order_lines a
-			JOIN order_lines b ON b.tenant_id = a.tenant_id AND b.order_id = a.order_id AND b.product_id <> a.product_id
-			JOIN orders o ON o.tenant_id = a.tenant_id AND o.id = a.order_id
-			WHERE a.tenant_id = ? AND a.product_id IN (?) AND b.product_id <> '' AND `+countedStatus+` AND o.placed_at >= ?
-			GROUP BY a.product_id, b.product_id ORDER BY n DESC LIMIT ?`,
-			tenant, bun.List(anchors), now.Add(-SalesWindow).UTC(), maxCoPurchases).Scan(ctx, &rows); err != nil {
-			return err
-		}
+		rows, err := order.CoPurchases(ctx, q, tenant, anchors, now.Add(-SalesWindow).UTC(), maxCoPurchases)
 		for _, r := range rows {
-			req.CoPurchases = append(req.CoPurchases, extension.CoPurchase{ProductID: r.ProductID, WithProductID: r.WithID, Orders: r.N})
+			req.CoPurchases = append(req.CoPurchases, extension.CoPurchase{ProductID: r.ProductID, WithProductID: r.WithProductID, Orders: r.Orders})
 		}
-		return nil
+		return err
 	})
 }
 
+// loadCandidates lists the shop's published products, best sellers of the
+// sales window first (then by id), at most maxCandidates, with their
+// category, price, units sold, tags and whether any of their stock can sell
+// (a product without stock levels counts as in stock).
 func (s *Service) loadCandidates(ctx context.Context, tenant string, now time.Time) ([]extension.Candidate, error) {
 	var out []extension.Candidate
 	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		var rows []struct {
-			ID       string `bun:"id"`
-			Category string `bun:"category"`
-			Price    int64  `bun:"price_min"`
-			Sold     int64  `bun:"sold"`
-			Tracked  int64  `bun:"tracked"`
-			Stocked  int64  `bun:"stocked"`
-		}
-		if err := q.NewRaw(`SELECT p.id, COALESCE(c.slug, '') AS category, p.price_min, COALESCE(s.sold, 0) AS sold,
-				COALESCE(st.tracked, 0) AS tracked, COALESCE(st.stocked, 0) AS stocked
-			FROM catalog_products p
-			LEFT JOIN catalog_categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
-			LEFT JOIN (SELECT ol.product_id, SUM(ol.quantity) AS sold FROM order_lines ol
-				JOIN orders o ON o.tenant_id = ol.tenant_id AND o.id = ol.order_id
-				WHERE ol.tenant_id = ? AND `+countedStatus+` AND o.placed_at >= ? GROUP BY ol.product_id) s ON s.product_id = p.id
-			LEFT JOIN (SELECT v.product_id, COUNT(*) AS tracked,
-					SUM(CASE WHEN l.available > 0 OR l.backorder THEN 1 ELSE 0 END) AS stocked
-				FROM catalog_variants v JOIN inventory_levels l ON l.tenant_id = v.tenant_id AND l.variant_id = v.id
-				WHERE v.tenant_id = ? GROUP BY v.product_id) st ON st.product_id = p.id
-			WHERE p.tenant_id = ? AND p.status = 'published'
-			ORDER BY sold DESC, p.id LIMIT ?`, tenant, now.Add(-SalesWindow).UTC(), tenant, tenant, maxCandidates).Scan(ctx, &rows); err != nil {
+		sales, err := order.ProductSales(ctx, q, tenant, now.Add(-SalesWindow).UTC())
+		if err != nil {
 			return err
 		}
-		idx := map[string]int{}
-		for _, r := range rows {
-			c := extension.Candidate{ProductID: r.ID, Price: r.Price, SoldUnits: r.Sold, InStock: r.Tracked == 0 || r.Stocked > 0}
-			if r.Category != "" {
-				c.Categories = []string{r.Category}
+		briefs, err := catalog.ProductBriefs(ctx, q, tenant, productIDs(sales))
+		if err != nil {
+			return err
+		}
+		var picked []catalog.ProductBrief
+		sold := map[string]int64{}
+		for _, r := range sales { // most sold first
+			if b, ok := briefs[r.ProductID]; ok && b.Published && len(picked) < maxCandidates {
+				picked = append(picked, b)
+				sold[b.ID] = r.Units
 			}
-			idx[r.ID] = len(out)
+		}
+		if len(picked) < maxCandidates {
+			rest, err := catalog.FirstPublished(ctx, q, tenant, maxCandidates+len(picked))
+			if err != nil {
+				return err
+			}
+			for _, b := range rest {
+				if _, ok := sold[b.ID]; !ok && len(picked) < maxCandidates {
+					picked = append(picked, b)
+				}
+			}
+		}
+		ids := make([]string, len(picked))
+		for i, b := range picked {
+			ids[i] = b.ID
+		}
+		variants, err := catalog.ProductVariantIDs(ctx, q, tenant, ids)
+		if err != nil {
+			return err
+		}
+		vids := make([]string, 0, len(variants))
+		for v := range variants {
+			vids = append(vids, v)
+		}
+		stocked, err := inventory.Stocked(ctx, q, tenant, vids)
+		if err != nil {
+			return err
+		}
+		levels, inStock := map[string]bool{}, map[string]bool{}
+		for v, ok := range stocked {
+			p := variants[v]
+			levels[p] = true
+			inStock[p] = inStock[p] || ok
+		}
+		tags, err := catalog.ProductTags(ctx, q, tenant, ids)
+		if err != nil {
+			return err
+		}
+		for _, b := range picked {
+			c := extension.Candidate{ProductID: b.ID, Price: b.PriceMin, SoldUnits: sold[b.ID], InStock: !levels[b.ID] || inStock[b.ID], Tags: tags[b.ID]}
+			if b.CategorySlug != "" {
+				c.Categories = []string{b.CategorySlug}
+			}
 			out = append(out, c)
-		}
-		var tags []struct {
-			ProductID string `bun:"product_id"`
-			Tag       string `bun:"tag"`
-		}
-		if err := q.NewRaw("SELECT product_id, tag FROM catalog_product_tags WHERE tenant_id = ? ORDER BY product_id, tag LIMIT 20000", tenant).Scan(ctx, &tags); err != nil {
-			return err
-		}
-		for _, t := range tags {
-			if i, ok := idx[t.ProductID]; ok {
-				out[i].Tags = append(out[i].Tags, t.Tag)
-			}
 		}
 		return nil
 	})
@@ -175,15 +192,8 @@ func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Data
 		{Name: "category", Type: extension.ColumnString}, {Name: "role", Type: extension.ColumnString},
 		{Name: "units", Type: extension.ColumnInt}, {Name: "revenue", Type: extension.ColumnInt}}}
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		var orders []struct {
-			CustomerID string    `bun:"customer_id"`
-			Email      string    `bun:"email"`
-			PlacedAt   time.Time `bun:"placed_at"`
-			Total      int64     `bun:"total"`
-		}
-		if err := q.NewSelect().TableExpr("orders AS o").Column("o.customer_id", "o.email", "o.placed_at", "o.total").
-			Where("o.tenant_id = ?", tenant).Where(countedStatus).Where("o.placed_at >= ?", since).
-			Limit(200000).Scan(ctx, &orders); err != nil {
+		orders, err := order.Purchases(ctx, q, tenant, since, 200000)
+		if err != nil {
 			return err
 		}
 		type agg struct {
@@ -216,31 +226,44 @@ func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Data
 			a := by[k]
 			customers.Rows = append(customers.Rows, []extension.Cell{{Str: k}, {Int: a.last.UnixMilli()}, {Int: a.orders}, {Int: a.spent}})
 		}
-		var rows []struct {
-			Category string `bun:"category"`
-			Role     string `bun:"role"`
-			Units    int64  `bun:"units"`
-			Revenue  int64  `bun:"revenue"`
-		}
-		if err := q.NewRaw(`SELECT COALESCE(c.name, '') AS category, COALESCE(p.role, '') AS role,
-				SUM(ol.quantity) AS units, SUM(ol.total) AS revenue
-			FROM order_lines ol
-			JOIN orders o ON o.tenant_id = ol.tenant_id AND o.id = ol.order_id
-			LEFT JOIN catalog_products p ON p.tenant_id = ol.tenant_id AND p.id = ol.product_id
-			LEFT JOIN catalog_categories c ON c.tenant_id = p.tenant_id AND c.id = p.category_id
-			WHERE ol.tenant_id = ? AND `+countedStatus+` AND o.placed_at >= ?
-			GROUP BY COALESCE(c.name, ''), COALESCE(p.role, '') ORDER BY 1, 2`, tenant, since).Scan(ctx, &rows); err != nil {
+		sold, err := order.ProductSales(ctx, q, tenant, since)
+		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			cat, role := r.Category, r.Role
+		type group struct{ category, role string }
+		briefs, err := catalog.ProductBriefs(ctx, q, tenant, productIDs(sold))
+		if err != nil {
+			return err
+		}
+		totals := map[group]*[2]int64{} // units, revenue
+		for _, r := range sold {
+			b := briefs[r.ProductID] // a deleted product: no category, no role
+			g := group{b.CategoryName, string(b.Role)}
+			if totals[g] == nil {
+				totals[g] = new([2]int64)
+			}
+			totals[g][0] += r.Units
+			totals[g][1] += r.Revenue
+		}
+		groups := make([]group, 0, len(totals))
+		for g := range totals {
+			groups = append(groups, g)
+		}
+		sort.Slice(groups, func(i, j int) bool {
+			if groups[i].category != groups[j].category {
+				return groups[i].category < groups[j].category
+			}
+			return groups[i].role < groups[j].role
+		})
+		for _, g := range groups {
+			cat, role := g.category, g.role
 			if cat == "" {
 				cat = "uncategorised"
 			}
 			if role == "" {
 				role = "unassigned"
 			}
-			sales.Rows = append(sales.Rows, []extension.Cell{{Str: cat}, {Str: role}, {Int: r.Units}, {Int: r.Revenue}})
+			sales.Rows = append(sales.Rows, []extension.Cell{{Str: cat}, {Str: role}, {Int: totals[g][0]}, {Int: totals[g][1]}})
 		}
 		return nil
 	})

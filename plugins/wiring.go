@@ -238,7 +238,7 @@ func (s *Service) Report(ctx context.Context, installationID, report string, par
 		if err != nil {
 			return err
 		}
-		currency, err = shopCurrency(ctx, q, tenant)
+		currency, err = shopCurrency(ctx, q)
 		return err
 	})
 	if err != nil {

@@ -63,4 +63,10 @@
 // A suspended shop keeps read-only permissions (its console shows data but
 // refuses changes, its API tokens are refused); a closed shop has none.
 // Only owners grant or remove the owner role, and a shop keeps one owner.
+//
+// Tables: the package owns tenants, users, memberships, platform_admins,
+// roles, casbin_rules, domains, invitations, sessions, login_challenges,
+// login_throttle, password_resets, recovery_codes and api_tokens. No other
+// package names them in SQL (cmd/wasmart's TestTableOwnership checks every
+// package's SQL against the migrations that create the tables).
 package tenants

@@ -211,6 +211,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if s.content = deps.Content; s.content == nil {
 		s.content = content.New(deps.DB, nil)
+		s.content.SetAssets(design.ExistingAssets)
 	}
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)

@@ -34,13 +34,8 @@ func lowStockMailer(db *store.DB, ts *tenants.Service, consoleURL string) outbox
 		}
 		topic := "inventory.low_stock_mail." + m.ID
 		return db.Write(tenancy.WithTenant(ctx, m.TenantID), func(ctx context.Context, q bun.IDB) error {
-			var sent int
-			if err := q.NewSelect().Model((*outbox.Message)(nil)).ColumnExpr("count(*)").
-				Where("tenant_id = ? AND topic = ?", m.TenantID, topic).Scan(ctx, &sent); err != nil {
+			if sent, err := outbox.Enqueued(ctx, q, m.TenantID, topic); err != nil || sent {
 				return err
-			}
-			if sent > 0 {
-				return nil
 			}
 			for _, s := range staff {
 				if _, err := outbox.EnqueueMail(ctx, q, outbox.Mail{TenantID: m.TenantID, Topic: topic, To: s.Email,

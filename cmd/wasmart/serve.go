@@ -175,6 +175,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	}
 	designs := design.New(db, design.Options{Blobs: blobs})
 	contents := content.New(db, nil)
+	contents.SetAssets(design.ExistingAssets)
 	if cfg.demo {
 		if err := seedDemoDesign(ctx, ts, cat, designs, contents); err != nil {
 			ln.Close()
@@ -317,9 +318,11 @@ var lastPurge time.Time
 func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now time.Time) (int, error) {
 	var shops []string
 	err := db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw("SELECT DISTINCT tenant_id FROM orders WHERE status = ? AND placed_at < ?", order.PendingPayment, now.Add(-time.Hour)).Scan(ctx, &shops)
+		var err error
+		shops, err = order.ShopsWithUnpaid(ctx, q, now.Add(-time.Hour))
+		return err
 	})
-	if err != nil && !store.NoRows(err) {
+	if err != nil {
 		return 0, err
 	}
 	total := 0

@@ -19,6 +19,10 @@
 // Every step is on the order's timeline and announced through the outbox
 // (return.requested, return.approved, ...), from which the notification
 // templates send e-mails.
+//
+// Tables: the package owns returns, return_lines, store_credits, tickets and
+// ticket_messages; an order line's returned quantity is core/order's
+// (order.AddReturned).
 package aftersales
 
 import (
@@ -198,12 +202,11 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 			if err != nil {
 				return err
 			}
-			res, err := q.NewUpdate().Model((*order.Line)(nil)).Set("returned_quantity = returned_quantity + ?", lq.Quantity).
-				Where("tenant_id = ? AND id = ? AND returned_quantity + ? <= fulfilled_quantity", o.TenantID, l.ID, lq.Quantity).Exec(ctx)
+			ok, err := order.AddReturned(ctx, q, o.TenantID, l.ID, lq.Quantity)
 			if err != nil {
-				return errs.Wrap(err, "return reserve")
+				return err
 			}
-			if n, _ := res.RowsAffected(); n != 1 {
+			if !ok {
 				return &errs.Error{Code: errs.Unprocessable, Field: "lines", Message: l.Title + ": more than was shipped and not yet returned"}
 			}
 			v := lineValue(o, l, lq.Quantity)
@@ -319,9 +322,8 @@ func (s *Service) Reject(ctx context.Context, id, note string) (*Return, error) 
 	return s.move(ctx, id, []ReturnStatus{Requested, Approved}, Rejected, func(r *Return, u *bun.UpdateQuery) { u.Set("staff_note = ?", note) },
 		func(ctx context.Context, q bun.IDB, r *Return) error {
 			for _, l := range r.Lines {
-				if _, err := q.NewUpdate().Model((*order.Line)(nil)).Set("returned_quantity = returned_quantity - ?", l.Quantity).
-					Where("tenant_id = ? AND id = ?", r.TenantID, l.OrderLineID).Exec(ctx); err != nil {
-					return errs.Wrap(err, "return release")
+				if _, err := order.AddReturned(ctx, q, r.TenantID, l.OrderLineID, -l.Quantity); err != nil {
+					return err
 				}
 			}
 			return nil

@@ -7,6 +7,8 @@
 //
 // Entries for platform-level actions that belong to no shop (e.g. a platform
 // admin created) use tenant_id ”.
+//
+// Tables: the package owns audit_log; no other package names it in SQL.
 package audit
 
 import (

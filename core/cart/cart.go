@@ -7,6 +7,10 @@
 // recomputed by the pricing pipeline every time a cart is read (View), so a
 // shopper always sees current prices, stock problems and the adjustments
 // that apply, and checkout re-prices the same way inside its transaction.
+//
+// Tables: the package owns carts and cart_lines. Variants and their stock
+// come from core/catalog and core/inventory (ShopCatalog), never from their
+// tables.
 package cart
 
 import (
@@ -116,10 +120,10 @@ type Service struct {
 	Now func() time.Time
 }
 
-// New returns a Service. cat nil means SQLCatalog.
+// New returns a Service. cat nil means ShopCatalog.
 func New(db *store.DB, cat Catalog, cfg ConfigFunc) *Service {
 	if cat == nil {
-		cat = SQLCatalog{}
+		cat = ShopCatalog{}
 	}
 	return &Service{db: db, catalog: cat, config: cfg, Now: store.Now}
 }

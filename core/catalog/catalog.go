@@ -31,6 +31,17 @@
 // collation on both engines); several terms must all match. Results are
 // ordered by the requested sort (not by relevance) and paged with a keyset
 // cursor, so page N costs the same as page 1.
+//
+// Tables: the catalog owns catalog_products, catalog_variants,
+// catalog_images, catalog_categories, catalog_collections,
+// catalog_collection_products, catalog_product_tags, catalog_search_tokens,
+// catalog_slug_history and catalog_review_events. Other packages never name
+// them in SQL: they call the reads in lookup.go inside their own
+// transaction. Where a second round trip would cost a hot path, the owners
+// lend each other scalar subqueries over their own tables instead:
+// core/inventory's stock enters SaleVariants and VariantSummaries as a
+// StockColumn, and MayGoNegativeSQL gives inventory's conditional UPDATE the
+// backorder rule. cmd/wasmart's TestTableOwnership enforces the rule.
 package catalog
 
 import (

@@ -25,6 +25,9 @@
 // transaction's BEGIN, COMMIT (and, on PostgreSQL, the RLS scope), plus what
 // core/inventory needs to reserve each line (5 per line today): 18–19 for one
 // line, 23–24 for two (TestStatementsPerCheckout pins these numbers).
+//
+// Tables: the package owns checkout_settings; it reaches carts, stock and
+// orders through core/cart, core/inventory and core/order.
 package checkout
 
 import (
@@ -314,20 +317,17 @@ func nonEmpty(s, def string) string {
 // that were placed before `before` (their stock holds have run out), at most
 // limit of them, and returns how many it cancelled.
 func CancelUnpaid(ctx context.Context, db *store.DB, inv order.Inventory, before time.Time, limit int) (int, error) {
-	tenant, err := store.TenantID(ctx)
-	if err != nil {
-		return 0, err
-	}
 	if limit <= 0 {
 		limit = 100
 	}
 	var ids []string
-	err = db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		return q.NewSelect().Model((*order.Order)(nil)).Column("id").Where("tenant_id = ? AND status = ? AND placed_at < ?", tenant, order.PendingPayment, before).
-			OrderExpr("placed_at").Limit(int64(limit)).Scan(ctx, &ids)
+	err := db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		ids, err = order.UnpaidBefore(ctx, q, before, limit)
+		return err
 	})
-	if err != nil && !store.NoRows(err) {
-		return 0, errs.Wrap(err, "checkout: unpaid orders")
+	if err != nil {
+		return 0, err
 	}
 	ctx = tenancy.WithActor(ctx, tenancy.Actor{Kind: "system", ID: "system", Name: "unpaid order sweeper"})
 	n := 0

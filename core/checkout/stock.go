@@ -35,44 +35,33 @@ func (s *Stock) Allocate(ctx context.Context, q bun.IDB, _ string, orderID strin
 	return err
 }
 
-type resv struct {
-	ID        string `bun:"id"`
-	VariantID string `bun:"variant_id"`
-	Quantity  int64  `bun:"quantity"`
-	Status    string `bun:"status"`
-}
-
-// reservations reads an order's reservations inside q. (inventory has no
-// in-transaction lookup by reference yet; this reads its table directly.)
-func reservations(ctx context.Context, q bun.IDB, tenantID, orderID string) ([]resv, error) {
-	var rs []resv
-	err := q.NewRaw("SELECT id, variant_id, quantity, status FROM inventory_reservations WHERE tenant_id = ? AND ref = ? ORDER BY id",
-		tenantID, ref(orderID)).Scan(ctx, &rs)
-	return rs, errs.Wrap(err, "checkout: reservations")
-}
-
 // Commit turns the order's reservations into sales. A reservation that
 // expired before the payment arrived is re-taken from stock if possible;
 // if not, the shortfall is written on the order's timeline for staff
 // (money has been taken: the payment must not fail).
 func (s *Stock) Commit(ctx context.Context, q bun.IDB, tenantID, orderID string) error {
-	rs, err := reservations(ctx, q, tenantID, orderID)
+	rs, err := s.Inv.ReservationsIn(ctx, q, ref(orderID))
 	if err != nil {
 		return err
 	}
 	for _, r := range rs {
 		switch r.Status {
-		case string(inventory.StatusActive):
+		case inventory.StatusActive:
 			if err := s.Inv.CommitIn(ctx, q, r.ID, orderID); err != nil {
 				return err
 			}
-		case string(inventory.StatusExpired), string(inventory.StatusReleased):
+		case inventory.StatusExpired, inventory.StatusReleased:
 			again, err := s.Inv.ReserveIn(ctx, q, []inventory.Line{{VariantID: r.VariantID, Quantity: r.Quantity}}, time.Minute, ref(orderID))
 			if err == nil {
 				err = s.Inv.CommitIn(ctx, q, again[0].ID, orderID)
 			}
 			if errs.Is(err, errs.Conflict) {
-				_, err = order.AddEvent(ctx, q, tenantID, orderID, order.EventStock, "Stock hold expired before payment and the stock is gone: oversold", r)
+				_, err = order.AddEvent(ctx, q, tenantID, orderID, order.EventStock, "Stock hold expired before payment and the stock is gone: oversold",
+					struct {
+						ID, VariantID string
+						Quantity      int64
+						Status        inventory.ReservationStatus
+					}{r.ID, r.VariantID, r.Quantity, r.Status})
 			}
 			if err != nil {
 				return err
@@ -85,13 +74,13 @@ func (s *Stock) Commit(ctx context.Context, q bun.IDB, tenantID, orderID string)
 // Release gives back the order's active reservations. Stock already sold
 // (a paid order) is not put back here: inventory has no in-transaction
 // return yet, so staff restock it through a return.
-func (s *Stock) Release(ctx context.Context, q bun.IDB, tenantID, orderID string, _ []order.StockLine) error {
-	rs, err := reservations(ctx, q, tenantID, orderID)
+func (s *Stock) Release(ctx context.Context, q bun.IDB, _, orderID string, _ []order.StockLine) error {
+	rs, err := s.Inv.ReservationsIn(ctx, q, ref(orderID))
 	if err != nil {
 		return err
 	}
 	for _, r := range rs {
-		if r.Status == string(inventory.StatusActive) {
+		if r.Status == inventory.StatusActive {
 			if err := s.Inv.ReleaseIn(ctx, q, r.ID); err != nil {
 				return err
 			}

@@ -129,11 +129,14 @@ func (s *Service) checkImage(ctx context.Context, q bun.IDB, tid, image string) 
 	if image == "" || !strings.HasPrefix(image, tid+"/design/") {
 		return nil
 	}
-	var n int
-	if err := q.NewRaw("SELECT count(*) FROM design_assets WHERE tenant_id = ? AND blob_key = ?", tid, image).Scan(ctx, &n); err != nil {
-		return errs.Wrap(err, "content: image")
+	var found map[string]bool
+	if s.assets != nil {
+		var err error
+		if found, err = s.assets(ctx, q, tid, []string{image}); err != nil {
+			return err
+		}
 	}
-	if n == 0 {
+	if !found[image] {
 		return errs.Field("image", "choose an image uploaded to this shop")
 	}
 	return nil

@@ -9,6 +9,11 @@
 // number; an update names the version it edited and a stale one is refused
 // with errs.Conflict. A page is live when Published; an article when its
 // PublishedAt has passed (a future date schedules it).
+//
+// Tables: the package owns content_pages, content_articles,
+// content_article_tags and content_subscribers. Article images from the
+// design library are checked through the AssetCheck wired with SetAssets
+// (core/design owns that library).
 package content
 
 import (
@@ -63,8 +68,29 @@ func slugify(s string) string { return text.Slugify(s, 120) }
 // Service keeps every shop's pages, articles and subscribers; each call
 // acts on the context's tenant.
 type Service struct {
-	db  *store.DB
-	now func() time.Time
+	db     *store.DB
+	now    func() time.Time
+	assets AssetCheck
+}
+
+// AssetCheck reports which of the given blob keys are images the tenant
+// uploaded to its design library, inside the caller's transaction.
+// core/design's ExistingAssets is one (content does not import design,
+// which links to pages and articles).
+type AssetCheck func(ctx context.Context, q bun.IDB, tenantID string, keys []string) (map[string]bool, error)
+
+// SetAssets wires the check of article images taken from the shop's
+// design library; until it is set such images are refused.
+func (s *Service) SetAssets(check AssetCheck) { s.assets = check }
+
+// ExistingPages reports which of ids are the tenant's pages, in q.
+func ExistingPages(ctx context.Context, q bun.IDB, tenantID string, ids []string) (map[string]bool, error) {
+	return store.Existing(ctx, q, "content_pages", "id", tenantID, ids)
+}
+
+// ExistingArticles reports which of ids are the tenant's articles, in q.
+func ExistingArticles(ctx context.Context, q bun.IDB, tenantID string, ids []string) (map[string]bool, error) {
+	return store.Existing(ctx, q, "content_articles", "id", tenantID, ids)
 }
 
 // New returns a Service; now may be nil.

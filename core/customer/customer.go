@@ -22,6 +22,9 @@
 // personal field, addresses, tags and sessions, and calls the registered
 // Erasers (e.g. orders anonymising their shipping addresses) in the same
 // transaction.
+//
+// Tables: the package owns customer_customers, customer_addresses,
+// customer_tags and customer_sessions; no other package names them in SQL.
 package customer
 
 import (

@@ -25,6 +25,11 @@
 // collections, products, pages or articles that do not exist in this shop
 // (another tenant's ids are simply not found) are refused with an
 // errs.Invalid naming the field path.
+//
+// Tables: the package owns design_drafts, design_versions, design_live,
+// design_preview_tokens and design_assets. Links are checked with their
+// owners (ShopRefs asks core/catalog and core/content); core/content checks
+// article images with ExistingAssets.
 package design
 
 import (
@@ -43,7 +48,8 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/blob"
-	_ "github.com/wasmart/wasmart/core/catalog" // SQLRefs reads its tables
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -64,38 +70,38 @@ type Refs interface {
 	Existing(ctx context.Context, q bun.IDB, tenantID string, kind LinkKind, ids []string) (map[string]bool, error)
 }
 
-// SQLRefs reads the catalog, content and design tables.
-type SQLRefs struct{}
-
-var refTables = map[LinkKind][2]string{
-	LinkCollection: {"catalog_collections", "id"},
-	LinkProduct:    {"catalog_products", "id"},
-	LinkPage:       {"content_pages", "id"},
-	LinkArticle:    {"content_articles", "id"},
-	assetKind:      {"design_assets", "blob_key"},
-}
+// ShopRefs asks the owners: core/catalog for collections and products,
+// core/content for pages and articles, this package for its assets.
+type ShopRefs struct{}
 
 // Existing implements Refs.
-func (SQLRefs) Existing(ctx context.Context, q bun.IDB, tenantID string, kind LinkKind, ids []string) (map[string]bool, error) {
-	tc, ok := refTables[kind]
-	if !ok {
-		return nil, errs.Field("link", "unknown link kind %q", kind)
+func (ShopRefs) Existing(ctx context.Context, q bun.IDB, tenantID string, kind LinkKind, ids []string) (map[string]bool, error) {
+	switch kind {
+	case LinkCollection:
+		return catalog.ExistingCollections(ctx, q, tenantID, ids)
+	case LinkProduct:
+		return catalog.ExistingProducts(ctx, q, tenantID, ids)
+	case LinkPage:
+		return content.ExistingPages(ctx, q, tenantID, ids)
+	case LinkArticle:
+		return content.ExistingArticles(ctx, q, tenantID, ids)
+	case assetKind:
+		return ExistingAssets(ctx, q, tenantID, ids)
 	}
-	var found []string
-	err := q.NewRaw("SELECT "+tc[1]+" FROM "+tc[0]+" WHERE tenant_id = ? AND "+tc[1]+" IN (?)", tenantID, bun.List(ids)).Scan(ctx, &found)
-	if err != nil && !store.NoRows(err) {
-		return nil, errs.Wrap(err, "design: refs")
-	}
-	out := make(map[string]bool, len(found))
-	for _, id := range found {
-		out[id] = true
-	}
-	return out, nil
+	return nil, errs.Field("link", "unknown link kind %q", kind)
 }
+
+// ExistingAssets reports which of keys are blob keys of the tenant's
+// uploaded design images, in q (a content.AssetCheck).
+func ExistingAssets(ctx context.Context, q bun.IDB, tenantID string, keys []string) (map[string]bool, error) {
+	return store.Existing(ctx, q, "design_assets", "blob_key", tenantID, keys)
+}
+
+var _ content.AssetCheck = ExistingAssets
 
 // Options configure a Service.
 type Options struct {
-	// Refs checks links; default SQLRefs.
+	// Refs checks links; default ShopRefs.
 	Refs Refs
 	// Blobs stores uploaded images; nil disables uploads.
 	Blobs blob.Store
@@ -130,7 +136,7 @@ type Service struct {
 // New returns a Service.
 func New(db *store.DB, opts Options) *Service {
 	if opts.Refs == nil {
-		opts.Refs = SQLRefs{}
+		opts.Refs = ShopRefs{}
 	}
 	if opts.KeepVersions <= 0 {
 		opts.KeepVersions = 10

@@ -243,6 +243,18 @@ func TestBuilderValidation(t *testing.T) {
 			t.Fatalf("asset %+v", logo)
 		}
 		theirLogo := must[*design.Asset](t)(svc.UploadImage(b, bytes.NewReader(pngBytes(100, 100)), "logo.png"))
+		// An article may take its cover from the shop's own design library
+		// once content is wired to it, never from another shop's.
+		if _, err := pages.CreateArticle(a, content.ArticleInput{Title: "Unwired", Image: logo.Key}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("design image without an asset check: %v", err)
+		}
+		pages.SetAssets(design.ExistingAssets)
+		if _, err := pages.CreateArticle(a, content.ArticleInput{Title: "Cover", Image: logo.Key}); err != nil {
+			t.Fatalf("own design image: %v", err)
+		}
+		if _, err := pages.CreateArticle(a, content.ArticleInput{Title: "Stolen", Image: theirLogo.Key}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("another shop's design image: %v", err)
+		}
 
 		cases := []struct {
 			name, field, msg string

@@ -28,6 +28,8 @@
 // the response, and a lease abandoned by a crash expires after Lease so a
 // retry can take it over (the provider call must itself be idempotent on the
 // same key, which built-in providers are).
+//
+// Tables: the package owns idempotency_keys.
 package idempotency
 
 import (

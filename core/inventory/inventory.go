@@ -18,10 +18,16 @@
 // together with the caller's outbox event.
 //
 // A variant's safety stock, allow-backorder flag and whether its inventory
-// is tracked live on the catalog variant (catalog_variants); this package
-// reads them in SQL and implements catalog.StockSource and
+// is tracked live on the catalog variant; this package asks core/catalog
+// for them (catalog.VariantSummaries, and catalog.MayGoNegativeSQL inside
+// its conditional UPDATE) and implements catalog.StockSource and
 // catalog.StockSink. An untracked variant is treated like a backorder one:
 // never refused for stock, never reported low.
+//
+// Tables: the package owns inventory_locations, inventory_levels,
+// inventory_movements and inventory_reservations; other packages ask it
+// (StockFor, ReservationsIn, Stocked, the StockColumns AvailableSQL and
+// SellableSQL) and never name them in SQL.
 package inventory
 
 import (
@@ -211,18 +217,14 @@ type move struct {
 	reservation       string
 }
 
-// mayGoNegative is the SQL (over catalog_variants) for "this variant's
-// stock may go below zero": it allows backorder, or its inventory is not
-// tracked (such a variant is never refused for stock; its levels still
-// record what happened).
-const mayGoNegative = "(allow_backorder OR NOT inventory_tracked)"
-
 // apply changes one level conditionally and writes the ledger row. It
 // returns insufficient stock when the change would make available or
 // reserved negative (available may go negative for backorder variants).
+// Whether the variant may go below zero is the catalog's to say: the
+// UPDATE asks it in the same statement (catalog.MayGoNegativeSQL).
 func (s *Service) apply(ctx context.Context, q bun.IDB, tid string, m move) error {
 	now := s.now()
-	backorder := "(SELECT " + mayGoNegative + " FROM catalog_variants WHERE tenant_id = ? AND id = ?)"
+	backorder := catalog.MayGoNegativeSQL("?", "?")
 	res, err := q.NewRaw(`UPDATE inventory_levels
 		SET on_hand = on_hand + ?, available = available + ?, reserved = reserved + ?, backorder = `+backorder+`, updated_at = ?
 		WHERE tenant_id = ? AND variant_id = ? AND location_id = ?
@@ -249,23 +251,28 @@ func (s *Service) apply(ctx context.Context, q bun.IDB, tid string, m move) erro
 		if exists > 0 || m.d.reserved < 0 {
 			return insufficient("quantity")
 		}
-		if err := s.checkRefs(ctx, q, tid, m.variant, m.location); err != nil {
+		vs, err := catalog.VariantSummaries(ctx, q, tid, []string{m.variant}, nil)
+		if err != nil {
 			return err
 		}
-		if m.d.available < 0 || m.d.onHand < 0 {
-			// Only a backorder variant may start below zero; checked here
-			// so a CHECK failure never aborts the caller's transaction.
-			var bo bool
-			if err := q.NewRaw("SELECT "+mayGoNegative+" FROM catalog_variants WHERE tenant_id = ? AND id = ?", tid, m.variant).Scan(ctx, &bo); err != nil {
-				return errs.Wrap(err, "inventory: backorder")
-			}
-			if !bo {
-				return insufficient("quantity")
-			}
+		v, ok := vs[m.variant]
+		if !ok {
+			return errs.NotFoundf("variant not found")
+		}
+		if err := q.NewRaw("SELECT COUNT(*) FROM inventory_locations WHERE tenant_id = ? AND id = ?", tid, m.location).Scan(ctx, &exists); err != nil {
+			return errs.Wrap(err, "inventory: location")
+		}
+		if exists == 0 {
+			return errs.NotFoundf("location not found")
+		}
+		// Only a backorder variant may start below zero; checked here so a
+		// CHECK failure never aborts the caller's transaction.
+		if (m.d.available < 0 || m.d.onHand < 0) && !v.MayGoNegative {
+			return insufficient("quantity")
 		}
 		_, err = q.NewRaw(`INSERT INTO inventory_levels (tenant_id, variant_id, location_id, on_hand, available, reserved, backorder, updated_at)
-			SELECT ?, ?, ?, ?, ?, ?, `+mayGoNegative+`, ? FROM catalog_variants WHERE tenant_id = ? AND id = ?`,
-			tid, m.variant, m.location, m.d.onHand, m.d.available, m.d.reserved, now, tid, m.variant).Exec(ctx)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			tid, m.variant, m.location, m.d.onHand, m.d.available, m.d.reserved, v.MayGoNegative, now).Exec(ctx)
 		if store.IsCheckViolation(err) {
 			return insufficient("quantity")
 		}
@@ -286,49 +293,44 @@ func (s *Service) apply(ctx context.Context, q bun.IDB, tid string, m move) erro
 	return nil
 }
 
-func (s *Service) checkRefs(ctx context.Context, q bun.IDB, tid, variant, location string) error {
-	var n int
-	if err := q.NewRaw("SELECT COUNT(*) FROM catalog_variants WHERE tenant_id = ? AND id = ?", tid, variant).Scan(ctx, &n); err != nil {
-		return errs.Wrap(err, "inventory: variant")
-	}
-	if n == 0 {
-		return errs.NotFoundf("variant not found")
-	}
-	if err := q.NewRaw("SELECT COUNT(*) FROM inventory_locations WHERE tenant_id = ? AND id = ?", tid, location).Scan(ctx, &n); err != nil {
-		return errs.Wrap(err, "inventory: location")
-	}
-	if n == 0 {
-		return errs.NotFoundf("location not found")
-	}
-	return nil
-}
-
 // checkLow notifies when a decrease crossed the safety-stock threshold.
 func (s *Service) checkLow(ctx context.Context, q bun.IDB, tid, variant string, dAvail int64, now time.Time) error {
-	var r struct {
-		ProductID   string  `bun:"product_id"`
-		SKU         *string `bun:"sku"`
-		SafetyStock int64   `bun:"safety_stock"`
-		Available   int64   `bun:"available"`
+	vs, err := catalog.VariantSummaries(ctx, q, tid, []string{variant}, AvailableSQL)
+	if err != nil {
+		return err
 	}
-	err := q.NewRaw(`SELECT v.product_id, v.sku, v.safety_stock,
-		(SELECT COALESCE(SUM(l.available), 0) FROM inventory_levels l WHERE l.tenant_id = v.tenant_id AND l.variant_id = v.id) AS available
-		FROM catalog_variants v WHERE v.tenant_id = ? AND v.id = ? AND v.inventory_tracked`, tid, variant).Scan(ctx, &r)
-	if store.NoRows(err) {
+	v, ok := vs[variant]
+	if !ok || !v.Tracked {
 		return nil // not tracked: no stock to run low
 	}
-	if err != nil {
-		return errs.Wrap(err, "inventory: low stock")
-	}
-	if r.SafetyStock <= 0 || r.Available > r.SafetyStock || r.Available-dAvail <= r.SafetyStock {
+	if v.SafetyStock <= 0 || v.Available > v.SafetyStock || v.Available-dAvail <= v.SafetyStock {
 		return nil
 	}
-	a := LowStockAlert{TenantID: tid, VariantID: variant, ProductID: r.ProductID, SafetyStock: r.SafetyStock, Available: r.Available, At: now}
-	if r.SKU != nil {
-		a.SKU = *r.SKU
+	a := LowStockAlert{TenantID: tid, VariantID: variant, ProductID: v.ProductID, SafetyStock: v.SafetyStock, Available: v.Available, At: now}
+	if v.SKU != nil {
+		a.SKU = *v.SKU
 	}
 	return s.opts.Notifier.LowStock(ctx, q, a)
 }
+
+// AvailableSQL is a catalog.StockColumn: the variant's available stock
+// summed over all its levels.
+func AvailableSQL(tenantCol, variantCol string) string {
+	return "(SELECT COALESCE(SUM(l.available), 0) FROM inventory_levels l WHERE l.tenant_id = " + tenantCol + " AND l.variant_id = " + variantCol + ")"
+}
+
+// SellableSQL is a catalog.StockColumn: the variant's available stock
+// summed over its active locations (what a shopper can buy).
+func SellableSQL(tenantCol, variantCol string) string {
+	return `COALESCE((SELECT SUM(l.available) FROM inventory_levels l
+			JOIN inventory_locations o ON o.tenant_id = l.tenant_id AND o.id = l.location_id AND o.active
+			WHERE l.tenant_id = ` + tenantCol + ` AND l.variant_id = ` + variantCol + `), 0)`
+}
+
+var (
+	_ catalog.StockColumn = AvailableSQL
+	_ catalog.StockColumn = SellableSQL
+)
 
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, q bun.IDB, tid string) error) error {
 	tid, err := store.TenantID(ctx)

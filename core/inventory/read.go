@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -78,6 +79,29 @@ func (s *Service) StockFor(ctx context.Context, q bun.IDB, tid string, variantID
 	}
 	for _, r := range rows {
 		out[r.VariantID] = catalog.Stock{OnHand: r.OnHand, Available: r.Available, Reserved: r.Reserved}
+	}
+	return out, nil
+}
+
+// Stocked reports, for each variant among variantIDs that has stock
+// levels, whether any of them can sell now (stock available, or a
+// backorder level); a variant without levels is absent. One query.
+func Stocked(ctx context.Context, q bun.IDB, tid string, variantIDs []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(variantIDs))
+	if len(variantIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		VariantID string `bun:"variant_id"`
+		Stocked   int64  `bun:"stocked"`
+	}
+	err := q.NewRaw(`SELECT variant_id, SUM(CASE WHEN available > 0 OR backorder THEN 1 ELSE 0 END) AS stocked
+		FROM inventory_levels WHERE tenant_id = ? AND variant_id IN (?) GROUP BY variant_id`, tid, bun.List(variantIDs)).Scan(ctx, &rows)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: stocked")
+	}
+	for _, r := range rows {
+		out[r.VariantID] = r.Stocked > 0
 	}
 	return out, nil
 }
@@ -290,40 +314,36 @@ func (s *Service) ByLocation(ctx context.Context, locationID, after string, limi
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	var rows []struct {
-		VariantID    string    `bun:"variant_id"`
-		LocationID   string    `bun:"location_id"`
-		ProductID    string    `bun:"product_id"`
-		ProductTitle string    `bun:"title"`
-		SKU          *string   `bun:"sku"`
-		Option1      string    `bun:"option1"`
-		Option2      string    `bun:"option2"`
-		Option3      string    `bun:"option3"`
-		SafetyStock  int64     `bun:"safety_stock"`
-		OnHand       int64     `bun:"on_hand"`
-		Available    int64     `bun:"available"`
-		Reserved     int64     `bun:"reserved"`
-		UpdatedAt    time.Time `bun:"updated_at"`
-	}
+	var levels []levelRow
+	var labels map[string]catalog.VariantSummary
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw(`SELECT l.variant_id, l.location_id, v.product_id, p.title, v.sku, v.option1, v.option2, v.option3, v.safety_stock,
-			l.on_hand, l.available, l.reserved, l.updated_at
-			FROM inventory_levels l
-			JOIN catalog_variants v ON v.tenant_id = l.tenant_id AND v.id = l.variant_id
-			JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
-			WHERE l.tenant_id = ? AND l.location_id = ? AND l.variant_id > ?
-			ORDER BY l.variant_id LIMIT ?`, tid, locationID, after, limit).Scan(ctx, &rows)
+		err := q.NewSelect().Model(&levels).Where("tenant_id = ? AND location_id = ? AND variant_id > ?", tid, locationID, after).
+			Order("variant_id").Limit(int64(limit)).Scan(ctx)
+		if err != nil && !store.NoRows(err) {
+			return err
+		}
+		ids := make([]string, len(levels))
+		for i := range levels {
+			ids[i] = levels[i].VariantID
+		}
+		labels, err = catalog.VariantSummaries(ctx, q, tid, ids, nil)
+		return err
 	})
-	if err != nil && !store.NoRows(err) {
+	if err != nil {
 		return nil, errs.Wrap(err, "inventory: by location")
 	}
-	out := make([]StockRow, len(rows))
-	for i, r := range rows {
-		out[i] = StockRow{VariantID: r.VariantID, ProductID: r.ProductID, ProductTitle: r.ProductTitle, Options: [3]string{r.Option1, r.Option2, r.Option3},
-			SafetyStock: r.SafetyStock, Level: Level{VariantID: r.VariantID, LocationID: r.LocationID, OnHand: r.OnHand, Available: r.Available, Reserved: r.Reserved, UpdatedAt: r.UpdatedAt.UTC()}}
-		if r.SKU != nil {
-			out[i].SKU = *r.SKU
+	out := make([]StockRow, 0, len(levels))
+	for i := range levels {
+		v, ok := labels[levels[i].VariantID]
+		if !ok {
+			continue
 		}
+		r := StockRow{VariantID: v.ID, ProductID: v.ProductID, ProductTitle: v.ProductTitle, Options: [3]string{v.Option1, v.Option2, v.Option3},
+			SafetyStock: v.SafetyStock, Level: levels[i].out()}
+		if v.SKU != nil {
+			r.SKU = *v.SKU
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -348,31 +368,31 @@ func (s *Service) LowStock(ctx context.Context, limit int) ([]LowStockItem, erro
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	var rows []struct {
-		VariantID    string  `bun:"id"`
-		ProductID    string  `bun:"product_id"`
-		ProductTitle string  `bun:"title"`
-		SKU          *string `bun:"sku"`
-		SafetyStock  int64   `bun:"safety_stock"`
-		Available    int64   `bun:"available"`
-	}
+	var vs []catalog.VariantSummary
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw(`SELECT * FROM (
-			SELECT v.id, v.product_id, p.title, v.sku, v.safety_stock,
-				(SELECT COALESCE(SUM(l.available), 0) FROM inventory_levels l WHERE l.tenant_id = v.tenant_id AND l.variant_id = v.id) AS available
-			FROM catalog_variants v JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id
-			WHERE v.tenant_id = ? AND v.safety_stock > 0 AND v.inventory_tracked AND p.status <> 'archived') x
-			WHERE available <= safety_stock ORDER BY available - safety_stock, id LIMIT ?`, tid, limit).Scan(ctx, &rows)
+		var err error
+		vs, err = catalog.SafetyStockVariants(ctx, q, tid, AvailableSQL)
+		return err
 	})
-	if err != nil && !store.NoRows(err) {
-		return nil, errs.Wrap(err, "inventory: low stock")
+	if err != nil {
+		return nil, err
 	}
-	out := make([]LowStockItem, len(rows))
-	for i, r := range rows {
-		out[i] = LowStockItem{VariantID: r.VariantID, ProductID: r.ProductID, ProductTitle: r.ProductTitle, Available: r.Available, SafetyStock: r.SafetyStock}
-		if r.SKU != nil {
-			out[i].SKU = *r.SKU
+	var out []LowStockItem
+	for _, v := range vs {
+		if v.Available > v.SafetyStock {
+			continue
 		}
+		it := LowStockItem{VariantID: v.ID, ProductID: v.ProductID, ProductTitle: v.ProductTitle, Available: v.Available, SafetyStock: v.SafetyStock}
+		if v.SKU != nil {
+			it.SKU = *v.SKU
+		}
+		out = append(out, it)
+	}
+	sort.SliceStable(out, func(i, j int) bool { // vs is in id order
+		return out[i].Available-out[i].SafetyStock < out[j].Available-out[j].SafetyStock
+	})
+	if len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }

@@ -245,15 +245,23 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 
 // Reservations lists the reservations with a ref (a cart or order).
 func (s *Service) Reservations(ctx context.Context, ref string) ([]Reservation, error) {
+	var out []Reservation
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		out, err = s.ReservationsIn(ctx, q, ref)
+		return err
+	})
+	return out, err
+}
+
+// ReservationsIn is Reservations inside the caller's transaction.
+func (s *Service) ReservationsIn(ctx context.Context, q bun.IDB, ref string) ([]Reservation, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var rows []reservationRow
-	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		return q.NewSelect().Model(&rows).Where("tenant_id = ? AND ref = ?", tid, ref).Order("id").Scan(ctx)
-	})
-	if err != nil {
+	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND ref = ?", tid, ref).Order("id").Scan(ctx); err != nil {
 		return nil, errs.Wrap(err, "inventory: reservations")
 	}
 	out := make([]Reservation, len(rows))

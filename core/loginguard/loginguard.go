@@ -27,6 +27,8 @@
 // Within one process Gate runs attempts on one account one at a time, so a
 // burst of parallel guesses cannot all pass Check before the first failure
 // is counted; across processes each can let one attempt through at once.
+//
+// Tables: the package owns login_guard_accounts and login_guard_devices.
 package loginguard
 
 import (

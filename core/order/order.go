@@ -40,6 +40,14 @@
 // Functions taking a bun.IDB work inside a caller's transaction (checkout,
 // payment, shipping and after-sales compose them); Service methods open their
 // own.
+//
+// # Tables
+//
+// The package owns orders, order_lines, order_events, order_counters,
+// order_mail_templates and order_notifications. Payment, shipping,
+// after-sales, checkout, the unpaid-order sweeper and the plugin host change
+// and read orders only through its functions (totals.go, stats.go), never in
+// their own SQL.
 package order
 
 import (

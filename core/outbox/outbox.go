@@ -12,6 +12,9 @@
 // platform scope. Delivery is at-least-once: a claim is a conditional UPDATE
 // (no SELECT ... FOR UPDATE, which SQLite lacks), a crashed worker's claim
 // expires, and failures are retried with backoff up to MaxAttempts.
+//
+// Tables: the package owns outbox; other packages write through Enqueue and
+// ask Enqueued.
 package outbox
 
 import (
@@ -113,6 +116,16 @@ func EnqueueEvent(ctx context.Context, q bun.IDB, tenantID, topic string, payloa
 		return Message{}, errs.Wrap(err, "outbox.EnqueueEvent")
 	}
 	return Enqueue(ctx, q, Message{TenantID: tenantID, Kind: KindEvent, Topic: topic, Payload: string(b)})
+}
+
+// Enqueued reports, in q, whether the tenant has a message with this topic
+// (a handler that enqueues mails per event checks it to mail them once).
+func Enqueued(ctx context.Context, q bun.IDB, tenantID, topic string) (bool, error) {
+	n, err := q.NewSelect().Model((*Message)(nil)).Where("tenant_id = ? AND topic = ?", tenantID, topic).Count(ctx)
+	if err != nil {
+		return false, errs.Wrap(err, "outbox.Enqueued")
+	}
+	return n > 0, nil
 }
 
 // MailFilter selects mail for the platform mailbox.

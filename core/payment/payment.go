@@ -28,6 +28,10 @@
 //
 // Payments and refunds take an optional idempotency key (package
 // idempotency, lease mode, since providers are called outside transactions).
+//
+// Tables: the package owns payments, payment_refunds and
+// payment_webhook_events; the order's paid and refunded totals are
+// core/order's (order.AddPaid, order.AddRefunded).
 package payment
 
 import (
@@ -261,9 +265,8 @@ func (s *Service) pay(ctx context.Context, in PayInput) (*Payment, error) {
 		if o.Status != order.PendingPayment {
 			return &errs.Error{Code: errs.Unprocessable, Field: "order", Message: "order " + o.Name() + " is " + strings.ReplaceAll(string(o.Status), "_", " ") + ", not awaiting payment"}
 		}
-		if _, err := q.NewUpdate().Model((*order.Order)(nil)).Set("version = version + 1").
-			Where("tenant_id = ? AND id = ?", tenant, o.ID).Exec(ctx); err != nil {
-			return errs.Wrap(err, "payment lock order")
+		if err := order.Lock(ctx, q, tenant, o.ID); err != nil {
+			return err
 		}
 		var open []Payment
 		if err := q.NewSelect().Model(&open).Where("tenant_id = ? AND order_id = ? AND status IN ('pending', 'authorized')", tenant, o.ID).Scan(ctx); err != nil {
@@ -358,9 +361,8 @@ func (s *Service) capture(ctx context.Context, q bun.IDB, p *Payment, amount int
 		return errs.E(errs.Conflict, "the payment is no longer awaiting capture")
 	}
 	p.Status, p.CapturedAmount, p.UpdatedAt = StatusCaptured, p.CapturedAmount+amount, now
-	if _, err := q.NewUpdate().Model((*order.Order)(nil)).Set("paid_total = paid_total + ?", amount).Set("updated_at = ?", now).
-		Where("tenant_id = ? AND id = ?", p.TenantID, p.OrderID).Exec(ctx); err != nil {
-		return errs.Wrap(err, "order paid total")
+	if err := order.AddPaid(ctx, q, p.TenantID, p.OrderID, amount, now); err != nil {
+		return err
 	}
 	o, err := order.Load(ctx, q, p.OrderID)
 	if err != nil {
@@ -549,9 +551,8 @@ func rows(res interface{ RowsAffected() (int64, error) }) int64 {
 }
 
 func (s *Service) applyRefund(ctx context.Context, q bun.IDB, r *Refund, currency string) error {
-	if _, err := q.NewUpdate().Model((*order.Order)(nil)).Set("refunded_total = refunded_total + ?", r.Amount).Set("updated_at = ?", r.UpdatedAt).
-		Where("tenant_id = ? AND id = ?", r.TenantID, r.OrderID).Exec(ctx); err != nil {
-		return errs.Wrap(err, "order refunded total")
+	if err := order.AddRefunded(ctx, q, r.TenantID, r.OrderID, r.Amount, r.UpdatedAt); err != nil {
+		return err
 	}
 	o, err := order.Load(ctx, q, r.OrderID)
 	if err != nil {

@@ -11,6 +11,9 @@
 // fulfilled, and to delivered when every shipment is delivered; each step is
 // on the order's timeline and announced through the outbox ("shipment.
 // created" carries the tracking link for the shipping e-mail).
+//
+// Tables: the package owns shipments and shipment_lines; the order lines'
+// fulfilled quantities are core/order's (order.Fulfil).
 package shipping
 
 import (
@@ -160,12 +163,11 @@ func (s *Service) Create(ctx context.Context, orderID string, in Input) (*Shipme
 				return errs.Field("lines", "each line once, with a positive quantity")
 			}
 			seen[w.LineID] = true
-			res, err := q.NewUpdate().Model((*order.Line)(nil)).Set("fulfilled_quantity = fulfilled_quantity + ?", w.Quantity).
-				Where("tenant_id = ? AND order_id = ? AND id = ? AND fulfilled_quantity + ? <= quantity", o.TenantID, o.ID, w.LineID, w.Quantity).Exec(ctx)
+			ok, err := order.Fulfil(ctx, q, o.TenantID, o.ID, w.LineID, w.Quantity)
 			if err != nil {
-				return errs.Wrap(err, "shipment fulfil")
+				return err
 			}
-			if n, _ := res.RowsAffected(); n != 1 {
+			if !ok {
 				return &errs.Error{Code: errs.Unprocessable, Field: "lines", Message: "a line is not in this order or has fewer units left to ship"}
 			}
 			sh.Lines = append(sh.Lines, Line{TenantID: o.TenantID, ShipmentID: sh.ID, OrderLineID: w.LineID, Quantity: w.Quantity})

@@ -16,6 +16,11 @@
 // that q: taking a second pool connection while the first is held can
 // deadlock the pool under load, and the guard in guard.go catches it
 // (strict mode, which every test database uses, panics).
+//
+// Tables: the package owns schema_migrations (which migrations ran). Every
+// other table belongs to the package whose migrations create it: only that
+// package names it in SQL, and others call it (cmd/wasmart's
+// TestTableOwnership checks).
 package store
 
 import (
@@ -328,6 +333,26 @@ func IsCheckViolation(err error) bool {
 		return pgErr.Code == "23514"
 	}
 	return strings.Contains(err.Error(), "CHECK constraint failed")
+}
+
+// Existing reports which of ids the tenant has in table, matching them on
+// column, in q: one query whatever the number of ids. Only the package that
+// owns the table calls it (with its own table's name); others ask that
+// package.
+func Existing(ctx context.Context, q bun.IDB, table, column, tenantID string, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var found []string
+	err := q.NewRaw("SELECT ? FROM ? WHERE tenant_id = ? AND ? IN (?)", bun.Ident(column), bun.Ident(table), tenantID, bun.Ident(column), bun.List(ids)).Scan(ctx, &found)
+	if err != nil && !NoRows(err) {
+		return nil, errs.Wrap(err, "store: existing "+table)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // NoRows reports whether err is sql.ErrNoRows.

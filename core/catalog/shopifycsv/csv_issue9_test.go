@@ -118,7 +118,7 @@ func TestImportBlankInventoryTrackerIsUntracked(t *testing.T) {
 		var vs map[string]cart.Variant
 		db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 			var err error
-			vs, err = cart.SQLCatalog{}.Variants(ctx, q, "tracker", []string{fv.ID, cv.ID}, store.Now())
+			vs, err = cart.ShopCatalog{}.Variants(ctx, q, "tracker", []string{fv.ID, cv.ID}, store.Now())
 			return err
 		})
 		if fc, cc := vs[fv.ID], vs[cv.ID]; !fc.CanBuy(3) || cc.CanBuy(1) {
