@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -28,11 +27,14 @@ import (
 // its orders with the Order-Token header), plus the services every
 // commerce route shares.
 //
-// Checkout: POST /api/store/checkout with an Idempotency-Key header places
-// the order in one transaction (core/checkout.PlaceRaw). The key is scoped
-// to whose cart it is, so two shoppers who pick the same key never see
-// each other's orders; the same key with the same bytes replays the stored
-// answer byte for byte (also after a restart), other bytes get 422.
+// Checkout: POST /api/store/checkout with an Idempotency-Key header is
+// core/checkout's use case (the storefront form calls the same one). The
+// key is scoped to whose cart it is, so two shoppers who pick the same key
+// never see each other's orders; the same key with the same bytes replays
+// the stored answer byte for byte (also after a restart), other bytes get
+// 422. With a "payment" in the body the order is paid at once (a card) or
+// waits for staff (bank transfer, cash on delivery), and the answer is the
+// order as it is after that, with the payment.
 
 // Commerce are the services behind carts, checkout, orders, payments,
 // shipping and after-sales.
@@ -79,7 +81,7 @@ func NewCommerce(db *store.DB, o CommerceOptions) *Commerce {
 	gw := &payment.TestGateway{Secret: o.GatewaySecret}
 	pay := payment.New(db, idem, stock, gw, payment.Manual{})
 	return &Commerce{
-		Carts: carts, Checkout: checkout.New(db, carts, idem, stock), Orders: order.NewService(db, stock),
+		Carts: carts, Checkout: checkout.New(db, carts, idem, stock, pay), Orders: order.NewService(db, stock),
 		Payments: pay, Shipments: shipping.New(db), AfterSales: aftersales.New(db, pay, o.Inventory),
 		Idempotency: idem, Inventory: o.Inventory, Stock: stock, Gateway: gw, Secret: o.Secret,
 	}
@@ -115,8 +117,18 @@ type CartJSON struct {
 	Token string `json:"token,omitempty"`
 }
 
-// CheckoutRequest places an order from the shopper's cart.
+// CheckoutRequest places an order from the shopper's cart; its optional
+// "payment" ({"method":"card","card":"4242 4242 4242 4242"}, or "method"
+// "bank_transfer" or "cod") pays it in the same request.
 type CheckoutRequest = checkout.Input
+
+// CheckoutJSON is the placed order; when the request had a payment, also
+// the payment it made (status "captured", "pending", or "failed" with the
+// reason in its message: the order is then placed and awaits payment).
+type CheckoutJSON struct {
+	order.Order
+	Payment *payment.Payment `json:"payment,omitempty"`
+}
 
 // storeAPI is the shopper's cart, checkout and orders over JSON, on the
 // shop's own host.
@@ -126,7 +138,9 @@ func (s *Server) storeAPI(t *httpx.Table) {
 	api.API("POST", "/api/store/cart/lines", httpx.Public, "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
 	api.API("PUT", "/api/store/cart/lines/:variant", httpx.Public, "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
 	api.API("DELETE", "/api/store/cart/lines/:variant", httpx.Public, "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
-	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
+	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order); "+
+		`with "payment" ({"method":"card","card":…}, "bank_transfer" or "cod") also pay it: the answer then carries the payment (a declined card: status "failed", the order placed and awaiting payment)`,
+		CheckoutRequest{}, CheckoutJSON{}, s.apiCheckout)
 	api.API("GET", "/api/store/orders/:order", httpx.Public, "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
 	api.API("GET", "/api/store/orders", httpx.Customer, "The signed-in customer's orders, newest first (before: cursor)", nil, order.Page{}, s.apiStoreOrders)
 }
@@ -238,24 +252,23 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.Field("cart", "is empty")
 	}
-	scope := "checkout:" + idempotency.Hash("owner", []byte(o.CustomerID+"\x00"+o.Token))
-	body := append([]byte(nil), c.Body()...)
-	resp, replayed, err := s.commerce.Checkout.PlaceRaw(c.UserContext(), o, in, idempotency.Request{Scope: scope, Key: key, Body: body})
+	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: key, Body: append([]byte(nil), c.Body()...)})
 	if err != nil {
 		return err
 	}
-	var head struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(resp.Body, &head) == nil && head.ID != "" {
-		c.Set(orderTokenHeader, s.OrderToken(s.Shop(c).ID, head.ID))
-		c.Set(fiber.HeaderLocation, "/api/store/orders/"+head.ID)
-	}
-	if replayed {
+	c.Set(orderTokenHeader, s.OrderToken(s.Shop(c).ID, res.Order.ID))
+	c.Set(fiber.HeaderLocation, "/api/store/orders/"+res.Order.ID)
+	if res.Replayed {
 		c.Set(replayedHeader, "true")
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(resp.Status).Send(resp.Body)
+	if in.Pay == nil {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Status(res.Answer.Status).Send(res.Answer.Body)
+	}
+	if errs.CodeOf(res.PayError) == errs.Internal {
+		return res.PayError
+	}
+	return c.Status(res.Answer.Status).JSON(CheckoutJSON{Order: *res.Order, Payment: res.Payment})
 }
 
 // storeOrder loads an order the shopper may see: with its Order-Token
