@@ -38,7 +38,7 @@ type campaignRow struct {
 	EndsAt        *time.Time `bun:"ends_at"`
 	Currency      string     `bun:"currency"`
 	Budget        int64      `bun:"budget"`
-	Spent         int64      `bun:"spent,scanonly"`
+	Spent         int64      `bun:"spent"`
 	Version       int        `bun:"version"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	UpdatedAt     time.Time  `bun:"updated_at"`

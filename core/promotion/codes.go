@@ -34,7 +34,7 @@ type codeRow struct {
 	Code          string    `bun:"code"`
 	Batch         string    `bun:"batch"`
 	UsageLimit    int64     `bun:"usage_limit"`
-	Used          int64     `bun:"used,scanonly"`
+	Used          int64     `bun:"used"`
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
