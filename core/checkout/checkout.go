@@ -22,6 +22,8 @@
 //     what the prices used (coupon and promotion usage counts, campaign
 //     budgets, flash-sale quotas) with conditional updates, so a limit
 //     holds under any concurrency; an error refuses the checkout.
+//     (core/promotion's Service.Redeem, given Placement.Order and
+//     Placement.Price.Promotions, is what this hook calls.)
 //  4. StepTenders: Hooks registered for this step (points, store credit,
 //     gift cards) take part of the total from the shopper's balance in the
 //     same transaction and record it with Placement.Take; what they take
@@ -42,13 +44,14 @@
 //     in Result.PayError; the shopper pays again later. Without a payment
 //     choice the order waits for a payment through the payments API.
 //
-// Steps 1–5 are one transaction (store.Write) that first claims the
-// idempotency key (package idempotency), scoped to whose cart it is: a
-// retry with the same key and body replays the stored answer byte for byte;
-// another body gets 422; concurrent duplicates wait and replay. Any failure
+// Steps 1–5 run in one transaction (store.Write; only the payment choice
+// is checked before it opens) that first claims the idempotency key
+// (package idempotency), scoped to whose cart it is: a retry with the same
+// key and body replays the stored answer byte for byte; another body gets
+// 422; concurrent duplicates wait and replay. Any failure
 // rolls everything back: no half-created order, no stock moved, no usage
 // claimed, no key consumed. The payment step calls the gateway outside any
-// transaction, under its own idempotency key derived from the order, so a
+// transaction, under its own idempotency key scoped to the order, so a
 // replayed checkout replays its payment instead of charging twice.
 //
 // Without hooks a checkout issues 11 statements of its own plus the
