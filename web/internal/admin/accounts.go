@@ -5,6 +5,9 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 )
 
+// Opening a shop: the API's signup body, which the console's signup form
+// fills too.
+
 // SignupRequest opens a shop.
 type SignupRequest struct {
 	ShopName string `json:"shop_name"`

@@ -14,6 +14,13 @@ import (
 	"github.com/wasmart/wasmart/tenants/perm"
 )
 
+// The catalog: the API shapes of products, categories and collections,
+// and the changes whose rules both areas share: creating a product (the
+// status and plan checks), the review workflow's steps, image uploads and
+// bulk edits. core/catalog validates and enforces the workflow; who may
+// publish is the route's permission, and for create and bulk also checked
+// here.
+
 // ProductJSON is a product with its variants, images and tags. Prices are
 // integer minor units of Currency.
 type ProductJSON struct {

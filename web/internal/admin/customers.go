@@ -8,6 +8,9 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 )
 
+// Customers: their API shape, the list filter, and the audited changes
+// (details, marketing consent, the data export).
+
 // CustomerJSON is a customer.
 type CustomerJSON struct {
 	ID                     string        `json:"id"`

@@ -8,6 +8,9 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 )
 
+// The shop builder's draft edits, publishing and restoring, and design
+// image uploads, each audited.
+
 // EditDraft applies fn to the draft at version and answers the new draft.
 func (a *Admin) EditDraft(c *fiber.Ctx, version int, action string, fn func(d *design.Document) error) (*design.Draft, error) {
 	d, err := a.design.Edit(c.UserContext(), version, fn)

@@ -12,6 +12,8 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 )
 
+// Query and path parameters that more than one area reads.
+
 // AuditFilter reads the audit log's query: action, actor, object (an id
 // or an object type), object_type, object_id, from, to (RFC 3339) and
 // cursor.

@@ -11,6 +11,10 @@ import (
 	"github.com/wasmart/wasmart/core/inventory"
 )
 
+// Inventory: the API shapes of locations, stock and its ledger, and the
+// audited stock changes (receive, adjust) after checking the variant and
+// the location are the shop's.
+
 // LocationJSON is a stock location.
 type LocationJSON struct {
 	ID        string `json:"id"`

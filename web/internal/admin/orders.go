@@ -8,6 +8,9 @@ import (
 	"github.com/wasmart/wasmart/core/shipping"
 )
 
+// An order with everything that happened to it, for the API and the
+// console's order page.
+
 // OrderDetail is an order with everything that happened to it.
 type OrderDetail struct {
 	Order     *order.Order        `json:"order"`

@@ -11,6 +11,9 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 )
 
+// Plugin installations: the plan checks before an install or a private
+// upload, and the run and report queries.
+
 // ConfigBytes is a plugin configuration as the plugin host takes it (nil
 // for none).
 func ConfigBytes(m map[string]any) []byte {
