@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -403,7 +402,6 @@ func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.
 	if err != nil {
 		return nil, err
 	}
-	s.Record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
 	return p, nil
 }
 
@@ -484,7 +482,6 @@ func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "product.update", "product", p.ID, p.Title)
 	return c.JSON(productJSON(p))
 }
 
@@ -493,7 +490,6 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Record(c, "product.delete", "product", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -521,11 +517,6 @@ func (s *Server) transition(c *fiber.Ctx, step string, comment string, at *time.
 	if err != nil {
 		return nil, err
 	}
-	summary := string(p.Status)
-	if comment != "" {
-		summary += ": " + comment
-	}
-	s.Record(c, "product."+step, "product", p.ID, summary)
 	return p, nil
 }
 
@@ -582,11 +573,10 @@ func (s *Server) uploadImage(c *fiber.Ctx) (*catalog.Image, error) {
 		return nil, errs.Field("image", "could not read the upload")
 	}
 	defer f.Close()
-	im, err := s.catalog.AddImage(c.UserContext(), c.Params("product"), io.Reader(f), c.FormValue("alt"))
+	im, err := s.catalog.AddImage(c.UserContext(), c.Params("product"), io.Reader(f), fh.Filename, c.FormValue("alt"))
 	if err != nil {
 		return nil, err
 	}
-	s.Record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
 	return im, nil
 }
 
@@ -602,7 +592,6 @@ func (s *Server) apiImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return err
 	}
-	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -639,29 +628,7 @@ func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 	if e.Status == catalog.Draft && !s.Can(c, perm.CatalogPublish) {
 		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "taking products back to draft needs the catalog.publish permission"}
 	}
-	n, err := s.catalog.Bulk(c.UserContext(), e)
-	if err != nil {
-		return 0, err
-	}
-	var what []string
-	if e.Price != nil {
-		if e.Price.PercentBP != 0 {
-			what = append(what, "price "+strconv.FormatFloat(b.PricePercent, 'f', -1, 64)+"%")
-		} else {
-			what = append(what, "price "+strconv.FormatInt(b.PriceAmount, 10))
-		}
-	}
-	if len(b.AddTags) > 0 {
-		what = append(what, "+tags "+strings.Join(b.AddTags, ","))
-	}
-	if len(b.RemoveTags) > 0 {
-		what = append(what, "-tags "+strings.Join(b.RemoveTags, ","))
-	}
-	if b.Status != "" {
-		what = append(what, "status "+b.Status)
-	}
-	s.Record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
-	return n, nil
+	return s.catalog.Bulk(c.UserContext(), e)
 }
 
 func categoriesJSON(tree []*catalog.Category) []CategoryJSON {
@@ -702,7 +669,6 @@ func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
 }
 
@@ -715,7 +681,6 @@ func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return c.JSON(categoryJSON(x))
 }
 
@@ -723,7 +688,6 @@ func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return err
 	}
-	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -775,7 +739,6 @@ func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return c.Status(fiber.StatusCreated).JSON(collectionJSON(x))
 }
 
@@ -788,7 +751,6 @@ func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return c.JSON(collectionJSON(x))
 }
 
@@ -796,7 +758,6 @@ func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return err
 	}
-	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -808,6 +769,5 @@ func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
 	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {
 		return err
 	}
-	s.Record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
 	return c.SendStatus(fiber.StatusNoContent)
 }
