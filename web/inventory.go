@@ -164,7 +164,6 @@ func (s *Server) createLocation(c *fiber.Ctx, name, code string) (*inventory.Loc
 	if err != nil {
 		return nil, err
 	}
-	s.Record(c, "location.create", "location", l.ID, l.Name)
 	return l, nil
 }
 
@@ -273,8 +272,7 @@ func (s *Server) apiVariantStock(c *fiber.Ctx) error {
 // location belong to the shop.
 func (s *Server) changeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 	ctx, id := c.UserContext(), c.Params("variant")
-	p, err := s.catalog.ProductOfVariant(ctx, id)
-	if err != nil {
+	if _, err := s.catalog.ProductOfVariant(ctx, id); err != nil {
 		return err
 	}
 	if b.LocationID != "" {
@@ -284,28 +282,13 @@ func (s *Server) changeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 	}
 	reason := strings.TrimSpace(b.Reason)
 	if adjust {
-		err = s.inventory.Adjust(ctx, id, b.LocationID, b.Quantity, reason)
-	} else {
-		ref := strings.TrimSpace(b.Ref)
-		if ref == "" {
-			ref = reason
-		}
-		err = s.inventory.Receive(ctx, id, b.LocationID, b.Quantity, ref)
+		return s.inventory.Adjust(ctx, id, b.LocationID, b.Quantity, reason)
 	}
-	if err != nil {
-		return err
+	ref := strings.TrimSpace(b.Ref)
+	if ref == "" {
+		ref = reason
 	}
-	action, summary := "stock.receive", "+"+strconv.FormatInt(b.Quantity, 10)
-	if adjust {
-		action = "stock.adjust"
-		summary = strconv.FormatInt(b.Quantity, 10)
-		if b.Quantity > 0 {
-			summary = "+" + summary
-		}
-		summary += " (" + reason + ")"
-	}
-	s.Record(c, action, "variant", id, p.Title+": "+summary)
-	return nil
+	return s.inventory.Receive(ctx, id, b.LocationID, b.Quantity, ref)
 }
 
 func (s *Server) apiStockChange(c *fiber.Ctx, adjust bool) error {
