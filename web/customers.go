@@ -161,13 +161,8 @@ func (s *Server) apiCustomer(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Customer, error) {
-	x, err := s.customers.Update(c.UserContext(), c.Params("customer"), customer.UpdateInput{Email: b.Email, Phone: b.Phone, FirstName: b.FirstName,
+	return s.customers.Update(c.UserContext(), c.Params("customer"), customer.UpdateInput{Email: b.Email, Phone: b.Phone, FirstName: b.FirstName,
 		LastName: b.LastName, Locale: b.Locale, Note: b.Note, Tags: b.Tags, State: customer.State(b.State)})
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
-	return x, nil
 }
 
 func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
@@ -186,16 +181,7 @@ func (s *Server) setConsent(c *fiber.Ctx, accepts bool, source string) (*custome
 	if source == "" {
 		source = "staff"
 	}
-	x, err := s.customers.SetMarketingConsent(c.UserContext(), c.Params("customer"), accepts, source)
-	if err != nil {
-		return nil, err
-	}
-	what := "withdrawn"
-	if accepts {
-		what = "given"
-	}
-	s.Record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
-	return x, nil
+	return s.customers.SetMarketingConsent(c.UserContext(), c.Params("customer"), accepts, source)
 }
 
 func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
@@ -211,14 +197,14 @@ func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
 }
 
 // apiCustomerExport sends the customer's data as a JSON download; the
-// export itself is audited (personal data left the system).
+// export itself is audited by the customer service (personal data left
+// the system).
 func (s *Server) apiCustomerExport(c *fiber.Ctx) error {
 	id := c.Params("customer")
 	data, err := s.customers.ExportJSON(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	s.Record(c, "customer.export", "customer", id, "")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="customer-`+id+`.json"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -230,7 +216,6 @@ func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -311,6 +296,5 @@ func (s *Server) customerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return view.Done(c, "/console/customers")
 }
