@@ -22,9 +22,9 @@ import (
 // decided here by the route's permission (catalog.publish for approve,
 // reject, publish, unpublish and archive; catalog.write to edit and submit).
 //
-// Every state-changing call is recorded in the audit log in its own
-// transaction right after the change commits (core cannot import tenants);
-// a crash between the two loses the audit line, never the change.
+// Every state-changing call is recorded in the audit log by core/catalog,
+// in the change's own transaction: the entry exists exactly when the change
+// committed.
 
 // catalogAPI is products, categories and collections over JSON.
 func (s *Server) catalogAPI(t *httpx.Table) {
@@ -493,7 +493,7 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// transition runs one workflow step and audits it.
+// transition runs one workflow step (core/catalog audits it).
 func (s *Server) transition(c *fiber.Ctx, step string, comment string, at *time.Time) (*catalog.Product, error) {
 	ctx, id := c.UserContext(), c.Params("product")
 	var p *catalog.Product

@@ -294,12 +294,7 @@ func (s *Server) apiDraft(c *fiber.Ctx) error {
 
 // editDraft applies fn to the draft at version and answers the new draft.
 func (s *Server) editDraft(c *fiber.Ctx, version int, action string, fn func(d *design.Document) error) (*design.Draft, error) {
-	d, err := s.design.Edit(c.UserContext(), version, fn)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
-	return d, nil
+	return s.design.Edit(c.UserContext(), version, action, fn)
 }
 
 func (s *Server) apiDraftSave(c *fiber.Ctx) error {
@@ -492,21 +487,11 @@ func (s *Server) apiMenuSave(c *fiber.Ctx) error {
 }
 
 func (s *Server) publishDesign(c *fiber.Ctx, version int) (*design.Published, error) {
-	p, err := s.design.Publish(c.UserContext(), version)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
-	return p, nil
+	return s.design.Publish(c.UserContext(), version)
 }
 
 func (s *Server) restoreDesign(c *fiber.Ctx, number, version int) (*design.Published, error) {
-	p, err := s.design.Restore(c.UserContext(), number, version)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
-	return p, nil
+	return s.design.Restore(c.UserContext(), number, version)
 }
 
 func (s *Server) apiPublish(c *fiber.Ctx) error {
@@ -572,12 +557,7 @@ func (s *Server) uploadDesignImage(c *fiber.Ctx, field string) (*design.Asset, e
 		return nil, errs.Wrap(err, "design: open upload")
 	}
 	defer f.Close()
-	a, err := s.design.UploadImage(c.UserContext(), f, fh.Filename)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
-	return a, nil
+	return s.design.UploadImage(c.UserContext(), f, fh.Filename)
 }
 
 func (s *Server) apiAssetUpload(c *fiber.Ctx) error {
@@ -619,7 +599,6 @@ func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
 }
 
@@ -632,7 +611,6 @@ func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return c.JSON(pageJSON(p))
 }
 
@@ -640,7 +618,6 @@ func (s *Server) apiPageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -673,7 +650,6 @@ func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
 }
 
@@ -686,7 +662,6 @@ func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return c.JSON(articleJSON(a))
 }
 
@@ -694,7 +669,6 @@ func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

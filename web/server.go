@@ -118,8 +118,7 @@ var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1", "10.0.0.0/8", "172.16
 
 // Server is the HTTP server with its dependencies.
 type Server struct {
-	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...)
-	// and writes the audit log (Record).
+	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...).
 	*session.Kit
 	// Views renders pages (Render, Page, PageError, ...).
 	*view.Views
@@ -225,7 +224,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.commerce = deps.Commerce; s.commerce == nil {
 		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory, Pipelines: s.plugins.Pipeline})
 	}
-	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
+	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers,
 		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: s.commerce.Secret})
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
