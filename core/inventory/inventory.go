@@ -359,9 +359,9 @@ func positive(qty int64) error {
 	return nil
 }
 
-// audit records a stock change staff made to a variant ("Product title:
+// recordStock audits a stock change staff made to a variant ("Product title:
 // change") in the change's transaction q.
-func (s *Service) audit(ctx context.Context, q bun.IDB, tid, action, variantID, change string) error {
+func (s *Service) recordStock(ctx context.Context, q bun.IDB, tid, action, variantID, change string) error {
 	vs, err := catalog.VariantSummaries(ctx, q, tid, []string{variantID}, nil)
 	if err != nil {
 		return err
@@ -382,7 +382,7 @@ func (s *Service) Receive(ctx context.Context, variantID, locationID string, qty
 		if err := s.apply(ctx, q, tid, move{variant: variantID, location: loc, kind: Received, d: delta{qty, qty, 0}, ref: ref}); err != nil {
 			return err
 		}
-		return s.audit(ctx, q, tid, "stock.receive", variantID, "+"+strconv.FormatInt(qty, 10))
+		return s.recordStock(ctx, q, tid, "stock.receive", variantID, "+"+strconv.FormatInt(qty, 10))
 	})
 }
 
@@ -407,7 +407,7 @@ func (s *Service) Adjust(ctx context.Context, variantID, locationID string, d in
 		if d > 0 {
 			change = "+" + change
 		}
-		return s.audit(ctx, q, tid, "stock.adjust", variantID, change+" ("+reason+")")
+		return s.recordStock(ctx, q, tid, "stock.adjust", variantID, change+" ("+reason+")")
 	})
 }
 
