@@ -3,12 +3,12 @@
 // the caller's transaction so an entry exists exactly when the change it
 // describes committed. That is the one way entries are written: the service
 // that makes an audited change (catalog, inventory, customer, design,
-// content, tenants, plugins) calls Record inside the change's transaction,
-// with the actor and IP the context carries (tenancy.WithActor, set by the
-// web layer per request). An action that changes no data but must be
-// accounted for (an export, a preview link) is recorded in the
-// transaction of the service call that performs it, which fails when the
-// entry cannot be written. Nothing records after a commit.
+// content, promotion, tenants, plugins) calls Record inside the change's
+// transaction, with the actor and IP the context carries
+// (tenancy.WithActor, set by the web layer per request). An action that
+// changes no data but must be accounted for (an export, a preview link) is
+// recorded in the transaction of the service call that performs it, which
+// fails when the entry cannot be written. Nothing records after a commit.
 //
 // List filters by actor, action, object and time range with cursor
 // pagination (newest first); callers check that the principal may read the
