@@ -375,7 +375,6 @@ func (s *Server) builderPreviewLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
 	c.Locals("preview_link", s.StorefrontURL(s.Current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
 	c.Locals("preview_until", until)
 	return s.builderPage(c)
@@ -766,7 +765,6 @@ func (s *Server) pageCreate(c *fiber.Ctx) error {
 			return s.pageForm(c, &content.Page{Handle: in.Handle, Kind: in.Kind, Title: in.Title, BodyHTML: in.BodyHTML, SEOTitle: in.SEOTitle, SEODescription: in.SEODescription, Published: in.Published}, true)
 		})
 	}
-	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return view.Done(c, "/console/pages/"+p.ID)
 }
 
@@ -791,7 +789,6 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 			return s.pageForm(c, cur, false)
 		})
 	}
-	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return view.Done(c, "/console/pages/"+p.ID)
 }
 
@@ -799,7 +796,6 @@ func (s *Server) pageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return view.Done(c, "/console/pages")
 }
 
@@ -896,7 +892,6 @@ func (s *Server) articleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
 	}
-	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return view.Done(c, "/console/articles/"+a.ID)
 }
 
@@ -923,7 +918,6 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 			return s.articleForm(c, articleOf(in, cur), false)
 		})
 	}
-	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return view.Done(c, "/console/articles/"+a.ID)
 }
 
@@ -931,6 +925,5 @@ func (s *Server) articleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return view.Done(c, "/console/articles")
 }

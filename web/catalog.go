@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,9 +19,9 @@ import (
 // decided here by the route's permission (catalog.publish for approve,
 // reject, publish, unpublish and archive; catalog.write to edit and submit).
 //
-// Every state-changing call is recorded in the audit log in its own
-// transaction right after the change commits (core cannot import tenants);
-// a crash between the two loses the audit line, never the change.
+// Every state-changing call is recorded in the audit log by core/catalog,
+// in the change's own transaction: the entry exists exactly when the change
+// committed.
 
 // catalogAPI is products, categories and collections over JSON.
 func (s *Server) catalogAPI(t *httpx.Table) {
@@ -238,7 +237,6 @@ func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "product.update", "product", p.ID, p.Title)
 	return c.JSON(admin.ProductJSONOf(p))
 }
 
@@ -247,7 +245,6 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Record(c, "product.delete", "product", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -297,7 +294,6 @@ func (s *Server) apiImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return err
 	}
-	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -338,7 +334,6 @@ func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
 }
 
@@ -351,7 +346,6 @@ func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return c.JSON(categoryJSON(x))
 }
 
@@ -359,7 +353,6 @@ func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return err
 	}
-	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -401,7 +394,6 @@ func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return c.Status(fiber.StatusCreated).JSON(admin.CollectionJSONOf(x))
 }
 
@@ -414,7 +406,6 @@ func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return c.JSON(admin.CollectionJSONOf(x))
 }
 
@@ -422,7 +413,6 @@ func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return err
 	}
-	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -434,6 +424,5 @@ func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
 	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {
 		return err
 	}
-	s.Record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
 	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -415,10 +415,8 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		if version == 0 {
 			err = errs.Field("version", "reload the product and try again")
 		} else {
-			var np *catalog.Product
-			np, err = s.catalog.Update(ctx, p.ID, version, in)
+			_, err = s.catalog.Update(ctx, p.ID, version, in)
 			if err == nil {
-				s.Record(c, "product.update", "product", np.ID, np.Title)
 				return view.Done(c, "/console/products/"+p.ID)
 			}
 		}
@@ -431,7 +429,6 @@ func (s *Server) productDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.Record(c, "product.delete", "product", id, "")
 	return view.Done(c, "/console/products")
 }
 
@@ -479,7 +476,6 @@ func (s *Server) productImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
@@ -544,20 +540,18 @@ func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
 }
 
 func (s *Server) categoryCreate(c *fiber.Ctx) error {
-	x, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
+	_, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return view.Done(c, "/console/categories")
 }
 
 func (s *Server) categorySave(c *fiber.Ctx) error {
-	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
+	_, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return view.Done(c, "/console/categories")
 }
 
@@ -565,7 +559,6 @@ func (s *Server) categoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return view.Done(c, "/console/categories")
 }
 
@@ -626,7 +619,6 @@ func (s *Server) collectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.collectionsPage(c) })
 	}
-	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return view.Done(c, "/console/collections/"+x.ID)
 }
 
@@ -669,7 +661,6 @@ func (s *Server) collectionSave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return view.Done(c, "/console/collections/"+x.ID)
 }
 
@@ -677,6 +668,5 @@ func (s *Server) collectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return view.Done(c, "/console/collections")
 }

@@ -101,7 +101,6 @@ func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -182,6 +181,5 @@ func (s *Server) customerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return view.Done(c, "/console/customers")
 }

@@ -544,7 +544,6 @@ func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
 }
 
@@ -557,7 +556,6 @@ func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return c.JSON(pageJSON(p))
 }
 
@@ -565,7 +563,6 @@ func (s *Server) apiPageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -598,7 +595,6 @@ func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
 }
 
@@ -611,7 +607,6 @@ func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return c.JSON(articleJSON(a))
 }
 
@@ -619,7 +614,6 @@ func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

@@ -3,7 +3,6 @@ package admin
 import (
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -234,12 +233,7 @@ func (a *Admin) CreateProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.P
 	if in.Currency == "" {
 		in.Currency = a.ShopCurrency(c)
 	}
-	p, err := a.catalog.Create(c.UserContext(), in)
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
-	return p, nil
+	return a.catalog.Create(c.UserContext(), in)
 }
 
 // ProductFilter reads the product list's query: q, status, category,
@@ -295,11 +289,6 @@ func (a *Admin) Transition(c *fiber.Ctx, step string, comment string, at *time.T
 	if err != nil {
 		return nil, err
 	}
-	summary := string(p.Status)
-	if comment != "" {
-		summary += ": " + comment
-	}
-	a.kit.Record(c, "product."+step, "product", p.ID, summary)
 	return p, nil
 }
 
@@ -323,12 +312,7 @@ func (a *Admin) UploadImage(c *fiber.Ctx) (*catalog.Image, error) {
 		return nil, errs.Field("image", "could not read the upload")
 	}
 	defer f.Close()
-	im, err := a.catalog.AddImage(c.UserContext(), c.Params("product"), io.Reader(f), c.FormValue("alt"))
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
-	return im, nil
+	return a.catalog.AddImage(c.UserContext(), c.Params("product"), io.Reader(f), fh.Filename, c.FormValue("alt"))
 }
 
 // Bulk applies a bulk edit; publishing statuses, and taking products back
@@ -354,29 +338,7 @@ func (a *Admin) Bulk(c *fiber.Ctx, b BulkBody) (int, error) {
 	if e.Status == catalog.Draft && !a.kit.Can(c, perm.CatalogPublish) {
 		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "taking products back to draft needs the catalog.publish permission"}
 	}
-	n, err := a.catalog.Bulk(c.UserContext(), e)
-	if err != nil {
-		return 0, err
-	}
-	var what []string
-	if e.Price != nil {
-		if e.Price.PercentBP != 0 {
-			what = append(what, "price "+strconv.FormatFloat(b.PricePercent, 'f', -1, 64)+"%")
-		} else {
-			what = append(what, "price "+strconv.FormatInt(b.PriceAmount, 10))
-		}
-	}
-	if len(b.AddTags) > 0 {
-		what = append(what, "+tags "+strings.Join(b.AddTags, ","))
-	}
-	if len(b.RemoveTags) > 0 {
-		what = append(what, "-tags "+strings.Join(b.RemoveTags, ","))
-	}
-	if b.Status != "" {
-		what = append(what, "status "+b.Status)
-	}
-	a.kit.Record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
-	return n, nil
+	return a.catalog.Bulk(c.UserContext(), e)
 }
 
 // CategoriesJSON flattens the category tree, parents before children.

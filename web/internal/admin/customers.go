@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -104,13 +103,8 @@ func CustomerFilter(c *fiber.Ctx) customer.ListFilter {
 
 // UpdateCustomer replaces the route's :customer's editable fields.
 func (a *Admin) UpdateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Customer, error) {
-	x, err := a.customers.Update(c.UserContext(), c.Params("customer"), customer.UpdateInput{Email: b.Email, Phone: b.Phone, FirstName: b.FirstName,
+	return a.customers.Update(c.UserContext(), c.Params("customer"), customer.UpdateInput{Email: b.Email, Phone: b.Phone, FirstName: b.FirstName,
 		LastName: b.LastName, Locale: b.Locale, Note: b.Note, Tags: b.Tags, State: customer.State(b.State)})
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
-	return x, nil
 }
 
 // SetConsent records marketing consent given or withdrawn for the
@@ -119,27 +113,18 @@ func (a *Admin) SetConsent(c *fiber.Ctx, accepts bool, source string) (*customer
 	if source == "" {
 		source = "staff"
 	}
-	x, err := a.customers.SetMarketingConsent(c.UserContext(), c.Params("customer"), accepts, source)
-	if err != nil {
-		return nil, err
-	}
-	what := "withdrawn"
-	if accepts {
-		what = "given"
-	}
-	a.kit.Record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
-	return x, nil
+	return a.customers.SetMarketingConsent(c.UserContext(), c.Params("customer"), accepts, source)
 }
 
 // CustomerExport sends the customer's data as a JSON download; the
-// export itself is audited (personal data left the system).
+// customer service audits the export itself (personal data left the
+// system).
 func (a *Admin) CustomerExport(c *fiber.Ctx) error {
 	id := c.Params("customer")
 	data, err := a.customers.ExportJSON(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	a.kit.Record(c, "customer.export", "customer", id, "")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="customer-`+id+`.json"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -1,24 +1,17 @@
 package admin
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 )
 
 // The shop builder's draft edits, publishing and restoring, and design
-// image uploads, each audited.
+// image uploads (core/design audits each in its transaction).
 
 // EditDraft applies fn to the draft at version and answers the new draft.
 func (a *Admin) EditDraft(c *fiber.Ctx, version int, action string, fn func(d *design.Document) error) (*design.Draft, error) {
-	d, err := a.design.Edit(c.UserContext(), version, fn)
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
-	return d, nil
+	return a.design.Edit(c.UserContext(), version, action, fn)
 }
 
 // ApplyTheme switches theme then merges settings.
@@ -53,22 +46,12 @@ func MenuName(c *fiber.Ctx) (string, error) {
 
 // PublishDesign publishes the draft at version.
 func (a *Admin) PublishDesign(c *fiber.Ctx, version int) (*design.Published, error) {
-	p, err := a.design.Publish(c.UserContext(), version)
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
-	return p, nil
+	return a.design.Publish(c.UserContext(), version)
 }
 
 // RestoreDesign makes published version number the live design again.
 func (a *Admin) RestoreDesign(c *fiber.Ctx, number, version int) (*design.Published, error) {
-	p, err := a.design.Restore(c.UserContext(), number, version)
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
-	return p, nil
+	return a.design.Restore(c.UserContext(), number, version)
 }
 
 // UploadDesignImage stores the multipart file field as a design asset.
@@ -82,10 +65,5 @@ func (a *Admin) UploadDesignImage(c *fiber.Ctx, field string) (*design.Asset, er
 		return nil, errs.Wrap(err, "design: open upload")
 	}
 	defer f.Close()
-	asset, err := a.design.UploadImage(c.UserContext(), f, fh.Filename)
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "design.asset.upload", "design_asset", asset.ID, asset.Filename)
-	return asset, nil
+	return a.design.UploadImage(c.UserContext(), f, fh.Filename)
 }

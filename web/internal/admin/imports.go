@@ -328,10 +328,6 @@ func ParseUpdate(v string) (bool, error) {
 	return false, errs.Field("update_existing", "must be true or false")
 }
 
-func modeName(m shopifycsv.ImportMode) string {
-	return map[shopifycsv.ImportMode]string{shopifycsv.DryRun: "dry_run", shopifycsv.ImportAll: "all", shopifycsv.ImportValid: "valid"}[m]
-}
-
 // startImport registers and runs a job over a saved file. The plan's
 // product limit is read here, before the import's transaction opens.
 func (imp *Imports) startImport(c *fiber.Ctx, mode shopifycsv.ImportMode, update bool, file string, inBlob bool, name string, size int64, source string) (*importJob, error) {
@@ -340,12 +336,12 @@ func (imp *Imports) startImport(c *fiber.Ctx, mode shopifycsv.ImportMode, update
 	if err != nil {
 		return nil, err
 	}
-	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: modeName(mode), update: update, file: file, inBlob: inBlob, name: name, size: size,
+	j := &importJob{id: store.NewID(), tenant: p.TenantID, mode: mode.String(), update: update, file: file, inBlob: inBlob, name: name, size: size,
 		source: source, state: "running", started: time.Now().UTC(), drafts: !imp.a.kit.Can(c, perm.CatalogPublish)}
 	if err := imp.admit(j); err != nil {
 		return nil, err
 	}
-	opts := shopifycsv.ImportOptions{Mode: mode, UpdateExisting: update, Currency: imp.a.ShopCurrency(c), TotalBytes: size, ProgressEvery: 500, Plan: plan.Title,
+	opts := shopifycsv.ImportOptions{Mode: mode, UpdateExisting: update, Currency: imp.a.ShopCurrency(c), TotalBytes: size, ProgressEvery: 500, Plan: plan.Title, Name: name, JobID: j.id,
 		Progress: func(pr shopifycsv.ImportProgress) {
 			j.mu.Lock()
 			j.progress = pr
@@ -362,15 +358,14 @@ func (imp *Imports) startImport(c *fiber.Ctx, mode shopifycsv.ImportMode, update
 		opts.ProductLimit = plan.Products
 	}
 	ctx := context.WithoutCancel(c.UserContext())
-	ip := c.IP()
-	jobs.Go(imp.a.log, "catalog import "+j.id, func() error { imp.runImport(ctx, j, opts, p, ip); return nil }, nil)
+	jobs.Go(imp.a.log, "catalog import "+j.id, func() error { imp.runImport(ctx, j, opts); return nil }, nil)
 	return j, nil
 }
 
 // runImport runs a job and records how it ended. A panic in the import is
 // recovered (it ran in one transaction, rolled back) and the job shows as
 // failed with a message the merchant can read; the server keeps serving.
-func (imp *Imports) runImport(ctx context.Context, j *importJob, opts shopifycsv.ImportOptions, p tenants.Principal, ip string) {
+func (imp *Imports) runImport(ctx context.Context, j *importJob, opts shopifycsv.ImportOptions) {
 	var rep *shopifycsv.ImportReport
 	err := jobs.Run(imp.a.log, "catalog import "+j.id, func() error {
 		var err error
@@ -386,10 +381,6 @@ func (imp *Imports) runImport(ctx context.Context, j *importJob, opts shopifycsv
 		j.err = de
 	}
 	j.mu.Unlock()
-	if err == nil && opts.Mode != shopifycsv.DryRun && rep != nil && rep.Imported > 0 {
-		imp.a.kit.RecordCtx(ctx, p.TenantID, ip, "product.import", "import", j.id,
-			fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (%s)", j.name, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped, j.mode))
-	}
 }
 
 // importFile runs the import. The plan's product limit is one of its
@@ -529,7 +520,6 @@ func (a *Admin) ExportCSV(c *fiber.Ctx) error {
 		pr.CloseWithError(err)
 		return err
 	}
-	a.kit.Record(c, "product.export", "product", "", "CSV export "+string(st))
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Slug+`-products-`+time.Now().UTC().Format("20060102")+`.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -111,12 +110,7 @@ func (a *Admin) Locations(c *fiber.Ctx) ([]LocationJSON, error) {
 
 // CreateLocation adds a stock location.
 func (a *Admin) CreateLocation(c *fiber.Ctx, name, code string) (*inventory.Location, error) {
-	l, err := a.inventory.CreateLocation(c.UserContext(), strings.TrimSpace(name), strings.TrimSpace(code))
-	if err != nil {
-		return nil, err
-	}
-	a.kit.Record(c, "location.create", "location", l.ID, l.Name)
-	return l, nil
+	return a.inventory.CreateLocation(c.UserContext(), strings.TrimSpace(name), strings.TrimSpace(code))
 }
 
 // checkLocation refuses a location id of another shop (or none).
@@ -200,8 +194,7 @@ func (a *Admin) VariantStock(c *fiber.Ctx, before string) (VariantStockJSON, *ca
 // location belong to the shop.
 func (a *Admin) ChangeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 	ctx, id := c.UserContext(), c.Params("variant")
-	p, err := a.catalog.ProductOfVariant(ctx, id)
-	if err != nil {
+	if _, err := a.catalog.ProductOfVariant(ctx, id); err != nil {
 		return err
 	}
 	if b.LocationID != "" {
@@ -211,28 +204,13 @@ func (a *Admin) ChangeStock(c *fiber.Ctx, adjust bool, b StockChange) error {
 	}
 	reason := strings.TrimSpace(b.Reason)
 	if adjust {
-		err = a.inventory.Adjust(ctx, id, b.LocationID, b.Quantity, reason)
-	} else {
-		ref := strings.TrimSpace(b.Ref)
-		if ref == "" {
-			ref = reason
-		}
-		err = a.inventory.Receive(ctx, id, b.LocationID, b.Quantity, ref)
+		return a.inventory.Adjust(ctx, id, b.LocationID, b.Quantity, reason)
 	}
-	if err != nil {
-		return err
+	ref := strings.TrimSpace(b.Ref)
+	if ref == "" {
+		ref = reason
 	}
-	action, summary := "stock.receive", "+"+strconv.FormatInt(b.Quantity, 10)
-	if adjust {
-		action = "stock.adjust"
-		summary = strconv.FormatInt(b.Quantity, 10)
-		if b.Quantity > 0 {
-			summary = "+" + summary
-		}
-		summary += " (" + reason + ")"
-	}
-	a.kit.Record(c, action, "variant", id, p.Title+": "+summary)
-	return nil
+	return a.inventory.Receive(ctx, id, b.LocationID, b.Quantity, ref)
 }
 
 // LowStock are the variants at or below their safety stock.
