@@ -588,7 +588,9 @@ func (s *Server) apiRecommendations(c *fiber.Ctx) error {
 			cart = append(cart, id)
 		}
 	}
-	recs, err := s.recommend(c, c.Query("product_id"), cart, limit)
+	// The shop's recommendations plugin, else (and when it fails) best
+	// sellers from its orders; no product_id and no cart: the home slot.
+	recs, err := s.plugins.Recommend(c.UserContext(), extension.SlotRequest(c.Query("product_id"), cart, limit))
 	if err != nil {
 		return err
 	}
@@ -598,21 +600,6 @@ func (s *Server) apiRecommendations(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(out)
-}
-
-// recommend returns recommended product ids for a storefront slot of the
-// shop host's tenant: the shop's recommendations plugin, else (and when it
-// fails) best sellers from its orders. productID may be "" (home or cart).
-func (s *Server) recommend(c *fiber.Ctx, productID string, cart []string, limit int) ([]extension.Recommendation, error) {
-	placement := extension.PlacementHome
-	switch {
-	case productID != "":
-		placement = extension.PlacementProduct
-	case len(cart) > 0:
-		placement = extension.PlacementCart
-	}
-	req := &extension.RecommendationRequest{Placement: placement, ProductID: productID, CartProductIDs: cart, Limit: limit}
-	return s.plugins.Recommend(c.UserContext(), req)
 }
 
 // Plugins returns the server's plugin platform.

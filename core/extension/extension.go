@@ -161,6 +161,20 @@ type RecommendationRequest struct {
 	Now            time.Time
 }
 
+// SlotRequest is the request for a storefront slot: a product page when
+// productID is set, else the cart when cart lists its products, else home
+// (or a generic slot). The host fills in the shop data.
+func SlotRequest(productID string, cart []string, limit int) *RecommendationRequest {
+	placement := PlacementHome
+	switch {
+	case productID != "":
+		placement = PlacementProduct
+	case len(cart) > 0:
+		placement = PlacementCart
+	}
+	return &RecommendationRequest{Placement: placement, ProductID: productID, CartProductIDs: cart, Limit: limit}
+}
+
 // Recommendation is one ranked result; results are returned best first.
 type Recommendation struct {
 	ProductID string

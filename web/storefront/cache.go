@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"context"
@@ -119,13 +119,13 @@ func (st *shopState) clear() int64 {
 	return n
 }
 
-// InvalidateShop drops a shop's cached storefront pages (for callers that
-// change a catalog without going through the server's write routes).
-func (s *Server) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
+// InvalidateShop drops a shop's cached pages (for callers that change a
+// catalog without going through the server's write routes).
+func (s *Handler) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
 
-// dropShopCacheOnWrite drops the storefront pages of the shop a console or
-// API write acted on.
-func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
+// DropCacheOnWrite is middleware for the console and API: it drops the
+// storefront pages of the shop a write acted on.
+func (s *Handler) DropCacheOnWrite(c *fiber.Ctx) error {
 	err := c.Next()
 	if !httpx.SafeMethod(c.Method()) {
 		if p := session.Current(c); p.TenantID != "" {
@@ -133,6 +133,20 @@ func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
 		}
 	}
 	return err
+}
+
+// CachedPaths are the request URIs (path and query) of a shop's cached
+// pages, for tests and diagnostics.
+func (s *Handler) CachedPaths(tenantID string) map[string]bool {
+	st := s.shopCache.state(tenantID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := map[string]bool{}
+	for k := range st.pages {
+		_, uri, _ := strings.Cut(k, "\x00")
+		out[uri] = true
+	}
+	return out
 }
 
 // stockLookback is how far before the previous check stock movements are
@@ -146,7 +160,7 @@ const maxStockProducts = 500
 
 // shopFresh makes sure the shop's fingerprint is recent and returns the
 // state's Last-Modified and generation.
-func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
+func (s *Handler) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
 	sc := s.shopCache
 	st := sc.state(t.ID)
 	now := time.Now()
@@ -246,7 +260,7 @@ func uuidv7Floor(t time.Time) string {
 // fingerprint reads what identifies the current state of a shop's catalog,
 // and the products whose stock moved since the previous check, in one
 // read.
-func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
+func (s *Handler) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
 	var row struct {
 		PMax    bun.NullTime `bun:"p_max"`
 		PN      int64        `bun:"p_n"`

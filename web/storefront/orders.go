@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"net/url"
@@ -93,7 +93,7 @@ func methodText(p *payment.Payment) string {
 }
 
 // orderViewOf gathers what the shopper may see of an order.
-func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
+func (s *Handler) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	ctx := c.UserContext()
 	cur := o.Currency
 	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.OrderToken(s.Shop(c).ID, o.ID), PayKey: httpx.NewFormKey()}
@@ -181,7 +181,7 @@ func safeHTTPURL(u string) string {
 // shopperOrder loads an order the request may see: with the order's
 // token (query or form field), or as the signed-in customer who placed
 // it. Anything else is 404, whether or not the order exists.
-func (s *Server) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
+func (s *Handler) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 	id := c.Params("order")
 	notFound := errs.NotFoundf("order not found")
 	if id == "" || len(id) > 64 {
@@ -214,7 +214,7 @@ func (s *Server) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 var orderFlashes = map[string]string{"returned": "Your return request is sent; we will e-mail you when it is reviewed.",
 	"paid": "Thank you: your payment is recorded."}
 
-func (s *Server) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopPage, error) {
+func (s *Handler) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopPage, error) {
 	v := s.shopPageView(c, "Order "+o.Name())
 	ov, err := s.orderViewOf(c, o)
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Server) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopP
 	return v, nil
 }
 
-func (s *Server) shopOrderPage(c *fiber.Ctx) error {
+func (s *Handler) shopOrderPage(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -244,7 +244,7 @@ func (s *Server) shopOrderPage(c *fiber.Ctx) error {
 
 // shopOrderPay pays an order still awaiting payment (a declined card, or
 // a pending attempt that timed out).
-func (s *Server) shopOrderPay(c *fiber.Ctx) error {
+func (s *Handler) shopOrderPay(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -292,7 +292,7 @@ type trackView struct {
 	Order         *orderView
 }
 
-func (s *Server) shopTrackForm(c *fiber.Ctx) error {
+func (s *Handler) shopTrackForm(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Track an order")
 	v.Track = &trackView{Number: c.Query("number")}
 	return s.renderPage(c, "shop/track", v)
@@ -302,7 +302,7 @@ func (s *Server) shopTrackForm(c *fiber.Ctx) error {
 // number and e-mail pairs otherwise).
 const trackPerMinute = 20
 
-func (s *Server) shopTrack(c *fiber.Ctx) error {
+func (s *Handler) shopTrack(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Track an order")
 	tv := &trackView{Number: strings.TrimSpace(c.FormValue("number")), Email: strings.TrimSpace(c.FormValue("email"))}
 	v.Track = tv
@@ -331,7 +331,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 
 // ---- account ----
 
-func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
+func (s *Handler) shopAccountOrders(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	before := c.Query("before")
 	if len(before) > 64 {
@@ -352,7 +352,7 @@ func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/orders", v)
 }
 
-func (s *Server) shopAccountOrder(c *fiber.Ctx) error {
+func (s *Handler) shopAccountOrder(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
@@ -385,7 +385,7 @@ type spReturnLine struct {
 	Qty                     string
 }
 
-func (s *Server) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
+func (s *Handler) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
 	v, err := s.spOrderPage(c, o, false)
 	if err != nil {
 		return nil, err
@@ -406,7 +406,7 @@ func (s *Server) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
 	return v, nil
 }
 
-func (s *Server) shopReturnForm(c *fiber.Ctx) error {
+func (s *Handler) shopReturnForm(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -418,7 +418,7 @@ func (s *Server) shopReturnForm(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/return", v)
 }
 
-func (s *Server) shopReturn(c *fiber.Ctx) error {
+func (s *Handler) shopReturn(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
