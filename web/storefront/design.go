@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/content"
@@ -310,28 +309,12 @@ func (r *resolver) load(ctx context.Context) error {
 			r.prods[id] = p
 		}
 	}
-	if len(r.prodLinks) > 0 {
-		// Links need only the handle: one query for all of them.
-		var rows []struct {
-			ID     string `bun:"id"`
-			Handle string `bun:"handle"`
-		}
-		tid, err := store.TenantID(ctx)
-		if err != nil {
+	var err error
+	if len(r.prodLinks) > 0 { // links need only the handle: one query for all of them
+		if r.plinks, err = s.catalog.VisibleHandles(ctx, setKeys(r.prodLinks)); err != nil {
 			return err
-		}
-		err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-			return q.NewRaw(`SELECT id, handle FROM catalog_products WHERE tenant_id = ? AND id IN (?) AND status = 'published' AND (publish_at IS NULL OR publish_at <= ?)`,
-				tid, bun.List(setKeys(r.prodLinks)), now).Scan(ctx, &rows)
-		})
-		if err != nil && !store.NoRows(err) {
-			return err
-		}
-		for _, row := range rows {
-			r.plinks[row.ID] = row.Handle
 		}
 	}
-	var err error
 	if len(r.pages) > 0 {
 		if r.pgs, err = s.content.PageRefs(ctx, setKeys(r.pages)); err != nil {
 			return err

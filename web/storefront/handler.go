@@ -9,7 +9,8 @@
 // It owns no tables: it reads through the domain services (catalog,
 // inventory, customer, design, content and the commerce services), and
 // its page cache asks the owners what changed (catalog.LastChange,
-// design.LastChange, content.LastChange, inventory.MovedVariants).
+// design.LastChange, content.LastChange, inventory.MovedProducts) in one
+// read transaction.
 //
 // The web server builds one Handler, registers its Routes, and uses a
 // small surface for the shop host's middleware chain: ResolveShop, Budget,
@@ -93,7 +94,8 @@ type Deps struct {
 	Kit    *session.Kit
 	Errors *httpx.Errors
 	Log    *slog.Logger
-	// DB is read for the shop's checkout settings (the return window).
+	// DB is read for the page cache's checks (through the owners' reads)
+	// and the shop's checkout settings (the return window).
 	DB        *store.DB
 	Tenants   *tenants.Service
 	Catalog   *catalog.Service
