@@ -1,7 +1,9 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
 // route table where every route declares its permission, the JSON API and
-// its OpenAPI document, and the server-rendered merchant console, platform
-// console and storefront (templates and assets embedded in the binary).
+// its OpenAPI document, and the server-rendered merchant console and
+// platform console (templates and assets embedded in the binary). Each
+// shop's storefront is the web/storefront area, whose routes and shop-host
+// middleware the server registers.
 package web
 
 import (
