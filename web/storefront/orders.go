@@ -179,36 +179,18 @@ func safeHTTPURL(u string) string {
 }
 
 // shopperOrder loads an order the request may see: with the order's
-// token (query or form field), or as the signed-in customer who placed
-// it. Anything else is 404, whether or not the order exists.
+// token (query or form field), or as the signed-in customer who placed it
+// (session.Kit.ShopperOrder).
 func (s *Handler) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 	id := c.Params("order")
-	notFound := errs.NotFoundf("order not found")
 	if id == "" || len(id) > 64 {
-		return nil, notFound
+		return nil, errs.NotFoundf("order not found")
 	}
 	tok := c.Query("token")
 	if tok == "" && c.Method() == fiber.MethodPost {
 		tok = c.FormValue("token")
 	}
-	if tok != "" {
-		if !s.OrderTokenValid(s.Shop(c).ID, id, tok) {
-			return nil, notFound
-		}
-		return s.commerce.Orders.Get(c.UserContext(), id)
-	}
-	cid := s.ShopperID(c)
-	if cid == "" {
-		return nil, notFound
-	}
-	o, err := s.commerce.Orders.Get(c.UserContext(), id)
-	if err != nil {
-		return nil, err
-	}
-	if o.CustomerID != cid {
-		return nil, notFound
-	}
-	return o, nil
+	return s.ShopperOrder(c, s.commerce.Orders, id, tok)
 }
 
 var orderFlashes = map[string]string{"returned": "Your return request is sent; we will e-mail you when it is reviewed.",
