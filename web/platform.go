@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -88,10 +89,6 @@ type MailJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func tenantFilter(c *fiber.Ctx) tenants.TenantFilter {
-	return tenants.TenantFilter{Query: c.Query("q"), Status: c.Query("status"), Plan: c.Query("plan"), Cursor: c.Query("cursor")}
-}
-
 type platformTenantsData struct {
 	Tenants         []tenants.Tenant
 	Query, Status   string
@@ -102,7 +99,7 @@ type platformTenantsData struct {
 
 func (s *Server) platformTenants(c *fiber.Ctx) error {
 	p, ctx := s.Current(c), c.UserContext()
-	pg, err := s.tenants.ListTenants(ctx, p, tenantFilter(c))
+	pg, err := s.tenants.ListTenants(ctx, p, admin.TenantFilter(c))
 	if err != nil {
 		return err
 	}
@@ -178,7 +175,7 @@ func (s *Server) platformMailbox(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
-	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), tenantFilter(c))
+	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), admin.TenantFilter(c))
 	if err != nil {
 		return err
 	}

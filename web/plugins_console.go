@@ -15,47 +15,18 @@ import (
 	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
-// catalogEntry is one plugin of the catalogue with its versions.
-type catalogEntry struct {
-	Latest      plugins.Version
-	Versions    []string
-	Installed   string // installation id when installed
-	Points      string
-	SourceLabel string
-}
-
 type pluginsPageData struct {
 	Installed      []plugins.InstallationView
-	Catalog        []catalogEntry
+	Catalog        []plugins.CatalogEntry
 	CanManage      bool
 	PrivateAllowed bool
 	PrivateReason  string
 	Quota          string
-}
-
-func catalogEntries(vs []plugins.Version, installed []plugins.InstallationView) []catalogEntry {
-	var out []catalogEntry
-	for _, v := range vs {
-		if n := len(out); n > 0 && out[n-1].Latest.PluginID == v.PluginID && out[n-1].Latest.Source() == v.Source() {
-			out[n-1].Versions = append(out[n-1].Versions, v.Version)
-			continue
-		}
-		e := catalogEntry{Latest: v, Versions: []string{v.Version}, Points: v.Points, SourceLabel: "catalogue"}
-		if v.Private() {
-			e.SourceLabel = "private"
-		}
-		for _, in := range installed {
-			if in.PluginID == v.PluginID {
-				e.Installed = in.ID
-			}
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 func (s *Server) pluginsPage(c *fiber.Ctx) error {
@@ -68,7 +39,7 @@ func (s *Server) pluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := pluginsPageData{Installed: inst, Catalog: catalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
+	d := pluginsPageData{Installed: inst, Catalog: plugins.CatalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
 	p := s.Current(c)
 	if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaPrivatePlugins, 0); err == nil {
 		d.PrivateAllowed = true
@@ -95,7 +66,7 @@ func safeMessage(err error) string {
 }
 
 func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
-	if err := s.checkInstallQuota(c); err != nil {
+	if err := s.admin.CheckInstallQuota(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
 	inst, err := s.plugins.Install(c.UserContext(), c.FormValue("plugin_id"), c.FormValue("version"), nil)
@@ -106,7 +77,7 @@ func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) pluginUploadForm(c *fiber.Ctx) error {
-	if err := s.checkPrivateUploads(c); err != nil {
+	if err := s.admin.CheckPrivateUploads(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
 	in, err := httpx.PluginUpload(c)
@@ -188,7 +159,7 @@ func (s *Server) pluginConfigForm(c *fiber.Ctx) error {
 	}
 	cfg, err := formConfig(sch, postedForm(c))
 	if err == nil {
-		_, err = s.plugins.Configure(ctx, id, configBytes(cfg))
+		_, err = s.plugins.Configure(ctx, id, admin.ConfigBytes(cfg))
 	}
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.pluginPageWith(c, nil, "", cfg) })
@@ -284,7 +255,7 @@ type runsPageData struct {
 
 func (s *Server) pluginRunsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f := runFilter(c)
+	f := admin.RunFilter(c)
 	p, err := s.plugins.Runs(ctx, f)
 	if err != nil {
 		return err
@@ -365,7 +336,7 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 		d.Selected = d.Installations[0].ID
 	}
 	if d.Selected != "" {
-		report, params := reportParams(c)
+		report, params := admin.ReportParams(c)
 		r, err := s.plugins.Report(ctx, d.Selected, report, params)
 		switch {
 		case err == nil:
@@ -399,7 +370,7 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 // ---------------------------------------------------------------- platform
 
 type platformPluginsData struct {
-	Catalog []catalogEntry
+	Catalog []plugins.CatalogEntry
 }
 
 func (s *Server) platformPluginsPage(c *fiber.Ctx) error {
@@ -407,7 +378,7 @@ func (s *Server) platformPluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", platformPluginsData{Catalog: catalogEntries(vs, nil)})
+	return s.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", platformPluginsData{Catalog: plugins.CatalogEntries(vs, nil)})
 }
 
 func (s *Server) platformPluginPublishForm(c *fiber.Ctx) error {

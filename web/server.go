@@ -28,6 +28,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -141,6 +142,8 @@ type Server struct {
 	store        *storefront.Handler
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *Commerce
+	admin        *admin.Admin
+	imports      *admin.Imports
 	plugins      *plugins.Service
 	ownPlugins   bool // created by New: closed by Serve
 
@@ -221,6 +224,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
 		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: s.commerce.Secret})
+	s.admin = admin.New(admin.Deps{Kit: s.Kit, Log: s.log, Tenants: s.tenants, Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers,
+		Design: s.design, Plugins: s.plugins, Orders: s.commerce.Orders, Payments: s.commerce.Payments, Shipments: s.commerce.Shipments,
+		AfterSales: s.commerce.AfterSales, Blobs: s.blobs})
+	s.imports = admin.NewImports(s.admin)
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}

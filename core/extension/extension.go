@@ -161,10 +161,10 @@ type RecommendationRequest struct {
 	Now            time.Time
 }
 
-// SlotRequest is the request for a storefront slot: a product page when
-// productID is set, else the cart when cart lists its products, else home
-// (or a generic slot). The host fills in the shop data.
-func SlotRequest(productID string, cart []string, limit int) *RecommendationRequest {
+// NewRecommendationRequest is the request of a slot that shows a product
+// (productID, a product page) or a cart (the products in it): the
+// placement follows from which is given, home when neither is.
+func NewRecommendationRequest(productID string, cart []string, limit int) *RecommendationRequest {
 	placement := PlacementHome
 	switch {
 	case productID != "":

@@ -308,7 +308,7 @@ func (s *Handler) recommendedFor(c *fiber.Ctx, productID string, inCart []string
 	if s.plugins == nil {
 		return nil
 	}
-	recs, err := s.plugins.Recommend(c.UserContext(), extension.SlotRequest(productID, inCart, 4))
+	recs, err := s.plugins.Recommend(c.UserContext(), extension.NewRecommendationRequest(productID, inCart, 4))
 	if err != nil {
 		s.log.Warn("recommendations", "request_id", httpx.RequestID(c), "err", err)
 		return nil
