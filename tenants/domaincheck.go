@@ -22,7 +22,7 @@ import (
 // The HTTP check must prove that whoever runs the domain's web server put
 // the token there; Wasmart must never be the one answering it. Wasmart
 // serves no shop on a host that is not verified, and storefronts answer
-// 404 on the verification path whatever the host (web/storefront.go), so a
+// 404 on the verification path whatever the host (web/hosts.go), so a
 // domain already pointed at Wasmart cannot pass the HTTP check through
 // Wasmart itself. The default client also connects only to public
 // addresses (no loopback, private, link-local or unspecified ones), follows

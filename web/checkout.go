@@ -273,31 +273,13 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 
 // storeOrder loads an order the shopper may see: with its Order-Token
 // (header, or ?token= for links), or as the signed-in customer who placed
-// it. Anything else is 404, whether or not the order exists.
+// it (session.Kit.ShopperOrder).
 func (s *Server) storeOrder(c *fiber.Ctx, id string) (*order.Order, error) {
-	notFound := errs.NotFoundf("order not found")
 	tok := c.Get(orderTokenHeader)
 	if tok == "" {
 		tok = c.Query("token")
 	}
-	if tok != "" {
-		if !s.OrderTokenValid(s.Shop(c).ID, id, tok) {
-			return nil, notFound
-		}
-		return s.commerce.Orders.Get(c.UserContext(), id)
-	}
-	cid := s.ShopperID(c)
-	if cid == "" {
-		return nil, notFound
-	}
-	o, err := s.commerce.Orders.Get(c.UserContext(), id)
-	if err != nil {
-		return nil, err
-	}
-	if o.CustomerID != cid {
-		return nil, notFound
-	}
-	return o, nil
+	return s.ShopperOrder(c, s.commerce.Orders, id, tok)
 }
 
 func (s *Server) apiStoreOrder(c *fiber.Ctx) error {

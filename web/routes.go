@@ -83,10 +83,7 @@ func (s *Server) registerRoutes() {
 	s.platformPluginPages(&t)
 
 	// Each shop's storefront.
-	s.storefrontPages(&t)
-	s.storefrontAccountPages(&t)
-	s.storefrontCartPages(&t)
-	s.designShopPages(&t)
+	t.Add(s.store.Routes()...)
 
 	for _, r := range t.Routes() {
 		s.handle(r)

@@ -1,7 +1,9 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
 // route table where every route declares its permission, the JSON API and
-// its OpenAPI document, and the server-rendered merchant console, platform
-// console and storefront (templates and assets embedded in the binary).
+// its OpenAPI document, and the server-rendered merchant console and
+// platform console (templates and assets embedded in the binary). Each
+// shop's storefront is the web/storefront area, whose routes and shop-host
+// middleware the server registers.
 package web
 
 import (
@@ -30,6 +32,7 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
+	"github.com/wasmart/wasmart/web/storefront"
 )
 
 // Config is the server's configuration.
@@ -62,7 +65,7 @@ type Config struct {
 	ShopCacheBytes int64
 	// ShopBudget is each shop's storefront budget in units a second (a
 	// page from the cache costs 1, a rendered page 5, the cart, checkout
-	// and writes 20; see shopbudget.go), multiplied by the plan's
+	// and writes 20; see web/storefront/budget.go), multiplied by the plan's
 	// StorefrontBudgetFactor. Default 500; negative: no per-shop limit.
 	// ShopBudgetBurst is how many units a shop may spend at once (default
 	// 30 seconds' worth).
@@ -104,13 +107,6 @@ func (c *Config) defaults() {
 	if c.TrustProxy && len(c.TrustedProxies) == 0 {
 		c.TrustedProxies = DefaultTrustedProxies
 	}
-	if c.ShopBudget == 0 {
-		c.ShopBudget = defaultShopBudget
-	}
-	if c.ShopBudgetBurst <= 0 {
-		c.ShopBudgetBurst = int(c.ShopBudget * defaultShopBudgetBurst)
-	}
-	c.ShopBudgetBurst = max(c.ShopBudgetBurst, costDear)
 }
 
 // DefaultTrustedProxies are the addresses TrustProxy trusts unless told
@@ -135,7 +131,6 @@ type Server struct {
 	ipRate       *httpx.Limiter
 	tenantRate   *httpx.Limiter
 	errors       *httpx.Errors
-	budgets      shopBudgets
 	tenants      *tenants.Service
 	catalog      *catalog.Service
 	inventory    *inventory.Service
@@ -143,7 +138,7 @@ type Server struct {
 	blobs        blob.Store
 	design       *design.Service
 	content      *content.Service
-	shopCache    *shopCache
+	store        *storefront.Handler
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *Commerce
 	admin        *admin.Admin
@@ -193,7 +188,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := view.New(pages, storefrontFuncs())
+	tpl, err := view.New(pages, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +210,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.content = content.New(deps.DB, nil)
 		s.content.SetAssets(design.ExistingAssets)
 	}
-	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = httpx.NewLimiter(1, time.Minute)
 	if s.plugins = deps.Plugins; s.plugins == nil {
@@ -238,6 +232,14 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.errors = &httpx.Errors{Log: cfg.Logger, BodyLimit: cfg.BodyLimit}
 	s.Views = view.NewViews(tpl, s.Kit, s.tenants, s.errors)
+	c := s.commerce
+	s.store, err = storefront.New(storefront.Config{CacheBytes: cfg.ShopCacheBytes, CacheRecheck: cfg.ShopCacheRecheck, Budget: cfg.ShopBudget, BudgetBurst: cfg.ShopBudgetBurst},
+		storefront.Deps{Kit: s.Kit, Errors: s.errors, Log: s.log, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
+			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate,
+			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales}})
+	if err != nil {
+		return nil, err
+	}
 	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
@@ -272,9 +274,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		a.Use(httpx.AssignRequestID, httpx.AccessLog(s.log, onError), httpx.Recoverer(s.log), httpx.SecurityHeaders(cfg.Secure),
 			httpx.LimitIP(s.ipRate, cfg.RateLimitPerIP), httpx.CSRF(cfg.Secure))
 	}
-	s.app.Use(s.dropShopCacheOnWrite, httpx.CheckInput)
-	// After resolveShop: the budget is per shop, and refusals wear the shop's look.
-	s.storeApp.Use(s.resolveShop, s.shopBudget, httpx.CheckInput)
+	s.app.Use(s.store.DropCacheOnWrite, httpx.CheckInput)
+	// After ResolveShop: the budget is per shop, and refusals wear the shop's look.
+	s.storeApp.Use(s.store.ResolveShop, s.store.Budget, httpx.CheckInput)
 	s.registerRoutes()
 	notFound := func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, "no such page: "+c.Path())
@@ -284,6 +286,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.storeHandler = s.storeApp.Handler()
 	return s, nil
 }
+
+// InvalidateShop drops a shop's cached storefront pages (for callers that
+// change a catalog without going through the server's write routes).
+func (s *Server) InvalidateShop(tenantID string) { s.store.InvalidateShop(tenantID) }
 
 // App exposes the fiber app (tests drive it with real HTTP).
 func (s *Server) App() *fiber.App { return s.app }

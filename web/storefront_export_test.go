@@ -1,27 +1,17 @@
 package web
 
-import "strings"
+import "github.com/wasmart/wasmart/web/storefront"
 
 // SetSitemapMax lowers the URLs per sitemap file for a test and returns
 // the function that restores it.
 func SetSitemapMax(n int) func() {
-	old := sitemapMax
-	sitemapMax = n
-	return func() { sitemapMax = old }
+	old := storefront.SitemapMax
+	storefront.SitemapMax = n
+	return func() { storefront.SitemapMax = old }
 }
 
 // CachedPaths lists the paths of a shop's cached storefront pages.
-func CachedPaths(s *Server, tenantID string) map[string]bool {
-	st := s.shopCache.state(tenantID)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := map[string]bool{}
-	for k := range st.pages {
-		_, path, _ := strings.Cut(k, "\x00")
-		out[path] = true
-	}
-	return out
-}
+func CachedPaths(s *Server, tenantID string) map[string]bool { return s.store.CachedPaths(tenantID) }
 
 // StoreRoutes lists the storefront app's routes as "METHOD PATH".
 func StoreRoutes(s *Server) []string {

@@ -102,6 +102,38 @@ func New(db *store.DB, now func() time.Time) *Service {
 	return &Service{db: db, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
+// LastChange identifies the tenant's content pages and articles for a
+// cache, in one statement of index look-ups in q, as of now: the token differs when a page
+// or an article is added, changed or deleted, and once a scheduled
+// article's publication falls due. Latest is the newest page or article
+// change (zero when none).
+func LastChange(ctx context.Context, q bun.IDB, tid string, now time.Time) (token string, latest time.Time, err error) {
+	var row struct {
+		PgMax   bun.NullTime `bun:"pg_max"`
+		PgN     int64        `bun:"pg_n"`
+		ArMax   bun.NullTime `bun:"ar_max"`
+		ArN     int64        `bun:"ar_n"`
+		NextArt bun.NullTime `bun:"next_art"`
+	}
+	err = q.NewRaw(`SELECT
+		(SELECT MAX(updated_at) FROM content_pages WHERE tenant_id = ?) AS pg_max,
+		(SELECT COUNT(*) FROM content_pages WHERE tenant_id = ?) AS pg_n,
+		(SELECT MAX(updated_at) FROM content_articles WHERE tenant_id = ?) AS ar_max,
+		(SELECT COUNT(*) FROM content_articles WHERE tenant_id = ?) AS ar_n,
+		(SELECT MIN(published_at) FROM content_articles WHERE tenant_id = ? AND published_at > ?) AS next_art`,
+		tid, tid, tid, tid, tid, now).Scan(ctx, &row)
+	if err != nil {
+		return "", time.Time{}, errs.Wrap(err, "content: last change")
+	}
+	var f store.Fingerprint
+	f.Changed(row.PgMax)
+	f.Count(row.PgN)
+	f.Changed(row.ArMax)
+	f.Count(row.ArN)
+	f.Due(row.NextArt)
+	return f.Token(), f.Latest(), nil
+}
+
 // PageKind says what a page is for (the console offers starters for each).
 type PageKind string
 

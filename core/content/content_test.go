@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/content"
 	_ "github.com/wasmart/wasmart/core/design" // design_assets, which article images are checked against
 	"github.com/wasmart/wasmart/core/errs"
@@ -129,5 +130,70 @@ func TestPagesArticlesSubscribers(t *testing.T) {
 		if fp, err := svc.Fingerprint(a); err != nil || fp == "" {
 			t.Fatal(fp, err)
 		}
+	})
+}
+
+// TestLastChange: the content cache token moves when a page or an article
+// is added, changed or deleted and when a scheduled article falls due, not
+// with another shop's changes; Latest is the newest change.
+func TestLastChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		svc := content.New(db, func() time.Time { return now })
+		a, b := shop("ta"), shop("tb")
+		token := func() (tok string, latest time.Time) {
+			t.Helper()
+			err := db.Read(a, func(ctx context.Context, q bun.IDB) (err error) {
+				tok, latest, err = content.LastChange(ctx, q, "ta", now)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok, latest
+		}
+		changed := func(what, before string) string {
+			t.Helper()
+			after, _ := token()
+			if after == before {
+				t.Fatalf("%s: token did not move (%q)", what, after)
+			}
+			return after
+		}
+		tok, latest := token()
+		if !latest.IsZero() {
+			t.Fatalf("no content, latest %v", latest)
+		}
+		now = now.Add(time.Minute)
+		p, err := svc.CreatePage(a, content.PageInput{Title: "About", BodyHTML: "<p>Us</p>", Published: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok = changed("page created", tok)
+		if _, latest = token(); !latest.Equal(now) {
+			t.Fatalf("latest %v, want %v", latest, now)
+		}
+		now = now.Add(time.Minute)
+		if _, err := svc.UpdatePage(a, p.ID, p.Version, content.PageInput{Title: "About us", Handle: p.Handle, BodyHTML: "<p>Us</p>", Published: true}); err != nil {
+			t.Fatal(err)
+		}
+		tok = changed("page changed", tok)
+		if _, err := svc.CreatePage(b, content.PageInput{Title: "About"}); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := token(); again != tok {
+			t.Fatal("another shop's page moved the token")
+		}
+		soon := now.Add(time.Hour)
+		if _, err := svc.CreateArticle(a, content.ArticleInput{Title: "News", BodyHTML: "<p>Soon</p>", PublishedAt: &soon}); err != nil {
+			t.Fatal(err)
+		}
+		tok = changed("article scheduled", tok)
+		now = soon.Add(time.Second)
+		tok = changed("scheduled article due", tok)
+		if err := svc.DeletePage(a, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		changed("page deleted", tok)
 	})
 }

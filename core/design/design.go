@@ -642,6 +642,21 @@ type liveEntry struct {
 	checked time.Time
 }
 
+// LastChange identifies the tenant's live design for a cache, read in q:
+// the token is the live version's number, which every publish and restore
+// moves on (read from the table, not through Live's cache). Latest is
+// always zero: a publish is dated by when the cache notices it.
+func LastChange(ctx context.Context, q bun.IDB, tid string) (token string, latest time.Time, err error) {
+	var n int64
+	err = q.NewRaw("SELECT COALESCE(MAX(number), 0) FROM design_live WHERE tenant_id = ?", tid).Scan(ctx, &n)
+	if err != nil {
+		return "", time.Time{}, errs.Wrap(err, "design: last change")
+	}
+	var f store.Fingerprint
+	f.Count(n)
+	return f.Token(), time.Time{}, nil
+}
+
 // Live returns the shop's live design (Number 0 with the default document
 // when it never published). It is the storefront's read: none within
 // LiveTTL of the last check, else one primary-key query; the document is

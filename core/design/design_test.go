@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/blob"
@@ -501,6 +502,50 @@ func TestBrandMail(t *testing.T) {
 		got := wrap()
 		if !strings.Contains(got, "#8a1c4a") || !strings.Contains(got, `<a style="color:#8a1c4a" href=`) || !strings.Contains(got, "Shop &amp; &lt;Co&gt;") {
 			t.Fatalf("branded: %s", got)
+		}
+	})
+}
+
+// TestLastChange: the design's cache token moves with each publish of the
+// shop (even while Live serves its cached copy), not with draft edits nor
+// with another shop's publish.
+func TestLastChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, b := shop("ta", "Ann"), shop("tb", "Bob")
+		svc := design.New(db, design.Options{LiveTTL: time.Hour})
+		token := func() string {
+			t.Helper()
+			var tok string
+			var latest time.Time
+			err := db.Read(a, func(ctx context.Context, q bun.IDB) (err error) {
+				tok, latest, err = design.LastChange(ctx, q, "ta")
+				return err
+			})
+			if err != nil || !latest.IsZero() {
+				t.Fatalf("last change: %q %v %v", tok, latest, err)
+			}
+			return tok
+		}
+		never := token()
+		must[*design.Published](t)(svc.Live(a)) // cached for an hour
+		d := must[*design.Draft](t)(svc.Edit(a, 0, func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "one"; return nil }))
+		if token() != never {
+			t.Fatal("a draft edit moved the token")
+		}
+		must[*design.Published](t)(svc.Publish(a, d.Version))
+		first := token()
+		if first == never {
+			t.Fatal("publishing did not move the token")
+		}
+		db2 := must[*design.Draft](t)(svc.Edit(b, 0, func(doc *design.Document) error { return nil }))
+		must[*design.Published](t)(svc.Publish(b, db2.Version))
+		if token() != first {
+			t.Fatal("another shop's publish moved the token")
+		}
+		d = must[*design.Draft](t)(svc.Edit(a, d.Version, func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "two"; return nil }))
+		must[*design.Published](t)(svc.Publish(a, d.Version))
+		if token() == first {
+			t.Fatal("the second publish did not move the token")
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,6 +331,64 @@ func TestCatalogRefusesDeletingReservedVariant(t *testing.T) {
 		u, err := cat.Update(ctx, p.ID, 0, keep)
 		if err != nil || len(u.Variants) != 1 || u.Variants[0].Stock == nil {
 			t.Fatalf("after release: %+v %v", u, err)
+		}
+	})
+}
+
+// TestMovedProducts: the products whose stock moved since a time, from
+// the ledger's id range: the shop's own only, each once, at most limit.
+func TestMovedProducts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, b := shop("ta"), shop("tb")
+		s := New(db, Options{})
+		cat := catalog.New(db, catalog.Options{})
+		p1, p2 := variants(t, db, a, 2, 0, false), variants(t, db, a, 1, 0, false)
+		quiet := variants(t, db, a, 1, 0, false)[0]
+		other := variants(t, db, b, 1, 0, false)[0]
+		if err := s.Receive(a, quiet, "", 5, "po"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		before := time.Now()
+		for _, v := range []string{p1[0], p1[1], p2[0], p1[0]} {
+			if err := s.Receive(a, v, "", 5, "po"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Receive(b, other, "", 5, "po"); err != nil {
+			t.Fatal(err)
+		}
+		moved := func(since time.Time, limit int) []string {
+			t.Helper()
+			var ids []string
+			err := db.Read(a, func(ctx context.Context, q bun.IDB) (err error) {
+				ids, err = MovedProducts(ctx, q, "ta", since, limit)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sort.Strings(ids)
+			return ids
+		}
+		productOf := func(v string) string {
+			t.Helper()
+			p, err := cat.ProductOfVariant(a, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.ID
+		}
+		want := []string{productOf(p1[0]), productOf(p2[0])}
+		sort.Strings(want)
+		if got := moved(before, 10); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("moved %v, want %v", got, want)
+		}
+		if got := moved(before, 1); len(got) != 1 {
+			t.Fatalf("limit 1: %v", got)
+		}
+		if got := moved(time.Now().Add(time.Second), 10); len(got) != 0 {
+			t.Fatalf("since the future: %v", got)
 		}
 	})
 }

@@ -248,6 +248,22 @@ type Movement struct {
 	At             time.Time
 }
 
+// MovedProducts are the tenant's distinct products whose stock moved
+// since the given time (a primary-key range of the movements ledger, whose
+// ids are time-ordered), at most limit of them, read in q in one
+// statement; caches of pages that show stock drop the pages of these.
+// Variants deleted since are left out.
+func MovedProducts(ctx context.Context, q bun.IDB, tid string, since time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := q.NewRaw(`SELECT DISTINCT product_id FROM (SELECT `+catalog.ProductOfVariantSQL("m.tenant_id", "m.variant_id")+` AS product_id
+		FROM inventory_movements AS m WHERE m.tenant_id = ? AND m.id >= ?) AS moved WHERE product_id IS NOT NULL LIMIT ?`,
+		tid, store.IDFloor(since), limit).Scan(ctx, &ids)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "inventory: moved products")
+	}
+	return ids, nil
+}
+
 // Movements returns a variant's ledger, newest first, at most limit
 // entries before the entry with id before ("" = from the newest).
 func (s *Service) Movements(ctx context.Context, variantID, before string, limit int) ([]Movement, error) {

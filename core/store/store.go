@@ -296,6 +296,13 @@ func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
+// IDFloor is the smallest id NewID makes in the millisecond of t, so
+// "made since t" is a range of a table's time-ordered ids.
+func IDFloor(t time.Time) string {
+	ms := uint64(t.UnixMilli())
+	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
+}
+
 // Now is the current time in UTC truncated to microseconds, which both
 // engines store exactly.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

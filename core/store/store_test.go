@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/store"
@@ -151,5 +152,21 @@ func TestSQLitePathWithURIChars(t *testing.T) {
 	db.Close()
 	if _, err := os.Stat(filepath.Join(dir, "wasmart.db")); err != nil {
 		t.Fatalf("database not where the data dir says: %v", err)
+	}
+}
+
+// TestIDFloor: ids made at or after a time sort at or above its floor,
+// ids made before it below (the ledger's "since" ranges rely on it).
+func TestIDFloor(t *testing.T) {
+	start := time.Now()
+	id := store.NewID()
+	if floor := store.IDFloor(start); id < floor {
+		t.Fatalf("id %s made after %v sorts below its floor %s", id, start, floor)
+	}
+	if later := store.IDFloor(time.Now().Add(2 * time.Millisecond)); id >= later {
+		t.Fatalf("id %s sorts at or above a later floor %s", id, later)
+	}
+	if got := store.IDFloor(time.UnixMilli(0x0123456789ab)); got != "01234567-89ab-0000-0000-000000000000" {
+		t.Fatalf("floor %s", got)
 	}
 }

@@ -80,6 +80,7 @@ func Funcs() template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"inc":   func(i int) int { return i + 1 },
 		"join":  strings.Join,
 		"lower": strings.ToLower,
 		"has":   func(m map[string]bool, k string) bool { return m[k] },

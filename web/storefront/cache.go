@@ -1,8 +1,7 @@
-package web
+package storefront
 
 import (
 	"context"
-	"fmt"
 	"hash/fnv"
 	"net/http"
 	"strconv"
@@ -12,6 +11,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/content"
+	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -22,14 +25,17 @@ import (
 // collection, product, search, sitemaps) per shop, keyed by host and URL,
 // with the ETag of their bytes.
 //
-// Invalidation. A shop's cached pages are tied to a fingerprint of its
-// catalog read from the database in one statement of index look-ups: the
-// latest change and row count of products, images, collections and their
-// members and categories, and the next scheduled publication; a change
-// drops all the shop's pages. Stock moves with every order, so it is
-// handled finer: the same read lists the products whose stock moved since
-// the previous check (a primary-key range of the movements ledger), and
-// only the pages showing them are dropped. The fingerprint is read
+// Invalidation. A shop's cached pages are tied to a fingerprint of what
+// they show, which the owning packages give in one statement of index
+// look-ups each, read in one transaction (catalog.LastChange: the latest change and row count of
+// products, images, collections and their members and categories, and the
+// next scheduled publication; design.LastChange: the live design;
+// content.LastChange: pages and articles); a change drops all the shop's
+// pages. Stock moves with every order, so it is handled finer: the
+// inventory lists the products whose stock moved since the previous check
+// (inventory.MovedProducts: a primary-key range of the movements ledger),
+// and only the pages showing them are dropped. A check is one read
+// transaction of four statements. The fingerprint is read
 // again at most once per recheck interval (default 1 s, one request per shop
 // does it while the others keep serving); when it differs every page of the
 // shop is dropped. Writes through this server (console and API requests
@@ -119,13 +125,13 @@ func (st *shopState) clear() int64 {
 	return n
 }
 
-// InvalidateShop drops a shop's cached storefront pages (for callers that
-// change a catalog without going through the server's write routes).
-func (s *Server) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
+// InvalidateShop drops a shop's cached pages (for callers that change a
+// catalog without going through the server's write routes).
+func (s *Handler) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
 
-// dropShopCacheOnWrite drops the storefront pages of the shop a console or
-// API write acted on.
-func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
+// DropCacheOnWrite is middleware for the console and API: it drops the
+// storefront pages of the shop a write acted on.
+func (s *Handler) DropCacheOnWrite(c *fiber.Ctx) error {
 	err := c.Next()
 	if !httpx.SafeMethod(c.Method()) {
 		if p := session.Current(c); p.TenantID != "" {
@@ -133,6 +139,20 @@ func (s *Server) dropShopCacheOnWrite(c *fiber.Ctx) error {
 		}
 	}
 	return err
+}
+
+// CachedPaths are the request URIs (path and query) of a shop's cached
+// pages, for tests and diagnostics.
+func (s *Handler) CachedPaths(tenantID string) map[string]bool {
+	st := s.shopCache.state(tenantID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := map[string]bool{}
+	for k := range st.pages {
+		_, uri, _ := strings.Cut(k, "\x00")
+		out[uri] = true
+	}
+	return out
 }
 
 // stockLookback is how far before the previous check stock movements are
@@ -146,7 +166,7 @@ const maxStockProducts = 500
 
 // shopFresh makes sure the shop's fingerprint is recent and returns the
 // state's Last-Modified and generation.
-func (s *Server) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
+func (s *Handler) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
 	sc := s.shopCache
 	st := sc.state(t.ID)
 	now := time.Now()
@@ -236,106 +256,44 @@ func (st *shopState) dropProducts(ids []string) int64 {
 	return freed
 }
 
-// uuidv7Floor is the smallest UUIDv7 text of the millisecond t (store.NewID
-// makes time-ordered UUIDv7 ids).
-func uuidv7Floor(t time.Time) string {
-	ms := uint64(t.UnixMilli())
-	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
-}
-
-// fingerprint reads what identifies the current state of a shop's catalog,
-// and the products whose stock moved since the previous check, in one
-// read.
-func (s *Server) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
-	var row struct {
-		PMax    bun.NullTime `bun:"p_max"`
-		PN      int64        `bun:"p_n"`
-		IMax    string       `bun:"i_max"`
-		IN      int64        `bun:"i_n"`
-		CMax    bun.NullTime `bun:"c_max"`
-		CN      int64        `bun:"c_n"`
-		CPN     int64        `bun:"cp_n"`
-		GMax    bun.NullTime `bun:"g_max"`
-		GN      int64        `bun:"g_n"`
-		NextPub bun.NullTime `bun:"next_pub"`
-		// The shop builder: live design version, content pages and
-		// articles, the next scheduled article.
-		DN      int64        `bun:"d_n"`
-		PgMax   bun.NullTime `bun:"pg_max"`
-		ArMax   bun.NullTime `bun:"ar_max"`
-		NextArt bun.NullTime `bun:"next_art"`
-	}
+// fingerprint asks the owners of what a page shows for its state (the
+// catalog, the live design, content pages and articles) and the
+// inventory for the products whose stock moved since the previous check,
+// in one read transaction.
+func (s *Handler) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
+	var b strings.Builder
+	var latest time.Time
 	var moved []string
-	id := t.ID
-	// Every subquery is an index look-up or an index-only count: product
-	// edits (variants, prices, workflow) bump the product's updated_at.
-	// Stock changes are read from the movements ledger, whose time-ordered
-	// ids make "since the last check" a primary-key range.
+	now := store.Now()
 	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		err := q.NewRaw(`SELECT
-			(SELECT MAX(updated_at) FROM catalog_products WHERE tenant_id = ?) AS p_max,
-			(SELECT COUNT(*) FROM catalog_products WHERE tenant_id = ?) AS p_n,
-			(SELECT COALESCE(MAX(id), '') FROM catalog_images WHERE tenant_id = ?) AS i_max,
-			(SELECT COUNT(*) FROM catalog_images WHERE tenant_id = ?) AS i_n,
-			(SELECT MAX(updated_at) FROM catalog_collections WHERE tenant_id = ?) AS c_max,
-			(SELECT COUNT(*) FROM catalog_collections WHERE tenant_id = ?) AS c_n,
-			(SELECT COUNT(*) FROM catalog_collection_products WHERE tenant_id = ?) AS cp_n,
-			(SELECT MAX(updated_at) FROM catalog_categories WHERE tenant_id = ?) AS g_max,
-			(SELECT COUNT(*) FROM catalog_categories WHERE tenant_id = ?) AS g_n,
-			(SELECT MIN(publish_at) FROM catalog_products WHERE tenant_id = ? AND publish_at > ? AND status = 'published') AS next_pub,
-			(SELECT COALESCE(MAX(number), 0) FROM design_live WHERE tenant_id = ?) AS d_n,
-			(SELECT MAX(updated_at) FROM content_pages WHERE tenant_id = ?) AS pg_max,
-			(SELECT MAX(updated_at) FROM content_articles WHERE tenant_id = ?) AS ar_max,
-			(SELECT MIN(published_at) FROM content_articles WHERE tenant_id = ? AND published_at > ?) AS next_art`,
-			id, id, id, id, id, id, id, id, id, id, store.Now(), id, id, id, id, store.Now()).Scan(ctx, &row)
-		if err != nil || since.IsZero() {
-			return err
+		for _, change := range []func() (string, time.Time, error){
+			func() (string, time.Time, error) { return catalog.LastChange(ctx, q, t.ID, now) },
+			func() (string, time.Time, error) { return design.LastChange(ctx, q, t.ID) },
+			func() (string, time.Time, error) { return content.LastChange(ctx, q, t.ID, now) },
+		} {
+			tok, l, err := change()
+			if err != nil {
+				return err
+			}
+			b.WriteString(tok + "|")
+			if l.After(latest) {
+				latest = l
+			}
 		}
-		err = q.NewRaw(`SELECT DISTINCT v.product_id FROM inventory_movements AS m
-			JOIN catalog_variants AS v ON v.tenant_id = m.tenant_id AND v.id = m.variant_id
-			WHERE m.tenant_id = ? AND m.id >= ? LIMIT ?`, id, uuidv7Floor(since.Add(-stockLookback)), maxStockProducts+1).Scan(ctx, &moved)
-		if store.NoRows(err) {
-			err = nil
+		if since.IsZero() {
+			return nil
 		}
+		// Looking back a little reads again a movement committed late
+		// (its id taken before another that committed first).
+		ids, err := inventory.MovedProducts(ctx, q, t.ID, since.Add(-stockLookback), maxStockProducts+1)
+		moved = ids
 		return err
 	})
 	if err != nil {
 		return "", time.Time{}, nil, err
 	}
-	var b strings.Builder
-	var latest time.Time
-	ts := func(t bun.NullTime) {
-		if !t.IsZero() {
-			u := t.Time.UTC()
-			if u.After(latest) {
-				latest = u
-			}
-			b.WriteString(strconv.FormatInt(u.UnixNano(), 36))
-		}
-		b.WriteByte('|')
-	}
-	n := func(v int64) { b.WriteString(strconv.FormatInt(v, 36)); b.WriteByte('|') }
-	ts(row.PMax)
-	n(row.PN)
-	b.WriteString(row.IMax + "|")
-	n(row.IN)
-	ts(row.CMax)
-	n(row.CN)
-	n(row.CPN)
-	ts(row.GMax)
-	n(row.GN)
-	if !row.NextPub.IsZero() {
-		// A scheduled publication changes the fingerprint once it is due.
-		b.WriteString(strconv.FormatInt(row.NextPub.Time.UnixNano(), 36))
-	}
-	n(row.DN)
-	ts(row.PgMax)
-	ts(row.ArMax)
-	if !row.NextArt.IsZero() {
-		b.WriteString(strconv.FormatInt(row.NextArt.Time.UnixNano(), 36))
-	}
 	// The shop's own fields shown on every page.
-	b.WriteString("|" + t.Name + "|" + string(t.Status))
+	b.WriteString(t.Name + "|" + string(t.Status))
 	return b.String(), latest.Truncate(time.Second), moved, nil
 }
 

@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"net/url"
@@ -93,7 +93,7 @@ func methodText(p *payment.Payment) string {
 }
 
 // orderViewOf gathers what the shopper may see of an order.
-func (s *Server) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
+func (s *Handler) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	ctx := c.UserContext()
 	cur := o.Currency
 	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.OrderToken(s.Shop(c).ID, o.ID), PayKey: httpx.NewFormKey()}
@@ -179,42 +179,24 @@ func safeHTTPURL(u string) string {
 }
 
 // shopperOrder loads an order the request may see: with the order's
-// token (query or form field), or as the signed-in customer who placed
-// it. Anything else is 404, whether or not the order exists.
-func (s *Server) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
+// token (query or form field), or as the signed-in customer who placed it
+// (session.Kit.ShopperOrder).
+func (s *Handler) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 	id := c.Params("order")
-	notFound := errs.NotFoundf("order not found")
 	if id == "" || len(id) > 64 {
-		return nil, notFound
+		return nil, errs.NotFoundf("order not found")
 	}
 	tok := c.Query("token")
 	if tok == "" && c.Method() == fiber.MethodPost {
 		tok = c.FormValue("token")
 	}
-	if tok != "" {
-		if !s.OrderTokenValid(s.Shop(c).ID, id, tok) {
-			return nil, notFound
-		}
-		return s.commerce.Orders.Get(c.UserContext(), id)
-	}
-	cid := s.ShopperID(c)
-	if cid == "" {
-		return nil, notFound
-	}
-	o, err := s.commerce.Orders.Get(c.UserContext(), id)
-	if err != nil {
-		return nil, err
-	}
-	if o.CustomerID != cid {
-		return nil, notFound
-	}
-	return o, nil
+	return s.ShopperOrder(c, s.commerce.Orders, id, tok)
 }
 
 var orderFlashes = map[string]string{"returned": "Your return request is sent; we will e-mail you when it is reviewed.",
 	"paid": "Thank you: your payment is recorded."}
 
-func (s *Server) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopPage, error) {
+func (s *Handler) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopPage, error) {
 	v := s.shopPageView(c, "Order "+o.Name())
 	ov, err := s.orderViewOf(c, o)
 	if err != nil {
@@ -228,7 +210,7 @@ func (s *Server) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopP
 	return v, nil
 }
 
-func (s *Server) shopOrderPage(c *fiber.Ctx) error {
+func (s *Handler) shopOrderPage(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -244,7 +226,7 @@ func (s *Server) shopOrderPage(c *fiber.Ctx) error {
 
 // shopOrderPay pays an order still awaiting payment (a declined card, or
 // a pending attempt that timed out).
-func (s *Server) shopOrderPay(c *fiber.Ctx) error {
+func (s *Handler) shopOrderPay(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -276,7 +258,7 @@ type trackView struct {
 	Order         *orderView
 }
 
-func (s *Server) shopTrackForm(c *fiber.Ctx) error {
+func (s *Handler) shopTrackForm(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Track an order")
 	v.Track = &trackView{Number: c.Query("number")}
 	return s.renderPage(c, "shop/track", v)
@@ -286,7 +268,7 @@ func (s *Server) shopTrackForm(c *fiber.Ctx) error {
 // number and e-mail pairs otherwise).
 const trackPerMinute = 20
 
-func (s *Server) shopTrack(c *fiber.Ctx) error {
+func (s *Handler) shopTrack(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Track an order")
 	tv := &trackView{Number: strings.TrimSpace(c.FormValue("number")), Email: strings.TrimSpace(c.FormValue("email"))}
 	v.Track = tv
@@ -315,7 +297,7 @@ func (s *Server) shopTrack(c *fiber.Ctx) error {
 
 // ---- account ----
 
-func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
+func (s *Handler) shopAccountOrders(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	before := c.Query("before")
 	if len(before) > 64 {
@@ -336,7 +318,7 @@ func (s *Server) shopAccountOrders(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/orders", v)
 }
 
-func (s *Server) shopAccountOrder(c *fiber.Ctx) error {
+func (s *Handler) shopAccountOrder(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
@@ -369,7 +351,7 @@ type spReturnLine struct {
 	Qty                     string
 }
 
-func (s *Server) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
+func (s *Handler) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
 	v, err := s.spOrderPage(c, o, false)
 	if err != nil {
 		return nil, err
@@ -390,7 +372,7 @@ func (s *Server) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
 	return v, nil
 }
 
-func (s *Server) shopReturnForm(c *fiber.Ctx) error {
+func (s *Handler) shopReturnForm(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -402,7 +384,7 @@ func (s *Server) shopReturnForm(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/return", v)
 }
 
-func (s *Server) shopReturn(c *fiber.Ctx) error {
+func (s *Handler) shopReturn(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"bytes"
@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/content"
@@ -35,7 +34,7 @@ import (
 // menus with their links resolved to current handles, and the announcement
 // bars. Home (once the shop has published a design), content pages and
 // articles are composed from the template's sections, rendered server-side
-// into the same cached HTML as before. Theme stylesheets (web/themes/) are
+// into the same cached HTML as before. Theme stylesheets (themes/) are
 // embedded and served at /theme/<id>.css with the shop's variables inline
 // in <head>, so a theme costs one cacheable request.
 //
@@ -105,7 +104,7 @@ type testimonialView struct {
 
 // designDoc is the document for this request: the draft in a preview,
 // else the published one.
-func (s *Server) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
+func (s *Handler) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
 	if d := session.Draft(c); d != nil {
 		return d, -1, true, nil
 	}
@@ -123,7 +122,7 @@ func isPreview(c *fiber.Ctx) bool {
 // designFor builds the page's design: theme variables, logo, menus and
 // announcement bars. Errors degrade to the default look rather than fail
 // the page.
-func (s *Server) designFor(c *fiber.Ctx) *shopDesign {
+func (s *Handler) designFor(c *fiber.Ctx) *shopDesign {
 	doc, number, preview, err := s.designDoc(c)
 	if err != nil {
 		s.log.Warn("storefront design", "err", err)
@@ -188,7 +187,7 @@ func settingColor(s design.Settings, k, def string) string {
 
 // resolver looks up what a design links to, in one batch per kind.
 type resolver struct {
-	s           *Server
+	s           *Handler
 	collections map[string]bool
 	products    map[string]bool // shown as cards (full products)
 	prodLinks   map[string]bool // only linked to (handles)
@@ -205,7 +204,7 @@ type resolver struct {
 	loaded bool
 }
 
-func (s *Server) newResolver() *resolver {
+func (s *Handler) newResolver() *resolver {
 	return &resolver{s: s, collections: map[string]bool{}, products: map[string]bool{}, prodLinks: map[string]bool{}, pages: map[string]bool{}, articles: map[string]bool{}, assets: map[string]bool{}}
 }
 
@@ -310,28 +309,12 @@ func (r *resolver) load(ctx context.Context) error {
 			r.prods[id] = p
 		}
 	}
-	if len(r.prodLinks) > 0 {
-		// Links need only the handle: one query for all of them.
-		var rows []struct {
-			ID     string `bun:"id"`
-			Handle string `bun:"handle"`
-		}
-		tid, err := store.TenantID(ctx)
-		if err != nil {
+	var err error
+	if len(r.prodLinks) > 0 { // links need only the handle: one query for all of them
+		if r.plinks, err = s.catalog.VisibleHandles(ctx, setKeys(r.prodLinks)); err != nil {
 			return err
-		}
-		err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-			return q.NewRaw(`SELECT id, handle FROM catalog_products WHERE tenant_id = ? AND id IN (?) AND status = 'published' AND (publish_at IS NULL OR publish_at <= ?)`,
-				tid, bun.List(setKeys(r.prodLinks)), now).Scan(ctx, &rows)
-		})
-		if err != nil && !store.NoRows(err) {
-			return err
-		}
-		for _, row := range rows {
-			r.plinks[row.ID] = row.Handle
 		}
 	}
-	var err error
 	if len(r.pages) > 0 {
 		if r.pgs, err = s.content.PageRefs(ctx, setKeys(r.pages)); err != nil {
 			return err
@@ -432,7 +415,7 @@ var heroHeights = map[string]string{"small": "18rem", "medium": "28rem", "large"
 // sectionViews renders the data of a template's sections: one catalog read
 // per featured collection or product grid, links and images from the
 // resolver (load must have run with these sections visited).
-func (s *Server) sectionViews(ctx context.Context, r *resolver, ss []design.Section) []sectionView {
+func (s *Handler) sectionViews(ctx context.Context, r *resolver, ss []design.Section) []sectionView {
 	var out []sectionView
 	for _, sec := range ss {
 		if sec.Disabled {
@@ -503,7 +486,7 @@ func (s *Server) sectionViews(ctx context.Context, r *resolver, ss []design.Sect
 }
 
 // templateSections resolves and renders one template's sections for v.
-func (s *Server) templateSections(c *fiber.Ctx, d *shopDesign, template string) []sectionView {
+func (s *Handler) templateSections(c *fiber.Ctx, d *shopDesign, template string) []sectionView {
 	if d == nil || d.doc == nil {
 		return nil
 	}
@@ -540,7 +523,7 @@ func themeCSS(name string) ([]byte, error) {
 
 // designShopPages are the theme stylesheets, design images, content pages,
 // blog and newsletter sign-up on the shop's own host.
-func (s *Server) designShopPages(t *httpx.Table) {
+func (s *Handler) designShopPages(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Browse("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
 	shop.Browse("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
@@ -551,7 +534,7 @@ func (s *Server) designShopPages(t *httpx.Table) {
 	shop.Page("POST", "/newsletter", httpx.Public, "Newsletter sign-up: record the e-mail with its consent", s.shopNewsletterSubmit)
 }
 
-func (s *Server) shopThemeCSS(c *fiber.Ctx) error {
+func (s *Handler) shopThemeCSS(c *fiber.Ctx) error {
 	name := path.Base(c.Params("file"))
 	if !strings.HasSuffix(name, ".css") {
 		return errs.NotFoundf("no such stylesheet")
@@ -571,7 +554,7 @@ func (s *Server) shopThemeCSS(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Server) shopBrandMedia(c *fiber.Ctx) error {
+func (s *Handler) shopBrandMedia(c *fiber.Ctx) error {
 	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !design.OwnsKey(t.ID, key) {
@@ -619,7 +602,7 @@ type shopContent struct {
 }
 
 // contentView is a storefront view for a content page.
-func (s *Server) contentView(c *fiber.Ctx) (*shopView, error) {
+func (s *Handler) contentView(c *fiber.Ctx) (*shopView, error) {
 	ix, err := s.categoryIndex(c.UserContext())
 	if err != nil {
 		return nil, err
@@ -627,7 +610,7 @@ func (s *Server) contentView(c *fiber.Ctx) (*shopView, error) {
 	return s.newView(c, ix), nil
 }
 
-func (s *Server) shopContentPage(c *fiber.Ctx) error {
+func (s *Handler) shopContentPage(c *fiber.Ctx) error {
 	return s.cachedPage(c, "themes/page", func() (*shopView, error) {
 		p, err := s.content.PageByHandle(c.UserContext(), c.Params("handle"), true)
 		if err != nil {
@@ -648,7 +631,7 @@ func (s *Server) shopContentPage(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) shopBlog(c *fiber.Ctx) error {
+func (s *Handler) shopBlog(c *fiber.Ctx) error {
 	return s.cachedPage(c, "themes/blog", func() (*shopView, error) {
 		tag := c.Query("tag")
 		as, _, err := s.content.Articles(c.UserContext(), content.ArticleFilter{LiveOnly: true, Tag: tag, Limit: 50})
@@ -670,7 +653,7 @@ func (s *Server) shopBlog(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) shopArticle(c *fiber.Ctx) error {
+func (s *Handler) shopArticle(c *fiber.Ctx) error {
 	return s.cachedPage(c, "themes/article", func() (*shopView, error) {
 		ctx := c.UserContext()
 		a, err := s.content.ArticleByHandle(ctx, c.Params("handle"), true)
@@ -737,7 +720,7 @@ func newsletterSection(doc *design.Document, id string) *design.Section {
 	return first
 }
 
-func (s *Server) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
+func (s *Handler) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
 	v, err := s.contentView(c)
 	if err != nil {
 		return nil, nil, err
@@ -757,7 +740,7 @@ func (s *Server) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
 // shopNewsletterForm is the second step of the sign-up: the section on a
 // cached page sends the address here by GET (no side effects), and this
 // per-visitor page asks for explicit consent with a CSRF-protected form.
-func (s *Server) shopNewsletterForm(c *fiber.Ctx) error {
+func (s *Handler) shopNewsletterForm(c *fiber.Ctx) error {
 	v, _, err := s.newsletterView(c)
 	if err != nil {
 		return err
@@ -765,7 +748,7 @@ func (s *Server) shopNewsletterForm(c *fiber.Ctx) error {
 	return s.renderShop(c, "themes/newsletter", v)
 }
 
-func (s *Server) shopNewsletterSubmit(c *fiber.Ctx) error {
+func (s *Handler) shopNewsletterSubmit(c *fiber.Ctx) error {
 	v, sc, err := s.newsletterView(c)
 	if err != nil {
 		return err
@@ -789,7 +772,7 @@ func (s *Server) shopNewsletterSubmit(c *fiber.Ctx) error {
 }
 
 // contentSitemapURLs lists live pages and articles for sitemap.xml.
-func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
+func (s *Handler) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	es, err := s.content.SitemapEntries(c.UserContext(), 5000)
 	if err != nil {
 		return nil, err
@@ -813,7 +796,7 @@ func (s *Server) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 
 // designHome is the home page of a shop that published a design: its
 // sections, with the same head and JSON-LD as the default home page.
-func (s *Server) designHome(c *fiber.Ctx, v *shopView) *shopView {
+func (s *Handler) designHome(c *fiber.Ctx, v *shopView) *shopView {
 	t := v.Shop
 	v.Sections = s.templateSections(c, v.Design, design.TemplateHome)
 	base := s.BaseURL(c)
@@ -825,7 +808,7 @@ func (s *Server) designHome(c *fiber.Ctx, v *shopView) *shopView {
 
 // afterSections adds the product or collection template's sections below
 // those pages' content.
-func (s *Server) afterSections(c *fiber.Ctx, name string, v *shopView) {
+func (s *Handler) afterSections(c *fiber.Ctx, name string, v *shopView) {
 	if v == nil || v.Design == nil {
 		return
 	}
@@ -847,7 +830,7 @@ const previewTokenLocal = "design_preview_token"
 // URL carries a valid preview token of this shop (a link the builder
 // hands to staff, for a phone or a colleague; it expires). Invalid tokens
 // are ignored: the visitor sees the live shop.
-func (s *Server) previewFromToken(c *fiber.Ctx) {
+func (s *Handler) previewFromToken(c *fiber.Ctx) {
 	tok := c.Query("preview")
 	if tok == "" || c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		return

@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"context"
@@ -23,13 +23,13 @@ import (
 
 // The storefront answers on each shop's own host (<slug>.<base domain>,
 // <slug>.localhost or a verified custom domain); the console and API answer on the
-// platform's host. hostDispatch is the first middleware of the console app
-// and hands shop hosts to the storefront app, which has its own routes.
+// platform's host. The web server's host dispatch hands shop hosts to the
+// storefront app, whose middleware starts with ResolveShop and Budget.
 //
 // Anonymous pages (home, categories, collections, products, search,
 // sitemaps, robots.txt) carry no per-visitor content and no CSRF token, so
 // they are rendered once and served from the per-shop page cache
-// (storefront_cache.go) with an ETag and Last-Modified; customer pages
+// (cache.go) with an ETag and Last-Modified; customer pages
 // (sign-up, login, account) are rendered per request and never cached.
 // Every page is built from a constant number of queries: the category list
 // once (navigation, breadcrumbs and slugs are computed from it), then one
@@ -37,22 +37,13 @@ import (
 
 // maintenancePage tells shoppers a suspended shop is closed for now, in
 // the shop's own look.
-func (s *Server) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
+func (s *Handler) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
 	return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
-}
-
-// storefrontFuncs are the storefront templates' own functions.
-func storefrontFuncs() template.FuncMap {
-	return template.FuncMap{
-		"inc":       func(i int) int { return i + 1 },
-		"shopMoney": view.Money,
-		"co":        coFieldOf,
-	}
 }
 
 // storefrontPages are the shop's catalog pages, search, sitemaps, robots.txt
 // and media.
-func (s *Server) storefrontPages(t *httpx.Table) {
+func (s *Handler) storefrontPages(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Browse("/", "Storefront home: shopFeatured collections", s.shopHome)
 	shop.Browse("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
@@ -112,7 +103,7 @@ type shopView struct {
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
-	// page, article or blog list (web/design_shop.go).
+	// page, article or blog list (design.go).
 	Design   *shopDesign
 	Sections []sectionView
 	After    []sectionView // below the content of product and collection pages
@@ -231,7 +222,7 @@ func productStock(p *catalog.Product) shopStock {
 	return best
 }
 
-func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
+func (s *Handler) imageOf(im *catalog.Image, width int) *shopImageView {
 	if im == nil {
 		return nil
 	}
@@ -263,7 +254,7 @@ func (s *Server) imageOf(im *catalog.Image, width int) *shopImageView {
 	return v
 }
 
-func (s *Server) shopCardOf(p *catalog.Product) shopCard {
+func (s *Handler) shopCardOf(p *catalog.Product) shopCard {
 	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
 	cd.Price = view.Money(p.PriceMin, p.Currency)
 	if p.PriceMax != p.PriceMin {
@@ -278,7 +269,7 @@ func (s *Server) shopCardOf(p *catalog.Product) shopCard {
 	return cd
 }
 
-func (s *Server) shopCards(ps []*catalog.Product) []shopCard {
+func (s *Handler) shopCards(ps []*catalog.Product) []shopCard {
 	out := make([]shopCard, len(ps))
 	for i, p := range ps {
 		out[i] = s.shopCardOf(p)
@@ -296,7 +287,7 @@ type catIndex struct {
 	bySlug map[string]*catalog.Category
 }
 
-func (s *Server) categoryIndex(ctx context.Context) (*catIndex, error) {
+func (s *Handler) categoryIndex(ctx context.Context) (*catIndex, error) {
 	all, err := s.catalog.Categories(ctx)
 	if err != nil {
 		return nil, err
@@ -324,7 +315,7 @@ func (ix *catIndex) path(id string) []*catalog.Category {
 	return out
 }
 
-func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
+func (s *Handler) newView(c *fiber.Ctx, ix *catIndex) *shopView {
 	v := &shopView{Shop: s.Shop(c), Design: s.designFor(c)}
 	if ix != nil {
 		v.Nav = ix.roots
@@ -333,12 +324,12 @@ func (s *Server) newView(c *fiber.Ctx, ix *catIndex) *shopView {
 }
 
 // renderShopBytes executes a storefront page.
-func (s *Server) renderShopBytes(name string, v *shopView) ([]byte, error) {
+func (s *Handler) renderShopBytes(name string, v *shopView) ([]byte, error) {
 	return s.Execute(name, v)
 }
 
 // renderShop writes a per-visitor page (never cached).
-func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
+func (s *Handler) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 	if v.CSRF == "" {
 		v.CSRF = httpx.CSRFToken(c)
 	}
@@ -353,7 +344,7 @@ func (s *Server) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
-func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
+func (s *Handler) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
 	t := s.Shop(c)
 	modified, gen := s.shopFresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
@@ -375,7 +366,7 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, string, []string, er
 	return sendCacheable(c, p)
 }
 
-func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
+func (s *Handler) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
 		v, err := build()
 		if err != nil {
@@ -388,7 +379,7 @@ func (s *Server) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, 
 }
 
 // shopError renders an error in the shop's look.
-func (s *Server) shopError(c *fiber.Ctx, err error) error {
+func (s *Handler) shopError(c *fiber.Ctx, err error) error {
 	status, de := s.ToError(c, err)
 	t := s.Shop(c)
 	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
@@ -450,7 +441,7 @@ func listErr(err error) error {
 const featuredPerCollection = 8
 const maxFeatured = 4
 
-func (s *Server) shopHome(c *fiber.Ctx) error {
+func (s *Handler) shopHome(c *fiber.Ctx) error {
 	return s.cachedPage(c, "shop/home", func() (*shopView, error) {
 		ctx := c.UserContext()
 		ix, err := s.categoryIndex(ctx)
@@ -492,7 +483,7 @@ func (s *Server) shopHome(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) shopProduct(c *fiber.Ctx) error {
+func (s *Handler) shopProduct(c *fiber.Ctx) error {
 	handle := c.Params("handle")
 	if h, err := url.PathUnescape(handle); err == nil {
 		handle = h
@@ -654,7 +645,7 @@ func (s *Server) shopProduct(c *fiber.Ctx) error {
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
 // permanent redirect instead (old product handles).
-func (s *Server) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
+func (s *Handler) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
 	var redirect string
 	err := s.cached(c, func() ([]byte, string, []string, error) {
 		v, to, err := build()
@@ -708,7 +699,7 @@ func nextURL(c *fiber.Ctx, next string) string {
 	return c.Path() + "?" + q.Encode()
 }
 
-func (s *Server) canonicalList(c *fiber.Ctx, path string) string {
+func (s *Handler) canonicalList(c *fiber.Ctx, path string) string {
 	u := s.BaseURL(c) + path
 	if a := c.Query("after"); a != "" {
 		u += "?after=" + url.QueryEscape(a)
@@ -718,7 +709,7 @@ func (s *Server) canonicalList(c *fiber.Ctx, path string) string {
 
 const pageSize = 24
 
-func (s *Server) shopCategory(c *fiber.Ctx) error {
+func (s *Handler) shopCategory(c *fiber.Ctx) error {
 	slug := c.Params("slug")
 	if h, err := url.PathUnescape(slug); err == nil {
 		slug = h
@@ -761,7 +752,7 @@ func (s *Server) shopCategory(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
+func (s *Handler) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
 	base := s.BaseURL(c)
 	var items []map[string]any
 	for i, cr := range crumbs {
@@ -770,7 +761,7 @@ func (s *Server) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
 	return ldJSON(map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items})
 }
 
-func (s *Server) shopCollection(c *fiber.Ctx) error {
+func (s *Handler) shopCollection(c *fiber.Ctx) error {
 	handle := c.Params("handle")
 	if h, err := url.PathUnescape(handle); err == nil {
 		handle = h
@@ -820,7 +811,7 @@ func (s *Server) shopCollection(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) shopCollections(c *fiber.Ctx) error {
+func (s *Handler) shopCollections(c *fiber.Ctx) error {
 	return s.cachedPage(c, "shop/collections", func() (*shopView, error) {
 		ctx := c.UserContext()
 		ix, err := s.categoryIndex(ctx)
@@ -841,7 +832,7 @@ func (s *Server) shopCollections(c *fiber.Ctx) error {
 
 const maxQueryLen = 200
 
-func (s *Server) shopSearch(c *fiber.Ctx) error {
+func (s *Handler) shopSearch(c *fiber.Ctx) error {
 	sort, after, err := listParams(c)
 	if err != nil {
 		return err
@@ -911,6 +902,6 @@ func (s *Server) shopSearch(c *fiber.Ctx) error {
 }
 
 // recommendedCards are the cards a product page recommends.
-func (s *Server) recommendedCards(c *fiber.Ctx, productID string) []shopCard {
+func (s *Handler) recommendedCards(c *fiber.Ctx, productID string) []shopCard {
 	return s.recommendedFor(c, productID, nil)
 }

@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"math"
@@ -24,8 +24,8 @@ import (
 //   - any other read (a page rendered, a JSON read, an error page): 5
 //   - the cart, checkout, and every write (POST, PUT, PATCH, DELETE): 20
 //
-// The bucket refills at Config.ShopBudget units a second times the plan's
-// StorefrontBudgetFactor and holds ShopBudgetBurst units (times the same
+// The bucket refills at Config.Budget units a second times the plan's
+// StorefrontBudgetFactor and holds BudgetBurst units (times the same
 // factor). A request is let in when the bucket holds its up-front cost (1
 // for a read, 20 for the cart, checkout or a write); a read that turns out
 // not to come from the cache is charged the rest when it is done, so the
@@ -82,10 +82,10 @@ func dearPath(p string) bool {
 	return false
 }
 
-// shopBudget charges the request to its shop's storefront budget (after
-// resolveShop).
-func (s *Server) shopBudget(c *fiber.Ctx) error {
-	if s.cfg.ShopBudget < 0 {
+// Budget is the shop host's second middleware (after ResolveShop): it
+// charges the request to its shop's storefront budget.
+func (s *Handler) Budget(c *fiber.Ctx) error {
+	if s.cfg.Budget < 0 {
 		return c.Next()
 	}
 	t := s.Shop(c)
@@ -93,7 +93,7 @@ func (s *Server) shopBudget(c *fiber.Ctx) error {
 	if p, ok := tenants.LookupPlan(t.Plan); ok && p.StorefrontBudgetFactor > 1 {
 		factor = p.StorefrontBudgetFactor
 	}
-	lim := s.budgets.limiter(t.ID, s.cfg.ShopBudget*float64(factor), int(int64(s.cfg.ShopBudgetBurst)*factor))
+	lim := s.budgets.limiter(t.ID, s.cfg.Budget*float64(factor), int(int64(s.cfg.BudgetBurst)*factor))
 	dear := !httpx.SafeMethod(c.Method()) || dearPath(c.Path())
 	cost := costCached
 	if dear {
@@ -114,14 +114,14 @@ func (s *Server) shopBudget(c *fiber.Ctx) error {
 
 // shopBusy answers a request over its shop's budget: 429, Retry-After, and
 // nothing read from the database.
-func (s *Server) shopBusy(c *fiber.Ctx, t tenants.Tenant, wait time.Duration) error {
+func (s *Handler) shopBusy(c *fiber.Ctx, t tenants.Tenant, wait time.Duration) error {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(fiber.StatusTooManyRequests)
 	msg := "this shop is receiving more requests than it can serve right now; retry in " + strconv.Itoa(secs) + " s"
 	if httpx.WantsJSON(c) {
-		return c.JSON(ErrorBody{Error: ErrorDetail{Code: string(errs.RateLimited), Message: msg, RequestID: httpx.RequestID(c)}})
+		return c.JSON(httpx.ErrorBody{Error: httpx.ErrorDetail{Code: string(errs.RateLimited), Message: msg, RequestID: httpx.RequestID(c)}})
 	}
 	v := &shopView{Shop: t, Status: fiber.StatusTooManyRequests, Head: shopHead{Title: "Very busy · " + t.Name, NoIndex: true},
 		Form: map[string]string{"title": t.Name + " is very busy right now",

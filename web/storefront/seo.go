@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"bytes"
@@ -18,10 +18,11 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 )
 
-// sitemapMax is the most URLs in one sitemap file (the protocol's cap).
+// SitemapMax is the most URLs in one sitemap file (the protocol's cap).
 // Above it /sitemap.xml becomes an index of child sitemaps: one for the
-// home, collection and category pages, then one per sitemapMax products.
-var sitemapMax = 50000
+// home, collection and category pages, then one per SitemapMax products.
+// Tests lower it to see the index without 50,000 products.
+var SitemapMax = 50000
 
 type sitemapURL struct {
 	Loc     string `xml:"loc"`
@@ -62,7 +63,7 @@ func day(t time.Time) string {
 }
 
 // pageURLs are the home, collection and category pages.
-func (s *Server) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
+func (s *Handler) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	ctx := c.UserContext()
 	base := s.BaseURL(c)
 	out := []sitemapURL{{Loc: base + "/"}}
@@ -83,14 +84,14 @@ func (s *Server) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	for _, cat := range cats {
 		out = append(out, sitemapURL{Loc: base + "/categories/" + url.PathEscape(cat.Slug)})
 	}
-	content, err := s.contentSitemapURLs(c) // pages and articles (design_shop.go)
+	content, err := s.contentSitemapURLs(c) // pages and articles (design.go)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, content...), nil
 }
 
-func (s *Server) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {
+func (s *Handler) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {
 	base := s.BaseURL(c)
 	out := make([]sitemapURL, len(es))
 	for i, e := range es {
@@ -99,18 +100,18 @@ func (s *Server) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapU
 	return out
 }
 
-func (s *Server) shopSitemap(c *fiber.Ctx) error {
+func (s *Handler) shopSitemap(c *fiber.Ctx) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
 		ctx := c.UserContext()
 		pages, err := s.pageURLs(c)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		first, next, err := s.catalog.SitemapEntries(ctx, "", sitemapMax)
+		first, next, err := s.catalog.SitemapEntries(ctx, "", SitemapMax)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		if next == "" && len(pages)+len(first) <= sitemapMax {
+		if next == "" && len(pages)+len(first) <= SitemapMax {
 			b, err := xmlBytes(urlset{NS: sitemapNS, URLs: append(pages, s.productURLs(c, first)...)})
 			return b, "application/xml; charset=utf-8", nil, err
 		}
@@ -137,7 +138,7 @@ func (s *Server) shopSitemap(c *fiber.Ctx) error {
 				break
 			}
 			after = next
-			if es, next, err = s.catalog.SitemapEntries(ctx, after, sitemapMax); err != nil {
+			if es, next, err = s.catalog.SitemapEntries(ctx, after, SitemapMax); err != nil {
 				return nil, "", nil, err
 			}
 		}
@@ -146,7 +147,7 @@ func (s *Server) shopSitemap(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) shopSitemapChild(c *fiber.Ctx) error {
+func (s *Handler) shopSitemapChild(c *fiber.Ctx) error {
 	name := c.Params("name")
 	var after string
 	switch {
@@ -167,7 +168,7 @@ func (s *Server) shopSitemapChild(c *fiber.Ctx) error {
 				return nil, "", nil, err
 			}
 		} else {
-			es, _, err := s.catalog.SitemapEntries(c.UserContext(), after, sitemapMax)
+			es, _, err := s.catalog.SitemapEntries(c.UserContext(), after, SitemapMax)
 			if err != nil {
 				return nil, "", nil, err
 			}
@@ -181,7 +182,7 @@ func (s *Server) shopSitemapChild(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Server) shopRobots(c *fiber.Ctx) error {
+func (s *Handler) shopRobots(c *fiber.Ctx) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
 		b := "User-agent: *\nDisallow: /account\nDisallow: /search\nAllow: /\n\nSitemap: " + s.BaseURL(c) + "/sitemap.xml\n"
 		return []byte(b), "text/plain; charset=utf-8", nil, nil
@@ -191,7 +192,7 @@ func (s *Server) shopRobots(c *fiber.Ctx) error {
 // shopMedia serves the shop's uploaded images from the blob store. Keys
 // name the image and rendition, so a URL's bytes never change: they are
 // cached for a year.
-func (s *Server) shopMedia(c *fiber.Ctx) error {
+func (s *Handler) shopMedia(c *fiber.Ctx) error {
 	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	// Only product images: other blobs under the shop's prefix (import
@@ -223,7 +224,7 @@ func (s *Server) shopMedia(c *fiber.Ctx) error {
 }
 
 // shopAsset serves the storefront's CSS and JS (static/shop*).
-func (s *Server) shopAsset(c *fiber.Ctx) error {
+func (s *Handler) shopAsset(c *fiber.Ctx) error {
 	name := path.Clean("/" + c.Params("*"))[1:]
 	if !strings.HasPrefix(name, "shop") || strings.Contains(name, "/") {
 		return errs.NotFoundf("no such asset")

@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"errors"
@@ -28,11 +28,11 @@ import (
 // so a double submit replays the first answer instead of placing a second
 // order), the order page shown after checkout, tracking by number and
 // e-mail, the signed-in customer's order history, and return requests
-// (storefront_cart_orders.go).
+// (orders.go).
 //
 // The product page is served from the shared page cache, so its
 // add-to-cart form carries no per-visitor CSRF token: browsers send it
-// with Sec-Fetch-Site / Origin naming the shop, which csrf.go accepts in
+// with Sec-Fetch-Site / Origin naming the shop, which httpx.CSRF accepts in
 // place of the token. Every per-visitor form here posts _csrf as well.
 
 // coField is one text field of the checkout form with its value and error.
@@ -195,7 +195,7 @@ func cartViewOf(v *cart.View) *cartView {
 
 // storefrontCartPages are the cart, checkout, order, return and tracking
 // pages.
-func (s *Server) storefrontCartPages(t *httpx.Table) {
+func (s *Handler) storefrontCartPages(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Page("GET", "/cart", httpx.Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
 	shop.Page("POST", "/cart/add", httpx.Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
@@ -213,7 +213,7 @@ func (s *Server) storefrontCartPages(t *httpx.Table) {
 }
 
 // shopPageView is a purchase-flow page with the shop's navigation.
-func (s *Server) shopPageView(c *fiber.Ctx, title string) *shopPage {
+func (s *Handler) shopPageView(c *fiber.Ctx, title string) *shopPage {
 	v := s.newView(c, nil)
 	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
 		v.Nav = ix.roots
@@ -224,7 +224,7 @@ func (s *Server) shopPageView(c *fiber.Ctx, title string) *shopPage {
 }
 
 // renderPage writes a purchase-flow page (per visitor, never cached).
-func (s *Server) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
+func (s *Handler) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 	if v.CSRF == "" {
 		v.CSRF = httpx.CSRFToken(c)
 	}
@@ -239,7 +239,7 @@ func (s *Server) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 
 // spError re-renders a page with an input error and its status; server
 // errors are returned (the storefront's error page).
-func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
+func (s *Handler) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
 	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
@@ -252,7 +252,7 @@ func (s *Server) spError(c *fiber.Ctx, name string, v *shopPage, err error) erro
 // htmlCartOwner is whose cart the page is about. A signed-in customer who
 // still holds a guest cart cookie gets the guest's lines merged into their
 // cart once, and the cookie dropped.
-func (s *Server) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
+func (s *Handler) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
 	if id := s.ShopperID(c); id != "" {
 		if tok := s.GuestCartToken(c); tok != "" && len(tok) <= 128 {
 			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
@@ -270,7 +270,7 @@ func (s *Server) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
 func hasOwner(o cart.Owner) bool { return o.CustomerID != "" || o.Token != "" }
 
 // loadCart prices the shopper's cart (an empty view when there is none).
-func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
+func (s *Handler) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
 	if !hasOwner(o) {
 		return &cart.View{Currency: s.Shop(c).Currency}, nil
 	}
@@ -278,7 +278,7 @@ func (s *Server) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*
 	return s.commerce.Carts.View(c.UserContext(), o, opts)
 }
 
-func (s *Server) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
+func (s *Handler) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 	v := s.shopPageView(c, "Your cart")
 	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}})
 	if err != nil {
@@ -302,7 +302,7 @@ func (s *Server) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 // products in it), leaving out what is already there. Recommendations are
 // never worth failing a page: on error they are left out (the plugin
 // service already fell back to best sellers and recorded the failed run).
-func (s *Server) recommendedFor(c *fiber.Ctx, productID string, inCart []string) []shopCard {
+func (s *Handler) recommendedFor(c *fiber.Ctx, productID string, inCart []string) []shopCard {
 	if s.plugins == nil {
 		return nil
 	}
@@ -333,7 +333,7 @@ func (s *Server) recommendedFor(c *fiber.Ctx, productID string, inCart []string)
 
 var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed."}
 
-func (s *Server) shopCart(c *fiber.Ctx) error {
+func (s *Handler) shopCart(c *fiber.Ctx) error {
 	v, err := s.cartPage(c, s.htmlCartOwner(c, false))
 	if err != nil {
 		return err
@@ -343,7 +343,7 @@ func (s *Server) shopCart(c *fiber.Ctx) error {
 }
 
 // cartError shows the cart page with an input error (the cart as it is).
-func (s *Server) cartError(c *fiber.Ctx, o cart.Owner, err error) error {
+func (s *Handler) cartError(c *fiber.Ctx, o cart.Owner, err error) error {
 	v, lerr := s.cartPage(c, o)
 	if lerr != nil {
 		return lerr
@@ -364,7 +364,7 @@ func formQuantity(c *fiber.Ctx, field string, min int64) (int64, error) {
 	return n, nil
 }
 
-func (s *Server) shopCartAdd(c *fiber.Ctx) error {
+func (s *Handler) shopCartAdd(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	variant := strings.TrimSpace(c.FormValue("variant_id"))
 	if variant == "" || len(variant) > 64 {
@@ -386,7 +386,7 @@ func (s *Server) shopCartAdd(c *fiber.Ctx) error {
 // shopCartUpdate applies the cart form: a "remove" button removes its
 // line; otherwise every qty_<variant> field sets its line's quantity (0
 // removes it).
-func (s *Server) shopCartUpdate(c *fiber.Ctx) error {
+func (s *Handler) shopCartUpdate(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	if !hasOwner(o) {
 		return c.Redirect("/cart", fiber.StatusSeeOther)
@@ -477,7 +477,7 @@ func (f checkoutView) input(card string) checkout.Input {
 // priceCheckout prices the cart for the form's address and delivery
 // option and lists the options; a chosen option that does not deliver
 // there is dropped (the shopper sees the choice again).
-func (s *Server) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*cart.View, error) {
+func (s *Handler) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*cart.View, error) {
 	dest := pricing.Address{Country: strings.ToUpper(strings.TrimSpace(cv.F["shipping_address.country"])), Region: strings.ToUpper(strings.TrimSpace(cv.F["shipping_address.region"])),
 		PostalCode: strings.TrimSpace(cv.F["shipping_address.postal_code"])}
 	if len(dest.Country) != 2 {
@@ -507,13 +507,13 @@ func (s *Server) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*c
 	return cartView, nil
 }
 
-func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
+func (s *Handler) checkoutPage(c *fiber.Ctx) *shopPage {
 	v := s.shopPageView(c, "Checkout")
 	v.Crumbs = []shopCrumb{{"Cart", "/cart"}, {"Checkout", "/checkout"}}
 	return v
 }
 
-func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
+func (s *Handler) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
 	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": checkout.PayCard, "shipping_address.country": s.Shop(c).Country}}
@@ -558,7 +558,7 @@ func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/checkout", v)
 }
 
-func (s *Server) shopCheckout(c *fiber.Ctx) error {
+func (s *Handler) shopCheckout(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
 	cv := &checkoutView{F: map[string]string{}, Key: strings.TrimSpace(c.FormValue("key"))}
@@ -620,6 +620,6 @@ func checkoutField(err error) error {
 var checkoutFormFields = map[string]string{"shipping_address": "shipping_address.line1", "payment.card": "card", "payment.method": "payment"}
 
 // orderLink is the shopper's link to an order (with its access token).
-func (s *Server) orderLink(c *fiber.Ctx, orderID string) string {
+func (s *Handler) orderLink(c *fiber.Ctx, orderID string) string {
 	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.OrderToken(s.Shop(c).ID, orderID))
 }

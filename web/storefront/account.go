@@ -1,4 +1,4 @@
-package web
+package storefront
 
 import (
 	"strconv"
@@ -20,7 +20,7 @@ import (
 const customerLoginsPerMinute = 10
 
 // storefrontAccountPages are customer sign-up, sign-in and the account.
-func (s *Server) storefrontAccountPages(t *httpx.Table) {
+func (s *Handler) storefrontAccountPages(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Page("GET", "/account/signup", httpx.Public, "Customer sign-up form", s.shopSignupForm)
 	shop.Page("POST", "/account/signup", httpx.Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
@@ -39,7 +39,7 @@ func (s *Server) storefrontAccountPages(t *httpx.Table) {
 
 // rememberDevice makes the browser a known device for the customer who
 // just signed in. It is best effort: the sign-in stands if it fails.
-func (s *Server) rememberDevice(c *fiber.Ctx, customerID string) {
+func (s *Handler) rememberDevice(c *fiber.Ctx, customerID string) {
 	tok, err := s.customers.RememberDevice(c.UserContext(), customerID, s.DeviceToken(c))
 	if err != nil {
 		s.log.Warn("remember device", "request_id", httpx.RequestID(c), "err", err)
@@ -48,7 +48,7 @@ func (s *Server) rememberDevice(c *fiber.Ctx, customerID string) {
 	s.SetDeviceCookie(c, tok)
 }
 
-func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
+func (s *Handler) meta(c *fiber.Ctx) customer.SessionMeta {
 	ua := c.Get(fiber.HeaderUserAgent)
 	if len(ua) > 256 {
 		ua = ua[:256]
@@ -56,7 +56,7 @@ func (s *Server) meta(c *fiber.Ctx) customer.SessionMeta {
 	return customer.SessionMeta{IP: c.IP(), UserAgent: ua, Device: s.DeviceToken(c)}
 }
 
-func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
+func (s *Handler) accountView(c *fiber.Ctx, title string) *shopView {
 	v := s.newView(c, nil)
 	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
 		v.Nav = ix.roots
@@ -68,7 +68,7 @@ func (s *Server) accountView(c *fiber.Ctx, title string) *shopView {
 
 // shopFormError re-renders a form with the error and what was typed (never the
 // password), with the error's status.
-func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
+func (s *Handler) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
 	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
@@ -78,13 +78,13 @@ func (s *Server) shopFormError(c *fiber.Ctx, name string, v *shopView, err error
 	return s.renderShop(c, name, v)
 }
 
-func (s *Server) shopSignupForm(c *fiber.Ctx) error {
+func (s *Handler) shopSignupForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Create an account")
 	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	return s.renderShop(c, "shop/signup", v)
 }
 
-func (s *Server) shopSignup(c *fiber.Ctx) error {
+func (s *Handler) shopSignup(c *fiber.Ctx) error {
 	v := s.accountView(c, "Create an account")
 	in := customer.SignUpInput{
 		Email: strings.TrimSpace(c.FormValue("email")), Phone: strings.TrimSpace(c.FormValue("phone")), Password: c.FormValue("password"),
@@ -109,7 +109,7 @@ func (s *Server) shopSignup(c *fiber.Ctx) error {
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
-func (s *Server) shopLoginForm(c *fiber.Ctx) error {
+func (s *Handler) shopLoginForm(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
 	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	if c.Query("bye") != "" {
@@ -121,7 +121,7 @@ func (s *Server) shopLoginForm(c *fiber.Ctx) error {
 	return s.renderShop(c, "shop/login", v)
 }
 
-func (s *Server) shopLogin(c *fiber.Ctx) error {
+func (s *Handler) shopLogin(c *fiber.Ctx) error {
 	v := s.accountView(c, "Sign in")
 	id := strings.TrimSpace(c.FormValue("identifier"))
 	v.Form["identifier"] = id
@@ -143,7 +143,7 @@ func (s *Server) shopLogin(c *fiber.Ctx) error {
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
-func (s *Server) shopLogout(c *fiber.Ctx) error {
+func (s *Handler) shopLogout(c *fiber.Ctx) error {
 	if tok := s.CustomerToken(c); tok != "" {
 		if err := s.customers.Logout(c.UserContext(), tok); err != nil && !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.NotFound) {
 			return err
@@ -161,7 +161,7 @@ var accountFlashes = map[string]string{
 	"consent":  "Your marketing preference is saved.",
 }
 
-func (s *Server) loadAccount(c *fiber.Ctx, v *shopView) error {
+func (s *Handler) loadAccount(c *fiber.Ctx, v *shopView) error {
 	cu := s.CurrentCustomer(c)
 	fresh, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
@@ -172,7 +172,7 @@ func (s *Server) loadAccount(c *fiber.Ctx, v *shopView) error {
 	return err
 }
 
-func (s *Server) shopAccount(c *fiber.Ctx) error {
+func (s *Handler) shopAccount(c *fiber.Ctx) error {
 	v := s.accountView(c, "Your account")
 	if err := s.loadAccount(c, v); err != nil {
 		return err
@@ -182,7 +182,7 @@ func (s *Server) shopAccount(c *fiber.Ctx) error {
 }
 
 // accountError shows the account page again with an input error.
-func (s *Server) accountError(c *fiber.Ctx, err error) error {
+func (s *Handler) accountError(c *fiber.Ctx, err error) error {
 	v := s.accountView(c, "Your account")
 	if lerr := s.loadAccount(c, v); lerr != nil {
 		return lerr
@@ -195,7 +195,7 @@ func (s *Server) accountError(c *fiber.Ctx, err error) error {
 	return s.shopFormError(c, "shop/account", v, err)
 }
 
-func (s *Server) shopProfile(c *fiber.Ctx) error {
+func (s *Handler) shopProfile(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	cur, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *Server) shopProfile(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=profile", fiber.StatusSeeOther)
 }
 
-func (s *Server) shopPassword(c *fiber.Ctx) error {
+func (s *Handler) shopPassword(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	tok, err := s.customers.ChangePassword(c.UserContext(), cu.ID, c.FormValue("current_password"), c.FormValue("new_password"), s.meta(c))
 	if err != nil {
@@ -221,7 +221,7 @@ func (s *Server) shopPassword(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
 }
 
-func (s *Server) shopAddAddress(c *fiber.Ctx) error {
+func (s *Handler) shopAddAddress(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	a := customer.Address{FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Company: c.FormValue("company"),
 		Line1: c.FormValue("line1"), Line2: c.FormValue("line2"), City: c.FormValue("city"), Province: c.FormValue("province"),
@@ -233,7 +233,7 @@ func (s *Server) shopAddAddress(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=address#addresses", fiber.StatusSeeOther)
 }
 
-func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
+func (s *Handler) shopDeleteAddress(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	if err := s.customers.DeleteAddress(c.UserContext(), cu.ID, c.Params("id")); err != nil {
 		return err
@@ -241,7 +241,7 @@ func (s *Server) shopDeleteAddress(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=removed#addresses", fiber.StatusSeeOther)
 }
 
-func (s *Server) shopConsent(c *fiber.Ctx) error {
+func (s *Handler) shopConsent(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	if _, err := s.customers.SetMarketingConsent(c.UserContext(), cu.ID, c.FormValue("accepts_marketing") != "", "storefront account page"); err != nil {
 		return s.accountError(c, err)
@@ -249,7 +249,7 @@ func (s *Server) shopConsent(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=consent#consent", fiber.StatusSeeOther)
 }
 
-func (s *Server) shopExport(c *fiber.Ctx) error {
+func (s *Handler) shopExport(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	b, err := s.customers.ExportJSON(c.UserContext(), cu.ID)
 	if err != nil {
@@ -261,7 +261,7 @@ func (s *Server) shopExport(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
+func (s *Handler) shopDeleteAccount(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	if strings.TrimSpace(strings.ToLower(c.FormValue("confirm"))) != "delete" {
 		return s.accountError(c, errs.Field("confirm", `type DELETE to confirm`))
@@ -276,9 +276,9 @@ func (s *Server) shopDeleteAccount(c *fiber.Ctx) error {
 // mergeGuestCart folds the guest cart of this browser into the customer's
 // cart at sign-in and forgets the guest cookie. A failed merge leaves the
 // guest cart where it was (signing in still succeeds); it is logged.
-func (s *Server) mergeGuestCart(c *fiber.Ctx, customerID string) {
+func (s *Handler) mergeGuestCart(c *fiber.Ctx, customerID string) {
 	tok := s.GuestCartToken(c)
-	if tok == "" || s.commerce == nil {
+	if tok == "" || s.commerce.Carts == nil {
 		return
 	}
 	if err := s.commerce.Carts.Merge(c.UserContext(), tok, customerID); err != nil {

@@ -1,0 +1,196 @@
+// Package storefront is each shop's storefront on the shop's own host
+// (<slug>.<base domain> or a verified custom domain): the catalog pages,
+// search, sitemaps and robots.txt, customer accounts, the cart, checkout,
+// order, tracking and return pages, the shop builder's themes, sections,
+// content pages, blog and newsletter, the per-shop page cache and the
+// per-shop request budget. Its templates (templates/), theme stylesheets
+// (themes/) and assets (static/) are embedded beside it.
+//
+// It owns no tables: it reads through the domain services (catalog,
+// inventory, customer, design, content and the commerce services), and
+// its page cache asks the owners what changed (catalog.LastChange,
+// design.LastChange, content.LastChange, inventory.MovedProducts) in one
+// read transaction.
+//
+// The web server builds one Handler, registers its Routes, and uses a
+// small surface for the shop host's middleware chain: ResolveShop, Budget,
+// DropCacheOnWrite and InvalidateShop. It imports no other web area.
+package storefront
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/cart"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/content"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config tunes the page cache and the per-shop budget.
+type Config struct {
+	// CacheBytes caps the page cache (0: 64 MiB; negative: no pages are
+	// stored).
+	CacheBytes int64
+	// CacheRecheck is how often a shop's cached pages are checked against
+	// the database for changes made by other processes (0: 1 s; negative:
+	// on every request).
+	CacheRecheck time.Duration
+	// Budget is each shop's budget in units a second (see budget.go),
+	// multiplied by the plan's StorefrontBudgetFactor (0: 500; negative:
+	// no per-shop limit). BudgetBurst is how many units a shop may spend
+	// at once (0: 30 seconds' worth; at least one dear request's cost).
+	Budget      float64
+	BudgetBurst int
+}
+
+func (c *Config) defaults() {
+	if c.Budget == 0 {
+		c.Budget = defaultShopBudget
+	}
+	if c.BudgetBurst <= 0 {
+		c.BudgetBurst = int(c.Budget * defaultShopBudgetBurst)
+	}
+	c.BudgetBurst = max(c.BudgetBurst, costDear)
+}
+
+// Commerce are the purchase-flow services the storefront's pages call.
+type Commerce struct {
+	Carts      *cart.Service
+	Checkout   *checkout.Service
+	Orders     *order.Service
+	Payments   *payment.Service
+	Shipments  *shipping.Service
+	AfterSales *aftersales.Service
+}
+
+// Deps are what the storefront calls.
+type Deps struct {
+	Kit    *session.Kit
+	Errors *httpx.Errors
+	Log    *slog.Logger
+	// DB is read for the page cache's checks (through the owners' reads)
+	// and the shop's checkout settings (the return window).
+	DB        *store.DB
+	Tenants   *tenants.Service
+	Catalog   *catalog.Service
+	Customers *customer.Service
+	Design    *design.Service
+	Content   *content.Service
+	// Blobs serves product and design images (nil: none).
+	Blobs blob.Store
+	// Plugins ranks recommendations (nil: none shown).
+	Plugins  *plugins.Service
+	Commerce Commerce
+	// Limiter counts the per-address caps of customer sign-in, sign-up
+	// and order tracking (the server's per-address limiter).
+	Limiter *httpx.Limiter
+}
+
+// Handler serves the storefront.
+type Handler struct {
+	*session.Kit
+	*view.Views
+
+	cfg       Config
+	log       *slog.Logger
+	db        *store.DB
+	tenants   *tenants.Service
+	catalog   *catalog.Service
+	customers *customer.Service
+	design    *design.Service
+	content   *content.Service
+	blobs     blob.Store
+	plugins   *plugins.Service
+	commerce  Commerce
+	ipRate    *httpx.Limiter
+	shopCache *shopCache
+	budgets   shopBudgets
+}
+
+// New parses the storefront's templates and returns its handler.
+func New(cfg Config, d Deps) (*Handler, error) {
+	cfg.defaults()
+	pages, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := view.New(pages, template.FuncMap{"shopMoney": view.Money, "co": coFieldOf})
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), cfg: cfg, log: d.Log, db: d.DB,
+		tenants: d.Tenants, catalog: d.Catalog, customers: d.Customers, design: d.Design, content: d.Content,
+		blobs: d.Blobs, plugins: d.Plugins, commerce: d.Commerce, ipRate: d.Limiter,
+		shopCache: newShopCache(cfg.CacheBytes, cfg.CacheRecheck)}, nil
+}
+
+// Routes are the storefront's routes, in the order the router tries them.
+func (s *Handler) Routes() []httpx.Route {
+	var t httpx.Table
+	s.storefrontPages(&t)
+	s.storefrontAccountPages(&t)
+	s.storefrontCartPages(&t)
+	s.designShopPages(&t)
+	return t.Routes()
+}
+
+// ResolveShop is the shop host's first middleware: it finds the shop for
+// the request's host; unknown and closed shops are 404, a suspended shop
+// gets the maintenance page (the API a 503 JSON error). Errors after it
+// are shown in the shop's own look (JSON for the API).
+func (s *Handler) ResolveShop(c *fiber.Ctx) error {
+	t, err := s.tenants.ResolveHost(c.UserContext(), string(c.Request().Host()))
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return errs.NotFoundf("no shop answers at %s", c.Hostname())
+		}
+		return err
+	}
+	switch t.Status {
+	case tenants.StatusActive:
+	case tenants.StatusSuspended:
+		c.Set(fiber.HeaderRetryAfter, "3600")
+		if httpx.WantsJSON(c) { // the API's own error, never the page
+			return errs.E(errs.Unavailable, "%s is taking a short break and not taking orders right now; please come back later", t.Name)
+		}
+		c.Status(fiber.StatusServiceUnavailable)
+		c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
+		return s.maintenancePage(c, t)
+	default:
+		return errs.NotFoundf("no shop answers at %s", c.Hostname())
+	}
+	session.SetShop(c, t)
+	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
+	s.previewFromToken(c) // ?preview=<token>: the draft design (design.go)
+	err = c.Next()
+	if err != nil && !httpx.WantsJSON(c) {
+		return s.shopError(c, err)
+	}
+	return err
+}
