@@ -19,43 +19,13 @@ import (
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
-// catalogEntry is one plugin of the catalogue with its versions.
-type catalogEntry struct {
-	Latest      plugins.Version
-	Versions    []string
-	Installed   string // installation id when installed
-	Points      string
-	SourceLabel string
-}
-
 type pluginsPageData struct {
 	Installed      []plugins.InstallationView
-	Catalog        []catalogEntry
+	Catalog        []view.CatalogEntry
 	CanManage      bool
 	PrivateAllowed bool
 	PrivateReason  string
 	Quota          string
-}
-
-func catalogEntries(vs []plugins.Version, installed []plugins.InstallationView) []catalogEntry {
-	var out []catalogEntry
-	for _, v := range vs {
-		if n := len(out); n > 0 && out[n-1].Latest.PluginID == v.PluginID && out[n-1].Latest.Source() == v.Source() {
-			out[n-1].Versions = append(out[n-1].Versions, v.Version)
-			continue
-		}
-		e := catalogEntry{Latest: v, Versions: []string{v.Version}, Points: v.Points, SourceLabel: "catalogue"}
-		if v.Private() {
-			e.SourceLabel = "private"
-		}
-		for _, in := range installed {
-			if in.PluginID == v.PluginID {
-				e.Installed = in.ID
-			}
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 func (s *Server) pluginsPage(c *fiber.Ctx) error {
@@ -68,7 +38,7 @@ func (s *Server) pluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := pluginsPageData{Installed: inst, Catalog: catalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
+	d := pluginsPageData{Installed: inst, Catalog: view.CatalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
 	p := s.Current(c)
 	if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaPrivatePlugins, 0); err == nil {
 		d.PrivateAllowed = true
@@ -394,29 +364,4 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 		}
 	}
 	return s.Page(c, "console/plugin_reports", "Reports", "plugins", d)
-}
-
-// ---------------------------------------------------------------- platform
-
-type platformPluginsData struct {
-	Catalog []catalogEntry
-}
-
-func (s *Server) platformPluginsPage(c *fiber.Ctx) error {
-	vs, err := s.plugins.Catalog(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return s.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", platformPluginsData{Catalog: catalogEntries(vs, nil)})
-}
-
-func (s *Server) platformPluginPublishForm(c *fiber.Ctx) error {
-	in, err := httpx.PluginUpload(c)
-	if err == nil {
-		_, err = s.plugins.Publish(c.UserContext(), in)
-	}
-	if err != nil {
-		return s.PageError(c, err, func() error { return s.platformPluginsPage(c) })
-	}
-	return view.Done(c, "/platform/plugins")
 }

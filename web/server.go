@@ -1,7 +1,10 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
-// route table where every route declares its permission, the JSON API and
-// its OpenAPI document, and the server-rendered merchant console, platform
-// console and storefront (templates and assets embedded in the binary).
+// route table where every route declares its permission (assembled from
+// each area's routes), the JSON API and its OpenAPI document, and the
+// server-rendered merchant console and storefront (templates and assets
+// embedded in the binary). The platform console is the area web/platform.
+// New takes every service it uses in Deps (cmd/wasmart/wire builds them)
+// and builds none.
 package web
 
 import (
@@ -37,6 +40,7 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
+	"github.com/wasmart/wasmart/web/platform"
 )
 
 // Config is the server's configuration.
@@ -155,6 +159,7 @@ type Server struct {
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *commerce
 	plugins      *plugins.Service
+	platform     *platform.Handler
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -251,6 +256,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.errors = &httpx.Errors{Log: cfg.Logger, BodyLimit: cfg.BodyLimit}
 	s.Views = view.NewViews(tpl, s.Kit, s.tenants, s.errors)
+	if s.platform, err = platform.New(platform.Config{Kit: s.Kit, Errors: s.errors, Tenants: s.tenants, Plugins: s.plugins}); err != nil {
+		return nil, err
+	}
 	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
