@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	_ "github.com/wasmart/wasmart/core/promotion" // its migrations, until the web layer wires its routes
 	"github.com/wasmart/wasmart/core/store"
 )
 

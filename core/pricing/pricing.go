@@ -8,8 +8,12 @@
 //
 //  1. Base prices: each line's subtotal is quantity × unit price (the list
 //     price, as stored in the catalog; tax-inclusive or not per shop).
-//  2. Promotions: the Promotions interface (a later issue fills it; the
-//     default adds nothing).
+//  2. Promotions: the Promotions interface (core/promotion's Stage; the
+//     default adds nothing). An implementation of ExplainedPromotions also
+//     reports the promotions applied (Result.Promotions, which checkout
+//     redeems with the order), why entered codes and offers did not apply
+//     (Result.PromotionNotes), gifts the cart should hold (Result.Gifts)
+//     and discounts on delivery options, which stage 4 applies.
 //  3. Pricing extension point: extension.Pricing (a tenant's plugin; the
 //     default adds nothing). A failing, panicking or nonsensical
 //     implementation never breaks pricing: its output is dropped entirely,
@@ -191,17 +195,25 @@ type Result struct {
 	TaxInclusive    bool             `json:"tax_inclusive"`
 	Total           int64            `json:"total"` // what the shopper pays, >= 0
 	Warnings        []Warning        `json:"warnings,omitempty"`
+	// Promotions applied, merchandise and delivery, with the amount each
+	// took off; PromotionNotes says why entered codes and other offers did
+	// not apply; Gifts are gift-with-purchase lines the cart should hold.
+	Promotions     []AppliedPromotion `json:"promotions,omitempty"`
+	PromotionNotes []PromotionNote    `json:"promotion_notes,omitempty"`
+	Gifts          []PromotionGift    `json:"gifts,omitempty"`
 }
 
 // PromotionRequest is what a Promotions implementation sees: the cart at
-// list prices plus the codes the shopper entered.
+// list prices plus the codes the shopper entered and where the order goes.
 type PromotionRequest struct {
 	extension.PricingRequest
-	Codes []string
+	Codes       []string
+	Destination Address
 }
 
-// Promotions computes promotion adjustments (stage 2). A later issue
-// provides the real implementation; NoPromotions is the default.
+// Promotions computes promotion adjustments (stage 2). core/promotion's
+// Stage is the real implementation (it also implements
+// ExplainedPromotions); NoPromotions is the default.
 type Promotions interface {
 	Promote(ctx context.Context, req *PromotionRequest) ([]extension.Adjustment, error)
 }
@@ -250,6 +262,7 @@ func (p *Pipeline) Price(ctx context.Context, in *Input) (*Result, error) {
 
 	// 2 and 3: promotions, then the pricing extension point.
 	var req *extension.PricingRequest
+	var shipDiscounts []ShippingDiscount
 	if p != nil && (p.Promotions != nil || p.Pricing != nil) {
 		req = pricingRequest(in)
 		index = lineIndex(in)
@@ -259,10 +272,25 @@ func (p *Pipeline) Price(ctx context.Context, in *Input) (*Result, error) {
 		if src == "" {
 			src = "promotions"
 		}
+		preq := &PromotionRequest{PricingRequest: *req, Codes: in.Codes, Destination: in.Destination}
+		var out *PromotionOutcome
 		adjs, err := safeCall(ctx, func(ctx context.Context) ([]extension.Adjustment, error) {
-			return p.Promotions.Promote(ctx, &PromotionRequest{PricingRequest: *req, Codes: in.Codes})
+			if ex, ok := p.Promotions.(ExplainedPromotions); ok {
+				o, err := ex.Explain(ctx, preq)
+				if err != nil || o == nil {
+					return nil, err
+				}
+				out = o
+				return o.Adjustments, nil
+			}
+			return p.Promotions.Promote(ctx, preq)
 		})
-		p.apply(res, index, StagePromotions, src, adjs, err)
+		if p.apply(res, index, StagePromotions, src, adjs, err) && out != nil {
+			res.Promotions = append(res.Promotions, out.Applied...)
+			res.PromotionNotes = out.Notes
+			res.Gifts = out.Gifts
+			shipDiscounts = out.Shipping
+		}
 	}
 	if p != nil && p.Pricing != nil {
 		adjs, err := safeCall(ctx, func(ctx context.Context) ([]extension.Adjustment, error) {
@@ -278,7 +306,7 @@ func (p *Pipeline) Price(ctx context.Context, in *Input) (*Result, error) {
 
 	// 4. Shipping.
 	if res.ShippingNeeded {
-		if err := p.shipping(ctx, in, res); err != nil {
+		if err := p.shipping(ctx, in, res, shipDiscounts); err != nil {
 			return nil, err
 		}
 	}
@@ -369,14 +397,15 @@ func (p *Pipeline) warn(res *Result, w Warning) {
 
 // apply validates a stage's adjustments as a whole (any nonsense drops them
 // all) and applies them: line adjustments first, then order adjustments.
-func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSource string, adjs []extension.Adjustment, err error) {
+// It reports whether they were applied.
+func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSource string, adjs []extension.Adjustment, err error) bool {
 	if err != nil {
 		p.warn(res, Warning{Stage: stage, Source: defSource, Message: "skipped: " + err.Error()})
-		return
+		return false
 	}
 	if len(adjs) > 10*MaxLines {
 		p.warn(res, Warning{Stage: stage, Source: defSource, Message: "skipped: too many adjustments"})
-		return
+		return false
 	}
 	for i := range adjs {
 		a := &adjs[i]
@@ -395,7 +424,7 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 		}
 		if bad != "" {
 			p.warn(res, Warning{Stage: stage, Source: defSource, Message: "skipped: " + bad})
-			return
+			return false
 		}
 	}
 	for _, level := range [2]Level{LevelLine, LevelOrder} {
@@ -430,6 +459,7 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 			}
 		}
 	}
+	return true
 }
 
 // allocate spreads an order-level amount over the lines in proportion to

@@ -370,3 +370,48 @@ func benchCart(n int) *Input {
 	in.Tax = TaxConfig{ShippingTaxable: true, Rates: []TaxRate{{Name: "State", Country: "US", Region: "NY", RatePPM: 40_000}, {Name: "City", Country: "US", Region: "NY", RatePPM: 48_750}}}
 	return in
 }
+
+type explained struct{ out *PromotionOutcome }
+
+func (e explained) Promote(context.Context, *PromotionRequest) ([]extension.Adjustment, error) {
+	return nil, errors.New("Explain is preferred")
+}
+
+func (e explained) Explain(_ context.Context, req *PromotionRequest) (*PromotionOutcome, error) {
+	if req.Destination.Country != "FR" || len(req.Codes) != 1 {
+		return nil, errors.New("request without destination or codes")
+	}
+	return e.out, nil
+}
+
+// An ExplainedPromotions stage reports its applied promotions and notes
+// with the result, and its delivery discounts lower the options' prices;
+// only the chosen option's discount counts as applied. When its
+// adjustments are dropped, the rest goes with them.
+func TestExplainedPromotions(t *testing.T) {
+	out := &PromotionOutcome{
+		Adjustments: []extension.Adjustment{{Level: LevelOrder, Amount: -500, Label: "5 off", Code: "p1"}},
+		Applied:     []AppliedPromotion{{ID: "p1", Label: "5 off", Amount: 500}},
+		Shipping:    []ShippingDiscount{{PromotionID: "ship", Label: "Free delivery", Methods: []string{"std"}, PercentBP: 10_000}, {PromotionID: "half", Label: "Half off", PercentBP: 5000}},
+		Notes:       []PromotionNote{{Code: "NOPE", Reason: "this code is not valid"}},
+	}
+	in := cart(Line{Quantity: 2, UnitPrice: 1500, RequiresShipping: true})
+	in.Codes = []string{"nope"}
+	in.Destination = Address{Country: "FR"}
+	in.Shipping = ShippingConfig{Zones: []Zone{{Code: "fr", Countries: []string{"FR"}, Methods: []Method{
+		{Code: "std", Label: "Standard", Kind: MethodFlat, Price: 500}, {Code: "exp", Label: "Express", Kind: MethodFlat, Price: 1200}}}}}
+	in.ShippingCode = "exp"
+	r := mustPrice(t, &Pipeline{Promotions: explained{out}}, in)
+	if got := codes(r.ShippingOptions); got != "std=0 exp=600 " {
+		t.Fatalf("options %s", got)
+	}
+	if r.Total != 3000-500+600 || len(r.Promotions) != 2 || r.Promotions[1].ID != "half" || r.Promotions[1].Amount != 600 ||
+		!r.Promotions[1].Shipping || len(r.PromotionNotes) != 1 || r.Shipping.DiscountLabel != "Half off" {
+		t.Fatalf("result %+v", r)
+	}
+	out.Adjustments = append(out.Adjustments, extension.Adjustment{Level: LevelLine, LineID: "nope", Amount: -1})
+	r = mustPrice(t, &Pipeline{Promotions: explained{out}}, in)
+	if len(r.Promotions) != 0 || len(r.PromotionNotes) != 0 || r.ShippingTotal != 1200 || len(r.Warnings) != 1 {
+		t.Fatalf("dropped outcome kept: %+v", r)
+	}
+}

@@ -74,6 +74,10 @@ type ShippingOption struct {
 	MaxDays int32      `json:"max_days"`
 	Source  string     `json:"source"`
 	Zone    string     `json:"zone,omitempty"`
+	// Discount is what a shipping promotion took off; Price is after it.
+	Discount      int64  `json:"discount,omitempty"`
+	DiscountLabel string `json:"discount_label,omitempty"`
+	discountBy    int    // 1 + index of the ShippingDiscount behind Discount
 }
 
 // Validate checks a shipping configuration (used when a merchant saves it).
@@ -191,7 +195,7 @@ func (m *Method) quote(weight, merchandise int64) (int64, bool) {
 	return price, true
 }
 
-func (p *Pipeline) shipping(ctx context.Context, in *Input, res *Result) error {
+func (p *Pipeline) shipping(ctx context.Context, in *Input, res *Result, discounts []ShippingDiscount) error {
 	var weight, value, items int64
 	for i := range in.Lines {
 		l := &in.Lines[i]
@@ -240,6 +244,7 @@ func (p *Pipeline) shipping(ctx context.Context, in *Input, res *Result) error {
 			}
 		}
 	}
+	discountShipping(opts, discounts)
 	sortOptions(opts)
 	res.ShippingOptions = opts
 	if in.ShippingCode == "" {
@@ -250,6 +255,7 @@ func (p *Pipeline) shipping(ctx context.Context, in *Input, res *Result) error {
 			o := opts[i]
 			res.Shipping = &o
 			res.ShippingTotal = o.Price
+			shippingApplied(res, discounts)
 			return nil
 		}
 	}

@@ -1,0 +1,179 @@
+package promotion
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// Campaign groups promotions (11.11, a spring launch) under a theme, a
+// window and a budget shared by its promotions: once the discounts they
+// gave reach Budget, none of them applies any more.
+type Campaign struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Theme     string    `json:"theme,omitempty"`
+	StartsAt  time.Time `json:"starts_at,omitzero"`
+	EndsAt    time.Time `json:"ends_at,omitzero"`
+	Currency  string    `json:"currency,omitempty"`
+	Budget    int64     `json:"budget,omitempty"` // 0: none
+	Spent     int64     `json:"spent"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+type campaignRow struct {
+	bun.BaseModel `bun:"table:promotion_campaigns"`
+	TenantID      string     `bun:"tenant_id,pk"`
+	ID            string     `bun:"id,pk"`
+	Name          string     `bun:"name"`
+	Theme         string     `bun:"theme"`
+	StartsAt      *time.Time `bun:"starts_at"`
+	EndsAt        *time.Time `bun:"ends_at"`
+	Currency      string     `bun:"currency"`
+	Budget        int64      `bun:"budget"`
+	Spent         int64      `bun:"spent"`
+	Version       int        `bun:"version"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	UpdatedAt     time.Time  `bun:"updated_at"`
+}
+
+func (r *campaignRow) campaign() *Campaign {
+	return &Campaign{ID: r.ID, Name: r.Name, Theme: r.Theme, StartsAt: fromPtr(r.StartsAt), EndsAt: fromPtr(r.EndsAt), Currency: r.Currency,
+		Budget: r.Budget, Spent: r.Spent, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func (c *Campaign) normalise() error {
+	var err error
+	if c.Name, err = cleanText("name", c.Name, 200, true); err != nil {
+		return err
+	}
+	if c.Theme, err = cleanText("theme", c.Theme, 200, false); err != nil {
+		return err
+	}
+	if !c.StartsAt.IsZero() && !c.EndsAt.IsZero() && !c.EndsAt.After(c.StartsAt) {
+		return errs.Field("ends_at", "must be after starts_at")
+	}
+	if c.Currency != "" && !money.Known(c.Currency) {
+		return errs.Field("currency", "is not a known ISO 4217 currency (%q)", c.Currency)
+	}
+	if err := checkAmount("budget", c.Budget, c.Currency); err != nil {
+		return err
+	}
+	if c.Budget > 0 && c.Currency == "" {
+		return errs.Field("currency", "is required with a budget")
+	}
+	return nil
+}
+
+// CreateCampaign stores a new campaign.
+func (s *Service) CreateCampaign(ctx context.Context, in Campaign) (*Campaign, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.normalise(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	row := &campaignRow{TenantID: tenant, ID: store.NewID(), Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt),
+		Currency: in.Currency, Budget: in.Budget, Version: 1, CreatedAt: now, UpdatedAt: now}
+	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+			return errs.Wrap(err, "promotion.CreateCampaign")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, After: row.Name})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return row.campaign(), nil
+}
+
+// UpdateCampaign replaces a campaign's settings (version as in Update).
+func (s *Service) UpdateCampaign(ctx context.Context, id string, version int, in Campaign) (*Campaign, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.normalise(); err != nil {
+		return nil, err
+	}
+	var out *Campaign
+	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		old, err := campaign(ctx, q, tenant, id)
+		if err != nil {
+			return err
+		}
+		if in.Budget > 0 && in.Budget < old.Spent {
+			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(old.Spent, in.Currency))
+		}
+		row := &campaignRow{Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt), Currency: in.Currency,
+			Budget: in.Budget, Version: version + 1, UpdatedAt: s.now()}
+		res, err := q.NewUpdate().Model(row).Column("name", "theme", "starts_at", "ends_at", "currency", "budget", "version", "updated_at").
+			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "promotion.UpdateCampaign")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "the campaign was changed by someone else; reload it")
+		}
+		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.update", ObjectType: "campaign", ObjectID: id, Before: old.Name, After: in.Name}); err != nil {
+			return err
+		}
+		out, err = campaign(ctx, q, tenant, id)
+		return err
+	})
+	return out, err
+}
+
+func campaign(ctx context.Context, q bun.IDB, tenant, id string) (*Campaign, error) {
+	var row campaignRow
+	if err := q.NewSelect().Model(&row).Where("tenant_id = ? AND id = ?", tenant, id).Scan(ctx); err != nil {
+		if store.NoRows(err) {
+			return nil, errs.NotFoundf("campaign not found")
+		}
+		return nil, errs.Wrap(err, "promotion: campaign")
+	}
+	return row.campaign(), nil
+}
+
+// Campaign returns one campaign.
+func (s *Service) Campaign(ctx context.Context, id string) (*Campaign, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c *Campaign
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		c, err = campaign(ctx, q, tenant, id)
+		return err
+	})
+	return c, err
+}
+
+// Campaigns lists the shop's campaigns, newest first (at most 500).
+func (s *Service) Campaigns(ctx context.Context) ([]Campaign, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Campaign
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var rows []campaignRow
+		if err := q.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).OrderExpr("id DESC").Limit(500).Scan(ctx); err != nil && !store.NoRows(err) {
+			return errs.Wrap(err, "promotion.Campaigns")
+		}
+		for i := range rows {
+			out = append(out, *rows[i].campaign())
+		}
+		return nil
+	})
+	return out, err
+}

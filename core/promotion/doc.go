@@ -1,0 +1,48 @@
+// Package promotion is a shop's offers: promotions (percentage or amount
+// off products, variants, collections, categories, tags or the whole
+// order; spend X save Y tiers; buy X get Y; gift with purchase; free or
+// discounted delivery; flash sales with a promotional quantity per
+// variant), the coupon codes that unlock them, and campaigns that group
+// promotions under a theme, a window and a shared budget.
+//
+// # Evaluation
+//
+// Evaluate is a pure function from a cart (lines with their product,
+// variant, category, collection and tag facts, the customer's facts, the
+// codes entered, the time) to discounts per line and per order, delivery
+// discounts, gifts to add, and a shopper-facing reason for every entered
+// code that did not apply and every live automatic offer the cart misses
+// ("minimum spend 50.00 EUR not reached (add 12.50 EUR)", "this offer has
+// expired"). Stage plugs it into core/pricing as the promotions stage
+// (pricing.ExplainedPromotions); Service.Snapshot reads what it needs once
+// per priced cart.
+//
+// Choosing: every promotion that may apply is valued on its own; priority
+// tiers are taken from the highest, and within a tier the compatible set
+// worth most to the shopper wins (exhaustively up to 12 candidates, then
+// greedily). Two promotions are compatible when each lists the other's
+// class (product, order, shipping) in CombinesWith; an empty CombinesWith
+// is exclusive. Applying: product discounts first, then order discounts on
+// what remains, then delivery; amount conditions and tiers are checked
+// against the totals at that point. Every discount is capped by what its
+// lines still cost (no line and no order goes below zero, and a fixed
+// amount off a cheap cart gives at most the cart), by the promotion's
+// MaxDiscount and by what its own and its campaign's budgets have left.
+//
+// # Redemption
+//
+// Service.Redeem runs in the caller's order transaction: a code's and the
+// promotion's usage counts, the per-customer counts (by account and by
+// e-mail), the promotion's and campaign's budgets and flash-sale quotas
+// move there by conditional updates, so they are never oversold under any
+// concurrency; a limit reached meanwhile is an errs.Conflict and the order
+// is not placed at the stale price. Service.Release gives everything back
+// when an unpaid order is cancelled or expires. Stats judges a promotion
+// or campaign afterwards from the redemption records.
+//
+// Tables: the package owns promotions, promotion_codes,
+// promotion_flash_items, promotion_customer_uses, promotion_redemptions
+// and promotion_campaigns. It checks the products, variants and
+// collections a promotion names through core/catalog, and a gift's stock
+// through core/inventory's stock column.
+package promotion

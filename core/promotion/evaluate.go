@@ -1,0 +1,597 @@
+package promotion
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/pricing"
+)
+
+// Line is a cart line with the facts promotions look at.
+type Line struct {
+	ID          string
+	VariantID   string
+	ProductID   string
+	Quantity    int64
+	UnitPrice   int64 // list price of one unit
+	Tags        []string
+	Categories  []string
+	Collections []string
+	PublishedAt time.Time // the product's; zero: unknown (never "new")
+}
+
+// Customer is what promotions know of the shopper.
+type Customer struct {
+	ID       string   // empty for a guest
+	Email    string   // normalised; may be empty until checkout
+	Tags     []string // the customer's tags
+	Segments []string // memberships computed elsewhere (tiers, segments)
+	Orders   int64    // orders placed before this one
+	// Uses counts this customer's earlier orders per promotion id (by
+	// account or e-mail, whichever is higher), for per-customer limits.
+	Uses map[string]int64
+}
+
+// Code is a code the shopper entered, resolved against the shop's codes.
+type Code struct {
+	Text        string // as entered
+	ID          string // the code's id; empty when unknown
+	PromotionID string
+	UsageLimit  int64
+	Used        int64
+}
+
+// Cart is everything Evaluate looks at.
+type Cart struct {
+	Currency string
+	Lines    []Line
+	Customer Customer
+	Codes    []Code
+	Country  string // delivery destination (ISO 3166-1 alpha-2), for shipping offers
+	Now      time.Time
+}
+
+// Adjustment is one discount: on a line, or on the whole order when
+// LineID is empty. Amount is negative.
+type Adjustment struct {
+	LineID      string
+	Amount      int64
+	Label       string
+	PromotionID string
+	Code        string
+}
+
+// Outcome is what Evaluate decided.
+type Outcome struct {
+	Adjustments []Adjustment
+	Applied     []pricing.AppliedPromotion // merchandise promotions, with their amounts
+	Shipping    []pricing.ShippingDiscount // delivery discounts, applied by pricing per option
+	Gifts       []pricing.PromotionGift
+	Notes       []pricing.PromotionNote // codes refused, offers not applied, with why
+	Discount    int64                   // total merchandise discount, >= 0
+}
+
+// candidate is a promotion that may apply.
+type candidate struct {
+	p     *Promotion
+	code  string // the normalised code it came with
+	value int64  // standalone worth to the shopper, for choosing
+	order int    // position in the input, for stable ties
+}
+
+// Evaluate decides which of promos apply to cart and for how much. It is
+// a pure function: same input, same outcome; it reads no clock and no
+// database (the counters it respects are in promos and cart.Codes; the
+// redemption at checkout enforces them atomically).
+func Evaluate(promos []Promotion, cart *Cart) *Outcome {
+	e := &evaluator{cart: cart, out: &Outcome{}}
+	e.fmt = func(a int64) string { return money.Formatter{}.Display(a, cart.Currency) }
+	e.rem = make([]int64, len(cart.Lines))
+	for i := range cart.Lines {
+		e.rem[i] = cart.Lines[i].Quantity * cart.Lines[i].UnitPrice
+	}
+	byID := make(map[string]*Promotion, len(promos))
+	for i := range promos {
+		byID[promos[i].ID] = &promos[i]
+	}
+	// Entered codes: each unknown, refused or duplicate code gets a note;
+	// the others unlock their promotion.
+	codeFor := map[string]string{} // promotion id → code
+	seen := map[string]bool{}
+	for _, c := range cart.Codes {
+		norm := NormaliseCode(c.Text)
+		if norm == "" || seen[norm] {
+			continue
+		}
+		seen[norm] = true
+		p := byID[c.PromotionID]
+		switch {
+		case c.ID == "" || p == nil:
+			e.note(norm, nil, "this code is not valid")
+		case c.UsageLimit > 0 && c.Used >= c.UsageLimit:
+			e.note(norm, p, "this code has already been used")
+		case codeFor[p.ID] != "":
+			e.note(norm, p, fmt.Sprintf("only one code per offer: %s is already applied", codeFor[p.ID]))
+		default:
+			codeFor[p.ID] = norm
+		}
+	}
+	var cands []candidate
+	for i := range promos {
+		p := &promos[i]
+		code := codeFor[p.ID]
+		if p.RequiresCode && code == "" {
+			continue
+		}
+		if why := e.refuse(p); why != "" {
+			if code != "" || (why != noItem && p.StatusAt(cart.Now) == StatusActive) {
+				e.note(code, p, why)
+			}
+			continue
+		}
+		v := e.worth(p)
+		if v <= 0 {
+			if code != "" {
+				e.note(code, p, "does not lower the price of this cart")
+			}
+			continue
+		}
+		cands = append(cands, candidate{p: p, code: code, value: v, order: i})
+	}
+	chosen := e.choose(cands)
+	// Apply: product discounts, then order discounts, then shipping; by
+	// priority within each class.
+	rank := map[Class]int{ClassProduct: 0, ClassOrder: 1, ClassShipping: 2}
+	sort.SliceStable(chosen, func(a, b int) bool {
+		pa, pb := chosen[a].p, chosen[b].p
+		if rank[pa.Class()] != rank[pb.Class()] {
+			return rank[pa.Class()] < rank[pb.Class()]
+		}
+		if pa.Priority != pb.Priority {
+			return pa.Priority > pb.Priority
+		}
+		return chosen[a].order < chosen[b].order
+	})
+	for _, c := range chosen {
+		e.apply(c)
+	}
+	return e.out
+}
+
+const noItem = "no item in your cart qualifies"
+
+type evaluator struct {
+	cart *Cart
+	out  *Outcome
+	rem  []int64 // each line's total after the discounts applied so far
+	fmt  func(int64) string
+}
+
+func (e *evaluator) note(code string, p *Promotion, reason string) {
+	n := pricing.PromotionNote{Code: code, Reason: reason}
+	if p != nil {
+		n.PromotionID, n.Label = p.ID, p.Label
+	}
+	e.out.Notes = append(e.out.Notes, n)
+}
+
+// qualifying lists the indexes of the lines a promotion is about.
+func (e *evaluator) qualifying(p *Promotion) []int {
+	var q []int
+	for i := range e.cart.Lines {
+		l := &e.cart.Lines[i]
+		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
+			continue // the gift does not qualify for itself
+		}
+		if p.Kind == KindFlashSale {
+			if e.flashItem(p, l.VariantID) != nil {
+				q = append(q, i)
+			}
+			continue
+		}
+		if !p.Target.matches(l) {
+			continue
+		}
+		if d := p.Conditions.NewWithinDays; d > 0 && (l.PublishedAt.IsZero() || e.cart.Now.Sub(l.PublishedAt) > time.Duration(d)*24*time.Hour) {
+			continue
+		}
+		q = append(q, i)
+	}
+	return q
+}
+
+func (e *evaluator) flashItem(p *Promotion, variant string) *FlashItem {
+	for k := range p.Flash {
+		if p.Flash[k].VariantID == variant && p.Flash[k].Left() > 0 {
+			return &p.Flash[k]
+		}
+	}
+	return nil
+}
+
+// refuse says why p cannot apply to this cart, or "".
+func (e *evaluator) refuse(p *Promotion) string {
+	c := e.cart
+	switch p.StatusAt(c.Now) {
+	case StatusDraft, StatusPaused:
+		return "this offer is not available"
+	case StatusScheduled:
+		return "this offer starts on " + p.StartsAt.UTC().Format("2 Jan 2006 15:04 UTC")
+	case StatusEnded:
+		return "this offer has expired"
+	}
+	if p.Currency != "" && p.Currency != c.Currency {
+		return "this offer is not available in " + c.Currency
+	}
+	if p.UsageLimit > 0 && p.Used >= p.UsageLimit {
+		return "this offer has reached its usage limit"
+	}
+	if p.PerCustomerLimit > 0 && c.Customer.Uses[p.ID] >= p.PerCustomerLimit {
+		return "you have already used this offer"
+	}
+	if p.BudgetLeft() == 0 {
+		return "this offer has ended: its budget is spent"
+	}
+	cond := &p.Conditions
+	if cond.SignedIn && c.Customer.ID == "" {
+		return "sign in to use this offer"
+	}
+	if len(cond.CustomerTags) > 0 && !anyFold(cond.CustomerTags, c.Customer.Tags) ||
+		len(cond.Segments) > 0 && !anyFold(cond.Segments, c.Customer.Segments) {
+		return "this offer is for selected customers only"
+	}
+	if cond.FirstOrder && c.Customer.Orders > 0 {
+		return "this offer is for a first order only"
+	}
+	if p.Kind == KindShipping && len(cond.Countries) > 0 && !anyFold(cond.Countries, []string{c.Country}) {
+		if c.Country == "" {
+			return "enter a delivery address to use this offer"
+		}
+		return "this offer does not deliver to " + strings.ToUpper(c.Country)
+	}
+	q := e.qualifying(p)
+	if len(q) == 0 && p.Kind != KindShipping {
+		return noItem
+	}
+	return e.thresholds(p, q)
+}
+
+// thresholds checks the amount and quantity conditions on the target
+// lines at their current totals.
+func (e *evaluator) thresholds(p *Promotion, q []int) string {
+	cond := &p.Conditions
+	var sub, qty int64
+	for _, i := range q {
+		sub += e.rem[i]
+		qty += e.cart.Lines[i].Quantity
+	}
+	switch {
+	case cond.MinSubtotal > 0 && sub < cond.MinSubtotal:
+		return fmt.Sprintf("minimum spend %s not reached (add %s)", e.fmt(cond.MinSubtotal), e.fmt(cond.MinSubtotal-sub))
+	case cond.MaxSubtotal > 0 && sub > cond.MaxSubtotal:
+		return fmt.Sprintf("only for a spend up to %s", e.fmt(cond.MaxSubtotal))
+	case cond.MinQuantity > 0 && qty < cond.MinQuantity:
+		return fmt.Sprintf("buy at least %d qualifying items (you have %d)", cond.MinQuantity, qty)
+	case cond.MaxQuantity > 0 && qty > cond.MaxQuantity:
+		return fmt.Sprintf("only for up to %d qualifying items", cond.MaxQuantity)
+	}
+	if p.Kind == KindSpendSave && len(p.Tiers) > 0 && sub < p.Tiers[0].Spend {
+		return fmt.Sprintf("spend %s to save %s (add %s)", e.fmt(p.Tiers[0].Spend), e.fmt(p.Tiers[0].Off), e.fmt(p.Tiers[0].Spend-sub))
+	}
+	if p.Kind == KindBuyGet && qty < p.BuyGet.Buy+p.BuyGet.Get {
+		return fmt.Sprintf("buy %d qualifying items to get %d (you have %d)", p.BuyGet.Buy+p.BuyGet.Get, p.BuyGet.Get, qty)
+	}
+	return ""
+}
+
+// worth is p's standalone value on the cart at list prices. Gift and
+// shipping offers, whose value is not known here, count 1.
+func (e *evaluator) worth(p *Promotion) int64 {
+	switch p.Kind {
+	case KindShipping:
+		return 1
+	case KindGift:
+		return max(1, -sum(e.discounts(p, e.qualifying(p))))
+	}
+	return -sum(e.discounts(p, e.qualifying(p)))
+}
+
+// choose picks the promotions to apply: priority tiers from the highest;
+// within a tier, the compatible set worth most to the shopper (every set
+// when the tier has at most 12 candidates, otherwise greedily by worth),
+// each joining only if it combines with every promotion already chosen.
+func (e *evaluator) choose(cands []candidate) []candidate {
+	sort.SliceStable(cands, func(a, b int) bool {
+		if cands[a].p.Priority != cands[b].p.Priority {
+			return cands[a].p.Priority > cands[b].p.Priority
+		}
+		return cands[a].value > cands[b].value
+	})
+	var chosen []candidate
+	fits := func(c candidate, set []candidate) bool {
+		for _, o := range set {
+			if !compatible(c.p, o.p) {
+				return false
+			}
+		}
+		return true
+	}
+	for start := 0; start < len(cands); {
+		end := start
+		for end < len(cands) && cands[end].p.Priority == cands[start].p.Priority {
+			end++
+		}
+		var tier []candidate
+		for _, c := range cands[start:end] {
+			if fits(c, chosen) {
+				tier = append(tier, c)
+			} else {
+				e.notCombined(c, chosen)
+			}
+		}
+		start = end
+		var pick []candidate
+		if len(tier) <= 12 {
+			best, bestMask := int64(-1), 0
+			for mask := 1; mask < 1<<len(tier); mask++ {
+				var v int64
+				ok := true
+				for i := 0; i < len(tier) && ok; i++ {
+					if mask&(1<<i) == 0 {
+						continue
+					}
+					v += tier[i].value
+					for j := i + 1; j < len(tier); j++ {
+						if mask&(1<<j) != 0 && !compatible(tier[i].p, tier[j].p) {
+							ok = false
+							break
+						}
+					}
+				}
+				if ok && v > best {
+					best, bestMask = v, mask
+				}
+			}
+			for i := range tier {
+				if bestMask&(1<<i) != 0 {
+					pick = append(pick, tier[i])
+				}
+			}
+		} else {
+			for _, c := range tier {
+				if fits(c, pick) {
+					pick = append(pick, c)
+				}
+			}
+		}
+		for _, c := range tier {
+			in := false
+			for _, x := range pick {
+				in = in || x.p == c.p
+			}
+			if !in {
+				e.notCombined(c, pick)
+			}
+		}
+		chosen = append(chosen, pick...)
+	}
+	return chosen
+}
+
+func (e *evaluator) notCombined(c candidate, set []candidate) {
+	for _, o := range set {
+		if !compatible(c.p, o.p) {
+			e.note(c.code, c.p, fmt.Sprintf("cannot be combined with %q, which saves you more", o.p.Label))
+			return
+		}
+	}
+}
+
+// apply re-checks p's conditions on the current totals and records its
+// discounts.
+func (e *evaluator) apply(c candidate) {
+	p := c.p
+	q := e.qualifying(p)
+	if why := e.thresholds(p, q); why != "" {
+		e.note(c.code, p, why+" after other discounts")
+		return
+	}
+	if p.Kind == KindShipping {
+		e.out.Shipping = append(e.out.Shipping, pricing.ShippingDiscount{PromotionID: p.ID, Code: c.code, Label: p.Label,
+			Methods: p.ShippingMethods, PercentBP: p.PercentBP, AmountOff: p.Amount})
+		return
+	}
+	d := e.discounts(p, q)
+	limit := p.BudgetLeft()
+	if p.MaxDiscount > 0 && (limit < 0 || p.MaxDiscount < limit) {
+		limit = p.MaxDiscount
+	}
+	if limit >= 0 && -sum(d) > limit {
+		shrink(d, limit)
+	}
+	if p.Kind == KindGift {
+		g := pricing.PromotionGift{PromotionID: p.ID, VariantID: p.GiftVariantID, Quantity: max(1, p.GiftQuantity), Label: p.Label}
+		for i := range e.cart.Lines {
+			g.InCart = g.InCart || e.cart.Lines[i].VariantID == p.GiftVariantID
+		}
+		e.out.Gifts = append(e.out.Gifts, g)
+	}
+	total := -sum(d)
+	if total == 0 {
+		if p.Kind != KindGift {
+			e.note(c.code, p, "does not lower the price of this cart")
+		}
+		return
+	}
+	ap := pricing.AppliedPromotion{ID: p.ID, Code: c.code, Label: p.Label, Amount: total}
+	orderLevel := p.Class() == ClassOrder && p.Target.Empty()
+	for i, a := range d {
+		if a == 0 {
+			continue
+		}
+		e.rem[i] += a
+		if !orderLevel {
+			e.out.Adjustments = append(e.out.Adjustments, Adjustment{LineID: e.cart.Lines[i].ID, Amount: a, Label: p.Label, PromotionID: p.ID, Code: c.code})
+		}
+		if p.Kind == KindFlashSale {
+			l := &e.cart.Lines[i]
+			if f := e.flashItem(p, l.VariantID); f != nil && l.UnitPrice > f.Price {
+				ap.Units = append(ap.Units, pricing.PromotionUnits{VariantID: l.VariantID, Quantity: -a / (l.UnitPrice - f.Price)})
+			}
+		}
+	}
+	if orderLevel {
+		e.out.Adjustments = append(e.out.Adjustments, Adjustment{Amount: -total, Label: p.Label, PromotionID: p.ID, Code: c.code})
+	}
+	e.out.Applied = append(e.out.Applied, ap)
+	e.out.Discount += total
+}
+
+// discounts computes p's discount on each line (negative, indexed like
+// the cart's lines), at most each line's current total.
+func (e *evaluator) discounts(p *Promotion, q []int) []int64 {
+	d := make([]int64, len(e.cart.Lines))
+	lines := e.cart.Lines
+	var base int64
+	for _, i := range q {
+		base += e.rem[i]
+	}
+	switch p.Kind {
+	case KindPercentOff:
+		for _, i := range q {
+			d[i] = -money.RoundDiv(e.rem[i], p.PercentBP, 10_000)
+		}
+		if p.Target.Empty() { // one order amount, rounded once
+			spread(d, q, e.rem, money.RoundDiv(base, p.PercentBP, 10_000))
+		}
+	case KindAmountOff:
+		if p.PerItem {
+			for _, i := range q {
+				d[i] = -min(e.rem[i], mulCap(p.Amount, lines[i].Quantity))
+			}
+		} else {
+			spread(d, q, e.rem, min(p.Amount, base))
+		}
+	case KindSpendSave:
+		var off int64
+		for _, t := range p.Tiers {
+			if base >= t.Spend {
+				off = t.Off
+			}
+		}
+		spread(d, q, e.rem, min(off, base))
+	case KindBuyGet:
+		e.buyGet(p, q, d)
+	case KindGift:
+		for i := range lines {
+			if lines[i].VariantID == p.GiftVariantID {
+				d[i] = -min(e.rem[i], mulCap(lines[i].UnitPrice, max(1, p.GiftQuantity)))
+				break
+			}
+		}
+	case KindFlashSale:
+		left := map[string]int64{}
+		for _, i := range q {
+			l := &lines[i]
+			f := e.flashItem(p, l.VariantID)
+			if _, ok := left[l.VariantID]; !ok {
+				left[l.VariantID] = f.Left()
+			}
+			units := min(l.Quantity, left[l.VariantID])
+			if l.UnitPrice <= f.Price || units == 0 {
+				continue
+			}
+			left[l.VariantID] -= units
+			d[i] = -min(e.rem[i], (l.UnitPrice-f.Price)*units)
+		}
+	}
+	return d
+}
+
+// buyGet discounts the cheapest "get" units of every Buy+Get group.
+func (e *evaluator) buyGet(p *Promotion, q []int, d []int64) {
+	bg := p.BuyGet
+	var units int64
+	for _, i := range q {
+		units += e.cart.Lines[i].Quantity
+	}
+	groups := units / (bg.Buy + bg.Get)
+	if bg.MaxRepeats > 0 {
+		groups = min(groups, bg.MaxRepeats)
+	}
+	free := groups * bg.Get
+	order := append([]int(nil), q...)
+	sort.SliceStable(order, func(a, b int) bool { return e.cart.Lines[order[a]].UnitPrice < e.cart.Lines[order[b]].UnitPrice })
+	for _, i := range order {
+		if free == 0 {
+			break
+		}
+		l := &e.cart.Lines[i]
+		n := min(free, l.Quantity)
+		free -= n
+		d[i] = -min(e.rem[i], money.RoundDiv(l.UnitPrice*n, bg.PercentBP, 10_000))
+	}
+}
+
+// spread sets d over lines q to -amount in proportion to their current
+// totals (largest remainder), never more than a line's total.
+func spread(d []int64, q []int, rem []int64, amount int64) {
+	for _, i := range q {
+		d[i] = 0
+	}
+	var base int64
+	for _, i := range q {
+		base += rem[i]
+	}
+	if amount <= 0 || base == 0 {
+		return
+	}
+	amount = min(amount, base)
+	given := int64(0)
+	for _, i := range q {
+		share := money.RoundDiv(rem[i], amount, base)
+		share = min(share, rem[i], amount-given)
+		d[i] = -share
+		given += share
+	}
+	// Rounding may leave a unit or two: give them to lines with room.
+	for k := 0; given < amount && k < len(q); k++ {
+		i := q[k]
+		room := rem[i] + d[i]
+		add := min(room, amount-given)
+		d[i] -= add
+		given += add
+	}
+}
+
+// shrink scales discounts d down so they total -limit.
+func shrink(d []int64, limit int64) {
+	var q []int
+	rem := make([]int64, len(d))
+	for i, a := range d {
+		if a != 0 {
+			q = append(q, i)
+			rem[i] = -a
+		}
+	}
+	spread(d, q, rem, limit)
+}
+
+func sum(d []int64) int64 {
+	var s int64
+	for _, a := range d {
+		s += a
+	}
+	return s
+}
+
+// mulCap is a*b, saturating at money.MaxAmount.
+func mulCap(a, b int64) int64 {
+	if a != 0 && b > money.MaxAmount/a {
+		return money.MaxAmount
+	}
+	return a * b
+}

@@ -1,0 +1,77 @@
+package promotion
+
+import (
+	"context"
+	"time"
+
+	"github.com/wasmart/wasmart/core/extension"
+	"github.com/wasmart/wasmart/core/pricing"
+)
+
+// ProductFacts are what promotions know of a product beyond what a
+// pricing line carries.
+type ProductFacts struct {
+	Collections []string
+	PublishedAt time.Time
+}
+
+// Stage is the pricing pipeline's promotions stage (pricing.Promotions
+// and pricing.ExplainedPromotions) over a snapshot of a shop's promotions:
+// set it as pricing.Pipeline.Promotions. Build one per priced cart
+// (Snapshot.Stage); it holds no lock and is safe for concurrent use.
+type Stage struct {
+	Promotions []Promotion
+	Codes      map[string]Code // by normalised code
+	Customer   Customer
+	Products   map[string]ProductFacts // by product id
+}
+
+var _ pricing.ExplainedPromotions = (*Stage)(nil)
+
+// Promote returns the promotions' adjustments.
+func (s *Stage) Promote(ctx context.Context, req *pricing.PromotionRequest) ([]extension.Adjustment, error) {
+	o, err := s.Explain(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return o.Adjustments, nil
+}
+
+// Source is the Source of every adjustment the stage makes.
+const Source = "promotions"
+
+// Explain evaluates the promotions on the request.
+func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pricing.PromotionOutcome, error) {
+	cart := &Cart{Currency: req.Currency, Customer: s.Customer, Country: req.Destination.Country, Now: req.Now}
+	if cart.Customer.ID == "" {
+		cart.Customer.ID = req.CustomerID
+	}
+	if len(cart.Customer.Tags) == 0 {
+		cart.Customer.Tags = req.CustomerTags
+	}
+	cart.Lines = make([]Line, len(req.Lines))
+	for i := range req.Lines {
+		l := &req.Lines[i]
+		f := s.Products[l.ProductID]
+		cart.Lines[i] = Line{ID: l.LineID, VariantID: l.VariantID, ProductID: l.ProductID, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			Tags: l.Tags, Categories: l.Categories, Collections: f.Collections, PublishedAt: f.PublishedAt}
+	}
+	for _, text := range req.Codes {
+		c, ok := s.Codes[NormaliseCode(text)]
+		if !ok {
+			c = Code{}
+		}
+		c.Text = text
+		cart.Codes = append(cart.Codes, c)
+	}
+	o := Evaluate(s.Promotions, cart)
+	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts}
+	for _, a := range o.Adjustments {
+		adj := extension.Adjustment{Level: extension.LevelOrder, LineID: a.LineID, Amount: a.Amount, Label: a.Label, Code: a.PromotionID, Source: Source}
+		if a.LineID != "" {
+			adj.Level = extension.LevelLine
+		}
+		out.Adjustments = append(out.Adjustments, adj)
+	}
+	return out, nil
+}
