@@ -204,10 +204,7 @@ type Deps struct {
 func (d Deps) missing() string {
 	v := reflect.ValueOf(d)
 	for i := range v.NumField() {
-		f, name := v.Field(i), v.Type().Field(i).Name
-		switch {
-		case name == "Blobs":
-		case f.Kind() == reflect.Pointer && f.IsNil(), f.Kind() == reflect.Slice && f.Len() == 0:
+		if name := v.Type().Field(i).Name; name != "Blobs" && v.Field(i).IsZero() {
 			return name
 		}
 	}
