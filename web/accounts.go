@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -39,17 +40,6 @@ func (s *Server) accountAPI(t *httpx.Table) {
 	api.API("POST", "/api/sessions/mfa", httpx.Public, "Second sign-in step", MFARequest{}, LoginResponse{}, s.apiMFA)
 	api.API("DELETE", "/api/sessions/current", httpx.Authenticated, "Sign out", nil, nil, s.apiLogout)
 	api.API("GET", "/api/me", httpx.Authenticated, "Who am I: user, current shop, roles", nil, MeResponse{}, s.apiMe)
-}
-
-// SignupRequest opens a shop.
-type SignupRequest struct {
-	ShopName string `json:"shop_name"`
-	Slug     string `json:"slug"`
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Currency string `json:"currency"`
-	Country  string `json:"country"`
-	Name     string `json:"name,omitempty"`
 }
 
 // SignupResponse names the new shop.
@@ -142,18 +132,18 @@ func (s *Server) logout(c *fiber.Ctx) error {
 }
 
 type signupData struct {
-	SignupRequest
+	admin.SignupRequest
 	BaseDomain string
 }
 
 func (s *Server) signupPage(c *fiber.Ctx) error {
-	return s.Render(c, "auth/signup", view.Page{Title: "Open a shop", Data: signupData{SignupRequest: SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
+	return s.Render(c, "auth/signup", view.Page{Title: "Open a shop", Data: signupData{SignupRequest: admin.SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
 }
 
 func (s *Server) signupSubmit(c *fiber.Ctx) error {
-	in := SignupRequest{ShopName: c.FormValue("shop_name"), Slug: c.FormValue("slug"), Email: c.FormValue("email"), Name: c.FormValue("name"),
+	in := admin.SignupRequest{ShopName: c.FormValue("shop_name"), Slug: c.FormValue("slug"), Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
-	if _, _, err := s.signup(c, in); err != nil {
+	if _, _, err := s.admin.Signup(c, in); err != nil {
 		in.Password = ""
 		return s.FormError(c, "auth/signup", "Open a shop", err, signupData{SignupRequest: in, BaseDomain: s.BaseDomain()})
 	}
@@ -164,12 +154,6 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 	s.SetDeviceCookie(c, res.Device)
 	s.SetStaffCookie(c, res.Token, res.Session.ExpiresAt)
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
-}
-
-func (s *Server) signup(c *fiber.Ctx, in SignupRequest) (tenants.Tenant, tenants.User, error) {
-	return s.tenants.Signup(c.UserContext(), tenants.SignupInput{
-		ShopInput: tenants.ShopInput{Name: in.ShopName, Slug: in.Slug, Currency: in.Currency, Country: in.Country},
-		OwnerName: in.Name, Email: in.Email, Password: in.Password, IP: c.IP()})
 }
 
 func (s *Server) forgotPage(c *fiber.Ctx) error {
@@ -243,7 +227,7 @@ func (s *Server) apiSignup(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	t, u, err := s.signup(c, in)
+	t, u, err := s.admin.Signup(c, in)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -373,7 +374,7 @@ func (s *Server) apiTokenRevoke(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {
-	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), auditFilter(c))
+	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), admin.AuditFilter(c))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -223,7 +224,7 @@ func (s *Server) readFields(c *fiber.Ctx, schema []design.Field, prefix string) 
 			continue
 		case design.Image:
 			if fh, err := c.FormFile(name + "__file"); err == nil && fh.Size > 0 {
-				a, err := s.uploadDesignImage(c, name+"__file")
+				a, err := s.admin.UploadDesignImage(c, name+"__file")
 				if err != nil {
 					return nil, false, &errs.Error{Code: errs.CodeOf(err), Field: name, Message: f.Label + ": " + errMessage(err)}
 				}
@@ -374,7 +375,6 @@ func (s *Server) builderPreviewLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "design.preview_link", "design", "draft", "until "+until.Format(time.RFC3339))
 	c.Locals("preview_link", s.StorefrontURL(s.Current(c).TenantSlug)+"/?preview="+url.QueryEscape(tok))
 	c.Locals("preview_until", until)
 	return s.builderPage(c)
@@ -418,7 +418,7 @@ func (s *Server) builderTheme(c *fiber.Ctx) error {
 			return s.builderFail(c, err)
 		}
 	}
-	if _, err := s.editDraft(c, formVersion(c), "draft.theme", func(doc *design.Document) error { return applyTheme(doc, theme, set) }); err != nil {
+	if _, err := s.admin.EditDraft(c, formVersion(c), "draft.theme", func(doc *design.Document) error { return admin.ApplyTheme(doc, theme, set) }); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
@@ -426,7 +426,7 @@ func (s *Server) builderTheme(c *fiber.Ctx) error {
 
 func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
 	var id string
-	_, err := s.editDraft(c, formVersion(c), "section.add", func(doc *design.Document) error {
+	_, err := s.admin.EditDraft(c, formVersion(c), "section.add", func(doc *design.Document) error {
 		sec, err := doc.AddSection(c.FormValue("template"), c.FormValue("type"), -1)
 		if err != nil {
 			return err
@@ -450,7 +450,7 @@ func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
 
 func (s *Server) builderSectionSave(c *fiber.Ctx) error {
 	id := c.Params("section")
-	_, err := s.editDraft(c, formVersion(c), "section.save", func(doc *design.Document) error {
+	_, err := s.admin.EditDraft(c, formVersion(c), "section.save", func(doc *design.Document) error {
 		_, _, sec := doc.Section(id)
 		if sec == nil {
 			return errs.NotFoundf("section not found")
@@ -495,21 +495,21 @@ func (s *Server) builderSectionMove(c *fiber.Ctx) error {
 	if c.FormValue("dir") == "down" {
 		delta = 1
 	}
-	if _, err := s.editDraft(c, formVersion(c), "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), delta) }); err != nil {
+	if _, err := s.admin.EditDraft(c, formVersion(c), "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), delta) }); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderSectionDelete(c *fiber.Ctx) error {
-	if _, err := s.editDraft(c, formVersion(c), "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) }); err != nil {
+	if _, err := s.admin.EditDraft(c, formVersion(c), "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) }); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
 }
 
 func (s *Server) builderPublish(c *fiber.Ctx) error {
-	if _, err := s.publishDesign(c, formVersion(c)); err != nil {
+	if _, err := s.admin.PublishDesign(c, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
@@ -520,7 +520,7 @@ func (s *Server) builderRestore(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.NotFoundf("version not found")
 	}
-	if _, err := s.restoreDesign(c, n, formVersion(c)); err != nil {
+	if _, err := s.admin.RestoreDesign(c, n, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
@@ -653,7 +653,7 @@ func (s *Server) menusPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) menuSave(c *fiber.Ctx) error {
-	name, err := menuName(c)
+	name, err := admin.MenuName(c)
 	if err != nil {
 		return err
 	}
@@ -705,7 +705,7 @@ func (s *Server) menuSave(c *fiber.Ctx) error {
 			items[k].Children = append(items[k].Children, r.item)
 		}
 	}
-	if _, err := s.editDraft(c, formVersion(c), "menu.save", func(doc *design.Document) error { doc.Menus[name] = items; return nil }); err != nil {
+	if _, err := s.admin.EditDraft(c, formVersion(c), "menu.save", func(doc *design.Document) error { doc.Menus[name] = items; return nil }); err != nil {
 		return s.PageError(c, err, func() error { return s.menusPage(c) })
 	}
 	return view.Done(c, "/console/menus")
@@ -765,7 +765,6 @@ func (s *Server) pageCreate(c *fiber.Ctx) error {
 			return s.pageForm(c, &content.Page{Handle: in.Handle, Kind: in.Kind, Title: in.Title, BodyHTML: in.BodyHTML, SEOTitle: in.SEOTitle, SEODescription: in.SEODescription, Published: in.Published}, true)
 		})
 	}
-	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return view.Done(c, "/console/pages/"+p.ID)
 }
 
@@ -790,7 +789,6 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 			return s.pageForm(c, cur, false)
 		})
 	}
-	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return view.Done(c, "/console/pages/"+p.ID)
 }
 
@@ -798,7 +796,6 @@ func (s *Server) pageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return view.Done(c, "/console/pages")
 }
 
@@ -868,7 +865,7 @@ func (s *Server) articleInput(c *fiber.Ctx) (content.ArticleInput, error) {
 		in.PublishedAt = &now
 	}
 	if fh, err := c.FormFile("image__file"); err == nil && fh.Size > 0 {
-		a, err := s.uploadDesignImage(c, "image__file")
+		a, err := s.admin.UploadDesignImage(c, "image__file")
 		if err != nil {
 			return in, &errs.Error{Code: errs.CodeOf(err), Field: "image", Message: errMessage(err)}
 		}
@@ -895,7 +892,6 @@ func (s *Server) articleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.articleForm(c, articleOf(in, nil), true) })
 	}
-	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return view.Done(c, "/console/articles/"+a.ID)
 }
 
@@ -922,7 +918,6 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 			return s.articleForm(c, articleOf(in, cur), false)
 		})
 	}
-	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return view.Done(c, "/console/articles/"+a.ID)
 }
 
@@ -930,6 +925,5 @@ func (s *Server) articleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return view.Done(c, "/console/articles")
 }

@@ -1,17 +1,13 @@
 package web
 
 import (
-	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/money"
-	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -23,9 +19,9 @@ import (
 // decided here by the route's permission (catalog.publish for approve,
 // reject, publish, unpublish and archive; catalog.write to edit and submit).
 //
-// Every state-changing call is recorded in the audit log in its own
-// transaction right after the change commits (core cannot import tenants);
-// a crash between the two loses the audit line, never the change.
+// Every state-changing call is recorded in the audit log by core/catalog,
+// in the change's own transaction: the entry exists exactly when the change
+// committed.
 
 // catalogAPI is products, categories and collections over JSON.
 func (s *Server) catalogAPI(t *httpx.Table) {
@@ -87,83 +83,6 @@ func (s *Server) catalogPages(t *httpx.Table) {
 	html.Page("POST", "/console/collections/:collection/delete", perm.CatalogWrite, "Delete a collection", s.collectionDelete)
 }
 
-// ProductJSON is a product with its variants, images and tags. Prices are
-// integer minor units of Currency.
-type ProductJSON struct {
-	ID             string        `json:"id"`
-	Handle         string        `json:"handle"`
-	Title          string        `json:"title"`
-	BodyHTML       string        `json:"body_html"`
-	Vendor         string        `json:"vendor"`
-	ProductType    string        `json:"product_type"`
-	CategoryID     string        `json:"category_id,omitempty"`
-	Role           string        `json:"role,omitempty"`
-	SEOTitle       string        `json:"seo_title"`
-	SEODescription string        `json:"seo_description"`
-	Status         string        `json:"status"`
-	PublishAt      *time.Time    `json:"publish_at,omitempty"`
-	PublishedAt    *time.Time    `json:"published_at,omitempty"`
-	Currency       string        `json:"currency"`
-	PriceMin       int64         `json:"price_min"`
-	PriceMax       int64         `json:"price_max"`
-	Options        []OptionJSON  `json:"options"`
-	Tags           []string      `json:"tags"`
-	Variants       []VariantJSON `json:"variants"`
-	Images         []ImageJSON   `json:"images"`
-	Version        int           `json:"version"`
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
-}
-
-// OptionJSON is a product option and its values.
-type OptionJSON struct {
-	Name   string   `json:"name"`
-	Values []string `json:"values"`
-}
-
-// VariantJSON is a variant; Stock sums every location. A variant whose
-// inventory is not tracked (inventory_tracked false) is sold whatever its
-// stock says.
-type VariantJSON struct {
-	ID               string     `json:"id"`
-	SKU              string     `json:"sku"`
-	Barcode          string     `json:"barcode"`
-	Options          []string   `json:"options"`
-	Price            int64      `json:"price"`
-	CompareAtPrice   *int64     `json:"compare_at_price,omitempty"`
-	Cost             *int64     `json:"cost,omitempty"`
-	WeightGrams      int64      `json:"weight_grams"`
-	LengthMM         int64      `json:"length_mm"`
-	WidthMM          int64      `json:"width_mm"`
-	HeightMM         int64      `json:"height_mm"`
-	AllowBackorder   bool       `json:"allow_backorder"`
-	SafetyStock      int64      `json:"safety_stock"`
-	RequiresShipping bool       `json:"requires_shipping"`
-	Taxable          bool       `json:"taxable"`
-	InventoryTracked bool       `json:"inventory_tracked"`
-	WeightUnit       string     `json:"weight_unit"`
-	TaxCode          string     `json:"tax_code"`
-	Stock            *StockJSON `json:"stock,omitempty"`
-}
-
-// StockJSON is stock summed over locations: on_hand = available + reserved.
-type StockJSON struct {
-	OnHand    int64 `json:"on_hand"`
-	Available int64 `json:"available"`
-	Reserved  int64 `json:"reserved"`
-}
-
-// ImageJSON is a product image. URL is the external address, or for an
-// upload the console path of the original (add ?w=320 for a rendition).
-type ImageJSON struct {
-	ID         string `json:"id"`
-	URL        string `json:"url"`
-	Alt        string `json:"alt"`
-	Width      int    `json:"width,omitempty"`
-	Height     int    `json:"height,omitempty"`
-	Renditions []int  `json:"renditions,omitempty"`
-}
-
 // ProductBody creates or replaces a product. Variants with an id are
 // updated, new ones created, missing ones deleted. Version is required on
 // update (optimistic concurrency); Status only on create (draft, or
@@ -218,44 +137,9 @@ type ReviewBody struct {
 	PublishAt *time.Time `json:"publish_at"`
 }
 
-// ReviewJSON is one workflow event.
-type ReviewJSON struct {
-	From      string     `json:"from"`
-	To        string     `json:"to"`
-	Comment   string     `json:"comment,omitempty"`
-	PublishAt *time.Time `json:"publish_at,omitempty"`
-	ActorName string     `json:"actor_name"`
-	ActorID   string     `json:"actor_id"`
-	At        time.Time  `json:"at"`
-}
-
-// BulkBody edits many products at once: a price change by percent
-// (-10.5 = 10.5 % cheaper) or by amount (minor units, may be negative),
-// tags to add or remove, and a status.
-type BulkBody struct {
-	ProductIDs       []string `json:"product_ids"`
-	PricePercent     float64  `json:"price_percent"`
-	PriceAmount      int64    `json:"price_amount"`
-	IncludeCompareAt bool     `json:"include_compare_at"`
-	AddTags          []string `json:"add_tags"`
-	RemoveTags       []string `json:"remove_tags"`
-	Status           string   `json:"status"`
-}
-
 // BulkResult says how many products changed.
 type BulkResult struct {
 	Changed int `json:"changed"`
-}
-
-// CategoryJSON is a category; Depth is its level in the tree (0 = root).
-type CategoryJSON struct {
-	ID          string `json:"id"`
-	ParentID    string `json:"parent_id,omitempty"`
-	Name        string `json:"name"`
-	Slug        string `json:"slug"`
-	Description string `json:"description"`
-	Position    int    `json:"position"`
-	Depth       int    `json:"depth"`
 }
 
 // CategoryBody creates or edits a category.
@@ -265,32 +149,6 @@ type CategoryBody struct {
 	Slug        string `json:"slug"`
 	Description string `json:"description"`
 	Position    int    `json:"position"`
-}
-
-// CollectionJSON is a collection.
-type CollectionJSON struct {
-	ID             string     `json:"id"`
-	Handle         string     `json:"handle"`
-	Title          string     `json:"title"`
-	BodyHTML       string     `json:"body_html"`
-	Kind           string     `json:"kind"`
-	Rules          []RuleJSON `json:"rules"`
-	MatchAll       bool       `json:"match_all"`
-	Sort           string     `json:"sort"`
-	SEOTitle       string     `json:"seo_title"`
-	SEODescription string     `json:"seo_description"`
-	Published      bool       `json:"published"`
-	Featured       bool       `json:"featured"`
-	Position       int        `json:"position"`
-}
-
-// RuleJSON is a rule of an automatic collection: field tag (equals,
-// not_equals), category, vendor, type (equals) or price (at_least,
-// at_most, minor units).
-type RuleJSON struct {
-	Field    string `json:"field"`
-	Relation string `json:"relation"`
-	Value    string `json:"value"`
 }
 
 // CollectionBody creates or edits a collection.
@@ -314,43 +172,6 @@ type CollectionProducts struct {
 	ProductIDs []string `json:"product_ids"`
 }
 
-func productJSON(p *catalog.Product) ProductJSON {
-	out := ProductJSON{ID: p.ID, Handle: p.Handle, Title: p.Title, BodyHTML: p.BodyHTML, Vendor: p.Vendor, ProductType: p.ProductType,
-		CategoryID: p.CategoryID, Role: string(p.Role), SEOTitle: p.SEOTitle, SEODescription: p.SEODescription, Status: string(p.Status),
-		PublishAt: p.PublishAt, PublishedAt: p.PublishedAt, Currency: p.Currency, PriceMin: p.PriceMin, PriceMax: p.PriceMax,
-		Options: []OptionJSON{}, Tags: []string{}, Variants: []VariantJSON{}, Images: []ImageJSON{}, Version: p.Version,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
-	for _, o := range p.Options {
-		out.Options = append(out.Options, OptionJSON{Name: o.Name, Values: append([]string{}, o.Values...)})
-	}
-	out.Tags = append(out.Tags, p.Tags...)
-	for _, v := range p.Variants {
-		vj := VariantJSON{ID: v.ID, SKU: v.SKU, Barcode: v.Barcode, Options: []string{}, Price: v.Price, CompareAtPrice: v.CompareAtPrice,
-			Cost: v.Cost, WeightGrams: v.WeightGrams, LengthMM: v.LengthMM, WidthMM: v.WidthMM, HeightMM: v.HeightMM,
-			AllowBackorder: v.AllowBackorder, SafetyStock: v.SafetyStock, RequiresShipping: v.RequiresShipping, Taxable: v.Taxable,
-			InventoryTracked: v.InventoryTracked, WeightUnit: v.WeightUnit, TaxCode: v.TaxCode}
-		for i := range p.Options {
-			vj.Options = append(vj.Options, v.Options[i])
-		}
-		if v.Stock != nil {
-			vj.Stock = &StockJSON{OnHand: v.Stock.OnHand, Available: v.Stock.Available, Reserved: v.Stock.Reserved}
-		}
-		out.Variants = append(out.Variants, vj)
-	}
-	for _, im := range p.Images {
-		out.Images = append(out.Images, imageJSON(p.ID, im))
-	}
-	return out
-}
-
-func imageJSON(productID string, im catalog.Image) ImageJSON {
-	u := im.Src
-	if im.Key != "" {
-		u = "/console/products/" + productID + "/images/" + im.ID
-	}
-	return ImageJSON{ID: im.ID, URL: u, Alt: im.Alt, Width: im.Width, Height: im.Height, Renditions: im.Renditions}
-}
-
 func (b ProductBody) input() catalog.ProductInput {
 	in := catalog.ProductInput{Handle: b.Handle, Title: b.Title, BodyHTML: b.BodyHTML, Vendor: b.Vendor, ProductType: b.ProductType,
 		CategoryID: b.CategoryID, Role: catalog.Role(b.Role), SEOTitle: b.SEOTitle, SEODescription: b.SEODescription,
@@ -365,76 +186,8 @@ func (b ProductBody) input() catalog.ProductInput {
 	return in
 }
 
-// checkCreateStatus refuses creating a product straight into a public
-// status without the publish permission.
-func (s *Server) checkCreateStatus(c *fiber.Ctx, st catalog.Status) error {
-	if st == "" || st == catalog.Draft || st == catalog.InReview {
-		return nil
-	}
-	if !s.Can(c, perm.CatalogPublish) {
-		return &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing needs the catalog.publish permission; submit the product for review instead"}
-	}
-	return nil
-}
-
-// checkProductQuota refuses a new product beyond the shop's plan.
-func (s *Server) checkProductQuota(c *fiber.Ctx, adding int64) error {
-	n, err := s.catalog.Count(c.UserContext())
-	if err != nil {
-		return err
-	}
-	if adding < 1 {
-		adding = 1
-	}
-	return s.tenants.CheckQuota(c.UserContext(), s.Current(c).TenantID, tenants.QuotaProducts, n+adding-1)
-}
-
-func (s *Server) createProduct(c *fiber.Ctx, in catalog.ProductInput) (*catalog.Product, error) {
-	if err := s.checkCreateStatus(c, in.Status); err != nil {
-		return nil, err
-	}
-	if err := s.checkProductQuota(c, 1); err != nil {
-		return nil, err
-	}
-	if in.Currency == "" {
-		in.Currency = s.shopCurrency(c)
-	}
-	p, err := s.catalog.Create(c.UserContext(), in)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "product.create", "product", p.ID, p.Title+" ("+string(p.Status)+")")
-	return p, nil
-}
-
-func productFilter(c *fiber.Ctx) (catalog.Filter, error) {
-	f := catalog.Filter{Query: c.Query("q"), Status: catalog.Status(c.Query("status")), CategoryID: c.Query("category"),
-		CollectionID: c.Query("collection"), Tag: c.Query("tag"), Vendor: c.Query("vendor"), ProductType: c.Query("type"),
-		Role: catalog.Role(c.Query("role")), Sort: catalog.Sort(c.Query("sort")), Cursor: c.Query("cursor")}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return f, errs.Field("limit", "must be a positive whole number")
-		}
-		f.Limit = n
-	}
-	for _, x := range []struct {
-		name string
-		dst  **int64
-	}{{"price_min", &f.PriceMin}, {"price_max", &f.PriceMax}} {
-		if v := c.Query(x.name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return f, errs.Field(x.name, "must be a price in minor units")
-			}
-			*x.dst = &n
-		}
-	}
-	return f, nil
-}
-
 func (s *Server) apiProducts(c *fiber.Ctx) error {
-	f, err := productFilter(c)
+	f, err := admin.ProductFilter(c)
 	if err != nil {
 		return err
 	}
@@ -444,7 +197,7 @@ func (s *Server) apiProducts(c *fiber.Ctx) error {
 	}
 	out := ProductPage{Products: []ProductJSON{}, Next: pg.Next}
 	for _, p := range pg.Products {
-		out.Products = append(out.Products, productJSON(p))
+		out.Products = append(out.Products, admin.ProductJSONOf(p))
 	}
 	return c.JSON(out)
 }
@@ -454,7 +207,7 @@ func (s *Server) apiProduct(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(productJSON(p))
+	return c.JSON(admin.ProductJSONOf(p))
 }
 
 func (s *Server) apiProductCreate(c *fiber.Ctx) error {
@@ -462,11 +215,11 @@ func (s *Server) apiProductCreate(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	p, err := s.createProduct(c, b.input())
+	p, err := s.admin.CreateProduct(c, b.input())
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(productJSON(p))
+	return c.Status(fiber.StatusCreated).JSON(admin.ProductJSONOf(p))
 }
 
 func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
@@ -484,8 +237,7 @@ func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "product.update", "product", p.ID, p.Title)
-	return c.JSON(productJSON(p))
+	return c.JSON(admin.ProductJSONOf(p))
 }
 
 func (s *Server) apiProductDelete(c *fiber.Ctx) error {
@@ -493,40 +245,7 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Record(c, "product.delete", "product", id, "")
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// transition runs one workflow step and audits it.
-func (s *Server) transition(c *fiber.Ctx, step string, comment string, at *time.Time) (*catalog.Product, error) {
-	ctx, id := c.UserContext(), c.Params("product")
-	var p *catalog.Product
-	var err error
-	switch step {
-	case "submit":
-		p, err = s.catalog.Submit(ctx, id, comment)
-	case "approve":
-		p, err = s.catalog.Approve(ctx, id, comment, at)
-	case "reject":
-		p, err = s.catalog.Reject(ctx, id, comment)
-	case "publish":
-		p, err = s.catalog.Publish(ctx, id, at)
-	case "unpublish":
-		p, err = s.catalog.Transition(ctx, id, catalog.Draft, catalog.TransitionOptions{Comment: comment})
-	case "archive":
-		p, err = s.catalog.Archive(ctx, id, comment)
-	default:
-		return nil, errs.NotFoundf("no step %q", step)
-	}
-	if err != nil {
-		return nil, err
-	}
-	summary := string(p.Status)
-	if comment != "" {
-		summary += ": " + comment
-	}
-	s.Record(c, "product."+step, "product", p.ID, summary)
-	return p, nil
 }
 
 func (s *Server) apiStep(step string) fiber.Handler {
@@ -537,11 +256,11 @@ func (s *Server) apiStep(step string) fiber.Handler {
 				return err
 			}
 		}
-		p, err := s.transition(c, step, b.Comment, b.PublishAt)
+		p, err := s.admin.Transition(c, step, b.Comment, b.PublishAt)
 		if err != nil {
 			return err
 		}
-		return c.JSON(productJSON(p))
+		return c.JSON(admin.ProductJSONOf(p))
 	}
 }
 
@@ -552,14 +271,6 @@ func (s *Server) apiProductPublish(c *fiber.Ctx) error   { return s.apiStep("pub
 func (s *Server) apiProductUnpublish(c *fiber.Ctx) error { return s.apiStep("unpublish")(c) }
 func (s *Server) apiProductArchive(c *fiber.Ctx) error   { return s.apiStep("archive")(c) }
 
-func reviewsJSON(evs []catalog.ReviewEvent) []ReviewJSON {
-	out := []ReviewJSON{}
-	for _, e := range evs {
-		out = append(out, ReviewJSON{From: string(e.From), To: string(e.To), Comment: e.Comment, PublishAt: e.PublishAt, ActorName: e.Actor.Name, ActorID: e.Actor.ID, At: e.At})
-	}
-	return out
-}
-
 func (s *Server) apiProductReviews(c *fiber.Ctx) error {
 	if _, err := s.catalog.Get(c.UserContext(), c.Params("product")); err != nil {
 		return err
@@ -568,41 +279,21 @@ func (s *Server) apiProductReviews(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(reviewsJSON(evs))
-}
-
-// uploadImage reads the multipart field "image" and stores it.
-func (s *Server) uploadImage(c *fiber.Ctx) (*catalog.Image, error) {
-	fh, err := c.FormFile("image")
-	if err != nil {
-		return nil, errs.Field("image", "choose an image file to upload")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, errs.Field("image", "could not read the upload")
-	}
-	defer f.Close()
-	im, err := s.catalog.AddImage(c.UserContext(), c.Params("product"), io.Reader(f), c.FormValue("alt"))
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "product.image.add", "product", c.Params("product"), fh.Filename)
-	return im, nil
+	return c.JSON(admin.ReviewsJSON(evs))
 }
 
 func (s *Server) apiImageUpload(c *fiber.Ctx) error {
-	im, err := s.uploadImage(c)
+	im, err := s.admin.UploadImage(c)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(imageJSON(c.Params("product"), *im))
+	return c.Status(fiber.StatusCreated).JSON(admin.ImageJSONOf(c.Params("product"), *im))
 }
 
 func (s *Server) apiImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return err
 	}
-	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -611,70 +302,11 @@ func (s *Server) apiProductsBulk(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	n, err := s.bulk(c, b)
+	n, err := s.admin.Bulk(c, b)
 	if err != nil {
 		return err
 	}
 	return c.JSON(BulkResult{Changed: n})
-}
-
-func (s *Server) bulk(c *fiber.Ctx, b BulkBody) (int, error) {
-	e := catalog.BulkEdit{ProductIDs: b.ProductIDs, AddTags: b.AddTags, RemoveTags: b.RemoveTags, Status: catalog.Status(b.Status)}
-	if b.PricePercent != 0 || b.PriceAmount != 0 {
-		bp := b.PricePercent * 100
-		if bp < -10000 || bp > catalog.MaxBulkPercentBP {
-			return 0, errs.Field("price_percent", "must be between -100 and %d", catalog.MaxBulkPercentBP/100)
-		}
-		if bp != float64(int64(bp)) {
-			return 0, errs.Field("price_percent", "at most two decimals")
-		}
-		if b.PriceAmount > money.MaxUnitPrice || b.PriceAmount < -money.MaxUnitPrice {
-			return 0, errs.Field("price_amount", "must be between -%d and %d minor units", int64(money.MaxUnitPrice), int64(money.MaxUnitPrice))
-		}
-		e.Price = &catalog.PriceChange{PercentBP: int64(bp), Amount: b.PriceAmount, CompareAt: b.IncludeCompareAt}
-	}
-	if e.Status != "" && e.Status != catalog.Draft && e.Status != catalog.InReview && !s.Can(c, perm.CatalogPublish) {
-		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "publishing or archiving needs the catalog.publish permission"}
-	}
-	if e.Status == catalog.Draft && !s.Can(c, perm.CatalogPublish) {
-		return 0, &errs.Error{Code: errs.Forbidden, Field: "status", Message: "taking products back to draft needs the catalog.publish permission"}
-	}
-	n, err := s.catalog.Bulk(c.UserContext(), e)
-	if err != nil {
-		return 0, err
-	}
-	var what []string
-	if e.Price != nil {
-		if e.Price.PercentBP != 0 {
-			what = append(what, "price "+strconv.FormatFloat(b.PricePercent, 'f', -1, 64)+"%")
-		} else {
-			what = append(what, "price "+strconv.FormatInt(b.PriceAmount, 10))
-		}
-	}
-	if len(b.AddTags) > 0 {
-		what = append(what, "+tags "+strings.Join(b.AddTags, ","))
-	}
-	if len(b.RemoveTags) > 0 {
-		what = append(what, "-tags "+strings.Join(b.RemoveTags, ","))
-	}
-	if b.Status != "" {
-		what = append(what, "status "+b.Status)
-	}
-	s.Record(c, "product.bulk", "product", "", strconv.Itoa(n)+" products: "+strings.Join(what, "; "))
-	return n, nil
-}
-
-func categoriesJSON(tree []*catalog.Category) []CategoryJSON {
-	out := []CategoryJSON{}
-	var walk func([]*catalog.Category, int)
-	walk = func(cs []*catalog.Category, depth int) {
-		for _, x := range cs {
-			out = append(out, CategoryJSON{ID: x.ID, ParentID: x.ParentID, Name: x.Name, Slug: x.Slug, Description: x.Description, Position: x.Position, Depth: depth})
-			walk(x.Children, depth+1)
-		}
-	}
-	walk(tree, 0)
-	return out
 }
 
 func (s *Server) apiCategories(c *fiber.Ctx) error {
@@ -682,7 +314,7 @@ func (s *Server) apiCategories(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(categoriesJSON(tree))
+	return c.JSON(admin.CategoriesJSON(tree))
 }
 
 func (b CategoryBody) input() catalog.CategoryInput {
@@ -702,7 +334,6 @@ func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
 }
 
@@ -715,7 +346,6 @@ func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return c.JSON(categoryJSON(x))
 }
 
@@ -723,18 +353,7 @@ func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return err
 	}
-	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func collectionJSON(x *catalog.Collection) CollectionJSON {
-	out := CollectionJSON{ID: x.ID, Handle: x.Handle, Title: x.Title, BodyHTML: x.BodyHTML, Kind: string(x.Kind), Rules: []RuleJSON{},
-		MatchAll: x.MatchAll, Sort: string(x.Sort), SEOTitle: x.SEOTitle, SEODescription: x.SEODescription, Published: x.Published,
-		Featured: x.Featured, Position: x.Position}
-	for _, r := range x.Rules {
-		out.Rules = append(out.Rules, RuleJSON(r))
-	}
-	return out
 }
 
 func (b CollectionBody) input() catalog.CollectionInput {
@@ -753,7 +372,7 @@ func (s *Server) apiCollections(c *fiber.Ctx) error {
 	}
 	out := []CollectionJSON{}
 	for _, x := range cs {
-		out = append(out, collectionJSON(x))
+		out = append(out, admin.CollectionJSONOf(x))
 	}
 	return c.JSON(out)
 }
@@ -763,7 +382,7 @@ func (s *Server) apiCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(collectionJSON(x))
+	return c.JSON(admin.CollectionJSONOf(x))
 }
 
 func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
@@ -775,8 +394,7 @@ func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "collection.create", "collection", x.ID, x.Title)
-	return c.Status(fiber.StatusCreated).JSON(collectionJSON(x))
+	return c.Status(fiber.StatusCreated).JSON(admin.CollectionJSONOf(x))
 }
 
 func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
@@ -788,15 +406,13 @@ func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "collection.update", "collection", x.ID, x.Title)
-	return c.JSON(collectionJSON(x))
+	return c.JSON(admin.CollectionJSONOf(x))
 }
 
 func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return err
 	}
-	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -808,6 +424,5 @@ func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
 	if err := s.catalog.SetCollectionProducts(c.UserContext(), c.Params("collection"), b.ProductIDs); err != nil {
 		return err
 	}
-	s.Record(c, "collection.products", "collection", c.Params("collection"), strconv.Itoa(len(b.ProductIDs))+" products")
 	return c.SendStatus(fiber.StatusNoContent)
 }

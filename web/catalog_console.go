@@ -12,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -19,15 +20,6 @@ import (
 // Console pages for products, categories and collections. Forms work
 // without JavaScript: the editor shows the product's variants plus a few
 // blank rows, and blank rows are ignored on save.
-
-// shopCurrency is the current shop's currency.
-func (s *Server) shopCurrency(c *fiber.Ctx) string {
-	t, err := s.tenants.Tenant(c.UserContext(), s.Current(c).TenantID)
-	if err != nil || t.Currency == "" {
-		return "USD"
-	}
-	return t.Currency
-}
 
 type productsData struct {
 	Products   []productRowView
@@ -37,7 +29,7 @@ type productsData struct {
 	Category   string
 	Tag        string
 	Sort       string
-	Categories []CategoryJSON
+	Categories []admin.CategoryJSON
 	CanWrite   bool
 	CanPublish bool
 	Statuses   []string
@@ -74,7 +66,7 @@ func thumbURL(p *catalog.Product) string {
 }
 
 func (s *Server) productsPage(c *fiber.Ctx) error {
-	f, err := productFilter(c)
+	f, err := admin.ProductFilter(c)
 	if err != nil {
 		return err
 	}
@@ -89,7 +81,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d.Categories = categoriesJSON(tree)
+	d.Categories = admin.CategoriesJSON(tree)
 	pg, err := s.catalog.List(ctx, f)
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/products", "Products", "products", d) })
@@ -118,7 +110,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 
 func (s *Server) productsBulk(c *fiber.Ctx) error {
 	args := c.Request().PostArgs()
-	var b BulkBody
+	var b admin.BulkBody
 	for _, v := range args.PeekMulti("ids") {
 		b.ProductIDs = append(b.ProductIDs, string(v))
 	}
@@ -140,7 +132,7 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 			}
 			b.PricePercent = f
 		default:
-			n, err := money.Parse("price_value", v, s.shopCurrency(c))
+			n, err := money.Parse("price_value", v, s.admin.ShopCurrency(c))
 			if err != nil {
 				return s.bulkError(c, err)
 			}
@@ -150,7 +142,7 @@ func (s *Server) productsBulk(c *fiber.Ctx) error {
 			b.PriceAmount = n
 		}
 	}
-	n, err := s.bulk(c, b)
+	n, err := s.admin.Bulk(c, b)
 	if err != nil {
 		return s.bulkError(c, err)
 	}
@@ -175,15 +167,15 @@ func (s *Server) bulkError(c *fiber.Ctx, err error) error {
 // productView is the editor's data.
 type productView struct {
 	New        bool
-	P          ProductJSON
+	P          admin.ProductJSON
 	Currency   string
 	Options    [3]string
 	Rows       []variantRowView
 	TagsText   string
-	Categories []CategoryJSON
+	Categories []admin.CategoryJSON
 	Roles      []string
 	Images     []imageView
-	Reviews    []ReviewJSON
+	Reviews    []admin.ReviewJSON
 	CanWrite   bool
 	CanPublish bool
 	Storefront string
@@ -225,14 +217,14 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 	if err != nil {
 		return v, err
 	}
-	v.Categories = categoriesJSON(tree)
+	v.Categories = admin.CategoriesJSON(tree)
 	blank := 4
 	if p == nil {
 		v.New = true
-		v.Currency = s.shopCurrency(c)
+		v.Currency = s.admin.ShopCurrency(c)
 	} else {
 		blank = 2
-		v.P = productJSON(p)
+		v.P = admin.ProductJSONOf(p)
 		v.Currency = p.Currency
 		for i, o := range p.Options {
 			v.Options[i] = o.Name
@@ -259,7 +251,7 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 		if err != nil {
 			return v, err
 		}
-		v.Reviews = reviewsJSON(evs)
+		v.Reviews = admin.ReviewsJSON(evs)
 		if p.Status == catalog.Published {
 			if t, err := s.tenants.Tenant(ctx, s.Current(c).TenantID); err == nil {
 				v.Storefront = strings.TrimSuffix(s.StorefrontURL(t.Slug), "/") + "/products/" + p.Handle
@@ -389,10 +381,10 @@ func (s *Server) productFormAgain(c *fiber.Ctx, p *catalog.Product, in catalog.P
 }
 
 func (s *Server) productCreate(c *fiber.Ctx) error {
-	in, _, err := s.productForm(c, s.shopCurrency(c))
+	in, _, err := s.productForm(c, s.admin.ShopCurrency(c))
 	if err == nil {
 		var p *catalog.Product
-		p, err = s.createProduct(c, in)
+		p, err = s.admin.CreateProduct(c, in)
 		if err == nil {
 			return view.Done(c, "/console/products/"+p.ID)
 		}
@@ -423,10 +415,8 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		if version == 0 {
 			err = errs.Field("version", "reload the product and try again")
 		} else {
-			var np *catalog.Product
-			np, err = s.catalog.Update(ctx, p.ID, version, in)
+			_, err = s.catalog.Update(ctx, p.ID, version, in)
 			if err == nil {
-				s.Record(c, "product.update", "product", np.ID, np.Title)
 				return view.Done(c, "/console/products/"+p.ID)
 			}
 		}
@@ -439,7 +429,6 @@ func (s *Server) productDelete(c *fiber.Ctx) error {
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.Record(c, "product.delete", "product", id, "")
 	return view.Done(c, "/console/products")
 }
 
@@ -453,7 +442,7 @@ func (s *Server) consoleStep(c *fiber.Ctx, step string) error {
 		}
 		at = &t
 	}
-	if _, err := s.transition(c, step, c.FormValue("comment"), at); err != nil {
+	if _, err := s.admin.Transition(c, step, c.FormValue("comment"), at); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
 	return view.Done(c, "/console/products/"+c.Params("product"))
@@ -477,7 +466,7 @@ func (s *Server) productUnpublish(c *fiber.Ctx) error { return s.consoleStep(c, 
 func (s *Server) productArchive(c *fiber.Ctx) error   { return s.consoleStep(c, "archive") }
 
 func (s *Server) productImageUpload(c *fiber.Ctx) error {
-	if _, err := s.uploadImage(c); err != nil {
+	if _, err := s.admin.UploadImage(c); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
 	return view.Done(c, "/console/products/"+c.Params("product"))
@@ -487,7 +476,6 @@ func (s *Server) productImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
-	s.Record(c, "product.image.delete", "product", c.Params("product"), c.Params("image"))
 	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
@@ -534,7 +522,7 @@ func (s *Server) productImageFile(c *fiber.Ctx) error {
 }
 
 type categoriesData struct {
-	Categories []CategoryJSON
+	Categories []admin.CategoryJSON
 	CanWrite   bool
 }
 
@@ -543,7 +531,7 @@ func (s *Server) categoriesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.PageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: categoriesJSON(tree), CanWrite: s.Can(c, perm.CatalogWrite)})
+	return s.PageWithError(c, "console/categories", "Categories", "products", categoriesData{Categories: admin.CategoriesJSON(tree), CanWrite: s.Can(c, perm.CatalogWrite)})
 }
 
 func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
@@ -552,20 +540,18 @@ func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
 }
 
 func (s *Server) categoryCreate(c *fiber.Ctx) error {
-	x, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
+	_, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.Record(c, "category.create", "category", x.ID, x.Name)
 	return view.Done(c, "/console/categories")
 }
 
 func (s *Server) categorySave(c *fiber.Ctx) error {
-	x, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
+	_, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.Record(c, "category.update", "category", x.ID, x.Name)
 	return view.Done(c, "/console/categories")
 }
 
@@ -573,12 +559,11 @@ func (s *Server) categoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
-	s.Record(c, "category.delete", "category", c.Params("category"), "")
 	return view.Done(c, "/console/categories")
 }
 
 type collectionsData struct {
-	Collections []CollectionJSON
+	Collections []admin.CollectionJSON
 	CanWrite    bool
 }
 
@@ -589,17 +574,17 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	}
 	d := collectionsData{CanWrite: s.Can(c, perm.CatalogWrite)}
 	for _, x := range cs {
-		d.Collections = append(d.Collections, collectionJSON(x))
+		d.Collections = append(d.Collections, admin.CollectionJSONOf(x))
 	}
 	return s.PageWithError(c, "console/collections", "Collections", "products", d)
 }
 
 type collectionData struct {
-	C          CollectionJSON
-	Rules      []RuleJSON
+	C          admin.CollectionJSON
+	Rules      []admin.RuleJSON
 	Products   []productRowView
 	ProductIDs string
-	Categories []CategoryJSON
+	Categories []admin.CategoryJSON
 	CanWrite   bool
 	Sorts      []string
 }
@@ -634,7 +619,6 @@ func (s *Server) collectionCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.collectionsPage(c) })
 	}
-	s.Record(c, "collection.create", "collection", x.ID, x.Title)
 	return view.Done(c, "/console/collections/"+x.ID)
 }
 
@@ -644,16 +628,16 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := collectionData{C: collectionJSON(x), CanWrite: s.Can(c, perm.CatalogWrite), Sorts: []string{"manual", "newest", "title", "price_asc", "price_desc"}}
+	d := collectionData{C: admin.CollectionJSONOf(x), CanWrite: s.Can(c, perm.CatalogWrite), Sorts: []string{"manual", "newest", "title", "price_asc", "price_desc"}}
 	d.Rules = append(d.Rules, d.C.Rules...)
 	for len(d.Rules) < len(d.C.Rules)+3 {
-		d.Rules = append(d.Rules, RuleJSON{})
+		d.Rules = append(d.Rules, admin.RuleJSON{})
 	}
 	tree, err := s.catalog.CategoryTree(ctx)
 	if err != nil {
 		return err
 	}
-	d.Categories = categoriesJSON(tree)
+	d.Categories = admin.CategoriesJSON(tree)
 	pg, err := s.catalog.List(ctx, catalog.Filter{CollectionID: x.ID, Limit: 100})
 	if err != nil {
 		return err
@@ -677,7 +661,6 @@ func (s *Server) collectionSave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.Record(c, "collection.update", "collection", x.ID, x.Title)
 	return view.Done(c, "/console/collections/"+x.ID)
 }
 
@@ -685,6 +668,5 @@ func (s *Server) collectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}
-	s.Record(c, "collection.delete", "collection", c.Params("collection"), "")
 	return view.Done(c, "/console/collections")
 }

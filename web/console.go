@@ -2,16 +2,15 @@ package web
 
 import (
 	"encoding/base64"
-	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -385,28 +384,8 @@ type auditData struct {
 	Next    string
 }
 
-func auditFilter(c *fiber.Ctx) audit.Filter {
-	f := audit.Filter{Action: c.Query("action"), ActorID: c.Query("actor"), Cursor: c.Query("cursor"), ObjectType: c.Query("object_type"), ObjectID: c.Query("object_id")}
-	if o := c.Query("object"); o != "" {
-		if idLike.MatchString(o) {
-			f.ObjectID = o
-		} else {
-			f.ObjectType = o
-		}
-	}
-	if v := c.Query("from"); v != "" {
-		f.From, _ = time.Parse(time.RFC3339, v)
-	}
-	if v := c.Query("to"); v != "" {
-		f.To, _ = time.Parse(time.RFC3339, v)
-	}
-	return f
-}
-
-var idLike = regexp.MustCompile(`^[0-9a-f]{8}-`)
-
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), auditFilter(c))
+	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), admin.AuditFilter(c))
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,12 @@ package web
 import (
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
-	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -26,7 +25,7 @@ func (s *Server) customerAPI(t *httpx.Table) {
 	api.API("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
 	api.API("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
 	api.API("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
-	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.apiCustomerExport)
+	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.admin.CustomerExport)
 	api.API("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
 }
 
@@ -37,44 +36,8 @@ func (s *Server) customerPages(t *httpx.Table) {
 	html.Page("GET", "/console/customers/:customer", perm.CustomersRead, "A customer", s.customerPage)
 	html.Page("POST", "/console/customers/:customer", perm.CustomersWrite, "Save a customer", s.customerSave)
 	html.Page("POST", "/console/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent", s.customerConsent)
-	html.Page("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.apiCustomerExport)
+	html.Page("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.admin.CustomerExport)
 	html.Page("POST", "/console/customers/:customer/delete", perm.CustomersWrite, "Delete (anonymise) a customer", s.customerDelete)
-}
-
-// CustomerJSON is a customer.
-type CustomerJSON struct {
-	ID                     string        `json:"id"`
-	Email                  string        `json:"email,omitempty"`
-	Phone                  string        `json:"phone,omitempty"`
-	FirstName              string        `json:"first_name"`
-	LastName               string        `json:"last_name"`
-	Guest                  bool          `json:"guest"`
-	State                  string        `json:"state"`
-	Note                   string        `json:"note"`
-	Locale                 string        `json:"locale,omitempty"`
-	Tags                   []string      `json:"tags"`
-	AcceptsMarketing       bool          `json:"accepts_marketing"`
-	MarketingConsentAt     *time.Time    `json:"marketing_consent_at,omitempty"`
-	MarketingConsentSource string        `json:"marketing_consent_source,omitempty"`
-	LastLoginAt            *time.Time    `json:"last_login_at,omitempty"`
-	CreatedAt              time.Time     `json:"created_at"`
-	Addresses              []AddressJSON `json:"addresses,omitempty"`
-}
-
-// AddressJSON is a customer's postal address.
-type AddressJSON struct {
-	ID         string `json:"id"`
-	FirstName  string `json:"first_name"`
-	LastName   string `json:"last_name"`
-	Company    string `json:"company,omitempty"`
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2,omitempty"`
-	City       string `json:"city"`
-	Province   string `json:"province,omitempty"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
-	Phone      string `json:"phone,omitempty"`
-	IsDefault  bool   `json:"is_default"`
 }
 
 // CustomerPage is a page of customers.
@@ -83,91 +46,30 @@ type CustomerPage struct {
 	Next      string         `json:"next,omitempty"`
 }
 
-// CustomerBody replaces a customer's editable fields; Tags nil keeps them,
-// State "" keeps it (enabled or disabled).
-type CustomerBody struct {
-	Email     string   `json:"email"`
-	Phone     string   `json:"phone"`
-	FirstName string   `json:"first_name"`
-	LastName  string   `json:"last_name"`
-	Locale    string   `json:"locale"`
-	Note      string   `json:"note"`
-	Tags      []string `json:"tags"`
-	State     string   `json:"state"`
-}
-
 // ConsentBody records marketing consent.
 type ConsentBody struct {
 	AcceptsMarketing bool   `json:"accepts_marketing"`
 	Source           string `json:"source"`
 }
 
-func customerJSON(x *customer.Customer) CustomerJSON {
-	return CustomerJSON{ID: x.ID, Email: x.Email, Phone: x.Phone, FirstName: x.FirstName, LastName: x.LastName, Guest: x.Guest,
-		State: string(x.State), Note: x.Note, Locale: x.Locale, Tags: append([]string{}, x.Tags...), AcceptsMarketing: x.AcceptsMarketing,
-		MarketingConsentAt: x.MarketingConsentAt, MarketingConsentSource: x.MarketingConsentSource, LastLoginAt: x.LastLoginAt, CreatedAt: x.CreatedAt}
-}
-
-func (s *Server) customerWithAddresses(c *fiber.Ctx) (CustomerJSON, error) {
-	ctx := c.UserContext()
-	x, err := s.customers.Get(ctx, c.Params("customer"))
-	if err != nil {
-		return CustomerJSON{}, err
-	}
-	out := customerJSON(x)
-	as, err := s.customers.Addresses(ctx, x.ID)
-	if err != nil {
-		return out, err
-	}
-	out.Addresses = []AddressJSON{}
-	for _, a := range as {
-		out.Addresses = append(out.Addresses, AddressJSON{ID: a.ID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company, Line1: a.Line1,
-			Line2: a.Line2, City: a.City, Province: a.Province, PostalCode: a.PostalCode, Country: a.Country, Phone: a.Phone, IsDefault: a.IsDefault})
-	}
-	return out, nil
-}
-
-func customerFilter(c *fiber.Ctx) customer.ListFilter {
-	f := customer.ListFilter{Query: c.Query("q"), Tag: c.Query("tag"), Cursor: c.Query("cursor")}
-	switch c.Query("marketing") {
-	case "true":
-		t := true
-		f.Marketing = &t
-	case "false":
-		v := false
-		f.Marketing = &v
-	}
-	return f
-}
-
 func (s *Server) apiCustomers(c *fiber.Ctx) error {
-	cs, next, err := s.customers.List(c.UserContext(), customerFilter(c))
+	cs, next, err := s.customers.List(c.UserContext(), admin.CustomerFilter(c))
 	if err != nil {
 		return err
 	}
 	out := CustomerPage{Customers: []CustomerJSON{}, Next: next}
 	for _, x := range cs {
-		out.Customers = append(out.Customers, customerJSON(x))
+		out.Customers = append(out.Customers, admin.CustomerJSONOf(x))
 	}
 	return c.JSON(out)
 }
 
 func (s *Server) apiCustomer(c *fiber.Ctx) error {
-	out, err := s.customerWithAddresses(c)
+	out, err := s.admin.CustomerWithAddresses(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(out)
-}
-
-func (s *Server) updateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Customer, error) {
-	x, err := s.customers.Update(c.UserContext(), c.Params("customer"), customer.UpdateInput{Email: b.Email, Phone: b.Phone, FirstName: b.FirstName,
-		LastName: b.LastName, Locale: b.Locale, Note: b.Note, Tags: b.Tags, State: customer.State(b.State)})
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "customer.update", "customer", x.ID, "tags: "+strings.Join(x.Tags, ", ")+"; state: "+string(x.State))
-	return x, nil
 }
 
 func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
@@ -175,27 +77,11 @@ func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	x, err := s.updateCustomer(c, b)
+	x, err := s.admin.UpdateCustomer(c, b)
 	if err != nil {
 		return err
 	}
-	return c.JSON(customerJSON(x))
-}
-
-func (s *Server) setConsent(c *fiber.Ctx, accepts bool, source string) (*customer.Customer, error) {
-	if source == "" {
-		source = "staff"
-	}
-	x, err := s.customers.SetMarketingConsent(c.UserContext(), c.Params("customer"), accepts, source)
-	if err != nil {
-		return nil, err
-	}
-	what := "withdrawn"
-	if accepts {
-		what = "given"
-	}
-	s.Record(c, "customer.consent", "customer", x.ID, "marketing consent "+what+" ("+source+")")
-	return x, nil
+	return c.JSON(admin.CustomerJSONOf(x))
 }
 
 func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
@@ -203,26 +89,11 @@ func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	x, err := s.setConsent(c, b.AcceptsMarketing, b.Source)
+	x, err := s.admin.SetConsent(c, b.AcceptsMarketing, b.Source)
 	if err != nil {
 		return err
 	}
-	return c.JSON(customerJSON(x))
-}
-
-// apiCustomerExport sends the customer's data as a JSON download; the
-// export itself is audited (personal data left the system).
-func (s *Server) apiCustomerExport(c *fiber.Ctx) error {
-	id := c.Params("customer")
-	data, err := s.customers.ExportJSON(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	s.Record(c, "customer.export", "customer", id, "")
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="customer-`+id+`.json"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(data)
+	return c.JSON(admin.CustomerJSONOf(x))
 }
 
 func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
@@ -230,25 +101,24 @@ func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return err
 	}
-	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 type customersData struct {
-	Customers []CustomerJSON
+	Customers []admin.CustomerJSON
 	Q, Tag    string
 	Next      string
 }
 
 func (s *Server) customersPage(c *fiber.Ctx) error {
-	f := customerFilter(c)
+	f := admin.CustomerFilter(c)
 	cs, next, err := s.customers.List(c.UserContext(), f)
 	d := customersData{Q: f.Query, Tag: f.Tag}
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/customers", "Customers", "customers", d) })
 	}
 	for _, x := range cs {
-		d.Customers = append(d.Customers, customerJSON(x))
+		d.Customers = append(d.Customers, admin.CustomerJSONOf(x))
 	}
 	if next != "" {
 		q := url.Values{"cursor": {next}}
@@ -264,13 +134,13 @@ func (s *Server) customersPage(c *fiber.Ctx) error {
 }
 
 type customerData struct {
-	C        CustomerJSON
+	C        admin.CustomerJSON
 	TagsText string
 	CanWrite bool
 }
 
 func (s *Server) customerPage(c *fiber.Ctx) error {
-	x, err := s.customerWithAddresses(c)
+	x, err := s.admin.CustomerWithAddresses(c)
 	if err != nil {
 		return err
 	}
@@ -285,19 +155,19 @@ func (s *Server) customerPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) customerSave(c *fiber.Ctx) error {
-	b := CustomerBody{Email: c.FormValue("email"), Phone: c.FormValue("phone"), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"),
+	b := admin.CustomerBody{Email: c.FormValue("email"), Phone: c.FormValue("phone"), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"),
 		Locale: c.FormValue("locale"), Note: c.FormValue("note"), Tags: catalog.SplitTags(c.FormValue("tags")), State: c.FormValue("state")}
 	if b.Tags == nil {
 		b.Tags = []string{}
 	}
-	if _, err := s.updateCustomer(c, b); err != nil {
+	if _, err := s.admin.UpdateCustomer(c, b); err != nil {
 		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
 	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
 func (s *Server) customerConsent(c *fiber.Ctx) error {
-	if _, err := s.setConsent(c, c.FormValue("accepts") == "yes", c.FormValue("source")); err != nil {
+	if _, err := s.admin.SetConsent(c, c.FormValue("accepts") == "yes", c.FormValue("source")); err != nil {
 		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
 	return view.Done(c, "/console/customers/"+c.Params("customer"))
@@ -311,6 +181,5 @@ func (s *Server) customerDelete(c *fiber.Ctx) error {
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
-	s.Record(c, "customer.delete", "customer", id, "personal data erased")
 	return view.Done(c, "/console/customers")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -292,16 +293,6 @@ func (s *Server) apiDraft(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-// editDraft applies fn to the draft at version and answers the new draft.
-func (s *Server) editDraft(c *fiber.Ctx, version int, action string, fn func(d *design.Document) error) (*design.Draft, error) {
-	d, err := s.design.Edit(c.UserContext(), version, fn)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design."+action, "design", "draft", "version "+strconv.Itoa(d.Version))
-	return d, nil
-}
-
 func (s *Server) apiDraftSave(c *fiber.Ctx) error {
 	var b DraftBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
@@ -310,32 +301,11 @@ func (s *Server) apiDraftSave(c *fiber.Ctx) error {
 	if b.Document == nil {
 		return errs.Field("document", "is required")
 	}
-	d, err := s.editDraft(c, b.Version, "draft.save", func(doc *design.Document) error { *doc = *b.Document; return nil })
+	d, err := s.admin.EditDraft(c, b.Version, "draft.save", func(doc *design.Document) error { *doc = *b.Document; return nil })
 	if err != nil {
 		return err
 	}
 	return c.JSON(draftJSON(d))
-}
-
-// applyTheme switches theme then merges settings.
-func applyTheme(doc *design.Document, theme string, set design.Settings) error {
-	if theme != "" {
-		if err := doc.SetTheme(theme); err != nil {
-			return err
-		}
-	}
-	for k, v := range set {
-		if v == nil || v == "" {
-			if f, ok := doc.ThemeDef().Field(k); ok && f.Default != nil {
-				doc.Settings[k] = f.Default
-				continue
-			}
-			delete(doc.Settings, k)
-			continue
-		}
-		doc.Settings[k] = v
-	}
-	return nil
 }
 
 func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
@@ -343,7 +313,7 @@ func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	d, err := s.editDraft(c, b.Version, "draft.theme", func(doc *design.Document) error { return applyTheme(doc, b.Theme, b.Settings) })
+	d, err := s.admin.EditDraft(c, b.Version, "draft.theme", func(doc *design.Document) error { return admin.ApplyTheme(doc, b.Theme, b.Settings) })
 	if err != nil {
 		return err
 	}
@@ -360,7 +330,7 @@ func (s *Server) apiSectionAdd(c *fiber.Ctx) error {
 		idx = *b.Index
 	}
 	var id string
-	d, err := s.editDraft(c, b.Version, "section.add", func(doc *design.Document) error {
+	d, err := s.admin.EditDraft(c, b.Version, "section.add", func(doc *design.Document) error {
 		sec, err := doc.AddSection(b.Template, b.Type, idx)
 		if err != nil {
 			return err
@@ -410,7 +380,7 @@ func (s *Server) apiSectionSave(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	d, err := s.editDraft(c, b.Version, "section.save", func(doc *design.Document) error {
+	d, err := s.admin.EditDraft(c, b.Version, "section.save", func(doc *design.Document) error {
 		return configureSection(doc, c.Params("section"), b.Settings, b.Blocks, b.Disabled)
 	})
 	if err != nil {
@@ -424,7 +394,7 @@ func (s *Server) apiSectionMove(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	d, err := s.editDraft(c, b.Version, "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), b.Delta) })
+	d, err := s.admin.EditDraft(c, b.Version, "section.move", func(doc *design.Document) error { return doc.MoveSection(c.Params("section"), b.Delta) })
 	if err != nil {
 		return err
 	}
@@ -444,23 +414,15 @@ func (s *Server) apiSectionDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.editDraft(c, v, "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) })
+	d, err := s.admin.EditDraft(c, v, "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) })
 	if err != nil {
 		return err
 	}
 	return c.JSON(draftJSON(d))
 }
 
-func menuName(c *fiber.Ctx) (string, error) {
-	n := c.Params("menu")
-	if n != design.MenuHeader && n != design.MenuFooter {
-		return "", errs.NotFoundf("no menu %q (header or footer)", n)
-	}
-	return n, nil
-}
-
 func (s *Server) apiMenu(c *fiber.Ctx) error {
-	n, err := menuName(c)
+	n, err := admin.MenuName(c)
 	if err != nil {
 		return err
 	}
@@ -476,7 +438,7 @@ func (s *Server) apiMenu(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiMenuSave(c *fiber.Ctx) error {
-	n, err := menuName(c)
+	n, err := admin.MenuName(c)
 	if err != nil {
 		return err
 	}
@@ -484,29 +446,11 @@ func (s *Server) apiMenuSave(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	d, err := s.editDraft(c, b.Version, "menu.save", func(doc *design.Document) error { doc.Menus[n] = b.Items; return nil })
+	d, err := s.admin.EditDraft(c, b.Version, "menu.save", func(doc *design.Document) error { doc.Menus[n] = b.Items; return nil })
 	if err != nil {
 		return err
 	}
 	return c.JSON(draftJSON(d))
-}
-
-func (s *Server) publishDesign(c *fiber.Ctx, version int) (*design.Published, error) {
-	p, err := s.design.Publish(c.UserContext(), version)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design.publish", "design", strconv.Itoa(p.Number), "theme "+p.Theme+", draft version "+strconv.Itoa(version))
-	return p, nil
-}
-
-func (s *Server) restoreDesign(c *fiber.Ctx, number, version int) (*design.Published, error) {
-	p, err := s.design.Restore(c.UserContext(), number, version)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design.restore", "design", strconv.Itoa(p.Number), "restored version "+strconv.Itoa(number))
-	return p, nil
 }
 
 func (s *Server) apiPublish(c *fiber.Ctx) error {
@@ -514,7 +458,7 @@ func (s *Server) apiPublish(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	p, err := s.publishDesign(c, b.Version)
+	p, err := s.admin.PublishDesign(c, b.Version)
 	if err != nil {
 		return err
 	}
@@ -542,7 +486,7 @@ func (s *Server) apiRestore(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
 	}
-	p, err := s.restoreDesign(c, n, b.Version)
+	p, err := s.admin.RestoreDesign(c, n, b.Version)
 	if err != nil {
 		return err
 	}
@@ -561,27 +505,8 @@ func (s *Server) apiAssets(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// uploadDesignImage stores the multipart file field as a design asset.
-func (s *Server) uploadDesignImage(c *fiber.Ctx, field string) (*design.Asset, error) {
-	fh, err := c.FormFile(field)
-	if err != nil {
-		return nil, errs.Field(field, "attach an image file")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return nil, errs.Wrap(err, "design: open upload")
-	}
-	defer f.Close()
-	a, err := s.design.UploadImage(c.UserContext(), f, fh.Filename)
-	if err != nil {
-		return nil, err
-	}
-	s.Record(c, "design.asset.upload", "design_asset", a.ID, a.Filename)
-	return a, nil
-}
-
 func (s *Server) apiAssetUpload(c *fiber.Ctx) error {
-	a, err := s.uploadDesignImage(c, "image")
+	a, err := s.admin.UploadDesignImage(c, "image")
 	if err != nil {
 		return err
 	}
@@ -619,7 +544,6 @@ func (s *Server) apiPageCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "page.create", "page", p.ID, p.Title)
 	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
 }
 
@@ -632,7 +556,6 @@ func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "page.update", "page", p.ID, p.Title)
 	return c.JSON(pageJSON(p))
 }
 
@@ -640,7 +563,6 @@ func (s *Server) apiPageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
-	s.Record(c, "page.delete", "page", c.Params("page"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -673,7 +595,6 @@ func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "article.create", "article", a.ID, a.Title)
 	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
 }
 
@@ -686,7 +607,6 @@ func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.Record(c, "article.update", "article", a.ID, a.Title)
 	return c.JSON(articleJSON(a))
 }
 
@@ -694,7 +614,6 @@ func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}
-	s.Record(c, "article.delete", "article", c.Params("article"), "")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

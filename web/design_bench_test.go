@@ -41,7 +41,7 @@ func BenchmarkBuilderPages(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				d, err = ds.Edit(e.ctx, d.Version, func(doc *design.Document) error {
+				d, err = ds.Edit(e.ctx, d.Version, "draft.save", func(doc *design.Document) error {
 					doc.Templates = map[string][]design.Section{
 						"global": {{Type: "announcement_bar", Settings: design.Settings{"text": "Free shipping", "link": map[string]any{"kind": "collection", "ref": f.summer.ID}}}},
 						"home": {

@@ -233,7 +233,7 @@ func TestBuilderPublishElsewhere(t *testing.T) {
 		shopper := e.client()
 		wantPage(t, shopper.get("/"), 200, "theme-grid")
 		other := design.New(db, design.Options{})
-		d, err := other.Edit(e.ctx, 0, func(doc *design.Document) error {
+		d, err := other.Edit(e.ctx, 0, "draft.save", func(doc *design.Document) error {
 			if err := doc.SetTheme("editorial"); err != nil {
 				return err
 			}
@@ -259,7 +259,7 @@ func TestBuilderMaintenanceBranded(t *testing.T) {
 	db := storetest.SQLite(t)
 	e := startShop(t, db, "resting", nil)
 	ds := e.srv.Services.Design
-	d, err := ds.Edit(e.ctx, 0, func(doc *design.Document) error {
+	d, err := ds.Edit(e.ctx, 0, "draft.save", func(doc *design.Document) error {
 		if err := doc.SetTheme("editorial"); err != nil {
 			return err
 		}

@@ -6,9 +6,5 @@ import "github.com/wasmart/wasmart/core/catalog/shopifycsv"
 // progress reports, from inside the importer (nil removes it): a test
 // injects a panic into a background import with it.
 func SetImportFault(s *Server, f func(shopifycsv.ImportProgress)) {
-	if f == nil {
-		importFaults.Delete(s)
-		return
-	}
-	importFaults.Store(s, f)
+	s.imports.SetFault(f)
 }

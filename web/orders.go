@@ -5,10 +5,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
-	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -19,18 +17,6 @@ import (
 // cancellation (stock goes back), the hand-set states (delivered,
 // completed) and shipments. Every state change goes through core/order's
 // transition table: an illegal one is 422 and changes nothing.
-
-// OrderDetail is an order with everything that happened to it.
-type OrderDetail struct {
-	Order     *order.Order        `json:"order"`
-	Timeline  []order.Event       `json:"timeline"`
-	Payments  []payment.Payment   `json:"payments"`
-	Refunds   []payment.Refund    `json:"refunds"`
-	Shipments []shipping.Shipment `json:"shipments"`
-	Returns   []aftersales.Return `json:"returns"`
-	// Next are the states staff may move the order to by hand.
-	Next []order.Status `json:"next"`
-}
 
 // NoteRequest adds a staff note.
 type NoteRequest struct {
@@ -116,50 +102,8 @@ func (s *Server) apiOrders(c *fiber.Ctx) error {
 	return c.JSON(pg)
 }
 
-func (s *Server) orderDetail(c *fiber.Ctx, id string) (*OrderDetail, error) {
-	ctx := c.UserContext()
-	o, err := s.commerce.Orders.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	d := &OrderDetail{Order: o, Next: []order.Status{}}
-	if d.Timeline, err = s.commerce.Orders.Timeline(ctx, o.ID); err != nil {
-		return nil, err
-	}
-	if d.Payments, d.Refunds, err = s.commerce.Payments.ForOrder(ctx, o.ID); err != nil {
-		return nil, err
-	}
-	if d.Shipments, err = s.commerce.Shipments.ForOrder(ctx, o.ID); err != nil {
-		return nil, err
-	}
-	if d.Returns, err = s.commerce.AfterSales.List(ctx, aftersales.ReturnFilter{OrderID: o.ID, Limit: 200}); err != nil {
-		return nil, err
-	}
-	for _, st := range []order.Status{order.Delivered, order.Completed} {
-		if order.CanTransition(o.Status, st) {
-			d.Next = append(d.Next, st)
-		}
-	}
-	if d.Timeline == nil {
-		d.Timeline = []order.Event{}
-	}
-	if d.Payments == nil {
-		d.Payments = []payment.Payment{}
-	}
-	if d.Refunds == nil {
-		d.Refunds = []payment.Refund{}
-	}
-	if d.Shipments == nil {
-		d.Shipments = []shipping.Shipment{}
-	}
-	if d.Returns == nil {
-		d.Returns = []aftersales.Return{}
-	}
-	return d, nil
-}
-
 func (s *Server) apiOrder(c *fiber.Ctx) error {
-	d, err := s.orderDetail(c, c.Params("order"))
+	d, err := s.admin.OrderDetailOf(c, c.Params("order"))
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -114,7 +115,7 @@ func (s *Server) ordersPage(c *fiber.Ctx) error {
 // --- order detail ---
 
 type orderData struct {
-	*OrderDetail
+	*admin.OrderDetail
 	Lines       []orderLineView
 	Payments    []paymentView
 	Refunds     []refundView
@@ -161,7 +162,7 @@ func formatAddress(a order.Address) string {
 func (s *Server) orderPage(c *fiber.Ctx) error { return s.orderPageByID(c, c.Params("order")) }
 
 func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
-	det, err := s.orderDetail(c, id)
+	det, err := s.admin.OrderDetailOf(c, id)
 	if err != nil {
 		return err
 	}
@@ -707,7 +708,7 @@ func (s *Server) mailTemplatesPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
-	topic, err := mailTopic(c)
+	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err
 	}
@@ -719,7 +720,7 @@ func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) mailTemplateResetForm(c *fiber.Ctx) error {
-	topic, err := mailTopic(c)
+	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
-	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // The platform console's JSON API: tenants (search, suspend, resume, change
@@ -75,7 +75,7 @@ type MailJSON struct {
 }
 
 func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
-	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), session.TenantFilter(c))
+	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), admin.TenantFilter(c))
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/plugins/sandbox"
-	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -314,31 +314,6 @@ func reportJSON(r *extension.Report) PluginReportJSON {
 	return j
 }
 
-func configBytes(m map[string]any) []byte {
-	if m == nil {
-		return nil
-	}
-	b, _ := json.Marshal(m)
-	return b
-}
-
-// checkPrivateUploads refuses a private upload on a plan without them.
-func (s *Server) checkPrivateUploads(c *fiber.Ctx) error {
-	p := s.Current(c)
-	if p.TenantID == "" {
-		return nil // platform publish
-	}
-	return s.tenants.CheckQuota(c.UserContext(), p.TenantID, tenants.QuotaPrivatePlugins, 0)
-}
-
-func (s *Server) checkInstallQuota(c *fiber.Ctx) error {
-	n, err := s.plugins.CountInstalled(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return s.tenants.CheckQuota(c.UserContext(), s.Current(c).TenantID, tenants.QuotaPlugins, n)
-}
-
 // ---------------------------------------------------------------- JSON API
 
 func (s *Server) apiPluginCatalog(c *fiber.Ctx) error {
@@ -354,7 +329,7 @@ func (s *Server) apiPluginCatalog(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiPluginUpload(c *fiber.Ctx) error {
-	if err := s.checkPrivateUploads(c); err != nil {
+	if err := s.admin.CheckPrivateUploads(c); err != nil {
 		return err
 	}
 	in, err := httpx.PluginUpload(c)
@@ -396,10 +371,10 @@ func (s *Server) apiInstall(c *fiber.Ctx) error {
 	if in.PluginID == "" {
 		return errs.Field("plugin_id", "is required")
 	}
-	if err := s.checkInstallQuota(c); err != nil {
+	if err := s.admin.CheckInstallQuota(c); err != nil {
 		return err
 	}
-	inst, err := s.plugins.Install(c.UserContext(), in.PluginID, in.Version, configBytes(in.Config))
+	inst, err := s.plugins.Install(c.UserContext(), in.PluginID, in.Version, admin.ConfigBytes(in.Config))
 	if err != nil {
 		return err
 	}
@@ -420,7 +395,7 @@ func (s *Server) apiInstallationPatch(c *fiber.Ctx) error {
 		return err
 	}
 	if in.Config != nil {
-		if _, err := s.plugins.Configure(ctx, id, configBytes(in.Config)); err != nil {
+		if _, err := s.plugins.Configure(ctx, id, admin.ConfigBytes(in.Config)); err != nil {
 			return err
 		}
 	}
@@ -452,7 +427,7 @@ func (s *Server) apiUpgrade(c *fiber.Ctx) error {
 		}
 	}
 	id := c.Params("installation")
-	if _, err := s.plugins.Upgrade(c.UserContext(), id, in.Version, configBytes(in.Config)); err != nil {
+	if _, err := s.plugins.Upgrade(c.UserContext(), id, in.Version, admin.ConfigBytes(in.Config)); err != nil {
 		return err
 	}
 	return s.installationOut(c, id, fiber.StatusOK)
@@ -474,7 +449,7 @@ func (s *Server) apiDryRun(c *fiber.Ctx) error {
 		}
 	}
 	d, err := s.plugins.DryRun(c.UserContext(), plugins.DryRunRequest{InstallationID: c.Params("installation"),
-		Version: in.Version, Config: configBytes(in.Config), Limit: in.Limit})
+		Version: in.Version, Config: admin.ConfigBytes(in.Config), Limit: in.Limit})
 	if err != nil {
 		return err
 	}
@@ -492,15 +467,8 @@ func (s *Server) apiPluginOrder(c *fiber.Ctx) error {
 	return s.apiInstallations(c)
 }
 
-func runFilter(c *fiber.Ctx) plugins.RunFilter {
-	f := plugins.RunFilter{InstallationID: c.Query("installation"), Point: extension.Point(c.Query("point")),
-		FailedOnly: c.Query("failed") == "1" || c.Query("failed") == "true", Cursor: c.Query("cursor")}
-	f.Limit, _ = strconv.Atoi(c.Query("limit"))
-	return f
-}
-
 func (s *Server) apiRuns(c *fiber.Ctx) error {
-	p, err := s.plugins.Runs(c.UserContext(), runFilter(c))
+	p, err := s.plugins.Runs(c.UserContext(), admin.RunFilter(c))
 	if err != nil {
 		return err
 	}
@@ -547,19 +515,8 @@ func (s *Server) apiRunFixture(c *fiber.Ctx) error {
 	return c.JSON(fx)
 }
 
-func reportParams(c *fiber.Ctx) (string, map[string]string) {
-	report := c.Query("report", "sales")
-	params := map[string]string{}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
-		if key, ok := strings.CutPrefix(string(k), "param."); ok {
-			params[key] = string(v)
-		}
-	})
-	return report, params
-}
-
 func (s *Server) apiReport(c *fiber.Ctx) error {
-	report, params := reportParams(c)
+	report, params := admin.ReportParams(c)
 	r, err := s.plugins.Report(c.UserContext(), c.Params("installation"), report, params)
 	if err != nil {
 		if k := sandbox.KindOf(err); k != "" {
@@ -581,7 +538,7 @@ func (s *Server) apiRecommendations(c *fiber.Ctx) error {
 			cart = append(cart, id)
 		}
 	}
-	recs, err := s.recommend(c, c.Query("product_id"), cart, limit)
+	recs, err := s.plugins.Recommend(c.UserContext(), extension.NewRecommendationRequest(c.Query("product_id"), cart, limit))
 	if err != nil {
 		return err
 	}
@@ -591,21 +548,6 @@ func (s *Server) apiRecommendations(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(out)
-}
-
-// recommend returns recommended product ids for a storefront slot of the
-// shop host's tenant: the shop's recommendations plugin, else (and when it
-// fails) best sellers from its orders. productID may be "" (home or cart).
-func (s *Server) recommend(c *fiber.Ctx, productID string, cart []string, limit int) ([]extension.Recommendation, error) {
-	placement := extension.PlacementHome
-	switch {
-	case productID != "":
-		placement = extension.PlacementProduct
-	case len(cart) > 0:
-		placement = extension.PlacementCart
-	}
-	req := &extension.RecommendationRequest{Placement: placement, ProductID: productID, CartProductIDs: cart, Limit: limit}
-	return s.plugins.Recommend(c.UserContext(), req)
 }
 
 // Plugins returns the server's plugin platform.

@@ -15,13 +15,14 @@ import (
 	"github.com/wasmart/wasmart/plugins/sandbox"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 type pluginsPageData struct {
 	Installed      []plugins.InstallationView
-	Catalog        []view.CatalogEntry
+	Catalog        []plugins.CatalogEntry
 	CanManage      bool
 	PrivateAllowed bool
 	PrivateReason  string
@@ -38,7 +39,7 @@ func (s *Server) pluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := pluginsPageData{Installed: inst, Catalog: view.CatalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
+	d := pluginsPageData{Installed: inst, Catalog: plugins.CatalogEntries(vs, inst), CanManage: s.Can(c, perm.PluginsManage)}
 	p := s.Current(c)
 	if err := s.tenants.CheckQuota(ctx, p.TenantID, tenants.QuotaPrivatePlugins, 0); err == nil {
 		d.PrivateAllowed = true
@@ -65,7 +66,7 @@ func safeMessage(err error) string {
 }
 
 func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
-	if err := s.checkInstallQuota(c); err != nil {
+	if err := s.admin.CheckInstallQuota(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
 	inst, err := s.plugins.Install(c.UserContext(), c.FormValue("plugin_id"), c.FormValue("version"), nil)
@@ -76,7 +77,7 @@ func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) pluginUploadForm(c *fiber.Ctx) error {
-	if err := s.checkPrivateUploads(c); err != nil {
+	if err := s.admin.CheckPrivateUploads(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
 	in, err := httpx.PluginUpload(c)
@@ -158,7 +159,7 @@ func (s *Server) pluginConfigForm(c *fiber.Ctx) error {
 	}
 	cfg, err := formConfig(sch, postedForm(c))
 	if err == nil {
-		_, err = s.plugins.Configure(ctx, id, configBytes(cfg))
+		_, err = s.plugins.Configure(ctx, id, admin.ConfigBytes(cfg))
 	}
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.pluginPageWith(c, nil, "", cfg) })
@@ -254,7 +255,7 @@ type runsPageData struct {
 
 func (s *Server) pluginRunsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	f := runFilter(c)
+	f := admin.RunFilter(c)
 	p, err := s.plugins.Runs(ctx, f)
 	if err != nil {
 		return err
@@ -335,7 +336,7 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 		d.Selected = d.Installations[0].ID
 	}
 	if d.Selected != "" {
-		report, params := reportParams(c)
+		report, params := admin.ReportParams(c)
 		r, err := s.plugins.Report(ctx, d.Selected, report, params)
 		switch {
 		case err == nil:

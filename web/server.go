@@ -37,6 +37,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -130,8 +131,7 @@ var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1", "10.0.0.0/8", "172.16
 
 // Server is the HTTP server with its dependencies.
 type Server struct {
-	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...)
-	// and writes the audit log (Record).
+	// Kit answers who is asking (Current, Can, Shop, CurrentCustomer, ...).
 	*session.Kit
 	// Views renders pages (Render, Page, PageError, ...).
 	*view.Views
@@ -158,6 +158,8 @@ type Server struct {
 	shopCache    *shopCache
 	planCache    sync.Map // tenant id -> planEntry
 	commerce     *commerce
+	admin        *admin.Admin
+	imports      *admin.Imports
 	plugins      *plugins.Service
 	platform     *platform.Handler
 
@@ -246,8 +248,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.shopCache = newShopCache(cfg.ShopCacheBytes, cfg.ShopCacheRecheck)
 	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = httpx.NewLimiter(1, time.Minute)
-	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers, DB: s.db, Log: s.log,
+	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers,
 		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: deps.OrderSecret})
+	s.admin = admin.New(admin.Deps{Kit: s.Kit, Log: s.log, Tenants: s.tenants, Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers,
+		Design: s.design, Plugins: s.plugins, Orders: s.commerce.Orders, Payments: s.commerce.Payments, Shipments: s.commerce.Shipments,
+		AfterSales: s.commerce.AfterSales, Blobs: s.blobs})
+	s.imports = admin.NewImports(s.admin)
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())
 	}

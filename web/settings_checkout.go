@@ -1,13 +1,12 @@
 package web
 
 import (
-	"slices"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -62,16 +61,8 @@ func (s *Server) apiMailTemplates(c *fiber.Ctx) error {
 	return c.JSON(ts)
 }
 
-func mailTopic(c *fiber.Ctx) (string, error) {
-	t := c.Params("topic")
-	if !slices.Contains(order.MailTopics, t) {
-		return "", errs.NotFoundf("no mail template %q", t)
-	}
-	return t, nil
-}
-
 func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
-	topic, err := mailTopic(c)
+	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err
 	}
@@ -95,7 +86,7 @@ func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiMailTemplateReset(c *fiber.Ctx) error {
-	topic, err := mailTopic(c)
+	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err
 	}

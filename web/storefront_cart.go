@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
@@ -307,7 +308,7 @@ func (s *Server) recommendedFor(c *fiber.Ctx, productID string, inCart []string)
 	if s.plugins == nil {
 		return nil
 	}
-	recs, err := s.recommend(c, productID, inCart, 4)
+	recs, err := s.plugins.Recommend(c.UserContext(), extension.NewRecommendationRequest(productID, inCart, 4))
 	if err != nil {
 		s.log.Warn("recommendations", "request_id", httpx.RequestID(c), "err", err)
 		return nil

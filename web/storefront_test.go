@@ -176,7 +176,7 @@ func (e *shopEnv) seed() fixture {
 	// S/Red 50 (in stock), S/Blue 3 (low), M/Red 0 (out), M/Blue 0 + backorder.
 	must[struct{}](t)(struct{}{}, e.inv.Receive(ctx, f.shirt.Variants[0].ID, "", 50, "po-1"))
 	must[struct{}](t)(struct{}{}, e.inv.Receive(ctx, f.shirt.Variants[1].ID, "", 3, "po-1"))
-	must[*catalog.Image](t)(e.cat.AddImage(ctx, f.shirt.ID, bytes.NewReader(pngBytes(t, 1000, 1200, color.RGBA{200, 80, 60, 255})), "Red linen shirt"))
+	must[*catalog.Image](t)(e.cat.AddImage(ctx, f.shirt.ID, bytes.NewReader(pngBytes(t, 1000, 1200, color.RGBA{200, 80, 60, 255})), "", "Red linen shirt"))
 	f.cap = must[*catalog.Product](t)(e.cat.Create(ctx, catalog.ProductInput{Title: "Canvas Cap", Vendor: "Acme", CategoryID: f.clothing.ID, Tags: []string{"summer"}, Status: catalog.Published, Currency: "EUR",
 		Variants: []catalog.VariantInput{{SKU: "CAP-1", Price: 1900}}}))
 	must[struct{}](t)(struct{}{}, e.inv.Receive(ctx, f.cap.Variants[0].ID, "", 10, "po-1"))
@@ -519,7 +519,7 @@ func TestStorefrontCategoryQueriesConstant(t *testing.T) {
 					Variants: []catalog.VariantInput{{SKU: fmt.Sprintf("S%d-%d-a", n, i), Options: [3]string{"S"}, Price: 100}, {SKU: fmt.Sprintf("S%d-%d-b", n, i), Options: [3]string{"M"}, Price: 200}}}))
 				must[struct{}](t)(struct{}{}, e.inv.Receive(e.ctx, p.Variants[0].ID, "", 5, "x"))
 				if i%10 == 0 {
-					must[*catalog.Image](t)(e.cat.AddImage(e.ctx, p.ID, bytes.NewReader(pngBytes(t, 40, 40, color.Gray{uint8(i)})), ""))
+					must[*catalog.Image](t)(e.cat.AddImage(e.ctx, p.ID, bytes.NewReader(pngBytes(t, 40, 40, color.Gray{uint8(i)})), "", ""))
 				}
 			}
 			path := "/categories/" + cat.Slug + "?sort=title"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -130,7 +131,7 @@ func catalogImport(ctx context.Context, env shopEnv, path string, mode shopifycs
 	defer f.Close()
 	label := map[shopifycsv.ImportMode]string{shopifycsv.DryRun: "checking", shopifycsv.ImportAll: "importing", shopifycsv.ImportValid: "importing"}[mode]
 	start := time.Now()
-	opts := shopifycsv.ImportOptions{Mode: mode, UpdateExisting: update, Currency: env.tenant.Currency, TotalBytes: fi.Size(), Plan: plan.Title}
+	opts := shopifycsv.ImportOptions{Mode: mode, UpdateExisting: update, Currency: env.tenant.Currency, TotalBytes: fi.Size(), Plan: plan.Title, Name: filepath.Base(path)}
 	if plan.Products != tenants.Unlimited {
 		opts.ProductLimit = plan.Products
 	}

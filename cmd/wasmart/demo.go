@@ -119,7 +119,7 @@ func seedDemoCatalog(ctx context.Context, ts *tenants.Service, cat *catalog.Serv
 				}
 			}
 		}
-		if _, err := cat.AddImage(ctx, p.ID, bytes.NewReader(demoImage(d.colour)), d.title); err != nil {
+		if _, err := cat.AddImage(ctx, p.ID, bytes.NewReader(demoImage(d.colour)), "", d.title); err != nil {
 			return err
 		}
 		for _, tag := range d.tags {

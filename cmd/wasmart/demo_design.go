@@ -81,7 +81,7 @@ func seedDemoDesign(ctx context.Context, ts *tenants.Service, cat *catalog.Servi
 	link := func(kind design.LinkKind, ref string) map[string]any {
 		return map[string]any{"kind": string(kind), "ref": ref}
 	}
-	d, err = ds.Edit(ctx, d.Version, func(doc *design.Document) error {
+	d, err = ds.Edit(ctx, d.Version, "draft.save", func(doc *design.Document) error {
 		doc.Templates = map[string][]design.Section{}
 		add := func(tpl, typ string, set design.Settings, blocks ...design.Settings) error {
 			s, err := doc.AddSection(tpl, typ, -1)

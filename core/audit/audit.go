@@ -1,9 +1,18 @@
 // Package audit is the audit log: who did what to which object in which
 // shop, when and from where, with a short before/after summary. Record takes
 // the caller's transaction so an entry exists exactly when the change it
-// describes committed. List filters by actor, action, object and time range
-// with cursor pagination (newest first); callers check that the principal may
-// read the log (audit.read: owners and administrators).
+// describes committed. That is the one way entries are written: the service
+// that makes an audited change (catalog, inventory, customer, design,
+// content, promotion, tenants, plugins) calls Record inside the change's
+// transaction, with the actor and IP the context carries
+// (tenancy.WithActor, set by the web layer per request). An action that
+// changes no data but must be accounted for (an export, a preview link) is
+// recorded in the transaction of the service call that performs it, which
+// fails when the entry cannot be written. Nothing records after a commit.
+//
+// List filters by actor, action, object and time range with cursor
+// pagination (newest first); callers check that the principal may read the
+// log (audit.read: owners and administrators).
 //
 // Entries for platform-level actions that belong to no shop (e.g. a platform
 // admin created) use tenant_id ”.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -66,6 +67,17 @@ func (s *Service) InBatch(ctx context.Context, write bool, fn func(*Batch) error
 		return s.db.Write(ctx, run)
 	}
 	return s.db.Read(ctx, run)
+}
+
+// Audit records e in the batch's transaction, for the shop of the batch:
+// the entry commits with what the batch wrote, or not at all. A read-only
+// batch records nothing.
+func (b *Batch) Audit(e audit.Entry) error {
+	if !b.write {
+		return errs.E(errs.Internal, "catalog: audit in a read-only batch")
+	}
+	e.TenantID = b.tid
+	return audit.Record(b.ctx, b.q, e)
 }
 
 // Count returns how many products the shop has, whatever their status.
@@ -383,6 +395,20 @@ func insertChunks[T any](ctx context.Context, q bun.IDB, rows []T, cols int) err
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// AuditExport records that the shop's catalog is being exported (the
+// export is the change: personal and commercial data leave the system), in
+// a transaction of its own; an export starts only once this succeeded.
+// what describes it ("CSV export published").
+func (s *Service) AuditExport(ctx context.Context, what string) error {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.export", ObjectType: "product", After: what})
+	})
 }
 
 // EachPage calls fn with every product of the shop that has status ("" for

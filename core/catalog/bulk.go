@@ -3,8 +3,11 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
@@ -160,12 +163,34 @@ func (s *Service) Bulk(ctx context.Context, e BulkEdit) (int, error) {
 				}
 			}
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.bulk", ObjectType: "product", After: e.summary(len(ids))})
 	})
 	if err != nil {
 		return 0, err
 	}
 	return len(ids), nil
+}
+
+// summary describes the edit of n products for the audit log.
+func (e BulkEdit) summary(n int) string {
+	var what []string
+	if p := e.Price; p != nil {
+		if p.PercentBP != 0 {
+			what = append(what, "price "+strconv.FormatFloat(float64(p.PercentBP)/100, 'f', -1, 64)+"%")
+		} else {
+			what = append(what, "price "+strconv.FormatInt(p.Amount, 10))
+		}
+	}
+	if len(e.AddTags) > 0 {
+		what = append(what, "+tags "+strings.Join(e.AddTags, ","))
+	}
+	if len(e.RemoveTags) > 0 {
+		what = append(what, "-tags "+strings.Join(e.RemoveTags, ","))
+	}
+	if e.Status != "" {
+		what = append(what, "status "+string(e.Status))
+	}
+	return strconv.Itoa(n) + " products: " + strings.Join(what, "; ")
 }
 
 func uniq(ids []string) []string {

@@ -388,7 +388,7 @@ func TestImages(t *testing.T) {
 		bs := ok(blob.NewFS(t.TempDir()))(t)
 		s := New(db, Options{Blobs: bs, MaxImageBytes: 1 << 20})
 		p := ok(s.Create(ctx, tee(ctx, "Pic", 1)))(t)
-		im := ok(s.AddImage(ctx, p.ID, bytes.NewReader(pngOf(1000, 500)), "front"))(t)
+		im := ok(s.AddImage(ctx, p.ID, bytes.NewReader(pngOf(1000, 500)), "", "front"))(t)
 		if im.Width != 1000 || im.Height != 500 || len(im.Renditions) != 2 || im.ContentType != "image/png" {
 			t.Fatalf("image %+v", im)
 		}
@@ -401,14 +401,14 @@ func TestImages(t *testing.T) {
 		if err != nil || cfg.Width != 320 || cfg.Height != 160 {
 			t.Fatalf("rendition %+v %v", cfg, err)
 		}
-		small := ok(s.AddImage(ctx, p.ID, bytes.NewReader(pngOf(100, 100)), ""))(t)
+		small := ok(s.AddImage(ctx, p.ID, bytes.NewReader(pngOf(100, 100)), "", ""))(t)
 		if len(small.Renditions) != 0 || small.RenditionKey(320) != small.Key {
 			t.Fatalf("small image %+v", small)
 		}
-		if _, err := s.AddImage(ctx, p.ID, strings.NewReader("<svg onload=alert(1)>"), ""); errs.CodeOf(err) != errs.Invalid {
+		if _, err := s.AddImage(ctx, p.ID, strings.NewReader("<svg onload=alert(1)>"), "", ""); errs.CodeOf(err) != errs.Invalid {
 			t.Fatalf("not an image: %v", err)
 		}
-		if _, err := s.AddImage(ctx, p.ID, io.LimitReader(zero{}, 2<<20), ""); !errs.Is(err, errs.TooLarge) {
+		if _, err := s.AddImage(ctx, p.ID, io.LimitReader(zero{}, 2<<20), "", ""); !errs.Is(err, errs.TooLarge) {
 			t.Fatalf("too large: %v", err)
 		}
 		if _, err := s.AddImageURL(ctx, p.ID, "javascript:alert(1)", ""); errs.CodeOf(err) != errs.Invalid {

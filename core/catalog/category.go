@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -84,8 +85,10 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*Catego
 		if err := s.checkParent(ctx, q, tid, "", in.ParentID); err != nil {
 			return err
 		}
-		_, err := q.NewInsert().Model(row).Exec(ctx)
-		return categoryErr(err)
+		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+			return categoryErr(err)
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "category.create", ObjectType: "category", ObjectID: row.ID, After: row.Name})
 	})
 	if err != nil {
 		return nil, err
@@ -143,7 +146,7 @@ func (s *Service) UpdateCategory(ctx context.Context, id string, in CategoryInpu
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("category not found")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "category.update", ObjectType: "category", ObjectID: id, After: row.Name})
 	})
 	if err != nil {
 		return nil, err
@@ -176,7 +179,7 @@ func (s *Service) DeleteCategory(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("category not found")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "category.delete", ObjectType: "category", ObjectID: id})
 	})
 }
 

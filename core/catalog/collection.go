@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
@@ -190,8 +191,10 @@ func (s *Service) CreateCollection(ctx context.Context, in CollectionInput) (*Co
 	}
 	row := in.row(tid, store.NewID(), s.now())
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		_, err := q.NewInsert().Model(row).Exec(ctx)
-		return collectionErr(err)
+		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+			return collectionErr(err)
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "collection.create", ObjectType: "collection", ObjectID: row.ID, After: row.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -219,9 +222,11 @@ func (s *Service) UpdateCollection(ctx context.Context, id string, in Collection
 			return errs.NotFoundf("collection not found")
 		}
 		if in.Kind == Automatic {
-			_, err = q.NewDelete().Table("catalog_collection_products").Where("tenant_id = ? AND collection_id = ?", tid, id).Exec(ctx)
+			if _, err := q.NewDelete().Table("catalog_collection_products").Where("tenant_id = ? AND collection_id = ?", tid, id).Exec(ctx); err != nil {
+				return errs.Wrap(err, "catalog: collection")
+			}
 		}
-		return errs.Wrap(err, "catalog: collection")
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "collection.update", ObjectType: "collection", ObjectID: id, After: row.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -243,7 +248,7 @@ func (s *Service) DeleteCollection(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("collection not found")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "collection.delete", ObjectType: "collection", ObjectID: id})
 	})
 }
 
@@ -339,18 +344,20 @@ func (s *Service) SetCollectionProducts(ctx context.Context, collectionID string
 				rows = append(rows, cp{TenantID: tid, CollectionID: collectionID, ProductID: pid, Position: len(rows) + 1})
 			}
 		}
-		if len(rows) == 0 {
-			return nil
+		if len(rows) > 0 {
+			n, err := q.NewSelect().Table("catalog_products").Where("tenant_id = ? AND id IN (?)", tid, bun.List(productIDs)).Count(ctx)
+			if err != nil {
+				return errs.Wrap(err, "catalog: collection products")
+			}
+			if int(n) != len(rows) {
+				return errs.Field("product_ids", "unknown product")
+			}
+			if _, err := q.NewInsert().Model(&rows).Exec(ctx); err != nil {
+				return errs.Wrap(err, "catalog: collection products")
+			}
 		}
-		n, err := q.NewSelect().Table("catalog_products").Where("tenant_id = ? AND id IN (?)", tid, bun.List(productIDs)).Count(ctx)
-		if err != nil {
-			return errs.Wrap(err, "catalog: collection products")
-		}
-		if int(n) != len(rows) {
-			return errs.Field("product_ids", "unknown product")
-		}
-		_, err = q.NewInsert().Model(&rows).Exec(ctx)
-		return errs.Wrap(err, "catalog: collection products")
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "collection.products", ObjectType: "collection", ObjectID: collectionID,
+			After: strconv.Itoa(len(productIDs)) + " products"})
 	})
 }
 

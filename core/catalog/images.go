@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
@@ -85,8 +86,9 @@ func renditionKey(orig string, w int, contentType string) string {
 
 // AddImage validates an uploaded image by decoding it (JPEG, PNG, GIF or
 // WebP; size and pixel caps), stores the original and resized renditions
-// in the blob store, and appends it to the product's images.
-func (s *Service) AddImage(ctx context.Context, productID string, r io.Reader, alt string) (*Image, error) {
+// in the blob store, and appends it to the product's images. filename is
+// the uploaded file's name, for the audit log.
+func (s *Service) AddImage(ctx context.Context, productID string, r io.Reader, filename, alt string) (*Image, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func (s *Service) AddImage(ctx context.Context, productID string, r io.Reader, a
 	}
 	row := &imageRow{TenantID: tid, ID: id, ProductID: productID, BlobKey: key, Alt: strings.TrimSpace(alt), Width: up.Width,
 		Height: up.Height, ContentType: up.ContentType, SizeBytes: int64(len(up.Data)), Renditions: strings.Join(widths, ","), CreatedAt: s.now()}
-	if err := s.insertImage(ctx, tid, row); err != nil {
+	if err := s.insertImage(ctx, tid, row, filename); err != nil {
 		s.opts.Blobs.DeletePrefix(ctx, imageDir(key))
 		return nil, err
 	}
@@ -133,7 +135,7 @@ func (s *Service) AddImageURL(ctx context.Context, productID, src, alt string) (
 		return nil, err
 	}
 	row := &imageRow{TenantID: tid, ID: store.NewID(), ProductID: productID, Src: strings.TrimSpace(src), Alt: strings.TrimSpace(alt), CreatedAt: s.now()}
-	if err := s.insertImage(ctx, tid, row); err != nil {
+	if err := s.insertImage(ctx, tid, row, row.Src); err != nil {
 		return nil, err
 	}
 	im := row.toImage()
@@ -152,15 +154,19 @@ func checkImageURL(src, field string) error {
 	return nil
 }
 
-func (s *Service) insertImage(ctx context.Context, tid string, row *imageRow) error {
+// insertImage appends row to its product's images and audits it
+// ("product.image.add", summary what).
+func (s *Service) insertImage(ctx context.Context, tid string, row *imageRow, what string) error {
 	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		var pos int
 		if err := q.NewRaw("SELECT COALESCE(MAX(position), 0) FROM catalog_images WHERE tenant_id = ? AND product_id = ?", tid, row.ProductID).Scan(ctx, &pos); err != nil {
 			return errs.Wrap(err, "catalog: image position")
 		}
 		row.Position = pos + 1
-		_, err := q.NewInsert().Model(row).Exec(ctx)
-		return errs.Wrap(err, "catalog: insert image")
+		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+			return errs.Wrap(err, "catalog: insert image")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.image.add", ObjectType: "product", ObjectID: row.ProductID, After: what})
 	})
 }
 
@@ -178,8 +184,10 @@ func (s *Service) DeleteImage(ctx context.Context, productID, imageID string) er
 			}
 			return errs.Wrap(err, "catalog: delete image")
 		}
-		_, err := q.NewDelete().Table("catalog_images").Where("tenant_id = ? AND product_id = ? AND id = ?", tid, productID, imageID).Exec(ctx)
-		return errs.Wrap(err, "catalog: delete image")
+		if _, err := q.NewDelete().Table("catalog_images").Where("tenant_id = ? AND product_id = ? AND id = ?", tid, productID, imageID).Exec(ctx); err != nil {
+			return errs.Wrap(err, "catalog: delete image")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.image.delete", ObjectType: "product", ObjectID: productID, After: imageID})
 	})
 	if err == nil && key != "" && s.opts.Blobs != nil {
 		s.opts.Blobs.DeletePrefix(ctx, imageDir(key))

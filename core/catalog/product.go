@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/richtext"
@@ -570,7 +571,10 @@ func (s *Service) Create(ctx context.Context, in ProductInput) (*Product, error)
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		var err error
 		id, err = s.insertProduct(ctx, q, tid, in)
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.create", ObjectType: "product", ObjectID: id, After: in.Title + " (" + string(in.Status) + ")"})
 	})
 	if err != nil {
 		return nil, err
@@ -897,7 +901,10 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Product
 		return nil, err
 	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		return s.updateIn(ctx, q, tid, id, version, in)
+		if err := s.updateIn(ctx, q, tid, id, version, in); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.update", ObjectType: "product", ObjectID: id, After: in.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -993,7 +1000,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("product not found")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product.delete", ObjectType: "product", ObjectID: id})
 	})
 	if err == nil && s.opts.Blobs != nil {
 		for _, k := range keys {

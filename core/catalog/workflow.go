@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -55,7 +56,8 @@ type TransitionOptions struct {
 	From Status
 }
 
-// Transition moves a product through the workflow and records the event.
+// Transition moves a product through the workflow and records the event
+// and the audit entry ("product.<step>", see step).
 func (s *Service) Transition(ctx context.Context, id string, to Status, o TransitionOptions) (*Product, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
@@ -72,13 +74,39 @@ func (s *Service) Transition(ctx context.Context, id string, to Status, o Transi
 		return nil, errs.Field("publish_at", "only a publication can be scheduled")
 	}
 	actor := tenancy.ActorFrom(ctx)
+	summary := string(to)
+	if o.Comment != "" {
+		summary += ": " + o.Comment
+	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		return s.transition(ctx, q, tid, id, to, o, actor)
+		if err := s.transition(ctx, q, tid, id, to, o, actor); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "product." + step(to, o.From), ObjectType: "product", ObjectID: id, After: summary})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// step names a workflow move in the audit log ("product.<step>"): the
+// review path is submit, approve and reject; the direct moves are publish,
+// unpublish and archive.
+func step(to, from Status) string {
+	switch {
+	case to == InReview:
+		return "submit"
+	case to == Published && from == InReview:
+		return "approve"
+	case to == Published:
+		return "publish"
+	case to == Draft && from == InReview:
+		return "reject"
+	case to == Draft:
+		return "unpublish"
+	}
+	return "archive"
 }
 
 func (s *Service) transition(ctx context.Context, q bun.IDB, tid, id string, to Status, o TransitionOptions, actor tenancy.Actor) error {

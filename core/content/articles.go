@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
@@ -174,7 +175,10 @@ func (s *Service) CreateArticle(ctx context.Context, in ArticleInput) (*Article,
 		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
 			return uniqueErr(err, "article")
 		}
-		return writeTags(ctx, q, tid, row.ID, in.Tags)
+		if err := writeTags(ctx, q, tid, row.ID, in.Tags); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "article.create", ObjectType: "article", ObjectID: row.ID, After: row.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -207,7 +211,10 @@ func (s *Service) UpdateArticle(ctx context.Context, id string, version int, in 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return staleOrMissing(ctx, q, "content_articles", tid, id, "article")
 		}
-		return writeTags(ctx, q, tid, id, in.Tags)
+		if err := writeTags(ctx, q, tid, id, in.Tags); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "article.update", ObjectType: "article", ObjectID: id, After: row.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -229,7 +236,7 @@ func (s *Service) DeleteArticle(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("article not found")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "article.delete", ObjectType: "article", ObjectID: id})
 	})
 }
 

@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
@@ -237,8 +238,10 @@ func (s *Service) CreatePage(ctx context.Context, in PageInput) (*Page, error) {
 	row := &pageRow{TenantID: tid, ID: store.NewID(), Handle: in.Handle, Kind: string(in.Kind), Title: in.Title, BodyHTML: in.BodyHTML,
 		SEOTitle: in.SEOTitle, SEODescription: in.SEODescription, Published: in.Published, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		_, err := q.NewInsert().Model(row).Exec(ctx)
-		return uniqueErr(err, "page")
+		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+			return uniqueErr(err, "page")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "page.create", ObjectType: "page", ObjectID: row.ID, After: row.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -265,7 +268,7 @@ func (s *Service) UpdatePage(ctx context.Context, id string, version int, in Pag
 		if n, _ := res.RowsAffected(); n == 0 {
 			return staleOrMissing(ctx, q, "content_pages", tid, id, "page")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "page.update", ObjectType: "page", ObjectID: id, After: row.Title})
 	})
 	if err != nil {
 		return nil, err
@@ -300,7 +303,7 @@ func (s *Service) DeletePage(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("page not found")
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "page.delete", ObjectType: "page", ObjectID: id})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/text"
@@ -182,24 +183,28 @@ func (s *Service) Update(ctx context.Context, id string, in UpdateInput) (*Custo
 				return errs.Wrap(err, "customer: update")
 			}
 		}
-		if in.Tags == nil {
-			return nil
-		}
-		if _, err := q.NewRaw("DELETE FROM customer_tags WHERE tenant_id = ? AND customer_id = ?", tid, id).Exec(ctx); err != nil {
-			return errs.Wrap(err, "customer: tags")
-		}
-		seen := map[string]bool{}
-		for _, t := range in.Tags {
-			t = strings.Join(strings.Fields(t), " ")
-			if t == "" || seen[t] || len(t) > 100 {
-				continue
-			}
-			seen[t] = true
-			if _, err := q.NewRaw("INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES (?, ?, ?)", tid, id, t).Exec(ctx); err != nil {
+		if in.Tags != nil {
+			if _, err := q.NewRaw("DELETE FROM customer_tags WHERE tenant_id = ? AND customer_id = ?", tid, id).Exec(ctx); err != nil {
 				return errs.Wrap(err, "customer: tags")
 			}
+			seen := map[string]bool{}
+			for _, t := range in.Tags {
+				t = strings.Join(strings.Fields(t), " ")
+				if t == "" || seen[t] || len(t) > 100 {
+					continue
+				}
+				seen[t] = true
+				if _, err := q.NewRaw("INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES (?, ?, ?)", tid, id, t).Exec(ctx); err != nil {
+					return errs.Wrap(err, "customer: tags")
+				}
+			}
 		}
-		return nil
+		var tags []string
+		if err := q.NewRaw("SELECT tag FROM customer_tags WHERE tenant_id = ? AND customer_id = ? ORDER BY tag", tid, id).Scan(ctx, &tags); err != nil && !store.NoRows(err) {
+			return errs.Wrap(err, "customer: tags")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.update", ObjectType: "customer", ObjectID: id,
+			After: "tags: " + strings.Join(tags, ", ") + "; state: " + row.State})
 	})
 	if err != nil {
 		return nil, err
@@ -224,7 +229,12 @@ func (s *Service) SetMarketingConsent(ctx context.Context, id string, accepts bo
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("customer not found")
 		}
-		return nil
+		what := "withdrawn"
+		if accepts {
+			what = "given"
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.consent", ObjectType: "customer", ObjectID: id,
+			After: "marketing consent " + what + " (" + consentSource(source, "account") + ")"})
 	})
 	if err != nil {
 		return nil, err
@@ -430,7 +440,9 @@ type ExportSess struct {
 }
 
 // ExportData gathers one customer's data (the password hash and session
-// tokens are never included).
+// tokens are never included). The export is audited ("customer.export"):
+// the entry is written in the transaction that reads the sessions and the
+// other packages' data, so no export leaves without one.
 func (s *Service) ExportData(ctx context.Context, id string) (*Export, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
@@ -450,7 +462,7 @@ func (s *Service) ExportData(ctx context.Context, id string) (*Export, error) {
 	if ex.Customer.Tags == nil {
 		ex.Customer.Tags = []string{}
 	}
-	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		var sess []struct {
 			CreatedAt  time.Time `bun:"created_at"`
 			LastSeenAt time.Time `bun:"last_seen_at"`
@@ -474,7 +486,7 @@ func (s *Service) ExportData(ctx context.Context, id string) (*Export, error) {
 			}
 			ex.Other[name] = data
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.export", ObjectType: "customer", ObjectID: id})
 	})
 	if err != nil {
 		return nil, err
@@ -521,6 +533,6 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.delete", ObjectType: "customer", ObjectID: id, After: "personal data erased"})
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
@@ -108,8 +109,10 @@ func (s *Service) UploadImage(ctx context.Context, r io.Reader, filename string)
 	row := &assetRow{TenantID: tid, ID: id, BlobKey: key, Filename: name, ContentType: up.ContentType, Width: up.Width, Height: up.Height,
 		SizeBytes: int64(len(up.Data)), Renditions: strings.Join(widths, ","), CreatedAt: s.now()}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		_, err := q.NewInsert().Model(row).Exec(ctx)
-		return errs.Wrap(err, "design: asset")
+		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+			return errs.Wrap(err, "design: asset")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "design.asset.upload", ObjectType: "design_asset", ObjectID: row.ID, After: row.Filename})
 	})
 	if err != nil {
 		cleanup()

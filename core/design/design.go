@@ -43,10 +43,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/content"
@@ -334,8 +336,10 @@ func (s *Service) validate(ctx context.Context, q bun.IDB, tid string, d *Docume
 // Edit applies fn to a copy of the draft the caller saw (version base) and
 // saves it as the next version, after validating the result. It fails with
 // errs.Conflict when the draft is no longer at version base, and saves
-// nothing when fn or validation fails.
-func (s *Service) Edit(ctx context.Context, base int, fn func(d *Document) error) (*Draft, error) {
+// nothing when fn or validation fails. action names the edit in the audit
+// log ("section.add" is recorded as "design.section.add"), written in the
+// same transaction.
+func (s *Service) Edit(ctx context.Context, base int, action string, fn func(d *Document) error) (*Draft, error) {
 	tid, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
@@ -394,7 +398,7 @@ func (s *Service) Edit(ctx context.Context, base int, fn func(d *Document) error
 			}
 		}
 		out = &Draft{Version: nr.Version, PublishedVersion: published, Doc: doc, UpdatedAt: nr.UpdatedAt, UpdatedBy: nr.UpdatedByName}
-		return nil
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "design." + action, ObjectType: "design", ObjectID: "draft", After: "version " + strconv.Itoa(nr.Version)})
 	})
 	if err != nil {
 		return nil, err
@@ -404,7 +408,7 @@ func (s *Service) Edit(ctx context.Context, base int, fn func(d *Document) error
 
 // Save replaces the draft with doc (see Edit).
 func (s *Service) Save(ctx context.Context, base int, doc *Document) (*Draft, error) {
-	return s.Edit(ctx, base, func(d *Document) error {
+	return s.Edit(ctx, base, "draft.save", func(d *Document) error {
 		*d = *doc.Clone()
 		return nil
 	})
@@ -462,9 +466,12 @@ func (s *Service) Publish(ctx context.Context, base int) (*Published, error) {
 			return err
 		}
 		if row != nil {
-			_, err = q.NewRaw("UPDATE design_drafts SET published_version = version WHERE tenant_id = ? AND version = ?", tid, base).Exec(ctx)
+			if _, err := q.NewRaw("UPDATE design_drafts SET published_version = version WHERE tenant_id = ? AND version = ?", tid, base).Exec(ctx); err != nil {
+				return errs.Wrap(err, "design: publish")
+			}
 		}
-		return errs.Wrap(err, "design: publish")
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "design.publish", ObjectType: "design", ObjectID: strconv.Itoa(out.Number),
+			After: "theme " + out.Theme + ", draft version " + strconv.Itoa(base)})
 	})
 	s.live.Delete(tid) // after the commit, so no reader re-caches the old version
 	if err != nil {
@@ -557,8 +564,11 @@ func (s *Service) Restore(ctx context.Context, number, base int) (*Published, er
 		if err != nil {
 			return errs.Wrap(err, "design: restore draft")
 		}
-		out, err = s.publish(ctx, q, tid, doc, nr.Version, number)
-		return err
+		if out, err = s.publish(ctx, q, tid, doc, nr.Version, number); err != nil {
+			return err
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "design.restore", ObjectType: "design", ObjectID: strconv.Itoa(out.Number),
+			After: "restored version " + strconv.Itoa(number)})
 	})
 	s.live.Delete(tid)
 	if err != nil {
@@ -701,9 +711,11 @@ func (s *Service) CreatePreviewToken(ctx context.Context) (string, time.Time, er
 		if _, err := q.NewRaw("DELETE FROM design_preview_tokens WHERE tenant_id = ? AND expires_at < ?", tid, now).Exec(ctx); err != nil {
 			return errs.Wrap(err, "design: preview token")
 		}
-		_, err := q.NewRaw("INSERT INTO design_preview_tokens (tenant_id, token_hash, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-			tid, hashToken(tok), exp, tenancy.ActorFrom(ctx).ID, now).Exec(ctx)
-		return errs.Wrap(err, "design: preview token")
+		if _, err := q.NewRaw("INSERT INTO design_preview_tokens (tenant_id, token_hash, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+			tid, hashToken(tok), exp, tenancy.ActorFrom(ctx).ID, now).Exec(ctx); err != nil {
+			return errs.Wrap(err, "design: preview token")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "design.preview_link", ObjectType: "design", ObjectID: "draft", After: "until " + exp.Format(time.RFC3339)})
 	})
 	if err != nil {
 		return "", time.Time{}, err

@@ -68,7 +68,7 @@ func TestBuilderDraftPublishRestore(t *testing.T) {
 
 		// Edit the draft: a hero and a featured collection, reordered.
 		var heroID, fcID string
-		d = must[*design.Draft](t)(svc.Edit(ann, d.Version, func(doc *design.Document) error {
+		d = must[*design.Draft](t)(svc.Edit(ann, d.Version, "draft.save", func(doc *design.Document) error {
 			doc.Templates[design.TemplateHome] = nil
 			h, err := doc.AddSection(design.TemplateHome, design.TypeHero, -1)
 			if err != nil {
@@ -104,7 +104,7 @@ func TestBuilderDraftPublishRestore(t *testing.T) {
 		}
 
 		// Second version: new colours, heading, order swapped, theme switched.
-		d = must[*design.Draft](t)(svc.Edit(ann, d.Version, func(doc *design.Document) error {
+		d = must[*design.Draft](t)(svc.Edit(ann, d.Version, "draft.save", func(doc *design.Document) error {
 			if err := doc.SetTheme("editorial"); err != nil {
 				return err
 			}
@@ -119,11 +119,11 @@ func TestBuilderDraftPublishRestore(t *testing.T) {
 		// Bob loaded the draft before Ann's edit and edits from version 2
 		// while Ann moves on to 3: his save and his publish are refused.
 		stale := d.Version
-		d = must[*design.Draft](t)(svc.Edit(ann, d.Version, func(doc *design.Document) error {
+		d = must[*design.Draft](t)(svc.Edit(ann, d.Version, "draft.save", func(doc *design.Document) error {
 			doc.Settings[design.SetFooterText] = "Ann was here"
 			return nil
 		}))
-		_, err := svc.Edit(bob, stale, func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "Bob"; return nil })
+		_, err := svc.Edit(bob, stale, "draft.save", func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "Bob"; return nil })
 		if !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "Ann changed the design") {
 			t.Fatalf("stale edit: %v", err)
 		}
@@ -189,7 +189,7 @@ func TestPublishRace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := shop("ta", "Ann")
 		svc := design.New(db, design.Options{})
-		d := must[*design.Draft](t)(svc.Edit(ctx, 0, func(doc *design.Document) error { return nil }))
+		d := must[*design.Draft](t)(svc.Edit(ctx, 0, "draft.save", func(doc *design.Document) error { return nil }))
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		wins, conflicts := 0, 0
@@ -197,7 +197,7 @@ func TestPublishRace(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := svc.Edit(ctx, d.Version, func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "x"; return nil })
+				_, err := svc.Edit(ctx, d.Version, "draft.save", func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "x"; return nil })
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -354,7 +354,7 @@ func TestBuilderValidation(t *testing.T) {
 		}
 		base := must[*design.Draft](t)(svc.Draft(a))
 		for _, c := range cases {
-			_, err := svc.Edit(a, base.Version, c.edit)
+			_, err := svc.Edit(a, base.Version, "draft.save", c.edit)
 			var e *errs.Error
 			if err == nil || !errs.Is(err, c.code) || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("%s: got %v, want %s containing %q", c.name, err, c.code, c.msg)
@@ -367,7 +367,7 @@ func TestBuilderValidation(t *testing.T) {
 		}
 
 		// Good values are normalised and saved.
-		d := must[*design.Draft](t)(svc.Edit(a, base.Version, func(d *design.Document) error {
+		d := must[*design.Draft](t)(svc.Edit(a, base.Version, "draft.save", func(d *design.Document) error {
 			d.Settings[design.SetColorAccent] = "#0A0"
 			d.Settings[design.SetLogo] = logo.Key
 			s, _ := d.AddSection("home", design.TypeRichText, 0)
@@ -492,7 +492,7 @@ func TestBrandMail(t *testing.T) {
 		if got := wrap(); !strings.Contains(got, "border-top:6px solid #0b6bcb") || !strings.Contains(got, "<p>Thanks") {
 			t.Fatalf("default look: %s", got)
 		}
-		d := must[*design.Draft](t)(svc.Edit(ctx, 0, func(doc *design.Document) error {
+		d := must[*design.Draft](t)(svc.Edit(ctx, 0, "draft.save", func(doc *design.Document) error {
 			doc.Settings[design.SetColorAccent] = "#8a1c4a"
 			doc.Settings[design.SetFooterText] = "Shop & <Co>"
 			return nil

@@ -161,6 +161,20 @@ type RecommendationRequest struct {
 	Now            time.Time
 }
 
+// NewRecommendationRequest is the request of a slot that shows a product
+// (productID, a product page) or a cart (the products in it): the
+// placement follows from which is given, home when neither is.
+func NewRecommendationRequest(productID string, cart []string, limit int) *RecommendationRequest {
+	placement := PlacementHome
+	switch {
+	case productID != "":
+		placement = PlacementProduct
+	case len(cart) > 0:
+		placement = PlacementCart
+	}
+	return &RecommendationRequest{Placement: placement, ProductID: productID, CartProductIDs: cart, Limit: limit}
+}
+
 // Recommendation is one ranked result; results are returned best first.
 type Recommendation struct {
 	ProductID string

@@ -38,6 +38,21 @@ func TestSubtotalAndFuncs(t *testing.T) {
 	var _ Reporting = ReportingFunc(nil)
 }
 
+// TestNewRecommendationRequest: the placement follows from what the slot
+// shows, the product first.
+func TestNewRecommendationRequest(t *testing.T) {
+	for _, c := range []struct {
+		product string
+		cart    []string
+		want    Placement
+	}{{"p1", []string{"p2"}, PlacementProduct}, {"", []string{"p2"}, PlacementCart}, {"", nil, PlacementHome}} {
+		r := NewRecommendationRequest(c.product, c.cart, 4)
+		if r.Placement != c.want || r.ProductID != c.product || len(r.CartProductIDs) != len(c.cart) || r.Limit != 4 {
+			t.Errorf("%q %v: %+v, want placement %s", c.product, c.cart, r, c.want)
+		}
+	}
+}
+
 // TestImportsOnlyStdlib enforces that core/extension depends on nothing of
 // the project (and nothing outside the standard library).
 func TestImportsOnlyStdlib(t *testing.T) {

@@ -34,9 +34,11 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
@@ -160,7 +162,10 @@ func (s *Service) CreateLocation(ctx context.Context, name, code string) (*Locat
 		if store.IsUniqueViolation(err) {
 			return &errs.Error{Code: errs.Conflict, Field: "name", Message: "another location has this name"}
 		}
-		return errs.Wrap(err, "inventory: location")
+		if err != nil {
+			return errs.Wrap(err, "inventory: location")
+		}
+		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "location.create", ObjectType: "location", ObjectID: row.ID, After: row.Name})
 	})
 	if err != nil {
 		return nil, err
@@ -354,6 +359,16 @@ func positive(qty int64) error {
 	return nil
 }
 
+// recordStock audits a stock change staff made to a variant ("Product title:
+// change") in the change's transaction q.
+func (s *Service) recordStock(ctx context.Context, q bun.IDB, tid, action, variantID, change string) error {
+	vs, err := catalog.VariantSummaries(ctx, q, tid, []string{variantID}, nil)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: action, ObjectType: "variant", ObjectID: variantID, After: vs[variantID].ProductTitle + ": " + change})
+}
+
 // Receive adds qty units at a location ("" = default).
 func (s *Service) Receive(ctx context.Context, variantID, locationID string, qty int64, ref string) error {
 	if err := positive(qty); err != nil {
@@ -364,7 +379,10 @@ func (s *Service) Receive(ctx context.Context, variantID, locationID string, qty
 		if err != nil {
 			return err
 		}
-		return s.apply(ctx, q, tid, move{variant: variantID, location: loc, kind: Received, d: delta{qty, qty, 0}, ref: ref})
+		if err := s.apply(ctx, q, tid, move{variant: variantID, location: loc, kind: Received, d: delta{qty, qty, 0}, ref: ref}); err != nil {
+			return err
+		}
+		return s.recordStock(ctx, q, tid, "stock.receive", variantID, "+"+strconv.FormatInt(qty, 10))
 	})
 }
 
@@ -382,7 +400,14 @@ func (s *Service) Adjust(ctx context.Context, variantID, locationID string, d in
 		if err != nil {
 			return err
 		}
-		return s.apply(ctx, q, tid, move{variant: variantID, location: loc, kind: Adjusted, d: delta{d, d, 0}, reason: reason})
+		if err := s.apply(ctx, q, tid, move{variant: variantID, location: loc, kind: Adjusted, d: delta{d, d, 0}, reason: reason}); err != nil {
+			return err
+		}
+		change := strconv.FormatInt(d, 10)
+		if d > 0 {
+			change = "+" + change
+		}
+		return s.recordStock(ctx, q, tid, "stock.adjust", variantID, change+" ("+reason+")")
 	})
 }
 

@@ -4,7 +4,8 @@
 // Its templates are embedded beside it (templates/platform) and laid out by
 // the shared console layout of web/internal/view. The platform JSON API
 // (/api/platform/*) is not here; the query of the shop search is shared
-// with it through session.TenantFilter.
+// with it through admin.TenantFilter, the catalogue grouping with the
+// merchant console through plugins.CatalogEntries.
 //
 // It owns no tables: every read and write goes through the tenants and
 // plugins services, which check the platform permissions again.
@@ -20,6 +21,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -98,7 +100,7 @@ type tenantsData struct {
 
 func (h *Handler) tenantsPage(c *fiber.Ctx) error {
 	p, ctx := h.Current(c), c.UserContext()
-	pg, err := h.tenants.ListTenants(ctx, p, session.TenantFilter(c))
+	pg, err := h.tenants.ListTenants(ctx, p, admin.TenantFilter(c))
 	if err != nil {
 		return err
 	}
@@ -174,7 +176,7 @@ func (h *Handler) mailbox(c *fiber.Ctx) error {
 }
 
 type pluginsData struct {
-	Catalog []view.CatalogEntry
+	Catalog []plugins.CatalogEntry
 }
 
 func (h *Handler) pluginsPage(c *fiber.Ctx) error {
@@ -182,7 +184,7 @@ func (h *Handler) pluginsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", pluginsData{Catalog: view.CatalogEntries(vs, nil)})
+	return h.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", pluginsData{Catalog: plugins.CatalogEntries(vs, nil)})
 }
 
 func (h *Handler) publishPlugin(c *fiber.Ctx) error {

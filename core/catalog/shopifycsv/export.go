@@ -26,10 +26,14 @@ type ExportOptions struct {
 
 // Export writes every product of the context's shop in Shopify's product
 // CSV format, a page of products at a time (memory does not grow with the
-// catalog). Stock is the available quantity summed over locations.
+// catalog). Stock is the available quantity summed over locations. The
+// export is audited ("product.export") before its first row is written.
 func Export(ctx context.Context, cat *catalog.Service, w io.Writer, opts ExportOptions) error {
 	if opts.Status != "" && !opts.Status.Valid() {
 		return errs.Field("status", "unknown status")
+	}
+	if err := cat.AuditExport(ctx, "CSV export "+string(opts.Status)); err != nil {
+		return err
 	}
 	catPath, err := cat.CategoryPaths(ctx)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
@@ -129,6 +130,19 @@ func shopifyColumn(c string) bool {
 // ImportMode says what an import does with what it read.
 type ImportMode int
 
+// String is the mode's name: dry_run, all or valid.
+func (m ImportMode) String() string {
+	switch m {
+	case DryRun:
+		return "dry_run"
+	case ImportAll:
+		return "all"
+	case ImportValid:
+		return "valid"
+	}
+	return "ImportMode(" + strconv.Itoa(int(m)) + ")"
+}
+
 // Modes.
 const (
 	// DryRun validates every row (including against the shop's existing
@@ -177,6 +191,10 @@ type ImportOptions struct {
 	// MaxProblems caps the problems and the changes kept in the report
 	// (default 1000); their counts are still exact.
 	MaxProblems int
+	// Name is the file's name and JobID the caller's id for this import,
+	// for the audit entry ("product.import", object "import" JobID) a
+	// writing import that imported products records in its transaction.
+	Name, JobID string
 }
 
 // ImportProgress reports how far an import is.
@@ -389,7 +407,11 @@ func Import(ctx context.Context, cat *catalog.Service, r io.Reader, opts ImportO
 			rep.Imported = 0
 			return errRollback
 		}
-		return nil
+		if opts.Mode == DryRun || rep.Imported == 0 {
+			return nil
+		}
+		return b.Audit(audit.Entry{Action: "product.import", ObjectType: "import", ObjectID: opts.JobID,
+			After: fmt.Sprintf("%s: %d products imported (%d new, %d updated), %d skipped (%s)", opts.Name, rep.Imported, rep.Imported-rep.Updated, rep.Updated, rep.Skipped, opts.Mode)})
 	})
 	if errors.Is(err, errRollback) {
 		err = nil

@@ -1,20 +1,19 @@
 // Package session answers, for every web area, who is asking and on whose
 // behalf: the staff principal (an API token or the staff session cookie)
 // and what it may do, the shop a storefront host resolved to, the
-// storefront customer and the shopper's cart, the cookies that carry them,
-// and the one helper that writes the audit log for a request.
+// storefront customer and the shopper's cart, and the cookies that carry
+// them. It writes no audit entries: the core services record each change
+// in the change's own transaction, with the actor and IP the request's
+// context carries (set by the server's authorize step and RequireCustomer).
 //
 // An area's handler type embeds *Kit and calls these as its own methods
-// (s.Current(c), s.Can(c, p), s.Record(c, ...)). The package imports no
-// area and not the web server package.
+// (s.Current(c), s.Can(c, p)). The package imports no area and not the web
+// server package.
 package session
 
 import (
-	"log/slog"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/customer"
-	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
@@ -34,8 +33,6 @@ const (
 type Config struct {
 	Tenants   *tenants.Service
 	Customers *customer.Service
-	DB        *store.DB
-	Log       *slog.Logger
 	// Secure: the site is served over https; cookies are Secure and
 	// __Host- named.
 	Secure bool
@@ -58,9 +55,6 @@ type Kit struct {
 
 // New returns a Kit over cfg.
 func New(cfg Config) *Kit {
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
 	return &Kit{cfg: cfg}
 }
 

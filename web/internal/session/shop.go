@@ -7,6 +7,7 @@ import (
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
@@ -39,9 +40,9 @@ func (k *Kit) Shop(c *fiber.Ctx) tenants.Tenant {
 }
 
 // RequireCustomer admits a customer session on the shop's own host: the
-// customer cookie, checked against the shop's customer sessions. Staff
-// credentials are never looked at here. Signed-out browsers asking for a
-// page are sent to sign in.
+// customer cookie, checked against the shop's customer sessions, and makes
+// the customer the request's actor. Staff credentials are never looked at
+// here. Signed-out browsers asking for a page are sent to sign in.
 func (k *Kit) RequireCustomer(c *fiber.Ctx) error {
 	tok := k.CustomerToken(c)
 	if tok == "" || k.Shop(c).ID == "" {
@@ -56,6 +57,9 @@ func (k *Kit) RequireCustomer(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(customerLocal, cu)
+	// The customer acts on their own account: audit entries the services
+	// write for it (consent, export, erasure) name them.
+	c.SetUserContext(tenancy.WithActor(c.UserContext(), tenancy.Actor{Kind: "customer", ID: cu.ID, Name: cu.Email, IP: c.IP()}))
 	return c.Next()
 }
 

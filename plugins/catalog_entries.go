@@ -1,22 +1,19 @@
-package view
+package plugins
 
-import "github.com/wasmart/wasmart/plugins"
-
-// CatalogEntry is one plugin of the plugin catalogue with its versions, as
-// the merchant console's plugins page and the platform console's catalogue
-// list it.
+// CatalogEntry is one plugin of the catalogue (or a private upload) with
+// its versions, as the merchant and platform consoles list it.
 type CatalogEntry struct {
-	Latest      plugins.Version
+	Latest      Version
 	Versions    []string
 	Installed   string // installation id when installed
 	Points      string
 	SourceLabel string
 }
 
-// CatalogEntries groups catalogue versions (newest first per plugin and
-// source, as plugins.Service.Catalog lists them) into one entry per
-// plugin, marking the ones among installed.
-func CatalogEntries(vs []plugins.Version, installed []plugins.InstallationView) []CatalogEntry {
+// CatalogEntries groups Catalog's listing (by plugin, newest first) into
+// one entry per plugin and source, its newest version as Latest, and marks
+// the plugins among installed.
+func CatalogEntries(vs []Version, installed []InstallationView) []CatalogEntry {
 	var out []CatalogEntry
 	for _, v := range vs {
 		if n := len(out); n > 0 && out[n-1].Latest.PluginID == v.PluginID && out[n-1].Latest.Source() == v.Source() {
