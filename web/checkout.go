@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
@@ -21,11 +21,14 @@ import (
 // client without cookies keeps its cart in the Cart-Token header and reads
 // its orders with the Order-Token header).
 //
-// Checkout: POST /api/store/checkout with an Idempotency-Key header places
-// the order in one transaction (core/checkout.PlaceRaw). The key is scoped
-// to whose cart it is, so two shoppers who pick the same key never see
-// each other's orders; the same key with the same bytes replays the stored
-// answer byte for byte (also after a restart), other bytes get 422.
+// Checkout: POST /api/store/checkout with an Idempotency-Key header is
+// core/checkout's use case (the storefront form calls the same one). The
+// key is scoped to whose cart it is, so two shoppers who pick the same key
+// never see each other's orders; the same key with the same bytes replays
+// the stored answer byte for byte (also after a restart), other bytes get
+// 422. With a "payment" in the body the order is paid at once (a card) or
+// waits for staff (bank transfer, cash on delivery), and the answer is the
+// order as it is after that, with the payment.
 
 const (
 	orderTokenHeader  = "Order-Token"
@@ -51,8 +54,18 @@ type CartJSON struct {
 	Token string `json:"token,omitempty"`
 }
 
-// CheckoutRequest places an order from the shopper's cart.
+// CheckoutRequest places an order from the shopper's cart; its optional
+// "payment" ({"method":"card","card":"4242 4242 4242 4242"}, or "method"
+// "bank_transfer" or "cod") pays it in the same request.
 type CheckoutRequest = checkout.Input
+
+// CheckoutJSON is the placed order; when the request had a payment, also
+// the payment it made (status "captured", "pending", or "failed" with the
+// reason in its message: the order is then placed and awaits payment).
+type CheckoutJSON struct {
+	order.Order
+	Payment *payment.Payment `json:"payment,omitempty"`
+}
 
 // storeAPI is the shopper's cart, checkout and orders over JSON, on the
 // shop's own host.
@@ -62,7 +75,9 @@ func (s *Server) storeAPI(t *httpx.Table) {
 	api.API("POST", "/api/store/cart/lines", httpx.Public, "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
 	api.API("PUT", "/api/store/cart/lines/:variant", httpx.Public, "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
 	api.API("DELETE", "/api/store/cart/lines/:variant", httpx.Public, "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
-	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order)", CheckoutRequest{}, order.Order{}, s.apiCheckout)
+	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order); "+
+		`with "payment" ({"method":"card","card":…}, "bank_transfer" or "cod") also pay it: the answer then carries the payment (a declined card: status "failed", the order placed and awaiting payment)`,
+		CheckoutRequest{}, CheckoutJSON{}, s.apiCheckout)
 	api.API("GET", "/api/store/orders/:order", httpx.Public, "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
 	api.API("GET", "/api/store/orders", httpx.Customer, "The signed-in customer's orders, newest first (before: cursor)", nil, order.Page{}, s.apiStoreOrders)
 }
@@ -174,24 +189,23 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.Field("cart", "is empty")
 	}
-	scope := "checkout:" + idempotency.Hash("owner", []byte(o.CustomerID+"\x00"+o.Token))
-	body := append([]byte(nil), c.Body()...)
-	resp, replayed, err := s.commerce.Checkout.PlaceRaw(c.UserContext(), o, in, idempotency.Request{Scope: scope, Key: key, Body: body})
+	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: key, Body: append([]byte(nil), c.Body()...)})
 	if err != nil {
 		return err
 	}
-	var head struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(resp.Body, &head) == nil && head.ID != "" {
-		c.Set(orderTokenHeader, s.OrderToken(s.Shop(c).ID, head.ID))
-		c.Set(fiber.HeaderLocation, "/api/store/orders/"+head.ID)
-	}
-	if replayed {
+	c.Set(orderTokenHeader, s.OrderToken(s.Shop(c).ID, res.Order.ID))
+	c.Set(fiber.HeaderLocation, "/api/store/orders/"+res.Order.ID)
+	if res.Replayed {
 		c.Set(replayedHeader, "true")
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(resp.Status).Send(resp.Body)
+	if in.Pay == nil {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Status(res.Answer.Status).Send(res.Answer.Body)
+	}
+	if errs.CodeOf(res.PayError) == errs.Internal {
+		return res.PayError
+	}
+	return c.Status(res.Answer.Status).JSON(CheckoutJSON{Order: *res.Order, Payment: res.Payment})
 }
 
 // storeOrder loads an order the shopper may see: with its Order-Token

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"sort"
@@ -16,7 +15,6 @@ import (
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/order"
-	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -461,28 +459,19 @@ type shipChoice struct {
 	Selected                         bool
 }
 
-// Payment choices on the checkout form.
-const (
-	payCard = "card"
-	payBank = "bank_transfer"
-	payCOD  = "cod"
-)
-
 var checkoutFields = []string{"email", "shipping_address.name", "shipping_address.company", "shipping_address.line1", "shipping_address.line2",
 	"shipping_address.city", "shipping_address.region", "shipping_address.postal_code", "shipping_address.country", "shipping_address.phone",
 	"shipping_method", "payment", "note"}
 
-func (f checkoutView) input() checkout.Input {
+// input is the checkout request of the form (card: the card number, never
+// kept in the form).
+func (f checkoutView) input(card string) checkout.Input {
 	g := func(k string) string { return f.F[k] }
-	in := checkout.Input{Email: g("email"), ShippingCode: g("shipping_method"), Note: g("note"),
+	return checkout.Input{Email: g("email"), ShippingCode: g("shipping_method"), Note: g("note"),
 		ShippingAddress: order.Address{Name: g("shipping_address.name"), Company: g("shipping_address.company"), Line1: g("shipping_address.line1"),
 			Line2: g("shipping_address.line2"), City: g("shipping_address.city"), Region: g("shipping_address.region"),
-			PostalCode: g("shipping_address.postal_code"), Country: strings.ToUpper(g("shipping_address.country")), Phone: g("shipping_address.phone")}}
-	in.PaymentMethod = "manual"
-	if g("payment") == payCard {
-		in.PaymentMethod = "test"
-	}
-	return in
+			PostalCode: g("shipping_address.postal_code"), Country: strings.ToUpper(g("shipping_address.country")), Phone: g("shipping_address.phone")},
+		Pay: &checkout.Pay{Method: g("payment"), Card: card}}
 }
 
 // priceCheckout prices the cart for the form's address and delivery
@@ -527,7 +516,7 @@ func (s *Server) checkoutPage(c *fiber.Ctx) *shopPage {
 func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
-	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": payCard, "shipping_address.country": s.Shop(c).Country}}
+	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": checkout.PayCard, "shipping_address.country": s.Shop(c).Country}}
 	if o.CustomerID != "" {
 		ctx := c.UserContext()
 		if cu, err := s.customers.Get(ctx, o.CustomerID); err == nil {
@@ -569,31 +558,6 @@ func (s *Server) shopCheckoutForm(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/checkout", v)
 }
 
-// checkoutBody is the canonical request an Idempotency-Key is bound to: the
-// input and the payment choice (never the card number, only its last
-// digits).
-func checkoutBodyOf(in checkout.Input, pay, card string) []byte {
-	last4 := ""
-	if d := cardDigits(card); len(d) >= 4 {
-		last4 = d[len(d)-4:]
-	}
-	b, _ := json.Marshal(struct {
-		checkout.Input
-		Pay   string `json:"pay"`
-		Last4 string `json:"last4"`
-	}{in, pay, last4})
-	return b
-}
-
-func cardDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, s)
-}
-
 func (s *Server) shopCheckout(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
@@ -601,7 +565,6 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 	for _, k := range checkoutFields {
 		cv.F[k] = strings.TrimSpace(c.FormValue(k))
 	}
-	card := strings.TrimSpace(c.FormValue("card"))
 	v.Checkout = cv
 	fail := func(err error) error {
 		if _, perr := s.priceCheckout(c, o, cv); perr != nil {
@@ -622,32 +585,7 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 		}
 		return s.renderPage(c, "shop/checkout", v)
 	}
-	var provider, method string
-	switch cv.F["payment"] {
-	case payCard:
-		provider = "test"
-		if d := cardDigits(card); !payment.Luhn(d) {
-			return fail(errs.Field("card", "enter a valid card number"))
-		}
-	case payBank, payCOD:
-		provider, method = "manual", cv.F["payment"]
-	default:
-		return fail(errs.Field("payment", "choose how to pay"))
-	}
-	if cv.F["shipping_method"] == "" {
-		// Priced without a delivery option: checkout asks for one only
-		// when something ships.
-		view, err := s.priceCheckout(c, o, cv)
-		if err != nil {
-			return err
-		}
-		if view.Price != nil && view.Price.ShippingNeeded {
-			return s.spError(c, "shop/checkout", v, errs.Field("shipping_method", "choose a delivery option"))
-		}
-	}
-	in := cv.input()
-	scope := "checkout:" + idempotency.Hash("owner", []byte(o.CustomerID+"\x00"+o.Token))
-	resp, replayed, err := s.commerce.Checkout.PlaceRaw(c.UserContext(), o, in, idempotency.Request{Scope: scope, Key: cv.Key, Body: checkoutBodyOf(in, cv.F["payment"], card)})
+	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: cv.input(c.FormValue("card")), Key: cv.Key})
 	if err != nil {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Field == "idempotency_key" {
@@ -657,19 +595,11 @@ func (s *Server) shopCheckout(c *fiber.Ctx) error {
 		}
 		return fail(checkoutField(err))
 	}
-	var placed order.Order
-	if err := json.Unmarshal(resp.Body, &placed); err != nil || placed.ID == "" {
-		return errs.E(errs.Internal, "checkout answer without an order")
+	// A declined card shows on the order page, with the form to pay again.
+	if errs.CodeOf(res.PayError) == errs.Internal {
+		s.log.Error("checkout payment", "request_id", httpx.RequestID(c), "order", res.Order.ID, "err", res.PayError)
 	}
-	// A replayed submit (double click, back and resubmit) shows the order
-	// the first one placed; that request pays it.
-	if !replayed && placed.Status == order.PendingPayment {
-		_, perr := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: placed.ID, Provider: provider, Method: method, Source: card}, cv.Key+":pay")
-		if perr != nil && !errs.Is(perr, errs.Unprocessable) && !errs.Is(perr, errs.Invalid) && !errs.Is(perr, errs.Conflict) {
-			s.log.Error("checkout payment", "request_id", httpx.RequestID(c), "order", placed.ID, "err", perr)
-		}
-	}
-	return c.Redirect(s.orderLink(c, placed.ID)+"&placed=1", fiber.StatusSeeOther)
+	return c.Redirect(s.orderLink(c, res.Order.ID)+"&placed=1", fiber.StatusSeeOther)
 }
 
 // checkoutField names the form field of a checkout error.
@@ -678,13 +608,16 @@ func checkoutField(err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	if e.Field == "shipping_address" {
+	if f, ok := checkoutFormFields[e.Field]; ok {
 		c := *e
-		c.Field = "shipping_address.line1"
+		c.Field = f
 		return &c
 	}
 	return err
 }
+
+// checkoutFormFields are the form's names of checkout's error fields.
+var checkoutFormFields = map[string]string{"shipping_address": "shipping_address.line1", "payment.card": "card", "payment.method": "payment"}
 
 // orderLink is the shopper's link to an order (with its access token).
 func (s *Server) orderLink(c *fiber.Ctx, orderID string) string {

@@ -84,9 +84,9 @@ func methodText(p *payment.Payment) string {
 			return "Card ending " + p.CardLast4
 		}
 		return "Card"
-	case p.Method == payBank:
+	case p.Method == checkout.PayBankTransfer:
 		return "Bank transfer"
-	case p.Method == payCOD:
+	case p.Method == checkout.PayCOD:
 		return "Cash on delivery"
 	}
 	return p.Provider
@@ -250,25 +250,9 @@ func (s *Server) shopOrderPay(c *fiber.Ctx) error {
 		return err
 	}
 	key := strings.TrimSpace(c.FormValue("key"))
-	in := payment.PayInput{OrderID: o.ID}
-	card := strings.TrimSpace(c.FormValue("card"))
-	var ferr error
-	switch c.FormValue("payment") {
-	case payCard:
-		in.Provider, in.Source = "test", card
-		if !payment.Luhn(cardDigits(card)) {
-			ferr = errs.Field("card", "enter a valid card number")
-		}
-	case payBank, payCOD:
-		in.Provider, in.Method = "manual", c.FormValue("payment")
-	default:
-		ferr = errs.Field("payment", "choose how to pay")
-	}
-	if ferr == nil && (key == "" || len(key) > 128) {
-		ferr = errs.Field("key", "this form has expired; try again")
-	}
-	if ferr == nil {
-		_, ferr = s.commerce.Payments.Pay(c.UserContext(), in, key)
+	var ferr error = errs.Field("key", "this form has expired; try again")
+	if key != "" && len(key) <= 128 {
+		_, ferr = s.commerce.Checkout.Pay(c.UserContext(), o.ID, checkout.Pay{Method: c.FormValue("payment"), Card: c.FormValue("card")}, key)
 		if ferr == nil {
 			return c.Redirect(s.orderLink(c, o.ID)+"&done=paid", fiber.StatusSeeOther)
 		}
@@ -282,7 +266,7 @@ func (s *Server) shopOrderPay(c *fiber.Ctx) error {
 		return err
 	}
 	v.Form["payment"], v.Form["card"] = c.FormValue("payment"), ""
-	return s.spError(c, "shop/order", v, ferr)
+	return s.spError(c, "shop/order", v, checkoutField(ferr))
 }
 
 // ---- tracking ----

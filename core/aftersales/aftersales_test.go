@@ -43,7 +43,7 @@ func TestBuyShipReturnRefund(t *testing.T) {
 		idem := idempotency.New(db)
 		stock := &checkout.Stock{Inv: shop.Inventory}
 		carts := cart.New(db, nil, checkout.CartConfig(nil))
-		co := checkout.New(db, carts, idem, stock)
+		co := checkout.New(db, carts, idem, stock, nil)
 		pay := payment.New(db, idem, stock, &payment.TestGateway{Secret: []byte("x")})
 		ship := shipping.New(db)
 		after := aftersales.New(db, pay, shop.Inventory)

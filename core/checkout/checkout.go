@@ -1,39 +1,72 @@
-// Package checkout turns a cart into an order in one transaction.
+// Package checkout is the one checkout use case: Service.Checkout turns a
+// cart into an order and then pays it with the shopper's payment method or
+// leaves it awaiting payment. The storefront's checkout form and the JSON
+// API (POST /api/store/checkout) both call it; nothing else places orders.
 //
-// Place, inside a single store.Write:
+// # The pipeline and its hook points
 //
-//  1. claims the idempotency key (package idempotency): a retry with the
-//     same key and body replays the stored response; another body gets 422;
-//     concurrent duplicates wait and replay;
-//  2. loads the cart and re-prices it with the pricing pipeline (current
-//     catalog prices, the shop's taxes and shipping, promotions and
-//     extensions) — never trusting prices the client saw;
-//  3. refuses unavailable lines, missing or unknown delivery options and
-//     invalid addresses before anything is written;
-//  4. reserves the stock through order.Inventory (core/inventory's
-//     conditional updates: two shoppers can never both take the last unit)
-//     and closes the cart;
-//  5. writes the order and its lines with a price snapshot (every
-//     adjustment with its label and source) under the next order number
-//     (taken this late because the per-shop counter row is the one lock all
-//     of a shop's checkouts share);
-//  6. writes the "order.placed" event to the outbox and stores the response
-//     with the idempotency key.
+// A checkout runs these steps in this order (Steps lists them; a Step names
+// each). Later features plug in where the step says, and nowhere else:
 //
-// Any failure rolls everything back: no half-created order, no stock moved,
-// no key consumed. A checkout issues 11 statements of its own plus the
+//  1. StepValidate: the input (e-mail, addresses, note, codes) and the
+//     payment choice (a card number must pass the Luhn check) are checked;
+//     a bad card is a field error and nothing is written.
+//  2. StepLines … StepTax: the cart is re-priced by the pricing pipeline
+//     (core/pricing, whose stages run in this order: StepLines list prices,
+//     StepPromotions offers and coupons through pricing.Pipeline.Promotions,
+//     StepExtension the tenant's pricing plugin, StepShipping, StepTax),
+//     never trusting prices the client saw. The pipeline comes from the
+//     PipelineFunc given to CartConfig.
+//  3. StepPromotions at placement: Hooks registered for this step run in
+//     the placing transaction, before anything else is written, and claim
+//     what the prices used (coupon and promotion usage counts, campaign
+//     budgets, flash-sale quotas) with conditional updates, so a limit
+//     holds under any concurrency; an error refuses the checkout.
+//     (core/promotion's Service.Redeem, given Placement.Order and
+//     Placement.Price.Promotions, is what this hook calls.)
+//  4. StepTenders: Hooks registered for this step (points, store credit,
+//     gift cards) take part of the total from the shopper's balance in the
+//     same transaction and record it with Placement.Take; what they take
+//     is paid before the payment method is asked for the rest, and an order
+//     they pay in full is placed paid.
+//  5. StepPlace: the stock is reserved through order.Inventory (core/
+//     inventory's conditional updates: two shoppers can never both take the
+//     last unit), the cart is closed, the order and its lines are written
+//     with a price snapshot (every adjustment with its label and source)
+//     under the next order number (taken this late because the per-shop
+//     counter row is the one lock all of a shop's checkouts share), the
+//     "order.placed" event goes to the outbox, and the answer is stored with
+//     the idempotency key. The transaction commits here.
+//  6. StepPay: with a payment choice (Input.Pay), core/payment takes the
+//     order's balance: a card through the card gateway, bank transfer and
+//     cash on delivery as a manual payment that staff mark paid. A declined
+//     card leaves the order placed and awaiting payment, with a field error
+//     in Result.PayError; the shopper pays again later. Without a payment
+//     choice the order waits for a payment through the payments API.
+//
+// Steps 1–5 run in one transaction (store.Write; only the payment choice
+// is checked before it opens) that first claims the idempotency key
+// (package idempotency), scoped to whose cart it is: a retry with the same
+// key and body replays the stored answer byte for byte; another body gets
+// 422; concurrent duplicates wait and replay. Any failure
+// rolls everything back: no half-created order, no stock moved, no usage
+// claimed, no key consumed. The payment step calls the gateway outside any
+// transaction, under its own idempotency key scoped to the order, so a
+// replayed checkout replays its payment instead of charging twice.
+//
+// Without hooks a checkout issues 11 statements of its own plus the
 // transaction's BEGIN, COMMIT (and, on PostgreSQL, the RLS scope), plus what
 // core/inventory needs to reserve each line (5 per line today): 18–19 for one
 // line, 23–24 for two (TestStatementsPerCheckout pins these numbers).
 //
-// Tables: the package owns checkout_settings; it reaches carts, stock and
-// orders through core/cart, core/inventory and core/order.
+// Tables: the package owns checkout_settings; it reaches carts, stock,
+// orders and payments through core/cart, core/inventory, core/order and
+// core/payment.
 package checkout
 
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"io/fs"
 	"net/mail"
 	"strings"
@@ -44,8 +77,10 @@ import (
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -59,18 +94,21 @@ func init() {
 	store.RegisterMigrations(store.Migrations{Module: "checkout", Order: 45, FS: sub})
 }
 
-// Service places orders.
+// Service is the checkout use case.
 type Service struct {
 	db        *store.DB
 	carts     *cart.Service
 	idem      *idempotency.Service
 	inventory order.Inventory
+	payments  *payment.Service
+	hooks     []Hook // in Step order, then in the order registered
 }
 
 // New returns a Service. carts prices (its ConfigFunc should be
-// CartConfig); inv reserves stock (a *Stock over core/inventory).
-func New(db *store.DB, carts *cart.Service, idem *idempotency.Service, inv order.Inventory) *Service {
-	return &Service{db: db, carts: carts, idem: idem, inventory: inv}
+// CartConfig); inv reserves stock (a *Stock over core/inventory); payments
+// takes the payment step (nil: checkouts with a payment choice are refused).
+func New(db *store.DB, carts *cart.Service, idem *idempotency.Service, inv order.Inventory, payments *payment.Service) *Service {
+	return &Service{db: db, carts: carts, idem: idem, inventory: inv, payments: payments}
 }
 
 // Input is a checkout request.
@@ -81,8 +119,13 @@ type Input struct {
 	ShippingCode    string         `json:"shipping_method"`
 	Codes           []string       `json:"codes,omitempty"`
 	Note            string         `json:"note,omitempty"`
-	PaymentMethod   string         `json:"payment_method,omitempty"` // "test", "manual", ...
-	CustomerTags    []string       `json:"-"`
+	// PaymentMethod is written on the order; with Pay it is set from the
+	// payment choice ("test" for cards, "manual" otherwise).
+	PaymentMethod string `json:"payment_method,omitempty"`
+	// Pay is how the shopper pays now (StepPay); nil places the order to be
+	// paid later.
+	Pay          *Pay     `json:"payment,omitempty"`
+	CustomerTags []string `json:"-"`
 }
 
 // Limits on input text.
@@ -148,73 +191,15 @@ func (in *Input) destination() pricing.Address {
 	return pricing.Address{Country: strings.ToUpper(strings.TrimSpace(a.Country)), Region: strings.ToUpper(strings.TrimSpace(a.Region)), PostalCode: strings.TrimSpace(a.PostalCode)}
 }
 
-// Place turns the owner's cart into an order. key is the client's
-// Idempotency-Key (required). It returns the order and whether it is a
-// replay of an earlier identical request. The idempotency record stores the
-// order as JSON, which ResponseBody returns byte for byte on replays.
+// Place is Checkout without a payment step and with the key bound to the
+// input: it returns the order as placed and whether it is a replay.
 func (s *Service) Place(ctx context.Context, owner cart.Owner, in Input, key string) (*order.Order, bool, error) {
-	body, err := requestBody(owner, in)
+	in.Pay = nil
+	r, err := s.Checkout(ctx, Request{Owner: owner, Input: in, Key: key})
 	if err != nil {
 		return nil, false, err
 	}
-	resp, replayed, err := s.PlaceRaw(ctx, owner, in, idempotency.Request{Scope: "checkout", Key: key, Body: body})
-	if err != nil {
-		return nil, false, err
-	}
-	var o order.Order
-	if err := json.Unmarshal(resp.Body, &o); err != nil {
-		return nil, false, errs.Wrap(err, "checkout response")
-	}
-	return &o, replayed, nil
-}
-
-// requestBody is the canonical request hashed with the key: the input and
-// whose cart it is.
-func requestBody(owner cart.Owner, in Input) ([]byte, error) {
-	b, err := json.Marshal(struct {
-		Input
-		Customer string `json:"customer"`
-		Token    string `json:"token"`
-	}{in, owner.CustomerID, idempotency.Hash("cart", []byte(owner.Token))})
-	return b, errs.Wrap(err, "checkout body")
-}
-
-// PlaceRaw is Place for the web layer: req.Body is the raw HTTP body it
-// hashes (so the same bytes replay and different bytes get 422), and the
-// response is the stored status and JSON body.
-func (s *Service) PlaceRaw(ctx context.Context, owner cart.Owner, in Input, req idempotency.Request) (idempotency.Response, bool, error) {
-	if s.idem == nil {
-		return idempotency.Response{}, false, errs.E(errs.Internal, "checkout: no idempotency service")
-	}
-	if req.Scope == "" {
-		req.Scope = "checkout"
-	}
-	var out idempotency.Response
-	var replayed bool
-	err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		prev, err := s.idem.Claim(ctx, q, req)
-		if err != nil {
-			return err
-		}
-		if prev != nil {
-			out, replayed = *prev, true
-			return nil
-		}
-		o, err := s.place(ctx, q, owner, in)
-		if err != nil {
-			return err
-		}
-		b, err := json.Marshal(o)
-		if err != nil {
-			return errs.Wrap(err, "checkout response")
-		}
-		out = idempotency.Response{Status: 201, Body: b}
-		return s.idem.Complete(ctx, q, req, out)
-	})
-	if err != nil {
-		return idempotency.Response{}, false, err
-	}
-	return out, replayed, nil
+	return r.Order, r.Replayed, nil
 }
 
 func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Input) (*order.Order, error) {
@@ -266,9 +251,6 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	if p.Shipping != nil {
 		o.ShippingCode, o.ShippingLabel = p.Shipping.Code, p.Shipping.Label
 	}
-	if o.Total == 0 {
-		o.Status = order.Paid
-	}
 	o.Lines = make([]order.Line, len(p.Lines))
 	stock := make([]order.StockLine, len(p.Lines))
 	for i, pl := range p.Lines {
@@ -279,10 +261,21 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 			WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
 		stock[i] = order.StockLine{VariantID: v.ID, Quantity: pl.Quantity}
 	}
-	// Stock first and the order number last: the per-shop counter row is
-	// the one lock every checkout of a shop shares, so it is taken as late
-	// as possible and held only for the final few statements.
+	// StepPromotions and StepTenders: the hooks, before anything else is
+	// written (the order has its ID; its row follows in this transaction).
 	o.ID = store.NewID()
+	pl := &Placement{Owner: owner, Input: &in, Price: p, Order: o}
+	for _, h := range s.hooks {
+		if err := h.Run(ctx, q, pl); err != nil {
+			return nil, err
+		}
+	}
+	if o.Balance() <= 0 {
+		o.Status = order.Paid
+	}
+	// StepPlace. Stock first and the order number last: the per-shop
+	// counter row is the one lock every checkout of a shop shares, so it is
+	// taken as late as possible and held only for the final few statements.
 	if s.inventory != nil {
 		if err := s.inventory.Allocate(ctx, q, tenant, o.ID, stock); err != nil {
 			return nil, err
@@ -293,6 +286,12 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	}
 	if err := order.Insert(ctx, q, o); err != nil {
 		return nil, err
+	}
+	for _, t := range pl.tenders {
+		if _, err := order.AddEvent(ctx, q, tenant, o.ID, order.EventPayment, "Paid "+money.Formatter{}.Display(t.Amount, o.Currency)+" with "+t.Label,
+			map[string]any{"source": t.Source, "amount": t.Amount}); err != nil {
+			return nil, err
+		}
 	}
 	if s.inventory != nil && o.Status == order.Paid {
 		if err := s.inventory.Commit(ctx, q, tenant, o.ID); err != nil {

@@ -46,9 +46,9 @@ func setup(t testing.TB, db *store.DB) *env {
 	idem := idempotency.New(db)
 	e.stock = &checkout.Stock{Inv: e.shop.Inventory}
 	e.carts = cart.New(db, nil, checkout.CartConfig(nil))
-	e.checkout = checkout.New(db, e.carts, idem, e.stock)
 	e.orders = order.NewService(db, e.stock)
 	e.payments = payment.New(db, idem, e.stock, &payment.TestGateway{Secret: []byte("s")}, payment.Manual{})
+	e.checkout = checkout.New(db, e.carts, idem, e.stock, e.payments)
 	return e
 }
 
@@ -243,7 +243,7 @@ func TestIdempotentCheckout(t *testing.T) {
 		// After a restart, the replay is the same bytes.
 		body := []byte(`{"raw":"body"}`)
 		owner2 := e.guest(t, map[string]int64{v: 1})
-		first, _, err := e.checkout.PlaceRaw(e.ctx, owner2, input(), idempotency.Request{Key: "raw", Body: body})
+		first, err := e.checkout.Checkout(e.ctx, checkout.Request{Owner: owner2, Input: input(), Key: "raw", Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,10 +252,10 @@ func TestIdempotentCheckout(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db2.Close()
-		c2 := checkout.New(db2, cart.New(db2, nil, checkout.CartConfig(nil)), idempotency.New(db2), &checkout.Stock{Inv: e.shop.Inventory})
-		again, replayed, err := c2.PlaceRaw(e.ctx, owner2, input(), idempotency.Request{Key: "raw", Body: body})
-		if err != nil || !replayed || string(again.Body) != string(first.Body) || again.Status != 201 {
-			t.Fatalf("replay after restart: %v %v", replayed, err)
+		c2 := checkout.New(db2, cart.New(db2, nil, checkout.CartConfig(nil)), idempotency.New(db2), &checkout.Stock{Inv: e.shop.Inventory}, nil)
+		again, err := c2.Checkout(e.ctx, checkout.Request{Owner: owner2, Input: input(), Key: "raw", Body: body})
+		if err != nil || !again.Replayed || string(again.Answer.Body) != string(first.Answer.Body) || again.Answer.Status != 201 {
+			t.Fatalf("replay after restart: %+v %v", again, err)
 		}
 	})
 }

@@ -44,7 +44,7 @@ func TestSettingsAndExtensions(t *testing.T) {
 			return []extension.Adjustment{{Level: extension.LevelOrder, Amount: -req.Subtotal() / 10, Label: "10% off", Source: "plugin:sale@1"}}, nil
 		})
 		carts := cart.New(db, nil, checkout.CartConfig(func(context.Context, bun.IDB) *pricing.Pipeline { return &pricing.Pipeline{Pricing: ext} }))
-		co := checkout.New(db, carts, idempotency.New(db), e.stock)
+		co := checkout.New(db, carts, idempotency.New(db), e.stock, nil)
 		owner := cart.Owner{Token: cart.NewToken()}
 		carts.Add(e.ctx, owner, v, 1, cart.PriceOptions{})
 		o, _, err := co.Place(e.ctx, owner, input(), "ext-1")

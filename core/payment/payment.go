@@ -188,7 +188,8 @@ type PayInput struct {
 }
 
 // withKey runs fn at most once per key (lease mode), replaying the stored
-// JSON result into out. An empty key runs fn unguarded.
+// JSON result into out. An empty key runs fn unguarded. A failed fn stores
+// nothing (a retry is a new attempt) and its result and error are returned.
 func withKey[T any](ctx context.Context, s *Service, scope, key string, body any, fn func() (*T, error)) (*T, error) {
 	if key == "" || s.idem == nil {
 		return fn()
@@ -214,7 +215,7 @@ func withKey[T any](ctx context.Context, s *Service, scope, key string, body any
 		if ab := s.idem.Abort(ctx, req); ab != nil {
 			return nil, ab
 		}
-		return nil, err
+		return out, err // e.g. a declined payment, with its error
 	}
 	rb, err := json.Marshal(out)
 	if err != nil {

@@ -115,10 +115,10 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Idempotency = idempotency.New(db)
 	s.Stock = &checkout.Stock{Inv: s.Inventory}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
-	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock)
 	s.Orders = order.NewService(db, s.Stock)
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
+	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
 	s.Shipments = shipping.New(db)
 	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	return s, nil
