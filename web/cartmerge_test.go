@@ -19,7 +19,7 @@ func TestCartMergedAtSignIn(t *testing.T) {
 		srv, _ := startCommerceServer(t, db)
 		s := newTestShop(t, srv, "mergers")
 		v := s.variant(t, "Mug", 1200, 5)
-		cs := customer.New(db, customer.Options{})
+		cs := srv.Services.Customers
 		if _, _, err := cs.SignUp(s.ctx, customer.SignUpInput{Email: "m@example.com", Password: testPassword}, customer.SessionMeta{}); err != nil {
 			t.Fatal(err)
 		}

@@ -8,15 +8,14 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/store"
@@ -29,34 +28,12 @@ import (
 // startServerWithBlobs is startServer with an image store in a temp dir.
 func startServerWithBlobs(t testing.TB, db *store.DB) *testServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	public := "http://localhost:" + port
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public})
-	if err != nil {
-		t.Fatal(err)
-	}
 	blobs, err := blob.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := web.New(web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000}, web.Deps{DB: db, Tenants: ts, Blobs: blobs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		ts.Close()
-	})
-	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}
+	srv, _ := launch(t, db, serverSetup{wire: func(o *wire.Options) { o.Blobs = blobs }})
+	return srv
 }
 
 // upload posts a multipart form with one file.
@@ -363,7 +340,7 @@ func TestInventoryAndCustomersAPI(t *testing.T) {
 		}
 
 		// Customers: made by the storefront; staff edit, export, delete.
-		cs := customer.New(db, customer.Options{})
+		cs := srv.Services.Customers
 		ctx := tenancy.WithTenant(context.Background(), sh.ID)
 		cu, _, err := cs.SignUp(ctx, customer.SignUpInput{Email: "jane@shopper.example", Password: testPassword, FirstName: "Jane", LastName: "Doe"}, customer.SessionMeta{})
 		if err != nil {
@@ -416,7 +393,7 @@ func TestConsolePagesRender(t *testing.T) {
 		var col web.CollectionJSON
 		o.post("/api/collections", web.CollectionBody{Title: "Auto", Kind: "automatic", Rules: []web.RuleJSON{{Field: "price", Relation: "at_least", Value: "100"}}}, 201).json(t, &col)
 		o.post("/api/variants/"+p.Variants[0].ID+"/receive", web.StockChange{Quantity: 7}, 200)
-		cs := customer.New(db, customer.Options{})
+		cs := srv.Services.Customers
 		cu, err := cs.Guest(tenancy.WithTenant(context.Background(), sh.ID), customer.GuestInput{Email: "guest@shopper.example"})
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/web"
@@ -24,7 +23,7 @@ func victimCatalog(t *testing.T, srv *testServer, shopID string, owner *client) 
 		Variants: []web.VariantBody{{SKU: "ALPHA-SKU-1", Options: []string{"S"}, Price: 9900, SafetyStock: 3}, {SKU: "ALPHA-SKU-2", Options: []string{"M"}, Price: 9900}}}
 	var p web.ProductJSON
 	owner.post("/api/products", body, 201).json(t, &p)
-	im, err := catalog.New(srv.DB, catalog.Options{}).AddImageURL(ctx, p.ID, "https://img.alpha-example.com/jacket.png", "Alpha image alt")
+	im, err := srv.Services.Catalog.AddImageURL(ctx, p.ID, "https://img.alpha-example.com/jacket.png", "Alpha image alt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +33,7 @@ func victimCatalog(t *testing.T, srv *testServer, shopID string, owner *client) 
 	var loc web.LocationJSON
 	owner.post("/api/locations", web.LocationBody{Name: "Alpha Depot", Code: "ALPHA-LOC"}, 201).json(t, &loc)
 	owner.post("/api/variants/"+p.Variants[0].ID+"/receive", web.StockChange{LocationID: loc.ID, Quantity: 7, Ref: "ALPHA-PO-9"}, 200)
-	cu, _, err := customer.New(srv.DB, customer.Options{}).SignUp(ctx, customer.SignUpInput{Email: "alpha.customer@alpha-mail.example",
+	cu, _, err := srv.Services.Customers.SignUp(ctx, customer.SignUpInput{Email: "alpha.customer@alpha-mail.example",
 		Password: testPassword, FirstName: "Alphonse", LastName: "Victimson"}, customer.SessionMeta{})
 	if err != nil {
 		t.Fatal(err)

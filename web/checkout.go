@@ -2,30 +2,24 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
-	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
-	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
-	"github.com/wasmart/wasmart/core/shipping"
-	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // The shop-host JSON API for carts and checkout (headless-friendly: a
 // client without cookies keeps its cart in the Cart-Token header and reads
-// its orders with the Order-Token header), plus the services every
-// commerce route shares.
+// its orders with the Order-Token header).
 //
 // Checkout: POST /api/store/checkout with an Idempotency-Key header is
 // core/checkout's use case (the storefront form calls the same one). The
@@ -35,63 +29,6 @@ import (
 // 422. With a "payment" in the body the order is paid at once (a card) or
 // waits for staff (bank transfer, cash on delivery), and the answer is the
 // order as it is after that, with the payment.
-
-// Commerce are the services behind carts, checkout, orders, payments,
-// shipping and after-sales.
-type Commerce struct {
-	Carts       *cart.Service
-	Checkout    *checkout.Service
-	Orders      *order.Service
-	Payments    *payment.Service
-	Shipments   *shipping.Service
-	AfterSales  *aftersales.Service
-	Idempotency *idempotency.Service
-	Inventory   *inventory.Service
-	Stock       *checkout.Stock
-	// Gateway is the built-in test card gateway (its secret signs
-	// webhooks).
-	Gateway *payment.TestGateway
-	// Secret signs order access tokens (Order-Token); random when empty,
-	// so tokens then do not survive a restart.
-	Secret []byte
-}
-
-// CommerceOptions configure NewCommerce.
-type CommerceOptions struct {
-	Inventory     *inventory.Service // nil: a new one on the database
-	GatewaySecret []byte             // test gateway webhook secret; nil: random
-	Secret        []byte             // order access tokens; nil: random
-	Pipelines     checkout.PipelineFunc
-}
-
-// NewCommerce wires the commerce services on db.
-func NewCommerce(db *store.DB, o CommerceOptions) *Commerce {
-	if o.Inventory == nil {
-		o.Inventory = inventory.New(db, inventory.Options{})
-	}
-	if len(o.GatewaySecret) == 0 {
-		o.GatewaySecret = randomKey()
-	}
-	if len(o.Secret) == 0 {
-		o.Secret = randomKey()
-	}
-	idem := idempotency.New(db)
-	stock := &checkout.Stock{Inv: o.Inventory}
-	carts := cart.New(db, nil, checkout.CartConfig(o.Pipelines))
-	gw := &payment.TestGateway{Secret: o.GatewaySecret}
-	pay := payment.New(db, idem, stock, gw, payment.Manual{})
-	return &Commerce{
-		Carts: carts, Checkout: checkout.New(db, carts, idem, stock, pay), Orders: order.NewService(db, stock),
-		Payments: pay, Shipments: shipping.New(db), AfterSales: aftersales.New(db, pay, o.Inventory),
-		Idempotency: idem, Inventory: o.Inventory, Stock: stock, Gateway: gw, Secret: o.Secret,
-	}
-}
-
-func randomKey() []byte {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return k
-}
 
 const (
 	orderTokenHeader  = "Order-Token"

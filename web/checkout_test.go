@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,49 +23,14 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
 
-var (
-	testOrderSecret   = []byte("0123456789abcdef0123456789abcdef")
-	testGatewaySecret = []byte("test-gateway-webhook-secret")
-)
-
-// startCommerceServer is startServer with fixed commerce secrets (so
-// order tokens and webhook signatures survive a restart) and a stop
-// function, for tests that restart the server on the same database.
+// startCommerceServer is the default test server with its stop function,
+// for tests that restart the server on the same database.
 func startCommerceServer(t testing.TB, db *store.DB) (*testServer, func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	public := "http://localhost:" + port
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	com := web.NewCommerce(db, web.CommerceOptions{Secret: testOrderSecret, GatewaySecret: testGatewaySecret})
-	srv, err := web.New(web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000}, web.Deps{DB: db, Tenants: ts, Commerce: com})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, 5*time.Second) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			ts.Close()
-		})
-	}
-	t.Cleanup(stop)
-	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}, stop
+	return launch(t, db, serverSetup{})
 }
 
 // store is a shop with its catalog and stock, set up for checkout.
@@ -442,7 +404,7 @@ func TestCustomerCheckout(t *testing.T) {
 		srv, _ := startCommerceServer(t, db)
 		s := newTestShop(t, srv, "members")
 		v := s.variant(t, "Scarf", 3500, 5)
-		cs := customer.New(db, customer.Options{})
+		cs := srv.Services.Customers
 		signUp := func(email string) (string, map[string]string) {
 			cu, tok, err := cs.SignUp(s.ctx, customer.SignUpInput{Email: email, Password: testPassword}, customer.SessionMeta{})
 			if err != nil {

@@ -32,7 +32,7 @@ func BenchmarkBuilderPages(b *testing.B) {
 				}
 			}
 			if mode == "sections" {
-				ds := design.New(db, design.Options{Blobs: e.blobs})
+				ds := e.srv.Services.Design
 				hero, err := ds.UploadImage(e.ctx, bytes.NewReader(pngBytes(b, 1600, 600, color.RGBA{90, 120, 160, 255})), "hero.png")
 				if err != nil {
 					b.Fatal(err)

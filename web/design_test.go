@@ -258,7 +258,7 @@ func TestBuilderPublishElsewhere(t *testing.T) {
 func TestBuilderMaintenanceBranded(t *testing.T) {
 	db := storetest.SQLite(t)
 	e := startShop(t, db, "resting", nil)
-	ds := design.New(db, design.Options{})
+	ds := e.srv.Services.Design
 	d, err := ds.Edit(e.ctx, 0, "draft.save", func(doc *design.Document) error {
 		if err := doc.SetTheme("editorial"); err != nil {
 			return err

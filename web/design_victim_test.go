@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/blob"
-	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/web"
@@ -48,7 +47,7 @@ func victimDesign(t *testing.T, srv *testServer, shopID string, owner *client, c
 	owner.post("/api/design/publish", web.DesignVersionBody{Version: d.Version + 2}, 200)
 	// A newer unpublished draft.
 	owner.send("PUT", "/api/design/draft/sections/"+section, web.SectionBody{Version: d.Version + 2, Settings: design.Settings{"heading": "Alpha Draft Only"}}, 200)
-	if _, err := content.New(srv.DB, nil).Subscribe(ctx, "alpha.fan@alpha-mail.example", "Alpha consent wording", "section:x"); err != nil {
+	if _, err := srv.Services.Content.Subscribe(ctx, "alpha.fan@alpha-mail.example", "Alpha consent wording", "section:x"); err != nil {
 		t.Fatal(err)
 	}
 	ids := map[string]string{"page": pg.ID, "article": art.ID, "section": section, "menu": "header", "number": "1"}

@@ -12,9 +12,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/domaintest"
@@ -29,12 +31,30 @@ type testServer struct {
 	DB      *store.DB
 	Tenants *tenants.Service
 	Server  *web.Server
+	// Services are every service the server runs, wired as serve wires
+	// them (cmd/wasmart/wire).
+	Services *wire.Services
 	// DNS answers the custom-domain checks' TXT look-ups; their HTTP
 	// check reaches this server, as if every domain pointed here.
 	DNS *domaintest.DNS
 }
 
-func startServer(t testing.TB, db *store.DB, opts ...func(*web.Config)) *testServer {
+var (
+	testOrderSecret   = []byte("0123456789abcdef0123456789abcdef")
+	testGatewaySecret = []byte("test-gateway-webhook-secret")
+)
+
+// serverSetup is how a test server differs from the default one.
+type serverSetup struct {
+	wire func(*wire.Options) // services (image store, plugin options, ...)
+	cfg  func(*web.Config)   // server configuration
+}
+
+// launch starts the real server over db with every service built by
+// wire.Build, as serve builds them, with fixed commerce secrets (so order
+// tokens and webhook signatures survive a restart). stop shuts it down and
+// closes the services (once; the test's clean-up calls it too).
+func launch(t testing.TB, db *store.DB, setup serverSetup) (*testServer, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,28 +67,48 @@ func startServer(t testing.TB, db *store.DB, opts ...func(*web.Config)) *testSer
 		var d net.Dialer
 		return d.DialContext(ctx, "tcp", ln.Addr().String())
 	}}}
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public, DomainResolver: dns.Resolver(), DomainHTTPClient: toHere})
+	opts := wire.Options{Tenants: tenants.Config{BaseDomain: "localhost", ConsoleURL: public, DomainResolver: dns.Resolver(), DomainHTTPClient: toHere},
+		OrderSecret: testOrderSecret, GatewaySecret: testGatewaySecret}
+	if setup.wire != nil {
+		setup.wire(&opts)
+	}
+	svc, err := wire.Build(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000}
-	for _, o := range opts {
-		o(&cfg)
+	cfg := web.Config{BaseDomain: "localhost", PublicURL: public, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimitPerIP: 1_000_000}
+	if setup.cfg != nil {
+		setup.cfg(&cfg)
 	}
-	srv, err := web.New(cfg, web.Deps{DB: db, Tenants: ts})
+	srv, err := web.New(cfg, svc.Deps())
 	if err != nil {
+		svc.Close()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		ts.Close()
-	})
-	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv, DNS: dns}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			svc.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: svc.Tenants, Server: srv, Services: svc, DNS: dns}, stop
+}
+
+// startServer is the default test server; opts adjust its configuration.
+func startServer(t testing.TB, db *store.DB, opts ...func(*web.Config)) *testServer {
+	t.Helper()
+	srv, _ := launch(t, db, serverSetup{cfg: func(c *web.Config) {
+		for _, o := range opts {
+			o(c)
+		}
+	}})
+	return srv
 }
 
 // client is a browser-like HTTP client: a cookie jar, no redirects

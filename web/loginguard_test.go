@@ -53,7 +53,7 @@ func TestLoginGuessesAcrossManyIPsCappedPerAccount(t *testing.T) {
 		if r := shopper.post("/account/logout", url.Values{}); r.Status != 303 {
 			t.Fatalf("logout: %d", r.Status)
 		}
-		cs := customer.New(db, customer.Options{})
+		cs := e.srv.Services.Customers
 		sctx := tenancy.WithTenant(ctx, e.shop.ID)
 		for i := 1; i <= 31; i++ {
 			_, _, _ = cs.Login(sctx, "ann@example.com", "guess "+strconv.Itoa(i), customer.SessionMeta{IP: "203.0.113." + strconv.Itoa(i)})

@@ -236,13 +236,6 @@ func (s *Server) pluginPages(t *httpx.Table) {
 	html.Page("POST", "/console/plugins/:installation/dry-run", manage, "Dry-run a plugin on recent inputs", s.pluginDryRunForm)
 }
 
-// platformPluginPages are the platform console's plugin catalogue.
-func (s *Server) platformPluginPages(t *httpx.Table) {
-	html := t.Group(httpx.ScopePlatform, "platform")
-	html.Page("GET", "/platform/plugins", perm.PlatformPluginsManage, "Plugin catalogue", s.platformPluginsPage)
-	html.Page("POST", "/platform/plugins", perm.PlatformPluginsManage, "Publish a plugin to the catalogue", s.platformPluginPublishForm)
-}
-
 // ---------------------------------------------------------------- helpers
 
 func versionJSON(v plugins.Version) PluginVersionJSON {

@@ -366,28 +366,3 @@ func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
 	}
 	return s.Page(c, "console/plugin_reports", "Reports", "plugins", d)
 }
-
-// ---------------------------------------------------------------- platform
-
-type platformPluginsData struct {
-	Catalog []plugins.CatalogEntry
-}
-
-func (s *Server) platformPluginsPage(c *fiber.Ctx) error {
-	vs, err := s.plugins.Catalog(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return s.PageWithError(c, "platform/plugins", "Plugin catalogue", "plugins", platformPluginsData{Catalog: plugins.CatalogEntries(vs, nil)})
-}
-
-func (s *Server) platformPluginPublishForm(c *fiber.Ctx) error {
-	in, err := httpx.PluginUpload(c)
-	if err == nil {
-		_, err = s.plugins.Publish(c.UserContext(), in)
-	}
-	if err != nil {
-		return s.PageError(c, err, func() error { return s.platformPluginsPage(c) })
-	}
-	return view.Done(c, "/platform/plugins")
-}

@@ -5,17 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -104,40 +100,8 @@ func startPluginServer(t *testing.T, db *store.DB) (*testServer, *plugins.Servic
 func startPluginServerWith(t *testing.T, db *store.DB, opts plugins.ServiceOptions) (*testServer, *plugins.Service) {
 	t.Helper()
 	opts.Host.CacheDir = build.CacheDir("wazero-test")
-	svc, err := plugins.NewService(db, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	public := "http://localhost:" + port
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	com := web.NewCommerce(db, web.CommerceOptions{Secret: testOrderSecret, GatewaySecret: testGatewaySecret, Pipelines: svc.Pipeline})
-	srv, err := web.New(web.Config{BaseDomain: "localhost", PublicURL: public, Logger: log, RateLimitPerIP: 1_000_000},
-		web.Deps{DB: db, Tenants: ts, Commerce: com, Plugins: svc})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, 5*time.Second) }()
-	var once sync.Once
-	t.Cleanup(func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			ts.Close()
-			svc.Close()
-		})
-	})
-	return &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}, svc
+	srv, _ := launch(t, db, serverSetup{wire: func(o *wire.Options) { o.Plugins = opts }})
+	return srv, srv.Services.Plugins
 }
 
 func wantStatus(t *testing.T, what string, r response, status int) {

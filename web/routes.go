@@ -79,8 +79,7 @@ func (s *Server) registerRoutes() {
 	s.builderPages(&t)
 
 	// The platform console.
-	s.platformPages(&t)
-	s.platformPluginPages(&t)
+	t.Add(s.platform.Routes()...)
 
 	// Each shop's storefront.
 	t.Add(s.store.Routes()...)

@@ -1,9 +1,12 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
-// route table where every route declares its permission, the JSON API and
-// its OpenAPI document, and the server-rendered merchant console and
-// platform console (templates and assets embedded in the binary). Each
-// shop's storefront is the web/storefront area, whose routes and shop-host
-// middleware the server registers.
+// Package web is Wasmart's HTTP face: the fiber app, its middleware, the
+// route table where every route declares its permission (assembled from
+// each area's routes), the JSON API and its OpenAPI document, and the
+// server-rendered merchant console (templates and assets embedded in the
+// binary). The platform console is the area web/platform and each shop's
+// storefront the area web/storefront, whose routes and shop-host
+// middleware the server registers. New takes every service it uses in Deps
+// (cmd/wasmart/wire builds them) and builds none.
 package web
 
 import (
@@ -13,18 +16,26 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
@@ -32,6 +43,7 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
+	"github.com/wasmart/wasmart/web/platform"
 	"github.com/wasmart/wasmart/web/storefront"
 )
 
@@ -140,49 +152,80 @@ type Server struct {
 	content      *content.Service
 	store        *storefront.Handler
 	planCache    sync.Map // tenant id -> planEntry
-	commerce     *Commerce
+	commerce     *commerce
 	admin        *admin.Admin
 	imports      *admin.Imports
 	plugins      *plugins.Service
-	ownPlugins   bool // created by New: closed by Serve
+	platform     *platform.Handler
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
 }
 
-// Deps are the services the server calls.
-//
-// The domain services are built over DB when left nil (Blobs stays nil: no
-// image uploads and no /media on shop hosts).
+// Deps are the services the server calls. Every field is required but
+// Blobs: New builds no service (cmd/wasmart/wire builds them all) and
+// refuses Deps that lack one. The server closes none of them; whoever built
+// them closes them after Serve returns.
 type Deps struct {
-	// Commerce are the cart, checkout, order, payment, shipping and
-	// after-sales services; nil: NewCommerce with defaults.
-	Commerce *Commerce
-	// Plugins is the plugin platform; nil: one on DB with default options
-	// (in-memory compilation cache). Its Pipeline feeds the checkout
-	// pricing pipeline of a Commerce built by New.
-	Plugins *plugins.Service
-
 	DB        *store.DB
 	Tenants   *tenants.Service
+	Plugins   *plugins.Service
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
 	Customers *customer.Service
-	Blobs     blob.Store
-	// Design and Content are the shop builder's services (themes, sections,
-	// menus; pages, articles, subscribers); nil: built over DB.
+	// Blobs stores uploaded images; nil: no image uploads and no /media on
+	// shop hosts.
+	Blobs blob.Store
+	// Design and Content are the shop builder's services (themes,
+	// sections, menus; pages, articles, subscribers).
 	Design  *design.Service
 	Content *content.Service
+
+	// The commerce services: carts, checkout, orders, payments, shipping
+	// and after-sales.
+	Carts       *cart.Service
+	Checkout    *checkout.Service
+	Orders      *order.Service
+	Payments    *payment.Service
+	Shipments   *shipping.Service
+	AfterSales  *aftersales.Service
+	Idempotency *idempotency.Service
+	// Gateway is the built-in test card gateway (its secret signs the
+	// webhooks the console's test-gateway form sends).
+	Gateway *payment.TestGateway
+	// OrderSecret signs order access tokens (Order-Token).
+	OrderSecret []byte
 }
 
-// New builds the server and its route table.
+// missing names the first required field of d that is not set.
+func (d Deps) missing() string {
+	v := reflect.ValueOf(d)
+	for i := range v.NumField() {
+		if name := v.Type().Field(i).Name; name != "Blobs" && v.Field(i).IsZero() {
+			return name
+		}
+	}
+	return ""
+}
+
+// commerce are the commerce services of Deps, as the handlers reach them
+// (s.commerce.Orders, ...).
+type commerce struct {
+	Carts       *cart.Service
+	Checkout    *checkout.Service
+	Orders      *order.Service
+	Payments    *payment.Service
+	Shipments   *shipping.Service
+	AfterSales  *aftersales.Service
+	Idempotency *idempotency.Service
+	Gateway     *payment.TestGateway
+}
+
+// New builds the server and its route table over the services in deps.
 func New(cfg Config, deps Deps) (*Server, error) {
 	cfg.defaults()
-	if deps.DB == nil {
-		return nil, errors.New("web: no database")
-	}
-	if deps.Tenants == nil {
-		return nil, errors.New("web: no tenants service")
+	if name := deps.missing(); name != "" {
+		return nil, errors.New("web: Deps." + name + " is missing")
 	}
 	pages, err := fs.Sub(templateFS, "templates")
 	if err != nil {
@@ -192,37 +235,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants,
-		catalog: deps.Catalog, inventory: deps.Inventory, customers: deps.Customers, blobs: deps.Blobs}
-	if s.inventory == nil {
-		s.inventory = inventory.New(deps.DB, inventory.Options{})
-	}
-	if s.catalog == nil {
-		s.catalog = catalog.New(deps.DB, catalog.Options{Blobs: deps.Blobs, Stock: s.inventory, StockSink: s.inventory})
-	}
-	if s.customers == nil {
-		s.customers = customer.New(deps.DB, customer.Options{})
-	}
-	if s.design = deps.Design; s.design == nil {
-		s.design = design.New(deps.DB, design.Options{Blobs: deps.Blobs})
-	}
-	if s.content = deps.Content; s.content == nil {
-		s.content = content.New(deps.DB, nil)
-		s.content.SetAssets(design.ExistingAssets)
-	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: deps.DB, tenants: deps.Tenants, plugins: deps.Plugins,
+		catalog: deps.Catalog, inventory: deps.Inventory, customers: deps.Customers, blobs: deps.Blobs,
+		design: deps.Design, content: deps.Content,
+		commerce: &commerce{Carts: deps.Carts, Checkout: deps.Checkout, Orders: deps.Orders, Payments: deps.Payments,
+			Shipments: deps.Shipments, AfterSales: deps.AfterSales, Idempotency: deps.Idempotency, Gateway: deps.Gateway}}
 	s.ipRate = httpx.NewLimiter(cfg.RateLimitPerIP, time.Minute)
 	s.tenantRate = httpx.NewLimiter(1, time.Minute)
-	if s.plugins = deps.Plugins; s.plugins == nil {
-		if s.plugins, err = plugins.NewService(deps.DB, plugins.ServiceOptions{}); err != nil {
-			return nil, err
-		}
-		s.ownPlugins = true
-	}
-	if s.commerce = deps.Commerce; s.commerce == nil {
-		s.commerce = NewCommerce(deps.DB, CommerceOptions{Inventory: s.inventory, Pipelines: s.plugins.Pipeline})
-	}
 	s.Kit = session.New(session.Config{Tenants: s.tenants, Customers: s.customers,
-		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: s.commerce.Secret})
+		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: deps.OrderSecret})
 	s.admin = admin.New(admin.Deps{Kit: s.Kit, Log: s.log, Tenants: s.tenants, Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers,
 		Design: s.design, Plugins: s.plugins, Orders: s.commerce.Orders, Payments: s.commerce.Payments, Shipments: s.commerce.Shipments,
 		AfterSales: s.commerce.AfterSales, Blobs: s.blobs})
@@ -238,6 +259,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate,
 			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales}})
 	if err != nil {
+		return nil, err
+	}
+	if s.platform, err = platform.New(platform.Config{Kit: s.Kit, Errors: s.errors, Tenants: s.tenants, Plugins: s.plugins}); err != nil {
 		return nil, err
 	}
 	onError := s.errors.Handler(s.RenderError)
@@ -305,9 +329,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	case <-ctx.Done():
 	}
 	err := s.app.ShutdownWithTimeout(grace)
-	if s.ownPlugins {
-		defer s.plugins.Close()
-	}
 	// If the listener goroutine had not started serving yet, shutdown found
 	// no server to stop; closing the listener makes it return either way.
 	ln.Close()

@@ -9,26 +9,24 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
 )
 
@@ -46,39 +44,12 @@ type shopEnv struct {
 
 func startShop(t testing.TB, db *store.DB, slug string, tweak func(*web.Config)) *shopEnv {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	public := "http://localhost:" + port
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: public})
-	if err != nil {
-		t.Fatal(err)
-	}
 	blobs, err := blob.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := inventory.New(db, inventory.Options{})
-	cat := catalog.New(db, catalog.Options{Blobs: blobs, Stock: inv, StockSink: inv})
-	cfg := web.Config{BaseDomain: "localhost", PublicURL: public, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimitPerIP: 1_000_000}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	srv, err := web.New(cfg, web.Deps{DB: db, Tenants: ts, Catalog: cat, Inventory: inv, Blobs: blobs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		ts.Close()
-	})
-	s := &testServer{t: t, URL: public, Port: port, DB: db, Tenants: ts, Server: srv}
+	s, _ := launch(t, db, serverSetup{wire: func(o *wire.Options) { o.Blobs = blobs }, cfg: tweak})
+	cat, inv := s.Services.Catalog, s.Services.Inventory
 	sh := s.signup(slug)
 	actx := tenancy.WithActor(tenancy.WithTenant(context.Background(), sh.ID), tenancy.Actor{Kind: "staff", ID: sh.OwnerID, Name: "Owner"})
 	return &shopEnv{t: t, srv: s, shop: sh, ctx: actx, cat: cat, inv: inv, blobs: blobs}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
-	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
@@ -18,17 +18,16 @@ import (
 func TestDemoCatalog(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.SQLite(t)
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: "localhost", ConsoleURL: "http://localhost:8080"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Close()
 	blobs, err := blob.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := inventory.New(db, inventory.Options{})
-	cat := catalog.New(db, catalog.Options{Blobs: blobs, Stock: inv, StockSink: inv})
+	svc, err := wire.Build(db, wire.Options{Tenants: tenants.Config{BaseDomain: "localhost", ConsoleURL: "http://localhost:8080"}, Blobs: blobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	ts, cat, inv := svc.Tenants, svc.Catalog, svc.Inventory
 	for i := 0; i < 2; i++ {
 		if err := seedDemo(ctx, ts); err != nil {
 			t.Fatal(err)

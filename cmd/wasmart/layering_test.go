@@ -10,7 +10,8 @@ import (
 const module = "github.com/wasmart/wasmart/"
 
 // layer names the part of the tree a package belongs to: "core", "tenants",
-// "plugins", "sdk", "cmd", "web" (the server package), "web/internal" (shared
+// "plugins", "sdk", "cmd" (the binary and cmd/wasmart/wire, which builds
+// every service), "web" (the server package), "web/internal" (shared
 // plumbing) or "web/<area>" for an area such as web/api.
 func layer(pkg string) string {
 	rel, ok := strings.CutPrefix(pkg, module)
@@ -126,6 +127,8 @@ func TestImportDirections(t *testing.T) {
 func TestImportDirectionsCatches(t *testing.T) {
 	bad := map[string][]string{
 		module + "web/api":                    {module + "web/console"},
+		module + "web":                        {module + "cmd/wasmart/wire"},
+		module + "web/platform":               {module + "cmd/wasmart/wire", module + "web"},
 		module + "web/internal/view":          {module + "web/storefront"},
 		module + "core/catalog":               {module + "tenants"},
 		module + "plugins":                    {module + "core/audit", module + "tenants"},
@@ -145,18 +148,22 @@ func TestImportDirectionsCatches(t *testing.T) {
 		"plugins/sandbox -> github.com/uptrace/bun/dialect",
 		"sdk -> core/pricing",
 		"tenants -> web",
+		"web -> cmd/wasmart/wire",
 		"web/api -> web/console",
 		"web/internal/view -> web/storefront",
+		"web/platform -> cmd/wasmart/wire",
+		"web/platform -> web",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("violations:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	good := map[string][]string{
-		module + "web/api":         {module + "web/internal/httpx", module + "core/catalog", module + "tenants"},
-		module + "web":             {module + "web/api", module + "web/console"},
-		module + "cmd/wasmart":     {module + "web", module + "plugins"},
-		module + "plugins":         {module + "sdk", module + "core/store", module + "plugins/sandbox", "github.com/uptrace/bun"},
-		module + "plugins/sandbox": {module + "sdk", module + "core/extension", "github.com/tetratelabs/wazero"},
+		module + "web/api":          {module + "web/internal/httpx", module + "core/catalog", module + "tenants"},
+		module + "web":              {module + "web/api", module + "web/console"},
+		module + "cmd/wasmart":      {module + "cmd/wasmart/wire", module + "web", module + "plugins"},
+		module + "cmd/wasmart/wire": {module + "web", module + "plugins", module + "tenants", module + "core/cart"},
+		module + "plugins":          {module + "sdk", module + "core/store", module + "plugins/sandbox", "github.com/uptrace/bun"},
+		module + "plugins/sandbox":  {module + "sdk", module + "core/extension", "github.com/tetratelabs/wazero"},
 	}
 	if v := violations(good); len(v) > 0 {
 		t.Fatalf("allowed graph flagged: %v", v)

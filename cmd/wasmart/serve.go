@@ -18,12 +18,9 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/blob"
-	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/checkout"
-	"github.com/wasmart/wasmart/core/content"
-	"github.com/wasmart/wasmart/core/customer"
-	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/jobs"
@@ -116,83 +113,55 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		ln.Close()
 		return err
 	}
-	ts, err := tenants.New(db, tenants.Config{BaseDomain: cfg.baseDomain, ConsoleURL: cfg.publicURL, Log: log, SecretKey: key})
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer ts.Close()
-	if err := ts.StartWatcher(ctx); err != nil {
-		ln.Close()
-		return err
-	}
-	if cfg.demo {
-		if err := seedDemo(ctx, ts); err != nil {
-			ln.Close()
-			return fmt.Errorf("demo seed: %w", err)
-		}
-	}
 	smtp, err := parseSMTP(cfg.smtpURL)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	worker := outbox.NewWorker(db, smtp)
-	inv := inventory.New(db, inventory.Options{Notifier: inventory.OutboxNotifier{}})
 	blobs, err := blob.NewFS(filepath.Join(*cfg.db.dataDir, "blobs"))
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	cat := catalog.New(db, catalog.Options{Blobs: blobs, Stock: inv, StockSink: inv})
-	customers := customer.New(db, customer.Options{})
-	psvc, err := plugins.NewService(db, plugins.ServiceOptions{
-		Host:           sandbox.Options{CacheDir: filepath.Join(*cfg.db.dataDir, "wazero")},
-		InputRetention: time.Duration(cfg.pluginInputDays) * 24 * time.Hour,
-		RunRetention:   time.Duration(cfg.pluginRunDays) * 24 * time.Hour,
-		Log:            log,
+	svc, err := wire.Build(db, wire.Options{
+		Tenants: tenants.Config{BaseDomain: cfg.baseDomain, ConsoleURL: cfg.publicURL, Log: log, SecretKey: key},
+		Plugins: plugins.ServiceOptions{
+			Host:           sandbox.Options{CacheDir: filepath.Join(*cfg.db.dataDir, "wazero")},
+			InputRetention: time.Duration(cfg.pluginInputDays) * 24 * time.Hour,
+			RunRetention:   time.Duration(cfg.pluginRunDays) * 24 * time.Hour,
+			Log:            log,
+		},
+		Blobs:         blobs,
+		LowStock:      inventory.OutboxNotifier{},
+		OrderSecret:   deriveKey(key, "order-token"),
+		GatewaySecret: deriveKey(key, "test-gateway-webhook"),
 	})
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer psvc.Close()
-	if cfg.demo {
-		if err := seedDemoPlugins(ctx, ts, psvc, *cfg.db.dataDir); err != nil {
-			ln.Close()
-			return fmt.Errorf("demo plugins: %w", err)
-		}
+	defer svc.Close()
+	ts := svc.Tenants
+	if err := ts.StartWatcher(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	if cfg.demo {
-		if err := seedDemoCatalog(ctx, ts, cat, inv); err != nil {
+		if err := seedDemoAll(ctx, svc, *cfg.db.dataDir); err != nil {
 			ln.Close()
-			return fmt.Errorf("demo catalog: %w", err)
-		}
-		if err := seedDemoCheckout(ctx, ts, db); err != nil {
-			ln.Close()
-			return fmt.Errorf("demo checkout settings: %w", err)
+			return err
 		}
 	}
-	designs := design.New(db, design.Options{Blobs: blobs})
-	contents := content.New(db, nil)
-	contents.SetAssets(design.ExistingAssets)
-	if cfg.demo {
-		if err := seedDemoDesign(ctx, ts, cat, designs, contents); err != nil {
-			ln.Close()
-			return fmt.Errorf("demo design: %w", err)
-		}
-	}
-	commerce := web.NewCommerce(db, web.CommerceOptions{Inventory: inv, Pipelines: psvc.Pipeline,
-		Secret: deriveKey(key, "order-token"), GatewaySecret: deriveKey(key, "test-gateway-webhook")})
-	(&order.Notifier{DB: db, Brand: designs}).Register(worker) // order e-mails in the shop's look
+	worker := outbox.NewWorker(db, smtp)
+	(&order.Notifier{DB: db, Brand: svc.Design}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
 	// Background work recovers from panics (core/jobs): a failing round
 	// is logged and the next runs on schedule.
 	worker.Log = log
 	go worker.Run(ctx)
-	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, db, commerce, time.Now(), log) })
+	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, svc, time.Now(), log) })
 	go jobs.Every(ctx, log, "plugin run purge", time.Hour, func(ctx context.Context) {
-		if _, _, err := psvc.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		if _, _, err := svc.Plugins.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge plugin runs", "err", err)
 		}
 	})
@@ -203,8 +172,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	})
 
 	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)},
-		web.Deps{DB: db, Tenants: ts, Commerce: commerce, Catalog: cat, Inventory: inv, Customers: customers, Blobs: blobs, Plugins: psvc,
-			Design: designs, Content: contents})
+		svc.Deps())
 	if err != nil {
 		ln.Close()
 		return err
@@ -220,6 +188,27 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	}
 	fmt.Fprintln(stdout)
 	return srv.Serve(ctx, ln, 20*time.Second)
+}
+
+// seedDemoAll seeds the demo shop, its logins, plugins, catalog, checkout
+// settings and design, each unless already there.
+func seedDemoAll(ctx context.Context, svc *wire.Services, dataDir string) error {
+	if err := seedDemo(ctx, svc.Tenants); err != nil {
+		return fmt.Errorf("demo seed: %w", err)
+	}
+	if err := seedDemoPlugins(ctx, svc.Tenants, svc.Plugins, dataDir); err != nil {
+		return fmt.Errorf("demo plugins: %w", err)
+	}
+	if err := seedDemoCatalog(ctx, svc.Tenants, svc.Catalog, svc.Inventory); err != nil {
+		return fmt.Errorf("demo catalog: %w", err)
+	}
+	if err := seedDemoCheckout(ctx, svc.Tenants, svc.DB); err != nil {
+		return fmt.Errorf("demo checkout settings: %w", err)
+	}
+	if err := seedDemoDesign(ctx, svc.Tenants, svc.Catalog, svc.Design, svc.Content); err != nil {
+		return fmt.Errorf("demo design: %w", err)
+	}
+	return nil
 }
 
 // seedDemo creates the demo shop, its owner and a platform admin unless
@@ -284,7 +273,7 @@ func deriveKey(key []byte, purpose string) []byte {
 // reservations whose time is up, cancels orders still unpaid after their
 // shop's hold hours (their stock goes back), and, at most hourly, purges
 // expired idempotency keys. Each step logs and carries on when it fails.
-func sweepCommerce(ctx context.Context, db *store.DB, com *web.Commerce, now time.Time, log *slog.Logger) {
+func sweepCommerce(ctx context.Context, com *wire.Services, now time.Time, log *slog.Logger) {
 	platform := tenancy.WithPlatform(ctx)
 	for range 20 { // at most 10,000 reservations a round
 		n, err := com.Inventory.ExpireDue(platform, 500)
@@ -298,7 +287,7 @@ func sweepCommerce(ctx context.Context, db *store.DB, com *web.Commerce, now tim
 			break
 		}
 	}
-	if _, err := sweepUnpaid(ctx, db, com.Stock, now); err != nil && ctx.Err() == nil {
+	if _, err := sweepUnpaid(ctx, com.DB, com.Stock, now); err != nil && ctx.Err() == nil {
 		log.Warn("cancel unpaid orders", "err", err)
 	}
 	if now.Sub(lastPurge) >= time.Hour {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmart/wasmart/cmd/wasmart/wire"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/cart/carttest"
 	"github.com/wasmart/wasmart/core/checkout"
@@ -15,7 +16,6 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/web"
 )
 
 // TestSweepCommerce: the scheduler's round cancels an order left unpaid
@@ -30,7 +30,11 @@ func TestSweepCommerce(t *testing.T) {
 			t.Fatal(err)
 		}
 		shop := carttest.New(db, "EUR")
-		com := web.NewCommerce(db, web.CommerceOptions{Inventory: shop.Inventory})
+		com, err := wire.Build(db, wire.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer com.Close()
 		v := shop.Variant(t, ctx, "Bowl", 1500, 5, carttest.VariantOpts{})
 		place := func(key string) *order.Order {
 			owner := cart.Owner{Token: cart.NewToken()}
@@ -46,11 +50,11 @@ func TestSweepCommerce(t *testing.T) {
 		}
 		o := place("one")
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		sweepCommerce(context.Background(), db, com, time.Now(), log) // too young: nothing
+		sweepCommerce(context.Background(), com, time.Now(), log) // too young: nothing
 		if got, _ := com.Orders.Get(ctx, o.ID); got.Status != order.PendingPayment {
 			t.Fatalf("young order %s", got.Status)
 		}
-		sweepCommerce(context.Background(), db, com, time.Now().Add(3*time.Hour), log)
+		sweepCommerce(context.Background(), com, time.Now().Add(3*time.Hour), log)
 		if got, _ := com.Orders.Get(ctx, o.ID); got.Status != order.Cancelled {
 			t.Fatalf("order unpaid past the hold is %s", got.Status)
 		}

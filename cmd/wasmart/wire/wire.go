@@ -1,0 +1,147 @@
+// Package wire builds every service Wasmart runs, from a database and
+// options, and hands them to the web server as web.Deps. It is the one
+// place that decides which service gets which collaborator (the catalog
+// reads stock from inventory, checkout prices through the plugin pipeline,
+// payments release stock through checkout's Stock, ...): `wasmart serve`
+// and every test that starts a server call Build, so a test server is wired
+// exactly as production is.
+//
+// It belongs to the command's layer (cmd/wasmart): it may import anything,
+// and nothing but the command and tests imports it. It owns no tables. The
+// Services it returns own the services that hold resources (the plugin
+// host, the tenants watcher): Close releases them.
+package wire
+
+import (
+	"crypto/rand"
+
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/cart"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/content"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web"
+)
+
+// Options configure Build. The zero value builds a working set over the
+// database: no image store, no low-stock notices, an in-memory plugin
+// compilation cache and random secrets.
+type Options struct {
+	// Tenants configures shops, staff, sessions and permissions (base
+	// domain, console URL, log, secret key, custom-domain checks).
+	Tenants tenants.Config
+	// Plugins configures the plugin platform (compilation cache, run
+	// retention, log).
+	Plugins plugins.ServiceOptions
+	// Blobs stores uploaded images; nil: no image uploads, and no /media
+	// on shop hosts.
+	Blobs blob.Store
+	// LowStock is told when a variant's stock falls to its threshold;
+	// nil: nobody (serve passes inventory.OutboxNotifier, which mails).
+	LowStock inventory.LowStockNotifier
+	// OrderSecret signs order access tokens (Order-Token); nil: random,
+	// so tokens do not survive a restart.
+	OrderSecret []byte
+	// GatewaySecret signs the built-in test card gateway's webhooks;
+	// nil: random.
+	GatewaySecret []byte
+}
+
+// Services are every service of one Wasmart process.
+type Services struct {
+	DB        *store.DB
+	Tenants   *tenants.Service
+	Plugins   *plugins.Service
+	Catalog   *catalog.Service
+	Inventory *inventory.Service
+	Customers *customer.Service
+	Blobs     blob.Store // nil: no image uploads
+	Design    *design.Service
+	Content   *content.Service
+
+	// The commerce services: carts to after-sales.
+	Carts       *cart.Service
+	Checkout    *checkout.Service
+	Orders      *order.Service
+	Payments    *payment.Service
+	Shipments   *shipping.Service
+	AfterSales  *aftersales.Service
+	Idempotency *idempotency.Service
+	// Stock reserves, takes and releases stock for checkout, payments and
+	// the unpaid-order sweeper.
+	Stock *checkout.Stock
+	// Gateway is the built-in test card gateway.
+	Gateway *payment.TestGateway
+	// OrderSecret signs order access tokens.
+	OrderSecret []byte
+}
+
+// Build builds every service over db.
+func Build(db *store.DB, o Options) (*Services, error) {
+	ts, err := tenants.New(db, o.Tenants)
+	if err != nil {
+		return nil, err
+	}
+	psvc, err := plugins.NewService(db, o.Plugins)
+	if err != nil {
+		ts.Close()
+		return nil, err
+	}
+	if len(o.OrderSecret) == 0 {
+		o.OrderSecret = randomKey()
+	}
+	if len(o.GatewaySecret) == 0 {
+		o.GatewaySecret = randomKey()
+	}
+	s := &Services{DB: db, Tenants: ts, Plugins: psvc, Blobs: o.Blobs, OrderSecret: o.OrderSecret}
+	s.Inventory = inventory.New(db, inventory.Options{Notifier: o.LowStock})
+	s.Catalog = catalog.New(db, catalog.Options{Blobs: o.Blobs, Stock: s.Inventory, StockSink: s.Inventory})
+	s.Customers = customer.New(db, customer.Options{})
+	s.Design = design.New(db, design.Options{Blobs: o.Blobs})
+	s.Content = content.New(db, nil)
+	s.Content.SetAssets(design.ExistingAssets)
+
+	s.Idempotency = idempotency.New(db)
+	s.Stock = &checkout.Stock{Inv: s.Inventory}
+	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
+	s.Orders = order.NewService(db, s.Stock)
+	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
+	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
+	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
+	s.Shipments = shipping.New(db)
+	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
+	return s, nil
+}
+
+// Deps are the services the web server takes.
+func (s *Services) Deps() web.Deps {
+	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
+		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
+		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+}
+
+// Close releases what the services hold: the plugin host (compiled
+// modules, pooled instances, the run recorder) and the tenants watcher.
+// Call it after the server using them has stopped.
+func (s *Services) Close() {
+	s.Plugins.Close()
+	s.Tenants.Close()
+}
+
+func randomKey() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return k
+}
