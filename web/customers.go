@@ -18,17 +18,6 @@ import (
 // the anonymising delete (orders keep a customer row with no personal
 // data).
 
-// customerAPI is the shop's customers over JSON.
-func (s *Server) customerAPI(t *httpx.Table) {
-	api := t.Group(httpx.ScopeTenant, "customers")
-	api.API("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
-	api.API("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
-	api.API("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
-	api.API("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
-	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.admin.CustomerExport)
-	api.API("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
-}
-
 // customerPages are the console's customer pages.
 func (s *Server) customerPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
@@ -38,70 +27,6 @@ func (s *Server) customerPages(t *httpx.Table) {
 	html.Page("POST", "/console/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent", s.customerConsent)
 	html.Page("GET", "/console/customers/:customer/export", perm.CustomersRead, "Download a customer's data", s.admin.CustomerExport)
 	html.Page("POST", "/console/customers/:customer/delete", perm.CustomersWrite, "Delete (anonymise) a customer", s.customerDelete)
-}
-
-// CustomerPage is a page of customers.
-type CustomerPage struct {
-	Customers []CustomerJSON `json:"customers"`
-	Next      string         `json:"next,omitempty"`
-}
-
-// ConsentBody records marketing consent.
-type ConsentBody struct {
-	AcceptsMarketing bool   `json:"accepts_marketing"`
-	Source           string `json:"source"`
-}
-
-func (s *Server) apiCustomers(c *fiber.Ctx) error {
-	cs, next, err := s.customers.List(c.UserContext(), admin.CustomerFilter(c))
-	if err != nil {
-		return err
-	}
-	out := CustomerPage{Customers: []CustomerJSON{}, Next: next}
-	for _, x := range cs {
-		out.Customers = append(out.Customers, admin.CustomerJSONOf(x))
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) apiCustomer(c *fiber.Ctx) error {
-	out, err := s.admin.CustomerWithAddresses(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
-	var b CustomerBody
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	x, err := s.admin.UpdateCustomer(c, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(admin.CustomerJSONOf(x))
-}
-
-func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
-	var b ConsentBody
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	x, err := s.admin.SetConsent(c, b.AcceptsMarketing, b.Source)
-	if err != nil {
-		return err
-	}
-	return c.JSON(admin.CustomerJSONOf(x))
-}
-
-func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
-	id := c.Params("customer")
-	if err := s.customers.Delete(c.UserContext(), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
 }
 
 type customersData struct {

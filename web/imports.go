@@ -11,18 +11,6 @@ import (
 // CSV import and export of the catalog in Shopify's product CSV format:
 // the routes and pages over admin.Imports, which runs the jobs.
 
-// importAPI is product CSV import and export over JSON.
-func (s *Server) importAPI(t *httpx.Table) {
-	api := t.Group(httpx.ScopeTenant, "catalog")
-	api.API("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"", nil, ImportJobJSON{}, s.apiImportStart,
-		httpx.QueryParam{Name: "mode", Enum: []string{"dry_run", "all", "valid"}, Description: "dry_run (default) checks and writes nothing; all imports only if every row is valid; valid skips the products with problems"},
-		httpx.QueryParam{Name: "update_existing", Type: "boolean", Description: "true: a product whose handle the shop has is updated from the file (the file's columns replace its values, its variants become the file's) instead of refused; the dry run lists the changes"},
-		httpx.QueryParam{Name: "name", Description: "the file name shown for a raw-body upload"})
-	api.API("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
-	api.API("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid; update_existing defaults to the job's)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
-	api.API("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.admin.ExportCSV)
-}
-
 // importPages are the console's import and export pages.
 func (s *Server) importPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
@@ -32,49 +20,6 @@ func (s *Server) importPages(t *httpx.Table) {
 	html.Page("POST", "/console/import/:job/run", perm.CatalogWrite, "Import all rows or only the valid ones", s.importRun)
 	html.Page("GET", "/console/export", perm.CatalogRead, "Export products to CSV", s.exportPage)
 	html.Page("GET", "/console/export/products.csv", perm.CatalogRead, "Download the products CSV", s.admin.ExportCSV)
-}
-
-// ImportRun imports a checked file: mode all or valid. UpdateExisting,
-// when given, overrides the checked job's choice.
-type ImportRun struct {
-	Mode           string `json:"mode"`
-	UpdateExisting *bool  `json:"update_existing,omitempty"`
-}
-
-func (s *Server) apiImportStart(c *fiber.Ctx) error {
-	mode, err := admin.ParseMode(c.Query("mode"))
-	if err != nil {
-		return err
-	}
-	update, err := admin.ParseUpdate(c.Query("update_existing"))
-	if err != nil {
-		return err
-	}
-	j, err := s.imports.Start(c, mode, update)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusAccepted).JSON(j)
-}
-
-func (s *Server) apiImportJob(c *fiber.Ctx) error {
-	j, err := s.imports.Job(c, c.Params("job"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(j)
-}
-
-func (s *Server) apiImportRun(c *fiber.Ctx) error {
-	var b ImportRun
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	nj, err := s.imports.Rerun(c, b.Mode, b.UpdateExisting)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusAccepted).JSON(nj)
 }
 
 type importPageData struct {

@@ -39,6 +39,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/api"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
@@ -157,6 +158,7 @@ type Server struct {
 	imports      *admin.Imports
 	plugins      *plugins.Service
 	platform     *platform.Handler
+	api          *api.API
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -264,6 +266,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.platform, err = platform.New(platform.Config{Kit: s.Kit, Errors: s.errors, Tenants: s.tenants, Plugins: s.plugins}); err != nil {
 		return nil, err
 	}
+	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
+		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
+		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency})
 	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
