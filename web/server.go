@@ -1,11 +1,11 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
-// Package web is Wasmart's HTTP face: the fiber app, its middleware, the
 // route table where every route declares its permission (assembled from
-// each area's routes), the JSON API and its OpenAPI document, and the
+// each area's routes), the OpenAPI document built from it, and the
 // server-rendered merchant console (templates and assets embedded in the
-// binary). The platform console is the area web/platform and each shop's
-// storefront the area web/storefront, whose routes and shop-host
-// middleware the server registers. New takes every service it uses in Deps
+// binary). The JSON API is the area web/api, the platform console the
+// area web/platform and each shop's storefront the area web/storefront,
+// whose routes (and the storefront's shop-host middleware) the server
+// registers. New takes every service it uses in Deps
 // (cmd/wasmart/wire builds them) and builds none.
 package web
 

@@ -10,6 +10,9 @@ import (
 	"github.com/wasmart/wasmart/web/internal/session"
 )
 
+// Sign-up, sign-in with the MFA step, sign-out and "who am I" over JSON;
+// the signed-out pages are the merchant console's.
+
 // Accounts serves sign-up, sign-in and sign-out over JSON.
 type Accounts struct {
 	*session.Kit

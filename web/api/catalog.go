@@ -11,6 +11,14 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// Products (list with search, filters, cursor pagination and bulk edits;
+// options, variants, images and the review flow), categories and
+// collections over JSON. Handlers are thin over core/catalog, which
+// validates, enforces the workflow's transitions and audits in the change's
+// own transaction; who may publish is decided by the route's permission
+// (catalog.publish for approve, reject, publish, unpublish and archive;
+// catalog.write to edit and submit).
+
 // Catalog serves the catalog routes.
 type Catalog struct {
 	catalog *catalog.Service

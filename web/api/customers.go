@@ -8,6 +8,11 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// A shop's customers as staff see them, over JSON: list and search,
+// detail with addresses, tags, notes and marketing consent, export of one
+// customer's data, and the anonymising delete (orders keep a customer row
+// with no personal data).
+
 // Customers serves the customer routes.
 type Customers struct {
 	customers *customer.Service

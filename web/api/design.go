@@ -14,11 +14,11 @@ import (
 
 // The shop builder's JSON API: themes and their schemas, the draft design
 // (whole document or one section, the theme and its settings, a menu at a
-// time), publish, versions and restore, design images; content pages,
-// blog articles and newsletter subscribers. Every draft write names the
+// time), publish, versions and restore, design images (content pages,
+// articles and subscribers are content.go). Every draft write names the
 // draft version it started from ("version"); a stale one answers 409 with
-// who changed the draft and when. Handlers are thin over core/design and
-// core/content, which validate everything.
+// who changed the draft and when. Handlers are thin over core/design,
+// which validates everything.
 
 // Design serves the shop builder's design routes.
 type Design struct {

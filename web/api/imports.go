@@ -7,6 +7,9 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// CSV import and export of the catalog in Shopify's product CSV format,
+// over admin.Imports, which runs the jobs (shared with the console).
+
 // Imports serves the CSV import and export routes.
 type Imports struct {
 	imports *admin.Imports

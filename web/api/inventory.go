@@ -11,6 +11,10 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// Inventory over JSON: locations, stock per location, a variant's levels
+// and movements ledger with receive and adjust, the low-stock list and
+// turnover. Reservations, sales and returns come from checkout and orders.
+
 // Inventory serves the inventory routes.
 type Inventory struct {
 	inventory *inventory.Service

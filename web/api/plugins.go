@@ -16,6 +16,13 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// Plugins over JSON: the catalogue and private uploads, installations
+// (install, configure against the manifest's JSON Schema, enable, order,
+// pin, upgrade, roll back, uninstall), the run log with replay and
+// fixtures, dry runs and reports from reporting plugins; the platform
+// catalogue (/api/platform/plugins); and on shop hosts
+// GET /api/recommendations, the recommendations point.
+
 // PluginVersionJSON is a published plugin version.
 type PluginVersionJSON struct {
 	PluginID     string         `json:"plugin_id"`

@@ -7,6 +7,10 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// Paying an order on the shop host (Order-Token and Idempotency-Key
+// required) and the payment providers' webhooks; see payments.go for the
+// staff side and how refunds stay within what was captured.
+
 // StorePayRequest pays an order's balance. Card is a card number for the
 // test gateway; it is never stored (only its last four digits).
 type StorePayRequest struct {

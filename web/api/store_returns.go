@@ -11,6 +11,10 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
+// The shoppers' side of after-sales on the shop host: tracking by order
+// number and e-mail, return requests (the order's e-mail is the proof,
+// within the shop's return window) and service tickets.
+
 // TrackRequest looks an order up by number and e-mail.
 type TrackRequest struct {
 	Number string `json:"number"`
