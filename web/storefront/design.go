@@ -104,7 +104,7 @@ type testimonialView struct {
 
 // designDoc is the document for this request: the draft in a preview,
 // else the published one.
-func (s *Handler) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
+func (s *layout) designDoc(c *fiber.Ctx) (*design.Document, int, bool, error) {
 	if d := session.Draft(c); d != nil {
 		return d, -1, true, nil
 	}
@@ -122,7 +122,7 @@ func isPreview(c *fiber.Ctx) bool {
 // designFor builds the page's design: theme variables, logo, menus and
 // announcement bars. Errors degrade to the default look rather than fail
 // the page.
-func (s *Handler) designFor(c *fiber.Ctx) *shopDesign {
+func (s *layout) designFor(c *fiber.Ctx) *shopDesign {
 	doc, number, preview, err := s.designDoc(c)
 	if err != nil {
 		s.log.Warn("storefront design", "err", err)
@@ -187,7 +187,7 @@ func settingColor(s design.Settings, k, def string) string {
 
 // resolver looks up what a design links to, in one batch per kind.
 type resolver struct {
-	s           *Handler
+	s           *layout
 	collections map[string]bool
 	products    map[string]bool // shown as cards (full products)
 	prodLinks   map[string]bool // only linked to (handles)
@@ -204,7 +204,7 @@ type resolver struct {
 	loaded bool
 }
 
-func (s *Handler) newResolver() *resolver {
+func (s *layout) newResolver() *resolver {
 	return &resolver{s: s, collections: map[string]bool{}, products: map[string]bool{}, prodLinks: map[string]bool{}, pages: map[string]bool{}, articles: map[string]bool{}, assets: map[string]bool{}}
 }
 
@@ -415,7 +415,7 @@ var heroHeights = map[string]string{"small": "18rem", "medium": "28rem", "large"
 // sectionViews renders the data of a template's sections: one catalog read
 // per featured collection or product grid, links and images from the
 // resolver (load must have run with these sections visited).
-func (s *Handler) sectionViews(ctx context.Context, r *resolver, ss []design.Section) []sectionView {
+func (s *layout) sectionViews(ctx context.Context, r *resolver, ss []design.Section) []sectionView {
 	var out []sectionView
 	for _, sec := range ss {
 		if sec.Disabled {
@@ -464,11 +464,11 @@ func (s *Handler) sectionViews(ctx context.Context, r *resolver, ss []design.Sec
 				s.log.Warn("featured collection section", "err", err)
 				continue
 			}
-			v.Cards = s.shopCards(pg.Products)
+			v.Cards = shopCards(pg.Products)
 		case design.TypeProductGrid:
 			for _, b := range sec.Blocks {
 				if p := r.prods[b.String("product")]; p != nil {
-					v.Cards = append(v.Cards, s.shopCardOf(p))
+					v.Cards = append(v.Cards, shopCardOf(p))
 				}
 			}
 			if len(sec.Blocks) == 0 {
@@ -477,7 +477,7 @@ func (s *Handler) sectionViews(ctx context.Context, r *resolver, ss []design.Sec
 					s.log.Warn("product grid section", "err", err)
 					continue
 				}
-				v.Cards = s.shopCards(pg.Products)
+				v.Cards = shopCards(pg.Products)
 			}
 		}
 		out = append(out, v)
@@ -486,7 +486,7 @@ func (s *Handler) sectionViews(ctx context.Context, r *resolver, ss []design.Sec
 }
 
 // templateSections resolves and renders one template's sections for v.
-func (s *Handler) templateSections(c *fiber.Ctx, d *shopDesign, template string) []sectionView {
+func (s *layout) templateSections(c *fiber.Ctx, d *shopDesign, template string) []sectionView {
 	if d == nil || d.doc == nil {
 		return nil
 	}
@@ -521,9 +521,9 @@ func themeCSS(name string) ([]byte, error) {
 
 // ---- routes: theme CSS, brand images, pages, blog, newsletter ----
 
-// designShopPages are the theme stylesheets, design images, content pages,
+// contentRoutes are the theme stylesheets, design images, content pages,
 // blog and newsletter sign-up on the shop's own host.
-func (s *Handler) designShopPages(t *httpx.Table) {
+func (s *catalogPages) contentRoutes(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Browse("/theme/:file", "Theme stylesheet (embedded)", s.shopThemeCSS)
 	shop.Browse("/brand/*", "Design images (logo, favicon, banners) and their renditions", s.shopBrandMedia)
@@ -534,7 +534,7 @@ func (s *Handler) designShopPages(t *httpx.Table) {
 	shop.Page("POST", "/newsletter", httpx.Public, "Newsletter sign-up: record the e-mail with its consent", s.shopNewsletterSubmit)
 }
 
-func (s *Handler) shopThemeCSS(c *fiber.Ctx) error {
+func (s *catalogPages) shopThemeCSS(c *fiber.Ctx) error {
 	name := path.Base(c.Params("file"))
 	if !strings.HasSuffix(name, ".css") {
 		return errs.NotFoundf("no such stylesheet")
@@ -554,7 +554,7 @@ func (s *Handler) shopThemeCSS(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Handler) shopBrandMedia(c *fiber.Ctx) error {
+func (s *catalogPages) shopBrandMedia(c *fiber.Ctx) error {
 	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !design.OwnsKey(t.ID, key) {
@@ -602,7 +602,7 @@ type shopContent struct {
 }
 
 // contentView is a storefront view for a content page.
-func (s *Handler) contentView(c *fiber.Ctx) (*shopView, error) {
+func (s *catalogPages) contentView(c *fiber.Ctx) (*shopView, error) {
 	ix, err := s.categoryIndex(c.UserContext())
 	if err != nil {
 		return nil, err
@@ -610,7 +610,7 @@ func (s *Handler) contentView(c *fiber.Ctx) (*shopView, error) {
 	return s.newView(c, ix), nil
 }
 
-func (s *Handler) shopContentPage(c *fiber.Ctx) error {
+func (s *catalogPages) shopContentPage(c *fiber.Ctx) error {
 	return s.cachedPage(c, "themes/page", func() (*shopView, error) {
 		p, err := s.content.PageByHandle(c.UserContext(), c.Params("handle"), true)
 		if err != nil {
@@ -631,7 +631,7 @@ func (s *Handler) shopContentPage(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) shopBlog(c *fiber.Ctx) error {
+func (s *catalogPages) shopBlog(c *fiber.Ctx) error {
 	return s.cachedPage(c, "themes/blog", func() (*shopView, error) {
 		tag := c.Query("tag")
 		as, _, err := s.content.Articles(c.UserContext(), content.ArticleFilter{LiveOnly: true, Tag: tag, Limit: 50})
@@ -653,7 +653,7 @@ func (s *Handler) shopBlog(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) shopArticle(c *fiber.Ctx) error {
+func (s *catalogPages) shopArticle(c *fiber.Ctx) error {
 	return s.cachedPage(c, "themes/article", func() (*shopView, error) {
 		ctx := c.UserContext()
 		a, err := s.content.ArticleByHandle(ctx, c.Params("handle"), true)
@@ -720,7 +720,7 @@ func newsletterSection(doc *design.Document, id string) *design.Section {
 	return first
 }
 
-func (s *Handler) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
+func (s *catalogPages) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) {
 	v, err := s.contentView(c)
 	if err != nil {
 		return nil, nil, err
@@ -740,7 +740,7 @@ func (s *Handler) newsletterView(c *fiber.Ctx) (*shopView, *shopContent, error) 
 // shopNewsletterForm is the second step of the sign-up: the section on a
 // cached page sends the address here by GET (no side effects), and this
 // per-visitor page asks for explicit consent with a CSRF-protected form.
-func (s *Handler) shopNewsletterForm(c *fiber.Ctx) error {
+func (s *catalogPages) shopNewsletterForm(c *fiber.Ctx) error {
 	v, _, err := s.newsletterView(c)
 	if err != nil {
 		return err
@@ -748,7 +748,7 @@ func (s *Handler) shopNewsletterForm(c *fiber.Ctx) error {
 	return s.renderShop(c, "themes/newsletter", v)
 }
 
-func (s *Handler) shopNewsletterSubmit(c *fiber.Ctx) error {
+func (s *catalogPages) shopNewsletterSubmit(c *fiber.Ctx) error {
 	v, sc, err := s.newsletterView(c)
 	if err != nil {
 		return err
@@ -772,7 +772,7 @@ func (s *Handler) shopNewsletterSubmit(c *fiber.Ctx) error {
 }
 
 // contentSitemapURLs lists live pages and articles for sitemap.xml.
-func (s *Handler) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
+func (s *catalogPages) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	es, err := s.content.SitemapEntries(c.UserContext(), 5000)
 	if err != nil {
 		return nil, err
@@ -796,7 +796,7 @@ func (s *Handler) contentSitemapURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 
 // designHome is the home page of a shop that published a design: its
 // sections, with the same head and JSON-LD as the default home page.
-func (s *Handler) designHome(c *fiber.Ctx, v *shopView) *shopView {
+func (s *catalogPages) designHome(c *fiber.Ctx, v *shopView) *shopView {
 	t := v.Shop
 	v.Sections = s.templateSections(c, v.Design, design.TemplateHome)
 	base := s.BaseURL(c)
@@ -808,7 +808,7 @@ func (s *Handler) designHome(c *fiber.Ctx, v *shopView) *shopView {
 
 // afterSections adds the product or collection template's sections below
 // those pages' content.
-func (s *Handler) afterSections(c *fiber.Ctx, name string, v *shopView) {
+func (s *catalogPages) afterSections(c *fiber.Ctx, name string, v *shopView) {
 	if v == nil || v.Design == nil {
 		return
 	}
