@@ -84,7 +84,7 @@ func (s *catalogPages) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	for _, cat := range cats {
 		out = append(out, sitemapURL{Loc: base + "/categories/" + url.PathEscape(cat.Slug)})
 	}
-	content, err := s.contentSitemapURLs(c) // pages and articles (design.go)
+	content, err := s.contentSitemapURLs(c) // pages and articles (content.go)
 	if err != nil {
 		return nil, err
 	}

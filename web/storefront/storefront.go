@@ -45,7 +45,7 @@ func (s *Handler) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
 // catalogPages are the pages a visitor browses anonymously, served from
 // the page cache (cache.go): the catalog pages, search, sitemaps,
 // robots.txt, product and design images, and the shop builder's content
-// pages, blog and newsletter sign-up (design.go).
+// pages, blog and newsletter sign-up (content.go).
 type catalogPages struct {
 	*layout
 
@@ -117,7 +117,7 @@ type shopView struct {
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
-	// page, article or blog list (design.go).
+	// page, article or blog list (design.go, content.go).
 	Design   *shopDesign
 	Sections []sectionView
 	After    []sectionView // below the content of product and collection pages
