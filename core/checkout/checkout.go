@@ -83,7 +83,6 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
-	"github.com/wasmart/wasmart/core/tenancy"
 )
 
 //go:embed migrations/*.sql
@@ -312,39 +311,10 @@ func nonEmpty(s, def string) string {
 	return s
 }
 
-// CancelUnpaid cancels the context tenant's orders still awaiting payment
-// that were placed before `before` (their stock holds have run out), at most
-// limit of them, and returns how many it cancelled.
+// CancelUnpaid is order.Service.CancelUnpaid over a service with inv and
+// no cancel hooks: it gives stock back but not what hooks claimed
+// (promotion usage). The sweeper of `wasmart serve` uses the wired order
+// service instead.
 func CancelUnpaid(ctx context.Context, db *store.DB, inv order.Inventory, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	var ids []string
-	err := db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		var err error
-		ids, err = order.UnpaidBefore(ctx, q, before, limit)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	ctx = tenancy.WithActor(ctx, tenancy.Actor{Kind: "system", ID: "system", Name: "unpaid order sweeper"})
-	n := 0
-	for _, id := range ids {
-		err := db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-			o, err := order.Load(ctx, q, id)
-			if err != nil {
-				return err
-			}
-			return order.CancelIn(ctx, q, inv, o, "not paid in time")
-		})
-		switch {
-		case err == nil:
-			n++
-		case errs.Is(err, errs.Conflict), errs.Is(err, errs.Unprocessable): // paid or cancelled meanwhile
-		default:
-			return n, err
-		}
-	}
-	return n, nil
+	return order.NewService(db, inv).CancelUnpaid(ctx, before, limit)
 }

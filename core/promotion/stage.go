@@ -9,9 +9,11 @@ import (
 )
 
 // ProductFacts are what promotions know of a product beyond what a
-// pricing line carries.
+// pricing line carries; Tags and Categories add to the line's own.
 type ProductFacts struct {
 	Collections []string
+	Tags        []string
+	Categories  []string
 	PublishedAt time.Time
 }
 
@@ -54,7 +56,7 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 		l := &req.Lines[i]
 		f := s.Products[l.ProductID]
 		cart.Lines[i] = Line{ID: l.LineID, VariantID: l.VariantID, ProductID: l.ProductID, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
-			Tags: l.Tags, Categories: l.Categories, Collections: f.Collections, PublishedAt: f.PublishedAt}
+			Tags: join(l.Tags, f.Tags), Categories: join(l.Categories, f.Categories), Collections: f.Collections, PublishedAt: f.PublishedAt}
 	}
 	for _, text := range req.Codes {
 		c, ok := s.Codes[NormaliseCode(text)]
@@ -74,4 +76,15 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 		out.Adjustments = append(out.Adjustments, adj)
 	}
 	return out, nil
+}
+
+// join is a followed by b, sharing neither's array.
+func join(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	return append(append(make([]string, 0, len(a)+len(b)), a...), b...)
 }
