@@ -61,7 +61,7 @@ func TestSweepCommerce(t *testing.T) {
 		if avail, reserved, _ := shop.Available(t, ctx, v); avail != 5 || reserved != 0 {
 			t.Fatalf("stock after the sweep: available %d reserved %d", avail, reserved)
 		}
-		if n, err := sweepUnpaid(context.Background(), db, com.Stock, time.Now().Add(3*time.Hour)); err != nil || n != 0 {
+		if n, err := sweepUnpaid(context.Background(), db, com.Orders, time.Now().Add(3*time.Hour)); err != nil || n != 0 {
 			t.Fatalf("second sweep: %d %v", n, err)
 		}
 	})

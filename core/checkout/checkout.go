@@ -217,7 +217,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		return nil, err
 	}
 	view, err := s.carts.PriceIn(ctx, q, c, cart.PriceOptions{Destination: in.destination(), ShippingCode: in.ShippingCode, Codes: in.Codes,
-		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags})
+		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags, Email: in.Email})
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +230,9 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		}
 	}
 	p := view.Price
+	if err := refusedCode(in.Codes, p); err != nil {
+		return nil, err
+	}
 	if p.ShippingNeeded {
 		if err := in.normalize(true); err != nil {
 			return nil, err
@@ -241,7 +244,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	o := &order.Order{CustomerID: owner.CustomerID, Email: in.Email, Currency: p.Currency, Subtotal: p.Subtotal, Discounts: p.Discounts,
 		ShippingTotal: p.ShippingTotal, TaxTotal: p.TaxTotal, TaxInclusive: p.TaxInclusive, Total: p.Total,
 		ShippingAddress: in.ShippingAddress, CustomerNote: strings.TrimSpace(in.Note), CartID: c.ID, PaymentMethod: in.PaymentMethod,
-		Pricing: order.Snapshot{Adjustments: p.Adjustments, Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings}}
+		Pricing: order.Snapshot{Adjustments: p.Adjustments, Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings, Promotions: p.Promotions}}
 	if in.BillingAddress != nil && in.BillingAddress.Line1 != "" {
 		o.BillingAddress = *in.BillingAddress
 	} else {

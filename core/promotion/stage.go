@@ -9,11 +9,9 @@ import (
 )
 
 // ProductFacts are what promotions know of a product beyond what a
-// pricing line carries; Tags and Categories add to the line's own.
+// pricing line carries (its tags and categories).
 type ProductFacts struct {
 	Collections []string
-	Tags        []string
-	Categories  []string
 	PublishedAt time.Time
 }
 
@@ -56,7 +54,7 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 		l := &req.Lines[i]
 		f := s.Products[l.ProductID]
 		cart.Lines[i] = Line{ID: l.LineID, VariantID: l.VariantID, ProductID: l.ProductID, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
-			Tags: join(l.Tags, f.Tags), Categories: join(l.Categories, f.Categories), Collections: f.Collections, PublishedAt: f.PublishedAt}
+			Tags: l.Tags, Categories: l.Categories, Collections: f.Collections, PublishedAt: f.PublishedAt}
 	}
 	for _, text := range req.Codes {
 		c, ok := s.Codes[NormaliseCode(text)]
@@ -78,13 +76,3 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 	return out, nil
 }
 
-// join is a followed by b, sharing neither's array.
-func join(a, b []string) []string {
-	if len(b) == 0 {
-		return a
-	}
-	if len(a) == 0 {
-		return b
-	}
-	return append(append(make([]string, 0, len(a)+len(b)), a...), b...)
-}
