@@ -13,17 +13,26 @@
 //     a bad card is a field error and nothing is written.
 //  2. StepLines … StepTax: the cart is re-priced by the pricing pipeline
 //     (core/pricing, whose stages run in this order: StepLines list prices,
-//     StepPromotions offers and coupons through pricing.Pipeline.Promotions,
-//     StepExtension the tenant's pricing plugin, StepShipping, StepTax),
-//     never trusting prices the client saw. The pipeline comes from the
-//     PipelineFunc given to CartConfig.
+//     StepPromotions offers and coupons, StepExtension the tenant's pricing
+//     plugin, StepShipping, StepTax), never trusting prices the client saw.
+//     The pipeline comes from the PipelineFunc given to CartConfig; its
+//     promotions stage from the cart service's Offers (Promotions in this
+//     package: the shop's live offers with the shopper's and the products'
+//     facts). A code in Input.Codes that the price does not use refuses the
+//     checkout with a 422 on "codes" and the offer's reason ("this code has
+//     expired"); a gift the offers hold out is a line at zero, ordered and
+//     reserved like any other.
 //  3. StepPromotions at placement: Hooks registered for this step run in
 //     the placing transaction, before anything else is written, and claim
 //     what the prices used (coupon and promotion usage counts, campaign
 //     budgets, flash-sale quotas) with conditional updates, so a limit
 //     holds under any concurrency; an error refuses the checkout.
-//     (core/promotion's Service.Redeem, given Placement.Order and
-//     Placement.Price.Promotions, is what this hook calls.)
+//     Promotions is this hook (core/promotion's Service.Redeem): a limit
+//     another order reached meanwhile is a 409 on "codes", "lines" or
+//     "promotions" with nothing written, and the shopper's next read of the
+//     cart shows the new price. Refusing rather than placing the order at
+//     the new price is deliberate: the shopper never pays more than the
+//     price they confirmed without seeing it first.
 //  4. StepTenders: Hooks registered for this step (points, store credit,
 //     gift cards) take part of the total from the shopper's balance in the
 //     same transaction and record it with Placement.Take; what they take
@@ -58,6 +67,10 @@
 // transaction's BEGIN, COMMIT (and, on PostgreSQL, the RLS scope), plus what
 // core/inventory needs to reserve each line (5 per line today): 18–19 for one
 // line, 23–24 for two (TestStatementsPerCheckout pins these numbers).
+// Promotions add one statement (the snapshot) when none is live, three
+// with an automatic offer applied (snapshot, usage update, redemption
+// record) and seven with an automatic offer and a code
+// (TestStatementsPerCheckoutWithPromotions).
 //
 // Tables: the package owns checkout_settings; it reaches carts, stock,
 // orders and payments through core/cart, core/inventory, core/order and

@@ -473,3 +473,42 @@ func TestPromotionTargetsUseCatalogFacts(t *testing.T) {
 		}
 	})
 }
+
+// TestStatementsPerCheckoutWithPromotions pins what promotions cost a
+// one-line checkout: with none live, one statement (the snapshot); with
+// an automatic offer, the snapshot and the redemption (an UPDATE and an
+// INSERT); with a code too, the code's reads and its UPDATE. Compare
+// TestStatementsPerCheckout (no promotions wired).
+func TestStatementsPerCheckoutWithPromotions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setupPromotions(t, db)
+		a := e.shop.Variant(t, e.ctx, "A", 1000, 100, carttest.VariantOpts{})
+		if _, _, err := e.checkout.Place(e.ctx, e.guest(t, map[string]int64{a: 1}), input(), "warm"); err != nil {
+			t.Fatal(err)
+		}
+		c := &counter{}
+		db.AddQueryHook(c)
+		count := func(name string, in checkout.Input, limit int64) {
+			owner := e.guest(t, map[string]int64{a: 1})
+			c.n.Store(0)
+			o, _, err := e.checkout.Place(e.ctx, owner, in, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.n.Load()
+			t.Logf("%s: %d SQL statements for a one-line checkout %s (%d promotions applied)", db.Dialect(), got, name, len(o.Pricing.Promotions))
+			if got > limit {
+				t.Errorf("%s: %d statements, want <= %d", name, got, limit)
+			}
+		}
+		// TestStatementsPerCheckout's 19 for one line, plus the snapshot.
+		count("without live promotions", input(), 19+1)
+		e.create(t, promotion.Promotion{Name: "Auto", Kind: promotion.KindPercentOff, PercentBP: 500, CombinesWith: []promotion.Class{promotion.ClassOrder}})
+		count("with an automatic offer", input(), 19+3)
+		p := e.create(t, promotion.Promotion{Name: "Coded", Kind: promotion.KindPercentOff, PercentBP: 500, RequiresCode: true, CombinesWith: []promotion.Class{promotion.ClassOrder}})
+		if _, err := e.promos.AddCode(e.ctx, p.ID, "FIVE", 0); err != nil {
+			t.Fatal(err)
+		}
+		count("with an automatic offer and a code", withCodes("five"), 19+7)
+	})
+}

@@ -75,4 +75,3 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 	}
 	return out, nil
 }
-
