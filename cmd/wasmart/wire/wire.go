@@ -2,7 +2,9 @@
 // options, and hands them to the web server as web.Deps. It is the one
 // place that decides which service gets which collaborator (the catalog
 // reads stock from inventory, checkout prices through the plugin pipeline,
-// payments release stock through checkout's Stock, ...): `wasmart serve`
+// payments release stock through checkout's Stock, carts are priced with
+// the shop's promotions and checkout redeems them and cancellations
+// release them through checkout.Promotions, ...): `wasmart serve`
 // and every test that starts a server call Build, so a test server is wired
 // exactly as production is.
 //
