@@ -103,8 +103,11 @@ type Config struct {
 	Currency string
 	Tax      pricing.TaxConfig
 	Shipping pricing.ShippingConfig
-	// Pipeline carries the tenant's promotions and extensions; nil: none.
+	// Pipeline carries the tenant's extensions; nil: none.
 	Pipeline *pricing.Pipeline
+	// OffersLive says the shop has a live promotion: without one, a cart
+	// with no code entered is priced without asking the Offers.
+	OffersLive bool
 }
 
 // ConfigFunc returns the context tenant's Config, read in q (package
@@ -342,7 +345,7 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 		}
 	}
 	pipe := cfg.Pipeline
-	if s.Offers != nil && len(in.Lines) > 0 {
+	if s.Offers != nil && len(in.Lines) > 0 && (cfg.OffersLive || len(in.Codes) > 0) {
 		stage, err := s.Offers.Stage(ctx, q, in, opts.Email)
 		if err != nil {
 			return nil, err

@@ -67,9 +67,9 @@
 // transaction's BEGIN, COMMIT (and, on PostgreSQL, the RLS scope), plus what
 // core/inventory needs to reserve each line (5 per line today): 18–19 for one
 // line, 23–24 for two (TestStatementsPerCheckout pins these numbers).
-// Promotions add one statement (the snapshot) when none is live, three
-// with an automatic offer applied (snapshot, usage update, redemption
-// record) and seven with an automatic offer and a code
+// Promotions add nothing when none is live (the settings statement says
+// so), three with an automatic offer applied (snapshot, usage update,
+// redemption record) and seven with an automatic offer and a code
 // (TestStatementsPerCheckoutWithPromotions).
 //
 // Tables: the package owns checkout_settings; it reaches carts, stock,

@@ -25,8 +25,9 @@ import (
 //     earlier orders (core/order) for first-order offers, the products'
 //     categories, tags, collections and publish time (core/catalog). It
 //     reads only what some live offer needs, and nothing more than the
-//     snapshot when no offer looks at them; with no live offer and no
-//     code entered it reads one statement and prices without promotions.
+//     snapshot when no offer looks at them. The cart does not ask it at
+//     all when the shop has no live offer (CartConfig's settings statement
+//     tells) and no code was entered.
 //   - Run (Hook) redeems the promotions the checkout's price used, in the
 //     placing transaction: usage counts, per-customer uses, budgets and
 //     flash-sale units move by conditional updates, so a one-use code or a

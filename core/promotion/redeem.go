@@ -42,6 +42,16 @@ func customerKeys(customerID, email string) []string {
 	return keys
 }
 
+// LiveSQL is a boolean SQL expression telling whether the tenant (an SQL
+// expression, usually "?") has a promotion that is active and not ended
+// at now (another SQL expression): the same promotions SnapshotIn reads.
+// Checkout's settings read carries it, so a cart of a shop without offers
+// costs no statement more than one with none wired; the SQL stays this
+// package's.
+func LiveSQL(tenantExpr, nowExpr string) string {
+	return "EXISTS (SELECT 1 FROM promotions WHERE tenant_id = " + tenantExpr + " AND status = 'active' AND (ends_at IS NULL OR ends_at > " + nowExpr + "))"
+}
+
 // Snapshot reads what pricing needs for one cart, in its own read
 // transaction (a cart page); pricing inside a write transaction (checkout)
 // uses SnapshotIn.
