@@ -35,6 +35,7 @@ import (
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -192,6 +193,9 @@ type Deps struct {
 	Shipments   *shipping.Service
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
+	// Promotions are the shops' offers, coupon codes and campaigns (the
+	// carts and checkout above already price and redeem them).
+	Promotions *promotion.Service
 	// Gateway is the built-in test card gateway (its secret signs the
 	// webhooks the console's test-gateway form sends).
 	Gateway *payment.TestGateway
@@ -268,7 +272,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
-		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency})
+		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
+		Promotions: deps.Promotions})
 	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{

@@ -144,7 +144,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the plugin host (compiled
