@@ -30,7 +30,8 @@ type victim struct {
 	AnalystID                          string
 	markers                            []string
 	// Commerce are A's order, payment, shipment, return, ticket (and mail
-	// template topic, variant) ids by route parameter name.
+	// template topic, variant, catalog, plugin, design, promotion and
+	// campaign) ids by route parameter name.
 	Commerce map[string]string
 }
 
@@ -58,7 +59,8 @@ func TestCrossTenantAccess(t *testing.T) {
 		for _, table := range []string{"memberships ", "api_tokens ", "roles ", "invitations ", "audit_log ",
 			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets ",
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
-			"content_pages ", "content_articles ", "content_subscribers ", "domains "} {
+			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
+			"promotions ", "promotion_codes ", "promotion_campaigns "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -177,6 +179,11 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		a.Commerce[k] = v
 	}
 	a.markers = append(a.markers, dmarks...)
+	prids, prmarks := victimPromotions(t, o)
+	for k, v := range prids {
+		a.Commerce[k] = v
+	}
+	a.markers = append(a.markers, prmarks...)
 	return a
 }
 
@@ -207,7 +214,8 @@ func fillParams(path string, a victim) string {
 			return a.Domain
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
-			":installation", ":run", ":page", ":article", ":section", ":menu", ":number":
+			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
+			":promotion", ":campaign":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

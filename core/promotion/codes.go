@@ -56,6 +56,10 @@ func checkCode(field, code string) error {
 	return nil
 }
 
+// ValidCode reports whether code, normalised (NormaliseCode), is a
+// well-formed coupon code: 3 to 40 letters A–Z, digits, "-" or "_".
+func ValidCode(code string) bool { return checkCode("code", code) == nil }
+
 // codePromotion checks that id is a promotion of the tenant that needs a
 // code.
 func codePromotion(ctx context.Context, q bun.IDB, tenant, id string) error {

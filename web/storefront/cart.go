@@ -3,6 +3,7 @@ package storefront
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,8 +16,10 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
@@ -72,6 +75,87 @@ type cartView struct {
 	Count    int64
 	Totals   totalsView
 	Problems bool
+	Offers   offersView
+}
+
+// offersView is what the shop's offers did to a priced cart: the
+// promotions applied with the amount each took off (a coupon's with its
+// code), the entered codes that do not apply and why, and the automatic
+// offers the cart misses and why ("minimum spend 50.00 EUR not reached
+// (add 12.50 EUR)").
+type offersView struct {
+	Applied []appliedOffer
+	Refused []refusedCode
+	Missed  []amountView
+	// Codes are the entered codes the price uses, comma-separated: the
+	// checkout form places the order with exactly these.
+	Codes string
+}
+
+// offersBlock is the "offers" template's data: with Form, the coupon code
+// form (and remove buttons) and the code field's error.
+type offersBlock struct {
+	Offers    offersView
+	Form      bool
+	CSRF, Err string
+}
+
+func offersBlockOf(v *shopPage, o offersView, form bool) offersBlock {
+	b := offersBlock{Offers: o, Form: form, CSRF: v.CSRF}
+	if v.Error != nil && v.Error.Field == "code" {
+		b.Err = v.Error.Message
+	}
+	return b
+}
+
+type appliedOffer struct {
+	Label, Code, Amount string
+	Shipping            bool
+}
+
+type refusedCode struct {
+	Code, Reason string
+}
+
+// offersOf reads the offers' outcome from a priced cart; entered are the
+// codes the shopper entered.
+func offersOf(cur string, p *pricing.Result, entered []string, hasLines bool) offersView {
+	var out offersView
+	used := map[string]bool{}
+	noted := map[string]bool{}
+	var codes []string
+	if p != nil {
+		for _, a := range p.Promotions {
+			out.Applied = append(out.Applied, appliedOffer{Label: a.Label, Code: a.Code, Amount: view.Money(-a.Amount, cur), Shipping: a.Shipping})
+			if a.Code != "" && !used[a.Code] {
+				used[a.Code] = true
+				codes = append(codes, a.Code)
+			}
+		}
+		for _, n := range p.PromotionNotes {
+			if n.Code == "" {
+				out.Missed = append(out.Missed, amountView{Label: n.Label, Detail: n.Reason})
+				continue
+			}
+			code := promotion.NormaliseCode(n.Code)
+			if !used[code] && !noted[code] {
+				noted[code] = true
+				out.Refused = append(out.Refused, refusedCode{Code: code, Reason: n.Reason})
+			}
+		}
+	}
+	for _, code := range entered {
+		if !used[code] && !noted[code] {
+			noted[code] = true
+			why := "it does not apply to this cart"
+			if !hasLines {
+				why = "add something to your cart first"
+			}
+			out.Refused = append(out.Refused, refusedCode{Code: code, Reason: why})
+		}
+	}
+	out.Codes = strings.Join(codes, ",")
+	return out
 }
 
 type cartLineView struct {
@@ -85,6 +169,8 @@ type cartLineView struct {
 	Available    int64
 	Problem      string // "", unavailable, insufficient_stock
 	ProblemText  string
+	// Gift: a free gift an offer added; its quantity follows the offer.
+	Gift bool
 }
 
 // totalsView are a cart's or an order's totals with the reason for every
@@ -113,6 +199,8 @@ func sourceText(src string) string {
 	switch src {
 	case pricing.SourceBuiltin, "":
 		return "shop"
+	case promotion.Source:
+		return "shop offer"
 	case pricing.SourcePricingExt:
 		return "pricing plugin"
 	case pricing.SourceLogistics:
@@ -129,7 +217,9 @@ func totalsOf(cur string, subtotal, discounts int64, adj []pricing.Adjustment, s
 	}
 	for _, a := range adj {
 		av := amountView{Label: a.Label, Source: sourceText(a.Source), Amount: view.Money(a.Amount, cur)}
-		if a.Code != "" {
+		// A promotion's adjustment carries the promotion's id as its code;
+		// the offers list shows the coupon code.
+		if a.Code != "" && a.Source != promotion.Source {
 			av.Detail = "code " + a.Code
 		}
 		t.Adjustments = append(t.Adjustments, av)
@@ -165,12 +255,17 @@ func deliveryDays(o *pricing.ShippingOption) string {
 	return strconv.Itoa(int(o.MinDays)) + "–" + strconv.Itoa(int(o.MaxDays)) + " days"
 }
 
-func cartViewOf(v *cart.View) *cartView {
+// cartViewOf is the page's view of a priced cart; codes are the coupon
+// codes it was priced with.
+func cartViewOf(v *cart.View, codes []string) *cartView {
 	out := &cartView{}
 	cur := v.Currency
 	for _, l := range v.Lines {
 		lv := cartLineView{VariantID: l.VariantID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Quantity: l.Quantity,
-			Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Available: l.Available, Problem: l.Problem}
+			Unit: view.Money(l.UnitPrice, cur), Total: view.Money(l.Total, cur), Available: l.Available, Problem: l.Problem, Gift: l.Gift != ""}
+		if lv.Gift && l.Total == 0 {
+			lv.Total = "Free"
+		}
 		switch l.Problem {
 		case cart.ProblemUnavailable:
 			lv.ProblemText = "No longer available: remove it to check out."
@@ -188,6 +283,7 @@ func cartViewOf(v *cart.View) *cartView {
 	if p := v.Price; p != nil {
 		out.Totals = totalsOf(cur, p.Subtotal, p.Discounts, p.Adjustments, p.Shipping, p.ShippingTotal, p.ShippingNeeded, p.Taxes, p.TaxTotal, p.TaxInclusive, p.Total, p.Warnings)
 	}
+	out.Offers = offersOf(cur, v.Price, codes, len(v.Lines) > 0)
 	return out
 }
 
@@ -213,6 +309,7 @@ func (s *purchasePages) routes(t *httpx.Table) {
 	shop.Page("GET", "/cart", httpx.Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
 	shop.Page("POST", "/cart/add", httpx.Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
 	shop.Page("POST", "/cart/update", httpx.Public, "Change cart quantities or remove a line", s.shopCartUpdate)
+	shop.Page("POST", "/cart/codes", httpx.Public, "Apply a coupon code (kept when it lowers the price; else the reason) or remove one", s.shopCartCodes)
 	shop.Page("GET", "/checkout", httpx.Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
 	shop.Page("POST", "/checkout", httpx.Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
 	shop.Page("GET", "/orders/:order", httpx.Public, "Order confirmation and status (order link token or the signed-in customer)", s.shopOrderPage)
@@ -287,11 +384,12 @@ func (s *purchasePages) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOpti
 
 func (s *purchasePages) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 	v := s.shopPageView(c, "Your cart")
-	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}})
+	codes := s.CartCodes(c)
+	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}, Codes: codes})
 	if err != nil {
 		return nil, err
 	}
-	v.Cart = cartViewOf(cv)
+	v.Cart = cartViewOf(cv, codes)
 	var inCart []string
 	for _, l := range cv.Lines {
 		if l.ProductID != "" {
@@ -304,7 +402,8 @@ func (s *purchasePages) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) 
 	return v, nil
 }
 
-var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed."}
+var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed.",
+	"code": "Your code is applied.", "code_removed": "The code is removed."}
 
 func (s *purchasePages) shopCart(c *fiber.Ctx) error {
 	v, err := s.cartPage(c, s.htmlCartOwner(c, false))
@@ -381,6 +480,9 @@ func (s *purchasePages) shopCartUpdate(c *fiber.Ctx) error {
 	}
 	var changes []change
 	for _, l := range cur.Lines {
+		if l.Gift != "" { // its quantity follows the offer
+			continue
+		}
 		field := "qty_" + l.VariantID
 		if c.FormValue(field) == "" {
 			continue
@@ -402,6 +504,58 @@ func (s *purchasePages) shopCartUpdate(c *fiber.Ctx) error {
 		}
 	}
 	return c.Redirect("/cart?done=updated", fiber.StatusSeeOther)
+}
+
+// shopCartCodes applies the coupon code typed in the cart's code field, or
+// removes the one its "remove_code" button names. A code is kept (in the
+// codes cookie) only when the cart priced with it uses it; otherwise the
+// cart page says why, in the offer's words ("this code has expired",
+// "minimum spend 50.00 EUR not reached (add 12.50 EUR)").
+func (s *purchasePages) shopCartCodes(c *fiber.Ctx) error {
+	o := s.htmlCartOwner(c, false)
+	codes := s.CartCodes(c)
+	if rm := promotion.NormaliseCode(c.FormValue("remove_code")); rm != "" {
+		keep := codes[:0:0]
+		for _, code := range codes {
+			if code != rm {
+				keep = append(keep, code)
+			}
+		}
+		s.SetCartCodes(c, keep)
+		return c.Redirect("/cart?done=code_removed", fiber.StatusSeeOther)
+	}
+	code := promotion.NormaliseCode(c.FormValue("code"))
+	switch {
+	case code == "":
+		return s.cartError(c, o, errs.Field("code", "enter a code"))
+	case !promotion.ValidCode(code):
+		return s.cartError(c, o, errs.Field("code", "%s is not a valid code: codes have 3 to 40 letters, digits, '-' or '_'", cutText(code, 40)))
+	case slices.Contains(codes, code):
+		return c.Redirect("/cart?done=code", fiber.StatusSeeOther)
+	case len(codes) >= session.MaxCartCodes:
+		return s.cartError(c, o, errs.Field("code", "you can use up to %d codes; remove one first", session.MaxCartCodes))
+	}
+	with := append(slices.Clip(codes), code)
+	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}, Codes: with})
+	if err != nil {
+		return s.cartError(c, o, asField(err, "code"))
+	}
+	offers := offersOf(cv.Currency, cv.Price, with, len(cv.Lines) > 0)
+	for _, r := range offers.Refused {
+		if r.Code == code {
+			return s.cartError(c, o, &errs.Error{Code: errs.Unprocessable, Field: "code", Message: code + " can't be used: " + r.Reason})
+		}
+	}
+	s.SetCartCodes(c, with)
+	return c.Redirect("/cart?done=code", fiber.StatusSeeOther)
+}
+
+// cutText shortens s to at most n runes (for echoing input).
+func cutText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // asField names the form field of a domain error (whatever field the
@@ -459,11 +613,14 @@ func (s *purchasePages) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutVi
 	if len(dest.Region) > 3 {
 		dest.Region = ""
 	}
-	cartView, err := s.loadCart(c, o, cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"]})
+	codes := s.CartCodes(c)
+	opts := cart.PriceOptions{Destination: dest, ShippingCode: cv.F["shipping_method"], Codes: codes, Email: cv.F["email"]}
+	cartView, err := s.loadCart(c, o, opts)
 	if err != nil && cv.F["shipping_method"] != "" && errs.CodeOf(err) != errs.Internal {
 		// The option does not deliver there (any more): list the ones
 		// that do.
-		cartView, err = s.loadCart(c, o, cart.PriceOptions{Destination: dest})
+		opts.ShippingCode = ""
+		cartView, err = s.loadCart(c, o, opts)
 	}
 	if err != nil {
 		return nil, err
@@ -476,7 +633,7 @@ func (s *purchasePages) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutVi
 				Source: sourceText(so.Source), Selected: p.Shipping != nil && p.Shipping.Code == so.Code})
 		}
 	}
-	cv.Cart = cartViewOf(cartView)
+	cv.Cart = cartViewOf(cartView, codes)
 	return cartView, nil
 }
 
@@ -558,7 +715,9 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 		}
 		return s.renderPage(c, "shop/checkout", v)
 	}
-	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: cv.input(c.FormValue("card")), Key: cv.Key})
+	in := cv.input(c.FormValue("card"))
+	in.Codes = formCodes(c.FormValue("codes"))
+	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: cv.Key})
 	if err != nil {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Field == "idempotency_key" {
@@ -566,13 +725,41 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 			cv.Key = httpx.NewFormKey()
 			err = errs.Field("key", "this form already placed an order (see your e-mail or your account); submit again to place another order with these details")
 		}
-		return fail(checkoutField(err))
+		return fail(offerChanged(checkoutField(err)))
 	}
 	// A declined card shows on the order page, with the form to pay again.
 	if errs.CodeOf(res.PayError) == errs.Internal {
 		s.log.Error("checkout payment", "request_id", httpx.RequestID(c), "order", res.Order.ID, "err", res.PayError)
 	}
 	return c.Redirect(s.orderLink(c, res.Order.ID)+"&placed=1", fiber.StatusSeeOther)
+}
+
+// formCodes are the checkout form's codes: the ones the price it showed
+// used (comma-separated), so the order is placed at that price or not at
+// all.
+func formCodes(v string) []string {
+	var out []string
+	for _, code := range strings.Split(v, ",") {
+		if code = promotion.NormaliseCode(code); code != "" && len(out) < session.MaxCartCodes {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// offerChanged words a checkout refused because an offer changed between
+// the form and the order (a code or promotion reached its limit, a flash
+// sale sold its promotional units, a code expired): the form shows again
+// with the new price and says what changed.
+func offerChanged(err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code != errs.Conflict && e.Code != errs.Unprocessable {
+		return err
+	}
+	if e.Field != "codes" && e.Field != "promotions" {
+		return err // "lines" shows next to the cart's link
+	}
+	return &errs.Error{Code: e.Code, Message: "Your order was not placed: " + e.Message + ". Check the new total and place the order again."}
 }
 
 // checkoutField names the form field of a checkout error.

@@ -152,7 +152,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := view.New(pages, template.FuncMap{"shopMoney": view.Money, "co": coFieldOf})
+	tpl, err := view.New(pages, template.FuncMap{"shopMoney": view.Money, "co": coFieldOf, "offers": offersBlockOf})
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,10 @@ const (
 	CustomerCookie = "wsm_customer"
 	// CartCookie carries a guest's cart token on the shop's own host.
 	CartCookie = "wsm_cart"
+	// CodesCookie carries the coupon codes the shopper applied on the
+	// shop's own host (the storefront prices the cart and checkout with
+	// them).
+	CodesCookie = "wsm_codes"
 )
 
 // Config is what a Kit needs.

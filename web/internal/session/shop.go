@@ -1,12 +1,14 @@
 package session
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -153,4 +155,36 @@ func (k *Kit) GuestCartToken(c *fiber.Ctx) string { return c.Cookies(k.CookieNam
 func (k *Kit) ClearCartCookie(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{Name: k.CookieName(CartCookie), Value: "", Path: "/", HTTPOnly: true, Secure: k.cfg.Secure,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0)})
+}
+
+// MaxCartCodes is how many coupon codes the codes cookie keeps.
+const MaxCartCodes = 5
+
+// CartCodes are the coupon codes the codes cookie holds: normalised
+// codes (promotion.ValidCode); anything else in the cookie is ignored.
+func (k *Kit) CartCodes(c *fiber.Ctx) []string {
+	var out []string
+	for _, code := range strings.Split(c.Cookies(k.CookieName(CodesCookie)), ".") {
+		if promotion.ValidCode(code) && len(out) < MaxCartCodes {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// SetCartCodes keeps codes (well-formed ones, at most MaxCartCodes) in the
+// codes cookie; none clears it.
+func (k *Kit) SetCartCodes(c *fiber.Ctx, codes []string) {
+	var keep []string
+	for _, code := range codes {
+		if promotion.ValidCode(code) && len(keep) < MaxCartCodes {
+			keep = append(keep, code)
+		}
+	}
+	ck := &fiber.Cookie{Name: k.CookieName(CodesCookie), Value: strings.Join(keep, "."), Path: "/", HTTPOnly: true, Secure: k.cfg.Secure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)}
+	if len(keep) == 0 {
+		ck.Expires = time.Unix(1, 0)
+	}
+	c.Cookie(ck)
 }
