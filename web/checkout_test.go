@@ -45,7 +45,12 @@ type testShop struct {
 
 func newTestShop(t testing.TB, srv *testServer, slug string) *testShop {
 	t.Helper()
-	sh := srv.signup(slug)
+	return setUpTestShop(t, srv, srv.signup(slug))
+}
+
+// setUpTestShop gives a signed-up shop its checkout settings.
+func setUpTestShop(t testing.TB, srv *testServer, sh shop) *testShop {
+	t.Helper()
 	st := &testShop{shop: sh, srv: srv, ctx: tenancy.WithTenant(context.Background(), sh.ID), cat: carttest.New(srv.DB, "EUR"),
 		http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200}}}
 	settings := checkout.Settings{Currency: "EUR",
