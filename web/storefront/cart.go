@@ -25,7 +25,10 @@ import (
 
 // The shopper's purchase flow as server-rendered pages on the shop host,
 // working without JavaScript: the cart (change quantities, remove lines,
-// line problems, totals with every adjustment's label and source), the
+// line problems, totals with every adjustment's label and source; coupon
+// codes, kept in the codes cookie while the price uses them; the offers
+// applied, the codes refused and the offers missed, each with why; free
+// gift lines that follow their offer), the
 // checkout form (e-mail, address, delivery option, payment), placing the
 // order with an Idempotency-Key minted per rendered form (a hidden field,
 // so a double submit replays the first answer instead of placing a second
