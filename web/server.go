@@ -12,7 +12,6 @@ package web
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -39,6 +38,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/console"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
@@ -157,6 +157,7 @@ type Server struct {
 	imports      *admin.Imports
 	plugins      *plugins.Service
 	platform     *platform.Handler
+	console      *console.Handler
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -227,11 +228,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if name := deps.missing(); name != "" {
 		return nil, errors.New("web: Deps." + name + " is missing")
 	}
-	pages, err := fs.Sub(templateFS, "templates")
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := view.New(pages, nil)
+	tpl, err := view.New(nil, nil) // the shared error page
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +259,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	if s.platform, err = platform.New(platform.Config{Kit: s.Kit, Errors: s.errors, Tenants: s.tenants, Plugins: s.plugins}); err != nil {
+		return nil, err
+	}
+	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
+		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
+		Commerce: console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
+		Preview:  func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
+	if err != nil {
 		return nil, err
 	}
 	onError := s.errors.Handler(s.RenderError)
