@@ -647,7 +647,7 @@ func (s *Orders) checkoutSettingsView(c *fiber.Ctx, st checkout.Settings, shippi
 		d.Shipping = string(b)
 	}
 	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
-	return s.PageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
+	return s.PageWithError(c, "console/checkout_settings", "Checkout settings", "checkout", d)
 }
 
 func (s *Orders) checkoutSettingsPage(c *fiber.Ctx) error {
