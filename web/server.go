@@ -1,12 +1,10 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
-// Package web is Wasmart's HTTP face: the fiber app, its middleware, the
 // route table where every route declares its permission (assembled from
-// each area's routes), the JSON API and its OpenAPI document, and the
-// server-rendered merchant console (templates and assets embedded in the
-// binary). The platform console is the area web/platform and each shop's
-// storefront the area web/storefront, whose routes and shop-host
-// middleware the server registers. New takes every service it uses in Deps
-// (cmd/wasmart/wire builds them) and builds none.
+// each area's routes), the JSON API and its OpenAPI document. The
+// merchant console is the area web/console, the platform console the area
+// web/platform and each shop's storefront the area web/storefront, whose
+// routes and shop-host middleware the server registers. New takes every
+// service it uses in Deps (cmd/wasmart/wire builds them) and builds none.
 package web
 
 import (
