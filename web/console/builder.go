@@ -558,8 +558,9 @@ func rewritePreview(body []byte) []byte {
 }
 
 // builderPreview renders a storefront page of the current shop with the
-// draft design, by calling the storefront app in-process with the draft in
-// the request's locals. GET only; the page cache is bypassed.
+// draft design, by calling the shop host in-process (s.preview, which the
+// server hands in) with the draft in the request's locals. GET only; the
+// page cache is bypassed.
 func (s *Builder) builderPreview(c *fiber.Ctx) error {
 	p := s.Current(c)
 	d, err := s.design.Draft(c.UserContext())
