@@ -11,7 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 type errBody struct {
@@ -86,8 +86,8 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("%d shops after bad sign-ups, want 1", len(pg.Tenants))
 		}
 		// A suspended shop's API token is refused; its console is read-only.
-		var tok web.TokenJSON
-		sh.Owner.post("/api/tokens", web.TokenRequest{Name: "t", Role: "administrator"}, 201).json(t, &tok)
+		var tok api.TokenJSON
+		sh.Owner.post("/api/tokens", api.TokenRequest{Name: "t", Role: "administrator"}, 201).json(t, &tok)
 		if err := srv.Tenants.Suspend(context.Background(), tenants.System(), sh.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func TestSecurityHeadersAndCSRF(t *testing.T) {
 	if r.Status != 403 {
 		t.Fatalf("cross-site write: %d %s", r.Status, r.Body)
 	}
-	var shop web.ShopJSON
+	var shop api.ShopJSON
 	sh.Owner.getJSON("/api/shop", &shop)
 	if shop.Name == "Hijacked" {
 		t.Fatal("CSRF-less write went through")

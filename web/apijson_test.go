@@ -16,6 +16,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestAPIAnswersJSONForSuspendedShop is issue 9 item 9 (first case): a
@@ -31,7 +32,7 @@ func TestAPIAnswersJSONForSuspendedShop(t *testing.T) {
 		}
 		for _, r := range []response{
 			sh.req(t, "GET", "/api/store/cart", nil, nil),
-			sh.req(t, "POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: v, Quantity: 1}, nil),
+			sh.req(t, "POST", "/api/store/cart/lines", api.CartLineRequest{VariantID: v, Quantity: 1}, nil),
 			sh.req(t, "POST", "/api/store/checkout", checkoutBody("eva@example.com"), map[string]string{"Idempotency-Key": "k1"}),
 			sh.req(t, "GET", "/api/store/nothing-here", nil, map[string]string{"Accept": "text/html"}),
 		} {

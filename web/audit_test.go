@@ -6,7 +6,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestAuditOncePerChangeAPIAndConsole makes the same changes through the
@@ -20,8 +20,8 @@ func TestAuditOncePerChangeAPIAndConsole(t *testing.T) {
 		o := sh.Owner
 
 		// Through the API.
-		var a web.CategoryJSON
-		o.post("/api/categories", web.CategoryBody{Name: "Shirts"}, 201).json(t, &a)
+		var a api.CategoryJSON
+		o.post("/api/categories", api.CategoryBody{Name: "Shirts"}, 201).json(t, &a)
 		if r := o.do("PUT", "/api/categories/"+a.ID, `{"name":"Linen shirts"}`, nil); r.Status != 200 {
 			t.Fatalf("update: %d %s", r.Status, r.Body)
 		}
@@ -37,7 +37,7 @@ func TestAuditOncePerChangeAPIAndConsole(t *testing.T) {
 			}
 		}
 		form("/console/categories", url.Values{"name": {"Caps"}})
-		var cats []web.CategoryJSON
+		var cats []api.CategoryJSON
 		o.getJSON("/api/categories", &cats)
 		if len(cats) != 1 || cats[0].Name != "Caps" {
 			t.Fatalf("categories %+v", cats)
@@ -46,7 +46,7 @@ func TestAuditOncePerChangeAPIAndConsole(t *testing.T) {
 		form("/console/categories/"+b, url.Values{"name": {"Hats"}})
 		form("/console/categories/"+b+"/delete", nil)
 
-		var ap web.AuditPage
+		var ap api.AuditPage
 		o.getJSON("/api/audit?action=category.", &ap)
 		got := map[string]int{}
 		for _, e := range ap.Entries {

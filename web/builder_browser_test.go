@@ -13,7 +13,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestBrowserShopBuilder: a member of the operations team switches the
@@ -32,17 +32,17 @@ func TestBrowserShopBuilder(t *testing.T) {
 	for i, name := range []string{"Harbour Linen Shirt", "Tangerine Scarf", "Canvas Tote", "Enamel Mug"} {
 		b := sampleProduct(name, fmt.Sprintf("BRB-%d", i))
 		b.Status = "published"
-		var p web.ProductJSON
+		var p api.ProductJSON
 		o.post("/api/products", b, 201).json(t, &p)
 		if r := o.upload("/api/products/"+p.ID+"/images", "image", "p.png", testPNG(600, 600), map[string]string{"alt": name}); r.Status != 201 {
 			t.Fatalf("image: %d %s", r.Status, r.Body)
 		}
 		ids = append(ids, p.ID)
 	}
-	var col web.CollectionJSON
-	o.post("/api/collections", web.CollectionBody{Title: "Spring Picks", Kind: "manual", Published: true}, 201).json(t, &col)
-	o.send("PUT", "/api/collections/"+col.ID+"/products", web.CollectionProducts{ProductIDs: ids}, 204)
-	var d web.DraftJSON
+	var col api.CollectionJSON
+	o.post("/api/collections", api.CollectionBody{Title: "Spring Picks", Kind: "manual", Published: true}, 201).json(t, &col)
+	o.send("PUT", "/api/collections/"+col.ID+"/products", api.CollectionProducts{ProductIDs: ids}, 204)
+	var d api.DraftJSON
 	o.getJSON("/api/design/draft", &d)
 	doc := d.Document
 	doc.Templates["home"] = []design.Section{
@@ -51,8 +51,8 @@ func TestBrowserShopBuilder(t *testing.T) {
 		{Type: "testimonials", Settings: design.Settings{"heading": "Kind words"}, Blocks: []design.Settings{{"quote": "Lovely quality.", "author": "Ann", "rating": 5}, {"quote": "Fast delivery.", "author": "Bo", "rating": 4}, {"quote": "Will buy again.", "author": "Cy", "rating": 5}}},
 		{Type: "newsletter"},
 	}
-	o.send("PUT", "/api/design/draft", web.DraftBody{Version: d.Version, Document: doc}, 200).json(t, &d)
-	o.post("/api/design/publish", web.DesignVersionBody{Version: d.Version}, 200)
+	o.send("PUT", "/api/design/draft", api.DraftBody{Version: d.Version, Document: doc}, 200).json(t, &d)
+	o.post("/api/design/publish", api.DesignVersionBody{Version: d.Version}, 200)
 	opsEmail := "ops@" + slug + ".example.com"
 	srv.staff(sh, opsEmail, "operations")
 	shopURL := "http://" + slug + ".localhost:" + srv.Port + "/"

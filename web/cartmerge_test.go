@@ -9,7 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestCartMergedAtSignIn: what a guest put in the cart is in the customer's
@@ -23,7 +23,7 @@ func TestCartMergedAtSignIn(t *testing.T) {
 		if _, _, err := cs.SignUp(s.ctx, customer.SignUpInput{Email: "m@example.com", Password: testPassword}, customer.SessionMeta{}); err != nil {
 			t.Fatal(err)
 		}
-		r := s.req(t, "POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: v, Quantity: 2}, nil)
+		r := s.req(t, "POST", "/api/store/cart/lines", api.CartLineRequest{VariantID: v, Quantity: 2}, nil)
 		guest := r.Header.Get("Cart-Token")
 		if r.Status != 200 || guest == "" {
 			t.Fatalf("guest add: %d %s", r.Status, r.Body)
@@ -52,7 +52,7 @@ func TestCartMergedAtSignIn(t *testing.T) {
 				t.Fatalf("guest cart cookie kept: %q", ck.Value)
 			}
 		}
-		var cv web.CartJSON
+		var cv api.CartJSON
 		s.req(t, "GET", "/api/store/cart", nil, map[string]string{"Cookie": "wsm_customer=" + session}).json(t, &cv)
 		if len(cv.Lines) != 1 || cv.Lines[0].Quantity != 2 {
 			t.Fatalf("customer cart after sign-in: %+v", cv.Lines)

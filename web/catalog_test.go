@@ -22,7 +22,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // startServerWithBlobs is startServer with an image store in a temp dir.
@@ -99,7 +99,7 @@ func (s *testServer) scaleShop(slug string) shop {
 // staff invites a staff member with a role and returns their signed-in client.
 func (s *testServer) staff(sh shop, email, role string) *client {
 	s.t.Helper()
-	sh.Owner.post("/api/staff/invitations", web.InviteRequest{Email: email, Role: role}, 201)
+	sh.Owner.post("/api/staff/invitations", api.InviteRequest{Email: email, Role: role}, 201)
 	link := mailLink(s.t.(*testing.T), s, email)
 	tok := link[strings.Index(link, "token=")+6:]
 	if _, _, err := s.Tenants.AcceptInvitation(context.Background(), tenants.AcceptInput{Token: tok, Name: role + " person", Password: testPassword}); err != nil {
@@ -110,12 +110,12 @@ func (s *testServer) staff(sh shop, email, role string) *client {
 	return c
 }
 
-func sampleProduct(title, skuPrefix string) web.ProductBody {
-	b := web.ProductBody{Title: title, BodyHTML: `<p>Soft <b>cotton</b></p><script>alert(1)</script><img src=x onerror="alert(2)">`,
+func sampleProduct(title, skuPrefix string) api.ProductBody {
+	b := api.ProductBody{Title: title, BodyHTML: `<p>Soft <b>cotton</b></p><script>alert(1)</script><img src=x onerror="alert(2)">`,
 		Vendor: "Acme", ProductType: "Shirt", Tags: []string{"summer", "cotton"}, Options: []string{"Size", "Colour"}, Role: "traffic",
 		SEOTitle: title + " | Acme", SEODescription: "A soft shirt"}
 	for i, o := range [][2]string{{"S", "Red"}, {"S", "Blue"}, {"M", "Red"}, {"M", "Blue"}} {
-		b.Variants = append(b.Variants, web.VariantBody{SKU: skuPrefix + "-" + strconv.Itoa(i), Options: []string{o[0], o[1]}, Price: 1990 + int64(i)*100, SafetyStock: 2, WeightGrams: 180})
+		b.Variants = append(b.Variants, api.VariantBody{SKU: skuPrefix + "-" + strconv.Itoa(i), Options: []string{o[0], o[1]}, Price: 1990 + int64(i)*100, SafetyStock: 2, WeightGrams: 180})
 	}
 	return b
 }
@@ -128,7 +128,7 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 		analyst := srv.staff(sh, "analyst@cat.example.com", "analyst")
 
 		// Operations creates a draft with 2 options × 2 values; HTML is sanitised.
-		var p web.ProductJSON
+		var p api.ProductJSON
 		ops.post("/api/products", sampleProduct("Linen Shirt", "LS"), 201).json(t, &p)
 		if p.Status != "draft" || len(p.Variants) != 4 || len(p.Options) != 2 || p.Currency != "EUR" {
 			t.Fatalf("created %+v", p)
@@ -137,7 +137,7 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 			t.Fatalf("body not sanitised: %q", p.BodyHTML)
 		}
 		// It may not publish directly.
-		if r := ops.post("/api/products/"+p.ID+"/publish", web.ReviewBody{}, 0); r.Status != 403 {
+		if r := ops.post("/api/products/"+p.ID+"/publish", api.ReviewBody{}, 0); r.Status != 403 {
 			t.Fatalf("ops publish: %d %s", r.Status, r.Body)
 		}
 		body := sampleProduct("Published Directly", "PD")
@@ -149,7 +149,7 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 		if r := analyst.post("/api/products", sampleProduct("Nope", "NO"), 0); r.Status != 403 {
 			t.Fatalf("analyst create: %d", r.Status)
 		}
-		var got web.ProductJSON
+		var got api.ProductJSON
 		analyst.getJSON("/api/products/"+p.ID, &got)
 
 		// Image upload: a real PNG gets renditions; a text file and an
@@ -158,7 +158,7 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 		if r.Status != 201 {
 			t.Fatalf("upload: %d %s", r.Status, r.Body)
 		}
-		var im web.ImageJSON
+		var im api.ImageJSON
 		r.json(t, &im)
 		if im.Width != 900 || len(im.Renditions) != 2 {
 			t.Fatalf("image %+v", im)
@@ -177,7 +177,7 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 			upd.Variants[i].ID = p.Variants[i].ID
 		}
 		upd.Variants[0].Price = 2500
-		var p2 web.ProductJSON
+		var p2 api.ProductJSON
 		ops.send("PUT", "/api/products/"+p.ID, upd, 200).json(t, &p2)
 		if p2.PriceMax != 2500 || p2.Variants[0].ID != p.Variants[0].ID {
 			t.Fatalf("updated %+v", p2)
@@ -187,30 +187,30 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 		}
 
 		// Review: submit, ops cannot approve, owner sends back, resubmit, approve.
-		ops.post("/api/products/"+p.ID+"/submit", web.ReviewBody{Comment: "ready"}, 200)
-		if r := ops.post("/api/products/"+p.ID+"/approve", web.ReviewBody{}, 0); r.Status != 403 {
+		ops.post("/api/products/"+p.ID+"/submit", api.ReviewBody{Comment: "ready"}, 200)
+		if r := ops.post("/api/products/"+p.ID+"/approve", api.ReviewBody{}, 0); r.Status != 403 {
 			t.Fatalf("ops approve: %d", r.Status)
 		}
-		if r := sh.Owner.post("/api/products/"+p.ID+"/reject", web.ReviewBody{}, 0); r.Status != 400 {
+		if r := sh.Owner.post("/api/products/"+p.ID+"/reject", api.ReviewBody{}, 0); r.Status != 400 {
 			t.Fatalf("reject without comment: %d %s", r.Status, r.Body)
 		}
-		sh.Owner.post("/api/products/"+p.ID+"/reject", web.ReviewBody{Comment: "add a size chart"}, 200)
-		ops.post("/api/products/"+p.ID+"/submit", web.ReviewBody{Comment: "chart added"}, 200)
-		var pub web.ProductJSON
-		sh.Owner.post("/api/products/"+p.ID+"/approve", web.ReviewBody{Comment: "lovely"}, 200).json(t, &pub)
+		sh.Owner.post("/api/products/"+p.ID+"/reject", api.ReviewBody{Comment: "add a size chart"}, 200)
+		ops.post("/api/products/"+p.ID+"/submit", api.ReviewBody{Comment: "chart added"}, 200)
+		var pub api.ProductJSON
+		sh.Owner.post("/api/products/"+p.ID+"/approve", api.ReviewBody{Comment: "lovely"}, 200).json(t, &pub)
 		if pub.Status != "published" || pub.PublishedAt == nil {
 			t.Fatalf("approved %+v", pub)
 		}
-		var revs []web.ReviewJSON
+		var revs []api.ReviewJSON
 		ops.getJSON("/api/products/"+p.ID+"/reviews", &revs)
 		if len(revs) != 4 || revs[1].Comment != "add a size chart" || revs[3].To != "published" {
 			t.Fatalf("reviews %+v", revs)
 		}
 		// Scheduled publication.
-		var q web.ProductJSON
+		var q api.ProductJSON
 		sh.Owner.post("/api/products", sampleProduct("Later Shirt", "LT"), 201).json(t, &q)
 		at := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-		sh.Owner.post("/api/products/"+q.ID+"/publish", web.ReviewBody{PublishAt: &at}, 200).json(t, &q)
+		sh.Owner.post("/api/products/"+q.ID+"/publish", api.ReviewBody{PublishAt: &at}, 200).json(t, &q)
 		if q.PublishAt == nil || !q.PublishAt.Equal(at) {
 			t.Fatalf("scheduled %+v", q.PublishAt)
 		}
@@ -220,26 +220,26 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 			query string
 			want  int
 		}{{"q=linen", 1}, {"q=LS-1", 1}, {"q=shirt", 2}, {"q=summer&status=published", 2}, {"status=draft", 0}, {"tag=cotton", 2}, {"q=nothing", 0}} {
-			var pg web.ProductPage
+			var pg api.ProductPage
 			ops.getJSON("/api/products?"+c.query, &pg)
 			if len(pg.Products) != c.want {
 				t.Errorf("%s: %d products, want %d", c.query, len(pg.Products), c.want)
 			}
 		}
-		var pg web.ProductPage
+		var pg api.ProductPage
 		ops.getJSON("/api/products?limit=1", &pg)
 		if len(pg.Products) != 1 || pg.Next == "" {
 			t.Fatalf("page 1: %+v", pg)
 		}
-		var pg2 web.ProductPage
+		var pg2 api.ProductPage
 		ops.getJSON("/api/products?limit=1&cursor="+pg.Next, &pg2)
 		if len(pg2.Products) != 1 || pg2.Products[0].ID == pg.Products[0].ID {
 			t.Fatalf("page 2: %+v", pg2)
 		}
 
 		// Bulk: +10 % on both, a tag; ops may not archive.
-		var br web.BulkResult
-		ops.post("/api/products/bulk", web.BulkBody{ProductIDs: []string{p.ID, q.ID}, PricePercent: 10, AddTags: []string{"sale"}}, 200).json(t, &br)
+		var br api.BulkResult
+		ops.post("/api/products/bulk", api.BulkBody{ProductIDs: []string{p.ID, q.ID}, PricePercent: 10, AddTags: []string{"sale"}}, 200).json(t, &br)
 		if br.Changed != 2 {
 			t.Fatalf("bulk %+v", br)
 		}
@@ -247,26 +247,26 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 		if got.Variants[0].Price != 2750 || !contains(got.Tags, "sale") {
 			t.Fatalf("after bulk: %d %v", got.Variants[0].Price, got.Tags)
 		}
-		if r := ops.post("/api/products/bulk", web.BulkBody{ProductIDs: []string{p.ID}, Status: "archived"}, 0); r.Status != 403 {
+		if r := ops.post("/api/products/bulk", api.BulkBody{ProductIDs: []string{p.ID}, Status: "archived"}, 0); r.Status != 403 {
 			t.Fatalf("ops bulk archive: %d", r.Status)
 		}
-		if r := ops.post("/api/products/bulk", web.BulkBody{ProductIDs: []string{p.ID}, PriceAmount: -100000}, 0); r.Status != 400 {
+		if r := ops.post("/api/products/bulk", api.BulkBody{ProductIDs: []string{p.ID}, PriceAmount: -100000}, 0); r.Status != 400 {
 			t.Fatalf("negative bulk price: %d %s", r.Status, r.Body)
 		}
 
 		// Categories (tree) and collections (manual and automatic).
-		var root, child web.CategoryJSON
-		ops.post("/api/categories", web.CategoryBody{Name: "Clothing"}, 201).json(t, &root)
-		ops.post("/api/categories", web.CategoryBody{Name: "Shirts", ParentID: root.ID}, 201).json(t, &child)
-		var cats []web.CategoryJSON
+		var root, child api.CategoryJSON
+		ops.post("/api/categories", api.CategoryBody{Name: "Clothing"}, 201).json(t, &root)
+		ops.post("/api/categories", api.CategoryBody{Name: "Shirts", ParentID: root.ID}, 201).json(t, &child)
+		var cats []api.CategoryJSON
 		ops.getJSON("/api/categories", &cats)
 		if len(cats) != 2 || cats[1].Depth != 1 {
 			t.Fatalf("categories %+v", cats)
 		}
-		var man, auto web.CollectionJSON
-		ops.post("/api/collections", web.CollectionBody{Title: "Staff picks", Kind: "manual", Published: true}, 201).json(t, &man)
-		ops.send("PUT", "/api/collections/"+man.ID+"/products", web.CollectionProducts{ProductIDs: []string{q.ID, p.ID}}, 204)
-		ops.post("/api/collections", web.CollectionBody{Title: "On sale", Kind: "automatic", Rules: []web.RuleJSON{{Field: "tag", Relation: "equals", Value: "sale"}}, Published: true}, 201).json(t, &auto)
+		var man, auto api.CollectionJSON
+		ops.post("/api/collections", api.CollectionBody{Title: "Staff picks", Kind: "manual", Published: true}, 201).json(t, &man)
+		ops.send("PUT", "/api/collections/"+man.ID+"/products", api.CollectionProducts{ProductIDs: []string{q.ID, p.ID}}, 204)
+		ops.post("/api/collections", api.CollectionBody{Title: "On sale", Kind: "automatic", Rules: []api.RuleJSON{{Field: "tag", Relation: "equals", Value: "sale"}}, Published: true}, 201).json(t, &auto)
 		for _, id := range []string{man.ID, auto.ID} {
 			ops.getJSON("/api/products?collection="+id, &pg)
 			if len(pg.Products) != 2 {
@@ -275,7 +275,7 @@ func TestCatalogAPIAndReviewFlow(t *testing.T) {
 		}
 
 		// Every change is in the audit log.
-		var ap web.AuditPage
+		var ap api.AuditPage
 		sh.Owner.getJSON("/api/audit?action=product.", &ap)
 		acts := map[string]bool{}
 		for _, e := range ap.Entries {
@@ -303,30 +303,30 @@ func TestInventoryAndCustomersAPI(t *testing.T) {
 		srv := startServerWithBlobs(t, db)
 		sh := srv.scaleShop("inv")
 		o := sh.Owner
-		var p web.ProductJSON
+		var p api.ProductJSON
 		o.post("/api/products", sampleProduct("Wool Hat", "WH"), 201).json(t, &p)
 		v := p.Variants[0].ID
-		var second web.LocationJSON
-		o.post("/api/locations", web.LocationBody{Name: "Main store"}, 201)
-		o.post("/api/locations", web.LocationBody{Name: "Warehouse B", Code: "B"}, 201).json(t, &second)
-		var st web.VariantStockJSON
-		o.post("/api/variants/"+v+"/receive", web.StockChange{Quantity: 5, Ref: "PO-1"}, 200)
-		o.post("/api/variants/"+v+"/receive", web.StockChange{LocationID: second.ID, Quantity: 3}, 200)
-		o.post("/api/variants/"+v+"/adjust", web.StockChange{Quantity: -4, Reason: "damaged"}, 200).json(t, &st)
+		var second api.LocationJSON
+		o.post("/api/locations", api.LocationBody{Name: "Main store"}, 201)
+		o.post("/api/locations", api.LocationBody{Name: "Warehouse B", Code: "B"}, 201).json(t, &second)
+		var st api.VariantStockJSON
+		o.post("/api/variants/"+v+"/receive", api.StockChange{Quantity: 5, Ref: "PO-1"}, 200)
+		o.post("/api/variants/"+v+"/receive", api.StockChange{LocationID: second.ID, Quantity: 3}, 200)
+		o.post("/api/variants/"+v+"/adjust", api.StockChange{Quantity: -4, Reason: "damaged"}, 200).json(t, &st)
 		if len(st.Levels) != 2 || len(st.Movements) != 3 || st.Movements[0].Reason != "damaged" {
 			t.Fatalf("stock %+v", st)
 		}
-		if r := o.post("/api/variants/"+v+"/adjust", web.StockChange{Quantity: -2, Reason: "lost"}, 0); r.Status != 409 {
+		if r := o.post("/api/variants/"+v+"/adjust", api.StockChange{Quantity: -2, Reason: "lost"}, 0); r.Status != 409 {
 			t.Fatalf("adjust below zero: %d %s", r.Status, r.Body)
 		}
-		if r := o.post("/api/variants/"+v+"/adjust", web.StockChange{Quantity: -1}, 0); r.Status != 400 {
+		if r := o.post("/api/variants/"+v+"/adjust", api.StockChange{Quantity: -1}, 0); r.Status != 400 {
 			t.Fatalf("adjust without reason: %d %s", r.Status, r.Body)
 		}
-		var low []web.LowStockJSON
+		var low []api.LowStockJSON
 		o.getJSON("/api/inventory/low-stock", &low)
-		var locs []web.LocationJSON
+		var locs []api.LocationJSON
 		o.getJSON("/api/locations", &locs)
-		var sp web.StockPage
+		var sp api.StockPage
 		o.getJSON("/api/locations/"+locs[0].ID+"/stock", &sp)
 		if len(sp.Rows) != 1 || sp.Rows[0].Available != 1 || sp.Rows[0].Variant != "S / Red" {
 			t.Fatalf("stock page %+v", sp)
@@ -346,17 +346,17 @@ func TestInventoryAndCustomersAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var page web.CustomerPage
+		var page api.CustomerPage
 		o.getJSON("/api/customers?q=jane", &page)
 		if len(page.Customers) != 1 {
 			t.Fatalf("customers %+v", page)
 		}
-		var cj web.CustomerJSON
-		o.send("PUT", "/api/customers/"+cu.ID, web.CustomerBody{Email: "jane@shopper.example", FirstName: "Jane", LastName: "Doe", Note: "VIP", Tags: []string{"vip", "wholesale"}}, 200).json(t, &cj)
+		var cj api.CustomerJSON
+		o.send("PUT", "/api/customers/"+cu.ID, api.CustomerBody{Email: "jane@shopper.example", FirstName: "Jane", LastName: "Doe", Note: "VIP", Tags: []string{"vip", "wholesale"}}, 200).json(t, &cj)
 		if len(cj.Tags) != 2 || cj.Note != "VIP" {
 			t.Fatalf("customer %+v", cj)
 		}
-		o.send("PUT", "/api/customers/"+cu.ID+"/consent", web.ConsentBody{AcceptsMarketing: true, Source: "phone"}, 200).json(t, &cj)
+		o.send("PUT", "/api/customers/"+cu.ID+"/consent", api.ConsentBody{AcceptsMarketing: true, Source: "phone"}, 200).json(t, &cj)
 		if !cj.AcceptsMarketing || cj.MarketingConsentAt == nil || cj.MarketingConsentSource != "phone" {
 			t.Fatalf("consent %+v", cj)
 		}
@@ -385,14 +385,14 @@ func TestConsolePagesRender(t *testing.T) {
 		srv := startServerWithBlobs(t, db)
 		sh := srv.scaleShop("pages")
 		o := sh.Owner
-		var p web.ProductJSON
+		var p api.ProductJSON
 		o.post("/api/products", sampleProduct("Page Shirt", "PG"), 201).json(t, &p)
 		o.upload("/api/products/"+p.ID+"/images", "image", "a.png", testPNG(400, 400), nil)
-		var cat web.CategoryJSON
-		o.post("/api/categories", web.CategoryBody{Name: "Tops"}, 201).json(t, &cat)
-		var col web.CollectionJSON
-		o.post("/api/collections", web.CollectionBody{Title: "Auto", Kind: "automatic", Rules: []web.RuleJSON{{Field: "price", Relation: "at_least", Value: "100"}}}, 201).json(t, &col)
-		o.post("/api/variants/"+p.Variants[0].ID+"/receive", web.StockChange{Quantity: 7}, 200)
+		var cat api.CategoryJSON
+		o.post("/api/categories", api.CategoryBody{Name: "Tops"}, 201).json(t, &cat)
+		var col api.CollectionJSON
+		o.post("/api/collections", api.CollectionBody{Title: "Auto", Kind: "automatic", Rules: []api.RuleJSON{{Field: "price", Relation: "at_least", Value: "100"}}}, 201).json(t, &col)
+		o.post("/api/variants/"+p.Variants[0].ID+"/receive", api.StockChange{Quantity: 7}, 200)
 		cs := srv.Services.Customers
 		cu, err := cs.Guest(tenancy.WithTenant(context.Background(), sh.ID), customer.GuestInput{Email: "guest@shopper.example"})
 		if err != nil {
@@ -434,7 +434,7 @@ func TestConsolePagesRender(t *testing.T) {
 		if r := o.do("POST", "/console/products/"+p.ID, good, nil); r.Status != 303 {
 			t.Fatalf("save form: %d %s", r.Status, cut(r.Body))
 		}
-		var got web.ProductJSON
+		var got api.ProductJSON
 		o.getJSON("/api/products/"+p.ID, &got)
 		if len(got.Variants) != 5 || got.Variants[4].Price != 1250 || !got.Variants[4].AllowBackorder {
 			t.Fatalf("after form save: %+v", got.Variants)
@@ -479,15 +479,15 @@ func TestImportConsoleFlow(t *testing.T) {
 				t.Errorf("dry-run page lacks %q", want)
 			}
 		}
-		var pg web.ProductPage
+		var pg api.ProductPage
 		o.getJSON("/api/products", &pg)
 		if len(pg.Products) != 0 {
 			t.Fatalf("a dry run wrote %d products", len(pg.Products))
 		}
 		jobID := jobPage[strings.LastIndex(jobPage, "/")+1:]
 		// Import all refuses (nothing half-imported); valid-only imports one.
-		var all web.ImportJobJSON
-		o.post("/api/imports/"+jobID+"/run", web.ImportRun{Mode: "all"}, 202).json(t, &all)
+		var all api.ImportJobJSON
+		o.post("/api/imports/"+jobID+"/run", api.ImportRun{Mode: "all"}, 202).json(t, &all)
 		all = waitJob(t, o, all)
 		if all.Report == nil || all.Report.Imported != 0 {
 			t.Fatalf("import all with errors: %+v", all.Report)
@@ -496,7 +496,7 @@ func TestImportConsoleFlow(t *testing.T) {
 		if r.Status != 303 {
 			t.Fatalf("run valid: %d %s", r.Status, cut(r.Body))
 		}
-		var valid web.ImportJobJSON
+		var valid api.ImportJobJSON
 		o.getJSON("/api/imports/"+r.Header.Get("Location")[strings.LastIndex(r.Header.Get("Location"), "/")+1:], &valid)
 		valid = waitJob(t, o, valid)
 		if valid.Report == nil || valid.Report.Imported != 1 {
@@ -518,7 +518,7 @@ func TestImportConsoleFlow(t *testing.T) {
 	})
 }
 
-func waitJob(t *testing.T, c *client, j web.ImportJobJSON) web.ImportJobJSON {
+func waitJob(t *testing.T, c *client, j api.ImportJobJSON) api.ImportJobJSON {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); j.State == "running" && time.Now().Before(deadline); {
 		time.Sleep(30 * time.Millisecond)

@@ -8,7 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // The JSON checkout pays in the same request when its body names a
@@ -39,7 +39,7 @@ func TestCheckoutWithPaymentAPI(t *testing.T) {
 		hdr := map[string]string{"Cart-Token": tok, "Idempotency-Key": "card-1"}
 		good := body(`{"method":"card","card":"` + payment.CardSuccess + `"}`)
 		r := s.req(t, "POST", "/api/store/checkout", good, hdr)
-		var got web.CheckoutJSON
+		var got api.CheckoutJSON
 		r.json(t, &got)
 		if r.Status != 201 || got.Status != order.Paid || got.PaidTotal != got.Total || got.Payment == nil ||
 			got.Payment.Status != payment.StatusCaptured || got.Payment.CardLast4 != "4242" || strings.Contains(r.Body, payment.CardSuccess) {
@@ -60,7 +60,7 @@ func TestCheckoutWithPaymentAPI(t *testing.T) {
 		// A declined card: the order is placed and awaits payment; the
 		// answer's payment says why.
 		r = checkout("declined", body(`{"method":"card","card":"`+payment.CardDecline+`"}`))
-		got = web.CheckoutJSON{}
+		got = api.CheckoutJSON{}
 		r.json(t, &got)
 		if r.Status != 201 || got.Status != order.PendingPayment || got.Payment == nil || got.Payment.Status != payment.StatusFailed ||
 			got.Payment.Message != "Your card was declined." {
@@ -69,7 +69,7 @@ func TestCheckoutWithPaymentAPI(t *testing.T) {
 
 		// Bank transfer: placed, a manual payment waiting for staff.
 		r = checkout("bank", body(`{"method":"bank_transfer"}`))
-		got = web.CheckoutJSON{}
+		got = api.CheckoutJSON{}
 		r.json(t, &got)
 		if r.Status != 201 || got.Status != order.PendingPayment || got.PaymentMethod != "manual" || got.Payment == nil ||
 			got.Payment.Provider != "manual" || got.Payment.Status != payment.StatusPending {

@@ -24,6 +24,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // startCommerceServer is the default test server with its stop function,
@@ -114,7 +115,7 @@ func (s *testShop) cart(t testing.TB, lines map[string]int64) string {
 		if tok != "" {
 			h["Cart-Token"] = tok
 		}
-		r := s.req(t, "POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: v, Quantity: q}, h)
+		r := s.req(t, "POST", "/api/store/cart/lines", api.CartLineRequest{VariantID: v, Quantity: q}, h)
 		if r.Status != 200 {
 			t.Fatalf("add to cart: %d %s", r.Status, r.Body)
 		}
@@ -129,7 +130,7 @@ func (s *testShop) cart(t testing.TB, lines map[string]int64) string {
 }
 
 func checkoutBody(email string) []byte {
-	b, _ := json.Marshal(web.CheckoutRequest{Email: email, ShippingCode: "colissimo", PaymentMethod: "test",
+	b, _ := json.Marshal(api.CheckoutRequest{Email: email, ShippingCode: "colissimo", PaymentMethod: "test",
 		ShippingAddress: order.Address{Name: "Eva Martin", Line1: "1 rue de Rivoli", City: "Paris", PostalCode: "75001", Country: "FR"}})
 	return b
 }
@@ -148,7 +149,7 @@ func (s *testShop) place(t testing.TB, cartToken, key string) (order.Order, stri
 
 func (s *testShop) pay(t testing.TB, o order.Order, tok, card string, want int) payment.Payment {
 	t.Helper()
-	r := s.req(t, "POST", "/api/store/orders/"+o.ID+"/payments", web.StorePayRequest{Provider: "test", Card: card},
+	r := s.req(t, "POST", "/api/store/orders/"+o.ID+"/payments", api.StorePayRequest{Provider: "test", Card: card},
 		map[string]string{"Order-Token": tok, "Idempotency-Key": "pay-" + o.ID + card})
 	if r.Status != want {
 		t.Fatalf("pay: %d, want %d: %s", r.Status, want, r.Body)
@@ -160,9 +161,9 @@ func (s *testShop) pay(t testing.TB, o order.Order, tok, card string, want int) 
 	return p
 }
 
-func (s *testShop) order(t testing.TB, id string) web.OrderDetail {
+func (s *testShop) order(t testing.TB, id string) api.OrderDetail {
 	t.Helper()
-	var d web.OrderDetail
+	var d api.OrderDetail
 	s.Owner.getJSON("/api/orders/"+id, &d)
 	return d
 }
@@ -296,7 +297,7 @@ func TestNoOversellCheckout(t *testing.T) {
 					t.Errorf("stock read: available %d reserved %d on hand %d", avail, reserved, onHand)
 				}
 				r := s.req(t, "GET", "/api/store/cart", nil, map[string]string{"Cart-Token": tokens[0]})
-				var cv web.CartJSON
+				var cv api.CartJSON
 				if r.Status == 200 && json.Unmarshal([]byte(r.Body), &cv) == nil {
 					for _, l := range cv.Lines {
 						if l.Available < 0 {
@@ -381,7 +382,7 @@ func TestStatementsPerHTTPCheckout(t *testing.T) {
 			tok := s.cart(t, map[string]int64{a: 1})
 			addOne := c.n.Load()
 			if len(lines) > 1 {
-				s.req(t, "POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: b, Quantity: 2}, map[string]string{"Cart-Token": tok})
+				s.req(t, "POST", "/api/store/cart/lines", api.CartLineRequest{VariantID: b, Quantity: 2}, map[string]string{"Cart-Token": tok})
 			}
 			c.n.Store(0)
 			c.log.Store(true)
@@ -415,10 +416,10 @@ func TestCustomerCheckout(t *testing.T) {
 		}
 		id, me := signUp("member@example.com")
 		_, other := signUp("other@example.com")
-		if r := s.req(t, "POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: v, Quantity: 1}, me); r.Status != 200 || r.Header.Get("Cart-Token") != "" {
+		if r := s.req(t, "POST", "/api/store/cart/lines", api.CartLineRequest{VariantID: v, Quantity: 1}, me); r.Status != 200 || r.Header.Get("Cart-Token") != "" {
 			t.Fatalf("customer add: %d %q %s", r.Status, r.Header.Get("Cart-Token"), r.Body)
 		}
-		var cv web.CartJSON
+		var cv api.CartJSON
 		r := s.req(t, "GET", "/api/store/cart", nil, me)
 		r.json(t, &cv)
 		if len(cv.Lines) != 1 {

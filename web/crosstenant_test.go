@@ -19,6 +19,7 @@ import (
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // victim is shop A with objects of every kind the tenant routes address.
@@ -48,8 +49,8 @@ func TestCrossTenantAccess(t *testing.T) {
 		if err := srv.Tenants.ChangePlan(ctx, tenants.System(), b.ID, tenants.PlanScale); err != nil {
 			t.Fatal(err)
 		}
-		var bTok web.TokenJSON
-		b.Owner.post("/api/tokens", web.TokenRequest{Name: "b", Role: "administrator"}, 201).json(t, &bTok)
+		var bTok api.TokenJSON
+		b.Owner.post("/api/tokens", api.TokenRequest{Name: "b", Role: "administrator"}, 201).json(t, &bTok)
 		anon := srv.client()
 		bToken := srv.tokenClient(bTok.Secret)
 
@@ -132,20 +133,20 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		t.Fatal(err)
 	}
 	o := a.Owner
-	var tok web.TokenJSON
-	o.post("/api/tokens", web.TokenRequest{Name: "alpha-token", Role: "analyst"}, 201).json(t, &tok)
+	var tok api.TokenJSON
+	o.post("/api/tokens", api.TokenRequest{Name: "alpha-token", Role: "analyst"}, 201).json(t, &tok)
 	a.TokenID, a.TokenSecret = tok.ID, tok.Secret
 	a.Role = "alpha-special"
-	o.post("/api/roles", web.RoleJSON{Name: a.Role, Permissions: []string{"catalog.read"}}, 201)
+	o.post("/api/roles", api.RoleJSON{Name: a.Role, Permissions: []string{"catalog.read"}}, 201)
 	a.Domain = "shop.alpha-example.com"
-	var dom web.DomainJSON
-	o.post("/api/shop/domains", web.DomainRequest{Host: a.Domain}, 201).json(t, &dom)
+	var dom api.DomainJSON
+	o.post("/api/shop/domains", api.DomainRequest{Host: a.Domain}, 201).json(t, &dom)
 	srv.DNS.SetTXT(dom.Verification.TXTName, dom.Verification.TXTValue)
 	if r := o.do("POST", "/api/shop/domains/"+a.Domain+"/verify", "", nil); r.Status != 200 {
 		t.Fatalf("verify A's domain: %d %s", r.Status, r.Body)
 	}
 	analystEmail := "analyst@alpha.example.com"
-	o.post("/api/staff/invitations", web.InviteRequest{Email: analystEmail, Role: "analyst"}, 201)
+	o.post("/api/staff/invitations", api.InviteRequest{Email: analystEmail, Role: "analyst"}, 201)
 	link := mailLink(t, srv, analystEmail)
 	tokn := link[strings.Index(link, "token=")+6:]
 	u, _, err := srv.Tenants.AcceptInvitation(ctx, tenants.AcceptInput{Token: tokn, Name: "Ana Lyst", Password: testPassword})

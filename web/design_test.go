@@ -15,6 +15,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 func putJSON(t testing.TB, c interface {
@@ -47,49 +48,49 @@ func TestBuilderHTTP(t *testing.T) {
 			t.Fatal("hero before any edit")
 		}
 
-		var d web.DraftJSON
+		var d api.DraftJSON
 		owner.getJSON("/api/design/draft", &d)
 		if d.Version != 0 || d.Document.Theme != "grid" {
 			t.Fatalf("draft %+v", d)
 		}
 		// A logo upload, then theme settings with it and new colours.
-		var logo web.AssetJSON
+		var logo api.AssetJSON
 		r := owner.upload("/api/design/assets", "image", "logo.png", pngBytes(t, 300, 100, color.RGBA{10, 20, 200, 255}), nil)
 		if r.Status != 201 {
 			t.Fatalf("upload %d %s", r.Status, r.Body)
 		}
 		r.json(t, &logo)
-		putJSON(t, owner, "PUT", "/api/design/draft/theme", web.ThemeBody{Version: d.Version, Theme: "editorial",
+		putJSON(t, owner, "PUT", "/api/design/draft/theme", api.ThemeBody{Version: d.Version, Theme: "editorial",
 			Settings: design.Settings{"color_accent": "#7a2e0e", "logo": logo.Key}}, 200).json(t, &d)
 		// Invalid values are refused with the field.
-		r = putJSON(t, owner, "PUT", "/api/design/draft/theme", web.ThemeBody{Version: d.Version, Settings: design.Settings{"color_accent": "blue"}}, 400)
+		r = putJSON(t, owner, "PUT", "/api/design/draft/theme", api.ThemeBody{Version: d.Version, Settings: design.Settings{"color_accent": "blue"}}, 400)
 		if !strings.Contains(r.Body, "settings.color_accent") {
 			t.Fatalf("bad colour: %s", r.Body)
 		}
 		// Hero and featured collection, then reorder.
-		r = owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "home", Type: "hero",
+		r = owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "home", Type: "hero",
 			Settings: design.Settings{"heading": "Hello builder", "button_label": "Shop summer", "button_link": map[string]any{"kind": "collection", "ref": f.summer.ID}}}, 201)
 		r.json(t, &d)
 		hero := d.SectionID
-		r = owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "home", Type: "featured_collection",
+		r = owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "home", Type: "featured_collection",
 			Settings: design.Settings{"collection": f.summer.ID, "heading": "Summer picks"}}, 201)
 		r.json(t, &d)
 		fc := d.SectionID
-		r = owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "home", Type: "newsletter"}, 201)
+		r = owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "home", Type: "newsletter"}, 201)
 		r.json(t, &d)
-		owner.post("/api/design/draft/sections/"+fc+"/move", web.MoveBody{Version: d.Version, Delta: -10}, 200).json(t, &d)
+		owner.post("/api/design/draft/sections/"+fc+"/move", api.MoveBody{Version: d.Version, Delta: -10}, 200).json(t, &d)
 		// Unknown section types and script in rich text are refused.
-		if r := owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "home", Type: "carousel"}, 400); !strings.Contains(r.Body, "unknown section type") {
+		if r := owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "home", Type: "carousel"}, 400); !strings.Contains(r.Body, "unknown section type") {
 			t.Fatalf("unknown type: %s", r.Body)
 		}
-		r = owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "home", Type: "rich_text", Settings: design.Settings{"text": "<p onclick=x()>hi</p>"}}, 400)
+		r = owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "home", Type: "rich_text", Settings: design.Settings{"text": "<p onclick=x()>hi</p>"}}, 400)
 		if !strings.Contains(r.Body, "event handlers") {
 			t.Fatalf("event handler: %s", r.Body)
 		}
 		// Menus: a page link and a nested collection link.
-		var pg web.PageJSON
-		owner.post("/api/pages", web.PageBody{Kind: "shipping", Title: "Shipping policy", BodyHTML: "<p>We ship in 2 days.</p>", Published: true}, 201).json(t, &pg)
-		putJSON(t, owner, "PUT", "/api/design/menus/header", web.MenuBody{Version: d.Version, Items: []design.MenuItem{
+		var pg api.PageJSON
+		owner.post("/api/pages", api.PageBody{Kind: "shipping", Title: "Shipping policy", BodyHTML: "<p>We ship in 2 days.</p>", Published: true}, 201).json(t, &pg)
+		putJSON(t, owner, "PUT", "/api/design/menus/header", api.MenuBody{Version: d.Version, Items: []design.MenuItem{
 			{Title: "Shop", Link: design.Link{Kind: "search"}, Children: []design.MenuItem{{Title: "Summer", Link: design.Link{Kind: "collection", Ref: f.summer.ID}}}},
 			{Title: "Shipping", Link: design.Link{Kind: "page", Ref: pg.ID}}, {Title: "Our shirt", Link: design.Link{Kind: "product", Ref: f.shirt.ID}},
 			{Title: "Secret", Link: design.Link{Kind: "product", Ref: f.draft.ID}}}}, 200).json(t, &d)
@@ -114,11 +115,11 @@ func TestBuilderHTTP(t *testing.T) {
 
 		// A stale publish is refused; the current one goes live.
 		stale := d.Version - 1
-		if r := owner.post("/api/design/publish", web.DesignVersionBody{Version: stale}, 409); !strings.Contains(r.Body, "Reload") {
+		if r := owner.post("/api/design/publish", api.DesignVersionBody{Version: stale}, 409); !strings.Contains(r.Body, "Reload") {
 			t.Fatalf("stale publish: %s", r.Body)
 		}
-		var v1 web.DesignVersionJSON
-		owner.post("/api/design/publish", web.DesignVersionBody{Version: d.Version}, 200).json(t, &v1)
+		var v1 api.DesignVersionJSON
+		owner.post("/api/design/publish", api.DesignVersionBody{Version: d.Version}, 200).json(t, &v1)
 		live = shopper.get("/")
 		wantPage(t, live, 200, "Hello builder", "Summer picks", `href="/theme/editorial.css"`, `class="theme-editorial`, `href="/pages/shipping-policy"`,
 			`<a class="button" href="/collections/summer">Shop summer</a>`, `action="/newsletter"`, "/brand/"+e.shop.ID+"/design/")
@@ -133,22 +134,22 @@ func TestBuilderHTTP(t *testing.T) {
 			t.Fatalf("logo %d %v", r.Status, r.Header)
 		}
 		// Sections below product pages.
-		owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "product", Type: "rich_text", Settings: design.Settings{"heading": "Care and repair"}}, 201).json(t, &d)
-		owner.post("/api/design/publish", web.DesignVersionBody{Version: d.Version}, 200).json(t, &v1)
+		owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "product", Type: "rich_text", Settings: design.Settings{"heading": "Care and repair"}}, 201).json(t, &d)
+		owner.post("/api/design/publish", api.DesignVersionBody{Version: d.Version}, 200).json(t, &v1)
 		wantPage(t, shopper.get("/products/linen-shirt"), 200, "Care and repair", "Linen Shirt")
 		// Branded 404.
 		wantPage(t, shopper.get("/products/nope"), 404, "theme-editorial", "Shipping")
 
 		// Version 2: hero heading changed; then restore version 1.
-		putJSON(t, owner, "PUT", "/api/design/draft/sections/"+hero, web.SectionBody{Version: d.Version, Settings: design.Settings{"heading": "Second look"}}, 200).json(t, &d)
-		owner.post("/api/design/publish", web.DesignVersionBody{Version: d.Version}, 200)
+		putJSON(t, owner, "PUT", "/api/design/draft/sections/"+hero, api.SectionBody{Version: d.Version, Settings: design.Settings{"heading": "Second look"}}, 200).json(t, &d)
+		owner.post("/api/design/publish", api.DesignVersionBody{Version: d.Version}, 200)
 		wantPage(t, shopper.get("/"), 200, "Second look")
-		var vs []web.DesignVersionJSON
+		var vs []api.DesignVersionJSON
 		owner.getJSON("/api/design/versions", &vs)
 		if len(vs) != 3 || !vs[0].Live || vs[0].Number != 3 {
 			t.Fatalf("versions %+v", vs)
 		}
-		owner.post("/api/design/versions/2/restore", web.DesignVersionBody{Version: d.Version}, 200)
+		owner.post("/api/design/versions/2/restore", api.DesignVersionBody{Version: d.Version}, 200)
 		live = shopper.get("/")
 		if !strings.Contains(live.Body, "Hello builder") || strings.Contains(live.Body, "Second look") {
 			t.Fatal("restore did not bring version 1 back")
@@ -156,10 +157,10 @@ func TestBuilderHTTP(t *testing.T) {
 
 		// Content: articles (draft and live), blog, sitemap.
 		past := time.Now().Add(-time.Hour).UTC()
-		var art web.ArticleJSON
-		owner.post("/api/articles", web.ArticleBody{Title: "Caring for linen", Author: "Ann", Tags: []string{"care"}, BodyHTML: "<p>Wash cold.</p>", PublishedAt: &past, SEODescription: "Linen care"}, 201).json(t, &art)
-		owner.post("/api/articles", web.ArticleBody{Title: "Unreleased", BodyHTML: "<p>Soon.</p>"}, 201)
-		if r := owner.post("/api/articles", web.ArticleBody{Title: "Bad", BodyHTML: "<script>alert(1)</script>"}, 400); !strings.Contains(r.Body, "scripts") {
+		var art api.ArticleJSON
+		owner.post("/api/articles", api.ArticleBody{Title: "Caring for linen", Author: "Ann", Tags: []string{"care"}, BodyHTML: "<p>Wash cold.</p>", PublishedAt: &past, SEODescription: "Linen care"}, 201).json(t, &art)
+		owner.post("/api/articles", api.ArticleBody{Title: "Unreleased", BodyHTML: "<p>Soon.</p>"}, 201)
+		if r := owner.post("/api/articles", api.ArticleBody{Title: "Bad", BodyHTML: "<script>alert(1)</script>"}, 400); !strings.Contains(r.Body, "scripts") {
 			t.Fatalf("script in article: %s", r.Body)
 		}
 		wantPage(t, shopper.get("/blog"), 200, "Caring for linen", `href="/blog/caring-for-linen"`)
@@ -182,7 +183,7 @@ func TestBuilderHTTP(t *testing.T) {
 		}
 		r = shopper.post("/newsletter", url.Values{"email": {"fan@example.com"}, "consent": {"yes"}})
 		wantPage(t, r, 200, "fan@example.com is subscribed")
-		var subs web.SubscriberList
+		var subs api.SubscriberList
 		owner.getJSON("/api/subscribers", &subs)
 		if subs.Total != 1 || subs.Subscribers[0].ConsentText == "" || subs.Subscribers[0].ConsentAt.IsZero() {
 			t.Fatalf("subscribers %+v", subs)
@@ -281,7 +282,7 @@ func TestBuilderMaintenanceBranded(t *testing.T) {
 // putDraftHeading sets a section's heading in the draft through the API.
 func (c *client) putDraftHeading(t *testing.T, section, heading string) {
 	t.Helper()
-	var d web.DraftJSON
+	var d api.DraftJSON
 	c.getJSON("/api/design/draft", &d)
-	c.send("PUT", "/api/design/draft/sections/"+section, web.SectionBody{Version: d.Version, Settings: design.Settings{"heading": heading}}, 200)
+	c.send("PUT", "/api/design/draft/sections/"+section, api.SectionBody{Version: d.Version, Settings: design.Settings{"heading": heading}}, 200)
 }

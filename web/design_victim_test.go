@@ -10,7 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // victimDesign gives shop A a published design and a newer draft (a hero
@@ -19,11 +19,11 @@ import (
 // by route parameter name and the strings that must never show to B.
 func victimDesign(t *testing.T, srv *testServer, shopID string, owner *client, collectionID string) (map[string]string, []string) {
 	t.Helper()
-	var pg web.PageJSON
-	owner.post("/api/pages", web.PageBody{Kind: "about", Title: "Alpha Secret Page", BodyHTML: "<p>Alpha page body</p>", Published: true}, 201).json(t, &pg)
+	var pg api.PageJSON
+	owner.post("/api/pages", api.PageBody{Kind: "about", Title: "Alpha Secret Page", BodyHTML: "<p>Alpha page body</p>", Published: true}, 201).json(t, &pg)
 	past := time.Now().Add(-time.Hour).UTC()
-	var art web.ArticleJSON
-	owner.post("/api/articles", web.ArticleBody{Title: "Alpha Hidden Article", Author: "Alpha Author", Tags: []string{"alpha-tag"}, BodyHTML: "<p>Alpha article body</p>", PublishedAt: &past}, 201).json(t, &art)
+	var art api.ArticleJSON
+	owner.post("/api/articles", api.ArticleBody{Title: "Alpha Hidden Article", Author: "Alpha Author", Tags: []string{"alpha-tag"}, BodyHTML: "<p>Alpha article body</p>", PublishedAt: &past}, 201).json(t, &art)
 	// The test server has no blob store: upload through the service.
 	ctx := tenancy.WithTenant(context.Background(), shopID)
 	blobs, err := blob.NewFS(t.TempDir())
@@ -34,19 +34,19 @@ func victimDesign(t *testing.T, srv *testServer, shopID string, owner *client, c
 	if err != nil {
 		t.Fatal(err)
 	}
-	logo := web.AssetJSON{Key: asset.Key}
-	var d web.DraftJSON
+	logo := api.AssetJSON{Key: asset.Key}
+	var d api.DraftJSON
 	owner.getJSON("/api/design/draft", &d)
-	r := owner.post("/api/design/draft/sections", web.SectionAddBody{Version: d.Version, Template: "home", Type: "hero",
+	r := owner.post("/api/design/draft/sections", api.SectionAddBody{Version: d.Version, Template: "home", Type: "hero",
 		Settings: design.Settings{"heading": "Alpha Hero Secret", "button_label": "Alpha Button", "button_link": map[string]any{"kind": "page", "ref": pg.ID}}}, 201)
 	r.json(t, &d)
 	section := d.SectionID
-	owner.send("PUT", "/api/design/menus/header", web.MenuBody{Version: d.Version, Items: []design.MenuItem{{Title: "Alpha Menu Secret", Link: design.Link{Kind: "collection", Ref: collectionID}},
+	owner.send("PUT", "/api/design/menus/header", api.MenuBody{Version: d.Version, Items: []design.MenuItem{{Title: "Alpha Menu Secret", Link: design.Link{Kind: "collection", Ref: collectionID}},
 		{Title: "Alpha About", Link: design.Link{Kind: "article", Ref: art.ID}}}}, 200)
-	owner.send("PUT", "/api/design/draft/theme", web.ThemeBody{Version: d.Version + 1, Theme: "editorial", Settings: design.Settings{"logo": logo.Key, "footer_text": "Alpha Footer Secret"}}, 200)
-	owner.post("/api/design/publish", web.DesignVersionBody{Version: d.Version + 2}, 200)
+	owner.send("PUT", "/api/design/draft/theme", api.ThemeBody{Version: d.Version + 1, Theme: "editorial", Settings: design.Settings{"logo": logo.Key, "footer_text": "Alpha Footer Secret"}}, 200)
+	owner.post("/api/design/publish", api.DesignVersionBody{Version: d.Version + 2}, 200)
 	// A newer unpublished draft.
-	owner.send("PUT", "/api/design/draft/sections/"+section, web.SectionBody{Version: d.Version + 2, Settings: design.Settings{"heading": "Alpha Draft Only"}}, 200)
+	owner.send("PUT", "/api/design/draft/sections/"+section, api.SectionBody{Version: d.Version + 2, Settings: design.Settings{"heading": "Alpha Draft Only"}}, 200)
 	if _, err := srv.Services.Content.Subscribe(ctx, "alpha.fan@alpha-mail.example", "Alpha consent wording", "section:x"); err != nil {
 		t.Fatal(err)
 	}

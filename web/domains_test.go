@@ -6,7 +6,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestCustomDomainRequiresOwnershipVerification (issue 9, item 7): a shop
@@ -27,8 +27,8 @@ func TestCustomDomainRequiresOwnershipVerification(t *testing.T) {
 
 		// B claims A's domain first: pending, with instructions, serving
 		// nothing.
-		var bd web.DomainJSON
-		b.Owner.post("/api/shop/domains", web.DomainRequest{Host: host}, 201).json(t, &bd)
+		var bd api.DomainJSON
+		b.Owner.post("/api/shop/domains", api.DomainRequest{Host: host}, 201).json(t, &bd)
 		if bd.Status != "pending" || bd.Verification == nil || bd.Verification.Token == "" ||
 			bd.Verification.TXTName != "_wasmart-verify."+host || !strings.Contains(bd.Verification.Instructions, "TXT record named _wasmart-verify."+host) {
 			t.Fatalf("claim: %+v %+v", bd, bd.Verification)
@@ -47,9 +47,9 @@ func TestCustomDomainRequiresOwnershipVerification(t *testing.T) {
 		}
 
 		// A's claim is not blocked; A publishes its token and verifies.
-		var ad web.DomainJSON
-		a.Owner.post("/api/shop/domains", web.DomainRequest{Host: host}, 201).json(t, &ad)
-		var list []web.DomainJSON
+		var ad api.DomainJSON
+		a.Owner.post("/api/shop/domains", api.DomainRequest{Host: host}, 201).json(t, &ad)
+		var list []api.DomainJSON
 		a.Owner.getJSON("/api/shop/domains", &list)
 		if len(list) != 1 || list[0].Status != "pending" || list[0].Verification.Token != ad.Verification.Token {
 			t.Fatalf("A's list: %+v", list)
@@ -59,7 +59,7 @@ func TestCustomDomainRequiresOwnershipVerification(t *testing.T) {
 			t.Fatalf("served before verification: %d %s", r.Status, cut(r.Body))
 		}
 		r = a.Owner.do("POST", "/api/shop/domains/"+host+"/verify", "", nil)
-		var v web.DomainJSON
+		var v api.DomainJSON
 		r.json(t, &v)
 		if r.Status != 200 || v.Status != "verified" || v.VerifiedVia != "dns" || v.Verification != nil {
 			t.Fatalf("A's verify: %d %s", r.Status, r.Body)
@@ -73,7 +73,7 @@ func TestCustomDomainRequiresOwnershipVerification(t *testing.T) {
 		if len(list) != 0 {
 			t.Fatalf("B still lists %+v", list)
 		}
-		if r := b.Owner.post("/api/shop/domains", web.DomainRequest{Host: host}, 409); !strings.Contains(r.Body, `"field":"domain"`) {
+		if r := b.Owner.post("/api/shop/domains", api.DomainRequest{Host: host}, 409); !strings.Contains(r.Body, `"field":"domain"`) {
 			t.Fatalf("B's new claim: %s", r.Body)
 		}
 		if r := b.Owner.do("POST", "/api/shop/domains/"+host+"/verify", "", nil); r.Status != 404 {
@@ -102,7 +102,7 @@ func TestConsoleDomainVerification(t *testing.T) {
 	if r := a.Owner.do("POST", "/console/settings/domains", "host="+host, nil); r.Status != 303 {
 		t.Fatalf("add: %d %s", r.Status, cut(r.Body))
 	}
-	var list []web.DomainJSON
+	var list []api.DomainJSON
 	a.Owner.getJSON("/api/shop/domains", &list)
 	if len(list) != 1 {
 		t.Fatalf("list: %+v", list)

@@ -21,6 +21,7 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/domaintest"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // testServer is the real server on a port-0 listener over a real database.
@@ -231,8 +232,8 @@ func (s *testServer) signup(slug string) shop {
 	s.t.Helper()
 	c := s.client()
 	email := "owner@" + slug + ".example.com"
-	var res web.SignupResponse
-	r := c.post("/api/signup", web.SignupRequest{ShopName: "Shop " + slug, Slug: slug, Email: email, Password: testPassword, Currency: "EUR", Country: "FR"}, 201)
+	var res api.SignupResponse
+	r := c.post("/api/signup", api.SignupRequest{ShopName: "Shop " + slug, Slug: slug, Email: email, Password: testPassword, Currency: "EUR", Country: "FR"}, 201)
 	r.json(s.t, &res)
 	c.login(email, testPassword)
 	return shop{ID: res.TenantID, Slug: slug, Name: "Shop " + slug, OwnerEmail: email, OwnerID: res.UserID, Owner: c}
@@ -240,8 +241,8 @@ func (s *testServer) signup(slug string) shop {
 
 func (c *client) login(email, password string) {
 	c.t.Helper()
-	r := c.post("/api/sessions", web.LoginRequest{Email: email, Password: password}, 200)
-	var lr web.LoginResponse
+	r := c.post("/api/sessions", api.LoginRequest{Email: email, Password: password}, 200)
+	var lr api.LoginResponse
 	r.json(c.t, &lr)
 	if lr.MFARequired {
 		c.t.Fatalf("login %s wants MFA", email)

@@ -7,29 +7,29 @@ import (
 
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // apiImport posts a CSV to /api/imports with the query and waits for the job.
-func apiImport(t *testing.T, c *client, query, csv string) web.ImportJobJSON {
+func apiImport(t *testing.T, c *client, query, csv string) api.ImportJobJSON {
 	t.Helper()
 	r := c.do("POST", "/api/imports?"+query, csv, map[string]string{"Content-Type": "text/csv"})
 	if r.Status != 202 {
 		t.Fatalf("POST /api/imports?%s: %d %s", query, r.Status, r.Body)
 	}
-	var j web.ImportJobJSON
+	var j api.ImportJobJSON
 	r.json(t, &j)
 	return waitJob(t, c, j)
 }
 
-func runJob(t *testing.T, c *client, id string, body web.ImportRun) web.ImportJobJSON {
+func runJob(t *testing.T, c *client, id string, body api.ImportRun) api.ImportJobJSON {
 	t.Helper()
-	var j web.ImportJobJSON
+	var j api.ImportJobJSON
 	c.post("/api/imports/"+id+"/run", body, 202).json(t, &j)
 	return waitJob(t, c, j)
 }
 
-func problemAt(rep *web.ReportJSON, line int) string {
+func problemAt(rep *api.ReportJSON, line int) string {
 	var s []string
 	for _, p := range rep.Problems {
 		if p.Line == line {
@@ -76,15 +76,15 @@ func TestImportDryRunPredictsQuota(t *testing.T) {
 		if dry.Report.Errors != 1 || dry.Report.Ready != 100 || !strings.Contains(problemAt(dry.Report, 102), "the Free plan allows 100 products") {
 			t.Fatalf("dry run: %+v", dry.Report)
 		}
-		all := runJob(t, sh.Owner, dry.ID, web.ImportRun{Mode: "all"})
+		all := runJob(t, sh.Owner, dry.ID, api.ImportRun{Mode: "all"})
 		if all.State != "done" || all.Report.Imported != 0 || fmt.Sprint(all.Report.Problems) != fmt.Sprint(dry.Report.Problems) {
 			t.Fatalf("all: %+v", all)
 		}
-		valid := runJob(t, sh.Owner, dry.ID, web.ImportRun{Mode: "valid"})
+		valid := runJob(t, sh.Owner, dry.ID, api.ImportRun{Mode: "valid"})
 		if valid.Report.Imported != dry.Report.Ready || fmt.Sprint(valid.Report.Problems) != fmt.Sprint(dry.Report.Problems) {
 			t.Fatalf("valid: %+v", valid.Report)
 		}
-		var pg web.ProductPage
+		var pg api.ProductPage
 		sh.Owner.getJSON("/api/products?limit=250", &pg)
 		if len(pg.Products) != 100 {
 			t.Fatalf("%d products", len(pg.Products))
@@ -129,13 +129,13 @@ func TestImportUpdateExisting(t *testing.T) {
 			fmt.Sprint(ch[0].Fields, ch[0].VariantsAdded, ch[0].VariantsRemoved, ch[0].VariantsUpdated) != "[Title] [L] [M] [S]" {
 			t.Fatalf("dry run: %+v", dry.Report)
 		}
-		var pg web.ProductPage
+		var pg api.ProductPage
 		o.getJSON("/api/products", &pg)
 		if pg.Products[0].Title != "Tee" {
 			t.Fatal("the dry run wrote")
 		}
 		// The run inherits update mode from the checked job.
-		j := runJob(t, o, dry.ID, web.ImportRun{Mode: "all"})
+		j := runJob(t, o, dry.ID, api.ImportRun{Mode: "all"})
 		if !j.UpdateExisting || j.Report.Imported != 1 || fmt.Sprint(j.Report.Changes) != fmt.Sprint(dry.Report.Changes) {
 			t.Fatalf("update: %+v", j.Report)
 		}
@@ -147,7 +147,7 @@ func TestImportUpdateExisting(t *testing.T) {
 		}
 		// Overriding it on the run: without update mode the file is refused.
 		no := false
-		if j := runJob(t, o, dry.ID, web.ImportRun{Mode: "all", UpdateExisting: &no}); j.UpdateExisting || j.Report.Imported != 0 || j.Report.Errors != 1 {
+		if j := runJob(t, o, dry.ID, api.ImportRun{Mode: "all", UpdateExisting: &no}); j.UpdateExisting || j.Report.Imported != 0 || j.Report.Errors != 1 {
 			t.Fatalf("override: %+v", j)
 		}
 		// The console's form carries the switch and the check lists the changes.
@@ -157,7 +157,7 @@ func TestImportUpdateExisting(t *testing.T) {
 			t.Fatalf("upload: %d %s", r.Status, cut(r.Body))
 		}
 		page := r.Header.Get("Location")
-		var cj web.ImportJobJSON
+		var cj api.ImportJobJSON
 		o.getJSON("/api/imports/"+page[strings.LastIndex(page, "/")+1:], &cj)
 		cj = waitJob(t, o, cj)
 		body := o.do("GET", page, "", nil).Body
@@ -194,7 +194,7 @@ func TestImportBlankInventoryTrackerIsUntracked(t *testing.T) {
 		wantPage(t, r, 200, "In stock")
 		wantSeeOther(t, b.addToCart(p.Variants[0].ID, "3"), "/cart")
 		wantPage(t, b.addToCart(p.Variants[1].ID, "1"), 422, "stock")
-		var pg web.ProductPage
+		var pg api.ProductPage
 		e.shop.Owner.getJSON("/api/products", &pg)
 		if v := pg.Products[0].Variants; v[0].InventoryTracked || !v[1].InventoryTracked {
 			t.Fatalf("API variants %+v", v)

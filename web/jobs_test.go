@@ -10,12 +10,13 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // finishedJob polls an import job until it is no longer running.
-func finishedJob(t *testing.T, c *client, id string) web.ImportJobJSON {
+func finishedJob(t *testing.T, c *client, id string) api.ImportJobJSON {
 	t.Helper()
-	var j web.ImportJobJSON
+	var j api.ImportJobJSON
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
 		c.getJSON("/api/imports/"+id, &j)
 		if j.State != "running" {
@@ -44,7 +45,7 @@ func TestPanickingImportJobLeavesServerServing(t *testing.T) {
 			if r.Status != 202 {
 				t.Fatalf("%s upload: %d %s", mode, r.Status, cut(r.Body))
 			}
-			var j web.ImportJobJSON
+			var j api.ImportJobJSON
 			r.json(t, &j)
 			j = finishedJob(t, o, j.ID)
 			if j.State != "failed" || j.Error != msg || j.FinishedAt == nil {
@@ -55,7 +56,7 @@ func TestPanickingImportJobLeavesServerServing(t *testing.T) {
 			if r := o.do("GET", "/healthz", "", nil); r.Status != 200 {
 				t.Fatalf("healthz after the panic: %d", r.Status)
 			}
-			var pg web.ProductPage
+			var pg api.ProductPage
 			o.getJSON("/api/products", &pg)
 			if len(pg.Products) != 0 {
 				t.Fatalf("%s import that panicked wrote %d products", mode, len(pg.Products))
@@ -68,7 +69,7 @@ func TestPanickingImportJobLeavesServerServing(t *testing.T) {
 		// Without the fault the same file imports.
 		web.SetImportFault(srv.Server, nil)
 		r := o.upload("/api/imports?mode=all", "file", "tea.csv", csv, nil)
-		var j web.ImportJobJSON
+		var j api.ImportJobJSON
 		if err := json.Unmarshal([]byte(r.Body), &j); err != nil || r.Status != 202 {
 			t.Fatalf("upload: %d %s", r.Status, cut(r.Body))
 		}

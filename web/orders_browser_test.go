@@ -12,7 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestBrowserOrderToRefund: a shopper buys two variants with the test
@@ -56,7 +56,7 @@ func TestBrowserOrderToRefund(t *testing.T) {
 
 	// 3. The shopper tracks the parcel and asks to return one plate.
 	var tr shipping.Tracking
-	r := s.req(t, "POST", "/api/store/track", web.TrackRequest{Number: "#1001", Email: "EVA@example.com"}, nil)
+	r := s.req(t, "POST", "/api/store/track", api.TrackRequest{Number: "#1001", Email: "EVA@example.com"}, nil)
 	r.json(t, &tr)
 	if r.Status != 200 || len(tr.Shipments) != 1 || tr.Shipments[0].TrackingNumber != "6A123456789" {
 		t.Fatalf("tracking: %d %s", r.Status, r.Body)
@@ -67,9 +67,9 @@ func TestBrowserOrderToRefund(t *testing.T) {
 			plateLine = l.ID
 		}
 	}
-	wantError(t, s.req(t, "POST", "/api/store/returns", web.ReturnRequest{OrderID: o.ID, Email: "someone@else.example", Reason: "chipped",
+	wantError(t, s.req(t, "POST", "/api/store/returns", api.ReturnRequest{OrderID: o.ID, Email: "someone@else.example", Reason: "chipped",
 		Lines: []aftersales.LineQty{{LineID: plateLine, Quantity: 1}}}, nil), 404, "")
-	if r := s.req(t, "POST", "/api/store/returns", web.ReturnRequest{OrderID: o.ID, Email: "eva@example.com", Reason: "chipped",
+	if r := s.req(t, "POST", "/api/store/returns", api.ReturnRequest{OrderID: o.ID, Email: "eva@example.com", Reason: "chipped",
 		Lines: []aftersales.LineQty{{LineID: plateLine, Quantity: 1}}}, nil); r.Status != 201 {
 		t.Fatalf("return request: %d %s", r.Status, r.Body)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 func consoleForm(kv ...string) string {
@@ -110,7 +110,7 @@ func TestOrderConsole(t *testing.T) {
 
 	// Tickets.
 	var tk aftersales.Ticket
-	c.post("/api/tickets", web.TicketRequest{OrderID: o.ID, Email: "eva@example.com", Kind: aftersales.KindQuestion, Subject: "Lid missing", Body: "The lid is missing."}, 201).json(t, &tk)
+	c.post("/api/tickets", api.TicketRequest{OrderID: o.ID, Email: "eva@example.com", Kind: aftersales.KindQuestion, Subject: "Lid missing", Body: "The lid is missing."}, 201).json(t, &tk)
 	wantConsolePage(t, c.do("GET", "/console/tickets", "", nil), 200, "Lid missing")
 	tURL := "/console/tickets/" + tk.ID
 	wantConsolePage(t, c.do("GET", tURL, "", nil), 200, "The lid is missing.", "#1001")

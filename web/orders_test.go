@@ -14,7 +14,7 @@ import (
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 func (s *testShop) staff(t testing.TB, method, path string, body any) response {
@@ -51,23 +51,23 @@ func TestOrderStateMachineAPI(t *testing.T) {
 			}
 		}
 		base := "/api/orders/" + o.ID
-		illegal("delivered", "POST", base+"/status", web.StatusRequest{Status: "delivered"})
-		illegal("completed", "POST", base+"/status", web.StatusRequest{Status: "completed"})
-		illegal("ship", "POST", base+"/shipments", web.ShipmentRequest{Carrier: "La Poste"})
-		illegal("refund", "POST", base+"/refunds", web.RefundRequest{Amount: 100})
-		wantError(t, s.staff(t, "POST", base+"/status", web.StatusRequest{Status: "teleported"}), 400, "status")
-		wantError(t, s.staff(t, "POST", base+"/status", web.StatusRequest{Status: "paid"}), 400, "status")
+		illegal("delivered", "POST", base+"/status", api.StatusRequest{Status: "delivered"})
+		illegal("completed", "POST", base+"/status", api.StatusRequest{Status: "completed"})
+		illegal("ship", "POST", base+"/shipments", api.ShipmentRequest{Carrier: "La Poste"})
+		illegal("refund", "POST", base+"/refunds", api.RefundRequest{Amount: 100})
+		wantError(t, s.staff(t, "POST", base+"/status", api.StatusRequest{Status: "teleported"}), 400, "status")
+		wantError(t, s.staff(t, "POST", base+"/status", api.StatusRequest{Status: "paid"}), 400, "status")
 
 		s.pay(t, o, tok, payment.CardSuccess, 201)
 		if st := s.order(t, o.ID).Order.Status; st != order.Paid {
 			t.Fatalf("after payment: %s", st)
 		}
-		illegal("pay again", "POST", base+"/payments", web.StaffPayRequest{Method: "cod"})
-		illegal("completed", "POST", base+"/status", web.StatusRequest{Status: "completed"})
-		illegal("delivered", "POST", base+"/status", web.StatusRequest{Status: "delivered"})
+		illegal("pay again", "POST", base+"/payments", api.StaffPayRequest{Method: "cod"})
+		illegal("completed", "POST", base+"/status", api.StatusRequest{Status: "completed"})
+		illegal("delivered", "POST", base+"/status", api.StatusRequest{Status: "delivered"})
 
 		line := o.Lines[0].ID
-		r := s.staff(t, "POST", base+"/shipments", web.ShipmentRequest{Carrier: "La Poste", TrackingNumber: "6A1", TrackingURL: "https://track.example/6A1",
+		r := s.staff(t, "POST", base+"/shipments", api.ShipmentRequest{Carrier: "La Poste", TrackingNumber: "6A1", TrackingURL: "https://track.example/6A1",
 			Lines: []shipping.LineQty{{LineID: line, Quantity: 1}}})
 		if r.Status != 201 {
 			t.Fatalf("ship one: %d %s", r.Status, r.Body)
@@ -77,10 +77,10 @@ func TestOrderStateMachineAPI(t *testing.T) {
 		if st := s.order(t, o.ID).Order.Status; st != order.PartiallyFulfilled {
 			t.Fatalf("after shipping one of two: %s", st)
 		}
-		wantError(t, s.staff(t, "POST", base+"/shipments", web.ShipmentRequest{Lines: []shipping.LineQty{{LineID: line, Quantity: 5}}}), 422, "")
-		wantError(t, s.staff(t, "POST", base+"/shipments", web.ShipmentRequest{Lines: []shipping.LineQty{{LineID: line, Quantity: -1}}}), 400, "lines[0].quantity")
-		illegal("cancel after shipping", "POST", base+"/cancel", web.CancelRequest{Reason: "changed mind"})
-		r = s.staff(t, "POST", base+"/shipments", web.ShipmentRequest{Carrier: "La Poste", TrackingNumber: "6A2"})
+		wantError(t, s.staff(t, "POST", base+"/shipments", api.ShipmentRequest{Lines: []shipping.LineQty{{LineID: line, Quantity: 5}}}), 422, "")
+		wantError(t, s.staff(t, "POST", base+"/shipments", api.ShipmentRequest{Lines: []shipping.LineQty{{LineID: line, Quantity: -1}}}), 400, "lines[0].quantity")
+		illegal("cancel after shipping", "POST", base+"/cancel", api.CancelRequest{Reason: "changed mind"})
+		r = s.staff(t, "POST", base+"/shipments", api.ShipmentRequest{Carrier: "La Poste", TrackingNumber: "6A2"})
 		if r.Status != 201 {
 			t.Fatalf("ship the rest: %d %s", r.Status, r.Body)
 		}
@@ -89,22 +89,22 @@ func TestOrderStateMachineAPI(t *testing.T) {
 		if st := s.order(t, o.ID).Order.Status; st != order.Fulfilled {
 			t.Fatalf("after shipping all: %s", st)
 		}
-		illegal("ship more", "POST", base+"/shipments", web.ShipmentRequest{})
-		wantError(t, s.staff(t, "POST", "/api/shipments/"+sh1.ID+"/status", web.ShipmentStatusRequest{Status: "lost-at-sea"}), 400, "status")
+		illegal("ship more", "POST", base+"/shipments", api.ShipmentRequest{})
+		wantError(t, s.staff(t, "POST", "/api/shipments/"+sh1.ID+"/status", api.ShipmentStatusRequest{Status: "lost-at-sea"}), 400, "status")
 		for _, id := range []string{sh1.ID, sh2.ID} {
-			if r := s.staff(t, "POST", "/api/shipments/"+id+"/status", web.ShipmentStatusRequest{Status: "delivered"}); r.Status != 200 {
+			if r := s.staff(t, "POST", "/api/shipments/"+id+"/status", api.ShipmentStatusRequest{Status: "delivered"}); r.Status != 200 {
 				t.Fatalf("shipment delivered: %d %s", r.Status, r.Body)
 			}
 		}
 		if st := s.order(t, o.ID).Order.Status; st != order.Delivered {
 			t.Fatalf("after both parcels delivered: %s", st)
 		}
-		if r := s.staff(t, "POST", base+"/status", web.StatusRequest{Status: "completed", Message: "all good"}); r.Status != 200 {
+		if r := s.staff(t, "POST", base+"/status", api.StatusRequest{Status: "completed", Message: "all good"}); r.Status != 200 {
 			t.Fatalf("complete: %d %s", r.Status, r.Body)
 		}
-		illegal("back to delivered", "POST", base+"/status", web.StatusRequest{Status: "delivered"})
+		illegal("back to delivered", "POST", base+"/status", api.StatusRequest{Status: "delivered"})
 		illegal("cancel completed", "POST", base+"/cancel", nil)
-		if r := s.staff(t, "POST", base+"/notes", web.NoteRequest{Text: "Customer called, happy."}); r.Status != 201 {
+		if r := s.staff(t, "POST", base+"/notes", api.NoteRequest{Text: "Customer called, happy."}); r.Status != 201 {
 			t.Fatalf("note: %d %s", r.Status, r.Body)
 		}
 
@@ -132,7 +132,7 @@ func TestOrderStateMachineAPI(t *testing.T) {
 		if avail, _, _ := s.available(t, v); avail != 5 {
 			t.Fatalf("available %d after the second order, want 5", avail)
 		}
-		if r := s.staff(t, "POST", "/api/orders/"+o2.ID+"/cancel", web.CancelRequest{Reason: "customer asked"}); r.Status != 200 {
+		if r := s.staff(t, "POST", "/api/orders/"+o2.ID+"/cancel", api.CancelRequest{Reason: "customer asked"}); r.Status != 200 {
 			t.Fatalf("cancel: %d %s", r.Status, r.Body)
 		}
 		if avail, reserved, _ := s.available(t, v); avail != 8 || reserved != 0 {
@@ -191,7 +191,7 @@ func TestRefundNeverExceedsPaidAPI(t *testing.T) {
 		if ok != 4 {
 			t.Fatalf("%d refunds of %d went through for a payment of %d, want 4", ok, part, total)
 		}
-		var pj web.PaymentsJSON
+		var pj api.PaymentsJSON
 		s.Owner.getJSON("/api/orders/"+o.ID+"/payments", &pj)
 		var sum int64
 		for _, r := range pj.Refunds {
@@ -260,7 +260,7 @@ func TestPaymentWebhookAPI(t *testing.T) {
 			t.Fatalf("refused webhooks changed the order: %s paid %d", d.Order.Status, d.Order.PaidTotal)
 		}
 
-		var wj web.WebhookJSON
+		var wj api.WebhookJSON
 		r := s.req(t, "POST", hook, body, map[string]string{payment.SignatureHeader: sig})
 		if r.Status != 200 {
 			t.Fatalf("webhook: %d %s", r.Status, r.Body)
@@ -276,7 +276,7 @@ func TestPaymentWebhookAPI(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				r := s.req(t, "POST", hook, body, map[string]string{payment.SignatureHeader: sig})
-				var w web.WebhookJSON
+				var w api.WebhookJSON
 				if r.Status != 200 || json.Unmarshal([]byte(r.Body), &w) != nil || !w.Duplicate {
 					t.Errorf("duplicate webhook: %d %s", r.Status, r.Body)
 				}
@@ -323,7 +323,7 @@ func TestCheckoutBadInput(t *testing.T) {
 			return s.req(t, "POST", "/api/store/cart/lines", fmt.Sprintf(`{"variant_id":%q,"quantity":%v}`, variant, qty), h)
 		}
 		r := s.req(t, "GET", "/api/store/cart", nil, nil)
-		var noCart web.CartJSON
+		var noCart api.CartJSON
 		if r.Status != 200 || json.Unmarshal([]byte(r.Body), &noCart) != nil || len(noCart.Lines) != 0 || noCart.Currency != "EUR" {
 			t.Fatalf("cart with no token: %d %s", r.Status, r.Body)
 		}
@@ -346,8 +346,8 @@ func TestCheckoutBadInput(t *testing.T) {
 		co := func(body any, hdr map[string]string) response {
 			return s.req(t, "POST", "/api/store/checkout", body, hdr)
 		}
-		good := func() web.CheckoutRequest {
-			var in web.CheckoutRequest
+		good := func() api.CheckoutRequest {
+			var in api.CheckoutRequest
 			json.Unmarshal(checkoutBody("eva@example.com"), &in)
 			return in
 		}
@@ -403,7 +403,7 @@ func TestCheckoutBadInput(t *testing.T) {
 		if avail, reserved, _ := s.available(t, v); avail != 2 || reserved != 0 {
 			t.Fatalf("after the sweep: available %d reserved %d", avail, reserved)
 		}
-		r = s.req(t, "POST", "/api/store/orders/"+o1.ID+"/payments", web.StorePayRequest{Provider: "test", Card: payment.CardSuccess},
+		r = s.req(t, "POST", "/api/store/orders/"+o1.ID+"/payments", api.StorePayRequest{Provider: "test", Card: payment.CardSuccess},
 			map[string]string{"Order-Token": o1tok, "Idempotency-Key": "p1"})
 		wantError(t, r, 422, "order")
 
@@ -412,13 +412,13 @@ func TestCheckoutBadInput(t *testing.T) {
 		pay := func(body any, hdr map[string]string) response {
 			return s.req(t, "POST", "/api/store/orders/"+o2.ID+"/payments", body, hdr)
 		}
-		wantError(t, pay(web.StorePayRequest{Provider: "test", Card: payment.CardSuccess}, map[string]string{"Order-Token": tok2}), 400, "Idempotency-Key")
-		wantError(t, pay(web.StorePayRequest{Provider: "bitcoin"}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "a"}), 400, "provider")
-		wantError(t, pay(web.StorePayRequest{Provider: "test"}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "b"}), 400, "card")
-		wantError(t, pay(web.StorePayRequest{Provider: "test", Card: "1234"}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "c"}), 400, "")
-		wantError(t, pay(web.StorePayRequest{Provider: "test", Card: payment.CardDecline}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "d"}), 422, "payment")
-		wantError(t, pay(web.StorePayRequest{Provider: "test", Card: payment.CardSuccess}, map[string]string{"Order-Token": "forged", "Idempotency-Key": "e"}), 404, "")
-		wantError(t, pay(web.StorePayRequest{Provider: "test", Card: payment.CardSuccess}, map[string]string{"Idempotency-Key": "e"}), 404, "")
+		wantError(t, pay(api.StorePayRequest{Provider: "test", Card: payment.CardSuccess}, map[string]string{"Order-Token": tok2}), 400, "Idempotency-Key")
+		wantError(t, pay(api.StorePayRequest{Provider: "bitcoin"}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "a"}), 400, "provider")
+		wantError(t, pay(api.StorePayRequest{Provider: "test"}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "b"}), 400, "card")
+		wantError(t, pay(api.StorePayRequest{Provider: "test", Card: "1234"}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "c"}), 400, "")
+		wantError(t, pay(api.StorePayRequest{Provider: "test", Card: payment.CardDecline}, map[string]string{"Order-Token": tok2, "Idempotency-Key": "d"}), 422, "payment")
+		wantError(t, pay(api.StorePayRequest{Provider: "test", Card: payment.CardSuccess}, map[string]string{"Order-Token": "forged", "Idempotency-Key": "e"}), 404, "")
+		wantError(t, pay(api.StorePayRequest{Provider: "test", Card: payment.CardSuccess}, map[string]string{"Idempotency-Key": "e"}), 404, "")
 		// The right token on another shop's host opens nothing.
 		wantError(t, other.req(t, "GET", "/api/store/orders/"+o2.ID, nil, map[string]string{"Order-Token": tok2}), 404, "")
 		if r := s.req(t, "GET", "/api/store/orders/"+o2.ID, nil, map[string]string{"Order-Token": tok2}); r.Status != 200 {

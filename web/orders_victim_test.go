@@ -16,7 +16,7 @@ import (
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/tenancy"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // victimCommerce gives the cross-tenant victim (shop A) an order, a
@@ -58,30 +58,30 @@ func victimCommerce(t *testing.T, srv *testServer, shopID, slug string, owner *c
 			t.Fatal(err)
 		}
 	}
-	resp := shopReq("POST", "/api/store/cart/lines", web.CartLineRequest{VariantID: variant, Quantity: 2}, nil)
+	resp := shopReq("POST", "/api/store/cart/lines", api.CartLineRequest{VariantID: variant, Quantity: 2}, nil)
 	resp.Body.Close()
 	cartTok := resp.Header.Get("Cart-Token")
 	email := "victim.buyer@alpha-mail.example"
-	resp = shopReq("POST", "/api/store/checkout", web.CheckoutRequest{Email: email, ShippingCode: "alpha-post",
+	resp = shopReq("POST", "/api/store/checkout", api.CheckoutRequest{Email: email, ShippingCode: "alpha-post",
 		ShippingAddress: order.Address{Name: "Alpha Victim", Line1: "7 Alpha Secret Street", City: "Lyon", Country: "FR"}},
 		map[string]string{"Cart-Token": cartTok, "Idempotency-Key": "victim-order"})
 	var o order.Order
 	orderTok := resp.Header.Get("Order-Token")
 	decode(resp, &o)
 	var p payment.Payment
-	decode(shopReq("POST", "/api/store/orders/"+o.ID+"/payments", web.StorePayRequest{Provider: "test", Card: payment.CardSuccess},
+	decode(shopReq("POST", "/api/store/orders/"+o.ID+"/payments", api.StorePayRequest{Provider: "test", Card: payment.CardSuccess},
 		map[string]string{"Order-Token": orderTok, "Idempotency-Key": "victim-pay"}), &p)
 
 	var sh shipping.Shipment
-	owner.post("/api/orders/"+o.ID+"/shipments", web.ShipmentRequest{Carrier: "Alpha Carrier", TrackingNumber: "ALPHA-TRACK-777",
+	owner.post("/api/orders/"+o.ID+"/shipments", api.ShipmentRequest{Carrier: "Alpha Carrier", TrackingNumber: "ALPHA-TRACK-777",
 		Lines: []shipping.LineQty{{LineID: o.Lines[0].ID, Quantity: 1}}}, 201).json(t, &sh)
 	var ret aftersales.Return
-	owner.post("/api/returns", web.ReturnRequest{OrderID: o.ID, Reason: "alpha return reason",
+	owner.post("/api/returns", api.ReturnRequest{OrderID: o.ID, Reason: "alpha return reason",
 		Lines: []aftersales.LineQty{{LineID: o.Lines[0].ID, Quantity: 1}}}, 201).json(t, &ret)
 	var tk aftersales.Ticket
-	owner.post("/api/tickets", web.TicketRequest{OrderID: o.ID, Email: email, Kind: aftersales.KindQuestion,
+	owner.post("/api/tickets", api.TicketRequest{OrderID: o.ID, Email: email, Kind: aftersales.KindQuestion,
 		Subject: "Alpha ticket subject", Body: "Where is my alpha parcel?"}, 201).json(t, &tk)
-	owner.post("/api/orders/"+o.ID+"/notes", web.NoteRequest{Text: "alpha staff note"}, 201)
+	owner.post("/api/orders/"+o.ID+"/notes", api.NoteRequest{Text: "alpha staff note"}, 201)
 	if r := owner.do("PUT", "/api/settings/mail-templates/order.placed", `{"subject":"Alpha order {{.OrderName}}","text":"Thanks from alpha"}`, nil); r.Status != 200 {
 		t.Fatalf("victim mail template: %d %s", r.Status, r.Body)
 	}

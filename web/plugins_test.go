@@ -19,7 +19,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/plugins/build"
 	"github.com/wasmart/wasmart/tenants"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // pluginUpload is a first-party plugin's manifest (with the given version
@@ -135,7 +135,7 @@ func TestPluginsHTTP(t *testing.T) {
 		if !strings.Contains(r.Body, "export") {
 			t.Fatalf("lying manifest message: %s", r.Body)
 		}
-		var vj web.PluginVersionJSON
+		var vj api.PluginVersionJSON
 		r = admin.uploadPlugin("/api/platform/plugins", man, wasm)
 		wantStatus(t, "publish", r, 201)
 		r.json(t, &vj)
@@ -166,23 +166,23 @@ func TestPluginsHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantStatus(t, "private upload", o.uploadPlugin("/api/plugins/uploads", privMan, wasm), 201)
-		var cat []web.PluginVersionJSON
+		var cat []api.PluginVersionJSON
 		o.getJSON("/api/plugins/catalog", &cat)
 		if len(cat) != 4 {
 			t.Fatalf("catalog %+v", cat)
 		}
 
 		// Install: config checked against the schema, nothing stored on error.
-		r = o.post("/api/plugins/installations", web.InstallRequest{PluginID: "wasmart-pricing", Config: map[string]any{"volume_tiers": []any{map[string]any{"min_qty": "ten"}}}}, 0)
+		r = o.post("/api/plugins/installations", api.InstallRequest{PluginID: "wasmart-pricing", Config: map[string]any{"volume_tiers": []any{map[string]any{"min_qty": "ten"}}}}, 0)
 		wantStatus(t, "bad config", r, 400)
-		wantStatus(t, "unknown plugin", o.post("/api/plugins/installations", web.InstallRequest{PluginID: "nope"}, 0), 404)
-		var list []web.InstallationJSON
+		wantStatus(t, "unknown plugin", o.post("/api/plugins/installations", api.InstallRequest{PluginID: "nope"}, 0), 404)
+		var list []api.InstallationJSON
 		o.getJSON("/api/plugins/installations", &list)
 		if len(list) != 0 {
 			t.Fatalf("bad installs stored: %+v", list)
 		}
-		var inst web.InstallationJSON
-		o.post("/api/plugins/installations", web.InstallRequest{PluginID: "wasmart-pricing", Version: "1.0.0",
+		var inst api.InstallationJSON
+		o.post("/api/plugins/installations", api.InstallRequest{PluginID: "wasmart-pricing", Version: "1.0.0",
 			Config: map[string]any{"volume_tiers": []any{map[string]any{"min_qty": 10, "percent": 10}}}}, 201).json(t, &inst)
 		if inst.Enabled || inst.Breaker != "closed" {
 			t.Fatalf("installed %+v", inst)
@@ -191,7 +191,7 @@ func TestPluginsHTTP(t *testing.T) {
 		// Checkout pricing goes through the plugin once enabled.
 		v := sh.variant(t, "Tea", 1000, 100)
 		cartTok := sh.cart(t, map[string]int64{v: 10})
-		var cj web.CartJSON
+		var cj api.CartJSON
 		sh.req(t, "GET", "/api/store/cart", nil, map[string]string{"Cart-Token": cartTok}).json(t, &cj)
 		if cj.Price.Merchandise != 10000 {
 			t.Fatalf("before enabling: %+v", cj.Price)
@@ -207,12 +207,12 @@ func TestPluginsHTTP(t *testing.T) {
 
 		// The run log and replay.
 		svc.Recorder().Flush()
-		var runs web.RunPageJSON
+		var runs api.RunPageJSON
 		o.getJSON("/api/plugins/runs?installation="+inst.ID, &runs)
 		if len(runs.Runs) == 0 || runs.Runs[0].Outcome != "ok" || !runs.Runs[0].InputKept {
 			t.Fatalf("runs %+v", runs)
 		}
-		var rep web.ReplayJSON
+		var rep api.ReplayJSON
 		r = o.do("POST", "/api/plugins/runs/"+runs.Runs[0].ID+"/replay", "", nil)
 		wantStatus(t, "replay", r, 200)
 		r.json(t, &rep)
@@ -234,8 +234,8 @@ func TestPluginsHTTP(t *testing.T) {
 		// Dry run of an upgrade to 1.1.0 with another config.
 		man11, _ := pluginUpload(t, "pricing", "", "1.1.0")
 		wantStatus(t, "publish 1.1.0", admin.uploadPlugin("/api/platform/plugins", man11, wasm), 201)
-		var dry web.DryRunJSON
-		r = o.post("/api/plugins/installations/"+inst.ID+"/dry-run", web.DryRunRequest{Version: "1.1.0",
+		var dry api.DryRunJSON
+		r = o.post("/api/plugins/installations/"+inst.ID+"/dry-run", api.DryRunRequest{Version: "1.1.0",
 			Config: map[string]any{"volume_tiers": []any{map[string]any{"min_qty": 5, "percent": 50}}}}, 200)
 		r.json(t, &dry)
 		if dry.Inputs != 1 || dry.Changed != 1 || dry.SumBefore != 9000 || dry.SumAfter != 5000 || dry.ToVersion != "1.1.0" {
@@ -244,9 +244,9 @@ func TestPluginsHTTP(t *testing.T) {
 
 		// Pin, upgrade, roll back.
 		wantStatus(t, "pin", o.do("PATCH", "/api/plugins/installations/"+inst.ID, `{"pinned":true}`, nil), 200)
-		wantStatus(t, "upgrade while pinned", o.post("/api/plugins/installations/"+inst.ID+"/upgrade", web.UpgradeRequest{}, 0), 409)
+		wantStatus(t, "upgrade while pinned", o.post("/api/plugins/installations/"+inst.ID+"/upgrade", api.UpgradeRequest{}, 0), 409)
 		wantStatus(t, "unpin", o.do("PATCH", "/api/plugins/installations/"+inst.ID, `{"pinned":false}`, nil), 200)
-		o.post("/api/plugins/installations/"+inst.ID+"/upgrade", web.UpgradeRequest{}, 200).json(t, &inst)
+		o.post("/api/plugins/installations/"+inst.ID+"/upgrade", api.UpgradeRequest{}, 200).json(t, &inst)
 		if inst.Version != "1.1.0" || inst.PrevVersion != "1.0.0" {
 			t.Fatalf("upgraded %+v", inst)
 		}
@@ -293,14 +293,14 @@ func TestPluginsHTTP(t *testing.T) {
 		wantStatus(t, "disable", o.form("/console/plugins/"+inst.ID+"/action", url.Values{"action": {"disable"}}), 303)
 
 		// Reporting: table and SVG chart.
-		var repInst web.InstallationJSON
-		o.post("/api/plugins/installations", web.InstallRequest{PluginID: "wasmart-reporting"}, 201).json(t, &repInst)
+		var repInst api.InstallationJSON
+		o.post("/api/plugins/installations", api.InstallRequest{PluginID: "wasmart-reporting"}, 201).json(t, &repInst)
 		pg = o.do("GET", "/console/plugins/reports?installation="+repInst.ID+"&report=sales", "", nil)
 		wantStatus(t, "reports page", pg, 200)
 		if !strings.Contains(pg.Body, `id="report"`) || !strings.Contains(pg.Body, "<svg") {
 			t.Fatalf("report page: %s", cut(pg.Body[strings.Index(pg.Body, "<main"):]))
 		}
-		var rj web.PluginReportJSON
+		var rj api.PluginReportJSON
 		o.getJSON("/api/plugins/installations/"+repInst.ID+"/report?report=rfm", &rj)
 		if rj.Title == "" {
 			t.Fatalf("report %+v", rj)
@@ -311,8 +311,8 @@ func TestPluginsHTTP(t *testing.T) {
 		wantStatus(t, "recommendations", r, 200)
 
 		// Order and uninstall.
-		var order []web.InstallationJSON
-		b, _ = json.Marshal(web.PluginOrderRequest{IDs: []string{repInst.ID, inst.ID}})
+		var order []api.InstallationJSON
+		b, _ = json.Marshal(api.PluginOrderRequest{IDs: []string{repInst.ID, inst.ID}})
 		r = o.do("PUT", "/api/plugins/order", string(b), nil)
 		wantStatus(t, "order", r, 200)
 		r.json(t, &order)
@@ -320,7 +320,7 @@ func TestPluginsHTTP(t *testing.T) {
 			t.Fatalf("order %+v", order)
 		}
 		wantStatus(t, "uninstall", o.do("DELETE", "/api/plugins/installations/"+repInst.ID, "", nil), 204)
-		var au web.AuditPage
+		var au api.AuditPage
 		o.getJSON("/api/audit?action=plugin.*", &au)
 		if len(au.Entries) < 9 {
 			t.Fatalf("audit entries %d", len(au.Entries))
@@ -343,8 +343,8 @@ func victimPlugins(t *testing.T, srv *testServer, shopID string, owner *client) 
 	if _, err := svc.Publish(actx, plugins.PublishInput{Manifest: privMan, Wasm: wasm}); err != nil {
 		t.Fatal(err)
 	}
-	var inst web.InstallationJSON
-	owner.post("/api/plugins/installations", web.InstallRequest{PluginID: "wasmart-pricing",
+	var inst api.InstallationJSON
+	owner.post("/api/plugins/installations", api.InstallRequest{PluginID: "wasmart-pricing",
 		Config: map[string]any{"price_lists": []any{map[string]any{"customer_tag": "alpha-vip-marker", "percent": 5}}}}, 201).json(t, &inst)
 	if r := owner.do("PATCH", "/api/plugins/installations/"+inst.ID, `{"enabled":true}`, nil); r.Status != 200 {
 		t.Fatalf("enable: %d %s", r.Status, r.Body)
@@ -379,14 +379,14 @@ func TestPluginInstallQuota(t *testing.T) {
 	}
 	sh := srv.signup("quota-shop")
 	for _, id := range []string{"wasmart-pricing", "wasmart-recommend", "wasmart-logistics"} {
-		sh.Owner.post("/api/plugins/installations", web.InstallRequest{PluginID: id}, 201)
+		sh.Owner.post("/api/plugins/installations", api.InstallRequest{PluginID: id}, 201)
 	}
-	r := sh.Owner.post("/api/plugins/installations", web.InstallRequest{PluginID: "wasmart-reporting"}, 0)
+	r := sh.Owner.post("/api/plugins/installations", api.InstallRequest{PluginID: "wasmart-reporting"}, 0)
 	wantStatus(t, "fourth plugin on the Free plan", r, 403)
 	if !strings.Contains(r.Body, "quota_exceeded") {
 		t.Fatalf("refusal: %s", r.Body)
 	}
-	var list []web.InstallationJSON
+	var list []api.InstallationJSON
 	sh.Owner.getJSON("/api/plugins/installations", &list)
 	if len(list) != 3 {
 		t.Fatalf("%d installations", len(list))

@@ -10,7 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestUnitPriceAboveCheckoutLimitRefused is issue 9 item 10: the catalog
@@ -44,7 +44,7 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 		}
 
 		// At the limit: created, and checkout takes it.
-		var p web.ProductJSON
+		var p api.ProductJSON
 		r := o.do("POST", "/api/products", product(money.MaxUnitPrice, ""), nil)
 		if r.Status != 201 {
 			t.Fatalf("product at the price limit: %d %s", r.Status, r.Body)
@@ -70,7 +70,7 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 		wantField(t, "bulk percent over the limit", o.do("POST", "/api/products/bulk", fmt.Sprintf(`{"product_ids":[%q],"price_percent":10}`, p.ID), nil), "price")
 		wantField(t, "bulk percent that overflows", o.do("POST", "/api/products/bulk", fmt.Sprintf(`{"product_ids":[%q],"price_percent":1e15}`, p.ID), nil), "price_percent")
 		wantField(t, "bulk amount that overflows", o.do("POST", "/api/products/bulk", fmt.Sprintf(`{"product_ids":[%q],"price_amount":%d}`, p.ID, int64(math.MaxInt64)), nil), "price_amount")
-		var again web.ProductJSON
+		var again api.ProductJSON
 		o.getJSON("/api/products/"+p.ID, &again)
 		if again.Variants[0].Price != money.MaxUnitPrice {
 			t.Fatalf("a refused change moved the price to %d", again.Variants[0].Price)
@@ -84,7 +84,7 @@ func TestUnitPriceAboveCheckoutLimitRefused(t *testing.T) {
 
 		// The CSV import goes through the same check.
 		csv := "Handle,Title,Variant Price\nyacht-csv,Yacht,100000000.01\n"
-		var job web.ImportJobJSON
+		var job api.ImportJobJSON
 		r = o.upload("/api/imports?mode=dry_run", "file", "yacht.csv", []byte(csv), nil)
 		if r.Status != 202 {
 			t.Fatalf("import upload: %d %s", r.Status, r.Body)

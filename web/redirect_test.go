@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmart/wasmart/core/store/storetest"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -153,7 +153,7 @@ func TestLoginNextOpenRedirect(t *testing.T) {
 func TestProductBulkBackHeaderInjection(t *testing.T) {
 	srv := startServer(t, storetest.SQLite(t))
 	sh := srv.signup("bulkback")
-	var p web.ProductJSON
+	var p api.ProductJSON
 	sh.Owner.post("/api/products", sampleProduct("Linen Shirt", "LS"), 201).json(t, &p)
 	for back, want := range map[string]string{
 		"/console/products\r\nSet-Cookie: pwn=1": "/console/products?flash=1+products+updated",

@@ -51,22 +51,7 @@ func (s *Server) registerRoutes() {
 	s.systemRoutes(&t)
 
 	// The JSON API.
-	s.accountAPI(&t)
-	s.shopAPI(&t)
-	s.platformAPI(&t)
-	s.catalogAPI(&t)
-	s.inventoryAPI(&t)
-	s.customerAPI(&t)
-	s.importAPI(&t)
-	s.orderAPI(&t)
-	s.paymentAPI(&t)
-	s.returnAPI(&t)
-	s.checkoutSettingsAPI(&t)
-	s.pluginAPI(&t)
-	s.designAPI(&t)
-	s.storeAPI(&t)
-	s.storePaymentAPI(&t)
-	s.storeReturnAPI(&t)
+	t.Add(s.api.Routes()...)
 
 	// The merchant console, and signing in to it.
 	t.Add(s.console.Routes()...)

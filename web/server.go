@@ -1,10 +1,11 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
 // route table where every route declares its permission (assembled from
-// each area's routes), the JSON API and its OpenAPI document. The
-// merchant console is the area web/console, the platform console the area
-// web/platform and each shop's storefront the area web/storefront, whose
-// routes and shop-host middleware the server registers. New takes every
-// service it uses in Deps (cmd/wasmart/wire builds them) and builds none.
+// each area's routes) and the OpenAPI document built from it. The JSON
+// API is the area web/api, the merchant console the area web/console, the
+// platform console the area web/platform and each shop's storefront the
+// area web/storefront, whose routes (and the storefront's shop-host
+// middleware) the server registers. New takes every service it uses in
+// Deps (cmd/wasmart/wire builds them) and builds none.
 package web
 
 import (
@@ -36,6 +37,7 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/api"
 	"github.com/wasmart/wasmart/web/console"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -155,6 +157,7 @@ type Server struct {
 	imports      *admin.Imports
 	plugins      *plugins.Service
 	platform     *platform.Handler
+	api          *api.API
 	console      *console.Handler
 
 	openapiOnce sync.Once
@@ -259,6 +262,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.platform, err = platform.New(platform.Config{Kit: s.Kit, Errors: s.errors, Tenants: s.tenants, Plugins: s.plugins}); err != nil {
 		return nil, err
 	}
+	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
+		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
+		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency})
 	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
 		Commerce: console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
@@ -316,6 +322,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // InvalidateShop drops a shop's cached storefront pages (for callers that
 // change a catalog without going through the server's write routes).
 func (s *Server) InvalidateShop(tenantID string) { s.store.InvalidateShop(tenantID) }
+
+// Plugins returns the server's plugin platform.
+func (s *Server) Plugins() *plugins.Service { return s.plugins }
 
 // App exposes the fiber app (tests drive it with real HTTP).
 func (s *Server) App() *fiber.App { return s.app }

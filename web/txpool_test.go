@@ -19,7 +19,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
-	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // Issue #9 item 2: checkout's transaction took a second pool connection
@@ -150,7 +150,7 @@ func TestCheckoutBurstColdPluginCacheDoesNotDeadlockPool(t *testing.T) {
 		wg.Wait()
 		return fails
 	}
-	line, _ := json.Marshal(web.CartLineRequest{VariantID: tea, Quantity: 1})
+	line, _ := json.Marshal(api.CartLineRequest{VariantID: tea, Quantity: 1})
 	tokens := make([]string, n)
 	// Carts two at a time (a cart being shown also read the shop's plugins
 	// through a second connection: more at once deadlocked here already).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 // TestDatabaseDownAnswers503 is issue 9 item 3: while PostgreSQL is
@@ -41,7 +42,7 @@ func TestDatabaseDownAnswers503(t *testing.T) {
 		{name: "product page", method: "GET", path: product},
 		{name: "cart page", method: "GET", path: "/cart", hdr: map[string]string{"Cookie": "wsm_cart=" + tok}},
 		{name: "cart API", method: "GET", path: "/api/store/cart", hdr: cart},
-		{name: "add to cart API", method: "POST", path: "/api/store/cart/lines", body: web.CartLineRequest{VariantID: v, Quantity: 1}, hdr: cart},
+		{name: "add to cart API", method: "POST", path: "/api/store/cart/lines", body: api.CartLineRequest{VariantID: v, Quantity: 1}, hdr: cart},
 		{name: "checkout API", method: "POST", path: "/api/store/checkout", body: checkoutBody("eva@example.com"), hdr: checkout},
 		{name: "console page", method: "GET", path: "/console/products", console: true},
 		{name: "console API", method: "GET", path: "/api/products", console: true},

@@ -287,7 +287,7 @@ func sweepCommerce(ctx context.Context, com *wire.Services, now time.Time, log *
 			break
 		}
 	}
-	if _, err := sweepUnpaid(ctx, com.DB, com.Stock, now); err != nil && ctx.Err() == nil {
+	if _, err := sweepUnpaid(ctx, com.DB, com.Orders, now); err != nil && ctx.Err() == nil {
 		log.Warn("cancel unpaid orders", "err", err)
 	}
 	if now.Sub(lastPurge) >= time.Hour {
@@ -303,8 +303,9 @@ func sweepCommerce(ctx context.Context, com *wire.Services, now time.Time, log *
 var lastPurge time.Time
 
 // sweepUnpaid cancels, shop by shop, the orders still awaiting payment
-// after the shop's hold hours, and returns how many it cancelled.
-func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now time.Time) (int, error) {
+// after the shop's hold hours through the wired order service (so stock
+// and promotion usage come back), and returns how many it cancelled.
+func sweepUnpaid(ctx context.Context, db *store.DB, orders *order.Service, now time.Time) (int, error) {
 	var shops []string
 	err := db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
 		var err error
@@ -321,7 +322,7 @@ func sweepUnpaid(ctx context.Context, db *store.DB, stock *checkout.Stock, now t
 		if err != nil {
 			return total, err
 		}
-		n, err := checkout.CancelUnpaid(tctx, db, stock, now.Add(-st.Hold()), 500)
+		n, err := orders.CancelUnpaid(tctx, now.Add(-st.Hold()), 500)
 		total += n
 		if err != nil {
 			return total, err

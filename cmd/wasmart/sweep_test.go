@@ -13,13 +13,14 @@ import (
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
 
 // TestSweepCommerce: the scheduler's round cancels an order left unpaid
-// past its shop's hold hours (stock back), leaves a younger one alone, and
+// past its shop's hold hours (stock and promotion use back), leaves a younger one alone, and
 // survives a round with nothing to do.
 func TestSweepCommerce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -36,6 +37,17 @@ func TestSweepCommerce(t *testing.T) {
 		}
 		defer com.Close()
 		v := shop.Variant(t, ctx, "Bowl", 1500, 5, carttest.VariantOpts{})
+		promo, err := com.Promotions.Create(ctx, promotion.Promotion{Name: "Ten", Kind: promotion.KindPercentOff, PercentBP: 1000, Status: promotion.StatusActive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := func() int64 {
+			p, err := com.Promotions.Get(ctx, promo.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Used
+		}
 		place := func(key string) *order.Order {
 			owner := cart.Owner{Token: cart.NewToken()}
 			if _, err := com.Carts.Add(ctx, owner, v, 2, cart.PriceOptions{}); err != nil {
@@ -49,6 +61,9 @@ func TestSweepCommerce(t *testing.T) {
 			return o
 		}
 		o := place("one")
+		if o.Discounts != -300 || used() != 1 {
+			t.Fatalf("the wired checkout did not apply and redeem the promotion: %d, used %d", o.Discounts, used())
+		}
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		sweepCommerce(context.Background(), com, time.Now(), log) // too young: nothing
 		if got, _ := com.Orders.Get(ctx, o.ID); got.Status != order.PendingPayment {
@@ -61,7 +76,10 @@ func TestSweepCommerce(t *testing.T) {
 		if avail, reserved, _ := shop.Available(t, ctx, v); avail != 5 || reserved != 0 {
 			t.Fatalf("stock after the sweep: available %d reserved %d", avail, reserved)
 		}
-		if n, err := sweepUnpaid(context.Background(), db, com.Stock, time.Now().Add(3*time.Hour)); err != nil || n != 0 {
+		if used() != 0 {
+			t.Fatal("the sweep did not release the promotion's use")
+		}
+		if n, err := sweepUnpaid(context.Background(), db, com.Orders, time.Now().Add(3*time.Hour)); err != nil || n != 0 {
 			t.Fatalf("second sweep: %d %v", n, err)
 		}
 	})

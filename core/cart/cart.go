@@ -103,13 +103,27 @@ type Config struct {
 	Currency string
 	Tax      pricing.TaxConfig
 	Shipping pricing.ShippingConfig
-	// Pipeline carries the tenant's promotions and extensions; nil: none.
+	// Pipeline carries the tenant's extensions; nil: none.
 	Pipeline *pricing.Pipeline
+	// OffersLive says the shop has a live promotion: without one, a cart
+	// with no code entered is priced without asking the Offers.
+	OffersLive bool
 }
 
 // ConfigFunc returns the context tenant's Config, read in q (package
 // checkout stores it).
 type ConfigFunc func(ctx context.Context, q bun.IDB) (*Config, error)
+
+// Offers builds the promotions stage (pricing.Pipeline.Promotions) of one
+// priced cart, reading what it needs in q: the shop's live offers and the
+// codes in.Codes names, the shopper's facts (in.CustomerID, the e-mail
+// given) and the facts of in.Lines' products, which it may add to the
+// lines (tags, categories) so later stages see them too. It returns nil
+// when nothing can apply (no live offer, no code entered).
+// core/checkout's Promotions is the shop's implementation.
+type Offers interface {
+	Stage(ctx context.Context, q bun.IDB, in *pricing.Input, email string) (pricing.Promotions, error)
+}
 
 // Service manages carts of the context's tenant.
 type Service struct {
@@ -118,6 +132,9 @@ type Service struct {
 	config  ConfigFunc
 	// Now is the clock (tests).
 	Now func() time.Time
+	// Offers prices every cart with the shop's promotions; nil: none. Set
+	// it when wiring, before the first cart is priced.
+	Offers Offers
 }
 
 // New returns a Service. cat nil means ShopCatalog.
@@ -233,7 +250,15 @@ type ViewLine struct {
 	// "unavailable" (unpublished, deleted, other currency) or
 	// "insufficient_stock".
 	Problem string `json:"problem,omitempty"`
+	// Gift is the promotion whose gift this line is: added by pricing while
+	// the promotion's conditions hold, at zero, never stored with the cart
+	// (so it goes when they stop holding); checkout orders and reserves it
+	// like any line. "" for the shopper's own lines.
+	Gift string `json:"gift,omitempty"`
 }
+
+// GiftLinePrefix starts the id of a gift line (then the promotion's id).
+const GiftLinePrefix = "gift:"
 
 // Line problems.
 const (
@@ -269,7 +294,10 @@ type PriceOptions struct {
 	Codes        []string
 	CustomerID   string
 	CustomerTags []string
-	TaxExempt    bool
+	// Email is the shopper's e-mail when known (checkout), for offers
+	// limited per customer or to a first order.
+	Email     string
+	TaxExempt bool
 }
 
 // PriceIn prices cart c (may be nil: an empty view) in q: variants are read
@@ -316,7 +344,25 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 			v.Lines = append(v.Lines, vl)
 		}
 	}
-	if v.Price, err = cfg.Pipeline.Price(ctx, in); err != nil {
+	pipe := cfg.Pipeline
+	if s.Offers != nil && len(in.Lines) > 0 && (cfg.OffersLive || len(in.Codes) > 0) {
+		stage, err := s.Offers.Stage(ctx, q, in, opts.Email)
+		if err != nil {
+			return nil, err
+		}
+		if stage != nil {
+			p := pricing.Pipeline{}
+			if pipe != nil {
+				p = *pipe
+			}
+			p.Promotions = stage
+			pipe = &p
+		}
+	}
+	if v.Price, err = pipe.Price(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := s.addGifts(ctx, q, tenant, cfg, pipe, in, v); err != nil {
 		return nil, err
 	}
 	k := 0
@@ -327,6 +373,64 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 		}
 	}
 	return v, nil
+}
+
+// addGifts adds the gift lines the priced view's promotions hold out
+// (v.Price.Gifts not yet in the cart) and prices the cart again with them.
+// A gift that cannot be bought (unpublished, out of stock) gets a note
+// instead; if pricing with the gifts would not give them free (the offers
+// chosen changed), the cart stays as first priced.
+func (s *Service) addGifts(ctx context.Context, q bun.IDB, tenant string, cfg *Config, pipe *pricing.Pipeline, in *pricing.Input, v *View) error {
+	var due []pricing.PromotionGift
+	for _, g := range v.Price.Gifts {
+		if !g.InCart && g.Quantity > 0 {
+			due = append(due, g)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	ids := make([]string, len(due))
+	for i, g := range due {
+		ids[i] = g.VariantID
+	}
+	vs, err := s.catalog.Variants(ctx, q, tenant, ids, s.now())
+	if err != nil {
+		return err
+	}
+	with := *in
+	with.Lines = append(make([]pricing.Line, 0, len(in.Lines)+len(due)), in.Lines...)
+	var lines []ViewLine
+	var notes []pricing.PromotionNote
+	for _, g := range due {
+		vr, ok := vs[g.VariantID]
+		if !ok || !vr.Sellable || vr.Currency != cfg.Currency || !vr.CanBuy(g.Quantity) || len(with.Lines) >= MaxLines {
+			notes = append(notes, pricing.PromotionNote{PromotionID: g.PromotionID, Label: g.Label, Reason: "the gift is out of stock"})
+			continue
+		}
+		id := GiftLinePrefix + g.PromotionID
+		with.Lines = append(with.Lines, pricing.Line{ID: id, VariantID: vr.ID, ProductID: vr.ProductID, SKU: vr.SKU, Title: vr.Title,
+			Quantity: g.Quantity, UnitPrice: vr.Price, WeightGrams: vr.WeightGrams, Taxable: vr.Taxable, RequiresShipping: vr.RequiresShipping})
+		lines = append(lines, ViewLine{ID: id, VariantID: vr.ID, ProductID: vr.ProductID, SKU: vr.SKU, Title: vr.Title, VariantTitle: vr.VariantTitle(),
+			Quantity: g.Quantity, UnitPrice: vr.Price, Available: vr.Available, Gift: g.PromotionID})
+		v.Variants[vr.ID] = vr
+	}
+	if len(lines) > 0 {
+		res, err := pipe.Price(ctx, &with)
+		if err != nil {
+			return err
+		}
+		free := true
+		for _, l := range res.Lines[len(in.Lines):] {
+			free = free && l.Total == 0
+		}
+		if free {
+			v.Price = res
+			v.Lines = append(v.Lines, lines...)
+		}
+	}
+	v.Price.PromotionNotes = append(v.Price.PromotionNotes, notes...)
+	return nil
 }
 
 // View returns the owner's cart, priced now.

@@ -13,17 +13,26 @@
 //     a bad card is a field error and nothing is written.
 //  2. StepLines … StepTax: the cart is re-priced by the pricing pipeline
 //     (core/pricing, whose stages run in this order: StepLines list prices,
-//     StepPromotions offers and coupons through pricing.Pipeline.Promotions,
-//     StepExtension the tenant's pricing plugin, StepShipping, StepTax),
-//     never trusting prices the client saw. The pipeline comes from the
-//     PipelineFunc given to CartConfig.
+//     StepPromotions offers and coupons, StepExtension the tenant's pricing
+//     plugin, StepShipping, StepTax), never trusting prices the client saw.
+//     The pipeline comes from the PipelineFunc given to CartConfig; its
+//     promotions stage from the cart service's Offers (Promotions in this
+//     package: the shop's live offers with the shopper's and the products'
+//     facts). A code in Input.Codes that the price does not use refuses the
+//     checkout with a 422 on "codes" and the offer's reason ("this code has
+//     expired"); a gift the offers hold out is a line at zero, ordered and
+//     reserved like any other.
 //  3. StepPromotions at placement: Hooks registered for this step run in
 //     the placing transaction, before anything else is written, and claim
 //     what the prices used (coupon and promotion usage counts, campaign
 //     budgets, flash-sale quotas) with conditional updates, so a limit
 //     holds under any concurrency; an error refuses the checkout.
-//     (core/promotion's Service.Redeem, given Placement.Order and
-//     Placement.Price.Promotions, is what this hook calls.)
+//     Promotions is this hook (core/promotion's Service.Redeem): a limit
+//     another order reached meanwhile is a 409 on "codes", "lines" or
+//     "promotions" with nothing written, and the shopper's next read of the
+//     cart shows the new price. Refusing rather than placing the order at
+//     the new price is deliberate: the shopper never pays more than the
+//     price they confirmed without seeing it first.
 //  4. StepTenders: Hooks registered for this step (points, store credit,
 //     gift cards) take part of the total from the shopper's balance in the
 //     same transaction and record it with Placement.Take; what they take
@@ -58,6 +67,10 @@
 // transaction's BEGIN, COMMIT (and, on PostgreSQL, the RLS scope), plus what
 // core/inventory needs to reserve each line (5 per line today): 18–19 for one
 // line, 23–24 for two (TestStatementsPerCheckout pins these numbers).
+// Promotions add nothing when none is live (the settings statement says
+// so), three with an automatic offer applied (snapshot, usage update,
+// redemption record) and seven with an automatic offer and a code
+// (TestStatementsPerCheckoutWithPromotions).
 //
 // Tables: the package owns checkout_settings; it reaches carts, stock,
 // orders and payments through core/cart, core/inventory, core/order and
@@ -83,7 +96,6 @@ import (
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
-	"github.com/wasmart/wasmart/core/tenancy"
 )
 
 //go:embed migrations/*.sql
@@ -218,7 +230,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		return nil, err
 	}
 	view, err := s.carts.PriceIn(ctx, q, c, cart.PriceOptions{Destination: in.destination(), ShippingCode: in.ShippingCode, Codes: in.Codes,
-		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags})
+		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags, Email: in.Email})
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +243,9 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		}
 	}
 	p := view.Price
+	if err := refusedCode(in.Codes, p); err != nil {
+		return nil, err
+	}
 	if p.ShippingNeeded {
 		if err := in.normalize(true); err != nil {
 			return nil, err
@@ -242,7 +257,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	o := &order.Order{CustomerID: owner.CustomerID, Email: in.Email, Currency: p.Currency, Subtotal: p.Subtotal, Discounts: p.Discounts,
 		ShippingTotal: p.ShippingTotal, TaxTotal: p.TaxTotal, TaxInclusive: p.TaxInclusive, Total: p.Total,
 		ShippingAddress: in.ShippingAddress, CustomerNote: strings.TrimSpace(in.Note), CartID: c.ID, PaymentMethod: in.PaymentMethod,
-		Pricing: order.Snapshot{Adjustments: p.Adjustments, Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings}}
+		Pricing: order.Snapshot{Adjustments: p.Adjustments, Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings, Promotions: p.Promotions}}
 	if in.BillingAddress != nil && in.BillingAddress.Line1 != "" {
 		o.BillingAddress = *in.BillingAddress
 	} else {
@@ -312,39 +327,10 @@ func nonEmpty(s, def string) string {
 	return s
 }
 
-// CancelUnpaid cancels the context tenant's orders still awaiting payment
-// that were placed before `before` (their stock holds have run out), at most
-// limit of them, and returns how many it cancelled.
+// CancelUnpaid is order.Service.CancelUnpaid over a service with inv and
+// no cancel hooks: it gives stock back but not what hooks claimed
+// (promotion usage). The sweeper of `wasmart serve` uses the wired order
+// service instead.
 func CancelUnpaid(ctx context.Context, db *store.DB, inv order.Inventory, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	var ids []string
-	err := db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		var err error
-		ids, err = order.UnpaidBefore(ctx, q, before, limit)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	ctx = tenancy.WithActor(ctx, tenancy.Actor{Kind: "system", ID: "system", Name: "unpaid order sweeper"})
-	n := 0
-	for _, id := range ids {
-		err := db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-			o, err := order.Load(ctx, q, id)
-			if err != nil {
-				return err
-			}
-			return order.CancelIn(ctx, q, inv, o, "not paid in time")
-		})
-		switch {
-		case err == nil:
-			n++
-		case errs.Is(err, errs.Conflict), errs.Is(err, errs.Unprocessable): // paid or cancelled meanwhile
-		default:
-			return n, err
-		}
-	}
-	return n, nil
+	return order.NewService(db, inv).CancelUnpaid(ctx, before, limit)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -75,17 +76,48 @@ func LoadSettings(ctx context.Context, q bun.IDB) (*Settings, error) {
 	}
 	var raw string
 	err = q.NewSelect().Model((*settingsRow)(nil)).Column("settings").Where("tenant_id = ?", tenant).Scan(ctx, &raw)
-	s := DefaultSettings()
 	if store.NoRows(err) {
-		return &s, nil
+		return decodeSettings("")
 	}
 	if err != nil {
 		return nil, errs.Wrap(err, "checkout settings")
+	}
+	return decodeSettings(raw)
+}
+
+// decodeSettings decodes stored settings over the defaults ("": none).
+func decodeSettings(raw string) (*Settings, error) {
+	s := DefaultSettings()
+	if raw == "" {
+		return &s, nil
 	}
 	if err := json.Unmarshal([]byte(raw), &s); err != nil {
 		return nil, errs.Wrap(err, "checkout settings decode")
 	}
 	return &s, nil
+}
+
+// loadCartSettings is LoadSettings plus whether the shop has a live
+// promotion (promotion.LiveSQL), in the same statement.
+func loadCartSettings(ctx context.Context, q bun.IDB) (*Settings, bool, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var row struct {
+		Settings *string `bun:"settings"`
+		Live     bool    `bun:"live"`
+	}
+	if err := q.NewRaw("SELECT (SELECT settings FROM checkout_settings WHERE tenant_id = ?) AS settings, "+promotion.LiveSQL("?", "?")+" AS live",
+		tenant, tenant, store.Now()).Scan(ctx, &row); err != nil {
+		return nil, false, errs.Wrap(err, "checkout settings")
+	}
+	raw := ""
+	if row.Settings != nil {
+		raw = *row.Settings
+	}
+	s, err := decodeSettings(raw)
+	return s, row.Live, err
 }
 
 // InitSettings gives a new shop its starting settings in its currency, in
@@ -144,14 +176,15 @@ func SaveSettings(ctx context.Context, db *store.DB, s Settings) error {
 type PipelineFunc func(ctx context.Context, q bun.IDB) *pricing.Pipeline
 
 // CartConfig returns a cart.ConfigFunc backed by the stored settings and
-// the given pipelines (nil: no promotions or extensions).
+// the given pipelines (nil: no extensions). The settings statement also
+// says whether the shop has a live promotion (cart.Config.OffersLive).
 func CartConfig(pipelines PipelineFunc) cart.ConfigFunc {
 	return func(ctx context.Context, q bun.IDB) (*cart.Config, error) {
-		s, err := LoadSettings(ctx, q)
+		s, live, err := loadCartSettings(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		c := &cart.Config{Currency: s.Currency, Tax: s.Tax, Shipping: s.Shipping}
+		c := &cart.Config{Currency: s.Currency, Tax: s.Tax, Shipping: s.Shipping, OffersLive: live}
 		if pipelines != nil {
 			c.Pipeline = pipelines(ctx, q)
 		}

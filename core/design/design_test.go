@@ -528,7 +528,7 @@ func TestLastChange(t *testing.T) {
 		}
 		never := token()
 		must[*design.Published](t)(svc.Live(a)) // cached for an hour
-		d := must[*design.Draft](t)(svc.Edit(a, 0, func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "one"; return nil }))
+		d := must[*design.Draft](t)(svc.Edit(a, 0, "draft.save", func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "one"; return nil }))
 		if token() != never {
 			t.Fatal("a draft edit moved the token")
 		}
@@ -537,12 +537,12 @@ func TestLastChange(t *testing.T) {
 		if first == never {
 			t.Fatal("publishing did not move the token")
 		}
-		db2 := must[*design.Draft](t)(svc.Edit(b, 0, func(doc *design.Document) error { return nil }))
+		db2 := must[*design.Draft](t)(svc.Edit(b, 0, "draft.save", func(doc *design.Document) error { return nil }))
 		must[*design.Published](t)(svc.Publish(b, db2.Version))
 		if token() != first {
 			t.Fatal("another shop's publish moved the token")
 		}
-		d = must[*design.Draft](t)(svc.Edit(a, d.Version, func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "two"; return nil }))
+		d = must[*design.Draft](t)(svc.Edit(a, d.Version, "draft.save", func(doc *design.Document) error { doc.Settings[design.SetFooterText] = "two"; return nil }))
 		must[*design.Published](t)(svc.Publish(a, d.Version))
 		if token() == first {
 			t.Fatal("the second publish did not move the token")

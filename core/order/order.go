@@ -144,6 +144,10 @@ type Snapshot struct {
 	Taxes       []pricing.TaxLine       `json:"taxes"`
 	Shipping    *pricing.ShippingOption `json:"shipping,omitempty"`
 	Warnings    []pricing.Warning       `json:"warnings,omitempty"`
+	// Promotions are the offers the order used, each with the code it was
+	// applied with and the discount it gave (its adjustments carry the
+	// promotion's id as Code, per line).
+	Promotions []pricing.AppliedPromotion `json:"promotions,omitempty"`
 }
 
 // Order is one order.

@@ -3,22 +3,35 @@ package order
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/tenancy"
 )
 
 // Service reads and manages orders of the context's tenant.
 type Service struct {
 	db        *store.DB
 	inventory Inventory
+	onCancel  []CancelHook
 }
 
 // NewService returns a Service; inv (may be nil) gets stock back when an
 // order is cancelled.
 func NewService(db *store.DB, inv Inventory) *Service { return &Service{db: db, inventory: inv} }
+
+// CancelHook gives back, inside the cancelling transaction q, what another
+// package claimed for an order when it was placed (core/promotion's usage
+// counts, budgets and flash-sale units). It runs after the order moved to
+// cancelled; an error rolls the cancellation back.
+type CancelHook func(ctx context.Context, q bun.IDB, o *Order) error
+
+// OnCancel adds hooks run by every cancellation through this service
+// (Cancel and CancelUnpaid), at wiring time, before the service is used.
+func (s *Service) OnCancel(hooks ...CancelHook) { s.onCancel = append(s.onCancel, hooks...) }
 
 // Get returns an order with its lines.
 func (s *Service) Get(ctx context.Context, id string) (*Order, error) {
@@ -189,15 +202,64 @@ func (s *Service) Cancel(ctx context.Context, orderID, reason string) (*Order, e
 		if o, err = Load(ctx, q, orderID); err != nil {
 			return err
 		}
-		if err := CancelIn(ctx, q, s.inventory, o, reason); err != nil {
-			return err
-		}
-		return nil
+		return s.cancelIn(ctx, q, o, reason)
 	})
 	return o, err
 }
 
-// CancelIn is Cancel inside the caller's transaction.
+// cancelIn is CancelIn with the service's inventory and hooks.
+func (s *Service) cancelIn(ctx context.Context, q bun.IDB, o *Order, reason string) error {
+	if err := CancelIn(ctx, q, s.inventory, o, reason); err != nil {
+		return err
+	}
+	for _, h := range s.onCancel {
+		if err := h(ctx, q, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CancelUnpaid cancels the context tenant's orders still awaiting payment
+// that were placed before `before` (their stock holds have run out), at
+// most limit of them (default 100), each in its own transaction with the
+// service's hooks, and returns how many it cancelled.
+func (s *Service) CancelUnpaid(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var ids []string
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		ids, err = UnpaidBefore(ctx, q, before, limit)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	ctx = tenancy.WithActor(ctx, tenancy.Actor{Kind: "system", ID: "system", Name: "unpaid order sweeper"})
+	n := 0
+	for _, id := range ids {
+		err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+			o, err := Load(ctx, q, id)
+			if err != nil {
+				return err
+			}
+			return s.cancelIn(ctx, q, o, "not paid in time")
+		})
+		switch {
+		case err == nil:
+			n++
+		case errs.Is(err, errs.Conflict), errs.Is(err, errs.Unprocessable): // paid or cancelled meanwhile
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// CancelIn is Cancel inside the caller's transaction, without the
+// service's hooks (Service.Cancel and Service.CancelUnpaid run them).
 func CancelIn(ctx context.Context, q bun.IDB, inv Inventory, o *Order, reason string) error {
 	msg := "Order cancelled"
 	if r := strings.TrimSpace(reason); r != "" {

@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -87,4 +88,32 @@ func ShopsWithUnpaid(ctx context.Context, q bun.IDB, before time.Time) ([]string
 		return nil, errs.Wrap(err, "order.ShopsWithUnpaid")
 	}
 	return shops, nil
+}
+
+// CountPlaced counts, in q, the context tenant's orders placed by a
+// customer (by account, or by e-mail for a guest or an account's earlier
+// guest orders) that were not cancelled: "first order only" offers ask it.
+func CountPlaced(ctx context.Context, q bun.IDB, customerID, email string) (int64, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if customerID == "" && email == "" {
+		return 0, nil
+	}
+	sel := q.NewSelect().Model((*Order)(nil)).Where("tenant_id = ? AND status <> ?", tenant, Cancelled)
+	sel = sel.WhereGroup(" AND ", func(g *bun.SelectQuery) *bun.SelectQuery {
+		if customerID != "" {
+			g = g.WhereOr("customer_id = ?", customerID)
+		}
+		if email != "" {
+			g = g.WhereOr("email = ?", strings.ToLower(email))
+		}
+		return g
+	})
+	n, err := sel.Count(ctx)
+	if err != nil {
+		return 0, errs.Wrap(err, "order.CountPlaced")
+	}
+	return int64(n), nil
 }

@@ -42,8 +42,34 @@ func customerKeys(customerID, email string) []string {
 	return keys
 }
 
-// Snapshot reads what pricing needs for one cart.
+// LiveSQL is a boolean SQL expression telling whether the tenant (an SQL
+// expression, usually "?") has a promotion that is active and not ended
+// at now (another SQL expression): the same promotions SnapshotIn reads.
+// Checkout's settings read carries it, so a cart of a shop without offers
+// costs no statement more than one with none wired; the SQL stays this
+// package's.
+func LiveSQL(tenantExpr, nowExpr string) string {
+	return "EXISTS (SELECT 1 FROM promotions WHERE tenant_id = " + tenantExpr + " AND status = 'active' AND (ends_at IS NULL OR ends_at > " + nowExpr + "))"
+}
+
+// Snapshot reads what pricing needs for one cart, in its own read
+// transaction (a cart page); pricing inside a write transaction (checkout)
+// uses SnapshotIn.
 func (s *Service) Snapshot(ctx context.Context, in SnapshotInput) (*Snapshot, error) {
+	var snap *Snapshot
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var err error
+		snap, err = s.SnapshotIn(ctx, q, in)
+		return err
+	})
+	return snap, err
+}
+
+// SnapshotIn is Snapshot in the caller's transaction q: one statement for
+// the live promotions, plus one for flash-sale items when there are flash
+// sales, two for entered codes when there are codes, and one for the
+// customer's earlier uses when a promotion has a per-customer limit.
+func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (*Snapshot, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
@@ -56,55 +82,55 @@ func (s *Service) Snapshot(ctx context.Context, in SnapshotInput) (*Snapshot, er
 			codes = append(codes, n)
 		}
 	}
-	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		var rows []promoRow
-		if err := selectPromotions(q, &rows).Where("promo.tenant_id = ? AND promo.status = 'active' AND (promo.ends_at IS NULL OR promo.ends_at > ?)", tenant, now).
-			OrderExpr("promo.id").Scan(ctx); err != nil && !store.NoRows(err) {
-			return errs.Wrap(err, "promotion.Snapshot")
+	var rows []promoRow
+	if err := selectPromotions(q, &rows).Where("promo.tenant_id = ? AND promo.status = 'active' AND (promo.ends_at IS NULL OR promo.ends_at > ?)", tenant, now).
+		OrderExpr("promo.id").Scan(ctx); err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "promotion.Snapshot")
+	}
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.ID] = true
+	}
+	if len(codes) > 0 {
+		var crs []codeRow
+		if err := q.NewSelect().Model(&crs).Where("tenant_id = ? AND code IN (?)", tenant, bun.List(codes)).Scan(ctx); err != nil && !store.NoRows(err) {
+			return nil, errs.Wrap(err, "promotion.Snapshot: codes")
 		}
-		have := map[string]bool{}
-		for _, r := range rows {
-			have[r.ID] = true
-		}
-		if len(codes) > 0 {
-			var crs []codeRow
-			if err := q.NewSelect().Model(&crs).Where("tenant_id = ? AND code IN (?)", tenant, bun.List(codes)).Scan(ctx); err != nil && !store.NoRows(err) {
-				return errs.Wrap(err, "promotion.Snapshot: codes")
-			}
-			var more []string
-			for _, c := range crs {
-				snap.Codes[c.Code] = Code{ID: c.ID, PromotionID: c.PromotionID, UsageLimit: c.UsageLimit, Used: c.Used}
-				if !have[c.PromotionID] {
-					have[c.PromotionID] = true
-					more = append(more, c.PromotionID)
-				}
-			}
-			if len(more) > 0 {
-				var extra []promoRow
-				if err := selectPromotions(q, &extra).Where("promo.tenant_id = ? AND promo.id IN (?)", tenant, bun.List(more)).Scan(ctx); err != nil && !store.NoRows(err) {
-					return errs.Wrap(err, "promotion.Snapshot")
-				}
-				rows = append(rows, extra...)
+		var more []string
+		for _, c := range crs {
+			snap.Codes[c.Code] = Code{ID: c.ID, PromotionID: c.PromotionID, UsageLimit: c.UsageLimit, Used: c.Used}
+			if !have[c.PromotionID] {
+				have[c.PromotionID] = true
+				more = append(more, c.PromotionID)
 			}
 		}
-		if keys := customerKeys(in.CustomerID, in.Email); len(keys) > 0 {
-			var uses []struct {
-				PromotionID string `bun:"promotion_id"`
-				Uses        int64  `bun:"uses"`
+		if len(more) > 0 {
+			var extra []promoRow
+			if err := selectPromotions(q, &extra).Where("promo.tenant_id = ? AND promo.id IN (?)", tenant, bun.List(more)).Scan(ctx); err != nil && !store.NoRows(err) {
+				return nil, errs.Wrap(err, "promotion.Snapshot")
 			}
-			if err := q.NewSelect().TableExpr("promotion_customer_uses").Column("promotion_id", "uses").
-				Where("tenant_id = ? AND customer_key IN (?)", tenant, bun.List(keys)).Scan(ctx, &uses); err != nil && !store.NoRows(err) {
-				return errs.Wrap(err, "promotion.Snapshot: uses")
-			}
-			for _, u := range uses {
-				snap.Uses[u.PromotionID] = max(snap.Uses[u.PromotionID], u.Uses)
-			}
+			rows = append(rows, extra...)
 		}
-		snap.Promotions, err = load(ctx, q, tenant, rows)
-		return err
-	})
-	if err != nil {
+	}
+	if snap.Promotions, err = load(ctx, q, tenant, rows); err != nil {
 		return nil, err
+	}
+	limited := false
+	for i := range snap.Promotions {
+		limited = limited || snap.Promotions[i].PerCustomerLimit > 0
+	}
+	if keys := customerKeys(in.CustomerID, in.Email); limited && len(keys) > 0 {
+		var uses []struct {
+			PromotionID string `bun:"promotion_id"`
+			Uses        int64  `bun:"uses"`
+		}
+		if err := q.NewSelect().TableExpr("promotion_customer_uses").Column("promotion_id", "uses").
+			Where("tenant_id = ? AND customer_key IN (?)", tenant, bun.List(keys)).Scan(ctx, &uses); err != nil && !store.NoRows(err) {
+			return nil, errs.Wrap(err, "promotion.Snapshot: uses")
+		}
+		for _, u := range uses {
+			snap.Uses[u.PromotionID] = max(snap.Uses[u.PromotionID], u.Uses)
+		}
 	}
 	return snap, nil
 }
@@ -146,9 +172,18 @@ type redemptionRow struct {
 }
 
 // refused is the error of a redemption that cannot happen: the order must
-// not be placed as priced (checkout re-prices and shows the new price).
-func refused(label, why string) error {
-	return &errs.Error{Code: errs.Conflict, Field: "promotions", Message: fmt.Sprintf("%q %s; the price has been updated", label, why)}
+// not be placed as priced (the shopper sees the new price on the next
+// cart or checkout read). It names the field the shopper acted on: "codes"
+// for a coded offer, "lines" for flash-sale units, else "promotions".
+func refused(a *pricing.AppliedPromotion, what, why string) error {
+	field := "promotions"
+	switch {
+	case a.Code != "":
+		field = "codes"
+	case len(a.Units) > 0:
+		field = "lines"
+	}
+	return &errs.Error{Code: errs.Conflict, Field: field, Message: fmt.Sprintf("%q %s; the price has been updated", what, why)}
 }
 
 // Redeem records that order o used the applied promotions (a priced
@@ -197,7 +232,7 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 				return errs.Wrap(err, "promotion.Redeem: code")
 			}
 			if len(ids) == 0 {
-				return refused(r.Code, "has already been used")
+				return refused(&a, r.Code, "has already been used")
 			}
 			r.CodeID = ids[0]
 		}
@@ -214,7 +249,7 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 			return errs.Wrap(err, "promotion.Redeem")
 		}
 		if len(got) == 0 {
-			return refused(a.Label, "is no longer available (ended, or its usage limit or budget is reached)")
+			return refused(&a, a.Label, "is no longer available (ended, or its usage limit or budget is reached)")
 		}
 		if c := got[0].CampaignID; c != nil {
 			r.CampaignID = *c
@@ -224,13 +259,13 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 				return errs.Wrap(err, "promotion.Redeem: campaign")
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return refused(a.Label, "has ended: its campaign's budget is spent")
+				return refused(&a, a.Label, "has ended: its campaign's budget is spent")
 			}
 		}
 		if limit := got[0].PerCustomerLimit; limit > 0 {
 			keys := customerKeys(o.CustomerID, o.Email)
 			if len(keys) == 0 {
-				return refused(a.Label, "needs an account or an e-mail address")
+				return refused(&a, a.Label, "needs an account or an e-mail address")
 			}
 			for _, k := range keys {
 				res, err := q.NewRaw(`INSERT INTO promotion_customer_uses (tenant_id, promotion_id, customer_key, uses) VALUES (?, ?, ?, 1)
@@ -240,7 +275,7 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 					return errs.Wrap(err, "promotion.Redeem: customer uses")
 				}
 				if n, _ := res.RowsAffected(); n != 1 {
-					return refused(a.Label, "has already been used by this customer")
+					return refused(&a, a.Label, "has already been used by this customer")
 				}
 			}
 			r.CustomerKeys = strings.Join(keys, " ")
@@ -256,7 +291,7 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 				return errs.Wrap(err, "promotion.Redeem: flash")
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return refused(a.Label, "is sold out at the promotional price")
+				return refused(&a, a.Label, "is sold out at the promotional price")
 			}
 		}
 		if len(a.Units) > 0 {

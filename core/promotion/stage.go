@@ -9,7 +9,7 @@ import (
 )
 
 // ProductFacts are what promotions know of a product beyond what a
-// pricing line carries.
+// pricing line carries (its tags and categories).
 type ProductFacts struct {
 	Collections []string
 	PublishedAt time.Time

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -19,8 +20,19 @@ import (
 // the customer service (package loginguard), which lets known devices in.
 const customerLoginsPerMinute = 10
 
-// storefrontAccountPages are customer sign-up, sign-in and the account.
-func (s *Handler) storefrontAccountPages(t *httpx.Table) {
+// accountPages are customer sign-up, sign-in and the account.
+type accountPages struct {
+	*layout
+
+	customers *customer.Service
+	// carts takes in the browser's guest cart at sign-in.
+	carts *cart.Service
+	// ipRate caps sign-in and sign-up attempts per client address.
+	ipRate *httpx.Limiter
+}
+
+// routes are customer sign-up, sign-in and the account.
+func (s *accountPages) routes(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Page("GET", "/account/signup", httpx.Public, "Customer sign-up form", s.shopSignupForm)
 	shop.Page("POST", "/account/signup", httpx.Public, "Create a customer account (e-mail or phone and a password)", s.shopSignup)
@@ -39,7 +51,7 @@ func (s *Handler) storefrontAccountPages(t *httpx.Table) {
 
 // rememberDevice makes the browser a known device for the customer who
 // just signed in. It is best effort: the sign-in stands if it fails.
-func (s *Handler) rememberDevice(c *fiber.Ctx, customerID string) {
+func (s *accountPages) rememberDevice(c *fiber.Ctx, customerID string) {
 	tok, err := s.customers.RememberDevice(c.UserContext(), customerID, s.DeviceToken(c))
 	if err != nil {
 		s.log.Warn("remember device", "request_id", httpx.RequestID(c), "err", err)
@@ -48,7 +60,7 @@ func (s *Handler) rememberDevice(c *fiber.Ctx, customerID string) {
 	s.SetDeviceCookie(c, tok)
 }
 
-func (s *Handler) meta(c *fiber.Ctx) customer.SessionMeta {
+func (s *accountPages) meta(c *fiber.Ctx) customer.SessionMeta {
 	ua := c.Get(fiber.HeaderUserAgent)
 	if len(ua) > 256 {
 		ua = ua[:256]
@@ -56,19 +68,9 @@ func (s *Handler) meta(c *fiber.Ctx) customer.SessionMeta {
 	return customer.SessionMeta{IP: c.IP(), UserAgent: ua, Device: s.DeviceToken(c)}
 }
 
-func (s *Handler) accountView(c *fiber.Ctx, title string) *shopView {
-	v := s.newView(c, nil)
-	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
-		v.Nav = ix.roots
-	}
-	v.Head = shopHead{Title: title + " · " + v.Shop.Name, NoIndex: true}
-	v.Form = map[string]string{}
-	return v
-}
-
 // shopFormError re-renders a form with the error and what was typed (never the
 // password), with the error's status.
-func (s *Handler) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
+func (s *accountPages) shopFormError(c *fiber.Ctx, name string, v *shopView, err error) error {
 	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
@@ -78,14 +80,14 @@ func (s *Handler) shopFormError(c *fiber.Ctx, name string, v *shopView, err erro
 	return s.renderShop(c, name, v)
 }
 
-func (s *Handler) shopSignupForm(c *fiber.Ctx) error {
-	v := s.accountView(c, "Create an account")
+func (s *accountPages) shopSignupForm(c *fiber.Ctx) error {
+	v := s.formView(c, "Create an account")
 	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	return s.renderShop(c, "shop/signup", v)
 }
 
-func (s *Handler) shopSignup(c *fiber.Ctx) error {
-	v := s.accountView(c, "Create an account")
+func (s *accountPages) shopSignup(c *fiber.Ctx) error {
+	v := s.formView(c, "Create an account")
 	in := customer.SignUpInput{
 		Email: strings.TrimSpace(c.FormValue("email")), Phone: strings.TrimSpace(c.FormValue("phone")), Password: c.FormValue("password"),
 		FirstName: strings.TrimSpace(c.FormValue("first_name")), LastName: strings.TrimSpace(c.FormValue("last_name")),
@@ -109,8 +111,8 @@ func (s *Handler) shopSignup(c *fiber.Ctx) error {
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopLoginForm(c *fiber.Ctx) error {
-	v := s.accountView(c, "Sign in")
+func (s *accountPages) shopLoginForm(c *fiber.Ctx) error {
+	v := s.formView(c, "Sign in")
 	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
 	if c.Query("bye") != "" {
 		v.Flash = "You are signed out."
@@ -121,8 +123,8 @@ func (s *Handler) shopLoginForm(c *fiber.Ctx) error {
 	return s.renderShop(c, "shop/login", v)
 }
 
-func (s *Handler) shopLogin(c *fiber.Ctx) error {
-	v := s.accountView(c, "Sign in")
+func (s *accountPages) shopLogin(c *fiber.Ctx) error {
+	v := s.formView(c, "Sign in")
 	id := strings.TrimSpace(c.FormValue("identifier"))
 	v.Form["identifier"] = id
 	v.Form["next"] = httpx.SafeRedirect(c.FormValue("next"), "/account")
@@ -143,7 +145,7 @@ func (s *Handler) shopLogin(c *fiber.Ctx) error {
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopLogout(c *fiber.Ctx) error {
+func (s *accountPages) shopLogout(c *fiber.Ctx) error {
 	if tok := s.CustomerToken(c); tok != "" {
 		if err := s.customers.Logout(c.UserContext(), tok); err != nil && !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.NotFound) {
 			return err
@@ -161,7 +163,7 @@ var accountFlashes = map[string]string{
 	"consent":  "Your marketing preference is saved.",
 }
 
-func (s *Handler) loadAccount(c *fiber.Ctx, v *shopView) error {
+func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
 	cu := s.CurrentCustomer(c)
 	fresh, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
@@ -172,8 +174,8 @@ func (s *Handler) loadAccount(c *fiber.Ctx, v *shopView) error {
 	return err
 }
 
-func (s *Handler) shopAccount(c *fiber.Ctx) error {
-	v := s.accountView(c, "Your account")
+func (s *accountPages) shopAccount(c *fiber.Ctx) error {
+	v := s.formView(c, "Your account")
 	if err := s.loadAccount(c, v); err != nil {
 		return err
 	}
@@ -182,8 +184,8 @@ func (s *Handler) shopAccount(c *fiber.Ctx) error {
 }
 
 // accountError shows the account page again with an input error.
-func (s *Handler) accountError(c *fiber.Ctx, err error) error {
-	v := s.accountView(c, "Your account")
+func (s *accountPages) accountError(c *fiber.Ctx, err error) error {
+	v := s.formView(c, "Your account")
 	if lerr := s.loadAccount(c, v); lerr != nil {
 		return lerr
 	}
@@ -195,7 +197,7 @@ func (s *Handler) accountError(c *fiber.Ctx, err error) error {
 	return s.shopFormError(c, "shop/account", v, err)
 }
 
-func (s *Handler) shopProfile(c *fiber.Ctx) error {
+func (s *accountPages) shopProfile(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	cur, err := s.customers.Get(c.UserContext(), cu.ID)
 	if err != nil {
@@ -211,7 +213,7 @@ func (s *Handler) shopProfile(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=profile", fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopPassword(c *fiber.Ctx) error {
+func (s *accountPages) shopPassword(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	tok, err := s.customers.ChangePassword(c.UserContext(), cu.ID, c.FormValue("current_password"), c.FormValue("new_password"), s.meta(c))
 	if err != nil {
@@ -221,7 +223,7 @@ func (s *Handler) shopPassword(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=password", fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopAddAddress(c *fiber.Ctx) error {
+func (s *accountPages) shopAddAddress(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	a := customer.Address{FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Company: c.FormValue("company"),
 		Line1: c.FormValue("line1"), Line2: c.FormValue("line2"), City: c.FormValue("city"), Province: c.FormValue("province"),
@@ -233,7 +235,7 @@ func (s *Handler) shopAddAddress(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=address#addresses", fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopDeleteAddress(c *fiber.Ctx) error {
+func (s *accountPages) shopDeleteAddress(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	if err := s.customers.DeleteAddress(c.UserContext(), cu.ID, c.Params("id")); err != nil {
 		return err
@@ -241,7 +243,7 @@ func (s *Handler) shopDeleteAddress(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=removed#addresses", fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopConsent(c *fiber.Ctx) error {
+func (s *accountPages) shopConsent(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	if _, err := s.customers.SetMarketingConsent(c.UserContext(), cu.ID, c.FormValue("accepts_marketing") != "", "storefront account page"); err != nil {
 		return s.accountError(c, err)
@@ -249,7 +251,7 @@ func (s *Handler) shopConsent(c *fiber.Ctx) error {
 	return c.Redirect("/account?saved=consent#consent", fiber.StatusSeeOther)
 }
 
-func (s *Handler) shopExport(c *fiber.Ctx) error {
+func (s *accountPages) shopExport(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	b, err := s.customers.ExportJSON(c.UserContext(), cu.ID)
 	if err != nil {
@@ -261,7 +263,7 @@ func (s *Handler) shopExport(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-func (s *Handler) shopDeleteAccount(c *fiber.Ctx) error {
+func (s *accountPages) shopDeleteAccount(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	if strings.TrimSpace(strings.ToLower(c.FormValue("confirm"))) != "delete" {
 		return s.accountError(c, errs.Field("confirm", `type DELETE to confirm`))
@@ -276,12 +278,12 @@ func (s *Handler) shopDeleteAccount(c *fiber.Ctx) error {
 // mergeGuestCart folds the guest cart of this browser into the customer's
 // cart at sign-in and forgets the guest cookie. A failed merge leaves the
 // guest cart where it was (signing in still succeeds); it is logged.
-func (s *Handler) mergeGuestCart(c *fiber.Ctx, customerID string) {
+func (s *accountPages) mergeGuestCart(c *fiber.Ctx, customerID string) {
 	tok := s.GuestCartToken(c)
-	if tok == "" || s.commerce.Carts == nil {
+	if tok == "" || s.carts == nil {
 		return
 	}
-	if err := s.commerce.Carts.Merge(c.UserContext(), tok, customerID); err != nil {
+	if err := s.carts.Merge(c.UserContext(), tok, customerID); err != nil {
 		s.log.Warn("cart merge at sign-in", "request_id", httpx.RequestID(c), "err", err)
 		return
 	}

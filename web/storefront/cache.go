@@ -3,6 +3,7 @@ package storefront
 import (
 	"context"
 	"hash/fnv"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,6 +52,11 @@ import (
 type shopCache struct {
 	max     int64 // bytes; <= 0: no page storage (fingerprints still kept)
 	recheck time.Duration
+	// db is read for the fingerprints (through the owners' reads); the
+	// design service is told when the live design changed elsewhere.
+	db     *store.DB
+	design *design.Service
+	log    *slog.Logger
 
 	mu    sync.Mutex
 	size  int64
@@ -80,14 +86,14 @@ type cachedPage struct {
 	products []string
 }
 
-func newShopCache(max int64, recheck time.Duration) *shopCache {
+func newShopCache(max int64, recheck time.Duration, db *store.DB, ds *design.Service, log *slog.Logger) *shopCache {
 	if max == 0 {
 		max = 64 << 20
 	}
 	if recheck == 0 {
 		recheck = time.Second
 	}
-	return &shopCache{max: max, recheck: recheck, shops: map[string]*shopState{}}
+	return &shopCache{max: max, recheck: recheck, db: db, design: ds, log: log, shops: map[string]*shopState{}}
 }
 
 func (sc *shopCache) state(tenantID string) *shopState {
@@ -127,7 +133,7 @@ func (st *shopState) clear() int64 {
 
 // InvalidateShop drops a shop's cached pages (for callers that change a
 // catalog without going through the server's write routes).
-func (s *Handler) InvalidateShop(tenantID string) { s.shopCache.drop(tenantID) }
+func (s *Handler) InvalidateShop(tenantID string) { s.cache.drop(tenantID) }
 
 // DropCacheOnWrite is middleware for the console and API: it drops the
 // storefront pages of the shop a write acted on.
@@ -135,7 +141,7 @@ func (s *Handler) DropCacheOnWrite(c *fiber.Ctx) error {
 	err := c.Next()
 	if !httpx.SafeMethod(c.Method()) {
 		if p := session.Current(c); p.TenantID != "" {
-			s.shopCache.drop(p.TenantID)
+			s.cache.drop(p.TenantID)
 		}
 	}
 	return err
@@ -144,7 +150,7 @@ func (s *Handler) DropCacheOnWrite(c *fiber.Ctx) error {
 // CachedPaths are the request URIs (path and query) of a shop's cached
 // pages, for tests and diagnostics.
 func (s *Handler) CachedPaths(tenantID string) map[string]bool {
-	st := s.shopCache.state(tenantID)
+	st := s.cache.state(tenantID)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	out := map[string]bool{}
@@ -164,10 +170,9 @@ const stockLookback = 2 * time.Second
 // checks that are invalidated one by one; above it the shop's pages all go.
 const maxStockProducts = 500
 
-// shopFresh makes sure the shop's fingerprint is recent and returns the
+// fresh makes sure the shop's fingerprint is recent and returns the
 // state's Last-Modified and generation.
-func (s *Handler) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
-	sc := s.shopCache
+func (sc *shopCache) fresh(ctx context.Context, t tenants.Tenant) (time.Time, uint64) {
 	st := sc.state(t.ID)
 	now := time.Now()
 	st.mu.Lock()
@@ -181,7 +186,7 @@ func (s *Handler) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, u
 	since := st.stockSince
 	st.mu.Unlock()
 
-	fp, latest, moved, err := s.fingerprint(ctx, t, since)
+	fp, latest, moved, err := sc.fingerprint(ctx, t, since)
 
 	st.mu.Lock()
 	st.checking = false
@@ -190,7 +195,7 @@ func (s *Handler) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, u
 	switch {
 	case err != nil:
 		// Serve nothing stale on error: drop the pages and try again next time.
-		s.log.Warn("storefront cache fingerprint", "tenant", t.ID, "err", err)
+		sc.log.Warn("storefront cache fingerprint", "tenant", t.ID, "err", err)
 		freed = st.clear()
 		st.checked = time.Time{}
 		st.stockSince = time.Time{}
@@ -198,7 +203,7 @@ func (s *Handler) shopFresh(ctx context.Context, t tenants.Tenant) (time.Time, u
 	case fp != st.fp:
 		if st.fp != "" {
 			freed = st.clear()
-			s.design.Forget(t.ID) // a publish elsewhere: read the live design again
+			sc.design.Forget(t.ID) // a publish elsewhere: read the live design again
 		}
 		st.fp = fp
 		st.modified = stamp
@@ -260,12 +265,12 @@ func (st *shopState) dropProducts(ids []string) int64 {
 // catalog, the live design, content pages and articles) and the
 // inventory for the products whose stock moved since the previous check,
 // in one read transaction.
-func (s *Handler) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
+func (sc *shopCache) fingerprint(ctx context.Context, t tenants.Tenant, since time.Time) (string, time.Time, []string, error) {
 	var b strings.Builder
 	var latest time.Time
 	var moved []string
 	now := store.Now()
-	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+	err := sc.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		for _, change := range []func() (string, time.Time, error){
 			func() (string, time.Time, error) { return catalog.LastChange(ctx, q, t.ID, now) },
 			func() (string, time.Time, error) { return design.LastChange(ctx, q, t.ID) },

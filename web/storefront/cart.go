@@ -6,16 +6,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -193,9 +193,22 @@ func cartViewOf(v *cart.View) *cartView {
 
 // ---- routes ----
 
-// storefrontCartPages are the cart, checkout, order, return and tracking
-// pages.
-func (s *Handler) storefrontCartPages(t *httpx.Table) {
+// purchasePages are the cart, checkout, order, return and tracking pages.
+type purchasePages struct {
+	*layout
+
+	// customers fills the checkout form of a signed-in customer.
+	customers *customer.Service
+	commerce  Commerce
+	// db is read for the shop's checkout settings (the return window).
+	db *store.DB
+	// ipRate caps order tracking look-ups per client address.
+	ipRate *httpx.Limiter
+	recs   recommender
+}
+
+// routes are the cart, checkout, order, return and tracking pages.
+func (s *purchasePages) routes(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Page("GET", "/cart", httpx.Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
 	shop.Page("POST", "/cart/add", httpx.Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
@@ -213,18 +226,12 @@ func (s *Handler) storefrontCartPages(t *httpx.Table) {
 }
 
 // shopPageView is a purchase-flow page with the shop's navigation.
-func (s *Handler) shopPageView(c *fiber.Ctx, title string) *shopPage {
-	v := s.newView(c, nil)
-	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
-		v.Nav = ix.roots
-	}
-	v.Head = shopHead{Title: title + " · " + v.Shop.Name, NoIndex: true}
-	v.Form = map[string]string{}
-	return &shopPage{shopView: v}
+func (s *purchasePages) shopPageView(c *fiber.Ctx, title string) *shopPage {
+	return &shopPage{shopView: s.formView(c, title)}
 }
 
 // renderPage writes a purchase-flow page (per visitor, never cached).
-func (s *Handler) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
+func (s *purchasePages) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 	if v.CSRF == "" {
 		v.CSRF = httpx.CSRFToken(c)
 	}
@@ -239,7 +246,7 @@ func (s *Handler) renderPage(c *fiber.Ctx, name string, v *shopPage) error {
 
 // spError re-renders a page with an input error and its status; server
 // errors are returned (the storefront's error page).
-func (s *Handler) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
+func (s *purchasePages) spError(c *fiber.Ctx, name string, v *shopPage, err error) error {
 	status, de := s.ToError(c, err)
 	if status >= 500 {
 		return err
@@ -252,7 +259,7 @@ func (s *Handler) spError(c *fiber.Ctx, name string, v *shopPage, err error) err
 // htmlCartOwner is whose cart the page is about. A signed-in customer who
 // still holds a guest cart cookie gets the guest's lines merged into their
 // cart once, and the cookie dropped.
-func (s *Handler) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
+func (s *purchasePages) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
 	if id := s.ShopperID(c); id != "" {
 		if tok := s.GuestCartToken(c); tok != "" && len(tok) <= 128 {
 			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
@@ -270,7 +277,7 @@ func (s *Handler) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
 func hasOwner(o cart.Owner) bool { return o.CustomerID != "" || o.Token != "" }
 
 // loadCart prices the shopper's cart (an empty view when there is none).
-func (s *Handler) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
+func (s *purchasePages) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (*cart.View, error) {
 	if !hasOwner(o) {
 		return &cart.View{Currency: s.Shop(c).Currency}, nil
 	}
@@ -278,7 +285,7 @@ func (s *Handler) loadCart(c *fiber.Ctx, o cart.Owner, opts cart.PriceOptions) (
 	return s.commerce.Carts.View(c.UserContext(), o, opts)
 }
 
-func (s *Handler) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
+func (s *purchasePages) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 	v := s.shopPageView(c, "Your cart")
 	cv, err := s.loadCart(c, o, cart.PriceOptions{Destination: pricing.Address{Country: s.Shop(c).Country}})
 	if err != nil {
@@ -292,48 +299,14 @@ func (s *Handler) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) {
 		}
 	}
 	if len(inCart) > 0 {
-		v.Recommended = s.recommendedFor(c, "", inCart)
+		v.Recommended = s.recs.cards(c, "", inCart)
 	}
 	return v, nil
 }
 
-// recommendedFor are up to four published products the shop's
-// recommendations rank for a product page (productID) or a cart (the
-// products in it), leaving out what is already there. Recommendations are
-// never worth failing a page: on error they are left out (the plugin
-// service already fell back to best sellers and recorded the failed run).
-func (s *Handler) recommendedFor(c *fiber.Ctx, productID string, inCart []string) []shopCard {
-	if s.plugins == nil {
-		return nil
-	}
-	recs, err := s.plugins.Recommend(c.UserContext(), extension.NewRecommendationRequest(productID, inCart, 4))
-	if err != nil {
-		s.log.Warn("recommendations", "request_id", httpx.RequestID(c), "err", err)
-		return nil
-	}
-	skip := map[string]bool{productID: true}
-	for _, id := range inCart {
-		skip[id] = true
-	}
-	now := time.Now()
-	var out []shopCard
-	for _, r := range recs {
-		if skip[r.ProductID] {
-			continue
-		}
-		p, err := s.catalog.Get(c.UserContext(), r.ProductID)
-		if err != nil || !p.Visible(now) {
-			continue
-		}
-		skip[r.ProductID] = true
-		out = append(out, s.shopCardOf(p))
-	}
-	return out
-}
-
 var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed."}
 
-func (s *Handler) shopCart(c *fiber.Ctx) error {
+func (s *purchasePages) shopCart(c *fiber.Ctx) error {
 	v, err := s.cartPage(c, s.htmlCartOwner(c, false))
 	if err != nil {
 		return err
@@ -343,7 +316,7 @@ func (s *Handler) shopCart(c *fiber.Ctx) error {
 }
 
 // cartError shows the cart page with an input error (the cart as it is).
-func (s *Handler) cartError(c *fiber.Ctx, o cart.Owner, err error) error {
+func (s *purchasePages) cartError(c *fiber.Ctx, o cart.Owner, err error) error {
 	v, lerr := s.cartPage(c, o)
 	if lerr != nil {
 		return lerr
@@ -364,7 +337,7 @@ func formQuantity(c *fiber.Ctx, field string, min int64) (int64, error) {
 	return n, nil
 }
 
-func (s *Handler) shopCartAdd(c *fiber.Ctx) error {
+func (s *purchasePages) shopCartAdd(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	variant := strings.TrimSpace(c.FormValue("variant_id"))
 	if variant == "" || len(variant) > 64 {
@@ -386,7 +359,7 @@ func (s *Handler) shopCartAdd(c *fiber.Ctx) error {
 // shopCartUpdate applies the cart form: a "remove" button removes its
 // line; otherwise every qty_<variant> field sets its line's quantity (0
 // removes it).
-func (s *Handler) shopCartUpdate(c *fiber.Ctx) error {
+func (s *purchasePages) shopCartUpdate(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	if !hasOwner(o) {
 		return c.Redirect("/cart", fiber.StatusSeeOther)
@@ -477,7 +450,7 @@ func (f checkoutView) input(card string) checkout.Input {
 // priceCheckout prices the cart for the form's address and delivery
 // option and lists the options; a chosen option that does not deliver
 // there is dropped (the shopper sees the choice again).
-func (s *Handler) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*cart.View, error) {
+func (s *purchasePages) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*cart.View, error) {
 	dest := pricing.Address{Country: strings.ToUpper(strings.TrimSpace(cv.F["shipping_address.country"])), Region: strings.ToUpper(strings.TrimSpace(cv.F["shipping_address.region"])),
 		PostalCode: strings.TrimSpace(cv.F["shipping_address.postal_code"])}
 	if len(dest.Country) != 2 {
@@ -507,13 +480,13 @@ func (s *Handler) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutView) (*
 	return cartView, nil
 }
 
-func (s *Handler) checkoutPage(c *fiber.Ctx) *shopPage {
+func (s *purchasePages) checkoutPage(c *fiber.Ctx) *shopPage {
 	v := s.shopPageView(c, "Checkout")
 	v.Crumbs = []shopCrumb{{"Cart", "/cart"}, {"Checkout", "/checkout"}}
 	return v
 }
 
-func (s *Handler) shopCheckoutForm(c *fiber.Ctx) error {
+func (s *purchasePages) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
 	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": checkout.PayCard, "shipping_address.country": s.Shop(c).Country}}
@@ -558,7 +531,7 @@ func (s *Handler) shopCheckoutForm(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/checkout", v)
 }
 
-func (s *Handler) shopCheckout(c *fiber.Ctx) error {
+func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
 	cv := &checkoutView{F: map[string]string{}, Key: strings.TrimSpace(c.FormValue("key"))}
@@ -620,6 +593,6 @@ func checkoutField(err error) error {
 var checkoutFormFields = map[string]string{"shipping_address": "shipping_address.line1", "payment.card": "card", "payment.method": "payment"}
 
 // orderLink is the shopper's link to an order (with its access token).
-func (s *Handler) orderLink(c *fiber.Ctx, orderID string) string {
+func (s *purchasePages) orderLink(c *fiber.Ctx, orderID string) string {
 	return "/orders/" + url.PathEscape(orderID) + "?token=" + url.QueryEscape(s.OrderToken(s.Shop(c).ID, orderID))
 }

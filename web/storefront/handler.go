@@ -112,25 +112,37 @@ type Deps struct {
 	Limiter *httpx.Limiter
 }
 
-// Handler serves the storefront.
+// Handler serves the storefront: the shop host's middleware (ResolveShop,
+// Budget), the page cache's surface for the rest of the server, and the
+// routes of its three parts, each holding only the services it uses:
+// catalogPages (the anonymous, cached catalog and content pages, sitemaps
+// and media), accountPages (customer accounts) and purchasePages (cart,
+// checkout, orders, tracking and returns).
 type Handler struct {
+	*layout
+
+	cfg      Config
+	tenants  *tenants.Service
+	cache    *shopCache
+	budgets  shopBudgets
+	pages    *catalogPages
+	accounts *accountPages
+	purchase *purchasePages
+}
+
+// layout is what every storefront page is drawn with, shared by the
+// Handler and its parts: the session kit, the templates, and the services
+// behind every page's look: the shop's design (theme, menus, sections
+// whose links and cards resolve to catalog and content handles) and its
+// category navigation.
+type layout struct {
 	*session.Kit
 	*view.Views
 
-	cfg       Config
-	log       *slog.Logger
-	db        *store.DB
-	tenants   *tenants.Service
-	catalog   *catalog.Service
-	customers *customer.Service
-	design    *design.Service
-	content   *content.Service
-	blobs     blob.Store
-	plugins   *plugins.Service
-	commerce  Commerce
-	ipRate    *httpx.Limiter
-	shopCache *shopCache
-	budgets   shopBudgets
+	log     *slog.Logger
+	catalog *catalog.Service
+	content *content.Service
+	design  *design.Service
 }
 
 // New parses the storefront's templates and returns its handler.
@@ -144,19 +156,24 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), cfg: cfg, log: d.Log, db: d.DB,
-		tenants: d.Tenants, catalog: d.Catalog, customers: d.Customers, design: d.Design, content: d.Content,
-		blobs: d.Blobs, plugins: d.Plugins, commerce: d.Commerce, ipRate: d.Limiter,
-		shopCache: newShopCache(cfg.CacheBytes, cfg.CacheRecheck)}, nil
+	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log,
+		catalog: d.Catalog, content: d.Content, design: d.Design}
+	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
+	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
+	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
+		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
+		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
+	}, nil
 }
 
 // Routes are the storefront's routes, in the order the router tries them.
 func (s *Handler) Routes() []httpx.Route {
 	var t httpx.Table
-	s.storefrontPages(&t)
-	s.storefrontAccountPages(&t)
-	s.storefrontCartPages(&t)
-	s.designShopPages(&t)
+	s.pages.routes(&t)
+	s.accounts.routes(&t)
+	s.purchase.routes(&t)
+	s.pages.contentRoutes(&t)
 	return t.Routes()
 }
 

@@ -93,7 +93,7 @@ func methodText(p *payment.Payment) string {
 }
 
 // orderViewOf gathers what the shopper may see of an order.
-func (s *Handler) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
+func (s *purchasePages) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, error) {
 	ctx := c.UserContext()
 	cur := o.Currency
 	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.OrderToken(s.Shop(c).ID, o.ID), PayKey: httpx.NewFormKey()}
@@ -181,7 +181,7 @@ func safeHTTPURL(u string) string {
 // shopperOrder loads an order the request may see: with the order's
 // token (query or form field), or as the signed-in customer who placed it
 // (session.Kit.ShopperOrder).
-func (s *Handler) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
+func (s *purchasePages) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 	id := c.Params("order")
 	if id == "" || len(id) > 64 {
 		return nil, errs.NotFoundf("order not found")
@@ -196,7 +196,7 @@ func (s *Handler) shopperOrder(c *fiber.Ctx) (*order.Order, error) {
 var orderFlashes = map[string]string{"returned": "Your return request is sent; we will e-mail you when it is reviewed.",
 	"paid": "Thank you: your payment is recorded."}
 
-func (s *Handler) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopPage, error) {
+func (s *purchasePages) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shopPage, error) {
 	v := s.shopPageView(c, "Order "+o.Name())
 	ov, err := s.orderViewOf(c, o)
 	if err != nil {
@@ -210,7 +210,7 @@ func (s *Handler) spOrderPage(c *fiber.Ctx, o *order.Order, account bool) (*shop
 	return v, nil
 }
 
-func (s *Handler) shopOrderPage(c *fiber.Ctx) error {
+func (s *purchasePages) shopOrderPage(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ func (s *Handler) shopOrderPage(c *fiber.Ctx) error {
 
 // shopOrderPay pays an order still awaiting payment (a declined card, or
 // a pending attempt that timed out).
-func (s *Handler) shopOrderPay(c *fiber.Ctx) error {
+func (s *purchasePages) shopOrderPay(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -258,7 +258,7 @@ type trackView struct {
 	Order         *orderView
 }
 
-func (s *Handler) shopTrackForm(c *fiber.Ctx) error {
+func (s *purchasePages) shopTrackForm(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Track an order")
 	v.Track = &trackView{Number: c.Query("number")}
 	return s.renderPage(c, "shop/track", v)
@@ -268,7 +268,7 @@ func (s *Handler) shopTrackForm(c *fiber.Ctx) error {
 // number and e-mail pairs otherwise).
 const trackPerMinute = 20
 
-func (s *Handler) shopTrack(c *fiber.Ctx) error {
+func (s *purchasePages) shopTrack(c *fiber.Ctx) error {
 	v := s.shopPageView(c, "Track an order")
 	tv := &trackView{Number: strings.TrimSpace(c.FormValue("number")), Email: strings.TrimSpace(c.FormValue("email"))}
 	v.Track = tv
@@ -297,7 +297,7 @@ func (s *Handler) shopTrack(c *fiber.Ctx) error {
 
 // ---- account ----
 
-func (s *Handler) shopAccountOrders(c *fiber.Ctx) error {
+func (s *purchasePages) shopAccountOrders(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	before := c.Query("before")
 	if len(before) > 64 {
@@ -318,7 +318,7 @@ func (s *Handler) shopAccountOrders(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/orders", v)
 }
 
-func (s *Handler) shopAccountOrder(c *fiber.Ctx) error {
+func (s *purchasePages) shopAccountOrder(c *fiber.Ctx) error {
 	cu := s.CurrentCustomer(c)
 	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
@@ -351,7 +351,7 @@ type spReturnLine struct {
 	Qty                     string
 }
 
-func (s *Handler) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
+func (s *purchasePages) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) {
 	v, err := s.spOrderPage(c, o, false)
 	if err != nil {
 		return nil, err
@@ -372,7 +372,7 @@ func (s *Handler) spReturnPage(c *fiber.Ctx, o *order.Order) (*shopPage, error) 
 	return v, nil
 }
 
-func (s *Handler) shopReturnForm(c *fiber.Ctx) error {
+func (s *purchasePages) shopReturnForm(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err
@@ -384,7 +384,7 @@ func (s *Handler) shopReturnForm(c *fiber.Ctx) error {
 	return s.renderPage(c, "shop/return", v)
 }
 
-func (s *Handler) shopReturn(c *fiber.Ctx) error {
+func (s *purchasePages) shopReturn(c *fiber.Ctx) error {
 	o, err := s.shopperOrder(c)
 	if err != nil {
 		return err

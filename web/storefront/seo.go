@@ -63,7 +63,7 @@ func day(t time.Time) string {
 }
 
 // pageURLs are the home, collection and category pages.
-func (s *Handler) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
+func (s *catalogPages) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	ctx := c.UserContext()
 	base := s.BaseURL(c)
 	out := []sitemapURL{{Loc: base + "/"}}
@@ -84,14 +84,14 @@ func (s *Handler) pageURLs(c *fiber.Ctx) ([]sitemapURL, error) {
 	for _, cat := range cats {
 		out = append(out, sitemapURL{Loc: base + "/categories/" + url.PathEscape(cat.Slug)})
 	}
-	content, err := s.contentSitemapURLs(c) // pages and articles (design.go)
+	content, err := s.contentSitemapURLs(c) // pages and articles (content.go)
 	if err != nil {
 		return nil, err
 	}
 	return append(out, content...), nil
 }
 
-func (s *Handler) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {
+func (s *catalogPages) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemapURL {
 	base := s.BaseURL(c)
 	out := make([]sitemapURL, len(es))
 	for i, e := range es {
@@ -100,7 +100,7 @@ func (s *Handler) productURLs(c *fiber.Ctx, es []catalog.SitemapEntry) []sitemap
 	return out
 }
 
-func (s *Handler) shopSitemap(c *fiber.Ctx) error {
+func (s *catalogPages) shopSitemap(c *fiber.Ctx) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
 		ctx := c.UserContext()
 		pages, err := s.pageURLs(c)
@@ -147,7 +147,7 @@ func (s *Handler) shopSitemap(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) shopSitemapChild(c *fiber.Ctx) error {
+func (s *catalogPages) shopSitemapChild(c *fiber.Ctx) error {
 	name := c.Params("name")
 	var after string
 	switch {
@@ -182,7 +182,7 @@ func (s *Handler) shopSitemapChild(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) shopRobots(c *fiber.Ctx) error {
+func (s *catalogPages) shopRobots(c *fiber.Ctx) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
 		b := "User-agent: *\nDisallow: /account\nDisallow: /search\nAllow: /\n\nSitemap: " + s.BaseURL(c) + "/sitemap.xml\n"
 		return []byte(b), "text/plain; charset=utf-8", nil, nil
@@ -192,7 +192,7 @@ func (s *Handler) shopRobots(c *fiber.Ctx) error {
 // shopMedia serves the shop's uploaded images from the blob store. Keys
 // name the image and rendition, so a URL's bytes never change: they are
 // cached for a year.
-func (s *Handler) shopMedia(c *fiber.Ctx) error {
+func (s *catalogPages) shopMedia(c *fiber.Ctx) error {
 	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
 	// Only product images: other blobs under the shop's prefix (import
@@ -224,7 +224,7 @@ func (s *Handler) shopMedia(c *fiber.Ctx) error {
 }
 
 // shopAsset serves the storefront's CSS and JS (static/shop*).
-func (s *Handler) shopAsset(c *fiber.Ctx) error {
+func (s *catalogPages) shopAsset(c *fiber.Ctx) error {
 	name := path.Clean("/" + c.Params("*"))[1:]
 	if !strings.HasPrefix(name, "shop") || strings.Contains(name, "/") {
 		return errs.NotFoundf("no such asset")

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
@@ -41,9 +42,22 @@ func (s *Handler) maintenancePage(c *fiber.Ctx, t tenants.Tenant) error {
 	return s.renderShop(c, "shop/maintenance", &shopView{Shop: t, Head: shopHead{Title: t.Name, NoIndex: true}, Design: s.designFor(c)})
 }
 
-// storefrontPages are the shop's catalog pages, search, sitemaps, robots.txt
-// and media.
-func (s *Handler) storefrontPages(t *httpx.Table) {
+// catalogPages are the pages a visitor browses anonymously, served from
+// the page cache (cache.go): the catalog pages, search, sitemaps,
+// robots.txt, product and design images, and the shop builder's content
+// pages, blog and newsletter sign-up (content.go).
+type catalogPages struct {
+	*layout
+
+	cache *shopCache
+	// blobs holds product and design images (nil: none).
+	blobs blob.Store
+	recs  recommender
+}
+
+// routes are the shop's catalog pages, search, sitemaps, robots.txt and
+// media.
+func (s *catalogPages) routes(t *httpx.Table) {
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.Browse("/", "Storefront home: shopFeatured collections", s.shopHome)
 	shop.Browse("/products/:handle", "Product page with variant picker and stock state", s.shopProduct)
@@ -103,7 +117,7 @@ type shopView struct {
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
-	// page, article or blog list (design.go).
+	// page, article or blog list (design.go, content.go).
 	Design   *shopDesign
 	Sections []sectionView
 	After    []sectionView // below the content of product and collection pages
@@ -222,7 +236,7 @@ func productStock(p *catalog.Product) shopStock {
 	return best
 }
 
-func (s *Handler) imageOf(im *catalog.Image, width int) *shopImageView {
+func imageOf(im *catalog.Image, width int) *shopImageView {
 	if im == nil {
 		return nil
 	}
@@ -254,7 +268,7 @@ func (s *Handler) imageOf(im *catalog.Image, width int) *shopImageView {
 	return v
 }
 
-func (s *Handler) shopCardOf(p *catalog.Product) shopCard {
+func shopCardOf(p *catalog.Product) shopCard {
 	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
 	cd.Price = view.Money(p.PriceMin, p.Currency)
 	if p.PriceMax != p.PriceMin {
@@ -264,15 +278,15 @@ func (s *Handler) shopCardOf(p *catalog.Product) shopCard {
 		cd.CompareAt = view.Money(*p.Variants[0].CompareAtPrice, p.Currency)
 	}
 	if len(p.Images) > 0 {
-		cd.Image = s.imageOf(&p.Images[0], 320)
+		cd.Image = imageOf(&p.Images[0], 320)
 	}
 	return cd
 }
 
-func (s *Handler) shopCards(ps []*catalog.Product) []shopCard {
+func shopCards(ps []*catalog.Product) []shopCard {
 	out := make([]shopCard, len(ps))
 	for i, p := range ps {
-		out[i] = s.shopCardOf(p)
+		out[i] = shopCardOf(p)
 	}
 	return out
 }
@@ -287,7 +301,7 @@ type catIndex struct {
 	bySlug map[string]*catalog.Category
 }
 
-func (s *Handler) categoryIndex(ctx context.Context) (*catIndex, error) {
+func (s *layout) categoryIndex(ctx context.Context) (*catIndex, error) {
 	all, err := s.catalog.Categories(ctx)
 	if err != nil {
 		return nil, err
@@ -315,7 +329,7 @@ func (ix *catIndex) path(id string) []*catalog.Category {
 	return out
 }
 
-func (s *Handler) newView(c *fiber.Ctx, ix *catIndex) *shopView {
+func (s *layout) newView(c *fiber.Ctx, ix *catIndex) *shopView {
 	v := &shopView{Shop: s.Shop(c), Design: s.designFor(c)}
 	if ix != nil {
 		v.Nav = ix.roots
@@ -323,13 +337,25 @@ func (s *Handler) newView(c *fiber.Ctx, ix *catIndex) *shopView {
 	return v
 }
 
+// formView is a per-visitor page (a form, the account, the purchase
+// flow): not for the index, with the shop's navigation when it loads.
+func (s *layout) formView(c *fiber.Ctx, title string) *shopView {
+	v := s.newView(c, nil)
+	if ix, err := s.categoryIndex(c.UserContext()); err == nil {
+		v.Nav = ix.roots
+	}
+	v.Head = shopHead{Title: title + " · " + v.Shop.Name, NoIndex: true}
+	v.Form = map[string]string{}
+	return v
+}
+
 // renderShopBytes executes a storefront page.
-func (s *Handler) renderShopBytes(name string, v *shopView) ([]byte, error) {
+func (s *layout) renderShopBytes(name string, v *shopView) ([]byte, error) {
 	return s.Execute(name, v)
 }
 
 // renderShop writes a per-visitor page (never cached).
-func (s *Handler) renderShop(c *fiber.Ctx, name string, v *shopView) error {
+func (s *layout) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 	if v.CSRF == "" {
 		v.CSRF = httpx.CSRFToken(c)
 	}
@@ -344,11 +370,11 @@ func (s *Handler) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
-func (s *Handler) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
+func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
 	t := s.Shop(c)
-	modified, gen := s.shopFresh(c.UserContext(), t)
+	modified, gen := s.cache.fresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
-	if p := s.shopCache.get(t.ID, key, gen); p != nil && !isPreview(c) {
+	if p := s.cache.get(t.ID, key, gen); p != nil && !isPreview(c) {
 		markCheap(c) // shop budget: served without rendering
 		return sendCacheable(c, p)
 	}
@@ -362,11 +388,11 @@ func (s *Handler) cached(c *fiber.Ctx, build func() ([]byte, string, []string, e
 		return c.Send(previewLinks(c, body))
 	}
 	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen, products: products}
-	s.shopCache.put(t.ID, key, p)
+	s.cache.put(t.ID, key, p)
 	return sendCacheable(c, p)
 }
 
-func (s *Handler) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
+func (s *catalogPages) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
 	return s.cached(c, func() ([]byte, string, []string, error) {
 		v, err := build()
 		if err != nil {
@@ -379,7 +405,7 @@ func (s *Handler) cachedPage(c *fiber.Ctx, name string, build func() (*shopView,
 }
 
 // shopError renders an error in the shop's look.
-func (s *Handler) shopError(c *fiber.Ctx, err error) error {
+func (s *layout) shopError(c *fiber.Ctx, err error) error {
 	status, de := s.ToError(c, err)
 	t := s.Shop(c)
 	v := &shopView{Shop: t, Status: status, Head: shopHead{Title: errorTitle(status) + " · " + t.Name, NoIndex: true},
@@ -441,7 +467,7 @@ func listErr(err error) error {
 const featuredPerCollection = 8
 const maxFeatured = 4
 
-func (s *Handler) shopHome(c *fiber.Ctx) error {
+func (s *catalogPages) shopHome(c *fiber.Ctx) error {
 	return s.cachedPage(c, "shop/home", func() (*shopView, error) {
 		ctx := c.UserContext()
 		ix, err := s.categoryIndex(ctx)
@@ -466,14 +492,14 @@ func (s *Handler) shopHome(c *fiber.Ctx) error {
 			if err != nil {
 				return nil, err
 			}
-			v.Featured = append(v.Featured, shopFeatured{Collection: col, Cards: s.shopCards(pg.Products)})
+			v.Featured = append(v.Featured, shopFeatured{Collection: col, Cards: shopCards(pg.Products)})
 		}
 		if len(v.Featured) == 0 {
 			pg, err := s.catalog.ListPublished(ctx, catalog.Filter{Limit: featuredPerCollection})
 			if err != nil {
 				return nil, err
 			}
-			v.Cards = s.shopCards(pg.Products)
+			v.Cards = shopCards(pg.Products)
 		}
 		base := s.BaseURL(c)
 		v.Head = shopHead{Title: t.Name, Description: "Shop " + t.Name + " online.", Canonical: base + "/", OGType: "website"}
@@ -483,7 +509,7 @@ func (s *Handler) shopHome(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) shopProduct(c *fiber.Ctx) error {
+func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	handle := c.Params("handle")
 	if h, err := url.PathUnescape(handle); err == nil {
 		handle = h
@@ -581,7 +607,7 @@ func (s *Handler) shopProduct(c *fiber.Ctx) error {
 			if i > 0 {
 				w = 320
 			}
-			iv := s.imageOf(&p.Images[i], w)
+			iv := imageOf(&p.Images[i], w)
 			if iv.Alt == "" {
 				iv.Alt = p.Title
 			}
@@ -593,7 +619,7 @@ func (s *Handler) shopProduct(c *fiber.Ctx) error {
 			imageURLs = append(imageURLs, u)
 		}
 		v.Product = pv
-		pv.Recommended = s.recommendedCards(c, p.ID)
+		pv.Recommended = s.recs.cards(c, p.ID, nil)
 		// Breadcrumbs: Home › category path › product.
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
 		for _, cat := range ix.path(p.CategoryID) {
@@ -645,7 +671,7 @@ func (s *Handler) shopProduct(c *fiber.Ctx) error {
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
 // permanent redirect instead (old product handles).
-func (s *Handler) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
+func (s *catalogPages) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
 	var redirect string
 	err := s.cached(c, func() ([]byte, string, []string, error) {
 		v, to, err := build()
@@ -699,7 +725,7 @@ func nextURL(c *fiber.Ctx, next string) string {
 	return c.Path() + "?" + q.Encode()
 }
 
-func (s *Handler) canonicalList(c *fiber.Ctx, path string) string {
+func (s *catalogPages) canonicalList(c *fiber.Ctx, path string) string {
 	u := s.BaseURL(c) + path
 	if a := c.Query("after"); a != "" {
 		u += "?after=" + url.QueryEscape(a)
@@ -709,7 +735,7 @@ func (s *Handler) canonicalList(c *fiber.Ctx, path string) string {
 
 const pageSize = 24
 
-func (s *Handler) shopCategory(c *fiber.Ctx) error {
+func (s *catalogPages) shopCategory(c *fiber.Ctx) error {
 	slug := c.Params("slug")
 	if h, err := url.PathUnescape(slug); err == nil {
 		slug = h
@@ -736,7 +762,7 @@ func (s *Handler) shopCategory(c *fiber.Ctx) error {
 		v.Category = cat
 		v.Sort = string(sort)
 		v.Subs = ix.kids[cat.ID]
-		v.Cards = s.shopCards(pg.Products)
+		v.Cards = shopCards(pg.Products)
 		v.Next = nextURL(c, pg.Next)
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
 		for _, cc := range ix.path(cat.ID) {
@@ -752,7 +778,7 @@ func (s *Handler) shopCategory(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
+func (s *catalogPages) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
 	base := s.BaseURL(c)
 	var items []map[string]any
 	for i, cr := range crumbs {
@@ -761,7 +787,7 @@ func (s *Handler) breadcrumbLD(c *fiber.Ctx, crumbs []shopCrumb) template.JS {
 	return ldJSON(map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items})
 }
 
-func (s *Handler) shopCollection(c *fiber.Ctx) error {
+func (s *catalogPages) shopCollection(c *fiber.Ctx) error {
 	handle := c.Params("handle")
 	if h, err := url.PathUnescape(handle); err == nil {
 		handle = h
@@ -791,7 +817,7 @@ func (s *Handler) shopCollection(c *fiber.Ctx) error {
 		v.Collection = col
 		v.Sort = string(sort)
 		v.Body = template.HTML(col.BodyHTML)
-		v.Cards = s.shopCards(pg.Products)
+		v.Cards = shopCards(pg.Products)
 		v.Next = nextURL(c, pg.Next)
 		v.Crumbs = []shopCrumb{{"Home", "/"}, {"Collections", "/collections"}, {col.Title, "/collections/" + url.PathEscape(col.Handle)}}
 		title := col.SEOTitle
@@ -811,7 +837,7 @@ func (s *Handler) shopCollection(c *fiber.Ctx) error {
 	})
 }
 
-func (s *Handler) shopCollections(c *fiber.Ctx) error {
+func (s *catalogPages) shopCollections(c *fiber.Ctx) error {
 	return s.cachedPage(c, "shop/collections", func() (*shopView, error) {
 		ctx := c.UserContext()
 		ix, err := s.categoryIndex(ctx)
@@ -832,7 +858,7 @@ func (s *Handler) shopCollections(c *fiber.Ctx) error {
 
 const maxQueryLen = 200
 
-func (s *Handler) shopSearch(c *fiber.Ctx) error {
+func (s *catalogPages) shopSearch(c *fiber.Ctx) error {
 	sort, after, err := listParams(c)
 	if err != nil {
 		return err
@@ -887,7 +913,7 @@ func (s *Handler) shopSearch(c *fiber.Ctx) error {
 			if err != nil {
 				return nil, listErr(err)
 			}
-			v.Cards = s.shopCards(pg.Products)
+			v.Cards = shopCards(pg.Products)
 			v.Next = nextURL(c, pg.Next)
 			sv.Count = len(v.Cards)
 		}
@@ -899,9 +925,4 @@ func (s *Handler) shopSearch(c *fiber.Ctx) error {
 		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.BaseURL(c) + "/search", NoIndex: true}
 		return v, nil
 	})
-}
-
-// recommendedCards are the cards a product page recommends.
-func (s *Handler) recommendedCards(c *fiber.Ctx, productID string) []shopCard {
-	return s.recommendedFor(c, productID, nil)
 }

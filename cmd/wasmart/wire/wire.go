@@ -2,7 +2,9 @@
 // options, and hands them to the web server as web.Deps. It is the one
 // place that decides which service gets which collaborator (the catalog
 // reads stock from inventory, checkout prices through the plugin pipeline,
-// payments release stock through checkout's Stock, ...): `wasmart serve`
+// payments release stock through checkout's Stock, carts are priced with
+// the shop's promotions and checkout redeems them and cancellations
+// release them through checkout.Promotions, ...): `wasmart serve`
 // and every test that starts a server call Build, so a test server is wired
 // exactly as production is.
 //
@@ -27,6 +29,7 @@ import (
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -78,6 +81,10 @@ type Services struct {
 	Shipments   *shipping.Service
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
+	// Promotions are the shops' offers, codes and campaigns: every cart is
+	// priced with them, every checkout redeems them and every cancellation
+	// releases them (through checkout.Promotions).
+	Promotions *promotion.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
 	Stock *checkout.Stock
@@ -114,11 +121,19 @@ func Build(db *store.DB, o Options) (*Services, error) {
 
 	s.Idempotency = idempotency.New(db)
 	s.Stock = &checkout.Stock{Inv: s.Inventory}
+	s.Promotions = promotion.New(db, nil)
+	offers := &checkout.Promotions{Offers: s.Promotions}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
+	s.Carts.Offers = offers
 	s.Orders = order.NewService(db, s.Stock)
+	s.Orders.OnCancel(offers.Release)
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
 	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
+	if err := s.Checkout.Register(offers); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.Shipments = shipping.New(db)
 	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	return s, nil

@@ -1,11 +1,10 @@
-package web
+package api
 
 import (
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
@@ -15,15 +14,22 @@ import (
 
 // The shop builder's JSON API: themes and their schemas, the draft design
 // (whole document or one section, the theme and its settings, a menu at a
-// time), publish, versions and restore, design images; content pages,
-// blog articles and newsletter subscribers. Every draft write names the
+// time), publish, versions and restore, design images (content pages,
+// articles and subscribers are content.go). Every draft write names the
 // draft version it started from ("version"); a stale one answers 409 with
-// who changed the draft and when. Handlers are thin over core/design and
-// core/content, which validate everything.
+// who changed the draft and when. Handlers are thin over core/design,
+// which validates everything.
 
-// designAPI is the shop's design (themes, sections, menus, versions,
-// assets) and content (pages, articles, subscribers) over JSON.
-func (s *Server) designAPI(t *httpx.Table) {
+// Design serves the shop builder's design routes.
+type Design struct {
+	design *design.Service
+	admin  *admin.Admin
+}
+
+// Routes are the shop's design (themes, sections, menus, versions,
+// assets) over JSON.
+func (s *Design) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "design")
 	api.API("GET", "/api/design/themes", perm.DesignRead, "Built-in themes with their settings schemas, the section types with theirs, and the safe font list", nil, ThemesJSON{}, s.apiThemes)
 	api.API("GET", "/api/design/draft", perm.DesignRead, "The draft design (theme, settings, section compositions, menus) and its version", nil, DraftJSON{}, s.apiDraft)
@@ -41,18 +47,7 @@ func (s *Server) designAPI(t *httpx.Table) {
 	api.API("GET", "/api/design/assets", perm.DesignRead, "Uploaded design images", nil, []AssetJSON{}, s.apiAssets)
 	api.API("POST", "/api/design/assets", perm.DesignWrite, "Upload a design image (multipart field \"image\"; JPEG, PNG, GIF or WebP; size and pixel caps)", nil, AssetJSON{}, s.apiAssetUpload)
 
-	content := t.Group(httpx.ScopeTenant, "content")
-	content.API("GET", "/api/pages", perm.DesignRead, "Content pages", nil, []PageJSON{}, s.apiPages)
-	content.API("POST", "/api/pages", perm.DesignWrite, "Create a content page (kind about, contact, shipping, returns, privacy, terms, faq or custom)", PageBody{}, PageJSON{}, s.apiPageCreate)
-	content.API("GET", "/api/pages/:page", perm.DesignRead, "One content page", nil, PageJSON{}, s.apiPage)
-	content.API("PUT", "/api/pages/:page", perm.DesignWrite, "Update a page (send the version you read)", PageBody{}, PageJSON{}, s.apiPageUpdate)
-	content.API("DELETE", "/api/pages/:page", perm.DesignWrite, "Delete a page", nil, nil, s.apiPageDelete)
-	content.API("GET", "/api/articles", perm.DesignRead, "Blog articles (?tag=, ?limit=, ?offset=)", nil, ArticleList{}, s.apiArticles)
-	content.API("POST", "/api/articles", perm.DesignWrite, "Create an article (published_at in the future schedules it; absent keeps it a draft)", ArticleBody{}, ArticleJSON{}, s.apiArticleCreate)
-	content.API("GET", "/api/articles/:article", perm.DesignRead, "One article", nil, ArticleJSON{}, s.apiArticle)
-	content.API("PUT", "/api/articles/:article", perm.DesignWrite, "Update an article (send the version you read)", ArticleBody{}, ArticleJSON{}, s.apiArticleUpdate)
-	content.API("DELETE", "/api/articles/:article", perm.DesignWrite, "Delete an article", nil, nil, s.apiArticleDelete)
-	content.API("GET", "/api/subscribers", perm.CustomersRead, "Newsletter subscribers with consent time and wording (?active=1)", nil, SubscriberList{}, s.apiSubscribers)
+	return t.Routes()
 }
 
 // ---- JSON types ----
@@ -157,88 +152,6 @@ type AssetJSON struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-// PageJSON is a content page.
-type PageJSON struct {
-	ID             string    `json:"id"`
-	Handle         string    `json:"handle"`
-	Kind           string    `json:"kind"`
-	Title          string    `json:"title"`
-	BodyHTML       string    `json:"body_html"`
-	SEOTitle       string    `json:"seo_title"`
-	SEODescription string    `json:"seo_description"`
-	Published      bool      `json:"published"`
-	Version        int       `json:"version"`
-	UpdatedAt      time.Time `json:"updated_at"`
-}
-
-// PageBody creates or edits a page.
-type PageBody struct {
-	Handle         string `json:"handle"`
-	Kind           string `json:"kind"`
-	Title          string `json:"title"`
-	BodyHTML       string `json:"body_html"`
-	SEOTitle       string `json:"seo_title"`
-	SEODescription string `json:"seo_description"`
-	Published      bool   `json:"published"`
-	Version        int    `json:"version"`
-}
-
-// ArticleJSON is a blog article.
-type ArticleJSON struct {
-	ID             string     `json:"id"`
-	Handle         string     `json:"handle"`
-	Title          string     `json:"title"`
-	Author         string     `json:"author"`
-	BodyHTML       string     `json:"body_html"`
-	Excerpt        string     `json:"excerpt"`
-	Image          string     `json:"image"`
-	ImageAlt       string     `json:"image_alt"`
-	Tags           []string   `json:"tags"`
-	SEOTitle       string     `json:"seo_title"`
-	SEODescription string     `json:"seo_description"`
-	PublishedAt    *time.Time `json:"published_at,omitempty"`
-	Version        int        `json:"version"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-}
-
-// ArticleBody creates or edits an article.
-type ArticleBody struct {
-	Handle         string     `json:"handle"`
-	Title          string     `json:"title"`
-	Author         string     `json:"author"`
-	BodyHTML       string     `json:"body_html"`
-	Excerpt        string     `json:"excerpt"`
-	Image          string     `json:"image"`
-	ImageAlt       string     `json:"image_alt"`
-	Tags           []string   `json:"tags"`
-	SEOTitle       string     `json:"seo_title"`
-	SEODescription string     `json:"seo_description"`
-	PublishedAt    *time.Time `json:"published_at,omitempty"`
-	Version        int        `json:"version"`
-}
-
-// ArticleList is a page of articles.
-type ArticleList struct {
-	Articles []ArticleJSON `json:"articles"`
-	Total    int           `json:"total"`
-}
-
-// SubscriberJSON is a newsletter subscriber.
-type SubscriberJSON struct {
-	ID             string     `json:"id"`
-	Email          string     `json:"email"`
-	ConsentAt      time.Time  `json:"consent_at"`
-	ConsentText    string     `json:"consent_text"`
-	Source         string     `json:"source"`
-	UnsubscribedAt *time.Time `json:"unsubscribed_at,omitempty"`
-}
-
-// SubscriberList is a page of subscribers.
-type SubscriberList struct {
-	Subscribers []SubscriberJSON `json:"subscribers"`
-	Total       int              `json:"total"`
-}
-
 func draftJSON(d *design.Draft) DraftJSON {
 	j := DraftJSON{Version: d.Version, PublishedVersion: d.PublishedVersion, Unpublished: d.Unpublished(), UpdatedBy: d.UpdatedBy, Document: d.Doc}
 	if !d.UpdatedAt.IsZero() {
@@ -256,36 +169,13 @@ func assetJSON(a *design.Asset) AssetJSON {
 	return AssetJSON{ID: a.ID, Key: a.Key, Filename: a.Filename, ContentType: a.ContentType, Width: a.Width, Height: a.Height, Size: a.Size, Renditions: a.Renditions, CreatedAt: a.CreatedAt}
 }
 
-func pageJSON(p *content.Page) PageJSON {
-	return PageJSON{ID: p.ID, Handle: p.Handle, Kind: string(p.Kind), Title: p.Title, BodyHTML: p.BodyHTML, SEOTitle: p.SEOTitle,
-		SEODescription: p.SEODescription, Published: p.Published, Version: p.Version, UpdatedAt: p.UpdatedAt}
-}
+// ---- handlers ----
 
-func (b *PageBody) input() content.PageInput {
-	return content.PageInput{Handle: b.Handle, Kind: content.PageKind(b.Kind), Title: b.Title, BodyHTML: b.BodyHTML, SEOTitle: b.SEOTitle, SEODescription: b.SEODescription, Published: b.Published}
-}
-
-func articleJSON(a *content.Article) ArticleJSON {
-	tags := a.Tags
-	if tags == nil {
-		tags = []string{}
-	}
-	return ArticleJSON{ID: a.ID, Handle: a.Handle, Title: a.Title, Author: a.Author, BodyHTML: a.BodyHTML, Excerpt: a.Excerpt, Image: a.Image,
-		ImageAlt: a.ImageAlt, Tags: tags, SEOTitle: a.SEOTitle, SEODescription: a.SEODescription, PublishedAt: a.PublishedAt, Version: a.Version, UpdatedAt: a.UpdatedAt}
-}
-
-func (b *ArticleBody) input() content.ArticleInput {
-	return content.ArticleInput{Handle: b.Handle, Title: b.Title, Author: b.Author, BodyHTML: b.BodyHTML, Excerpt: b.Excerpt, Image: b.Image,
-		ImageAlt: b.ImageAlt, Tags: b.Tags, SEOTitle: b.SEOTitle, SEODescription: b.SEODescription, PublishedAt: b.PublishedAt}
-}
-
-// ---- design handlers ----
-
-func (s *Server) apiThemes(c *fiber.Ctx) error {
+func (s *Design) apiThemes(c *fiber.Ctx) error {
 	return c.JSON(ThemesJSON{Themes: design.Themes(), Sections: design.SectionTypes(), Fonts: design.FontList(), Templates: design.TemplateNames})
 }
 
-func (s *Server) apiDraft(c *fiber.Ctx) error {
+func (s *Design) apiDraft(c *fiber.Ctx) error {
 	d, err := s.design.Draft(c.UserContext())
 	if err != nil {
 		return err
@@ -293,7 +183,7 @@ func (s *Server) apiDraft(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-func (s *Server) apiDraftSave(c *fiber.Ctx) error {
+func (s *Design) apiDraftSave(c *fiber.Ctx) error {
 	var b DraftBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -308,7 +198,7 @@ func (s *Server) apiDraftSave(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
+func (s *Design) apiDraftTheme(c *fiber.Ctx) error {
 	var b ThemeBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -320,7 +210,7 @@ func (s *Server) apiDraftTheme(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-func (s *Server) apiSectionAdd(c *fiber.Ctx) error {
+func (s *Design) apiSectionAdd(c *fiber.Ctx) error {
 	var b SectionAddBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -375,7 +265,7 @@ func configureSection(doc *design.Document, id string, set design.Settings, bloc
 	return nil
 }
 
-func (s *Server) apiSectionSave(c *fiber.Ctx) error {
+func (s *Design) apiSectionSave(c *fiber.Ctx) error {
 	var b SectionBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -389,7 +279,7 @@ func (s *Server) apiSectionSave(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-func (s *Server) apiSectionMove(c *fiber.Ctx) error {
+func (s *Design) apiSectionMove(c *fiber.Ctx) error {
 	var b MoveBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -409,7 +299,7 @@ func queryVersion(c *fiber.Ctx) (int, error) {
 	return v, nil
 }
 
-func (s *Server) apiSectionDelete(c *fiber.Ctx) error {
+func (s *Design) apiSectionDelete(c *fiber.Ctx) error {
 	v, err := queryVersion(c)
 	if err != nil {
 		return err
@@ -421,7 +311,7 @@ func (s *Server) apiSectionDelete(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-func (s *Server) apiMenu(c *fiber.Ctx) error {
+func (s *Design) apiMenu(c *fiber.Ctx) error {
 	n, err := admin.MenuName(c)
 	if err != nil {
 		return err
@@ -437,7 +327,7 @@ func (s *Server) apiMenu(c *fiber.Ctx) error {
 	return c.JSON(MenuJSON{Name: n, Version: d.Version, Items: items})
 }
 
-func (s *Server) apiMenuSave(c *fiber.Ctx) error {
+func (s *Design) apiMenuSave(c *fiber.Ctx) error {
 	n, err := admin.MenuName(c)
 	if err != nil {
 		return err
@@ -453,7 +343,7 @@ func (s *Server) apiMenuSave(c *fiber.Ctx) error {
 	return c.JSON(draftJSON(d))
 }
 
-func (s *Server) apiPublish(c *fiber.Ctx) error {
+func (s *Design) apiPublish(c *fiber.Ctx) error {
 	var b DesignVersionBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -465,7 +355,7 @@ func (s *Server) apiPublish(c *fiber.Ctx) error {
 	return c.JSON(designVersionJSON(p))
 }
 
-func (s *Server) apiVersions(c *fiber.Ctx) error {
+func (s *Design) apiVersions(c *fiber.Ctx) error {
 	vs, err := s.design.Versions(c.UserContext())
 	if err != nil {
 		return err
@@ -477,7 +367,7 @@ func (s *Server) apiVersions(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiRestore(c *fiber.Ctx) error {
+func (s *Design) apiRestore(c *fiber.Ctx) error {
 	n, err := strconv.Atoi(c.Params("number"))
 	if err != nil {
 		return errs.NotFoundf("version not found")
@@ -493,7 +383,7 @@ func (s *Server) apiRestore(c *fiber.Ctx) error {
 	return c.JSON(designVersionJSON(p))
 }
 
-func (s *Server) apiAssets(c *fiber.Ctx) error {
+func (s *Design) apiAssets(c *fiber.Ctx) error {
 	as, err := s.design.Assets(c.UserContext())
 	if err != nil {
 		return err
@@ -505,126 +395,10 @@ func (s *Server) apiAssets(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiAssetUpload(c *fiber.Ctx) error {
+func (s *Design) apiAssetUpload(c *fiber.Ctx) error {
 	a, err := s.admin.UploadDesignImage(c, "image")
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(assetJSON(a))
-}
-
-// ---- content handlers ----
-
-func (s *Server) apiPages(c *fiber.Ctx) error {
-	ps, err := s.content.Pages(c.UserContext(), false)
-	if err != nil {
-		return err
-	}
-	out := make([]PageJSON, len(ps))
-	for i, p := range ps {
-		out[i] = pageJSON(p)
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) apiPage(c *fiber.Ctx) error {
-	p, err := s.content.Page(c.UserContext(), c.Params("page"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageJSON(p))
-}
-
-func (s *Server) apiPageCreate(c *fiber.Ctx) error {
-	var b PageBody
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	p, err := s.content.CreatePage(c.UserContext(), b.input())
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(pageJSON(p))
-}
-
-func (s *Server) apiPageUpdate(c *fiber.Ctx) error {
-	var b PageBody
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), b.Version, b.input())
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageJSON(p))
-}
-
-func (s *Server) apiPageDelete(c *fiber.Ctx) error {
-	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func (s *Server) apiArticles(c *fiber.Ctx) error {
-	as, total, err := s.content.Articles(c.UserContext(), content.ArticleFilter{Tag: c.Query("tag"), Limit: c.QueryInt("limit"), Offset: max(0, c.QueryInt("offset"))})
-	if err != nil {
-		return err
-	}
-	out := ArticleList{Articles: make([]ArticleJSON, len(as)), Total: total}
-	for i, a := range as {
-		out.Articles[i] = articleJSON(a)
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) apiArticle(c *fiber.Ctx) error {
-	a, err := s.content.Article(c.UserContext(), c.Params("article"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(articleJSON(a))
-}
-
-func (s *Server) apiArticleCreate(c *fiber.Ctx) error {
-	var b ArticleBody
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	a, err := s.content.CreateArticle(c.UserContext(), b.input())
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(articleJSON(a))
-}
-
-func (s *Server) apiArticleUpdate(c *fiber.Ctx) error {
-	var b ArticleBody
-	if err := httpx.DecodeJSON(c, &b); err != nil {
-		return err
-	}
-	a, err := s.content.UpdateArticle(c.UserContext(), c.Params("article"), b.Version, b.input())
-	if err != nil {
-		return err
-	}
-	return c.JSON(articleJSON(a))
-}
-
-func (s *Server) apiArticleDelete(c *fiber.Ctx) error {
-	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func (s *Server) apiSubscribers(c *fiber.Ctx) error {
-	subs, total, err := s.content.Subscribers(c.UserContext(), c.Query("active") == "1", c.QueryInt("limit"), max(0, c.QueryInt("offset")))
-	if err != nil {
-		return err
-	}
-	out := SubscriberList{Subscribers: make([]SubscriberJSON, len(subs)), Total: total}
-	for i, x := range subs {
-		out.Subscribers[i] = SubscriberJSON{ID: x.ID, Email: x.Email, ConsentAt: x.ConsentAt, ConsentText: x.ConsentText, Source: x.Source, UnsubscribedAt: x.UnsubscribedAt}
-	}
-	return c.JSON(out)
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
@@ -14,7 +15,10 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // The shop-host JSON API for carts and checkout (headless-friendly: a
@@ -67,9 +71,32 @@ type CheckoutJSON struct {
 	Payment *payment.Payment `json:"payment,omitempty"`
 }
 
-// storeAPI is the shopper's cart, checkout and orders over JSON, on the
+// Storefront serves the shop-host JSON API (/api/store/*): the shopper's
+// cart, checkout, orders and payments, the providers' webhooks, order
+// tracking, return requests and tickets.
+type Storefront struct {
+	*session.Kit
+	db         *store.DB
+	carts      *cart.Service
+	checkout   *checkout.Service
+	orders     *order.Service
+	payments   *payment.Service
+	shipments  *shipping.Service
+	afterSales *aftersales.Service
+}
+
+// Routes are the shop-host JSON API, in the order the router tries them.
+func (s *Storefront) Routes() []httpx.Route {
+	var t httpx.Table
+	s.cartRoutes(&t)
+	s.paymentRoutes(&t)
+	s.returnRoutes(&t)
+	return t.Routes()
+}
+
+// cartRoutes are the shopper's cart, checkout and orders over JSON, on the
 // shop's own host.
-func (s *Server) storeAPI(t *httpx.Table) {
+func (s *Storefront) cartRoutes(t *httpx.Table) {
 	api := t.Group(httpx.ScopeStorefront, "store")
 	api.API("GET", "/api/store/cart", httpx.Public, "The shopper's cart, priced now (query: country, region, postal_code, shipping_method, codes)", nil, CartJSON{}, s.apiCart)
 	api.API("POST", "/api/store/cart/lines", httpx.Public, "Add a variant to the cart", CartLineRequest{}, CartJSON{}, s.apiCartAdd)
@@ -93,13 +120,13 @@ func priceOptions(c *fiber.Ctx) cart.PriceOptions {
 	return o
 }
 
-func (s *Server) apiCart(c *fiber.Ctx) error {
+func (s *Storefront) apiCart(c *fiber.Ctx) error {
 	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		var v *cart.View
 		err := s.db.Read(c.UserContext(), func(ctx context.Context, q bun.IDB) error {
 			var err error
-			v, err = s.commerce.Carts.PriceIn(ctx, q, nil, priceOptions(c))
+			v, err = s.carts.PriceIn(ctx, q, nil, priceOptions(c))
 			return err
 		})
 		if err != nil {
@@ -107,14 +134,14 @@ func (s *Server) apiCart(c *fiber.Ctx) error {
 		}
 		return c.JSON(CartJSON{View: *v})
 	}
-	v, err := s.commerce.Carts.View(c.UserContext(), o, priceOptions(c))
+	v, err := s.carts.View(c.UserContext(), o, priceOptions(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(CartJSON{View: *v})
 }
 
-func (s *Server) apiCartAdd(c *fiber.Ctx) error {
+func (s *Storefront) apiCartAdd(c *fiber.Ctx) error {
 	var in CartLineRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -126,14 +153,14 @@ func (s *Server) apiCartAdd(c *fiber.Ctx) error {
 		return errs.Field("quantity", "must be at least 1")
 	}
 	o, tok := s.CartOwner(c, true)
-	v, err := s.commerce.Carts.Add(c.UserContext(), o, in.VariantID, in.Quantity, priceOptions(c))
+	v, err := s.carts.Add(c.UserContext(), o, in.VariantID, in.Quantity, priceOptions(c))
 	if err != nil {
 		return withField(err, "variant_id")
 	}
 	return c.JSON(CartJSON{View: *v, Token: tok})
 }
 
-func (s *Server) apiCartSet(c *fiber.Ctx) error {
+func (s *Storefront) apiCartSet(c *fiber.Ctx) error {
 	var in CartQuantity
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -142,19 +169,19 @@ func (s *Server) apiCartSet(c *fiber.Ctx) error {
 		return errs.Field("quantity", "must not be negative")
 	}
 	o, tok := s.CartOwner(c, true)
-	v, err := s.commerce.Carts.SetQuantity(c.UserContext(), o, c.Params("variant"), in.Quantity, priceOptions(c))
+	v, err := s.carts.SetQuantity(c.UserContext(), o, c.Params("variant"), in.Quantity, priceOptions(c))
 	if err != nil {
 		return withField(err, "variant")
 	}
 	return c.JSON(CartJSON{View: *v, Token: tok})
 }
 
-func (s *Server) apiCartRemove(c *fiber.Ctx) error {
+func (s *Storefront) apiCartRemove(c *fiber.Ctx) error {
 	o, _ := s.CartOwner(c, false)
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.NotFoundf("no cart")
 	}
-	v, err := s.commerce.Carts.Remove(c.UserContext(), o, c.Params("variant"), priceOptions(c))
+	v, err := s.carts.Remove(c.UserContext(), o, c.Params("variant"), priceOptions(c))
 	if err != nil {
 		return err
 	}
@@ -176,7 +203,7 @@ func idempotencyKey(c *fiber.Ctx, required bool) (string, error) {
 	return key, nil
 }
 
-func (s *Server) apiCheckout(c *fiber.Ctx) error {
+func (s *Storefront) apiCheckout(c *fiber.Ctx) error {
 	key, err := idempotencyKey(c, true)
 	if err != nil {
 		return err
@@ -189,7 +216,7 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 	if o.CustomerID == "" && o.Token == "" {
 		return errs.Field("cart", "is empty")
 	}
-	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: key, Body: append([]byte(nil), c.Body()...)})
+	res, err := s.checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: key, Body: append([]byte(nil), c.Body()...)})
 	if err != nil {
 		return err
 	}
@@ -211,15 +238,15 @@ func (s *Server) apiCheckout(c *fiber.Ctx) error {
 // storeOrder loads an order the shopper may see: with its Order-Token
 // (header, or ?token= for links), or as the signed-in customer who placed
 // it (session.Kit.ShopperOrder).
-func (s *Server) storeOrder(c *fiber.Ctx, id string) (*order.Order, error) {
+func (s *Storefront) storeOrder(c *fiber.Ctx, id string) (*order.Order, error) {
 	tok := c.Get(orderTokenHeader)
 	if tok == "" {
 		tok = c.Query("token")
 	}
-	return s.ShopperOrder(c, s.commerce.Orders, id, tok)
+	return s.ShopperOrder(c, s.orders, id, tok)
 }
 
-func (s *Server) apiStoreOrder(c *fiber.Ctx) error {
+func (s *Storefront) apiStoreOrder(c *fiber.Ctx) error {
 	o, err := s.storeOrder(c, c.Params("order"))
 	if err != nil {
 		return err
@@ -239,12 +266,12 @@ func withField(err error, field string) error {
 	return err
 }
 
-func (s *Server) apiStoreOrders(c *fiber.Ctx) error {
+func (s *Storefront) apiStoreOrders(c *fiber.Ctx) error {
 	id := s.ShopperID(c)
 	if id == "" {
 		return errs.E(errs.Unauthenticated, "sign in to your customer account first")
 	}
-	pg, err := s.commerce.Orders.List(c.UserContext(), order.Filter{CustomerID: id, Before: c.Query("before"), Limit: 50})
+	pg, err := s.orders.List(c.UserContext(), order.Filter{CustomerID: id, Before: c.Query("before"), Limit: 50})
 	if err != nil {
 		return err
 	}

@@ -1,21 +1,29 @@
-package web
+package api
 
 import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// Inventory: locations, stock per location, a variant's levels and
-// movements ledger with receive and adjust, the low-stock list and
-// turnover. Reservations, sales and returns come from checkout and orders,
-// not from these screens.
+// Inventory over JSON: locations, stock per location, a variant's levels
+// and movements ledger with receive and adjust, the low-stock list and
+// turnover. Reservations, sales and returns come from checkout and orders.
 
-// inventoryAPI is locations, stock and its ledger over JSON.
-func (s *Server) inventoryAPI(t *httpx.Table) {
+// Inventory serves the inventory routes.
+type Inventory struct {
+	inventory *inventory.Service
+	admin     *admin.Admin
+}
+
+// Routes are locations, stock and its ledger over JSON.
+func (s *Inventory) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "inventory")
 	api.API("GET", "/api/locations", perm.InventoryRead, "Stock locations, default first", nil, []LocationJSON{}, s.apiLocations)
 	api.API("POST", "/api/locations", perm.InventoryWrite, "Add a stock location (the first becomes the default)", LocationBody{}, LocationJSON{}, s.apiLocationCreate)
@@ -25,6 +33,7 @@ func (s *Server) inventoryAPI(t *httpx.Table) {
 	api.API("POST", "/api/variants/:variant/adjust", perm.InventoryWrite, "Adjust stock by a signed quantity, with a reason", StockChange{}, VariantStockJSON{}, s.apiVariantAdjust)
 	api.API("GET", "/api/inventory/low-stock", perm.InventoryRead, "Variants at or below their safety stock", nil, []LowStockJSON{}, s.apiLowStock)
 	api.API("GET", "/api/inventory/turnover", perm.InventoryRead, "Turnover per variant over [from, to) (RFC 3339; default the last 30 days)", nil, []TurnoverJSON{}, s.apiTurnover)
+	return t.Routes()
 }
 
 // LocationBody creates a location.
@@ -42,7 +51,7 @@ type TurnoverJSON struct {
 	Rate          float64 `json:"rate"`
 }
 
-func (s *Server) apiLocations(c *fiber.Ctx) error {
+func (s *Inventory) apiLocations(c *fiber.Ctx) error {
 	out, err := s.admin.Locations(c)
 	if err != nil {
 		return err
@@ -50,7 +59,7 @@ func (s *Server) apiLocations(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiLocationCreate(c *fiber.Ctx) error {
+func (s *Inventory) apiLocationCreate(c *fiber.Ctx) error {
 	var b LocationBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -62,7 +71,7 @@ func (s *Server) apiLocationCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(LocationJSON{ID: l.ID, Name: l.Name, Code: l.Code, IsDefault: l.IsDefault})
 }
 
-func (s *Server) apiLocationStock(c *fiber.Ctx) error {
+func (s *Inventory) apiLocationStock(c *fiber.Ctx) error {
 	pg, err := s.admin.StockPageOf(c, c.Params("location"), c.Query("after"))
 	if err != nil {
 		return err
@@ -70,7 +79,7 @@ func (s *Server) apiLocationStock(c *fiber.Ctx) error {
 	return c.JSON(pg)
 }
 
-func (s *Server) apiVariantStock(c *fiber.Ctx) error {
+func (s *Inventory) apiVariantStock(c *fiber.Ctx) error {
 	out, _, err := s.admin.VariantStock(c, c.Query("before"))
 	if err != nil {
 		return err
@@ -78,7 +87,7 @@ func (s *Server) apiVariantStock(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiStockChange(c *fiber.Ctx, adjust bool) error {
+func (s *Inventory) apiStockChange(c *fiber.Ctx, adjust bool) error {
 	var b StockChange
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -93,10 +102,11 @@ func (s *Server) apiStockChange(c *fiber.Ctx, adjust bool) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiVariantReceive(c *fiber.Ctx) error { return s.apiStockChange(c, false) }
-func (s *Server) apiVariantAdjust(c *fiber.Ctx) error  { return s.apiStockChange(c, true) }
+func (s *Inventory) apiVariantReceive(c *fiber.Ctx) error { return s.apiStockChange(c, false) }
 
-func (s *Server) apiLowStock(c *fiber.Ctx) error {
+func (s *Inventory) apiVariantAdjust(c *fiber.Ctx) error { return s.apiStockChange(c, true) }
+
+func (s *Inventory) apiLowStock(c *fiber.Ctx) error {
 	out, err := s.admin.LowStock(c)
 	if err != nil {
 		return err
@@ -104,7 +114,7 @@ func (s *Server) apiLowStock(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiTurnover(c *fiber.Ctx) error {
+func (s *Inventory) apiTurnover(c *fiber.Ctx) error {
 	to := time.Now().UTC()
 	from := to.Add(-30 * 24 * time.Hour)
 	var err error

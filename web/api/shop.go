@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"time"
@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // JSON API for the shop shell: shop profile, domains, staff, roles, tokens
@@ -159,20 +160,21 @@ type AuditJSON struct {
 	IP         string    `json:"ip"`
 }
 
-func (s *Server) shopJSON(t tenants.Tenant) ShopJSON {
+// shopJSON is t as the API shows it; storefront is its storefront URL.
+func shopJSON(t tenants.Tenant, storefront string) ShopJSON {
 	return ShopJSON{ID: t.ID, Slug: t.Slug, Name: t.Name, Status: t.Status, Plan: t.Plan, Currency: t.Currency, Country: t.Country,
-		Storefront: s.StorefrontURL(t.Slug), CreatedAt: t.CreatedAt}
+		Storefront: storefront, CreatedAt: t.CreatedAt}
 }
 
-func (s *Server) apiShop(c *fiber.Ctx) error {
+func (s *Shop) apiShop(c *fiber.Ctx) error {
 	t, err := s.tenants.Tenant(c.UserContext(), s.Current(c).TenantID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.shopJSON(t))
+	return c.JSON(shopJSON(t, s.StorefrontURL(t.Slug)))
 }
 
-func (s *Server) apiShopPatch(c *fiber.Ctx) error {
+func (s *Shop) apiShopPatch(c *fiber.Ctx) error {
 	var in ShopPatch
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -181,10 +183,10 @@ func (s *Server) apiShopPatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.shopJSON(t))
+	return c.JSON(shopJSON(t, s.StorefrontURL(t.Slug)))
 }
 
-func (s *Server) apiDomains(c *fiber.Ctx) error {
+func (s *Shop) apiDomains(c *fiber.Ctx) error {
 	doms, err := s.tenants.Domains(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -196,7 +198,7 @@ func (s *Server) apiDomains(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
+func (s *Shop) apiDomainAdd(c *fiber.Ctx) error {
 	var in DomainRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -208,7 +210,7 @@ func (s *Server) apiDomainAdd(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(domainJSON(d))
 }
 
-func (s *Server) apiDomainVerify(c *fiber.Ctx) error {
+func (s *Shop) apiDomainVerify(c *fiber.Ctx) error {
 	d, err := s.tenants.VerifyDomain(c.UserContext(), s.Current(c), c.Params("host"))
 	if err != nil {
 		return err
@@ -216,14 +218,14 @@ func (s *Server) apiDomainVerify(c *fiber.Ctx) error {
 	return c.JSON(domainJSON(d))
 }
 
-func (s *Server) apiDomainRemove(c *fiber.Ctx) error {
+func (s *Shop) apiDomainRemove(c *fiber.Ctx) error {
 	if err := s.tenants.RemoveDomain(c.UserContext(), s.Current(c), c.Params("host")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiStaff(c *fiber.Ctx) error {
+func (s *Shop) apiStaff(c *fiber.Ctx) error {
 	staff, err := s.tenants.Staff(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -235,7 +237,7 @@ func (s *Server) apiStaff(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiInvite(c *fiber.Ctx) error {
+func (s *Shop) apiInvite(c *fiber.Ctx) error {
 	var in InviteRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -247,7 +249,7 @@ func (s *Server) apiInvite(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(InvitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role, ExpiresAt: inv.ExpiresAt})
 }
 
-func (s *Server) apiInvitations(c *fiber.Ctx) error {
+func (s *Shop) apiInvitations(c *fiber.Ctx) error {
 	invs, err := s.tenants.Invitations(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -259,7 +261,7 @@ func (s *Server) apiInvitations(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiStaffRole(c *fiber.Ctx) error {
+func (s *Shop) apiStaffRole(c *fiber.Ctx) error {
 	var in RoleAssign
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -270,7 +272,7 @@ func (s *Server) apiStaffRole(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiStaffRemove(c *fiber.Ctx) error {
+func (s *Shop) apiStaffRemove(c *fiber.Ctx) error {
 	if err := s.tenants.RemoveStaff(c.UserContext(), s.Current(c), c.Params("user")); err != nil {
 		return err
 	}
@@ -293,7 +295,7 @@ func roleInput(in RoleJSON) tenants.RoleInput {
 	return ri
 }
 
-func (s *Server) apiRoles(c *fiber.Ctx) error {
+func (s *Shop) apiRoles(c *fiber.Ctx) error {
 	roles, err := s.tenants.Roles(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -305,7 +307,7 @@ func (s *Server) apiRoles(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
+func (s *Shop) apiRoleCreate(c *fiber.Ctx) error {
 	var in RoleJSON
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -317,7 +319,7 @@ func (s *Server) apiRoleCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(roleJSON(r))
 }
 
-func (s *Server) apiRoleUpdate(c *fiber.Ctx) error {
+func (s *Shop) apiRoleUpdate(c *fiber.Ctx) error {
 	var in RoleJSON
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -329,7 +331,7 @@ func (s *Server) apiRoleUpdate(c *fiber.Ctx) error {
 	return c.JSON(roleJSON(r))
 }
 
-func (s *Server) apiRoleDelete(c *fiber.Ctx) error {
+func (s *Shop) apiRoleDelete(c *fiber.Ctx) error {
 	if err := s.tenants.DeleteRole(c.UserContext(), s.Current(c), c.Params("name")); err != nil {
 		return err
 	}
@@ -340,7 +342,7 @@ func tokenJSON(t tenants.APIToken) TokenJSON {
 	return TokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Role: t.Role, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }
 
-func (s *Server) apiTokens(c *fiber.Ctx) error {
+func (s *Shop) apiTokens(c *fiber.Ctx) error {
 	toks, err := s.tenants.Tokens(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -352,7 +354,7 @@ func (s *Server) apiTokens(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiTokenCreate(c *fiber.Ctx) error {
+func (s *Shop) apiTokenCreate(c *fiber.Ctx) error {
 	var in TokenRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -366,14 +368,14 @@ func (s *Server) apiTokenCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
-func (s *Server) apiTokenRevoke(c *fiber.Ctx) error {
+func (s *Shop) apiTokenRevoke(c *fiber.Ctx) error {
 	if err := s.tenants.RevokeToken(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiAudit(c *fiber.Ctx) error {
+func (s *Shop) apiAudit(c *fiber.Ctx) error {
 	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), admin.AuditFilter(c))
 	if err != nil {
 		return err
@@ -388,4 +390,36 @@ func auditPage(pg audit.Page) AuditPage {
 			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Before: e.Before, After: e.After, IP: e.IP})
 	}
 	return out
+}
+
+// Shop serves the shop shell's routes.
+type Shop struct {
+	*session.Kit
+	tenants *tenants.Service
+}
+
+// Routes are the shop, its staff, roles, API tokens and audit log over JSON.
+func (s *Shop) Routes() []httpx.Route {
+	var t httpx.Table
+	api := t.Group(httpx.ScopeTenant, "shop")
+	api.API("GET", "/api/shop", perm.ShopRead, "The current shop", nil, ShopJSON{}, s.apiShop)
+	api.API("PATCH", "/api/shop", perm.ShopManage, "Rename the shop", ShopPatch{}, ShopJSON{}, s.apiShopPatch)
+	api.API("GET", "/api/shop/domains", perm.ShopRead, "Custom domains with their status (pending or verified) and, while pending, how to verify them", nil, []DomainJSON{}, s.apiDomains)
+	api.API("POST", "/api/shop/domains", perm.ShopManage, "Claim a custom domain: it stays pending, serving nothing, until verified; the answer has the token and instructions", DomainRequest{}, DomainJSON{}, s.apiDomainAdd)
+	api.API("POST", "/api/shop/domains/:host/verify", perm.ShopManage, "Check a pending domain's DNS TXT record or HTTP token; when it holds the token the domain is verified and serves the shop (422 naming what is missing otherwise)", nil, DomainJSON{}, s.apiDomainVerify)
+	api.API("DELETE", "/api/shop/domains/:host", perm.ShopManage, "Remove a custom domain", nil, nil, s.apiDomainRemove)
+	api.API("GET", "/api/staff", perm.StaffRead, "Staff of the shop", nil, []StaffJSON{}, s.apiStaff)
+	api.API("POST", "/api/staff/invitations", perm.StaffManage, "Invite a staff member by e-mail", InviteRequest{}, InvitationJSON{}, s.apiInvite)
+	api.API("GET", "/api/staff/invitations", perm.StaffRead, "Pending invitations", nil, []InvitationJSON{}, s.apiInvitations)
+	api.API("PUT", "/api/staff/:user/role", perm.StaffManage, "Change a staff member's role", RoleAssign{}, nil, s.apiStaffRole)
+	api.API("DELETE", "/api/staff/:user", perm.StaffManage, "Remove a staff member", nil, nil, s.apiStaffRemove)
+	api.API("GET", "/api/roles", perm.StaffRead, "Built-in and custom roles", nil, []RoleJSON{}, s.apiRoles)
+	api.API("POST", "/api/roles", perm.StaffManage, "Create a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleCreate)
+	api.API("PUT", "/api/roles/:name", perm.StaffManage, "Update a custom role", RoleJSON{}, RoleJSON{}, s.apiRoleUpdate)
+	api.API("DELETE", "/api/roles/:name", perm.StaffManage, "Delete a custom role", nil, nil, s.apiRoleDelete)
+	api.API("GET", "/api/tokens", perm.TokensManage, "API tokens (never their secrets)", nil, []TokenJSON{}, s.apiTokens)
+	api.API("POST", "/api/tokens", perm.TokensManage, "Create an API token; the secret is in this answer only", TokenRequest{}, TokenJSON{}, s.apiTokenCreate)
+	api.API("DELETE", "/api/tokens/:id", perm.TokensManage, "Revoke an API token", nil, nil, s.apiTokenRevoke)
+	api.API("GET", "/api/audit", perm.AuditRead, "Audit log, newest first (filters: action, actor, object_type, object_id, cursor)", nil, AuditPage{}, s.apiAudit)
+	return t.Routes()
 }

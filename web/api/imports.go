@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"github.com/gofiber/fiber/v2"
@@ -7,11 +7,18 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// CSV import and export of the catalog in Shopify's product CSV format:
-// the routes and pages over admin.Imports, which runs the jobs.
+// CSV import and export of the catalog in Shopify's product CSV format,
+// over admin.Imports, which runs the jobs (shared with the console).
 
-// importAPI is product CSV import and export over JSON.
-func (s *Server) importAPI(t *httpx.Table) {
+// Imports serves the CSV import and export routes.
+type Imports struct {
+	imports *admin.Imports
+	admin   *admin.Admin
+}
+
+// Routes are product CSV import and export over JSON.
+func (s *Imports) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "catalog")
 	api.API("POST", "/api/imports", perm.CatalogWrite, "Start a Shopify product CSV import: the body is the CSV (text/csv) or a multipart field \"file\"", nil, ImportJobJSON{}, s.apiImportStart,
 		httpx.QueryParam{Name: "mode", Enum: []string{"dry_run", "all", "valid"}, Description: "dry_run (default) checks and writes nothing; all imports only if every row is valid; valid skips the products with problems"},
@@ -20,6 +27,7 @@ func (s *Server) importAPI(t *httpx.Table) {
 	api.API("GET", "/api/imports/:job", perm.CatalogRead, "An import job: progress, then the report with every problem and its line", nil, ImportJobJSON{}, s.apiImportJob)
 	api.API("POST", "/api/imports/:job/run", perm.CatalogWrite, "Import the file of a finished job (mode all or valid; update_existing defaults to the job's)", ImportRun{}, ImportJobJSON{}, s.apiImportRun)
 	api.API("GET", "/api/exports/products", perm.CatalogRead, "Export the catalog as Shopify product CSV (status filters; streamed)", nil, nil, s.admin.ExportCSV)
+	return t.Routes()
 }
 
 // ImportRun imports a checked file: mode all or valid. UpdateExisting,
@@ -29,7 +37,7 @@ type ImportRun struct {
 	UpdateExisting *bool  `json:"update_existing,omitempty"`
 }
 
-func (s *Server) apiImportStart(c *fiber.Ctx) error {
+func (s *Imports) apiImportStart(c *fiber.Ctx) error {
 	mode, err := admin.ParseMode(c.Query("mode"))
 	if err != nil {
 		return err
@@ -45,7 +53,7 @@ func (s *Server) apiImportStart(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(j)
 }
 
-func (s *Server) apiImportJob(c *fiber.Ctx) error {
+func (s *Imports) apiImportJob(c *fiber.Ctx) error {
 	j, err := s.imports.Job(c, c.Params("job"))
 	if err != nil {
 		return err
@@ -53,7 +61,7 @@ func (s *Server) apiImportJob(c *fiber.Ctx) error {
 	return c.JSON(j)
 }
 
-func (s *Server) apiImportRun(c *fiber.Ctx) error {
+func (s *Imports) apiImportRun(c *fiber.Ctx) error {
 	var b ImportRun
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err

@@ -1,13 +1,11 @@
-package web
+package api
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
@@ -50,23 +48,14 @@ type TicketStatusRequest struct {
 	Status string `json:"status"`
 }
 
-// TrackRequest looks an order up by number and e-mail.
-type TrackRequest struct {
-	Number string `json:"number"`
-	Email  string `json:"email"`
+// Returns serves the returns queue and service tickets.
+type Returns struct {
+	afterSales *aftersales.Service
 }
 
-// storeReturnAPI is order tracking, return requests and tickets from
-// shoppers, on the shop's own host.
-func (s *Server) storeReturnAPI(t *httpx.Table) {
-	api := t.Group(httpx.ScopeStorefront, "store")
-	api.API("POST", "/api/store/track", httpx.Public, "Track an order by its number and e-mail", TrackRequest{}, shipping.Tracking{}, s.apiTrack)
-	api.API("POST", "/api/store/returns", httpx.Public, "Ask for a return (the order's e-mail is required; within the shop's return window)", ReturnRequest{}, aftersales.Return{}, s.apiStoreReturn)
-	api.API("POST", "/api/store/tickets", httpx.Public, "Open a service ticket (about an order: its e-mail is required)", TicketRequest{}, aftersales.Ticket{}, s.apiStoreTicket)
-}
-
-// returnAPI is the returns queue and service tickets over JSON.
-func (s *Server) returnAPI(t *httpx.Table) {
+// Routes are the returns queue and service tickets over JSON.
+func (s *Returns) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "returns")
 	api.API("GET", "/api/returns", perm.ReturnsRead, "Returns queue, newest first (filters: status, order, before, limit)", nil, []aftersales.Return{}, s.apiReturns)
 	api.API("POST", "/api/returns", perm.ReturnsWrite, "Record a return for an order (staff: no window)", ReturnRequest{}, aftersales.Return{}, s.apiReturnCreate)
@@ -84,6 +73,7 @@ func (s *Server) returnAPI(t *httpx.Table) {
 	api.API("GET", "/api/tickets/:ticket", perm.OrdersRead, "A ticket with its messages", nil, aftersales.Ticket{}, s.apiTicket)
 	api.API("POST", "/api/tickets/:ticket/replies", perm.OrdersWrite, "Reply to a ticket (it then waits for the customer)", TicketReply{}, aftersales.Message{}, s.apiTicketReply)
 	api.API("POST", "/api/tickets/:ticket/status", perm.OrdersWrite, "Set a ticket's status (open, waiting, resolved, closed)", TicketStatusRequest{}, aftersales.Ticket{}, s.apiTicketStatus)
+	return t.Routes()
 }
 
 func limitParam(c *fiber.Ctx) (int, error) {
@@ -98,62 +88,12 @@ func limitParam(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
-func (s *Server) apiTrack(c *fiber.Ctx) error {
-	var in TrackRequest
-	if err := httpx.DecodeJSON(c, &in); err != nil {
-		return err
-	}
-	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(in.Number), "#"), 10, 64)
-	if err != nil || n <= 0 {
-		return errs.Field("number", "must be an order number such as #1001")
-	}
-	if strings.TrimSpace(in.Email) == "" {
-		return errs.Field("email", "is required")
-	}
-	tr, err := s.commerce.Shipments.Track(c.UserContext(), n, in.Email)
-	if err != nil {
-		return err
-	}
-	if tr.Shipments == nil {
-		tr.Shipments = []shipping.Shipment{}
-	}
-	return c.JSON(tr)
-}
-
-func (s *Server) apiStoreReturn(c *fiber.Ctx) error {
-	var in ReturnRequest
-	if err := httpx.DecodeJSON(c, &in); err != nil {
-		return err
-	}
-	if strings.TrimSpace(in.Email) == "" {
-		return errs.Field("email", "is required: the e-mail the order was placed with")
-	}
-	r, err := s.commerce.AfterSales.Request(c.UserContext(), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
-}
-
-func (s *Server) apiStoreTicket(c *fiber.Ctx) error {
-	var in TicketRequest
-	if err := httpx.DecodeJSON(c, &in); err != nil {
-		return err
-	}
-	in.CustomerID = s.ShopperID(c) // never taken from the body
-	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(t)
-}
-
-func (s *Server) apiReturns(c *fiber.Ctx) error {
+func (s *Returns) apiReturns(c *fiber.Ctx) error {
 	n, err := limitParam(c)
 	if err != nil {
 		return err
 	}
-	rs, err := s.commerce.AfterSales.List(c.UserContext(), aftersales.ReturnFilter{Status: aftersales.ReturnStatus(c.Query("status")), OrderID: c.Query("order"), Before: c.Query("before"), Limit: n})
+	rs, err := s.afterSales.List(c.UserContext(), aftersales.ReturnFilter{Status: aftersales.ReturnStatus(c.Query("status")), OrderID: c.Query("order"), Before: c.Query("before"), Limit: n})
 	if err != nil {
 		return err
 	}
@@ -163,27 +103,27 @@ func (s *Server) apiReturns(c *fiber.Ctx) error {
 	return c.JSON(rs)
 }
 
-func (s *Server) apiReturnCreate(c *fiber.Ctx) error {
+func (s *Returns) apiReturnCreate(c *fiber.Ctx) error {
 	var in ReturnRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.commerce.AfterSales.Request(c.UserContext(), in)
+	r, err := s.afterSales.Request(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
-func (s *Server) apiReturn(c *fiber.Ctx) error {
-	r, err := s.commerce.AfterSales.Get(c.UserContext(), c.Params("return"))
+func (s *Returns) apiReturn(c *fiber.Ctx) error {
+	r, err := s.afterSales.Get(c.UserContext(), c.Params("return"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(r)
 }
 
-func (s *Server) returnStep(step string) fiber.Handler {
+func (s *Returns) returnStep(step string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var in ReturnNote
 		if len(c.Body()) > 0 {
@@ -191,7 +131,7 @@ func (s *Server) returnStep(step string) fiber.Handler {
 				return err
 			}
 		}
-		as, ctx, id := s.commerce.AfterSales, c.UserContext(), c.Params("return")
+		as, ctx, id := s.afterSales, c.UserContext(), c.Params("return")
 		var r *aftersales.Return
 		var err error
 		switch step {
@@ -209,35 +149,35 @@ func (s *Server) returnStep(step string) fiber.Handler {
 	}
 }
 
-func (s *Server) apiReturnReceive(c *fiber.Ctx) error {
+func (s *Returns) apiReturnReceive(c *fiber.Ctx) error {
 	var in ReceiveRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
-	r, err := s.commerce.AfterSales.Receive(c.UserContext(), c.Params("return"), in.Restock, in.LocationID)
+	r, err := s.afterSales.Receive(c.UserContext(), c.Params("return"), in.Restock, in.LocationID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(r)
 }
 
-func (s *Server) apiReturnRestock(c *fiber.Ctx) error {
+func (s *Returns) apiReturnRestock(c *fiber.Ctx) error {
 	var in ReceiveRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
-	r, err := s.commerce.AfterSales.Restock(c.UserContext(), c.Params("return"), in.LocationID)
+	r, err := s.afterSales.Restock(c.UserContext(), c.Params("return"), in.LocationID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(r)
 }
 
-func (s *Server) resolveAmount(c *fiber.Ctx) (int64, error) {
+func (s *Returns) resolveAmount(c *fiber.Ctx) (int64, error) {
 	var in ResolveRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
@@ -250,36 +190,36 @@ func (s *Server) resolveAmount(c *fiber.Ctx) (int64, error) {
 	return in.Amount, nil
 }
 
-func (s *Server) apiReturnRefund(c *fiber.Ctx) error {
+func (s *Returns) apiReturnRefund(c *fiber.Ctx) error {
 	amt, err := s.resolveAmount(c)
 	if err != nil {
 		return err
 	}
-	r, err := s.commerce.AfterSales.Refund(c.UserContext(), c.Params("return"), amt)
+	r, err := s.afterSales.Refund(c.UserContext(), c.Params("return"), amt)
 	if err != nil {
 		return err
 	}
 	return c.JSON(r)
 }
 
-func (s *Server) apiReturnCredit(c *fiber.Ctx) error {
+func (s *Returns) apiReturnCredit(c *fiber.Ctx) error {
 	amt, err := s.resolveAmount(c)
 	if err != nil {
 		return err
 	}
-	r, err := s.commerce.AfterSales.Credit(c.UserContext(), c.Params("return"), amt)
+	r, err := s.afterSales.Credit(c.UserContext(), c.Params("return"), amt)
 	if err != nil {
 		return err
 	}
 	return c.JSON(r)
 }
 
-func (s *Server) apiTickets(c *fiber.Ctx) error {
+func (s *Returns) apiTickets(c *fiber.Ctx) error {
 	n, err := limitParam(c)
 	if err != nil {
 		return err
 	}
-	ts, err := s.commerce.AfterSales.Tickets(c.UserContext(), aftersales.TicketFilter{Status: aftersales.TicketStatus(c.Query("status")), OrderID: c.Query("order"),
+	ts, err := s.afterSales.Tickets(c.UserContext(), aftersales.TicketFilter{Status: aftersales.TicketStatus(c.Query("status")), OrderID: c.Query("order"),
 		Email: c.Query("email"), Before: c.Query("before"), Limit: n})
 	if err != nil {
 		return err
@@ -290,39 +230,39 @@ func (s *Server) apiTickets(c *fiber.Ctx) error {
 	return c.JSON(ts)
 }
 
-func (s *Server) apiTicketCreate(c *fiber.Ctx) error {
+func (s *Returns) apiTicketCreate(c *fiber.Ctx) error {
 	var in TicketRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	t, err := s.commerce.AfterSales.OpenTicket(c.UserContext(), in)
+	t, err := s.afterSales.OpenTicket(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(t)
 }
 
-func (s *Server) apiTicket(c *fiber.Ctx) error {
-	t, err := s.commerce.AfterSales.Ticket(c.UserContext(), c.Params("ticket"))
+func (s *Returns) apiTicket(c *fiber.Ctx) error {
+	t, err := s.afterSales.Ticket(c.UserContext(), c.Params("ticket"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(t)
 }
 
-func (s *Server) apiTicketReply(c *fiber.Ctx) error {
+func (s *Returns) apiTicketReply(c *fiber.Ctx) error {
 	var in TicketReply
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.commerce.AfterSales.Reply(c.UserContext(), c.Params("ticket"), in.Body)
+	m, err := s.afterSales.Reply(c.UserContext(), c.Params("ticket"), in.Body)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
 
-func (s *Server) apiTicketStatus(c *fiber.Ctx) error {
+func (s *Returns) apiTicketStatus(c *fiber.Ctx) error {
 	var in TicketStatusRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -333,10 +273,10 @@ func (s *Server) apiTicketStatus(c *fiber.Ctx) error {
 	default:
 		return errs.Field("status", "must be open, waiting, resolved or closed")
 	}
-	if err := s.commerce.AfterSales.SetTicketStatus(c.UserContext(), c.Params("ticket"), st); err != nil {
+	if err := s.afterSales.SetTicketStatus(c.UserContext(), c.Params("ticket"), st); err != nil {
 		return err
 	}
-	t, err := s.commerce.AfterSales.Ticket(c.UserContext(), c.Params("ticket"))
+	t, err := s.afterSales.Ticket(c.UserContext(), c.Params("ticket"))
 	if err != nil {
 		return err
 	}

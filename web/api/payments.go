@@ -1,11 +1,13 @@
-package web
+package api
 
 import (
 	"encoding/json"
+	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -20,14 +22,6 @@ import (
 // shoppers, optional for staff); refunds can never sum past what was
 // captured, even when sent concurrently (core/payment reserves the amount
 // with a conditional UPDATE before calling the provider).
-
-// StorePayRequest pays an order's balance. Card is a card number for the
-// test gateway; it is never stored (only its last four digits).
-type StorePayRequest struct {
-	Provider string `json:"provider"` // "test" or "manual"
-	Method   string `json:"method,omitempty"`
-	Card     string `json:"card,omitempty"`
-}
 
 // StaffPayRequest records a manual payment (bank transfer, cash on
 // delivery) that staff then mark paid.
@@ -53,23 +47,17 @@ type PaymentsJSON struct {
 	Refunds  []payment.Refund  `json:"refunds"`
 }
 
-// WebhookJSON is the answer to a provider's webhook.
-type WebhookJSON struct {
-	Duplicate bool   `json:"duplicate"`
-	PaymentID string `json:"payment_id,omitempty"`
-	Status    string `json:"status,omitempty"`
+// Payments serves staff payments and refunds.
+type Payments struct {
+	log         *slog.Logger
+	orders      *order.Service
+	payments    *payment.Service
+	idempotency *idempotency.Service
 }
 
-// storePaymentAPI is paying an order and the providers' webhooks, on the
-// shop's own host.
-func (s *Server) storePaymentAPI(t *httpx.Table) {
-	api := t.Group(httpx.ScopeStorefront, "store")
-	api.API("POST", "/api/store/orders/:order/payments", httpx.Public, "Pay the order's balance (Order-Token and Idempotency-Key headers required)", StorePayRequest{}, payment.Payment{}, s.apiStorePay)
-	api.API("POST", "/api/store/payments/webhooks/:provider", httpx.Public, "Payment provider webhook (verified by the provider's signature, applied once per event id)", nil, WebhookJSON{}, s.apiPaymentWebhook)
-}
-
-// paymentAPI is staff payments and refunds over JSON.
-func (s *Server) paymentAPI(t *httpx.Table) {
+// Routes are staff payments and refunds over JSON.
+func (s *Payments) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "payments")
 	api.API("GET", "/api/orders/:order/payments", perm.OrdersRead, "An order's payments and refunds", nil, PaymentsJSON{}, s.apiOrderPayments)
 	api.API("POST", "/api/orders/:order/payments", perm.OrdersWrite, "Record a manual payment (bank transfer, cash on delivery) for the balance; optional Idempotency-Key", StaffPayRequest{}, payment.Payment{}, s.apiStaffPay)
@@ -77,59 +65,15 @@ func (s *Server) paymentAPI(t *httpx.Table) {
 	api.API("POST", "/api/payments/:payment/mark-paid", perm.OrdersWrite, "Confirm a pending manual payment", MarkPaidRequest{}, payment.Payment{}, s.apiMarkPaid)
 	api.API("POST", "/api/payments/:payment/capture", perm.OrdersWrite, "Capture an authorised payment", nil, payment.Payment{}, s.apiCapture)
 	api.API("POST", "/api/payments/:payment/refunds", perm.OrdersRefund, "Refund part or all of a payment (never more than captured); optional Idempotency-Key", RefundRequest{}, payment.Refund{}, s.apiPaymentRefund)
+	return t.Routes()
 }
 
-func (s *Server) apiStorePay(c *fiber.Ctx) error {
-	key, err := idempotencyKey(c, true)
+func (s *Payments) apiOrderPayments(c *fiber.Ctx) error {
+	o, err := s.orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
 	}
-	var in StorePayRequest
-	if err := httpx.DecodeJSON(c, &in); err != nil {
-		return err
-	}
-	o, err := s.storeOrder(c, c.Params("order"))
-	if err != nil {
-		return err
-	}
-	switch in.Provider {
-	case "test":
-		if in.Card == "" {
-			return errs.Field("card", "is required for card payments")
-		}
-	case "manual":
-		if in.Method != "bank_transfer" && in.Method != "cod" {
-			return errs.Field("method", `must be "bank_transfer" or "cod"`)
-		}
-	default:
-		return errs.Field("provider", `must be "test" or "manual"`)
-	}
-	p, err := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: o.ID, Provider: in.Provider, Method: in.Method, Source: in.Card}, key)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(p)
-}
-
-func (s *Server) apiPaymentWebhook(c *fiber.Ctx) error {
-	body := append([]byte(nil), c.Body()...)
-	res, err := s.commerce.Payments.HandleWebhook(c.UserContext(), c.Params("provider"), func(name string) string { return c.Get(name) }, body)
-	if err != nil {
-		return err
-	}
-	out := WebhookJSON{Duplicate: res.Duplicate}
-	if res.Payment != nil {
-		out.PaymentID, out.Status = res.Payment.ID, string(res.Payment.Status)
-	}
-	return c.JSON(out)
-}
-
-func (s *Server) apiOrderPayments(c *fiber.Ctx) error {
-	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
-	if err != nil {
-		return err
-	}
-	ps, rs, err := s.commerce.Payments.ForOrder(c.UserContext(), o.ID)
+	ps, rs, err := s.payments.ForOrder(c.UserContext(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -142,7 +86,7 @@ func (s *Server) apiOrderPayments(c *fiber.Ctx) error {
 	return c.JSON(PaymentsJSON{Payments: ps, Refunds: rs})
 }
 
-func (s *Server) apiStaffPay(c *fiber.Ctx) error {
+func (s *Payments) apiStaffPay(c *fiber.Ctx) error {
 	key, err := idempotencyKey(c, false)
 	if err != nil {
 		return err
@@ -154,40 +98,40 @@ func (s *Server) apiStaffPay(c *fiber.Ctx) error {
 	if in.Method != "bank_transfer" && in.Method != "cod" {
 		return errs.Field("method", `must be "bank_transfer" or "cod"`)
 	}
-	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	o, err := s.orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
 	}
-	p, err := s.commerce.Payments.Pay(c.UserContext(), payment.PayInput{OrderID: o.ID, Provider: "manual", Method: in.Method}, key)
+	p, err := s.payments.Pay(c.UserContext(), payment.PayInput{OrderID: o.ID, Provider: "manual", Method: in.Method}, key)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(p)
 }
 
-func (s *Server) apiMarkPaid(c *fiber.Ctx) error {
+func (s *Payments) apiMarkPaid(c *fiber.Ctx) error {
 	var in MarkPaidRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
-	p, err := s.commerce.Payments.MarkPaid(c.UserContext(), c.Params("payment"), in.Note)
+	p, err := s.payments.MarkPaid(c.UserContext(), c.Params("payment"), in.Note)
 	if err != nil {
 		return err
 	}
 	return c.JSON(p)
 }
 
-func (s *Server) apiCapture(c *fiber.Ctx) error {
-	p, err := s.commerce.Payments.Capture(c.UserContext(), c.Params("payment"))
+func (s *Payments) apiCapture(c *fiber.Ctx) error {
+	p, err := s.payments.Capture(c.UserContext(), c.Params("payment"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(p)
 }
 
-func (s *Server) apiPaymentRefund(c *fiber.Ctx) error {
+func (s *Payments) apiPaymentRefund(c *fiber.Ctx) error {
 	key, err := idempotencyKey(c, false)
 	if err != nil {
 		return err
@@ -199,14 +143,14 @@ func (s *Server) apiPaymentRefund(c *fiber.Ctx) error {
 	if in.Amount <= 0 {
 		return errs.Field("amount", "must be positive")
 	}
-	r, err := s.commerce.Payments.Refund(c.UserContext(), payment.RefundInput{PaymentID: c.Params("payment"), Amount: in.Amount, Reason: in.Reason}, key)
+	r, err := s.payments.Refund(c.UserContext(), payment.RefundInput{PaymentID: c.Params("payment"), Amount: in.Amount, Reason: in.Reason}, key)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
-func (s *Server) apiOrderRefund(c *fiber.Ctx) error {
+func (s *Payments) apiOrderRefund(c *fiber.Ctx) error {
 	key, err := idempotencyKey(c, false)
 	if err != nil {
 		return err
@@ -218,12 +162,12 @@ func (s *Server) apiOrderRefund(c *fiber.Ctx) error {
 	if in.Amount <= 0 {
 		return errs.Field("amount", "must be positive")
 	}
-	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+	o, err := s.orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
 	}
 	return s.idempotent(c, "order-refund:"+o.ID, key, func() (any, error) {
-		return s.commerce.Payments.RefundToOrder(c.UserContext(), o.ID, in.Amount, in.Reason, key)
+		return s.payments.RefundToOrder(c.UserContext(), o.ID, in.Amount, in.Reason, key)
 	})
 }
 
@@ -231,7 +175,7 @@ func (s *Server) apiOrderRefund(c *fiber.Ctx) error {
 // providers outside a transaction) and answers 201 with its JSON, or
 // replays the stored answer byte for byte; the same key with another body
 // is 422, with a request still in flight 409. Without a key fn just runs.
-func (s *Server) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, error)) error {
+func (s *Payments) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, error)) error {
 	if key == "" {
 		v, err := fn()
 		if err != nil {
@@ -241,14 +185,14 @@ func (s *Server) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, err
 	}
 	ctx := c.UserContext()
 	req := idempotency.Request{Scope: scope, Key: key, Body: append([]byte(nil), c.Body()...)}
-	prev, err := s.commerce.Idempotency.Begin(ctx, req)
+	prev, err := s.idempotency.Begin(ctx, req)
 	if err != nil {
 		return err
 	}
 	if prev == nil {
 		v, err := fn()
 		if err != nil {
-			if ab := s.commerce.Idempotency.Abort(ctx, req); ab != nil {
+			if ab := s.idempotency.Abort(ctx, req); ab != nil {
 				s.log.Error("idempotency abort", "request_id", httpx.RequestID(c), "err", ab)
 			}
 			return err
@@ -258,7 +202,7 @@ func (s *Server) idempotent(c *fiber.Ctx, scope, key string, fn func() (any, err
 			return err
 		}
 		resp := idempotency.Response{Status: fiber.StatusCreated, Body: b}
-		if err := s.commerce.Idempotency.Finish(ctx, req, resp); err != nil {
+		if err := s.idempotency.Finish(ctx, req, resp); err != nil {
 			return err
 		}
 		prev = &resp

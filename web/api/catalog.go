@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"time"
@@ -11,20 +11,23 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// The merchant side of the catalog: a JSON API and console pages for
-// products (list with search, filters, cursor pagination and bulk edits;
-// editor with options, variants, images, SEO and the review flow),
-// categories and collections. Handlers are thin over core/catalog, which
-// validates and enforces the workflow's transitions; who may publish is
-// decided here by the route's permission (catalog.publish for approve,
-// reject, publish, unpublish and archive; catalog.write to edit and submit).
-//
-// Every state-changing call is recorded in the audit log by core/catalog,
-// in the change's own transaction: the entry exists exactly when the change
-// committed.
+// Products (list with search, filters, cursor pagination and bulk edits;
+// options, variants, images and the review flow), categories and
+// collections over JSON. Handlers are thin over core/catalog, which
+// validates, enforces the workflow's transitions and audits in the change's
+// own transaction; who may publish is decided by the route's permission
+// (catalog.publish for approve, reject, publish, unpublish and archive;
+// catalog.write to edit and submit).
 
-// catalogAPI is products, categories and collections over JSON.
-func (s *Server) catalogAPI(t *httpx.Table) {
+// Catalog serves the catalog routes.
+type Catalog struct {
+	catalog *catalog.Service
+	admin   *admin.Admin
+}
+
+// Routes are products, categories and collections over JSON.
+func (s *Catalog) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "catalog")
 	api.API("GET", "/api/products", perm.CatalogRead, "Products: search (q matches title, vendor, type, tags, SKU, barcode by word prefix) and filters (status, category, collection, tag, vendor, type, role, price_min, price_max in minor units), sort, cursor pagination", nil, ProductPage{}, s.apiProducts)
 	api.API("POST", "/api/products", perm.CatalogWrite, "Create a product (draft unless you may publish)", ProductBody{}, ProductJSON{}, s.apiProductCreate)
@@ -51,6 +54,7 @@ func (s *Server) catalogAPI(t *httpx.Table) {
 	api.API("PUT", "/api/collections/:collection", perm.CatalogWrite, "Update a collection", CollectionBody{}, CollectionJSON{}, s.apiCollectionUpdate)
 	api.API("DELETE", "/api/collections/:collection", perm.CatalogWrite, "Delete a collection", nil, nil, s.apiCollectionDelete)
 	api.API("PUT", "/api/collections/:collection/products", perm.CatalogWrite, "Set a manual collection's products in order", CollectionProducts{}, nil, s.apiCollectionProducts)
+	return t.Routes()
 }
 
 // ProductBody creates or replaces a product. Variants with an id are
@@ -156,7 +160,7 @@ func (b ProductBody) input() catalog.ProductInput {
 	return in
 }
 
-func (s *Server) apiProducts(c *fiber.Ctx) error {
+func (s *Catalog) apiProducts(c *fiber.Ctx) error {
 	f, err := admin.ProductFilter(c)
 	if err != nil {
 		return err
@@ -172,7 +176,7 @@ func (s *Server) apiProducts(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiProduct(c *fiber.Ctx) error {
+func (s *Catalog) apiProduct(c *fiber.Ctx) error {
 	p, err := s.catalog.Get(c.UserContext(), c.Params("product"))
 	if err != nil {
 		return err
@@ -180,7 +184,7 @@ func (s *Server) apiProduct(c *fiber.Ctx) error {
 	return c.JSON(admin.ProductJSONOf(p))
 }
 
-func (s *Server) apiProductCreate(c *fiber.Ctx) error {
+func (s *Catalog) apiProductCreate(c *fiber.Ctx) error {
 	var b ProductBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -192,7 +196,7 @@ func (s *Server) apiProductCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(admin.ProductJSONOf(p))
 }
 
-func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
+func (s *Catalog) apiProductUpdate(c *fiber.Ctx) error {
 	var b ProductBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -210,7 +214,7 @@ func (s *Server) apiProductUpdate(c *fiber.Ctx) error {
 	return c.JSON(admin.ProductJSONOf(p))
 }
 
-func (s *Server) apiProductDelete(c *fiber.Ctx) error {
+func (s *Catalog) apiProductDelete(c *fiber.Ctx) error {
 	id := c.Params("product")
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return err
@@ -218,7 +222,7 @@ func (s *Server) apiProductDelete(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiStep(step string) fiber.Handler {
+func (s *Catalog) apiStep(step string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var b ReviewBody
 		if len(c.Body()) > 0 {
@@ -234,14 +238,19 @@ func (s *Server) apiStep(step string) fiber.Handler {
 	}
 }
 
-func (s *Server) apiProductSubmit(c *fiber.Ctx) error    { return s.apiStep("submit")(c) }
-func (s *Server) apiProductApprove(c *fiber.Ctx) error   { return s.apiStep("approve")(c) }
-func (s *Server) apiProductReject(c *fiber.Ctx) error    { return s.apiStep("reject")(c) }
-func (s *Server) apiProductPublish(c *fiber.Ctx) error   { return s.apiStep("publish")(c) }
-func (s *Server) apiProductUnpublish(c *fiber.Ctx) error { return s.apiStep("unpublish")(c) }
-func (s *Server) apiProductArchive(c *fiber.Ctx) error   { return s.apiStep("archive")(c) }
+func (s *Catalog) apiProductSubmit(c *fiber.Ctx) error { return s.apiStep("submit")(c) }
 
-func (s *Server) apiProductReviews(c *fiber.Ctx) error {
+func (s *Catalog) apiProductApprove(c *fiber.Ctx) error { return s.apiStep("approve")(c) }
+
+func (s *Catalog) apiProductReject(c *fiber.Ctx) error { return s.apiStep("reject")(c) }
+
+func (s *Catalog) apiProductPublish(c *fiber.Ctx) error { return s.apiStep("publish")(c) }
+
+func (s *Catalog) apiProductUnpublish(c *fiber.Ctx) error { return s.apiStep("unpublish")(c) }
+
+func (s *Catalog) apiProductArchive(c *fiber.Ctx) error { return s.apiStep("archive")(c) }
+
+func (s *Catalog) apiProductReviews(c *fiber.Ctx) error {
 	if _, err := s.catalog.Get(c.UserContext(), c.Params("product")); err != nil {
 		return err
 	}
@@ -252,7 +261,7 @@ func (s *Server) apiProductReviews(c *fiber.Ctx) error {
 	return c.JSON(admin.ReviewsJSON(evs))
 }
 
-func (s *Server) apiImageUpload(c *fiber.Ctx) error {
+func (s *Catalog) apiImageUpload(c *fiber.Ctx) error {
 	im, err := s.admin.UploadImage(c)
 	if err != nil {
 		return err
@@ -260,14 +269,14 @@ func (s *Server) apiImageUpload(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(admin.ImageJSONOf(c.Params("product"), *im))
 }
 
-func (s *Server) apiImageDelete(c *fiber.Ctx) error {
+func (s *Catalog) apiImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiProductsBulk(c *fiber.Ctx) error {
+func (s *Catalog) apiProductsBulk(c *fiber.Ctx) error {
 	var b BulkBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -279,7 +288,7 @@ func (s *Server) apiProductsBulk(c *fiber.Ctx) error {
 	return c.JSON(BulkResult{Changed: n})
 }
 
-func (s *Server) apiCategories(c *fiber.Ctx) error {
+func (s *Catalog) apiCategories(c *fiber.Ctx) error {
 	tree, err := s.catalog.CategoryTree(c.UserContext())
 	if err != nil {
 		return err
@@ -295,7 +304,7 @@ func categoryJSON(x *catalog.Category) CategoryJSON {
 	return CategoryJSON{ID: x.ID, ParentID: x.ParentID, Name: x.Name, Slug: x.Slug, Description: x.Description, Position: x.Position}
 }
 
-func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
+func (s *Catalog) apiCategoryCreate(c *fiber.Ctx) error {
 	var b CategoryBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -307,7 +316,7 @@ func (s *Server) apiCategoryCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(categoryJSON(x))
 }
 
-func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
+func (s *Catalog) apiCategoryUpdate(c *fiber.Ctx) error {
 	var b CategoryBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -319,7 +328,7 @@ func (s *Server) apiCategoryUpdate(c *fiber.Ctx) error {
 	return c.JSON(categoryJSON(x))
 }
 
-func (s *Server) apiCategoryDelete(c *fiber.Ctx) error {
+func (s *Catalog) apiCategoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return err
 	}
@@ -335,7 +344,7 @@ func (b CollectionBody) input() catalog.CollectionInput {
 	return in
 }
 
-func (s *Server) apiCollections(c *fiber.Ctx) error {
+func (s *Catalog) apiCollections(c *fiber.Ctx) error {
 	cs, err := s.catalog.Collections(c.UserContext(), false)
 	if err != nil {
 		return err
@@ -347,7 +356,7 @@ func (s *Server) apiCollections(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiCollection(c *fiber.Ctx) error {
+func (s *Catalog) apiCollection(c *fiber.Ctx) error {
 	x, err := s.catalog.Collection(c.UserContext(), c.Params("collection"))
 	if err != nil {
 		return err
@@ -355,7 +364,7 @@ func (s *Server) apiCollection(c *fiber.Ctx) error {
 	return c.JSON(admin.CollectionJSONOf(x))
 }
 
-func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
+func (s *Catalog) apiCollectionCreate(c *fiber.Ctx) error {
 	var b CollectionBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -367,7 +376,7 @@ func (s *Server) apiCollectionCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(admin.CollectionJSONOf(x))
 }
 
-func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
+func (s *Catalog) apiCollectionUpdate(c *fiber.Ctx) error {
 	var b CollectionBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -379,14 +388,14 @@ func (s *Server) apiCollectionUpdate(c *fiber.Ctx) error {
 	return c.JSON(admin.CollectionJSONOf(x))
 }
 
-func (s *Server) apiCollectionDelete(c *fiber.Ctx) error {
+func (s *Catalog) apiCollectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiCollectionProducts(c *fiber.Ctx) error {
+func (s *Catalog) apiCollectionProducts(c *fiber.Ctx) error {
 	var b CollectionProducts
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err

@@ -1,24 +1,35 @@
-package web
+package api
 
 import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
-// Sign-up, sign-in with the MFA step, sign-out, password reset and
-// invitations: the pages and their JSON twins.
+// Sign-up, sign-in with the MFA step, sign-out and "who am I" over JSON;
+// the signed-out pages are the merchant console's.
 
-// accountAPI is sign-up, sign-in and sign-out over JSON.
-func (s *Server) accountAPI(t *httpx.Table) {
+// Accounts serves sign-up, sign-in and sign-out over JSON.
+type Accounts struct {
+	*session.Kit
+	tenants *tenants.Service
+	admin   *admin.Admin
+}
+
+// Routes are sign-up, sign-in and sign-out over JSON.
+func (s *Accounts) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeNone, "accounts")
 	api.API("POST", "/api/signup", httpx.Public, "Open a shop (creates the shop and its owner)", SignupRequest{}, SignupResponse{}, s.apiSignup)
 	api.API("POST", "/api/sessions", httpx.Public, "Sign in; sets the session cookie or asks for the MFA step", LoginRequest{}, LoginResponse{}, s.apiLogin)
 	api.API("POST", "/api/sessions/mfa", httpx.Public, "Second sign-in step", MFARequest{}, LoginResponse{}, s.apiMFA)
 	api.API("DELETE", "/api/sessions/current", httpx.Authenticated, "Sign out", nil, nil, s.apiLogout)
 	api.API("GET", "/api/me", httpx.Authenticated, "Who am I: user, current shop, roles", nil, MeResponse{}, s.apiMe)
+	return t.Routes()
 }
 
 // SignupResponse names the new shop.
@@ -64,9 +75,7 @@ type MeResponse struct {
 	Permissions   []string `json:"permissions"`
 }
 
-// JSON API.
-
-func (s *Server) apiSignup(c *fiber.Ctx) error {
+func (s *Accounts) apiSignup(c *fiber.Ctx) error {
 	var in SignupRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -78,7 +87,7 @@ func (s *Server) apiSignup(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(SignupResponse{TenantID: t.ID, Slug: t.Slug, UserID: u.ID, Storefront: s.StorefrontURL(t.Slug)})
 }
 
-func (s *Server) apiLogin(c *fiber.Ctx) error {
+func (s *Accounts) apiLogin(c *fiber.Ctx) error {
 	var in LoginRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -95,7 +104,7 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
-func (s *Server) apiMFA(c *fiber.Ctx) error {
+func (s *Accounts) apiMFA(c *fiber.Ctx) error {
 	var in MFARequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -108,7 +117,7 @@ func (s *Server) apiMFA(c *fiber.Ctx) error {
 	return c.JSON(LoginResponse{ExpiresAt: res.Session.ExpiresAt, CSRFToken: httpx.CSRFToken(c)})
 }
 
-func (s *Server) apiLogout(c *fiber.Ctx) error {
+func (s *Accounts) apiLogout(c *fiber.Ctx) error {
 	if err := s.tenants.Logout(c.UserContext(), s.StaffToken(c)); err != nil {
 		return err
 	}
@@ -116,7 +125,7 @@ func (s *Server) apiLogout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiMe(c *fiber.Ctx) error {
+func (s *Accounts) apiMe(c *fiber.Ctx) error {
 	p, err := s.Principal(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"strconv"
@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -43,8 +44,16 @@ type ShipmentStatusRequest struct {
 // ShipmentRequest ships some or all of an order's lines.
 type ShipmentRequest = shipping.Input
 
-// orderAPI is orders, their timeline and shipments over JSON.
-func (s *Server) orderAPI(t *httpx.Table) {
+// Orders serves the merchant's order routes.
+type Orders struct {
+	orders    *order.Service
+	shipments *shipping.Service
+	admin     *admin.Admin
+}
+
+// Routes are orders, their timeline and shipments over JSON.
+func (s *Orders) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "orders")
 	api.API("GET", "/api/orders", perm.OrdersRead, "Orders, newest first (filters: status, email, customer, number, before, limit)", nil, order.Page{}, s.apiOrders)
 	api.API("GET", "/api/orders/:order", perm.OrdersRead, "An order with its timeline, payments, shipments and returns", nil, OrderDetail{}, s.apiOrder)
@@ -55,6 +64,7 @@ func (s *Server) orderAPI(t *httpx.Table) {
 	api.API("GET", "/api/orders/:order/shipments", perm.OrdersRead, "An order's shipments", nil, []shipping.Shipment{}, s.apiOrderShipments)
 	api.API("POST", "/api/orders/:order/shipments", perm.FulfillmentWrite, "Ship some or all lines (no lines: everything not yet shipped) with carrier and tracking", ShipmentRequest{}, shipping.Shipment{}, s.apiShip)
 	api.API("POST", "/api/shipments/:shipment/status", perm.FulfillmentWrite, "Record a shipment's progress (in_transit, out_for_delivery, delivered, failed)", ShipmentStatusRequest{}, shipping.Shipment{}, s.apiShipmentStatus)
+	return t.Routes()
 }
 
 func orderFilter(c *fiber.Ctx) (order.Filter, error) {
@@ -72,13 +82,13 @@ func orderFilter(c *fiber.Ctx) (order.Filter, error) {
 	return f, nil
 }
 
-func (s *Server) apiOrders(c *fiber.Ctx) error {
+func (s *Orders) apiOrders(c *fiber.Ctx) error {
 	if n := strings.TrimPrefix(c.Query("number"), "#"); n != "" {
 		num, err := strconv.ParseInt(n, 10, 64)
 		if err != nil {
 			return errs.Field("number", "must be an order number")
 		}
-		o, err := s.commerce.Orders.GetByNumber(c.UserContext(), num)
+		o, err := s.orders.GetByNumber(c.UserContext(), num)
 		if errs.Is(err, errs.NotFound) {
 			return c.JSON(order.Page{Orders: []order.Order{}})
 		}
@@ -92,7 +102,7 @@ func (s *Server) apiOrders(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pg, err := s.commerce.Orders.List(c.UserContext(), f)
+	pg, err := s.orders.List(c.UserContext(), f)
 	if err != nil {
 		return err
 	}
@@ -102,7 +112,7 @@ func (s *Server) apiOrders(c *fiber.Ctx) error {
 	return c.JSON(pg)
 }
 
-func (s *Server) apiOrder(c *fiber.Ctx) error {
+func (s *Orders) apiOrder(c *fiber.Ctx) error {
 	d, err := s.admin.OrderDetailOf(c, c.Params("order"))
 	if err != nil {
 		return err
@@ -110,12 +120,12 @@ func (s *Server) apiOrder(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
-func (s *Server) apiOrderTimeline(c *fiber.Ctx) error {
-	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+func (s *Orders) apiOrderTimeline(c *fiber.Ctx) error {
+	o, err := s.orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
 	}
-	ev, err := s.commerce.Orders.Timeline(c.UserContext(), o.ID)
+	ev, err := s.orders.Timeline(c.UserContext(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -125,33 +135,33 @@ func (s *Server) apiOrderTimeline(c *fiber.Ctx) error {
 	return c.JSON(ev)
 }
 
-func (s *Server) apiOrderNote(c *fiber.Ctx) error {
+func (s *Orders) apiOrderNote(c *fiber.Ctx) error {
 	var in NoteRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	ev, err := s.commerce.Orders.AddNote(c.UserContext(), c.Params("order"), in.Text)
+	ev, err := s.orders.AddNote(c.UserContext(), c.Params("order"), in.Text)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(ev)
 }
 
-func (s *Server) apiOrderCancel(c *fiber.Ctx) error {
+func (s *Orders) apiOrderCancel(c *fiber.Ctx) error {
 	var in CancelRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
 			return err
 		}
 	}
-	o, err := s.commerce.Orders.Cancel(c.UserContext(), c.Params("order"), in.Reason)
+	o, err := s.orders.Cancel(c.UserContext(), c.Params("order"), in.Reason)
 	if err != nil {
 		return err
 	}
 	return c.JSON(o)
 }
 
-func (s *Server) apiOrderStatus(c *fiber.Ctx) error {
+func (s *Orders) apiOrderStatus(c *fiber.Ctx) error {
 	var in StatusRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -160,19 +170,19 @@ func (s *Server) apiOrderStatus(c *fiber.Ctx) error {
 	if !st.Valid() {
 		return errs.Field("status", "is not an order state")
 	}
-	o, err := s.commerce.Orders.SetStatus(c.UserContext(), c.Params("order"), st, in.Message)
+	o, err := s.orders.SetStatus(c.UserContext(), c.Params("order"), st, in.Message)
 	if err != nil {
 		return err
 	}
 	return c.JSON(o)
 }
 
-func (s *Server) apiOrderShipments(c *fiber.Ctx) error {
-	o, err := s.commerce.Orders.Get(c.UserContext(), c.Params("order"))
+func (s *Orders) apiOrderShipments(c *fiber.Ctx) error {
+	o, err := s.orders.Get(c.UserContext(), c.Params("order"))
 	if err != nil {
 		return err
 	}
-	sh, err := s.commerce.Shipments.ForOrder(c.UserContext(), o.ID)
+	sh, err := s.shipments.ForOrder(c.UserContext(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -182,7 +192,7 @@ func (s *Server) apiOrderShipments(c *fiber.Ctx) error {
 	return c.JSON(sh)
 }
 
-func (s *Server) apiShip(c *fiber.Ctx) error {
+func (s *Orders) apiShip(c *fiber.Ctx) error {
 	var in ShipmentRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
@@ -194,21 +204,21 @@ func (s *Server) apiShip(c *fiber.Ctx) error {
 			return errs.Field("lines["+strconv.Itoa(i)+"].quantity", "must be at least 1")
 		}
 	}
-	sh, err := s.commerce.Shipments.Create(c.UserContext(), c.Params("order"), in)
+	sh, err := s.shipments.Create(c.UserContext(), c.Params("order"), in)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(sh)
 }
 
-func (s *Server) apiShipmentStatus(c *fiber.Ctx) error {
+func (s *Orders) apiShipmentStatus(c *fiber.Ctx) error {
 	var in ShipmentStatusRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	switch st := shipping.Status(in.Status); st {
 	case shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed, shipping.Shipped:
-		sh, err := s.commerce.Shipments.SetStatus(c.UserContext(), c.Params("shipment"), st)
+		sh, err := s.shipments.SetStatus(c.UserContext(), c.Params("shipment"), st)
 		if err != nil {
 			return err
 		}

@@ -1,20 +1,29 @@
-package web
+package api
 
 import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // The platform console's JSON API: tenants (search, suspend, resume, change
 // plan), platform admins and the mailbox. The pages are in web/platform.
 
-// platformAPI is the platform console over JSON.
-func (s *Server) platformAPI(t *httpx.Table) {
+// Platform serves the platform JSON API.
+type Platform struct {
+	*session.Kit
+	tenants *tenants.Service
+}
+
+// Routes are the platform console over JSON.
+func (s *Platform) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopePlatform, "platform")
 	api.API("GET", "/api/platform/tenants", perm.PlatformTenantsRead, "Search shops (q, status, plan, cursor)", nil, TenantPageJSON{}, s.apiPlatformTenants)
 	api.API("POST", "/api/platform/tenants/:id/suspend", perm.PlatformTenantsManage, "Suspend a shop", SuspendRequest{}, nil, s.apiPlatformSuspend)
@@ -23,6 +32,7 @@ func (s *Server) platformAPI(t *httpx.Table) {
 	api.API("GET", "/api/platform/admins", perm.PlatformTenantsRead, "Platform admins", nil, []AdminJSON{}, s.apiPlatformAdmins)
 	api.API("POST", "/api/platform/admins", perm.PlatformAdminsManage, "Add a platform admin", AdminRequest{}, AdminJSON{}, s.apiPlatformAdminAdd)
 	api.API("GET", "/api/platform/mailbox", perm.PlatformMailboxRead, "Sent and queued e-mail (to, cursor)", nil, MailPageJSON{}, s.apiPlatformMailbox)
+	return t.Routes()
 }
 
 // TenantPageJSON is a page of shops.
@@ -74,19 +84,19 @@ type MailJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func (s *Server) apiPlatformTenants(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformTenants(c *fiber.Ctx) error {
 	pg, err := s.tenants.ListTenants(c.UserContext(), s.Current(c), admin.TenantFilter(c))
 	if err != nil {
 		return err
 	}
 	out := TenantPageJSON{Tenants: []ShopJSON{}, Next: pg.Next}
 	for _, t := range pg.Tenants {
-		out.Tenants = append(out.Tenants, s.shopJSON(t))
+		out.Tenants = append(out.Tenants, shopJSON(t, s.StorefrontURL(t.Slug)))
 	}
 	return c.JSON(out)
 }
 
-func (s *Server) apiPlatformSuspend(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformSuspend(c *fiber.Ctx) error {
 	var in SuspendRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
@@ -99,14 +109,14 @@ func (s *Server) apiPlatformSuspend(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiPlatformResume(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformResume(c *fiber.Ctx) error {
 	if err := s.tenants.Resume(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiPlatformPlan(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformPlan(c *fiber.Ctx) error {
 	var in PlanRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -117,7 +127,7 @@ func (s *Server) apiPlatformPlan(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiPlatformAdmins(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformAdmins(c *fiber.Ctx) error {
 	admins, err := s.tenants.PlatformAdmins(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -129,7 +139,7 @@ func (s *Server) apiPlatformAdmins(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformAdminAdd(c *fiber.Ctx) error {
 	var in AdminRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -141,7 +151,7 @@ func (s *Server) apiPlatformAdminAdd(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(AdminJSON{UserID: u.ID, Email: u.Email, Role: in.Role, CreatedAt: u.CreatedAt})
 }
 
-func (s *Server) apiPlatformMailbox(c *fiber.Ctx) error {
+func (s *Platform) apiPlatformMailbox(c *fiber.Ctx) error {
 	pg, err := s.tenants.Mailbox(c.UserContext(), s.Current(c), outbox.MailFilter{To: c.Query("to"), Before: c.Query("cursor")})
 	if err != nil {
 		return err

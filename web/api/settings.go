@@ -1,10 +1,11 @@
-package web
+package api
 
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -24,17 +25,24 @@ type MailTemplateRequest struct {
 // CheckoutSettings are a shop's checkout settings.
 type CheckoutSettings = checkout.Settings
 
-// checkoutSettingsAPI is checkout settings and mail templates over JSON.
-func (s *Server) checkoutSettingsAPI(t *httpx.Table) {
+// Settings serves checkout settings and mail templates.
+type Settings struct {
+	db *store.DB
+}
+
+// Routes are checkout settings and mail templates over JSON.
+func (s *Settings) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "settings")
 	api.API("GET", "/api/settings/checkout", perm.ShopRead, "Checkout settings: taxes, shipping zones and methods, hold hours, return window", nil, CheckoutSettings{}, s.apiCheckoutSettings)
 	api.API("PUT", "/api/settings/checkout", perm.ShopManage, "Replace the checkout settings", CheckoutSettings{}, CheckoutSettings{}, s.apiCheckoutSettingsSave)
 	api.API("GET", "/api/settings/mail-templates", perm.ShopRead, "Notification e-mail templates (the shop's edits, else the defaults)", nil, []order.MailTemplate{}, s.apiMailTemplates)
 	api.API("PUT", "/api/settings/mail-templates/:topic", perm.ShopManage, "Edit a notification template (checked by rendering it)", MailTemplateRequest{}, order.MailTemplate{}, s.apiMailTemplateSave)
 	api.API("DELETE", "/api/settings/mail-templates/:topic", perm.ShopManage, "Go back to the built-in template", nil, nil, s.apiMailTemplateReset)
+	return t.Routes()
 }
 
-func (s *Server) apiCheckoutSettings(c *fiber.Ctx) error {
+func (s *Settings) apiCheckoutSettings(c *fiber.Ctx) error {
 	st, err := checkout.GetSettings(c.UserContext(), s.db)
 	if err != nil {
 		return err
@@ -42,7 +50,7 @@ func (s *Server) apiCheckoutSettings(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
-func (s *Server) apiCheckoutSettingsSave(c *fiber.Ctx) error {
+func (s *Settings) apiCheckoutSettingsSave(c *fiber.Ctx) error {
 	var in CheckoutSettings
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -53,7 +61,7 @@ func (s *Server) apiCheckoutSettingsSave(c *fiber.Ctx) error {
 	return s.apiCheckoutSettings(c)
 }
 
-func (s *Server) apiMailTemplates(c *fiber.Ctx) error {
+func (s *Settings) apiMailTemplates(c *fiber.Ctx) error {
 	ts, err := order.MailTemplates(c.UserContext(), s.db)
 	if err != nil {
 		return err
@@ -61,7 +69,7 @@ func (s *Server) apiMailTemplates(c *fiber.Ctx) error {
 	return c.JSON(ts)
 }
 
-func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
+func (s *Settings) apiMailTemplateSave(c *fiber.Ctx) error {
 	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err
@@ -85,7 +93,7 @@ func (s *Server) apiMailTemplateSave(c *fiber.Ctx) error {
 	return errs.NotFoundf("no mail template %q", topic)
 }
 
-func (s *Server) apiMailTemplateReset(c *fiber.Ctx) error {
+func (s *Settings) apiMailTemplateReset(c *fiber.Ctx) error {
 	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err

@@ -1,19 +1,27 @@
-package web
+package api
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// A shop's customers as staff see them: list and search, detail with
-// tags, notes and marketing consent, export of one customer's data, and
-// the anonymising delete (orders keep a customer row with no personal
-// data).
+// A shop's customers as staff see them, over JSON: list and search,
+// detail with addresses, tags, notes and marketing consent, export of one
+// customer's data, and the anonymising delete (orders keep a customer row
+// with no personal data).
 
-// customerAPI is the shop's customers over JSON.
-func (s *Server) customerAPI(t *httpx.Table) {
+// Customers serves the customer routes.
+type Customers struct {
+	customers *customer.Service
+	admin     *admin.Admin
+}
+
+// Routes are the shop's customers over JSON.
+func (s *Customers) Routes() []httpx.Route {
+	var t httpx.Table
 	api := t.Group(httpx.ScopeTenant, "customers")
 	api.API("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
 	api.API("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
@@ -21,6 +29,7 @@ func (s *Server) customerAPI(t *httpx.Table) {
 	api.API("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
 	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.admin.CustomerExport)
 	api.API("DELETE", "/api/customers/:customer", perm.CustomersWrite, "Delete a customer: personal data erased, orders kept anonymised", nil, nil, s.apiCustomerDelete)
+	return t.Routes()
 }
 
 // CustomerPage is a page of customers.
@@ -35,7 +44,7 @@ type ConsentBody struct {
 	Source           string `json:"source"`
 }
 
-func (s *Server) apiCustomers(c *fiber.Ctx) error {
+func (s *Customers) apiCustomers(c *fiber.Ctx) error {
 	cs, next, err := s.customers.List(c.UserContext(), admin.CustomerFilter(c))
 	if err != nil {
 		return err
@@ -47,7 +56,7 @@ func (s *Server) apiCustomers(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiCustomer(c *fiber.Ctx) error {
+func (s *Customers) apiCustomer(c *fiber.Ctx) error {
 	out, err := s.admin.CustomerWithAddresses(c)
 	if err != nil {
 		return err
@@ -55,7 +64,7 @@ func (s *Server) apiCustomer(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
+func (s *Customers) apiCustomerUpdate(c *fiber.Ctx) error {
 	var b CustomerBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -67,7 +76,7 @@ func (s *Server) apiCustomerUpdate(c *fiber.Ctx) error {
 	return c.JSON(admin.CustomerJSONOf(x))
 }
 
-func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
+func (s *Customers) apiCustomerConsent(c *fiber.Ctx) error {
 	var b ConsentBody
 	if err := httpx.DecodeJSON(c, &b); err != nil {
 		return err
@@ -79,7 +88,7 @@ func (s *Server) apiCustomerConsent(c *fiber.Ctx) error {
 	return c.JSON(admin.CustomerJSONOf(x))
 }
 
-func (s *Server) apiCustomerDelete(c *fiber.Ctx) error {
+func (s *Customers) apiCustomerDelete(c *fiber.Ctx) error {
 	id := c.Params("customer")
 	if err := s.customers.Delete(c.UserContext(), id); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"encoding/json"
@@ -16,13 +16,12 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// Plugins in the console and the API: the catalogue and private uploads,
-// installations (install, configure with a form generated from the
-// manifest's JSON Schema, enable, order, pin, upgrade, roll back,
-// uninstall), the run log with replay, breaker state, dry runs, and reports
-// from reporting plugins (table and server-side SVG chart). The platform
-// console publishes to the catalogue. On shop hosts,
-// GET /api/recommendations serves the recommendations point.
+// Plugins over JSON: the catalogue and private uploads, installations
+// (install, configure against the manifest's JSON Schema, enable, order,
+// pin, upgrade, roll back, uninstall), the run log with replay and
+// fixtures, dry runs and reports from reporting plugins; the platform
+// catalogue (/api/platform/plugins); and on shop hosts
+// GET /api/recommendations, the recommendations point.
 
 // PluginVersionJSON is a published plugin version.
 type PluginVersionJSON struct {
@@ -188,10 +187,17 @@ type RecommendationJSON struct {
 	Reason    string `json:"reason"`
 }
 
-// pluginAPI is the shop's plugins (catalogue, installations, runs,
+// Plugins serves the plugin routes.
+type Plugins struct {
+	plugins *plugins.Service
+	admin   *admin.Admin
+}
+
+// Routes are the shop's plugins (catalogue, installations, runs,
 // reports), the platform catalogue, and recommendations on the shop's own
 // host, over JSON.
-func (s *Server) pluginAPI(t *httpx.Table) {
+func (s *Plugins) Routes() []httpx.Route {
+	var t httpx.Table
 	read, manage := perm.PluginsRead, perm.PluginsManage
 	api := t.Group(httpx.ScopeTenant, "plugins")
 	api.API("GET", "/api/plugins/catalog", read, "Plugins this shop may install: the platform catalogue and its private uploads", nil, []PluginVersionJSON{}, s.apiPluginCatalog)
@@ -217,9 +223,8 @@ func (s *Server) pluginAPI(t *httpx.Table) {
 
 	shop := t.Group(httpx.ScopeStorefront, "storefront")
 	shop.API("GET", "/api/recommendations", httpx.Public, "Recommended products (product_id, cart=comma-separated product ids, limit); best sellers when the shop has no recommendations plugin", nil, []RecommendationJSON{}, s.apiRecommendations)
+	return t.Routes()
 }
-
-// ---------------------------------------------------------------- helpers
 
 func versionJSON(v plugins.Version) PluginVersionJSON {
 	j := PluginVersionJSON{PluginID: v.PluginID, Version: v.Version, Name: v.Name, Description: v.Description,
@@ -297,9 +302,7 @@ func reportJSON(r *extension.Report) PluginReportJSON {
 	return j
 }
 
-// ---------------------------------------------------------------- JSON API
-
-func (s *Server) apiPluginCatalog(c *fiber.Ctx) error {
+func (s *Plugins) apiPluginCatalog(c *fiber.Ctx) error {
 	vs, err := s.plugins.Catalog(c.UserContext())
 	if err != nil {
 		return err
@@ -311,7 +314,7 @@ func (s *Server) apiPluginCatalog(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiPluginUpload(c *fiber.Ctx) error {
+func (s *Plugins) apiPluginUpload(c *fiber.Ctx) error {
 	if err := s.admin.CheckPrivateUploads(c); err != nil {
 		return err
 	}
@@ -326,7 +329,7 @@ func (s *Server) apiPluginUpload(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(versionJSON(*v))
 }
 
-func (s *Server) apiInstallations(c *fiber.Ctx) error {
+func (s *Plugins) apiInstallations(c *fiber.Ctx) error {
 	vs, err := s.plugins.Installations(c.UserContext())
 	if err != nil {
 		return err
@@ -338,7 +341,7 @@ func (s *Server) apiInstallations(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) installationOut(c *fiber.Ctx, id string, status int) error {
+func (s *Plugins) installationOut(c *fiber.Ctx, id string, status int) error {
 	v, err := s.plugins.Installation(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -346,7 +349,7 @@ func (s *Server) installationOut(c *fiber.Ctx, id string, status int) error {
 	return c.Status(status).JSON(installationJSON(v))
 }
 
-func (s *Server) apiInstall(c *fiber.Ctx) error {
+func (s *Plugins) apiInstall(c *fiber.Ctx) error {
 	var in InstallRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -364,11 +367,11 @@ func (s *Server) apiInstall(c *fiber.Ctx) error {
 	return s.installationOut(c, inst.ID, fiber.StatusCreated)
 }
 
-func (s *Server) apiInstallation(c *fiber.Ctx) error {
+func (s *Plugins) apiInstallation(c *fiber.Ctx) error {
 	return s.installationOut(c, c.Params("installation"), fiber.StatusOK)
 }
 
-func (s *Server) apiInstallationPatch(c *fiber.Ctx) error {
+func (s *Plugins) apiInstallationPatch(c *fiber.Ctx) error {
 	var in InstallationPatch
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -395,14 +398,14 @@ func (s *Server) apiInstallationPatch(c *fiber.Ctx) error {
 	return s.installationOut(c, id, fiber.StatusOK)
 }
 
-func (s *Server) apiUninstall(c *fiber.Ctx) error {
+func (s *Plugins) apiUninstall(c *fiber.Ctx) error {
 	if err := s.plugins.Uninstall(c.UserContext(), c.Params("installation")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Server) apiUpgrade(c *fiber.Ctx) error {
+func (s *Plugins) apiUpgrade(c *fiber.Ctx) error {
 	var in UpgradeRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
@@ -416,7 +419,7 @@ func (s *Server) apiUpgrade(c *fiber.Ctx) error {
 	return s.installationOut(c, id, fiber.StatusOK)
 }
 
-func (s *Server) apiRollback(c *fiber.Ctx) error {
+func (s *Plugins) apiRollback(c *fiber.Ctx) error {
 	id := c.Params("installation")
 	if _, err := s.plugins.Rollback(c.UserContext(), id); err != nil {
 		return err
@@ -424,7 +427,7 @@ func (s *Server) apiRollback(c *fiber.Ctx) error {
 	return s.installationOut(c, id, fiber.StatusOK)
 }
 
-func (s *Server) apiDryRun(c *fiber.Ctx) error {
+func (s *Plugins) apiDryRun(c *fiber.Ctx) error {
 	var in DryRunRequest
 	if len(c.Body()) > 0 {
 		if err := httpx.DecodeJSON(c, &in); err != nil {
@@ -439,7 +442,7 @@ func (s *Server) apiDryRun(c *fiber.Ctx) error {
 	return c.JSON(dryRunJSON(d))
 }
 
-func (s *Server) apiPluginOrder(c *fiber.Ctx) error {
+func (s *Plugins) apiPluginOrder(c *fiber.Ctx) error {
 	var in PluginOrderRequest
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
@@ -450,7 +453,7 @@ func (s *Server) apiPluginOrder(c *fiber.Ctx) error {
 	return s.apiInstallations(c)
 }
 
-func (s *Server) apiRuns(c *fiber.Ctx) error {
+func (s *Plugins) apiRuns(c *fiber.Ctx) error {
 	p, err := s.plugins.Runs(c.UserContext(), admin.RunFilter(c))
 	if err != nil {
 		return err
@@ -462,7 +465,7 @@ func (s *Server) apiRuns(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) apiRun(c *fiber.Ctx) error {
+func (s *Plugins) apiRun(c *fiber.Ctx) error {
 	r, err := s.plugins.Run(c.UserContext(), c.Params("run"))
 	if err != nil {
 		return err
@@ -482,7 +485,7 @@ func replayJSON(r *plugins.ReplayResult) ReplayJSON {
 		Output: r.Output, DurationUS: r.Duration.Microseconds()}
 }
 
-func (s *Server) apiReplay(c *fiber.Ctx) error {
+func (s *Plugins) apiReplay(c *fiber.Ctx) error {
 	r, err := s.plugins.Replay(c.UserContext(), c.Params("run"))
 	if err != nil {
 		return err
@@ -490,7 +493,7 @@ func (s *Server) apiReplay(c *fiber.Ctx) error {
 	return c.JSON(replayJSON(r))
 }
 
-func (s *Server) apiRunFixture(c *fiber.Ctx) error {
+func (s *Plugins) apiRunFixture(c *fiber.Ctx) error {
 	fx, err := s.plugins.Fixture(c.UserContext(), c.Params("run"))
 	if err != nil {
 		return err
@@ -498,7 +501,7 @@ func (s *Server) apiRunFixture(c *fiber.Ctx) error {
 	return c.JSON(fx)
 }
 
-func (s *Server) apiReport(c *fiber.Ctx) error {
+func (s *Plugins) apiReport(c *fiber.Ctx) error {
 	report, params := admin.ReportParams(c)
 	r, err := s.plugins.Report(c.UserContext(), c.Params("installation"), report, params)
 	if err != nil {
@@ -510,7 +513,7 @@ func (s *Server) apiReport(c *fiber.Ctx) error {
 	return c.JSON(reportJSON(r))
 }
 
-func (s *Server) apiRecommendations(c *fiber.Ctx) error {
+func (s *Plugins) apiRecommendations(c *fiber.Ctx) error {
 	limit, _ := strconv.Atoi(c.Query("limit", "8"))
 	if limit <= 0 || limit > 50 {
 		limit = 8
@@ -532,6 +535,3 @@ func (s *Server) apiRecommendations(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(out)
 }
-
-// Plugins returns the server's plugin platform.
-func (s *Server) Plugins() *plugins.Service { return s.plugins }

@@ -1,0 +1,169 @@
+package checkout
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/pricing"
+	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// Promotions brings a shop's offers (core/promotion) into every priced
+// cart, every checkout and every cancellation. The wiring sets it as the
+// cart service's Offers, registers it as a StepPromotions hook and adds
+// its Release to the order service's cancel hooks:
+//
+//   - Stage (cart.Offers) reads, in the pricing transaction, the shop's
+//     promotion snapshot and the facts the live offers look at: the
+//     signed-in customer's tags and e-mail (core/customer), the shopper's
+//     earlier orders (core/order) for first-order offers, the products'
+//     categories, tags, collections and publish time (core/catalog). It
+//     reads only what some live offer needs, and nothing more than the
+//     snapshot when no offer looks at them. The cart does not ask it at
+//     all when the shop has no live offer (CartConfig's settings statement
+//     tells) and no code was entered.
+//   - Run (Hook) redeems the promotions the checkout's price used, in the
+//     placing transaction: usage counts, per-customer uses, budgets and
+//     flash-sale units move by conditional updates, so a one-use code or a
+//     flash quota is never oversold; when a limit was reached meanwhile the
+//     checkout fails with an errs.Conflict naming "codes", "lines" (flash
+//     units) or "promotions" and nothing is written; the shopper's next
+//     read of the cart shows the new price.
+//   - Release (an order.CancelHook) gives it all back when an order is
+//     cancelled (by staff or by the unpaid-order sweeper), in the
+//     cancelling transaction.
+type Promotions struct {
+	Offers *promotion.Service
+}
+
+// Stage implements cart.Offers.
+func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, email string) (pricing.Promotions, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	snap, err := p.Offers.SnapshotIn(ctx, q, promotion.SnapshotInput{Codes: in.Codes, CustomerID: in.CustomerID, Email: email})
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Promotions) == 0 && len(in.Codes) == 0 {
+		return nil, nil
+	}
+	// What the offers look at.
+	var want catalog.FactsWanted
+	products, customerTags, orders := false, false, false
+	seen := map[string]bool{}
+	for i := range snap.Promotions {
+		pr := &snap.Promotions[i]
+		t, c := &pr.Target, &pr.Conditions
+		products = products || len(t.Categories) > 0 || len(t.Tags) > 0 || len(t.CollectionIDs) > 0 || c.NewWithinDays > 0
+		want.Tags = want.Tags || len(t.Tags) > 0
+		for _, id := range t.CollectionIDs {
+			if !seen[id] {
+				seen[id] = true
+				want.Collections = append(want.Collections, id)
+			}
+		}
+		customerTags = customerTags || len(c.CustomerTags) > 0
+		orders = orders || c.FirstOrder
+	}
+	c := promotion.Customer{ID: in.CustomerID, Email: email, Tags: in.CustomerTags}
+	if in.CustomerID != "" && (customerTags || orders && email == "") {
+		f, err := customer.FactsIn(ctx, q, tenant, in.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		if f != nil {
+			c.Tags = append(append([]string(nil), c.Tags...), f.Tags...)
+			if c.Email == "" {
+				c.Email = f.Email
+			}
+		}
+	}
+	if orders {
+		if c.Orders, err = order.CountPlaced(ctx, q, c.ID, c.Email); err != nil {
+			return nil, err
+		}
+	}
+	var facts map[string]promotion.ProductFacts
+	if products {
+		ids := make([]string, 0, len(in.Lines))
+		have := map[string]bool{}
+		for _, l := range in.Lines {
+			if !have[l.ProductID] {
+				have[l.ProductID] = true
+				ids = append(ids, l.ProductID)
+			}
+		}
+		pf, err := catalog.ProductFactsIn(ctx, q, tenant, ids, want)
+		if err != nil {
+			return nil, err
+		}
+		facts = make(map[string]promotion.ProductFacts, len(pf))
+		for id, f := range pf {
+			facts[id] = promotion.ProductFacts{Collections: f.Collections, PublishedAt: f.PublishedAt}
+		}
+		// Tags and categories go on the lines, where the pricing plugin
+		// sees them too.
+		for i := range in.Lines {
+			if f := pf[in.Lines[i].ProductID]; f != nil {
+				in.Lines[i].Tags, in.Lines[i].Categories = f.Tags, f.Categories
+			}
+		}
+	}
+	return snap.Stage(c, facts), nil
+}
+
+// Step implements Hook: promotions claim their usage at StepPromotions.
+func (p *Promotions) Step() Step { return StepPromotions }
+
+// Run implements Hook: it redeems the promotions the price used, in the
+// placing transaction.
+func (p *Promotions) Run(ctx context.Context, q bun.IDB, pl *Placement) error {
+	o := pl.Order
+	return p.Offers.Redeem(ctx, q, promotion.Order{ID: o.ID, CustomerID: o.CustomerID, Email: o.Email, Currency: o.Currency, Total: o.Total}, pl.Price.Promotions)
+}
+
+// Release is an order.CancelHook: it gives back what the order's
+// promotions took, in the cancelling transaction.
+func (p *Promotions) Release(ctx context.Context, q bun.IDB, o *order.Order) error {
+	_, err := p.Offers.Release(ctx, q, o.ID)
+	return err
+}
+
+// refusedCode is the error for the first code the shopper entered that the
+// price does not use, with the offer's reason ("this code has expired",
+// "minimum spend 50.00 EUR not reached"), or nil when every code applied.
+// Placing the order without a discount the shopper asked for would be
+// charging a price they did not expect.
+func refusedCode(codes []string, p *pricing.Result) error {
+	for _, text := range codes {
+		code := promotion.NormaliseCode(text)
+		if code == "" {
+			continue
+		}
+		used := false
+		for _, a := range p.Promotions {
+			used = used || a.Code == code
+		}
+		if used {
+			continue
+		}
+		why := "this code does not apply to this order"
+		for _, n := range p.PromotionNotes {
+			if promotion.NormaliseCode(n.Code) == code {
+				why = n.Reason
+				break
+			}
+		}
+		return &errs.Error{Code: errs.Unprocessable, Field: "codes", Message: code + ": " + why}
+	}
+	return nil
+}
