@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/wasmart/wasmart/web/console"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -53,15 +54,7 @@ func (s *Server) registerRoutes() {
 	t.Add(s.api.Routes()...)
 
 	// The merchant console, and signing in to it.
-	s.accountPages(&t)
-	s.consolePages(&t)
-	s.catalogPages(&t)
-	s.inventoryPages(&t)
-	s.customerPages(&t)
-	s.importPages(&t)
-	s.orderPages(&t)
-	s.pluginPages(&t)
-	s.builderPages(&t)
+	t.Add(s.console.Routes()...)
 
 	// The platform console.
 	t.Add(s.platform.Routes()...)
@@ -82,7 +75,7 @@ func (s *Server) systemRoutes(t *httpx.Table) {
 	sys.API("GET", "/readyz", httpx.Public, "Readiness: the database answers", nil, nil, s.handleReadyz)
 	sys.API("GET", "/metrics", httpx.Public, "Prometheus metrics", nil, nil, httpx.Metrics)
 	sys.API("GET", "/api/openapi.json", httpx.Public, "This OpenAPI document", nil, nil, s.handleOpenAPI)
-	sys.Page("GET", "/static/*", httpx.Public, "Console assets", filesystem.New(filesystem.Config{Root: http.FS(staticFS), MaxAge: 3600}))
+	sys.Page("GET", "/static/*", httpx.Public, "Console assets", filesystem.New(filesystem.Config{Root: http.FS(console.Assets()), MaxAge: 3600}))
 }
 
 // Routes returns the route table, sorted by path then method.

@@ -1,18 +1,16 @@
 // Package web is Wasmart's HTTP face: the fiber app, its middleware, the
 // route table where every route declares its permission (assembled from
-// each area's routes), the OpenAPI document built from it, and the
-// server-rendered merchant console (templates and assets embedded in the
-// binary). The JSON API is the area web/api, the platform console the
-// area web/platform and each shop's storefront the area web/storefront,
-// whose routes (and the storefront's shop-host middleware) the server
-// registers. New takes every service it uses in Deps
-// (cmd/wasmart/wire builds them) and builds none.
+// each area's routes) and the OpenAPI document built from it. The JSON
+// API is the area web/api, the merchant console the area web/console, the
+// platform console the area web/platform and each shop's storefront the
+// area web/storefront, whose routes (and the storefront's shop-host
+// middleware) the server registers. New takes every service it uses in
+// Deps (cmd/wasmart/wire builds them) and builds none.
 package web
 
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -41,6 +39,7 @@ import (
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/api"
+	"github.com/wasmart/wasmart/web/console"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
@@ -160,6 +159,7 @@ type Server struct {
 	plugins      *plugins.Service
 	platform     *platform.Handler
 	api          *api.API
+	console      *console.Handler
 
 	openapiOnce sync.Once
 	openapiDoc  map[string]any
@@ -233,11 +233,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if name := deps.missing(); name != "" {
 		return nil, errors.New("web: Deps." + name + " is missing")
 	}
-	pages, err := fs.Sub(templateFS, "templates")
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := view.New(pages, nil)
+	tpl, err := view.New(nil, nil) // the shared error page
 	if err != nil {
 		return nil, err
 	}
@@ -274,6 +270,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
 		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
 		Promotions: deps.Promotions})
+	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
+		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
+		Commerce: console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
+		Preview:  func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
+	if err != nil {
+		return nil, err
+	}
 	onError := s.errors.Handler(s.RenderError)
 	newApp := func() *fiber.App {
 		return fiber.New(fiber.Config{
@@ -324,6 +327,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // InvalidateShop drops a shop's cached storefront pages (for callers that
 // change a catalog without going through the server's write routes).
 func (s *Server) InvalidateShop(tenantID string) { s.store.InvalidateShop(tenantID) }
+
+// Plugins returns the server's plugin platform.
+func (s *Server) Plugins() *plugins.Service { return s.plugins }
 
 // App exposes the fiber app (tests drive it with real HTTP).
 func (s *Server) App() *fiber.App { return s.app }

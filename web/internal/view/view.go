@@ -102,7 +102,7 @@ type Templates struct {
 // <dir>/<page>.html is a page named "<dir>/<page>"; files in layout/ are
 // the area's own partials, parsed into each of its pages. funcs adds the
 // area's own template functions to Funcs (nil: none). The shared pages
-// (common/error) are included.
+// (common/error) are included; a nil area has only those.
 func New(area fs.FS, funcs template.FuncMap) (*Templates, error) {
 	all := Funcs()
 	for k, f := range funcs {
@@ -112,14 +112,19 @@ func New(area fs.FS, funcs template.FuncMap) (*Templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	if partials, _ := fs.Glob(area, "layout/*.html"); len(partials) > 0 {
-		if _, err := base.ParseFS(area, partials...); err != nil {
-			return nil, err
+	if area != nil {
+		if partials, _ := fs.Glob(area, "layout/*.html"); len(partials) > 0 {
+			if _, err := base.ParseFS(area, partials...); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t := &Templates{pages: map[string]*template.Template{}}
 	if err := t.parsePages(base, sharedFS, "templates"); err != nil {
 		return nil, err
+	}
+	if area == nil {
+		return t, nil
 	}
 	if err := t.parsePages(base, area, "."); err != nil {
 		return nil, err

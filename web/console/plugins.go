@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/json"
@@ -20,6 +20,23 @@ import (
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
+// pluginPages are the console's plugin pages.
+func (s *Plugins) pluginPages(t *httpx.Table) {
+	read, manage := perm.PluginsRead, perm.PluginsManage
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/plugins", read, "Installed plugins and the catalogue", s.pluginsPage)
+	html.Page("POST", "/console/plugins/install", manage, "Install a plugin", s.pluginInstallForm)
+	html.Page("POST", "/console/plugins/upload", manage, "Upload a private plugin", s.pluginUploadForm)
+	html.Page("GET", "/console/plugins/runs", read, "Plugin run log", s.pluginRunsPage)
+	html.Page("GET", "/console/plugins/runs/:run", read, "One plugin run", s.pluginRunPage)
+	html.Page("POST", "/console/plugins/runs/:run/replay", manage, "Replay a plugin run", s.pluginReplayForm)
+	html.Page("GET", "/console/plugins/reports", perm.ReportsRead, "Reports from reporting plugins", s.pluginReportsPage)
+	html.Page("GET", "/console/plugins/:installation", read, "A plugin installation: config, runs, breaker", s.pluginPage)
+	html.Page("POST", "/console/plugins/:installation/config", manage, "Save a plugin's config", s.pluginConfigForm)
+	html.Page("POST", "/console/plugins/:installation/action", manage, "Enable, disable, pin, unpin, upgrade, roll back, move or uninstall", s.pluginActionForm)
+	html.Page("POST", "/console/plugins/:installation/dry-run", manage, "Dry-run a plugin on recent inputs", s.pluginDryRunForm)
+}
+
 type pluginsPageData struct {
 	Installed      []plugins.InstallationView
 	Catalog        []plugins.CatalogEntry
@@ -29,7 +46,7 @@ type pluginsPageData struct {
 	Quota          string
 }
 
-func (s *Server) pluginsPage(c *fiber.Ctx) error {
+func (s *Plugins) pluginsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	inst, err := s.plugins.Installations(ctx)
 	if err != nil {
@@ -65,7 +82,7 @@ func safeMessage(err error) string {
 	return "not allowed"
 }
 
-func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
+func (s *Plugins) pluginInstallForm(c *fiber.Ctx) error {
 	if err := s.admin.CheckInstallQuota(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
@@ -76,7 +93,7 @@ func (s *Server) pluginInstallForm(c *fiber.Ctx) error {
 	return view.Done(c, "/console/plugins/"+inst.ID)
 }
 
-func (s *Server) pluginUploadForm(c *fiber.Ctx) error {
+func (s *Plugins) pluginUploadForm(c *fiber.Ctx) error {
 	if err := s.admin.CheckPrivateUploads(c); err != nil {
 		return s.PageError(c, err, func() error { return s.pluginsPage(c) })
 	}
@@ -103,7 +120,7 @@ type pluginPageData struct {
 	DryVersion string
 }
 
-func (s *Server) pluginPageWith(c *fiber.Ctx, dry *plugins.DryRunResult, dryVersion string, posted map[string]any) error {
+func (s *Plugins) pluginPageWith(c *fiber.Ctx, dry *plugins.DryRunResult, dryVersion string, posted map[string]any) error {
 	ctx := c.UserContext()
 	id := c.Params("installation")
 	inst, err := s.plugins.Installation(ctx, id)
@@ -137,7 +154,7 @@ func (s *Server) pluginPageWith(c *fiber.Ctx, dry *plugins.DryRunResult, dryVers
 	return s.PageWithError(c, "console/plugin", inst.Name, "plugins", d)
 }
 
-func (s *Server) pluginPage(c *fiber.Ctx) error { return s.pluginPageWith(c, nil, "", nil) }
+func (s *Plugins) pluginPage(c *fiber.Ctx) error { return s.pluginPageWith(c, nil, "", nil) }
 
 // postedForm is the posted form values (last value wins).
 func postedForm(c *fiber.Ctx) map[string]string {
@@ -146,7 +163,7 @@ func postedForm(c *fiber.Ctx) map[string]string {
 	return m
 }
 
-func (s *Server) pluginConfigForm(c *fiber.Ctx) error {
+func (s *Plugins) pluginConfigForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("installation")
 	inst, err := s.plugins.Installation(ctx, id)
@@ -167,7 +184,7 @@ func (s *Server) pluginConfigForm(c *fiber.Ctx) error {
 	return view.Done(c, "/console/plugins/"+id)
 }
 
-func (s *Server) pluginActionForm(c *fiber.Ctx) error {
+func (s *Plugins) pluginActionForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	id := c.Params("installation")
 	var err error
@@ -205,7 +222,7 @@ func (s *Server) pluginActionForm(c *fiber.Ctx) error {
 	return view.Done(c, "/console/plugins/"+id)
 }
 
-func (s *Server) movePlugin(c *fiber.Ctx, id string, up bool) error {
+func (s *Plugins) movePlugin(c *fiber.Ctx, id string, up bool) error {
 	list, err := s.plugins.Installations(c.UserContext())
 	if err != nil {
 		return err
@@ -232,7 +249,7 @@ func (s *Server) movePlugin(c *fiber.Ctx, id string, up bool) error {
 	return s.plugins.Reorder(c.UserContext(), ids)
 }
 
-func (s *Server) pluginDryRunForm(c *fiber.Ctx) error {
+func (s *Plugins) pluginDryRunForm(c *fiber.Ctx) error {
 	limit, _ := strconv.Atoi(c.FormValue("limit"))
 	version := c.FormValue("version")
 	d, err := s.plugins.DryRun(c.UserContext(), plugins.DryRunRequest{InstallationID: c.Params("installation"), Version: version, Limit: limit})
@@ -253,7 +270,7 @@ type runsPageData struct {
 	NextURL       string
 }
 
-func (s *Server) pluginRunsPage(c *fiber.Ctx) error {
+func (s *Plugins) pluginRunsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	f := admin.RunFilter(c)
 	p, err := s.plugins.Runs(ctx, f)
@@ -287,7 +304,7 @@ type runPageData struct {
 	CanManage bool
 }
 
-func (s *Server) pluginRunPageWith(c *fiber.Ctx, rep *plugins.ReplayResult) error {
+func (s *Plugins) pluginRunPageWith(c *fiber.Ctx, rep *plugins.ReplayResult) error {
 	r, err := s.plugins.Run(c.UserContext(), c.Params("run"))
 	if err != nil {
 		return err
@@ -295,9 +312,9 @@ func (s *Server) pluginRunPageWith(c *fiber.Ctx, rep *plugins.ReplayResult) erro
 	return s.PageWithError(c, "console/plugin_run", "Plugin run", "plugins", runPageData{Run: r, Replay: rep, CanManage: s.Can(c, perm.PluginsManage)})
 }
 
-func (s *Server) pluginRunPage(c *fiber.Ctx) error { return s.pluginRunPageWith(c, nil) }
+func (s *Plugins) pluginRunPage(c *fiber.Ctx) error { return s.pluginRunPageWith(c, nil) }
 
-func (s *Server) pluginReplayForm(c *fiber.Ctx) error {
+func (s *Plugins) pluginReplayForm(c *fiber.Ctx) error {
 	rep, err := s.plugins.Replay(c.UserContext(), c.Params("run"))
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -320,7 +337,7 @@ type reportsPageData struct {
 	Currency      string
 }
 
-func (s *Server) pluginReportsPage(c *fiber.Ctx) error {
+func (s *Plugins) pluginReportsPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	all, err := s.plugins.Installations(ctx)
 	if err != nil {

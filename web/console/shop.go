@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/base64"
@@ -16,12 +16,11 @@ import (
 )
 
 // The merchant console shell: home, shop switcher, account and MFA, staff
-// and roles, API tokens, audit log and shop settings, with a JSON API for
-// each of them.
+// and roles, API tokens, audit log and shop settings.
 
 // consolePages are the console shell: home, shop switcher, your account,
 // staff and roles, API tokens, audit log and shop settings.
-func (s *Server) consolePages(t *httpx.Table) {
+func (s *Shop) consolePages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	own := t.Group(httpx.ScopeNone, "console")
 	html.Page("GET", "/console", perm.ShopRead, "Console home", s.consoleHome)
@@ -61,7 +60,7 @@ type quotaRow struct {
 	Used, Limit string
 }
 
-func (s *Server) consoleHome(c *fiber.Ctx) error {
+func (s *Shop) consoleHome(c *fiber.Ctx) error {
 	p := s.Current(c)
 	t, err := s.tenants.Tenant(c.UserContext(), p.TenantID)
 	if err != nil {
@@ -92,7 +91,7 @@ func (s *Server) consoleHome(c *fiber.Ctx) error {
 	return s.Page(c, "console/home", t.Name, "home", d)
 }
 
-func (s *Server) consoleSwitch(c *fiber.Ctx) error {
+func (s *Shop) consoleSwitch(c *fiber.Ctx) error {
 	if err := s.tenants.SwitchShop(c.UserContext(), s.Current(c), c.FormValue("tenant_id")); err != nil {
 		return err
 	}
@@ -108,7 +107,7 @@ type accountData struct {
 
 type enrolView struct{ Secret, QRBase64 string }
 
-func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []string) error {
+func (s *Shop) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []string) error {
 	p := s.Current(c)
 	u, err := s.tenants.User(c.UserContext(), p.UserID)
 	if err != nil {
@@ -124,9 +123,9 @@ func (s *Server) account(c *fiber.Ctx, enrol *tenants.TOTPEnrolment, codes []str
 	return s.PageWithError(c, "console/account", "Your account", "account", d)
 }
 
-func (s *Server) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil) }
+func (s *Shop) accountPage(c *fiber.Ctx) error { return s.account(c, nil, nil) }
 
-func (s *Server) accountMFABegin(c *fiber.Ctx) error {
+func (s *Shop) accountMFABegin(c *fiber.Ctx) error {
 	e, err := s.tenants.BeginTOTP(c.UserContext(), s.Current(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
@@ -134,7 +133,7 @@ func (s *Server) accountMFABegin(c *fiber.Ctx) error {
 	return s.account(c, &e, nil)
 }
 
-func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
+func (s *Shop) accountMFAVerify(c *fiber.Ctx) error {
 	codes, err := s.tenants.ConfirmTOTP(c.UserContext(), s.Current(c), strings.TrimSpace(c.FormValue("code")))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
@@ -142,14 +141,14 @@ func (s *Server) accountMFAVerify(c *fiber.Ctx) error {
 	return s.account(c, nil, codes)
 }
 
-func (s *Server) accountPassword(c *fiber.Ctx) error {
+func (s *Shop) accountPassword(c *fiber.Ctx) error {
 	if err := s.tenants.ChangePassword(c.UserContext(), s.Current(c), c.FormValue("current"), c.FormValue("password")); err != nil {
 		return s.PageError(c, err, func() error { return s.account(c, nil, nil) })
 	}
 	return view.Done(c, "/console/account")
 }
 
-func (s *Server) accountLogoutAll(c *fiber.Ctx) error {
+func (s *Shop) accountLogoutAll(c *fiber.Ctx) error {
 	if _, err := s.tenants.LogoutAll(c.UserContext(), s.Current(c), false); err != nil {
 		return err
 	}
@@ -171,7 +170,7 @@ type roleView struct {
 	Permissions []string
 }
 
-func (s *Server) staffData(c *fiber.Ctx) (staffData, error) {
+func (s *Shop) staffData(c *fiber.Ctx) (staffData, error) {
 	p, ctx := s.Current(c), c.UserContext()
 	var d staffData
 	var err error
@@ -197,7 +196,7 @@ func (s *Server) staffData(c *fiber.Ctx) (staffData, error) {
 	return d, nil
 }
 
-func (s *Server) staffPage(c *fiber.Ctx) error {
+func (s *Shop) staffPage(c *fiber.Ctx) error {
 	d, err := s.staffData(c)
 	if err != nil {
 		return err
@@ -205,21 +204,21 @@ func (s *Server) staffPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/staff", "Staff & roles", "staff", d)
 }
 
-func (s *Server) staffInvite(c *fiber.Ctx) error {
+func (s *Shop) staffInvite(c *fiber.Ctx) error {
 	if _, err := s.tenants.InviteStaff(c.UserContext(), s.Current(c), c.FormValue("email"), c.FormValue("role")); err != nil {
 		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
 	return view.Done(c, "/console/staff")
 }
 
-func (s *Server) staffRole(c *fiber.Ctx) error {
+func (s *Shop) staffRole(c *fiber.Ctx) error {
 	if err := s.tenants.SetStaffRole(c.UserContext(), s.Current(c), c.Params("user"), c.FormValue("role")); err != nil {
 		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
 	return view.Done(c, "/console/staff")
 }
 
-func (s *Server) staffRemove(c *fiber.Ctx) error {
+func (s *Shop) staffRemove(c *fiber.Ctx) error {
 	if err := s.tenants.RemoveStaff(c.UserContext(), s.Current(c), c.Params("user")); err != nil {
 		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
@@ -243,7 +242,7 @@ func tenantPerms() []perm.Info {
 	return out
 }
 
-func (s *Server) roleNewPage(c *fiber.Ctx) error {
+func (s *Shop) roleNewPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/role", "New role", "staff", roleEditData{New: true, All: tenantPerms(), Has: map[string]bool{}})
 }
 
@@ -256,7 +255,7 @@ func formPerms(c *fiber.Ctx) []perm.Permission {
 	return out
 }
 
-func (s *Server) roleCreate(c *fiber.Ctx) error {
+func (s *Shop) roleCreate(c *fiber.Ctx) error {
 	in := tenants.RoleInput{Name: c.FormValue("name"), Permissions: formPerms(c)}
 	if _, err := s.tenants.CreateRole(c.UserContext(), s.Current(c), in); err != nil {
 		return s.PageError(c, err, func() error {
@@ -270,7 +269,7 @@ func (s *Server) roleCreate(c *fiber.Ctx) error {
 	return view.Done(c, "/console/staff")
 }
 
-func (s *Server) roleEditPage(c *fiber.Ctx) error {
+func (s *Shop) roleEditPage(c *fiber.Ctx) error {
 	roles, err := s.tenants.Roles(c.UserContext(), s.Current(c))
 	if err != nil {
 		return err
@@ -287,7 +286,7 @@ func (s *Server) roleEditPage(c *fiber.Ctx) error {
 	return errs.NotFoundf("no custom role %q", c.Params("name"))
 }
 
-func (s *Server) roleUpdate(c *fiber.Ctx) error {
+func (s *Shop) roleUpdate(c *fiber.Ctx) error {
 	name := c.Params("name")
 	if _, err := s.tenants.UpdateRole(c.UserContext(), s.Current(c), name, tenants.RoleInput{Name: name, Permissions: formPerms(c)}); err != nil {
 		return s.PageError(c, err, func() error { return s.roleEditPage(c) })
@@ -295,7 +294,7 @@ func (s *Server) roleUpdate(c *fiber.Ctx) error {
 	return view.Done(c, "/console/staff")
 }
 
-func (s *Server) roleDelete(c *fiber.Ctx) error {
+func (s *Shop) roleDelete(c *fiber.Ctx) error {
 	if err := s.tenants.DeleteRole(c.UserContext(), s.Current(c), c.Params("name")); err != nil {
 		return s.PageError(c, err, func() error { return s.staffPage(c) })
 	}
@@ -313,7 +312,7 @@ type tokenView struct {
 	Revoked bool
 }
 
-func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
+func (s *Shop) tokensPageWith(c *fiber.Ctx, newToken string) error {
 	p, ctx := s.Current(c), c.UserContext()
 	toks, err := s.tenants.Tokens(ctx, p)
 	if err != nil {
@@ -335,9 +334,9 @@ func (s *Server) tokensPageWith(c *fiber.Ctx, newToken string) error {
 	return s.PageWithError(c, "console/tokens", "API tokens", "tokens", d)
 }
 
-func (s *Server) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "") }
+func (s *Shop) tokensPage(c *fiber.Ctx) error { return s.tokensPageWith(c, "") }
 
-func (s *Server) tokenCreate(c *fiber.Ctx) error {
+func (s *Shop) tokenCreate(c *fiber.Ctx) error {
 	_, secret, err := s.tenants.CreateToken(c.UserContext(), s.Current(c), c.FormValue("name"), c.FormValue("role"))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.tokensPageWith(c, "") })
@@ -345,7 +344,7 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	return s.tokensPageWith(c, secret)
 }
 
-func (s *Server) tokenRevoke(c *fiber.Ctx) error {
+func (s *Shop) tokenRevoke(c *fiber.Ctx) error {
 	if err := s.tenants.RevokeToken(c.UserContext(), s.Current(c), c.Params("id")); err != nil {
 		return err
 	}
@@ -360,7 +359,7 @@ type auditData struct {
 	Next    string
 }
 
-func (s *Server) auditPage(c *fiber.Ctx) error {
+func (s *Shop) auditPage(c *fiber.Ctx) error {
 	pg, err := s.tenants.Audit(c.UserContext(), s.Current(c), admin.AuditFilter(c))
 	if err != nil {
 		return err
@@ -375,7 +374,7 @@ type settingsData struct {
 	CanManage                                       bool
 }
 
-func (s *Server) settingsPage(c *fiber.Ctx) error {
+func (s *Shop) settingsPage(c *fiber.Ctx) error {
 	p, ctx := s.Current(c), c.UserContext()
 	t, err := s.tenants.Tenant(ctx, p.TenantID)
 	if err != nil {
@@ -391,28 +390,28 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/settings", "Settings", "settings", d)
 }
 
-func (s *Server) settingsSave(c *fiber.Ctx) error {
+func (s *Shop) settingsSave(c *fiber.Ctx) error {
 	if _, err := s.tenants.UpdateShop(c.UserContext(), s.Current(c), c.FormValue("name")); err != nil {
 		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return view.Done(c, "/console/settings")
 }
 
-func (s *Server) domainAdd(c *fiber.Ctx) error {
+func (s *Shop) domainAdd(c *fiber.Ctx) error {
 	if _, err := s.tenants.AddDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
 		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return view.Done(c, "/console/settings")
 }
 
-func (s *Server) domainVerify(c *fiber.Ctx) error {
+func (s *Shop) domainVerify(c *fiber.Ctx) error {
 	if _, err := s.tenants.VerifyDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
 		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}
 	return c.Redirect("/console/settings?flash=domain-verified", fiber.StatusSeeOther)
 }
 
-func (s *Server) domainRemove(c *fiber.Ctx) error {
+func (s *Shop) domainRemove(c *fiber.Ctx) error {
 	if err := s.tenants.RemoveDomain(c.UserContext(), s.Current(c), c.FormValue("host")); err != nil {
 		return s.PageError(c, err, func() error { return s.settingsPage(c) })
 	}

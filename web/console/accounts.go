@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"github.com/gofiber/fiber/v2"
@@ -10,10 +10,10 @@ import (
 )
 
 // Sign-up, sign-in with the MFA step, sign-out, password reset and
-// invitations: the pages and their JSON twins.
+// invitations: the signed-out pages (their JSON twins are in the API).
 
 // accountPages are sign-up, sign-in and the rest of the signed-out pages.
-func (s *Server) accountPages(t *httpx.Table) {
+func (s *Accounts) accountPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeNone, "accounts")
 	html.Page("GET", "/", httpx.Public, "Landing: the console when signed in, else sign-in", s.handleLanding)
 	html.Page("GET", "/login", httpx.Public, "Sign-in form", s.loginPage)
@@ -30,7 +30,7 @@ func (s *Server) accountPages(t *httpx.Table) {
 	html.Page("POST", "/logout", httpx.Authenticated, "Sign out", s.logout)
 }
 
-func (s *Server) handleLanding(c *fiber.Ctx) error {
+func (s *Accounts) handleLanding(c *fiber.Ctx) error {
 	if _, err := s.Principal(c); err == nil {
 		return c.Redirect("/console", fiber.StatusSeeOther)
 	}
@@ -39,11 +39,11 @@ func (s *Server) handleLanding(c *fiber.Ctx) error {
 
 type loginData struct{ Next, Email, Challenge string }
 
-func (s *Server) loginPage(c *fiber.Ctx) error {
+func (s *Accounts) loginPage(c *fiber.Ctx) error {
 	return s.Render(c, "auth/login", view.Page{Title: "Sign in", Data: loginData{Next: httpx.SafeRedirect(c.Query("next"), "/console")}, Flash: view.Flash(c)})
 }
 
-func (s *Server) loginSubmit(c *fiber.Ctx) error {
+func (s *Accounts) loginSubmit(c *fiber.Ctx) error {
 	next := httpx.SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.Login(c.UserContext(), tenants.LoginInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
 		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent), Device: s.DeviceToken(c)})
@@ -58,7 +58,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
-func (s *Server) mfaSubmit(c *fiber.Ctx) error {
+func (s *Accounts) mfaSubmit(c *fiber.Ctx) error {
 	next := httpx.SafeRedirect(c.FormValue("next"), "/console")
 	res, err := s.tenants.LoginMFA(c.UserContext(), c.FormValue("challenge"), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Server) mfaSubmit(c *fiber.Ctx) error {
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
-func (s *Server) logout(c *fiber.Ctx) error {
+func (s *Accounts) logout(c *fiber.Ctx) error {
 	if err := s.tenants.Logout(c.UserContext(), s.StaffToken(c)); err != nil {
 		return err
 	}
@@ -81,11 +81,11 @@ type signupData struct {
 	BaseDomain string
 }
 
-func (s *Server) signupPage(c *fiber.Ctx) error {
+func (s *Accounts) signupPage(c *fiber.Ctx) error {
 	return s.Render(c, "auth/signup", view.Page{Title: "Open a shop", Data: signupData{SignupRequest: admin.SignupRequest{Currency: "EUR", Country: "FR"}, BaseDomain: s.BaseDomain()}})
 }
 
-func (s *Server) signupSubmit(c *fiber.Ctx) error {
+func (s *Accounts) signupSubmit(c *fiber.Ctx) error {
 	in := admin.SignupRequest{ShopName: c.FormValue("shop_name"), Slug: c.FormValue("slug"), Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Password: c.FormValue("password"), Currency: c.FormValue("currency"), Country: c.FormValue("country")}
 	if _, _, err := s.admin.Signup(c, in); err != nil {
@@ -101,11 +101,11 @@ func (s *Server) signupSubmit(c *fiber.Ctx) error {
 	return c.Redirect("/console?flash=welcome", fiber.StatusSeeOther)
 }
 
-func (s *Server) forgotPage(c *fiber.Ctx) error {
+func (s *Accounts) forgotPage(c *fiber.Ctx) error {
 	return s.Render(c, "auth/forgot", view.Page{Title: "Reset your password"})
 }
 
-func (s *Server) forgotSubmit(c *fiber.Ctx) error {
+func (s *Accounts) forgotSubmit(c *fiber.Ctx) error {
 	// The answer is the same whether or not the address has an account.
 	if err := s.tenants.RequestPasswordReset(c.UserContext(), c.FormValue("email"), c.IP()); err != nil && errs.Is(err, errs.Internal) {
 		return err
@@ -115,11 +115,11 @@ func (s *Server) forgotSubmit(c *fiber.Ctx) error {
 	return s.Render(c, "auth/forgot", view.Page{Title: "Reset your password", Flash: "If that address has an account, a reset link is on its way."})
 }
 
-func (s *Server) resetPage(c *fiber.Ctx) error {
+func (s *Accounts) resetPage(c *fiber.Ctx) error {
 	return s.Render(c, "auth/reset", view.Page{Title: "Choose a new password", Data: map[string]string{"Token": c.Query("token")}})
 }
 
-func (s *Server) resetSubmit(c *fiber.Ctx) error {
+func (s *Accounts) resetSubmit(c *fiber.Ctx) error {
 	tok := c.FormValue("token")
 	device, err := s.tenants.ResetPassword(c.UserContext(), tok, c.FormValue("password"), s.DeviceToken(c))
 	if err != nil {
@@ -134,7 +134,7 @@ type inviteData struct {
 	NewUser                      bool
 }
 
-func (s *Server) invitePage(c *fiber.Ctx) error {
+func (s *Accounts) invitePage(c *fiber.Ctx) error {
 	tok := c.Query("token")
 	info, err := s.tenants.InvitationByToken(c.UserContext(), tok)
 	if err != nil {
@@ -143,7 +143,7 @@ func (s *Server) invitePage(c *fiber.Ctx) error {
 	return s.Render(c, "auth/invite", view.Page{Title: "Join " + info.ShopName, Data: inviteData{Token: tok, ShopName: info.ShopName, Email: info.Email, Role: info.Role, NewUser: !info.HasAccount}})
 }
 
-func (s *Server) inviteSubmit(c *fiber.Ctx) error {
+func (s *Accounts) inviteSubmit(c *fiber.Ctx) error {
 	tok := c.FormValue("token")
 	info, err := s.tenants.InvitationByToken(c.UserContext(), tok)
 	if err != nil {

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/json"
@@ -31,7 +31,7 @@ import (
 
 // orderPages are the console's orders, payments, shipments, returns,
 // tickets and checkout and mail settings.
-func (s *Server) orderPages(t *httpx.Table) {
+func (s *Orders) orderPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/orders", perm.OrdersRead, "Orders with filters", s.ordersPage)
 	html.Page("GET", "/console/orders/:order", perm.OrdersRead, "Order detail: lines, payments, shipments, returns, timeline", s.orderPage)
@@ -74,7 +74,7 @@ type orderRow struct {
 	Total, Paid string
 }
 
-func (s *Server) ordersPage(c *fiber.Ctx) error {
+func (s *Orders) ordersPage(c *fiber.Ctx) error {
 	d := ordersData{Status: c.Query("status"), Q: strings.TrimSpace(c.Query("q")), Statuses: order.Statuses}
 	var list []order.Order
 	if n := strings.TrimPrefix(d.Q, "#"); n != "" && strings.Trim(n, "0123456789") == "" {
@@ -159,9 +159,9 @@ func formatAddress(a order.Address) string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *Server) orderPage(c *fiber.Ctx) error { return s.orderPageByID(c, c.Params("order")) }
+func (s *Orders) orderPage(c *fiber.Ctx) error { return s.orderPageByID(c, c.Params("order")) }
 
-func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
+func (s *Orders) orderPageByID(c *fiber.Ctx, id string) error {
 	det, err := s.admin.OrderDetailOf(c, id)
 	if err != nil {
 		return err
@@ -201,7 +201,7 @@ func (s *Server) orderPageByID(c *fiber.Ctx, id string) error {
 
 // backToOrder ends an order form post: back to the order page, or the
 // page again with the input error.
-func (s *Server) backToOrder(c *fiber.Ctx, orderID string, err error) error {
+func (s *Orders) backToOrder(c *fiber.Ctx, orderID string, err error) error {
 	if err == nil {
 		return view.Done(c, "/console/orders/"+orderID)
 	}
@@ -211,19 +211,19 @@ func (s *Server) backToOrder(c *fiber.Ctx, orderID string, err error) error {
 	return s.PageError(c, err, func() error { return s.orderPageByID(c, orderID) })
 }
 
-func (s *Server) orderNoteForm(c *fiber.Ctx) error {
+func (s *Orders) orderNoteForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	_, err := s.commerce.Orders.AddNote(c.UserContext(), id, c.FormValue("text"))
 	return s.backToOrder(c, id, err)
 }
 
-func (s *Server) orderCancelForm(c *fiber.Ctx) error {
+func (s *Orders) orderCancelForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	_, err := s.commerce.Orders.Cancel(c.UserContext(), id, c.FormValue("reason"))
 	return s.backToOrder(c, id, err)
 }
 
-func (s *Server) orderStatusForm(c *fiber.Ctx) error {
+func (s *Orders) orderStatusForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	st := order.Status(c.FormValue("status"))
 	var err error
@@ -256,7 +256,7 @@ func formLines(c *fiber.Ctx) ([]shipping.LineQty, error) {
 	return out, bad
 }
 
-func (s *Server) orderShipForm(c *fiber.Ctx) error {
+func (s *Orders) orderShipForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	lines, err := formLines(c)
 	if err == nil && len(lines) == 0 && c.FormValue("all") != "1" {
@@ -269,7 +269,7 @@ func (s *Server) orderShipForm(c *fiber.Ctx) error {
 	return s.backToOrder(c, id, err)
 }
 
-func (s *Server) orderRefundForm(c *fiber.Ctx) error {
+func (s *Orders) orderRefundForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	o, err := s.commerce.Orders.Get(c.UserContext(), id)
 	if err != nil {
@@ -289,7 +289,7 @@ func (s *Server) orderRefundForm(c *fiber.Ctx) error {
 	return s.backToOrder(c, id, err)
 }
 
-func (s *Server) orderManualPayForm(c *fiber.Ctx) error {
+func (s *Orders) orderManualPayForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	m := c.FormValue("method")
 	var err error
@@ -301,7 +301,7 @@ func (s *Server) orderManualPayForm(c *fiber.Ctx) error {
 	return s.backToOrder(c, id, err)
 }
 
-func (s *Server) orderReturnForm(c *fiber.Ctx) error {
+func (s *Orders) orderReturnForm(c *fiber.Ctx) error {
 	id := c.Params("order")
 	lines, err := formLines(c)
 	if err == nil && len(lines) == 0 {
@@ -320,7 +320,7 @@ func (s *Server) orderReturnForm(c *fiber.Ctx) error {
 	return s.backToOrder(c, id, err)
 }
 
-func (s *Server) markPaidForm(c *fiber.Ctx) error {
+func (s *Orders) markPaidForm(c *fiber.Ctx) error {
 	p, err := s.commerce.Payments.MarkPaid(c.UserContext(), c.Params("payment"), c.FormValue("note"))
 	if err != nil {
 		if oid := c.FormValue("order"); oid != "" && !errs.Is(err, errs.NotFound) {
@@ -334,7 +334,7 @@ func (s *Server) markPaidForm(c *fiber.Ctx) error {
 // testGatewayForm plays the built-in test gateway: it signs the webhook the
 // gateway would send for a pending card payment (succeeded or failed) and
 // hands it to the same verified, once-per-event path real webhooks take.
-func (s *Server) testGatewayForm(c *fiber.Ctx) error {
+func (s *Orders) testGatewayForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	var pay *payment.Payment
 	orderID := c.FormValue("order")
@@ -371,7 +371,7 @@ func (s *Server) testGatewayForm(c *fiber.Ctx) error {
 	return s.backToOrder(c, o.ID, err)
 }
 
-func (s *Server) shipmentStatusForm(c *fiber.Ctx) error {
+func (s *Orders) shipmentStatusForm(c *fiber.Ctx) error {
 	st := shipping.Status(c.FormValue("status"))
 	switch st {
 	case shipping.InTransit, shipping.OutForDelivery, shipping.Delivered, shipping.Failed, shipping.Shipped:
@@ -405,7 +405,7 @@ type returnRow struct {
 var returnStatuses = []aftersales.ReturnStatus{aftersales.Requested, aftersales.Approved, aftersales.Rejected, aftersales.Received,
 	aftersales.Refunded, aftersales.Credited, aftersales.Exchanged}
 
-func (s *Server) returnsPage(c *fiber.Ctx) error {
+func (s *Orders) returnsPage(c *fiber.Ctx) error {
 	d := returnsData{Status: c.Query("status"), Statuses: returnStatuses}
 	rs, err := s.commerce.AfterSales.List(c.UserContext(), aftersales.ReturnFilter{Status: aftersales.ReturnStatus(d.Status), Before: c.Query("before"), Limit: 50})
 	if err != nil {
@@ -435,11 +435,11 @@ type returnLineView struct {
 	AmountS string
 }
 
-func (s *Server) returnPage(c *fiber.Ctx) error {
+func (s *Orders) returnPage(c *fiber.Ctx) error {
 	return s.returnPageID(c, c.Params("return"))
 }
 
-func (s *Server) returnPageID(c *fiber.Ctx, id string) error {
+func (s *Orders) returnPageID(c *fiber.Ctx, id string) error {
 	r, err := s.commerce.AfterSales.Get(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -459,7 +459,7 @@ func (s *Server) returnPageID(c *fiber.Ctx, id string) error {
 	return s.PageWithError(c, "console/return", "Return for "+o.Name(), "returns", d)
 }
 
-func (s *Server) returnStepForm(c *fiber.Ctx) error {
+func (s *Orders) returnStepForm(c *fiber.Ctx) error {
 	as, ctx, id := s.commerce.AfterSales, c.UserContext(), c.Params("return")
 	var err error
 	switch c.FormValue("action") {
@@ -496,7 +496,7 @@ func (s *Server) returnStepForm(c *fiber.Ctx) error {
 	return view.Done(c, "/console/returns/"+id)
 }
 
-func (s *Server) returnRefundForm(c *fiber.Ctx) error {
+func (s *Orders) returnRefundForm(c *fiber.Ctx) error {
 	as, ctx, id := s.commerce.AfterSales, c.UserContext(), c.Params("return")
 	r, err := as.Get(ctx, id)
 	if err != nil {
@@ -526,7 +526,7 @@ type ticketsData struct {
 
 var ticketStatuses = []aftersales.TicketStatus{aftersales.TicketOpen, aftersales.TicketWaiting, aftersales.TicketResolved, aftersales.TicketClosed}
 
-func (s *Server) ticketsPage(c *fiber.Ctx) error {
+func (s *Orders) ticketsPage(c *fiber.Ctx) error {
 	d := ticketsData{Status: c.Query("status"), Statuses: ticketStatuses}
 	ts, err := s.commerce.AfterSales.Tickets(c.UserContext(), aftersales.TicketFilter{Status: aftersales.TicketStatus(d.Status), Before: c.Query("before"), Limit: 50})
 	if err != nil {
@@ -545,7 +545,7 @@ type ticketData struct {
 	Statuses  []aftersales.TicketStatus
 }
 
-func (s *Server) ticketPageID(c *fiber.Ctx, id string) error {
+func (s *Orders) ticketPageID(c *fiber.Ctx, id string) error {
 	t, err := s.commerce.AfterSales.Ticket(c.UserContext(), id)
 	if err != nil {
 		return err
@@ -559,9 +559,9 @@ func (s *Server) ticketPageID(c *fiber.Ctx, id string) error {
 	return s.PageWithError(c, "console/ticket", t.Subject, "tickets", d)
 }
 
-func (s *Server) ticketPage(c *fiber.Ctx) error { return s.ticketPageID(c, c.Params("ticket")) }
+func (s *Orders) ticketPage(c *fiber.Ctx) error { return s.ticketPageID(c, c.Params("ticket")) }
 
-func (s *Server) ticketReplyForm(c *fiber.Ctx) error {
+func (s *Orders) ticketReplyForm(c *fiber.Ctx) error {
 	id := c.Params("ticket")
 	if _, err := s.commerce.AfterSales.Reply(c.UserContext(), id, c.FormValue("body")); err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -572,7 +572,7 @@ func (s *Server) ticketReplyForm(c *fiber.Ctx) error {
 	return view.Done(c, "/console/tickets/"+id)
 }
 
-func (s *Server) ticketStatusForm(c *fiber.Ctx) error {
+func (s *Orders) ticketStatusForm(c *fiber.Ctx) error {
 	id := c.Params("ticket")
 	st := aftersales.TicketStatus(c.FormValue("status"))
 	var err error
@@ -640,17 +640,17 @@ func parseTaxLines(v string) ([]pricing.TaxRate, error) {
 	return out, nil
 }
 
-func (s *Server) checkoutSettingsView(c *fiber.Ctx, st checkout.Settings, shippingText string) error {
+func (s *Orders) checkoutSettingsView(c *fiber.Ctx, st checkout.Settings, shippingText string) error {
 	d := checkoutSettingsData{Settings: st, TaxLines: taxLines(st.Tax.Rates), Shipping: shippingText}
 	if d.Shipping == "" {
 		b, _ := json.MarshalIndent(st.Shipping, "", "  ")
 		d.Shipping = string(b)
 	}
 	d.CanManage, _ = s.tenants.Can(c.UserContext(), s.Current(c), perm.ShopManage)
-	return s.PageWithError(c, "console/checkout_settings", "Checkout settings", "checkout_settings", d)
+	return s.PageWithError(c, "console/checkout_settings", "Checkout settings", "checkout", d)
 }
 
-func (s *Server) checkoutSettingsPage(c *fiber.Ctx) error {
+func (s *Orders) checkoutSettingsPage(c *fiber.Ctx) error {
 	st, err := checkout.GetSettings(c.UserContext(), s.db)
 	if err != nil {
 		return err
@@ -658,7 +658,7 @@ func (s *Server) checkoutSettingsPage(c *fiber.Ctx) error {
 	return s.checkoutSettingsView(c, *st, "")
 }
 
-func (s *Server) checkoutSettingsForm(c *fiber.Ctx) error {
+func (s *Orders) checkoutSettingsForm(c *fiber.Ctx) error {
 	st := checkout.Settings{Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency")))}
 	st.Tax.Inclusive = c.FormValue("tax_inclusive") == "1"
 	st.Tax.ShippingTaxable = c.FormValue("shipping_taxable") == "1"
@@ -697,7 +697,7 @@ type mailTemplatesData struct {
 	CanManage bool
 }
 
-func (s *Server) mailTemplatesPage(c *fiber.Ctx) error {
+func (s *Orders) mailTemplatesPage(c *fiber.Ctx) error {
 	ts, err := order.MailTemplates(c.UserContext(), s.db)
 	if err != nil {
 		return err
@@ -707,7 +707,7 @@ func (s *Server) mailTemplatesPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/mail_templates", "Notification e-mails", "mail_templates", d)
 }
 
-func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
+func (s *Orders) mailTemplateForm(c *fiber.Ctx) error {
 	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err
@@ -719,7 +719,7 @@ func (s *Server) mailTemplateForm(c *fiber.Ctx) error {
 	return view.Done(c, "/console/settings/mail#"+topic)
 }
 
-func (s *Server) mailTemplateResetForm(c *fiber.Ctx) error {
+func (s *Orders) mailTemplateResetForm(c *fiber.Ctx) error {
 	topic, err := admin.MailTopic(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"github.com/gofiber/fiber/v2"
@@ -8,11 +8,8 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
-// CSV import and export of the catalog in Shopify's product CSV format:
-// the routes and pages over admin.Imports, which runs the jobs.
-
 // importPages are the console's import and export pages.
-func (s *Server) importPages(t *httpx.Table) {
+func (s *Imports) importPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/import", perm.CatalogWrite, "Import products from CSV", s.importPage)
 	html.Page("POST", "/console/import", perm.CatalogWrite, "Upload a CSV and check it (dry run)", s.importUpload)
@@ -27,11 +24,11 @@ type importPageData struct {
 	Limit      int
 }
 
-func (s *Server) importPage(c *fiber.Ctx) error {
+func (s *Imports) importPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/import", "Import products", "products", importPageData{DraftsOnly: !s.Can(c, perm.CatalogPublish), Limit: httpx.UploadLimit >> 20})
 }
 
-func (s *Server) importUpload(c *fiber.Ctx) error {
+func (s *Imports) importUpload(c *fiber.Ctx) error {
 	update, err := admin.ParseUpdate(c.FormValue("update_existing"))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.importPage(c) })
@@ -52,7 +49,7 @@ type importJobData struct {
 	Warnings []admin.ProblemJSON
 }
 
-func (s *Server) importJobPage(c *fiber.Ctx) error {
+func (s *Imports) importJobPage(c *fiber.Ctx) error {
 	j, err := s.imports.Job(c, c.Params("job"))
 	if err != nil {
 		return err
@@ -78,7 +75,7 @@ func (s *Server) importJobPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/import_job", title, "products", d)
 }
 
-func (s *Server) importRun(c *fiber.Ctx) error {
+func (s *Imports) importRun(c *fiber.Ctx) error {
 	nj, err := s.imports.Rerun(c, c.FormValue("mode"), nil)
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.importJobPage(c) })
@@ -90,6 +87,6 @@ type exportData struct {
 	Statuses []string
 }
 
-func (s *Server) exportPage(c *fiber.Ctx) error {
+func (s *Imports) exportPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/export", "Export products", "products", exportData{Statuses: []string{"draft", "in_review", "published", "archived"}})
 }

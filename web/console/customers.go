@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/url"
@@ -13,13 +13,8 @@ import (
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
-// A shop's customers as staff see them: list and search, detail with
-// tags, notes and marketing consent, export of one customer's data, and
-// the anonymising delete (orders keep a customer row with no personal
-// data).
-
 // customerPages are the console's customer pages.
-func (s *Server) customerPages(t *httpx.Table) {
+func (s *Customers) customerPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/customers", perm.CustomersRead, "Customers", s.customersPage)
 	html.Page("GET", "/console/customers/:customer", perm.CustomersRead, "A customer", s.customerPage)
@@ -35,7 +30,7 @@ type customersData struct {
 	Next      string
 }
 
-func (s *Server) customersPage(c *fiber.Ctx) error {
+func (s *Customers) customersPage(c *fiber.Ctx) error {
 	f := admin.CustomerFilter(c)
 	cs, next, err := s.customers.List(c.UserContext(), f)
 	d := customersData{Q: f.Query, Tag: f.Tag}
@@ -64,7 +59,7 @@ type customerData struct {
 	CanWrite bool
 }
 
-func (s *Server) customerPage(c *fiber.Ctx) error {
+func (s *Customers) customerPage(c *fiber.Ctx) error {
 	x, err := s.admin.CustomerWithAddresses(c)
 	if err != nil {
 		return err
@@ -79,7 +74,7 @@ func (s *Server) customerPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/customer", name, "customers", customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.Can(c, perm.CustomersWrite)})
 }
 
-func (s *Server) customerSave(c *fiber.Ctx) error {
+func (s *Customers) customerSave(c *fiber.Ctx) error {
 	b := admin.CustomerBody{Email: c.FormValue("email"), Phone: c.FormValue("phone"), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"),
 		Locale: c.FormValue("locale"), Note: c.FormValue("note"), Tags: catalog.SplitTags(c.FormValue("tags")), State: c.FormValue("state")}
 	if b.Tags == nil {
@@ -91,14 +86,14 @@ func (s *Server) customerSave(c *fiber.Ctx) error {
 	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
-func (s *Server) customerConsent(c *fiber.Ctx) error {
+func (s *Customers) customerConsent(c *fiber.Ctx) error {
 	if _, err := s.admin.SetConsent(c, c.FormValue("accepts") == "yes", c.FormValue("source")); err != nil {
 		return s.PageError(c, err, func() error { return s.customerPage(c) })
 	}
 	return view.Done(c, "/console/customers/"+c.Params("customer"))
 }
 
-func (s *Server) customerDelete(c *fiber.Ctx) error {
+func (s *Customers) customerDelete(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "delete" {
 		return s.PageError(c, errs.Field("confirm", `type "delete" to confirm`), func() error { return s.customerPage(c) })
 	}

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"io"
@@ -16,6 +16,36 @@ import (
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
+
+// catalogPages are the console's product, category and collection pages.
+func (s *Catalog) catalogPages(t *httpx.Table) {
+	html := t.Group(httpx.ScopeTenant, "console")
+	html.Page("GET", "/console/products", perm.CatalogRead, "Products", s.productsPage)
+	html.Page("POST", "/console/products/bulk", perm.CatalogWrite, "Bulk edit products", s.productsBulk)
+	html.Page("GET", "/console/products/new", perm.CatalogWrite, "New product form", s.productNewPage)
+	html.Page("POST", "/console/products", perm.CatalogWrite, "Create a product", s.productCreate)
+	html.Page("GET", "/console/products/:product", perm.CatalogRead, "Product editor", s.productPage)
+	html.Page("POST", "/console/products/:product", perm.CatalogWrite, "Save a product", s.productSave)
+	html.Page("POST", "/console/products/:product/delete", perm.CatalogWrite, "Delete a product", s.productDelete)
+	html.Page("POST", "/console/products/:product/submit", perm.CatalogWrite, "Submit for review", s.productSubmit)
+	html.Page("POST", "/console/products/:product/approve", perm.CatalogPublish, "Approve and publish", s.productApprove)
+	html.Page("POST", "/console/products/:product/reject", perm.CatalogPublish, "Send back with a comment", s.productReject)
+	html.Page("POST", "/console/products/:product/publish", perm.CatalogPublish, "Publish now or schedule", s.productPublish)
+	html.Page("POST", "/console/products/:product/unpublish", perm.CatalogPublish, "Back to draft", s.productUnpublish)
+	html.Page("POST", "/console/products/:product/archive", perm.CatalogPublish, "Archive", s.productArchive)
+	html.Page("POST", "/console/products/:product/images", perm.CatalogWrite, "Upload an image", s.productImageUpload)
+	html.Page("GET", "/console/products/:product/images/:image", perm.CatalogRead, "An image or its rendition (?w=320)", s.productImageFile)
+	html.Page("POST", "/console/products/:product/images/:image/delete", perm.CatalogWrite, "Delete an image", s.productImageDelete)
+	html.Page("GET", "/console/categories", perm.CatalogRead, "Categories", s.categoriesPage)
+	html.Page("POST", "/console/categories", perm.CatalogWrite, "Create a category", s.categoryCreate)
+	html.Page("POST", "/console/categories/:category", perm.CatalogWrite, "Update a category", s.categorySave)
+	html.Page("POST", "/console/categories/:category/delete", perm.CatalogWrite, "Delete a category", s.categoryDelete)
+	html.Page("GET", "/console/collections", perm.CatalogRead, "Collections", s.collectionsPage)
+	html.Page("POST", "/console/collections", perm.CatalogWrite, "Create a collection", s.collectionCreate)
+	html.Page("GET", "/console/collections/:collection", perm.CatalogRead, "Collection editor", s.collectionPage)
+	html.Page("POST", "/console/collections/:collection", perm.CatalogWrite, "Save a collection", s.collectionSave)
+	html.Page("POST", "/console/collections/:collection/delete", perm.CatalogWrite, "Delete a collection", s.collectionDelete)
+}
 
 // Console pages for products, categories and collections. Forms work
 // without JavaScript: the editor shows the product's variants plus a few
@@ -65,7 +95,7 @@ func thumbURL(p *catalog.Product) string {
 	return ""
 }
 
-func (s *Server) productsPage(c *fiber.Ctx) error {
+func (s *Catalog) productsPage(c *fiber.Ctx) error {
 	f, err := admin.ProductFilter(c)
 	if err != nil {
 		return err
@@ -108,7 +138,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/products", "Products", "products", d)
 }
 
-func (s *Server) productsBulk(c *fiber.Ctx) error {
+func (s *Catalog) productsBulk(c *fiber.Ctx) error {
 	args := c.Request().PostArgs()
 	var b admin.BulkBody
 	for _, v := range args.PeekMulti("ids") {
@@ -160,7 +190,7 @@ func sepOf(u string) string {
 	return "?"
 }
 
-func (s *Server) bulkError(c *fiber.Ctx, err error) error {
+func (s *Catalog) bulkError(c *fiber.Ctx, err error) error {
 	return s.PageError(c, err, func() error { return s.productsPage(c) })
 }
 
@@ -209,7 +239,7 @@ func numText(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, error) {
+func (s *Catalog) productView(c *fiber.Ctx, p *catalog.Product) (productView, error) {
 	ctx := c.UserContext()
 	v := productView{CanWrite: s.Can(c, perm.CatalogWrite), CanPublish: s.Can(c, perm.CatalogPublish), Uploads: s.blobs != nil,
 		Roles: []string{"", "traffic", "profit", "image", "campaign"}}
@@ -266,7 +296,7 @@ func (s *Server) productView(c *fiber.Ctx, p *catalog.Product) (productView, err
 
 // productForm reads the editor form. Prices are decimals in the product's
 // currency; a variant row with nothing filled in is ignored.
-func (s *Server) productForm(c *fiber.Ctx, currency string) (catalog.ProductInput, int, error) {
+func (s *Catalog) productForm(c *fiber.Ctx, currency string) (catalog.ProductInput, int, error) {
 	in := catalog.ProductInput{Handle: c.FormValue("handle"), Title: c.FormValue("title"), BodyHTML: c.FormValue("body_html"),
 		Vendor: c.FormValue("vendor"), ProductType: c.FormValue("product_type"), CategoryID: c.FormValue("category_id"),
 		Role: catalog.Role(c.FormValue("role")), SEOTitle: c.FormValue("seo_title"), SEODescription: c.FormValue("seo_description"),
@@ -340,7 +370,7 @@ func (s *Server) productForm(c *fiber.Ctx, currency string) (catalog.ProductInpu
 	return in, version, nil
 }
 
-func (s *Server) productNewPage(c *fiber.Ctx) error {
+func (s *Catalog) productNewPage(c *fiber.Ctx) error {
 	v, err := s.productView(c, nil)
 	if err != nil {
 		return err
@@ -349,7 +379,7 @@ func (s *Server) productNewPage(c *fiber.Ctx) error {
 }
 
 // productFormAgain re-renders the editor with what the user typed.
-func (s *Server) productFormAgain(c *fiber.Ctx, p *catalog.Product, in catalog.ProductInput) error {
+func (s *Catalog) productFormAgain(c *fiber.Ctx, p *catalog.Product, in catalog.ProductInput) error {
 	v, err := s.productView(c, p)
 	if err != nil {
 		return err
@@ -380,7 +410,7 @@ func (s *Server) productFormAgain(c *fiber.Ctx, p *catalog.Product, in catalog.P
 	return s.PageWithError(c, "console/product", title, "products", v)
 }
 
-func (s *Server) productCreate(c *fiber.Ctx) error {
+func (s *Catalog) productCreate(c *fiber.Ctx) error {
 	in, _, err := s.productForm(c, s.admin.ShopCurrency(c))
 	if err == nil {
 		var p *catalog.Product
@@ -392,7 +422,7 @@ func (s *Server) productCreate(c *fiber.Ctx) error {
 	return s.PageError(c, err, func() error { return s.productFormAgain(c, nil, in) })
 }
 
-func (s *Server) productPage(c *fiber.Ctx) error {
+func (s *Catalog) productPage(c *fiber.Ctx) error {
 	p, err := s.catalog.Get(c.UserContext(), c.Params("product"))
 	if err != nil {
 		return err
@@ -404,7 +434,7 @@ func (s *Server) productPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/product", p.Title, "products", v)
 }
 
-func (s *Server) productSave(c *fiber.Ctx) error {
+func (s *Catalog) productSave(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, err := s.catalog.Get(ctx, c.Params("product"))
 	if err != nil {
@@ -424,7 +454,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 	return s.PageError(c, err, func() error { return s.productFormAgain(c, p, in) })
 }
 
-func (s *Server) productDelete(c *fiber.Ctx) error {
+func (s *Catalog) productDelete(c *fiber.Ctx) error {
 	id := c.Params("product")
 	if err := s.catalog.Delete(c.UserContext(), id); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
@@ -433,7 +463,7 @@ func (s *Server) productDelete(c *fiber.Ctx) error {
 }
 
 // consoleStep runs a workflow step from the editor's buttons.
-func (s *Server) consoleStep(c *fiber.Ctx, step string) error {
+func (s *Catalog) consoleStep(c *fiber.Ctx, step string) error {
 	var at *time.Time
 	if v := strings.TrimSpace(c.FormValue("publish_at")); v != "" {
 		t, err := parseLocalTime(v)
@@ -458,21 +488,21 @@ func parseLocalTime(v string) (time.Time, error) {
 	return time.Time{}, errs.Field("publish_at", "must be a date and time")
 }
 
-func (s *Server) productSubmit(c *fiber.Ctx) error    { return s.consoleStep(c, "submit") }
-func (s *Server) productApprove(c *fiber.Ctx) error   { return s.consoleStep(c, "approve") }
-func (s *Server) productReject(c *fiber.Ctx) error    { return s.consoleStep(c, "reject") }
-func (s *Server) productPublish(c *fiber.Ctx) error   { return s.consoleStep(c, "publish") }
-func (s *Server) productUnpublish(c *fiber.Ctx) error { return s.consoleStep(c, "unpublish") }
-func (s *Server) productArchive(c *fiber.Ctx) error   { return s.consoleStep(c, "archive") }
+func (s *Catalog) productSubmit(c *fiber.Ctx) error    { return s.consoleStep(c, "submit") }
+func (s *Catalog) productApprove(c *fiber.Ctx) error   { return s.consoleStep(c, "approve") }
+func (s *Catalog) productReject(c *fiber.Ctx) error    { return s.consoleStep(c, "reject") }
+func (s *Catalog) productPublish(c *fiber.Ctx) error   { return s.consoleStep(c, "publish") }
+func (s *Catalog) productUnpublish(c *fiber.Ctx) error { return s.consoleStep(c, "unpublish") }
+func (s *Catalog) productArchive(c *fiber.Ctx) error   { return s.consoleStep(c, "archive") }
 
-func (s *Server) productImageUpload(c *fiber.Ctx) error {
+func (s *Catalog) productImageUpload(c *fiber.Ctx) error {
 	if _, err := s.admin.UploadImage(c); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
 	return view.Done(c, "/console/products/"+c.Params("product"))
 }
 
-func (s *Server) productImageDelete(c *fiber.Ctx) error {
+func (s *Catalog) productImageDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteImage(c.UserContext(), c.Params("product"), c.Params("image")); err != nil {
 		return s.PageError(c, err, func() error { return s.productPage(c) })
 	}
@@ -481,7 +511,7 @@ func (s *Server) productImageDelete(c *fiber.Ctx) error {
 
 // productImageFile serves an uploaded image (or its rendition at least ?w
 // pixels wide) from the blob store, to the shop's own staff.
-func (s *Server) productImageFile(c *fiber.Ctx) error {
+func (s *Catalog) productImageFile(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, err := s.catalog.Get(ctx, c.Params("product"))
 	if err != nil {
@@ -526,7 +556,7 @@ type categoriesData struct {
 	CanWrite   bool
 }
 
-func (s *Server) categoriesPage(c *fiber.Ctx) error {
+func (s *Catalog) categoriesPage(c *fiber.Ctx) error {
 	tree, err := s.catalog.CategoryTree(c.UserContext())
 	if err != nil {
 		return err
@@ -539,7 +569,7 @@ func categoryForm(c *fiber.Ctx) catalog.CategoryInput {
 	return catalog.CategoryInput{ParentID: c.FormValue("parent_id"), Name: c.FormValue("name"), Slug: c.FormValue("slug"), Description: c.FormValue("description"), Position: pos}
 }
 
-func (s *Server) categoryCreate(c *fiber.Ctx) error {
+func (s *Catalog) categoryCreate(c *fiber.Ctx) error {
 	_, err := s.catalog.CreateCategory(c.UserContext(), categoryForm(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
@@ -547,7 +577,7 @@ func (s *Server) categoryCreate(c *fiber.Ctx) error {
 	return view.Done(c, "/console/categories")
 }
 
-func (s *Server) categorySave(c *fiber.Ctx) error {
+func (s *Catalog) categorySave(c *fiber.Ctx) error {
 	_, err := s.catalog.UpdateCategory(c.UserContext(), c.Params("category"), categoryForm(c))
 	if err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
@@ -555,7 +585,7 @@ func (s *Server) categorySave(c *fiber.Ctx) error {
 	return view.Done(c, "/console/categories")
 }
 
-func (s *Server) categoryDelete(c *fiber.Ctx) error {
+func (s *Catalog) categoryDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCategory(c.UserContext(), c.Params("category")); err != nil {
 		return s.PageError(c, err, func() error { return s.categoriesPage(c) })
 	}
@@ -567,7 +597,7 @@ type collectionsData struct {
 	CanWrite    bool
 }
 
-func (s *Server) collectionsPage(c *fiber.Ctx) error {
+func (s *Catalog) collectionsPage(c *fiber.Ctx) error {
 	cs, err := s.catalog.Collections(c.UserContext(), false)
 	if err != nil {
 		return err
@@ -613,7 +643,7 @@ func collectionForm(c *fiber.Ctx) (catalog.CollectionInput, []string, bool) {
 	return in, ids, given
 }
 
-func (s *Server) collectionCreate(c *fiber.Ctx) error {
+func (s *Catalog) collectionCreate(c *fiber.Ctx) error {
 	in, _, _ := collectionForm(c)
 	x, err := s.catalog.CreateCollection(c.UserContext(), in)
 	if err != nil {
@@ -622,7 +652,7 @@ func (s *Server) collectionCreate(c *fiber.Ctx) error {
 	return view.Done(c, "/console/collections/"+x.ID)
 }
 
-func (s *Server) collectionPage(c *fiber.Ctx) error {
+func (s *Catalog) collectionPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	x, err := s.catalog.Collection(ctx, c.Params("collection"))
 	if err != nil {
@@ -651,7 +681,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/collection", x.Title, "products", d)
 }
 
-func (s *Server) collectionSave(c *fiber.Ctx) error {
+func (s *Catalog) collectionSave(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	in, ids, given := collectionForm(c)
 	x, err := s.catalog.UpdateCollection(ctx, c.Params("collection"), in)
@@ -664,7 +694,7 @@ func (s *Server) collectionSave(c *fiber.Ctx) error {
 	return view.Done(c, "/console/collections/"+x.ID)
 }
 
-func (s *Server) collectionDelete(c *fiber.Ctx) error {
+func (s *Catalog) collectionDelete(c *fiber.Ctx) error {
 	if err := s.catalog.DeleteCollection(c.UserContext(), c.Params("collection")); err != nil {
 		return s.PageError(c, err, func() error { return s.collectionPage(c) })
 	}

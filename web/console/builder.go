@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/url"
@@ -30,7 +30,7 @@ import (
 // form is refused with the name of whoever saved in between.
 
 // builderPages are the shop builder, menus, content pages and articles.
-func (s *Server) builderPages(t *httpx.Table) {
+func (s *Builder) builderPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/builder", perm.DesignRead, "Shop builder: sections, theme, preview, publish", s.builderPage)
 	html.Page("POST", "/console/builder/theme", perm.DesignWrite, "Switch theme and save theme settings (logo and favicon uploads)", s.builderTheme)
@@ -86,7 +86,7 @@ type pickLists struct {
 	Assets      []*design.Asset
 }
 
-func (s *Server) pickLists(c *fiber.Ctx) (*pickLists, error) {
+func (s *Builder) pickLists(c *fiber.Ctx) (*pickLists, error) {
 	ctx := c.UserContext()
 	pl := &pickLists{}
 	var err error
@@ -201,7 +201,7 @@ func (pl *pickLists) fields(schema []design.Field, set design.Settings, prefix s
 
 // readFields reads a schema's values from the posted form (prefix as in
 // fields); image fields take an uploaded file <name>__file first.
-func (s *Server) readFields(c *fiber.Ctx, schema []design.Field, prefix string) (design.Settings, bool, error) {
+func (s *Builder) readFields(c *fiber.Ctx, schema []design.Field, prefix string) (design.Settings, bool, error) {
 	out := design.Settings{}
 	filled := false
 	for _, f := range schema {
@@ -296,7 +296,7 @@ func sectionSummary(sec design.Section) string {
 	return ""
 }
 
-func (s *Server) builderPage(c *fiber.Ctx) error {
+func (s *Builder) builderPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	d, err := s.design.Draft(ctx)
 	if err != nil {
@@ -370,7 +370,7 @@ func (s *Server) builderPage(c *fiber.Ctx) error {
 
 // builderPreviewLink creates a preview token and shows the shop link
 // carrying it.
-func (s *Server) builderPreviewLink(c *fiber.Ctx) error {
+func (s *Builder) builderPreviewLink(c *fiber.Ctx) error {
 	tok, until, err := s.design.CreatePreviewToken(c.UserContext())
 	if err != nil {
 		return err
@@ -395,7 +395,7 @@ func builderURL(c *fiber.Ctx, section string) string {
 }
 
 // builderFail shows the builder again with the error.
-func (s *Server) builderFail(c *fiber.Ctx, err error) error {
+func (s *Builder) builderFail(c *fiber.Ctx, err error) error {
 	return s.PageError(c, err, func() error {
 		c.Request().URI().QueryArgs().Set("template", c.FormValue("template"))
 		if id := c.Params("section"); id != "" {
@@ -405,7 +405,7 @@ func (s *Server) builderFail(c *fiber.Ctx, err error) error {
 	})
 }
 
-func (s *Server) builderTheme(c *fiber.Ctx) error {
+func (s *Builder) builderTheme(c *fiber.Ctx) error {
 	theme := c.FormValue("theme")
 	var set design.Settings
 	if c.FormValue("switch") == "" {
@@ -424,7 +424,7 @@ func (s *Server) builderTheme(c *fiber.Ctx) error {
 	return view.Done(c, builderURL(c, ""))
 }
 
-func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
+func (s *Builder) builderSectionAdd(c *fiber.Ctx) error {
 	var id string
 	_, err := s.admin.EditDraft(c, formVersion(c), "section.add", func(doc *design.Document) error {
 		sec, err := doc.AddSection(c.FormValue("template"), c.FormValue("type"), -1)
@@ -448,7 +448,7 @@ func (s *Server) builderSectionAdd(c *fiber.Ctx) error {
 	return view.Done(c, builderURL(c, id))
 }
 
-func (s *Server) builderSectionSave(c *fiber.Ctx) error {
+func (s *Builder) builderSectionSave(c *fiber.Ctx) error {
 	id := c.Params("section")
 	_, err := s.admin.EditDraft(c, formVersion(c), "section.save", func(doc *design.Document) error {
 		_, _, sec := doc.Section(id)
@@ -490,7 +490,7 @@ func (s *Server) builderSectionSave(c *fiber.Ctx) error {
 	return view.Done(c, builderURL(c, id))
 }
 
-func (s *Server) builderSectionMove(c *fiber.Ctx) error {
+func (s *Builder) builderSectionMove(c *fiber.Ctx) error {
 	delta := -1
 	if c.FormValue("dir") == "down" {
 		delta = 1
@@ -501,21 +501,21 @@ func (s *Server) builderSectionMove(c *fiber.Ctx) error {
 	return view.Done(c, builderURL(c, ""))
 }
 
-func (s *Server) builderSectionDelete(c *fiber.Ctx) error {
+func (s *Builder) builderSectionDelete(c *fiber.Ctx) error {
 	if _, err := s.admin.EditDraft(c, formVersion(c), "section.delete", func(doc *design.Document) error { return doc.RemoveSection(c.Params("section")) }); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
 }
 
-func (s *Server) builderPublish(c *fiber.Ctx) error {
+func (s *Builder) builderPublish(c *fiber.Ctx) error {
 	if _, err := s.admin.PublishDesign(c, formVersion(c)); err != nil {
 		return s.builderFail(c, err)
 	}
 	return view.Done(c, builderURL(c, ""))
 }
 
-func (s *Server) builderRestore(c *fiber.Ctx) error {
+func (s *Builder) builderRestore(c *fiber.Ctx) error {
 	n, err := strconv.Atoi(c.Params("number"))
 	if err != nil {
 		return errs.NotFoundf("version not found")
@@ -558,9 +558,10 @@ func rewritePreview(body []byte) []byte {
 }
 
 // builderPreview renders a storefront page of the current shop with the
-// draft design, by calling the storefront app in-process with the draft in
-// the request's locals. GET only; the page cache is bypassed.
-func (s *Server) builderPreview(c *fiber.Ctx) error {
+// draft design, by calling the shop host in-process (s.preview, which the
+// server hands in) with the draft in the request's locals. GET only; the
+// page cache is bypassed.
+func (s *Builder) builderPreview(c *fiber.Ctx) error {
 	p := s.Current(c)
 	d, err := s.design.Draft(c.UserContext())
 	if err != nil {
@@ -578,7 +579,7 @@ func (s *Server) builderPreview(c *fiber.Ctx) error {
 	var rc fasthttp.RequestCtx
 	rc.Init(&req, c.Context().RemoteAddr(), nil)
 	session.PreviewDraft(&rc, d.Doc)
-	s.storeHandler(&rc)
+	s.preview(&rc)
 	resp := &rc.Response
 	ct := string(resp.Header.ContentType())
 	body := resp.Body()
@@ -617,7 +618,7 @@ type menusData struct {
 	CanWrite bool
 }
 
-func (s *Server) menusPage(c *fiber.Ctx) error {
+func (s *Builder) menusPage(c *fiber.Ctx) error {
 	d, err := s.design.Draft(c.UserContext())
 	if err != nil {
 		return err
@@ -652,7 +653,7 @@ func (s *Server) menusPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/menus", "Menus", "menus", data)
 }
 
-func (s *Server) menuSave(c *fiber.Ctx) error {
+func (s *Builder) menuSave(c *fiber.Ctx) error {
 	name, err := admin.MenuName(c)
 	if err != nil {
 		return err
@@ -729,7 +730,7 @@ func pageKinds(cur content.PageKind) []builderOption {
 	return out
 }
 
-func (s *Server) pagesPage(c *fiber.Ctx) error {
+func (s *Builder) pagesPage(c *fiber.Ctx) error {
 	ps, err := s.content.Pages(c.UserContext(), false)
 	if err != nil {
 		return err
@@ -737,11 +738,11 @@ func (s *Server) pagesPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/pages", "Pages", "pages", pagesData{Pages: ps, CanWrite: s.Can(c, perm.DesignWrite)})
 }
 
-func (s *Server) pageForm(c *fiber.Ctx, p *content.Page, isNew bool) error {
+func (s *Builder) pageForm(c *fiber.Ctx, p *content.Page, isNew bool) error {
 	return s.PageWithError(c, "console/pages_edit", "Page", "pages", pagesData{Page: p, Kinds: pageKinds(p.Kind), CanWrite: s.Can(c, perm.DesignWrite), New: isNew})
 }
 
-func (s *Server) pageNewPage(c *fiber.Ctx) error {
+func (s *Builder) pageNewPage(c *fiber.Ctx) error {
 	kind := content.PageKind(c.Query("kind", string(content.KindAbout)))
 	title := "Page"
 	for _, k := range content.PageKinds {
@@ -757,7 +758,7 @@ func pageInput(c *fiber.Ctx) content.PageInput {
 		SEOTitle: c.FormValue("seo_title"), SEODescription: c.FormValue("seo_description"), Published: c.FormValue("published") == "on"}
 }
 
-func (s *Server) pageCreate(c *fiber.Ctx) error {
+func (s *Builder) pageCreate(c *fiber.Ctx) error {
 	in := pageInput(c)
 	p, err := s.content.CreatePage(c.UserContext(), in)
 	if err != nil {
@@ -768,7 +769,7 @@ func (s *Server) pageCreate(c *fiber.Ctx) error {
 	return view.Done(c, "/console/pages/"+p.ID)
 }
 
-func (s *Server) pageEditPage(c *fiber.Ctx) error {
+func (s *Builder) pageEditPage(c *fiber.Ctx) error {
 	p, err := s.content.Page(c.UserContext(), c.Params("page"))
 	if err != nil {
 		return err
@@ -776,7 +777,7 @@ func (s *Server) pageEditPage(c *fiber.Ctx) error {
 	return s.pageForm(c, p, false)
 }
 
-func (s *Server) pageSave(c *fiber.Ctx) error {
+func (s *Builder) pageSave(c *fiber.Ctx) error {
 	in := pageInput(c)
 	p, err := s.content.UpdatePage(c.UserContext(), c.Params("page"), formVersion(c), in)
 	if err != nil {
@@ -792,7 +793,7 @@ func (s *Server) pageSave(c *fiber.Ctx) error {
 	return view.Done(c, "/console/pages/"+p.ID)
 }
 
-func (s *Server) pageDelete(c *fiber.Ctx) error {
+func (s *Builder) pageDelete(c *fiber.Ctx) error {
 	if err := s.content.DeletePage(c.UserContext(), c.Params("page")); err != nil {
 		return err
 	}
@@ -815,7 +816,7 @@ type articlesData struct {
 	New         bool
 }
 
-func (s *Server) articlesPage(c *fiber.Ctx) error {
+func (s *Builder) articlesPage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	as, total, err := s.content.Articles(ctx, content.ArticleFilter{Limit: 100})
 	if err != nil {
@@ -830,7 +831,7 @@ func (s *Server) articlesPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/articles", "Blog", "articles", d)
 }
 
-func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error {
+func (s *Builder) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error {
 	d := articlesData{Article: a, Tags: strings.Join(a.Tags, ", "), CanWrite: s.Can(c, perm.DesignWrite), New: isNew}
 	if a.PublishedAt != nil {
 		d.PublishAt = a.PublishedAt.UTC().Format("2006-01-02T15:04")
@@ -846,11 +847,11 @@ func (s *Server) articleForm(c *fiber.Ctx, a *content.Article, isNew bool) error
 	return s.PageWithError(c, "console/articles_edit", "Article", "articles", d)
 }
 
-func (s *Server) articleNewPage(c *fiber.Ctx) error {
+func (s *Builder) articleNewPage(c *fiber.Ctx) error {
 	return s.articleForm(c, &content.Article{Author: s.Current(c).Email}, true)
 }
 
-func (s *Server) articleInput(c *fiber.Ctx) (content.ArticleInput, error) {
+func (s *Builder) articleInput(c *fiber.Ctx) (content.ArticleInput, error) {
 	in := content.ArticleInput{Handle: c.FormValue("handle"), Title: c.FormValue("title"), Author: c.FormValue("author"), BodyHTML: c.FormValue("body_html"),
 		Excerpt: c.FormValue("excerpt"), Image: c.FormValue("image"), ImageAlt: c.FormValue("image_alt"), Tags: catalog.SplitTags(c.FormValue("tags")),
 		SEOTitle: c.FormValue("seo_title"), SEODescription: c.FormValue("seo_description")}
@@ -883,7 +884,7 @@ func articleOf(in content.ArticleInput, a *content.Article) *content.Article {
 	return a
 }
 
-func (s *Server) articleCreate(c *fiber.Ctx) error {
+func (s *Builder) articleCreate(c *fiber.Ctx) error {
 	in, err := s.articleInput(c)
 	var a *content.Article
 	if err == nil {
@@ -895,7 +896,7 @@ func (s *Server) articleCreate(c *fiber.Ctx) error {
 	return view.Done(c, "/console/articles/"+a.ID)
 }
 
-func (s *Server) articleEditPage(c *fiber.Ctx) error {
+func (s *Builder) articleEditPage(c *fiber.Ctx) error {
 	a, err := s.content.Article(c.UserContext(), c.Params("article"))
 	if err != nil {
 		return err
@@ -903,7 +904,7 @@ func (s *Server) articleEditPage(c *fiber.Ctx) error {
 	return s.articleForm(c, a, false)
 }
 
-func (s *Server) articleSave(c *fiber.Ctx) error {
+func (s *Builder) articleSave(c *fiber.Ctx) error {
 	in, err := s.articleInput(c)
 	var a *content.Article
 	if err == nil {
@@ -921,7 +922,7 @@ func (s *Server) articleSave(c *fiber.Ctx) error {
 	return view.Done(c, "/console/articles/"+a.ID)
 }
 
-func (s *Server) articleDelete(c *fiber.Ctx) error {
+func (s *Builder) articleDelete(c *fiber.Ctx) error {
 	if err := s.content.DeleteArticle(c.UserContext(), c.Params("article")); err != nil {
 		return err
 	}

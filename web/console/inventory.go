@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"strconv"
@@ -12,13 +12,8 @@ import (
 	"github.com/wasmart/wasmart/web/internal/view"
 )
 
-// Inventory: locations, stock per location, a variant's levels and
-// movements ledger with receive and adjust, the low-stock list and
-// turnover. Reservations, sales and returns come from checkout and orders,
-// not from these screens.
-
 // inventoryPages are the console's inventory pages.
-func (s *Server) inventoryPages(t *httpx.Table) {
+func (s *Inventory) inventoryPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/inventory", perm.InventoryRead, "Inventory by location", s.inventoryPage)
 	html.Page("POST", "/console/inventory/locations", perm.InventoryWrite, "Add a location", s.locationCreate)
@@ -37,7 +32,7 @@ type inventoryData struct {
 	LowCount  int
 }
 
-func (s *Server) inventoryPage(c *fiber.Ctx) error {
+func (s *Inventory) inventoryPage(c *fiber.Ctx) error {
 	ls, err := s.admin.Locations(c)
 	if err != nil {
 		return err
@@ -64,14 +59,14 @@ func (s *Server) inventoryPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/inventory", "Inventory", "inventory", d)
 }
 
-func (s *Server) locationCreate(c *fiber.Ctx) error {
+func (s *Inventory) locationCreate(c *fiber.Ctx) error {
 	if _, err := s.admin.CreateLocation(c, c.FormValue("name"), c.FormValue("code")); err != nil {
 		return s.PageError(c, err, func() error { return s.inventoryPage(c) })
 	}
 	return view.Done(c, "/console/inventory")
 }
 
-func (s *Server) lowStockPage(c *fiber.Ctx) error {
+func (s *Inventory) lowStockPage(c *fiber.Ctx) error {
 	items, err := s.admin.LowStock(c)
 	if err != nil {
 		return err
@@ -90,7 +85,7 @@ type variantStockData struct {
 	Older     string
 }
 
-func (s *Server) variantStockPage(c *fiber.Ctx) error {
+func (s *Inventory) variantStockPage(c *fiber.Ctx) error {
 	v, p, err := s.admin.VariantStock(c, c.Query("before"))
 	if err != nil {
 		return err
@@ -119,7 +114,7 @@ func (s *Server) variantStockPage(c *fiber.Ctx) error {
 	return s.PageWithError(c, "console/inventory_variant", p.Title+" · "+d.Variant, "inventory", d)
 }
 
-func (s *Server) consoleStockChange(c *fiber.Ctx, adjust bool) error {
+func (s *Inventory) consoleStockChange(c *fiber.Ctx, adjust bool) error {
 	q, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("quantity")), 10, 64)
 	if err != nil {
 		return s.PageError(c, errs.Field("quantity", "must be a whole number"), func() error { return s.variantStockPage(c) })
@@ -131,5 +126,5 @@ func (s *Server) consoleStockChange(c *fiber.Ctx, adjust bool) error {
 	return view.Done(c, "/console/inventory/variants/"+c.Params("variant"))
 }
 
-func (s *Server) variantReceive(c *fiber.Ctx) error { return s.consoleStockChange(c, false) }
-func (s *Server) variantAdjust(c *fiber.Ctx) error  { return s.consoleStockChange(c, true) }
+func (s *Inventory) variantReceive(c *fiber.Ctx) error { return s.consoleStockChange(c, false) }
+func (s *Inventory) variantAdjust(c *fiber.Ctx) error  { return s.consoleStockChange(c, true) }

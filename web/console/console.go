@@ -1,0 +1,228 @@
+// Package console is the merchant console and signing in to it: the
+// signed-out pages (sign-up, sign-in with the MFA step, password reset,
+// invitations), the console shell (home, shop switcher, your account,
+// staff and roles, API tokens, audit log, shop settings and domains), and
+// the console's pages for the catalog, inventory, customers, CSV import
+// and export, orders with payments, shipments, returns and tickets,
+// checkout settings and mail templates, plugins, and the shop builder
+// (sections, theme, menus, content pages and articles, with a live
+// preview of the draft). Its templates (templates/auth, templates/console)
+// and assets (static/, served by the server at /static/*, see Assets) are
+// embedded beside it; pages are laid out by the shared console layout of
+// web/internal/view.
+//
+// Each resource group is its own handler type (Accounts, Shop, Catalog,
+// Inventory, Customers, Imports, Orders, Plugins, Builder) holding only
+// the services it calls; Handler assembles them and its Routes are the
+// console's routes in the order the router tries them. The operations
+// the console shares with the JSON API live in web/internal/admin. It
+// imports no other web area: the builder's preview reaches the shop host
+// through the Preview function the server hands it.
+//
+// It owns no tables: every read and write goes through the domain
+// services (tenants, catalog, inventory, customer, design, content, the
+// commerce services, plugins) and their owners' functions (checkout
+// settings, order mail templates).
+package console
+
+import (
+	"embed"
+	"io/fs"
+
+	"github.com/valyala/fasthttp"
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/blob"
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/content"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/shipping"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/plugins"
+	"github.com/wasmart/wasmart/tenants"
+	"github.com/wasmart/wasmart/web/internal/admin"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/session"
+	"github.com/wasmart/wasmart/web/internal/view"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Assets are the console's static assets (static/app.css, static/app.js),
+// which the server serves at /static/*.
+func Assets() fs.FS { return staticFS }
+
+// Commerce are the order services the console's order pages call.
+type Commerce struct {
+	Orders     *order.Service
+	Payments   *payment.Service
+	Shipments  *shipping.Service
+	AfterSales *aftersales.Service
+	// Gateway is the built-in test card gateway (its secret signs the
+	// webhooks the test-gateway form sends).
+	Gateway *payment.TestGateway
+}
+
+// Deps are what the console calls. Admin and Imports are the instances
+// the JSON API uses too.
+type Deps struct {
+	Kit    *session.Kit
+	Errors *httpx.Errors // the server's error mapping, for errors shown on a form
+	// DB is handed to the owners' functions for checkout settings and
+	// mail templates.
+	DB        *store.DB
+	Tenants   *tenants.Service
+	Catalog   *catalog.Service
+	Customers *customer.Service
+	Design    *design.Service
+	Content   *content.Service
+	Plugins   *plugins.Service
+	// Blobs serves product images (nil: none).
+	Blobs    blob.Store
+	Commerce Commerce
+	Admin    *admin.Admin
+	Imports  *admin.Imports
+	// Preview serves a request on the shop host in-process (the builder's
+	// live preview of the draft).
+	Preview fasthttp.RequestHandler
+}
+
+// Handler is the console: one handler per resource group.
+type Handler struct {
+	accounts  *Accounts
+	shop      *Shop
+	catalog   *Catalog
+	inventory *Inventory
+	customers *Customers
+	imports   *Imports
+	orders    *Orders
+	plugins   *Plugins
+	builder   *Builder
+}
+
+// New parses the console's templates and returns its handler.
+func New(d Deps) (*Handler, error) {
+	pages, err := fs.Sub(templateFS, "templates")
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := view.New(pages, nil)
+	if err != nil {
+		return nil, err
+	}
+	b := base{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors)}
+	return &Handler{
+		accounts:  &Accounts{base: b, tenants: d.Tenants, admin: d.Admin},
+		shop:      &Shop{base: b, tenants: d.Tenants},
+		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs},
+		inventory: &Inventory{base: b, admin: d.Admin},
+		customers: &Customers{base: b, customers: d.Customers, admin: d.Admin},
+		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
+		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
+		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
+		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
+			preview: d.Preview},
+	}, nil
+}
+
+// Routes are the console's routes, in the order the router tries them.
+func (h *Handler) Routes() []httpx.Route {
+	var t httpx.Table
+	h.accounts.accountPages(&t)
+	h.shop.consolePages(&t)
+	h.catalog.catalogPages(&t)
+	h.inventory.inventoryPages(&t)
+	h.customers.customerPages(&t)
+	h.imports.importPages(&t)
+	h.orders.orderPages(&t)
+	h.plugins.pluginPages(&t)
+	h.builder.builderPages(&t)
+	return t.Routes()
+}
+
+// base is what every console handler uses: who is asking and the pages.
+type base struct {
+	// Kit answers who is asking (Current, Can, StorefrontURL, cookies).
+	*session.Kit
+	// Views renders the pages (Page, PageWithError, PageError, FormError).
+	*view.Views
+}
+
+// Accounts serves the signed-out pages: sign-up, sign-in, password
+// reset, invitations, and sign-out (accounts.go).
+type Accounts struct {
+	base
+	tenants *tenants.Service
+	admin   *admin.Admin
+}
+
+// Shop serves the console shell: home, shop switcher, your account,
+// staff and roles, API tokens, audit log and settings (shop.go).
+type Shop struct {
+	base
+	tenants *tenants.Service
+}
+
+// Catalog serves the product, category and collection pages (catalog.go).
+type Catalog struct {
+	base
+	tenants *tenants.Service
+	catalog *catalog.Service
+	admin   *admin.Admin
+	blobs   blob.Store
+}
+
+// Inventory serves the stock pages (inventory.go).
+type Inventory struct {
+	base
+	admin *admin.Admin
+}
+
+// Customers serves the customer pages (customers.go).
+type Customers struct {
+	base
+	customers *customer.Service
+	admin     *admin.Admin
+}
+
+// Imports serves CSV import and export (imports.go).
+type Imports struct {
+	base
+	imports *admin.Imports
+	admin   *admin.Admin
+}
+
+// Orders serves orders, payments, shipments, returns, tickets, checkout
+// settings and mail templates (orders.go).
+type Orders struct {
+	base
+	db       *store.DB
+	tenants  *tenants.Service
+	commerce Commerce
+	admin    *admin.Admin
+}
+
+// Plugins serves the plugin pages (plugins.go).
+type Plugins struct {
+	base
+	tenants *tenants.Service
+	plugins *plugins.Service
+	admin   *admin.Admin
+}
+
+// Builder serves the shop builder, menus, content pages and articles
+// (builder.go).
+type Builder struct {
+	base
+	design  *design.Service
+	content *content.Service
+	catalog *catalog.Service
+	admin   *admin.Admin
+	preview fasthttp.RequestHandler
+}
