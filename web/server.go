@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -356,4 +357,130 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		return lerr
 	}
 	return nil
+}
+
+// Host dispatch: the console host (the base domain, localhost, an IP
+// address or PublicURL's host) is served by the console app; every other
+// host is a shop's storefront, resolved to its shop by the storefront's
+// ResolveShop before any shop-host route runs (web/storefront).
+
+func (s *Server) isConsoleHost(host string) bool {
+	h := strings.ToLower(host)
+	if hh, _, err := net.SplitHostPort(h); err == nil {
+		h = hh
+	}
+	h = strings.Trim(h, "[]")
+	if h == "" || h == s.cfg.BaseDomain || h == "localhost" || net.ParseIP(h) != nil {
+		return true
+	}
+	return h == s.publicHost
+}
+
+func (s *Server) hostDispatch(c *fiber.Ctx) error {
+	if s.isConsoleHost(string(c.Request().Host())) {
+		return c.Next()
+	}
+	// A domain ownership token is for the domain's own web server to
+	// answer; no shop's host ever does, so the HTTP check cannot be passed
+	// through Wasmart itself (tenants/domaincheck.go).
+	if strings.HasPrefix(c.Path(), tenants.VerifyHTTPPath) {
+		return c.Status(fiber.StatusNotFound).SendString("not found")
+	}
+	s.storeHandler(c.Context())
+	return nil
+}
+
+// setBodyLimits lets the fasthttp server admit bodies up to the largest
+// upload; limitBody then holds every other request to Config.BodyLimit.
+func (s *Server) setBodyLimits() {
+	if srv := s.app.Server(); srv != nil && srv.MaxRequestBodySize < max(httpx.UploadLimit, httpx.PluginUploadLimit) {
+		srv.MaxRequestBodySize = max(httpx.UploadLimit, httpx.PluginUploadLimit)
+	}
+}
+
+// isUpload reports whether a request may carry an upload larger than the
+// general body limit.
+func isUpload(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false
+	}
+	p := c.Path()
+	return strings.HasSuffix(p, "/images") || p == "/console/import" || p == "/api/imports"
+}
+
+// limitBody applies Config.BodyLimit to every request but console uploads.
+// The fasthttp server itself admits bodies up to httpx.UploadLimit, and reads a
+// body before any handler runs (unless the client sent Expect:
+// 100-continue), so a refused request may still have been buffered: a
+// per-request memory cost of up to httpx.UploadLimit that the IP rate limit
+// bounds. Streaming request bodies would remove it.
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	if !isUpload(c) || !s.isConsoleHost(string(c.Request().Host())) {
+		if n := c.Request().Header.ContentLength(); n > s.cfg.BodyLimit || len(c.Request().Body()) > s.cfg.BodyLimit {
+			return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body too large")
+		}
+	}
+	return c.Next()
+}
+
+// isPluginUpload reports whether a request is a plugin upload, which may
+// be larger than Config.BodyLimit.
+func isPluginUpload(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false
+	}
+	switch c.Path() {
+	case "/api/plugins/uploads", "/console/plugins/upload", "/api/platform/plugins", "/platform/plugins":
+		return int(c.Request().Header.ContentLength()) <= httpx.PluginUploadLimit
+	}
+	return false
+}
+
+// hookServerErrors makes requests fasthttp could not read (headers over the
+// read buffer: 431; malformed header lines: 400) answer like every other
+// error: the API's JSON for /api/* and for clients that ask for JSON, a
+// page otherwise. fasthttp has dropped the request's header by then, so the
+// request line is recovered from the start of the raw request that its
+// error quotes; when even that is missing, the answer is JSON, the form
+// every client can read.
+func (s *Server) hookServerErrors() {
+	srv := s.app.Server()
+	if srv == nil || srv.ErrorHandler == nil {
+		return
+	}
+	next := srv.ErrorHandler
+	srv.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		if len(ctx.Request.Header.RawHeaders()) == 0 { // the header was not read
+			if uri := requestURIFromReadError(err); uri != "" {
+				ctx.Request.SetRequestURI(uri)
+			} else {
+				ctx.Request.Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
+			}
+		}
+		next(ctx, err)
+	}
+}
+
+// requestURIFromReadError finds the request target in fasthttp's "error
+// when reading request headers: ... contents: "GET /path HTTP/1.1\r\n..."",
+// or returns "".
+func requestURIFromReadError(err error) string {
+	_, quoted, ok := strings.Cut(err.Error(), "contents: ")
+	if !ok {
+		return ""
+	}
+	q, qerr := strconv.QuotedPrefix(quoted)
+	if qerr != nil {
+		return ""
+	}
+	raw, qerr := strconv.Unquote(q)
+	if qerr != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(raw, "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 2 || !strings.HasPrefix(fields[1], "/") {
+		return ""
+	}
+	return fields[1]
 }

@@ -28,13 +28,9 @@ import (
 
 // ownershipExcluded lists the packages the ownership check skips, as paths
 // relative to the module root: "web" is that package alone, "web/..." it
-// and everything under it. web/ is being split by area: the areas already
-// split out (web/storefront, web/internal/...) are checked, the server
-// package still holding the rest is not; delete its entry once it is split
-// too.
-var ownershipExcluded = []string{
-	"web",
-}
+// and everything under it. It is empty: every package is checked, the web
+// server and its areas included.
+var ownershipExcluded []string
 
 var (
 	// createTable finds the tables a migration or a Go string creates.
