@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wasmart/wasmart/core/cart/carttest"
-	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/shipping"
@@ -396,7 +395,7 @@ func TestCheckoutBadInput(t *testing.T) {
 		// replay of someone else's order.
 		wantError(t, s.req(t, "POST", "/api/store/checkout", checkoutBody("eva@example.com"),
 			map[string]string{"Cart-Token": "x", "Idempotency-Key": "first"}), 400, "cart")
-		n, err := checkout.CancelUnpaid(s.ctx, db, &checkout.Stock{Inv: s.cat.Inventory}, time.Now().Add(time.Hour), 100)
+		n, err := srv.Services.Orders.CancelUnpaid(s.ctx, time.Now().Add(time.Hour), 100)
 		if err != nil || n != 1 {
 			t.Fatalf("sweeper cancelled %d (%v)", n, err)
 		}

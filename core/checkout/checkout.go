@@ -83,7 +83,6 @@ import (
 	"io/fs"
 	"net/mail"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
@@ -325,12 +324,4 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// CancelUnpaid is order.Service.CancelUnpaid over a service with inv and
-// no cancel hooks: it gives stock back but not what hooks claimed
-// (promotion usage). The sweeper of `wasmart serve` uses the wired order
-// service instead.
-func CancelUnpaid(ctx context.Context, db *store.DB, inv order.Inventory, before time.Time, limit int) (int, error) {
-	return order.NewService(db, inv).CancelUnpaid(ctx, before, limit)
 }

@@ -125,7 +125,7 @@ func TestPlacePayCancel(t *testing.T) {
 		if a, _, _ := e.shop.Available(t, e.ctx, mug); a != 0 {
 			t.Fatalf("mug available %d", a)
 		}
-		n, err := checkout.CancelUnpaid(e.ctx, db, e.stock, time.Now().Add(time.Hour), 10)
+		n, err := e.orders.CancelUnpaid(e.ctx, time.Now().Add(time.Hour), 10)
 		if err != nil || n != 1 {
 			t.Fatal(n, err)
 		}

@@ -20,7 +20,7 @@ type Settings struct {
 	Tax      pricing.TaxConfig      `json:"tax"`
 	Shipping pricing.ShippingConfig `json:"shipping"`
 	// HoldHours is how long stock stays reserved for an unpaid order
-	// (default 72); unpaid orders are cancelled after it (CancelUnpaid).
+	// (default 72); unpaid orders are cancelled after it (order.Service.CancelUnpaid, run by the sweeper).
 	HoldHours int `json:"hold_hours"`
 	// ReturnWindowDays is how long after delivery (or placing, if never
 	// marked delivered) shoppers may ask for a return (default 30).
