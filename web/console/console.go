@@ -4,7 +4,8 @@
 // staff and roles, API tokens, audit log, shop settings and domains), and
 // the console's pages for the catalog, inventory, customers, CSV import
 // and export, orders with payments, shipments, returns and tickets,
-// checkout settings and mail templates, plugins, and the shop builder
+// checkout settings and mail templates, promotions with their coupon
+// codes and figures, plugins, and the shop builder
 // (sections, theme, menus, content pages and articles, with a live
 // preview of the draft). Its templates (templates/auth, templates/console)
 // and assets (static/, served by the server at /static/*, see Assets) are
@@ -12,7 +13,7 @@
 // web/internal/view.
 //
 // Each resource group is its own handler type (Accounts, Shop, Catalog,
-// Inventory, Customers, Imports, Orders, Plugins, Builder) holding only
+// Inventory, Customers, Imports, Orders, Promotions, Plugins, Builder) holding only
 // the services it calls; Handler assembles them and its Routes are the
 // console's routes in the order the router tries them. The operations
 // the console shares with the JSON API live in web/internal/admin. It
@@ -21,7 +22,7 @@
 //
 // It owns no tables: every read and write goes through the domain
 // services (tenants, catalog, inventory, customer, design, content, the
-// commerce services, plugins) and their owners' functions (checkout
+// commerce services, promotions, plugins) and their owners' functions (checkout
 // settings, order mail templates).
 package console
 
@@ -38,6 +39,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -86,8 +88,10 @@ type Deps struct {
 	// Blobs serves product images (nil: none).
 	Blobs    blob.Store
 	Commerce Commerce
-	Admin    *admin.Admin
-	Imports  *admin.Imports
+	// Promotions are the shop's offers and coupon codes.
+	Promotions *promotion.Service
+	Admin      *admin.Admin
+	Imports    *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler
@@ -102,6 +106,7 @@ type Handler struct {
 	customers *Customers
 	imports   *Imports
 	orders    *Orders
+	promos    *Promotions
 	plugins   *Plugins
 	builder   *Builder
 }
@@ -125,6 +130,7 @@ func New(d Deps) (*Handler, error) {
 		customers: &Customers{base: b, customers: d.Customers, admin: d.Admin},
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
+		promos:    &Promotions{base: b, promotions: d.Promotions, admin: d.Admin},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -141,6 +147,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.customers.customerPages(&t)
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)
+	h.promos.promotionPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
 	return t.Routes()
@@ -206,6 +213,13 @@ type Orders struct {
 	tenants  *tenants.Service
 	commerce Commerce
 	admin    *admin.Admin
+}
+
+// Promotions serves the promotion and coupon code pages (promotions.go).
+type Promotions struct {
+	base
+	promotions *promotion.Service
+	admin      *admin.Admin
 }
 
 // Plugins serves the plugin pages (plugins.go).
