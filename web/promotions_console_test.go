@@ -41,7 +41,7 @@ func TestPromotionConsole(t *testing.T) {
 		return consoleForm(base...)
 	}
 	// Bad input names the field in the form's words and creates nothing.
-	wantConsolePage(t, c.do("POST", "/console/promotions", form("percent", "150"), nil), 400, "Percent off", `value="Spring ten"`)
+	wantConsolePage(t, c.do("POST", "/console/promotions", form("percent", "150"), nil), 400, "Percent off", "at most 100", `value="Spring ten"`)
 	wantConsolePage(t, c.do("POST", "/console/promotions", form("min_subtotal", "thirty"), nil), 400, "Minimum spend")
 	wantConsolePage(t, c.do("POST", "/console/promotions", form("name", ""), nil), 400, "Name")
 	var pg api.PromotionPage

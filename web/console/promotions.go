@@ -303,6 +303,9 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 	default:
 		p.PercentBP, p.Amount = percent("Percent off", f.Percent), amount("Amount off", f.Amount)
 	}
+	if err != nil {
+		return err
+	}
 	switch f.Applies {
 	case "products":
 		p.Target.ProductIDs, p.Target.CollectionIDs = splitIDs(f.ProductIDs), nil
@@ -337,11 +340,7 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 }
 
 func splitIDs(s string) []string {
-	var out []string
-	for _, x := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' }) {
-		out = append(out, x)
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 }
 
 func formTime(label, v string) (time.Time, error) {
