@@ -60,7 +60,8 @@ func TestSalePriceOnProductPage(t *testing.T) {
 		for _, want := range []string{"<span data-price>15.00 EUR</span>", "<s data-compare>20.00 EUR</s>", "Kettle week −25%",
 			end.Format("2 Jan 2006 15:04 UTC"), `"price":"15.00"`, `"priceValidUntil":"` + end.Format("2006-01-02") + `"`} {
 			if !strings.Contains(b, want) {
-				i := strings.Index(b, `class="price`); t.Fatalf("sale page lacks %q: %s", want, b[max(0, i):min(len(b), i+400)])
+				i := strings.Index(b, `class="price`)
+				t.Fatalf("sale page lacks %q: %s", want, b[max(0, i):min(len(b), i+400)])
 			}
 		}
 		if strings.Contains(b, "Code only") || strings.Contains(b, "10.00 EUR") {
