@@ -36,6 +36,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -107,6 +108,8 @@ type Deps struct {
 	// Plugins ranks recommendations (nil: none shown).
 	Plugins  *plugins.Service
 	Commerce Commerce
+	// Promotions gives product pages their sale prices (nil: none shown).
+	Promotions *promotion.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up
 	// and order tracking (the server's per-address limiter).
 	Limiter *httpx.Limiter
@@ -161,7 +164,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
-		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs},
+		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
 	}, nil

@@ -53,6 +53,7 @@ type catalogPages struct {
 	// blobs holds product and design images (nil: none).
 	blobs blob.Store
 	recs  recommender
+	sales sales
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -180,6 +181,8 @@ type shopProductView struct {
 	Selected *catalog.Variant
 	Price    string
 	Compare  string
+	// Sale is the selected variant's offer when it sells below its price.
+	Sale     *shopSale
 	Stock    shopStock
 	Images   []shopImageView
 	Variants []shopVariantView
@@ -562,16 +565,39 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		var js []jsVariant
 		base := s.BaseURL(c)
 		pageURL := base + "/products/" + url.PathEscape(p.Handle)
+		onSale, err := s.sales.productSales(ctx, p)
+		if err != nil {
+			return nil, "", err
+		}
+		// compare is what a variant's price is shown against: its
+		// compare-at price, or under a sale the higher of it and the price.
+		compare := func(vr *catalog.Variant) string {
+			c := vr.Price
+			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > c {
+				c = *vr.CompareAtPrice
+			}
+			if _, ok := onSale[vr.ID]; !ok && c == vr.Price {
+				return ""
+			}
+			return view.Money(c, p.Currency)
+		}
 		var offers []map[string]any
+		low, high := int64(-1), int64(0)
 		for i := range p.Variants {
 			vr := &p.Variants[i]
 			st := variantStock(vr)
-			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: view.Money(vr.Price, p.Currency), Stock: st, Selected: vr == pv.Selected}
-			pv.Variants = append(pv.Variants, vv)
-			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Stock: st.Code, StockMsg: st.Label}
-			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > vr.Price {
-				jv.Compare = view.Money(*vr.CompareAtPrice, p.Currency)
+			price := vr.Price
+			sale, sold := onSale[vr.ID]
+			if sold {
+				price = sale.Price
 			}
+			low, high = min(price, low), max(price, high)
+			if low < 0 {
+				low = price
+			}
+			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: view.Money(price, p.Currency), Stock: st, Selected: vr == pv.Selected}
+			pv.Variants = append(pv.Variants, vv)
+			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Compare: compare(vr), Stock: st.Code, StockMsg: st.Label}
 			js = append(js, jv)
 			avail := "https://schema.org/InStock"
 			switch st.Code {
@@ -582,8 +608,11 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			case "low":
 				avail = "https://schema.org/LimitedAvailability"
 			}
-			o := map[string]any{"@type": "Offer", "price": money.Format(vr.Price, p.Currency), "priceCurrency": p.Currency,
+			o := map[string]any{"@type": "Offer", "price": money.Format(price, p.Currency), "priceCurrency": p.Currency,
 				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
+			if sold && !sale.Until.IsZero() {
+				o["priceValidUntil"] = sale.Until.UTC().Format("2006-01-02")
+			}
 			if vr.SKU != "" {
 				o["sku"] = vr.SKU
 			}
@@ -596,9 +625,10 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		pv.Data = template.JS(jsb)
 		if pv.Selected != nil {
 			pv.Price = view.Money(pv.Selected.Price, p.Currency)
-			if pv.Selected.CompareAtPrice != nil && *pv.Selected.CompareAtPrice > pv.Selected.Price {
-				pv.Compare = view.Money(*pv.Selected.CompareAtPrice, p.Currency)
+			if sale, ok := onSale[pv.Selected.ID]; ok {
+				pv.Price, pv.Sale = view.Money(sale.Price, p.Currency), &shopSale{Label: sale.Label, Until: sale.Until}
 			}
+			pv.Compare = compare(pv.Selected)
 			pv.Stock = variantStock(pv.Selected)
 		}
 		var imageURLs []string
@@ -656,7 +686,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			prod["offers"] = offers[0]
 		} else if len(offers) > 1 {
 			prod["offers"] = map[string]any{"@type": "AggregateOffer", "priceCurrency": p.Currency,
-				"lowPrice": money.Format(p.PriceMin, p.Currency), "highPrice": money.Format(p.PriceMax, p.Currency),
+				"lowPrice": money.Format(low, p.Currency), "highPrice": money.Format(high, p.Currency),
 				"offerCount": len(offers), "offers": offers}
 		}
 		var items []map[string]any
