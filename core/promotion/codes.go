@@ -93,14 +93,7 @@ func (s *Service) AddCode(ctx context.Context, promotionID, code string, usageLi
 		if err := codePromotion(ctx, q, tenant, promotionID); err != nil {
 			return err
 		}
-		res, err := q.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
-		if err != nil {
-			return errs.Wrap(err, "promotion.AddCode")
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return &errs.Error{Code: errs.Conflict, Field: "code", Message: fmt.Sprintf("the code %s is already taken in this shop", code)}
-		}
-		return audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.code.add", ObjectType: "promotion", ObjectID: promotionID, After: code})
+		return insertCode(ctx, q, row)
 	})
 	if err != nil {
 		return nil, err
@@ -275,4 +268,17 @@ func (s *Service) ExportCodes(ctx context.Context, promotionID, batch string, w 
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// insertCode adds one code in the caller's transaction and audits it; a
+// code the shop already has is errs.Conflict on "code".
+func insertCode(ctx context.Context, q bun.IDB, row *codeRow) error {
+	res, err := q.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
+	if err != nil {
+		return errs.Wrap(err, "promotion.AddCode")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &errs.Error{Code: errs.Conflict, Field: "code", Message: fmt.Sprintf("the code %s is already taken in this shop", row.Code)}
+	}
+	return audit.Record(ctx, q, audit.Entry{TenantID: row.TenantID, Action: "promotion.code.add", ObjectType: "promotion", ObjectID: row.PromotionID, After: row.Code})
 }

@@ -278,12 +278,24 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 
 // Create validates and stores a new promotion.
 func (s *Service) Create(ctx context.Context, in Promotion) (*Promotion, error) {
+	return s.CreateWithCode(ctx, in, "")
+}
+
+// CreateWithCode is Create plus its first coupon code (unlimited uses of
+// the code itself), in one transaction: a refused code (taken, malformed)
+// creates nothing. An empty code is Create.
+func (s *Service) CreateWithCode(ctx context.Context, in Promotion, code string) (*Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := normalise(&in); err != nil {
 		return nil, err
+	}
+	if code = NormaliseCode(code); code != "" {
+		if err := checkCode("code", code); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	in.ID, in.Version, in.Used, in.Spent = store.NewID(), 1, 0, 0
@@ -305,6 +317,11 @@ func (s *Service) Create(ctx context.Context, in Promotion) (*Promotion, error) 
 		}
 		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.create", ObjectType: "promotion", ObjectID: in.ID, After: summary(&in)}); err != nil {
 			return err
+		}
+		if code != "" {
+			if err := insertCode(ctx, q, &codeRow{TenantID: tenant, ID: store.NewID(), PromotionID: in.ID, Code: code, CreatedAt: now}); err != nil {
+				return err
+			}
 		}
 		out, err = get(ctx, q, tenant, in.ID)
 		return err

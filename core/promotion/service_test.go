@@ -416,3 +416,31 @@ func TestCampaignBudgetStopsAtLimit(t *testing.T) {
 		}
 	})
 }
+
+// A promotion created with its first code is saved whole or not at all: a
+// code the shop already has, or a malformed one, leaves no promotion.
+func TestCreateWithCodeIsOneChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := shop("ta")
+		svc := promotion.New(db, func() time.Time { return t0 })
+		in := promotion.Promotion{Name: "Spring", Kind: promotion.KindPercentOff, PercentBP: 1000, RequiresCode: true}
+		first, err := svc.CreateWithCode(a, in, " spring10 ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes, err := svc.Codes(a, first.ID, promotion.CodeFilter{})
+		if err != nil || len(codes.Codes) != 1 || codes.Codes[0].Code != "SPRING10" {
+			t.Fatalf("codes %+v %v", codes, err)
+		}
+		if _, err := svc.CreateWithCode(a, in, "SPRING10"); !errs.Is(err, errs.Conflict) || fieldOf(err) != "code" {
+			t.Fatalf("taken code: %v", err)
+		}
+		if _, err := svc.CreateWithCode(a, in, "no spaces allowed"); !errs.Is(err, errs.Invalid) || fieldOf(err) != "code" {
+			t.Fatalf("malformed code: %v", err)
+		}
+		page, err := svc.List(a, promotion.Filter{})
+		if err != nil || len(page.Promotions) != 1 {
+			t.Fatalf("a refused code left a promotion behind: %d %v", len(page.Promotions), err)
+		}
+	})
+}

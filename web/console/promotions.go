@@ -466,15 +466,10 @@ func (s *Promotions) create(c *fiber.Ctx) error {
 	default:
 		p.Status = promotion.StatusDraft
 	}
-	out, err := s.promotions.Create(c.UserContext(), p)
+	// The promotion and its code are saved together or not at all.
+	out, err := s.promotions.CreateWithCode(c.UserContext(), p, f.Code)
 	if err != nil {
 		return s.PageError(c, merchantWords(err), again)
-	}
-	if f.Code != "" {
-		if _, err := s.promotions.AddCode(c.UserContext(), out.ID, f.Code, 0); err != nil {
-			// The promotion is saved; its page says why the code is not.
-			return s.PageError(c, merchantWords(err), func() error { return s.renderForm(c, out, formOf(out, s.currencyOf(c, out))) })
-		}
 	}
 	return view.Done(c, "/console/promotions/"+out.ID)
 }
