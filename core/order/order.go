@@ -138,7 +138,9 @@ type Address struct {
 }
 
 // Snapshot is the pricing detail kept with an order: why each price is what
-// it is.
+// it is. Its adjustments name the order's lines (a line adjustment by
+// LineID, an order-level one by its per-line shares), so LineDiscounts
+// knows what each line paid for each promotion (discounts.go).
 type Snapshot struct {
 	Adjustments []pricing.Adjustment    `json:"adjustments"`
 	Taxes       []pricing.TaxLine       `json:"taxes"`
