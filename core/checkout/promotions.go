@@ -38,6 +38,11 @@ import (
 //   - Release (an order.CancelHook) gives it all back when an order is
 //     cancelled (by staff or by the unpaid-order sweeper), in the
 //     cancelling transaction.
+//   - Refunded (a payment.RefundHook) lowers the promotions' revenue by a
+//     partial refund, and gives it all back like Release when the refund
+//     completes the order's; Returned (an aftersales.ResolveHook) takes
+//     back the discount the returned units carried and the store credit
+//     granted for them. core/promotion's reverse.go states the policy.
 type Promotions struct {
 	Offers *promotion.Service
 }
@@ -136,6 +141,25 @@ func (p *Promotions) Run(ctx context.Context, q bun.IDB, pl *Placement) error {
 func (p *Promotions) Release(ctx context.Context, q bun.IDB, o *order.Order) error {
 	_, err := p.Offers.Release(ctx, q, o.ID)
 	return err
+}
+
+// Refunded is a payment.RefundHook: a refund that completes the order's
+// gives back everything its promotions took, like a cancellation; a
+// partial one lowers the revenue they count for it.
+func (p *Promotions) Refunded(ctx context.Context, q bun.IDB, o *order.Order, amount int64) error {
+	if o.Status == order.Refunded {
+		_, err := p.Offers.Release(ctx, q, o.ID)
+		return err
+	}
+	return p.Offers.Reverse(ctx, q, o.ID, promotion.Reversal{Revenue: amount})
+}
+
+// Returned is an aftersales.ResolveHook: the returned units' part of each
+// promotion's discount, and the store credit granted for them, are taken
+// back from the promotions' figures (money refunded reaches them through
+// Refunded).
+func (p *Promotions) Returned(ctx context.Context, q bun.IDB, o *order.Order, units []order.Returned, credited int64) error {
+	return p.Offers.Reverse(ctx, q, o.ID, promotion.Reversal{Discounts: o.ReturnedDiscounts(units), Revenue: credited})
 }
 
 // refusedCode is the error for the first code the shopper entered that the

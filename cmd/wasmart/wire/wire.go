@@ -82,8 +82,9 @@ type Services struct {
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
 	// Promotions are the shops' offers, codes and campaigns: every cart is
-	// priced with them, every checkout redeems them and every cancellation
-	// releases them (through checkout.Promotions).
+	// priced with them, every checkout redeems them, every cancellation and
+	// full refund releases them and every return and partial refund
+	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
@@ -129,6 +130,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Orders.OnCancel(offers.Release)
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
+	s.Payments.OnRefund(offers.Refunded)
 	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
 	if err := s.Checkout.Register(offers); err != nil {
 		s.Close()
@@ -136,6 +138,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	}
 	s.Shipments = shipping.New(db)
 	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
+	s.AfterSales.OnResolve(offers.Returned)
 	return s, nil
 }
 
