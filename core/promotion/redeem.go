@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -188,15 +190,38 @@ func refused(a *pricing.AppliedPromotion, what, why string) error {
 	return &errs.Error{Code: errs.Conflict, Field: field, Message: fmt.Sprintf("%q %s; the price has been updated", what, why)}
 }
 
+// forShare is the locking clause of a read that must keep a merchant from
+// changing the rows read (setting a limit) until the caller's transaction
+// ends, without making concurrent orders wait for each other: FOR SHARE
+// on PostgreSQL. SQLite runs one writing transaction at a time, so it
+// needs none.
+func (s *Service) forShare() string {
+	if s.db.Dialect() == store.Postgres {
+		return " FOR SHARE"
+	}
+	return ""
+}
+
 // Redeem records that order o used the applied promotions (a priced
-// cart's pricing.Result.Promotions), in the caller's transaction q, so the
-// counts move exactly when the order commits. Every limit is a conditional
+// cart's pricing.Result.Promotions), in the caller's transaction q, so
+// they count exactly when the order commits. Every limit is a conditional
 // update — a code's and the promotion's usage limits, the per-customer
 // limit (by account and by e-mail), the promotion's and its campaign's
 // budgets, flash-sale quotas — so concurrent orders can never take more
 // than the limits allow. When one does not hold (another order took the
 // last use meanwhile, the offer ended) Redeem returns an errs.Conflict
 // naming the offer and the caller rolls back and re-prices.
+//
+// Only what has a limit moves a counter (see the package doc): the
+// promotions, codes and campaigns without one are read under a shared
+// lock instead, so the orders using a shop's everyday offers do not queue
+// on the offer's row. The statements: one read of the live promotions
+// without a usage limit or budget, an UPDATE per promotion with one, a
+// read of the codes entered (and an UPDATE per code with a usage limit),
+// a read of the campaigns without a budget (and an UPDATE per campaign
+// with one) when a promotion is in a campaign, the per-customer uses and
+// flash-sale units of the promotions that have them, and one INSERT of
+// the redemption records.
 func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pricing.AppliedPromotion) error {
 	if len(applied) == 0 {
 		return nil
@@ -206,7 +231,8 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 		return err
 	}
 	now := s.now()
-	// One entry per promotion (a promotion has one class, but be safe).
+	// One entry per promotion (a promotion has one class, but be safe),
+	// in id order: concurrent orders take their locks in the same order.
 	merged := make([]pricing.AppliedPromotion, 0, len(applied))
 	at := map[string]int{}
 	for _, a := range applied {
@@ -222,26 +248,36 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 		a.Units = append([]pricing.PromotionUnits(nil), a.Units...)
 		merged = append(merged, a)
 	}
-	for _, a := range merged {
-		r := redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, CustomerID: o.CustomerID,
-			Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total), CreatedAt: now}
-		if a.Code != "" {
-			r.Code = NormaliseCode(a.Code)
-			var ids []string
-			if err := q.NewRaw(`UPDATE promotion_codes SET used = used + 1
-				WHERE tenant_id = ? AND code = ? AND promotion_id = ? AND (usage_limit = 0 OR used < usage_limit) RETURNING id`,
-				tenant, r.Code, a.ID).Scan(ctx, &ids); err != nil && !store.NoRows(err) {
-				return errs.Wrap(err, "promotion.Redeem: code")
-			}
-			if len(ids) == 0 {
-				return refused(&a, r.Code, "has already been used")
-			}
-			r.CodeID = ids[0]
+	sort.Slice(merged, func(i, j int) bool { return merged[i].ID < merged[j].ID })
+	ids := make([]string, len(merged))
+	for i := range merged {
+		ids[i] = merged[i].ID
+	}
+	type live struct {
+		CampaignID       *string `bun:"campaign_id"`
+		PerCustomerLimit int64   `bun:"per_customer_limit"`
+	}
+	found := make(map[string]live, len(merged))
+	var free []struct {
+		ID string `bun:"id"`
+		live
+	}
+	if err := q.NewRaw(`SELECT id, campaign_id, per_customer_limit FROM promotions
+		WHERE tenant_id = ? AND id IN (?) AND status = 'active'
+		  AND (starts_at IS NULL OR starts_at <= ?) AND (ends_at IS NULL OR ends_at > ?)
+		  AND usage_limit = 0 AND budget = 0
+		ORDER BY id`+s.forShare(), tenant, bun.List(ids), now, now).Scan(ctx, &free); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "promotion.Redeem")
+	}
+	for _, f := range free {
+		found[f.ID] = f.live
+	}
+	for i := range merged {
+		a := &merged[i]
+		if _, ok := found[a.ID]; ok {
+			continue
 		}
-		var got []struct {
-			CampaignID       *string `bun:"campaign_id"`
-			PerCustomerLimit int64   `bun:"per_customer_limit"`
-		}
+		var got []live
 		if err := q.NewRaw(`UPDATE promotions SET used = used + 1, spent = spent + ?
 			WHERE tenant_id = ? AND id = ? AND status = 'active'
 			  AND (starts_at IS NULL OR starts_at <= ?) AND (ends_at IS NULL OR ends_at > ?)
@@ -251,23 +287,37 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 			return errs.Wrap(err, "promotion.Redeem")
 		}
 		if len(got) == 0 {
-			return refused(&a, a.Label, "is no longer available (ended, or its usage limit or budget is reached)")
+			return refused(a, a.Label, "is no longer available (ended, or its usage limit or budget is reached)")
 		}
-		if c := got[0].CampaignID; c != nil {
-			r.CampaignID = *c
-			res, err := q.NewRaw(`UPDATE promotion_campaigns SET spent = spent + ?
-				WHERE tenant_id = ? AND id = ? AND (budget = 0 OR spent + ? <= budget)`, a.Amount, tenant, *c, a.Amount).Exec(ctx)
-			if err != nil {
-				return errs.Wrap(err, "promotion.Redeem: campaign")
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return refused(&a, a.Label, "has ended: its campaign's budget is spent")
-			}
+		found[a.ID] = got[0]
+	}
+
+	rows := make([]redemptionRow, len(merged))
+	keys := customerKeys(o.CustomerID, o.Email)
+	for i := range merged {
+		a := &merged[i]
+		rows[i] = redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, Code: NormaliseCode(a.Code),
+			CustomerID: o.CustomerID, Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total),
+			CustomerKeys: strings.Join(keys, " "), CreatedAt: now}
+		if c := found[a.ID].CampaignID; c != nil {
+			rows[i].CampaignID = *c
 		}
-		if limit := got[0].PerCustomerLimit; limit > 0 {
-			keys := customerKeys(o.CustomerID, o.Email)
+		if len(a.Units) > 0 {
+			b, _ := json.Marshal(a.Units)
+			rows[i].Units = string(b)
+		}
+	}
+	if err := s.redeemCodes(ctx, q, tenant, merged, rows); err != nil {
+		return err
+	}
+	if err := s.redeemCampaigns(ctx, q, tenant, merged, rows); err != nil {
+		return err
+	}
+	for i := range merged {
+		a := &merged[i]
+		if limit := found[a.ID].PerCustomerLimit; limit > 0 {
 			if len(keys) == 0 {
-				return refused(&a, a.Label, "needs an account or an e-mail address")
+				return refused(a, a.Label, "needs an account or an e-mail address")
 			}
 			for _, k := range keys {
 				res, err := q.NewRaw(`INSERT INTO promotion_customer_uses (tenant_id, promotion_id, customer_key, uses) VALUES (?, ?, ?, 1)
@@ -277,10 +327,9 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 					return errs.Wrap(err, "promotion.Redeem: customer uses")
 				}
 				if n, _ := res.RowsAffected(); n != 1 {
-					return refused(&a, a.Label, "has already been used by this customer")
+					return refused(a, a.Label, "has already been used by this customer")
 				}
 			}
-			r.CustomerKeys = strings.Join(keys, " ")
 		}
 		for _, u := range a.Units {
 			if u.Quantity <= 0 {
@@ -293,18 +342,105 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 				return errs.Wrap(err, "promotion.Redeem: flash")
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return refused(&a, a.Label, "is sold out at the promotional price")
+				return refused(a, a.Label, "is sold out at the promotional price")
 			}
 		}
-		if len(a.Units) > 0 {
-			b, _ := json.Marshal(a.Units)
-			r.Units = string(b)
+	}
+	if _, err := q.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		if store.IsUniqueViolation(err) {
+			return errs.E(errs.Conflict, "the order has already redeemed its promotions")
 		}
-		if _, err := q.NewInsert().Model(&r).Exec(ctx); err != nil {
-			if store.IsUniqueViolation(err) {
-				return errs.E(errs.Conflict, "the order has already redeemed %q", a.Label)
-			}
-			return errs.Wrap(err, "promotion.Redeem")
+		return errs.Wrap(err, "promotion.Redeem")
+	}
+	return nil
+}
+
+// redeemCodes checks the codes the promotions were applied with (one
+// read) and counts a use of each code with a usage limit (a conditional
+// update). A code's limit never changes once it is made, so the codes
+// without one need no lock.
+func (s *Service) redeemCodes(ctx context.Context, q bun.IDB, tenant string, merged []pricing.AppliedPromotion, rows []redemptionRow) error {
+	var codes []string
+	for i := range rows {
+		if rows[i].Code != "" {
+			codes = append(codes, rows[i].Code)
+		}
+	}
+	if len(codes) == 0 {
+		return nil
+	}
+	var crs []codeRow
+	if err := q.NewSelect().Model(&crs).Column("id", "code", "promotion_id", "usage_limit").
+		Where("tenant_id = ? AND code IN (?)", tenant, bun.List(codes)).Scan(ctx); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "promotion.Redeem: codes")
+	}
+	byCode := make(map[string]*codeRow, len(crs))
+	for i := range crs {
+		byCode[crs[i].Code] = &crs[i]
+	}
+	for i := range rows {
+		if rows[i].Code == "" {
+			continue
+		}
+		c := byCode[rows[i].Code]
+		if c == nil || c.PromotionID != rows[i].PromotionID {
+			return refused(&merged[i], rows[i].Code, "has already been used")
+		}
+		rows[i].CodeID = c.ID
+		if c.UsageLimit == 0 {
+			continue
+		}
+		res, err := q.NewRaw(`UPDATE promotion_codes SET used = used + 1 WHERE tenant_id = ? AND id = ? AND used < usage_limit`, tenant, c.ID).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "promotion.Redeem: code")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return refused(&merged[i], rows[i].Code, "has already been used")
+		}
+	}
+	return nil
+}
+
+// redeemCampaigns takes the discount of the promotions in a campaign with
+// a budget from that budget (a conditional update per campaign), and holds
+// a shared lock on the campaigns without one, so that a budget set
+// meanwhile (UpdateCampaign) waits for this order and counts it.
+func (s *Service) redeemCampaigns(ctx context.Context, q bun.IDB, tenant string, merged []pricing.AppliedPromotion, rows []redemptionRow) error {
+	spend := map[string]int64{}
+	first := map[string]int{}
+	var ids []string
+	for i := range rows {
+		c := rows[i].CampaignID
+		if c == "" {
+			continue
+		}
+		if _, ok := first[c]; !ok {
+			first[c] = i
+			ids = append(ids, c)
+		}
+		spend[c] += rows[i].Amount
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Strings(ids)
+	var free []string
+	if err := q.NewRaw(`SELECT id FROM promotion_campaigns WHERE tenant_id = ? AND id IN (?) AND budget = 0 ORDER BY id`+s.forShare(),
+		tenant, bun.List(ids)).Scan(ctx, &free); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "promotion.Redeem: campaign")
+	}
+	for _, c := range ids {
+		if slices.Contains(free, c) {
+			continue
+		}
+		res, err := q.NewRaw(`UPDATE promotion_campaigns SET spent = spent + ?
+			WHERE tenant_id = ? AND id = ? AND (budget = 0 OR spent + ? <= budget)`, spend[c], tenant, c, spend[c]).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "promotion.Redeem: campaign")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			a := &merged[first[c]]
+			return refused(a, a.Label, "has ended: its campaign's budget is spent")
 		}
 	}
 	return nil
@@ -320,7 +456,11 @@ type stmt struct {
 // transaction q: call it when an order is cancelled or expires, or is
 // refunded in full (reverse.go says why). Budgets get back what returns
 // have not already given back. Each redemption is released once; it
-// returns how many were.
+// returns how many were. Counters move only where a limit keeps them
+// (the package doc): each promotion's and campaign's row is locked and
+// its limits read in the statement that gives back, so a limit set
+// meanwhile either waits for this release (and its recount sees it) or
+// comes first (and the counter it recounted is given back here).
 func (s *Service) Release(ctx context.Context, q bun.IDB, orderID string) (int, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -328,49 +468,61 @@ func (s *Service) Release(ctx context.Context, q bun.IDB, orderID string) (int, 
 	}
 	now := s.now()
 	var rows []redemptionRow
-	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND order_id = ? AND released_at IS NULL", tenant, orderID).Scan(ctx); err != nil && !store.NoRows(err) {
+	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND order_id = ? AND released_at IS NULL", tenant, orderID).
+		OrderExpr("promotion_id").Scan(ctx); err != nil && !store.NoRows(err) {
 		return 0, errs.Wrap(err, "promotion.Release")
 	}
-	released := 0
+	var released []redemptionRow
 	for _, r := range rows {
 		res, err := q.NewUpdate().Model((*redemptionRow)(nil)).Set("released_at = ?", now).
 			Where("tenant_id = ? AND id = ? AND released_at IS NULL", tenant, r.ID).Exec(ctx)
 		if err != nil {
-			return released, errs.Wrap(err, "promotion.Release")
+			return 0, errs.Wrap(err, "promotion.Release")
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			continue // released meanwhile
-		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			released = append(released, r)
+		} // else released meanwhile
+	}
+	// Promotions first, in id order, as Redeem takes them.
+	perCustomer := make([]int64, len(released))
+	for i, r := range released {
 		back := max(0, r.Amount-r.Reversed)
-		stmts := []stmt{
-			{`UPDATE promotions SET used = used - 1, spent = spent - ? WHERE tenant_id = ? AND id = ? AND used > 0 AND spent >= ?`, []any{back, tenant, r.PromotionID, back}},
+		if err := q.NewRaw(`UPDATE promotions SET
+			used = CASE WHEN (usage_limit > 0 OR budget > 0) AND used > 0 THEN used - 1 ELSE used END,
+			spent = CASE WHEN (usage_limit > 0 OR budget > 0) AND spent >= ? THEN spent - ? ELSE spent END
+			WHERE tenant_id = ? AND id = ? RETURNING per_customer_limit`, back, back, tenant, r.PromotionID).Scan(ctx, &perCustomer[i]); err != nil {
+			return 0, errs.Wrap(err, "promotion.Release")
 		}
+	}
+	var stmts []stmt
+	for i, r := range released {
+		back := max(0, r.Amount-r.Reversed)
 		if r.CodeID != "" {
-			stmts = append(stmts, stmt{`UPDATE promotion_codes SET used = used - 1 WHERE tenant_id = ? AND id = ? AND used > 0`, []any{tenant, r.CodeID}})
+			stmts = append(stmts, stmt{`UPDATE promotion_codes SET used = used - 1 WHERE tenant_id = ? AND id = ? AND usage_limit > 0 AND used > 0`, []any{tenant, r.CodeID}})
 		}
 		if r.CampaignID != "" {
-			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = spent - ? WHERE tenant_id = ? AND id = ? AND spent >= ?`, []any{back, tenant, r.CampaignID, back}})
+			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = CASE WHEN budget > 0 AND spent >= ? THEN spent - ? ELSE spent END WHERE tenant_id = ? AND id = ?`,
+				[]any{back, back, tenant, r.CampaignID}})
 		}
-		if r.CustomerKeys != "" {
+		if keys := customerKeys(r.CustomerID, r.Email); perCustomer[i] > 0 && len(keys) > 0 {
 			stmts = append(stmts, stmt{`UPDATE promotion_customer_uses SET uses = uses - 1 WHERE tenant_id = ? AND promotion_id = ? AND customer_key IN (?) AND uses > 0`,
-				[]any{tenant, r.PromotionID, bun.List(strings.Fields(r.CustomerKeys))}})
+				[]any{tenant, r.PromotionID, bun.List(keys)}})
 		}
 		if r.Units != "" {
 			var units []pricing.PromotionUnits
 			if err := json.Unmarshal([]byte(r.Units), &units); err != nil {
-				return released, errs.Wrap(err, "promotion.Release: units")
+				return 0, errs.Wrap(err, "promotion.Release: units")
 			}
 			for _, u := range units {
 				stmts = append(stmts, stmt{`UPDATE promotion_flash_items SET sold = sold - ? WHERE tenant_id = ? AND promotion_id = ? AND variant_id = ? AND sold >= ?`,
 					[]any{u.Quantity, tenant, r.PromotionID, u.VariantID, u.Quantity}})
 			}
 		}
-		for _, st := range stmts {
-			if _, err := q.NewRaw(st.sql, st.args...).Exec(ctx); err != nil {
-				return released, errs.Wrap(err, "promotion.Release")
-			}
-		}
-		released++
 	}
-	return released, nil
+	for _, st := range stmts {
+		if _, err := q.NewRaw(st.sql, st.args...).Exec(ctx); err != nil {
+			return 0, errs.Wrap(err, "promotion.Release")
+		}
+	}
+	return len(released), nil
 }
