@@ -113,8 +113,11 @@ func (s *Service) UpdateCampaign(ctx context.Context, id string, version int, in
 		if err != nil {
 			return err
 		}
-		// Lock the row before counting, as Update does: orders redeeming
-		// under a campaign without a budget hold a shared lock on it.
+		// Lock out the orders redeeming under it, then the row, before
+		// counting, as Update does.
+		if err := s.hold(ctx, q, true, "c", tenant, []string{id}); err != nil {
+			return err
+		}
 		res, err := q.NewUpdate().Model((*campaignRow)(nil)).Set("version = ?", version+1).
 			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
 		if err != nil {

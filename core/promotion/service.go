@@ -356,10 +356,12 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 		if old.Version != version {
 			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
-		// Lock the row before counting: an order redeeming the promotion
-		// holds a shared lock on it (or its own update) until it commits,
-		// so the count includes every order placed before this change,
-		// and the orders after it see the new limits.
+		// Lock out the orders redeeming it (hold), then the row, before
+		// counting: the count includes every order placed before this
+		// change, and the orders after it see the new limits.
+		if err := s.hold(ctx, q, true, "p", tenant, []string{id}); err != nil {
+			return err
+		}
 		res, err := q.NewUpdate().Model((*promoRow)(nil)).Set("version = ?", version+1).
 			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
 		if err != nil {
