@@ -234,13 +234,12 @@ func (s *Service) hold(ctx context.Context, q bun.IDB, exclusive bool, kind, ten
 // codes and campaigns without one are only read, under a shared lock
 // against a change of their limits (hold), so the orders using a shop's
 // everyday offers do not queue on the offer's row. The statements: the
-// lock (PostgreSQL), one read of the live promotions without a usage
-// limit or budget, an UPDATE per promotion with one, a read of the codes
-// entered (and an UPDATE per code with a usage limit), the lock and a
-// read of the campaigns without a budget (and an UPDATE per campaign with
-// one) when a promotion is in a campaign, the per-customer uses and
-// flash-sale units of the promotions that have them, and one INSERT of
-// the redemption records.
+// lock (PostgreSQL); one read of the live promotions with the codes they
+// were applied with; an UPDATE per promotion with a usage limit or budget
+// and per code with a usage limit; when a promotion is in a campaign, the
+// lock and a read of the campaigns and an UPDATE per campaign with a
+// budget; the per-customer uses and flash-sale units of the promotions
+// that have them; one INSERT of the redemption records.
 func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pricing.AppliedPromotion) error {
 	if len(applied) == 0 {
 		return nil
@@ -272,72 +271,98 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 	for i := range merged {
 		ids[i] = merged[i].ID
 	}
-	type live struct {
-		CampaignID       *string `bun:"campaign_id"`
-		PerCustomerLimit int64   `bun:"per_customer_limit"`
-	}
 	if err := s.hold(ctx, q, false, "p", tenant, ids); err != nil {
 		return err
 	}
-	found := make(map[string]live, len(merged))
-	var free []struct {
-		ID string `bun:"id"`
-		live
+	// One read of the live promotions, with the codes they were applied
+	// with.
+	var codes []string
+	for i := range merged {
+		if c := NormaliseCode(merged[i].Code); c != "" {
+			codes = append(codes, c)
+		}
 	}
-	if err := q.NewRaw(`SELECT id, campaign_id, per_customer_limit FROM promotions
-		WHERE tenant_id = ? AND id IN (?) AND status = 'active'
-		  AND (starts_at IS NULL OR starts_at <= ?) AND (ends_at IS NULL OR ends_at > ?)
-		  AND usage_limit = 0 AND budget = 0
-		ORDER BY id`, tenant, bun.List(ids), now, now).Scan(ctx, &free); err != nil && !store.NoRows(err) {
+	sel := q.NewSelect().TableExpr("promotions AS p").
+		ColumnExpr("p.id, p.campaign_id, p.usage_limit, p.budget, p.per_customer_limit").
+		Where("p.tenant_id = ? AND p.id IN (?) AND p.status = 'active'", tenant, bun.List(ids)).
+		Where("(p.starts_at IS NULL OR p.starts_at <= ?) AND (p.ends_at IS NULL OR p.ends_at > ?)", now, now)
+	if len(codes) > 0 {
+		sel.ColumnExpr("c.id AS code_id, c.code, c.usage_limit AS code_limit").
+			Join("LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?)", bun.List(codes))
+	}
+	var lives []struct {
+		ID               string  `bun:"id"`
+		CampaignID       *string `bun:"campaign_id"`
+		UsageLimit       int64   `bun:"usage_limit"`
+		Budget           int64   `bun:"budget"`
+		PerCustomerLimit int64   `bun:"per_customer_limit"`
+		CodeID           *string `bun:"code_id"`
+		Code             *string `bun:"code"`
+		CodeLimit        *int64  `bun:"code_limit"`
+	}
+	if err := sel.Scan(ctx, &lives); err != nil && !store.NoRows(err) {
 		return errs.Wrap(err, "promotion.Redeem")
 	}
-	for _, f := range free {
-		found[f.ID] = f.live
-	}
-	for i := range merged {
-		a := &merged[i]
-		if _, ok := found[a.ID]; ok {
-			continue
-		}
-		var got []live
-		if err := q.NewRaw(`UPDATE promotions SET used = used + 1, spent = spent + ?
-			WHERE tenant_id = ? AND id = ? AND status = 'active'
-			  AND (starts_at IS NULL OR starts_at <= ?) AND (ends_at IS NULL OR ends_at > ?)
-			  AND (usage_limit = 0 OR used < usage_limit) AND (budget = 0 OR spent + ? <= budget)
-			RETURNING campaign_id, per_customer_limit`,
-			a.Amount, tenant, a.ID, now, now, a.Amount).Scan(ctx, &got); err != nil && !store.NoRows(err) {
-			return errs.Wrap(err, "promotion.Redeem")
-		}
-		if len(got) == 0 {
-			return refused(a, a.Label, "is no longer available (ended, or its usage limit or budget is reached)")
-		}
-		found[a.ID] = got[0]
+	at = make(map[string]int, len(lives))
+	for i := range lives {
+		at[lives[i].ID] = i
 	}
 
 	rows := make([]redemptionRow, len(merged))
 	keys := customerKeys(o.CustomerID, o.Email)
 	for i := range merged {
 		a := &merged[i]
+		k, ok := at[a.ID]
+		if !ok {
+			return refused(a, a.Label, "is no longer available (it has ended)")
+		}
+		l := &lives[k]
 		rows[i] = redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, Code: NormaliseCode(a.Code),
 			CustomerID: o.CustomerID, Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total),
 			CustomerKeys: strings.Join(keys, " "), CreatedAt: now}
-		if c := found[a.ID].CampaignID; c != nil {
-			rows[i].CampaignID = *c
+		if l.CampaignID != nil {
+			rows[i].CampaignID = *l.CampaignID
 		}
 		if len(a.Units) > 0 {
 			b, _ := json.Marshal(a.Units)
 			rows[i].Units = string(b)
 		}
-	}
-	if err := s.redeemCodes(ctx, q, tenant, merged, rows); err != nil {
-		return err
+		if l.UsageLimit > 0 || l.Budget > 0 {
+			res, err := q.NewRaw(`UPDATE promotions SET used = used + 1, spent = spent + ?
+				WHERE tenant_id = ? AND id = ? AND (usage_limit = 0 OR used < usage_limit) AND (budget = 0 OR spent + ? <= budget)`,
+				a.Amount, tenant, a.ID, a.Amount).Exec(ctx)
+			if err != nil {
+				return errs.Wrap(err, "promotion.Redeem")
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return refused(a, a.Label, "is no longer available (its usage limit or budget is reached)")
+			}
+		}
+		if rows[i].Code == "" {
+			continue
+		}
+		// A code's limit never changes once it is made: only the codes
+		// with one count their uses.
+		if l.CodeID == nil || l.Code == nil || *l.Code != rows[i].Code {
+			return refused(a, rows[i].Code, "has already been used")
+		}
+		rows[i].CodeID = *l.CodeID
+		if l.CodeLimit != nil && *l.CodeLimit > 0 {
+			res, err := q.NewRaw(`UPDATE promotion_codes SET used = used + 1 WHERE tenant_id = ? AND id = ? AND used < usage_limit`, tenant, rows[i].CodeID).Exec(ctx)
+			if err != nil {
+				return errs.Wrap(err, "promotion.Redeem: code")
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return refused(a, rows[i].Code, "has already been used")
+			}
+		}
 	}
 	if err := s.redeemCampaigns(ctx, q, tenant, merged, rows); err != nil {
 		return err
 	}
 	for i := range merged {
 		a := &merged[i]
-		if limit := found[a.ID].PerCustomerLimit; limit > 0 {
+		if limit := lives[at[a.ID]].PerCustomerLimit; limit > 0 {
 			if len(keys) == 0 {
 				return refused(a, a.Label, "needs an account or an e-mail address")
 			}
@@ -373,52 +398,6 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 			return errs.E(errs.Conflict, "the order has already redeemed its promotions")
 		}
 		return errs.Wrap(err, "promotion.Redeem")
-	}
-	return nil
-}
-
-// redeemCodes checks the codes the promotions were applied with (one
-// read) and counts a use of each code with a usage limit (a conditional
-// update). A code's limit never changes once it is made, so the codes
-// without one need no lock.
-func (s *Service) redeemCodes(ctx context.Context, q bun.IDB, tenant string, merged []pricing.AppliedPromotion, rows []redemptionRow) error {
-	var codes []string
-	for i := range rows {
-		if rows[i].Code != "" {
-			codes = append(codes, rows[i].Code)
-		}
-	}
-	if len(codes) == 0 {
-		return nil
-	}
-	var crs []codeRow
-	if err := q.NewSelect().Model(&crs).Column("id", "code", "promotion_id", "usage_limit").
-		Where("tenant_id = ? AND code IN (?)", tenant, bun.List(codes)).Scan(ctx); err != nil && !store.NoRows(err) {
-		return errs.Wrap(err, "promotion.Redeem: codes")
-	}
-	byCode := make(map[string]*codeRow, len(crs))
-	for i := range crs {
-		byCode[crs[i].Code] = &crs[i]
-	}
-	for i := range rows {
-		if rows[i].Code == "" {
-			continue
-		}
-		c := byCode[rows[i].Code]
-		if c == nil || c.PromotionID != rows[i].PromotionID {
-			return refused(&merged[i], rows[i].Code, "has already been used")
-		}
-		rows[i].CodeID = c.ID
-		if c.UsageLimit == 0 {
-			continue
-		}
-		res, err := q.NewRaw(`UPDATE promotion_codes SET used = used + 1 WHERE tenant_id = ? AND id = ? AND used < usage_limit`, tenant, c.ID).Exec(ctx)
-		if err != nil {
-			return errs.Wrap(err, "promotion.Redeem: code")
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return refused(&merged[i], rows[i].Code, "has already been used")
-		}
 	}
 	return nil
 }
