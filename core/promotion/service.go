@@ -349,6 +349,9 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 		if old.Version != version {
 			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
+		if err := stayEnded(old, in.Status); err != nil {
+			return err
+		}
 		if old.Used > 0 && in.Kind != old.Kind {
 			return errs.Field("kind", "cannot change once orders have used the promotion")
 		}
@@ -404,7 +407,8 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 }
 
 // SetStatus moves a promotion to draft, active, paused or ended (the
-// console's publish, pause, resume and end buttons).
+// console's publish, pause, resume and end buttons). Ended is final: an
+// ended promotion is refused any other status with errs.Conflict.
 func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -421,9 +425,16 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Pro
 		if err != nil {
 			return err
 		}
-		if _, err := q.NewUpdate().Model((*promoRow)(nil)).Set("status = ?, version = version + 1, updated_at = ?", status, s.now()).
-			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
+		if err := stayEnded(old, status); err != nil {
+			return err
+		}
+		res, err := q.NewUpdate().Model((*promoRow)(nil)).Set("status = ?, version = version + 1, updated_at = ?", status, s.now()).
+			Where("tenant_id = ? AND id = ? AND status = ?", tenant, id, old.Status).Exec(ctx)
+		if err != nil {
 			return errs.Wrap(err, "promotion.SetStatus")
+		}
+		if n, _ := res.RowsAffected(); n != 1 { // its status moved meanwhile (e.g. ended)
+			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
 		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.status", ObjectType: "promotion", ObjectID: id,
 			Before: string(old.Status), After: string(status)}); err != nil {
@@ -433,6 +444,17 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Pro
 		return err
 	})
 	return out, err
+}
+
+// stayEnded refuses to move an ended promotion to another status: ending
+// is for good (its orders, codes and reports refer to it as it ran); a
+// merchant who wants the offer again creates a new promotion.
+func stayEnded(old *Promotion, to Status) error {
+	if old.Status == StatusEnded && to != StatusEnded {
+		return &errs.Error{Code: errs.Conflict, Field: "status",
+			Message: fmt.Sprintf("the promotion %q has ended and cannot be made %s again; create a new promotion instead", old.Name, to)}
+	}
+	return nil
 }
 
 func summary(p *Promotion) string {
