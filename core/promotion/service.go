@@ -63,6 +63,7 @@ type rules struct {
 	GiftVariantID   string     `json:"gift_variant_id,omitempty"`
 	GiftQuantity    int64      `json:"gift_quantity,omitempty"`
 	ShippingMethods []string   `json:"shipping_methods,omitempty"`
+	ShowRemaining   bool       `json:"show_remaining,omitempty"`
 }
 
 type promoRow struct {
@@ -127,7 +128,7 @@ func (r *promoRow) promotion() (Promotion, error) {
 		StartsAt: fromPtr(r.StartsAt), EndsAt: fromPtr(r.EndsAt), Priority: r.Priority, CombinesWith: ru.CombinesWith,
 		RequiresCode: r.RequiresCode, Currency: r.Currency, Target: ru.Target, Conditions: ru.Conditions,
 		PercentBP: ru.PercentBP, Amount: ru.Amount, PerItem: ru.PerItem, Tiers: ru.Tiers, BuyGet: ru.BuyGet,
-		GiftVariantID: ru.GiftVariantID, GiftQuantity: ru.GiftQuantity, ShippingMethods: ru.ShippingMethods,
+		GiftVariantID: ru.GiftVariantID, GiftQuantity: ru.GiftQuantity, ShippingMethods: ru.ShippingMethods, ShowRemaining: ru.ShowRemaining,
 		MaxDiscount: r.MaxDiscount, UsageLimit: r.UsageLimit, PerCustomerLimit: r.PerCustomerLimit, Budget: r.Budget,
 		Used: r.Used, Spent: r.Spent, CampaignBudget: r.CampaignBudget, CampaignSpent: r.CampaignSpent,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
@@ -464,7 +465,7 @@ func summary(p *Promotion) string {
 func toRow(tenant string, p *Promotion) (*promoRow, error) {
 	ru := rules{CombinesWith: p.CombinesWith, Target: p.Target, Conditions: p.Conditions, PercentBP: p.PercentBP, Amount: p.Amount,
 		PerItem: p.PerItem, Tiers: p.Tiers, BuyGet: p.BuyGet, GiftVariantID: p.GiftVariantID, GiftQuantity: p.GiftQuantity,
-		ShippingMethods: p.ShippingMethods}
+		ShippingMethods: p.ShippingMethods, ShowRemaining: p.ShowRemaining}
 	b, err := json.Marshal(ru)
 	if err != nil {
 		return nil, errs.Wrap(err, "promotion: rules")
@@ -757,7 +758,7 @@ func normalise(p *Promotion) error {
 	}
 	// Only the fields of the kind are kept.
 	k := *p
-	p.PercentBP, p.Amount, p.PerItem, p.Tiers, p.BuyGet, p.GiftVariantID, p.GiftQuantity, p.ShippingMethods, p.Flash = 0, 0, false, nil, BuyGet{}, "", 0, nil, nil
+	p.PercentBP, p.Amount, p.PerItem, p.Tiers, p.BuyGet, p.GiftVariantID, p.GiftQuantity, p.ShippingMethods, p.Flash, p.ShowRemaining = 0, 0, false, nil, BuyGet{}, "", 0, nil, nil, false
 	switch p.Kind {
 	case KindPercentOff:
 		if err := checkPercent("percent_bp", k.PercentBP); err != nil {
@@ -855,7 +856,7 @@ func normalise(p *Promotion) error {
 			}
 			p.Flash = append(p.Flash, FlashItem{VariantID: f.VariantID, Price: f.Price, Quota: f.Quota})
 		}
-		needsCurrency = true
+		p.ShowRemaining, needsCurrency = k.ShowRemaining, true
 	}
 	if needsCurrency && p.Currency == "" {
 		return errs.Field("currency", "is required for a promotion with amounts")
