@@ -97,7 +97,8 @@ type Preview struct {
 // that needs a code is previewed as if the shopper entered one of its
 // codes, unless an entered code already names it. The customer is a
 // made-up one with no earlier use of any promotion. Nothing is written.
-// Unknown or foreign variants are refused naming lines[i].variant_id.
+// Unknown or foreign variants are refused naming lines[i].variant_id, a
+// draft's settings naming promotion.<field>.
 func (s *Service) Preview(ctx context.Context, in PreviewInput) (*Preview, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -126,7 +127,7 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (*Preview, error
 	if in.Draft != nil {
 		draft = *in.Draft
 		if err := normalise(&draft); err != nil {
-			return nil, err
+			return nil, errs.Under("promotion", err)
 		}
 		if draft.ID == "" {
 			draft.ID = "draft"
@@ -138,7 +139,7 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (*Preview, error
 		p := &draft
 		if in.Draft != nil {
 			if err := s.checkRefs(ctx, q, tenant, p); err != nil {
-				return err
+				return errs.Under("promotion", err)
 			}
 		} else if p, err = get(ctx, q, tenant, in.PromotionID); err != nil {
 			return err

@@ -93,7 +93,7 @@ func TestPreview(t *testing.T) {
 			{promotion.PreviewInput{PromotionID: coats.ID, Lines: []promotion.PreviewLine{{VariantID: coat, Quantity: 0}}}, "lines[0].quantity"},
 			{promotion.PreviewInput{PromotionID: coats.ID}, "lines"},
 			{promotion.PreviewInput{Lines: lines}, "promotion_id"},
-			{promotion.PreviewInput{Draft: &promotion.Promotion{Name: "x", Kind: promotion.KindPercentOff, PercentBP: 20000}, Lines: lines}, "percent_bp"},
+			{promotion.PreviewInput{Draft: &promotion.Promotion{Name: "x", Kind: promotion.KindPercentOff, PercentBP: 20000}, Lines: lines}, "promotion.percent_bp"},
 		} {
 			if _, err := svc.Preview(a, c.in); !errs.Is(err, errs.Invalid) || fieldOf(err) != c.field {
 				t.Errorf("%s: %v", c.field, err)

@@ -252,6 +252,7 @@ func (s *Promotions) Routes() []httpx.Route {
 	period := []httpx.QueryParam{{Name: "from", Description: "RFC 3339, inclusive"}, {Name: "to", Description: "RFC 3339, exclusive"}}
 	api.API("GET", "/api/promotions", perm.PromotionsRead, "Promotions, newest first", nil, PromotionPage{}, s.apiList, list...)
 	api.API("POST", "/api/promotions", perm.PromotionsWrite, "Create a promotion (draft unless status is active)", PromotionRequest{}, PromotionJSON{}, s.apiCreate)
+	api.API("POST", "/api/promotions/preview", perm.PromotionsRead, "Try a stored or draft promotion on a sample cart, alone and with the shop's live promotions (nothing is saved)", PreviewRequest{}, PreviewJSON{}, s.apiPreview)
 	api.API("GET", "/api/promotions/:promotion", perm.PromotionsRead, "A promotion with its counters", nil, PromotionJSON{}, s.apiGet)
 	api.API("PUT", "/api/promotions/:promotion", perm.PromotionsWrite, "Replace a promotion's settings (version: the one edited; a stale one is 409)", PromotionRequest{}, PromotionJSON{}, s.apiUpdate)
 	for _, st := range []struct{ verb, summary string }{
