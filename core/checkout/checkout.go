@@ -272,7 +272,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		v := view.Variants[vl.VariantID]
 		o.Lines[i] = order.Line{VariantID: v.ID, ProductID: v.ProductID, SKU: v.SKU, Title: v.Title, VariantTitle: v.VariantTitle(),
 			Quantity: pl.Quantity, UnitPrice: pl.UnitPrice, Subtotal: pl.Subtotal, Adjustments: pl.Adjusted, Total: pl.Total, Tax: pl.Tax,
-			WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
+			Cost: v.Cost, WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
 		stock[i] = order.StockLine{VariantID: v.ID, Quantity: pl.Quantity}
 	}
 	// StepPromotions and StepTenders: the hooks, before anything else is
