@@ -2,12 +2,16 @@ package promotion
 
 import (
 	"context"
+	"encoding/csv"
+	"io"
 	"math/big"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -292,4 +296,21 @@ func divRound(a, b int64) int64 {
 		}
 	}
 	return q
+}
+
+// WriteCSV writes the report's daily series (date, orders, revenue,
+// discount, currency; amounts as plain decimals of the currency) and a
+// last row "total" over the whole report.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"date", "orders", "revenue", "discount", "currency"})
+	row := func(date string, orders, revenue, discount int64) {
+		_ = cw.Write([]string{date, strconv.FormatInt(orders, 10), money.Format(revenue, r.Currency), money.Format(discount, r.Currency), r.Currency})
+	}
+	for _, d := range r.Days {
+		row(d.Date, d.Orders, d.Revenue, d.Discount)
+	}
+	row("total", r.Orders, r.Revenue, r.Discount)
+	cw.Flush()
+	return errs.Wrap(cw.Error(), "promotion: report CSV")
 }

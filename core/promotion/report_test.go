@@ -1,6 +1,7 @@
 package promotion_test
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"reflect"
@@ -123,6 +124,10 @@ func TestCampaignReport(t *testing.T) {
 		wantDays := []promotion.ReportDay{{"2026-11-10", 2, 26000, 2490}, {"2026-11-11", 2, 6000, 2000}}
 		if len(r.Days) != len(wantDays) || r.Days[0] != wantDays[0] || r.Days[1] != wantDays[1] {
 			t.Fatalf("days %+v", r.Days)
+		}
+		var buf bytes.Buffer
+		if err := r.WriteCSV(&buf); err != nil || buf.String() != "date,orders,revenue,discount,currency\n2026-11-10,2,260.00,24.90,EUR\n2026-11-11,2,60.00,20.00,EUR\ntotal,4,320.00,44.90,EUR\n" {
+			t.Fatalf("csv %q %v", buf.String(), err)
 		}
 		// In Shanghai (UTC+8) Dave's second order falls on the 12th.
 		sh, err := time.LoadLocation("Asia/Shanghai")
