@@ -46,7 +46,7 @@
 // The package owns orders, order_lines, order_events, order_counters,
 // order_mail_templates and order_notifications. Payment, shipping,
 // after-sales, checkout, the unpaid-order sweeper and the plugin host change
-// and read orders only through its functions (totals.go, stats.go), never in
+// and read orders only through its functions (totals.go, stats.go, sales.go), never in
 // their own SQL.
 package order
 

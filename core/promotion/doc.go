@@ -38,7 +38,13 @@
 // concurrency; a limit reached meanwhile is an errs.Conflict and the order
 // is not placed at the stale price. Service.Release gives everything back
 // when an unpaid order is cancelled or expires. Stats judges a promotion
-// or campaign afterwards from the redemption records.
+// or campaign afterwards from the redemption records; CampaignReport
+// judges a campaign against the shop's orders (new customers, average
+// order against the stretch before, incremental gross margin from the
+// cost each order line kept, ROI, a daily series; definitions on Report),
+// asking core/order for its figures. Templates are festival presets
+// (11.11, 618, Black Friday, Christmas, Chinese New Year) that fill in a
+// new campaign.
 //
 // Tables: the package owns promotions, promotion_codes,
 // promotion_flash_items, promotion_customer_uses, promotion_redemptions
