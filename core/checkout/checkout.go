@@ -275,7 +275,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		lineIDs[pl.ID] = store.NewID()
 		o.Lines[i] = order.Line{ID: lineIDs[pl.ID], VariantID: v.ID, ProductID: v.ProductID, SKU: v.SKU, Title: v.Title, VariantTitle: v.VariantTitle(),
 			Quantity: pl.Quantity, UnitPrice: pl.UnitPrice, Subtotal: pl.Subtotal, Adjustments: pl.Adjusted, Total: pl.Total, Tax: pl.Tax,
-			WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
+			Cost: v.Cost, WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
 		stock[i] = order.StockLine{VariantID: v.ID, Quantity: pl.Quantity}
 	}
 	o.Pricing.Adjustments = order.AdjustmentsFor(p.Adjustments, lineIDs)
