@@ -108,6 +108,26 @@ func lock(ctx context.Context, q bun.IDB, tenant, customerID string, now time.Ti
 	return nil, errs.E(errs.Conflict, "loyalty: could not open the account; try again")
 }
 
+// openAccount reads the customer's account, opening it (with its
+// referral code) when there is none, without locking it.
+func openAccount(ctx context.Context, q bun.IDB, tenant, customerID string, now time.Time) (*account, error) {
+	a := &account{TenantID: tenant, CustomerID: customerID}
+	for range 4 {
+		err := q.NewSelect().Model(a).WherePK().Scan(ctx)
+		if err == nil {
+			return a, nil
+		}
+		if !store.NoRows(err) {
+			return nil, errs.Wrap(err, "loyalty: account")
+		}
+		row := account{TenantID: tenant, CustomerID: customerID, ReferralCode: newReferralCode(), CreatedAt: now}
+		if _, err := q.NewInsert().Model(&row).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			return nil, errs.Wrap(err, "loyalty: open account")
+		}
+	}
+	return nil, errs.E(errs.Conflict, "loyalty: could not open the account; try again")
+}
+
 // post is one ledger write inside q, after lock.
 type post struct {
 	tenant, customer string

@@ -51,7 +51,9 @@ func (s *Service) Refer(ctx context.Context, customerID, code string) (*Referral
 	if code == "" || len(code) > 32 {
 		return nil, errs.Field("referral_code", "is not a referral code")
 	}
-	refused := func(msg string) error { return &errs.Error{Code: errs.Unprocessable, Field: "referral_code", Message: msg} }
+	refused := func(msg string) error {
+		return &errs.Error{Code: errs.Unprocessable, Field: "referral_code", Message: msg}
+	}
 	now := s.now()
 	var r *Referral
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {

@@ -73,6 +73,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -139,7 +140,10 @@ func (s *Service) Member(ctx context.Context, customerID string) (*Member, *Prog
 		if p, err = programIn(ctx, q, tenant); err != nil {
 			return err
 		}
-		a, err := lock(ctx, q, tenant, customerID, now)
+		if err := known(ctx, q, tenant, customerID); err != nil {
+			return err
+		}
+		a, err := openAccount(ctx, q, tenant, customerID, now)
 		if err != nil {
 			return err
 		}
@@ -245,6 +249,9 @@ func (s *Service) Adjust(ctx context.Context, customerID string, points int64, r
 		if err != nil {
 			return err
 		}
+		if err := known(ctx, q, tenant, customerID); err != nil {
+			return err
+		}
 		if _, err := lock(ctx, q, tenant, customerID, now); err != nil {
 			return err
 		}
@@ -310,6 +317,15 @@ func (s *Service) EarnForReview(ctx context.Context, q bun.IDB, customerID, revi
 		return nil, errs.Field("review_id", "is required")
 	}
 	return s.earn(ctx, q, tenant, customerID, "review:"+reviewID, "review approved", func(s *Settings) int64 { return s.ReviewPoints })
+}
+
+// known is NotFound unless the customer is one of the shop's (enabled).
+func known(ctx context.Context, q bun.IDB, tenant, customerID string) error {
+	f, err := customer.FactsIn(ctx, q, tenant, customerID)
+	if err == nil && f == nil {
+		return errs.NotFoundf("customer not found")
+	}
+	return err
 }
 
 func nonEmpty(s, def string) string {

@@ -199,6 +199,7 @@ func validateTiers(ts []Tier) error {
 type settingsRow struct {
 	bun.BaseModel `bun:"table:loyalty_settings"`
 	TenantID      string    `bun:"tenant_id,pk"`
+	Enabled       bool      `bun:"enabled"` // Settings.Enabled, for LiveSQL
 	Data          string    `bun:"data"`
 	UpdatedAt     time.Time `bun:"updated_at"`
 }
@@ -228,6 +229,14 @@ func (p *Program) qualified(metric int64) *Tier {
 		}
 	}
 	return t
+}
+
+// LiveSQL is a boolean SQL expression telling whether the tenant (an SQL
+// expression, usually "?") runs the programme, so its tier perks can
+// apply: core/checkout's settings statement carries it beside
+// promotion.LiveSQL, and asks for Perks only then.
+func LiveSQL(tenantExpr string) string {
+	return "EXISTS (SELECT 1 FROM loyalty_settings WHERE tenant_id = " + tenantExpr + " AND enabled)"
 }
 
 // programIn reads the shop's programme in q (two statements).
@@ -277,8 +286,8 @@ func (s *Service) SaveSettings(ctx context.Context, in Settings) (*Settings, err
 	}
 	b, _ := json.Marshal(in)
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		row := settingsRow{TenantID: tenant, Data: string(b), UpdatedAt: s.now()}
-		if _, err := q.NewInsert().Model(&row).On("CONFLICT (tenant_id) DO UPDATE").Set("data = EXCLUDED.data, updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
+		row := settingsRow{TenantID: tenant, Enabled: in.Enabled, Data: string(b), UpdatedAt: s.now()}
+		if _, err := q.NewInsert().Model(&row).On("CONFLICT (tenant_id) DO UPDATE").Set("enabled = EXCLUDED.enabled, data = EXCLUDED.data, updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
 			return errs.Wrap(err, "loyalty: save settings")
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "loyalty.settings", ObjectType: "loyalty_settings", ObjectID: tenant, After: string(b)})

@@ -1,5 +1,6 @@
 CREATE TABLE loyalty_settings (
     tenant_id TEXT NOT NULL,
+    enabled BOOLEAN NOT NULL DEFAULT FALSE,
     data TEXT NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tenant_id)
