@@ -131,7 +131,7 @@ func (s *Service) notice(ctx context.Context, q bun.IDB, o owner, now time.Time)
 		points += l.Remaining
 		ids[i] = l.ID
 	}
-	if _, err := q.NewUpdate().Model((*Lot)(nil)).Set("notified_at = ?", now).Where("tenant_id = ? AND id IN (?)", o.TenantID, bun.In(ids)).Exec(ctx); err != nil {
+	if _, err := q.NewUpdate().Model((*Lot)(nil)).Set("notified_at = ?", now).Where("tenant_id = ? AND id IN (?)", o.TenantID, bun.List(ids)).Exec(ctx); err != nil {
 		return false, errs.Wrap(err, "loyalty: notice")
 	}
 	first := lots[0].ExpiresAt.Format("2 January 2006")
