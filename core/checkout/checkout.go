@@ -136,7 +136,10 @@ type Input struct {
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// Pay is how the shopper pays now (StepPay); nil places the order to be
 	// paid later.
-	Pay          *Pay     `json:"payment,omitempty"`
+	Pay *Pay `json:"payment,omitempty"`
+	// Points is how many loyalty points the signed-in shopper spends on
+	// the order (StepTenders, Points); 0: none.
+	Points       int64    `json:"points,omitempty"`
 	CustomerTags []string `json:"-"`
 }
 
