@@ -135,7 +135,13 @@ type Input struct {
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// Pay is how the shopper pays now (StepPay); nil places the order to be
 	// paid later.
-	Pay          *Pay     `json:"payment,omitempty"`
+	Pay *Pay `json:"payment,omitempty"`
+	// StoreCredit is how much of the signed-in shopper's store credit to
+	// spend, in minor units (at most what is left to pay is taken; a
+	// StepTenders hook in core/aftersales takes it). When it covers the
+	// whole order no card is needed: a card payment without a number is
+	// then checked only if something is left to pay.
+	StoreCredit  int64    `json:"store_credit,omitempty"`
 	CustomerTags []string `json:"-"`
 }
 

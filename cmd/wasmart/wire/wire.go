@@ -129,13 +129,14 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Orders.OnCancel(offers.Release)
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
+	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
+	s.Orders.OnCancel(s.AfterSales.ReleaseCredit)
 	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
-	if err := s.Checkout.Register(offers); err != nil {
+	if err := s.Checkout.Register(offers, s.AfterSales.CreditTender()); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
-	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	return s, nil
 }
 
