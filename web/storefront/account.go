@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Customer accounts on the shop's own host. The customer session (its
@@ -27,6 +29,8 @@ type accountPages struct {
 	customers *customer.Service
 	// carts takes in the browser's guest cart at sign-in.
 	carts *cart.Service
+	// afterSales reads the shopper's store credit.
+	afterSales *aftersales.Service
 	// ipRate caps sign-in and sign-up attempts per client address.
 	ipRate *httpx.Limiter
 }
@@ -170,8 +174,55 @@ func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
 		return err
 	}
 	v.Customer = fresh
-	v.Addresses, err = s.customers.Addresses(c.UserContext(), cu.ID)
-	return err
+	if v.Addresses, err = s.customers.Addresses(c.UserContext(), cu.ID); err != nil {
+		return err
+	}
+	st, err := s.afterSales.StoreCredit(c.UserContext(), aftersales.CustomerCreditKey(cu.ID), 20)
+	if err != nil {
+		return err
+	}
+	v.StoreCredit = creditViewOf(st)
+	return nil
+}
+
+// creditView is the store credit on the account page: the balance and
+// the latest entries, in the shopper's words.
+type creditView struct {
+	Balance string // "" when there is none
+	Entries []creditLine
+}
+
+type creditLine struct {
+	Date, What, Amount string
+}
+
+func creditViewOf(st *aftersales.CreditStatement) *creditView {
+	v := &creditView{}
+	for _, b := range st.Balances {
+		if v.Balance != "" {
+			v.Balance += ", "
+		}
+		v.Balance += view.Money(b.Amount, b.Currency)
+	}
+	for _, e := range st.Entries {
+		what := "Store credit"
+		switch kind, _, _ := strings.Cut(e.Source, ":"); kind {
+		case "return":
+			what = "Credit for a return"
+		case "order":
+			what = "Spent on an order"
+		case "cancel":
+			what = "Given back: order cancelled"
+		case "refund":
+			what = "Given back: refund"
+		}
+		amount := view.Money(e.Amount, e.Currency)
+		if e.Amount > 0 {
+			amount = "+" + amount
+		}
+		v.Entries = append(v.Entries, creditLine{Date: dateText(e.CreatedAt), What: what, Amount: amount})
+	}
+	return v
 }
 
 func (s *accountPages) shopAccount(c *fiber.Ctx) error {

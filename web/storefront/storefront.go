@@ -115,6 +115,8 @@ type shopView struct {
 	Customer  *customer.Customer
 	Addresses []customer.Address
 	Form      map[string]string
+	// StoreCredit is the account page's store credit (account.go).
+	StoreCredit *creditView
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
