@@ -21,6 +21,9 @@ type SignUpInput struct {
 	Locale           string
 	AcceptsMarketing bool
 	ConsentSource    string // where consent was given, e.g. "signup form"
+	// Verify, when set, e-mails a verification link (SendVerification) in
+	// the sign-up's transaction if the account has an e-mail address.
+	Verify *MailLink
 }
 
 // SessionMeta describes the client a session is for.
@@ -127,6 +130,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta SessionMeta) 
 		}
 		if err != nil {
 			return uniqueErr(err)
+		}
+		if in.Verify != nil && email != "" {
+			if err := s.sendVerification(ctx, q, &row, *in.Verify); err != nil {
+				return err
+			}
 		}
 		return s.insertSession(ctx, q, tid, row.ID, token, meta, now)
 	})
