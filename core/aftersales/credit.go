@@ -232,7 +232,7 @@ func (t creditTender) Run(ctx context.Context, q bun.IDB, p *checkout.Placement)
 func creditOnOrder(ctx context.Context, q bun.IDB, tenant, orderID string, returnIDs []string) (spent, back int64, key, currency string, err error) {
 	var es []Credit
 	sources := append([]string{"order:" + orderID, "cancel:" + orderID}, returnIDs...)
-	if err := q.NewSelect().Model(&es).Where("tenant_id = ? AND source IN (?)", tenant, bun.In(sources)).Scan(ctx); err != nil {
+	if err := q.NewSelect().Model(&es).Where("tenant_id = ? AND source IN (?)", tenant, bun.List(sources)).Scan(ctx); err != nil {
 		return 0, 0, "", "", errs.Wrap(err, "store credit of order")
 	}
 	for _, e := range es {
