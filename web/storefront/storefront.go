@@ -115,6 +115,7 @@ type shopView struct {
 	Customer  *customer.Customer
 	Addresses []customer.Address
 	Form      map[string]string
+	Member    *memberView // the account page's loyalty section (nil: no programme)
 	// StoreCredit is the account page's store credit (account.go).
 	StoreCredit *creditView
 
