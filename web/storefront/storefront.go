@@ -116,6 +116,8 @@ type shopView struct {
 	Addresses []customer.Address
 	Form      map[string]string
 	Member    *memberView // the account page's loyalty section (nil: no programme)
+	// StoreCredit is the account page's store credit (account.go).
+	StoreCredit *creditView
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
