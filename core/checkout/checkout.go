@@ -136,7 +136,16 @@ type Input struct {
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// Pay is how the shopper pays now (StepPay); nil places the order to be
 	// paid later.
-	Pay          *Pay     `json:"payment,omitempty"`
+	Pay *Pay `json:"payment,omitempty"`
+	// StoreCredit is how much of the signed-in shopper's store credit to
+	// spend, in minor units (at most what is left to pay is taken; a
+	// StepTenders hook in core/aftersales takes it). When it covers the
+	// whole order no card is needed: a card payment without a number is
+	// then checked only if something is left to pay.
+	StoreCredit int64 `json:"store_credit,omitempty"`
+	// Points is how many loyalty points the signed-in shopper spends on
+	// the order (StepTenders, Points); 0: none.
+	Points       int64    `json:"points,omitempty"`
 	CustomerTags []string `json:"-"`
 }
 
@@ -275,7 +284,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		lineIDs[pl.ID] = store.NewID()
 		o.Lines[i] = order.Line{ID: lineIDs[pl.ID], VariantID: v.ID, ProductID: v.ProductID, SKU: v.SKU, Title: v.Title, VariantTitle: v.VariantTitle(),
 			Quantity: pl.Quantity, UnitPrice: pl.UnitPrice, Subtotal: pl.Subtotal, Adjustments: pl.Adjusted, Total: pl.Total, Tax: pl.Tax,
-			WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
+			Cost: v.Cost, WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
 		stock[i] = order.StockLine{VariantID: v.ID, Quantity: pl.Quantity}
 	}
 	o.Pricing.Adjustments = order.AdjustmentsFor(p.Adjustments, lineIDs)

@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loginguard"
+	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/text"
 )
@@ -21,6 +22,9 @@ type SignUpInput struct {
 	Locale           string
 	AcceptsMarketing bool
 	ConsentSource    string // where consent was given, e.g. "signup form"
+	// Verify, when set, e-mails a verification link (SendVerification) in
+	// the sign-up's transaction if the account has an e-mail address.
+	Verify *MailLink
 }
 
 // SessionMeta describes the client a session is for.
@@ -127,6 +131,15 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta SessionMeta) 
 		}
 		if err != nil {
 			return uniqueErr(err)
+		}
+		if in.Verify != nil && email != "" {
+			if err := s.sendVerification(ctx, q, &row, *in.Verify); err != nil {
+				return err
+			}
+		}
+		// Listeners (loyalty's sign-up points) hear of the new account.
+		if _, err := outbox.EnqueueEvent(ctx, q, tid, "customer.signed_up", map[string]any{"customer_id": row.ID}); err != nil {
+			return err
 		}
 		return s.insertSession(ctx, q, tid, row.ID, token, meta, now)
 	})

@@ -29,6 +29,16 @@
 // amount off a cheap cart gives at most the cart), by the promotion's
 // MaxDiscount and by what its own and its campaign's budgets have left.
 //
+// # Sale prices and previews
+//
+// Snapshot.Sales picks the automatic, unconditional product offers a
+// shopper gets on one unit, and Sales.UnitPrice prices a unit under them
+// (Evaluate on a one-line cart): the storefront shows these sale prices on
+// product pages and product cards before the cart, and LastChange keeps
+// its page cache right. Service.Preview tries a stored or draft promotion
+// on a merchant's sample cart, alone and beside the shop's live
+// promotions (Evaluate twice), writing nothing.
+//
 // # Redemption
 //
 // Service.Redeem runs in the caller's order transaction: a code's and the
@@ -42,7 +52,12 @@
 // gives it back to the budgets) and the money refunded, while a partial
 // return keeps the use (reverse.go states the policy). Stats judges a
 // promotion or campaign afterwards from the redemption records, net of
-// returns and refunds.
+// returns and refunds; CampaignReport judges a campaign against the shop's
+// orders (new customers, average order against the stretch before,
+// incremental gross margin from the cost each order line kept, ROI, a
+// daily series; definitions on Report), asking core/order for its figures.
+// Templates are festival presets (11.11, 618, Black Friday, Christmas,
+// Chinese New Year) that fill in a new campaign.
 //
 // Counters only where a limit needs them (usage.go): the redemption
 // records are the truth, and the usage people see (orders, discount

@@ -167,6 +167,9 @@ type Promotion struct {
 	GiftQuantity    int64       `json:"gift_quantity,omitempty"`
 	ShippingMethods []string    `json:"shipping_methods,omitempty"`
 	Flash           []FlashItem `json:"flash,omitempty"`
+	// ShowRemaining lets shoppers see a flash sale's promotional units
+	// left on product pages and cards.
+	ShowRemaining bool `json:"show_remaining,omitempty"`
 
 	// Limits: MaxDiscount per order; UsageLimit orders in all;
 	// PerCustomerLimit orders per customer (by account and by e-mail);

@@ -130,7 +130,7 @@ func New(d Deps) (*Handler, error) {
 		customers: &Customers{base: b, customers: d.Customers, admin: d.Admin},
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
-		promos:    &Promotions{base: b, promotions: d.Promotions, admin: d.Admin},
+		promos:    &Promotions{base: b, promotions: d.Promotions, catalog: d.Catalog, admin: d.Admin},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -148,6 +148,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)
 	h.promos.promotionPages(&t)
+	h.promos.campaignPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
 	return t.Routes()
@@ -219,6 +220,7 @@ type Orders struct {
 type Promotions struct {
 	base
 	promotions *promotion.Service
+	catalog    *catalog.Service // the Preview's variants
 	admin      *admin.Admin
 }
 

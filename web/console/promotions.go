@@ -44,6 +44,7 @@ func (s *Promotions) promotionPages(t *httpx.Table) {
 	html.Page("POST", "/console/promotions/:promotion/codes", perm.PromotionsWrite, "Add a coupon code", s.addCode)
 	html.Page("POST", "/console/promotions/:promotion/codes/generate", perm.PromotionsWrite, "Generate coupon codes", s.generate)
 	html.Page("GET", "/console/promotions/:promotion/codes.csv", perm.PromotionsRead, "Download a promotion's codes (CSV)", s.exportCodes)
+	html.Page("GET", "/console/promotions/:promotion/preview", perm.PromotionsRead, "A promotion tried on a sample cart", s.previewPage)
 }
 
 // formKinds are the kinds the console's form edits, with their names.
@@ -395,6 +396,8 @@ type promotionData struct {
 	MoreCode bool
 	Figures  []figuresRow
 	CanWrite bool
+	PF       previewForm  // the Preview form (promotions_preview.go)
+	Preview  *previewView // its result, when asked
 }
 
 type figuresRow struct {
@@ -409,7 +412,20 @@ func (s *Promotions) newPage(c *fiber.Ctx) error {
 // renderForm shows the new-promotion form (p nil) or a promotion's page
 // with f in its form.
 func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotionForm) error {
-	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite)}
+	var pf previewForm
+	if p != nil {
+		var err error
+		if pf, err = s.previewFormOf(c.UserContext(), c); err != nil {
+			return err
+		}
+	}
+	return s.renderPage(c, p, f, pf, nil)
+}
+
+// renderPage is renderForm with the Preview form and its result.
+func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotionForm, pf previewForm, res *previewView) error {
+	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite),
+		PF: pf, Preview: res}
 	if p == nil {
 		return s.PageWithError(c, "console/promotion", "New promotion", "promotions", d)
 	}

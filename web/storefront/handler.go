@@ -34,6 +34,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -110,6 +111,9 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions gives product pages their sale prices (nil: none shown).
 	Promotions *promotion.Service
+	// Loyalty shows members their points, tier and referral link (nil:
+	// none shown).
+	Loyalty *loyalty.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up
 	// and order tracking (the server's per-address limiter).
 	Limiter *httpx.Limiter
@@ -162,10 +166,11 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log,
 		catalog: d.Catalog, content: d.Content, design: d.Design}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
-	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
+	offers := sales{offers: d.Promotions, db: d.DB}
+	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
-		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}},
-		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
+		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
 	}, nil
 }
