@@ -17,14 +17,14 @@ import (
 // Manifest describes a plugin module. It is uploaded with the .wasm and
 // checked against it (see ValidateModule).
 type Manifest struct {
-	ID             string            `json:"id"`          // lower-case slug, e.g. "volume-pricing"
-	Version        string            `json:"version"`     // semantic version, e.g. "1.2.0"
-	ABIVersion     int               `json:"abi_version"` // must be sdk.ABIVersion
-	Name           string            `json:"name,omitempty"`
-	Description    string            `json:"description,omitempty"`
-	Points         []extension.Point `json:"extension_points"`
-	ConfigSchema   json.RawMessage   `json:"config_schema,omitempty"` // JSON Schema of the config
-	Limits         Limits            `json:"limits,omitempty"`
+	ID           string            `json:"id"`          // lower-case slug, e.g. "volume-pricing"
+	Version      string            `json:"version"`     // semantic version, e.g. "1.2.0"
+	ABIVersion   int               `json:"abi_version"` // must be sdk.ABIVersion
+	Name         string            `json:"name,omitempty"`
+	Description  string            `json:"description,omitempty"`
+	Points       []extension.Point `json:"extension_points"`
+	ConfigSchema json.RawMessage   `json:"config_schema,omitempty"` // JSON Schema of the config
+	Limits       Limits            `json:"limits,omitempty"`
 	// PricingInput names the optional pricing input sections the plugin
 	// wants after the lines ("codes", "customer", "promotions"; ABI.md
 	// §5.2.1). Without it the input is the version 1 layout, so plugins
