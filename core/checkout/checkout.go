@@ -135,8 +135,7 @@ type Input struct {
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// Pay is how the shopper pays now (StepPay); nil places the order to be
 	// paid later.
-	Pay          *Pay     `json:"payment,omitempty"`
-	CustomerTags []string `json:"-"`
+	Pay *Pay `json:"payment,omitempty"`
 }
 
 // Limits on input text.
@@ -229,7 +228,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		return nil, err
 	}
 	view, err := s.carts.PriceIn(ctx, q, c, cart.PriceOptions{Destination: in.destination(), ShippingCode: in.ShippingCode, Codes: in.Codes,
-		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags, Email: in.Email})
+		CustomerID: owner.CustomerID, Email: in.Email})
 	if err != nil {
 		return nil, err
 	}

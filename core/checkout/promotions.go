@@ -21,7 +21,8 @@ import (
 //
 //   - Stage (cart.Offers) reads, in the pricing transaction, the shop's
 //     promotion snapshot and the facts the live offers look at: the
-//     signed-in customer's tags and e-mail (core/customer), the shopper's
+//     signed-in customer's e-mail (core/customer; the cart has read their
+//     tags), the shopper's
 //     earlier orders (core/order) for first-order offers, the products'
 //     categories, tags, collections and publish time (core/catalog). It
 //     reads only what some live offer needs, and nothing more than the
@@ -58,7 +59,7 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 	}
 	// What the offers look at.
 	var want catalog.FactsWanted
-	products, customerTags, orders := false, false, false
+	products, orders := false, false
 	seen := map[string]bool{}
 	for i := range snap.Promotions {
 		pr := &snap.Promotions[i]
@@ -71,20 +72,17 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 				want.Collections = append(want.Collections, id)
 			}
 		}
-		customerTags = customerTags || len(c.CustomerTags) > 0
 		orders = orders || c.FirstOrder
 	}
+	// The cart has read the signed-in customer's tags into in.
 	c := promotion.Customer{ID: in.CustomerID, Email: email, Tags: in.CustomerTags}
-	if in.CustomerID != "" && (customerTags || orders && email == "") {
+	if in.CustomerID != "" && orders && email == "" {
 		f, err := customer.FactsIn(ctx, q, tenant, in.CustomerID)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
-			c.Tags = append(append([]string(nil), c.Tags...), f.Tags...)
-			if c.Email == "" {
-				c.Email = f.Email
-			}
+			c.Email = f.Email
 		}
 	}
 	if orders {

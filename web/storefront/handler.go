@@ -164,7 +164,8 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
-		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}},
+		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB},
+			members: members{carts: d.Commerce.Carts}},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
 	}, nil

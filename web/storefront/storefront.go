@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -51,9 +52,10 @@ type catalogPages struct {
 
 	cache *shopCache
 	// blobs holds product and design images (nil: none).
-	blobs blob.Store
-	recs  recommender
-	sales sales
+	blobs   blob.Store
+	recs    recommender
+	sales   sales
+	members members
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -521,7 +523,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) {
+	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
 		if err != nil {
@@ -569,6 +571,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, "", err
 		}
+		onSale = lowest(onSale, mine) // a signed-in member's own prices (member.go)
 		// compare is what a variant's price is shown against: its
 		// compare-at price, or under a sale the higher of it and the price.
 		compare := func(vr *catalog.Variant) string {
@@ -696,7 +699,11 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
-	})
+	}
+	if done, err := s.personalProduct(c, handle, build); done || err != nil {
+		return err
+	}
+	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
