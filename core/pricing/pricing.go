@@ -52,10 +52,12 @@
 package pricing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -527,7 +529,7 @@ func allocate(lines []LineResult, amount int64) int64 {
 	// each to the largest fractions; ties by line order.
 	rest := abs - given
 	if rest > 0 {
-		sort.SliceStable(fr, func(a, b int) bool { return fr[a].rem > fr[b].rem })
+		slices.SortFunc(fr, func(a, b share) int { return cmp.Or(cmp.Compare(b.rem, a.rem), cmp.Compare(a.i, b.i)) })
 		for k := 0; rest > 0 && k < len(fr); k++ {
 			i := fr[k].i
 			lines[i].Total += sign
