@@ -348,8 +348,10 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 			}
 			v.Lines = append(v.Lines, vl)
 		}
-		if err := s.lineFacts(ctx, q, tenant, in); err != nil {
-			return nil, err
+		if cfg.Pipeline != nil && cfg.Pipeline.Pricing != nil { // the promotions stage reads what its offers need
+			if err := s.lineFacts(ctx, q, tenant, in); err != nil {
+				return nil, err
+			}
 		}
 	}
 	pipe := cfg.Pipeline
@@ -383,12 +385,13 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 	return v, nil
 }
 
-// lineFacts fills what pricing knows of the shopper and the products
-// beyond the variants: the signed-in customer's tags, from their account
-// (one statement), and each line's product tags and categories from the
-// catalog (one statement for the products and categories, one for tags,
-// whatever the number of lines). Promotions and the pricing plugin see
-// them.
+// lineFacts fills what the pricing plugin knows of the shopper and the
+// products beyond the variants: the signed-in customer's tags, from their
+// account (one statement), and each line's product tags and categories
+// from the catalog (one statement for the products and categories, one
+// for tags, whatever the number of lines). Promotions see them too; when
+// the shop has no pricing plugin, the promotions stage (Offers) reads
+// only what its live offers look at.
 func (s *Service) lineFacts(ctx context.Context, q bun.IDB, tenant string, in *pricing.Input) error {
 	if len(in.Lines) == 0 {
 		return nil

@@ -21,8 +21,8 @@ import (
 //
 //   - Stage (cart.Offers) reads, in the pricing transaction, the shop's
 //     promotion snapshot and the facts the live offers look at: the
-//     signed-in customer's e-mail (core/customer; the cart has read their
-//     tags), the shopper's
+//     signed-in customer's tags and e-mail (core/customer; the tags are
+//     already on the input when the shop has a pricing plugin), the shopper's
 //     earlier orders (core/order) for first-order offers, the products'
 //     categories, tags, collections and publish time (core/catalog). It
 //     reads only what some live offer needs, and nothing more than the
@@ -59,7 +59,7 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 	}
 	// What the offers look at.
 	var want catalog.FactsWanted
-	products, orders := false, false
+	products, customerTags, orders := false, false, false
 	seen := map[string]bool{}
 	for i := range snap.Promotions {
 		pr := &snap.Promotions[i]
@@ -72,17 +72,25 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 				want.Collections = append(want.Collections, id)
 			}
 		}
+		customerTags = customerTags || len(c.CustomerTags) > 0
 		orders = orders || c.FirstOrder
 	}
-	// The cart has read the signed-in customer's tags into in.
+	// With a pricing plugin the cart has read the customer's tags into in
+	// (from their account); otherwise they are read here when an offer
+	// looks at them, and put on in for the later stages.
 	c := promotion.Customer{ID: in.CustomerID, Email: email, Tags: in.CustomerTags}
-	if in.CustomerID != "" && orders && email == "" {
+	if in.CustomerID != "" && (customerTags && len(c.Tags) == 0 || orders && email == "") {
 		f, err := customer.FactsIn(ctx, q, tenant, in.CustomerID)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
-			c.Email = f.Email
+			if len(c.Tags) == 0 {
+				c.Tags, in.CustomerTags = f.Tags, f.Tags
+			}
+			if c.Email == "" {
+				c.Email = f.Email
+			}
 		}
 	}
 	if orders {
