@@ -66,7 +66,8 @@ type AppliedPromotion struct {
 	Lines  []LineAmount
 }
 
-// LineAmount is a promotion's amount on one line (a negative delta).
+// LineAmount is a promotion's amount on one line (a negative delta; for
+// an order-level promotion, its share of the line).
 type LineAmount struct {
 	LineID string
 	Amount int64

@@ -85,8 +85,8 @@ type AppliedPromotion struct {
 	Label  string
 	Class  Class // what it discounts (product, order, shipping)
 	Amount int64 // discount given, minor units, >= 0
-	// Lines are its line-level amounts (negative deltas), by line; empty
-	// for an order-level promotion.
+	// Lines are its amounts on each line (negative deltas): a line
+	// promotion's own, an order promotion's share of each line.
 	Lines []LineAmount
 }
 

@@ -73,7 +73,7 @@ func (p *Pipeline) combine(res *Result, ship []ShippingDiscount, adjs []extensio
 }
 
 // appliedForExtension lists the promotions applied so far, with their
-// line-level amounts, for the pricing extension's request.
+// amounts on each line (an order-level one's allocated shares), for the pricing extension's request.
 func appliedForExtension(res *Result) []extension.AppliedPromotion {
 	if len(res.Promotions) == 0 {
 		return nil
@@ -86,11 +86,15 @@ func appliedForExtension(res *Result) []extension.AppliedPromotion {
 		at[ap.ID] = i
 	}
 	for _, a := range res.Adjustments {
-		if a.Stage != StagePromotions || a.Level != LevelLine {
+		i, ok := at[a.Code]
+		if a.Stage != StagePromotions || !ok {
 			continue
 		}
-		if i, ok := at[a.Code]; ok {
+		if a.Level == LevelLine {
 			out[i].Lines = append(out[i].Lines, extension.LineAmount{LineID: a.LineID, Amount: a.Amount})
+		}
+		for _, l := range a.Lines { // an order-level promotion's share of each line
+			out[i].Lines = append(out[i].Lines, extension.LineAmount{LineID: l.LineID, Amount: l.Amount})
 		}
 	}
 	return out

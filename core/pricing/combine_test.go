@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,5 +105,25 @@ func TestExtensionClampAndUnknownClass(t *testing.T) {
 	r = mustPrice(t, p, in)
 	if r.Merchandise != 300 || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0].Message, "unknown class") {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// An order-level promotion is listed with its share of each line.
+func TestExtensionSeesOrderPromotionShares(t *testing.T) {
+	out := &PromotionOutcome{
+		Adjustments: []extension.Adjustment{{Level: LevelOrder, Amount: -100, Label: "Spend 10 save 1", Code: "p2"}},
+		Applied:     []AppliedPromotion{{ID: "p2", Label: "Spend 10 save 1", Amount: 100, Class: extension.ClassOrder}},
+	}
+	var seen *extension.PricingRequest
+	p := &Pipeline{Promotions: explained{out}, Pricing: extension.PricingFunc(func(_ context.Context, req *extension.PricingRequest) ([]extension.Adjustment, error) {
+		seen = req
+		return nil, nil
+	})}
+	in := cart(Line{Quantity: 1, UnitPrice: 1000}, Line{Quantity: 1, UnitPrice: 500})
+	in.Codes, in.Destination = []string{"x"}, Address{Country: "FR"}
+	mustPrice(t, p, in)
+	if len(seen.Promotions) != 1 || seen.Promotions[0].Class != extension.ClassOrder ||
+		fmt.Sprint(seen.Promotions[0].Lines) != "[{l1 -67} {l2 -33}]" {
+		t.Fatalf("%+v", seen.Promotions)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -60,6 +61,7 @@ type Deps struct {
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
 	Promotions  *promotion.Service
+	Loyalty     *loyalty.Service
 }
 
 // API is the JSON API's handlers, one per resource, in route order.
@@ -85,6 +87,7 @@ func New(d Deps) *API {
 		&Design{design: d.Design, admin: d.Admin},
 		&Content{content: d.Content},
 		&Promotions{promotions: d.Promotions},
+		&Loyalty{loyalty: d.Loyalty},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}
