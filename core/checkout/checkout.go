@@ -145,8 +145,7 @@ type Input struct {
 	StoreCredit int64 `json:"store_credit,omitempty"`
 	// Points is how many loyalty points the signed-in shopper spends on
 	// the order (StepTenders, Points); 0: none.
-	Points       int64    `json:"points,omitempty"`
-	CustomerTags []string `json:"-"`
+	Points int64 `json:"points,omitempty"`
 }
 
 // Limits on input text.
@@ -239,7 +238,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		return nil, err
 	}
 	view, err := s.carts.PriceIn(ctx, q, c, cart.PriceOptions{Destination: in.destination(), ShippingCode: in.ShippingCode, Codes: in.Codes,
-		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags, Email: in.Email})
+		CustomerID: owner.CustomerID, Email: in.Email})
 	if err != nil {
 		return nil, err
 	}
