@@ -254,7 +254,7 @@ type eventRow struct {
 	Hour       int       `bun:"hour"`
 	Kind       Kind      `bun:"kind"`
 	Visitor    string    `bun:"visitor"`
-	Returning  bool      `bun:"returning"`
+	Returning  bool      `bun:"returned"`
 	Path       string    `bun:"path"`
 	ProductID  string    `bun:"product_id"`
 	Query      string    `bun:"query"`
@@ -385,7 +385,7 @@ func markDirty(ctx context.Context, q bun.IDB, days map[[2]string]bool, now time
 		marks = append(marks, dirtyRow{TenantID: k[0], Day: k[1], MarkedAt: now, Version: 1})
 	}
 	_, err := q.NewInsert().Model(&marks).On("CONFLICT (tenant_id, day) DO UPDATE").
-		Set("marked_at = EXCLUDED.marked_at").Set("version = analytics_dirty.version + 1").Exec(ctx)
+		Set("marked_at = EXCLUDED.marked_at").Set("version = ?TableAlias.version + 1").Exec(ctx)
 	return err
 }
 

@@ -115,7 +115,7 @@ type rollEvent struct {
 	OccurredAt time.Time `bun:"occurred_at"`
 	Hour       int       `bun:"hour"`
 	Kind       Kind      `bun:"kind"`
-	Returning  bool      `bun:"returning"`
+	Returning  bool      `bun:"returned"`
 	Source     string    `bun:"source"`
 	Medium     string    `bun:"medium"`
 	Campaign   string    `bun:"campaign"`
@@ -328,7 +328,7 @@ func (s *Service) rollupDay(ctx context.Context, day string, version int64) erro
 		// The partition key bounds let PostgreSQL read only the day's
 		// partitions (a day's events may sit a little outside its
 		// bounds only after a time-zone change).
-		rows, err := q.QueryContext(ctx, `SELECT e.visitor, e.occurred_at, e.hour, e.kind, e.returning, e.source, e.medium, e.campaign
+		rows, err := q.QueryContext(ctx, `SELECT e.visitor, e.occurred_at, e.hour, e.kind, e.returned, e.source, e.medium, e.campaign
 			FROM analytics_events e WHERE e.tenant_id = ? AND e.day = ? AND e.occurred_at >= ? AND e.occurred_at < ?
 			AND NOT EXISTS (SELECT 1 FROM analytics_bots b WHERE b.tenant_id = e.tenant_id AND b.day = e.day AND b.visitor = e.visitor)
 			ORDER BY e.visitor, e.occurred_at`, tenant, day, from.Add(-27*time.Hour), to.Add(27*time.Hour))

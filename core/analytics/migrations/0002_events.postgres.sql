@@ -12,7 +12,7 @@ CREATE TABLE analytics_events (
     hour INTEGER NOT NULL,
     kind TEXT NOT NULL,
     visitor TEXT NOT NULL DEFAULT '',
-    returning BOOLEAN NOT NULL DEFAULT FALSE,
+    returned BOOLEAN NOT NULL DEFAULT FALSE,
     path TEXT NOT NULL DEFAULT '',
     product_id TEXT NOT NULL DEFAULT '',
     query TEXT NOT NULL DEFAULT '',
