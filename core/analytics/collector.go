@@ -505,4 +505,3 @@ func keys(m map[string]bool) []string {
 	}
 	return out
 }
-

@@ -71,7 +71,7 @@ func netSales(c *Counts) int64 { return c.GMV - c.Refunds }
 
 var definitions = []Definition{
 	{Name: "visitors", Label: "Visitors (UV)", Unit: UnitCount, Formula: "Σ daily unique visitors", Hourly: true,
-		Help: "Unique visitors per day, summed over the range. A visitor is a keyed hash of the shop, address and browser with a salt that changes daily, so one person on two days counts twice. Bots and Do-Not-Track visits are not visitors.",
+		Help:  "Unique visitors per day, summed over the range. A visitor is a keyed hash of the shop, address and browser with a salt that changes daily, so one person on two days counts twice. Bots and Do-Not-Track visits are not visitors.",
 		value: count(func(c *Counts) int64 { return c.Visitors })},
 	{Name: "pageviews", Label: "Page views (PV)", Unit: UnitCount, Formula: "Σ page, product and search page views", Hourly: true,
 		Help:  "Storefront pages served, cached or not (including Do-Not-Track visits, counted without a visitor).",
@@ -129,7 +129,7 @@ var definitions = []Definition{
 			return float64(n-c.Cost) / float64(n), true
 		}},
 	{Name: "new_customers", Label: "New customers", Unit: UnitCount, Formula: "Σ first orders",
-		Help: "Orders that were a customer's first (no earlier counted order from the same e-mail address): the number of new customers.",
+		Help:  "Orders that were a customer's first (no earlier counted order from the same e-mail address): the number of new customers.",
 		value: count(func(c *Counts) int64 { return c.NewCustomers })},
 	{Name: "returning_customer_orders", Label: "Returning customers' orders", Unit: UnitCount, Formula: "orders − first orders",
 		Help: "Orders from customers who had ordered before.", value: count(func(c *Counts) int64 { return c.RepeatOrders })},
