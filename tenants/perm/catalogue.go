@@ -45,6 +45,8 @@ const (
 	PromotionsRead   Permission = "promotions.read"
 	PromotionsWrite  Permission = "promotions.write"
 	ReportsRead      Permission = "reports.read"
+	AnalyticsRead    Permission = "analytics.read"
+	AnalyticsManage  Permission = "analytics.manage"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -91,6 +93,8 @@ var catalogue = []Info{
 	{PromotionsRead, TenantScope, true, "View promotions and coupons"},
 	{PromotionsWrite, TenantScope, false, "Edit promotions and coupons"},
 	{ReportsRead, TenantScope, true, "Read reports"},
+	{AnalyticsRead, TenantScope, true, "Read storefront analytics and KPIs"},
+	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},
@@ -162,7 +166,7 @@ var tenantRoles = []Role{
 	{Owner, "Everything, including billing, plan and ownership", tenantPerms(func(Info) bool { return true }), true},
 	{Administrator, "Everything except changing owners", tenantPerms(func(Info) bool { return true }), true},
 	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite}, true},
-	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, ReportsRead, DesignRead, DesignWrite}, true},
+	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite}, true},
 	{CustomerService, "Customers, orders and returns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, OrdersRead, OrdersWrite, OrdersRefund, ReturnsRead, ReturnsWrite}, true},
 	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite}, true},
 	{Analyst, "Read-only access to reports and data", tenantPerms(func(i Info) bool { return i.ReadOnly && i.Name != AuditRead }), true},
