@@ -13,8 +13,9 @@ import (
 // Attribution is the traffic source of the shopper's current session (the
 // visitor the request h comes from, in the context's shop): that of the
 // session's first event, read from the day's events. A Do-Not-Track
-// shopper, a bot or a visitor not yet counted today gets none. Checkout
-// writes it on the order (channel attribution).
+// shopper, a bot or a visitor not yet counted today gets none, and events
+// still in the buffer (written within Options.Interval, 1 s by default)
+// are not seen yet. Checkout writes it on the order (channel attribution).
 func (s *Service) Attribution(ctx context.Context, h Hit) (order.Attribution, error) {
 	if s == nil || h.NoTrack || IsBot(h.UserAgent) {
 		return order.Attribution{}, nil

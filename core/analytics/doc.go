@@ -48,7 +48,8 @@
 // days (by day, week or month; hourly series for the hourly figures) with
 // comparisons to the previous period and the same period last year.
 //
-// Tables: the package owns analytics_events (and its partitions),
+// Tables: the package owns analytics_events (on PostgreSQL with its day
+// partitions analytics_events_pYYYYMMDD and analytics_events_default),
 // analytics_settings, analytics_salts, analytics_bots, analytics_dirty,
 // analytics_daily, analytics_hourly and analytics_cursors. It reads orders
 // through core/order (Facts, Touched).
