@@ -503,6 +503,20 @@ func TestKPIDefinitions(t *testing.T) {
 		if rep := kpis(t, s, "tb", "2026-11-30", "2026-11-30"); rep.Totals.Visitors != 0 || rep.Totals.Orders != 1 {
 			t.Errorf("shop tb sees %+v", rep.Totals)
 		}
+		// Gross margin once every line carries its cost: 3 units at 20.00
+		// on an order of 120.00 with 30.00 refunded: (90 − 60) ÷ 90.
+		placeOrder(t, db, "tc", "cat@example.com", 12000, 3, at("2026-11-30", 12, 0), 3000, "")
+		if err := db.Write(shop("tc"), func(ctx context.Context, q bun.IDB) error {
+			_, err := q.ExecContext(ctx, "UPDATE order_lines SET cost = 2000 WHERE tenant_id = 'tc'")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(time.Minute)
+		flushAndRoll(t, s)
+		if v := val(t, kpis(t, s, "tc", "2026-11-30", "2026-11-30"), "gross_margin"); v == nil || math.Abs(*v-1.0/3) > 1e-12 {
+			t.Errorf("gross margin with costs = %v, want 1/3", deref(v))
+		}
 	})
 }
 

@@ -148,6 +148,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)
 	h.promos.promotionPages(&t)
+	h.promos.campaignPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
 	return t.Routes()

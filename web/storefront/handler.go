@@ -35,6 +35,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -111,6 +112,9 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions gives product pages their sale prices (nil: none shown).
 	Promotions *promotion.Service
+	// Loyalty shows members their points, tier and referral link (nil:
+	// none shown).
+	Loyalty *loyalty.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up,
 	// order tracking and the analytics beacon (the server's per-address
 	// limiter).
@@ -171,7 +175,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
 		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}, ipRate: d.Limiter},
-		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
 	}, nil
 }
