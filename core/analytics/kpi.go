@@ -235,8 +235,6 @@ var countColumns = []string{"visitors", "new_visitors", "sessions", "bounces", "
 	"add_to_carts", "removes", "wishlist_adds", "checkouts", "cart_sessions", "wishlist_sessions", "checkout_sessions",
 	"abandoned_checkouts", "converted_sessions", "orders", "gmv", "refunds", "units", "cost", "costed_orders", "new_customers", "repeat_orders"}
 
-var hourlyColumns = []string{"visitors", "sessions", "pageviews", "product_views", "add_to_carts", "checkouts", "orders", "gmv"}
-
 func sums(q *bun.SelectQuery, cols []string) *bun.SelectQuery {
 	for _, c := range cols {
 		q = q.ColumnExpr("CAST(COALESCE(SUM(?), 0) AS BIGINT) AS ?", bun.Ident(c), bun.Ident(c))
