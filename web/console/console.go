@@ -1,6 +1,7 @@
 // Package console is the merchant console and signing in to it: the
 // signed-out pages (sign-up, sign-in with the MFA step, password reset,
-// invitations), the console shell (home, shop switcher, your account,
+// invitations), the console shell (home with the shop's dashboard of
+// KPIs for staff who may read analytics, shop switcher, your account,
 // staff and roles, API tokens, audit log, shop settings and domains), and
 // the console's pages for the catalog, inventory, customers, CSV import
 // and export, orders with payments, shipments, returns and tickets,
@@ -32,6 +33,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/content"
@@ -90,8 +92,11 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions are the shop's offers and coupon codes.
 	Promotions *promotion.Service
-	Admin      *admin.Admin
-	Imports    *admin.Imports
+	// Analytics answers the home dashboard's KPIs (nil: the home shows
+	// the plan's quotas only).
+	Analytics *analytics.Service
+	Admin     *admin.Admin
+	Imports   *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler
@@ -124,7 +129,7 @@ func New(d Deps) (*Handler, error) {
 	b := base{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors)}
 	return &Handler{
 		accounts:  &Accounts{base: b, tenants: d.Tenants, admin: d.Admin},
-		shop:      &Shop{base: b, tenants: d.Tenants},
+		shop:      &Shop{base: b, tenants: d.Tenants, analytics: d.Analytics, admin: d.Admin},
 		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs},
 		inventory: &Inventory{base: b, admin: d.Admin},
 		customers: &Customers{base: b, customers: d.Customers, admin: d.Admin},
@@ -170,11 +175,14 @@ type Accounts struct {
 	admin   *admin.Admin
 }
 
-// Shop serves the console shell: home, shop switcher, your account,
-// staff and roles, API tokens, audit log and settings (shop.go).
+// Shop serves the console shell: home (with the dashboard,
+// dashboard.go), shop switcher, your account, staff and roles, API
+// tokens, audit log and settings (shop.go).
 type Shop struct {
 	base
-	tenants *tenants.Service
+	tenants   *tenants.Service
+	analytics *analytics.Service
+	admin     *admin.Admin // the dashboard's low stock
 }
 
 // Catalog serves the product, category and collection pages (catalog.go).

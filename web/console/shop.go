@@ -53,6 +53,8 @@ func (s *Shop) consolePages(t *httpx.Table) {
 type homeData struct {
 	Status, Plan, Currency, Country, Role, StorefrontURL string
 	Quotas                                               []quotaRow
+	// Dash is the shop's dashboard, for staff who may read analytics.
+	Dash *dashData
 }
 
 type quotaRow struct {
@@ -85,6 +87,11 @@ func (s *Shop) consoleHome(c *fiber.Ctx) error {
 			{"Plugins", "—", limit(plan.Plugins)},
 			{"API requests per minute", "—", limit(plan.APIRequestsPerMinute)},
 		}}
+	if s.analytics != nil && s.Can(c, perm.AnalyticsRead) {
+		if d.Dash, err = s.dashboard(c, t.Currency); err != nil {
+			return err
+		}
+	}
 	if c.Query("flash") == "welcome" {
 		c.Request().URI().QueryArgs().Set("flash", "welcome")
 	}

@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/store/storetest"
+	"github.com/wasmart/wasmart/tenants"
+)
+
+// card is the part of the dashboard page showing one KPI's card.
+func card(t *testing.T, body, name string) string {
+	t.Helper()
+	i := strings.Index(body, `<article class="card kpi" aria-labelledby="kpi-`+name+`">`)
+	if i < 0 {
+		t.Fatalf("no %s card: %s", name, cut(body))
+	}
+	j := strings.Index(body[i:], "</article>")
+	return body[i : i+j]
+}
+
+// TestConsoleDashboard: traffic through the storefront (a visitor from a
+// newsletter who buys, one from a search engine who only looks) rolled
+// up; the owner's console home then shows the exact visitors, orders,
+// sales (money in major units), conversion, today against yesterday, the
+// sparklines with their title and description, live visitors, the top
+// product and source, low stock and the definitions; an analyst (who
+// reads everything) sees the same dashboard; a warehouse member gets the
+// plain home with the plan's quotas and no figures; an unknown period is
+// a 400 naming it.
+func TestConsoleDashboard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv, _ := startCommerceServer(t, db)
+		sh := srv.signup("dash")
+		if err := srv.Tenants.ChangePlan(context.Background(), tenants.System(), sh.ID, tenants.PlanScale); err != nil {
+			t.Fatal(err)
+		}
+		s := setUpTestShop(t, srv, sh)
+		_, small, _ := s.tee(t, 5, 5)
+		socks, err := s.cat.Catalog.Create(s.ctx, catalog.ProductInput{Title: "Wool Socks", Handle: "wool-socks", Status: catalog.Published, Currency: "EUR",
+			Variants: []catalog.VariantInput{{SKU: "SOCK-1", Price: 900, SafetyStock: 5}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.cat.Inventory.Receive(s.ctx, socks.Variants[0].ID, "", 2, "test"); err != nil {
+			t.Fatal(err)
+		}
+
+		// Before any traffic: zeros, no comparison words that lie.
+		wantConsolePage(t, s.Owner.do("GET", "/console", "", nil), 200, "How the shop is doing", "No orders in this period.", "No visits in this period.")
+
+		buyer := browserClient(s.buyer(t))
+		wantPage(t, buyer.get("/products/linen-tee?utm_source=newsletter&utm_medium=email&utm_campaign=winter"), 200, "Linen Tee")
+		wantSeeOther(t, buyer.addToCart(small, "2"), "/cart")
+		if err := srv.Services.Analytics.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		key := buyer.checkoutForm()
+		orderID, _ := orderPath(t, buyer.post("/checkout", checkoutValues(key, "ann@example.com", "4242424242424242")))
+		var od struct {
+			Order struct {
+				Total int64 `json:"total"`
+			} `json:"order"`
+		}
+		s.Owner.getJSON("/api/orders/"+orderID, &od)
+		if od.Order.Total != 4490 { // 2 × 20.00 + 4.90 delivery, tax included
+			t.Fatalf("order total %d", od.Order.Total)
+		}
+		looker := s.buyer(t) // another browser: another visitor
+		wantPage(t, looker.do("GET", "/products/wool-socks", nil, map[string]string{"Referer": "https://www.google.com/",
+			"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}), 200, "Wool Socks")
+
+		ctx := context.Background()
+		if err := srv.Services.Analytics.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.Services.Analytics.Rollup(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		check := func(body string, stock bool) {
+			t.Helper()
+			v := card(t, body, "visitors")
+			for _, want := range []string{`<p class="kpi-value">2</p>`, "up from none on the previous period",
+				"<dd>2 <span class=\"muted\">· yesterday 0 · up from none on yesterday</span></dd>",
+				`<title id="spark-visitors-title">Visitors (UV), last 30 days</title>`, `<desc id="spark-visitors-desc">Visitors (UV) per day from `,
+				"lowest 0, highest 2, today 2.", "<polyline", `href="#def-visitors"`} {
+				if !strings.Contains(v, want) {
+					t.Errorf("visitors card lacks %q: %s", want, v)
+				}
+			}
+			if o := card(t, body, "orders"); !strings.Contains(o, `<p class="kpi-value">1</p>`) {
+				t.Errorf("orders card: %s", o)
+			}
+			g := card(t, body, "gmv")
+			for _, want := range []string{`<p class="kpi-value">44.90 EUR</p>`, "highest 44.90 EUR, today 44.90 EUR."} {
+				if !strings.Contains(g, want) {
+					t.Errorf("sales card lacks %q: %s", want, g)
+				}
+			}
+			if strings.Contains(g, "4490") {
+				t.Errorf("the sales card shows minor units: %s", g)
+			}
+			if a := card(t, body, "aov"); !strings.Contains(a, `<p class="kpi-value">44.90 EUR</p>`) {
+				t.Errorf("average order card: %s", a)
+			}
+			if cr := card(t, body, "conversion_rate"); !strings.Contains(cr, `<p class="kpi-value">50.0%</p>`) || !strings.Contains(cr, "no comparison with the previous period") {
+				t.Errorf("conversion card: %s", cr)
+			}
+			for _, want := range []string{
+				"<strong>2</strong> visitors on the storefront in the last 5 minutes",
+				`>Linen Tee</a></td><td>40.00 EUR</td><td>2</td><td>1</td>`,
+				`<td>newsletter / email <span class="muted">(winter)</span></td><td>1</td><td>1</td><td>44.90 EUR</td><td>100.0%</td>`,
+				`<td>google.com / organic</td><td>1</td><td>0</td><td>0.00 EUR</td><td>0.0%</td>`,
+				`<dt id="def-conversion_rate">`, "Share of sessions in which an order was placed.",
+				`aria-current="page">Last 7 days</a>`,
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("dashboard lacks %q: %s", want, cut(body))
+				}
+			}
+			if i := strings.Index(body, "Top traffic sources"); i < 0 || strings.Index(body[i:], "newsletter") > strings.Index(body[i:], "google") {
+				t.Errorf("the newsletter (one order) is not the top source")
+			}
+			if got := strings.Contains(body, `<code>SOCK-1</code></td><td>2</td><td>5</td>`); got != stock {
+				t.Errorf("low stock shown: %v, want %v", got, stock)
+			}
+		}
+		owner := s.Owner.do("GET", "/console", "", nil)
+		wantConsolePage(t, owner, 200, "Plan usage")
+		check(owner.Body, true)
+		today := s.Owner.do("GET", "/console?period=today", "", nil)
+		wantConsolePage(t, today, 200, `aria-current="page">Today</a>`)
+		if v := card(t, today.Body, "visitors"); !strings.Contains(v, `<p class="kpi-value">2</p>`) || !strings.Contains(v, "up from none on the previous period") {
+			t.Errorf("today's visitors: %s", v)
+		}
+		wantConsolePage(t, s.Owner.do("GET", "/console?period=month", "", nil), 200, `aria-current="page">This month</a>`)
+		if r := s.Owner.do("GET", "/console?period=year", "", nil); r.Status != 400 || !strings.Contains(r.Body, "today, 7d, 30d or month") {
+			t.Errorf("an unknown period: %d %s", r.Status, cut(r.Body))
+		}
+
+		analyst := srv.staff(s.shop, "an@example.com", "analyst")
+		r := analyst.do("GET", "/console", "", nil)
+		wantConsolePage(t, r, 200, "How the shop is doing")
+		check(r.Body, true)
+
+		wh := srv.staff(s.shop, "wh@example.com", "warehouse")
+		r = wh.do("GET", "/console", "", nil)
+		wantConsolePage(t, r, 200, "Plan usage", "Staff seats")
+		for _, leak := range []string{"How the shop is doing", "kpi-value", "44.90 EUR", "newsletter", "Linen Tee", "<svg"} {
+			if strings.Contains(r.Body, leak) {
+				t.Errorf("the warehouse member's home shows %q", leak)
+			}
+		}
+	})
+}
