@@ -11,8 +11,8 @@ import (
 	"github.com/wasmart/wasmart/tenants"
 )
 
-// card is the part of the dashboard page showing one KPI's card.
-func card(t *testing.T, body, name string) string {
+// dashCard is the part of the dashboard page showing one KPI's card.
+func dashCard(t *testing.T, body, name string) string {
 	t.Helper()
 	i := strings.Index(body, `<article class="card kpi" aria-labelledby="kpi-`+name+`">`)
 	if i < 0 {
@@ -30,7 +30,7 @@ func card(t *testing.T, body, name string) string {
 // product and source, low stock and the definitions; an analyst (who
 // reads everything) sees the same dashboard; a warehouse member gets the
 // plain home with the plan's quotas and no figures; an unknown period is
-// a 400 naming it.
+// a 400 naming it; another shop's dashboard shows none of it.
 func TestConsoleDashboard(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		srv, _ := startCommerceServer(t, db)
@@ -83,7 +83,7 @@ func TestConsoleDashboard(t *testing.T) {
 
 		check := func(body string, stock bool) {
 			t.Helper()
-			v := card(t, body, "visitors")
+			v := dashCard(t, body, "visitors")
 			for _, want := range []string{`<p class="kpi-value">2</p>`, "up from none on the previous period",
 				"<dd>2 <span class=\"muted\">· yesterday 0 · up from none on yesterday</span></dd>",
 				`<title id="spark-visitors-title">Visitors (UV), last 30 days</title>`, `<desc id="spark-visitors-desc">Visitors (UV) per day from `,
@@ -92,10 +92,10 @@ func TestConsoleDashboard(t *testing.T) {
 					t.Errorf("visitors card lacks %q: %s", want, v)
 				}
 			}
-			if o := card(t, body, "orders"); !strings.Contains(o, `<p class="kpi-value">1</p>`) {
+			if o := dashCard(t, body, "orders"); !strings.Contains(o, `<p class="kpi-value">1</p>`) {
 				t.Errorf("orders card: %s", o)
 			}
-			g := card(t, body, "gmv")
+			g := dashCard(t, body, "gmv")
 			for _, want := range []string{`<p class="kpi-value">44.90 EUR</p>`, "highest 44.90 EUR, today 44.90 EUR."} {
 				if !strings.Contains(g, want) {
 					t.Errorf("sales card lacks %q: %s", want, g)
@@ -104,10 +104,10 @@ func TestConsoleDashboard(t *testing.T) {
 			if strings.Contains(g, "4490") {
 				t.Errorf("the sales card shows minor units: %s", g)
 			}
-			if a := card(t, body, "aov"); !strings.Contains(a, `<p class="kpi-value">44.90 EUR</p>`) {
+			if a := dashCard(t, body, "aov"); !strings.Contains(a, `<p class="kpi-value">44.90 EUR</p>`) {
 				t.Errorf("average order card: %s", a)
 			}
-			if cr := card(t, body, "conversion_rate"); !strings.Contains(cr, `<p class="kpi-value">50.0%</p>`) || !strings.Contains(cr, "no comparison with the previous period") {
+			if cr := dashCard(t, body, "conversion_rate"); !strings.Contains(cr, `<p class="kpi-value">50.0%</p>`) || !strings.Contains(cr, "no comparison with the previous period") {
 				t.Errorf("conversion card: %s", cr)
 			}
 			for _, want := range []string{
@@ -134,7 +134,7 @@ func TestConsoleDashboard(t *testing.T) {
 		check(owner.Body, true)
 		today := s.Owner.do("GET", "/console?period=today", "", nil)
 		wantConsolePage(t, today, 200, `aria-current="page">Today</a>`)
-		if v := card(t, today.Body, "visitors"); !strings.Contains(v, `<p class="kpi-value">2</p>`) || !strings.Contains(v, "up from none on the previous period") {
+		if v := dashCard(t, today.Body, "visitors"); !strings.Contains(v, `<p class="kpi-value">2</p>`) || !strings.Contains(v, "up from none on the previous period") {
 			t.Errorf("today's visitors: %s", v)
 		}
 		wantConsolePage(t, s.Owner.do("GET", "/console?period=month", "", nil), 200, `aria-current="page">This month</a>`)
@@ -142,8 +142,16 @@ func TestConsoleDashboard(t *testing.T) {
 			t.Errorf("an unknown period: %d %s", r.Status, cut(r.Body))
 		}
 
+		// Another shop's dashboard shows none of it.
+		other := srv.signup("dash-other")
+		r := other.Owner.do("GET", "/console", "", nil)
+		wantConsolePage(t, r, 200, "<strong>0</strong> visitors on the storefront in the last 5 minutes", "No orders in this period.", "No visits in this period.")
+		if v := dashCard(t, r.Body, "visitors"); !strings.Contains(v, `<p class="kpi-value">0</p>`) {
+			t.Errorf("another shop's visitors: %s", v)
+		}
+
 		analyst := srv.staff(s.shop, "an@example.com", "analyst")
-		r := analyst.do("GET", "/console", "", nil)
+		r = analyst.do("GET", "/console", "", nil)
 		wantConsolePage(t, r, 200, "How the shop is doing")
 		check(r.Body, true)
 

@@ -23,8 +23,8 @@ import (
 // core/analytics (its rollups; live visitors from the raw events) in the
 // shop's analytics time zone.
 
-// headline are the KPIs the dashboard shows, in order.
-var headline = []string{"visitors", "pageviews", "conversion_rate", "orders", "gmv", "net_sales", "aov"}
+// dashHeadline are the KPIs the dashboard shows, in order.
+var dashHeadline = []string{"visitors", "pageviews", "conversion_rate", "orders", "gmv", "net_sales", "aov"}
 
 // dashPeriods are the periods the picker offers (?period=).
 var dashPeriods = []struct{ Key, Label string }{
@@ -101,7 +101,7 @@ func dashRange(period string, today time.Time) (analytics.Range, error) {
 	return analytics.Range{}, errs.Field("period", "must be today, 7d, 30d or month")
 }
 
-func days(r analytics.Range) string {
+func dashDays(r analytics.Range) string {
 	if r.Days() == 1 {
 		return r.From.Format("Mon 2 Jan 2006")
 	}
@@ -150,12 +150,12 @@ func (s *Shop) dashboard(c *fiber.Ctx, currency string) (*dashData, error) {
 	wc, lwc := sum(monday, today), sum(monday.AddDate(0, 0, -7), today.AddDate(0, 0, -7))
 
 	prev := r.Previous()
-	d := &dashData{Period: period, Range: days(r), Previous: days(prev), TimeZone: st.TimeZone,
+	d := &dashData{Period: period, Range: dashDays(r), Previous: dashDays(prev), TimeZone: st.TimeZone,
 		Today: today.Format("Mon 2 Jan"), WeekFrom: monday.Format("Mon 2 Jan"), LiveMinutes: int(analytics.LiveWindow / time.Minute)}
 	for _, p := range dashPeriods {
 		d.Periods = append(d.Periods, dashPeriod{p.Key, p.Label, p.Key == period})
 	}
-	for _, name := range headline {
+	for _, name := range dashHeadline {
 		def, _ := analytics.Lookup(name)
 		var k analytics.KPI
 		for _, x := range rep.KPIs {
