@@ -2,8 +2,12 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/store"
@@ -34,52 +38,7 @@ func dashCard(t *testing.T, body, name string) string {
 func TestConsoleDashboard(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		srv, _ := startCommerceServer(t, db)
-		sh := srv.signup("dash")
-		if err := srv.Tenants.ChangePlan(context.Background(), tenants.System(), sh.ID, tenants.PlanScale); err != nil {
-			t.Fatal(err)
-		}
-		s := setUpTestShop(t, srv, sh)
-		_, small, _ := s.tee(t, 5, 5)
-		socks, err := s.cat.Catalog.Create(s.ctx, catalog.ProductInput{Title: "Wool Socks", Handle: "wool-socks", Status: catalog.Published, Currency: "EUR",
-			Variants: []catalog.VariantInput{{SKU: "SOCK-1", Price: 900, SafetyStock: 5}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.cat.Inventory.Receive(s.ctx, socks.Variants[0].ID, "", 2, "test"); err != nil {
-			t.Fatal(err)
-		}
-
-		// Before any traffic: zeros, no comparison words that lie.
-		wantConsolePage(t, s.Owner.do("GET", "/console", "", nil), 200, "How the shop is doing", "No orders in this period.", "No visits in this period.")
-
-		buyer := browserClient(s.buyer(t))
-		wantPage(t, buyer.get("/products/linen-tee?utm_source=newsletter&utm_medium=email&utm_campaign=winter"), 200, "Linen Tee")
-		wantSeeOther(t, buyer.addToCart(small, "2"), "/cart")
-		if err := srv.Services.Analytics.Flush(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		key := buyer.checkoutForm()
-		orderID, _ := orderPath(t, buyer.post("/checkout", checkoutValues(key, "ann@example.com", "4242424242424242")))
-		var od struct {
-			Order struct {
-				Total int64 `json:"total"`
-			} `json:"order"`
-		}
-		s.Owner.getJSON("/api/orders/"+orderID, &od)
-		if od.Order.Total != 4490 { // 2 × 20.00 + 4.90 delivery, tax included
-			t.Fatalf("order total %d", od.Order.Total)
-		}
-		looker := s.buyer(t) // another browser: another visitor
-		wantPage(t, looker.do("GET", "/products/wool-socks", nil, map[string]string{"Referer": "https://www.google.com/",
-			"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}), 200, "Wool Socks")
-
-		ctx := context.Background()
-		if err := srv.Services.Analytics.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := srv.Services.Analytics.Rollup(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := dashboardShop(t, srv, "dash")
 
 		check := func(body string, stock bool) {
 			t.Helper()
@@ -164,4 +123,114 @@ func TestConsoleDashboard(t *testing.T) {
 			}
 		}
 	})
+}
+
+// dashboardShop is a shop (on the Scale plan, for staff seats) with
+// rolled-up storefront traffic: a visitor from a newsletter who buys two
+// Linen Tees (44.90 EUR with delivery), one from Google who looks at the
+// Wool Socks, which are below their safety stock (2 of 5).
+func dashboardShop(t *testing.T, srv *testServer, slug string) *testShop {
+	t.Helper()
+	sh := srv.signup(slug)
+	if err := srv.Tenants.ChangePlan(context.Background(), tenants.System(), sh.ID, tenants.PlanScale); err != nil {
+		t.Fatal(err)
+	}
+	s := setUpTestShop(t, srv, sh)
+	_, small, _ := s.tee(t, 5, 5)
+	socks, err := s.cat.Catalog.Create(s.ctx, catalog.ProductInput{Title: "Wool Socks", Handle: "wool-socks", Status: catalog.Published, Currency: "EUR",
+		Variants: []catalog.VariantInput{{SKU: "SOCK-1", Price: 900, SafetyStock: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cat.Inventory.Receive(s.ctx, socks.Variants[0].ID, "", 2, "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	buyer := browserClient(s.buyer(t))
+	wantPage(t, buyer.get("/products/linen-tee?utm_source=newsletter&utm_medium=email&utm_campaign=winter"), 200, "Linen Tee")
+	wantSeeOther(t, buyer.addToCart(small, "2"), "/cart")
+	if err := srv.Services.Analytics.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	key := buyer.checkoutForm()
+	orderID, _ := orderPath(t, buyer.post("/checkout", checkoutValues(key, "ann@example.com", "4242424242424242")))
+	var od struct {
+		Order struct {
+			Total int64 `json:"total"`
+		} `json:"order"`
+	}
+	s.Owner.getJSON("/api/orders/"+orderID, &od)
+	if od.Order.Total != 4490 { // 2 × 20.00 + 4.90 delivery, tax included
+		t.Fatalf("order total %d", od.Order.Total)
+	}
+	looker := s.buyer(t) // another browser: another visitor
+	wantPage(t, looker.do("GET", "/products/wool-socks", nil, map[string]string{"Referer": "https://www.google.com/",
+		"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}), 200, "Wool Socks")
+
+	ctx := context.Background()
+	if err := srv.Services.Analytics.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Services.Analytics.Rollup(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	return s
+}
+
+// TestBrowserDashboard: the owner signs in to a shop with traffic and
+// sees the dashboard in Chromium: the figures, the sparklines drawn, the
+// period picker, the definitions opening from a card's link; on a phone
+// (390 px) the cards stand in one column and nothing is wider than the
+// screen. Screenshots at desktop and phone widths.
+func TestBrowserDashboard(t *testing.T) {
+	chromiumPath(t)
+	srv, _ := startCommerceServer(t, storetest.SQLite(t))
+	s := dashboardShop(t, srv, "dashview")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	owner := newTab(t, newBrowser(t, ctx), "dashboard", srv.URL)
+	owner.login(s.OwnerEmail, testPassword)
+	owner.wantPath("/console")
+	owner.wantText(`article[aria-labelledby="kpi-visitors"] .kpi-value`, "2")
+	owner.wantText(`article[aria-labelledby="kpi-gmv"] .kpi-value`, "44.90 EUR")
+	owner.wantText(`article[aria-labelledby="kpi-orders"]`, "yesterday 0 · up from none on yesterday")
+	owner.wantText(".live", "2 visitors on the storefront in the last 5 minutes")
+	owner.wantText("#top-products + table", "Linen Tee", "40.00 EUR")
+	owner.wantText("#low-stock + table", "SOCK-1")
+	if !dashEval[bool](owner, "sparkline drawn", `document.querySelector('svg[aria-labelledby="spark-gmv-title spark-gmv-desc"] polyline').getBBox().width > 50`) {
+		owner.fail("sparkline", fmt.Errorf("the sales sparkline has no drawn line"))
+	}
+	owner.click(`nav.periods a[href="/console?period=today"]`, 200)
+	owner.wantText(`nav.periods a[aria-current="page"]`, "Today")
+	owner.do("open the definition", chromedp.Click(chromedp.CSS(`#kpi-conversion_rate a`)))
+	if !dashEval[bool](owner, "definitions open", `document.querySelector('#definitions').open`) {
+		owner.fail("definitions", fmt.Errorf("a card's link did not open the definitions"))
+	}
+	owner.wantText("#definitions", "Share of sessions in which an order was placed.")
+	owner.screenshots("dashboard")
+
+	owner.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload())
+	type phoneLayout struct {
+		Columns  string `json:"columns"`
+		Overflow bool   `json:"overflow"`
+	}
+	layout := dashEval[phoneLayout](owner, "phone layout", `({columns: getComputedStyle(document.querySelector('.dash')).gridTemplateColumns,
+		overflow: document.documentElement.scrollWidth > window.innerWidth})`)
+	if strings.Contains(strings.TrimSpace(layout.Columns), " ") || layout.Overflow {
+		owner.fail("phone layout", fmt.Errorf("grid columns %q, page wider than the screen: %v", layout.Columns, layout.Overflow))
+	}
+}
+
+// dashEval evaluates js in the tab's page.
+func dashEval[T any](b *tab, what, js string) T {
+	b.t.Helper()
+	ctx, cancel := b.stepCtx()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.fail(what, err)
+	}
+	return v
 }
