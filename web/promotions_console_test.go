@@ -153,7 +153,7 @@ func TestPromotionConsoleGiftAndFlash(t *testing.T) {
 
 	// A free gift.
 	gift := func(kv ...string) string {
-		return consoleForm(append([]string{"name", "Tote over 50", "label", "Free tote over €50", "kind", "gift", "applies", "order",
+		return consoleForm(override([]string{"name", "Tote over 50", "label", "Free tote over €50", "kind", "gift", "applies", "order",
 			"status", "active", "min_subtotal", "50.00", "gift_quantity", "2"}, kv...)...)
 	}
 	wantConsolePage(t, c.do("POST", "/console/promotions", gift(), nil), 400, "Gift", "choose the variant given free", `value="Tote over 50"`)
@@ -188,18 +188,7 @@ func TestPromotionConsoleGiftAndFlash(t *testing.T) {
 			"starts_at", "2026-12-01T09:00", "ends_at", "2026-12-01T21:00", "flash_rows", "3", "show_remaining", "on",
 			"flash_variant1", coat, "flash_price1", "150.00", "flash_quota1", "10",
 			"flash_variant3", lamp, "flash_price3", "30.00", "flash_quota3", "5"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			found := false
-			for j := 0; j+1 < len(base); j += 2 {
-				if base[j] == kv[i] {
-					base[j+1], found = kv[i+1], true
-				}
-			}
-			if !found {
-				base = append(base, kv[i], kv[i+1])
-			}
-		}
-		return consoleForm(base...)
+		return consoleForm(override(base, kv...)...)
 	}
 	wantConsolePage(t, c.do("POST", "/console/promotions", flash("ends_at", ""), nil), 400, "Ends", "needs an end")
 	wantConsolePage(t, c.do("POST", "/console/promotions", flash("flash_price3", "40.00"), nil), 400, "Flash price, row 3", "below the normal price")
@@ -214,6 +203,7 @@ func TestPromotionConsoleGiftAndFlash(t *testing.T) {
 	r = c.do("POST", "/console/promotions", flash(), nil)
 	wantSeeOther(t, r, "/console/promotions/")
 	flashPage := strings.SplitN(r.Header.Get("Location"), "?", 2)[0]
+	p = api.PromotionJSON{}
 	c.getJSON("/api/promotions/"+strings.TrimPrefix(flashPage, "/console/promotions/"), &p)
 	items := map[string]api.FlashItemJSON{}
 	for _, it := range p.Flash {
@@ -245,7 +235,8 @@ func TestPromotionConsoleGiftAndFlash(t *testing.T) {
 		t.Fatalf("a refused edit changed the flash sale: %+v", same)
 	}
 	wantSeeOther(t, c.do("POST", flashPage, editFlash("flash_quota2", "20", "show_remaining", ""), nil), flashPage)
-	c.getJSON("/api/promotions/"+p.ID, &p)
+	p = api.PromotionJSON{}
+	c.getJSON("/api/promotions/"+same.ID, &p)
 	items = map[string]api.FlashItemJSON{}
 	for _, it := range p.Flash {
 		items[it.VariantID] = it
@@ -268,4 +259,22 @@ func TestPromotionConsoleGiftAndFlash(t *testing.T) {
 	if n := count(); n != 2 {
 		t.Fatalf("after the warehouse tries: %d promotions", n)
 	}
+}
+
+// override sets the form fields kv (name, value, ...) in base, replacing
+// a field base has and adding one it does not.
+func override(base []string, kv ...string) []string {
+	base = append([]string(nil), base...)
+	for i := 0; i+1 < len(kv); i += 2 {
+		found := false
+		for j := 0; j+1 < len(base); j += 2 {
+			if base[j] == kv[i] {
+				base[j+1], found = kv[i+1], true
+			}
+		}
+		if !found {
+			base = append(base, kv[i], kv[i+1])
+		}
+	}
+	return base
 }
