@@ -37,6 +37,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -207,6 +208,8 @@ type Deps struct {
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals; checkout redeems points through it already).
 	Loyalty *loyalty.Service
+	// Segments are the shops' customer segments and RFM scores.
+	Segments *segment.Service
 	// Gateway is the built-in test card gateway (its secret signs the
 	// webhooks the console's test-gateway form sends).
 	Gateway *payment.TestGateway
@@ -284,12 +287,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
 		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
-		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics})
+		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Segments: deps.Segments})
 	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
-		Promotions: deps.Promotions,
-		Commerce:   console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
-		Preview:    func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
+		Promotions: deps.Promotions, Segments: deps.Segments,
+		Commerce: console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
+		Preview:  func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
 	if err != nil {
 		return nil, err
 	}

@@ -168,6 +168,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("loyalty sweep", "err", err)
 		}
 	})
+	go jobs.Every(ctx, log, "segment rfm refresh", time.Minute, func(ctx context.Context) { // RFM scores of customers with new orders
+		if _, err := svc.Segments.Refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("segment rfm refresh", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "plugin run purge", time.Hour, func(ctx context.Context) {
 		if _, _, err := svc.Plugins.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge plugin runs", "err", err)

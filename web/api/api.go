@@ -29,6 +29,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -64,6 +65,7 @@ type Deps struct {
 	Promotions  *promotion.Service
 	Analytics   *analytics.Service
 	Loyalty     *loyalty.Service
+	Segments    *segment.Service
 }
 
 // API is the JSON API's handlers, one per resource, in route order.
@@ -91,6 +93,7 @@ func New(d Deps) *API {
 		&Promotions{promotions: d.Promotions},
 		&Analytics{analytics: d.Analytics},
 		&Loyalty{loyalty: d.Loyalty},
+		&Segments{segments: d.Segments},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

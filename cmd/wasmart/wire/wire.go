@@ -32,6 +32,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -96,6 +97,10 @@ type Services struct {
 	// it, cancellations give points back; its outbox handlers (Handlers)
 	// earn and reverse, its Sweep expires and reviews.
 	Loyalty *loyalty.Service
+	// Segments are the shops' customer segments and RFM scores: checkout
+	// asks them for promotions limited to a segment; its Refresh (a job)
+	// keeps the scores current.
+	Segments *segment.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
 	Stock *checkout.Stock
@@ -134,7 +139,8 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Stock = &checkout.Stock{Inv: s.Inventory}
 	s.Promotions = promotion.New(db, nil)
 	s.Loyalty = loyalty.New(db, nil)
-	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty}
+	s.Segments = segment.New(db, nil)
+	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty, Segments: s.Segments}
 	points := &checkout.Points{Loyalty: s.Loyalty}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
 	s.Carts.Offers = offers
@@ -162,7 +168,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the analytics flusher (after
