@@ -290,6 +290,10 @@ func plain(field, s string, max int, required bool) (string, error) {
 
 func tenantOf(ctx context.Context) (string, error) { return store.TenantID(ctx) }
 
+// Reviewable reports whether an order in state st may have its lines
+// reviewed.
+func Reviewable(st order.Status) bool { return reviewable[st] }
+
 // reviewable are the order states whose lines may be reviewed.
 var reviewable = map[order.Status]bool{order.Paid: true, order.PartiallyFulfilled: true, order.Fulfilled: true,
 	order.Delivered: true, order.Completed: true, order.PartiallyRefunded: true}

@@ -37,6 +37,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -110,6 +111,8 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions gives product pages their sale prices (nil: none shown).
 	Promotions *promotion.Service
+	// Reviews are shown on product pages and written from order pages.
+	Reviews *review.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up
 	// and order tracking (the server's per-address limiter).
 	Limiter *httpx.Limiter
@@ -164,9 +167,9 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
-		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}},
+		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}, reviews: d.Reviews},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
-		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
+		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
 	}, nil
 }
 
@@ -176,6 +179,7 @@ func (s *Handler) Routes() []httpx.Route {
 	s.pages.routes(&t)
 	s.accounts.routes(&t)
 	s.purchase.routes(&t)
+	s.purchase.reviewRoutes(&t)
 	s.pages.contentRoutes(&t)
 	return t.Routes()
 }

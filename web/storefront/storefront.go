@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -54,6 +55,8 @@ type catalogPages struct {
 	blobs blob.Store
 	recs  recommender
 	sales sales
+	// reviews are the products' approved reviews.
+	reviews *review.Service
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -191,6 +194,8 @@ type shopProductView struct {
 	// Recommended are the shop's recommendations for this product (its
 	// recommendation plugins, else best sellers).
 	Recommended []shopCard
+	// Reviews are the product's approved reviews (reviews.go).
+	Reviews *productReviews
 }
 
 type shopVariantView struct {
@@ -649,6 +654,9 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			imageURLs = append(imageURLs, u)
 		}
 		v.Product = pv
+		if pv.Reviews, err = s.productReviews(c, p); err != nil {
+			return nil, "", err
+		}
 		pv.Recommended = s.recs.cards(c, p.ID, nil)
 		// Breadcrumbs: Home › category path › product.
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
@@ -689,6 +697,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 				"lowPrice": money.Format(low, p.Currency), "highPrice": money.Format(high, p.Currency),
 				"offerCount": len(offers), "offers": offers}
 		}
+		pv.Reviews.addLD(prod)
 		var items []map[string]any
 		for i, cr := range v.Crumbs {
 			items = append(items, map[string]any{"@type": "ListItem", "position": i + 1, "name": cr.Name, "item": base + cr.URL})
