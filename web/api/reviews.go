@@ -29,30 +29,30 @@ type ProductReviewPhotoJSON struct {
 // ProductReviewJSON is a review. Order, customer and e-mail are left out of the
 // public answers.
 type ProductReviewJSON struct {
-	ID          string            `json:"id"`
-	ProductID   string            `json:"product_id"`
-	OrderID     string            `json:"order_id,omitempty"`
-	CustomerID  string            `json:"customer_id,omitempty"`
-	Email       string            `json:"email,omitempty"`
-	Author      string            `json:"author"`
-	Rating      int               `json:"rating"`
-	Title       string            `json:"title"`
-	Body        string            `json:"body"`
-	Status      string            `json:"status"`
-	Reply       string            `json:"reply,omitempty"`
-	RepliedAt   *time.Time        `json:"replied_at,omitempty"`
-	ModeratedAt *time.Time        `json:"moderated_at,omitempty"`
+	ID          string                   `json:"id"`
+	ProductID   string                   `json:"product_id"`
+	OrderID     string                   `json:"order_id,omitempty"`
+	CustomerID  string                   `json:"customer_id,omitempty"`
+	Email       string                   `json:"email,omitempty"`
+	Author      string                   `json:"author"`
+	Rating      int                      `json:"rating"`
+	Title       string                   `json:"title"`
+	Body        string                   `json:"body"`
+	Status      string                   `json:"status"`
+	Reply       string                   `json:"reply,omitempty"`
+	RepliedAt   *time.Time               `json:"replied_at,omitempty"`
+	ModeratedAt *time.Time               `json:"moderated_at,omitempty"`
 	Photos      []ProductReviewPhotoJSON `json:"photos"`
-	Version     int               `json:"version"`
-	CreatedAt   time.Time         `json:"created_at"`
+	Version     int                      `json:"version"`
+	CreatedAt   time.Time                `json:"created_at"`
 }
 
 // ProductReviewQueueJSON is a page of the moderation queue (pending first).
 type ProductReviewQueueJSON struct {
 	Reviews []ProductReviewJSON `json:"reviews"`
-	Total   int64        `json:"total"`
-	Page    int          `json:"page"`
-	Pages   int          `json:"pages"`
+	Total   int64               `json:"total"`
+	Page    int                 `json:"page"`
+	Pages   int                 `json:"pages"`
 }
 
 // ReviewRejectRequest rejects a review; note goes to the audit log.
@@ -73,12 +73,12 @@ type ReviewSettingsJSON struct {
 // ProductReviewsJSON is a page of a product's published reviews with the
 // summary over all of them (stars[0] counts 1-star reviews).
 type ProductReviewsJSON struct {
-	Average float64      `json:"average"`
-	Count   int64        `json:"count"`
-	Stars   [5]int64     `json:"stars"`
+	Average float64             `json:"average"`
+	Count   int64               `json:"count"`
+	Stars   [5]int64            `json:"stars"`
 	Reviews []ProductReviewJSON `json:"reviews"`
-	Page    int          `json:"page"`
-	Pages   int          `json:"pages"`
+	Page    int                 `json:"page"`
+	Pages   int                 `json:"pages"`
 }
 
 func productReviewJSON(r *review.Review) ProductReviewJSON {

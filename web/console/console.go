@@ -94,7 +94,7 @@ type Deps struct {
 	// Reviews are the shop's product reviews (the moderation queue).
 	Reviews *review.Service
 	Admin   *admin.Admin
-	Imports    *admin.Imports
+	Imports *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler

@@ -21,17 +21,17 @@ import (
 
 // productReviews is the product page's reviews block.
 type productReviews struct {
-	Count    int64
-	Average  string // "4.3"
-	Stars    []starBar
-	Reviews  []reviewView
-	Sort     string
-	Filter   int
-	Sorts    []sortLink
-	Page     int
-	Prev     string
-	Next     string
-	Matched  int64
+	Count   int64
+	Average string // "4.3"
+	Stars   []starBar
+	Reviews []reviewView
+	Sort    string
+	Filter  int
+	Sorts   []sortLink
+	Page    int
+	Prev    string
+	Next    string
+	Matched int64
 }
 
 type starBar struct {
@@ -154,7 +154,7 @@ func (pr *productReviews) addLD(prod map[string]any) {
 	for _, r := range pr.Reviews {
 		e := map[string]any{"@type": "Review", "author": map[string]any{"@type": "Person", "name": r.Author},
 			"reviewRating": map[string]any{"@type": "Rating", "ratingValue": r.Rating, "bestRating": 5, "worstRating": 1},
-			"reviewBody": r.Body}
+			"reviewBody":   r.Body}
 		if r.Title != "" {
 			e["name"] = r.Title
 		}
@@ -181,8 +181,8 @@ func (s *catalogPages) reviewPhotoKey(c *fiber.Ctx, key string) bool {
 type reviewFormView struct {
 	Order *orderView
 	// RT is the review link's token when the shopper came by it.
-	RT    string
-	Lines []reviewLineView
+	RT     string
+	Lines  []reviewLineView
 	Done   bool
 	Closed string // why the order cannot be reviewed
 }
