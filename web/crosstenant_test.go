@@ -30,8 +30,8 @@ type victim struct {
 	AnalystID                          string
 	markers                            []string
 	// Commerce are A's order, payment, shipment, return, ticket (and mail
-	// template topic, variant, catalog, plugin, design, promotion and
-	// campaign) ids by route parameter name.
+	// template topic, variant, catalog, plugin, design, promotion,
+	// campaign and review) ids by route parameter name.
 	Commerce map[string]string
 }
 
@@ -60,7 +60,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"orders ", "order_events ", "payments ", "shipments ", "returns ", "tickets ",
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
-			"promotions ", "promotion_codes ", "promotion_campaigns "} {
+			"promotions ", "promotion_codes ", "promotion_campaigns ", "reviews "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -184,6 +184,11 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		a.Commerce[k] = v
 	}
 	a.markers = append(a.markers, prmarks...)
+	rvids, rvmarks := victimReviews(t, srv, a.ID, a.Commerce["product"])
+	for k, v := range rvids {
+		a.Commerce[k] = v
+	}
+	a.markers = append(a.markers, rvmarks...)
 	return a
 }
 
@@ -215,7 +220,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign":
+			":promotion", ":campaign", ":review":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}
