@@ -532,7 +532,10 @@ func TestStorefrontCategoryQueriesConstant(t *testing.T) {
 			counts[n] = counter.n.Load()
 		}
 		t.Logf("statements per category page: 5 products %d, 50 products %d", counts[5], counts[50])
-		if counts[50] != counts[5] || counts[5] == 0 || counts[5] > 20 {
+		// At most 21: the page's own reads and the cache's fingerprint
+		// check (one statement per owner, reviews included) on every
+		// request here.
+		if counts[50] != counts[5] || counts[5] == 0 || counts[5] > 21 {
 			t.Fatalf("statements grow with products: %v", counts)
 		}
 		// The next page (cursor) costs the same.
