@@ -2,8 +2,8 @@ package web_test
 
 import (
 	"bytes"
-	"image/color"
 	"context"
+	"image/color"
 	"mime/multipart"
 	"net/url"
 	"strings"

@@ -164,11 +164,19 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	for _, topic := range review.DeliveredTopics {
 		worker.Handle(topic, askReview) // review requests after delivery (if the shop has them on)
 	}
+	for topic, h := range svc.Loyalty.Handlers() { // points for orders, refunds, sign-ups, reviews
+		worker.Handle(topic, h)
+	}
 	// Background work recovers from panics (core/jobs): a failing round
 	// is logged and the next runs on schedule.
 	worker.Log = log
 	go worker.Run(ctx)
 	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, svc, time.Now(), log) })
+	go jobs.Every(ctx, log, "loyalty sweep", 5*time.Minute, func(ctx context.Context) { // points expiry, notices, tier reviews
+		if _, err := svc.Loyalty.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("loyalty sweep", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "plugin run purge", time.Hour, func(ctx context.Context) {
 		if _, _, err := svc.Plugins.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purge plugin runs", "err", err)

@@ -11,6 +11,19 @@
 // package payment with idempotency keys derived from the return, so a
 // retried or concurrent refund of the same return pays out once.
 //
+// A returned unit is worth what the shopper paid for it: its line's total
+// (already net of the line's discounts and of its share of order-level
+// ones such as a spend-save tier, which pricing spreads over the lines)
+// plus its tax when prices are tax-exclusive; delivery is not part of it.
+// Partial returns of a line take their units' part rounded down and the
+// return taking a line's last units takes what is left, so any split of
+// any order's returns adds up to exactly what its lines were paid, never
+// more (TestReturnsAddUpToWhatWasPaid). Refunding or crediting a return
+// runs the ResolveHooks in the same transaction (checkout.Promotions takes
+// the returned units' discount back from the promotions' figures); offer
+// conditions are not judged again after a partial return (core/promotion's
+// reverse.go says why).
+//
 // Restocking calls core/inventory's Return after the "received" state is
 // committed (inventory has no in-transaction return yet); the return's
 // restocked flag is set once stock is back, and Restock retries a return
@@ -111,8 +124,52 @@ type Service struct {
 	payments *payment.Service
 	inv      *inventory.Service
 	idem     *idempotency.Service
+	resolved []ResolveHook
 	// Now is the clock (tests).
 	Now func() time.Time
+}
+
+// ResolveHook runs inside the transaction that resolves a return with money
+// back (refunded) or store credit (credited), after its status moved: units
+// are the returned lines, each with how many of its units earlier resolved
+// returns gave back; credited is the store credit granted (0 for a refund,
+// whose money core/payment's refund hooks see). checkout.Promotions'
+// Returned is one: the promotions' figures and budgets give back the
+// discount the returned units carried. An error rolls the resolution back.
+type ResolveHook func(ctx context.Context, q bun.IDB, o *order.Order, units []order.Returned, credited int64) error
+
+// OnResolve adds hooks run when a return is refunded or credited, at
+// wiring time, before the service is used.
+func (s *Service) OnResolve(hooks ...ResolveHook) { s.resolved = append(s.resolved, hooks...) }
+
+// resolve runs the resolve hooks for r in q. The order's row is locked
+// first, so resolutions of one order queue and each counts the others'
+// units.
+func (s *Service) resolve(ctx context.Context, q bun.IDB, r *Return, credited int64) error {
+	if len(s.resolved) == 0 {
+		return nil
+	}
+	if err := order.Lock(ctx, q, r.TenantID, r.OrderID); err != nil {
+		return err
+	}
+	o, err := order.Load(ctx, q, r.OrderID)
+	if err != nil {
+		return err
+	}
+	units := make([]order.Returned, 0, len(r.Lines))
+	for _, l := range r.Lines {
+		before, _, err := held(ctx, q, r.TenantID, l.OrderLineID, r.ID, Refunded, Credited)
+		if err != nil {
+			return err
+		}
+		units = append(units, order.Returned{LineID: l.OrderLineID, Quantity: l.Quantity, Before: before})
+	}
+	for _, h := range s.resolved {
+		if err := h(ctx, q, o, units, credited); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // New returns a Service. payments refunds; inv restocks (nil: no restock).
@@ -145,13 +202,48 @@ func clean(s string, n int) (string, error) {
 	return s, nil
 }
 
-// lineValue is what the shopper paid for qty units of l.
-func lineValue(o *order.Order, l *order.Line, qty int64) int64 {
+// linePaid is what the shopper paid for a whole line: its total, which is
+// net of its own discounts and of its share of the order's (pricing spreads
+// those over the lines), plus its tax when prices are tax-exclusive.
+func linePaid(o *order.Order, l *order.Line) int64 {
 	paid := l.Total
 	if !o.TaxInclusive {
 		paid += l.Tax
 	}
-	return money.RoundDiv(paid, qty, l.Quantity)
+	return paid
+}
+
+// unitsValue is what the shopper paid for qty units of l, given the units
+// and value earlier returns of the line (not rejected) already hold: the
+// units' part of the line, rounded down, and for the return that takes the
+// line's last units, what is left of it. However a line is returned, its
+// returns never add up to more than was paid for it, and returning all of
+// it gives back exactly that.
+func unitsValue(o *order.Order, l *order.Line, qty, heldQty, heldValue int64) int64 {
+	paid := linePaid(o, l)
+	if heldQty+qty >= l.Quantity {
+		return max(0, paid-heldValue)
+	}
+	return money.Portion(paid, qty, l.Quantity)
+}
+
+// held is what the not-rejected returns of an order line other than
+// exceptReturn hold: units and value, read in q.
+func held(ctx context.Context, q bun.IDB, tenant, lineID, exceptReturn string, statuses ...ReturnStatus) (qty, value int64, err error) {
+	var row struct {
+		Qty   int64 `bun:"qty"`
+		Value int64 `bun:"value"`
+	}
+	sel := q.NewSelect().TableExpr("return_lines AS rl").Join("JOIN returns AS r ON r.tenant_id = rl.tenant_id AND r.id = rl.return_id").
+		ColumnExpr("COALESCE(SUM(rl.quantity), 0) AS qty, COALESCE(SUM(rl.amount), 0) AS value").
+		Where("rl.tenant_id = ? AND rl.order_line_id = ? AND rl.return_id <> ?", tenant, lineID, exceptReturn)
+	if len(statuses) > 0 {
+		sel.Where("r.status IN (?)", bun.List(statuses))
+	} else {
+		sel.Where("r.status <> ?", Rejected)
+	}
+	err = sel.Scan(ctx, &row)
+	return row.Qty, row.Value, errs.Wrap(err, "aftersales: returned so far")
 }
 
 // Request opens a return. Shoppers (any actor but staff) must give the
@@ -209,7 +301,13 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (*Return, error)
 			if !ok {
 				return &errs.Error{Code: errs.Unprocessable, Field: "lines", Message: l.Title + ": more than was shipped and not yet returned"}
 			}
-			v := lineValue(o, l, lq.Quantity)
+			// Read after the conditional update, which queues concurrent
+			// returns of the line, so each sees the others' values.
+			hq, hv, err := held(ctx, q, o.TenantID, l.ID, r.ID)
+			if err != nil {
+				return err
+			}
+			v := unitsValue(o, l, lq.Quantity, hq, hv)
 			r.Amount += v
 			r.Lines = append(r.Lines, ReturnLine{TenantID: o.TenantID, ReturnID: r.ID, OrderLineID: l.ID, VariantID: l.VariantID, Quantity: lq.Quantity, Amount: v, Reason: why})
 		}
@@ -447,9 +545,9 @@ func (s *Service) refund(ctx context.Context, r *Return, amount int64) (*Return,
 	}
 	return s.move(ctx, r.ID, []ReturnStatus{Received}, Refunded, func(r *Return, u *bun.UpdateQuery) {
 		u.Set("resolution = 'refund'").Set("resolved_amount = ?", amount)
-	}, func(_ context.Context, _ bun.IDB, r *Return) error {
+	}, func(ctx context.Context, q bun.IDB, r *Return) error {
 		r.Resolution, r.ResolvedAmount = "refund", amount
-		return nil
+		return s.resolve(ctx, q, r, 0)
 	})
 }
 
@@ -471,9 +569,11 @@ func (s *Service) Credit(ctx context.Context, id string, amount int64) (*Return,
 			return err
 		}
 		r.Resolution, r.ResolvedAmount = "store_credit", amount
-		_, err = q.NewInsert().Model(&Credit{TenantID: r.TenantID, ID: store.NewID(), CustomerKey: customerKey(o), Amount: amount, Currency: r.Currency,
-			Source: "return:" + r.ID, CreatedAt: r.UpdatedAt}).Exec(ctx)
-		return errs.Wrap(err, "store credit")
+		if _, err = q.NewInsert().Model(&Credit{TenantID: r.TenantID, ID: store.NewID(), CustomerKey: customerKey(o), Amount: amount, Currency: r.Currency,
+			Source: "return:" + r.ID, CreatedAt: r.UpdatedAt}).Exec(ctx); err != nil {
+			return errs.Wrap(err, "store credit")
+		}
+		return s.resolve(ctx, q, r, amount)
 	})
 }
 

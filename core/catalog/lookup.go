@@ -55,6 +55,7 @@ type SaleVariant struct {
 	Option3          string `bun:"option3"`
 	Currency         string `bun:"currency"`
 	Price            int64  `bun:"price"`
+	Cost             *int64 `bun:"cost"` // per unit, nil when not recorded
 	WeightGrams      int64  `bun:"weight_grams"`
 	RequiresShipping bool   `bun:"requires_shipping"`
 	Taxable          bool   `bun:"taxable"`
@@ -96,7 +97,7 @@ func SaleVariants(ctx context.Context, q bun.IDB, tenantID string, ids []string,
 	}
 	var rows []SaleVariant
 	err := q.NewRaw(`SELECT v.id, v.product_id, COALESCE(v.sku, '') AS sku, p.title, v.option1, v.option2, v.option3,
-		p.currency, v.price, v.weight_grams, v.requires_shipping, v.taxable, `+mayGoNegative+` AS allow_backorder,
+		p.currency, v.price, v.cost, v.weight_grams, v.requires_shipping, v.taxable, `+mayGoNegative+` AS allow_backorder,
 		CASE WHEN p.status = 'published' AND (p.publish_at IS NULL OR p.publish_at <= ?) THEN 1 ELSE 0 END AS sellable,
 		`+stock("v.tenant_id", "v.id")+` AS available
 		FROM catalog_variants v JOIN catalog_products p ON p.tenant_id = v.tenant_id AND p.id = v.product_id

@@ -41,7 +41,8 @@
 //  5. StepPlace: the stock is reserved through order.Inventory (core/
 //     inventory's conditional updates: two shoppers can never both take the
 //     last unit), the cart is closed, the order and its lines are written
-//     with a price snapshot (every adjustment with its label and source)
+//     with a price snapshot (every adjustment with its label and source,
+//     and each order line's share of the order-level ones)
 //     under the next order number (taken this late because the per-shop
 //     counter row is the one lock all of a shop's checkouts share), the
 //     "order.placed" event goes to the outbox, and the answer is stored with
@@ -135,7 +136,10 @@ type Input struct {
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// Pay is how the shopper pays now (StepPay); nil places the order to be
 	// paid later.
-	Pay          *Pay     `json:"payment,omitempty"`
+	Pay *Pay `json:"payment,omitempty"`
+	// Points is how many loyalty points the signed-in shopper spends on
+	// the order (StepTenders, Points); 0: none.
+	Points       int64    `json:"points,omitempty"`
 	CustomerTags []string `json:"-"`
 }
 
@@ -256,7 +260,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	o := &order.Order{CustomerID: owner.CustomerID, Email: in.Email, Currency: p.Currency, Subtotal: p.Subtotal, Discounts: p.Discounts,
 		ShippingTotal: p.ShippingTotal, TaxTotal: p.TaxTotal, TaxInclusive: p.TaxInclusive, Total: p.Total,
 		ShippingAddress: in.ShippingAddress, CustomerNote: strings.TrimSpace(in.Note), CartID: c.ID, PaymentMethod: in.PaymentMethod,
-		Pricing: order.Snapshot{Adjustments: p.Adjustments, Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings, Promotions: p.Promotions}}
+		Pricing: order.Snapshot{Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings, Promotions: p.Promotions}}
 	if in.BillingAddress != nil && in.BillingAddress.Line1 != "" {
 		o.BillingAddress = *in.BillingAddress
 	} else {
@@ -267,14 +271,17 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	}
 	o.Lines = make([]order.Line, len(p.Lines))
 	stock := make([]order.StockLine, len(p.Lines))
+	lineIDs := make(map[string]string, len(p.Lines)) // priced (cart) line → order line
 	for i, pl := range p.Lines {
 		vl := view.Lines[i]
 		v := view.Variants[vl.VariantID]
-		o.Lines[i] = order.Line{VariantID: v.ID, ProductID: v.ProductID, SKU: v.SKU, Title: v.Title, VariantTitle: v.VariantTitle(),
+		lineIDs[pl.ID] = store.NewID()
+		o.Lines[i] = order.Line{ID: lineIDs[pl.ID], VariantID: v.ID, ProductID: v.ProductID, SKU: v.SKU, Title: v.Title, VariantTitle: v.VariantTitle(),
 			Quantity: pl.Quantity, UnitPrice: pl.UnitPrice, Subtotal: pl.Subtotal, Adjustments: pl.Adjusted, Total: pl.Total, Tax: pl.Tax,
-			WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
+			Cost: v.Cost, WeightGrams: v.WeightGrams, RequiresShipping: v.RequiresShipping}
 		stock[i] = order.StockLine{VariantID: v.ID, Quantity: pl.Quantity}
 	}
+	o.Pricing.Adjustments = order.AdjustmentsFor(p.Adjustments, lineIDs)
 	// StepPromotions and StepTenders: the hooks, before anything else is
 	// written (the order has its ID; its row follows in this transaction).
 	o.ID = store.NewID()

@@ -343,3 +343,30 @@ func TestStatementsPerCheckout(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderLinesKeepCost: each order line keeps its variant's cost per
+// unit as it was at checkout (nil for a variant without one), for the
+// margin figures of campaign reports.
+func TestOrderLinesKeepCost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		cost := int64(900)
+		shirt := e.shop.Variant(t, e.ctx, "Shirt", 2380, 10, carttest.VariantOpts{Cost: &cost})
+		mug := e.shop.Variant(t, e.ctx, "Mug", 1190, 4, carttest.VariantOpts{})
+		o, _, err := e.checkout.Place(e.ctx, e.guest(t, map[string]int64{shirt: 2, mug: 1}), input(), "cost-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.orders.Get(e.ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		costs := map[string]*int64{}
+		for _, l := range got.Lines {
+			costs[l.VariantID] = l.Cost
+		}
+		if costs[shirt] == nil || *costs[shirt] != 900 || costs[mug] != nil {
+			t.Fatalf("line costs: shirt %v mug %v", costs[shirt], costs[mug])
+		}
+	})
+}

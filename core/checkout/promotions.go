@@ -8,6 +8,7 @@ import (
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -38,8 +39,21 @@ import (
 //   - Release (an order.CancelHook) gives it all back when an order is
 //     cancelled (by staff or by the unpaid-order sweeper), in the
 //     cancelling transaction.
+//   - Refunded (a payment.RefundHook) lowers the promotions' revenue by a
+//     partial refund, and gives it all back like Release when the refund
+//     completes the order's; Returned (an aftersales.ResolveHook) takes
+//     back the discount the returned units carried and the store credit
+//     granted for them. core/promotion's reverse.go states the policy.
+//
+// With Members set, a signed-in shopper's loyalty tier (core/loyalty's
+// Perks) joins the facts: Customer.Segments gets "tier:member" and
+// "tier:<code>" (so a promotion with Conditions.Segments ["tier:gold"] is
+// for gold members only, and a member day is such a promotion with dates),
+// and the tier's own discount and free shipping join the offers as
+// built-in promotions that claim no usage.
 type Promotions struct {
-	Offers *promotion.Service
+	Offers  *promotion.Service
+	Members *loyalty.Service // nil: no tiers
 }
 
 // Stage implements cart.Offers.
@@ -52,6 +66,15 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 	snap, err := p.Offers.SnapshotIn(ctx, q, promotion.SnapshotInput{Codes: in.Codes, CustomerID: in.CustomerID, Email: email})
 	if err != nil {
 		return nil, err
+	}
+	var segments []string
+	if p.Members != nil && in.CustomerID != "" {
+		segs, perks, err := p.Members.Perks(ctx, q, tenant, in.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		segments = segs
+		snap.Promotions = append(snap.Promotions, perks...)
 	}
 	if len(snap.Promotions) == 0 && len(in.Codes) == 0 {
 		return nil, nil
@@ -74,7 +97,7 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 		customerTags = customerTags || len(c.CustomerTags) > 0
 		orders = orders || c.FirstOrder
 	}
-	c := promotion.Customer{ID: in.CustomerID, Email: email, Tags: in.CustomerTags}
+	c := promotion.Customer{ID: in.CustomerID, Email: email, Tags: in.CustomerTags, Segments: segments}
 	if in.CustomerID != "" && (customerTags || orders && email == "") {
 		f, err := customer.FactsIn(ctx, q, tenant, in.CustomerID)
 		if err != nil {
@@ -128,7 +151,13 @@ func (p *Promotions) Step() Step { return StepPromotions }
 // placing transaction.
 func (p *Promotions) Run(ctx context.Context, q bun.IDB, pl *Placement) error {
 	o := pl.Order
-	return p.Offers.Redeem(ctx, q, promotion.Order{ID: o.ID, CustomerID: o.CustomerID, Email: o.Email, Currency: o.Currency, Total: o.Total}, pl.Price.Promotions)
+	used := make([]pricing.AppliedPromotion, 0, len(pl.Price.Promotions))
+	for _, a := range pl.Price.Promotions {
+		if !strings.HasPrefix(a.ID, loyalty.PerkPrefix) { // tier perks have no usage to claim
+			used = append(used, a)
+		}
+	}
+	return p.Offers.Redeem(ctx, q, promotion.Order{ID: o.ID, CustomerID: o.CustomerID, Email: o.Email, Currency: o.Currency, Total: o.Total}, used)
 }
 
 // Release is an order.CancelHook: it gives back what the order's
@@ -136,6 +165,25 @@ func (p *Promotions) Run(ctx context.Context, q bun.IDB, pl *Placement) error {
 func (p *Promotions) Release(ctx context.Context, q bun.IDB, o *order.Order) error {
 	_, err := p.Offers.Release(ctx, q, o.ID)
 	return err
+}
+
+// Refunded is a payment.RefundHook: a refund that completes the order's
+// gives back everything its promotions took, like a cancellation; a
+// partial one lowers the revenue they count for it.
+func (p *Promotions) Refunded(ctx context.Context, q bun.IDB, o *order.Order, amount int64) error {
+	if o.Status == order.Refunded {
+		_, err := p.Offers.Release(ctx, q, o.ID)
+		return err
+	}
+	return p.Offers.Reverse(ctx, q, o.ID, promotion.Reversal{Revenue: amount})
+}
+
+// Returned is an aftersales.ResolveHook: the returned units' part of each
+// promotion's discount, and the store credit granted for them, are taken
+// back from the promotions' figures (money refunded reaches them through
+// Refunded).
+func (p *Promotions) Returned(ctx context.Context, q bun.IDB, o *order.Order, units []order.Returned, credited int64) error {
+	return p.Offers.Reverse(ctx, q, o.ID, promotion.Reversal{Discounts: o.ReturnedDiscounts(units), Revenue: credited})
 }
 
 // refusedCode is the error for the first code the shopper entered that the

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -98,7 +99,8 @@ func decodeSettings(raw string) (*Settings, error) {
 }
 
 // loadCartSettings is LoadSettings plus whether the shop has a live
-// promotion (promotion.LiveSQL), in the same statement.
+// promotion (promotion.LiveSQL) or runs a loyalty programme whose tier
+// perks may apply (loyalty.LiveSQL), in the same statement.
 func loadCartSettings(ctx context.Context, q bun.IDB) (*Settings, bool, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -108,8 +110,8 @@ func loadCartSettings(ctx context.Context, q bun.IDB) (*Settings, bool, error) {
 		Settings *string `bun:"settings"`
 		Live     bool    `bun:"live"`
 	}
-	if err := q.NewRaw("SELECT (SELECT settings FROM checkout_settings WHERE tenant_id = ?) AS settings, "+promotion.LiveSQL("?", "?")+" AS live",
-		tenant, tenant, store.Now()).Scan(ctx, &row); err != nil {
+	if err := q.NewRaw("SELECT (SELECT settings FROM checkout_settings WHERE tenant_id = ?) AS settings, "+"("+promotion.LiveSQL("?", "?")+" OR "+loyalty.LiveSQL("?")+") AS live",
+		tenant, tenant, store.Now(), tenant).Scan(ctx, &row); err != nil {
 		return nil, false, errs.Wrap(err, "checkout settings")
 	}
 	raw := ""

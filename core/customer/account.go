@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loginguard"
+	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/text"
 )
@@ -127,6 +128,10 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta SessionMeta) 
 		}
 		if err != nil {
 			return uniqueErr(err)
+		}
+		// Listeners (loyalty's sign-up points) hear of the new account.
+		if _, err := outbox.EnqueueEvent(ctx, q, tid, "customer.signed_up", map[string]any{"customer_id": row.ID}); err != nil {
+			return err
 		}
 		return s.insertSession(ctx, q, tid, row.ID, token, meta, now)
 	})

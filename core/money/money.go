@@ -171,3 +171,27 @@ func RoundDiv(a, b, c int64) int64 {
 	}
 	return int64(q)
 }
+
+// Portion is the part of total that part units of whole carry, rounded
+// down: floor(total × part / whole), with a 128-bit intermediate. total
+// may be negative (the result is then rounded toward zero); 0 <= part <=
+// whole and whole > 0, else 0. Taking slices of a whole cumulatively —
+// Portion(t, k, n) − Portion(t, j, n) for units j+1…k — never sums past t
+// and gives exactly t once all n units are taken, whatever the split:
+// returns and their discounts are reversed that way.
+func Portion(total, part, whole int64) int64 {
+	if whole <= 0 || part < 0 || part > whole {
+		return 0
+	}
+	neg := total < 0
+	ut := uint64(total)
+	if neg {
+		ut = -ut
+	}
+	hi, lo := bits.Mul64(ut, uint64(part))
+	q, _ := bits.Div64(hi, lo, uint64(whole)) // part <= whole: no overflow
+	if neg {
+		return -int64(q)
+	}
+	return int64(q)
+}

@@ -3,6 +3,7 @@ package money
 import (
 	"errors"
 	"math"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -241,4 +242,38 @@ func FuzzParseFormat(f *testing.F) {
 			t.Fatalf("Parse(%q, %s) = %d, but Format gives %q which reads as %d, %v", s, cur, v, Format(v, cur), back, err)
 		}
 	})
+}
+
+func TestPortionSlicesSumExactly(t *testing.T) {
+	for _, c := range []struct{ total, part, whole, want int64 }{
+		{10, 1, 3, 3}, {10, 2, 3, 6}, {10, 3, 3, 10}, {-10, 1, 3, -3}, {0, 1, 2, 0},
+		{MaxAmount, 1, 2, MaxAmount / 2}, {5, 4, 3, 0}, {5, -1, 3, 0}, {5, 1, 0, 0},
+	} {
+		if got := Portion(c.total, c.part, c.whole); got != c.want {
+			t.Errorf("Portion(%d, %d, %d) = %d, want %d", c.total, c.part, c.whole, got, c.want)
+		}
+	}
+	// Any split of a whole into slices, taken cumulatively, gives back
+	// exactly the total and never more along the way.
+	rng := rand.New(rand.NewSource(7))
+	for n := 0; n < 5000; n++ {
+		whole := 1 + rng.Int63n(50)
+		total := rng.Int63n(1_000_000)
+		var taken, got int64
+		for taken < whole {
+			k := 1 + rng.Int63n(whole-taken)
+			slice := Portion(total, taken+k, whole) - Portion(total, taken, whole)
+			if slice < 0 {
+				t.Fatalf("negative slice %d", slice)
+			}
+			got += slice
+			taken += k
+			if got > total {
+				t.Fatalf("slices %d past total %d", got, total)
+			}
+		}
+		if got != total {
+			t.Fatalf("slices sum %d, total %d", got, total)
+		}
+	}
 }

@@ -46,7 +46,7 @@
 // The package owns orders, order_lines, order_events, order_counters,
 // order_mail_templates and order_notifications. Payment, shipping,
 // after-sales, checkout, the unpaid-order sweeper and the plugin host change
-// and read orders only through its functions (totals.go, stats.go), never in
+// and read orders only through its functions (totals.go, stats.go, sales.go), never in
 // their own SQL.
 package order
 
@@ -138,7 +138,9 @@ type Address struct {
 }
 
 // Snapshot is the pricing detail kept with an order: why each price is what
-// it is.
+// it is. Its adjustments name the order's lines (a line adjustment by
+// LineID, an order-level one by its per-line shares), so LineDiscounts
+// knows what each line paid for each promotion (discounts.go).
 type Snapshot struct {
 	Adjustments []pricing.Adjustment    `json:"adjustments"`
 	Taxes       []pricing.TaxLine       `json:"taxes"`
@@ -195,20 +197,24 @@ func (o *Order) Balance() int64 { return o.Total - (o.PaidTotal - o.RefundedTota
 type Line struct {
 	bun.BaseModel `bun:"table:order_lines"`
 
-	TenantID          string `bun:"tenant_id,pk" json:"-"`
-	ID                string `bun:"id,pk" json:"id"`
-	OrderID           string `bun:"order_id" json:"-"`
-	Position          int    `bun:"position" json:"position"`
-	VariantID         string `bun:"variant_id" json:"variant_id"`
-	ProductID         string `bun:"product_id" json:"product_id,omitempty"`
-	SKU               string `bun:"sku" json:"sku,omitempty"`
-	Title             string `bun:"title" json:"title"`
-	VariantTitle      string `bun:"variant_title" json:"variant_title,omitempty"`
-	Quantity          int64  `bun:"quantity" json:"quantity"`
-	UnitPrice         int64  `bun:"unit_price" json:"unit_price"`
-	Subtotal          int64  `bun:"subtotal" json:"subtotal"`
-	Adjustments       int64  `bun:"adjustments" json:"adjustments"`
-	Total             int64  `bun:"total" json:"total"`
+	TenantID     string `bun:"tenant_id,pk" json:"-"`
+	ID           string `bun:"id,pk" json:"id"`
+	OrderID      string `bun:"order_id" json:"-"`
+	Position     int    `bun:"position" json:"position"`
+	VariantID    string `bun:"variant_id" json:"variant_id"`
+	ProductID    string `bun:"product_id" json:"product_id,omitempty"`
+	SKU          string `bun:"sku" json:"sku,omitempty"`
+	Title        string `bun:"title" json:"title"`
+	VariantTitle string `bun:"variant_title" json:"variant_title,omitempty"`
+	Quantity     int64  `bun:"quantity" json:"quantity"`
+	UnitPrice    int64  `bun:"unit_price" json:"unit_price"`
+	Subtotal     int64  `bun:"subtotal" json:"subtotal"`
+	Adjustments  int64  `bun:"adjustments" json:"adjustments"`
+	Total        int64  `bun:"total" json:"total"`
+	// Cost is what one unit cost the shop when it was sold (the catalog
+	// variant's cost at checkout), nil when none was recorded. It is the
+	// merchant's own figure: never shown to the shopper.
+	Cost              *int64 `bun:"cost" json:"-"`
 	Tax               int64  `bun:"tax" json:"tax"`
 	WeightGrams       int64  `bun:"weight_grams" json:"weight_grams"`
 	RequiresShipping  bool   `bun:"requires_shipping" json:"requires_shipping"`

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 
 	"log/slog"
 	"mime"
@@ -90,7 +91,7 @@ type Worker struct {
 	Log      *slog.Logger
 
 	mu       sync.RWMutex
-	handlers map[string]Handler
+	handlers map[string][]Handler
 }
 
 // NewWorker returns a worker that sends through SMTP when cfg.Host is set.
@@ -102,15 +103,18 @@ func NewWorker(db *store.DB, cfg SMTPConfig) *Worker {
 	return w
 }
 
-// Handle registers the handler for an event topic. Events with no handler
-// are marked sent (nobody is listening yet).
+// Handle adds a handler for an event topic. Events with no handler are
+// marked sent (nobody is listening yet). A topic may have several
+// handlers (order e-mails and loyalty points both listen to "order.paid"):
+// each runs, in the order added; if any fails, the event is retried and
+// all run again, so every handler must be idempotent.
 func (w *Worker) Handle(topic string, h Handler) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.handlers == nil {
-		w.handlers = map[string]Handler{}
+		w.handlers = map[string][]Handler{}
 	}
-	w.handlers[topic] = h
+	w.handlers[topic] = append(w.handlers[topic], h)
 }
 
 // Run delivers until ctx is done.
@@ -203,14 +207,17 @@ func (w *Worker) deliver(ctx context.Context, m Message) error {
 		return w.Sender.Send(ctx, m)
 	default:
 		w.mu.RLock()
-		h := w.handlers[m.Topic]
+		hs := w.handlers[m.Topic]
 		w.mu.RUnlock()
-		if h == nil {
-			return nil
-		}
 		// A handler acts for the message's shop only, never with the
 		// worker's cross-tenant scope.
-		return h(tenancy.ForTenant(ctx, m.TenantID), m)
+		var failed []error
+		for _, h := range hs {
+			if err := h(tenancy.ForTenant(ctx, m.TenantID), m); err != nil {
+				failed = append(failed, err)
+			}
+		}
+		return errors.Join(failed...)
 	}
 }
 

@@ -145,9 +145,22 @@ type Service struct {
 	inventory order.Inventory
 	mu        sync.RWMutex
 	providers map[string]Provider
+	refunded  []RefundHook
 	// Now is the clock (tests).
 	Now func() time.Time
 }
+
+// RefundHook runs inside the transaction that records a succeeded refund,
+// after the order's refunded total and state moved (o is the order as it
+// is then: refunded when this refund completed it): checkout.Promotions'
+// Refunded is one (a partial refund lowers the promotions' revenue, a full
+// one gives their usage back). An error rolls the recording back and the
+// refund stays pending for staff to reconcile.
+type RefundHook func(ctx context.Context, q bun.IDB, o *order.Order, amount int64) error
+
+// OnRefund adds hooks run for every succeeded refund, at wiring time,
+// before the service is used.
+func (s *Service) OnRefund(hooks ...RefundHook) { s.refunded = append(s.refunded, hooks...) }
 
 // New returns a Service with the given providers. inv (may be nil) commits
 // the order's stock holds when it is paid.
@@ -572,6 +585,11 @@ func (s *Service) applyRefund(ctx context.Context, q bun.IDB, r *Refund, currenc
 	}
 	if order.CanTransition(o.Status, to) {
 		if err := order.Transition(ctx, q, o, to, "", nil); err != nil {
+			return err
+		}
+	}
+	for _, h := range s.refunded {
+		if err := h(ctx, q, o, r.Amount); err != nil {
 			return err
 		}
 	}

@@ -37,7 +37,9 @@
 // adjustments always add up to the difference between subtotal and
 // merchandise total. Order-level adjustments are allocated to lines in
 // proportion to their totals (largest remainder), so taxes are computed on
-// what the shopper actually pays.
+// what the shopper actually pays, and each such adjustment records every
+// line's share (Adjustment.Lines), so an order knows exactly what each line
+// paid for each offer (returns reverse it per line).
 //
 // # Rounding
 //
@@ -50,10 +52,12 @@
 package pricing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,6 +154,17 @@ type Adjustment struct {
 	Label  string `json:"label"`
 	Code   string `json:"code,omitempty"`
 	Source string `json:"source"`
+	// Lines is how an order-level adjustment was spread over the lines
+	// (largest remainder; the shares sum to Amount exactly; lines given
+	// nothing are left out), so an order can later say what each line
+	// paid for each offer. Empty for a line-level adjustment.
+	Lines []LineAmount `json:"lines,omitempty"`
+}
+
+// LineAmount is one line's share of an order-level adjustment.
+type LineAmount struct {
+	LineID string `json:"line_id"`
+	Amount int64  `json:"amount"`
 }
 
 // Warning reports a stage whose implementation failed and was skipped.
@@ -452,7 +467,7 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 				l.Total += adj.Amount
 				l.Adjusted += adj.Amount
 			} else {
-				adj.Amount = allocate(res.Lines, adj.Amount)
+				adj.Amount, adj.Lines = allocate(res.Lines, adj.Amount)
 			}
 			if adj.Amount != 0 {
 				res.Adjustments = append(res.Adjustments, adj)
@@ -464,8 +479,8 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 
 // allocate spreads an order-level amount over the lines in proportion to
 // their totals (largest remainder), clamping a discount at the order total.
-// It returns the amount actually applied.
-func allocate(lines []LineResult, amount int64) int64 {
+// It returns the amount actually applied and each line's share of it.
+func allocate(lines []LineResult, amount int64) (int64, []LineAmount) {
 	var base int64
 	for i := range lines {
 		base += lines[i].Total
@@ -474,19 +489,18 @@ func allocate(lines []LineResult, amount int64) int64 {
 		amount = -base
 	}
 	if amount == 0 || len(lines) == 0 {
-		return 0
+		return 0, nil
 	}
+	got := make([]int64, len(lines))
 	if base == 0 { // only surcharges reach here: spread evenly over lines
 		share, rest := amount/int64(len(lines)), amount%int64(len(lines))
 		for i := range lines {
-			d := share
+			got[i] = share
 			if int64(i) < rest {
-				d++
+				got[i]++
 			}
-			lines[i].Total += d
-			lines[i].Adjusted += d
 		}
-		return amount
+		return amount, spread(lines, got)
 	}
 	sign, abs := int64(1), amount
 	if amount < 0 {
@@ -500,8 +514,7 @@ func allocate(lines []LineResult, amount int64) int64 {
 	var given int64
 	for i := range lines {
 		d, r := mulDivRem(abs, lines[i].Total, base)
-		lines[i].Total += sign * d
-		lines[i].Adjusted += sign * d
+		got[i] = sign * d
 		given += d
 		if r > 0 {
 			fr = append(fr, share{i, r})
@@ -511,15 +524,33 @@ func allocate(lines []LineResult, amount int64) int64 {
 	// each to the largest fractions; ties by line order.
 	rest := abs - given
 	if rest > 0 {
-		sort.SliceStable(fr, func(a, b int) bool { return fr[a].rem > fr[b].rem })
+		slices.SortFunc(fr, func(a, b share) int { return cmp.Or(cmp.Compare(b.rem, a.rem), cmp.Compare(a.i, b.i)) })
 		for k := 0; rest > 0 && k < len(fr); k++ {
-			i := fr[k].i
-			lines[i].Total += sign
-			lines[i].Adjusted += sign
+			got[fr[k].i] += sign
 			rest--
 		}
 	}
-	return amount - sign*rest
+	return amount - sign*rest, spread(lines, got)
+}
+
+// spread adds each line's share to it and lists the shares that are not
+// zero.
+func spread(lines []LineResult, got []int64) []LineAmount {
+	n := 0
+	for _, d := range got {
+		if d != 0 {
+			n++
+		}
+	}
+	out := make([]LineAmount, 0, n)
+	for i, d := range got {
+		if d != 0 {
+			lines[i].Total += d
+			lines[i].Adjusted += d
+			out = append(out, LineAmount{LineID: lines[i].ID, Amount: d})
+		}
+	}
+	return out
 }
 
 // mulDivRem returns floor(a*b/c) and the remainder, a, b >= 0, c > 0,

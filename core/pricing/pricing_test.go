@@ -47,10 +47,36 @@ func checkInvariants(t *testing.T, r *Result) {
 		merch += l.Total
 		lineTax += l.Tax
 	}
+	// Every line's adjustments are its line-level adjustments plus its
+	// recorded shares of the order-level ones, which sum to their amounts.
+	perLine := map[string]int64{}
 	for _, a := range r.Adjustments {
 		adj += a.Amount
 		if a.Label == "" || a.Source == "" || a.Stage == "" {
 			t.Fatalf("adjustment without label/source/stage: %+v", a)
+		}
+		if a.Level == LevelLine {
+			perLine[a.LineID] += a.Amount
+			if len(a.Lines) > 0 {
+				t.Fatalf("line adjustment with shares: %+v", a)
+			}
+			continue
+		}
+		var shares int64
+		for _, sh := range a.Lines {
+			if sh.Amount == 0 || (sh.Amount < 0) != (a.Amount < 0) {
+				t.Fatalf("share %+v of %+v", sh, a)
+			}
+			shares += sh.Amount
+			perLine[sh.LineID] += sh.Amount
+		}
+		if shares != a.Amount {
+			t.Fatalf("order adjustment %d spread as %d: %+v", a.Amount, shares, a.Lines)
+		}
+	}
+	for _, l := range r.Lines {
+		if perLine[l.ID] != l.Adjusted {
+			t.Fatalf("line %s adjusted %d, adjustments and shares say %d", l.ID, l.Adjusted, perLine[l.ID])
 		}
 	}
 	for _, x := range r.Taxes {

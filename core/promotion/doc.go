@@ -37,8 +37,17 @@
 // move there by conditional updates, so they are never oversold under any
 // concurrency; a limit reached meanwhile is an errs.Conflict and the order
 // is not placed at the stale price. Service.Release gives everything back
-// when an unpaid order is cancelled or expires. Stats judges a promotion
-// or campaign afterwards from the redemption records.
+// when an order is cancelled or expires, or is refunded in full;
+// Service.Reverse takes back the discount returned goods carried (and
+// gives it back to the budgets) and the money refunded, while a partial
+// return keeps the use (reverse.go states the policy). Stats judges a
+// promotion or campaign afterwards from the redemption records, net of
+// returns and refunds; CampaignReport judges a campaign against the shop's
+// orders (new customers, average order against the stretch before,
+// incremental gross margin from the cost each order line kept, ROI, a
+// daily series; definitions on Report), asking core/order for its figures.
+// Templates are festival presets (11.11, 618, Black Friday, Christmas,
+// Chinese New Year) that fill in a new campaign.
 //
 // Tables: the package owns promotions, promotion_codes,
 // promotion_flash_items, promotion_customer_uses, promotion_redemptions

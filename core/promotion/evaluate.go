@@ -168,6 +168,9 @@ type evaluator struct {
 	out  *Outcome
 	rem  []int64 // each line's total after the discounts applied so far
 	fmt  func(int64) string
+	// lines memoises qualifying: which lines a promotion is about does not
+	// change while one cart is evaluated.
+	lines map[*Promotion][]int
 }
 
 func (e *evaluator) note(code string, p *Promotion, reason string) {
@@ -180,7 +183,19 @@ func (e *evaluator) note(code string, p *Promotion, reason string) {
 
 // qualifying lists the indexes of the lines a promotion is about.
 func (e *evaluator) qualifying(p *Promotion) []int {
-	var q []int
+	if q, ok := e.lines[p]; ok {
+		return q
+	}
+	if e.lines == nil {
+		e.lines = map[*Promotion][]int{}
+	}
+	q := e.match(p)
+	e.lines[p] = q
+	return q
+}
+
+func (e *evaluator) match(p *Promotion) []int {
+	q := make([]int, 0, len(e.cart.Lines))
 	for i := range e.cart.Lines {
 		l := &e.cart.Lines[i]
 		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
@@ -335,20 +350,26 @@ func (e *evaluator) choose(cands []candidate) []candidate {
 		start = end
 		var pick []candidate
 		if len(tier) <= 12 {
+			// with[i] is the set of tier members i combines with (itself
+			// included), so a subset is valid when every member's with
+			// covers it.
+			with := make([]int, len(tier))
+			for i := range tier {
+				with[i] = 1 << i
+				for j := range tier {
+					if j != i && compatible(tier[i].p, tier[j].p) {
+						with[i] |= 1 << j
+					}
+				}
+			}
 			best, bestMask := int64(-1), 0
 			for mask := 1; mask < 1<<len(tier); mask++ {
 				var v int64
 				ok := true
 				for i := 0; i < len(tier) && ok; i++ {
-					if mask&(1<<i) == 0 {
-						continue
-					}
-					v += tier[i].value
-					for j := i + 1; j < len(tier); j++ {
-						if mask&(1<<j) != 0 && !compatible(tier[i].p, tier[j].p) {
-							ok = false
-							break
-						}
+					if mask&(1<<i) != 0 {
+						v += tier[i].value
+						ok = mask&^with[i] == 0
 					}
 				}
 				if ok && v > best {

@@ -165,6 +165,8 @@ type redemptionRow struct {
 	Currency      string     `bun:"currency"`
 	Amount        int64      `bun:"amount"`
 	OrderTotal    int64      `bun:"order_total"`
+	Reversed      int64      `bun:"reversed"` // discount given back by returns (reverse.go)
+	Refunded      int64      `bun:"refunded"` // money the order gave back
 	Units         string     `bun:"units"`
 	CustomerKeys  string     `bun:"customer_keys"`
 	CreatedAt     time.Time  `bun:"created_at"`
@@ -315,8 +317,10 @@ type stmt struct {
 
 // Release gives back what an order's redemptions took (usage counts,
 // per-customer uses, budgets, flash-sale units), in the caller's
-// transaction q: call it when an unpaid order is cancelled or expires.
-// Each redemption is released once; it returns how many were.
+// transaction q: call it when an order is cancelled or expires, or is
+// refunded in full (reverse.go says why). Budgets get back what returns
+// have not already given back. Each redemption is released once; it
+// returns how many were.
 func (s *Service) Release(ctx context.Context, q bun.IDB, orderID string) (int, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -337,14 +341,15 @@ func (s *Service) Release(ctx context.Context, q bun.IDB, orderID string) (int, 
 		if n, _ := res.RowsAffected(); n != 1 {
 			continue // released meanwhile
 		}
+		back := max(0, r.Amount-r.Reversed)
 		stmts := []stmt{
-			{`UPDATE promotions SET used = used - 1, spent = spent - ? WHERE tenant_id = ? AND id = ? AND used > 0 AND spent >= ?`, []any{r.Amount, tenant, r.PromotionID, r.Amount}},
+			{`UPDATE promotions SET used = used - 1, spent = spent - ? WHERE tenant_id = ? AND id = ? AND used > 0 AND spent >= ?`, []any{back, tenant, r.PromotionID, back}},
 		}
 		if r.CodeID != "" {
 			stmts = append(stmts, stmt{`UPDATE promotion_codes SET used = used - 1 WHERE tenant_id = ? AND id = ? AND used > 0`, []any{tenant, r.CodeID}})
 		}
 		if r.CampaignID != "" {
-			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = spent - ? WHERE tenant_id = ? AND id = ? AND spent >= ?`, []any{r.Amount, tenant, r.CampaignID, r.Amount}})
+			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = spent - ? WHERE tenant_id = ? AND id = ? AND spent >= ?`, []any{back, tenant, r.CampaignID, back}})
 		}
 		if r.CustomerKeys != "" {
 			stmts = append(stmts, stmt{`UPDATE promotion_customer_uses SET uses = uses - 1 WHERE tenant_id = ? AND promotion_id = ? AND customer_key IN (?) AND uses > 0`,

@@ -17,14 +17,15 @@ type StatsFilter struct {
 }
 
 // Figures judge a promotion or campaign from its redemptions (orders
-// released on cancellation are left out).
+// released on cancellation or full refund are left out; returns and
+// refunds are taken off: reverse.go).
 type Figures struct {
 	PromotionID string `json:"promotion_id,omitempty" bun:"promotion_id"`
 	Currency    string `json:"currency" bun:"currency"`
 	Orders      int64  `json:"orders" bun:"orders"`
 	Customers   int64  `json:"customers" bun:"customers"` // distinct accounts, or e-mails for guests
-	Revenue     int64  `json:"revenue" bun:"revenue"`     // what those orders paid
-	Discount    int64  `json:"discount" bun:"discount"`   // what the promotions gave
+	Revenue     int64  `json:"revenue" bun:"revenue"`     // what those orders paid, less what they gave back
+	Discount    int64  `json:"discount" bun:"discount"`   // what the promotions gave on goods kept
 }
 
 // Stats are a report's figures: in total (one row per currency) and per
@@ -66,7 +67,7 @@ func (s *Service) Stats(ctx context.Context, f StatsFilter) (*Stats, error) {
 		// An order that used two of the promotions counts once, with
 		// its total once: per order first, then summed.
 		perOrder := where(q.NewSelect().TableExpr("promotion_redemptions AS r").
-			ColumnExpr("r.currency, r.order_id, MAX(r.order_total) AS total, SUM(r.amount) AS discount").
+			ColumnExpr("r.currency, r.order_id, MAX(r.order_total - r.refunded) AS total, SUM(r.amount - r.reversed) AS discount").
 			ColumnExpr("MAX(CASE WHEN r.customer_id <> '' THEN 'c:' || r.customer_id ELSE 'e:' || r.email END) AS who").
 			GroupExpr("r.currency, r.order_id"))
 		if err := q.NewSelect().TableExpr("(?) AS o", perOrder).
@@ -75,7 +76,7 @@ func (s *Service) Stats(ctx context.Context, f StatsFilter) (*Stats, error) {
 			return errs.Wrap(err, "promotion.Stats")
 		}
 		if err := where(q.NewSelect().TableExpr("promotion_redemptions AS r")).
-			ColumnExpr("r.promotion_id, r.currency, COUNT(*) AS orders, "+customer+" AS customers, SUM(r.order_total) AS revenue, SUM(r.amount) AS discount").
+			ColumnExpr("r.promotion_id, r.currency, COUNT(*) AS orders, "+customer+" AS customers, SUM(r.order_total - r.refunded) AS revenue, SUM(r.amount - r.reversed) AS discount").
 			GroupExpr("r.promotion_id, r.currency").OrderExpr("discount DESC, r.promotion_id").Scan(ctx, &out.ByPromotion); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "promotion.Stats")
 		}

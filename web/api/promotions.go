@@ -267,6 +267,7 @@ func (s *Promotions) Routes() []httpx.Route {
 	api.API("GET", "/api/promotions/:promotion/codes/export", perm.PromotionsRead, "A promotion's codes as CSV (code, usage_limit, used, created_at; streamed)", nil, nil, s.apiExport,
 		httpx.QueryParam{Name: "batch", Description: "only this batch"})
 
+	s.campaignRoutes(api)
 	api.API("GET", "/api/campaigns", perm.PromotionsRead, "Campaigns, newest first", nil, []CampaignJSON{}, s.apiCampaigns)
 	api.API("POST", "/api/campaigns", perm.PromotionsWrite, "Create a campaign", CampaignRequest{}, CampaignJSON{}, s.apiCampaignCreate)
 	api.API("GET", "/api/campaigns/:campaign", perm.PromotionsRead, "A campaign with its budget", nil, CampaignJSON{}, s.apiCampaign)

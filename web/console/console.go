@@ -154,6 +154,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.orders.orderPages(&t)
 	h.promos.promotionPages(&t)
 	h.reviews.reviewPages(&t)
+	h.promos.campaignPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
 	return t.Routes()

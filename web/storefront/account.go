@@ -1,6 +1,7 @@
 package storefront
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -9,7 +10,9 @@ import (
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/web/internal/httpx"
+	"github.com/wasmart/wasmart/web/internal/view"
 )
 
 // Customer accounts on the shop's own host. The customer session (its
@@ -29,6 +32,58 @@ type accountPages struct {
 	carts *cart.Service
 	// ipRate caps sign-in and sign-up attempts per client address.
 	ipRate *httpx.Limiter
+	// loyalty: points, tier and referrals (nil: none).
+	loyalty *loyalty.Service
+}
+
+// memberView is the account page's loyalty section.
+type memberView struct {
+	*loyalty.Member
+	Benefits []string
+	ToNext   string // what is left to reach the next tier, in words
+	Link     string // the referral link
+	History  []loyalty.Entry
+}
+
+// loadMember fills the account page's loyalty section when the shop runs
+// a programme.
+func (s *accountPages) loadMember(c *fiber.Ctx, v *shopView, customerID string) error {
+	if s.loyalty == nil {
+		return nil
+	}
+	ctx := c.UserContext()
+	m, p, err := s.loyalty.Member(ctx, customerID)
+	if err != nil || !p.Settings.Enabled {
+		return err
+	}
+	h, err := s.loyalty.History(ctx, customerID, 20)
+	if err != nil {
+		return err
+	}
+	mv := &memberView{Member: m, History: h.Entries, Link: c.BaseURL() + "/account/signup?ref=" + m.ReferralCode}
+	t := m.Tier
+	if t.MultiplierPct != 100 {
+		mv.Benefits = append(mv.Benefits, fmt.Sprintf("%d.%02d× points on every order", t.MultiplierPct/100, t.MultiplierPct%100))
+	}
+	if t.DiscountPct > 0 {
+		mv.Benefits = append(mv.Benefits, fmt.Sprintf("%d%% off every order", t.DiscountPct))
+	}
+	if t.FreeShipping {
+		mv.Benefits = append(mv.Benefits, "Free shipping")
+	}
+	if t.BirthdayPoints > 0 {
+		mv.Benefits = append(mv.Benefits, fmt.Sprintf("%d birthday points", t.BirthdayPoints))
+	}
+	if n := m.Next; n != nil {
+		left := n.Threshold - m.Progress
+		if p.Settings.QualifyBy == loyalty.QualifyPoints {
+			mv.ToNext = fmt.Sprintf("Earn %d more points within %d days to reach %s.", left, p.Settings.WindowDays, n.Name)
+		} else {
+			mv.ToNext = fmt.Sprintf("Spend %s more within %d days to reach %s.", view.Money(left, v.Shop.Currency), p.Settings.WindowDays, n.Name)
+		}
+	}
+	v.Member = mv
+	return nil
 }
 
 // routes are customer sign-up, sign-in and the account.
@@ -83,6 +138,7 @@ func (s *accountPages) shopFormError(c *fiber.Ctx, name string, v *shopView, err
 func (s *accountPages) shopSignupForm(c *fiber.Ctx) error {
 	v := s.formView(c, "Create an account")
 	v.Form["next"] = httpx.SafeRedirect(c.Query("next"), "/account")
+	v.Form["ref"] = loyalty.NormaliseReferralCode(c.Query("ref"))
 	return s.renderShop(c, "shop/signup", v)
 }
 
@@ -93,7 +149,7 @@ func (s *accountPages) shopSignup(c *fiber.Ctx) error {
 		FirstName: strings.TrimSpace(c.FormValue("first_name")), LastName: strings.TrimSpace(c.FormValue("last_name")),
 		AcceptsMarketing: c.FormValue("accepts_marketing") != "", ConsentSource: "storefront sign-up form",
 	}
-	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing"} {
+	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing", "ref"} {
 		v.Form[k] = c.FormValue(k)
 	}
 	v.Form["next"] = httpx.SafeRedirect(c.FormValue("next"), "/account")
@@ -108,6 +164,13 @@ func (s *accountPages) shopSignup(c *fiber.Ctx) error {
 	s.SetCustomerCookie(c, tok)
 	s.rememberDevice(c, cu.ID)
 	s.mergeGuestCart(c, cu.ID)
+	if ref := v.Form["ref"]; ref != "" && s.loyalty != nil {
+		// The account exists either way; a code that does not apply (own,
+		// unknown) is only logged.
+		if _, err := s.loyalty.Refer(c.UserContext(), cu.ID, ref); err != nil && s.log != nil {
+			s.log.Info("referral not recorded", "err", err)
+		}
+	}
 	return c.Redirect(v.Form["next"], fiber.StatusSeeOther)
 }
 
@@ -170,8 +233,10 @@ func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
 		return err
 	}
 	v.Customer = fresh
-	v.Addresses, err = s.customers.Addresses(c.UserContext(), cu.ID)
-	return err
+	if v.Addresses, err = s.customers.Addresses(c.UserContext(), cu.ID); err != nil {
+		return err
+	}
+	return s.loadMember(c, v, cu.ID)
 }
 
 func (s *accountPages) shopAccount(c *fiber.Ctx) error {

@@ -595,7 +595,7 @@ type shipChoice struct {
 
 var checkoutFields = []string{"email", "shipping_address.name", "shipping_address.company", "shipping_address.line1", "shipping_address.line2",
 	"shipping_address.city", "shipping_address.region", "shipping_address.postal_code", "shipping_address.country", "shipping_address.phone",
-	"shipping_method", "payment", "note"}
+	"shipping_method", "payment", "note", "points"}
 
 // input is the checkout request of the form (card: the card number, never
 // kept in the form).
@@ -605,7 +605,20 @@ func (f checkoutView) input(card string) checkout.Input {
 		ShippingAddress: order.Address{Name: g("shipping_address.name"), Company: g("shipping_address.company"), Line1: g("shipping_address.line1"),
 			Line2: g("shipping_address.line2"), City: g("shipping_address.city"), Region: g("shipping_address.region"),
 			PostalCode: g("shipping_address.postal_code"), Country: strings.ToUpper(g("shipping_address.country")), Phone: g("shipping_address.phone")},
-		Pay: &checkout.Pay{Method: g("payment"), Card: card}}
+		Pay: &checkout.Pay{Method: g("payment"), Card: card}, Points: formPoints(g("points"))}
+}
+
+// formPoints reads the points field: empty is none; anything but a whole
+// number is -1, which checkout refuses on "points".
+func formPoints(s string) int64 {
+	if s = strings.TrimSpace(s); s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // priceCheckout prices the cart for the form's address and delivery

@@ -34,6 +34,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -113,6 +114,9 @@ type Deps struct {
 	Promotions *promotion.Service
 	// Reviews are shown on product pages and written from order pages.
 	Reviews *review.Service
+	// Loyalty shows members their points, tier and referral link (nil:
+	// none shown).
+	Loyalty *loyalty.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up
 	// and order tracking (the server's per-address limiter).
 	Limiter *httpx.Limiter
@@ -168,7 +172,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
 		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}, reviews: d.Reviews},
-		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
 	}, nil
 }

@@ -118,6 +118,7 @@ type shopView struct {
 	Customer  *customer.Customer
 	Addresses []customer.Address
 	Form      map[string]string
+	Member    *memberView // the account page's loyalty section (nil: no programme)
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content

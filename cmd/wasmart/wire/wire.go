@@ -27,6 +27,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -83,12 +84,18 @@ type Services struct {
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
 	// Promotions are the shops' offers, codes and campaigns: every cart is
-	// priced with them, every checkout redeems them and every cancellation
-	// releases them (through checkout.Promotions).
+	// priced with them, every checkout redeems them, every cancellation and
+	// full refund releases them and every return and partial refund
+	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
 	// Reviews are the shops' verified-buyer product reviews (their
 	// review links are signed with a key derived from OrderSecret).
 	Reviews *review.Service
+	// Loyalty is the shops' membership programmes (points, tiers,
+	// referrals): checkout redeems points and prices tier perks through
+	// it, cancellations give points back; its outbox handlers (Handlers)
+	// earn and reverse, its Sweep expires and reviews.
+	Loyalty *loyalty.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
 	Stock *checkout.Stock
@@ -126,21 +133,25 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Idempotency = idempotency.New(db)
 	s.Stock = &checkout.Stock{Inv: s.Inventory}
 	s.Promotions = promotion.New(db, nil)
-	offers := &checkout.Promotions{Offers: s.Promotions}
+	s.Loyalty = loyalty.New(db, nil)
+	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty}
+	points := &checkout.Points{Loyalty: s.Loyalty}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
 	s.Carts.Offers = offers
 	s.Orders = order.NewService(db, s.Stock)
-	s.Orders.OnCancel(offers.Release)
+	s.Orders.OnCancel(offers.Release, points.Release)
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
+	s.Payments.OnRefund(offers.Refunded)
 	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
-	if err := s.Checkout.Register(offers); err != nil {
+	if err := s.Checkout.Register(offers, points); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
 	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
+	s.AfterSales.OnResolve(offers.Returned)
 	return s, nil
 }
 
@@ -149,7 +160,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Reviews: s.Reviews, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Reviews: s.Reviews, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the plugin host (compiled

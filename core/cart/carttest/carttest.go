@@ -32,6 +32,7 @@ type VariantOpts struct {
 	AllowBackorder bool
 	WeightGrams    int64
 	NoShipping     bool
+	Cost           *int64 // the variant's cost per unit
 }
 
 // Variant creates a published one-variant product with stock units in the
@@ -45,7 +46,7 @@ func (s *Shop) Variant(t testing.TB, ctx context.Context, title string, price, s
 	ship := !o.NoShipping
 	n := seq.Add(1)
 	p, err := s.Catalog.Create(ctx, catalog.ProductInput{Title: title, Status: status, Handle: fmt.Sprintf("p-%d", n),
-		Variants: []catalog.VariantInput{{SKU: fmt.Sprintf("SKU-%d", n), Price: price, WeightGrams: o.WeightGrams, AllowBackorder: o.AllowBackorder, RequiresShipping: &ship}}})
+		Variants: []catalog.VariantInput{{SKU: fmt.Sprintf("SKU-%d", n), Price: price, Cost: o.Cost, WeightGrams: o.WeightGrams, AllowBackorder: o.AllowBackorder, RequiresShipping: &ship}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,161 @@
+package loyalty
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/customer"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/store"
+)
+
+// TierHistory is one change of a customer's tier.
+type TierHistory struct {
+	bun.BaseModel `bun:"table:loyalty_tier_history" json:"-"`
+	TenantID      string    `bun:"tenant_id,pk" json:"-"`
+	ID            string    `bun:"id,pk" json:"id"`
+	CustomerID    string    `bun:"customer_id" json:"customer_id"`
+	From          string    `bun:"from_tier" json:"from"`
+	To            string    `bun:"to_tier" json:"to"`
+	Reason        string    `bun:"reason" json:"reason"`
+	At            time.Time `bun:"at" json:"at"`
+}
+
+// ReviewEvery is how long a tier holds before the review may lower it.
+const ReviewEvery = 30 * 24 * time.Hour
+
+// metricIn is the customer's qualifying figure over the window: money
+// paid net of refunds, or points earned (positive earn entries).
+func metricIn(ctx context.Context, q bun.IDB, tenant, customerID string, st *Settings, now time.Time) (int64, error) {
+	since := now.Add(-time.Duration(st.WindowDays) * 24 * time.Hour)
+	var sum int64
+	var err error
+	if st.QualifyBy == QualifyPoints {
+		err = q.NewSelect().Model((*Entry)(nil)).ColumnExpr("COALESCE(SUM(points), 0)").
+			Where("tenant_id = ? AND customer_id = ? AND kind = ? AND created_at > ?", tenant, customerID, KindEarn, since).Scan(ctx, &sum)
+	} else {
+		err = q.NewSelect().Model((*orderRow)(nil)).ColumnExpr("COALESCE(SUM(spend), 0)").
+			Where("tenant_id = ? AND customer_id = ? AND paid_at > ?", tenant, customerID, since).Scan(ctx, &sum)
+	}
+	return sum, errs.Wrap(err, "loyalty: qualifying metric")
+}
+
+// move sets the account's tier and writes its history (in q, after lock).
+func move(ctx context.Context, q bun.IDB, a *account, to *Tier, reason string, now time.Time) error {
+	from := a.TierCode
+	if _, err := q.NewUpdate().Model(a).Set("tier_code = ?, tier_since = ?, reviewed_at = ?", to.Code, now, now).WherePK().Exec(ctx); err != nil {
+		return errs.Wrap(err, "loyalty: move tier")
+	}
+	a.TierCode, a.TierSince, a.ReviewedAt = to.Code, &now, &now
+	h := &TierHistory{TenantID: a.TenantID, ID: store.NewID(), CustomerID: a.CustomerID, From: from, To: to.Code, Reason: reason, At: now}
+	_, err := q.NewInsert().Model(h).Exec(ctx)
+	return errs.Wrap(err, "loyalty: tier history")
+}
+
+// upgrade moves the customer up at once when they now qualify for a
+// higher tier than they hold (never down: that is the review's job).
+func (s *Service) upgrade(ctx context.Context, q bun.IDB, p *Program, a *account, now time.Time) error {
+	metric, err := metricIn(ctx, q, a.TenantID, a.CustomerID, &p.Settings, now)
+	if err != nil {
+		return err
+	}
+	cur, want := p.TierByCode(a.TierCode), p.qualified(metric)
+	if want.Level <= cur.Level && a.TierCode != "" {
+		return nil
+	}
+	if a.TierCode == want.Code {
+		return nil
+	}
+	return move(ctx, q, a, want, "upgrade", now)
+}
+
+// review lowers the customer's tier to what they qualify for now, when
+// their tier is older than ReviewEvery, and mails them; it returns whether
+// it moved them down.
+func (s *Service) review(ctx context.Context, q bun.IDB, p *Program, a *account, now time.Time) (bool, error) {
+	if a.ReviewedAt != nil && now.Sub(*a.ReviewedAt) < ReviewEvery {
+		return false, nil
+	}
+	metric, err := metricIn(ctx, q, a.TenantID, a.CustomerID, &p.Settings, now)
+	if err != nil {
+		return false, err
+	}
+	cur, want := p.TierByCode(a.TierCode), p.qualified(metric)
+	if want.Level >= cur.Level {
+		if _, err := q.NewUpdate().Model(a).Set("reviewed_at = ?", now).WherePK().Exec(ctx); err != nil {
+			return false, errs.Wrap(err, "loyalty: review")
+		}
+		return false, nil
+	}
+	if err := move(ctx, q, a, want, "monthly review", now); err != nil {
+		return false, err
+	}
+	var back string
+	var currency string
+	if err := q.NewSelect().Model((*orderRow)(nil)).Column("currency").Where("tenant_id = ? AND customer_id = ?", a.TenantID, a.CustomerID).
+		Order("created_at DESC").Limit(1).Scan(ctx, &currency); err != nil && !store.NoRows(err) {
+		return false, errs.Wrap(err, "loyalty: review")
+	}
+	if p.Settings.QualifyBy == QualifyPoints {
+		back = fmt.Sprintf("Earn %d more points within %d days to be %s again.", cur.Threshold-metric, p.Settings.WindowDays, cur.Name)
+	} else {
+		back = fmt.Sprintf("Spend %s more within %d days to be %s again.", money.Formatter{}.Display(cur.Threshold-metric, currency), p.Settings.WindowDays, cur.Name)
+	}
+	return true, mailCustomer(ctx, q, a.TenantID, a.CustomerID, "loyalty.tier_down",
+		"Your membership is now "+want.Name,
+		fmt.Sprintf("Your membership tier changed from %s to %s at our monthly review.\n\n%s\n", cur.Name, want.Name, back))
+}
+
+// mailCustomer queues an e-mail to the customer through the outbox in q
+// (nothing when they have no e-mail).
+func mailCustomer(ctx context.Context, q bun.IDB, tenant, customerID, topic, subject, text string) error {
+	f, err := customer.FactsIn(ctx, q, tenant, customerID)
+	if err != nil || f == nil || f.Email == "" {
+		return err
+	}
+	_, err = outbox.EnqueueMail(ctx, q, outbox.Mail{TenantID: tenant, Topic: topic, To: f.Email, Subject: subject, Text: text})
+	return err
+}
+
+// Perks are what a customer's tier adds to pricing: their segments (for
+// promotions' Conditions.Segments) and the tier's own benefits as built-in
+// promotions limited to the tier's segment (discount percent, free
+// shipping). IDs of those start with PerkPrefix; they have no usage to
+// claim. Perks reads in q (two statements; none without a customer).
+func (s *Service) Perks(ctx context.Context, q bun.IDB, tenant, customerID string) ([]string, []promotion.Promotion, error) {
+	if customerID == "" {
+		return nil, nil, nil
+	}
+	p, err := programIn(ctx, q, tenant)
+	if err != nil || !p.Settings.Enabled {
+		return nil, nil, err
+	}
+	var code string
+	if err := q.NewSelect().Model((*account)(nil)).Column("tier_code").Where("tenant_id = ? AND customer_id = ?", tenant, customerID).
+		Scan(ctx, &code); err != nil && !store.NoRows(err) {
+		return nil, nil, errs.Wrap(err, "loyalty: perks")
+	}
+	t := p.TierByCode(code)
+	segs := []string{SegmentPrefix + "member", t.Segment()}
+	var promos []promotion.Promotion
+	cond := promotion.Conditions{Segments: []string{t.Segment()}}
+	all := []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping}
+	if t.DiscountPct > 0 {
+		promos = append(promos, promotion.Promotion{ID: PerkPrefix + t.Code + ":discount", Name: t.Name + " discount",
+			Label: fmt.Sprintf("%s member −%d%%", t.Name, t.DiscountPct), Kind: promotion.KindPercentOff, Status: promotion.StatusActive,
+			PercentBP: t.DiscountPct * 100, Conditions: cond, CombinesWith: all})
+	}
+	if t.FreeShipping {
+		promos = append(promos, promotion.Promotion{ID: PerkPrefix + t.Code + ":shipping", Name: t.Name + " free shipping",
+			Label: t.Name + " member free shipping", Kind: promotion.KindShipping, Status: promotion.StatusActive, PercentBP: 10000, Conditions: cond, CombinesWith: all})
+	}
+	return segs, promos, nil
+}
+
+// PerkPrefix starts the IDs of the promotions Perks makes.
+const PerkPrefix = "loyalty:"

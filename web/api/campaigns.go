@@ -1,0 +1,106 @@
+package api
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/httpx"
+)
+
+// Campaign reports and festival templates (promotions.read). The report's
+// definitions (window, baseline, margins, ROI) are core/promotion.Report's;
+// amounts are minor units of its currency; roi is a plain ratio, null
+// when the campaign gave no discount.
+
+// CampaignReportJSON is a campaign's report.
+type CampaignReportJSON = promotion.Report
+
+// CampaignTemplateJSON is a festival preset: the campaign and the
+// promotions suggested for it (drafts, in the asked currency).
+type CampaignTemplateJSON = promotion.Template
+
+// campaignRoutes adds the report and template routes; they come before
+// /api/campaigns/:campaign, which would take "templates" as an id.
+func (s *Promotions) campaignRoutes(api httpx.Group) {
+	tz := httpx.QueryParam{Name: "tz", Description: "the shop's IANA time zone for days and windows, e.g. Asia/Shanghai (default UTC)"}
+	api.API("GET", "/api/campaigns/templates", perm.PromotionsRead, "Festival campaign presets of a year (11.11, 618, Black Friday, Christmas, Chinese New Year)",
+		nil, []CampaignTemplateJSON{}, s.apiCampaignTemplates,
+		httpx.QueryParam{Name: "currency", Description: "ISO 4217, for the suggested amounts (required)"},
+		httpx.QueryParam{Name: "year", Type: "integer", Description: "default: this year"}, tz)
+	api.API("GET", "/api/campaigns/:campaign/report", perm.PromotionsRead,
+		"A campaign's report: orders, revenue, discount, customers, new customers, AOV vs the stretch before, incremental margin, ROI, per day",
+		nil, CampaignReportJSON{}, s.apiCampaignReport, tz)
+	api.API("GET", "/api/campaigns/:campaign/report.csv", perm.PromotionsRead, "A campaign's report per day and in total as CSV (date, orders, revenue, discount, currency)",
+		nil, nil, s.apiCampaignReportCSV, tz)
+}
+
+// zone reads the tz query parameter.
+func zone(c *fiber.Ctx) (*time.Location, error) {
+	name := c.Query("tz")
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, errs.Field("tz", "must be an IANA time zone such as Asia/Shanghai or Europe/Berlin, not %q", name)
+	}
+	return loc, nil
+}
+
+func (s *Promotions) apiCampaignTemplates(c *fiber.Ctx) error {
+	loc, err := zone(c)
+	if err != nil {
+		return err
+	}
+	year := time.Now().In(loc).Year()
+	if v := c.Query("year"); v != "" {
+		if year, err = strconv.Atoi(v); err != nil {
+			return errs.Field("year", "must be a year such as 2026, not %q", v)
+		}
+	}
+	if c.Query("currency") == "" {
+		return errs.Field("currency", "is required: the shop's currency, e.g. EUR")
+	}
+	all, err := promotion.Templates(year, loc, c.Query("currency"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(all)
+}
+
+func (s *Promotions) report(c *fiber.Ctx) (*promotion.Report, error) {
+	loc, err := zone(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.promotions.CampaignReport(c.UserContext(), c.Params("campaign"), loc)
+}
+
+func (s *Promotions) apiCampaignReport(c *fiber.Ctx) error {
+	r, err := s.report(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+// apiCampaignReportCSV builds the file before answering, so a failure is
+// a JSON error rather than a truncated file.
+func (s *Promotions) apiCampaignReportCSV(c *fiber.Ctx) error {
+	r, err := s.report(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := r.WriteCSV(&buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="campaign-`+r.CampaignID+`-report.csv"`)
+	return c.Send(buf.Bytes())
+}
