@@ -29,6 +29,16 @@
 // amount off a cheap cart gives at most the cart), by the promotion's
 // MaxDiscount and by what its own and its campaign's budgets have left.
 //
+// # Sale prices and previews
+//
+// Snapshot.Sales picks the automatic, unconditional product offers a
+// shopper gets on one unit, and Sales.UnitPrice prices a unit under them
+// (Evaluate on a one-line cart): the storefront shows these sale prices on
+// product pages and product cards before the cart, and LastChange keeps
+// its page cache right. Service.Preview tries a stored or draft promotion
+// on a merchant's sample cart, alone and beside the shop's live
+// promotions (Evaluate twice), writing nothing.
+//
 // # Redemption
 //
 // Service.Redeem runs in the caller's order transaction: a code's and the

@@ -3,6 +3,8 @@ package promotion
 import (
 	"strings"
 	"time"
+
+	"github.com/wasmart/wasmart/core/extension"
 )
 
 // Kind is what a promotion offers.
@@ -38,14 +40,16 @@ const (
 var kinds = []Kind{KindPercentOff, KindAmountOff, KindSpendSave, KindBuyGet, KindGift, KindShipping, KindFlashSale}
 
 // Class is what a promotion discounts, for the combination rules: product
-// (line) discounts, order discounts and shipping discounts.
-type Class string
+// (line) discounts, order discounts and shipping discounts. It is
+// core/extension's Class, which a pricing plugin's adjustments declare too,
+// so the pricing pipeline checks both against the same rules.
+type Class = extension.Class
 
 // Classes.
 const (
-	ClassProduct  Class = "product"
-	ClassOrder    Class = "order"
-	ClassShipping Class = "shipping"
+	ClassProduct  = extension.ClassProduct
+	ClassOrder    = extension.ClassOrder
+	ClassShipping = extension.ClassShipping
 )
 
 // Status is a promotion's stored state. The state a shopper meets also
@@ -167,6 +171,9 @@ type Promotion struct {
 	GiftQuantity    int64       `json:"gift_quantity,omitempty"`
 	ShippingMethods []string    `json:"shipping_methods,omitempty"`
 	Flash           []FlashItem `json:"flash,omitempty"`
+	// ShowRemaining lets shoppers see a flash sale's promotional units
+	// left on product pages and cards.
+	ShowRemaining bool `json:"show_remaining,omitempty"`
 
 	// Limits: MaxDiscount per order; UsageLimit orders in all;
 	// PerCustomerLimit orders per customer (by account and by e-mail);

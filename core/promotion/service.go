@@ -63,6 +63,7 @@ type rules struct {
 	GiftVariantID   string     `json:"gift_variant_id,omitempty"`
 	GiftQuantity    int64      `json:"gift_quantity,omitempty"`
 	ShippingMethods []string   `json:"shipping_methods,omitempty"`
+	ShowRemaining   bool       `json:"show_remaining,omitempty"`
 }
 
 type promoRow struct {
@@ -127,7 +128,7 @@ func (r *promoRow) promotion() (Promotion, error) {
 		StartsAt: fromPtr(r.StartsAt), EndsAt: fromPtr(r.EndsAt), Priority: r.Priority, CombinesWith: ru.CombinesWith,
 		RequiresCode: r.RequiresCode, Currency: r.Currency, Target: ru.Target, Conditions: ru.Conditions,
 		PercentBP: ru.PercentBP, Amount: ru.Amount, PerItem: ru.PerItem, Tiers: ru.Tiers, BuyGet: ru.BuyGet,
-		GiftVariantID: ru.GiftVariantID, GiftQuantity: ru.GiftQuantity, ShippingMethods: ru.ShippingMethods,
+		GiftVariantID: ru.GiftVariantID, GiftQuantity: ru.GiftQuantity, ShippingMethods: ru.ShippingMethods, ShowRemaining: ru.ShowRemaining,
 		MaxDiscount: r.MaxDiscount, UsageLimit: r.UsageLimit, PerCustomerLimit: r.PerCustomerLimit, Budget: r.Budget,
 		Used: r.Used, Spent: r.Spent, CampaignBudget: r.CampaignBudget, CampaignSpent: r.CampaignSpent,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
@@ -349,6 +350,9 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 		if old.Version != version {
 			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
+		if err := stayEnded(old, in.Status); err != nil {
+			return err
+		}
 		if old.Used > 0 && in.Kind != old.Kind {
 			return errs.Field("kind", "cannot change once orders have used the promotion")
 		}
@@ -404,7 +408,8 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 }
 
 // SetStatus moves a promotion to draft, active, paused or ended (the
-// console's publish, pause, resume and end buttons).
+// console's publish, pause, resume and end buttons). Ended is final: an
+// ended promotion is refused any other status with errs.Conflict.
 func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -421,9 +426,16 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Pro
 		if err != nil {
 			return err
 		}
-		if _, err := q.NewUpdate().Model((*promoRow)(nil)).Set("status = ?, version = version + 1, updated_at = ?", status, s.now()).
-			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
+		if err := stayEnded(old, status); err != nil {
+			return err
+		}
+		res, err := q.NewUpdate().Model((*promoRow)(nil)).Set("status = ?, version = version + 1, updated_at = ?", status, s.now()).
+			Where("tenant_id = ? AND id = ? AND status = ?", tenant, id, old.Status).Exec(ctx)
+		if err != nil {
 			return errs.Wrap(err, "promotion.SetStatus")
+		}
+		if n, _ := res.RowsAffected(); n != 1 { // its status moved meanwhile (e.g. ended)
+			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
 		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.status", ObjectType: "promotion", ObjectID: id,
 			Before: string(old.Status), After: string(status)}); err != nil {
@@ -435,6 +447,17 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Pro
 	return out, err
 }
 
+// stayEnded refuses to move an ended promotion to another status: ending
+// is for good (its orders, codes and reports refer to it as it ran); a
+// merchant who wants the offer again creates a new promotion.
+func stayEnded(old *Promotion, to Status) error {
+	if old.Status == StatusEnded && to != StatusEnded {
+		return &errs.Error{Code: errs.Conflict, Field: "status",
+			Message: fmt.Sprintf("the promotion %q has ended and cannot be made %s again; create a new promotion instead", old.Name, to)}
+	}
+	return nil
+}
+
 func summary(p *Promotion) string {
 	return fmt.Sprintf("%s (%s, %s)", p.Name, p.Kind, p.Status)
 }
@@ -442,7 +465,7 @@ func summary(p *Promotion) string {
 func toRow(tenant string, p *Promotion) (*promoRow, error) {
 	ru := rules{CombinesWith: p.CombinesWith, Target: p.Target, Conditions: p.Conditions, PercentBP: p.PercentBP, Amount: p.Amount,
 		PerItem: p.PerItem, Tiers: p.Tiers, BuyGet: p.BuyGet, GiftVariantID: p.GiftVariantID, GiftQuantity: p.GiftQuantity,
-		ShippingMethods: p.ShippingMethods}
+		ShippingMethods: p.ShippingMethods, ShowRemaining: p.ShowRemaining}
 	b, err := json.Marshal(ru)
 	if err != nil {
 		return nil, errs.Wrap(err, "promotion: rules")
@@ -735,7 +758,7 @@ func normalise(p *Promotion) error {
 	}
 	// Only the fields of the kind are kept.
 	k := *p
-	p.PercentBP, p.Amount, p.PerItem, p.Tiers, p.BuyGet, p.GiftVariantID, p.GiftQuantity, p.ShippingMethods, p.Flash = 0, 0, false, nil, BuyGet{}, "", 0, nil, nil
+	p.PercentBP, p.Amount, p.PerItem, p.Tiers, p.BuyGet, p.GiftVariantID, p.GiftQuantity, p.ShippingMethods, p.Flash, p.ShowRemaining = 0, 0, false, nil, BuyGet{}, "", 0, nil, nil, false
 	switch p.Kind {
 	case KindPercentOff:
 		if err := checkPercent("percent_bp", k.PercentBP); err != nil {
@@ -833,7 +856,7 @@ func normalise(p *Promotion) error {
 			}
 			p.Flash = append(p.Flash, FlashItem{VariantID: f.VariantID, Price: f.Price, Quota: f.Quota})
 		}
-		needsCurrency = true
+		p.ShowRemaining, needsCurrency = k.ShowRemaining, true
 	}
 	if needsCurrency && p.Currency == "" {
 		return errs.Field("currency", "is required for a promotion with amounts")

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -44,6 +46,7 @@ func (s *Promotions) promotionPages(t *httpx.Table) {
 	html.Page("POST", "/console/promotions/:promotion/codes", perm.PromotionsWrite, "Add a coupon code", s.addCode)
 	html.Page("POST", "/console/promotions/:promotion/codes/generate", perm.PromotionsWrite, "Generate coupon codes", s.generate)
 	html.Page("GET", "/console/promotions/:promotion/codes.csv", perm.PromotionsRead, "Download a promotion's codes (CSV)", s.exportCodes)
+	html.Page("GET", "/console/promotions/:promotion/preview", perm.PromotionsRead, "A promotion tried on a sample cart", s.previewPage)
 }
 
 // formKinds are the kinds the console's form edits, with their names.
@@ -83,13 +86,15 @@ func kindName(k promotion.Kind) string {
 // promotionRow is a promotion as the list and the page show it.
 type promotionRow struct {
 	ID, Name, Label, Kind, KindName, State string
+	Offer                                  string // the offer as a sentence (promotion.Describe)
 	Starts, Ends                           string
 	Used                                   int64
 	Given                                  string
 }
 
-func rowOf(p *promotion.Promotion, currency string, now time.Time) promotionRow {
+func rowOf(p *promotion.Promotion, currency string, now time.Time, names promotion.Names) promotionRow {
 	r := promotionRow{ID: p.ID, Name: p.Name, Label: p.Label, Kind: string(p.Kind), KindName: kindName(p.Kind), State: string(p.StatusAt(now)),
+		Offer:  promotion.Describe(p, names),
 		Starts: windowEnd(p.StartsAt, "now"), Ends: windowEnd(p.EndsAt, "open-ended"), Used: p.Used}
 	if p.Currency != "" {
 		currency = p.Currency
@@ -125,7 +130,7 @@ func (s *Promotions) listPage(c *fiber.Ctx) error {
 	}
 	cur, now := s.admin.ShopCurrency(c), time.Now()
 	for i := range pg.Promotions {
-		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], cur, now))
+		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], cur, now, nil))
 	}
 	if pg.Next != "" {
 		q := url.Values{"cursor": {pg.Next}}
@@ -395,6 +400,8 @@ type promotionData struct {
 	MoreCode bool
 	Figures  []figuresRow
 	CanWrite bool
+	PF       previewForm  // the Preview form (promotions_preview.go)
+	Preview  *previewView // its result, when asked
 }
 
 type figuresRow struct {
@@ -409,7 +416,20 @@ func (s *Promotions) newPage(c *fiber.Ctx) error {
 // renderForm shows the new-promotion form (p nil) or a promotion's page
 // with f in its form.
 func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotionForm) error {
-	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite)}
+	var pf previewForm
+	if p != nil {
+		var err error
+		if pf, err = s.previewFormOf(c.UserContext(), c); err != nil {
+			return err
+		}
+	}
+	return s.renderPage(c, p, f, pf, nil)
+}
+
+// renderPage is renderForm with the Preview form and its result.
+func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotionForm, pf previewForm, res *previewView) error {
+	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite),
+		PF: pf, Preview: res}
 	if p == nil {
 		return s.PageWithError(c, "console/promotion", "New promotion", "promotions", d)
 	}
@@ -418,7 +438,7 @@ func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotio
 	if p.Currency != "" {
 		d.Currency = p.Currency
 	}
-	d.Row = rowOf(p, d.Currency, time.Now())
+	d.Row = rowOf(p, d.Currency, time.Now(), s.targetNames(ctx, p))
 	codes, err := s.promotions.Codes(ctx, p.ID, promotion.CodeFilter{Limit: 100})
 	if err != nil {
 		return err
@@ -436,6 +456,65 @@ func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotio
 		d.Figures = append(d.Figures, r)
 	}
 	return s.PageWithError(c, "console/promotion", p.Name, "promotions", d)
+}
+
+// targetNames names the products, variants and collections a promotion
+// refers to, for its sentence (at most 20 of them are looked up; the rest
+// are counted).
+func (s *Promotions) targetNames(ctx context.Context, p *promotion.Promotion) promotion.Names {
+	known := map[string]string{}
+	budget := 20
+	for _, id := range p.Target.ProductIDs {
+		if budget--; budget < 0 {
+			break
+		}
+		if pr, err := s.catalog.Get(ctx, id); err == nil {
+			known["product:"+id] = pr.Title
+		}
+	}
+	variants := append(append([]string(nil), p.Target.VariantIDs...), p.GiftVariantID)
+	for _, f := range p.Flash {
+		variants = append(variants, f.VariantID)
+	}
+	for _, id := range variants {
+		if id == "" {
+			continue
+		}
+		if budget--; budget < 0 {
+			break
+		}
+		if pr, err := s.catalog.ProductOfVariant(ctx, id); err == nil {
+			known["variant:"+id] = variantName(pr, id)
+		}
+	}
+	if len(p.Target.CollectionIDs) > 0 {
+		if cs, err := s.catalog.Collections(ctx, false); err == nil {
+			for _, col := range cs {
+				known["collection:"+col.ID] = col.Title
+			}
+		}
+	}
+	return func(kind, id string) string { return known[kind+":"+id] }
+}
+
+// variantName is a product's title with the variant's option values
+// ("Linen Shirt (M, Red)").
+func variantName(p *catalog.Product, variantID string) string {
+	for _, v := range p.Variants {
+		if v.ID != variantID {
+			continue
+		}
+		var opts []string
+		for _, o := range v.Options {
+			if o != "" {
+				opts = append(opts, o)
+			}
+		}
+		if len(opts) > 0 {
+			return p.Title + " (" + strings.Join(opts, ", ") + ")"
+		}
+	}
+	return p.Title
 }
 
 func (s *Promotions) page(c *fiber.Ctx) error {

@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -586,6 +588,10 @@ type checkoutView struct {
 	F       map[string]string
 	Options []shipChoice
 	Cart    *cartView
+	// Credit is the signed-in shopper's store credit in the cart's
+	// currency (0: none, or a guest), CreditText the same for people.
+	Credit     int64
+	CreditText string
 }
 
 type shipChoice struct {
@@ -595,7 +601,7 @@ type shipChoice struct {
 
 var checkoutFields = []string{"email", "shipping_address.name", "shipping_address.company", "shipping_address.line1", "shipping_address.line2",
 	"shipping_address.city", "shipping_address.region", "shipping_address.postal_code", "shipping_address.country", "shipping_address.phone",
-	"shipping_method", "payment", "note", "points"}
+	"shipping_method", "payment", "note", "points", "use_credit", "store_credit"}
 
 // input is the checkout request of the form (card: the card number, never
 // kept in the form).
@@ -654,7 +660,39 @@ func (s *purchasePages) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutVi
 		}
 	}
 	cv.Cart = cartViewOf(cartView, codes)
-	return cartView, nil
+	return cartView, s.loadCredit(c, o, cv, cartView.Currency)
+}
+
+// loadCredit reads a signed-in shopper's store credit into the form.
+func (s *purchasePages) loadCredit(c *fiber.Ctx, o cart.Owner, cv *checkoutView, currency string) error {
+	cv.Credit, cv.CreditText = 0, ""
+	if o.CustomerID == "" {
+		return nil
+	}
+	st, err := s.commerce.AfterSales.StoreCredit(c.UserContext(), aftersales.CustomerCreditKey(o.CustomerID), 1)
+	if err != nil {
+		return err
+	}
+	if cv.Credit = st.Balance(currency); cv.Credit > 0 {
+		cv.CreditText = view.Money(cv.Credit, currency)
+	}
+	return nil
+}
+
+// storeCredit is the store credit the form asks to spend: none unless
+// "use_credit" is ticked; then the amount typed, or all of it.
+func (f checkoutView) storeCredit(currency string) (int64, error) {
+	if f.F["use_credit"] == "" {
+		return 0, nil
+	}
+	if f.F["store_credit"] == "" {
+		return max(f.Credit, 1), nil // 1: a balance spent meanwhile is refused in words
+	}
+	n, err := money.Parse("store_credit", f.F["store_credit"], currency)
+	if err == nil && n <= 0 {
+		err = errs.Field("store_credit", "enter a positive amount, or leave it empty to use all your credit")
+	}
+	return n, err
 }
 
 func (s *purchasePages) checkoutPage(c *fiber.Ctx) *shopPage {
@@ -737,6 +775,16 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	}
 	in := cv.input(c.FormValue("card"))
 	in.Codes = formCodes(c.FormValue("codes"))
+	if cv.F["use_credit"] != "" {
+		cur := s.Shop(c).Currency
+		if err := s.loadCredit(c, o, cv, cur); err != nil {
+			return err
+		}
+		var err error
+		if in.StoreCredit, err = cv.storeCredit(cur); err != nil {
+			return fail(err)
+		}
+	}
 	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: cv.Key})
 	if err != nil {
 		var e *errs.Error

@@ -169,10 +169,12 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log,
 		catalog: d.Catalog, content: d.Content, design: d.Design}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
-	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
+	offers := sales{offers: d.Promotions, db: d.DB}
+	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
-		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}, reviews: d.Reviews},
-		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter, loyalty: d.Loyalty},
+		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers,
+			members: members{carts: d.Commerce.Carts}, reviews: d.Reviews},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
 	}, nil
 }

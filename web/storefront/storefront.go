@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -52,9 +53,10 @@ type catalogPages struct {
 
 	cache *shopCache
 	// blobs holds product and design images (nil: none).
-	blobs blob.Store
-	recs  recommender
-	sales sales
+	blobs   blob.Store
+	recs    recommender
+	sales   sales
+	members members
 	// reviews are the products' approved reviews.
 	reviews *review.Service
 }
@@ -119,6 +121,8 @@ type shopView struct {
 	Addresses []customer.Address
 	Form      map[string]string
 	Member    *memberView // the account page's loyalty section (nil: no programme)
+	// StoreCredit is the account page's store credit (account.go).
+	StoreCredit *creditView
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
@@ -160,14 +164,19 @@ type shopFeatured struct {
 	Cards      []shopCard
 }
 
-// shopCard is a product in a list.
+// shopCard is a product in a list. Price, CompareAt and Sale are set
+// from its variants (pageSales.setCardPrice): list prices when built,
+// sale prices once the page's offers are applied (sales.priceCards).
 type shopCard struct {
 	ID                 string
 	URL, Title, Vendor string
 	Price              string
 	CompareAt          string
+	Sale               *shopSale
 	Stock              shopStock
 	Image              *shopImageView
+
+	p *catalog.Product
 }
 
 type shopImageView struct {
@@ -278,14 +287,8 @@ func imageOf(im *catalog.Image, width int) *shopImageView {
 }
 
 func shopCardOf(p *catalog.Product) shopCard {
-	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
-	cd.Price = view.Money(p.PriceMin, p.Currency)
-	if p.PriceMax != p.PriceMin {
-		cd.Price = "From " + cd.Price
-	}
-	if len(p.Variants) > 0 && p.Variants[0].CompareAtPrice != nil && *p.Variants[0].CompareAtPrice > p.PriceMin {
-		cd.CompareAt = view.Money(*p.Variants[0].CompareAtPrice, p.Currency)
-	}
+	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p), p: p}
+	(*pageSales)(nil).setCardPrice(&cd, p)
 	if len(p.Images) > 0 {
 		cd.Image = imageOf(&p.Images[0], 320)
 	}
@@ -408,6 +411,9 @@ func (s *catalogPages) cachedPage(c *fiber.Ctx, name string, build func() (*shop
 			return nil, "", nil, err
 		}
 		s.afterSections(c, name, v)
+		if err := s.sales.priceCards(c, v.cards()); err != nil {
+			return nil, "", nil, err
+		}
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
@@ -527,7 +533,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) {
+	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
 		if err != nil {
@@ -571,39 +577,30 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		var js []jsVariant
 		base := s.BaseURL(c)
 		pageURL := base + "/products/" + url.PathEscape(p.Handle)
-		onSale, err := s.sales.productSales(ctx, p)
+		onSale, err := s.sales.productPage(c, p)
 		if err != nil {
 			return nil, "", err
 		}
-		// compare is what a variant's price is shown against: its
-		// compare-at price, or under a sale the higher of it and the price.
-		compare := func(vr *catalog.Variant) string {
-			c := vr.Price
-			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > c {
-				c = *vr.CompareAtPrice
-			}
-			if _, ok := onSale[vr.ID]; !ok && c == vr.Price {
+		onSale = onSale.withMine(mine) // a signed-in member's own prices (member.go)
+		moneyOrNone := func(a int64) string {
+			if a == 0 {
 				return ""
 			}
-			return view.Money(c, p.Currency)
+			return view.Money(a, p.Currency)
 		}
 		var offers []map[string]any
 		low, high := int64(-1), int64(0)
 		for i := range p.Variants {
 			vr := &p.Variants[i]
 			st := variantStock(vr)
-			price := vr.Price
-			sale, sold := onSale[vr.ID]
-			if sold {
-				price = sale.Price
-			}
+			price, compare, sale := onSale.shown(vr)
 			low, high = min(price, low), max(price, high)
 			if low < 0 {
 				low = price
 			}
 			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: view.Money(price, p.Currency), Stock: st, Selected: vr == pv.Selected}
 			pv.Variants = append(pv.Variants, vv)
-			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Compare: compare(vr), Stock: st.Code, StockMsg: st.Label}
+			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Compare: moneyOrNone(compare), Stock: st.Code, StockMsg: st.Label}
 			js = append(js, jv)
 			avail := "https://schema.org/InStock"
 			switch st.Code {
@@ -616,7 +613,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			}
 			o := map[string]any{"@type": "Offer", "price": money.Format(price, p.Currency), "priceCurrency": p.Currency,
 				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
-			if sold && !sale.Until.IsZero() {
+			if sale != nil && !sale.Until.IsZero() {
 				o["priceValidUntil"] = sale.Until.UTC().Format("2006-01-02")
 			}
 			if vr.SKU != "" {
@@ -630,11 +627,8 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		jsb, _ := json.Marshal(js)
 		pv.Data = template.JS(jsb)
 		if pv.Selected != nil {
-			pv.Price = view.Money(pv.Selected.Price, p.Currency)
-			if sale, ok := onSale[pv.Selected.ID]; ok {
-				pv.Price, pv.Sale = view.Money(sale.Price, p.Currency), &shopSale{Label: sale.Label, Until: sale.Until}
-			}
-			pv.Compare = compare(pv.Selected)
+			price, compare, sale := onSale.shown(pv.Selected)
+			pv.Price, pv.Compare, pv.Sale = view.Money(price, p.Currency), moneyOrNone(compare), sale
 			pv.Stock = variantStock(pv.Selected)
 		}
 		var imageURLs []string
@@ -706,7 +700,11 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
-	})
+	}
+	if done, err := s.personalProduct(c, handle, build); done || err != nil {
+		return err
+	}
+	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
@@ -723,6 +721,9 @@ func (s *catalogPages) cachedPageOrRedirect(c *fiber.Ctx, name string, build fun
 			return nil, "", nil, errRedirect
 		}
 		s.afterSections(c, name, v)
+		if err := s.sales.priceCards(c, v.cards()); err != nil {
+			return nil, "", nil, err
+		}
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})

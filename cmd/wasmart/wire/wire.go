@@ -143,15 +143,16 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
 	s.Payments.OnRefund(offers.Refunded)
+	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
+	s.AfterSales.OnResolve(offers.Returned)
+	s.Orders.OnCancel(s.AfterSales.ReleaseCredit)
 	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
-	if err := s.Checkout.Register(offers, points); err != nil {
+	if err := s.Checkout.Register(offers, points, s.AfterSales.CreditTender()); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
-	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
-	s.AfterSales.OnResolve(offers.Returned)
 	return s, nil
 }
 
