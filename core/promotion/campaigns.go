@@ -22,7 +22,7 @@ type Campaign struct {
 	EndsAt    time.Time `json:"ends_at,omitzero"`
 	Currency  string    `json:"currency,omitempty"`
 	Budget    int64     `json:"budget,omitempty"` // 0: none
-	Spent     int64     `json:"spent"`
+	Spent     int64     `json:"spent"`            // discount given under it (usage.go)
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
@@ -97,6 +97,8 @@ func (s *Service) CreateCampaign(ctx context.Context, in Campaign) (*Campaign, e
 }
 
 // UpdateCampaign replaces a campaign's settings (version as in Update).
+// The budget's counter is recounted from the redemptions under the row's
+// lock (usage.go), and a budget below what was already given is refused.
 func (s *Service) UpdateCampaign(ctx context.Context, id string, version int, in Campaign) (*Campaign, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -111,18 +113,35 @@ func (s *Service) UpdateCampaign(ctx context.Context, id string, version int, in
 		if err != nil {
 			return err
 		}
-		if in.Budget > 0 && in.Budget < old.Spent {
-			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(old.Spent, in.Currency))
+		// Lock out the orders redeeming under it, then the row, before
+		// counting, as Update does.
+		if err := s.hold(ctx, q, true, "c", tenant, []string{id}); err != nil {
+			return err
 		}
-		row := &campaignRow{Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt), Currency: in.Currency,
-			Budget: in.Budget, Version: version + 1, UpdatedAt: s.now()}
-		res, err := q.NewUpdate().Model(row).Column("name", "theme", "starts_at", "ends_at", "currency", "budget", "version", "updated_at").
+		res, err := q.NewUpdate().Model((*campaignRow)(nil)).Set("version = ?", version+1).
 			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
 		if err != nil {
 			return errs.Wrap(err, "promotion.UpdateCampaign")
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "the campaign was changed by someone else; reload it")
+		}
+		given, err := campaignsGiven(ctx, q, tenant, []string{id})
+		if err != nil {
+			return err
+		}
+		spent := given[id]
+		if in.Budget > 0 && in.Budget < spent {
+			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(spent, in.Currency))
+		}
+		if in.Budget == 0 {
+			spent = 0 // the counter is kept only under a budget
+		}
+		row := &campaignRow{Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt), Currency: in.Currency,
+			Budget: in.Budget, Spent: spent, Version: version + 1, UpdatedAt: s.now()}
+		if _, err := q.NewUpdate().Model(row).Column("name", "theme", "starts_at", "ends_at", "currency", "budget", "spent", "version", "updated_at").
+			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
+			return errs.Wrap(err, "promotion.UpdateCampaign")
 		}
 		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.update", ObjectType: "campaign", ObjectID: id, Before: old.Name, After: in.Name}); err != nil {
 			return err
@@ -141,7 +160,13 @@ func campaign(ctx context.Context, q bun.IDB, tenant, id string) (*Campaign, err
 		}
 		return nil, errs.Wrap(err, "promotion: campaign")
 	}
-	return row.campaign(), nil
+	c := row.campaign()
+	given, err := campaignsGiven(ctx, q, tenant, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	c.Spent = given[id]
+	return c, nil
 }
 
 // Campaign returns one campaign.
@@ -170,8 +195,18 @@ func (s *Service) Campaigns(ctx context.Context) ([]Campaign, error) {
 		if err := q.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).OrderExpr("id DESC").Limit(500).Scan(ctx); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "promotion.Campaigns")
 		}
+		ids := make([]string, len(rows))
 		for i := range rows {
-			out = append(out, *rows[i].campaign())
+			ids[i] = rows[i].ID
+		}
+		given, err := campaignsGiven(ctx, q, tenant, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			c := rows[i].campaign()
+			c.Spent = given[c.ID]
+			out = append(out, *c)
 		}
 		return nil
 	})

@@ -203,6 +203,9 @@ func get(ctx context.Context, q bun.IDB, tenant, id string) (*Promotion, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := showUsage(ctx, q, tenant, ps); err != nil {
+		return nil, err
+	}
 	return &ps[0], nil
 }
 
@@ -271,8 +274,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			rows = rows[:limit]
 			page.Next = rows[limit-1].ID
 		}
-		page.Promotions, err = load(ctx, q, tenant, rows)
-		return err
+		if page.Promotions, err = load(ctx, q, tenant, rows); err != nil {
+			return err
+		}
+		return showUsage(ctx, q, tenant, page.Promotions)
 	})
 	return page, err
 }
@@ -331,8 +336,10 @@ func (s *Service) CreateWithCode(ctx context.Context, in Promotion, code string)
 }
 
 // Update replaces a promotion's settings. version is the one the caller
-// edited; a stale version is refused with errs.Conflict. Counters stay;
-// flash-sale items keep what they sold.
+// edited; a stale version is refused with errs.Conflict. Flash-sale items
+// keep what they sold. The limit counters are recounted from the
+// redemptions under the row's lock (usage.go), and a usage limit or
+// budget below what orders already took is refused.
 func (s *Service) Update(ctx context.Context, id string, version int, in Promotion) (*Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -353,14 +360,35 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 		if err := stayEnded(old, in.Status); err != nil {
 			return err
 		}
-		if old.Used > 0 && in.Kind != old.Kind {
+		// Lock out the orders redeeming it (hold), then the row, before
+		// counting: the count includes every order placed before this
+		// change, and the orders after it see the new limits.
+		if err := s.hold(ctx, q, true, "p", tenant, []string{id}); err != nil {
+			return err
+		}
+		res, err := q.NewUpdate().Model((*promoRow)(nil)).Set("version = ?", version+1).
+			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "promotion.Update")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
+		}
+		used, spent, err := recount(ctx, q, tenant, id)
+		if err != nil {
+			return err
+		}
+		if used > 0 && in.Kind != old.Kind {
 			return errs.Field("kind", "cannot change once orders have used the promotion")
 		}
-		if in.UsageLimit > 0 && in.UsageLimit < old.Used {
-			return errs.Field("usage_limit", "is below the %d orders that already used the promotion", old.Used)
+		if in.UsageLimit > 0 && in.UsageLimit < used {
+			return errs.Field("usage_limit", "is below the %d orders that already used the promotion", used)
 		}
-		if in.Budget > 0 && in.Budget < old.Spent {
-			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(old.Spent, in.Currency))
+		if in.Budget > 0 && in.Budget < spent {
+			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(spent, in.Currency))
+		}
+		if in.UsageLimit == 0 && in.Budget == 0 {
+			used, spent = 0, 0 // counters are kept only under a limit
 		}
 		in.ID = id
 		if err := s.checkRefs(ctx, q, tenant, &in); err != nil {
@@ -371,15 +399,17 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 			return err
 		}
 		row.Version, row.UpdatedAt = version+1, s.now()
-		res, err := q.NewUpdate().Model(row).
+		if _, err := q.NewUpdate().Model(row).
 			Column("campaign_id", "name", "label", "kind", "status", "starts_at", "ends_at", "priority", "requires_code", "currency",
 				"rules", "max_discount", "usage_limit", "per_customer_limit", "budget", "version", "updated_at").
-			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
-		if err != nil {
+			Set("used = ?", used).Set("spent = ?", spent).
+			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
 			return errs.Wrap(err, "promotion.Update")
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
+		if (in.PerCustomerLimit > 0) != (old.PerCustomerLimit > 0) {
+			if err := recountCustomerUses(ctx, q, tenant, id, in.PerCustomerLimit > 0); err != nil {
+				return err
+			}
 		}
 		sold := map[string]int64{}
 		for _, f := range old.Flash {
