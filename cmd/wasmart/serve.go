@@ -26,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
@@ -155,6 +156,14 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	worker := outbox.NewWorker(db, smtp)
 	(&order.Notifier{DB: db, Brand: svc.Design}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
+	webCfg := web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)}
+	askReview := svc.Reviews.RequestMailer(func(ctx context.Context, tenantID string) (string, string, error) {
+		t, err := ts.Tenant(ctx, tenantID)
+		return t.Name, webCfg.ShopURL(t.Slug), err
+	})
+	for _, topic := range review.DeliveredTopics {
+		worker.Handle(topic, askReview) // review requests after delivery (if the shop has them on)
+	}
 	for topic, h := range svc.Loyalty.Handlers() { // points for orders, refunds, sign-ups, reviews
 		worker.Handle(topic, h)
 	}
@@ -199,8 +208,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)},
-		svc.Deps())
+	srv, err := web.New(webCfg, svc.Deps())
 	if err != nil {
 		ln.Close()
 		return err

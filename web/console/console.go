@@ -13,7 +13,7 @@
 // web/internal/view.
 //
 // Each resource group is its own handler type (Accounts, Shop, Catalog,
-// Inventory, Customers, Imports, Orders, Promotions, Plugins, Builder) holding only
+// Inventory, Customers, Imports, Orders, Promotions, Reviews, Plugins, Builder) holding only
 // the services it calls; Handler assembles them and its Routes are the
 // console's routes in the order the router tries them. The operations
 // the console shares with the JSON API live in web/internal/admin. It
@@ -40,6 +40,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
@@ -93,8 +94,10 @@ type Deps struct {
 	Promotions *promotion.Service
 	// Segments are the shop's customer segments and RFM thresholds.
 	Segments *segment.Service
-	Admin    *admin.Admin
-	Imports  *admin.Imports
+	// Reviews are the shop's product reviews (the moderation queue).
+	Reviews *review.Service
+	Admin   *admin.Admin
+	Imports *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler
@@ -111,6 +114,7 @@ type Handler struct {
 	orders    *Orders
 	promos    *Promotions
 	segments  *Segments
+	reviews   *Reviews
 	plugins   *Plugins
 	builder   *Builder
 }
@@ -136,6 +140,7 @@ func New(d Deps) (*Handler, error) {
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
 		promos:    &Promotions{base: b, promotions: d.Promotions, catalog: d.Catalog, admin: d.Admin},
 		segments:  &Segments{base: b, segments: d.Segments, admin: d.Admin},
+		reviews:   &Reviews{base: b, reviews: d.Reviews, blobs: d.Blobs},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -153,6 +158,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)
 	h.promos.promotionPages(&t)
+	h.reviews.reviewPages(&t)
 	h.promos.campaignPages(&t)
 	h.segments.segmentPages(&t)
 	h.plugins.pluginPages(&t)
@@ -228,6 +234,13 @@ type Promotions struct {
 	promotions *promotion.Service
 	catalog    *catalog.Service // the Preview's variants
 	admin      *admin.Admin
+}
+
+// Reviews serves the review moderation queue (reviews.go).
+type Reviews struct {
+	base
+	reviews *review.Service
+	blobs   blob.Store
 }
 
 // Plugins serves the plugin pages (plugins.go).

@@ -20,6 +20,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
@@ -70,6 +71,7 @@ type shopPage struct {
 	Orders   []spOrderRow
 	Track    *trackView
 	Return   *returnView
+	Reviews  *reviewFormView
 	NextPage string
 	// Recommended are products the shop suggests next to the cart.
 	Recommended []shopCard
@@ -307,6 +309,8 @@ type purchasePages struct {
 	// ipRate caps order tracking look-ups per client address.
 	ipRate *httpx.Limiter
 	recs   recommender
+	// reviews takes the reviews shoppers write from their orders.
+	reviews *review.Service
 }
 
 // routes are the cart, checkout, order, return and tracking pages.

@@ -32,6 +32,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
@@ -89,6 +90,9 @@ type Services struct {
 	// full refund releases them and every return and partial refund
 	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
+	// Reviews are the shops' verified-buyer product reviews (their
+	// review links are signed with a key derived from OrderSecret).
+	Reviews *review.Service
 	// Analytics collects storefront events (its flusher runs from Build
 	// to Close) and answers the KPIs; serve schedules its rollups.
 	Analytics *analytics.Service
@@ -158,6 +162,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
+	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
 	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
 	s.Analytics.Start()
 	return s, nil
@@ -168,7 +173,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the analytics flusher (after
