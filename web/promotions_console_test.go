@@ -77,6 +77,8 @@ func TestPromotionConsole(t *testing.T) {
 	if p.Kind != "spend_save" || len(p.Tiers) != 2 || p.Tiers[1].Spend != 10000 || p.Tiers[1].Off != 1500 || p.Version != 2 {
 		t.Fatalf("edited: %+v", p)
 	}
+	// The page reads like the offer.
+	wantConsolePage(t, c.do("GET", page, "", nil), 200, "Spend 50.00 EUR, save 5.00 EUR; spend 100.00 EUR, save 15.00 EUR, with a code")
 	// A stale version is refused, not silently overwritten.
 	if r := c.do("POST", page, edit("tiers", "1.00 1.00"), nil); r.Status != 409 {
 		t.Fatalf("stale edit: %d", r.Status)

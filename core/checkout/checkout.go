@@ -149,8 +149,7 @@ type Input struct {
 	// Points is how many loyalty points the signed-in shopper spends on
 	// the order (StepTenders, Points); 0: none. Like store credit, points
 	// that pay the whole order need no card.
-	Points       int64    `json:"points,omitempty"`
-	CustomerTags []string `json:"-"`
+	Points int64 `json:"points,omitempty"`
 }
 
 // Limits on input text.
@@ -243,7 +242,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		return nil, err
 	}
 	view, err := s.carts.PriceIn(ctx, q, c, cart.PriceOptions{Destination: in.destination(), ShippingCode: in.ShippingCode, Codes: in.Codes,
-		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags, Email: in.Email})
+		CustomerID: owner.CustomerID, Email: in.Email})
 	if err != nil {
 		return nil, err
 	}

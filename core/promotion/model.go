@@ -3,6 +3,8 @@ package promotion
 import (
 	"strings"
 	"time"
+
+	"github.com/wasmart/wasmart/core/extension"
 )
 
 // Kind is what a promotion offers.
@@ -38,14 +40,16 @@ const (
 var kinds = []Kind{KindPercentOff, KindAmountOff, KindSpendSave, KindBuyGet, KindGift, KindShipping, KindFlashSale}
 
 // Class is what a promotion discounts, for the combination rules: product
-// (line) discounts, order discounts and shipping discounts.
-type Class string
+// (line) discounts, order discounts and shipping discounts. It is
+// core/extension's Class, which a pricing plugin's adjustments declare too,
+// so the pricing pipeline checks both against the same rules.
+type Class = extension.Class
 
 // Classes.
 const (
-	ClassProduct  Class = "product"
-	ClassOrder    Class = "order"
-	ClassShipping Class = "shipping"
+	ClassProduct  = extension.ClassProduct
+	ClassOrder    = extension.ClassOrder
+	ClassShipping = extension.ClassShipping
 )
 
 // Status is a promotion's stored state. The state a shopper meets also

@@ -225,7 +225,7 @@ func (s *Promotions) loadCampaign(c *fiber.Ctx, d *campaignData) error {
 		return err
 	}
 	for i := range pg.Promotions {
-		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], d.Currency, now))
+		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], d.Currency, now, nil))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -84,13 +86,15 @@ func kindName(k promotion.Kind) string {
 // promotionRow is a promotion as the list and the page show it.
 type promotionRow struct {
 	ID, Name, Label, Kind, KindName, State string
+	Offer                                  string // the offer as a sentence (promotion.Describe)
 	Starts, Ends                           string
 	Used                                   int64
 	Given                                  string
 }
 
-func rowOf(p *promotion.Promotion, currency string, now time.Time) promotionRow {
+func rowOf(p *promotion.Promotion, currency string, now time.Time, names promotion.Names) promotionRow {
 	r := promotionRow{ID: p.ID, Name: p.Name, Label: p.Label, Kind: string(p.Kind), KindName: kindName(p.Kind), State: string(p.StatusAt(now)),
+		Offer:  promotion.Describe(p, names),
 		Starts: windowEnd(p.StartsAt, "now"), Ends: windowEnd(p.EndsAt, "open-ended"), Used: p.Used}
 	if p.Currency != "" {
 		currency = p.Currency
@@ -126,7 +130,7 @@ func (s *Promotions) listPage(c *fiber.Ctx) error {
 	}
 	cur, now := s.admin.ShopCurrency(c), time.Now()
 	for i := range pg.Promotions {
-		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], cur, now))
+		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], cur, now, nil))
 	}
 	if pg.Next != "" {
 		q := url.Values{"cursor": {pg.Next}}
@@ -434,7 +438,7 @@ func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotio
 	if p.Currency != "" {
 		d.Currency = p.Currency
 	}
-	d.Row = rowOf(p, d.Currency, time.Now())
+	d.Row = rowOf(p, d.Currency, time.Now(), s.targetNames(ctx, p))
 	codes, err := s.promotions.Codes(ctx, p.ID, promotion.CodeFilter{Limit: 100})
 	if err != nil {
 		return err
@@ -452,6 +456,65 @@ func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotio
 		d.Figures = append(d.Figures, r)
 	}
 	return s.PageWithError(c, "console/promotion", p.Name, "promotions", d)
+}
+
+// targetNames names the products, variants and collections a promotion
+// refers to, for its sentence (at most 20 of them are looked up; the rest
+// are counted).
+func (s *Promotions) targetNames(ctx context.Context, p *promotion.Promotion) promotion.Names {
+	known := map[string]string{}
+	budget := 20
+	for _, id := range p.Target.ProductIDs {
+		if budget--; budget < 0 {
+			break
+		}
+		if pr, err := s.catalog.Get(ctx, id); err == nil {
+			known["product:"+id] = pr.Title
+		}
+	}
+	variants := append(append([]string(nil), p.Target.VariantIDs...), p.GiftVariantID)
+	for _, f := range p.Flash {
+		variants = append(variants, f.VariantID)
+	}
+	for _, id := range variants {
+		if id == "" {
+			continue
+		}
+		if budget--; budget < 0 {
+			break
+		}
+		if pr, err := s.catalog.ProductOfVariant(ctx, id); err == nil {
+			known["variant:"+id] = variantName(pr, id)
+		}
+	}
+	if len(p.Target.CollectionIDs) > 0 {
+		if cs, err := s.catalog.Collections(ctx, false); err == nil {
+			for _, col := range cs {
+				known["collection:"+col.ID] = col.Title
+			}
+		}
+	}
+	return func(kind, id string) string { return known[kind+":"+id] }
+}
+
+// variantName is a product's title with the variant's option values
+// ("Linen Shirt (M, Red)").
+func variantName(p *catalog.Product, variantID string) string {
+	for _, v := range p.Variants {
+		if v.ID != variantID {
+			continue
+		}
+		var opts []string
+		for _, o := range v.Options {
+			if o != "" {
+				opts = append(opts, o)
+			}
+		}
+		if len(opts) > 0 {
+			return p.Title + " (" + strings.Join(opts, ", ") + ")"
+		}
+	}
+	return p.Title
 }
 
 func (s *Promotions) page(c *fiber.Ctx) error {

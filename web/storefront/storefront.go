@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -51,9 +52,10 @@ type catalogPages struct {
 
 	cache *shopCache
 	// blobs holds product and design images (nil: none).
-	blobs blob.Store
-	recs  recommender
-	sales sales
+	blobs   blob.Store
+	recs    recommender
+	sales   sales
+	members members
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -526,7 +528,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) {
+	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
 		if err != nil {
@@ -574,6 +576,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, "", err
 		}
+		onSale = onSale.withMine(mine) // a signed-in member's own prices (member.go)
 		moneyOrNone := func(a int64) string {
 			if a == 0 {
 				return ""
@@ -688,7 +691,11 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
-	})
+	}
+	if done, err := s.personalProduct(c, handle, build); done || err != nil {
+		return err
+	}
+	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
