@@ -150,6 +150,9 @@ type Input struct {
 	// the order (StepTenders, Points); 0: none. Like store credit, points
 	// that pay the whole order need no card.
 	Points int64 `json:"points,omitempty"`
+	// Attribution is the traffic source of the shopper's session, written
+	// on the order (the storefront sets it from core/analytics).
+	Attribution order.Attribution `json:"-"`
 }
 
 // Limits on input text.
@@ -269,6 +272,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	o := &order.Order{CustomerID: owner.CustomerID, Email: in.Email, Currency: p.Currency, Subtotal: p.Subtotal, Discounts: p.Discounts,
 		ShippingTotal: p.ShippingTotal, TaxTotal: p.TaxTotal, TaxInclusive: p.TaxInclusive, Total: p.Total,
 		ShippingAddress: in.ShippingAddress, CustomerNote: strings.TrimSpace(in.Note), CartID: c.ID, PaymentMethod: in.PaymentMethod,
+		Source: in.Attribution.Source, Medium: in.Attribution.Medium, Campaign: in.Attribution.Campaign,
 		Pricing: order.Snapshot{Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings, Promotions: p.Promotions}}
 	if in.BillingAddress != nil && in.BillingAddress.Line1 != "" {
 		o.BillingAddress = *in.BillingAddress

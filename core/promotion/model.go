@@ -183,9 +183,11 @@ type Promotion struct {
 	PerCustomerLimit int64 `json:"per_customer_limit,omitempty"`
 	Budget           int64 `json:"budget,omitempty"`
 
-	// Counters, moved by redemptions: orders that used it and the
-	// discount they got. CampaignBudget and CampaignSpent are its
-	// campaign's (0 when none).
+	// Usage: orders that used it and the discount they kept;
+	// CampaignBudget and CampaignSpent are its campaign's (0 when none).
+	// Get and List read them from the redemption records; a Snapshot
+	// carries the limit counters instead, exact where a limit needs
+	// them (usage.go).
 	Used           int64 `json:"used"`
 	Spent          int64 `json:"spent"`
 	CampaignBudget int64 `json:"campaign_budget,omitempty"`
