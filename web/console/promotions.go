@@ -143,6 +143,7 @@ func (s *Promotions) listPage(c *fiber.Ctx) error {
 // promotionForm is the form's fields as the merchant typed them.
 type promotionForm struct {
 	Name, Label, Kind, Status          string
+	CampaignID                         string
 	Percent, Amount                    string
 	PerItem                            bool
 	Applies, ProductIDs, CollectionIDs string
@@ -161,7 +162,7 @@ type promotionForm struct {
 
 // formOf fills the form from a stored promotion.
 func formOf(p *promotion.Promotion, currency string) promotionForm {
-	f := promotionForm{Name: p.Name, Label: p.Label, Kind: string(p.Kind), Status: string(p.Status), PerItem: p.PerItem,
+	f := promotionForm{Name: p.Name, Label: p.Label, Kind: string(p.Kind), Status: string(p.Status), CampaignID: p.CampaignID, PerItem: p.PerItem,
 		Priority: strconv.Itoa(p.Priority), Combines: map[string]bool{}, RequiresCode: p.RequiresCode, Version: p.Version,
 		ProductIDs: strings.Join(p.Target.ProductIDs, ", "), CollectionIDs: strings.Join(p.Target.CollectionIDs, ", "),
 		OtherTargets: len(p.Target.VariantIDs)+len(p.Target.Categories)+len(p.Target.Tags) > 0}
@@ -229,7 +230,8 @@ func readForm(c *fiber.Ctx) promotionForm {
 		MaxRepeats: c.FormValue("max_repeats"), StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Priority: c.FormValue("priority"), Combines: map[string]bool{}, UsageLimit: c.FormValue("usage_limit"),
 		PerCustomer: c.FormValue("per_customer_limit"), MaxDiscount: c.FormValue("max_discount"), Budget: c.FormValue("budget"),
-		MinSubtotal: c.FormValue("min_subtotal"), RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code"))}
+		MinSubtotal: c.FormValue("min_subtotal"), RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code")),
+		CampaignID: strings.TrimSpace(c.FormValue("campaign_id"))}
 	f.Version, _ = strconv.Atoi(c.FormValue("version"))
 	for _, cl := range []string{"product", "order", "shipping"} {
 		if c.FormValue("combines_"+cl) == "on" {
@@ -247,6 +249,7 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 		return errs.Field("Kind", "choose one of the kinds listed")
 	}
 	p.Name, p.Label, p.Kind, p.PerItem, p.RequiresCode = f.Name, f.Label, promotion.Kind(f.Kind), f.PerItem, f.RequiresCode || f.Code != ""
+	p.CampaignID = f.CampaignID
 	if p.Currency == "" {
 		p.Currency = currency
 	}
@@ -385,19 +388,20 @@ func merchantWords(err error) error {
 }
 
 type promotionData struct {
-	P        *promotion.Promotion
-	Row      promotionRow
-	F        promotionForm
-	New      bool
-	Covered  bool
-	Kinds    []struct{ Kind, Name string }
-	Currency string
-	Codes    []promotion.CouponCode
-	MoreCode bool
-	Figures  []figuresRow
-	CanWrite bool
-	PF       previewForm  // the Preview form (promotions_preview.go)
-	Preview  *previewView // its result, when asked
+	P         *promotion.Promotion
+	Row       promotionRow
+	F         promotionForm
+	New       bool
+	Covered   bool
+	Kinds     []struct{ Kind, Name string }
+	Campaigns []promotion.Campaign // the shop's campaigns, for the Campaign field
+	Currency  string
+	Codes     []promotion.CouponCode
+	MoreCode  bool
+	Figures   []figuresRow
+	CanWrite  bool
+	PF        previewForm  // the Preview form (promotions_preview.go)
+	Preview   *previewView // its result, when asked
 }
 
 type figuresRow struct {
@@ -406,7 +410,9 @@ type figuresRow struct {
 }
 
 func (s *Promotions) newPage(c *fiber.Ctx) error {
-	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{}})
+	// ?campaign= comes from a campaign's "New promotion in this campaign".
+	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{},
+		CampaignID: c.Query("campaign")})
 }
 
 // renderForm shows the new-promotion form (p nil) or a promotion's page
@@ -426,10 +432,14 @@ func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotio
 func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotionForm, pf previewForm, res *previewView) error {
 	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite),
 		PF: pf, Preview: res}
+	ctx := c.UserContext()
+	var err error
+	if d.Campaigns, err = s.promotions.Campaigns(ctx); err != nil {
+		return err
+	}
 	if p == nil {
 		return s.PageWithError(c, "console/promotion", "New promotion", "promotions", d)
 	}
-	ctx := c.UserContext()
 	d.P, d.Covered = p, formCovers(p.Kind)
 	if p.Currency != "" {
 		d.Currency = p.Currency
