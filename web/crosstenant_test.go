@@ -61,7 +61,8 @@ func TestCrossTenantAccess(t *testing.T) {
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
-			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots "} {
+			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
+			"analytics_settings ", "analytics_events ", "analytics_daily "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -185,6 +186,7 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		a.Commerce[k] = v
 	}
 	a.markers = append(a.markers, prmarks...)
+	a.markers = append(a.markers, victimAnalytics(t, srv, a)...)
 	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
 	return a
 }

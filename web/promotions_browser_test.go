@@ -81,6 +81,11 @@ func TestBrowserPromotions(t *testing.T) {
 	}
 	mk.setValue(campForm, "starts_at", at(-24*time.Hour), "ends_at", at(7*24*time.Hour))
 	mk.fill(campForm, "budget", "500.00")
+	// Her own tiers, not the template's suggested 200−20 / 300−40.
+	mk.check(campForm, "suggestions")
+	if mk.evalString(`String(document.querySelector('form[action="/console/campaigns"] [name=suggestions]').checked)`) != "false" {
+		mk.fail("suggested promotions", fmt.Errorf("still ticked"))
+	}
 	mk.click(campForm+` button[type=submit]`, 200)
 	mk.wantText("p.flash", "Saved.")
 	campPage := mk.path()

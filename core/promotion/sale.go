@@ -142,8 +142,10 @@ func (s Sales) UnitPrice(l Line, currency string, now time.Time) (sale Sale, ok 
 // cache of pages showing sale prices, in one statement of index
 // look-ups, as of now: the token differs whenever a promotion or
 // campaign is added, changed or deleted, a redemption moves a counter
-// (an offer may run out of uses, budget or flash-sale units), and once
-// the next start or end of an active promotion's window has passed.
+// (an offer with a limit may run out of uses, budget or flash-sale units;
+// the orders of offers without limits move none, so they keep the pages
+// cached: usage.go), and once the next start or end of an active
+// promotion's window has passed.
 // Latest is the newest change of promotions and campaigns.
 func LastChange(ctx context.Context, q bun.IDB, tid string, now time.Time) (token string, latest time.Time, err error) {
 	var row struct {

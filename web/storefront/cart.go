@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/customer"
@@ -457,6 +458,7 @@ func (s *purchasePages) shopCartAdd(c *fiber.Ctx) error {
 	if _, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
 		return s.cartError(c, o, asField(err, "variant_id"))
 	}
+	s.track(c, analytics.AddToCart, func(h *analytics.Hit) { h.Quantity = int(qty) })
 	return c.Redirect("/cart?done=added", fiber.StatusSeeOther)
 }
 
@@ -470,6 +472,7 @@ func (s *purchasePages) shopCartUpdate(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if id := c.FormValue("remove"); id != "" {
+		s.track(c, analytics.RemoveFromCart, nil)
 		if _, err := s.commerce.Carts.Remove(ctx, o, id, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
 			return s.cartError(c, o, err)
 		}
@@ -700,6 +703,7 @@ func (s *purchasePages) checkoutPage(c *fiber.Ctx) *shopPage {
 func (s *purchasePages) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
+	s.track(c, analytics.CheckoutStart, nil)
 	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": checkout.PayCard, "shipping_address.country": s.Shop(c).Country}}
 	if o.CustomerID != "" {
 		ctx := c.UserContext()
@@ -781,6 +785,7 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 			return fail(err)
 		}
 	}
+	in.Attribution = s.attribution(c)
 	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: cv.Key})
 	if err != nil {
 		var e *errs.Error
@@ -790,6 +795,13 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 			err = errs.Field("key", "this form already placed an order (see your e-mail or your account); submit again to place another order with these details")
 		}
 		return fail(offerChanged(checkoutField(err)))
+	}
+	if !res.Replayed {
+		placed := func(h *analytics.Hit) { h.OrderID, h.Amount = res.Order.ID, res.Order.Total }
+		s.track(c, analytics.OrderPlaced, placed)
+		if res.Order.Status == order.Paid {
+			s.track(c, analytics.OrderPaid, placed)
+		}
 	}
 	// A declined card shows on the order page, with the form to pay again.
 	if errs.CodeOf(res.PayError) == errs.Internal {

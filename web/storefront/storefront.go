@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -51,9 +52,12 @@ type catalogPages struct {
 
 	cache *shopCache
 	// blobs holds product and design images (nil: none).
-	blobs blob.Store
-	recs  recommender
-	sales sales
+	blobs   blob.Store
+	recs    recommender
+	sales   sales
+	members members
+	// ipRate caps the beacon per client (analytics.go).
+	ipRate *httpx.Limiter
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -71,6 +75,7 @@ func (s *catalogPages) routes(t *httpx.Table) {
 	shop.Browse("/robots.txt", "robots.txt", s.shopRobots)
 	shop.Browse("/media/*", "Product images and renditions", s.shopMedia)
 	shop.Browse("/assets/*", "Storefront assets", s.shopAsset)
+	shop.Page("POST", "/e", httpx.Public, "First-party analytics beacon: one client-only event (wishlist_add); 204, 429 when a client floods it", s.shopBeacon)
 }
 
 // ---- views ----
@@ -376,11 +381,19 @@ func (s *layout) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
 func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
+	return s.cachedWith(c, nil, build)
+}
+
+// cachedWith is cached for a page analytics counts: build fills facts,
+// which are kept with the page, and the page is counted as it leaves the
+// cache (analytics.go), whether it was stored, rendered or not modified.
+func (s *catalogPages) cachedWith(c *fiber.Ctx, facts *pageFacts, build func() ([]byte, string, []string, error)) error {
 	t := s.Shop(c)
 	modified, gen := s.cache.fresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.cache.get(t.ID, key, gen); p != nil && !isPreview(c) {
 		markCheap(c) // shop budget: served without rendering
+		s.trackPage(c, p)
 		return sendCacheable(c, p)
 	}
 	body, ctype, products, err := build()
@@ -393,12 +406,17 @@ func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []stri
 		return c.Send(previewLinks(c, body))
 	}
 	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen, products: products}
+	if facts != nil {
+		p.facts = *facts
+	}
 	s.cache.put(t.ID, key, p)
+	s.trackPage(c, p)
 	return sendCacheable(c, p)
 }
 
 func (s *catalogPages) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
-	return s.cached(c, func() ([]byte, string, []string, error) {
+	var facts pageFacts
+	return s.cachedWith(c, &facts, func() ([]byte, string, []string, error) {
 		v, err := build()
 		if err != nil {
 			return nil, "", nil, err
@@ -407,6 +425,7 @@ func (s *catalogPages) cachedPage(c *fiber.Ctx, name string, build func() (*shop
 		if err := s.sales.priceCards(c, v.cards()); err != nil {
 			return nil, "", nil, err
 		}
+		facts = factsOf(v)
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
@@ -526,7 +545,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) {
+	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
 		if err != nil {
@@ -574,6 +593,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		if err != nil {
 			return nil, "", err
 		}
+		onSale = onSale.withMine(mine) // a signed-in member's own prices (member.go)
 		moneyOrNone := func(a int64) string {
 			if a == 0 {
 				return ""
@@ -688,14 +708,19 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
-	})
+	}
+	if done, err := s.personalProduct(c, handle, build); done || err != nil {
+		return err
+	}
+	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
 // permanent redirect instead (old product handles).
 func (s *catalogPages) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
 	var redirect string
-	err := s.cached(c, func() ([]byte, string, []string, error) {
+	var facts pageFacts
+	err := s.cachedWith(c, &facts, func() ([]byte, string, []string, error) {
 		v, to, err := build()
 		if err != nil {
 			return nil, "", nil, err
@@ -708,6 +733,7 @@ func (s *catalogPages) cachedPageOrRedirect(c *fiber.Ctx, name string, build fun
 		if err := s.sales.priceCards(c, v.cards()); err != nil {
 			return nil, "", nil, err
 		}
+		facts = factsOf(v)
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})

@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
@@ -87,6 +88,9 @@ type Services struct {
 	// full refund releases them and every return and partial refund
 	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
+	// Analytics collects storefront events (its flusher runs from Build
+	// to Close) and answers the KPIs; serve schedules its rollups.
+	Analytics *analytics.Service
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals): checkout redeems points and prices tier perks through
 	// it, cancellations give points back; its outbox handlers (Handlers)
@@ -148,6 +152,8 @@ func Build(db *store.DB, o Options) (*Services, error) {
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
+	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
+	s.Analytics.Start()
 	return s, nil
 }
 
@@ -156,13 +162,17 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
-// Close releases what the services hold: the plugin host (compiled
-// modules, pooled instances, the run recorder) and the tenants watcher.
-// Call it after the server using them has stopped.
+// Close releases what the services hold: the analytics flusher (after
+// writing what it buffered), the plugin host (compiled modules, pooled
+// instances, the run recorder) and the tenants watcher. Call it after the
+// server using them has stopped.
 func (s *Services) Close() {
+	if s.Analytics != nil {
+		s.Analytics.Stop()
+	}
 	s.Plugins.Close()
 	s.Tenants.Close()
 }
