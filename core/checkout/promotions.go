@@ -117,8 +117,12 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 		}
 	}
 	if orders {
-		if c.Orders, err = order.CountPlaced(ctx, q, c.ID, c.Email); err != nil {
+		placed, err := order.HasPlaced(ctx, q, c.ID, c.Email)
+		if err != nil {
 			return nil, err
+		}
+		if placed {
+			c.Orders = 1
 		}
 	}
 	var facts map[string]promotion.ProductFacts

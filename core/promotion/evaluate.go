@@ -29,7 +29,7 @@ type Customer struct {
 	Email    string   // normalised; may be empty until checkout
 	Tags     []string // the customer's tags
 	Segments []string // memberships computed elsewhere (tiers, segments)
-	Orders   int64    // orders placed before this one
+	Orders   int64    // orders placed before this one (checkout reads only whether there is one: 0 or 1)
 	// Uses counts this customer's earlier orders per promotion id (by
 	// account or e-mail, whichever is higher), for per-customer limits.
 	Uses map[string]int64
