@@ -37,6 +37,8 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -98,6 +100,17 @@ type Config struct {
 }
 
 // port is ":8080" from PublicURL, or "" for the scheme's default port.
+// ShopURL is the address of a shop's storefront on the base domain, for
+// links in e-mails sent outside a request.
+func (c Config) ShopURL(slug string) string {
+	c.defaults()
+	scheme := "http"
+	if c.Secure {
+		scheme = "https"
+	}
+	return scheme + "://" + slug + "." + c.BaseDomain + c.port()
+}
+
 func (c *Config) port() string {
 	u := c.PublicURL
 	if i := strings.Index(u, "://"); i >= 0 {
@@ -202,11 +215,16 @@ type Deps struct {
 	// Promotions are the shops' offers, coupon codes and campaigns (the
 	// carts and checkout above already price and redeem them).
 	Promotions *promotion.Service
+	// Reviews are the shops' product reviews: product pages show them,
+	// shoppers write them from their orders, staff moderate them.
+	Reviews *review.Service
 	// Analytics collects storefront events and answers the KPIs.
 	Analytics *analytics.Service
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals; checkout redeems points through it already).
 	Loyalty *loyalty.Service
+	// Segments are the shops' customer segments and RFM scores.
+	Segments *segment.Service
 	// Gateway is the built-in test card gateway (its secret signs the
 	// webhooks the console's test-gateway form sends).
 	Gateway *payment.TestGateway
@@ -273,7 +291,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.store, err = storefront.New(storefront.Config{CacheBytes: cfg.ShopCacheBytes, CacheRecheck: cfg.ShopCacheRecheck, Budget: cfg.ShopBudget, BudgetBurst: cfg.ShopBudgetBurst},
 		storefront.Deps{Kit: s.Kit, Errors: s.errors, Log: s.log, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
-			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect,
+			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Reviews: deps.Reviews,
 			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales}})
 	if err != nil {
 		return nil, err
@@ -284,13 +302,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
 		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
-		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics})
+		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Segments: deps.Segments, Reviews: deps.Reviews})
 	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
-		Promotions: deps.Promotions,
-		Analytics:  deps.Analytics,
-		Commerce:   console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
-		Preview:    func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
+		Promotions: deps.Promotions, Segments: deps.Segments, Reviews: deps.Reviews, Loyalty: deps.Loyalty,
+		Analytics: deps.Analytics,
+		Commerce:  console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
+		Preview:   func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -74,26 +75,71 @@ func (c *Campaign) normalise() error {
 
 // CreateCampaign stores a new campaign.
 func (s *Service) CreateCampaign(ctx context.Context, in Campaign) (*Campaign, error) {
+	out, _, err := s.CreateCampaignWith(ctx, in, nil)
+	return out, err
+}
+
+// MaxCampaignPromotions is the most promotions CreateCampaignWith creates
+// with a campaign.
+const MaxCampaignPromotions = 20
+
+// CreateCampaignWith stores a new campaign and promotions in it, in one
+// transaction: each promotion goes through Create's checks and insert path
+// (its CampaignID is the new campaign's), and a refused one creates
+// nothing, the campaign included. A promotion without a currency takes
+// the campaign's; one without a window takes the campaign's, so that
+// activating it does not run it outside the campaign. Errors about a
+// promotion name its field under "promotions[i]".
+func (s *Service) CreateCampaignWith(ctx context.Context, in Campaign, ps []Promotion) (*Campaign, []Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := in.normalise(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if len(ps) > MaxCampaignPromotions {
+		return nil, nil, errs.Field("promotions", "may list at most %d promotions", MaxCampaignPromotions)
 	}
 	now := s.now()
 	row := &campaignRow{TenantID: tenant, ID: store.NewID(), Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt),
 		Currency: in.Currency, Budget: in.Budget, Version: 1, CreatedAt: now, UpdatedAt: now}
+	ps = append([]Promotion(nil), ps...)
+	for i := range ps {
+		p := &ps[i]
+		p.CampaignID = row.ID
+		if p.Currency == "" {
+			p.Currency = in.Currency
+		}
+		if p.StartsAt.IsZero() && p.EndsAt.IsZero() {
+			p.StartsAt, p.EndsAt = in.StartsAt, in.EndsAt
+		}
+		if err := normalise(p); err != nil {
+			return nil, nil, errs.Under(fmt.Sprintf("promotions[%d]", i), err)
+		}
+	}
+	var out []Promotion
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
 			return errs.Wrap(err, "promotion.CreateCampaign")
 		}
-		return audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, After: row.Name})
+		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, After: row.Name}); err != nil {
+			return err
+		}
+		out = out[:0]
+		for i := range ps {
+			p, err := s.insert(ctx, q, tenant, ps[i], "")
+			if err != nil {
+				return errs.Under(fmt.Sprintf("promotions[%d]", i), err)
+			}
+			out = append(out, *p)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return row.campaign(), nil
+	return row.campaign(), out, nil
 }
 
 // UpdateCampaign replaces a campaign's settings (version as in Update).

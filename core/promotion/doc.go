@@ -53,11 +53,13 @@
 // return keeps the use (reverse.go states the policy). Stats judges a
 // promotion or campaign afterwards from the redemption records, net of
 // returns and refunds; CampaignReport judges a campaign against the shop's
-// orders (new customers, average order against the stretch before,
-// incremental gross margin from the cost each order line kept, ROI, a
-// daily series; definitions on Report), asking core/order for its figures.
-// Templates are festival presets (11.11, 618, Black Friday, Christmas,
-// Chinese New Year) that fill in a new campaign.
+// orders, net of refunds and returns too (new customers, average order
+// against the stretch before, incremental gross margin from the cost each
+// order line kept, ROI, a daily series; definitions on Report), asking
+// core/order for its figures. Templates are festival presets (11.11, 618,
+// Black Friday, Christmas, Chinese New Year) that fill in a new campaign;
+// CreateFromTemplate (through CreateCampaignWith) creates the campaign
+// with its suggested promotions in one transaction.
 //
 // Counters only where a limit needs them (usage.go): the redemption
 // records are the truth, and the usage people see (orders, discount

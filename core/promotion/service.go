@@ -303,36 +303,44 @@ func (s *Service) CreateWithCode(ctx context.Context, in Promotion, code string)
 			return nil, err
 		}
 	}
-	now := s.now()
-	in.ID, in.Version, in.Used, in.Spent = store.NewID(), 1, 0, 0
 	var out *Promotion
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		if err := s.checkRefs(ctx, q, tenant, &in); err != nil {
-			return err
-		}
-		row, err := toRow(tenant, &in)
-		if err != nil {
-			return err
-		}
-		row.CreatedAt, row.UpdatedAt = now, now
-		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
-			return errs.Wrap(err, "promotion.Create")
-		}
-		if err := writeFlash(ctx, q, tenant, in.ID, in.Flash); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.create", ObjectType: "promotion", ObjectID: in.ID, After: summary(&in)}); err != nil {
-			return err
-		}
-		if code != "" {
-			if err := insertCode(ctx, q, &codeRow{TenantID: tenant, ID: store.NewID(), PromotionID: in.ID, Code: code, CreatedAt: now}); err != nil {
-				return err
-			}
-		}
-		out, err = get(ctx, q, tenant, in.ID)
+		out, err = s.insert(ctx, q, tenant, in, code)
 		return err
 	})
 	return out, err
+}
+
+// insert stores in, already normalised (and its first code, already
+// checked, when not empty), in the caller's transaction q: the references
+// checked, the row, the flash items, the audit record and the code. It is
+// the one insert path of CreateWithCode and CreateCampaignWith.
+func (s *Service) insert(ctx context.Context, q bun.IDB, tenant string, in Promotion, code string) (*Promotion, error) {
+	now := s.now()
+	in.ID, in.Version, in.Used, in.Spent = store.NewID(), 1, 0, 0
+	if err := s.checkRefs(ctx, q, tenant, &in); err != nil {
+		return nil, err
+	}
+	row, err := toRow(tenant, &in)
+	if err != nil {
+		return nil, err
+	}
+	row.CreatedAt, row.UpdatedAt = now, now
+	if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, errs.Wrap(err, "promotion.Create")
+	}
+	if err := writeFlash(ctx, q, tenant, in.ID, in.Flash); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.create", ObjectType: "promotion", ObjectID: in.ID, After: summary(&in)}); err != nil {
+		return nil, err
+	}
+	if code != "" {
+		if err := insertCode(ctx, q, &codeRow{TenantID: tenant, ID: store.NewID(), PromotionID: in.ID, Code: code, CreatedAt: now}); err != nil {
+			return nil, err
+		}
+	}
+	return get(ctx, q, tenant, in.ID)
 }
 
 // Update replaces a promotion's settings. version is the one the caller
@@ -557,6 +565,9 @@ func (s *Service) checkRefs(ctx context.Context, q bun.IDB, tenant string, p *Pr
 			return errs.Field(fmt.Sprintf("flash[%d].variant_id", i), "no variant %q in this shop", f.VariantID)
 		}
 	}
+	if err := checkFlashPrices(ctx, q, tenant, p); err != nil {
+		return err
+	}
 	if p.GiftVariantID != "" {
 		g, ok := found[p.GiftVariantID]
 		if !ok {
@@ -601,6 +612,31 @@ func (s *Service) checkRefs(ctx context.Context, q bun.IDB, tenant string, p *Pr
 					return errs.Field(fmt.Sprintf("flash[%d].variant_id", i), "is already in the flash sale %q at an overlapping time", clash[0].Name)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// checkFlashPrices refuses a flash price that is not below the variant's
+// normal price (in the promotion's currency): a "sale" at the list price
+// or above would only use up the quota.
+func checkFlashPrices(ctx context.Context, q bun.IDB, tenant string, p *Promotion) error {
+	if len(p.Flash) == 0 {
+		return nil
+	}
+	ids := make([]string, len(p.Flash))
+	for i, f := range p.Flash {
+		ids[i] = f.VariantID
+	}
+	sale, err := catalog.SaleVariants(ctx, q, tenant, ids, time.Time{}, inventory.SellableSQL)
+	if err != nil {
+		return err
+	}
+	for i, f := range p.Flash {
+		v, ok := sale[f.VariantID]
+		if ok && v.Currency == p.Currency && f.Price >= v.Price {
+			return errs.Field(fmt.Sprintf("flash[%d].price", i), "must be below the normal price of %q (%s)", v.Title,
+				money.Formatter{}.Display(v.Price, v.Currency))
 		}
 	}
 	return nil

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +23,9 @@ import (
 )
 
 // promotionPages are the console's promotion pages: the list, the form
-// for the kinds it covers (percent or amount off, spend X save Y, free or
-// cheaper shipping, buy X get Y), status changes, coupon codes and the
-// promotion's figures. Gift and flash-sale promotions are shown read-only
-// here and edited through the API.
+// for every kind (percent or amount off, spend X save Y, free or cheaper
+// shipping, buy X get Y, a free gift, a flash sale), status changes,
+// coupon codes and the promotion's figures.
 func (s *Promotions) promotionPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/promotions", perm.PromotionsRead, "Promotions", s.listPage)
@@ -56,6 +57,8 @@ var formKinds = []struct{ Kind, Name string }{
 	{string(promotion.KindSpendSave), "Spend X, save Y"},
 	{string(promotion.KindShipping), "Shipping discount"},
 	{string(promotion.KindBuyGet), "Buy X, get Y"},
+	{string(promotion.KindGift), "Free gift"},
+	{string(promotion.KindFlashSale), "Flash sale"},
 }
 
 func formCovers(k promotion.Kind) bool {
@@ -73,12 +76,6 @@ func kindName(k promotion.Kind) string {
 		if x.Kind == string(k) {
 			return x.Name
 		}
-	}
-	switch k {
-	case promotion.KindGift:
-		return "Free gift"
-	case promotion.KindFlashSale:
-		return "Flash sale"
 	}
 	return string(k)
 }
@@ -121,8 +118,7 @@ type promotionsData struct {
 
 func (s *Promotions) listPage(c *fiber.Ctx) error {
 	f := promotion.Filter{Status: promotion.Status(c.Query("status")), Kind: promotion.Kind(c.Query("kind")), Query: c.Query("q"), Cursor: c.Query("cursor")}
-	d := promotionsData{Status: string(f.Status), Kind: string(f.Kind), Q: f.Query, Kinds: append(formKinds[:len(formKinds):len(formKinds)],
-		struct{ Kind, Name string }{string(promotion.KindGift), "Free gift"}, struct{ Kind, Name string }{string(promotion.KindFlashSale), "Flash sale"}),
+	d := promotionsData{Status: string(f.Status), Kind: string(f.Kind), Q: f.Query, Kinds: formKinds,
 		CanWrite: s.Can(c, perm.PromotionsWrite), States: []string{"active", "scheduled", "paused", "ended", "draft"}}
 	pg, err := s.promotions.List(c.UserContext(), f)
 	if err != nil {
@@ -147,6 +143,7 @@ func (s *Promotions) listPage(c *fiber.Ctx) error {
 // promotionForm is the form's fields as the merchant typed them.
 type promotionForm struct {
 	Name, Label, Kind, Status          string
+	CampaignID                         string
 	Percent, Amount                    string
 	PerItem                            bool
 	Applies, ProductIDs, CollectionIDs string
@@ -157,15 +154,42 @@ type promotionForm struct {
 	Combines                           map[string]bool
 	UsageLimit, PerCustomer            string
 	MaxDiscount, Budget, MinSubtotal   string
+	MinQuantity                        string
+	GiftVariant, GiftQuantity          string
+	Flash                              []flashFormRow
+	ShowRemaining                      bool
 	RequiresCode                       bool
 	Code                               string
 	Version                            int
 	OtherTargets                       bool // variants, categories or tags set through the API
+	// flashRows is the form row of each flash-sale item apply gave the
+	// service, to name a refused item's row.
+	flashRows []int
+}
+
+// flashFormRow is one row of the flash-sale table: a variant, its flash
+// price and its promotional quantity (and, once saved, the units sold).
+type flashFormRow struct {
+	N                       int
+	VariantID, Price, Quota string
+	Sold                    int64
+}
+
+// flashBlankRows is how many empty flash-sale rows the form offers after
+// the filled ones (save to get more).
+const flashBlankRows = 3
+
+// withBlankRows appends flashBlankRows empty rows, numbered on.
+func withBlankRows(rows []flashFormRow) []flashFormRow {
+	for i := 0; i < flashBlankRows; i++ {
+		rows = append(rows, flashFormRow{N: len(rows) + 1})
+	}
+	return rows
 }
 
 // formOf fills the form from a stored promotion.
 func formOf(p *promotion.Promotion, currency string) promotionForm {
-	f := promotionForm{Name: p.Name, Label: p.Label, Kind: string(p.Kind), Status: string(p.Status), PerItem: p.PerItem,
+	f := promotionForm{Name: p.Name, Label: p.Label, Kind: string(p.Kind), Status: string(p.Status), CampaignID: p.CampaignID, PerItem: p.PerItem,
 		Priority: strconv.Itoa(p.Priority), Combines: map[string]bool{}, RequiresCode: p.RequiresCode, Version: p.Version,
 		ProductIDs: strings.Join(p.Target.ProductIDs, ", "), CollectionIDs: strings.Join(p.Target.CollectionIDs, ", "),
 		OtherTargets: len(p.Target.VariantIDs)+len(p.Target.Categories)+len(p.Target.Tags) > 0}
@@ -190,6 +214,13 @@ func formOf(p *promotion.Promotion, currency string) promotionForm {
 		return money.Format(n, currency)
 	}
 	f.Amount, f.MaxDiscount, f.Budget, f.MinSubtotal = amt(p.Amount), amt(p.MaxDiscount), amt(p.Budget), amt(p.Conditions.MinSubtotal)
+	f.MinQuantity = countText(p.Conditions.MinQuantity)
+	f.GiftVariant, f.GiftQuantity, f.ShowRemaining = p.GiftVariantID, countText(p.GiftQuantity), p.ShowRemaining
+	for i, it := range p.Flash {
+		f.Flash = append(f.Flash, flashFormRow{N: i + 1, VariantID: it.VariantID, Price: money.Format(it.Price, currency),
+			Quota: strconv.FormatInt(it.Quota, 10), Sold: it.Sold})
+	}
+	f.Flash = withBlankRows(f.Flash)
 	var tiers []string
 	for _, t := range p.Tiers {
 		tiers = append(tiers, money.Format(t.Spend, currency)+" "+money.Format(t.Off, currency))
@@ -233,8 +264,17 @@ func readForm(c *fiber.Ctx) promotionForm {
 		MaxRepeats: c.FormValue("max_repeats"), StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Priority: c.FormValue("priority"), Combines: map[string]bool{}, UsageLimit: c.FormValue("usage_limit"),
 		PerCustomer: c.FormValue("per_customer_limit"), MaxDiscount: c.FormValue("max_discount"), Budget: c.FormValue("budget"),
-		MinSubtotal: c.FormValue("min_subtotal"), RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code"))}
+		MinSubtotal: c.FormValue("min_subtotal"), MinQuantity: c.FormValue("min_quantity"), GiftVariant: c.FormValue("gift_variant"),
+		GiftQuantity: c.FormValue("gift_quantity"), ShowRemaining: c.FormValue("show_remaining") == "on",
+		RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code")),
+		CampaignID: strings.TrimSpace(c.FormValue("campaign_id"))}
 	f.Version, _ = strconv.Atoi(c.FormValue("version"))
+	rows, _ := strconv.Atoi(c.FormValue("flash_rows"))
+	for i := 1; i <= min(rows, promotion.MaxListItems+flashBlankRows); i++ {
+		n := strconv.Itoa(i)
+		f.Flash = append(f.Flash, flashFormRow{N: i, VariantID: c.FormValue("flash_variant" + n), Price: c.FormValue("flash_price" + n),
+			Quota: c.FormValue("flash_quota" + n)})
+	}
 	for _, cl := range []string{"product", "order", "shipping"} {
 		if c.FormValue("combines_"+cl) == "on" {
 			f.Combines[cl] = true
@@ -251,6 +291,7 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 		return errs.Field("Kind", "choose one of the kinds listed")
 	}
 	p.Name, p.Label, p.Kind, p.PerItem, p.RequiresCode = f.Name, f.Label, promotion.Kind(f.Kind), f.PerItem, f.RequiresCode || f.Code != ""
+	p.CampaignID = f.CampaignID
 	if p.Currency == "" {
 		p.Currency = currency
 	}
@@ -288,6 +329,8 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 		return int64(math.Round(x * 100))
 	}
 	p.PercentBP, p.Amount, p.Tiers, p.BuyGet = 0, 0, nil, promotion.BuyGet{}
+	p.GiftVariantID, p.GiftQuantity, p.Flash, p.ShowRemaining = "", 0, nil, false
+	f.flashRows = nil
 	switch p.Kind {
 	case promotion.KindBuyGet:
 		p.BuyGet = promotion.BuyGet{Buy: count("Buy", f.Buy), Get: count("Get", f.Get), PercentBP: percent("Off the items got", f.GetPercent),
@@ -305,6 +348,35 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 			t := promotion.Tier{Spend: amount(label, parts[0]), Off: amount(label, parts[1])}
 			p.Tiers = append(p.Tiers, t)
 		}
+	case promotion.KindGift:
+		if p.GiftVariantID = strings.TrimSpace(f.GiftVariant); p.GiftVariantID == "" {
+			return errs.Field("Gift", "choose the variant given free")
+		}
+		p.GiftQuantity = count("Gift quantity", f.GiftQuantity)
+	case promotion.KindFlashSale:
+		for _, r := range f.Flash {
+			row := ", row " + strconv.Itoa(r.N)
+			v, price, quota := strings.TrimSpace(r.VariantID), strings.TrimSpace(r.Price), strings.TrimSpace(r.Quota)
+			switch {
+			case v == "" && price == "" && quota == "":
+				continue
+			case v == "":
+				return errs.Field("Variant"+row, "choose the variant sold at the flash price")
+			case price == "":
+				return errs.Field("Flash price"+row, "is required")
+			case quota == "":
+				return errs.Field("Quota"+row, "is required: how many units sell at the flash price")
+			}
+			it := promotion.FlashItem{VariantID: v, Price: amount("Flash price"+row, price), Quota: count("Quota"+row, quota)}
+			if err != nil {
+				return err
+			}
+			p.Flash, f.flashRows = append(p.Flash, it), append(f.flashRows, r.N)
+		}
+		if len(p.Flash) == 0 {
+			return errs.Field("Flash sale items", "choose at least one variant with its flash price and quota")
+		}
+		p.ShowRemaining = f.ShowRemaining
 	default:
 		p.PercentBP, p.Amount = percent("Percent off", f.Percent), amount("Amount off", f.Amount)
 	}
@@ -335,6 +407,7 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 	p.UsageLimit, p.PerCustomerLimit = count("Uses in all", f.UsageLimit), count("Uses per customer", f.PerCustomer)
 	p.MaxDiscount, p.Budget = amount("Most off per order", f.MaxDiscount), amount("Budget", f.Budget)
 	p.Conditions.MinSubtotal = amount("Minimum spend", f.MinSubtotal)
+	p.Conditions.MinQuantity = count("Minimum quantity", f.MinQuantity)
 	p.CombinesWith = nil
 	for _, cl := range []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping} {
 		if f.Combines[string(cl)] {
@@ -366,7 +439,30 @@ var fieldLabels = map[string]string{
 	"usage_limit": "Uses in all", "per_customer_limit": "Uses per customer", "max_discount": "Most off per order", "budget": "Budget",
 	"conditions": "Conditions", "target": "Applies to", "combines_with": "Combines with", "code": "Code", "currency": "Currency",
 	"requires_code": "Needs a code", "count": "How many codes", "prefix": "Prefix", "length": "Length", "campaign_id": "Campaign",
-	"conditions.min_subtotal": "Minimum spend",
+	"conditions.min_subtotal": "Minimum spend", "conditions.min_quantity": "Minimum quantity", "conditions.max_quantity": "Minimum quantity",
+	"gift_variant_id": "Gift", "gift_quantity": "Gift quantity", "flash": "Flash sale items",
+}
+
+// flashField is a service error's field about one flash-sale item.
+var flashField = regexp.MustCompile(`^flash\[(\d+)\]\.(variant_id|price|quota)$`)
+
+var flashLabels = map[string]string{"variant_id": "Variant", "price": "Flash price", "quota": "Quota"}
+
+// words is merchantWords that also names a flash-sale item's row as the
+// form numbers it ("flash[1].price" is "Flash price, row 3" when the
+// form's second row was empty).
+func (f *promotionForm) words(err error) error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		if m := flashField.FindStringSubmatch(e.Field); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i < len(f.flashRows) {
+				cp := *e
+				cp.Field = fmt.Sprintf("%s, row %d", flashLabels[m[2]], f.flashRows[i])
+				return &cp
+			}
+		}
+	}
+	return merchantWords(err)
 }
 
 // merchantWords renames an input error's field to the form's label
@@ -389,19 +485,20 @@ func merchantWords(err error) error {
 }
 
 type promotionData struct {
-	P        *promotion.Promotion
-	Row      promotionRow
-	F        promotionForm
-	New      bool
-	Covered  bool
-	Kinds    []struct{ Kind, Name string }
-	Currency string
-	Codes    []promotion.CouponCode
-	MoreCode bool
-	Figures  []figuresRow
-	CanWrite bool
-	PF       previewForm  // the Preview form (promotions_preview.go)
-	Preview  *previewView // its result, when asked
+	P         *promotion.Promotion
+	Row       promotionRow
+	F         promotionForm
+	New       bool
+	Kinds     []struct{ Kind, Name string }
+	Variants  []variantOption      // for the gift, flash-sale and preview selects
+	Campaigns []promotion.Campaign // the shop's campaigns, for the Campaign field
+	Currency  string
+	Codes     []promotion.CouponCode
+	MoreCode  bool
+	Figures   []figuresRow
+	CanWrite  bool
+	PF        previewForm  // the Preview form (promotions_preview.go)
+	Preview   *previewView // its result, when asked
 }
 
 type figuresRow struct {
@@ -410,7 +507,9 @@ type figuresRow struct {
 }
 
 func (s *Promotions) newPage(c *fiber.Ctx) error {
-	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{}})
+	// ?campaign= comes from a campaign's "New promotion in this campaign".
+	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{},
+		Flash: withBlankRows(nil), CampaignID: c.Query("campaign")})
 }
 
 // renderForm shows the new-promotion form (p nil) or a promotion's page
@@ -418,23 +517,31 @@ func (s *Promotions) newPage(c *fiber.Ctx) error {
 func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotionForm) error {
 	var pf previewForm
 	if p != nil {
-		var err error
-		if pf, err = s.previewFormOf(c.UserContext(), c); err != nil {
-			return err
-		}
+		pf = previewFormOf(c)
 	}
 	return s.renderPage(c, p, f, pf, nil)
 }
 
 // renderPage is renderForm with the Preview form and its result.
 func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotionForm, pf previewForm, res *previewView) error {
-	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite),
+	d := promotionData{F: f, New: p == nil, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite),
 		PF: pf, Preview: res}
+	ctx := c.UserContext()
+	keep := []string{f.GiftVariant}
+	for _, r := range f.Flash {
+		keep = append(keep, r.VariantID)
+	}
+	var err error
+	if d.Variants, err = s.variantOptions(ctx, keep); err != nil {
+		return err
+	}
+	if d.Campaigns, err = s.promotions.Campaigns(ctx); err != nil {
+		return err
+	}
 	if p == nil {
 		return s.PageWithError(c, "console/promotion", "New promotion", "promotions", d)
 	}
-	ctx := c.UserContext()
-	d.P, d.Covered = p, formCovers(p.Kind)
+	d.P = p
 	if p.Currency != "" {
 		d.Currency = p.Currency
 	}
@@ -548,7 +655,7 @@ func (s *Promotions) create(c *fiber.Ctx) error {
 	// The promotion and its code are saved together or not at all.
 	out, err := s.promotions.CreateWithCode(c.UserContext(), p, f.Code)
 	if err != nil {
-		return s.PageError(c, merchantWords(err), again)
+		return s.PageError(c, f.words(err), again)
 	}
 	return view.Done(c, "/console/promotions/"+out.ID)
 }
@@ -559,20 +666,14 @@ func (s *Promotions) save(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !formCovers(p.Kind) {
-		return errs.E(errs.Invalid, "the console's form does not edit %s promotions: use PUT /api/promotions/%s", kindName(p.Kind), p.ID)
-	}
 	f := readForm(c)
 	stored := *p
 	again := func() error { return s.renderForm(c, &stored, f) }
-	if f.Kind != string(p.Kind) && !formCovers(promotion.Kind(f.Kind)) {
-		return s.PageError(c, errs.Field("Kind", "choose one of the kinds listed"), again)
-	}
 	if err := f.apply(p, s.admin.ShopCurrency(c)); err != nil {
 		return s.PageError(c, err, again)
 	}
 	if _, err := s.promotions.Update(ctx, p.ID, f.Version, *p); err != nil {
-		return s.PageError(c, merchantWords(err), again)
+		return s.PageError(c, f.words(err), again)
 	}
 	return view.Done(c, "/console/promotions/"+p.ID)
 }

@@ -24,11 +24,12 @@ import (
 // previewRows is how many sample lines the form offers.
 const previewRows = 4
 
-// previewVariants is how many of the shop's newest products' variants
-// the form lists.
-const previewVariants = 100
+// variantChoices is how many of the shop's newest products' variants the
+// promotion page's variant selects (gift, flash sale, preview) list.
+const variantChoices = 100
 
-type previewOption struct{ ID, Label string }
+// variantOption is one choice of a variant select.
+type variantOption struct{ ID, Label string }
 
 type previewRow struct {
 	N         int
@@ -38,7 +39,6 @@ type previewRow struct {
 
 // previewForm is the Preview form's state and choices.
 type previewForm struct {
-	Options    []previewOption
 	Rows       []previewRow
 	Codes      string
 	Tags       string
@@ -73,16 +73,25 @@ type previewView struct {
 }
 
 // previewFormOf reads the form's state from the query (empty rows when
-// none) and lists the variants to choose from.
-func (s *Promotions) previewFormOf(ctx context.Context, c *fiber.Ctx) (previewForm, error) {
+// none).
+func previewFormOf(c *fiber.Ctx) previewForm {
 	f := previewForm{Codes: c.Query("codes"), Tags: c.Query("tags"), SignedIn: c.Query("signed_in") != "", FirstOrder: c.Query("first_order") != ""}
 	for i := 1; i <= previewRows; i++ {
 		f.Rows = append(f.Rows, previewRow{N: i, VariantID: c.Query(fmt.Sprintf("variant%d", i)), Qty: c.Query(fmt.Sprintf("qty%d", i), "1")})
 	}
-	pg, err := s.catalog.List(ctx, catalog.Filter{Limit: previewVariants})
+	return f
+}
+
+// variantOptions lists the variants of the shop's newest products for
+// the page's selects, with those of keep that are not among them (a gift
+// or flash-sale variant chosen earlier) added at the end.
+func (s *Promotions) variantOptions(ctx context.Context, keep []string) ([]variantOption, error) {
+	pg, err := s.catalog.List(ctx, catalog.Filter{Limit: variantChoices})
 	if err != nil {
-		return f, err
+		return nil, err
 	}
+	var out []variantOption
+	listed := map[string]bool{}
 	for _, p := range pg.Products {
 		for i := range p.Variants {
 			v := &p.Variants[i]
@@ -93,10 +102,22 @@ func (s *Promotions) previewFormOf(ctx context.Context, c *fiber.Ctx) (previewFo
 			if v.SKU != "" {
 				label += " (" + v.SKU + ")"
 			}
-			f.Options = append(f.Options, previewOption{ID: v.ID, Label: label + " · " + view.Money(v.Price, p.Currency)})
+			listed[v.ID] = true
+			out = append(out, variantOption{ID: v.ID, Label: label + " · " + view.Money(v.Price, p.Currency)})
 		}
 	}
-	return f, nil
+	for _, id := range keep {
+		if id == "" || listed[id] {
+			continue
+		}
+		listed[id] = true
+		label := id + " (not in this shop)"
+		if p, err := s.catalog.ProductOfVariant(ctx, id); err == nil {
+			label = variantName(p, id)
+		}
+		out = append(out, variantOption{ID: id, Label: label})
+	}
+	return out, nil
 }
 
 var previewLineField = regexp.MustCompile(`^lines\[(\d+)\]\.(variant_id|quantity)$`)
@@ -180,10 +201,7 @@ func (s *Promotions) previewPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pf, err := s.previewFormOf(ctx, c)
-	if err != nil {
-		return err
-	}
+	pf := previewFormOf(c)
 	again := func() error { return s.renderPage(c, p, formOf(p, s.currencyOf(c, p)), pf, nil) }
 	in, rows, err := pf.input(p.ID)
 	if err != nil {

@@ -32,6 +32,8 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -88,6 +90,9 @@ type Services struct {
 	// full refund releases them and every return and partial refund
 	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
+	// Reviews are the shops' verified-buyer product reviews (their
+	// review links are signed with a key derived from OrderSecret).
+	Reviews *review.Service
 	// Analytics collects storefront events (its flusher runs from Build
 	// to Close) and answers the KPIs; serve schedules its rollups.
 	Analytics *analytics.Service
@@ -96,6 +101,10 @@ type Services struct {
 	// it, cancellations give points back; its outbox handlers (Handlers)
 	// earn and reverse, its Sweep expires and reviews.
 	Loyalty *loyalty.Service
+	// Segments are the shops' customer segments and RFM scores: checkout
+	// asks them for promotions limited to a segment; its Refresh (a job)
+	// keeps the scores current.
+	Segments *segment.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
 	Stock *checkout.Stock
@@ -134,7 +143,8 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Stock = &checkout.Stock{Inv: s.Inventory}
 	s.Promotions = promotion.New(db, nil)
 	s.Loyalty = loyalty.New(db, nil)
-	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty}
+	s.Segments = segment.New(db, nil)
+	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty, Segments: s.Segments}
 	points := &checkout.Points{Loyalty: s.Loyalty}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
 	s.Carts.Offers = offers
@@ -152,6 +162,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
+	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
 	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
 	s.Analytics.Start()
 	return s, nil
@@ -162,7 +173,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the analytics flusher (after
