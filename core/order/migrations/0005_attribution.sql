@@ -2,11 +2,6 @@
 -- session when the order was placed (core/analytics), so sales can be read
 -- by source, medium and campaign. Empty for orders placed without a
 -- counted visit (the API, drafts, Do-Not-Track shoppers, older orders).
--- orders_updated lets the analytics rollups find orders that changed
--- (placed, paid, refunded, cancelled) since their last run; 0004 made the
--- same index for core/segment (the two were written side by side), so it
--- is made here only where 0004 has not.
 ALTER TABLE orders ADD COLUMN source TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN medium TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN campaign TEXT NOT NULL DEFAULT '';
-CREATE INDEX IF NOT EXISTS orders_updated ON orders (updated_at);
