@@ -25,6 +25,7 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -62,6 +63,7 @@ type Deps struct {
 	Idempotency *idempotency.Service
 	Promotions  *promotion.Service
 	Loyalty     *loyalty.Service
+	Mailing     *mailing.Service
 }
 
 // API is the JSON API's handlers, one per resource, in route order.
@@ -88,6 +90,7 @@ func New(d Deps) *API {
 		&Content{content: d.Content},
 		&Promotions{promotions: d.Promotions},
 		&Loyalty{loyalty: d.Loyalty},
+		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

@@ -37,6 +37,7 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -90,8 +91,10 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions are the shop's offers and coupon codes.
 	Promotions *promotion.Service
-	Admin      *admin.Admin
-	Imports    *admin.Imports
+	// Mailing is the shop's e-mail campaigns.
+	Mailing *mailing.Service
+	Admin   *admin.Admin
+	Imports *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler
@@ -107,6 +110,7 @@ type Handler struct {
 	imports   *Imports
 	orders    *Orders
 	promos    *Promotions
+	mailing   *Mailing
 	plugins   *Plugins
 	builder   *Builder
 }
@@ -131,6 +135,7 @@ func New(d Deps) (*Handler, error) {
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
 		promos:    &Promotions{base: b, promotions: d.Promotions, admin: d.Admin},
+		mailing:   &Mailing{base: b, mailing: d.Mailing},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -149,6 +154,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.orders.orderPages(&t)
 	h.promos.promotionPages(&t)
 	h.promos.campaignPages(&t)
+	h.mailing.mailingPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
 	return t.Routes()

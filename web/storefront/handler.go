@@ -35,6 +35,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -114,6 +115,9 @@ type Deps struct {
 	// Loyalty shows members their points, tier and referral link (nil:
 	// none shown).
 	Loyalty *loyalty.Service
+	// Mailing answers the unsubscribe, open and click links of campaign
+	// mail.
+	Mailing *mailing.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up
 	// and order tracking (the server's per-address limiter).
 	Limiter *httpx.Limiter
@@ -135,6 +139,7 @@ type Handler struct {
 	pages    *catalogPages
 	accounts *accountPages
 	purchase *purchasePages
+	mail     *mailPages
 }
 
 // layout is what every storefront page is drawn with, shared by the
@@ -171,6 +176,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
+		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil
 }
 
@@ -180,6 +186,7 @@ func (s *Handler) Routes() []httpx.Route {
 	s.pages.routes(&t)
 	s.accounts.routes(&t)
 	s.purchase.routes(&t)
+	s.mail.routes(&t)
 	s.pages.contentRoutes(&t)
 	return t.Routes()
 }

@@ -15,6 +15,7 @@
 package wire
 
 import (
+	"context"
 	"crypto/rand"
 
 	"github.com/wasmart/wasmart/core/aftersales"
@@ -28,6 +29,7 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -60,6 +62,12 @@ type Options struct {
 	// GatewaySecret signs the built-in test card gateway's webhooks;
 	// nil: random.
 	GatewaySecret []byte
+	// MailingSecret signs campaign unsubscribe, open and click links;
+	// nil: random, so links do not survive a restart.
+	MailingSecret []byte
+	// StorefrontURL is a shop's storefront address from its slug, for
+	// links in campaign mail; nil: http://<slug>.<base domain>.
+	StorefrontURL func(slug string) string
 }
 
 // Services are every service of one Wasmart process.
@@ -92,6 +100,9 @@ type Services struct {
 	// it, cancellations give points back; its outbox handlers (Handlers)
 	// earn and reverse, its Sweep expires and reviews.
 	Loyalty *loyalty.Service
+	// Mailing is the shops' e-mail campaigns; serve registers its outbox
+	// handlers (Register), which send campaign mail through the worker.
+	Mailing *mailing.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
 	Stock *checkout.Stock
@@ -117,6 +128,12 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	}
 	if len(o.GatewaySecret) == 0 {
 		o.GatewaySecret = randomKey()
+	}
+	if len(o.MailingSecret) == 0 {
+		o.MailingSecret = randomKey()
+	}
+	if o.StorefrontURL == nil {
+		o.StorefrontURL = func(slug string) string { return "http://" + slug + "." + o.Tenants.BaseDomain }
 	}
 	s := &Services{DB: db, Tenants: ts, Plugins: psvc, Blobs: o.Blobs, OrderSecret: o.OrderSecret}
 	s.Inventory = inventory.New(db, inventory.Options{Notifier: o.LowStock})
@@ -147,6 +164,15 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Shipments = shipping.New(db)
 	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	s.AfterSales.OnResolve(offers.Returned)
+	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design,
+		Audience: mailing.Subscribers{Customers: s.Customers}, // segments join here when core/segment lands
+		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
+			t, err := ts.Tenant(ctx, tenantID)
+			if err != nil {
+				return "", err
+			}
+			return o.StorefrontURL(t.Slug), nil
+		}})
 	return s, nil
 }
 
@@ -155,7 +181,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the plugin host (compiled
