@@ -61,7 +61,8 @@ func TestCrossTenantAccess(t *testing.T) {
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
-			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots "} {
+			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
+			"mailing_campaigns ", "mailing_settings "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -186,6 +187,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	}
 	a.markers = append(a.markers, prmarks...)
 	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
+	mid, mmarks := victimMailing(t, o, a.Commerce["product"])
+	a.Commerce["mailing"] = mid
+	a.markers = append(a.markers, mmarks...)
 	return a
 }
 
@@ -217,7 +221,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign":
+			":promotion", ":campaign", ":mailing":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

@@ -98,13 +98,13 @@ func (s *Mailing) Routes() []httpx.Route {
 	api := t.Group(httpx.ScopeTenant, "mailing")
 	api.API("GET", "/api/email-campaigns", perm.MailingRead, "E-mail campaigns, newest first", nil, EmailCampaignList{}, s.apiList)
 	api.API("POST", "/api/email-campaigns", perm.MailingWrite, "Create a draft e-mail campaign", EmailCampaignRequest{}, EmailCampaignJSON{}, s.apiCreate)
-	api.API("GET", "/api/email-campaigns/:campaign", perm.MailingRead, "An e-mail campaign", nil, EmailCampaignJSON{}, s.apiGet)
-	api.API("PUT", "/api/email-campaigns/:campaign", perm.MailingWrite, "Edit a draft or scheduled campaign", EmailCampaignRequest{}, EmailCampaignJSON{}, s.apiUpdate)
-	api.API("POST", "/api/email-campaigns/:campaign/send", perm.MailingWrite, "Send a campaign now (422 when the audience has nobody who accepts marketing)", nil, EmailCampaignJSON{}, s.apiSend)
-	api.API("POST", "/api/email-campaigns/:campaign/schedule", perm.MailingWrite, "Schedule a campaign", EmailScheduleRequest{}, EmailCampaignJSON{}, s.apiSchedule)
-	api.API("POST", "/api/email-campaigns/:campaign/cancel", perm.MailingWrite, "Cancel a scheduled or sending campaign (queued mail is not sent)", nil, EmailCampaignJSON{}, s.apiCancel)
-	api.API("POST", "/api/email-campaigns/:campaign/test", perm.MailingWrite, "Send a test of the campaign to the signed-in staff member", nil, EmailTestSendJSON{}, s.apiTest)
-	api.API("GET", "/api/email-campaigns/:campaign/results", perm.MailingRead, "A campaign's results: sent, delivered, bounced, opened, clicked, orders and revenue", nil, EmailCampaignResults{}, s.apiResults)
+	api.API("GET", "/api/email-campaigns/:mailing", perm.MailingRead, "An e-mail campaign", nil, EmailCampaignJSON{}, s.apiGet)
+	api.API("PUT", "/api/email-campaigns/:mailing", perm.MailingWrite, "Edit a draft or scheduled campaign", EmailCampaignRequest{}, EmailCampaignJSON{}, s.apiUpdate)
+	api.API("POST", "/api/email-campaigns/:mailing/send", perm.MailingWrite, "Send a campaign now (422 when the audience has nobody who accepts marketing)", nil, EmailCampaignJSON{}, s.apiSend)
+	api.API("POST", "/api/email-campaigns/:mailing/schedule", perm.MailingWrite, "Schedule a campaign", EmailScheduleRequest{}, EmailCampaignJSON{}, s.apiSchedule)
+	api.API("POST", "/api/email-campaigns/:mailing/cancel", perm.MailingWrite, "Cancel a scheduled or sending campaign (queued mail is not sent)", nil, EmailCampaignJSON{}, s.apiCancel)
+	api.API("POST", "/api/email-campaigns/:mailing/test", perm.MailingWrite, "Send a test of the campaign to the signed-in staff member", nil, EmailTestSendJSON{}, s.apiTest)
+	api.API("GET", "/api/email-campaigns/:mailing/results", perm.MailingRead, "A campaign's results: sent, delivered, bounced, opened, clicked, orders and revenue", nil, EmailCampaignResults{}, s.apiResults)
 	api.API("GET", "/api/mailing/settings", perm.MailingRead, "The shop's mailing settings", nil, MailingSettings{}, s.apiSettings)
 	api.API("PUT", "/api/mailing/settings", perm.MailingWrite, "Replace the shop's mailing settings", MailingSettings{}, MailingSettings{}, s.apiSaveSettings)
 	return t.Routes()
@@ -154,7 +154,7 @@ func (s *Mailing) apiCreate(c *fiber.Ctx) error {
 }
 
 func (s *Mailing) apiGet(c *fiber.Ctx) error {
-	x, err := s.mailing.Get(c.UserContext(), c.Params("campaign"))
+	x, err := s.mailing.Get(c.UserContext(), c.Params("mailing"))
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Mailing) apiUpdate(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	x, err := s.mailing.Update(c.UserContext(), c.Params("campaign"), in.input())
+	x, err := s.mailing.Update(c.UserContext(), c.Params("mailing"), in.input())
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (s *Mailing) respond(c *fiber.Ctx, x *mailing.Campaign, err error) error {
 }
 
 func (s *Mailing) apiSend(c *fiber.Ctx) error {
-	x, err := s.mailing.Send(c.UserContext(), c.Params("campaign"))
+	x, err := s.mailing.Send(c.UserContext(), c.Params("mailing"))
 	return s.respond(c, x, err)
 }
 
@@ -193,12 +193,12 @@ func (s *Mailing) apiSchedule(c *fiber.Ctx) error {
 	if in.SendAt.IsZero() {
 		return errs.Field("send_at", "is required")
 	}
-	x, err := s.mailing.Schedule(c.UserContext(), c.Params("campaign"), in.SendAt)
+	x, err := s.mailing.Schedule(c.UserContext(), c.Params("mailing"), in.SendAt)
 	return s.respond(c, x, err)
 }
 
 func (s *Mailing) apiCancel(c *fiber.Ctx) error {
-	x, err := s.mailing.Cancel(c.UserContext(), c.Params("campaign"))
+	x, err := s.mailing.Cancel(c.UserContext(), c.Params("mailing"))
 	return s.respond(c, x, err)
 }
 
@@ -207,14 +207,14 @@ func (s *Mailing) apiTest(c *fiber.Ctx) error {
 	if to == "" {
 		return errs.Field("email", "a test send needs a signed-in staff member with an e-mail address")
 	}
-	if err := s.mailing.SendTest(c.UserContext(), c.Params("campaign"), to); err != nil {
+	if err := s.mailing.SendTest(c.UserContext(), c.Params("mailing"), to); err != nil {
 		return err
 	}
 	return c.JSON(EmailTestSendJSON{SentTo: to})
 }
 
 func (s *Mailing) apiResults(c *fiber.Ctx) error {
-	r, err := s.mailing.Results(c.UserContext(), c.Params("campaign"))
+	r, err := s.mailing.Results(c.UserContext(), c.Params("mailing"))
 	if err != nil {
 		return err
 	}

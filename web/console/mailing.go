@@ -26,12 +26,12 @@ func (s *Mailing) mailingPages(t *httpx.Table) {
 	html.Page("GET", "/console/email", perm.MailingRead, "E-mail campaigns and mailing settings", s.list)
 	html.Page("POST", "/console/email", perm.MailingWrite, "Create an e-mail campaign", s.create)
 	html.Page("POST", "/console/email/settings", perm.MailingWrite, "Save the mailing settings", s.saveSettings)
-	html.Page("GET", "/console/email/:campaign", perm.MailingRead, "An e-mail campaign: content, sending and results", s.page)
-	html.Page("POST", "/console/email/:campaign", perm.MailingWrite, "Save an e-mail campaign", s.save)
-	html.Page("POST", "/console/email/:campaign/send", perm.MailingWrite, "Send an e-mail campaign now", s.send)
-	html.Page("POST", "/console/email/:campaign/schedule", perm.MailingWrite, "Schedule an e-mail campaign", s.schedule)
-	html.Page("POST", "/console/email/:campaign/cancel", perm.MailingWrite, "Cancel an e-mail campaign", s.cancel)
-	html.Page("POST", "/console/email/:campaign/test", perm.MailingWrite, "Send a test of an e-mail campaign to yourself", s.test)
+	html.Page("GET", "/console/email/:mailing", perm.MailingRead, "An e-mail campaign: content, sending and results", s.page)
+	html.Page("POST", "/console/email/:mailing", perm.MailingWrite, "Save an e-mail campaign", s.save)
+	html.Page("POST", "/console/email/:mailing/send", perm.MailingWrite, "Send an e-mail campaign now", s.send)
+	html.Page("POST", "/console/email/:mailing/schedule", perm.MailingWrite, "Schedule an e-mail campaign", s.schedule)
+	html.Page("POST", "/console/email/:mailing/cancel", perm.MailingWrite, "Cancel an e-mail campaign", s.cancel)
+	html.Page("POST", "/console/email/:mailing/test", perm.MailingWrite, "Send a test of an e-mail campaign to yourself", s.test)
 }
 
 type emailForm struct {
@@ -132,7 +132,7 @@ type emailPageData struct {
 
 func (s *Mailing) pageData(c *fiber.Ctx) (emailPageData, error) {
 	ctx := c.UserContext()
-	x, err := s.mailing.Get(ctx, c.Params("campaign"))
+	x, err := s.mailing.Get(ctx, c.Params("mailing"))
 	if err != nil {
 		return emailPageData{}, err
 	}

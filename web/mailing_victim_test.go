@@ -1,0 +1,18 @@
+package web_test
+
+import (
+	"testing"
+
+	"github.com/wasmart/wasmart/web/api"
+)
+
+// victimMailing gives shop A an e-mail campaign and mailing settings for
+// the cross-tenant test; it returns the campaign id and A's markers.
+func victimMailing(t *testing.T, owner *client, productID string) (string, []string) {
+	t.Helper()
+	owner.send("PUT", "/api/mailing/settings", api.MailingSettings{RatePerSecond: 77, AttributionDays: 9, UnsubscribeMailto: "unsub@alpha-secret.example.com"}, 200)
+	var c api.EmailCampaignJSON
+	owner.send("POST", "/api/email-campaigns", api.EmailCampaignRequest{Subject: "Alpha secret newsletter", Body: "<p>Alpha secret body</p>",
+		ProductIDs: []string{productID}, SegmentID: "all"}, 201).json(t, &c)
+	return c.ID, []string{c.ID, "Alpha secret newsletter", "Alpha secret body", "unsub@alpha-secret.example.com"}
+}
