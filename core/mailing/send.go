@@ -399,12 +399,12 @@ func (s *Service) SendTest(ctx context.Context, id, to string) error {
 	if !validEmail(to) {
 		return errs.Field("email", "is not a valid e-mail address")
 	}
-	if s.mailer == nil {
-		return errs.E(errs.Unavailable, "mail sending is not running")
-	}
 	c, err := s.Get(ctx, id)
 	if err != nil {
 		return err
+	}
+	if s.mailer == nil {
+		return errs.E(errs.Unavailable, "mail sending is not running")
 	}
 	content, err := s.prepare(ctx, tid, c)
 	if err != nil {
