@@ -249,21 +249,29 @@ func SetConsentIn(ctx context.Context, q bun.IDB, tid, id string, accepts bool, 
 }
 
 // ConsentIn reads, in q, which of the given customers accept marketing
-// now: enabled accounts with consent and an e-mail address, keyed by id.
-// Customers missing from the map must not be mailed.
-func ConsentIn(ctx context.Context, q bun.IDB, tid string, ids []string) (map[string]bool, error) {
-	out := make(map[string]bool, len(ids))
+// now: enabled accounts with consent and an e-mail address, keyed by id,
+// with when they gave it (zero if unknown). Customers missing from the map
+// must not be mailed.
+func ConsentIn(ctx context.Context, q bun.IDB, tid string, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []string
-	err := q.NewRaw("SELECT id FROM customer_customers WHERE tenant_id = ? AND id IN (?) AND accepts_marketing = ? AND state = ? AND email IS NOT NULL",
+	var rows []struct {
+		ID string     `bun:"id"`
+		At *time.Time `bun:"marketing_consent_at"`
+	}
+	err := q.NewRaw("SELECT id, marketing_consent_at FROM customer_customers WHERE tenant_id = ? AND id IN (?) AND accepts_marketing = ? AND state = ? AND email IS NOT NULL",
 		tid, bun.List(ids), true, Enabled).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {
 		return nil, errs.Wrap(err, "customer: consent")
 	}
-	for _, id := range rows {
-		out[id] = true
+	for _, r := range rows {
+		var at time.Time
+		if r.At != nil {
+			at = r.At.UTC()
+		}
+		out[r.ID] = at
 	}
 	return out, nil
 }

@@ -113,7 +113,8 @@ type Options struct {
 	// at the end); links in mail point there.
 	ShopURL func(ctx context.Context, tenantID string) (string, error)
 	Tracker Tracker // nil: none
-	// BatchSize is the number of recipients per batch event (default 50).
+	// BatchSize is the number of recipients per batch event, sent over one
+	// SMTP connection (default 100).
 	BatchSize int
 	// PageSize is the audience page size (default 1000).
 	PageSize int
@@ -130,7 +131,7 @@ type Service struct {
 // New returns a Service; Register gives it the outbox it sends through.
 func New(db *store.DB, opts Options) *Service {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 50
+		opts.BatchSize = 100
 	}
 	if opts.PageSize <= 0 {
 		opts.PageSize = 1000

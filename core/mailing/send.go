@@ -37,9 +37,17 @@ const (
 // maxRecipientAttempts bounds temporary failures per recipient.
 const maxRecipientAttempts = 5
 
-// claimTTL: a claim older than this was interrupted (the process died
-// between claiming and recording the result); it is failed, not resent.
-const claimTTL = 10 * time.Minute
+// claimTTL: a claim older than this was interrupted (the process died, or
+// could not record the result, between claiming and recording); it is
+// failed, not resent. It is longer than the outbox's own claim (2 min), and
+// shorter than the outbox's retries of a batch add up to, so a batch whose
+// rows are still claimed is retried until they are either recorded or
+// failed, and its campaign always finishes.
+const claimTTL = 3 * time.Minute
+
+// errClaimed asks the outbox to retry a batch some of whose recipients are
+// claimed by a run that has not recorded them yet.
+var errClaimed = errors.New("mailing: recipients of this batch are still being sent")
 
 // Recipient is one recipient of a campaign.
 type Recipient struct {
@@ -106,21 +114,36 @@ func (s *Service) system(ctx context.Context, tid string) context.Context {
 	return tenancy.WithActor(tenancy.ForTenant(ctx, tid), tenancy.Actor{Kind: "system", ID: "mailing", Name: "mailing"})
 }
 
-// suppressedIn returns which of emails unsubscribed.
-func suppressedIn(ctx context.Context, q bun.IDB, tid string, emails []string) (map[string]bool, error) {
-	out := map[string]bool{}
+// suppressedIn returns which of emails unsubscribed, and when.
+func suppressedIn(ctx context.Context, q bun.IDB, tid string, emails []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
 	if len(emails) == 0 {
 		return out, nil
 	}
-	var rows []string
-	err := q.NewRaw("SELECT email FROM mailing_suppressions WHERE tenant_id = ? AND email IN (?)", tid, bun.List(emails)).Scan(ctx, &rows)
+	var rows []struct {
+		Email string    `bun:"email"`
+		At    time.Time `bun:"created_at"`
+	}
+	err := q.NewRaw("SELECT email, created_at FROM mailing_suppressions WHERE tenant_id = ? AND email IN (?)", tid, bun.List(emails)).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {
 		return nil, errs.Wrap(err, "mailing: suppressions")
 	}
-	for _, e := range rows {
-		out[e] = true
+	for _, r := range rows {
+		out[r.Email] = r.At.UTC()
 	}
 	return out, nil
+}
+
+// allowed is the consent rule: the customer accepts marketing now, and the
+// address has not unsubscribed since that consent was given (consent
+// given again on the account page after an unsubscribe counts).
+func allowed(consent map[string]time.Time, sup map[string]time.Time, customerID, email string) bool {
+	given, ok := consent[customerID]
+	if !ok {
+		return false
+	}
+	out, unsub := sup[email]
+	return !unsub || out.Before(given)
 }
 
 // mailable keeps the members who may be mailed: consent, an address, not
@@ -147,7 +170,7 @@ func (s *Service) mailable(ctx context.Context, tid string, ms []Member) ([]Memb
 		}
 		seen := map[string]bool{}
 		for _, m := range ms {
-			if m.AcceptsMarketing && consent[m.CustomerID] && !sup[m.Email] && !seen[m.Email] && validEmail(m.Email) {
+			if m.AcceptsMarketing && allowed(consent, sup, m.CustomerID, m.Email) && !seen[m.Email] && validEmail(m.Email) {
 				seen[m.Email] = true
 				out = append(out, m)
 			}
@@ -263,8 +286,8 @@ func truncate(s string, n int) string {
 // recipient waits.
 func (s *Service) finishIfDone(ctx context.Context, tid, id string) error {
 	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		n, err := q.NewSelect().Model((*Recipient)(nil)).Where("tenant_id = ? AND campaign_id = ? AND status IN (?)", tid, id, bun.List([]string{RQueued, RSending})).Count(ctx)
-		if err != nil || n > 0 {
+		waiting, err := q.NewSelect().Model((*Recipient)(nil)).Where("tenant_id = ? AND campaign_id = ? AND status IN (?)", tid, id, bun.List([]string{RQueued, RSending})).Exists(ctx)
+		if err != nil || waiting {
 			return errs.Wrap(err, "mailing: finish")
 		}
 		now := s.now()
@@ -294,16 +317,25 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 		return err
 	}
 	var claimed []Recipient
+	inFlight := false
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		claimed, inFlight = nil, false
 		now := s.now()
 		// A claim left by a crash: the mail may have gone out; never resend.
 		if _, err := q.NewUpdate().Model((*Recipient)(nil)).Set("status = ?, last_error = ?", RFailed, "interrupted while sending; not resent").
 			Where("tenant_id = ? AND id IN (?) AND status = ? AND claimed_at < ?", tid, bun.List(p.RecipientIDs), RSending, now.Add(-claimTTL)).Exec(ctx); err != nil {
 			return errs.Wrap(err, "mailing: batch")
 		}
-		var rs []Recipient
-		if err := q.NewSelect().Model(&rs).Where("tenant_id = ? AND id IN (?) AND status = ?", tid, bun.List(p.RecipientIDs), RQueued).OrderExpr("id").Scan(ctx); err != nil {
+		var all, rs []Recipient
+		if err := q.NewSelect().Model(&all).Where("tenant_id = ? AND id IN (?) AND status IN (?)", tid, bun.List(p.RecipientIDs), bun.List([]string{RQueued, RSending})).OrderExpr("id").Scan(ctx); err != nil {
 			return errs.Wrap(err, "mailing: batch")
+		}
+		for _, r := range all {
+			if r.Status == RSending {
+				inFlight = true
+			} else {
+				rs = append(rs, r)
+			}
 		}
 		var ids, emails []string
 		for _, r := range rs {
@@ -321,7 +353,7 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 		}
 		var skip, ok []string
 		for _, r := range rs {
-			if consent[r.CustomerID] && !sup[r.Email] {
+			if allowed(consent, sup, r.CustomerID, r.Email) {
 				ok = append(ok, r.ID)
 				claimed = append(claimed, r)
 			} else {
@@ -354,13 +386,30 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 		results = s.mailer.Mail(ctx, msgs)
 	}
 	var retry error
-	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+	if inFlight {
+		retry = errClaimed
+	}
+	record := func(ctx context.Context, q bun.IDB) error {
 		now := s.now()
+		var sent []string
 		for i, r := range claimed {
+			if results[i] == nil {
+				sent = append(sent, r.ID)
+			}
+		}
+		if len(sent) > 0 { // the common case in one statement
+			if _, err := q.NewUpdate().Model((*Recipient)(nil)).Set("status = ?, sent_at = ?, last_error = ''", RSent, now).
+				Where("tenant_id = ? AND id IN (?) AND status = ?", tid, bun.List(sent), RSending).Exec(ctx); err != nil {
+				return errs.Wrap(err, "mailing: batch result")
+			}
+		}
+		for i, r := range claimed {
+			e := results[i]
+			if e == nil {
+				continue
+			}
 			up := q.NewUpdate().Model((*Recipient)(nil)).Where("tenant_id = ? AND id = ? AND status = ?", tid, r.ID, RSending)
-			switch e := results[i]; {
-			case e == nil:
-				up.Set("status = ?, sent_at = ?, last_error = ''", RSent, now)
+			switch {
 			case outbox.Rejected(e):
 				up.Set("status = ?, last_error = ?", RBounced, truncate(e.Error(), 500))
 			case r.Attempts+1 >= maxRecipientAttempts:
@@ -374,7 +423,15 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 			}
 		}
 		return nil
-	})
+	}
+	// The mail is out: recording it must not be lost to a passing error
+	// (a busy database), or the rows stay claimed until claimTTL fails them.
+	for try := 0; ; try++ {
+		if err = s.db.Write(ctx, record); err == nil || try == 4 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(50<<try) * time.Millisecond)
+	}
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,8 @@ func (s *Service) Lookup(ctx context.Context, tok string) (*Subscription, error)
 		if err != nil {
 			return err
 		}
-		out = &Subscription{Email: mask(r.Email), Unsubscribed: sup[r.Email]}
+		_, unsub := sup[r.Email]
+		out = &Subscription{Email: mask(r.Email), Unsubscribed: unsub}
 		return nil
 	})
 	return out, err
@@ -86,8 +87,10 @@ func (s *Service) Unsubscribe(ctx context.Context, tok, source string) error {
 		if err != nil {
 			return errs.Wrap(err, "mailing: unsubscribe")
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already unsubscribed
+		if n, _ := res.RowsAffected(); n == 0 { // unsubscribed before: again now
+			if _, err := q.NewRaw("UPDATE mailing_suppressions SET created_at = ? WHERE tenant_id = ? AND email = ?", now, tid, r.Email).Exec(ctx); err != nil {
+				return errs.Wrap(err, "mailing: unsubscribe")
+			}
 		}
 		if r.CustomerID != "" {
 			if err := customer.SetConsentIn(ctx, q, tid, r.CustomerID, false, "unsubscribe link", now); err != nil && !errs.Is(err, errs.NotFound) {
