@@ -62,7 +62,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
-			"mailing_campaigns ", "mailing_settings "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}

@@ -156,8 +156,15 @@ func TestMailingHTTP(t *testing.T) {
 		wantSeeOther(t, r, "/console/email/")
 		r = mk.do("POST", "/console/email", consoleForm("subject", "", "segment_id", "all"), nil)
 		wantConsolePage(t, r, 400, "subject")
+		wantSeeOther(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("enabled", "on", "delay_minutes", "5", "subject", "Now {tier}"), nil), "/console/email")
+		wantConsolePage(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("delay_minutes", "-3"), nil), 400, "delay_minutes")
+		var autos api.MailingAutomations
+		o.getJSON("/api/mailing/automations", &autos)
+		if len(autos.Automations) != 2 || autos.Automations[1].Kind != "tier_upgrade" || !autos.Automations[1].Enabled || autos.Automations[1].DelayMinutes != 5 {
+			t.Fatalf("automations: %+v", autos)
+		}
 		wh := srv.staff(sh, "wh@example.com", "warehouse")
-		for _, x := range []struct{ m, p string }{{"GET", "/console/email"}, {"GET", "/console/email/" + c.ID}, {"POST", "/console/email/" + c.ID + "/send"}} {
+		for _, x := range []struct{ m, p string }{{"GET", "/console/email"}, {"GET", "/console/email/" + c.ID}, {"POST", "/console/email/" + c.ID + "/send"}, {"POST", "/console/email/automations/tier_upgrade"}} {
 			if r := wh.do(x.m, x.p, "", nil); r.Status != 403 {
 				t.Errorf("warehouse %s %s: %d", x.m, x.p, r.Status)
 			}

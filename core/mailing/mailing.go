@@ -28,8 +28,16 @@
 // "order.placed" event). Tracker is the hook for recording opens and
 // clicks as analytics events too.
 //
+// Automations (automation.go) are per-shop settings, off by default: a
+// review request after an order is delivered ("order.delivered", with the
+// order's products) and a tier-upgrade mail (loyalty.TopicTierChanged). A
+// trigger enqueues a delayed outbox event; when it falls due the mail goes
+// through the same path as a campaign's (a recipient row per trigger, so
+// never twice; consent and unsubscribe checked at send time).
+//
 // Tables: the package owns mailing_settings, mailing_campaigns,
-// mailing_recipients, mailing_suppressions and mailing_attributions.
+// mailing_recipients, mailing_suppressions, mailing_attributions and
+// mailing_automations.
 package mailing
 
 import (
@@ -40,6 +48,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/catalog"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -113,6 +122,9 @@ type Options struct {
 	// at the end); links in mail point there.
 	ShopURL func(ctx context.Context, tenantID string) (string, error)
 	Tracker Tracker // nil: none
+	// Customers gives automation mails the customer's first name (nil:
+	// "there").
+	Customers *customer.Service
 	// BatchSize is the number of recipients per batch event, sent over one
 	// SMTP connection (default 100).
 	BatchSize int

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -21,6 +22,8 @@ const (
 	TopicBatch = "mailing.batch" // campaign_id, recipient_ids: send
 	// TopicOrderPlaced is the checkout's event; it attributes orders.
 	TopicOrderPlaced = "order.placed"
+	// TopicOrderDelivered is shipping's event; it triggers review requests.
+	TopicOrderDelivered = "order.delivered"
 )
 
 // Recipient statuses.
@@ -106,6 +109,29 @@ func (s *Service) Handlers() map[string]outbox.Handler {
 				return nil
 			}
 			return s.attribute(s.system(ctx, m.TenantID), m.TenantID, p.OrderID)
+		},
+		TopicOrderDelivered: func(ctx context.Context, m outbox.Message) error {
+			var p struct {
+				OrderID string `json:"order_id"`
+			}
+			if json.Unmarshal([]byte(m.Payload), &p) != nil || p.OrderID == "" || m.TenantID == "" {
+				return nil
+			}
+			return s.onDelivered(s.system(ctx, m.TenantID), m.TenantID, p.OrderID)
+		},
+		loyalty.TopicTierChanged: func(ctx context.Context, m outbox.Message) error {
+			var e loyalty.TierChanged
+			if json.Unmarshal([]byte(m.Payload), &e) != nil || m.TenantID == "" {
+				return nil
+			}
+			return s.onTierChanged(s.system(ctx, m.TenantID), m.TenantID, e)
+		},
+		TopicAutomation: func(ctx context.Context, m outbox.Message) error {
+			var p autoPayload
+			if json.Unmarshal([]byte(m.Payload), &p) != nil || p.Kind == "" || m.TenantID == "" {
+				return nil
+			}
+			return s.runAutomation(s.system(ctx, m.TenantID), m.TenantID, p)
 		},
 	}
 }
@@ -299,9 +325,6 @@ func (s *Service) finishIfDone(ctx context.Context, tid, id string) error {
 
 // runBatch sends one batch: consent again, claim, send, record.
 func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) error {
-	if s.mailer == nil {
-		return errors.New("mailing: no mailer registered")
-	}
 	c, err := s.Get(ctx, p.CampaignID)
 	if errs.Is(err, errs.NotFound) {
 		return nil
@@ -316,18 +339,37 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 	if err != nil {
 		return err
 	}
+	if err := s.deliver(ctx, tid, content, p.RecipientIDs); err != nil {
+		return err
+	}
+	c2, err := s.Get(ctx, c.ID)
+	if err != nil || !c2.AudienceDone {
+		return err
+	}
+	return s.finishIfDone(ctx, tid, c.ID)
+}
+
+// deliver sends content to the recipients ids that are queued: it fails
+// interrupted claims, checks consent again, claims, sends over one
+// connection and records each result. An error asks the outbox to retry
+// (temporary failures, rows still claimed by another run); sent rows are
+// never sent again.
+func (s *Service) deliver(ctx context.Context, tid string, content *content, ids []string) error {
+	if s.mailer == nil {
+		return errors.New("mailing: no mailer registered")
+	}
 	var claimed []Recipient
 	inFlight := false
-	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+	err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		claimed, inFlight = nil, false
 		now := s.now()
 		// A claim left by a crash: the mail may have gone out; never resend.
 		if _, err := q.NewUpdate().Model((*Recipient)(nil)).Set("status = ?, last_error = ?", RFailed, "interrupted while sending; not resent").
-			Where("tenant_id = ? AND id IN (?) AND status = ? AND claimed_at < ?", tid, bun.List(p.RecipientIDs), RSending, now.Add(-claimTTL)).Exec(ctx); err != nil {
+			Where("tenant_id = ? AND id IN (?) AND status = ? AND claimed_at < ?", tid, bun.List(ids), RSending, now.Add(-claimTTL)).Exec(ctx); err != nil {
 			return errs.Wrap(err, "mailing: batch")
 		}
 		var all, rs []Recipient
-		if err := q.NewSelect().Model(&all).Where("tenant_id = ? AND id IN (?) AND status IN (?)", tid, bun.List(p.RecipientIDs), bun.List([]string{RQueued, RSending})).OrderExpr("id").Scan(ctx); err != nil {
+		if err := q.NewSelect().Model(&all).Where("tenant_id = ? AND id IN (?) AND status IN (?)", tid, bun.List(ids), bun.List([]string{RQueued, RSending})).OrderExpr("id").Scan(ctx); err != nil {
 			return errs.Wrap(err, "mailing: batch")
 		}
 		for _, r := range all {
@@ -435,14 +477,7 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 	if err != nil {
 		return err
 	}
-	if retry != nil {
-		return retry // the outbox retries the batch with backoff; sent ones are not resent
-	}
-	c2, err := s.Get(ctx, c.ID)
-	if err != nil || !c2.AudienceDone {
-		return err
-	}
-	return s.finishIfDone(ctx, tid, c.ID)
+	return retry // non-nil: the outbox retries the batch with backoff; sent ones are not resent
 }
 
 // SendTest mails the campaign as it would look to a recipient to one

@@ -87,6 +87,23 @@ type MailingSettings struct {
 	UnsubscribeMailto string `json:"unsubscribe_mailto"`
 }
 
+// MailingAutomation is one e-mail automation's setting: review_request
+// (after an order is delivered, with its products) or tier_upgrade (when
+// the loyalty programme moves a customer up). Subject and body may use
+// {name}, {order} and {tier}; empty means the built-in text.
+type MailingAutomation struct {
+	Kind         string `json:"kind"`
+	Enabled      bool   `json:"enabled"`
+	DelayMinutes int    `json:"delay_minutes"`
+	Subject      string `json:"subject"`
+	Body         string `json:"body"`
+}
+
+// MailingAutomations are the shop's automation settings.
+type MailingAutomations struct {
+	Automations []MailingAutomation `json:"automations"`
+}
+
 // EmailTestSendJSON says where a test mail went.
 type EmailTestSendJSON struct {
 	SentTo string `json:"sent_to"`
@@ -107,6 +124,8 @@ func (s *Mailing) Routes() []httpx.Route {
 	api.API("GET", "/api/email-campaigns/:mailing/results", perm.MailingRead, "A campaign's results: sent, delivered, bounced, opened, clicked, orders and revenue", nil, EmailCampaignResults{}, s.apiResults)
 	api.API("GET", "/api/mailing/settings", perm.MailingRead, "The shop's mailing settings", nil, MailingSettings{}, s.apiSettings)
 	api.API("PUT", "/api/mailing/settings", perm.MailingWrite, "Replace the shop's mailing settings", MailingSettings{}, MailingSettings{}, s.apiSaveSettings)
+	api.API("GET", "/api/mailing/automations", perm.MailingRead, "The shop's e-mail automations (review request, tier upgrade)", nil, MailingAutomations{}, s.apiAutomations)
+	api.API("PUT", "/api/mailing/automations/:kind", perm.MailingWrite, "Turn an e-mail automation on or off, with its delay and text", MailingAutomation{}, MailingAutomation{}, s.apiSaveAutomation)
 	return t.Routes()
 }
 
@@ -244,4 +263,32 @@ func (s *Mailing) apiSaveSettings(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(MailingSettings{RatePerSecond: v.RatePerSecond, AttributionDays: v.AttributionDays, UnsubscribeMailto: v.MailtoUnsub})
+}
+
+func automationJSON(a mailing.Automation) MailingAutomation {
+	return MailingAutomation{Kind: a.Kind, Enabled: a.Enabled, DelayMinutes: a.DelayMinutes, Subject: a.Subject, Body: a.Body}
+}
+
+func (s *Mailing) apiAutomations(c *fiber.Ctx) error {
+	list, err := s.mailing.AutomationSettings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := MailingAutomations{Automations: []MailingAutomation{}}
+	for _, a := range list {
+		out.Automations = append(out.Automations, automationJSON(a))
+	}
+	return c.JSON(out)
+}
+
+func (s *Mailing) apiSaveAutomation(c *fiber.Ctx) error {
+	var in MailingAutomation
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	a, err := s.mailing.SaveAutomation(c.UserContext(), mailing.Automation{Kind: c.Params("kind"), Enabled: in.Enabled, DelayMinutes: in.DelayMinutes, Subject: in.Subject, Body: in.Body})
+	if err != nil {
+		return err
+	}
+	return c.JSON(automationJSON(a))
 }

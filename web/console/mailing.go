@@ -26,6 +26,7 @@ func (s *Mailing) mailingPages(t *httpx.Table) {
 	html.Page("GET", "/console/email", perm.MailingRead, "E-mail campaigns and mailing settings", s.list)
 	html.Page("POST", "/console/email", perm.MailingWrite, "Create an e-mail campaign", s.create)
 	html.Page("POST", "/console/email/settings", perm.MailingWrite, "Save the mailing settings", s.saveSettings)
+	html.Page("POST", "/console/email/automations/:kind", perm.MailingWrite, "Save an e-mail automation", s.saveAutomation)
 	html.Page("GET", "/console/email/:mailing", perm.MailingRead, "An e-mail campaign: content, sending and results", s.page)
 	html.Page("POST", "/console/email/:mailing", perm.MailingWrite, "Save an e-mail campaign", s.save)
 	html.Page("POST", "/console/email/:mailing/send", perm.MailingWrite, "Send an e-mail campaign now", s.send)
@@ -56,10 +57,11 @@ func emailFormOf(c *mailing.Campaign) emailForm {
 }
 
 type emailListData struct {
-	Campaigns []*mailing.Campaign
-	Settings  mailing.Settings
-	F         emailForm
-	CanWrite  bool
+	Campaigns   []*mailing.Campaign
+	Settings    mailing.Settings
+	Automations []mailing.Automation
+	F           emailForm
+	CanWrite    bool
 }
 
 func (s *Mailing) listData(c *fiber.Ctx) (emailListData, error) {
@@ -68,7 +70,10 @@ func (s *Mailing) listData(c *fiber.Ctx) (emailListData, error) {
 	if d.Campaigns, err = s.mailing.List(c.UserContext()); err != nil {
 		return d, err
 	}
-	d.Settings, err = s.mailing.Settings(c.UserContext())
+	if d.Settings, err = s.mailing.Settings(c.UserContext()); err != nil {
+		return d, err
+	}
+	d.Automations, err = s.mailing.AutomationSettings(c.UserContext())
 	return d, err
 }
 
@@ -105,6 +110,21 @@ func (s *Mailing) saveSettings(c *fiber.Ctx) error {
 				return lerr
 			}
 			d.Settings = in
+			return s.Page(c, "console/email", "E-mail campaigns", "email", d)
+		})
+	}
+	return view.Done(c, "/console/email")
+}
+
+func (s *Mailing) saveAutomation(c *fiber.Ctx) error {
+	in := mailing.Automation{Kind: c.Params("kind"), Enabled: c.FormValue("enabled") == "on", DelayMinutes: atoiForm(c, "delay_minutes"),
+		Subject: c.FormValue("subject"), Body: c.FormValue("body")}
+	if _, err := s.mailing.SaveAutomation(c.UserContext(), in); err != nil {
+		return s.PageError(c, err, func() error {
+			d, lerr := s.listData(c)
+			if lerr != nil {
+				return lerr
+			}
 			return s.Page(c, "console/email", "E-mail campaigns", "email", d)
 		})
 	}

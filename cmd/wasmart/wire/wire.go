@@ -164,7 +164,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Shipments = shipping.New(db)
 	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
 	s.AfterSales.OnResolve(offers.Returned)
-	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design,
+	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design, Customers: s.Customers,
 		Audience: mailing.Subscribers{Customers: s.Customers}, // segments join here when core/segment lands
 		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
 			t, err := ts.Tenant(ctx, tenantID)
