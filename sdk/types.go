@@ -16,8 +16,61 @@ type PricingInput struct {
 	Currency     string
 	NowMs        int64 // Unix milliseconds, UTC; the only clock a plugin has
 	CustomerID   string
-	CustomerTags []string
+	CustomerTags []string // the signed-in customer's tags, from their account
 	Lines        []Line
+
+	// The context sections (ABI.md §5.2.1) follow the lines on the wire
+	// when the plugin's manifest asks for them ("pricing_input"). Sections
+	// says which were sent: the host encodes those, a decoder sets it
+	// from what it read.
+	Sections   Sections
+	Codes      []string           // SectionCodes: promotion codes entered, as typed
+	SignedIn   bool               // SectionCustomer: the shopper is signed in
+	Promotions []AppliedPromotion // SectionPromotions: promotions applied before the plugin
+}
+
+// Sections is a set of optional pricing input sections.
+type Sections uint8
+
+// Pricing input sections (the manifest names them "codes", "customer",
+// "promotions"); the wire kind of each is its bit position + 1.
+const (
+	SectionCodes Sections = 1 << iota
+	SectionCustomer
+	SectionPromotions
+)
+
+// SectionNames are the manifest names of the sections, by bit position.
+var SectionNames = [...]string{"codes", "customer", "promotions"}
+
+// Class is an offer's combination class (wire values). An adjustment
+// without a class (ClassNone) is a product discount.
+type Class uint8
+
+// Classes.
+const (
+	ClassNone     Class = 0
+	ClassProduct  Class = 1
+	ClassOrder    Class = 2
+	ClassShipping Class = 3
+)
+
+// AppliedPromotion is a promotion the shop's promotions applied to the
+// cart before the plugin runs.
+type AppliedPromotion struct {
+	ID     string
+	Code   string // the coupon code it was applied with (normalised), "" for an automatic offer
+	Label  string
+	Class  Class
+	Amount int64 // discount given, minor units, >= 0
+	Lines  []LineAmount
+}
+
+// LineAmount is a promotion's amount on one line (a negative delta; for
+// an order-level promotion, its share of the line).
+type LineAmount struct {
+	LineID string
+	Amount int64
 }
 
 // Now returns NowMs as a time.Time in UTC.
@@ -48,6 +101,9 @@ type Adjustment struct {
 	Amount int64
 	Label  string
 	Code   string
+	// Class is the combination class the adjustment is checked under
+	// against the promotions applied (ABI.md §6); ClassNone is product.
+	Class Class
 }
 
 // RecommendInput is the context of a recommendation slot.

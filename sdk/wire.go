@@ -42,6 +42,106 @@ func (e *Encoder) EncodePricingInput(in *PricingInput) {
 		}
 	}
 	e.B = b
+	if in.Sections != 0 {
+		e.pricingSections(in)
+	}
+}
+
+// pricingSections appends the context sections in.Sections selects, each
+// as a kind byte and a length-prefixed body, in kind order.
+func (e *Encoder) pricingSections(in *PricingInput) {
+	n := 0
+	for k := range SectionNames {
+		if in.Sections&(1<<k) != 0 {
+			n++
+		}
+	}
+	e.Uvarint(uint64(n))
+	var body Encoder
+	for k := range SectionNames {
+		s := Sections(1 << k)
+		if in.Sections&s == 0 {
+			continue
+		}
+		body.B = body.B[:0]
+		switch s {
+		case SectionCodes:
+			body.Strings(in.Codes)
+		case SectionCustomer:
+			body.Bool(in.SignedIn)
+		case SectionPromotions:
+			body.Uvarint(uint64(len(in.Promotions)))
+			for i := range in.Promotions {
+				p := &in.Promotions[i]
+				body.String(p.ID)
+				body.String(p.Code)
+				body.String(p.Label)
+				body.Byte(byte(p.Class))
+				body.Varint(p.Amount)
+				body.Uvarint(uint64(len(p.Lines)))
+				for _, l := range p.Lines {
+					body.String(l.LineID)
+					body.Varint(l.Amount)
+				}
+			}
+		}
+		e.Byte(byte(k + 1))
+		e.Uvarint(uint64(len(body.B)))
+		e.B = append(e.B, body.B...)
+	}
+}
+
+// decodePricingSections reads the context sections after the lines, if
+// any: known kinds into in (each at most once, in kind order), unknown
+// kinds skipped, so a newer host's extra sections do not break a guest.
+func (d *Decoder) decodePricingSections(in *PricingInput) {
+	in.Sections, in.Codes, in.SignedIn, in.Promotions = 0, nil, false, in.Promotions[:0]
+	if d.Remaining() == 0 {
+		return
+	}
+	n := d.Count(2)
+	last := 0
+	for i := 0; i < n && d.err == nil; i++ {
+		kind := int(d.Byte())
+		size := d.Uvarint()
+		if kind <= last || size > uint64(d.Remaining()) {
+			d.fail("bad pricing section")
+			return
+		}
+		last = kind
+		end := d.off + int(size)
+		if kind > len(SectionNames) {
+			d.off = end // a section this SDK does not know
+			continue
+		}
+		in.Sections |= 1 << (kind - 1)
+		switch Sections(1 << (kind - 1)) {
+		case SectionCodes:
+			in.Codes = d.Strings()
+		case SectionCustomer:
+			in.SignedIn = d.Bool()
+		case SectionPromotions:
+			np := d.Count(6)
+			in.Promotions = grow(in.Promotions, np)
+			for j := range in.Promotions {
+				p := &in.Promotions[j]
+				p.ID = d.String()
+				p.Code = d.String()
+				p.Label = d.String()
+				p.Class = Class(d.Byte())
+				p.Amount = d.Varint()
+				nl := d.Count(2)
+				p.Lines = grow(p.Lines, nl)
+				for k := range p.Lines {
+					p.Lines[k].LineID = d.String()
+					p.Lines[k].Amount = d.Varint()
+				}
+			}
+		}
+		if d.err == nil && d.off != end {
+			d.fail("pricing section length")
+		}
+	}
 }
 
 func appendUvarint(b []byte, u uint64) []byte {
@@ -78,6 +178,7 @@ func (d *Decoder) DecodePricingInput(in *PricingInput) error {
 		l.Tags = d.Strings()
 		l.Categories = d.Strings()
 	}
+	d.decodePricingSections(in)
 	return d.Finish()
 }
 
@@ -191,6 +292,17 @@ func (e *Encoder) EncodePricingOutput(out *PricingOutput) {
 		}
 	}
 	e.B = b
+	// The classes trailer, only when some adjustment has a class, so the
+	// output stays what hosts without classes read.
+	for i := range out.Adjustments {
+		if out.Adjustments[i].Class != ClassNone {
+			e.Uvarint(uint64(len(out.Adjustments)))
+			for j := range out.Adjustments {
+				e.Byte(byte(out.Adjustments[j].Class))
+			}
+			break
+		}
+	}
 }
 
 // appendStr appends a length-prefixed string.
@@ -215,6 +327,14 @@ func (d *Decoder) DecodePricingOutput(out *PricingOutput) error {
 		a.Amount = d.Varint()
 		a.Label = d.String()
 		a.Code = d.String()
+	}
+	if d.Remaining() > 0 { // the optional classes trailer: one per adjustment
+		if d.Count(1) != n {
+			d.fail("classes do not match the adjustments")
+		}
+		for i := 0; i < n && d.err == nil; i++ {
+			out.Adjustments[i].Class = Class(d.Byte())
+		}
 	}
 	return d.Finish()
 }

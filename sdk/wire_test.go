@@ -36,9 +36,21 @@ func TestRoundTrips(t *testing.T) {
 	var pout PricingInput
 	check("pricing input", func() { e.EncodePricingInput(pin) }, func(d *Decoder) error { return d.DecodePricingInput(&pout) }, pin, &pout)
 
+	pin = samplePricing()
+	pin.Sections = SectionCodes | SectionCustomer | SectionPromotions
+	pin.Codes, pin.SignedIn = []string{"SUMMER", "x"}, true
+	pin.Promotions = []AppliedPromotion{{ID: "p1", Code: "SUMMER", Label: "Summer", Class: ClassProduct, Amount: 300, Lines: []LineAmount{{LineID: "1", Amount: -300}}},
+		{ID: "p2", Label: "Spend 50", Class: ClassOrder, Amount: 500}}
+	var pctx PricingInput
+	check("pricing input with sections", func() { e.EncodePricingInput(pin) }, func(d *Decoder) error { return d.DecodePricingInput(&pctx) }, pin, &pctx)
+	pin.Sections, pin.Codes, pin.SignedIn, pin.Promotions = SectionCustomer, nil, true, nil
+	check("pricing input with one section", func() { e.EncodePricingInput(pin) }, func(d *Decoder) error { return d.DecodePricingInput(&pctx) }, pin, &pctx)
+
 	po := &PricingOutput{Adjustments: []Adjustment{{Level: LevelLine, LineID: "1", Amount: -300, Label: "x", Code: "y"}, {Level: LevelOrder, Amount: 5}}}
 	var po2 PricingOutput
 	check("pricing output", func() { e.EncodePricingOutput(po) }, func(d *Decoder) error { return d.DecodePricingOutput(&po2) }, po, &po2)
+	po.Adjustments[1].Class = ClassOrder
+	check("pricing output with classes", func() { e.EncodePricingOutput(po) }, func(d *Decoder) error { return d.DecodePricingOutput(&po2) }, po, &po2)
 
 	ri := &RecommendInput{Placement: "cart", ProductID: "p", CartProductIDs: []string{"a", "b"}, Limit: 4, NowMs: 9,
 		Candidates:  []Candidate{{ProductID: "a", Categories: []string{"c"}, Price: 100, SoldUnits: 3, InStock: true}, {ProductID: "b"}},
@@ -213,5 +225,48 @@ func TestImports(t *testing.T) {
 				t.Errorf("sdk/%s imports %s", dir, imp)
 			}
 		}
+	}
+}
+
+// The pricing context sections and the classes trailer are optional and
+// additive: a message without them is the version 1 layout byte for byte,
+// a section of an unknown kind is skipped, and malformed ones are refused.
+func TestPricingSectionsCompatible(t *testing.T) {
+	var e Encoder
+	base := samplePricing()
+	e.EncodePricingInput(base)
+	v1 := append([]byte(nil), e.B...)
+	with := samplePricing()
+	with.Sections, with.Codes = SectionCodes, []string{"A"}
+	e.B = e.B[:0]
+	e.EncodePricingInput(with)
+	if string(e.B[:len(v1)]) != string(v1) || string(e.B[len(v1):]) != "\x01\x01\x03\x01\x01A" {
+		t.Fatalf("sections are not appended after the version 1 layout: % x", e.B[len(v1):])
+	}
+	// An unknown kind (9) after a known one is skipped.
+	msg := append(append([]byte(nil), v1...), 2, 2, 1, 1, 9, 3, 0xaa, 0xbb, 0xcc)
+	var got PricingInput
+	if err := NewDecoder(msg, false).DecodePricingInput(&got); err != nil || got.Sections != SectionCustomer || !got.SignedIn {
+		t.Fatalf("unknown section: %v %+v", err, got)
+	}
+	for name, tail := range map[string][]byte{
+		"kinds out of order":     {2, 2, 1, 1, 1, 1, 0},
+		"body longer than input": {1, 1, 9, 0},
+		"body shorter than read": {1, 2, 0},
+		"body with extra bytes":  {1, 2, 2, 1, 0},
+	} {
+		if err := NewDecoder(append(append([]byte(nil), v1...), tail...), false).DecodePricingInput(&got); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	out := &PricingOutput{Adjustments: []Adjustment{{Level: LevelOrder, Amount: -1}}}
+	e.B = e.B[:0]
+	e.EncodePricingOutput(out)
+	if string(e.B) != "\x01\x02\x00\x01\x00\x00" {
+		t.Fatalf("output without classes changed: % x", e.B)
+	}
+	var po PricingOutput
+	if err := NewDecoder(append(e.B, 2, 1, 1), false).DecodePricingOutput(&po); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a classes trailer of the wrong length: %v", err)
 	}
 }

@@ -11,9 +11,9 @@
 // hosts: a claim serves only once the shop has proved it controls the
 // domain by a DNS TXT record or an HTTP token, and a host is verified for
 // one shop platform-wide; domains.go, domaincheck.go), users, sessions,
-// login_challenges, recovery_codes, password_resets, login_throttle,
-// platform_admins (and package loginguard's per-account counters and known
-// devices).
+// login_challenges, recovery_codes, login_throttle, platform_admins (and
+// package loginguard's per-account counters and known devices, and package
+// mailtoken's reset links).
 // Tenant-owned tables, keyed (tenant_id, ...): memberships, invitations,
 // api_tokens, roles, casbin_rules, and audit_log (owned by core/audit). Code that
 // crosses tenants by design (authentication, platform console) reads in the
@@ -66,7 +66,7 @@
 //
 // Tables: the package owns tenants, users, memberships, platform_admins,
 // roles, casbin_rules, domains, invitations, sessions, login_challenges,
-// login_throttle, password_resets, recovery_codes and api_tokens. No other
+// login_throttle, recovery_codes and api_tokens. No other
 // package names them in SQL (cmd/wasmart's TestTableOwnership checks every
 // package's SQL against the migrations that create the tables).
 package tenants

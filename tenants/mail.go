@@ -1,50 +1,17 @@
 package tenants
 
 import (
-	"bytes"
-	htmltemplate "html/template"
-	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/wasmart/wasmart/core/outbox"
 )
 
-// E-mail templates: each has a subject, a text body and an HTML body, all Go
-// templates over the same data. HTML bodies are escaped by html/template.
-type mailTemplate struct {
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
-}
+const htmlHead = outbox.MailHead
 
-func newMailTemplate(name, subject, text, html string) mailTemplate {
-	return mailTemplate{
-		subject: texttemplate.Must(texttemplate.New(name + ".subject").Parse(subject)),
-		text:    texttemplate.Must(texttemplate.New(name + ".txt").Parse(text)),
-		html:    htmltemplate.Must(htmltemplate.New(name + ".html").Parse(html)),
-	}
-}
-
-func (t mailTemplate) render(topic, tenantID, to string, data any) outbox.Mail {
-	var sub, txt, htm bytes.Buffer
-	if err := t.subject.Execute(&sub, data); err != nil {
-		panic(err) // templates are fixed and tested
-	}
-	if err := t.text.Execute(&txt, data); err != nil {
-		panic(err)
-	}
-	if err := t.html.Execute(&htm, data); err != nil {
-		panic(err)
-	}
-	return outbox.Mail{TenantID: tenantID, Topic: topic, To: to, Subject: strings.TrimSpace(sub.String()), Text: txt.String(), HTML: htm.String()}
-}
-
-const htmlHead = `<!doctype html><html><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:auto;padding:1rem;color:#222">`
-const htmlFoot = `<p style="color:#888;font-size:.85em">Sent by Wasmart.</p></body></html>`
+var htmlFoot = outbox.MailFoot("Wasmart")
 
 var (
-	inviteTpl = newMailTemplate("invitation",
+	inviteTpl = outbox.NewTemplate("invitation",
 		`{{.Inviter}} invited you to {{.Shop}} on Wasmart`,
 		`Hello,
 
@@ -59,7 +26,7 @@ If you did not expect this, ignore this message.
 <p><a href="{{.Link}}" style="background:#2d5bd7;color:#fff;padding:.6em 1em;border-radius:.4em;text-decoration:none">Accept the invitation</a></p>
 <p>The link is valid until {{.Until}}. If you did not expect this, ignore this message.</p>`+htmlFoot)
 
-	resetTpl = newMailTemplate("password_reset",
+	resetTpl = outbox.NewTemplate("password_reset",
 		`Reset your Wasmart password`,
 		`Hello,
 
@@ -74,7 +41,7 @@ If you did not ask for this, ignore this message: your password is unchanged.
 <p><a href="{{.Link}}" style="background:#2d5bd7;color:#fff;padding:.6em 1em;border-radius:.4em;text-decoration:none">Choose a new password</a></p>
 <p>The link works once, for {{.TTL}}. If you did not ask for this, ignore this message: your password is unchanged.</p>`+htmlFoot)
 
-	mfaTpl = newMailTemplate("mfa_enrolled",
+	mfaTpl = outbox.NewTemplate("mfa_enrolled",
 		`Two-step verification is now on`,
 		`Hello,
 
@@ -90,15 +57,15 @@ If this was not you, reset your password at {{.Console}}/forgot-password and con
 )
 
 func inviteMail(tenantID, to, inviter, shop, role, link string, until time.Time) outbox.Mail {
-	return inviteTpl.render("staff.invitation", tenantID, to, map[string]any{
+	return inviteTpl.Render("staff.invitation", tenantID, to, map[string]any{
 		"Inviter": inviter, "Shop": shop, "Role": role, "Link": link, "Until": until.UTC().Format("2 Jan 2006 15:04 UTC"),
 	})
 }
 
 func resetMail(to, link string, ttl time.Duration, ip string) outbox.Mail {
-	return resetTpl.render("user.password_reset", "", to, map[string]any{"Link": link, "TTL": ttl.String(), "IP": ip})
+	return resetTpl.Render("user.password_reset", "", to, map[string]any{"Link": link, "TTL": ttl.String(), "IP": ip})
 }
 
 func mfaEnrolledMail(to, console string, when time.Time) outbox.Mail {
-	return mfaTpl.render("user.mfa_enrolled", "", to, map[string]any{"When": when.UTC().Format("2 Jan 2006 15:04 UTC"), "Console": console})
+	return mfaTpl.Render("user.mfa_enrolled", "", to, map[string]any{"When": when.UTC().Format("2 Jan 2006 15:04 UTC"), "Console": console})
 }

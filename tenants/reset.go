@@ -2,26 +2,16 @@ package tenants
 
 import (
 	"context"
-	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loginguard"
+	"github.com/wasmart/wasmart/core/mailtoken"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
-
-type passwordReset struct {
-	bun.BaseModel `bun:"table:password_resets"`
-	ID            string     `bun:"id,pk"`
-	TokenHash     string     `bun:"token_hash"`
-	UserID        string     `bun:"user_id"`
-	CreatedAt     time.Time  `bun:"created_at"`
-	ExpiresAt     time.Time  `bun:"expires_at"`
-	UsedAt        *time.Time `bun:"used_at"`
-}
 
 // RequestPasswordReset e-mails a single-use reset link valid for
 // Config.ResetTTL. It answers the same whether or not the address has an
@@ -40,25 +30,14 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) er
 			}
 			return err
 		}
-		now := s.now()
-		live, err := q.NewSelect().Model((*passwordReset)(nil)).Where("user_id = ? AND used_at IS NULL AND expires_at > ?", u.ID, now).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if live >= 3 {
-			return nil
-		}
-		tok := randomToken(32)
-		r := passwordReset{ID: store.NewID(), TokenHash: hashToken(tok), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.ResetTTL)}
-		if _, err := q.NewInsert().Model(&r).Exec(ctx); err != nil {
+		tok, err := mailtoken.Issue(ctx, q, mailtoken.Request{Purpose: mailtoken.StaffPasswordReset, Subject: u.ID, TTL: s.cfg.ResetTTL, MaxLive: 3, Now: s.now()})
+		if err != nil || tok == "" {
 			return err
 		}
 		_, err = outbox.EnqueueMail(ctx, q, resetMail(u.Email, s.cfg.ConsoleURL+"/reset-password?token="+tok, s.cfg.ResetTTL, ip))
 		return err
 	}), "tenants.RequestPasswordReset")
 }
-
-var errBadReset = errs.Field("token", "is invalid, expired or already used; ask for a new link")
 
 // ResetPassword sets a new password with a reset token. The token works
 // once; every session of the user is logged out and pending MFA login
@@ -67,35 +46,19 @@ var errBadReset = errs.Field("token", "is invalid, expired or already used; ask 
 // returned token is for its cookie, as LoginResult.Device; device is the
 // one it already had, if any.
 func (s *Service) ResetPassword(ctx context.Context, token, password, device string) (string, error) {
-	if token == "" || len(token) > 100 {
-		return "", errBadReset
-	}
 	var newDevice string
 	err := s.writeNotify(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
-		var r passwordReset
-		if err := q.NewSelect().Model(&r).Where("token_hash = ?", hashToken(token)).Scan(ctx); err != nil {
-			if store.NoRows(err) {
-				return errBadReset
-			}
+		now := s.now()
+		userID, err := mailtoken.Redeem(ctx, q, "", mailtoken.StaffPasswordReset, token, now)
+		if err != nil {
 			return err
 		}
-		now := s.now()
-		if r.UsedAt != nil || !now.Before(r.ExpiresAt) {
-			return errBadReset
-		}
-		u, err := s.userByID(ctx, q, r.UserID)
+		u, err := s.userByID(ctx, q, userID)
 		if err != nil {
 			return err
 		}
 		if err := CheckPassword("password", password, u.Email); err != nil {
 			return err
-		}
-		res, err := q.NewUpdate().Model((*passwordReset)(nil)).Set("used_at = ?", now).Where("id = ? AND used_at IS NULL", r.ID).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errBadReset
 		}
 		h, err := HashPassword(password)
 		if err != nil {

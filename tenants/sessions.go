@@ -9,6 +9,7 @@ import (
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loginguard"
+	"github.com/wasmart/wasmart/core/mailtoken"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -425,12 +426,14 @@ func (s *Service) PurgeExpired(ctx context.Context) error {
 		}{
 			{"sessions", "expires_at < ? OR last_seen_at < ?", []any{now, now.Add(-s.cfg.SessionIdle)}},
 			{"login_challenges", "expires_at < ?", []any{now}},
-			{"password_resets", "expires_at < ?", []any{now.Add(-24 * time.Hour)}},
 			{"login_throttle", "window_start < ? AND blocked_until < ?", []any{now.Add(-pairWindow), now}},
 		} {
 			if _, err := q.NewDelete().Table(st.table).Where(st.where, st.args...).Exec(ctx); err != nil {
 				return err
 			}
+		}
+		if err := mailtoken.Purge(ctx, q, now.Add(-24*time.Hour)); err != nil {
+			return err
 		}
 		return loginguard.Purge(ctx, q, now)
 	}), "tenants.PurgeExpired")

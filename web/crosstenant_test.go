@@ -62,6 +62,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
+			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
@@ -186,6 +187,7 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 		a.Commerce[k] = v
 	}
 	a.markers = append(a.markers, prmarks...)
+	a.markers = append(a.markers, victimAnalytics(t, srv, a)...)
 	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
 	mid, mmarks := victimMailing(t, o, a.Commerce["product"])
 	a.Commerce["mailing"] = mid

@@ -166,6 +166,8 @@ func TestPromotionAPI(t *testing.T) {
 		if other.State != "ended" {
 			t.Fatalf("ended: %+v", other)
 		}
+		// Ended is for good.
+		wantErrField(t, o.post("/api/promotions/"+other.ID+"/activate", nil, 0), 409, "status")
 
 		// Codes.
 		var code api.CodeJSON

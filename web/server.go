@@ -23,6 +23,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
@@ -87,6 +88,9 @@ type Config struct {
 	// 30 seconds' worth).
 	ShopBudget      float64
 	ShopBudgetBurst int
+	// NoAnalytics turns storefront event collection off (the overhead
+	// benchmark compares with and without).
+	NoAnalytics bool
 	// ShopCacheRecheck is how often a shop's cached pages are checked
 	// against the database for changes made by other processes (default
 	// 1s; negative: on every request). Writes through this server drop the
@@ -199,6 +203,8 @@ type Deps struct {
 	// Promotions are the shops' offers, coupon codes and campaigns (the
 	// carts and checkout above already price and redeem them).
 	Promotions *promotion.Service
+	// Analytics collects storefront events and answers the KPIs.
+	Analytics *analytics.Service
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals; checkout redeems points through it already).
 	Loyalty *loyalty.Service
@@ -265,9 +271,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.errors = &httpx.Errors{Log: cfg.Logger, BodyLimit: cfg.BodyLimit}
 	s.Views = view.NewViews(tpl, s.Kit, s.tenants, s.errors)
 	c := s.commerce
+	collect := deps.Analytics
+	if cfg.NoAnalytics {
+		collect = nil
+	}
 	s.store, err = storefront.New(storefront.Config{CacheBytes: cfg.ShopCacheBytes, CacheRecheck: cfg.ShopCacheRecheck, Budget: cfg.ShopBudget, BudgetBurst: cfg.ShopBudgetBurst},
 		storefront.Deps{Kit: s.Kit, Errors: s.errors, Log: s.log, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
-			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Mailing: deps.Mailing,
+			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Mailing: deps.Mailing,
 			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales}})
 	if err != nil {
 		return nil, err
@@ -278,7 +288,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
 		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
-		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Mailing: deps.Mailing})
+		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Mailing: deps.Mailing})
 	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
 		Promotions: deps.Promotions, Mailing: deps.Mailing,

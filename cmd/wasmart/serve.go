@@ -176,6 +176,21 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("purge plugin runs", "err", err)
 		}
 	})
+	// Analytics: event partitions and retention now and hourly; the
+	// rollups of the shop-days that changed every minute.
+	if err := svc.Analytics.Maintain(ctx); err != nil {
+		log.Warn("analytics maintenance", "err", err)
+	}
+	go jobs.Every(ctx, log, "analytics maintenance", time.Hour, func(ctx context.Context) {
+		if err := svc.Analytics.Maintain(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics maintenance", "err", err)
+		}
+	})
+	go jobs.Every(ctx, log, "analytics rollup", time.Minute, func(ctx context.Context) {
+		if _, err := svc.Analytics.Rollup(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics rollup", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "session purge", 10*time.Minute, func(ctx context.Context) {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)

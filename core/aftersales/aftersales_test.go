@@ -139,8 +139,8 @@ func TestBuyShipReturnRefund(t *testing.T) {
 		if _, err := after.Credit(staff, r2.ID, 0); err != nil {
 			t.Fatal(err)
 		}
-		if bal, _ := after.CreditBalance(staff, "email:eva@example.com"); bal != 2160 {
-			t.Fatalf("credit %d", bal)
+		if st, _ := after.StoreCredit(staff, "email:eva@example.com", 0); st.Balance("USD") != 2160 || len(st.Entries) != 1 || st.Entries[0].Source != "return:"+r2.ID {
+			t.Fatalf("credit %+v", st)
 		}
 		// Reject frees the quantity again.
 		r3, err := after.Request(staff, aftersales.RequestInput{OrderID: o.ID, Lines: []aftersales.LineQty{{LineID: o.Lines[1].ID, Quantity: 1}}})

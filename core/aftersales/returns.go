@@ -1,5 +1,6 @@
-// Package aftersales handles what happens after delivery: returns and
-// service tickets.
+// Package aftersales handles what happens after delivery: returns, the
+// store credit they grant (spent at checkout: see credit.go) and service
+// tickets.
 //
 // A return goes requested → approved or rejected → received (restocked or
 // not) → refunded (to the original payments), credited (store credit) or
@@ -33,8 +34,8 @@
 // (return.requested, return.approved, ...), from which the notification
 // templates send e-mails.
 //
-// Tables: the package owns returns, return_lines, store_credits, tickets and
-// ticket_messages; an order line's returned quantity is core/order's
+// Tables: the package owns returns, return_lines, store_credits,
+// store_credit_accounts, tickets and ticket_messages; an order line's returned quantity is core/order's
 // (order.AddReturned).
 package aftersales
 
@@ -526,20 +527,45 @@ func (s *Service) Refund(ctx context.Context, id string, amount int64) (*Return,
 	return out, nil
 }
 
+// refund pays amount back: to the order's payments first, as far as they
+// go, and the rest to store credit, as far as the order was paid with
+// credit (less what was given back already); more than both is refused
+// before anything is paid.
 func (s *Service) refund(ctx context.Context, r *Return, amount int64) (*Return, error) {
 	reason := "Return " + r.ID
-	_, rs, err := s.payments.ForOrder(ctx, r.OrderID)
+	ps, rs, err := s.payments.ForOrder(ctx, r.OrderID)
 	if err != nil {
 		return nil, err
 	}
-	var done int64
+	var done, left int64
 	for _, x := range rs {
 		if x.Reason == reason && x.Status != payment.RefundFailed {
 			done += x.Amount
 		}
 	}
-	if done < amount {
-		if _, err := s.payments.RefundToOrder(ctx, r.OrderID, amount-done, reason, ""); err != nil {
+	for i := range ps {
+		if ps[i].Status == payment.StatusCaptured {
+			left += ps[i].Refundable()
+		}
+	}
+	card := min(amount, done+left)
+	if credit := amount - card; credit > 0 {
+		var spent, back int64
+		if err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+			refunds, err := refundSourcesOf(ctx, q, r.TenantID, r.OrderID)
+			if err == nil {
+				spent, back, _, _, err = creditOnOrder(ctx, q, r.TenantID, r.OrderID, refunds)
+			}
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		if credit > spent-back {
+			return nil, &errs.Error{Code: errs.Unprocessable, Field: "amount", Message: "the refund is more than what is left to refund on this order"}
+		}
+	}
+	if done < card {
+		if _, err := s.payments.RefundToOrder(ctx, r.OrderID, card-done, reason, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -547,6 +573,23 @@ func (s *Service) refund(ctx context.Context, r *Return, amount int64) (*Return,
 		u.Set("resolution = 'refund'").Set("resolved_amount = ?", amount)
 	}, func(ctx context.Context, q bun.IDB, r *Return) error {
 		r.Resolution, r.ResolvedAmount = "refund", amount
+		if amount > card {
+			o, err := order.Load(ctx, q, r.OrderID)
+			if err != nil {
+				return err
+			}
+			refunds, err := refundSourcesOf(ctx, q, r.TenantID, r.OrderID)
+			if err != nil {
+				return err
+			}
+			given, err := giveBack(ctx, q, o, amount-card, "refund:"+r.ID, "return "+r.ID, refunds, r.UpdatedAt)
+			if err != nil {
+				return err
+			}
+			if given != amount-card {
+				return &errs.Error{Code: errs.Conflict, Field: "amount", Message: "the order's store credit was given back meanwhile; refund less"}
+			}
+		}
 		return s.resolve(ctx, q, r, 0)
 	})
 }
@@ -569,9 +612,9 @@ func (s *Service) Credit(ctx context.Context, id string, amount int64) (*Return,
 			return err
 		}
 		r.Resolution, r.ResolvedAmount = "store_credit", amount
-		if _, err = q.NewInsert().Model(&Credit{TenantID: r.TenantID, ID: store.NewID(), CustomerKey: customerKey(o), Amount: amount, Currency: r.Currency,
-			Source: "return:" + r.ID, CreatedAt: r.UpdatedAt}).Exec(ctx); err != nil {
-			return errs.Wrap(err, "store credit")
+		if _, err = grant(ctx, q, Credit{TenantID: r.TenantID, CustomerKey: customerKey(o), Amount: amount, Currency: r.Currency,
+			Source: "return:" + r.ID, CreatedAt: r.UpdatedAt}); err != nil {
+			return err
 		}
 		return s.resolve(ctx, q, r, amount)
 	})
@@ -632,40 +675,4 @@ func (s *Service) List(ctx context.Context, f ReturnFilter) ([]Return, error) {
 		return sel.OrderExpr("id DESC").Limit(int64(f.Limit)).Scan(ctx)
 	})
 	return out, errs.Wrap(err, "aftersales.List")
-}
-
-// Credit is one store-credit ledger entry (positive: granted; negative:
-// spent).
-type Credit struct {
-	bun.BaseModel `bun:"table:store_credits"`
-
-	TenantID    string    `bun:"tenant_id,pk" json:"-"`
-	ID          string    `bun:"id,pk" json:"id"`
-	CustomerKey string    `bun:"customer_key" json:"customer_key"`
-	Amount      int64     `bun:"amount" json:"amount"`
-	Currency    string    `bun:"currency" json:"currency"`
-	Source      string    `bun:"source" json:"source"`
-	Note        string    `bun:"note" json:"note,omitempty"`
-	CreatedAt   time.Time `bun:"created_at" json:"created_at"`
-}
-
-func customerKey(o *order.Order) string {
-	if o.CustomerID != "" {
-		return "customer:" + o.CustomerID
-	}
-	return "email:" + o.Email
-}
-
-// CreditBalance is a customer's store credit ("customer:<id>" or
-// "email:<address>").
-func (s *Service) CreditBalance(ctx context.Context, key string) (int64, error) {
-	tenant, err := store.TenantID(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		return q.NewSelect().Model((*Credit)(nil)).ColumnExpr("COALESCE(SUM(amount), 0)").Where("tenant_id = ? AND customer_key = ?", tenant, key).Scan(ctx, &n)
-	})
-	return n, errs.Wrap(err, "aftersales.CreditBalance")
 }

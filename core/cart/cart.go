@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
@@ -292,8 +293,9 @@ type PriceOptions struct {
 	Destination  pricing.Address
 	ShippingCode string
 	Codes        []string
-	CustomerID   string
-	CustomerTags []string
+	// CustomerID is the signed-in customer; pricing reads their tags from
+	// their account (core/customer), never from the request.
+	CustomerID string
 	// Email is the shopper's e-mail when known (checkout), for offers
 	// limited per customer or to a first order.
 	Email     string
@@ -312,10 +314,13 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 		return nil, err
 	}
 	v := &View{Currency: cfg.Currency, Lines: []ViewLine{}}
-	in := &pricing.Input{Currency: cfg.Currency, CustomerID: opts.CustomerID, CustomerTags: opts.CustomerTags, Codes: opts.Codes,
+	in := &pricing.Input{Currency: cfg.Currency, CustomerID: opts.CustomerID, Codes: opts.Codes,
 		Destination: opts.Destination, ShippingCode: opts.ShippingCode, Shipping: cfg.Shipping, Tax: cfg.Tax, TaxExempt: opts.TaxExempt, Now: s.now()}
 	if c != nil {
 		v.CartID = c.ID
+		if in.CustomerID == "" { // a customer's cart is priced for them
+			in.CustomerID = c.CustomerID
+		}
 		ids := make([]string, len(c.Lines))
 		for i, l := range c.Lines {
 			ids[i] = l.VariantID
@@ -342,6 +347,11 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 					Quantity: l.Quantity, UnitPrice: vr.Price, WeightGrams: vr.WeightGrams, Taxable: vr.Taxable, RequiresShipping: vr.RequiresShipping})
 			}
 			v.Lines = append(v.Lines, vl)
+		}
+		if cfg.Pipeline != nil && cfg.Pipeline.Pricing != nil { // the promotions stage reads what its offers need
+			if err := s.lineFacts(ctx, q, tenant, in); err != nil {
+				return nil, err
+			}
 		}
 	}
 	pipe := cfg.Pipeline
@@ -373,6 +383,50 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 		}
 	}
 	return v, nil
+}
+
+// lineFacts fills what the pricing plugin knows of the shopper and the
+// products beyond the variants: the signed-in customer's tags, from their
+// account (one statement), and each line's product tags and categories
+// from the catalog (one statement for the products and categories, one
+// for tags, whatever the number of lines). Promotions see them too; when
+// the shop has no pricing plugin, the promotions stage (Offers) reads
+// only what its live offers look at.
+func (s *Service) lineFacts(ctx context.Context, q bun.IDB, tenant string, in *pricing.Input) error {
+	if len(in.Lines) == 0 {
+		return nil
+	}
+	if in.CustomerID != "" {
+		f, err := customer.FactsIn(ctx, q, tenant, in.CustomerID)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			in.CustomerTags = f.Tags
+		}
+	}
+	pf, ok := s.catalog.(ProductFacter)
+	if !ok {
+		return nil
+	}
+	ids := make([]string, 0, len(in.Lines))
+	seen := make(map[string]bool, len(in.Lines))
+	for i := range in.Lines {
+		if id := in.Lines[i].ProductID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	facts, err := pf.ProductFacts(ctx, q, tenant, ids)
+	if err != nil {
+		return err
+	}
+	for i := range in.Lines {
+		if f := facts[in.Lines[i].ProductID]; f != nil {
+			in.Lines[i].Tags, in.Lines[i].Categories = f.Tags, f.Categories
+		}
+	}
+	return nil
 }
 
 // addGifts adds the gift lines the priced view's promotions hold out
@@ -642,4 +696,79 @@ func (s *Service) Merge(ctx context.Context, token, customerID string) error {
 			Where("tenant_id = ? AND id = ?", tenant, guest.ID).Exec(ctx)
 		return errs.Wrap(err, "cart merge")
 	})
+}
+
+// CustomerPrice is what one unit of a variant costs a signed-in customer
+// under the shop's pricing plugin, and the plugin's label for it.
+type CustomerPrice struct {
+	Price int64
+	Label string
+}
+
+// CustomerPrices prices one unit of each of the variants (at most
+// MaxLines) for the signed-in customer with the shop's pricing plugin
+// alone, reading the customer's tags from their account: what a product
+// page shows a member. It returns the variants whose unit price the
+// plugin's line adjustments lower, and nil when the customer has no tags
+// or the shop no pricing plugin (the page is then the same for everyone
+// and may be cached). Promotions are left to the sale display, and the
+// plugin's order-level adjustments to the cart, since they depend on it.
+func (s *Service) CustomerPrices(ctx context.Context, customerID string, variantIDs []string) (map[string]CustomerPrice, error) {
+	if customerID == "" || len(variantIDs) == 0 || len(variantIDs) > MaxLines {
+		return nil, nil
+	}
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]CustomerPrice
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		cfg, err := s.Config(ctx, q)
+		if err != nil || cfg.Pipeline == nil || cfg.Pipeline.Pricing == nil {
+			return err
+		}
+		vs, err := s.catalog.Variants(ctx, q, tenant, variantIDs, s.now())
+		if err != nil {
+			return err
+		}
+		in := &pricing.Input{Currency: cfg.Currency, CustomerID: customerID, Now: s.now()}
+		for _, id := range variantIDs {
+			if vr, ok := vs[id]; ok && vr.Sellable && vr.Currency == cfg.Currency {
+				in.Lines = append(in.Lines, pricing.Line{ID: vr.ID, VariantID: vr.ID, ProductID: vr.ProductID, SKU: vr.SKU, Title: vr.Title,
+					Quantity: 1, UnitPrice: vr.Price, WeightGrams: vr.WeightGrams, Taxable: vr.Taxable, RequiresShipping: vr.RequiresShipping})
+			}
+		}
+		if err := s.lineFacts(ctx, q, tenant, in); err != nil || len(in.CustomerTags) == 0 {
+			return err
+		}
+		p := pricing.Pipeline{Pricing: cfg.Pipeline.Pricing, OnWarning: cfg.Pipeline.OnWarning}
+		res, err := p.Price(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, a := range res.Adjustments {
+			if a.Stage != pricing.StageExtension || a.Level != pricing.LevelLine {
+				continue
+			}
+			if out == nil {
+				out = map[string]CustomerPrice{}
+			}
+			cp, ok := out[a.LineID]
+			if !ok {
+				cp.Price = vs[a.LineID].Price
+			}
+			cp.Price += a.Amount
+			if cp.Label == "" {
+				cp.Label = a.Label
+			}
+			out[a.LineID] = cp
+		}
+		for id, cp := range out {
+			if cp.Price >= vs[id].Price {
+				delete(out, id)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -30,3 +30,16 @@ type ShopCatalog struct{}
 func (ShopCatalog) Variants(ctx context.Context, q bun.IDB, tenantID string, ids []string, now time.Time) (map[string]Variant, error) {
 	return catalog.SaleVariants(ctx, q, tenantID, ids, now, inventory.SellableSQL)
 }
+
+// ProductFacter is a Catalog that also reads the tags and categories of
+// products, all at once, in the caller's transaction. ShopCatalog is one;
+// with a Catalog that is not, pricing lines carry no tags or categories.
+type ProductFacter interface {
+	ProductFacts(ctx context.Context, q bun.IDB, tenantID string, ids []string) (map[string]*catalog.ProductFacts, error)
+}
+
+// ProductFacts implements ProductFacter: categories (each with its
+// ancestors, by id and by slug) and tags.
+func (ShopCatalog) ProductFacts(ctx context.Context, q bun.IDB, tenantID string, ids []string) (map[string]*catalog.ProductFacts, error) {
+	return catalog.ProductFactsIn(ctx, q, tenantID, ids, catalog.FactsWanted{Tags: true})
+}

@@ -137,10 +137,18 @@ type Input struct {
 	// Pay is how the shopper pays now (StepPay); nil places the order to be
 	// paid later.
 	Pay *Pay `json:"payment,omitempty"`
+	// StoreCredit is how much of the signed-in shopper's store credit to
+	// spend, in minor units (at most what is left to pay is taken; a
+	// StepTenders hook in core/aftersales takes it). When it covers the
+	// whole order no card is needed: a card payment without a number is
+	// then checked only if something is left to pay.
+	StoreCredit int64 `json:"store_credit,omitempty"`
 	// Points is how many loyalty points the signed-in shopper spends on
 	// the order (StepTenders, Points); 0: none.
-	Points       int64    `json:"points,omitempty"`
-	CustomerTags []string `json:"-"`
+	Points int64 `json:"points,omitempty"`
+	// Attribution is the traffic source of the shopper's session, written
+	// on the order (the storefront sets it from core/analytics).
+	Attribution order.Attribution `json:"-"`
 }
 
 // Limits on input text.
@@ -233,7 +241,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 		return nil, err
 	}
 	view, err := s.carts.PriceIn(ctx, q, c, cart.PriceOptions{Destination: in.destination(), ShippingCode: in.ShippingCode, Codes: in.Codes,
-		CustomerID: owner.CustomerID, CustomerTags: in.CustomerTags, Email: in.Email})
+		CustomerID: owner.CustomerID, Email: in.Email})
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +268,7 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	o := &order.Order{CustomerID: owner.CustomerID, Email: in.Email, Currency: p.Currency, Subtotal: p.Subtotal, Discounts: p.Discounts,
 		ShippingTotal: p.ShippingTotal, TaxTotal: p.TaxTotal, TaxInclusive: p.TaxInclusive, Total: p.Total,
 		ShippingAddress: in.ShippingAddress, CustomerNote: strings.TrimSpace(in.Note), CartID: c.ID, PaymentMethod: in.PaymentMethod,
+		Source: in.Attribution.Source, Medium: in.Attribution.Medium, Campaign: in.Attribution.Campaign,
 		Pricing: order.Snapshot{Taxes: p.Taxes, Shipping: p.Shipping, Warnings: p.Warnings, Promotions: p.Promotions}}
 	if in.BillingAddress != nil && in.BillingAddress.Line1 != "" {
 		o.BillingAddress = *in.BillingAddress

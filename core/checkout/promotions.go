@@ -22,7 +22,8 @@ import (
 //
 //   - Stage (cart.Offers) reads, in the pricing transaction, the shop's
 //     promotion snapshot and the facts the live offers look at: the
-//     signed-in customer's tags and e-mail (core/customer), the shopper's
+//     signed-in customer's tags and e-mail (core/customer; the tags are
+//     already on the input when the shop has a pricing plugin), the shopper's
 //     earlier orders (core/order) for first-order offers, the products'
 //     categories, tags, collections and publish time (core/catalog). It
 //     reads only what some live offer needs, and nothing more than the
@@ -97,14 +98,19 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 		customerTags = customerTags || len(c.CustomerTags) > 0
 		orders = orders || c.FirstOrder
 	}
+	// With a pricing plugin the cart has read the customer's tags into in
+	// (from their account); otherwise they are read here when an offer
+	// looks at them, and put on in for the later stages.
 	c := promotion.Customer{ID: in.CustomerID, Email: email, Tags: in.CustomerTags, Segments: segments}
-	if in.CustomerID != "" && (customerTags || orders && email == "") {
+	if in.CustomerID != "" && (customerTags && len(c.Tags) == 0 || orders && email == "") {
 		f, err := customer.FactsIn(ctx, q, tenant, in.CustomerID)
 		if err != nil {
 			return nil, err
 		}
 		if f != nil {
-			c.Tags = append(append([]string(nil), c.Tags...), f.Tags...)
+			if len(c.Tags) == 0 {
+				c.Tags, in.CustomerTags = f.Tags, f.Tags
+			}
 			if c.Email == "" {
 				c.Email = f.Email
 			}

@@ -216,7 +216,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*Result, error) {
 		if s.payments == nil {
 			return nil, errs.E(errs.Internal, "checkout: no payment service")
 		}
-		if err := in.Pay.check(); err != nil {
+		if err := in.Pay.check(); err != nil && !(in.StoreCredit > 0 && in.Pay.Method == PayCard && in.Pay.Card == "") {
 			return nil, err
 		}
 		in.PaymentMethod = in.Pay.provider()

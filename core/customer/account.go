@@ -22,6 +22,9 @@ type SignUpInput struct {
 	Locale           string
 	AcceptsMarketing bool
 	ConsentSource    string // where consent was given, e.g. "signup form"
+	// Verify, when set, e-mails a verification link (SendVerification) in
+	// the sign-up's transaction if the account has an e-mail address.
+	Verify *MailLink
 }
 
 // SessionMeta describes the client a session is for.
@@ -128,6 +131,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, meta SessionMeta) 
 		}
 		if err != nil {
 			return uniqueErr(err)
+		}
+		if in.Verify != nil && email != "" {
+			if err := s.sendVerification(ctx, q, &row, *in.Verify); err != nil {
+				return err
+			}
 		}
 		// Listeners (loyalty's sign-up points) hear of the new account.
 		if _, err := outbox.EnqueueEvent(ctx, q, tid, "customer.signed_up", map[string]any{"customer_id": row.ID}); err != nil {

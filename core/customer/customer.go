@@ -18,6 +18,11 @@
 // (RememberDevice gives it a token to keep in a cookie) gets in at once.
 // Per-address limits are the caller's job.
 //
+// Forgotten passwords are reset, and e-mail addresses verified, by
+// single-use e-mailed links (mail.go, over package mailtoken, shared with
+// staff resets); Customer.Verified and Facts.Verified tell others whether
+// the address is proved. Changing the address clears the proof.
+//
 // Deleting a customer keeps the row (orders refer to it) but erases every
 // personal field, addresses, tags and sessions, and calls the registered
 // Erasers (e.g. orders anonymising their shipping addresses) in the same
@@ -79,9 +84,15 @@ type Customer struct {
 	MarketingConsentAt     *time.Time
 	MarketingConsentSource string
 	LastLoginAt            *time.Time
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// EmailVerifiedAt is when the customer proved they read Email (nil:
+	// not verified; cleared when the address changes).
+	EmailVerifiedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
+
+// Verified reports whether the customer's e-mail address is verified.
+func (c *Customer) Verified() bool { return c.Email != "" && c.EmailVerifiedAt != nil }
 
 // Name is the customer's display name.
 func (c *Customer) Name() string { return strings.TrimSpace(c.FirstName + " " + c.LastName) }
@@ -151,6 +162,7 @@ type customerRow struct {
 	MarketingConsentAt     *time.Time `bun:"marketing_consent_at"`
 	MarketingConsentSource string     `bun:"marketing_consent_source"`
 	LastLoginAt            *time.Time `bun:"last_login_at"`
+	EmailVerifiedAt        *time.Time `bun:"email_verified_at"`
 	DeletedAt              *time.Time `bun:"deleted_at"`
 	CreatedAt              time.Time  `bun:"created_at"`
 	UpdatedAt              time.Time  `bun:"updated_at"`
@@ -159,7 +171,7 @@ type customerRow struct {
 func (r *customerRow) out() *Customer {
 	c := &Customer{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, Guest: r.Guest, State: State(r.State), Note: r.Note,
 		Locale: r.Locale, AcceptsMarketing: r.AcceptsMarketing, MarketingConsentAt: utcp(r.MarketingConsentAt),
-		MarketingConsentSource: r.MarketingConsentSource, LastLoginAt: utcp(r.LastLoginAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		MarketingConsentSource: r.MarketingConsentSource, LastLoginAt: utcp(r.LastLoginAt), EmailVerifiedAt: utcp(r.EmailVerifiedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.Email != nil {
 		c.Email = *r.Email
 	}

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
@@ -12,7 +13,10 @@ import (
 // signed-in shopper.
 type Facts struct {
 	Email string // lower case; "" when the account has none
-	Tags  []string
+	// Verified: the customer proved they read Email (a verification or
+	// password-reset link); false when there is no e-mail.
+	Verified bool
+	Tags     []string
 }
 
 // FactsIn reads a customer's facts in the caller's transaction q, in one
@@ -22,10 +26,11 @@ func FactsIn(ctx context.Context, q bun.IDB, tenantID, customerID string) (*Fact
 		return nil, nil
 	}
 	var rows []struct {
-		Email *string `bun:"email"`
-		Tag   *string `bun:"tag"`
+		Email    *string    `bun:"email"`
+		Verified *time.Time `bun:"email_verified_at"`
+		Tag      *string    `bun:"tag"`
 	}
-	err := q.NewRaw(`SELECT c.email, t.tag FROM customer_customers c
+	err := q.NewRaw(`SELECT c.email, c.email_verified_at, t.tag FROM customer_customers c
 		LEFT JOIN customer_tags t ON t.tenant_id = c.tenant_id AND t.customer_id = c.id
 		WHERE c.tenant_id = ? AND c.id = ? AND c.state = ? ORDER BY t.tag`, tenantID, customerID, Enabled).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {
@@ -36,7 +41,7 @@ func FactsIn(ctx context.Context, q bun.IDB, tenantID, customerID string) (*Fact
 	}
 	f := &Facts{}
 	if e := rows[0].Email; e != nil {
-		f.Email = *e
+		f.Email, f.Verified = *e, rows[0].Verified != nil
 	}
 	for _, r := range rows {
 		if r.Tag != nil {

@@ -170,6 +170,9 @@ func (s *Service) Update(ctx context.Context, id string, in UpdateInput) (*Custo
 		if email == "" && phone == "" && !row.Guest {
 			return errs.Field("email", "an account needs an e-mail address or a phone number")
 		}
+		if row.Email == nil || *row.Email != email {
+			row.EmailVerifiedAt = nil // a new address is proved anew
+		}
 		row.Email, row.Phone, row.FirstName, row.LastName, row.Locale, row.Note = strp(email), strp(phone), first, last, in.Locale, in.Note
 		if in.State != "" {
 			row.State = string(in.State)
@@ -549,7 +552,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	now := s.now()
 	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewRaw(`UPDATE customer_customers SET email = NULL, phone = NULL, password_hash = NULL, first_name = '', last_name = '',
-			note = '', locale = '', accepts_marketing = FALSE, marketing_consent_at = NULL, marketing_consent_source = '', last_login_at = NULL,
+			note = '', locale = '', accepts_marketing = FALSE, marketing_consent_at = NULL, marketing_consent_source = '', last_login_at = NULL, email_verified_at = NULL,
 			state = 'deleted', deleted_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> 'deleted'`, now, now, tid, id).Exec(ctx)
 		if err != nil {
 			return errs.Wrap(err, "customer: delete")

@@ -64,8 +64,53 @@ type PricingRequest struct {
 	Currency     string // ISO 4217, shared by every line
 	Lines        []PricingLine
 	CustomerID   string   // empty for a guest
-	CustomerTags []string // e.g. "vip", "member-gold"
+	CustomerTags []string // e.g. "vip", "member-gold"; read from the signed-in customer's account
 	Now          time.Time
+	// Codes are the promotion codes the shopper entered, as entered.
+	Codes []string
+	// Promotions are the promotions the promotions stage applied before
+	// the pricing point runs (merchandise ones; a delivery promotion is
+	// decided later, with the delivery option).
+	Promotions []AppliedPromotion
+}
+
+// SignedIn reports whether the cart belongs to a signed-in customer.
+func (r *PricingRequest) SignedIn() bool { return r.CustomerID != "" }
+
+// AppliedPromotion is a promotion already applied to the cart, as a
+// pricing implementation sees it.
+type AppliedPromotion struct {
+	ID     string
+	Code   string // the coupon code it was applied with, normalised; "" for an automatic offer
+	Label  string
+	Class  Class // what it discounts (product, order, shipping)
+	Amount int64 // discount given, minor units, >= 0
+	// Lines are its amounts on each line (negative deltas): a line
+	// promotion's own, an order promotion's share of each line.
+	Lines []LineAmount
+}
+
+// LineAmount is an amount on one line.
+type LineAmount struct {
+	LineID string
+	Amount int64
+}
+
+// Class is an offer's combination class: what it discounts. Promotions
+// list the classes they combine with; a pricing adjustment declares its
+// class so the same rules apply to it.
+type Class string
+
+// Classes.
+const (
+	ClassProduct  Class = "product"
+	ClassOrder    Class = "order"
+	ClassShipping Class = "shipping"
+)
+
+// Valid reports whether c is a known class.
+func (c Class) Valid() bool {
+	return c == ClassProduct || c == ClassOrder || c == ClassShipping
 }
 
 // Subtotal returns the sum of quantity × unit price over the lines.
@@ -108,6 +153,9 @@ type Adjustment struct {
 	Label  string // shown to the shopper, e.g. "Buy 10, save 5%"
 	Code   string // the rule that produced it, chosen by the implementation
 	Source string // who produced it, e.g. "plugin:pricing-rules@1.2.0" or "builtin"
+	// Class is the offer's combination class for a pricing
+	// implementation's discount ("" means product); see core/pricing.
+	Class Class
 }
 
 // Pricing computes price adjustments for a cart. It never sees or changes

@@ -156,33 +156,39 @@ type Snapshot struct {
 type Order struct {
 	bun.BaseModel `bun:"table:orders"`
 
-	TenantID        string     `bun:"tenant_id,pk" json:"-"`
-	ID              string     `bun:"id,pk" json:"id"`
-	Number          int64      `bun:"number" json:"number"`
-	Status          Status     `bun:"status" json:"status"`
-	CustomerID      string     `bun:"customer_id" json:"customer_id,omitempty"`
-	Email           string     `bun:"email" json:"email"`
-	Currency        string     `bun:"currency" json:"currency"`
-	Subtotal        int64      `bun:"subtotal" json:"subtotal"`
-	Discounts       int64      `bun:"discounts" json:"discounts"`
-	ShippingTotal   int64      `bun:"shipping_total" json:"shipping_total"`
-	TaxTotal        int64      `bun:"tax_total" json:"tax_total"`
-	TaxInclusive    bool       `bun:"tax_inclusive" json:"tax_inclusive"`
-	Total           int64      `bun:"total" json:"total"`
-	PaidTotal       int64      `bun:"paid_total" json:"paid_total"`
-	RefundedTotal   int64      `bun:"refunded_total" json:"refunded_total"`
-	ShippingCode    string     `bun:"shipping_code" json:"shipping_code,omitempty"`
-	ShippingLabel   string     `bun:"shipping_label" json:"shipping_label,omitempty"`
-	ShippingAddress Address    `bun:"shipping_address,type:text" json:"shipping_address"`
-	BillingAddress  Address    `bun:"billing_address,type:text" json:"billing_address"`
-	Pricing         Snapshot   `bun:"pricing,type:text" json:"pricing"`
-	CustomerNote    string     `bun:"customer_note" json:"customer_note,omitempty"`
-	CartID          string     `bun:"cart_id" json:"cart_id,omitempty"`
-	PaymentMethod   string     `bun:"payment_method" json:"payment_method,omitempty"`
-	PlacedAt        time.Time  `bun:"placed_at" json:"placed_at"`
-	UpdatedAt       time.Time  `bun:"updated_at" json:"updated_at"`
-	CancelledAt     *time.Time `bun:"cancelled_at" json:"cancelled_at,omitempty"`
-	Version         int        `bun:"version" json:"version"`
+	TenantID        string   `bun:"tenant_id,pk" json:"-"`
+	ID              string   `bun:"id,pk" json:"id"`
+	Number          int64    `bun:"number" json:"number"`
+	Status          Status   `bun:"status" json:"status"`
+	CustomerID      string   `bun:"customer_id" json:"customer_id,omitempty"`
+	Email           string   `bun:"email" json:"email"`
+	Currency        string   `bun:"currency" json:"currency"`
+	Subtotal        int64    `bun:"subtotal" json:"subtotal"`
+	Discounts       int64    `bun:"discounts" json:"discounts"`
+	ShippingTotal   int64    `bun:"shipping_total" json:"shipping_total"`
+	TaxTotal        int64    `bun:"tax_total" json:"tax_total"`
+	TaxInclusive    bool     `bun:"tax_inclusive" json:"tax_inclusive"`
+	Total           int64    `bun:"total" json:"total"`
+	PaidTotal       int64    `bun:"paid_total" json:"paid_total"`
+	RefundedTotal   int64    `bun:"refunded_total" json:"refunded_total"`
+	ShippingCode    string   `bun:"shipping_code" json:"shipping_code,omitempty"`
+	ShippingLabel   string   `bun:"shipping_label" json:"shipping_label,omitempty"`
+	ShippingAddress Address  `bun:"shipping_address,type:text" json:"shipping_address"`
+	BillingAddress  Address  `bun:"billing_address,type:text" json:"billing_address"`
+	Pricing         Snapshot `bun:"pricing,type:text" json:"pricing"`
+	CustomerNote    string   `bun:"customer_note" json:"customer_note,omitempty"`
+	CartID          string   `bun:"cart_id" json:"cart_id,omitempty"`
+	PaymentMethod   string   `bun:"payment_method" json:"payment_method,omitempty"`
+	// Source, Medium and Campaign are the traffic source of the shopper's
+	// storefront session when the order was placed (channel attribution;
+	// empty without a counted visit).
+	Source      string     `bun:"source" json:"source,omitempty"`
+	Medium      string     `bun:"medium" json:"medium,omitempty"`
+	Campaign    string     `bun:"campaign" json:"campaign,omitempty"`
+	PlacedAt    time.Time  `bun:"placed_at" json:"placed_at"`
+	UpdatedAt   time.Time  `bun:"updated_at" json:"updated_at"`
+	CancelledAt *time.Time `bun:"cancelled_at" json:"cancelled_at,omitempty"`
+	Version     int        `bun:"version" json:"version"`
 
 	Lines []Line `bun:"-" json:"lines"`
 }

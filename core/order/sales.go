@@ -13,7 +13,8 @@ import (
 // than reading the order tables). Unlike the sales figures in stats.go
 // they count every order that was not cancelled, awaiting payment or not:
 // a campaign's redemptions are held by unpaid orders too, until those are
-// cancelled. Refunds are not netted out.
+// cancelled. Each carries what was refunded (refunded_total) beside what
+// was charged, for the report to net out.
 
 // notCancelled is the SQL, over an orders row o, for "this order counts
 // in a campaign report".
@@ -34,6 +35,7 @@ type Sale struct {
 	Subtotal   int64     `bun:"subtotal"`  // the lines at their list prices
 	Discounts  int64     `bun:"discounts"` // signed: merchandise discounts are negative
 	Total      int64     `bun:"total"`     // what the shopper was charged
+	Refunded   int64     `bun:"refunded"`  // what was refunded of it since
 	Cost       int64     `bun:"cost"`      // the lines' recorded cost
 	Uncosted   int64     `bun:"uncosted"`  // lines sold without a recorded cost
 	// First: no earlier order that was not cancelled has the same
@@ -57,7 +59,7 @@ func Sales(ctx context.Context, q bun.IDB, tenantID string, ids []string) ([]Sal
 		Sale
 		First int64 `bun:"first"`
 	}
-	err := q.NewRaw(`SELECT o.id, o.customer_id, o.email, o.currency, o.placed_at, o.subtotal, o.discounts, o.total,
+	err := q.NewRaw(`SELECT o.id, o.customer_id, o.email, o.currency, o.placed_at, o.subtotal, o.discounts, o.total, o.refunded_total AS refunded,
 		`+goodsCost+` AS cost,
 		(SELECT COUNT(*) FROM order_lines l WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id AND l.cost IS NULL) AS uncosted,
 		CASE WHEN EXISTS (SELECT 1 FROM orders p WHERE p.tenant_id = o.tenant_id AND p.status <> 'cancelled'
@@ -83,6 +85,7 @@ type PeriodSales struct {
 	Subtotal  int64 `bun:"subtotal"`
 	Discounts int64 `bun:"discounts"` // signed, as on the orders
 	Total     int64 `bun:"total"`
+	Refunded  int64 `bun:"refunded"` // refunded of Total since
 	Cost      int64 `bun:"cost"`
 }
 
@@ -91,8 +94,8 @@ type PeriodSales struct {
 func SalesIn(ctx context.Context, q bun.IDB, tenantID, currency string, from, to time.Time) (PeriodSales, error) {
 	var out PeriodSales
 	err := q.NewRaw(`SELECT COUNT(*) AS orders, COALESCE(SUM(x.subtotal), 0) AS subtotal, COALESCE(SUM(x.discounts), 0) AS discounts,
-		COALESCE(SUM(x.total), 0) AS total, COALESCE(SUM(x.cost), 0) AS cost
-		FROM (SELECT o.subtotal, o.discounts, o.total, `+goodsCost+` AS cost
+		COALESCE(SUM(x.total), 0) AS total, COALESCE(SUM(x.refunded_total), 0) AS refunded, COALESCE(SUM(x.cost), 0) AS cost
+		FROM (SELECT o.subtotal, o.discounts, o.total, o.refunded_total, `+goodsCost+` AS cost
 			FROM orders o WHERE o.tenant_id = ? AND o.currency = ? AND o.placed_at >= ? AND o.placed_at < ? AND `+notCancelled+`) x`,
 		tenantID, currency, from.UTC(), to.UTC()).Scan(ctx, &out)
 	if err != nil && !store.NoRows(err) {

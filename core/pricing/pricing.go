@@ -15,7 +15,9 @@
 //     (Result.PromotionNotes), gifts the cart should hold (Result.Gifts)
 //     and discounts on delivery options, which stage 4 applies.
 //  3. Pricing extension point: extension.Pricing (a tenant's plugin; the
-//     default adds nothing). A failing, panicking or nonsensical
+//     default adds nothing). Its request carries the codes entered and
+//     the promotions stage 2 applied; its discounts obey the promotions'
+//     combination rules (combine.go). A failing, panicking or nonsensical
 //     implementation never breaks pricing: its output is dropped entirely,
 //     a Warning is reported, and pricing goes on as if it had returned no
 //     adjustments.
@@ -154,6 +156,9 @@ type Adjustment struct {
 	Label  string `json:"label"`
 	Code   string `json:"code,omitempty"`
 	Source string `json:"source"`
+	// Class is the combination class a pricing extension declared for
+	// its adjustment ("" for promotions, whose class is on the promotion).
+	Class extension.Class `json:"class,omitempty"`
 	// Lines is how an order-level adjustment was spread over the lines
 	// (largest remainder; the shares sum to Amount exactly; lines given
 	// nothing are left out), so an order can later say what each line
@@ -308,9 +313,13 @@ func (p *Pipeline) Price(ctx context.Context, in *Input) (*Result, error) {
 		}
 	}
 	if p != nil && p.Pricing != nil {
+		req.Promotions = appliedForExtension(res)
 		adjs, err := safeCall(ctx, func(ctx context.Context) ([]extension.Adjustment, error) {
 			return p.Pricing.Price(ctx, req)
 		})
+		if err == nil {
+			adjs = p.combine(res, shipDiscounts, adjs)
+		}
 		p.apply(res, index, StageExtension, SourcePricingExt, adjs, err)
 	}
 	res.Merchandise = 0
@@ -384,6 +393,7 @@ func pricingRequest(in *Input) *extension.PricingRequest {
 		CustomerID:   in.CustomerID,
 		CustomerTags: in.CustomerTags,
 		Now:          in.Now,
+		Codes:        in.Codes,
 	}
 	for i := range in.Lines {
 		l := &in.Lines[i]
@@ -434,6 +444,9 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 		default:
 			bad = fmt.Sprintf("adjustment with unknown level %d", a.Level)
 		}
+		if bad == "" && a.Class != "" && !a.Class.Valid() {
+			bad = fmt.Sprintf("adjustment with unknown class %q", a.Class)
+		}
 		if bad == "" && (a.Amount > money.MaxAmount || a.Amount < -money.MaxAmount) {
 			bad = "adjustment amount out of range"
 		}
@@ -448,7 +461,7 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 			if a.Level != level || a.Amount == 0 {
 				continue
 			}
-			adj := Adjustment{Stage: stage, Level: a.Level, LineID: a.LineID, Amount: a.Amount, Label: strings.TrimSpace(a.Label), Code: a.Code, Source: a.Source}
+			adj := Adjustment{Stage: stage, Level: a.Level, LineID: a.LineID, Amount: a.Amount, Label: strings.TrimSpace(a.Label), Code: a.Code, Source: a.Source, Class: a.Class}
 			if adj.Source == "" {
 				adj.Source = defSource
 			}
@@ -468,6 +481,9 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 				l.Adjusted += adj.Amount
 			} else {
 				adj.Amount, adj.Lines = allocate(res.Lines, adj.Amount)
+			}
+			if adj.Amount != a.Amount && stage == StageExtension {
+				p.warn(res, Warning{Stage: stage, Source: adj.Source, Message: fmt.Sprintf("%q clamped from %d to %d: no line or order goes below zero", adj.Label, a.Amount, adj.Amount)})
 			}
 			if adj.Amount != 0 {
 				res.Adjustments = append(res.Adjustments, adj)

@@ -42,6 +42,11 @@ type AppliedPromotion struct {
 	Amount   int64            `json:"amount"`         // discount given, minor units, >= 0
 	Shipping bool             `json:"shipping,omitempty"`
 	Units    []PromotionUnits `json:"units,omitempty"` // flash-sale units sold at the promotional price
+	// Class and CombinesWith are the promotion's combination class and
+	// the classes it combines with (empty: exclusive); the pipeline checks
+	// the pricing extension's discounts against them.
+	Class        extension.Class   `json:"class,omitempty"`
+	CombinesWith []extension.Class `json:"combines_with,omitempty"`
 }
 
 // PromotionUnits is a number of units of one variant.
@@ -58,6 +63,9 @@ type ShippingDiscount struct {
 	Methods     []string // option codes it applies to; empty: every option
 	PercentBP   int64    // basis points of the option's price (10000: free)
 	AmountOff   int64    // used when PercentBP is 0
+	// CombinesWith are the classes the promotion combines with (empty:
+	// exclusive), for the pricing extension's discounts.
+	CombinesWith []extension.Class
 }
 
 // off is the discount on an option of the given price and code.
@@ -121,6 +129,7 @@ func discountShipping(opts []ShippingOption, ds []ShippingDiscount) {
 func shippingApplied(res *Result, ds []ShippingDiscount) {
 	if o := res.Shipping; o != nil && o.discountBy > 0 {
 		d := &ds[o.discountBy-1]
-		res.Promotions = append(res.Promotions, AppliedPromotion{ID: d.PromotionID, Code: d.Code, Label: d.Label, Amount: o.Discount, Shipping: true})
+		res.Promotions = append(res.Promotions, AppliedPromotion{ID: d.PromotionID, Code: d.Code, Label: d.Label, Amount: o.Discount, Shipping: true,
+			Class: extension.ClassShipping, CombinesWith: d.CombinesWith})
 	}
 }

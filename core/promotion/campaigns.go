@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -22,7 +23,7 @@ type Campaign struct {
 	EndsAt    time.Time `json:"ends_at,omitzero"`
 	Currency  string    `json:"currency,omitempty"`
 	Budget    int64     `json:"budget,omitempty"` // 0: none
-	Spent     int64     `json:"spent"`
+	Spent     int64     `json:"spent"`            // discount given under it (usage.go)
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
@@ -74,29 +75,76 @@ func (c *Campaign) normalise() error {
 
 // CreateCampaign stores a new campaign.
 func (s *Service) CreateCampaign(ctx context.Context, in Campaign) (*Campaign, error) {
+	out, _, err := s.CreateCampaignWith(ctx, in, nil)
+	return out, err
+}
+
+// MaxCampaignPromotions is the most promotions CreateCampaignWith creates
+// with a campaign.
+const MaxCampaignPromotions = 20
+
+// CreateCampaignWith stores a new campaign and promotions in it, in one
+// transaction: each promotion goes through Create's checks and insert path
+// (its CampaignID is the new campaign's), and a refused one creates
+// nothing, the campaign included. A promotion without a currency takes
+// the campaign's; one without a window takes the campaign's, so that
+// activating it does not run it outside the campaign. Errors about a
+// promotion name its field under "promotions[i]".
+func (s *Service) CreateCampaignWith(ctx context.Context, in Campaign, ps []Promotion) (*Campaign, []Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := in.normalise(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if len(ps) > MaxCampaignPromotions {
+		return nil, nil, errs.Field("promotions", "may list at most %d promotions", MaxCampaignPromotions)
 	}
 	now := s.now()
 	row := &campaignRow{TenantID: tenant, ID: store.NewID(), Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt),
 		Currency: in.Currency, Budget: in.Budget, Version: 1, CreatedAt: now, UpdatedAt: now}
+	ps = append([]Promotion(nil), ps...)
+	for i := range ps {
+		p := &ps[i]
+		p.CampaignID = row.ID
+		if p.Currency == "" {
+			p.Currency = in.Currency
+		}
+		if p.StartsAt.IsZero() && p.EndsAt.IsZero() {
+			p.StartsAt, p.EndsAt = in.StartsAt, in.EndsAt
+		}
+		if err := normalise(p); err != nil {
+			return nil, nil, errs.Under(fmt.Sprintf("promotions[%d]", i), err)
+		}
+	}
+	var out []Promotion
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
 			return errs.Wrap(err, "promotion.CreateCampaign")
 		}
-		return audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, After: row.Name})
+		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, After: row.Name}); err != nil {
+			return err
+		}
+		out = out[:0]
+		for i := range ps {
+			p, err := s.insert(ctx, q, tenant, ps[i], "")
+			if err != nil {
+				return errs.Under(fmt.Sprintf("promotions[%d]", i), err)
+			}
+			out = append(out, *p)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return row.campaign(), nil
+	return row.campaign(), out, nil
 }
 
 // UpdateCampaign replaces a campaign's settings (version as in Update).
+// The budget's counter is recounted from the redemptions under the row's
+// lock (usage.go), and a budget below what was already given is refused.
 func (s *Service) UpdateCampaign(ctx context.Context, id string, version int, in Campaign) (*Campaign, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -111,18 +159,35 @@ func (s *Service) UpdateCampaign(ctx context.Context, id string, version int, in
 		if err != nil {
 			return err
 		}
-		if in.Budget > 0 && in.Budget < old.Spent {
-			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(old.Spent, in.Currency))
+		// Lock out the orders redeeming under it, then the row, before
+		// counting, as Update does.
+		if err := s.hold(ctx, q, true, "c", tenant, []string{id}); err != nil {
+			return err
 		}
-		row := &campaignRow{Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt), Currency: in.Currency,
-			Budget: in.Budget, Version: version + 1, UpdatedAt: s.now()}
-		res, err := q.NewUpdate().Model(row).Column("name", "theme", "starts_at", "ends_at", "currency", "budget", "version", "updated_at").
+		res, err := q.NewUpdate().Model((*campaignRow)(nil)).Set("version = ?", version+1).
 			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
 		if err != nil {
 			return errs.Wrap(err, "promotion.UpdateCampaign")
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(errs.Conflict, "the campaign was changed by someone else; reload it")
+		}
+		given, err := campaignsGiven(ctx, q, tenant, []string{id})
+		if err != nil {
+			return err
+		}
+		spent := given[id]
+		if in.Budget > 0 && in.Budget < spent {
+			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(spent, in.Currency))
+		}
+		if in.Budget == 0 {
+			spent = 0 // the counter is kept only under a budget
+		}
+		row := &campaignRow{Name: in.Name, Theme: in.Theme, StartsAt: timePtr(in.StartsAt), EndsAt: timePtr(in.EndsAt), Currency: in.Currency,
+			Budget: in.Budget, Spent: spent, Version: version + 1, UpdatedAt: s.now()}
+		if _, err := q.NewUpdate().Model(row).Column("name", "theme", "starts_at", "ends_at", "currency", "budget", "spent", "version", "updated_at").
+			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
+			return errs.Wrap(err, "promotion.UpdateCampaign")
 		}
 		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "campaign.update", ObjectType: "campaign", ObjectID: id, Before: old.Name, After: in.Name}); err != nil {
 			return err
@@ -141,7 +206,13 @@ func campaign(ctx context.Context, q bun.IDB, tenant, id string) (*Campaign, err
 		}
 		return nil, errs.Wrap(err, "promotion: campaign")
 	}
-	return row.campaign(), nil
+	c := row.campaign()
+	given, err := campaignsGiven(ctx, q, tenant, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	c.Spent = given[id]
+	return c, nil
 }
 
 // Campaign returns one campaign.
@@ -170,8 +241,18 @@ func (s *Service) Campaigns(ctx context.Context) ([]Campaign, error) {
 		if err := q.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).OrderExpr("id DESC").Limit(500).Scan(ctx); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "promotion.Campaigns")
 		}
+		ids := make([]string, len(rows))
 		for i := range rows {
-			out = append(out, *rows[i].campaign())
+			ids[i] = rows[i].ID
+		}
+		given, err := campaignsGiven(ctx, q, tenant, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			c := rows[i].campaign()
+			c.Spent = given[c.ID]
+			out = append(out, *c)
 		}
 		return nil
 	})

@@ -22,7 +22,7 @@ type CouponCode struct {
 	Code        string    `json:"code"`
 	Batch       string    `json:"batch,omitempty"` // the GenerateCodes run that made it
 	UsageLimit  int64     `json:"usage_limit"`     // 0: no limit of its own
-	Used        int64     `json:"used"`
+	Used        int64     `json:"used"`            // orders that used it (usage.go)
 	CreatedAt   time.Time `json:"created_at"`
 }
 
@@ -235,8 +235,18 @@ func (s *Service) Codes(ctx context.Context, promotionID string, f CodeFilter) (
 			rows = rows[:limit]
 			page.Next = rows[limit-1].ID
 		}
+		ids := make([]string, len(rows))
 		for i := range rows {
-			page.Codes = append(page.Codes, rows[i].code())
+			ids[i] = rows[i].ID
+		}
+		used, err := codesUsed(ctx, q, tenant, promotionID, ids)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			c := rows[i].code()
+			c.Used = used[c.ID]
+			page.Codes = append(page.Codes, c)
 		}
 		return nil
 	})

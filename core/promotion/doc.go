@@ -29,6 +29,16 @@
 // amount off a cheap cart gives at most the cart), by the promotion's
 // MaxDiscount and by what its own and its campaign's budgets have left.
 //
+// # Sale prices and previews
+//
+// Snapshot.Sales picks the automatic, unconditional product offers a
+// shopper gets on one unit, and Sales.UnitPrice prices a unit under them
+// (Evaluate on a one-line cart): the storefront shows these sale prices on
+// product pages and product cards before the cart, and LastChange keeps
+// its page cache right. Service.Preview tries a stored or draft promotion
+// on a merchant's sample cart, alone and beside the shop's live
+// promotions (Evaluate twice), writing nothing.
+//
 // # Redemption
 //
 // Service.Redeem runs in the caller's order transaction: a code's and the
@@ -43,11 +53,28 @@
 // return keeps the use (reverse.go states the policy). Stats judges a
 // promotion or campaign afterwards from the redemption records, net of
 // returns and refunds; CampaignReport judges a campaign against the shop's
-// orders (new customers, average order against the stretch before,
-// incremental gross margin from the cost each order line kept, ROI, a
-// daily series; definitions on Report), asking core/order for its figures.
-// Templates are festival presets (11.11, 618, Black Friday, Christmas,
-// Chinese New Year) that fill in a new campaign.
+// orders, net of refunds and returns too (new customers, average order
+// against the stretch before, incremental gross margin from the cost each
+// order line kept, ROI, a daily series; definitions on Report), asking
+// core/order for its figures. Templates are festival presets (11.11, 618,
+// Black Friday, Christmas, Chinese New Year) that fill in a new campaign;
+// CreateFromTemplate (through CreateCampaignWith) creates the campaign
+// with its suggested promotions in one transaction.
+//
+// Counters only where a limit needs them (usage.go): the redemption
+// records are the truth, and the usage people see (orders, discount
+// given, a campaign's spend, a code's uses) is counted from them. The
+// counters in the rows are the reservations that enforce limits, kept
+// only while there is a limit — a promotion's usage limit or budget, a
+// campaign's budget, a code's usage limit, a per-customer limit — and
+// zero otherwise. So an order using the shop's everyday offers updates
+// no offer's row (a row every such order would otherwise wait on until
+// the one before commits) and moves no cache token (LastChange); it holds
+// a shared lock against a change of the offers' limits instead. Release
+// and Reverse give back only the counters kept. Update and UpdateCampaign
+// take that lock exclusively and recount the counters from the
+// redemptions when a limit is set, so a limit set while orders are being
+// placed counts every order before it and holds for every order after.
 //
 // Tables: the package owns promotions, promotion_codes,
 // promotion_flash_items, promotion_customer_uses, promotion_redemptions

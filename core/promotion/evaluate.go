@@ -422,7 +422,7 @@ func (e *evaluator) apply(c candidate) {
 	}
 	if p.Kind == KindShipping {
 		e.out.Shipping = append(e.out.Shipping, pricing.ShippingDiscount{PromotionID: p.ID, Code: c.code, Label: p.Label,
-			Methods: p.ShippingMethods, PercentBP: p.PercentBP, AmountOff: p.Amount})
+			Methods: p.ShippingMethods, PercentBP: p.PercentBP, AmountOff: p.Amount, CombinesWith: p.CombinesWith})
 		return
 	}
 	d := e.discounts(p, q)
@@ -447,7 +447,7 @@ func (e *evaluator) apply(c candidate) {
 		}
 		return
 	}
-	ap := pricing.AppliedPromotion{ID: p.ID, Code: c.code, Label: p.Label, Amount: total}
+	ap := pricing.AppliedPromotion{ID: p.ID, Code: c.code, Label: p.Label, Amount: total, Class: p.Class(), CombinesWith: p.CombinesWith}
 	orderLevel := p.Class() == ClassOrder && p.Target.Empty()
 	for i, a := range d {
 		if a == 0 {

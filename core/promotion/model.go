@@ -3,6 +3,8 @@ package promotion
 import (
 	"strings"
 	"time"
+
+	"github.com/wasmart/wasmart/core/extension"
 )
 
 // Kind is what a promotion offers.
@@ -38,14 +40,16 @@ const (
 var kinds = []Kind{KindPercentOff, KindAmountOff, KindSpendSave, KindBuyGet, KindGift, KindShipping, KindFlashSale}
 
 // Class is what a promotion discounts, for the combination rules: product
-// (line) discounts, order discounts and shipping discounts.
-type Class string
+// (line) discounts, order discounts and shipping discounts. It is
+// core/extension's Class, which a pricing plugin's adjustments declare too,
+// so the pricing pipeline checks both against the same rules.
+type Class = extension.Class
 
 // Classes.
 const (
-	ClassProduct  Class = "product"
-	ClassOrder    Class = "order"
-	ClassShipping Class = "shipping"
+	ClassProduct  = extension.ClassProduct
+	ClassOrder    = extension.ClassOrder
+	ClassShipping = extension.ClassShipping
 )
 
 // Status is a promotion's stored state. The state a shopper meets also
@@ -167,6 +171,9 @@ type Promotion struct {
 	GiftQuantity    int64       `json:"gift_quantity,omitempty"`
 	ShippingMethods []string    `json:"shipping_methods,omitempty"`
 	Flash           []FlashItem `json:"flash,omitempty"`
+	// ShowRemaining lets shoppers see a flash sale's promotional units
+	// left on product pages and cards.
+	ShowRemaining bool `json:"show_remaining,omitempty"`
 
 	// Limits: MaxDiscount per order; UsageLimit orders in all;
 	// PerCustomerLimit orders per customer (by account and by e-mail);
@@ -176,9 +183,11 @@ type Promotion struct {
 	PerCustomerLimit int64 `json:"per_customer_limit,omitempty"`
 	Budget           int64 `json:"budget,omitempty"`
 
-	// Counters, moved by redemptions: orders that used it and the
-	// discount they got. CampaignBudget and CampaignSpent are its
-	// campaign's (0 when none).
+	// Usage: orders that used it and the discount they kept;
+	// CampaignBudget and CampaignSpent are its campaign's (0 when none).
+	// Get and List read them from the redemption records; a Snapshot
+	// carries the limit counters instead, exact where a limit needs
+	// them (usage.go).
 	Used           int64 `json:"used"`
 	Spent          int64 `json:"spent"`
 	CampaignBudget int64 `json:"campaign_budget,omitempty"`

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -188,15 +190,56 @@ func refused(a *pricing.AppliedPromotion, what, why string) error {
 	return &errs.Error{Code: errs.Conflict, Field: field, Message: fmt.Sprintf("%q %s; the price has been updated", what, why)}
 }
 
+// hold takes, in the caller's transaction q, a transaction-scoped lock
+// on each of the promotions (kind "p") or campaigns ("c") named by ids
+// against a change of their limits: shared for orders, so they never wait
+// for each other, exclusive for Update and UpdateCampaign, which thus wait
+// for the orders redeeming the offer to commit before they recount it,
+// and make the orders after them wait until their limits are in place.
+// PostgreSQL's advisory locks queue in order, so a merchant's change is
+// not starved by a stream of orders (shared row locks, FOR SHARE, would
+// let it wait for a moment without any order, measured: a limit set
+// after 10 of 50 concurrent orders waited for all 50). SQLite runs one
+// writing transaction at a time and needs none.
+func (s *Service) hold(ctx context.Context, q bun.IDB, exclusive bool, kind, tenant string, ids []string) error {
+	if s.db.Dialect() != store.Postgres || len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = "promotion:" + kind + ":" + tenant + ":" + id
+	}
+	sort.Strings(keys)
+	fn := "pg_advisory_xact_lock_shared"
+	if exclusive {
+		fn = "pg_advisory_xact_lock"
+	}
+	// One key at a time, in order (the volatile call is evaluated after
+	// the sort).
+	_, err := q.NewRaw("SELECT "+fn+"(hashtextextended(k, 0))::text FROM unnest(ARRAY[?]::text[]) AS k ORDER BY k", bun.List(keys)).Exec(ctx)
+	return errs.Wrap(err, "promotion: lock")
+}
+
 // Redeem records that order o used the applied promotions (a priced
-// cart's pricing.Result.Promotions), in the caller's transaction q, so the
-// counts move exactly when the order commits. Every limit is a conditional
+// cart's pricing.Result.Promotions), in the caller's transaction q, so
+// they count exactly when the order commits. Every limit is a conditional
 // update — a code's and the promotion's usage limits, the per-customer
 // limit (by account and by e-mail), the promotion's and its campaign's
 // budgets, flash-sale quotas — so concurrent orders can never take more
 // than the limits allow. When one does not hold (another order took the
 // last use meanwhile, the offer ended) Redeem returns an errs.Conflict
 // naming the offer and the caller rolls back and re-prices.
+//
+// Only what has a limit moves a counter (usage.go): the promotions,
+// codes and campaigns without one are only read, under a shared lock
+// against a change of their limits (hold), so the orders using a shop's
+// everyday offers do not queue on the offer's row. The statements: the
+// lock (PostgreSQL); one read of the live promotions with the codes they
+// were applied with; an UPDATE per promotion with a usage limit or budget
+// and per code with a usage limit; when a promotion is in a campaign, the
+// lock and a read of the campaigns and an UPDATE per campaign with a
+// budget; the per-customer uses and flash-sale units of the promotions
+// that have them; one INSERT of the redemption records.
 func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pricing.AppliedPromotion) error {
 	if len(applied) == 0 {
 		return nil
@@ -206,7 +249,8 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 		return err
 	}
 	now := s.now()
-	// One entry per promotion (a promotion has one class, but be safe).
+	// One entry per promotion (a promotion has one class, but be safe),
+	// in id order: concurrent orders take their locks in the same order.
 	merged := make([]pricing.AppliedPromotion, 0, len(applied))
 	at := map[string]int{}
 	for _, a := range applied {
@@ -222,52 +266,105 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 		a.Units = append([]pricing.PromotionUnits(nil), a.Units...)
 		merged = append(merged, a)
 	}
-	for _, a := range merged {
-		r := redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, CustomerID: o.CustomerID,
-			Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total), CreatedAt: now}
-		if a.Code != "" {
-			r.Code = NormaliseCode(a.Code)
-			var ids []string
-			if err := q.NewRaw(`UPDATE promotion_codes SET used = used + 1
-				WHERE tenant_id = ? AND code = ? AND promotion_id = ? AND (usage_limit = 0 OR used < usage_limit) RETURNING id`,
-				tenant, r.Code, a.ID).Scan(ctx, &ids); err != nil && !store.NoRows(err) {
-				return errs.Wrap(err, "promotion.Redeem: code")
-			}
-			if len(ids) == 0 {
-				return refused(&a, r.Code, "has already been used")
-			}
-			r.CodeID = ids[0]
+	sort.Slice(merged, func(i, j int) bool { return merged[i].ID < merged[j].ID })
+	ids := make([]string, len(merged))
+	for i := range merged {
+		ids[i] = merged[i].ID
+	}
+	if err := s.hold(ctx, q, false, "p", tenant, ids); err != nil {
+		return err
+	}
+	// One read of the live promotions, with the codes they were applied
+	// with.
+	var codes []string
+	for i := range merged {
+		if c := NormaliseCode(merged[i].Code); c != "" {
+			codes = append(codes, c)
 		}
-		var got []struct {
-			CampaignID       *string `bun:"campaign_id"`
-			PerCustomerLimit int64   `bun:"per_customer_limit"`
+	}
+	sel := q.NewSelect().TableExpr("promotions AS p").
+		ColumnExpr("p.id, p.campaign_id, p.usage_limit, p.budget, p.per_customer_limit").
+		Where("p.tenant_id = ? AND p.id IN (?) AND p.status = 'active'", tenant, bun.List(ids)).
+		Where("(p.starts_at IS NULL OR p.starts_at <= ?) AND (p.ends_at IS NULL OR p.ends_at > ?)", now, now)
+	if len(codes) > 0 {
+		sel.ColumnExpr("c.id AS code_id, c.code, c.usage_limit AS code_limit").
+			Join("LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?)", bun.List(codes))
+	}
+	var lives []struct {
+		ID               string  `bun:"id"`
+		CampaignID       *string `bun:"campaign_id"`
+		UsageLimit       int64   `bun:"usage_limit"`
+		Budget           int64   `bun:"budget"`
+		PerCustomerLimit int64   `bun:"per_customer_limit"`
+		CodeID           *string `bun:"code_id"`
+		Code             *string `bun:"code"`
+		CodeLimit        *int64  `bun:"code_limit"`
+	}
+	if err := sel.Scan(ctx, &lives); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "promotion.Redeem")
+	}
+	at = make(map[string]int, len(lives))
+	for i := range lives {
+		at[lives[i].ID] = i
+	}
+
+	rows := make([]redemptionRow, len(merged))
+	keys := customerKeys(o.CustomerID, o.Email)
+	for i := range merged {
+		a := &merged[i]
+		k, ok := at[a.ID]
+		if !ok {
+			return refused(a, a.Label, "is no longer available (it has ended)")
 		}
-		if err := q.NewRaw(`UPDATE promotions SET used = used + 1, spent = spent + ?
-			WHERE tenant_id = ? AND id = ? AND status = 'active'
-			  AND (starts_at IS NULL OR starts_at <= ?) AND (ends_at IS NULL OR ends_at > ?)
-			  AND (usage_limit = 0 OR used < usage_limit) AND (budget = 0 OR spent + ? <= budget)
-			RETURNING campaign_id, per_customer_limit`,
-			a.Amount, tenant, a.ID, now, now, a.Amount).Scan(ctx, &got); err != nil && !store.NoRows(err) {
-			return errs.Wrap(err, "promotion.Redeem")
+		l := &lives[k]
+		rows[i] = redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, Code: NormaliseCode(a.Code),
+			CustomerID: o.CustomerID, Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total),
+			CustomerKeys: strings.Join(keys, " "), CreatedAt: now}
+		if l.CampaignID != nil {
+			rows[i].CampaignID = *l.CampaignID
 		}
-		if len(got) == 0 {
-			return refused(&a, a.Label, "is no longer available (ended, or its usage limit or budget is reached)")
+		if len(a.Units) > 0 {
+			b, _ := json.Marshal(a.Units)
+			rows[i].Units = string(b)
 		}
-		if c := got[0].CampaignID; c != nil {
-			r.CampaignID = *c
-			res, err := q.NewRaw(`UPDATE promotion_campaigns SET spent = spent + ?
-				WHERE tenant_id = ? AND id = ? AND (budget = 0 OR spent + ? <= budget)`, a.Amount, tenant, *c, a.Amount).Exec(ctx)
+		if l.UsageLimit > 0 || l.Budget > 0 {
+			res, err := q.NewRaw(`UPDATE promotions SET used = used + 1, spent = spent + ?
+				WHERE tenant_id = ? AND id = ? AND (usage_limit = 0 OR used < usage_limit) AND (budget = 0 OR spent + ? <= budget)`,
+				a.Amount, tenant, a.ID, a.Amount).Exec(ctx)
 			if err != nil {
-				return errs.Wrap(err, "promotion.Redeem: campaign")
+				return errs.Wrap(err, "promotion.Redeem")
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return refused(&a, a.Label, "has ended: its campaign's budget is spent")
+				return refused(a, a.Label, "is no longer available (its usage limit or budget is reached)")
 			}
 		}
-		if limit := got[0].PerCustomerLimit; limit > 0 {
-			keys := customerKeys(o.CustomerID, o.Email)
+		if rows[i].Code == "" {
+			continue
+		}
+		// A code's limit never changes once it is made: only the codes
+		// with one count their uses.
+		if l.CodeID == nil || l.Code == nil || *l.Code != rows[i].Code {
+			return refused(a, rows[i].Code, "has already been used")
+		}
+		rows[i].CodeID = *l.CodeID
+		if l.CodeLimit != nil && *l.CodeLimit > 0 {
+			res, err := q.NewRaw(`UPDATE promotion_codes SET used = used + 1 WHERE tenant_id = ? AND id = ? AND used < usage_limit`, tenant, rows[i].CodeID).Exec(ctx)
+			if err != nil {
+				return errs.Wrap(err, "promotion.Redeem: code")
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return refused(a, rows[i].Code, "has already been used")
+			}
+		}
+	}
+	if err := s.redeemCampaigns(ctx, q, tenant, merged, rows); err != nil {
+		return err
+	}
+	for i := range merged {
+		a := &merged[i]
+		if limit := lives[at[a.ID]].PerCustomerLimit; limit > 0 {
 			if len(keys) == 0 {
-				return refused(&a, a.Label, "needs an account or an e-mail address")
+				return refused(a, a.Label, "needs an account or an e-mail address")
 			}
 			for _, k := range keys {
 				res, err := q.NewRaw(`INSERT INTO promotion_customer_uses (tenant_id, promotion_id, customer_key, uses) VALUES (?, ?, ?, 1)
@@ -277,10 +374,9 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 					return errs.Wrap(err, "promotion.Redeem: customer uses")
 				}
 				if n, _ := res.RowsAffected(); n != 1 {
-					return refused(&a, a.Label, "has already been used by this customer")
+					return refused(a, a.Label, "has already been used by this customer")
 				}
 			}
-			r.CustomerKeys = strings.Join(keys, " ")
 		}
 		for _, u := range a.Units {
 			if u.Quantity <= 0 {
@@ -293,18 +389,62 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 				return errs.Wrap(err, "promotion.Redeem: flash")
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
-				return refused(&a, a.Label, "is sold out at the promotional price")
+				return refused(a, a.Label, "is sold out at the promotional price")
 			}
 		}
-		if len(a.Units) > 0 {
-			b, _ := json.Marshal(a.Units)
-			r.Units = string(b)
+	}
+	if _, err := q.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		if store.IsUniqueViolation(err) {
+			return errs.E(errs.Conflict, "the order has already redeemed its promotions")
 		}
-		if _, err := q.NewInsert().Model(&r).Exec(ctx); err != nil {
-			if store.IsUniqueViolation(err) {
-				return errs.E(errs.Conflict, "the order has already redeemed %q", a.Label)
-			}
-			return errs.Wrap(err, "promotion.Redeem")
+		return errs.Wrap(err, "promotion.Redeem")
+	}
+	return nil
+}
+
+// redeemCampaigns takes the discount of the promotions in a campaign with
+// a budget from that budget (a conditional update per campaign); a budget
+// set meanwhile (UpdateCampaign) waits for this order and counts it
+// (hold).
+func (s *Service) redeemCampaigns(ctx context.Context, q bun.IDB, tenant string, merged []pricing.AppliedPromotion, rows []redemptionRow) error {
+	spend := map[string]int64{}
+	first := map[string]int{}
+	var ids []string
+	for i := range rows {
+		c := rows[i].CampaignID
+		if c == "" {
+			continue
+		}
+		if _, ok := first[c]; !ok {
+			first[c] = i
+			ids = append(ids, c)
+		}
+		spend[c] += rows[i].Amount
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Strings(ids)
+	if err := s.hold(ctx, q, false, "c", tenant, ids); err != nil {
+		return err
+	}
+	var free []string
+	if err := q.NewRaw(`SELECT id FROM promotion_campaigns WHERE tenant_id = ? AND id IN (?) AND budget = 0 ORDER BY id`,
+		tenant, bun.List(ids)).Scan(ctx, &free); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "promotion.Redeem: campaign")
+	}
+	for _, c := range ids {
+		if slices.Contains(free, c) {
+			continue
+		}
+		res, err := q.NewRaw(`UPDATE promotion_campaigns SET spent = spent + ?
+			WHERE tenant_id = ? AND id = ? AND (budget = 0 OR spent + ? <= budget)`, spend[c], tenant, c, spend[c]).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "promotion.Redeem: campaign")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			a := &merged[first[c]]
+			return refused(a, a.Label, "has ended: its campaign's budget is spent")
 		}
 	}
 	return nil
@@ -320,7 +460,12 @@ type stmt struct {
 // transaction q: call it when an order is cancelled or expires, or is
 // refunded in full (reverse.go says why). Budgets get back what returns
 // have not already given back. Each redemption is released once; it
-// returns how many were.
+// returns how many were. Counters move only where a limit keeps them
+// (usage.go): each promotion's and campaign's row is locked and its
+// limits read in the statement that gives back, so a limit set meanwhile
+// either waits for this release (and its recount sees it) or comes first
+// (and the counter it recounted is given back here). Orders hold no row
+// lock on an offer without limits, so this waits for none of them.
 func (s *Service) Release(ctx context.Context, q bun.IDB, orderID string) (int, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -328,49 +473,61 @@ func (s *Service) Release(ctx context.Context, q bun.IDB, orderID string) (int, 
 	}
 	now := s.now()
 	var rows []redemptionRow
-	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND order_id = ? AND released_at IS NULL", tenant, orderID).Scan(ctx); err != nil && !store.NoRows(err) {
+	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND order_id = ? AND released_at IS NULL", tenant, orderID).
+		OrderExpr("promotion_id").Scan(ctx); err != nil && !store.NoRows(err) {
 		return 0, errs.Wrap(err, "promotion.Release")
 	}
-	released := 0
+	var released []redemptionRow
 	for _, r := range rows {
 		res, err := q.NewUpdate().Model((*redemptionRow)(nil)).Set("released_at = ?", now).
 			Where("tenant_id = ? AND id = ? AND released_at IS NULL", tenant, r.ID).Exec(ctx)
 		if err != nil {
-			return released, errs.Wrap(err, "promotion.Release")
+			return 0, errs.Wrap(err, "promotion.Release")
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			continue // released meanwhile
-		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			released = append(released, r)
+		} // else released meanwhile
+	}
+	// Promotions first, in id order, as Redeem takes them.
+	perCustomer := make([]int64, len(released))
+	for i, r := range released {
 		back := max(0, r.Amount-r.Reversed)
-		stmts := []stmt{
-			{`UPDATE promotions SET used = used - 1, spent = spent - ? WHERE tenant_id = ? AND id = ? AND used > 0 AND spent >= ?`, []any{back, tenant, r.PromotionID, back}},
+		if err := q.NewRaw(`UPDATE promotions SET
+			used = CASE WHEN (usage_limit > 0 OR budget > 0) AND used > 0 THEN used - 1 ELSE used END,
+			spent = CASE WHEN (usage_limit > 0 OR budget > 0) AND spent >= ? THEN spent - ? ELSE spent END
+			WHERE tenant_id = ? AND id = ? RETURNING per_customer_limit`, back, back, tenant, r.PromotionID).Scan(ctx, &perCustomer[i]); err != nil {
+			return 0, errs.Wrap(err, "promotion.Release")
 		}
+	}
+	var stmts []stmt
+	for i, r := range released {
+		back := max(0, r.Amount-r.Reversed)
 		if r.CodeID != "" {
-			stmts = append(stmts, stmt{`UPDATE promotion_codes SET used = used - 1 WHERE tenant_id = ? AND id = ? AND used > 0`, []any{tenant, r.CodeID}})
+			stmts = append(stmts, stmt{`UPDATE promotion_codes SET used = used - 1 WHERE tenant_id = ? AND id = ? AND usage_limit > 0 AND used > 0`, []any{tenant, r.CodeID}})
 		}
 		if r.CampaignID != "" {
-			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = spent - ? WHERE tenant_id = ? AND id = ? AND spent >= ?`, []any{back, tenant, r.CampaignID, back}})
+			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = CASE WHEN budget > 0 AND spent >= ? THEN spent - ? ELSE spent END WHERE tenant_id = ? AND id = ?`,
+				[]any{back, back, tenant, r.CampaignID}})
 		}
-		if r.CustomerKeys != "" {
+		if keys := customerKeys(r.CustomerID, r.Email); perCustomer[i] > 0 && len(keys) > 0 {
 			stmts = append(stmts, stmt{`UPDATE promotion_customer_uses SET uses = uses - 1 WHERE tenant_id = ? AND promotion_id = ? AND customer_key IN (?) AND uses > 0`,
-				[]any{tenant, r.PromotionID, bun.List(strings.Fields(r.CustomerKeys))}})
+				[]any{tenant, r.PromotionID, bun.List(keys)}})
 		}
 		if r.Units != "" {
 			var units []pricing.PromotionUnits
 			if err := json.Unmarshal([]byte(r.Units), &units); err != nil {
-				return released, errs.Wrap(err, "promotion.Release: units")
+				return 0, errs.Wrap(err, "promotion.Release: units")
 			}
 			for _, u := range units {
 				stmts = append(stmts, stmt{`UPDATE promotion_flash_items SET sold = sold - ? WHERE tenant_id = ? AND promotion_id = ? AND variant_id = ? AND sold >= ?`,
 					[]any{u.Quantity, tenant, r.PromotionID, u.VariantID, u.Quantity}})
 			}
 		}
-		for _, st := range stmts {
-			if _, err := q.NewRaw(st.sql, st.args...).Exec(ctx); err != nil {
-				return released, errs.Wrap(err, "promotion.Release")
-			}
-		}
-		released++
 	}
-	return released, nil
+	for _, st := range stmts {
+		if _, err := q.NewRaw(st.sql, st.args...).Exec(ctx); err != nil {
+			return 0, errs.Wrap(err, "promotion.Release")
+		}
+	}
+	return len(released), nil
 }

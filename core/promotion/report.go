@@ -22,14 +22,20 @@ import (
 //   - Campaign orders are the orders holding a redemption of one of the
 //     campaign's promotions that was not released, and that were not
 //     cancelled (unpaid ones count: they hold their redemption until they
-//     are cancelled). Refunds are not netted out. Orders in another
-//     currency than the report's are left out and counted in
-//     OtherCurrencyOrders.
-//   - Revenue is what the campaign orders charged (order totals, delivery
-//     and tax included); AverageOrder is Revenue / Orders.
-//   - Discount is what the campaign's promotions gave on those orders
-//     (the redemption amounts), ShippingDiscount the part of it given by
-//     delivery promotions.
+//     are cancelled; one cancelled or refunded in full has released it).
+//     Orders in another currency than the report's are left out and
+//     counted in OtherCurrencyOrders.
+//   - Refunds and returns are netted out, as in the promotions' Stats
+//     (see reverse.go): Revenue is what the campaign orders charged (order
+//     totals, delivery and tax included) less what was refunded of them
+//     since (refunds and store credit for returns); AverageOrder is
+//     Revenue / Orders. The baseline's revenue and average are net of
+//     refunds the same way.
+//   - Discount is what the campaign's promotions gave on those orders and
+//     the shoppers kept: the redemption amounts less the discount that
+//     returned goods carried back (reversed). ShippingDiscount is the part
+//     of it given by delivery promotions; Reversed is the goods discount
+//     taken back by returns.
 //   - Customers are the distinct shoppers of the campaign orders (the
 //     account, or the e-mail for a guest); NewCustomers those for whom a
 //     campaign order is their first order in the shop (no earlier order,
@@ -43,12 +49,14 @@ import (
 //     shop: Σ (subtotal − merchandise discounts − Σ line cost × quantity),
 //     delivery and tax left out. A line sold without a recorded cost
 //     counts as costing nothing (UncostedLines says how many there were).
-//     Margin is the campaign orders' gross margin.
+//     Margin is the campaign orders' gross margin. Margins count goods as
+//     sold: a return does not lower them (whether returned goods can be
+//     sold again is not known here).
 //   - IncrementalMargin is the gross margin the campaign added before
 //     paying for its discounts: the gross margin of all the shop's orders
-//     in the window, plus the campaign's goods discounts (Discount −
-//     ShippingDiscount, which that margin has already paid), minus what
-//     the shop's baseline margin per day predicts for the window's days
+//     in the window, plus the campaign's goods discounts as given (Discount
+//     − ShippingDiscount + Reversed, which that margin has already paid),
+//     minus what the shop's baseline margin per day predicts for the window's days
 //     (BaselineMargin: the baseline is as long as the window, so the
 //     prediction is the baseline's margin). All the shop's orders are
 //     compared, not only the campaign's: orders the campaign did not touch
@@ -74,6 +82,7 @@ type Report struct {
 	Revenue             int64       `json:"revenue"`
 	Discount            int64       `json:"discount"`
 	ShippingDiscount    int64       `json:"shipping_discount"`
+	Reversed            int64       `json:"reversed"`
 	AverageOrder        int64       `json:"average_order"`
 	Cost                int64       `json:"cost"` // what the campaign orders' goods cost
 	UncostedLines       int64       `json:"uncosted_lines"`
@@ -90,7 +99,8 @@ type Report struct {
 	Days                []ReportDay `json:"days"`
 }
 
-// ReportDay is one day of a campaign's orders.
+// ReportDay is one day of a campaign's orders, net of refunds and returns
+// as the Report is.
 type ReportDay struct {
 	Date     string `json:"date"` // YYYY-MM-DD in the report's time zone
 	Orders   int64  `json:"orders"`
@@ -105,8 +115,9 @@ const MaxReportDays = 400
 type redeemed struct {
 	OrderID  string `bun:"order_id"`
 	Currency string `bun:"currency"`
-	Discount int64  `bun:"discount"`
-	Shipping int64  `bun:"shipping"`
+	Discount int64  `bun:"discount"` // net of reversed
+	Shipping int64  `bun:"shipping"` // net of reversed
+	Reversed int64  `bun:"reversed"` // goods discount taken back
 }
 
 // CampaignReport judges a campaign (see Report); loc is the shop's time
@@ -129,8 +140,9 @@ func (s *Service) CampaignReport(ctx context.Context, id string, loc *time.Locat
 		var reds []redeemed
 		if err := q.NewSelect().TableExpr("promotion_redemptions AS r").
 			Join("JOIN promotions AS p ON p.tenant_id = r.tenant_id AND p.id = r.promotion_id").
-			ColumnExpr("r.order_id, MAX(r.currency) AS currency, SUM(r.amount) AS discount").
-			ColumnExpr("SUM(CASE WHEN p.kind = ? THEN r.amount ELSE 0 END) AS shipping", string(KindShipping)).
+			ColumnExpr("r.order_id, MAX(r.currency) AS currency, SUM(r.amount - r.reversed) AS discount").
+			ColumnExpr("SUM(CASE WHEN p.kind = ? THEN r.amount - r.reversed ELSE 0 END) AS shipping", string(KindShipping)).
+			ColumnExpr("SUM(CASE WHEN p.kind = ? THEN 0 ELSE r.reversed END) AS reversed", string(KindShipping)).
 			Where("r.tenant_id = ? AND r.campaign_id = ? AND r.released_at IS NULL", tenant, id).
 			GroupExpr("r.order_id").OrderExpr("r.order_id").Scan(ctx, &reds); err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "promotion.CampaignReport")
@@ -192,9 +204,10 @@ func report(c *Campaign, sales []order.Sale, byOrder map[string]redeemed, now ti
 			fresh[who] = true
 		}
 		r.Orders++
-		r.Revenue += x.Total
+		r.Revenue += x.Total - x.Refunded
 		r.Discount += red.Discount
 		r.ShippingDiscount += red.Shipping
+		r.Reversed += red.Reversed
 		r.Cost += x.Cost
 		r.UncostedLines += x.Uncosted
 		r.Margin += x.Subtotal + x.Discounts - x.Cost
@@ -260,7 +273,7 @@ func days(r *Report, sales []order.Sale, byOrder map[string]redeemed, loc *time.
 			continue
 		}
 		out[i].Orders++
-		out[i].Revenue += x.Total
+		out[i].Revenue += x.Total - x.Refunded
 		out[i].Discount += byOrder[x.ID].Discount
 	}
 	return out
@@ -270,9 +283,9 @@ func days(r *Report, sales []order.Sale, byOrder map[string]redeemed, loc *time.
 func (r *Report) judge(win, base order.PeriodSales) {
 	margin := func(p order.PeriodSales) int64 { return p.Subtotal + p.Discounts - p.Cost }
 	r.WindowOrders, r.WindowMargin = win.Orders, margin(win)
-	r.BaselineOrders, r.BaselineRevenue, r.BaselineMargin = base.Orders, base.Total, margin(base)
-	r.BaselineAverage = divRound(base.Total, base.Orders)
-	r.IncrementalMargin = r.WindowMargin + (r.Discount - r.ShippingDiscount) - r.BaselineMargin
+	r.BaselineOrders, r.BaselineRevenue, r.BaselineMargin = base.Orders, base.Total-base.Refunded, margin(base)
+	r.BaselineAverage = divRound(r.BaselineRevenue, base.Orders)
+	r.IncrementalMargin = r.WindowMargin + (r.Discount - r.ShippingDiscount + r.Reversed) - r.BaselineMargin
 	if r.Discount > 0 {
 		roi, _ := new(big.Rat).SetFrac64(r.IncrementalMargin-r.Discount, r.Discount).Float64()
 		r.ROI = &roi

@@ -27,14 +27,18 @@ type seedOrder struct {
 	costs                  []*int64
 	cancel                 bool
 	amountOff, shippingOff int64
+	refunded, reversed     int64 // money refunded since, and the discount the returned goods carried back
 }
 
 func cost(n int64) *int64 { return &n }
 
 // TestCampaignReport seeds orders before and during a two-day campaign
 // (one cancelled, one outside the campaign, one line without a cost, a
-// returning and two new shoppers) and checks every figure of the report
-// exactly, with the daily series in UTC and in Shanghai time.
+// returning and two new shoppers, a partly returned campaign order and a
+// partly refunded baseline order) and checks every figure of the report
+// exactly, with the daily series in UTC and in Shanghai time: revenue is
+// net of refunds in the campaign and the baseline alike, the discount net
+// of what the return took back.
 func TestCampaignReport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := shop("ta")
@@ -56,7 +60,7 @@ func TestCampaignReport(t *testing.T) {
 			{at: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC), email: "gina@example.com", subtotal: 100, total: 100, costs: []*int64{cost(10)}, cancel: true},
 			// The baseline, 8 and 9 November.
 			{at: day(8, 10), email: "alice@example.com", subtotal: 10000, total: 10000, costs: []*int64{cost(6000)}},
-			{at: day(9, 12), email: "bob@example.com", subtotal: 5000, total: 5000, costs: []*int64{cost(2000)}},
+			{at: day(9, 12), email: "bob@example.com", subtotal: 5000, total: 5000, costs: []*int64{cost(2000)}, refunded: 1000},
 			{at: day(9, 13), email: "carol@example.com", subtotal: 9000, total: 9000, costs: []*int64{cost(1000)}, cancel: true},
 			// The window, 10 and 11 November.
 			{at: day(10, 9), email: "Alice@example.com", subtotal: 20000, discounts: -1000, total: 19000, costs: []*int64{cost(10000)}, amountOff: 1000},
@@ -64,7 +68,9 @@ func TestCampaignReport(t *testing.T) {
 			{at: day(11, 20), email: "erin@example.com", subtotal: 6000, discounts: -1000, total: 5000, costs: []*int64{cost(3000)}, amountOff: 1000, cancel: true},
 			{at: day(11, 10), email: "frank@example.com", subtotal: 4000, total: 4000, costs: []*int64{cost(1000)}},
 			{at: day(11, 17), customer: "cust-d", email: "dave@example.com", subtotal: 3000, discounts: -1000, total: 2000, costs: []*int64{cost(1000)}, amountOff: 1000},
-			{at: day(11, 12), email: "gina@example.com", subtotal: 5000, discounts: -1000, total: 4000, costs: []*int64{cost(2500)}, amountOff: 1000},
+			// Gina returns part of her order: 15.00 back, 5.00 of its discount with it.
+			{at: day(11, 12), email: "gina@example.com", subtotal: 5000, discounts: -1000, total: 4000, costs: []*int64{cost(2500)}, amountOff: 1000,
+				refunded: 1500, reversed: 500},
 			// After the window: not in it, not in the baseline.
 			{at: day(13, 12), email: "hugo@example.com", subtotal: 7000, total: 7000, costs: []*int64{cost(100)}},
 		}
@@ -90,6 +96,14 @@ func TestCampaignReport(t *testing.T) {
 				if err := svc.Redeem(ctx, q, promotion.Order{ID: o.ID, CustomerID: s.customer, Email: s.email, Currency: "EUR", Total: s.total}, applied); err != nil {
 					return err
 				}
+				if s.refunded > 0 {
+					if _, err := q.NewRaw("UPDATE orders SET paid_total = total, refunded_total = ? WHERE tenant_id = ? AND id = ?", s.refunded, "ta", o.ID).Exec(ctx); err != nil {
+						return err
+					}
+					if err := svc.Reverse(ctx, q, o.ID, promotion.Reversal{Discounts: map[string]int64{off.ID: s.reversed}, Revenue: s.refunded}); err != nil {
+						return err
+					}
+				}
 				if s.cancel {
 					return order.Transition(ctx, q, o, order.Cancelled, "", nil)
 				}
@@ -106,27 +120,31 @@ func TestCampaignReport(t *testing.T) {
 		}
 		// Campaign orders: Alice's, Dave's two and Gina's (Erin's was
 		// cancelled). Dave and Gina are new (Gina's only earlier order was
-		// cancelled); Alice bought in the baseline.
+		// cancelled); Alice bought in the baseline. Gina's refund (15.00)
+		// leaves revenue and the 5.00 her returned goods carried leaves the
+		// discount; margins count goods as sold, so the incremental margin
+		// adds back the goods discount as given (35.00 + 5.00). Bob's
+		// refund (10.00) leaves the baseline's revenue.
 		want := promotion.Report{CampaignID: c.ID, Currency: "EUR", From: day(10, 0), To: day(12, 0), BaselineFrom: day(8, 0),
-			Orders: 4, Customers: 3, NewCustomers: 2, Revenue: 19000 + 7000 + 2000 + 4000, Discount: 4490, ShippingDiscount: 490, AverageOrder: 8000,
-			Cost: 10000 + 2000 + 1000 + 2500, UncostedLines: 1, Margin: 9000 + 5000 + 1000 + 1500,
+			Orders: 4, Customers: 3, NewCustomers: 2, Revenue: 19000 + 7000 + 2000 + 4000 - 1500, Discount: 4490 - 500, ShippingDiscount: 490, Reversed: 500,
+			AverageOrder: 7625, Cost: 10000 + 2000 + 1000 + 2500, UncostedLines: 1, Margin: 9000 + 5000 + 1000 + 1500,
 			WindowOrders: 5, WindowMargin: 16500 + 3000,
-			BaselineOrders: 2, BaselineRevenue: 15000, BaselineAverage: 7500, BaselineMargin: 4000 + 3000,
-			IncrementalMargin: 19500 + 4000 - 7000}
+			BaselineOrders: 2, BaselineRevenue: 15000 - 1000, BaselineAverage: 7000, BaselineMargin: 4000 + 3000,
+			IncrementalMargin: 19500 + (3990 - 490 + 500) - 7000}
 		got := *r
 		got.ROI, got.Days = nil, nil
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("report\n got %+v\nwant %+v", got, want)
 		}
-		if r.ROI == nil || math.Abs(*r.ROI-float64(16500-4490)/4490) > 1e-12 {
+		if r.ROI == nil || math.Abs(*r.ROI-float64(16500-3990)/3990) > 1e-12 {
 			t.Fatalf("roi %v", r.ROI)
 		}
-		wantDays := []promotion.ReportDay{{"2026-11-10", 2, 26000, 2490}, {"2026-11-11", 2, 6000, 2000}}
+		wantDays := []promotion.ReportDay{{"2026-11-10", 2, 26000, 2490}, {"2026-11-11", 2, 6000 - 1500, 2000 - 500}}
 		if len(r.Days) != len(wantDays) || r.Days[0] != wantDays[0] || r.Days[1] != wantDays[1] {
 			t.Fatalf("days %+v", r.Days)
 		}
 		var buf bytes.Buffer
-		if err := r.WriteCSV(&buf); err != nil || buf.String() != "date,orders,revenue,discount,currency\n2026-11-10,2,260.00,24.90,EUR\n2026-11-11,2,60.00,20.00,EUR\ntotal,4,320.00,44.90,EUR\n" {
+		if err := r.WriteCSV(&buf); err != nil || buf.String() != "date,orders,revenue,discount,currency\n2026-11-10,2,260.00,24.90,EUR\n2026-11-11,2,45.00,15.00,EUR\ntotal,4,305.00,39.90,EUR\n" {
 			t.Fatalf("csv %q %v", buf.String(), err)
 		}
 		// In Shanghai (UTC+8) Dave's second order falls on the 12th.
@@ -138,7 +156,7 @@ func TestCampaignReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantDays = []promotion.ReportDay{{"2026-11-10", 2, 26000, 2490}, {"2026-11-11", 1, 4000, 1000}, {"2026-11-12", 1, 2000, 1000}}
+		wantDays = []promotion.ReportDay{{"2026-11-10", 2, 26000, 2490}, {"2026-11-11", 1, 4000 - 1500, 1000 - 500}, {"2026-11-12", 1, 2000, 1000}}
 		if len(r.Days) != 3 || r.Days[0] != wantDays[0] || r.Days[1] != wantDays[1] || r.Days[2] != wantDays[2] || r.Orders != 4 {
 			t.Fatalf("Shanghai days %+v", r.Days)
 		}

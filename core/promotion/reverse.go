@@ -63,9 +63,12 @@ func (s *Service) Reverse(ctx context.Context, q bun.IDB, orderID string, rev Re
 		return errs.Field("revenue", "must not be negative")
 	}
 	var rows []redemptionRow
-	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND order_id = ? AND released_at IS NULL", tenant, orderID).Scan(ctx); err != nil && !store.NoRows(err) {
+	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND order_id = ? AND released_at IS NULL", tenant, orderID).
+		OrderExpr("promotion_id").Scan(ctx); err != nil && !store.NoRows(err) {
 		return errs.Wrap(err, "promotion.Reverse")
 	}
+	// Promotions first (in id order), then campaigns, as Redeem takes them.
+	var promos, campaigns []stmt
 	for _, r := range rows {
 		d := min(rev.Discounts[r.PromotionID], r.Amount-r.Reversed)
 		if d < 0 {
@@ -89,14 +92,18 @@ func (s *Service) Reverse(ctx context.Context, q bun.IDB, orderID string, rev Re
 		if d == 0 {
 			continue
 		}
-		stmts := []stmt{{`UPDATE promotions SET spent = spent - ? WHERE tenant_id = ? AND id = ? AND spent >= ?`, []any{d, tenant, r.PromotionID, d}}}
+		// As Release: the counters move only where a limit keeps them,
+		// decided on the row the statement locks.
+		promos = append(promos, stmt{`UPDATE promotions SET spent = CASE WHEN (usage_limit > 0 OR budget > 0) AND spent >= ? THEN spent - ? ELSE spent END
+			WHERE tenant_id = ? AND id = ?`, []any{d, d, tenant, r.PromotionID}})
 		if r.CampaignID != "" {
-			stmts = append(stmts, stmt{`UPDATE promotion_campaigns SET spent = spent - ? WHERE tenant_id = ? AND id = ? AND spent >= ?`, []any{d, tenant, r.CampaignID, d}})
+			campaigns = append(campaigns, stmt{`UPDATE promotion_campaigns SET spent = CASE WHEN budget > 0 AND spent >= ? THEN spent - ? ELSE spent END
+				WHERE tenant_id = ? AND id = ?`, []any{d, d, tenant, r.CampaignID}})
 		}
-		for _, st := range stmts {
-			if _, err := q.NewRaw(st.sql, st.args...).Exec(ctx); err != nil {
-				return errs.Wrap(err, "promotion.Reverse")
-			}
+	}
+	for _, st := range append(promos, campaigns...) {
+		if _, err := q.NewRaw(st.sql, st.args...).Exec(ctx); err != nil {
+			return errs.Wrap(err, "promotion.Reverse")
 		}
 	}
 	return nil

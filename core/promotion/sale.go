@@ -10,12 +10,17 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 )
 
-// Sale is the price a product page shows for one unit under the shop's
-// automatic offers.
+// Sale is the price a product page or a product card shows for one unit
+// under the shop's automatic offers.
 type Sale struct {
 	Price int64     // what one unit costs, < the list price
 	Label string    // the offers' labels, for the shopper
 	Until time.Time // when the earliest of them ends; zero: no announced end
+	// Flash tells that a flash sale gives the price; Left is how many
+	// promotional units it has left, when its merchant shows that
+	// (Promotion.ShowRemaining), else 0.
+	Flash bool
+	Left  int64
 }
 
 // showsAsSale reports whether p is an offer any shopper gets on a single
@@ -41,25 +46,59 @@ func showsAsSale(p *Promotion) bool {
 		!c.SignedIn && len(c.CustomerTags) == 0 && len(c.Segments) == 0 && !c.FirstOrder
 }
 
-// UnitPrice is the sale price of one unit of l (its Quantity is ignored)
-// for a guest at now, in currency: Evaluate on a one-line cart over the
-// snapshot's offers that show as a sale (see showsAsSale). ok is false
-// when no such offer lowers the price.
-func (sn *Snapshot) UnitPrice(l Line, currency string, now time.Time) (sale Sale, ok bool) {
-	var promos []Promotion
+// Sales are the offers of a snapshot that show as a sale (see
+// showsAsSale): what a page prices its products' units with. Pick them
+// once per page (Snapshot.Sales) and price every product and card of the
+// page with the same value.
+type Sales struct {
+	promos []Promotion
+}
+
+// Sales picks the snapshot's offers that show as a sale.
+func (sn *Snapshot) Sales() Sales {
+	var out Sales
 	for i := range sn.Promotions {
 		if showsAsSale(&sn.Promotions[i]) {
-			promos = append(promos, sn.Promotions[i])
+			out.promos = append(out.promos, sn.Promotions[i])
 		}
 	}
-	if len(promos) == 0 || l.UnitPrice <= 0 {
+	return out
+}
+
+// Empty reports whether no offer shows as a sale: a page then needs no
+// product facts and shows list prices.
+func (s Sales) Empty() bool { return len(s.promos) == 0 }
+
+// Wants says which product facts the offers look at beyond a product's
+// id, variant and categories: its tags, and membership of these
+// collections.
+func (s Sales) Wants() (tags bool, collections []string) {
+	seen := map[string]bool{}
+	for i := range s.promos {
+		t := &s.promos[i].Target
+		tags = tags || len(t.Tags) > 0
+		for _, id := range t.CollectionIDs {
+			if !seen[id] {
+				seen[id] = true
+				collections = append(collections, id)
+			}
+		}
+	}
+	return tags, collections
+}
+
+// UnitPrice is the sale price of one unit of l (its Quantity is ignored)
+// for a guest at now, in currency: Evaluate on a one-line cart over the
+// offers. ok is false when no offer lowers the price.
+func (s Sales) UnitPrice(l Line, currency string, now time.Time) (sale Sale, ok bool) {
+	if len(s.promos) == 0 || l.UnitPrice <= 0 {
 		return Sale{}, false
 	}
 	l.Quantity = 1
 	if l.ID == "" {
 		l.ID = "unit"
 	}
-	o := Evaluate(promos, &Cart{Currency: currency, Lines: []Line{l}, Now: now})
+	o := Evaluate(s.promos, &Cart{Currency: currency, Lines: []Line{l}, Now: now})
 	var off int64
 	for _, a := range o.Adjustments {
 		if a.LineID == l.ID {
@@ -69,17 +108,29 @@ func (sn *Snapshot) UnitPrice(l Line, currency string, now time.Time) (sale Sale
 	if off <= 0 {
 		return Sale{}, false
 	}
-	ends := make(map[string]time.Time, len(promos))
-	for i := range promos {
-		ends[promos[i].ID] = promos[i].EndsAt
+	byID := make(map[string]*Promotion, len(s.promos))
+	for i := range s.promos {
+		byID[s.promos[i].ID] = &s.promos[i]
 	}
 	var labels []string
 	for _, a := range o.Applied {
 		if a.Label != "" {
 			labels = append(labels, a.Label)
 		}
-		if e := ends[a.ID]; !e.IsZero() && (sale.Until.IsZero() || e.Before(sale.Until)) {
+		p := byID[a.ID]
+		if p == nil {
+			continue
+		}
+		if e := p.EndsAt; !e.IsZero() && (sale.Until.IsZero() || e.Before(sale.Until)) {
 			sale.Until = e
+		}
+		if p.Kind == KindFlashSale {
+			sale.Flash = true
+			for k := range p.Flash {
+				if f := &p.Flash[k]; f.VariantID == l.VariantID && p.ShowRemaining {
+					sale.Left = f.Left()
+				}
+			}
 		}
 	}
 	sale.Price = max(0, l.UnitPrice-off)
@@ -91,8 +142,10 @@ func (sn *Snapshot) UnitPrice(l Line, currency string, now time.Time) (sale Sale
 // cache of pages showing sale prices, in one statement of index
 // look-ups, as of now: the token differs whenever a promotion or
 // campaign is added, changed or deleted, a redemption moves a counter
-// (an offer may run out of uses, budget or flash-sale units), and once
-// the next start or end of an active promotion's window has passed.
+// (an offer with a limit may run out of uses, budget or flash-sale units;
+// the orders of offers without limits move none, so they keep the pages
+// cached: usage.go), and once the next start or end of an active
+// promotion's window has passed.
 // Latest is the newest change of promotions and campaigns.
 func LastChange(ctx context.Context, q bun.IDB, tid string, now time.Time) (token string, latest time.Time, err error) {
 	var row struct {

@@ -11,6 +11,8 @@ func TestSaleUnitPrice(t *testing.T) {
 	fixed := active(Promotion{ID: "fixed", Label: "−50 € off", Kind: KindAmountOff, Amount: 5000, Target: Target{ProductIDs: []string{"p-a"}}})
 	flash := active(Promotion{ID: "flash", Label: "Flash", Kind: KindFlashSale, Flash: []FlashItem{{VariantID: "v-a", Price: 700, Quota: 5}}, EndsAt: end.Add(time.Hour)})
 	soldOut := flash
+	counted := flash
+	counted.ShowRemaining, counted.Flash = true, []FlashItem{{VariantID: "v-a", Price: 700, Quota: 5, Sold: 2}}
 	soldOut.Flash = []FlashItem{{VariantID: "v-a", Price: 700, Quota: 5, Sold: 5}}
 	conditional := func(edit func(*Promotion)) Promotion {
 		p := active(Promotion{ID: "cond", Kind: KindPercentOff, PercentBP: 5000, Target: Target{ProductIDs: []string{"p-a"}}})
@@ -29,7 +31,8 @@ func TestSaleUnitPrice(t *testing.T) {
 	}{
 		{"percent on a tag", []Promotion{pct}, line("a", 3, 10000, "Dress"), Sale{Price: 8000, Label: "−20% dresses", Until: end}, true},
 		{"fixed capped at the price", []Promotion{fixed}, line("a", 1, 3000), Sale{Price: 0, Label: "−50 € off"}, true},
-		{"flash price while quota lasts", []Promotion{flash}, line("a", 1, 1000), Sale{Price: 700, Label: "Flash", Until: end.Add(time.Hour)}, true},
+		{"flash price while quota lasts", []Promotion{flash}, line("a", 1, 1000), Sale{Price: 700, Label: "Flash", Until: end.Add(time.Hour), Flash: true}, true},
+		{"flash showing what is left", []Promotion{counted}, line("a", 1, 1000), Sale{Price: 700, Label: "Flash", Until: end.Add(time.Hour), Flash: true, Left: 3}, true},
 		{"flash sold out", []Promotion{soldOut}, line("a", 1, 1000), Sale{}, false},
 		{"other product", []Promotion{fixed, pct}, line("b", 1, 1000), Sale{}, false},
 		{"not started", []Promotion{later}, line("a", 1, 1000, "dress"), Sale{}, false},
@@ -46,7 +49,7 @@ func TestSaleUnitPrice(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			sn := &Snapshot{Promotions: c.promos}
-			s, ok := sn.UnitPrice(c.line, "EUR", now)
+			s, ok := sn.Sales().UnitPrice(c.line, "EUR", now)
 			if ok != c.ok || s != c.want {
 				t.Fatalf("UnitPrice = %+v, %v; want %+v, %v", s, ok, c.want, c.ok)
 			}

@@ -63,6 +63,7 @@ type rules struct {
 	GiftVariantID   string     `json:"gift_variant_id,omitempty"`
 	GiftQuantity    int64      `json:"gift_quantity,omitempty"`
 	ShippingMethods []string   `json:"shipping_methods,omitempty"`
+	ShowRemaining   bool       `json:"show_remaining,omitempty"`
 }
 
 type promoRow struct {
@@ -127,7 +128,7 @@ func (r *promoRow) promotion() (Promotion, error) {
 		StartsAt: fromPtr(r.StartsAt), EndsAt: fromPtr(r.EndsAt), Priority: r.Priority, CombinesWith: ru.CombinesWith,
 		RequiresCode: r.RequiresCode, Currency: r.Currency, Target: ru.Target, Conditions: ru.Conditions,
 		PercentBP: ru.PercentBP, Amount: ru.Amount, PerItem: ru.PerItem, Tiers: ru.Tiers, BuyGet: ru.BuyGet,
-		GiftVariantID: ru.GiftVariantID, GiftQuantity: ru.GiftQuantity, ShippingMethods: ru.ShippingMethods,
+		GiftVariantID: ru.GiftVariantID, GiftQuantity: ru.GiftQuantity, ShippingMethods: ru.ShippingMethods, ShowRemaining: ru.ShowRemaining,
 		MaxDiscount: r.MaxDiscount, UsageLimit: r.UsageLimit, PerCustomerLimit: r.PerCustomerLimit, Budget: r.Budget,
 		Used: r.Used, Spent: r.Spent, CampaignBudget: r.CampaignBudget, CampaignSpent: r.CampaignSpent,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
@@ -202,6 +203,9 @@ func get(ctx context.Context, q bun.IDB, tenant, id string) (*Promotion, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := showUsage(ctx, q, tenant, ps); err != nil {
+		return nil, err
+	}
 	return &ps[0], nil
 }
 
@@ -270,8 +274,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			rows = rows[:limit]
 			page.Next = rows[limit-1].ID
 		}
-		page.Promotions, err = load(ctx, q, tenant, rows)
-		return err
+		if page.Promotions, err = load(ctx, q, tenant, rows); err != nil {
+			return err
+		}
+		return showUsage(ctx, q, tenant, page.Promotions)
 	})
 	return page, err
 }
@@ -297,41 +303,51 @@ func (s *Service) CreateWithCode(ctx context.Context, in Promotion, code string)
 			return nil, err
 		}
 	}
-	now := s.now()
-	in.ID, in.Version, in.Used, in.Spent = store.NewID(), 1, 0, 0
 	var out *Promotion
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		if err := s.checkRefs(ctx, q, tenant, &in); err != nil {
-			return err
-		}
-		row, err := toRow(tenant, &in)
-		if err != nil {
-			return err
-		}
-		row.CreatedAt, row.UpdatedAt = now, now
-		if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
-			return errs.Wrap(err, "promotion.Create")
-		}
-		if err := writeFlash(ctx, q, tenant, in.ID, in.Flash); err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.create", ObjectType: "promotion", ObjectID: in.ID, After: summary(&in)}); err != nil {
-			return err
-		}
-		if code != "" {
-			if err := insertCode(ctx, q, &codeRow{TenantID: tenant, ID: store.NewID(), PromotionID: in.ID, Code: code, CreatedAt: now}); err != nil {
-				return err
-			}
-		}
-		out, err = get(ctx, q, tenant, in.ID)
+		out, err = s.insert(ctx, q, tenant, in, code)
 		return err
 	})
 	return out, err
 }
 
+// insert stores in, already normalised (and its first code, already
+// checked, when not empty), in the caller's transaction q: the references
+// checked, the row, the flash items, the audit record and the code. It is
+// the one insert path of CreateWithCode and CreateCampaignWith.
+func (s *Service) insert(ctx context.Context, q bun.IDB, tenant string, in Promotion, code string) (*Promotion, error) {
+	now := s.now()
+	in.ID, in.Version, in.Used, in.Spent = store.NewID(), 1, 0, 0
+	if err := s.checkRefs(ctx, q, tenant, &in); err != nil {
+		return nil, err
+	}
+	row, err := toRow(tenant, &in)
+	if err != nil {
+		return nil, err
+	}
+	row.CreatedAt, row.UpdatedAt = now, now
+	if _, err := q.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, errs.Wrap(err, "promotion.Create")
+	}
+	if err := writeFlash(ctx, q, tenant, in.ID, in.Flash); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.create", ObjectType: "promotion", ObjectID: in.ID, After: summary(&in)}); err != nil {
+		return nil, err
+	}
+	if code != "" {
+		if err := insertCode(ctx, q, &codeRow{TenantID: tenant, ID: store.NewID(), PromotionID: in.ID, Code: code, CreatedAt: now}); err != nil {
+			return nil, err
+		}
+	}
+	return get(ctx, q, tenant, in.ID)
+}
+
 // Update replaces a promotion's settings. version is the one the caller
-// edited; a stale version is refused with errs.Conflict. Counters stay;
-// flash-sale items keep what they sold.
+// edited; a stale version is refused with errs.Conflict. Flash-sale items
+// keep what they sold. The limit counters are recounted from the
+// redemptions under the row's lock (usage.go), and a usage limit or
+// budget below what orders already took is refused.
 func (s *Service) Update(ctx context.Context, id string, version int, in Promotion) (*Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -349,14 +365,38 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 		if old.Version != version {
 			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
-		if old.Used > 0 && in.Kind != old.Kind {
+		if err := stayEnded(old, in.Status); err != nil {
+			return err
+		}
+		// Lock out the orders redeeming it (hold), then the row, before
+		// counting: the count includes every order placed before this
+		// change, and the orders after it see the new limits.
+		if err := s.hold(ctx, q, true, "p", tenant, []string{id}); err != nil {
+			return err
+		}
+		res, err := q.NewUpdate().Model((*promoRow)(nil)).Set("version = ?", version+1).
+			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "promotion.Update")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
+		}
+		used, spent, err := recount(ctx, q, tenant, id)
+		if err != nil {
+			return err
+		}
+		if used > 0 && in.Kind != old.Kind {
 			return errs.Field("kind", "cannot change once orders have used the promotion")
 		}
-		if in.UsageLimit > 0 && in.UsageLimit < old.Used {
-			return errs.Field("usage_limit", "is below the %d orders that already used the promotion", old.Used)
+		if in.UsageLimit > 0 && in.UsageLimit < used {
+			return errs.Field("usage_limit", "is below the %d orders that already used the promotion", used)
 		}
-		if in.Budget > 0 && in.Budget < old.Spent {
-			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(old.Spent, in.Currency))
+		if in.Budget > 0 && in.Budget < spent {
+			return errs.Field("budget", "is below the %s already given", money.Formatter{}.Display(spent, in.Currency))
+		}
+		if in.UsageLimit == 0 && in.Budget == 0 {
+			used, spent = 0, 0 // counters are kept only under a limit
 		}
 		in.ID = id
 		if err := s.checkRefs(ctx, q, tenant, &in); err != nil {
@@ -367,15 +407,17 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 			return err
 		}
 		row.Version, row.UpdatedAt = version+1, s.now()
-		res, err := q.NewUpdate().Model(row).
+		if _, err := q.NewUpdate().Model(row).
 			Column("campaign_id", "name", "label", "kind", "status", "starts_at", "ends_at", "priority", "requires_code", "currency",
 				"rules", "max_discount", "usage_limit", "per_customer_limit", "budget", "version", "updated_at").
-			Where("tenant_id = ? AND id = ? AND version = ?", tenant, id, version).Exec(ctx)
-		if err != nil {
+			Set("used = ?", used).Set("spent = ?", spent).
+			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
 			return errs.Wrap(err, "promotion.Update")
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
+		if (in.PerCustomerLimit > 0) != (old.PerCustomerLimit > 0) {
+			if err := recountCustomerUses(ctx, q, tenant, id, in.PerCustomerLimit > 0); err != nil {
+				return err
+			}
 		}
 		sold := map[string]int64{}
 		for _, f := range old.Flash {
@@ -404,7 +446,8 @@ func (s *Service) Update(ctx context.Context, id string, version int, in Promoti
 }
 
 // SetStatus moves a promotion to draft, active, paused or ended (the
-// console's publish, pause, resume and end buttons).
+// console's publish, pause, resume and end buttons). Ended is final: an
+// ended promotion is refused any other status with errs.Conflict.
 func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Promotion, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -421,9 +464,16 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Pro
 		if err != nil {
 			return err
 		}
-		if _, err := q.NewUpdate().Model((*promoRow)(nil)).Set("status = ?, version = version + 1, updated_at = ?", status, s.now()).
-			Where("tenant_id = ? AND id = ?", tenant, id).Exec(ctx); err != nil {
+		if err := stayEnded(old, status); err != nil {
+			return err
+		}
+		res, err := q.NewUpdate().Model((*promoRow)(nil)).Set("status = ?, version = version + 1, updated_at = ?", status, s.now()).
+			Where("tenant_id = ? AND id = ? AND status = ?", tenant, id, old.Status).Exec(ctx)
+		if err != nil {
 			return errs.Wrap(err, "promotion.SetStatus")
+		}
+		if n, _ := res.RowsAffected(); n != 1 { // its status moved meanwhile (e.g. ended)
+			return errs.E(errs.Conflict, "the promotion was changed by someone else; reload it")
 		}
 		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.status", ObjectType: "promotion", ObjectID: id,
 			Before: string(old.Status), After: string(status)}); err != nil {
@@ -435,6 +485,17 @@ func (s *Service) SetStatus(ctx context.Context, id string, status Status) (*Pro
 	return out, err
 }
 
+// stayEnded refuses to move an ended promotion to another status: ending
+// is for good (its orders, codes and reports refer to it as it ran); a
+// merchant who wants the offer again creates a new promotion.
+func stayEnded(old *Promotion, to Status) error {
+	if old.Status == StatusEnded && to != StatusEnded {
+		return &errs.Error{Code: errs.Conflict, Field: "status",
+			Message: fmt.Sprintf("the promotion %q has ended and cannot be made %s again; create a new promotion instead", old.Name, to)}
+	}
+	return nil
+}
+
 func summary(p *Promotion) string {
 	return fmt.Sprintf("%s (%s, %s)", p.Name, p.Kind, p.Status)
 }
@@ -442,7 +503,7 @@ func summary(p *Promotion) string {
 func toRow(tenant string, p *Promotion) (*promoRow, error) {
 	ru := rules{CombinesWith: p.CombinesWith, Target: p.Target, Conditions: p.Conditions, PercentBP: p.PercentBP, Amount: p.Amount,
 		PerItem: p.PerItem, Tiers: p.Tiers, BuyGet: p.BuyGet, GiftVariantID: p.GiftVariantID, GiftQuantity: p.GiftQuantity,
-		ShippingMethods: p.ShippingMethods}
+		ShippingMethods: p.ShippingMethods, ShowRemaining: p.ShowRemaining}
 	b, err := json.Marshal(ru)
 	if err != nil {
 		return nil, errs.Wrap(err, "promotion: rules")
@@ -504,6 +565,9 @@ func (s *Service) checkRefs(ctx context.Context, q bun.IDB, tenant string, p *Pr
 			return errs.Field(fmt.Sprintf("flash[%d].variant_id", i), "no variant %q in this shop", f.VariantID)
 		}
 	}
+	if err := checkFlashPrices(ctx, q, tenant, p); err != nil {
+		return err
+	}
 	if p.GiftVariantID != "" {
 		g, ok := found[p.GiftVariantID]
 		if !ok {
@@ -548,6 +612,31 @@ func (s *Service) checkRefs(ctx context.Context, q bun.IDB, tenant string, p *Pr
 					return errs.Field(fmt.Sprintf("flash[%d].variant_id", i), "is already in the flash sale %q at an overlapping time", clash[0].Name)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// checkFlashPrices refuses a flash price that is not below the variant's
+// normal price (in the promotion's currency): a "sale" at the list price
+// or above would only use up the quota.
+func checkFlashPrices(ctx context.Context, q bun.IDB, tenant string, p *Promotion) error {
+	if len(p.Flash) == 0 {
+		return nil
+	}
+	ids := make([]string, len(p.Flash))
+	for i, f := range p.Flash {
+		ids[i] = f.VariantID
+	}
+	sale, err := catalog.SaleVariants(ctx, q, tenant, ids, time.Time{}, inventory.SellableSQL)
+	if err != nil {
+		return err
+	}
+	for i, f := range p.Flash {
+		v, ok := sale[f.VariantID]
+		if ok && v.Currency == p.Currency && f.Price >= v.Price {
+			return errs.Field(fmt.Sprintf("flash[%d].price", i), "must be below the normal price of %q (%s)", v.Title,
+				money.Formatter{}.Display(v.Price, v.Currency))
 		}
 	}
 	return nil
@@ -735,7 +824,7 @@ func normalise(p *Promotion) error {
 	}
 	// Only the fields of the kind are kept.
 	k := *p
-	p.PercentBP, p.Amount, p.PerItem, p.Tiers, p.BuyGet, p.GiftVariantID, p.GiftQuantity, p.ShippingMethods, p.Flash = 0, 0, false, nil, BuyGet{}, "", 0, nil, nil
+	p.PercentBP, p.Amount, p.PerItem, p.Tiers, p.BuyGet, p.GiftVariantID, p.GiftQuantity, p.ShippingMethods, p.Flash, p.ShowRemaining = 0, 0, false, nil, BuyGet{}, "", 0, nil, nil, false
 	switch p.Kind {
 	case KindPercentOff:
 		if err := checkPercent("percent_bp", k.PercentBP); err != nil {
@@ -833,7 +922,7 @@ func normalise(p *Promotion) error {
 			}
 			p.Flash = append(p.Flash, FlashItem{VariantID: f.VariantID, Price: f.Price, Quota: f.Quota})
 		}
-		needsCurrency = true
+		p.ShowRemaining, needsCurrency = k.ShowRemaining, true
 	}
 	if needsCurrency && p.Currency == "" {
 		return errs.Field("currency", "is required for a promotion with amounts")

@@ -1,6 +1,7 @@
 package promotion
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -118,4 +119,43 @@ func TemplateFor(key string, year int, loc *time.Location, currency string) (*Te
 		}
 	}
 	return nil, errs.Field("template", "must be one of the festivals offered for %d, not %q", year, key)
+}
+
+// FromTemplate asks CreateFromTemplate for a festival's campaign.
+type FromTemplate struct {
+	Key      string         // one of TemplateKeys
+	Year     int            // 2000 to 2100
+	Loc      *time.Location // the shop's time zone; nil is UTC
+	Currency string         // the shop's currency, for the suggested amounts
+	// Suggestions creates the template's suggested promotions in the
+	// campaign too, as drafts for the merchant to review, or active
+	// (within the campaign's window) with Activate.
+	Suggestions bool
+	Activate    bool
+}
+
+// CreateFromTemplate creates a festival's campaign (TemplateFor) and, when
+// asked, its suggested promotions, all in one transaction through
+// CreateCampaignWith: nothing is created unless everything is.
+func (s *Service) CreateFromTemplate(ctx context.Context, in FromTemplate) (*Campaign, []Promotion, error) {
+	tp, err := TemplateFor(in.Key, in.Year, in.Loc, in.Currency)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.CreateCampaignWith(ctx, tp.Campaign, tp.Suggested(in.Suggestions, in.Activate))
+}
+
+// Suggested is the template's promotions to create with its campaign:
+// none unless include, drafts, or active with activate.
+func (tp *Template) Suggested(include, activate bool) []Promotion {
+	if !include {
+		return nil
+	}
+	out := append([]Promotion(nil), tp.Promotions...)
+	for i := range out {
+		if activate {
+			out[i].Status = StatusActive
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -76,6 +77,72 @@ func TestFestivalTemplates(t *testing.T) {
 					t.Fatalf("%s %s: %v", tp.Key, p.Name, err)
 				}
 			}
+		}
+	})
+}
+
+// TestCampaignFromTemplate: creating 11.11 from its template with the
+// suggestions makes the campaign and its two promotions in it, drafts
+// within the campaign's window (or active when asked); without the
+// suggestions only the campaign. A promotion the service refuses inside
+// the transaction (an unknown product, checked after the campaign row is
+// written) leaves neither the campaign nor the promotions before it.
+func TestCampaignFromTemplate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := shop("ta")
+		svc := promotion.New(db, func() time.Time { return t0 })
+		c, ps, err := svc.CreateFromTemplate(ctx, promotion.FromTemplate{Key: "singles-day", Year: 2026, Currency: "EUR", Suggestions: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Name != "11.11 2026" || c.Currency != "EUR" || len(ps) != 2 {
+			t.Fatalf("campaign %+v, %d promotions", c, len(ps))
+		}
+		for _, p := range ps {
+			if p.CampaignID != c.ID || p.Status != promotion.StatusDraft || !p.StartsAt.Equal(c.StartsAt) || !p.EndsAt.Equal(c.EndsAt) || p.Currency != "EUR" {
+				t.Fatalf("suggested promotion %+v", p)
+			}
+		}
+		if ps[0].Kind != promotion.KindSpendSave || ps[0].Tiers[2] != (promotion.Tier{Spend: 50000, Off: 8000}) {
+			t.Fatalf("tiers %+v", ps[0])
+		}
+		listed, err := svc.List(ctx, promotion.Filter{CampaignID: c.ID})
+		if err != nil || len(listed.Promotions) != 2 {
+			t.Fatalf("campaign's promotions: %+v %v", listed, err)
+		}
+		_, ps, err = svc.CreateFromTemplate(ctx, promotion.FromTemplate{Key: "christmas", Year: 2026, Currency: "EUR", Suggestions: true, Activate: true})
+		if err != nil || len(ps) != 2 || ps[0].Status != promotion.StatusActive || ps[1].Status != promotion.StatusActive {
+			t.Fatalf("active suggestions: %+v %v", ps, err)
+		}
+		bare, ps, err := svc.CreateFromTemplate(ctx, promotion.FromTemplate{Key: "618", Year: 2026, Currency: "EUR"})
+		if err != nil || len(ps) != 0 {
+			t.Fatalf("without suggestions: %+v %v", ps, err)
+		}
+		if listed, _ := svc.List(ctx, promotion.Filter{CampaignID: bare.ID}); len(listed.Promotions) != 0 {
+			t.Fatalf("618 has promotions: %+v", listed.Promotions)
+		}
+		if _, _, err := svc.CreateFromTemplate(ctx, promotion.FromTemplate{Key: "easter", Year: 2026, Currency: "EUR"}); fieldOf(err) != "template" {
+			t.Fatalf("unknown template: %v", err)
+		}
+
+		// All or nothing.
+		before, _ := svc.Campaigns(ctx)
+		all, _ := svc.List(ctx, promotion.Filter{})
+		good := promotion.Promotion{Name: "Fine", Kind: promotion.KindPercentOff, PercentBP: 1000}
+		bad := promotion.Promotion{Name: "Unknown product", Kind: promotion.KindPercentOff, PercentBP: 1000,
+			Target: promotion.Target{ProductIDs: []string{"no-such-product"}}}
+		_, _, err = svc.CreateCampaignWith(ctx, promotion.Campaign{Name: "Half", Currency: "EUR"}, []promotion.Promotion{good, bad})
+		if fieldOf(err) != "promotions[1].target.product_ids[0]" || !errs.Is(err, errs.Invalid) {
+			t.Fatalf("refused promotion: %v", err)
+		}
+		_, _, err = svc.CreateCampaignWith(ctx, promotion.Campaign{Name: "Half", Currency: "EUR"}, []promotion.Promotion{good, {Kind: promotion.KindPercentOff, PercentBP: 1000}})
+		if fieldOf(err) != "promotions[1].name" {
+			t.Fatalf("nameless promotion: %v", err)
+		}
+		after, _ := svc.Campaigns(ctx)
+		allAfter, _ := svc.List(ctx, promotion.Filter{})
+		if len(after) != len(before) || len(allAfter.Promotions) != len(all.Promotions) {
+			t.Fatalf("half-created: %d→%d campaigns, %d→%d promotions", len(before), len(after), len(all.Promotions), len(allAfter.Promotions))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/wasmart/wasmart/core/extension"
@@ -29,7 +30,11 @@ type PricingAdapter struct {
 
 // Price implements extension.Pricing.
 func (a *PricingAdapter) Price(ctx context.Context, req *extension.PricingRequest) ([]extension.Adjustment, error) {
-	out, err := a.Host.Price(ctx, a.Install, PricingInputFrom(req))
+	in := PricingInputFrom(req)
+	if a.Install.Manifest != nil {
+		in.Sections = a.Install.Manifest.PricingSections()
+	}
+	out, err := a.Host.Price(ctx, a.Install, in)
 	if err != nil {
 		if a.Fallback != nil {
 			return a.Fallback.Price(ctx, req)
@@ -41,17 +46,38 @@ func (a *PricingAdapter) Price(ctx context.Context, req *extension.PricingReques
 	for i, o := range out.Adjustments {
 		adj[i] = extension.Adjustment{
 			Level: extension.AdjustmentLevel(o.Level), LineID: o.LineID, Amount: o.Amount,
-			Label: o.Label, Code: o.Code, Source: src,
+			Label: o.Label, Code: o.Code, Source: src, Class: classNames[o.Class],
 		}
 	}
 	return adj, nil
 }
 
-// PricingInputFrom converts a core pricing request to the wire type.
+// classNames maps wire classes to core's (ValidatePricing refuses others;
+// no class is product).
+var classNames = [...]extension.Class{sdk.ClassNone: "", sdk.ClassProduct: extension.ClassProduct,
+	sdk.ClassOrder: extension.ClassOrder, sdk.ClassShipping: extension.ClassShipping}
+
+// PricingInputFrom converts a core pricing request to the wire type, with
+// every context section filled; the caller sets Sections to those the
+// plugin asked for.
 func PricingInputFrom(req *extension.PricingRequest) *sdk.PricingInput {
 	in := &sdk.PricingInput{
 		Currency: req.Currency, NowMs: req.Now.UnixMilli(), CustomerID: req.CustomerID,
 		CustomerTags: req.CustomerTags, Lines: make([]sdk.Line, len(req.Lines)),
+		Codes: req.Codes, SignedIn: req.SignedIn(),
+	}
+	if len(req.Promotions) > 0 {
+		in.Promotions = make([]sdk.AppliedPromotion, len(req.Promotions))
+		for i, p := range req.Promotions {
+			ap := sdk.AppliedPromotion{ID: p.ID, Code: p.Code, Label: p.Label, Amount: p.Amount, Class: sdk.Class(slices.Index(classNames[:], p.Class))}
+			if ap.Class == sdk.ClassNone { // an implementation without classes: its discounts are product ones
+				ap.Class = sdk.ClassProduct
+			}
+			for _, l := range p.Lines {
+				ap.Lines = append(ap.Lines, sdk.LineAmount{LineID: l.LineID, Amount: l.Amount})
+			}
+			in.Promotions[i] = ap
+		}
 	}
 	for i, l := range req.Lines {
 		in.Lines[i] = sdk.Line{

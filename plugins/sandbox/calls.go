@@ -119,6 +119,9 @@ func ValidatePricing(in *sdk.PricingInput, out *sdk.PricingOutput) error {
 			}
 			okCode = a.Code
 		}
+		if a.Class > sdk.ClassShipping {
+			return invalid("adjustment %d has unknown class %d", i, a.Class)
+		}
 		switch a.Level {
 		case sdk.LevelLine:
 			j := find(a.LineID)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -15,14 +17,19 @@ import (
 // Manifest describes a plugin module. It is uploaded with the .wasm and
 // checked against it (see ValidateModule).
 type Manifest struct {
-	ID             string            `json:"id"`          // lower-case slug, e.g. "volume-pricing"
-	Version        string            `json:"version"`     // semantic version, e.g. "1.2.0"
-	ABIVersion     int               `json:"abi_version"` // must be sdk.ABIVersion
-	Name           string            `json:"name,omitempty"`
-	Description    string            `json:"description,omitempty"`
-	Points         []extension.Point `json:"extension_points"`
-	ConfigSchema   json.RawMessage   `json:"config_schema,omitempty"` // JSON Schema of the config
-	Limits         Limits            `json:"limits,omitempty"`
+	ID           string            `json:"id"`          // lower-case slug, e.g. "volume-pricing"
+	Version      string            `json:"version"`     // semantic version, e.g. "1.2.0"
+	ABIVersion   int               `json:"abi_version"` // must be sdk.ABIVersion
+	Name         string            `json:"name,omitempty"`
+	Description  string            `json:"description,omitempty"`
+	Points       []extension.Point `json:"extension_points"`
+	ConfigSchema json.RawMessage   `json:"config_schema,omitempty"` // JSON Schema of the config
+	Limits       Limits            `json:"limits,omitempty"`
+	// PricingInput names the optional pricing input sections the plugin
+	// wants after the lines ("codes", "customer", "promotions"; ABI.md
+	// §5.2.1). Without it the input is the version 1 layout, so plugins
+	// built before the sections existed keep working.
+	PricingInput   []string `json:"pricing_input,omitempty"`
 	compiledSchema *jsonschema.Schema
 }
 
@@ -81,12 +88,38 @@ func (m *Manifest) Validate() error {
 	if m.Limits.DeadlineMS < 0 || m.Limits.OutputBytes < 0 || m.Limits.LogBytes < 0 {
 		return fail(FailInvalidModule, "negative limit")
 	}
+	var secs sdk.Sections
+	for _, name := range m.PricingInput {
+		k := slices.Index(sdk.SectionNames[:], name)
+		switch {
+		case k < 0:
+			return fail(FailInvalidModule, "pricing_input: unknown section %q (known: %s)", name, strings.Join(sdk.SectionNames[:], ", "))
+		case secs&(1<<k) != 0:
+			return fail(FailInvalidModule, "pricing_input: section %q named twice", name)
+		}
+		secs |= 1 << k
+	}
+	if len(m.PricingInput) > 0 && !m.Declares(extension.PointPricing) {
+		return fail(FailInvalidModule, "pricing_input is only for a plugin declaring the pricing point")
+	}
 	if len(m.ConfigSchema) > 0 {
 		if _, err := m.schema(); err != nil {
 			return &Failure{Kind: FailInvalidModule, Msg: "config_schema is not a valid JSON Schema", Err: err}
 		}
 	}
 	return nil
+}
+
+// PricingSections is the set of pricing input sections the manifest asks
+// for; names Validate refuses are ignored.
+func (m *Manifest) PricingSections() sdk.Sections {
+	var secs sdk.Sections
+	for _, name := range m.PricingInput {
+		if k := slices.Index(sdk.SectionNames[:], name); k >= 0 {
+			secs |= 1 << k
+		}
+	}
+	return secs
 }
 
 // Declares reports whether the manifest declares point p.

@@ -49,6 +49,8 @@ const (
 	MailingRead      Permission = "mailing.read"
 	MailingWrite     Permission = "mailing.write"
 	ReportsRead      Permission = "reports.read"
+	AnalyticsRead    Permission = "analytics.read"
+	AnalyticsManage  Permission = "analytics.manage"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -99,6 +101,8 @@ var catalogue = []Info{
 	{MailingRead, TenantScope, true, "View e-mail campaigns and their results"},
 	{MailingWrite, TenantScope, false, "Create, send and cancel e-mail campaigns; mailing settings"},
 	{ReportsRead, TenantScope, true, "Read reports"},
+	{AnalyticsRead, TenantScope, true, "Read storefront analytics and KPIs"},
+	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},
@@ -170,7 +174,7 @@ var tenantRoles = []Role{
 	{Owner, "Everything, including billing, plan and ownership", tenantPerms(func(Info) bool { return true }), true},
 	{Administrator, "Everything except changing owners", tenantPerms(func(Info) bool { return true }), true},
 	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite}, true},
-	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, MailingRead, MailingWrite, ReportsRead, DesignRead, DesignWrite}, true},
+	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, MailingRead, MailingWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite}, true},
 	{CustomerService, "Customers, orders and returns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, OrdersRead, OrdersWrite, OrdersRefund, ReturnsRead, ReturnsWrite, LoyaltyRead}, true},
 	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite}, true},
 	{Analyst, "Read-only access to reports and data", tenantPerms(func(i Info) bool { return i.ReadOnly && i.Name != AuditRead }), true},

@@ -1,7 +1,7 @@
 // Package api is Wasmart's JSON API: every /api/* route of the console
 // host (shop, staff, catalog, inventory, customers, imports, orders,
 // payments, returns, settings, plugins, design, content, promotions and
-// campaigns, the platform API) and of the shop hosts (/api/store/*,
+// campaigns, analytics, the platform API) and of the shop hosts (/api/store/*,
 // /api/recommendations), one file per resource, with the request and
 // answer types the OpenAPI document describes. The answer shapes the merchant console renders too live in
 // web/internal/admin and are named here by alias (types.go).
@@ -16,6 +16,7 @@ import (
 	"log/slog"
 
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/checkout"
@@ -62,6 +63,7 @@ type Deps struct {
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
 	Promotions  *promotion.Service
+	Analytics   *analytics.Service
 	Loyalty     *loyalty.Service
 	Mailing     *mailing.Service
 }
@@ -89,6 +91,7 @@ func New(d Deps) *API {
 		&Design{design: d.Design, admin: d.Admin},
 		&Content{content: d.Content},
 		&Promotions{promotions: d.Promotions},
+		&Analytics{analytics: d.Analytics},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,

@@ -24,6 +24,26 @@ type CampaignReportJSON = promotion.Report
 // promotions suggested for it (drafts, in the asked currency).
 type CampaignTemplateJSON = promotion.Template
 
+// FromTemplateRequest creates a festival's campaign from its template:
+// the festival (one of GET /api/campaigns/templates' keys), the year
+// (default this year in tz), the shop's currency and time zone, and
+// whether to create the suggested promotions too (suggestions), as drafts
+// for review or active within the campaign's window (activate).
+type FromTemplateRequest struct {
+	Template    string `json:"template"`
+	Year        int    `json:"year,omitempty"`
+	Currency    string `json:"currency"`
+	TZ          string `json:"tz,omitempty"`
+	Suggestions bool   `json:"suggestions,omitempty"`
+	Activate    bool   `json:"activate,omitempty"`
+}
+
+// FromTemplateJSON is the campaign created and its promotions.
+type FromTemplateJSON struct {
+	Campaign   CampaignJSON    `json:"campaign"`
+	Promotions []PromotionJSON `json:"promotions"`
+}
+
 // campaignRoutes adds the report and template routes; they come before
 // /api/campaigns/:campaign, which would take "templates" as an id.
 func (s *Promotions) campaignRoutes(api httpx.Group) {
@@ -32,6 +52,9 @@ func (s *Promotions) campaignRoutes(api httpx.Group) {
 		nil, []CampaignTemplateJSON{}, s.apiCampaignTemplates,
 		httpx.QueryParam{Name: "currency", Description: "ISO 4217, for the suggested amounts (required)"},
 		httpx.QueryParam{Name: "year", Type: "integer", Description: "default: this year"}, tz)
+	api.API("POST", "/api/campaigns/from-template", perm.PromotionsWrite,
+		"Create a festival campaign from its template, with its suggested promotions (drafts, or active) when asked: all in one transaction",
+		FromTemplateRequest{}, FromTemplateJSON{}, s.apiCampaignFromTemplate)
 	api.API("GET", "/api/campaigns/:campaign/report", perm.PromotionsRead,
 		"A campaign's report: orders, revenue, discount, customers, new customers, AOV vs the stretch before, incremental margin, ROI, per day",
 		nil, CampaignReportJSON{}, s.apiCampaignReport, tz)
@@ -41,7 +64,11 @@ func (s *Promotions) campaignRoutes(api httpx.Group) {
 
 // zone reads the tz query parameter.
 func zone(c *fiber.Ctx) (*time.Location, error) {
-	name := c.Query("tz")
+	return zoneNamed(c.Query("tz"))
+}
+
+// zoneNamed is the IANA time zone name (UTC when empty).
+func zoneNamed(name string) (*time.Location, error) {
 	if name == "" {
 		return time.UTC, nil
 	}
@@ -71,6 +98,34 @@ func (s *Promotions) apiCampaignTemplates(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(all)
+}
+
+func (s *Promotions) apiCampaignFromTemplate(c *fiber.Ctx) error {
+	var in FromTemplateRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	loc, err := zoneNamed(in.TZ)
+	if err != nil {
+		return err
+	}
+	if in.Year == 0 {
+		in.Year = time.Now().In(loc).Year()
+	}
+	if in.Currency == "" {
+		return errs.Field("currency", "is required: the shop's currency, e.g. EUR")
+	}
+	x, ps, err := s.promotions.CreateFromTemplate(c.UserContext(), promotion.FromTemplate{Key: in.Template, Year: in.Year, Loc: loc,
+		Currency: in.Currency, Suggestions: in.Suggestions, Activate: in.Activate})
+	if err != nil {
+		return err
+	}
+	out := FromTemplateJSON{Campaign: campaignJSON(x), Promotions: make([]PromotionJSON, 0, len(ps))}
+	now := time.Now()
+	for i := range ps {
+		out.Promotions = append(out.Promotions, promotionJSON(&ps[i], now))
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (s *Promotions) report(c *fiber.Ctx) (*promotion.Report, error) {

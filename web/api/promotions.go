@@ -83,6 +83,7 @@ type PromotionRequest struct {
 	GiftQuantity     int64               `json:"gift_quantity,omitempty"`
 	ShippingMethods  []string            `json:"shipping_methods,omitempty"`
 	Flash            []FlashItemRequest  `json:"flash,omitempty"`
+	ShowRemaining    bool                `json:"show_remaining,omitempty"` // flash sale: shoppers see the units left
 	MaxDiscount      int64               `json:"max_discount,omitempty"`
 	UsageLimit       int64               `json:"usage_limit,omitempty"`
 	PerCustomerLimit int64               `json:"per_customer_limit,omitempty"`
@@ -120,6 +121,7 @@ type PromotionJSON struct {
 	GiftQuantity     int64               `json:"gift_quantity,omitempty"`
 	ShippingMethods  []string            `json:"shipping_methods,omitempty"`
 	Flash            []FlashItemJSON     `json:"flash,omitempty"`
+	ShowRemaining    bool                `json:"show_remaining,omitempty"`
 	MaxDiscount      int64               `json:"max_discount,omitempty"`
 	UsageLimit       int64               `json:"usage_limit,omitempty"`
 	PerCustomerLimit int64               `json:"per_customer_limit,omitempty"`
@@ -250,6 +252,7 @@ func (s *Promotions) Routes() []httpx.Route {
 	period := []httpx.QueryParam{{Name: "from", Description: "RFC 3339, inclusive"}, {Name: "to", Description: "RFC 3339, exclusive"}}
 	api.API("GET", "/api/promotions", perm.PromotionsRead, "Promotions, newest first", nil, PromotionPage{}, s.apiList, list...)
 	api.API("POST", "/api/promotions", perm.PromotionsWrite, "Create a promotion (draft unless status is active)", PromotionRequest{}, PromotionJSON{}, s.apiCreate)
+	api.API("POST", "/api/promotions/preview", perm.PromotionsRead, "Try a stored or draft promotion on a sample cart, alone and with the shop's live promotions (nothing is saved)", PreviewRequest{}, PreviewJSON{}, s.apiPreview)
 	api.API("GET", "/api/promotions/:promotion", perm.PromotionsRead, "A promotion with its counters", nil, PromotionJSON{}, s.apiGet)
 	api.API("PUT", "/api/promotions/:promotion", perm.PromotionsWrite, "Replace a promotion's settings (version: the one edited; a stale one is 409)", PromotionRequest{}, PromotionJSON{}, s.apiUpdate)
 	for _, st := range []struct{ verb, summary string }{
@@ -325,8 +328,8 @@ func (r *PromotionRequest) domain() (promotion.Promotion, error) {
 		Status: promotion.Status(r.Status), StartsAt: timeOf(r.StartsAt), EndsAt: timeOf(r.EndsAt), Priority: r.Priority,
 		RequiresCode: r.RequiresCode, Currency: r.Currency, Target: r.Target, Conditions: r.Conditions,
 		PercentBP: r.PercentBP, Amount: r.Amount, PerItem: r.PerItem, Tiers: r.Tiers, GiftVariantID: r.GiftVariantID,
-		GiftQuantity: r.GiftQuantity, ShippingMethods: r.ShippingMethods, MaxDiscount: r.MaxDiscount, UsageLimit: r.UsageLimit,
-		PerCustomerLimit: r.PerCustomerLimit, Budget: r.Budget}
+		GiftQuantity: r.GiftQuantity, ShippingMethods: r.ShippingMethods, ShowRemaining: r.ShowRemaining, MaxDiscount: r.MaxDiscount,
+		UsageLimit: r.UsageLimit, PerCustomerLimit: r.PerCustomerLimit, Budget: r.Budget}
 	switch p.Status {
 	case "":
 		p.Status = promotion.StatusDraft
@@ -357,7 +360,7 @@ func promotionJSON(p *promotion.Promotion, now time.Time) PromotionJSON {
 		Status: string(p.Status), State: string(p.StatusAt(now)), StartsAt: timeRef(p.StartsAt), EndsAt: timeRef(p.EndsAt), Priority: p.Priority,
 		CombinesWith: []string{}, RequiresCode: p.RequiresCode, Currency: p.Currency, Target: p.Target, Conditions: p.Conditions,
 		PercentBP: p.PercentBP, Amount: p.Amount, PerItem: p.PerItem, Tiers: p.Tiers, GiftVariantID: p.GiftVariantID,
-		GiftQuantity: p.GiftQuantity, ShippingMethods: p.ShippingMethods, MaxDiscount: p.MaxDiscount, UsageLimit: p.UsageLimit,
+		GiftQuantity: p.GiftQuantity, ShippingMethods: p.ShippingMethods, ShowRemaining: p.ShowRemaining, MaxDiscount: p.MaxDiscount, UsageLimit: p.UsageLimit,
 		PerCustomerLimit: p.PerCustomerLimit, Budget: p.Budget, Used: p.Used, Spent: p.Spent, Version: p.Version,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	for _, c := range p.CombinesWith {

@@ -60,7 +60,9 @@ type CartJSON struct {
 
 // CheckoutRequest places an order from the shopper's cart; its optional
 // "payment" ({"method":"card","card":"4242 4242 4242 4242"}, or "method"
-// "bank_transfer" or "cod") pays it in the same request.
+// "bank_transfer" or "cod") pays it in the same request, and its optional
+// "store_credit" spends that much (minor units) of the signed-in
+// customer's store credit.
 type CheckoutRequest = checkout.Input
 
 // CheckoutJSON is the placed order; when the request had a payment, also
@@ -103,7 +105,8 @@ func (s *Storefront) cartRoutes(t *httpx.Table) {
 	api.API("PUT", "/api/store/cart/lines/:variant", httpx.Public, "Set a cart line's quantity (0 removes it)", CartQuantity{}, CartJSON{}, s.apiCartSet)
 	api.API("DELETE", "/api/store/cart/lines/:variant", httpx.Public, "Remove a variant from the cart", nil, CartJSON{}, s.apiCartRemove)
 	api.API("POST", "/api/store/checkout", httpx.Public, "Place an order from the cart (Idempotency-Key header required; the answer's Order-Token header reads and pays the order); "+
-		`with "payment" ({"method":"card","card":…}, "bank_transfer" or "cod") also pay it: the answer then carries the payment (a declined card: status "failed", the order placed and awaiting payment)`,
+		`with "payment" ({"method":"card","card":…}, "bank_transfer" or "cod") also pay it: the answer then carries the payment (a declined card: status "failed", the order placed and awaiting payment); `+
+		`"store_credit" (minor units) spends that much of a signed-in customer's store credit first (a card is then needed only for the rest)`,
 		CheckoutRequest{}, CheckoutJSON{}, s.apiCheckout)
 	api.API("GET", "/api/store/orders/:order", httpx.Public, "One of the shopper's orders (Order-Token header, or the signed-in customer's own)", nil, order.Order{}, s.apiStoreOrder)
 	api.API("GET", "/api/store/orders", httpx.Customer, "The signed-in customer's orders, newest first (before: cursor)", nil, order.Page{}, s.apiStoreOrders)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,11 @@ func (s *Promotions) campaignList(c *fiber.Ctx) error {
 type campaignForm struct {
 	Name, Theme, StartsAt, EndsAt, Budget string
 	Version                               int
+	// From a festival template: its key and year, and whether to create
+	// its suggested promotions with the campaign (as drafts, or active).
+	Template              string
+	Year                  int
+	Suggestions, Activate bool
 }
 
 type campaignData struct {
@@ -140,7 +146,8 @@ func (s *Promotions) campaignNew(c *fiber.Ctx) error {
 			return s.PageError(c, errs.Field("Template", "choose one of the festivals listed"), func() error { return s.renderCampaign(c, d) })
 		}
 		d.Template, d.Suggestions = tp, suggestions(tp)
-		d.F = campaignForm{Name: tp.Campaign.Name, Theme: tp.Campaign.Theme, StartsAt: localTime(tp.Campaign.StartsAt), EndsAt: localTime(tp.Campaign.EndsAt)}
+		d.F = campaignForm{Name: tp.Campaign.Name, Theme: tp.Campaign.Theme, StartsAt: localTime(tp.Campaign.StartsAt), EndsAt: localTime(tp.Campaign.EndsAt),
+			Template: key, Year: year, Suggestions: true}
 	}
 	return s.renderCampaign(c, d)
 }
@@ -155,8 +162,10 @@ func (s *Promotions) renderCampaign(c *fiber.Ctx, d campaignData) error {
 
 func readCampaignForm(c *fiber.Ctx) campaignForm {
 	f := campaignForm{Name: c.FormValue("name"), Theme: c.FormValue("theme"), StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
-		Budget: c.FormValue("budget")}
+		Budget: c.FormValue("budget"), Template: c.FormValue("template"), Suggestions: c.FormValue("suggestions") == "on",
+		Activate: c.FormValue("activate") == "on"}
 	f.Version, _ = strconv.Atoi(c.FormValue("version"))
+	f.Year, _ = strconv.Atoi(c.FormValue("year"))
 	return f
 }
 
@@ -181,26 +190,53 @@ func (f *campaignForm) apply(currency string) (promotion.Campaign, error) {
 	return x, nil
 }
 
+// suggestedField is a service error's field about one of the suggested
+// promotions created with the campaign.
+var suggestedField = regexp.MustCompile(`^promotions\[(\d+)\]\.`)
+
 // campaignWords renames a service error's field to the form's label.
 func campaignWords(err error) error {
 	var e *errs.Error
-	if !errors.As(err, &e) || campaignLabels[e.Field] == "" {
+	if !errors.As(err, &e) {
+		return err
+	}
+	label := campaignLabels[e.Field]
+	if m := suggestedField.FindStringSubmatch(e.Field); m != nil {
+		i, _ := strconv.Atoi(m[1])
+		label = fmt.Sprintf("Suggested promotion %d (%s)", i+1, strings.TrimPrefix(e.Field, m[0]))
+	}
+	if label == "" {
 		return err
 	}
 	cp := *e
-	cp.Field = campaignLabels[e.Field]
+	cp.Field = label
 	return &cp
 }
 
 func (s *Promotions) campaignCreate(c *fiber.Ctx) error {
 	f := readCampaignForm(c)
 	cur := s.admin.ShopCurrency(c)
-	again := func() error { return s.renderCampaign(c, campaignData{New: true, F: f, Currency: cur, CanWrite: true}) }
+	d := campaignData{New: true, F: f, Currency: cur, CanWrite: true}
+	again := func() error { return s.renderCampaign(c, d) }
+	var ps []promotion.Promotion
+	if f.Template != "" {
+		tp, err := promotion.TemplateFor(f.Template, f.Year, time.UTC, cur)
+		if err != nil {
+			return s.PageError(c, errs.Field("Template", "choose one of the festivals listed"), func() error {
+				d.F.Template = ""
+				return again()
+			})
+		}
+		d.Template, d.Suggestions = tp, suggestions(tp)
+		ps = tp.Suggested(f.Suggestions, f.Activate)
+	}
 	in, err := f.apply(cur)
 	if err != nil {
 		return s.PageError(c, err, again)
 	}
-	x, err := s.promotions.CreateCampaign(c.UserContext(), in)
+	// The campaign and the suggested promotions are created together or
+	// not at all.
+	x, _, err := s.promotions.CreateCampaignWith(c.UserContext(), in, ps)
 	if err != nil {
 		return s.PageError(c, campaignWords(err), again)
 	}
@@ -225,7 +261,7 @@ func (s *Promotions) loadCampaign(c *fiber.Ctx, d *campaignData) error {
 		return err
 	}
 	for i := range pg.Promotions {
-		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], d.Currency, now))
+		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], d.Currency, now, nil))
 	}
 	return nil
 }

@@ -134,7 +134,7 @@ func New(d Deps) (*Handler, error) {
 		customers: &Customers{base: b, customers: d.Customers, admin: d.Admin},
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
-		promos:    &Promotions{base: b, promotions: d.Promotions, admin: d.Admin},
+		promos:    &Promotions{base: b, promotions: d.Promotions, catalog: d.Catalog, admin: d.Admin},
 		mailing:   &Mailing{base: b, mailing: d.Mailing},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
@@ -226,6 +226,7 @@ type Orders struct {
 type Promotions struct {
 	base
 	promotions *promotion.Service
+	catalog    *catalog.Service // the Preview's variants
 	admin      *admin.Admin
 }
 

@@ -2,14 +2,18 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -19,10 +23,9 @@ import (
 )
 
 // promotionPages are the console's promotion pages: the list, the form
-// for the kinds it covers (percent or amount off, spend X save Y, free or
-// cheaper shipping, buy X get Y), status changes, coupon codes and the
-// promotion's figures. Gift and flash-sale promotions are shown read-only
-// here and edited through the API.
+// for every kind (percent or amount off, spend X save Y, free or cheaper
+// shipping, buy X get Y, a free gift, a flash sale), status changes,
+// coupon codes and the promotion's figures.
 func (s *Promotions) promotionPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/promotions", perm.PromotionsRead, "Promotions", s.listPage)
@@ -44,6 +47,7 @@ func (s *Promotions) promotionPages(t *httpx.Table) {
 	html.Page("POST", "/console/promotions/:promotion/codes", perm.PromotionsWrite, "Add a coupon code", s.addCode)
 	html.Page("POST", "/console/promotions/:promotion/codes/generate", perm.PromotionsWrite, "Generate coupon codes", s.generate)
 	html.Page("GET", "/console/promotions/:promotion/codes.csv", perm.PromotionsRead, "Download a promotion's codes (CSV)", s.exportCodes)
+	html.Page("GET", "/console/promotions/:promotion/preview", perm.PromotionsRead, "A promotion tried on a sample cart", s.previewPage)
 }
 
 // formKinds are the kinds the console's form edits, with their names.
@@ -53,6 +57,8 @@ var formKinds = []struct{ Kind, Name string }{
 	{string(promotion.KindSpendSave), "Spend X, save Y"},
 	{string(promotion.KindShipping), "Shipping discount"},
 	{string(promotion.KindBuyGet), "Buy X, get Y"},
+	{string(promotion.KindGift), "Free gift"},
+	{string(promotion.KindFlashSale), "Flash sale"},
 }
 
 func formCovers(k promotion.Kind) bool {
@@ -71,25 +77,21 @@ func kindName(k promotion.Kind) string {
 			return x.Name
 		}
 	}
-	switch k {
-	case promotion.KindGift:
-		return "Free gift"
-	case promotion.KindFlashSale:
-		return "Flash sale"
-	}
 	return string(k)
 }
 
 // promotionRow is a promotion as the list and the page show it.
 type promotionRow struct {
 	ID, Name, Label, Kind, KindName, State string
+	Offer                                  string // the offer as a sentence (promotion.Describe)
 	Starts, Ends                           string
 	Used                                   int64
 	Given                                  string
 }
 
-func rowOf(p *promotion.Promotion, currency string, now time.Time) promotionRow {
+func rowOf(p *promotion.Promotion, currency string, now time.Time, names promotion.Names) promotionRow {
 	r := promotionRow{ID: p.ID, Name: p.Name, Label: p.Label, Kind: string(p.Kind), KindName: kindName(p.Kind), State: string(p.StatusAt(now)),
+		Offer:  promotion.Describe(p, names),
 		Starts: windowEnd(p.StartsAt, "now"), Ends: windowEnd(p.EndsAt, "open-ended"), Used: p.Used}
 	if p.Currency != "" {
 		currency = p.Currency
@@ -116,8 +118,7 @@ type promotionsData struct {
 
 func (s *Promotions) listPage(c *fiber.Ctx) error {
 	f := promotion.Filter{Status: promotion.Status(c.Query("status")), Kind: promotion.Kind(c.Query("kind")), Query: c.Query("q"), Cursor: c.Query("cursor")}
-	d := promotionsData{Status: string(f.Status), Kind: string(f.Kind), Q: f.Query, Kinds: append(formKinds[:len(formKinds):len(formKinds)],
-		struct{ Kind, Name string }{string(promotion.KindGift), "Free gift"}, struct{ Kind, Name string }{string(promotion.KindFlashSale), "Flash sale"}),
+	d := promotionsData{Status: string(f.Status), Kind: string(f.Kind), Q: f.Query, Kinds: formKinds,
 		CanWrite: s.Can(c, perm.PromotionsWrite), States: []string{"active", "scheduled", "paused", "ended", "draft"}}
 	pg, err := s.promotions.List(c.UserContext(), f)
 	if err != nil {
@@ -125,7 +126,7 @@ func (s *Promotions) listPage(c *fiber.Ctx) error {
 	}
 	cur, now := s.admin.ShopCurrency(c), time.Now()
 	for i := range pg.Promotions {
-		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], cur, now))
+		d.Promotions = append(d.Promotions, rowOf(&pg.Promotions[i], cur, now, nil))
 	}
 	if pg.Next != "" {
 		q := url.Values{"cursor": {pg.Next}}
@@ -152,10 +153,37 @@ type promotionForm struct {
 	Combines                           map[string]bool
 	UsageLimit, PerCustomer            string
 	MaxDiscount, Budget, MinSubtotal   string
+	MinQuantity                        string
+	GiftVariant, GiftQuantity          string
+	Flash                              []flashFormRow
+	ShowRemaining                      bool
 	RequiresCode                       bool
 	Code                               string
 	Version                            int
 	OtherTargets                       bool // variants, categories or tags set through the API
+	// flashRows is the form row of each flash-sale item apply gave the
+	// service, to name a refused item's row.
+	flashRows []int
+}
+
+// flashFormRow is one row of the flash-sale table: a variant, its flash
+// price and its promotional quantity (and, once saved, the units sold).
+type flashFormRow struct {
+	N                       int
+	VariantID, Price, Quota string
+	Sold                    int64
+}
+
+// flashBlankRows is how many empty flash-sale rows the form offers after
+// the filled ones (save to get more).
+const flashBlankRows = 3
+
+// withBlankRows appends flashBlankRows empty rows, numbered on.
+func withBlankRows(rows []flashFormRow) []flashFormRow {
+	for i := 0; i < flashBlankRows; i++ {
+		rows = append(rows, flashFormRow{N: len(rows) + 1})
+	}
+	return rows
 }
 
 // formOf fills the form from a stored promotion.
@@ -185,6 +213,13 @@ func formOf(p *promotion.Promotion, currency string) promotionForm {
 		return money.Format(n, currency)
 	}
 	f.Amount, f.MaxDiscount, f.Budget, f.MinSubtotal = amt(p.Amount), amt(p.MaxDiscount), amt(p.Budget), amt(p.Conditions.MinSubtotal)
+	f.MinQuantity = countText(p.Conditions.MinQuantity)
+	f.GiftVariant, f.GiftQuantity, f.ShowRemaining = p.GiftVariantID, countText(p.GiftQuantity), p.ShowRemaining
+	for i, it := range p.Flash {
+		f.Flash = append(f.Flash, flashFormRow{N: i + 1, VariantID: it.VariantID, Price: money.Format(it.Price, currency),
+			Quota: strconv.FormatInt(it.Quota, 10), Sold: it.Sold})
+	}
+	f.Flash = withBlankRows(f.Flash)
 	var tiers []string
 	for _, t := range p.Tiers {
 		tiers = append(tiers, money.Format(t.Spend, currency)+" "+money.Format(t.Off, currency))
@@ -228,8 +263,16 @@ func readForm(c *fiber.Ctx) promotionForm {
 		MaxRepeats: c.FormValue("max_repeats"), StartsAt: c.FormValue("starts_at"), EndsAt: c.FormValue("ends_at"),
 		Priority: c.FormValue("priority"), Combines: map[string]bool{}, UsageLimit: c.FormValue("usage_limit"),
 		PerCustomer: c.FormValue("per_customer_limit"), MaxDiscount: c.FormValue("max_discount"), Budget: c.FormValue("budget"),
-		MinSubtotal: c.FormValue("min_subtotal"), RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code"))}
+		MinSubtotal: c.FormValue("min_subtotal"), MinQuantity: c.FormValue("min_quantity"), GiftVariant: c.FormValue("gift_variant"),
+		GiftQuantity: c.FormValue("gift_quantity"), ShowRemaining: c.FormValue("show_remaining") == "on",
+		RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code"))}
 	f.Version, _ = strconv.Atoi(c.FormValue("version"))
+	rows, _ := strconv.Atoi(c.FormValue("flash_rows"))
+	for i := 1; i <= min(rows, promotion.MaxListItems+flashBlankRows); i++ {
+		n := strconv.Itoa(i)
+		f.Flash = append(f.Flash, flashFormRow{N: i, VariantID: c.FormValue("flash_variant" + n), Price: c.FormValue("flash_price" + n),
+			Quota: c.FormValue("flash_quota" + n)})
+	}
 	for _, cl := range []string{"product", "order", "shipping"} {
 		if c.FormValue("combines_"+cl) == "on" {
 			f.Combines[cl] = true
@@ -283,6 +326,8 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 		return int64(math.Round(x * 100))
 	}
 	p.PercentBP, p.Amount, p.Tiers, p.BuyGet = 0, 0, nil, promotion.BuyGet{}
+	p.GiftVariantID, p.GiftQuantity, p.Flash, p.ShowRemaining = "", 0, nil, false
+	f.flashRows = nil
 	switch p.Kind {
 	case promotion.KindBuyGet:
 		p.BuyGet = promotion.BuyGet{Buy: count("Buy", f.Buy), Get: count("Get", f.Get), PercentBP: percent("Off the items got", f.GetPercent),
@@ -300,6 +345,35 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 			t := promotion.Tier{Spend: amount(label, parts[0]), Off: amount(label, parts[1])}
 			p.Tiers = append(p.Tiers, t)
 		}
+	case promotion.KindGift:
+		if p.GiftVariantID = strings.TrimSpace(f.GiftVariant); p.GiftVariantID == "" {
+			return errs.Field("Gift", "choose the variant given free")
+		}
+		p.GiftQuantity = count("Gift quantity", f.GiftQuantity)
+	case promotion.KindFlashSale:
+		for _, r := range f.Flash {
+			row := ", row " + strconv.Itoa(r.N)
+			v, price, quota := strings.TrimSpace(r.VariantID), strings.TrimSpace(r.Price), strings.TrimSpace(r.Quota)
+			switch {
+			case v == "" && price == "" && quota == "":
+				continue
+			case v == "":
+				return errs.Field("Variant"+row, "choose the variant sold at the flash price")
+			case price == "":
+				return errs.Field("Flash price"+row, "is required")
+			case quota == "":
+				return errs.Field("Quota"+row, "is required: how many units sell at the flash price")
+			}
+			it := promotion.FlashItem{VariantID: v, Price: amount("Flash price"+row, price), Quota: count("Quota"+row, quota)}
+			if err != nil {
+				return err
+			}
+			p.Flash, f.flashRows = append(p.Flash, it), append(f.flashRows, r.N)
+		}
+		if len(p.Flash) == 0 {
+			return errs.Field("Flash sale items", "choose at least one variant with its flash price and quota")
+		}
+		p.ShowRemaining = f.ShowRemaining
 	default:
 		p.PercentBP, p.Amount = percent("Percent off", f.Percent), amount("Amount off", f.Amount)
 	}
@@ -330,6 +404,7 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 	p.UsageLimit, p.PerCustomerLimit = count("Uses in all", f.UsageLimit), count("Uses per customer", f.PerCustomer)
 	p.MaxDiscount, p.Budget = amount("Most off per order", f.MaxDiscount), amount("Budget", f.Budget)
 	p.Conditions.MinSubtotal = amount("Minimum spend", f.MinSubtotal)
+	p.Conditions.MinQuantity = count("Minimum quantity", f.MinQuantity)
 	p.CombinesWith = nil
 	for _, cl := range []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping} {
 		if f.Combines[string(cl)] {
@@ -361,7 +436,30 @@ var fieldLabels = map[string]string{
 	"usage_limit": "Uses in all", "per_customer_limit": "Uses per customer", "max_discount": "Most off per order", "budget": "Budget",
 	"conditions": "Conditions", "target": "Applies to", "combines_with": "Combines with", "code": "Code", "currency": "Currency",
 	"requires_code": "Needs a code", "count": "How many codes", "prefix": "Prefix", "length": "Length", "campaign_id": "Campaign",
-	"conditions.min_subtotal": "Minimum spend",
+	"conditions.min_subtotal": "Minimum spend", "conditions.min_quantity": "Minimum quantity", "conditions.max_quantity": "Minimum quantity",
+	"gift_variant_id": "Gift", "gift_quantity": "Gift quantity", "flash": "Flash sale items",
+}
+
+// flashField is a service error's field about one flash-sale item.
+var flashField = regexp.MustCompile(`^flash\[(\d+)\]\.(variant_id|price|quota)$`)
+
+var flashLabels = map[string]string{"variant_id": "Variant", "price": "Flash price", "quota": "Quota"}
+
+// words is merchantWords that also names a flash-sale item's row as the
+// form numbers it ("flash[1].price" is "Flash price, row 3" when the
+// form's second row was empty).
+func (f *promotionForm) words(err error) error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		if m := flashField.FindStringSubmatch(e.Field); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i < len(f.flashRows) {
+				cp := *e
+				cp.Field = fmt.Sprintf("%s, row %d", flashLabels[m[2]], f.flashRows[i])
+				return &cp
+			}
+		}
+	}
+	return merchantWords(err)
 }
 
 // merchantWords renames an input error's field to the form's label
@@ -388,13 +486,15 @@ type promotionData struct {
 	Row      promotionRow
 	F        promotionForm
 	New      bool
-	Covered  bool
 	Kinds    []struct{ Kind, Name string }
+	Variants []variantOption // for the gift, flash-sale and preview selects
 	Currency string
 	Codes    []promotion.CouponCode
 	MoreCode bool
 	Figures  []figuresRow
 	CanWrite bool
+	PF       previewForm  // the Preview form (promotions_preview.go)
+	Preview  *previewView // its result, when asked
 }
 
 type figuresRow struct {
@@ -403,22 +503,41 @@ type figuresRow struct {
 }
 
 func (s *Promotions) newPage(c *fiber.Ctx) error {
-	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{}})
+	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{},
+		Flash: withBlankRows(nil)})
 }
 
 // renderForm shows the new-promotion form (p nil) or a promotion's page
 // with f in its form.
 func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotionForm) error {
-	d := promotionData{F: f, New: p == nil, Covered: true, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite)}
+	var pf previewForm
+	if p != nil {
+		pf = previewFormOf(c)
+	}
+	return s.renderPage(c, p, f, pf, nil)
+}
+
+// renderPage is renderForm with the Preview form and its result.
+func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotionForm, pf previewForm, res *previewView) error {
+	d := promotionData{F: f, New: p == nil, Kinds: formKinds, Currency: s.admin.ShopCurrency(c), CanWrite: s.Can(c, perm.PromotionsWrite),
+		PF: pf, Preview: res}
+	ctx := c.UserContext()
+	keep := []string{f.GiftVariant}
+	for _, r := range f.Flash {
+		keep = append(keep, r.VariantID)
+	}
+	var err error
+	if d.Variants, err = s.variantOptions(ctx, keep); err != nil {
+		return err
+	}
 	if p == nil {
 		return s.PageWithError(c, "console/promotion", "New promotion", "promotions", d)
 	}
-	ctx := c.UserContext()
-	d.P, d.Covered = p, formCovers(p.Kind)
+	d.P = p
 	if p.Currency != "" {
 		d.Currency = p.Currency
 	}
-	d.Row = rowOf(p, d.Currency, time.Now())
+	d.Row = rowOf(p, d.Currency, time.Now(), s.targetNames(ctx, p))
 	codes, err := s.promotions.Codes(ctx, p.ID, promotion.CodeFilter{Limit: 100})
 	if err != nil {
 		return err
@@ -436,6 +555,65 @@ func (s *Promotions) renderForm(c *fiber.Ctx, p *promotion.Promotion, f promotio
 		d.Figures = append(d.Figures, r)
 	}
 	return s.PageWithError(c, "console/promotion", p.Name, "promotions", d)
+}
+
+// targetNames names the products, variants and collections a promotion
+// refers to, for its sentence (at most 20 of them are looked up; the rest
+// are counted).
+func (s *Promotions) targetNames(ctx context.Context, p *promotion.Promotion) promotion.Names {
+	known := map[string]string{}
+	budget := 20
+	for _, id := range p.Target.ProductIDs {
+		if budget--; budget < 0 {
+			break
+		}
+		if pr, err := s.catalog.Get(ctx, id); err == nil {
+			known["product:"+id] = pr.Title
+		}
+	}
+	variants := append(append([]string(nil), p.Target.VariantIDs...), p.GiftVariantID)
+	for _, f := range p.Flash {
+		variants = append(variants, f.VariantID)
+	}
+	for _, id := range variants {
+		if id == "" {
+			continue
+		}
+		if budget--; budget < 0 {
+			break
+		}
+		if pr, err := s.catalog.ProductOfVariant(ctx, id); err == nil {
+			known["variant:"+id] = variantName(pr, id)
+		}
+	}
+	if len(p.Target.CollectionIDs) > 0 {
+		if cs, err := s.catalog.Collections(ctx, false); err == nil {
+			for _, col := range cs {
+				known["collection:"+col.ID] = col.Title
+			}
+		}
+	}
+	return func(kind, id string) string { return known[kind+":"+id] }
+}
+
+// variantName is a product's title with the variant's option values
+// ("Linen Shirt (M, Red)").
+func variantName(p *catalog.Product, variantID string) string {
+	for _, v := range p.Variants {
+		if v.ID != variantID {
+			continue
+		}
+		var opts []string
+		for _, o := range v.Options {
+			if o != "" {
+				opts = append(opts, o)
+			}
+		}
+		if len(opts) > 0 {
+			return p.Title + " (" + strings.Join(opts, ", ") + ")"
+		}
+	}
+	return p.Title
 }
 
 func (s *Promotions) page(c *fiber.Ctx) error {
@@ -469,7 +647,7 @@ func (s *Promotions) create(c *fiber.Ctx) error {
 	// The promotion and its code are saved together or not at all.
 	out, err := s.promotions.CreateWithCode(c.UserContext(), p, f.Code)
 	if err != nil {
-		return s.PageError(c, merchantWords(err), again)
+		return s.PageError(c, f.words(err), again)
 	}
 	return view.Done(c, "/console/promotions/"+out.ID)
 }
@@ -480,20 +658,14 @@ func (s *Promotions) save(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !formCovers(p.Kind) {
-		return errs.E(errs.Invalid, "the console's form does not edit %s promotions: use PUT /api/promotions/%s", kindName(p.Kind), p.ID)
-	}
 	f := readForm(c)
 	stored := *p
 	again := func() error { return s.renderForm(c, &stored, f) }
-	if f.Kind != string(p.Kind) && !formCovers(promotion.Kind(f.Kind)) {
-		return s.PageError(c, errs.Field("Kind", "choose one of the kinds listed"), again)
-	}
 	if err := f.apply(p, s.admin.ShopCurrency(c)); err != nil {
 		return s.PageError(c, err, again)
 	}
 	if _, err := s.promotions.Update(ctx, p.ID, f.Version, *p); err != nil {
-		return s.PageError(c, merchantWords(err), again)
+		return s.PageError(c, f.words(err), again)
 	}
 	return view.Done(c, "/console/promotions/"+p.ID)
 }

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailtoken"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -30,6 +32,8 @@ type accountPages struct {
 	customers *customer.Service
 	// carts takes in the browser's guest cart at sign-in.
 	carts *cart.Service
+	// afterSales reads the shopper's store credit.
+	afterSales *aftersales.Service
 	// ipRate caps sign-in and sign-up attempts per client address.
 	ipRate *httpx.Limiter
 	// loyalty: points, tier and referrals (nil: none).
@@ -94,6 +98,13 @@ func (s *accountPages) routes(t *httpx.Table) {
 	shop.Page("GET", "/account/login", httpx.Public, "Customer sign-in form", s.shopLoginForm)
 	shop.Page("POST", "/account/login", httpx.Public, "Sign a customer in", s.shopLogin)
 	shop.Page("POST", "/account/logout", httpx.Public, "Sign the customer out", s.shopLogout)
+	shop.Page("GET", "/account/forgot", httpx.Public, "Forgotten password: ask for a reset link", s.shopForgotForm)
+	shop.Page("POST", "/account/forgot", httpx.Public, "E-mail a password reset link", s.shopForgot)
+	shop.Page("GET", "/account/reset", httpx.Public, "New password form (from an e-mailed link)", s.shopResetForm)
+	shop.Page("POST", "/account/reset", httpx.Public, "Set a new password with an e-mailed token", s.shopReset)
+	shop.Page("GET", "/account/verify", httpx.Public, "Confirm an e-mail address (from an e-mailed link)", s.shopVerifyForm)
+	shop.Page("POST", "/account/verify", httpx.Public, "Mark the e-mail address verified with an e-mailed token", s.shopVerify)
+	shop.Page("POST", "/account/verify/resend", httpx.Customer, "E-mail a new verification link", s.shopVerifyResend)
 	shop.Page("GET", "/account", httpx.Customer, "Customer account: profile, addresses, consent, data", s.shopAccount)
 	shop.Page("POST", "/account/profile", httpx.Customer, "Update the customer's profile", s.shopProfile)
 	shop.Page("POST", "/account/password", httpx.Customer, "Change the customer's password", s.shopPassword)
@@ -148,6 +159,7 @@ func (s *accountPages) shopSignup(c *fiber.Ctx) error {
 		Email: strings.TrimSpace(c.FormValue("email")), Phone: strings.TrimSpace(c.FormValue("phone")), Password: c.FormValue("password"),
 		FirstName: strings.TrimSpace(c.FormValue("first_name")), LastName: strings.TrimSpace(c.FormValue("last_name")),
 		AcceptsMarketing: c.FormValue("accepts_marketing") != "", ConsentSource: "storefront sign-up form",
+		Verify: s.mailLink(c, "/account/verify?token="),
 	}
 	for _, k := range []string{"email", "phone", "first_name", "last_name", "accepts_marketing", "ref"} {
 		v.Form[k] = c.FormValue(k)
@@ -182,6 +194,9 @@ func (s *accountPages) shopLoginForm(c *fiber.Ctx) error {
 	}
 	if c.Query("deleted") != "" {
 		v.Flash = "Your account is deleted."
+	}
+	if c.Query("reset") != "" {
+		v.Flash = "Your password is changed. Sign in with it."
 	}
 	return s.renderShop(c, "shop/login", v)
 }
@@ -224,6 +239,8 @@ var accountFlashes = map[string]string{
 	"address":  "The address is saved.",
 	"removed":  "The address is removed.",
 	"consent":  "Your marketing preference is saved.",
+	"verify":   "We sent you a new link: check your inbox.",
+	"verified": "Thank you: your e-mail address is confirmed.",
 }
 
 func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
@@ -236,7 +253,52 @@ func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
 	if v.Addresses, err = s.customers.Addresses(c.UserContext(), cu.ID); err != nil {
 		return err
 	}
+	st, err := s.afterSales.StoreCredit(c.UserContext(), aftersales.CustomerCreditKey(cu.ID), 20)
+	if err != nil {
+		return err
+	}
+	v.StoreCredit = creditViewOf(st)
 	return s.loadMember(c, v, cu.ID)
+}
+
+// creditView is the store credit on the account page: the balance and
+// the latest entries, in the shopper's words.
+type creditView struct {
+	Balance string // "" when there is none
+	Entries []creditLine
+}
+
+type creditLine struct {
+	Date, What, Amount string
+}
+
+func creditViewOf(st *aftersales.CreditStatement) *creditView {
+	v := &creditView{}
+	for _, b := range st.Balances {
+		if v.Balance != "" {
+			v.Balance += ", "
+		}
+		v.Balance += view.Money(b.Amount, b.Currency)
+	}
+	for _, e := range st.Entries {
+		what := "Store credit"
+		switch kind, _, _ := strings.Cut(e.Source, ":"); kind {
+		case "return":
+			what = "Credit for a return"
+		case "order":
+			what = "Spent on an order"
+		case "cancel":
+			what = "Given back: order cancelled"
+		case "refund":
+			what = "Given back: refund"
+		}
+		amount := view.Money(e.Amount, e.Currency)
+		if e.Amount > 0 {
+			amount = "+" + amount
+		}
+		v.Entries = append(v.Entries, creditLine{Date: dateText(e.CreatedAt), What: what, Amount: amount})
+	}
+	return v
 }
 
 func (s *accountPages) shopAccount(c *fiber.Ctx) error {
@@ -353,4 +415,85 @@ func (s *accountPages) mergeGuestCart(c *fiber.Ctx, customerID string) {
 		return
 	}
 	s.ClearCartCookie(c)
+}
+
+// ---- password reset and e-mail verification (e-mailed links) ----
+
+// mailLink is how the shop's mails name it and link back to page (its
+// token is appended).
+func (s *accountPages) mailLink(c *fiber.Ctx, page string) *customer.MailLink {
+	return &customer.MailLink{Shop: s.Shop(c).Name, URL: s.BaseURL(c) + page, IP: c.IP()}
+}
+
+// linkError words a refused e-mailed link for the shopper.
+func linkError(err error) error {
+	if err == mailtoken.ErrInvalid {
+		return errs.Field("token", "this link has expired or was already used")
+	}
+	return err
+}
+
+func (s *accountPages) shopForgotForm(c *fiber.Ctx) error {
+	return s.renderShop(c, "shop/forgot", s.formView(c, "Forgot your password?"))
+}
+
+func (s *accountPages) shopForgot(c *fiber.Ctx) error {
+	v := s.formView(c, "Forgot your password?")
+	v.Form["email"] = strings.TrimSpace(c.FormValue("email"))
+	if ok, wait := s.ipRate.Allow("cforgot:"+c.IP(), customerLoginsPerMinute); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+1)))
+		return s.shopFormError(c, "shop/forgot", v, errs.E(errs.RateLimited, "too many requests; wait a minute and try again"))
+	}
+	if err := s.customers.RequestPasswordReset(c.UserContext(), v.Form["email"], *s.mailLink(c, "/account/reset?token=")); err != nil {
+		return s.shopFormError(c, "shop/forgot", v, err)
+	}
+	v.Flash = "If that address has an account here, a link to choose a new password is on its way. It works once, for one hour."
+	return s.renderShop(c, "shop/forgot", v)
+}
+
+func (s *accountPages) shopResetForm(c *fiber.Ctx) error {
+	v := s.formView(c, "Choose a new password")
+	v.Form["token"] = c.Query("token")
+	return s.renderShop(c, "shop/reset", v)
+}
+
+func (s *accountPages) shopReset(c *fiber.Ctx) error {
+	v := s.formView(c, "Choose a new password")
+	v.Form["token"] = c.FormValue("token")
+	device, err := s.customers.ResetPassword(c.UserContext(), v.Form["token"], c.FormValue("password"), s.meta(c))
+	if err != nil {
+		return s.shopFormError(c, "shop/reset", v, linkError(err))
+	}
+	s.SetDeviceCookie(c, device)
+	return c.Redirect("/account/login?reset=1", fiber.StatusSeeOther)
+}
+
+func (s *accountPages) shopVerifyForm(c *fiber.Ctx) error {
+	v := s.formView(c, "Confirm your e-mail address")
+	v.Form["token"] = c.Query("token")
+	return s.renderShop(c, "shop/verify", v)
+}
+
+func (s *accountPages) shopVerify(c *fiber.Ctx) error {
+	v := s.formView(c, "Confirm your e-mail address")
+	v.Form["token"] = c.FormValue("token")
+	if _, err := s.customers.VerifyEmail(c.UserContext(), v.Form["token"]); err != nil {
+		if s.ShopperID(c) != "" {
+			v.Form["signed_in"] = "1"
+		}
+		return s.shopFormError(c, "shop/verify", v, linkError(err))
+	}
+	if s.ShopperID(c) != "" {
+		return c.Redirect("/account?saved=verified", fiber.StatusSeeOther)
+	}
+	v.Flash = "Thank you: your e-mail address is confirmed."
+	v.Form["token"] = ""
+	return s.renderShop(c, "shop/verify_done", v)
+}
+
+func (s *accountPages) shopVerifyResend(c *fiber.Ctx) error {
+	if err := s.customers.SendVerification(c.UserContext(), s.CurrentCustomer(c).ID, *s.mailLink(c, "/account/verify?token=")); err != nil {
+		return s.accountError(c, err)
+	}
+	return c.Redirect("/account?saved=verify", fiber.StatusSeeOther)
 }

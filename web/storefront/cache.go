@@ -86,6 +86,9 @@ type cachedPage struct {
 	// products are the ids of the products the page shows (their stock
 	// changing drops it).
 	products []string
+	// facts say which analytics event serving the page is (none for
+	// sitemaps and robots.txt).
+	facts pageFacts
 }
 
 func newShopCache(max int64, recheck time.Duration, db *store.DB, ds *design.Service, log *slog.Logger) *shopCache {

@@ -9,11 +9,14 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -455,6 +458,7 @@ func (s *purchasePages) shopCartAdd(c *fiber.Ctx) error {
 	if _, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
 		return s.cartError(c, o, asField(err, "variant_id"))
 	}
+	s.track(c, analytics.AddToCart, func(h *analytics.Hit) { h.Quantity = int(qty) })
 	return c.Redirect("/cart?done=added", fiber.StatusSeeOther)
 }
 
@@ -468,6 +472,7 @@ func (s *purchasePages) shopCartUpdate(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	if id := c.FormValue("remove"); id != "" {
+		s.track(c, analytics.RemoveFromCart, nil)
 		if _, err := s.commerce.Carts.Remove(ctx, o, id, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
 			return s.cartError(c, o, err)
 		}
@@ -582,6 +587,10 @@ type checkoutView struct {
 	F       map[string]string
 	Options []shipChoice
 	Cart    *cartView
+	// Credit is the signed-in shopper's store credit in the cart's
+	// currency (0: none, or a guest), CreditText the same for people.
+	Credit     int64
+	CreditText string
 }
 
 type shipChoice struct {
@@ -591,7 +600,7 @@ type shipChoice struct {
 
 var checkoutFields = []string{"email", "shipping_address.name", "shipping_address.company", "shipping_address.line1", "shipping_address.line2",
 	"shipping_address.city", "shipping_address.region", "shipping_address.postal_code", "shipping_address.country", "shipping_address.phone",
-	"shipping_method", "payment", "note", "points"}
+	"shipping_method", "payment", "note", "points", "use_credit", "store_credit"}
 
 // input is the checkout request of the form (card: the card number, never
 // kept in the form).
@@ -650,7 +659,39 @@ func (s *purchasePages) priceCheckout(c *fiber.Ctx, o cart.Owner, cv *checkoutVi
 		}
 	}
 	cv.Cart = cartViewOf(cartView, codes)
-	return cartView, nil
+	return cartView, s.loadCredit(c, o, cv, cartView.Currency)
+}
+
+// loadCredit reads a signed-in shopper's store credit into the form.
+func (s *purchasePages) loadCredit(c *fiber.Ctx, o cart.Owner, cv *checkoutView, currency string) error {
+	cv.Credit, cv.CreditText = 0, ""
+	if o.CustomerID == "" {
+		return nil
+	}
+	st, err := s.commerce.AfterSales.StoreCredit(c.UserContext(), aftersales.CustomerCreditKey(o.CustomerID), 1)
+	if err != nil {
+		return err
+	}
+	if cv.Credit = st.Balance(currency); cv.Credit > 0 {
+		cv.CreditText = view.Money(cv.Credit, currency)
+	}
+	return nil
+}
+
+// storeCredit is the store credit the form asks to spend: none unless
+// "use_credit" is ticked; then the amount typed, or all of it.
+func (f checkoutView) storeCredit(currency string) (int64, error) {
+	if f.F["use_credit"] == "" {
+		return 0, nil
+	}
+	if f.F["store_credit"] == "" {
+		return max(f.Credit, 1), nil // 1: a balance spent meanwhile is refused in words
+	}
+	n, err := money.Parse("store_credit", f.F["store_credit"], currency)
+	if err == nil && n <= 0 {
+		err = errs.Field("store_credit", "enter a positive amount, or leave it empty to use all your credit")
+	}
+	return n, err
 }
 
 func (s *purchasePages) checkoutPage(c *fiber.Ctx) *shopPage {
@@ -662,6 +703,7 @@ func (s *purchasePages) checkoutPage(c *fiber.Ctx) *shopPage {
 func (s *purchasePages) shopCheckoutForm(c *fiber.Ctx) error {
 	o := s.htmlCartOwner(c, false)
 	v := s.checkoutPage(c)
+	s.track(c, analytics.CheckoutStart, nil)
 	cv := &checkoutView{Key: httpx.NewFormKey(), F: map[string]string{"payment": checkout.PayCard, "shipping_address.country": s.Shop(c).Country}}
 	if o.CustomerID != "" {
 		ctx := c.UserContext()
@@ -733,6 +775,17 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	}
 	in := cv.input(c.FormValue("card"))
 	in.Codes = formCodes(c.FormValue("codes"))
+	if cv.F["use_credit"] != "" {
+		cur := s.Shop(c).Currency
+		if err := s.loadCredit(c, o, cv, cur); err != nil {
+			return err
+		}
+		var err error
+		if in.StoreCredit, err = cv.storeCredit(cur); err != nil {
+			return fail(err)
+		}
+	}
+	in.Attribution = s.attribution(c)
 	res, err := s.commerce.Checkout.Checkout(c.UserContext(), checkout.Request{Owner: o, Input: in, Key: cv.Key})
 	if err != nil {
 		var e *errs.Error
@@ -742,6 +795,13 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 			err = errs.Field("key", "this form already placed an order (see your e-mail or your account); submit again to place another order with these details")
 		}
 		return fail(offerChanged(checkoutField(err)))
+	}
+	if !res.Replayed {
+		placed := func(h *analytics.Hit) { h.OrderID, h.Amount = res.Order.ID, res.Order.Total }
+		s.track(c, analytics.OrderPlaced, placed)
+		if res.Order.Status == order.Paid {
+			s.track(c, analytics.OrderPaid, placed)
+		}
 	}
 	// A declined card shows on the order page, with the form to pay again.
 	if errs.CodeOf(res.PayError) == errs.Internal {

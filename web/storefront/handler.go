@@ -26,6 +26,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
@@ -118,9 +119,13 @@ type Deps struct {
 	// Mailing answers the unsubscribe, open and click links of campaign
 	// mail.
 	Mailing *mailing.Service
-	// Limiter counts the per-address caps of customer sign-in, sign-up
-	// and order tracking (the server's per-address limiter).
+	// Limiter counts the per-address caps of customer sign-in, sign-up,
+	// order tracking and the analytics beacon (the server's per-address
+	// limiter).
 	Limiter *httpx.Limiter
+	// Analytics counts page views and shopper events (nil: nothing is
+	// counted).
+	Analytics *analytics.Service
 }
 
 // Handler serves the storefront: the shop host's middleware (ResolveShop,
@@ -151,10 +156,11 @@ type layout struct {
 	*session.Kit
 	*view.Views
 
-	log     *slog.Logger
-	catalog *catalog.Service
-	content *content.Service
-	design  *design.Service
+	log       *slog.Logger
+	analytics *analytics.Service // nil: off (analytics.go)
+	catalog   *catalog.Service
+	content   *content.Service
+	design    *design.Service
 }
 
 // New parses the storefront's templates and returns its handler.
@@ -168,13 +174,15 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log,
+	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log, analytics: d.Analytics,
 		catalog: d.Catalog, content: d.Content, design: d.Design}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
-	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, log: d.Log}
+	offers := sales{offers: d.Promotions, db: d.DB}
+	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
-		pages:    &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: sales{offers: d.Promotions, db: d.DB}},
-		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, ipRate: d.Limiter, loyalty: d.Loyalty},
+		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers,
+			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
 		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil

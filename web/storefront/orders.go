@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
@@ -236,6 +237,7 @@ func (s *purchasePages) shopOrderPay(c *fiber.Ctx) error {
 	if key != "" && len(key) <= 128 {
 		_, ferr = s.commerce.Checkout.Pay(c.UserContext(), o.ID, checkout.Pay{Method: c.FormValue("payment"), Card: c.FormValue("card")}, key)
 		if ferr == nil {
+			s.track(c, analytics.OrderPaid, func(h *analytics.Hit) { h.OrderID, h.Amount = o.ID, o.Total })
 			return c.Redirect(s.orderLink(c, o.ID)+"&done=paid", fiber.StatusSeeOther)
 		}
 		if errs.Is(ferr, errs.Unprocessable) && o.Status == order.PendingPayment {

@@ -15,12 +15,14 @@ import (
 type recommender struct {
 	plugins *plugins.Service // nil: no recommendations shown
 	catalog *catalog.Service
+	sales   sales
 	log     *slog.Logger
 }
 
 // cards are up to four published products the shop's recommendations
 // rank for a product page (productID) or a cart (the products in it),
-// leaving out what is already there. Recommendations are never worth
+// leaving out what is already there, at their sale prices under the
+// request's offers. Recommendations are never worth
 // failing a page: on error they are left out (the plugin service already
 // fell back to best sellers and recorded the failed run).
 func (r recommender) cards(c *fiber.Ctx, productID string, inCart []string) []shopCard {
@@ -48,6 +50,13 @@ func (r recommender) cards(c *fiber.Ctx, productID string, inCart []string) []sh
 		}
 		skip[rec.ProductID] = true
 		out = append(out, shopCardOf(p))
+	}
+	cards := make([]*shopCard, len(out))
+	for i := range out {
+		cards[i] = &out[i]
+	}
+	if err := r.sales.priceCards(c, cards); err != nil {
+		r.log.Warn("recommendations: sale prices", "request_id", httpx.RequestID(c), "err", err)
 	}
 	return out
 }

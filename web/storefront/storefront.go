@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -51,9 +52,12 @@ type catalogPages struct {
 
 	cache *shopCache
 	// blobs holds product and design images (nil: none).
-	blobs blob.Store
-	recs  recommender
-	sales sales
+	blobs   blob.Store
+	recs    recommender
+	sales   sales
+	members members
+	// ipRate caps the beacon per client (analytics.go).
+	ipRate *httpx.Limiter
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -71,6 +75,7 @@ func (s *catalogPages) routes(t *httpx.Table) {
 	shop.Browse("/robots.txt", "robots.txt", s.shopRobots)
 	shop.Browse("/media/*", "Product images and renditions", s.shopMedia)
 	shop.Browse("/assets/*", "Storefront assets", s.shopAsset)
+	shop.Page("POST", "/e", httpx.Public, "First-party analytics beacon: one client-only event (wishlist_add); 204, 429 when a client floods it", s.shopBeacon)
 }
 
 // ---- views ----
@@ -116,6 +121,8 @@ type shopView struct {
 	Addresses []customer.Address
 	Form      map[string]string
 	Member    *memberView // the account page's loyalty section (nil: no programme)
+	// StoreCredit is the account page's store credit (account.go).
+	StoreCredit *creditView
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
@@ -157,14 +164,19 @@ type shopFeatured struct {
 	Cards      []shopCard
 }
 
-// shopCard is a product in a list.
+// shopCard is a product in a list. Price, CompareAt and Sale are set
+// from its variants (pageSales.setCardPrice): list prices when built,
+// sale prices once the page's offers are applied (sales.priceCards).
 type shopCard struct {
 	ID                 string
 	URL, Title, Vendor string
 	Price              string
 	CompareAt          string
+	Sale               *shopSale
 	Stock              shopStock
 	Image              *shopImageView
+
+	p *catalog.Product
 }
 
 type shopImageView struct {
@@ -273,14 +285,8 @@ func imageOf(im *catalog.Image, width int) *shopImageView {
 }
 
 func shopCardOf(p *catalog.Product) shopCard {
-	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p)}
-	cd.Price = view.Money(p.PriceMin, p.Currency)
-	if p.PriceMax != p.PriceMin {
-		cd.Price = "From " + cd.Price
-	}
-	if len(p.Variants) > 0 && p.Variants[0].CompareAtPrice != nil && *p.Variants[0].CompareAtPrice > p.PriceMin {
-		cd.CompareAt = view.Money(*p.Variants[0].CompareAtPrice, p.Currency)
-	}
+	cd := shopCard{ID: p.ID, URL: "/products/" + p.Handle, Title: p.Title, Vendor: p.Vendor, Stock: productStock(p), p: p}
+	(*pageSales)(nil).setCardPrice(&cd, p)
 	if len(p.Images) > 0 {
 		cd.Image = imageOf(&p.Images[0], 320)
 	}
@@ -375,11 +381,19 @@ func (s *layout) renderShop(c *fiber.Ctx, name string, v *shopView) error {
 // cached serves an anonymous page from the shop's page cache, building and
 // storing it on a miss. build's errors are answered as usual and not cached.
 func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []string, error)) error {
+	return s.cachedWith(c, nil, build)
+}
+
+// cachedWith is cached for a page analytics counts: build fills facts,
+// which are kept with the page, and the page is counted as it leaves the
+// cache (analytics.go), whether it was stored, rendered or not modified.
+func (s *catalogPages) cachedWith(c *fiber.Ctx, facts *pageFacts, build func() ([]byte, string, []string, error)) error {
 	t := s.Shop(c)
 	modified, gen := s.cache.fresh(c.UserContext(), t)
 	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
 	if p := s.cache.get(t.ID, key, gen); p != nil && !isPreview(c) {
 		markCheap(c) // shop budget: served without rendering
+		s.trackPage(c, p)
 		return sendCacheable(c, p)
 	}
 	body, ctype, products, err := build()
@@ -392,17 +406,26 @@ func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []stri
 		return c.Send(previewLinks(c, body))
 	}
 	p := &cachedPage{body: body, etag: etagOf(body), ctype: ctype, modified: modified, gen: gen, products: products}
+	if facts != nil {
+		p.facts = *facts
+	}
 	s.cache.put(t.ID, key, p)
+	s.trackPage(c, p)
 	return sendCacheable(c, p)
 }
 
 func (s *catalogPages) cachedPage(c *fiber.Ctx, name string, build func() (*shopView, error)) error {
-	return s.cached(c, func() ([]byte, string, []string, error) {
+	var facts pageFacts
+	return s.cachedWith(c, &facts, func() ([]byte, string, []string, error) {
 		v, err := build()
 		if err != nil {
 			return nil, "", nil, err
 		}
 		s.afterSections(c, name, v)
+		if err := s.sales.priceCards(c, v.cards()); err != nil {
+			return nil, "", nil, err
+		}
+		facts = factsOf(v)
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})
@@ -522,7 +545,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) {
+	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
 		if err != nil {
@@ -566,39 +589,30 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		var js []jsVariant
 		base := s.BaseURL(c)
 		pageURL := base + "/products/" + url.PathEscape(p.Handle)
-		onSale, err := s.sales.productSales(ctx, p)
+		onSale, err := s.sales.productPage(c, p)
 		if err != nil {
 			return nil, "", err
 		}
-		// compare is what a variant's price is shown against: its
-		// compare-at price, or under a sale the higher of it and the price.
-		compare := func(vr *catalog.Variant) string {
-			c := vr.Price
-			if vr.CompareAtPrice != nil && *vr.CompareAtPrice > c {
-				c = *vr.CompareAtPrice
-			}
-			if _, ok := onSale[vr.ID]; !ok && c == vr.Price {
+		onSale = onSale.withMine(mine) // a signed-in member's own prices (member.go)
+		moneyOrNone := func(a int64) string {
+			if a == 0 {
 				return ""
 			}
-			return view.Money(c, p.Currency)
+			return view.Money(a, p.Currency)
 		}
 		var offers []map[string]any
 		low, high := int64(-1), int64(0)
 		for i := range p.Variants {
 			vr := &p.Variants[i]
 			st := variantStock(vr)
-			price := vr.Price
-			sale, sold := onSale[vr.ID]
-			if sold {
-				price = sale.Price
-			}
+			price, compare, sale := onSale.shown(vr)
 			low, high = min(price, low), max(price, high)
 			if low < 0 {
 				low = price
 			}
 			vv := shopVariantView{ID: vr.ID, Title: vr.Title(), Price: view.Money(price, p.Currency), Stock: st, Selected: vr == pv.Selected}
 			pv.Variants = append(pv.Variants, vv)
-			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Compare: compare(vr), Stock: st.Code, StockMsg: st.Label}
+			jv := jsVariant{ID: vr.ID, Options: vr.Options, Price: vv.Price, Compare: moneyOrNone(compare), Stock: st.Code, StockMsg: st.Label}
 			js = append(js, jv)
 			avail := "https://schema.org/InStock"
 			switch st.Code {
@@ -611,7 +625,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			}
 			o := map[string]any{"@type": "Offer", "price": money.Format(price, p.Currency), "priceCurrency": p.Currency,
 				"availability": avail, "url": pageURL + "?variant=" + vr.ID, "itemCondition": "https://schema.org/NewCondition"}
-			if sold && !sale.Until.IsZero() {
+			if sale != nil && !sale.Until.IsZero() {
 				o["priceValidUntil"] = sale.Until.UTC().Format("2006-01-02")
 			}
 			if vr.SKU != "" {
@@ -625,11 +639,8 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		jsb, _ := json.Marshal(js)
 		pv.Data = template.JS(jsb)
 		if pv.Selected != nil {
-			pv.Price = view.Money(pv.Selected.Price, p.Currency)
-			if sale, ok := onSale[pv.Selected.ID]; ok {
-				pv.Price, pv.Sale = view.Money(sale.Price, p.Currency), &shopSale{Label: sale.Label, Until: sale.Until}
-			}
-			pv.Compare = compare(pv.Selected)
+			price, compare, sale := onSale.shown(pv.Selected)
+			pv.Price, pv.Compare, pv.Sale = view.Money(price, p.Currency), moneyOrNone(compare), sale
 			pv.Stock = variantStock(pv.Selected)
 		}
 		var imageURLs []string
@@ -697,14 +708,19 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
-	})
+	}
+	if done, err := s.personalProduct(c, handle, build); done || err != nil {
+		return err
+	}
+	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
 // permanent redirect instead (old product handles).
 func (s *catalogPages) cachedPageOrRedirect(c *fiber.Ctx, name string, build func() (*shopView, string, error)) error {
 	var redirect string
-	err := s.cached(c, func() ([]byte, string, []string, error) {
+	var facts pageFacts
+	err := s.cachedWith(c, &facts, func() ([]byte, string, []string, error) {
 		v, to, err := build()
 		if err != nil {
 			return nil, "", nil, err
@@ -714,6 +730,10 @@ func (s *catalogPages) cachedPageOrRedirect(c *fiber.Ctx, name string, build fun
 			return nil, "", nil, errRedirect
 		}
 		s.afterSections(c, name, v)
+		if err := s.sales.priceCards(c, v.cards()); err != nil {
+			return nil, "", nil, err
+		}
+		facts = factsOf(v)
 		b, err := s.renderShopBytes(name, v)
 		return b, fiber.MIMETextHTMLCharsetUTF8, v.productIDs(), err
 	})

@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 
 	"github.com/wasmart/wasmart/core/aftersales"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
@@ -95,6 +96,9 @@ type Services struct {
 	// full refund releases them and every return and partial refund
 	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
+	// Analytics collects storefront events (its flusher runs from Build
+	// to Close) and answers the KPIs; serve schedules its rollups.
+	Analytics *analytics.Service
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals): checkout redeems points and prices tier perks through
 	// it, cancellations give points back; its outbox handlers (Handlers)
@@ -156,14 +160,15 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
 	s.Payments = payment.New(db, s.Idempotency, s.Stock, s.Gateway, payment.Manual{})
 	s.Payments.OnRefund(offers.Refunded)
+	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
+	s.AfterSales.OnResolve(offers.Returned)
+	s.Orders.OnCancel(s.AfterSales.ReleaseCredit)
 	s.Checkout = checkout.New(db, s.Carts, s.Idempotency, s.Stock, s.Payments)
-	if err := s.Checkout.Register(offers, points); err != nil {
+	if err := s.Checkout.Register(offers, points, s.AfterSales.CreditTender()); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
-	s.AfterSales = aftersales.New(db, s.Payments, s.Inventory)
-	s.AfterSales.OnResolve(offers.Returned)
 	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design, Customers: s.Customers,
 		Audience: mailing.Subscribers{Customers: s.Customers}, // segments join here when core/segment lands
 		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
@@ -173,6 +178,8 @@ func Build(db *store.DB, o Options) (*Services, error) {
 			}
 			return o.StorefrontURL(t.Slug), nil
 		}})
+	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
+	s.Analytics.Start()
 	return s, nil
 }
 
@@ -181,13 +188,17 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
-// Close releases what the services hold: the plugin host (compiled
-// modules, pooled instances, the run recorder) and the tenants watcher.
-// Call it after the server using them has stopped.
+// Close releases what the services hold: the analytics flusher (after
+// writing what it buffered), the plugin host (compiled modules, pooled
+// instances, the run recorder) and the tenants watcher. Call it after the
+// server using them has stopped.
 func (s *Services) Close() {
+	if s.Analytics != nil {
+		s.Analytics.Stop()
+	}
 	s.Plugins.Close()
 	s.Tenants.Close()
 }

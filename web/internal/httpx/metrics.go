@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -32,10 +33,18 @@ var (
 		Name: "wasmart_background_panics_total",
 		Help: "Panics recovered in background work (imports, exports, workers, schedules; logged with the stack).",
 	}, func() float64 { return float64(jobs.Panics()) })
+	analyticsDropped = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wasmart_analytics_events_dropped_total",
+		Help: "Storefront analytics events dropped because the buffer was full or a batch could not be written (pages are never slowed to count them).",
+	}, func() float64 { return float64(analytics.DroppedTotal()) })
+	analyticsBots = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wasmart_analytics_bot_events_total",
+		Help: "Storefront analytics events left out as bot traffic (user agent or behaviour).",
+	}, func() float64 { return float64(analytics.BotEventsTotal()) })
 )
 
 func init() {
-	registry.MustRegister(httpRequests, httpDuration, nestedAcquisitions, backgroundPanics,
+	registry.MustRegister(httpRequests, httpDuration, nestedAcquisitions, backgroundPanics, analyticsDropped, analyticsBots,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 

@@ -6,6 +6,19 @@
     var el = e.target;
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
   });
+  // Flash-sale countdowns: the end a page shows becomes the time left.
+  var clocks = document.querySelectorAll("time[data-countdown]");
+  var tick = function () {
+    var now = Date.now();
+    for (var i = 0; i < clocks.length; i++) {
+      var t = clocks[i], left = Date.parse(t.getAttribute("datetime")) - now;
+      if (isNaN(left)) continue;
+      var m = Math.max(0, Math.floor(left / 60000)), d = Math.floor(m / 1440), h = Math.floor(m / 60) % 24;
+      t.textContent = "in " + (d ? d + "d " : "") + (d || h ? h + "h " : "") + (m % 60) + "m";
+      t.title = t.getAttribute("datetime");
+    }
+  };
+  if (clocks.length) { tick(); setInterval(tick, 30000); }
   // Variant picker: update price, stock and URL in place.
   var data = document.getElementById("variant-data");
   var sel = document.querySelector("[data-variant-select]");
