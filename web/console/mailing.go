@@ -45,10 +45,7 @@ func readEmailForm(c *fiber.Ctx) emailForm {
 }
 
 func (f emailForm) input() mailing.Input {
-	var ids []string
-	for _, id := range strings.FieldsFunc(f.Products, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' }) {
-		ids = append(ids, id)
-	}
+	ids := strings.FieldsFunc(f.Products, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 	return mailing.Input{Name: f.Name, Subject: f.Subject, Preheader: f.Preheader, Body: f.Body, ProductIDs: ids, SegmentID: f.SegmentID}
 }
 
