@@ -324,6 +324,17 @@ func TestUnsubscribeHonouredForQueuedMail(t *testing.T) {
 		if res.Unsubscribed != 1 || res.Skipped != 1 || res.Sent != 1 {
 			t.Fatalf("results %+v", res)
 		}
+		// Deleting the customer anonymises the campaign rows; the counts stay.
+		erasing := customer.New(db, customer.Options{Erasers: []customer.Eraser{mailing.Eraser{}}})
+		if err := erasing.Delete(f.ctx, ann); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := f.recipients(c.ID)["ann@example.com"]; ok {
+			t.Fatal("a deleted customer's address stays in the campaign")
+		}
+		if res, _ := f.svc.Results(f.ctx, c.ID); res.Unsubscribed != 1 || res.Recipients != 2 {
+			t.Fatalf("results after erasure %+v", res)
+		}
 	})
 }
 

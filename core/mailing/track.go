@@ -305,3 +305,16 @@ func (s *Service) Results(ctx context.Context, id string) (*Results, error) {
 	})
 	return out, err
 }
+
+// Eraser anonymises a deleted customer's campaign rows in the deletion's
+// transaction (a customer.Eraser): the address and name go, the counts
+// stay. The suppression of an address that unsubscribed stays, so it is
+// never mailed again.
+type Eraser struct{}
+
+// EraseCustomer implements customer.Eraser.
+func (Eraser) EraseCustomer(ctx context.Context, q bun.IDB, tenantID, customerID string) error {
+	_, err := q.NewUpdate().Model((*Recipient)(nil)).Set("email = 'erased:' || id, name = '', customer_id = ''").
+		Where("tenant_id = ? AND customer_id = ?", tenantID, customerID).Exec(ctx)
+	return errs.Wrap(err, "mailing: erase customer")
+}

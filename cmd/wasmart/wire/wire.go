@@ -142,7 +142,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s := &Services{DB: db, Tenants: ts, Plugins: psvc, Blobs: o.Blobs, OrderSecret: o.OrderSecret}
 	s.Inventory = inventory.New(db, inventory.Options{Notifier: o.LowStock})
 	s.Catalog = catalog.New(db, catalog.Options{Blobs: o.Blobs, Stock: s.Inventory, StockSink: s.Inventory})
-	s.Customers = customer.New(db, customer.Options{})
+	s.Customers = customer.New(db, customer.Options{Erasers: []customer.Eraser{mailing.Eraser{}}}) // campaign rows are anonymised with the customer
 	s.Design = design.New(db, design.Options{Blobs: o.Blobs})
 	s.Content = content.New(db, nil)
 	s.Content.SetAssets(design.ExistingAssets)
