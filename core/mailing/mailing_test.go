@@ -437,3 +437,47 @@ func field(err error) string {
 	}
 	return ""
 }
+
+// TestRateIsPerShop: batch events are paced at the shop's rate across all
+// its sending campaigns, not per campaign.
+func TestRateIsPerShop(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db) // two recipients per batch
+		if _, err := f.svc.SaveSettings(f.ctx, mailing.Settings{RatePerSecond: 10, AttributionDays: 5}); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com"} {
+			f.customer(e, true)
+		}
+		f.drain()
+		for range 2 {
+			c, err := f.svc.Create(f.ctx, mailing.Input{Subject: "S", Body: "<p>x</p>", SegmentID: mailing.AllSubscribers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Send(f.ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.w.RunOnce(context.Background()); err != nil { // both start events
+			t.Fatal(err)
+		}
+		var due []time.Time
+		if err := db.Read(tenancy.WithPlatform(f.ctx), func(ctx context.Context, q bun.IDB) error {
+			return q.NewSelect().Model((*outbox.Message)(nil)).Column("next_attempt_at").Where("topic = ?", mailing.TopicBatch).OrderExpr("next_attempt_at").Scan(ctx, &due)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(due) != 4 {
+			t.Fatalf("%d batch events", len(due))
+		}
+		// 2 mails at 10 per second: 200 ms apart, the second campaign's
+		// behind the first's (the first gap may be shorter: the outbox
+		// never dates an event before its own clock).
+		for i := 2; i < len(due); i++ {
+			if gap := due[i].Sub(due[i-1]); gap < 199*time.Millisecond {
+				t.Fatalf("batches %d and %d only %v apart: %v", i-1, i, gap, due)
+			}
+		}
+	})
+}

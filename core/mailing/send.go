@@ -252,10 +252,17 @@ func (s *Service) runStart(ctx context.Context, tid string, p startPayload) erro
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // someone else moved it
 			}
+			// The shop's rate holds across its campaigns: batches queue
+			// behind the latest one any of its sending campaigns planned.
 			var batch []string
 			at := now
-			if c.NextBatchAt != nil && c.NextBatchAt.After(at) {
-				at = *c.NextBatchAt
+			var last []time.Time
+			if err := q.NewSelect().Model((*Campaign)(nil)).Column("next_batch_at").
+				Where("tenant_id = ? AND status = ? AND next_batch_at IS NOT NULL", tid, Sending).OrderExpr("next_batch_at DESC").Limit(1).Scan(ctx, &last); err != nil {
+				return errs.Wrap(err, "mailing: start")
+			}
+			if len(last) > 0 && last[0].After(at) {
+				at = last[0].UTC()
 			}
 			step := time.Duration(float64(time.Second) * float64(s.opts.BatchSize) / float64(max(1, set.RatePerSecond)))
 			flush := func() error {
