@@ -14,6 +14,7 @@ import (
 	"github.com/wasmart/wasmart/core/extension"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/order"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -177,8 +178,10 @@ func (s *Service) loadCandidates(ctx context.Context, tenant string, now time.Ti
 }
 
 // datasets builds the reporting datasets of the context's tenant:
-// "customers" (customer_id, last_order_ms, orders, spent) and "sales"
-// (category, role, units, revenue), from counted orders of the last year.
+// "customers" (customer_id, last_order_ms, orders, spent, and r, f, m and
+// group: the RFM scores 1-5 and group name against the shop's absolute
+// thresholds, core/segment's Score) and "sales" (category, role, units,
+// revenue), from counted orders of the last year.
 func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Dataset, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -187,12 +190,18 @@ func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Data
 	since := now.Add(-365 * 24 * time.Hour).UTC()
 	customers := extension.Dataset{Name: "customers", Columns: []extension.Column{
 		{Name: "customer_id", Type: extension.ColumnString}, {Name: "last_order_ms", Type: extension.ColumnInt},
-		{Name: "orders", Type: extension.ColumnInt}, {Name: "spent", Type: extension.ColumnInt}}}
+		{Name: "orders", Type: extension.ColumnInt}, {Name: "spent", Type: extension.ColumnInt},
+		{Name: "r", Type: extension.ColumnInt}, {Name: "f", Type: extension.ColumnInt}, {Name: "m", Type: extension.ColumnInt},
+		{Name: "group", Type: extension.ColumnString}}}
 	sales := extension.Dataset{Name: "sales", Columns: []extension.Column{
 		{Name: "category", Type: extension.ColumnString}, {Name: "role", Type: extension.ColumnString},
 		{Name: "units", Type: extension.ColumnInt}, {Name: "revenue", Type: extension.ColumnInt}}}
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
 		orders, err := order.Purchases(ctx, q, tenant, since, 200000)
+		if err != nil {
+			return err
+		}
+		th, err := segment.ThresholdsIn(ctx, q, tenant)
 		if err != nil {
 			return err
 		}
@@ -224,7 +233,9 @@ func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Data
 		sort.Strings(keys)
 		for _, k := range keys {
 			a := by[k]
-			customers.Rows = append(customers.Rows, []extension.Cell{{Str: k}, {Int: a.last.UnixMilli()}, {Int: a.orders}, {Int: a.spent}})
+			sc := th.Score(a.last, a.orders, a.spent, now)
+			customers.Rows = append(customers.Rows, []extension.Cell{{Str: k}, {Int: a.last.UnixMilli()}, {Int: a.orders}, {Int: a.spent},
+				{Int: int64(sc.R)}, {Int: int64(sc.F)}, {Int: int64(sc.M)}, {Str: segment.GroupByCode(sc.Group).Name}})
 		}
 		sold, err := order.ProductSales(ctx, q, tenant, since)
 		if err != nil {

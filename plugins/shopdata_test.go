@@ -117,7 +117,7 @@ func TestShopData(t *testing.T) {
 				rows = append(rows, strings.Join(cells, " "))
 			}
 		}
-		if got, want := strings.Join(rows, "; "), "customers guest:a@example.com; sales uncategorised unassigned 10 10; sales Tea unassigned 52 52"; got != want {
+		if got, want := strings.Join(rows, "; "), "customers guest:a@example.com Potential loyalists; sales uncategorised unassigned 10 10; sales Tea unassigned 52 52"; got != want {
 			t.Fatalf("datasets %q, want %q", got, want)
 		}
 	})

@@ -160,7 +160,7 @@ func TestMailingHTTP(t *testing.T) {
 		wantConsolePage(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("delay_minutes", "-3"), nil), 400, "delay_minutes")
 		var autos api.MailingAutomations
 		o.getJSON("/api/mailing/automations", &autos)
-		if len(autos.Automations) != 2 || autos.Automations[1].Kind != "tier_upgrade" || !autos.Automations[1].Enabled || autos.Automations[1].DelayMinutes != 5 {
+		if len(autos.Automations) != 1 || autos.Automations[0].Kind != "tier_upgrade" || !autos.Automations[0].Enabled || autos.Automations[0].DelayMinutes != 5 {
 			t.Fatalf("automations: %+v", autos)
 		}
 		wh := srv.staff(sh, "wh@example.com", "warehouse")

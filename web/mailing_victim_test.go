@@ -14,6 +14,6 @@ func victimMailing(t *testing.T, owner *client, productID string) (string, []str
 	var c api.EmailCampaignJSON
 	owner.send("POST", "/api/email-campaigns", api.EmailCampaignRequest{Subject: "Alpha secret newsletter", Body: "<p>Alpha secret body</p>",
 		ProductIDs: []string{productID}, SegmentID: "all"}, 201).json(t, &c)
-	owner.send("PUT", "/api/mailing/automations/review_request", api.MailingAutomation{Enabled: true, DelayMinutes: 60, Subject: "Alpha secret automation"}, 200)
+	owner.send("PUT", "/api/mailing/automations/tier_upgrade", api.MailingAutomation{Enabled: true, DelayMinutes: 60, Subject: "Alpha secret automation"}, 200)
 	return c.ID, []string{c.ID, "Alpha secret newsletter", "Alpha secret body", "unsub@alpha-secret.example.com", "Alpha secret automation"}
 }

@@ -38,6 +38,8 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -99,6 +101,17 @@ type Config struct {
 }
 
 // port is ":8080" from PublicURL, or "" for the scheme's default port.
+// ShopURL is the address of a shop's storefront on the base domain, for
+// links in e-mails sent outside a request.
+func (c Config) ShopURL(slug string) string {
+	c.defaults()
+	scheme := "http"
+	if c.Secure {
+		scheme = "https"
+	}
+	return scheme + "://" + slug + "." + c.BaseDomain + c.port()
+}
+
 func (c *Config) port() string {
 	u := c.PublicURL
 	if i := strings.Index(u, "://"); i >= 0 {
@@ -203,6 +216,9 @@ type Deps struct {
 	// Promotions are the shops' offers, coupon codes and campaigns (the
 	// carts and checkout above already price and redeem them).
 	Promotions *promotion.Service
+	// Reviews are the shops' product reviews: product pages show them,
+	// shoppers write them from their orders, staff moderate them.
+	Reviews *review.Service
 	// Analytics collects storefront events and answers the KPIs.
 	Analytics *analytics.Service
 	// Loyalty is the shops' membership programmes (points, tiers,
@@ -211,6 +227,8 @@ type Deps struct {
 	// Mailing is the shops' e-mail campaigns (unsubscribe, open and click
 	// links on shop hosts; campaigns in the console and API).
 	Mailing *mailing.Service
+	// Segments are the shops' customer segments and RFM scores.
+	Segments *segment.Service
 	// Gateway is the built-in test card gateway (its secret signs the
 	// webhooks the console's test-gateway form sends).
 	Gateway *payment.TestGateway
@@ -277,7 +295,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.store, err = storefront.New(storefront.Config{CacheBytes: cfg.ShopCacheBytes, CacheRecheck: cfg.ShopCacheRecheck, Budget: cfg.ShopBudget, BudgetBurst: cfg.ShopBudgetBurst},
 		storefront.Deps{Kit: s.Kit, Errors: s.errors, Log: s.log, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
-			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Mailing: deps.Mailing,
+			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Reviews: deps.Reviews, Mailing: deps.Mailing,
 			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales}})
 	if err != nil {
 		return nil, err
@@ -288,10 +306,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
 		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
-		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Mailing: deps.Mailing})
+		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Segments: deps.Segments, Reviews: deps.Reviews, Mailing: deps.Mailing})
 	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
-		Promotions: deps.Promotions, Mailing: deps.Mailing,
+		Promotions: deps.Promotions, Segments: deps.Segments, Reviews: deps.Reviews, Loyalty: deps.Loyalty, Mailing: deps.Mailing,
 		Commerce: console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
 		Preview:  func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
@@ -157,6 +158,14 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	worker := outbox.NewWorker(db, smtp)
 	(&order.Notifier{DB: db, Brand: svc.Design}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
+	webCfg := web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)}
+	askReview := svc.Reviews.RequestMailer(func(ctx context.Context, tenantID string) (string, string, error) {
+		t, err := ts.Tenant(ctx, tenantID)
+		return t.Name, webCfg.ShopURL(t.Slug), err
+	})
+	for _, topic := range review.DeliveredTopics {
+		worker.Handle(topic, askReview) // review requests after delivery (if the shop has them on)
+	}
 	for topic, h := range svc.Loyalty.Handlers() { // points for orders, refunds, sign-ups, reviews
 		worker.Handle(topic, h)
 	}
@@ -169,6 +178,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	go jobs.Every(ctx, log, "loyalty sweep", 5*time.Minute, func(ctx context.Context) { // points expiry, notices, tier reviews
 		if _, err := svc.Loyalty.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("loyalty sweep", "err", err)
+		}
+	})
+	go jobs.Every(ctx, log, "segment rfm refresh", time.Minute, func(ctx context.Context) { // RFM scores of customers with new orders
+		if _, err := svc.Segments.Refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("segment rfm refresh", "err", err)
 		}
 	})
 	go jobs.Every(ctx, log, "plugin run purge", time.Hour, func(ctx context.Context) {
@@ -197,8 +211,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		}
 	})
 
-	srv, err := web.New(web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)},
-		svc.Deps())
+	srv, err := web.New(webCfg, svc.Deps())
 	if err != nil {
 		ln.Close()
 		return err

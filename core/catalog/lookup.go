@@ -258,3 +258,9 @@ func ProductTags(ctx context.Context, q bun.IDB, tenantID string, productIDs []s
 	}
 	return out, nil
 }
+
+// CategoryProductsSQL selects the id of every product of the tenant row c
+// (c.tenant_id) whose category is one of those bound to its one
+// placeholder (bun.List); core/segment's "bought from category" rule
+// composes it.
+const CategoryProductsSQL = "SELECT p.id FROM catalog_products p WHERE p.tenant_id = c.tenant_id AND p.category_id IN (?)"

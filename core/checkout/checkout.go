@@ -10,7 +10,9 @@
 //
 //  1. StepValidate: the input (e-mail, addresses, note, codes) and the
 //     payment choice (a card number must pass the Luhn check) are checked;
-//     a bad card is a field error and nothing is written.
+//     a bad card is a field error and nothing is written. A card without a
+//     number is checked after StepTenders instead: tenders that pay the
+//     whole order need no card.
 //  2. StepLines … StepTax: the cart is re-priced by the pricing pipeline
 //     (core/pricing, whose stages run in this order: StepLines list prices,
 //     StepPromotions offers and coupons, StepExtension the tenant's pricing
@@ -139,12 +141,14 @@ type Input struct {
 	Pay *Pay `json:"payment,omitempty"`
 	// StoreCredit is how much of the signed-in shopper's store credit to
 	// spend, in minor units (at most what is left to pay is taken; a
-	// StepTenders hook in core/aftersales takes it). When it covers the
-	// whole order no card is needed: a card payment without a number is
-	// then checked only if something is left to pay.
+	// StepTenders hook in core/aftersales takes it). When the tenders
+	// (credit, points) cover the whole order no card is needed: a card
+	// payment without a number is checked only if something is left to
+	// pay after them (Pay.cardLater).
 	StoreCredit int64 `json:"store_credit,omitempty"`
 	// Points is how many loyalty points the signed-in shopper spends on
-	// the order (StepTenders, Points); 0: none.
+	// the order (StepTenders, Points); 0: none. Like store credit, points
+	// that pay the whole order need no card.
 	Points int64 `json:"points,omitempty"`
 	// Attribution is the traffic source of the shopper's session, written
 	// on the order (the storefront sets it from core/analytics).
@@ -302,6 +306,8 @@ func (s *Service) place(ctx context.Context, q bun.IDB, owner cart.Owner, in Inp
 	}
 	if o.Balance() <= 0 {
 		o.Status = order.Paid
+	} else if in.Pay != nil && in.Pay.cardLater() {
+		return nil, in.Pay.check()
 	}
 	// StepPlace. Stock first and the order number last: the per-shop
 	// counter row is the one lock every checkout of a shop shares, so it is

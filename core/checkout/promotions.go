@@ -12,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -52,9 +53,15 @@ import (
 // for gold members only, and a member day is such a promotion with dates),
 // and the tier's own discount and free shipping join the offers as
 // built-in promotions that claim no usage.
+//
+// With Segments set, a live offer whose Conditions.Segments names a saved
+// segment ("segment:<id>") or an RFM group ("rfm:<group>") makes Stage
+// ask core/segment which of those the signed-in shopper belongs to (two
+// statements, only then).
 type Promotions struct {
-	Offers  *promotion.Service
-	Members *loyalty.Service // nil: no tiers
+	Offers   *promotion.Service
+	Members  *loyalty.Service // nil: no tiers
+	Segments *segment.Service // nil: no customer segments
 }
 
 // Stage implements cart.Offers.
@@ -84,6 +91,8 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 	var want catalog.FactsWanted
 	products, customerTags, orders := false, false, false
 	seen := map[string]bool{}
+	var wantSegments []string
+	seenSegment := map[string]bool{}
 	for i := range snap.Promotions {
 		pr := &snap.Promotions[i]
 		t, c := &pr.Target, &pr.Conditions
@@ -97,6 +106,19 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 		}
 		customerTags = customerTags || len(c.CustomerTags) > 0
 		orders = orders || c.FirstOrder
+		for _, sg := range c.Segments {
+			if segment.Wanted(sg) && !seenSegment[sg] {
+				seenSegment[sg] = true
+				wantSegments = append(wantSegments, sg)
+			}
+		}
+	}
+	if p.Segments != nil && in.CustomerID != "" && len(wantSegments) > 0 {
+		got, err := p.Segments.MembershipsIn(ctx, q, tenant, in.CustomerID, wantSegments)
+		if err != nil {
+			return nil, err
+		}
+		segments = append(append([]string(nil), segments...), got...)
 	}
 	// With a pricing plugin the cart has read the customer's tags into in
 	// (from their account); otherwise they are read here when an offer
@@ -117,8 +139,12 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 		}
 	}
 	if orders {
-		if c.Orders, err = order.CountPlaced(ctx, q, c.ID, c.Email); err != nil {
+		placed, err := order.HasPlaced(ctx, q, c.ID, c.Email)
+		if err != nil {
 			return nil, err
+		}
+		if placed {
+			c.Orders = 1
 		}
 	}
 	var facts map[string]promotion.ProductFacts

@@ -151,6 +151,13 @@ func (p *Pay) check() error {
 	return nil
 }
 
+// cardLater reports whether the choice is a card without a number. A card
+// pays only what the tenders (points, store credit, gift cards) leave to
+// pay, so such a choice is checked after them, in the placing transaction:
+// an order they pay in full needs no card; otherwise the missing number is
+// the usual error on "payment.card" and nothing is written.
+func (p *Pay) cardLater() bool { return p.Method == PayCard && cardDigits(p.Card) == "" }
+
 // provider is the core/payment provider of the choice.
 func (p *Pay) provider() string {
 	if p.Method == PayCard {
@@ -216,7 +223,7 @@ func (s *Service) Checkout(ctx context.Context, r Request) (*Result, error) {
 		if s.payments == nil {
 			return nil, errs.E(errs.Internal, "checkout: no payment service")
 		}
-		if err := in.Pay.check(); err != nil && !(in.StoreCredit > 0 && in.Pay.Method == PayCard && in.Pay.Card == "") {
+		if err := in.Pay.check(); err != nil && !in.Pay.cardLater() {
 			return nil, err
 		}
 		in.PaymentMethod = in.Pay.provider()

@@ -263,10 +263,27 @@ func TestCheckoutHookPoints(t *testing.T) {
 		if a, res, onHand := e.shop.Available(t, e.ctx, v); a != 8 || res != 0 || onHand != 8 {
 			t.Fatalf("available %d reserved %d on hand %d", a, res, onHand)
 		}
+		// A card without a number: none needed when the tender pays it all
+		// (whatever the tender); refused on "payment.card" with nothing
+		// written when something is left to pay.
+		r, err = e.checkout.Checkout(e.ctx, checkout.Request{Owner: e.guest(t, map[string]int64{v: 1}), Input: withPay(checkout.PayCard, ""), Key: "no-card"})
+		if err != nil || r.Payment != nil || r.PayError != nil || r.Order.Status != order.Paid {
+			t.Fatal(err, r)
+		}
+		credit = 700
+		orders, payments := e.count(t, "orders"), e.count(t, "payments")
+		if _, err := e.checkout.Checkout(e.ctx, checkout.Request{Owner: e.guest(t, map[string]int64{v: 1}), Input: withPay(checkout.PayCard, " "), Key: "no-card-part"}); err == nil {
+			t.Fatal("a blank card accepted for what the tender left to pay")
+		} else if _, field := fieldOf(err); field != "payment.card" {
+			t.Fatalf("blank card: %v", err)
+		}
+		if e.count(t, "orders") != orders || e.count(t, "payments") != payments {
+			t.Fatal("a refused checkout wrote an order or a payment")
+		}
 
 		// A refusing hook rolls everything back.
 		refuse, credit = true, 0
-		orders, payments := e.count(t, "orders"), e.count(t, "payments")
+		orders, payments = e.count(t, "orders"), e.count(t, "payments")
 		owner := e.guest(t, map[string]int64{v: 1})
 		_, err = e.checkout.Checkout(e.ctx, checkout.Request{Owner: owner, Input: withPay(checkout.PayCard, payment.CardSuccess), Key: "refused"})
 		if _, field := fieldOf(err); field != "codes" {
@@ -275,7 +292,7 @@ func TestCheckoutHookPoints(t *testing.T) {
 		if e.count(t, "orders") != orders || e.count(t, "payments") != payments {
 			t.Fatal("a refused checkout wrote an order or a payment")
 		}
-		if a, res, _ := e.shop.Available(t, e.ctx, v); a != 8 || res != 0 {
+		if a, res, _ := e.shop.Available(t, e.ctx, v); a != 7 || res != 0 {
 			t.Fatalf("refused checkout moved stock: available %d reserved %d", a, res)
 		}
 		if cv, _ := e.carts.View(e.ctx, owner, cart.PriceOptions{}); len(cv.Lines) != 1 {

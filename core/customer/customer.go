@@ -83,12 +83,40 @@ type Customer struct {
 	AcceptsMarketing       bool
 	MarketingConsentAt     *time.Time
 	MarketingConsentSource string
+	Birthday               Birthday // zero: not given
 	LastLoginAt            *time.Time
 	// EmailVerifiedAt is when the customer proved they read Email (nil:
 	// not verified; cleared when the address changes).
 	EmailVerifiedAt *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+// Birthday is a month and day (1-12, 1-31); the year is not kept. The
+// zero value means none was given.
+type Birthday struct {
+	Month int `json:"month,omitempty"`
+	Day   int `json:"day,omitempty"`
+}
+
+// IsZero reports whether no birthday was given.
+func (b Birthday) IsZero() bool { return b.Month == 0 && b.Day == 0 }
+
+// daysIn is the most days a month can have (29 for February).
+var daysIn = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+// validate refuses a month or day out of range (field "birthday").
+func (b Birthday) validate() error {
+	if b.IsZero() {
+		return nil
+	}
+	if b.Month < 1 || b.Month > 12 {
+		return errs.Field("birthday.month", "must be 1 to 12")
+	}
+	if b.Day < 1 || b.Day > daysIn[b.Month] {
+		return errs.Field("birthday.day", "must be 1 to %d", daysIn[b.Month])
+	}
+	return nil
 }
 
 // Verified reports whether the customer's e-mail address is verified.
@@ -161,6 +189,8 @@ type customerRow struct {
 	AcceptsMarketing       bool       `bun:"accepts_marketing"`
 	MarketingConsentAt     *time.Time `bun:"marketing_consent_at"`
 	MarketingConsentSource string     `bun:"marketing_consent_source"`
+	BirthMonth             *int       `bun:"birth_month"`
+	BirthDay               *int       `bun:"birth_day"`
 	LastLoginAt            *time.Time `bun:"last_login_at"`
 	EmailVerifiedAt        *time.Time `bun:"email_verified_at"`
 	DeletedAt              *time.Time `bun:"deleted_at"`
@@ -177,6 +207,9 @@ func (r *customerRow) out() *Customer {
 	}
 	if r.Phone != nil {
 		c.Phone = *r.Phone
+	}
+	if r.BirthMonth != nil && r.BirthDay != nil {
+		c.Birthday = Birthday{Month: *r.BirthMonth, Day: *r.BirthDay}
 	}
 	return c
 }

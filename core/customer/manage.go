@@ -123,9 +123,10 @@ type UpdateInput struct {
 	FirstName string
 	LastName  string
 	Locale    string
-	Note      string   // staff only
-	Tags      []string // staff only; nil keeps the tags
-	State     State    // staff only; "" keeps the state
+	Note      string    // staff only
+	Tags      []string  // staff only; nil keeps the tags
+	State     State     // staff only; "" keeps the state
+	Birthday  *Birthday // nil keeps it; a zero Birthday removes it
 }
 
 // Update replaces a customer's editable fields.
@@ -156,6 +157,11 @@ func (s *Service) Update(ctx context.Context, id string, in UpdateInput) (*Custo
 	if in.State != "" && in.State != Enabled && in.State != Disabled {
 		return nil, errs.Field("state", "must be enabled or disabled")
 	}
+	if in.Birthday != nil {
+		if err := in.Birthday.validate(); err != nil {
+			return nil, err
+		}
+	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		var row customerRow
 		if err := q.NewSelect().Model(&row).Where("tenant_id = ? AND id = ?", tid, id).Scan(ctx); err != nil {
@@ -176,6 +182,12 @@ func (s *Service) Update(ctx context.Context, id string, in UpdateInput) (*Custo
 		row.Email, row.Phone, row.FirstName, row.LastName, row.Locale, row.Note = strp(email), strp(phone), first, last, in.Locale, in.Note
 		if in.State != "" {
 			row.State = string(in.State)
+		}
+		if b := in.Birthday; b != nil {
+			row.BirthMonth, row.BirthDay = nil, nil
+			if !b.IsZero() {
+				row.BirthMonth, row.BirthDay = &b.Month, &b.Day
+			}
 		}
 		row.UpdatedAt = s.now()
 		if _, err := q.NewUpdate().Model(&row).WherePK().Exec(ctx); err != nil {
@@ -553,6 +565,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewRaw(`UPDATE customer_customers SET email = NULL, phone = NULL, password_hash = NULL, first_name = '', last_name = '',
 			note = '', locale = '', accepts_marketing = FALSE, marketing_consent_at = NULL, marketing_consent_source = '', last_login_at = NULL, email_verified_at = NULL,
+			birth_month = NULL, birth_day = NULL,
 			state = 'deleted', deleted_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> 'deleted'`, now, now, tid, id).Exec(ctx)
 		if err != nil {
 			return errs.Wrap(err, "customer: delete")

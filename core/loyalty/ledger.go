@@ -65,6 +65,8 @@ type account struct {
 	TierCode      string     `bun:"tier_code"`
 	TierSince     *time.Time `bun:"tier_since"`
 	ReviewedAt    *time.Time `bun:"reviewed_at"`
+	PreviewedAt   *time.Time `bun:"previewed_at"` // the pre-review check of this cycle ran
+	NoticeAt      *time.Time `bun:"notice_at"`    // a downgrade notice was sent
 	Version       int64      `bun:"version"`
 	CreatedAt     time.Time  `bun:"created_at"`
 }

@@ -344,7 +344,8 @@ func TestTierTransitions(t *testing.T) {
 		refund int64 // refund of the last order
 		sweep  bool  // run the background round
 		tier   string
-		notice bool // a downgrade notice was queued by now
+		notice bool // a downgrade notice was e-mailed by now
+		down   bool // a downgrade e-mail was sent by now
 	}
 	cases := []struct {
 		name  string
@@ -357,22 +358,36 @@ func TestTierTransitions(t *testing.T) {
 		}},
 		{"several tiers at once", []step{{day: 0, pay: 600_000, tier: "premium"}}},
 		{"below the first threshold stays new member", []step{{day: 0, pay: 5_000, tier: "new_member"}, {day: 40, sweep: true, tier: "new_member"}}},
-		{"kept while the window still counts, down after it at the review", []step{
+		{"kept while the window counts; told a week before the review that lowers it, lowered at it", []step{
 			{day: 0, pay: 60_000, tier: "silver"},
-			{day: 100, sweep: true, tier: "silver"},
 			{day: 200, sweep: true, tier: "silver"},
-			{day: 370, sweep: true, tier: "new_member", notice: true},
+			{day: 360, sweep: true, tier: "silver"}, // reviewed: the order still counts
+			{day: 382, sweep: true, tier: "silver"}, // too early for the notice
+			{day: 383, sweep: true, tier: "silver", notice: true},
+			{day: 389, sweep: true, tier: "silver", notice: true},
+			{day: 390, sweep: true, tier: "new_member", notice: true, down: true},
 		}},
-		{"a refund lowers spend; down only at the monthly review", []step{
+		{"a refund lowers spend; noticed before the review, down at it", []step{
 			{day: 0, pay: 60_000, tier: "silver"},
 			{day: 1, refund: 40_000, tier: "silver"},
 			{day: 10, sweep: true, tier: "silver"},
-			{day: 31, sweep: true, tier: "bronze", notice: true},
+			{day: 23, sweep: true, tier: "silver", notice: true},
+			{day: 30, sweep: true, tier: "bronze", notice: true, down: true},
 		}},
-		{"back up after a downgrade", []step{
+		{"a notice, then an order that keeps the tier: no downgrade", []step{
 			{day: 0, pay: 60_000, tier: "silver"},
-			{day: 400, sweep: true, tier: "new_member", notice: true},
-			{day: 401, pay: 20_000, tier: "bronze", notice: true},
+			{day: 1, refund: 40_000, tier: "silver"},
+			{day: 23, sweep: true, tier: "silver", notice: true},
+			{day: 25, pay: 40_000, tier: "silver", notice: true},
+			{day: 30, sweep: true, tier: "silver", notice: true},
+			{day: 61, sweep: true, tier: "silver", notice: true},
+		}},
+		{"no check before the review: noticed at it, down a week later; back up on the next order", []step{
+			{day: 0, pay: 60_000, tier: "silver"},
+			{day: 400, sweep: true, tier: "silver", notice: true},
+			{day: 406, sweep: true, tier: "silver", notice: true},
+			{day: 407, sweep: true, tier: "new_member", notice: true, down: true},
+			{day: 408, pay: 20_000, tier: "bronze", notice: true, down: true},
 		}},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -406,15 +421,19 @@ func TestTierTransitions(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					var notice bool
+					var notice, down bool
 					if err := db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-						notice, err = outbox.Enqueued(ctx, q, tenant, "loyalty.tier_down")
+						if notice, err = outbox.Enqueued(ctx, q, tenant, loyalty.TopicDowngradeNotice); err != nil {
+							return err
+						}
+						down, err = outbox.Enqueued(ctx, q, tenant, loyalty.TopicDowngraded)
 						return err
 					}); err != nil {
 						t.Fatal(err)
 					}
-					if m.Tier.Code != s.tier || notice != s.notice {
-						t.Fatalf("day %d: tier %s (want %s), notice %v (want %v); spend in window %d", s.day, m.Tier.Code, s.tier, notice, s.notice, m.Progress)
+					if m.Tier.Code != s.tier || notice != s.notice || down != s.down {
+						t.Fatalf("day %d: tier %s (want %s), notice %v (want %v), downgrade mail %v (want %v); spend in window %d",
+							s.day, m.Tier.Code, s.tier, notice, s.notice, down, s.down, m.Progress)
 					}
 				}
 				h, err := f.svc.History(ctx, c, 0)
@@ -427,6 +446,28 @@ func TestTierTransitions(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+	// The notice is sent once a cycle: a second sweep the same day sends
+	// nothing more.
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := shop("shop-tier-once")
+		f.enable(ctx, nil)
+		c := f.customer(ctx, "once@example.com")
+		o := f.order(ctx, c, 60_000, true)
+		if err := f.paid(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.refund(ctx, o, 40_000); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.set(t0.Add(23 * 24 * time.Hour))
+		for i, want := range []int{1, 0} {
+			r, err := f.svc.Sweep(ctx)
+			if err != nil || r.DowngradeNotices != want {
+				t.Fatalf("sweep %d: %+v %v", i, r, err)
+			}
 		}
 	})
 }

@@ -40,7 +40,13 @@
 // bronze, silver, gold, premium), reached by spend or points over a
 // rolling window. A paid order upgrades at once; Sweep's monthly review
 // (30 days after the last change or review) moves a customer down to the
-// tier they now qualify for and e-mails them. The tier is kept per
+// tier they now qualify for, with notice: DowngradeNotice (a week) before
+// the review, a check e-mails the customer whose tier the review would
+// lower (the window by then no longer counting older orders) and says
+// what keeps it; the review lowers the tier only after such a notice
+// stood a week (a drop the check could not foresee, such as a refund in
+// the last week, is noticed at the review and lowered a week later) and
+// e-mails them again. The tier is kept per
 // customer with its history. Benefits: the points multiplier applies when
 // earning; the tier is a promotion segment, "tier:<code>" (Segments), so a
 // member-only promotion or a member day is a promotion with that segment

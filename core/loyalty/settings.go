@@ -330,3 +330,11 @@ func (s *Service) SaveTiers(ctx context.Context, ts []Tier) ([]Tier, error) {
 	}
 	return ts, nil
 }
+
+// TierSQL is the tier code ("" for none) of the customer row c (its
+// tenant_id and id columns), for core/segment's rules.
+const TierSQL = "COALESCE((SELECT a.tier_code FROM loyalty_accounts a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id), '')"
+
+// BalanceSQL is the points balance (the sum of the ledger's entries) of
+// the customer row c, for core/segment's rules.
+const BalanceSQL = "COALESCE((SELECT SUM(e.points) FROM loyalty_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id), 0)"

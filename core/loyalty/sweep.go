@@ -19,6 +19,9 @@ type SweepResult struct {
 	Notices    int   // expiry notices queued
 	Reviewed   int   // accounts reviewed
 	Downgraded int
+	// DowngradeNotices counts the e-mails telling a customer their tier
+	// goes down at the coming review.
+	DowngradeNotices int
 }
 
 // batch bounds each part of one Sweep round.
@@ -33,12 +36,13 @@ type owner struct {
 // minutes; ctx any, the work is scoped shop by shop): it expires lots
 // whose time has come, e-mails a notice for points that expire within the
 // shop's notice period (once per lot), and runs the monthly tier review
-// (accounts whose tier was last set or reviewed ReviewEvery ago). Each
+// (accounts whose tier was last set or reviewed ReviewEvery ago), with
+// its notice DowngradeNotice before (see review). Each
 // customer is one transaction; at most 500 of each kind a round.
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var r SweepResult
 	now := s.now()
-	var due, notify, review []owner
+	var due, notify, preview, review []owner
 	err := s.db.Read(tenancy.WithPlatform(ctx), func(ctx context.Context, q bun.IDB) error {
 		if err := q.NewSelect().Model((*Lot)(nil)).ColumnExpr("DISTINCT tenant_id, customer_id").
 			Where("remaining > 0 AND expires_at <= ?", now).Limit(batch).Scan(ctx, &due); err != nil && !store.NoRows(err) {
@@ -51,8 +55,17 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			Limit(batch).Scan(ctx, &notify); err != nil && !store.NoRows(err) {
 			return err
 		}
+		// Reviews due within DowngradeNotice whose check has not run
+		// this cycle.
+		if err := q.NewSelect().Model((*account)(nil)).Column("tenant_id", "customer_id").
+			Where("tier_code <> '' AND reviewed_at <= ? AND reviewed_at > ? AND (previewed_at IS NULL OR previewed_at < reviewed_at)",
+				now.Add(DowngradeNotice-ReviewEvery), now.Add(-ReviewEvery)).Limit(batch).Scan(ctx, &preview); err != nil && !store.NoRows(err) {
+			return err
+		}
+		// Reviews due, except those waiting out a notice.
 		err := q.NewSelect().Model((*account)(nil)).Column("tenant_id", "customer_id").
-			Where("tier_code <> '' AND (reviewed_at IS NULL OR reviewed_at <= ?)", now.Add(-ReviewEvery)).Limit(batch).Scan(ctx, &review)
+			Where("tier_code <> '' AND (reviewed_at IS NULL OR reviewed_at <= ?) AND (notice_at IS NULL OR reviewed_at IS NULL OR notice_at < reviewed_at OR notice_at <= ?)",
+				now.Add(-ReviewEvery), now.Add(-DowngradeNotice)).Limit(batch).Scan(ctx, &review)
 		if store.NoRows(err) {
 			return nil
 		}
@@ -86,6 +99,26 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			return r, err
 		}
 	}
+	for _, o := range preview {
+		err := s.db.Write(tenancy.ForTenant(ctx, o.TenantID), func(ctx context.Context, q bun.IDB) error {
+			p, err := programIn(ctx, q, o.TenantID)
+			if err != nil {
+				return err
+			}
+			a, err := lock(ctx, q, o.TenantID, o.CustomerID, now)
+			if err != nil {
+				return err
+			}
+			sent, err := s.preview(ctx, q, p, a, now)
+			if sent {
+				r.DowngradeNotices++
+			}
+			return err
+		})
+		if err != nil {
+			return r, err
+		}
+	}
 	for _, o := range review {
 		err := s.db.Write(tenancy.ForTenant(ctx, o.TenantID), func(ctx context.Context, q bun.IDB) error {
 			p, err := programIn(ctx, q, o.TenantID)
@@ -96,10 +129,13 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			if err != nil {
 				return err
 			}
+			noticedBefore := noticed(a)
 			down, err := s.review(ctx, q, p, a, now)
 			r.Reviewed++
 			if down {
 				r.Downgraded++
+			} else if !noticedBefore && noticed(a) {
+				r.DowngradeNotices++
 			}
 			return err
 		})

@@ -3,6 +3,7 @@ package loyalty
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -89,11 +90,88 @@ func (s *Service) upgrade(ctx context.Context, q bun.IDB, p *Program, a *account
 	return move(ctx, q, a, want, "upgrade", now)
 }
 
-// review lowers the customer's tier to what they qualify for now, when
-// their tier is older than ReviewEvery, and mails them; it returns whether
-// it moved them down.
+// DowngradeNotice is how long before the review that lowers a tier the
+// customer is told, and how long a notice stands before the downgrade.
+const DowngradeNotice = 7 * 24 * time.Hour
+
+// reviewDue is when the account's next monthly review is.
+func reviewDue(a *account, now time.Time) time.Time {
+	if a.ReviewedAt == nil {
+		return now
+	}
+	return a.ReviewedAt.Add(ReviewEvery)
+}
+
+// noticed reports whether a downgrade notice was sent in the account's
+// current review cycle.
+func noticed(a *account) bool {
+	return a.NoticeAt != nil && (a.ReviewedAt == nil || !a.NoticeAt.Before(*a.ReviewedAt))
+}
+
+// downgradeText is how much the customer must earn or spend to keep (or
+// win back) tier from metric, in words.
+func downgradeText(ctx context.Context, q bun.IDB, p *Program, a *account, tier *Tier, metric int64, verb string) (string, error) {
+	if p.Settings.QualifyBy == QualifyPoints {
+		return fmt.Sprintf("Earn %d more points within %d days to %s %s.", tier.Threshold-metric, p.Settings.WindowDays, verb, tier.Name), nil
+	}
+	var currency string
+	if err := q.NewSelect().Model((*orderRow)(nil)).Column("currency").Where("tenant_id = ? AND customer_id = ?", a.TenantID, a.CustomerID).
+		Order("created_at DESC").Limit(1).Scan(ctx, &currency); err != nil && !store.NoRows(err) {
+		return "", errs.Wrap(err, "loyalty: review")
+	}
+	return fmt.Sprintf("Spend %s more within %d days to %s %s.", money.Formatter{}.Display(tier.Threshold-metric, currency), p.Settings.WindowDays, verb, tier.Name), nil
+}
+
+// notify e-mails the customer that the review on due would move them
+// from cur to want, and records the notice.
+func (s *Service) notify(ctx context.Context, q bun.IDB, p *Program, a *account, cur, want *Tier, metric int64, due, now time.Time) error {
+	if _, err := q.NewUpdate().Model(a).Set("notice_at = ?, previewed_at = ?", now, now).WherePK().Exec(ctx); err != nil {
+		return errs.Wrap(err, "loyalty: downgrade notice")
+	}
+	a.NoticeAt, a.PreviewedAt = &now, &now
+	keep, err := downgradeText(ctx, q, p, a, cur, metric, "stay")
+	if err != nil {
+		return err
+	}
+	return mailCustomer(ctx, q, a.TenantID, a.CustomerID, TopicDowngradeNotice, "Your "+cur.Name+" membership is about to change",
+		fmt.Sprintf("At our monthly review on %s your membership will change from %s to %s.\n\n%s\n", due.Format("2 January 2006"), cur.Name, want.Name, keep))
+}
+
+// Topics of the e-mails the tier review sends.
+const (
+	TopicDowngradeNotice = "loyalty.tier_down_notice" // DowngradeNotice before the review that lowers the tier
+	TopicDowngraded      = "loyalty.tier_down"        // at that review
+)
+
+// preview runs DowngradeNotice before the account's review: when the
+// review would lower the tier (the window then no longer counting what it
+// counts now), the customer is told so; it runs once a cycle.
+func (s *Service) preview(ctx context.Context, q bun.IDB, p *Program, a *account, now time.Time) (bool, error) {
+	due := reviewDue(a, now)
+	if a.ReviewedAt == nil || now.Before(due.Add(-DowngradeNotice)) || !now.Before(due) ||
+		a.PreviewedAt != nil && !a.PreviewedAt.Before(*a.ReviewedAt) || noticed(a) {
+		return false, nil
+	}
+	metric, err := metricIn(ctx, q, a.TenantID, a.CustomerID, &p.Settings, due)
+	if err != nil {
+		return false, err
+	}
+	cur, want := p.TierByCode(a.TierCode), p.qualified(metric)
+	if want.Level >= cur.Level {
+		_, err := q.NewUpdate().Model(a).Set("previewed_at = ?", now).WherePK().Exec(ctx)
+		return false, errs.Wrap(err, "loyalty: preview")
+	}
+	return true, s.notify(ctx, q, p, a, cur, want, metric, due, now)
+}
+
+// review runs the account's monthly review (due ReviewEvery after the
+// last change or review): it lowers the tier to what the customer
+// qualifies for now, and mails them, if a notice went out at least
+// DowngradeNotice before; without one (the drop came too late for the
+// check before the review) the notice goes now and the downgrade waits
+// DowngradeNotice. It returns whether it moved them down.
 func (s *Service) review(ctx context.Context, q bun.IDB, p *Program, a *account, now time.Time) (bool, error) {
-	if a.ReviewedAt != nil && now.Sub(*a.ReviewedAt) < ReviewEvery {
+	if now.Before(reviewDue(a, now)) {
 		return false, nil
 	}
 	metric, err := metricIn(ctx, q, a.TenantID, a.CustomerID, &p.Settings, now)
@@ -107,23 +185,22 @@ func (s *Service) review(ctx context.Context, q bun.IDB, p *Program, a *account,
 		}
 		return false, nil
 	}
+	if !noticed(a) {
+		return false, s.notify(ctx, q, p, a, cur, want, metric, now.Add(DowngradeNotice), now)
+	}
+	if now.Before(a.NoticeAt.Add(DowngradeNotice)) {
+		return false, nil
+	}
 	if err := move(ctx, q, a, want, "monthly review", now); err != nil {
 		return false, err
 	}
-	var back string
-	var currency string
-	if err := q.NewSelect().Model((*orderRow)(nil)).Column("currency").Where("tenant_id = ? AND customer_id = ?", a.TenantID, a.CustomerID).
-		Order("created_at DESC").Limit(1).Scan(ctx, &currency); err != nil && !store.NoRows(err) {
-		return false, errs.Wrap(err, "loyalty: review")
+	back, err := downgradeText(ctx, q, p, a, cur, metric, "be")
+	if err != nil {
+		return false, err
 	}
-	if p.Settings.QualifyBy == QualifyPoints {
-		back = fmt.Sprintf("Earn %d more points within %d days to be %s again.", cur.Threshold-metric, p.Settings.WindowDays, cur.Name)
-	} else {
-		back = fmt.Sprintf("Spend %s more within %d days to be %s again.", money.Formatter{}.Display(cur.Threshold-metric, currency), p.Settings.WindowDays, cur.Name)
-	}
-	return true, mailCustomer(ctx, q, a.TenantID, a.CustomerID, "loyalty.tier_down",
+	return true, mailCustomer(ctx, q, a.TenantID, a.CustomerID, TopicDowngraded,
 		"Your membership is now "+want.Name,
-		fmt.Sprintf("Your membership tier changed from %s to %s at our monthly review.\n\n%s\n", cur.Name, want.Name, back))
+		fmt.Sprintf("Your membership tier changed from %s to %s at our monthly review.\n\n%s again.\n", cur.Name, want.Name, strings.TrimSuffix(back, ".")))
 }
 
 // mailCustomer queues an e-mail to the customer through the outbox in q

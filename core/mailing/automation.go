@@ -11,7 +11,6 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
-	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
@@ -22,10 +21,11 @@ import (
 // through the same path as campaigns: once per trigger, to customers who
 // accept marketing and have not unsubscribed, with the unsubscribe link
 // and tracking.
+//
+// The post-purchase review request is core/review's own mail (on delivery,
+// with its signed review link, its RequestEmails setting), so it is not
+// repeated here.
 const (
-	// AutoReviewRequest asks for a review of the products of a delivered
-	// order ("order.delivered").
-	AutoReviewRequest = "review_request"
 	// AutoTierUpgrade congratulates a customer the loyalty programme moved
 	// up a tier (loyalty.TopicTierChanged).
 	AutoTierUpgrade = "tier_upgrade"
@@ -35,7 +35,7 @@ const (
 const TopicAutomation = "mailing.automation"
 
 // Automation is a shop's setting for one kind. Subject and Body may use
-// {name}, {order} and {tier}; empty means the built-in text.
+// {name} and {tier}; empty means the built-in text.
 type Automation struct {
 	Kind         string
 	Enabled      bool
@@ -47,8 +47,6 @@ type Automation struct {
 // Automations is every kind, in the order the console shows them, with
 // its built-in text and delay.
 var Automations = []Automation{
-	{Kind: AutoReviewRequest, DelayMinutes: 3 * 24 * 60, Subject: "How do you like your order {order}?",
-		Body: "<p>Hello {name},</p><p>your order {order} has arrived. Tell other shoppers what you think of it: open a product below and write a review.</p>"},
 	{Kind: AutoTierUpgrade, DelayMinutes: 0, Subject: "Welcome to {tier}",
 		Body: "<p>Hello {name},</p><p>thank you for shopping with us: you are now a <b>{tier}</b> member. Your new benefits apply from today.</p>"},
 }
@@ -167,7 +165,7 @@ func (s *Service) automation(ctx context.Context, tid, kind string) (Automation,
 
 type autoPayload struct {
 	Kind       string            `json:"kind"`
-	Key        string            `json:"key"` // the trigger: an order id, a tier change id
+	Key        string            `json:"key"` // the trigger, e.g. a tier change id
 	CustomerID string            `json:"customer_id"`
 	Vars       map[string]string `json:"vars"`
 	ProductIDs []string          `json:"product_ids,omitempty"`
@@ -186,33 +184,6 @@ func (s *Service) trigger(ctx context.Context, tid string, p autoPayload) error 
 		_, err = outbox.EnqueueEventAt(ctx, q, tid, TopicAutomation, p, s.now().Add(time.Duration(a.DelayMinutes)*time.Minute))
 		return err
 	})
-}
-
-// onDelivered triggers the review request for a delivered order.
-func (s *Service) onDelivered(ctx context.Context, tid, orderID string) error {
-	var p autoPayload
-	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		o, err := order.Load(ctx, q, orderID)
-		if errs.Is(err, errs.NotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		p = autoPayload{Kind: AutoReviewRequest, Key: o.ID, CustomerID: o.CustomerID, Vars: map[string]string{"order": o.Name()}}
-		seen := map[string]bool{}
-		for _, l := range o.Lines {
-			if l.ProductID != "" && !seen[l.ProductID] && len(p.ProductIDs) < MaxProducts {
-				seen[l.ProductID] = true
-				p.ProductIDs = append(p.ProductIDs, l.ProductID)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.trigger(ctx, tid, p)
 }
 
 // runAutomation sends one automation mail, once per trigger.
@@ -269,7 +240,7 @@ func (s *Service) customerName(ctx context.Context, id string) (string, error) {
 	return c.FirstName, nil
 }
 
-// expand fills {name}, {order} and {tier}; in HTML the values are escaped.
+// expand fills {name} and {tier}; in HTML the values are escaped.
 func expand(t string, vars map[string]string, isHTML bool) string {
 	var pairs []string
 	for k, v := range vars {

@@ -29,9 +29,8 @@
 // clicks as analytics events too.
 //
 // Automations (automation.go) are per-shop settings, off by default: a
-// review request after an order is delivered ("order.delivered", with the
-// order's products) and a tier-upgrade mail (loyalty.TopicTierChanged). A
-// trigger enqueues a delayed outbox event; when it falls due the mail goes
+// tier-upgrade mail (loyalty.TopicTierChanged); the post-purchase review
+// request is core/review's. A trigger enqueues a delayed outbox event; when it falls due the mail goes
 // through the same path as a campaign's (a recipient row per trigger, so
 // never twice; consent and unsubscribe checked at send time).
 //

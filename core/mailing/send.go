@@ -22,8 +22,6 @@ const (
 	TopicBatch = "mailing.batch" // campaign_id, recipient_ids: send
 	// TopicOrderPlaced is the checkout's event; it attributes orders.
 	TopicOrderPlaced = "order.placed"
-	// TopicOrderDelivered is shipping's event; it triggers review requests.
-	TopicOrderDelivered = "order.delivered"
 )
 
 // Recipient statuses.
@@ -109,15 +107,6 @@ func (s *Service) Handlers() map[string]outbox.Handler {
 				return nil
 			}
 			return s.attribute(s.system(ctx, m.TenantID), m.TenantID, p.OrderID)
-		},
-		TopicOrderDelivered: func(ctx context.Context, m outbox.Message) error {
-			var p struct {
-				OrderID string `json:"order_id"`
-			}
-			if json.Unmarshal([]byte(m.Payload), &p) != nil || p.OrderID == "" || m.TenantID == "" {
-				return nil
-			}
-			return s.onDelivered(s.system(ctx, m.TenantID), m.TenantID, p.OrderID)
 		},
 		loyalty.TopicTierChanged: func(ctx context.Context, m outbox.Message) error {
 			var e loyalty.TierChanged

@@ -71,14 +71,14 @@ type Purchase struct {
 	CustomerID string    `bun:"customer_id"` // "" for a guest
 	Email      string    `bun:"email"`
 	PlacedAt   time.Time `bun:"placed_at"`
-	Total      int64     `bun:"total"`
+	Total      int64     `bun:"total"` // less what was refunded
 }
 
 // Purchases lists up to limit of the tenant's counted orders placed since
 // the given time, in q.
 func Purchases(ctx context.Context, q bun.IDB, tenantID string, since time.Time, limit int) ([]Purchase, error) {
 	var rows []Purchase
-	err := q.NewSelect().TableExpr("orders AS o").Column("o.customer_id", "o.email", "o.placed_at", "o.total").
+	err := q.NewSelect().TableExpr("orders AS o").Column("o.customer_id", "o.email", "o.placed_at").ColumnExpr("o.total - o.refunded_total AS total").
 		Where("o.tenant_id = ?", tenantID).Where(counted).Where("o.placed_at >= ?", since).
 		Limit(int64(limit)).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {

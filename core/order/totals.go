@@ -90,18 +90,20 @@ func ShopsWithUnpaid(ctx context.Context, q bun.IDB, before time.Time) ([]string
 	return shops, nil
 }
 
-// CountPlaced counts, in q, the context tenant's orders placed by a
-// customer (by account, or by e-mail for a guest or an account's earlier
-// guest orders) that were not cancelled: "first order only" offers ask it.
-func CountPlaced(ctx context.Context, q bun.IDB, customerID, email string) (int64, error) {
+// HasPlaced reports, in q, whether the context tenant has an order placed
+// by a customer (by account, or by e-mail for a guest or an account's
+// earlier guest orders) that was not cancelled: "first order only" offers
+// ask it. It stops at the first such order, so a customer with thousands
+// of orders costs what one with a single order does.
+func HasPlaced(ctx context.Context, q bun.IDB, customerID, email string) (bool, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	if customerID == "" && email == "" {
-		return 0, nil
+		return false, nil
 	}
-	sel := q.NewSelect().Model((*Order)(nil)).Where("tenant_id = ? AND status <> ?", tenant, Cancelled)
+	sel := q.NewSelect().Model((*Order)(nil)).Column("id").Where("tenant_id = ? AND status <> ?", tenant, Cancelled)
 	sel = sel.WhereGroup(" AND ", func(g *bun.SelectQuery) *bun.SelectQuery {
 		if customerID != "" {
 			g = g.WhereOr("customer_id = ?", customerID)
@@ -111,9 +113,9 @@ func CountPlaced(ctx context.Context, q bun.IDB, customerID, email string) (int6
 		}
 		return g
 	})
-	n, err := sel.Count(ctx)
+	ok, err := sel.Limit(1).Exists(ctx)
 	if err != nil {
-		return 0, errs.Wrap(err, "order.CountPlaced")
+		return false, errs.Wrap(err, "order.HasPlaced")
 	}
-	return int64(n), nil
+	return ok, nil
 }

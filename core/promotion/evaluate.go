@@ -29,7 +29,7 @@ type Customer struct {
 	Email    string   // normalised; may be empty until checkout
 	Tags     []string // the customer's tags
 	Segments []string // memberships computed elsewhere (tiers, segments)
-	Orders   int64    // orders placed before this one
+	Orders   int64    // orders placed before this one (checkout reads only whether there is one: 0 or 1)
 	// Uses counts this customer's earlier orders per promotion id (by
 	// account or e-mail, whichever is higher), for per-customer limits.
 	Uses map[string]int64
@@ -120,13 +120,26 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 		}
 	}
 	var cands []candidate
+	// Order and delivery offers are judged on the totals the classes
+	// applied before theirs leave: the amount such an offer misses is
+	// restated at those totals once they are known (a shopper who sees
+	// sale prices is told what to add to them), in the note kept in place.
+	short := map[Class][]int{} // indexes in e.out.Notes
 	for i := range promos {
 		p := &promos[i]
 		code := codeFor[p.ID]
 		if p.RequiresCode && code == "" {
 			continue
 		}
-		if why := e.refuse(p); why != "" {
+		why := e.refuse(p)
+		if why == "" {
+			if why = e.thresholds(p, e.qualifying(p)); why != "" && p.Class() != ClassProduct {
+				short[p.Class()] = append(short[p.Class()], len(e.out.Notes))
+				e.note(code, p, why)
+				continue
+			}
+		}
+		if why != "" {
 			if code != "" || (why != noItem && p.StatusAt(cart.Now) == StatusActive) {
 				e.note(code, p, why)
 			}
@@ -155,9 +168,27 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 		}
 		return chosen[a].order < chosen[b].order
 	})
+	explain := func(upTo int) {
+		for _, cl := range []Class{ClassOrder, ClassShipping} {
+			if rank[cl] > upTo {
+				continue
+			}
+			for _, n := range short[cl] {
+				p := byID[e.out.Notes[n].PromotionID]
+				// Empty when it is only over a maximum at list prices:
+				// the note keeps that reason, as the offer was not chosen.
+				if why := e.thresholds(p, e.qualifying(p)); why != "" {
+					e.out.Notes[n].Reason = why
+				}
+			}
+			delete(short, cl)
+		}
+	}
 	for _, c := range chosen {
+		explain(rank[c.p.Class()])
 		e.apply(c)
 	}
+	explain(rank[ClassShipping])
 	return e.out
 }
 
@@ -267,11 +298,10 @@ func (e *evaluator) refuse(p *Promotion) string {
 		}
 		return "this offer does not deliver to " + strings.ToUpper(c.Country)
 	}
-	q := e.qualifying(p)
-	if len(q) == 0 && p.Kind != KindShipping {
+	if len(e.qualifying(p)) == 0 && p.Kind != KindShipping {
 		return noItem
 	}
-	return e.thresholds(p, q)
+	return "" // the amounts are checked by thresholds
 }
 
 // thresholds checks the amount and quantity conditions on the target

@@ -121,6 +121,43 @@ func TestReasons(t *testing.T) {
 	}
 }
 
+// TestReasonsAtSalePrices: what an order or delivery offer misses is
+// stated at the totals it is judged on, after the product discounts (the
+// sale prices the shopper sees), not at list prices; the notes keep their
+// order.
+func TestReasonsAtSalePrices(t *testing.T) {
+	sale := active(Promotion{ID: "sale", Label: "−20%", Kind: KindPercentOff, PercentBP: 2000, Target: Target{ProductIDs: []string{"p-a"}},
+		CombinesWith: []Class{ClassOrder, ClassShipping}})
+	tiers := active(Promotion{ID: "tiers", Label: "满减", Kind: KindSpendSave, Tiers: []Tier{{5000, 500}, {10000, 1500}},
+		CombinesWith: []Class{ClassProduct, ClassShipping}})
+	min50 := active(Promotion{ID: "m50", Label: "Ten off", Kind: KindAmountOff, Amount: 1000, RequiresCode: true, Conditions: Conditions{MinSubtotal: 5000},
+		CombinesWith: []Class{ClassProduct}})
+	ship := active(Promotion{ID: "ship", Label: "Free delivery", Kind: KindShipping, PercentBP: 10000, Conditions: Conditions{MinSubtotal: 4500},
+		CombinesWith: []Class{ClassProduct, ClassOrder}})
+	c := cartOf(line("a", 2, 2000)) // 40.00 EUR, 32.00 EUR on sale
+	c.Codes = []Code{{Text: "TEN", ID: "c1", PromotionID: "m50"}, {Text: "nope"}}
+	o := Evaluate([]Promotion{sale, tiers, min50, ship}, c)
+	var notes []string
+	for _, n := range o.Notes {
+		notes = append(notes, n.Code+" "+n.Label+": "+n.Reason)
+	}
+	want := []string{"NOPE : this code is not valid", " 满减: spend 50.00 EUR to save 5.00 EUR (add 18.00 EUR)",
+		"TEN Ten off: minimum spend 50.00 EUR not reached (add 18.00 EUR)", " Free delivery: minimum spend 45.00 EUR not reached (add 13.00 EUR)"}
+	if strings.Join(notes, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("notes:\n%s", strings.Join(notes, "\n"))
+	}
+	if got(o) != "sale:800" {
+		t.Fatalf("applied %s", got(o))
+	}
+	// At 7 units (112.00 EUR on sale) the second tier applies and no note
+	// is left but the code's.
+	c.Lines[0].Quantity = 7
+	o = Evaluate([]Promotion{sale, tiers, min50, ship}, c)
+	if got(o) != "sale:2800 tiers:1500" || len(o.Notes) != 2 || o.Notes[1].Code != "TEN" || strings.Contains(o.Notes[1].Reason, "minimum spend") {
+		t.Fatalf("applied %s, notes %+v", got(o), o.Notes)
+	}
+}
+
 func TestShippingAndGiftOutcome(t *testing.T) {
 	ship := active(Promotion{ID: "ship", Kind: KindShipping, PercentBP: 10000, Conditions: Conditions{Countries: []string{"FR"}, MinSubtotal: 5000}, CombinesWith: []Class{ClassProduct, ClassOrder}})
 	gift := active(Promotion{ID: "gift", Kind: KindGift, GiftVariantID: "v-g", GiftQuantity: 1, CombinesWith: []Class{ClassShipping}})

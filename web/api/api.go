@@ -1,7 +1,7 @@
 // Package api is Wasmart's JSON API: every /api/* route of the console
 // host (shop, staff, catalog, inventory, customers, imports, orders,
 // payments, returns, settings, plugins, design, content, promotions and
-// campaigns, analytics, the platform API) and of the shop hosts (/api/store/*,
+// campaigns, reviews, analytics, the platform API) and of the shop hosts (/api/store/*,
 // /api/recommendations), one file per resource, with the request and
 // answer types the OpenAPI document describes. The answer shapes the merchant console renders too live in
 // web/internal/admin and are named here by alias (types.go).
@@ -30,6 +30,8 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -63,9 +65,11 @@ type Deps struct {
 	AfterSales  *aftersales.Service
 	Idempotency *idempotency.Service
 	Promotions  *promotion.Service
+	Reviews     *review.Service
 	Analytics   *analytics.Service
 	Loyalty     *loyalty.Service
 	Mailing     *mailing.Service
+	Segments    *segment.Service
 }
 
 // API is the JSON API's handlers, one per resource, in route order.
@@ -91,9 +95,11 @@ func New(d Deps) *API {
 		&Design{design: d.Design, admin: d.Admin},
 		&Content{content: d.Content},
 		&Promotions{promotions: d.Promotions},
+		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
+		&Segments{segments: d.Segments},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

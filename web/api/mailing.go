@@ -87,10 +87,9 @@ type MailingSettings struct {
 	UnsubscribeMailto string `json:"unsubscribe_mailto"`
 }
 
-// MailingAutomation is one e-mail automation's setting: review_request
-// (after an order is delivered, with its products) or tier_upgrade (when
-// the loyalty programme moves a customer up). Subject and body may use
-// {name}, {order} and {tier}; empty means the built-in text.
+// MailingAutomation is one e-mail automation's setting: tier_upgrade
+// (when the loyalty programme moves a customer up). Subject and body may
+// use {name} and {tier}; empty means the built-in text.
 type MailingAutomation struct {
 	Kind         string `json:"kind"`
 	Enabled      bool   `json:"enabled"`
@@ -124,7 +123,7 @@ func (s *Mailing) Routes() []httpx.Route {
 	api.API("GET", "/api/email-campaigns/:mailing/results", perm.MailingRead, "A campaign's results: sent, delivered, bounced, opened, clicked, orders and revenue", nil, EmailCampaignResults{}, s.apiResults)
 	api.API("GET", "/api/mailing/settings", perm.MailingRead, "The shop's mailing settings", nil, MailingSettings{}, s.apiSettings)
 	api.API("PUT", "/api/mailing/settings", perm.MailingWrite, "Replace the shop's mailing settings", MailingSettings{}, MailingSettings{}, s.apiSaveSettings)
-	api.API("GET", "/api/mailing/automations", perm.MailingRead, "The shop's e-mail automations (review request, tier upgrade)", nil, MailingAutomations{}, s.apiAutomations)
+	api.API("GET", "/api/mailing/automations", perm.MailingRead, "The shop's e-mail automations (tier upgrade)", nil, MailingAutomations{}, s.apiAutomations)
 	api.API("PUT", "/api/mailing/automations/:kind", perm.MailingWrite, "Turn an e-mail automation on or off, with its delay and text", MailingAutomation{}, MailingAutomation{}, s.apiSaveAutomation)
 	return t.Routes()
 }

@@ -5,7 +5,8 @@
 // the console's pages for the catalog, inventory, customers, CSV import
 // and export, orders with payments, shipments, returns and tickets,
 // checkout settings and mail templates, promotions with their coupon
-// codes and figures, plugins, and the shop builder
+// codes and figures, the loyalty programme (settings, tiers, customers'
+// points and adjustments), plugins, and the shop builder
 // (sections, theme, menus, content pages and articles, with a live
 // preview of the draft). Its templates (templates/auth, templates/console)
 // and assets (static/, served by the server at /static/*, see Assets) are
@@ -13,7 +14,7 @@
 // web/internal/view.
 //
 // Each resource group is its own handler type (Accounts, Shop, Catalog,
-// Inventory, Customers, Imports, Orders, Promotions, Plugins, Builder) holding only
+// Inventory, Customers, Imports, Orders, Promotions, Reviews, Loyalty, Segments, Plugins, Builder) holding only
 // the services it calls; Handler assembles them and its Routes are the
 // console's routes in the order the router tries them. The operations
 // the console shares with the JSON API live in web/internal/admin. It
@@ -37,10 +38,13 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -93,6 +97,13 @@ type Deps struct {
 	Promotions *promotion.Service
 	// Mailing is the shop's e-mail campaigns.
 	Mailing *mailing.Service
+	// Segments are the shop's customer segments and RFM thresholds.
+	Segments *segment.Service
+	// Reviews are the shop's product reviews (the moderation queue).
+	Reviews *review.Service
+	// Loyalty is the shop's membership programme (settings, tiers,
+	// customers' points).
+	Loyalty *loyalty.Service
 	Admin   *admin.Admin
 	Imports *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's
@@ -111,6 +122,9 @@ type Handler struct {
 	orders    *Orders
 	promos    *Promotions
 	mailing   *Mailing
+	segments  *Segments
+	reviews   *Reviews
+	loyalty   *Loyalty
 	plugins   *Plugins
 	builder   *Builder
 }
@@ -126,16 +140,20 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	b := base{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors)}
+	customers := &Customers{base: b, customers: d.Customers, admin: d.Admin, loyalty: d.Loyalty}
 	return &Handler{
 		accounts:  &Accounts{base: b, tenants: d.Tenants, admin: d.Admin},
 		shop:      &Shop{base: b, tenants: d.Tenants},
 		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs},
 		inventory: &Inventory{base: b, admin: d.Admin},
-		customers: &Customers{base: b, customers: d.Customers, admin: d.Admin},
+		customers: customers,
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
 		promos:    &Promotions{base: b, promotions: d.Promotions, catalog: d.Catalog, admin: d.Admin},
 		mailing:   &Mailing{base: b, mailing: d.Mailing},
+		segments:  &Segments{base: b, segments: d.Segments, admin: d.Admin},
+		reviews:   &Reviews{base: b, reviews: d.Reviews, blobs: d.Blobs},
+		loyalty:   &Loyalty{Customers: customers},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -153,8 +171,11 @@ func (h *Handler) Routes() []httpx.Route {
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)
 	h.promos.promotionPages(&t)
+	h.reviews.reviewPages(&t)
 	h.promos.campaignPages(&t)
 	h.mailing.mailingPages(&t)
+	h.segments.segmentPages(&t)
+	h.loyalty.loyaltyPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
 	return t.Routes()
@@ -198,11 +219,19 @@ type Inventory struct {
 	admin *admin.Admin
 }
 
-// Customers serves the customer pages (customers.go).
+// Customers serves the customer pages (customers.go), with the
+// customer's membership when the shop runs a programme.
 type Customers struct {
 	base
 	customers *customer.Service
 	admin     *admin.Admin
+	loyalty   *loyalty.Service
+}
+
+// Loyalty serves the loyalty programme's pages and points adjustments
+// (loyalty.go); an adjustment refused shows the customer page again.
+type Loyalty struct {
+	*Customers
 }
 
 // Imports serves CSV import and export (imports.go).
@@ -228,6 +257,13 @@ type Promotions struct {
 	promotions *promotion.Service
 	catalog    *catalog.Service // the Preview's variants
 	admin      *admin.Admin
+}
+
+// Reviews serves the review moderation queue (reviews.go).
+type Reviews struct {
+	base
+	reviews *review.Service
+	blobs   blob.Store
 }
 
 // Plugins serves the plugin pages (plugins.go).

@@ -143,6 +143,7 @@ func (s *Promotions) listPage(c *fiber.Ctx) error {
 // promotionForm is the form's fields as the merchant typed them.
 type promotionForm struct {
 	Name, Label, Kind, Status          string
+	CampaignID                         string
 	Percent, Amount                    string
 	PerItem                            bool
 	Applies, ProductIDs, CollectionIDs string
@@ -188,7 +189,7 @@ func withBlankRows(rows []flashFormRow) []flashFormRow {
 
 // formOf fills the form from a stored promotion.
 func formOf(p *promotion.Promotion, currency string) promotionForm {
-	f := promotionForm{Name: p.Name, Label: p.Label, Kind: string(p.Kind), Status: string(p.Status), PerItem: p.PerItem,
+	f := promotionForm{Name: p.Name, Label: p.Label, Kind: string(p.Kind), Status: string(p.Status), CampaignID: p.CampaignID, PerItem: p.PerItem,
 		Priority: strconv.Itoa(p.Priority), Combines: map[string]bool{}, RequiresCode: p.RequiresCode, Version: p.Version,
 		ProductIDs: strings.Join(p.Target.ProductIDs, ", "), CollectionIDs: strings.Join(p.Target.CollectionIDs, ", "),
 		OtherTargets: len(p.Target.VariantIDs)+len(p.Target.Categories)+len(p.Target.Tags) > 0}
@@ -265,7 +266,8 @@ func readForm(c *fiber.Ctx) promotionForm {
 		PerCustomer: c.FormValue("per_customer_limit"), MaxDiscount: c.FormValue("max_discount"), Budget: c.FormValue("budget"),
 		MinSubtotal: c.FormValue("min_subtotal"), MinQuantity: c.FormValue("min_quantity"), GiftVariant: c.FormValue("gift_variant"),
 		GiftQuantity: c.FormValue("gift_quantity"), ShowRemaining: c.FormValue("show_remaining") == "on",
-		RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code"))}
+		RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code")),
+		CampaignID: strings.TrimSpace(c.FormValue("campaign_id"))}
 	f.Version, _ = strconv.Atoi(c.FormValue("version"))
 	rows, _ := strconv.Atoi(c.FormValue("flash_rows"))
 	for i := 1; i <= min(rows, promotion.MaxListItems+flashBlankRows); i++ {
@@ -289,6 +291,7 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 		return errs.Field("Kind", "choose one of the kinds listed")
 	}
 	p.Name, p.Label, p.Kind, p.PerItem, p.RequiresCode = f.Name, f.Label, promotion.Kind(f.Kind), f.PerItem, f.RequiresCode || f.Code != ""
+	p.CampaignID = f.CampaignID
 	if p.Currency == "" {
 		p.Currency = currency
 	}
@@ -482,19 +485,20 @@ func merchantWords(err error) error {
 }
 
 type promotionData struct {
-	P        *promotion.Promotion
-	Row      promotionRow
-	F        promotionForm
-	New      bool
-	Kinds    []struct{ Kind, Name string }
-	Variants []variantOption // for the gift, flash-sale and preview selects
-	Currency string
-	Codes    []promotion.CouponCode
-	MoreCode bool
-	Figures  []figuresRow
-	CanWrite bool
-	PF       previewForm  // the Preview form (promotions_preview.go)
-	Preview  *previewView // its result, when asked
+	P         *promotion.Promotion
+	Row       promotionRow
+	F         promotionForm
+	New       bool
+	Kinds     []struct{ Kind, Name string }
+	Variants  []variantOption      // for the gift, flash-sale and preview selects
+	Campaigns []promotion.Campaign // the shop's campaigns, for the Campaign field
+	Currency  string
+	Codes     []promotion.CouponCode
+	MoreCode  bool
+	Figures   []figuresRow
+	CanWrite  bool
+	PF        previewForm  // the Preview form (promotions_preview.go)
+	Preview   *previewView // its result, when asked
 }
 
 type figuresRow struct {
@@ -503,8 +507,9 @@ type figuresRow struct {
 }
 
 func (s *Promotions) newPage(c *fiber.Ctx) error {
+	// ?campaign= comes from a campaign's "New promotion in this campaign".
 	return s.renderForm(c, nil, promotionForm{Kind: string(promotion.KindPercentOff), Applies: "order", Status: string(promotion.StatusDraft), Combines: map[string]bool{},
-		Flash: withBlankRows(nil)})
+		Flash: withBlankRows(nil), CampaignID: c.Query("campaign")})
 }
 
 // renderForm shows the new-promotion form (p nil) or a promotion's page
@@ -528,6 +533,9 @@ func (s *Promotions) renderPage(c *fiber.Ctx, p *promotion.Promotion, f promotio
 	}
 	var err error
 	if d.Variants, err = s.variantOptions(ctx, keep); err != nil {
+		return err
+	}
+	if d.Campaigns, err = s.promotions.Campaigns(ctx); err != nil {
 		return err
 	}
 	if p == nil {

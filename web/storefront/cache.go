@@ -17,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -33,12 +34,13 @@ import (
 // products, images, collections and their members and categories, and the
 // next scheduled publication; design.LastChange: the live design;
 // content.LastChange: pages and articles; promotion.LastChange: offers,
-// their counters and the next start or end of one, for sale prices); a change drops all the shop's
+// their counters and the next start or end of one, for sale prices;
+// review.LastChange: published reviews); a change drops all the shop's
 // pages. Stock moves with every order, so it is handled finer: the
 // inventory lists the products whose stock moved since the previous check
 // (inventory.MovedProducts: a primary-key range of the movements ledger),
 // and only the pages showing them are dropped. A check is one read
-// transaction of five statements. The fingerprint is read
+// transaction of six statements. The fingerprint is read
 // again at most once per recheck interval (default 1 s, one request per shop
 // does it while the others keep serving); when it differs every page of the
 // shop is dropped. Writes through this server (console and API requests
@@ -281,6 +283,7 @@ func (sc *shopCache) fingerprint(ctx context.Context, t tenants.Tenant, since ti
 			func() (string, time.Time, error) { return design.LastChange(ctx, q, t.ID) },
 			func() (string, time.Time, error) { return content.LastChange(ctx, q, t.ID, now) },
 			func() (string, time.Time, error) { return promotion.LastChange(ctx, q, t.ID, now) },
+			func() (string, time.Time, error) { return review.LastChange(ctx, q, t.ID) },
 		} {
 			tok, l, err := change()
 			if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/session"
@@ -70,6 +71,7 @@ type shopPage struct {
 	Orders   []spOrderRow
 	Track    *trackView
 	Return   *returnView
+	Reviews  *reviewFormView
 	NextPage string
 	// Recommended are products the shop suggests next to the cart.
 	Recommended []shopCard
@@ -307,6 +309,8 @@ type purchasePages struct {
 	// ipRate caps order tracking look-ups per client address.
 	ipRate *httpx.Limiter
 	recs   recommender
+	// reviews takes the reviews shoppers write from their orders.
+	reviews *review.Service
 }
 
 // routes are the cart, checkout, order, return and tracking pages.
@@ -610,20 +614,20 @@ func (f checkoutView) input(card string) checkout.Input {
 		ShippingAddress: order.Address{Name: g("shipping_address.name"), Company: g("shipping_address.company"), Line1: g("shipping_address.line1"),
 			Line2: g("shipping_address.line2"), City: g("shipping_address.city"), Region: g("shipping_address.region"),
 			PostalCode: g("shipping_address.postal_code"), Country: strings.ToUpper(g("shipping_address.country")), Phone: g("shipping_address.phone")},
-		Pay: &checkout.Pay{Method: g("payment"), Card: card}, Points: formPoints(g("points"))}
+		Pay: &checkout.Pay{Method: g("payment"), Card: card}}
 }
 
 // formPoints reads the points field: empty is none; anything but a whole
-// number is -1, which checkout refuses on "points".
-func formPoints(s string) int64 {
+// number of points is refused next to the field.
+func formPoints(s string) (int64, error) {
 	if s = strings.TrimSpace(s); s == "" {
-		return 0
+		return 0, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return -1
+	if err != nil || n < 0 {
+		return 0, errs.Field("points", "enter a whole number of points, or leave it empty")
 	}
-	return n
+	return n, nil
 }
 
 // priceCheckout prices the cart for the form's address and delivery
@@ -775,12 +779,15 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	}
 	in := cv.input(c.FormValue("card"))
 	in.Codes = formCodes(c.FormValue("codes"))
+	var err error
+	if in.Points, err = formPoints(cv.F["points"]); err != nil {
+		return fail(err)
+	}
 	if cv.F["use_credit"] != "" {
 		cur := s.Shop(c).Currency
 		if err := s.loadCredit(c, o, cv, cur); err != nil {
 			return err
 		}
-		var err error
 		if in.StoreCredit, err = cv.storeCredit(cur); err != nil {
 			return fail(err)
 		}

@@ -40,6 +40,7 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
@@ -113,6 +114,8 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions gives product pages their sale prices (nil: none shown).
 	Promotions *promotion.Service
+	// Reviews are shown on product pages and written from order pages.
+	Reviews *review.Service
 	// Loyalty shows members their points, tier and referral link (nil:
 	// none shown).
 	Loyalty *loyalty.Service
@@ -181,9 +184,9 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
 		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers,
-			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter},
+			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter, reviews: d.Reviews},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty},
-		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs},
+		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
 		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil
 }
@@ -194,6 +197,7 @@ func (s *Handler) Routes() []httpx.Route {
 	s.pages.routes(&t)
 	s.accounts.routes(&t)
 	s.purchase.routes(&t)
+	s.purchase.reviewRoutes(&t)
 	s.mail.routes(&t)
 	s.pages.contentRoutes(&t)
 	return t.Routes()

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -38,6 +39,8 @@ type orderView struct {
 	Ships     []shipView
 	Returns   []spReturnRow
 	CanReturn bool
+	// CanReview: the order's products may be reviewed (reviews.go).
+	CanReview bool
 	Account   bool // shown in the account area
 }
 
@@ -99,6 +102,7 @@ func (s *purchasePages) orderViewOf(c *fiber.Ctx, o *order.Order) (*orderView, e
 	cur := o.Currency
 	v := &orderView{O: o, Name: o.Name(), Status: statusText(string(o.Status)), Token: s.OrderToken(s.Shop(c).ID, o.ID), PayKey: httpx.NewFormKey()}
 	v.Link = s.orderLink(c, o.ID)
+	v.CanReview = review.Reviewable(o.Status)
 	shipNeeded := false
 	for _, l := range o.Lines {
 		v.Lines = append(v.Lines, spOrderLine{ID: l.ID, Title: l.Title, VariantTitle: l.VariantTitle, SKU: l.SKU, Unit: view.Money(l.UnitPrice, cur),

@@ -195,9 +195,10 @@ func (s *catalogPages) shopRobots(c *fiber.Ctx) error {
 func (s *catalogPages) shopMedia(c *fiber.Ctx) error {
 	t := s.Shop(c)
 	key, err := url.PathUnescape(c.Params("*"))
-	// Only product images: other blobs under the shop's prefix (import
+	// Only product images and published review photos: other blobs under the shop's prefix (import
 	// files, ...) are private.
-	if err != nil || s.blobs == nil || !blob.ValidKey(key) || !strings.HasPrefix(key, t.ID+"/products/") {
+	// Review photos only while their review is published.
+	if err != nil || s.blobs == nil || !blob.ValidKey(key) || (!strings.HasPrefix(key, t.ID+"/products/") && !s.reviewPhotoKey(c, key)) {
 		return errs.NotFoundf("no such image")
 	}
 	rc, info, err := s.blobs.Open(c.UserContext(), key)

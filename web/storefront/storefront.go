@@ -18,6 +18,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -56,6 +57,8 @@ type catalogPages struct {
 	recs    recommender
 	sales   sales
 	members members
+	// reviews are the products' approved reviews.
+	reviews *review.Service
 	// ipRate caps the beacon per client (analytics.go).
 	ipRate *httpx.Limiter
 }
@@ -204,6 +207,8 @@ type shopProductView struct {
 	// Recommended are the shop's recommendations for this product (its
 	// recommendation plugins, else best sellers).
 	Recommended []shopCard
+	// Reviews are the product's approved reviews (reviews.go).
+	Reviews *productReviews
 }
 
 type shopVariantView struct {
@@ -661,6 +666,9 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			imageURLs = append(imageURLs, u)
 		}
 		v.Product = pv
+		if pv.Reviews, err = s.productReviews(c, p); err != nil {
+			return nil, "", err
+		}
 		pv.Recommended = s.recs.cards(c, p.ID, nil)
 		// Breadcrumbs: Home › category path › product.
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
@@ -701,6 +709,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 				"lowPrice": money.Format(low, p.Currency), "highPrice": money.Format(high, p.Currency),
 				"offerCount": len(offers), "offers": offers}
 		}
+		pv.Reviews.addLD(prod)
 		var items []map[string]any
 		for i, cr := range v.Crumbs {
 			items = append(items, map[string]any{"@type": "ListItem", "position": i + 1, "name": cr.Name, "item": base + cr.URL})

@@ -27,6 +27,7 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
@@ -34,6 +35,8 @@ import (
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -96,6 +99,9 @@ type Services struct {
 	// full refund releases them and every return and partial refund
 	// reverses them (through checkout.Promotions).
 	Promotions *promotion.Service
+	// Reviews are the shops' verified-buyer product reviews (their
+	// review links are signed with a key derived from OrderSecret).
+	Reviews *review.Service
 	// Analytics collects storefront events (its flusher runs from Build
 	// to Close) and answers the KPIs; serve schedules its rollups.
 	Analytics *analytics.Service
@@ -107,6 +113,10 @@ type Services struct {
 	// Mailing is the shops' e-mail campaigns; serve registers its outbox
 	// handlers (Register), which send campaign mail through the worker.
 	Mailing *mailing.Service
+	// Segments are the shops' customer segments and RFM scores: checkout
+	// asks them for promotions limited to a segment; its Refresh (a job)
+	// keeps the scores current.
+	Segments *segment.Service
 	// Stock reserves, takes and releases stock for checkout, payments and
 	// the unpaid-order sweeper.
 	Stock *checkout.Stock
@@ -151,7 +161,8 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Stock = &checkout.Stock{Inv: s.Inventory}
 	s.Promotions = promotion.New(db, nil)
 	s.Loyalty = loyalty.New(db, nil)
-	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty}
+	s.Segments = segment.New(db, nil)
+	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty, Segments: s.Segments}
 	points := &checkout.Points{Loyalty: s.Loyalty}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
 	s.Carts.Offers = offers
@@ -169,8 +180,9 @@ func Build(db *store.DB, o Options) (*Services, error) {
 		return nil, err
 	}
 	s.Shipments = shipping.New(db)
+	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
 	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design, Customers: s.Customers,
-		Audience: mailing.Subscribers{Customers: s.Customers}, // segments join here when core/segment lands
+		Audience: mailing.Subscribers{Customers: s.Customers, Segments: segmentAudience{s.Segments}}, // "all", or a segment
 		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
 			t, err := ts.Tenant(ctx, tenantID)
 			if err != nil {
@@ -188,7 +200,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the analytics flusher (after
@@ -201,6 +213,26 @@ func (s *Services) Close() {
 	}
 	s.Plugins.Close()
 	s.Tenants.Close()
+}
+
+// segmentAudience is a campaign audience from core/segment (mailing's
+// Audience over segment.Member): a segment that does not exist is a bad
+// segment_id.
+type segmentAudience struct{ segments *segment.Service }
+
+func (a segmentAudience) Members(ctx context.Context, segmentID, after string, limit int) ([]mailing.Member, string, error) {
+	ms, next, err := a.segments.Members(ctx, segmentID, after, limit)
+	if errs.Is(err, errs.NotFound) {
+		return nil, "", errs.Field("segment_id", "unknown segment %q", segmentID)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]mailing.Member, len(ms))
+	for i, m := range ms {
+		out[i] = mailing.Member{CustomerID: m.CustomerID, Email: m.Email, Name: m.Name, AcceptsMarketing: m.AcceptsMarketing}
+	}
+	return out, next, nil
 }
 
 func randomKey() []byte {

@@ -244,7 +244,9 @@ func pgBin(name string) (string, error) {
 }
 
 // launch runs initdb and postgres in a temp dir on a free port. The server
-// dies with this process (parent-death signal).
+// dies with this process (parent-death signal); its directory is left
+// behind (nothing runs after the test binary), so launch first sweeps the
+// directories of servers that are gone.
 func launch() (string, error) {
 	initdb, err := pgBin("initdb")
 	if err != nil {
@@ -254,6 +256,7 @@ func launch() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	sweep(os.TempDir(), 10*time.Minute)
 	dir, err := os.MkdirTemp("", "wasmart-pg-")
 	if err != nil {
 		return "", err
@@ -307,4 +310,35 @@ func launch() (string, error) {
 		return "", fmt.Errorf("postgres: %w", err)
 	}
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), nil
+}
+
+// sweep removes the wasmart-pg-* directories under tmp of test servers that
+// no longer run: older than minAge (a launch in progress has no pid file
+// yet) and without a live postmaster. Each test binary leaves one behind,
+// 80 MB and more, which filled the disk of a shared machine.
+func sweep(tmp string, minAge time.Duration) {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "wasmart-pg-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < minAge || postmasterRuns(filepath.Join(d, "data", "postmaster.pid")) {
+			continue
+		}
+		os.RemoveAll(d)
+	}
+}
+
+// postmasterRuns reports whether the process a postmaster.pid names is
+// alive (a server killed with its test binary leaves the file behind).
+func postmasterRuns(pidFile string) bool {
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return false
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
 }

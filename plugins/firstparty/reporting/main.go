@@ -1,6 +1,7 @@
 // Command reporting is Wasmart's first-party reporting plugin:
-//   - "rfm": RFM customer segmentation (recency, frequency, monetary
-//     quintile scores and named segments) from the "customers" dataset;
+//   - "rfm": RFM customer segments from the "customers" dataset, whose
+//     rows the host has scored (r, f, m 1-5 and the group) against the
+//     shop's absolute thresholds;
 //   - "sales": sales by category or by product role (hero, traffic,
 //     profit, ...) from the "sales" dataset, with a bar and a pie chart.
 package main
@@ -40,72 +41,23 @@ func cols(ds *sdk.Dataset, names ...string) ([]int, error) {
 	return idx, nil
 }
 
-type customer struct {
-	id                  string
-	last, orders, spent int64
-	r, f, m             int64
-	segment             string
-}
-
-// quintiles assigns scores 1..5 by rank of key (higher key, higher score);
-// equal keys get equal scores.
-func quintiles(cs []customer, key func(*customer) int64, set func(*customer, int64)) {
-	idx := make([]int, len(cs))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return key(&cs[idx[a]]) < key(&cs[idx[b]]) })
-	n := int64(len(cs))
-	var score int64
-	for rank, i := range idx {
-		if rank == 0 || key(&cs[i]) != key(&cs[idx[rank-1]]) {
-			score = 1 + int64(rank)*5/n
-		}
-		set(&cs[i], score)
-	}
-}
-
-// Segment names a customer from its R, F and M scores.
-func Segment(r, f, m int64) string {
-	switch {
-	case r >= 4 && f >= 4 && m >= 4:
-		return "Champions"
-	case r >= 4 && f <= 1:
-		return "New customers"
-	case r <= 2 && f >= 3:
-		return "At risk"
-	case f >= 4:
-		return "Loyal"
-	case r >= 3 && f <= 3:
-		return "Promising"
-	case r <= 2:
-		return "Hibernating"
-	}
-	return "Needs attention"
-}
-
-var segmentOrder = []string{"Champions", "Loyal", "Promising", "New customers", "Needs attention", "At risk", "Hibernating"}
-
+// rfm reports the customers' RFM scores and groups. The host scores them
+// (columns r, f, m and group) against the shop's absolute thresholds, so
+// a shop's one customer who ordered today is "New customers", not ranked
+// against the others; the report lists them and charts customers and
+// revenue per group, the largest revenue first.
 func rfm(in *sdk.ReportInput) (*sdk.ReportOutput, error) {
 	ds := in.Dataset("customers")
 	if ds == nil {
 		return nil, errors.New(`rfm needs a "customers" dataset`)
 	}
-	c, err := cols(ds, "customer_id", "last_order_ms", "orders", "spent")
+	c, err := cols(ds, "customer_id", "last_order_ms", "orders", "spent", "r", "f", "m", "group")
 	if err != nil {
 		return nil, err
 	}
-	cs := make([]customer, 0, len(ds.Rows))
-	for _, row := range ds.Rows {
-		cs = append(cs, customer{id: row[c[0]].Str, last: row[c[1]].Int, orders: row[c[2]].Int, spent: row[c[3]].Int})
-	}
-	if len(cs) > 0 {
-		quintiles(cs, func(x *customer) int64 { return x.last }, func(x *customer, s int64) { x.r = s })
-		quintiles(cs, func(x *customer) int64 { return x.orders }, func(x *customer, s int64) { x.f = s })
-		quintiles(cs, func(x *customer) int64 { return x.spent }, func(x *customer, s int64) { x.m = s })
-	}
 	count := map[string]int64{}
 	revenue := map[string]int64{}
+	var groups []string
 	out := &sdk.ReportOutput{
 		Title: "RFM segments",
 		Columns: []sdk.Column{
@@ -115,30 +67,32 @@ func rfm(in *sdk.ReportInput) (*sdk.ReportOutput, error) {
 			{Name: "segment", Type: sdk.ColString},
 		},
 	}
-	for i := range cs {
-		x := &cs[i]
-		x.segment = Segment(x.r, x.f, x.m)
-		count[x.segment]++
-		revenue[x.segment] += x.spent
-		days := (in.NowMs - x.last) / 86_400_000
+	for _, row := range ds.Rows {
+		g := row[c[7]].Str
+		if _, ok := count[g]; !ok {
+			groups = append(groups, g)
+		}
+		count[g]++
+		revenue[g] += row[c[3]].Int
+		days := (in.NowMs - row[c[1]].Int) / 86_400_000
 		if days < 0 {
 			days = 0
 		}
-		out.Rows = append(out.Rows, []sdk.Cell{{Str: x.id}, {Int: days}, {Int: x.orders}, {Int: x.spent},
-			{Int: x.r}, {Int: x.f}, {Int: x.m}, {Str: x.segment}})
+		out.Rows = append(out.Rows, []sdk.Cell{row[c[0]], {Int: days}, row[c[2]], row[c[3]], row[c[4]], row[c[5]], row[c[6]], {Str: g}})
 	}
-	var labels []string
-	var counts, revs []int64
-	for _, s := range segmentOrder {
-		if count[s] > 0 {
-			labels = append(labels, s)
-			counts = append(counts, count[s])
-			revs = append(revs, revenue[s])
+	sort.SliceStable(groups, func(i, j int) bool {
+		if revenue[groups[i]] != revenue[groups[j]] {
+			return revenue[groups[i]] > revenue[groups[j]]
 		}
+		return groups[i] < groups[j]
+	})
+	counts, revs := make([]int64, len(groups)), make([]int64, len(groups))
+	for i, g := range groups {
+		counts[i], revs[i] = count[g], revenue[g]
 	}
 	out.Charts = []sdk.Chart{
-		{Kind: "bar", Title: "Customers by segment", Labels: labels, Series: []sdk.Series{{Name: "customers", Values: counts}}},
-		{Kind: "pie", Title: "Revenue by segment (" + in.Currency + ")", Labels: labels, Series: []sdk.Series{{Name: "revenue", Values: revs}}},
+		{Kind: "bar", Title: "Customers by segment", Labels: groups, Series: []sdk.Series{{Name: "customers", Values: counts}}},
+		{Kind: "pie", Title: "Revenue by segment (" + in.Currency + ")", Labels: groups, Series: []sdk.Series{{Name: "revenue", Values: revs}}},
 	}
 	return out, nil
 }

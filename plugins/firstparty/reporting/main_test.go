@@ -3,7 +3,9 @@
 package main
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/wasmart/wasmart/sdk"
@@ -15,15 +17,19 @@ const day = 86_400_000
 func customers(now int64) *sdk.ReportInput {
 	ds := sdk.Dataset{Name: "customers", Columns: []sdk.Column{
 		{Name: "customer_id", Type: sdk.ColString}, {Name: "last_order_ms", Type: sdk.ColInt},
-		{Name: "orders", Type: sdk.ColInt}, {Name: "spent", Type: sdk.ColInt}}}
+		{Name: "orders", Type: sdk.ColInt}, {Name: "spent", Type: sdk.ColInt},
+		{Name: "r", Type: sdk.ColInt}, {Name: "f", Type: sdk.ColInt}, {Name: "m", Type: sdk.ColInt}, {Name: "group", Type: sdk.ColString}}}
+	groups := []string{"Champions", "New customers", "Lost"}
 	for i := 0; i < 10; i++ {
 		// customer 9 is the most recent, frequent and valuable.
 		ds.Rows = append(ds.Rows, []sdk.Cell{{Str: "c" + strconv.Itoa(i)}, {Int: now - int64(10-i)*30*day},
-			{Int: int64(i + 1)}, {Int: int64(i+1) * 1000}})
+			{Int: int64(i + 1)}, {Int: int64(i+1) * 1000}, {Int: int64(i/2 + 1)}, {Int: int64(i/2 + 1)}, {Int: int64(i/2 + 1)}, {Str: groups[i%3]}})
 	}
 	return &sdk.ReportInput{Report: "rfm", Currency: "EUR", NowMs: now, Datasets: []sdk.Dataset{ds}}
 }
 
+// TestRFM: the host's scores and groups pass through; the charts count
+// customers and revenue per group, the largest revenue first.
 func TestRFM(t *testing.T) {
 	now := int64(1_790_000_000_000)
 	out, err := sdktest.New().Report(customers(now))
@@ -34,29 +40,18 @@ func TestRFM(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 	best := out.Rows[9]
-	if best[0].Str != "c9" || best[1].Int != 30 || best[4].Int != 5 || best[5].Int != 5 || best[6].Int != 5 || best[7].Str != "Champions" {
+	if best[0].Str != "c9" || best[1].Int != 30 || best[2].Int != 10 || best[3].Int != 10000 || best[4].Int != 5 || best[5].Int != 5 || best[6].Int != 5 || best[7].Str != "Champions" {
 		t.Fatalf("best %+v", best)
 	}
-	if worst := out.Rows[0]; worst[4].Int != 1 || worst[7].Str != "Hibernating" {
-		t.Fatalf("worst %+v", worst)
+	// Champions: c0, c3, c6, c9 → 1+4+7+10 = 22 thousand; New: 2+5+8 = 15; Lost: 3+6+9 = 18.
+	ch := out.Charts[1]
+	if got := fmt.Sprint(ch.Labels, ch.Series[0].Values, out.Charts[0].Series[0].Values); got != "[Champions Lost New customers] [22000 18000 15000] [4 3 3]" {
+		t.Fatalf("charts %s", got)
 	}
-	var n int64
-	for _, v := range out.Charts[0].Series[0].Values {
-		n += v
-	}
-	if n != 10 || len(out.Charts[0].Labels) != len(out.Charts[0].Series[0].Values) {
-		t.Fatalf("chart %+v", out.Charts[0])
-	}
-}
-
-func TestSegment(t *testing.T) {
-	for _, c := range []struct {
-		r, f, m int64
-		want    string
-	}{{5, 5, 5, "Champions"}, {5, 1, 1, "New customers"}, {3, 4, 2, "Loyal"}, {3, 2, 2, "Promising"}, {1, 4, 4, "At risk"}, {2, 2, 2, "Hibernating"}, {4, 2, 5, "Promising"}} {
-		if got := Segment(c.r, c.f, c.m); got != c.want {
-			t.Errorf("Segment(%d,%d,%d)=%q want %q", c.r, c.f, c.m, got, c.want)
-		}
+	in := customers(now)
+	in.Datasets[0].Columns = in.Datasets[0].Columns[:4]
+	if _, err := sdktest.New().Report(in); err == nil || !strings.Contains(err.Error(), `lacks column "r"`) {
+		t.Fatalf("unscored dataset: %v", err)
 	}
 }
 

@@ -12,22 +12,23 @@ import (
 
 // CustomerJSON is a customer.
 type CustomerJSON struct {
-	ID                     string        `json:"id"`
-	Email                  string        `json:"email,omitempty"`
-	Phone                  string        `json:"phone,omitempty"`
-	FirstName              string        `json:"first_name"`
-	LastName               string        `json:"last_name"`
-	Guest                  bool          `json:"guest"`
-	State                  string        `json:"state"`
-	Note                   string        `json:"note"`
-	Locale                 string        `json:"locale,omitempty"`
-	Tags                   []string      `json:"tags"`
-	AcceptsMarketing       bool          `json:"accepts_marketing"`
-	MarketingConsentAt     *time.Time    `json:"marketing_consent_at,omitempty"`
-	MarketingConsentSource string        `json:"marketing_consent_source,omitempty"`
-	LastLoginAt            *time.Time    `json:"last_login_at,omitempty"`
-	CreatedAt              time.Time     `json:"created_at"`
-	Addresses              []AddressJSON `json:"addresses,omitempty"`
+	ID                     string             `json:"id"`
+	Email                  string             `json:"email,omitempty"`
+	Phone                  string             `json:"phone,omitempty"`
+	FirstName              string             `json:"first_name"`
+	LastName               string             `json:"last_name"`
+	Guest                  bool               `json:"guest"`
+	State                  string             `json:"state"`
+	Note                   string             `json:"note"`
+	Locale                 string             `json:"locale,omitempty"`
+	Tags                   []string           `json:"tags"`
+	AcceptsMarketing       bool               `json:"accepts_marketing"`
+	MarketingConsentAt     *time.Time         `json:"marketing_consent_at,omitempty"`
+	MarketingConsentSource string             `json:"marketing_consent_source,omitempty"`
+	Birthday               *customer.Birthday `json:"birthday,omitempty"`
+	LastLoginAt            *time.Time         `json:"last_login_at,omitempty"`
+	CreatedAt              time.Time          `json:"created_at"`
+	Addresses              []AddressJSON      `json:"addresses,omitempty"`
 }
 
 // AddressJSON is a customer's postal address.
@@ -57,13 +58,20 @@ type CustomerBody struct {
 	Note      string   `json:"note"`
 	Tags      []string `json:"tags"`
 	State     string   `json:"state"`
+	// Birthday (month and day; no year) when set; {} removes it.
+	Birthday *customer.Birthday `json:"birthday,omitempty"`
 }
 
 // CustomerJSONOf is a customer in its API shape, without addresses.
 func CustomerJSONOf(x *customer.Customer) CustomerJSON {
-	return CustomerJSON{ID: x.ID, Email: x.Email, Phone: x.Phone, FirstName: x.FirstName, LastName: x.LastName, Guest: x.Guest,
+	j := CustomerJSON{ID: x.ID, Email: x.Email, Phone: x.Phone, FirstName: x.FirstName, LastName: x.LastName, Guest: x.Guest,
 		State: string(x.State), Note: x.Note, Locale: x.Locale, Tags: append([]string{}, x.Tags...), AcceptsMarketing: x.AcceptsMarketing,
 		MarketingConsentAt: x.MarketingConsentAt, MarketingConsentSource: x.MarketingConsentSource, LastLoginAt: x.LastLoginAt, CreatedAt: x.CreatedAt}
+	if !x.Birthday.IsZero() {
+		b := x.Birthday
+		j.Birthday = &b
+	}
+	return j
 }
 
 // CustomerWithAddresses is the route's :customer with its addresses.
@@ -104,7 +112,7 @@ func CustomerFilter(c *fiber.Ctx) customer.ListFilter {
 // UpdateCustomer replaces the route's :customer's editable fields.
 func (a *Admin) UpdateCustomer(c *fiber.Ctx, b CustomerBody) (*customer.Customer, error) {
 	return a.customers.Update(c.UserContext(), c.Params("customer"), customer.UpdateInput{Email: b.Email, Phone: b.Phone, FirstName: b.FirstName,
-		LastName: b.LastName, Locale: b.Locale, Note: b.Note, Tags: b.Tags, State: customer.State(b.State)})
+		LastName: b.LastName, Locale: b.Locale, Note: b.Note, Tags: b.Tags, State: customer.State(b.State), Birthday: b.Birthday})
 }
 
 // SetConsent records marketing consent given or withdrawn for the

@@ -1,0 +1,39 @@
+package order
+
+// SQL over a customer's orders for core/segment (RFM figures and "bought"
+// rules), which composes it into its own statements; the tables stay this
+// package's. Orders count as in stats.go: neither awaiting payment nor
+// cancelled. Money spent is what was paid less what was refunded.
+
+// CustomerTotalsSQL is a SELECT of customer_id, orders, spent and
+// last_order_at per customer over the counted orders of the tenant bound
+// to its first placeholder. With changedSince, only customers who have an
+// order changed (placed, paid, cancelled, refunded) after the time bound
+// to a second placeholder are included.
+func CustomerTotalsSQL(changedSince bool) string {
+	s := "SELECT o.customer_id, COUNT(*) AS orders, SUM(o.total - o.refunded_total) AS spent, MAX(o.placed_at) AS last_order_at" +
+		" FROM orders o WHERE o.tenant_id = ? AND o.customer_id <> '' AND " + counted
+	if changedSince {
+		s += " AND o.customer_id IN (" + ChangedCustomersSQL + ")"
+	}
+	return s + " GROUP BY o.customer_id"
+}
+
+// ChangedCustomersSQL selects the customer_id of every customer of the
+// tenant (first placeholder) with an order changed after a time (second
+// placeholder).
+const ChangedCustomersSQL = "SELECT DISTINCT customer_id FROM orders WHERE tenant_id = ? AND updated_at > ? AND customer_id <> ''"
+
+// ChangedTenantsSQL selects the tenant_id of every shop with an order
+// changed after a time (its one placeholder); it reads every shop's rows,
+// so it runs in platform scope.
+const ChangedTenantsSQL = "SELECT DISTINCT tenant_id FROM orders WHERE updated_at > ?"
+
+// BoughtSQL is a boolean expression: the customer row c (its tenant_id
+// and id columns) has a counted order with a line whose product_id is in
+// the list produced by products (an SQL list or subquery, with whatever
+// placeholders it has).
+func BoughtSQL(products string) string {
+	return "EXISTS (SELECT 1 FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.id" +
+		" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id AND " + counted + " AND l.product_id IN (" + products + "))"
+}
