@@ -2,9 +2,6 @@
 -- session when the order was placed (core/analytics), so sales can be read
 -- by source, medium and campaign. Empty for orders placed without a
 -- counted visit (the API, drafts, Do-Not-Track shoppers, older orders).
--- orders_updated lets the analytics rollups find orders that changed
--- (placed, paid, refunded, cancelled) since their last run.
 ALTER TABLE orders ADD COLUMN source TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN medium TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN campaign TEXT NOT NULL DEFAULT '';
-CREATE INDEX orders_updated ON orders (updated_at);
