@@ -148,6 +148,34 @@ func TestMailingHTTP(t *testing.T) {
 			t.Fatalf("results %+v", res)
 		}
 
+		// A saved segment as the audience: its members ∩ consent, minus
+		// the unsubscribed.
+		for _, e := range []struct {
+			email   string
+			consent bool
+		}{{"dee@example.com", true}, {"eve@example.com", false}} {
+			if _, _, err := srv.Services.Customers.SignUp(ctx, customer.SignUpInput{Email: e.email, Password: testPassword, AcceptsMarketing: e.consent}, customer.SessionMeta{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sg api.SegmentJSON
+		o.send("POST", "/api/segments", api.SegmentRequest{Name: "Everyone", Rules: []api.SegmentRule{{Field: "order_count", Op: "gte", Value: "0"}}}, 201).json(t, &sg)
+		var sc api.EmailCampaignJSON
+		o.send("POST", "/api/email-campaigns", api.EmailCampaignRequest{Subject: "Segment news", Body: "<p>Hi</p>", SegmentID: sg.ID}, 201).json(t, &sc)
+		o.send("POST", "/api/email-campaigns/"+sc.ID+"/send", nil, 200)
+		for range 200 {
+			if n, err := w.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			} else if n == 0 && len(sink.To("dee@example.com")) == 1 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if len(sink.To("dee@example.com")) != 1 || len(sink.To("eve@example.com")) != 0 || len(sink.To("ann@example.com")) != 1 || len(sink.To("bob@example.com")) != 1 {
+			t.Fatalf("segment campaign: dee %d, eve %d, ann %d, bob %d", len(sink.To("dee@example.com")), len(sink.To("eve@example.com")),
+				len(sink.To("ann@example.com")), len(sink.To("bob@example.com")))
+		}
+
 		// Console: marketing may, warehouse may not.
 		mk := srv.staff(sh, "mk@example.com", "marketing")
 		wantConsolePage(t, mk.do("GET", "/console/email", "", nil), 200, "Winter wool", `href="/console/email"`)
@@ -174,7 +202,7 @@ func TestMailingHTTP(t *testing.T) {
 		}
 		var list api.EmailCampaignList
 		o.getJSON("/api/email-campaigns", &list)
-		if len(list.Campaigns) != 3 {
+		if len(list.Campaigns) != 4 {
 			t.Fatalf("campaigns: %d", len(list.Campaigns))
 		}
 	})
