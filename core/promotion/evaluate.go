@@ -202,6 +202,7 @@ type evaluator struct {
 	// lines memoises qualifying: which lines a promotion is about does not
 	// change while one cart is evaluated.
 	lines map[*Promotion][]int
+	buf   []int64 // discounts' answer, reused
 }
 
 func (e *evaluator) note(code string, p *Promotion, reason string) {
@@ -504,7 +505,14 @@ func (e *evaluator) apply(c candidate) {
 // discounts computes p's discount on each line (negative, indexed like
 // the cart's lines), at most each line's current total.
 func (e *evaluator) discounts(p *Promotion, q []int) []int64 {
-	d := make([]int64, len(e.cart.Lines))
+	// One buffer serves every call: its callers (worth, apply) are done
+	// with the answer before the next call.
+	n := len(e.cart.Lines)
+	if cap(e.buf) < n {
+		e.buf = make([]int64, n)
+	}
+	d := e.buf[:n]
+	clear(d)
 	lines := e.cart.Lines
 	var base int64
 	for _, i := range q {
