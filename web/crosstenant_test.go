@@ -63,7 +63,8 @@ func TestCrossTenantAccess(t *testing.T) {
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
-			"segments ", "segment_rfm_settings ", "reviews "} {
+			"segments ", "segment_rfm_settings ", "reviews ",
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -194,6 +195,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	a.markers = append(a.markers, rvmarks...)
 	a.markers = append(a.markers, victimAnalytics(t, srv, a)...)
 	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
+	mid, mmarks := victimMailing(t, o, a.Commerce["product"])
+	a.Commerce["mailing"] = mid
+	a.markers = append(a.markers, mmarks...)
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
@@ -228,7 +232,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review":
+			":promotion", ":campaign", ":segment", ":review", ":mailing":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

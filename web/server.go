@@ -34,6 +34,7 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -223,6 +224,9 @@ type Deps struct {
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals; checkout redeems points through it already).
 	Loyalty *loyalty.Service
+	// Mailing is the shops' e-mail campaigns (unsubscribe, open and click
+	// links on shop hosts; campaigns in the console and API).
+	Mailing *mailing.Service
 	// Segments are the shops' customer segments and RFM scores.
 	Segments *segment.Service
 	// Gateway is the built-in test card gateway (its secret signs the
@@ -291,7 +295,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.store, err = storefront.New(storefront.Config{CacheBytes: cfg.ShopCacheBytes, CacheRecheck: cfg.ShopCacheRecheck, Budget: cfg.ShopBudget, BudgetBurst: cfg.ShopBudgetBurst},
 		storefront.Deps{Kit: s.Kit, Errors: s.errors, Log: s.log, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
-			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Reviews: deps.Reviews,
+			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Reviews: deps.Reviews, Mailing: deps.Mailing,
 			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales}})
 	if err != nil {
 		return nil, err
@@ -302,10 +306,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.api = api.New(api.Deps{Kit: s.Kit, Log: s.log, DB: s.db, Admin: s.admin, Imports: s.imports, Tenants: s.tenants, Plugins: s.plugins,
 		Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers, Design: s.design, Content: s.content,
 		Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Idempotency: c.Idempotency,
-		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Segments: deps.Segments, Reviews: deps.Reviews})
+		Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: deps.Analytics, Segments: deps.Segments, Reviews: deps.Reviews, Mailing: deps.Mailing})
 	s.console, err = console.New(console.Deps{Kit: s.Kit, Errors: s.errors, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
-		Promotions: deps.Promotions, Segments: deps.Segments, Reviews: deps.Reviews, Loyalty: deps.Loyalty,
+		Promotions: deps.Promotions, Segments: deps.Segments, Reviews: deps.Reviews, Loyalty: deps.Loyalty, Mailing: deps.Mailing,
 		Analytics: deps.Analytics,
 		Commerce:  console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
 		Preview:   func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are

@@ -136,6 +136,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 		LowStock:      inventory.OutboxNotifier{},
 		OrderSecret:   deriveKey(key, "order-token"),
 		GatewaySecret: deriveKey(key, "test-gateway-webhook"),
+		MailingSecret: deriveKey(key, "mailing-links"),
+		StorefrontURL: func(slug string) string { return storefrontURL(cfg, slug, port) },
 	})
 	if err != nil {
 		ln.Close()
@@ -167,6 +169,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	for topic, h := range svc.Loyalty.Handlers() { // points for orders, refunds, sign-ups, reviews
 		worker.Handle(topic, h)
 	}
+	svc.Mailing.Register(worker) // campaigns: audience, paced batches, attribution
 	// Background work recovers from panics (core/jobs): a failing round
 	// is logged and the next runs on schedule.
 	worker.Log = log
@@ -271,6 +274,24 @@ func seedDemo(ctx context.Context, ts *tenants.Service) error {
 	}
 	_, err = ts.CreatePlatformAdmin(ctx, sys, demoAdminEmail, demoAdminPassword, "platform_admin")
 	return err
+}
+
+// storefrontURL is a shop's address on the base domain as this server
+// answers it (the scheme, and the port unless it is the scheme's own).
+func storefrontURL(cfg serveConfig, slug, port string) string {
+	scheme, def := "http", "80"
+	if cfg.secure {
+		scheme, def = "https", "443"
+	}
+	if cfg.publicURL != "" {
+		if u, err := url.Parse(cfg.publicURL); err == nil && u.Port() == "" {
+			port = def // behind a proxy on the default port
+		}
+	}
+	if port == def {
+		return scheme + "://" + slug + "." + cfg.baseDomain
+	}
+	return scheme + "://" + slug + "." + cfg.baseDomain + ":" + port
 }
 
 // parseSMTP reads smtp://user:pass@host:port?from=addr.

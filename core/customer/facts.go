@@ -50,3 +50,35 @@ func FactsIn(ctx context.Context, q bun.IDB, tenantID, customerID string) (*Fact
 	}
 	return f, nil
 }
+
+// Subscriber is a customer who accepts marketing e-mail.
+type Subscriber struct {
+	ID    string `bun:"id"`
+	Email string `bun:"email"`
+	Name  string `bun:"name"`
+}
+
+// Subscribers lists the shop's enabled customers with an e-mail address
+// who accept marketing, by id, limit at a time after the cursor after; the
+// returned cursor is "" at the end.
+func (s *Service) Subscribers(ctx context.Context, after string, limit int) ([]Subscriber, string, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	limit = min(max(limit, 1), 5000)
+	var out []Subscriber
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw(`SELECT id, email, TRIM(first_name || ' ' || last_name) AS name FROM customer_customers
+			WHERE tenant_id = ? AND id > ? AND accepts_marketing = ? AND state = ? AND email IS NOT NULL ORDER BY id LIMIT ?`,
+			tid, after, true, Enabled, limit).Scan(ctx, &out)
+	})
+	if err != nil && !store.NoRows(err) {
+		return nil, "", errs.Wrap(err, "customer: subscribers")
+	}
+	next := ""
+	if len(out) == limit {
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}

@@ -236,25 +236,59 @@ func (s *Service) SetMarketingConsent(ctx context.Context, id string, accepts bo
 	}
 	now := s.now()
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		res, err := q.NewRaw("UPDATE customer_customers SET accepts_marketing = ?, marketing_consent_at = ?, marketing_consent_source = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> 'deleted'",
-			accepts, now, consentSource(source, "account"), now, tid, id).Exec(ctx)
-		if err != nil {
-			return errs.Wrap(err, "customer: consent")
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.NotFoundf("customer not found")
-		}
-		what := "withdrawn"
-		if accepts {
-			what = "given"
-		}
-		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.consent", ObjectType: "customer", ObjectID: id,
-			After: "marketing consent " + what + " (" + consentSource(source, "account") + ")"})
+		return SetConsentIn(ctx, q, tid, id, accepts, source, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// SetConsentIn is SetMarketingConsent in the caller's transaction q (an
+// unsubscribe link withdraws consent with its own records), audited.
+func SetConsentIn(ctx context.Context, q bun.IDB, tid, id string, accepts bool, source string, now time.Time) error {
+	res, err := q.NewRaw("UPDATE customer_customers SET accepts_marketing = ?, marketing_consent_at = ?, marketing_consent_source = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND state <> 'deleted'",
+		accepts, now, consentSource(source, "account"), now, tid, id).Exec(ctx)
+	if err != nil {
+		return errs.Wrap(err, "customer: consent")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.NotFoundf("customer not found")
+	}
+	what := "withdrawn"
+	if accepts {
+		what = "given"
+	}
+	return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.consent", ObjectType: "customer", ObjectID: id,
+		After: "marketing consent " + what + " (" + consentSource(source, "account") + ")"})
+}
+
+// ConsentIn reads, in q, which of the given customers accept marketing
+// now: enabled accounts with consent and an e-mail address, keyed by id,
+// with when they gave it (zero if unknown). Customers missing from the map
+// must not be mailed.
+func ConsentIn(ctx context.Context, q bun.IDB, tid string, ids []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID string     `bun:"id"`
+		At *time.Time `bun:"marketing_consent_at"`
+	}
+	err := q.NewRaw("SELECT id, marketing_consent_at FROM customer_customers WHERE tenant_id = ? AND id IN (?) AND accepts_marketing = ? AND state = ? AND email IS NOT NULL",
+		tid, bun.List(ids), true, Enabled).Scan(ctx, &rows)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "customer: consent")
+	}
+	for _, r := range rows {
+		var at time.Time
+		if r.At != nil {
+			at = r.At.UTC()
+		}
+		out[r.ID] = at
+	}
+	return out, nil
 }
 
 // Address is a postal address of a customer.

@@ -17,17 +17,9 @@ import (
 // mail's transaction). A shop that never published gets the default
 // theme's look. It implements order.MailBrander.
 func (s *Service) BrandMail(ctx context.Context, q bun.IDB, tenantID, body string) (string, error) {
-	var doc string
-	err := q.NewRaw("SELECT document FROM design_live WHERE tenant_id = ?", tenantID).Scan(ctx, &doc)
-	d := DefaultDocument()
-	switch {
-	case store.NoRows(err):
-	case err != nil:
-		return "", errs.Wrap(err, "design: mail layout")
-	default:
-		if err := json.Unmarshal([]byte(doc), d); err != nil {
-			return "", errs.Wrap(err, "design: mail layout")
-		}
+	d, err := mailDocument(ctx, q, tenantID)
+	if err != nil {
+		return "", err
 	}
 	set := d.Settings
 	col := func(k, def string) string {
@@ -53,4 +45,31 @@ func (s *Service) BrandMail(ctx context.Context, q bun.IDB, tenantID, body strin
 	}
 	b.WriteString(`</table></div>`)
 	return b.String(), nil
+}
+
+// MailLogo returns the live design's logo, read in q: a blob key the shop
+// host serves under /brand/, or an absolute URL; "" when the shop has none.
+func (s *Service) MailLogo(ctx context.Context, q bun.IDB, tenantID string) (string, error) {
+	d, err := mailDocument(ctx, q, tenantID)
+	if err != nil {
+		return "", err
+	}
+	return d.Settings.String(SetLogo), nil
+}
+
+// mailDocument is the shop's live design read in q, or the default theme's.
+func mailDocument(ctx context.Context, q bun.IDB, tenantID string) (*Document, error) {
+	var doc string
+	err := q.NewRaw("SELECT document FROM design_live WHERE tenant_id = ?", tenantID).Scan(ctx, &doc)
+	d := DefaultDocument()
+	switch {
+	case store.NoRows(err):
+	case err != nil:
+		return nil, errs.Wrap(err, "design: mail layout")
+	default:
+		if err := json.Unmarshal([]byte(doc), d); err != nil {
+			return nil, errs.Wrap(err, "design: mail layout")
+		}
+	}
+	return d, nil
 }

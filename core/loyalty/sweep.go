@@ -182,6 +182,10 @@ const (
 	TopicReviewApproved = "review.approved"    // customer_id, review_id
 )
 
+// TopicTierChanged is the event the programme enqueues when a customer's
+// tier changes (TierChanged), for e-mail automations and other listeners.
+const TopicTierChanged = "loyalty.tier_changed"
+
 // Handlers returns the outbox handlers that drive the programme, by topic:
 // paid orders earn ("order.paid", and "order.placed" for orders placed
 // paid), refunds reverse ("order.refunded"), sign-ups and approved reviews

@@ -54,8 +54,23 @@ func move(ctx context.Context, q bun.IDB, a *account, to *Tier, reason string, n
 	}
 	a.TierCode, a.TierSince, a.ReviewedAt = to.Code, &now, &now
 	h := &TierHistory{TenantID: a.TenantID, ID: store.NewID(), CustomerID: a.CustomerID, From: from, To: to.Code, Reason: reason, At: now}
-	_, err := q.NewInsert().Model(h).Exec(ctx)
-	return errs.Wrap(err, "loyalty: tier history")
+	if _, err := q.NewInsert().Model(h).Exec(ctx); err != nil {
+		return errs.Wrap(err, "loyalty: tier history")
+	}
+	_, err := outbox.EnqueueEvent(ctx, q, a.TenantID, TopicTierChanged, TierChanged{ChangeID: h.ID, CustomerID: a.CustomerID,
+		From: from, To: to.Code, ToName: to.Name, Up: reason == "upgrade", At: now})
+	return err
+}
+
+// TierChanged is the payload of TopicTierChanged.
+type TierChanged struct {
+	ChangeID   string    `json:"change_id"` // the tier history row: one event per change
+	CustomerID string    `json:"customer_id"`
+	From       string    `json:"from"` // tier code; "" for a new member
+	To         string    `json:"to"`
+	ToName     string    `json:"to_name"`
+	Up         bool      `json:"up"` // an upgrade (false: the monthly review moved them down)
+	At         time.Time `json:"at"`
 }
 
 // upgrade moves the customer up at once when they now qualify for a

@@ -52,21 +52,26 @@ const MaxAttempts = 8
 type Message struct {
 	bun.BaseModel `bun:"table:outbox"`
 
-	TenantID      string     `bun:"tenant_id,pk"`
-	ID            string     `bun:"id,pk"`
-	Kind          string     `bun:"kind"`
-	Topic         string     `bun:"topic"`
-	To            string     `bun:"mail_to"`
-	Subject       string     `bun:"subject"`
-	Text          string     `bun:"body_text"`
-	HTML          string     `bun:"body_html"`
-	Payload       string     `bun:"payload"`
-	Status        string     `bun:"status"`
-	Attempts      int        `bun:"attempts"`
-	LastError     string     `bun:"last_error"`
-	CreatedAt     time.Time  `bun:"created_at"`
-	NextAttemptAt time.Time  `bun:"next_attempt_at"`
-	DeliveredAt   *time.Time `bun:"delivered_at"`
+	TenantID string `bun:"tenant_id,pk"`
+	ID       string `bun:"id,pk"`
+	Kind     string `bun:"kind"`
+	Topic    string `bun:"topic"`
+	To       string `bun:"mail_to"`
+	Subject  string `bun:"subject"`
+	Text     string `bun:"body_text"`
+	HTML     string `bun:"body_html"`
+	// Headers are extra e-mail headers (List-Unsubscribe, ...); stored as
+	// JSON in HeaderJSON. From, To, Subject, Message-ID, Date and the MIME
+	// headers are not allowed: they come from the message itself.
+	Headers       map[string]string `bun:"-"`
+	HeaderJSON    string            `bun:"headers"`
+	Payload       string            `bun:"payload"`
+	Status        string            `bun:"status"`
+	Attempts      int               `bun:"attempts"`
+	LastError     string            `bun:"last_error"`
+	CreatedAt     time.Time         `bun:"created_at"`
+	NextAttemptAt time.Time         `bun:"next_attempt_at"`
+	DeliveredAt   *time.Time        `bun:"delivered_at"`
 }
 
 // Mail is an e-mail to enqueue.
@@ -77,10 +82,12 @@ type Mail struct {
 	Subject  string
 	Text     string
 	HTML     string
+	Headers  map[string]string // extra headers, e.g. List-Unsubscribe
 }
 
 // Enqueue writes msg in the caller's transaction q. ID, status and times are
-// filled in. It returns the stored message.
+// filled in (a NextAttemptAt in the future delays delivery until then). It
+// returns the stored message.
 func Enqueue(ctx context.Context, q bun.IDB, msg Message) (Message, error) {
 	if msg.Kind != KindEmail && msg.Kind != KindEvent {
 		return msg, errs.Wrap(fmt.Errorf("outbox: unknown kind %q", msg.Kind), "outbox.Enqueue")
@@ -92,11 +99,16 @@ func Enqueue(ctx context.Context, q bun.IDB, msg Message) (Message, error) {
 		msg.Subject = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg.Subject)
 	}
 	msg.To = strings.ToLower(strings.TrimSpace(msg.To))
+	if err := msg.encodeHeaders(); err != nil {
+		return msg, err
+	}
 	now := store.Now()
+	if msg.NextAttemptAt.Before(now) {
+		msg.NextAttemptAt = now
+	}
 	msg.ID = store.NewID()
 	msg.Status = StatusPending
 	msg.CreatedAt = now
-	msg.NextAttemptAt = now
 	msg.Attempts = 0
 	if _, err := q.NewInsert().Model(&msg).Exec(ctx); err != nil {
 		return msg, errs.Wrap(err, "outbox.Enqueue")
@@ -106,7 +118,7 @@ func Enqueue(ctx context.Context, q bun.IDB, msg Message) (Message, error) {
 
 // EnqueueMail is Enqueue for an e-mail.
 func EnqueueMail(ctx context.Context, q bun.IDB, m Mail) (Message, error) {
-	return Enqueue(ctx, q, Message{TenantID: m.TenantID, Kind: KindEmail, Topic: m.Topic, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	return Enqueue(ctx, q, Message{TenantID: m.TenantID, Kind: KindEmail, Topic: m.Topic, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Headers: m.Headers})
 }
 
 // EnqueueEvent is Enqueue for an event with a JSON payload.
@@ -116,6 +128,16 @@ func EnqueueEvent(ctx context.Context, q bun.IDB, tenantID, topic string, payloa
 		return Message{}, errs.Wrap(err, "outbox.EnqueueEvent")
 	}
 	return Enqueue(ctx, q, Message{TenantID: tenantID, Kind: KindEvent, Topic: topic, Payload: string(b)})
+}
+
+// EnqueueEventAt is EnqueueEvent for an event not delivered before at (a
+// scheduled send, a paced batch); a time in the past means now.
+func EnqueueEventAt(ctx context.Context, q bun.IDB, tenantID, topic string, payload any, at time.Time) (Message, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return Message{}, errs.Wrap(err, "outbox.EnqueueEventAt")
+	}
+	return Enqueue(ctx, q, Message{TenantID: tenantID, Kind: KindEvent, Topic: topic, Payload: string(b), NextAttemptAt: at.UTC()})
 }
 
 // Enqueued reports, in q, whether the tenant has a message with this topic

@@ -5,11 +5,6 @@ import (
 	"errors"
 
 	"log/slog"
-	"mime"
-	"net"
-	"net/smtp"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,65 +14,6 @@ import (
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
-
-// Sender delivers one e-mail.
-type Sender interface {
-	Send(ctx context.Context, m Message) error
-}
-
-// SMTPConfig configures SMTP delivery. An empty Host means "no SMTP": mail
-// is kept for the mailbox page.
-type SMTPConfig struct {
-	Host string
-	Port int
-	User string
-	Pass string
-	From string
-}
-
-// SMTPSender sends mail with net/smtp (STARTTLS when the server offers it;
-// PLAIN auth only over TLS or to localhost, as net/smtp enforces).
-type SMTPSender struct{ Config SMTPConfig }
-
-// Send implements Sender.
-func (s SMTPSender) Send(ctx context.Context, m Message) error {
-	c := s.Config
-	port := c.Port
-	if port == 0 {
-		port = 587
-	}
-	addr := net.JoinHostPort(c.Host, strconv.Itoa(port))
-	var auth smtp.Auth
-	if c.User != "" {
-		auth = smtp.PlainAuth("", c.User, c.Pass, c.Host)
-	}
-	return smtp.SendMail(addr, auth, c.From, []string{m.To}, buildMIME(c.From, m))
-}
-
-func buildMIME(from string, m Message) []byte {
-	var b strings.Builder
-	boundary := "wsm-" + strings.ReplaceAll(m.ID, "-", "")
-	b.WriteString("From: " + from + "\r\n")
-	b.WriteString("To: " + m.To + "\r\n")
-	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", m.Subject) + "\r\n")
-	b.WriteString("Message-ID: <" + m.ID + "@wasmart>\r\n")
-	b.WriteString("MIME-Version: 1.0\r\n")
-	if m.HTML == "" {
-		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n")
-		b.WriteString(crlf(m.Text))
-		return []byte(b.String())
-	}
-	b.WriteString("Content-Type: multipart/alternative; boundary=" + boundary + "\r\n\r\n")
-	b.WriteString("--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + crlf(m.Text) + "\r\n")
-	b.WriteString("--" + boundary + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + crlf(m.HTML) + "\r\n")
-	b.WriteString("--" + boundary + "--\r\n")
-	return []byte(b.String())
-}
-
-func crlf(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.ReplaceAll(s, "\n", "\r\n")
-}
 
 // Handler handles events of one topic. Returning an error retries later.
 type Handler func(ctx context.Context, m Message) error
@@ -233,7 +169,7 @@ func (w *Worker) finish(ctx context.Context, m Message, derr error) error {
 				status = StatusKept
 			}
 			up.Set("status = ?", status).Set("delivered_at = ?", now).Set("last_error = ''")
-		case attempts >= MaxAttempts:
+		case attempts >= MaxAttempts || Rejected(derr): // a bounce is not retried
 			up.Set("status = ?", StatusFailed).Set("last_error = ?", truncate(derr.Error(), 500))
 		default:
 			backoff := time.Duration(1<<min(attempts, 12)) * time.Second

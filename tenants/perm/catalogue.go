@@ -48,6 +48,8 @@ const (
 	ReviewsWrite     Permission = "reviews.write"
 	LoyaltyRead      Permission = "loyalty.read"
 	LoyaltyWrite     Permission = "loyalty.write"
+	MailingRead      Permission = "mailing.read"
+	MailingWrite     Permission = "mailing.write"
 	SegmentsRead     Permission = "segments.read"
 	SegmentsWrite    Permission = "segments.write"
 	ReportsRead      Permission = "reports.read"
@@ -102,6 +104,8 @@ var catalogue = []Info{
 	{ReviewsWrite, TenantScope, false, "Moderate product reviews and reply to them"},
 	{LoyaltyRead, TenantScope, true, "View the loyalty programme and customers' points and tiers"},
 	{LoyaltyWrite, TenantScope, false, "Edit the loyalty programme and adjust customers' points"},
+	{MailingRead, TenantScope, true, "View e-mail campaigns and their results"},
+	{MailingWrite, TenantScope, false, "Create, send and cancel e-mail campaigns; mailing settings"},
 	{SegmentsRead, TenantScope, true, "View customer segments, their members and RFM scores; export them"},
 	{SegmentsWrite, TenantScope, false, "Edit customer segments and the RFM thresholds"},
 	{ReportsRead, TenantScope, true, "Read reports"},
@@ -178,7 +182,7 @@ var tenantRoles = []Role{
 	{Owner, "Everything, including billing, plan and ownership", tenantPerms(func(Info) bool { return true }), true},
 	{Administrator, "Everything except changing owners", tenantPerms(func(Info) bool { return true }), true},
 	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite}, true},
-	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite}, true},
+	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite}, true},
 	{CustomerService, "Customers, orders and returns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, OrdersRead, OrdersWrite, OrdersRefund, ReturnsRead, ReturnsWrite, LoyaltyRead, SegmentsRead, ReviewsRead, ReviewsWrite}, true},
 	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite}, true},
 	{Analyst, "Read-only access to reports and data", tenantPerms(func(i Info) bool { return i.ReadOnly && i.Name != AuditRead }), true},

@@ -26,6 +26,7 @@ import (
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -67,6 +68,7 @@ type Deps struct {
 	Reviews     *review.Service
 	Analytics   *analytics.Service
 	Loyalty     *loyalty.Service
+	Mailing     *mailing.Service
 	Segments    *segment.Service
 }
 
@@ -96,6 +98,7 @@ func New(d Deps) *API {
 		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics},
 		&Loyalty{loyalty: d.Loyalty},
+		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},

@@ -41,6 +41,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -96,6 +97,8 @@ type Deps struct {
 	Commerce Commerce
 	// Promotions are the shop's offers and coupon codes.
 	Promotions *promotion.Service
+	// Mailing is the shop's e-mail campaigns.
+	Mailing *mailing.Service
 	// Segments are the shop's customer segments and RFM thresholds.
 	Segments *segment.Service
 	// Reviews are the shop's product reviews (the moderation queue).
@@ -123,6 +126,7 @@ type Handler struct {
 	imports   *Imports
 	orders    *Orders
 	promos    *Promotions
+	mailing   *Mailing
 	segments  *Segments
 	reviews   *Reviews
 	loyalty   *Loyalty
@@ -151,6 +155,7 @@ func New(d Deps) (*Handler, error) {
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
 		promos:    &Promotions{base: b, promotions: d.Promotions, catalog: d.Catalog, admin: d.Admin},
+		mailing:   &Mailing{base: b, mailing: d.Mailing},
 		segments:  &Segments{base: b, segments: d.Segments, admin: d.Admin},
 		reviews:   &Reviews{base: b, reviews: d.Reviews, blobs: d.Blobs},
 		loyalty:   &Loyalty{Customers: customers},
@@ -173,6 +178,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.promos.promotionPages(&t)
 	h.reviews.reviewPages(&t)
 	h.promos.campaignPages(&t)
+	h.mailing.mailingPages(&t)
 	h.segments.segmentPages(&t)
 	h.loyalty.loyaltyPages(&t)
 	h.plugins.pluginPages(&t)

@@ -36,6 +36,7 @@ import (
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -118,6 +119,9 @@ type Deps struct {
 	// Loyalty shows members their points, tier and referral link (nil:
 	// none shown).
 	Loyalty *loyalty.Service
+	// Mailing answers the unsubscribe, open and click links of campaign
+	// mail.
+	Mailing *mailing.Service
 	// Limiter counts the per-address caps of customer sign-in, sign-up,
 	// order tracking and the analytics beacon (the server's per-address
 	// limiter).
@@ -143,6 +147,7 @@ type Handler struct {
 	pages    *catalogPages
 	accounts *accountPages
 	purchase *purchasePages
+	mail     *mailPages
 }
 
 // layout is what every storefront page is drawn with, shared by the
@@ -182,6 +187,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter, reviews: d.Reviews},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
+		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil
 }
 
@@ -192,6 +198,7 @@ func (s *Handler) Routes() []httpx.Route {
 	s.accounts.routes(&t)
 	s.purchase.routes(&t)
 	s.purchase.reviewRoutes(&t)
+	s.mail.routes(&t)
 	s.pages.contentRoutes(&t)
 	return t.Routes()
 }

@@ -15,6 +15,7 @@
 package wire
 
 import (
+	"context"
 	"crypto/rand"
 
 	"github.com/wasmart/wasmart/core/aftersales"
@@ -26,9 +27,11 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/promotion"
@@ -63,6 +66,12 @@ type Options struct {
 	// GatewaySecret signs the built-in test card gateway's webhooks;
 	// nil: random.
 	GatewaySecret []byte
+	// MailingSecret signs campaign unsubscribe, open and click links;
+	// nil: random, so links do not survive a restart.
+	MailingSecret []byte
+	// StorefrontURL is a shop's storefront address from its slug, for
+	// links in campaign mail; nil: http://<slug>.<base domain>.
+	StorefrontURL func(slug string) string
 }
 
 // Services are every service of one Wasmart process.
@@ -101,6 +110,9 @@ type Services struct {
 	// it, cancellations give points back; its outbox handlers (Handlers)
 	// earn and reverse, its Sweep expires and reviews.
 	Loyalty *loyalty.Service
+	// Mailing is the shops' e-mail campaigns; serve registers its outbox
+	// handlers (Register), which send campaign mail through the worker.
+	Mailing *mailing.Service
 	// Segments are the shops' customer segments and RFM scores: checkout
 	// asks them for promotions limited to a segment; its Refresh (a job)
 	// keeps the scores current.
@@ -131,10 +143,16 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	if len(o.GatewaySecret) == 0 {
 		o.GatewaySecret = randomKey()
 	}
+	if len(o.MailingSecret) == 0 {
+		o.MailingSecret = randomKey()
+	}
+	if o.StorefrontURL == nil {
+		o.StorefrontURL = func(slug string) string { return "http://" + slug + "." + o.Tenants.BaseDomain }
+	}
 	s := &Services{DB: db, Tenants: ts, Plugins: psvc, Blobs: o.Blobs, OrderSecret: o.OrderSecret}
 	s.Inventory = inventory.New(db, inventory.Options{Notifier: o.LowStock})
 	s.Catalog = catalog.New(db, catalog.Options{Blobs: o.Blobs, Stock: s.Inventory, StockSink: s.Inventory})
-	s.Customers = customer.New(db, customer.Options{})
+	s.Customers = customer.New(db, customer.Options{Erasers: []customer.Eraser{mailing.Eraser{}}}) // campaign rows are anonymised with the customer
 	s.Design = design.New(db, design.Options{Blobs: o.Blobs})
 	s.Content = content.New(db, nil)
 	s.Content.SetAssets(design.ExistingAssets)
@@ -163,6 +181,15 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	}
 	s.Shipments = shipping.New(db)
 	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
+	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design, Customers: s.Customers,
+		Audience: mailing.Subscribers{Customers: s.Customers, Segments: segmentAudience{s.Segments}}, // "all", or a segment
+		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
+			t, err := ts.Tenant(ctx, tenantID)
+			if err != nil {
+				return "", err
+			}
+			return o.StorefrontURL(t.Slug), nil
+		}})
 	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
 	s.Analytics.Start()
 	return s, nil
@@ -173,7 +200,7 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
 }
 
 // Close releases what the services hold: the analytics flusher (after
@@ -186,6 +213,26 @@ func (s *Services) Close() {
 	}
 	s.Plugins.Close()
 	s.Tenants.Close()
+}
+
+// segmentAudience is a campaign audience from core/segment (mailing's
+// Audience over segment.Member): a segment that does not exist is a bad
+// segment_id.
+type segmentAudience struct{ segments *segment.Service }
+
+func (a segmentAudience) Members(ctx context.Context, segmentID, after string, limit int) ([]mailing.Member, string, error) {
+	ms, next, err := a.segments.Members(ctx, segmentID, after, limit)
+	if errs.Is(err, errs.NotFound) {
+		return nil, "", errs.Field("segment_id", "unknown segment %q", segmentID)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]mailing.Member, len(ms))
+	for i, m := range ms {
+		out[i] = mailing.Member{CustomerID: m.CustomerID, Email: m.Email, Name: m.Name, AcceptsMarketing: m.AcceptsMarketing}
+	}
+	return out, next, nil
 }
 
 func randomKey() []byte {

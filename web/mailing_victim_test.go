@@ -1,0 +1,19 @@
+package web_test
+
+import (
+	"testing"
+
+	"github.com/wasmart/wasmart/web/api"
+)
+
+// victimMailing gives shop A an e-mail campaign and mailing settings for
+// the cross-tenant test; it returns the campaign id and A's markers.
+func victimMailing(t *testing.T, owner *client, productID string) (string, []string) {
+	t.Helper()
+	owner.send("PUT", "/api/mailing/settings", api.MailingSettings{RatePerSecond: 77, AttributionDays: 9, UnsubscribeMailto: "unsub@alpha-secret.example.com"}, 200)
+	var c api.EmailCampaignJSON
+	owner.send("POST", "/api/email-campaigns", api.EmailCampaignRequest{Subject: "Alpha secret newsletter", Body: "<p>Alpha secret body</p>",
+		ProductIDs: []string{productID}, SegmentID: "all"}, 201).json(t, &c)
+	owner.send("PUT", "/api/mailing/automations/tier_upgrade", api.MailingAutomation{Enabled: true, DelayMinutes: 60, Subject: "Alpha secret automation"}, 200)
+	return c.ID, []string{c.ID, "Alpha secret newsletter", "Alpha secret body", "unsub@alpha-secret.example.com", "Alpha secret automation"}
+}
