@@ -517,6 +517,8 @@ func TestKPIDefinitions(t *testing.T) {
 		if v := val(t, kpis(t, s, "tc", "2026-11-30", "2026-11-30"), "gross_margin"); v == nil || math.Abs(*v-1.0/3) > 1e-12 {
 			t.Errorf("gross margin with costs = %v, want 1/3", deref(v))
 		}
+		sideKPIs(t, db, s, at)
+		customerKPIs(t, db, s)
 	})
 }
 
@@ -583,4 +585,127 @@ func fieldOf(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// exec runs statements in the tenant's write transaction.
+func exec(t *testing.T, db *store.DB, tenant string, stmts ...[]any) {
+	t.Helper()
+	if err := db.Write(shop(tenant), func(ctx context.Context, q bun.IDB) error {
+		for _, st := range stmts {
+			if _, err := q.ExecContext(ctx, st[0].(string), st[1:]...); err != nil {
+				return fmt.Errorf("%s: %w", st[0], err)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sideKPIs: complaints, returns, promotions and e-mail campaigns of shop
+// ta's 30 November (Paris), read from the tables core/aftersales,
+// core/promotion and core/mailing own, on the shop's local days; shop tb's
+// are never seen.
+func sideKPIs(t *testing.T, db *store.DB, s *Service, at func(string, int, int) time.Time) {
+	t.Helper()
+	var ann string
+	if err := db.Read(shop("ta"), func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw("SELECT id FROM orders WHERE tenant_id = 'ta' AND email = 'ann@example.com' ORDER BY placed_at LIMIT 1").Scan(ctx, &ann)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ticket := "INSERT INTO tickets (tenant_id, id, email, kind, subject, status, created_at, updated_at) VALUES (?, ?, 'x@example.com', ?, 'S', 'open', ?, ?)"
+	ret := "INSERT INTO returns (tenant_id, id, order_id, status, currency, created_at, updated_at) VALUES (?, ?, ?, ?, 'EUR', ?, ?)"
+	in, boundary, before := at("2026-11-30", 10, 0), at("2026-12-01", 0, 30), at("2026-11-29", 23, 30)
+	exec(t, db, "ta",
+		[]any{ticket, "ta", "t1", "complaint", in, in},
+		[]any{ticket, "ta", "t2", "question", in, in},
+		[]any{ticket, "ta", "t3", "complaint", boundary, boundary}, // 1 Dec in Paris, 30 Nov in UTC
+		[]any{ticket, "ta", "t4", "complaint", before, before},
+		[]any{ret, "ta", "r1", ann, "requested", in, in},
+		[]any{ret, "ta", "r2", ann, "rejected", in, in},
+		[]any{"INSERT INTO promotions (tenant_id, id, name, label, kind, status, rules, created_at, updated_at) VALUES ('ta', 'p1', 'P', 'P', 'order', 'active', '{}', ?, ?)", in, in},
+		[]any{"INSERT INTO promotion_redemptions (tenant_id, id, order_id, promotion_id, currency, amount, order_total, reversed, created_at) VALUES ('ta', 'rd1', ?, 'p1', 'EUR', 1500, 12000, 500, ?)", ann, in},
+		[]any{"INSERT INTO mailing_attributions (tenant_id, order_id, campaign_id, recipient_id, total, currency, placed_at) VALUES ('ta', ?, 'c1', 'rc1', 12000, 'EUR', ?)", ann, in},
+	)
+	exec(t, db, "tb", // another shop's complaint on the same day
+		[]any{ticket, "tb", "t1", "complaint", in, in},
+		[]any{"INSERT INTO returns (tenant_id, id, order_id, status, currency, created_at, updated_at) SELECT 'tb', 'r1', id, 'requested', 'EUR', ?, ? FROM orders WHERE tenant_id = 'tb'", in, in})
+	rep := kpis(t, s, "ta", "2026-11-30", "2026-11-30")
+	want := map[string]float64{
+		"complaints": 1, "complaint_rate": 1, "return_rate": 1,
+		"promotion_participation": 1, "promotion_discount": 1000, "promotion_roi": (9000.0 - 1000) / 1000,
+		"campaign_participation": 1, "campaign_revenue": 9000,
+		// bob bought on 29 Nov, not on the 30th.
+		"churn_rate": 1,
+	}
+	for name, w := range want {
+		if v := val(t, rep, name); v == nil || math.Abs(*v-w) > 1e-12 {
+			t.Errorf("30 Nov %s = %v, want %v", name, deref(v), w)
+		}
+	}
+	// By day over 29 Nov – 1 Dec: each complaint on its Paris day.
+	r, _, _ := s.ParseRange(shop("ta"), "2026-11-29", "2026-12-01")
+	days, err := s.Series(shop("ta"), "complaints", r, Day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 3 || deref(days[0].Value) != 1 || deref(days[1].Value) != 1 || deref(days[2].Value) != 1 {
+		t.Errorf("complaints by day: %v", points(days))
+	}
+	if v := val(t, kpis(t, s, "ta", "2026-12-01", "2026-12-01"), "return_rate"); deref(v) != 0 {
+		t.Errorf("1 Dec return rate = %v, want 0", deref(v))
+	}
+}
+
+// customerKPIs: churn by month and the retention cohorts of shop td
+// (UTC): a, b, c buy first in September; a and b in October; a and the
+// new d in November; d again on 1 December.
+func customerKPIs(t *testing.T, db *store.DB, s *Service) {
+	t.Helper()
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 12, 0, 0, 0, time.UTC) }
+	for _, o := range []struct {
+		email string
+		at    time.Time
+	}{{"a@x", d(9, 3)}, {"b@x", d(9, 10)}, {"c@x", d(9, 20)}, {"a@x", d(9, 25)}, {"a@x", d(10, 10)}, {"b@x", d(10, 11)},
+		{"a@x", d(11, 5)}, {"d@x", d(11, 6)}, {"d@x", d(12, 1)}} {
+		placeOrder(t, db, "td", o.email, 1000, 1, o.at, 0, "")
+	}
+	if _, err := s.Rollup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := s.ParseRange(shop("td"), "2026-09-01", "2026-11-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	months, err := s.Series(shop("td"), "churn_rate", r, Month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// September: nobody bought in August (undefined); October: c of
+	// {a, b, c} left; November: b of {a, b} left.
+	if len(months) != 3 || months[0].Value != nil || math.Abs(deref(months[1].Value)-1.0/3) > 1e-12 || deref(months[2].Value) != 0.5 {
+		t.Errorf("churn by month: %v", points(months))
+	}
+	cohorts, err := s.Cohorts(shop("td"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(cohorts)
+	want := "[{2026-09 3 [3 2 1] [1 0.6666666666666666 0.3333333333333333]} {2026-10 0 [0 0] [0 0]} {2026-11 1 [1] [1]}]"
+	if got != want {
+		t.Errorf("cohorts:\n got %s\nwant %s", got, want)
+	}
+	// From October only: a, b and c started before it and are in no cohort.
+	r, _, _ = s.ParseRange(shop("td"), "2026-10-01", "2026-12-01")
+	cohorts, err = s.Cohorts(shop("td"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cohorts); got != "[{2026-10 0 [0 0 0] [0 0 0]} {2026-11 1 [1 1] [1 1]} {2026-12 0 [0] [0]}]" {
+		t.Errorf("cohorts from October: %s", got)
+	}
+	if _, err := s.Series(shop("td"), "retention_cohorts", r, Month); fieldOf(err) != "metric" {
+		t.Errorf("a table as a series: %v", err)
+	}
 }

@@ -34,6 +34,9 @@ const (
 	UnitRatio Unit = "ratio" // 0 to 1
 	UnitMoney Unit = "money" // minor units of the shop's currency
 	UnitValue Unit = "number"
+	// UnitTable: not one figure but a table (the retention cohorts), read
+	// through its own call; Value is always undefined.
+	UnitTable Unit = "table"
 )
 
 // Definition is one KPI.
@@ -51,7 +54,15 @@ type Definition struct {
 
 // Value computes the KPI from summed counts; ok is false when it is
 // undefined (a ratio over zero, a margin without costs).
-func (d *Definition) Value(c *Counts) (float64, bool) { return d.value(c) }
+func (d *Definition) Value(c *Counts) (float64, bool) {
+	if d.value == nil {
+		return 0, false
+	}
+	return d.value(c)
+}
+
+// Scalar says whether the KPI is one figure (every KPI but the tables).
+func (d *Definition) Scalar() bool { return d.value != nil }
 
 func count(f func(c *Counts) int64) func(c *Counts) (float64, bool) {
 	return func(c *Counts) (float64, bool) { return float64(f(c)), true }
@@ -136,6 +147,40 @@ var definitions = []Definition{
 	{Name: "repurchase_rate", Label: "Repurchase rate", Unit: UnitRatio, Formula: "returning customers' orders ÷ orders",
 		Help:  "Share of orders placed by customers who had ordered before (复购率).",
 		value: ratio(func(c *Counts) int64 { return c.RepeatOrders }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "churn_rate", Label: "Churn", Unit: UnitRatio, Formula: "customers of the window before who bought nothing in the period ÷ customers of the window before",
+		Help: "Of the customers (distinct e-mail addresses) with a counted order in the window of the same length just before the period (the day, week or month before a bucket; the previous period for the whole range), the share who placed no counted order in the period. By day it compares with the day before, so it reads best by week or month.",
+		value: ratio(func(c *Counts) int64 { return c.Churned }, func(c *Counts) int64 { return c.PriorCustomers })},
+	{Name: "retention_cohorts", Label: "Retention cohorts", Unit: UnitTable, Formula: "cohort month × months since: customers with an order ÷ cohort customers",
+		Help: "Customers (distinct e-mail addresses) grouped by the local month of their first counted order ever, for each month the range touches; for each month since (0 is the first month, always 100%), the share of the cohort who placed a counted order in that month. Customers whose first order is before the range's first month are in no cohort; months after the range's end are not shown."},
+	{Name: "complaints", Label: "Complaints", Unit: UnitCount, Formula: "Σ complaint tickets opened",
+		Help: "Service tickets of the kind complaint opened in the period (core/aftersales), on the local day they were opened.",
+		value: count(func(c *Counts) int64 { return c.Complaints })},
+	{Name: "complaint_rate", Label: "Complaint rate", Unit: UnitRatio, Formula: "complaint tickets opened ÷ orders",
+		Help: "Complaint tickets opened in the period per order placed in the period (both on their local day; a complaint about an older order counts when it is opened).",
+		value: ratio(func(c *Counts) int64 { return c.Complaints }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "return_rate", Label: "Return rate", Unit: UnitRatio, Formula: "return requests (not rejected) ÷ orders",
+		Help: "Return requests opened in the period and not rejected (core/aftersales), per order placed in the period, each on its local day.",
+		value: ratio(func(c *Counts) int64 { return c.Returns }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "promotion_participation", Label: "Promotion participation", Unit: UnitRatio, Formula: "orders with a promotion ÷ orders",
+		Help: "Share of the orders placed in the period that hold a promotion redemption (a discount, coupon or delivery offer of core/promotion) that was not released.",
+		value: ratio(func(c *Counts) int64 { return c.PromoOrders }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "promotion_discount", Label: "Promotion discount", Unit: UnitMoney, Formula: "Σ redemption amounts − reversed, on the period's orders",
+		Help: "What promotions gave on the orders placed in the period and the shoppers kept (discount taken back by returns is subtracted).",
+		value: count(func(c *Counts) int64 { return c.PromoDiscount })},
+	{Name: "promotion_roi", Label: "Promotion return on discount", Unit: UnitValue, Formula: "(promoted orders' net sales − discount) ÷ discount",
+		Help: "Net sales (after refunds) of the orders holding a promotion, less the discount given on them, per unit of discount. A revenue ratio over all promotions, without a baseline: the incremental-margin ROI of one campaign is in its campaign report (core/promotion).",
+		value: func(c *Counts) (float64, bool) {
+			if c.PromoDiscount <= 0 {
+				return 0, false
+			}
+			return float64(c.PromoSales-c.PromoDiscount) / float64(c.PromoDiscount), true
+		}},
+	{Name: "campaign_participation", Label: "E-mail campaign orders", Unit: UnitRatio, Formula: "orders credited to an e-mail campaign ÷ orders",
+		Help: "Share of the orders placed in the period credited to an e-mail campaign (core/mailing: the buyer clicked a campaign's link within the shop's attribution window before ordering).",
+		value: ratio(func(c *Counts) int64 { return c.MailOrders }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "campaign_revenue", Label: "E-mail campaign sales", Unit: UnitMoney, Formula: "Σ net sales of orders credited to an e-mail campaign",
+		Help: "Net sales (after refunds) of the orders placed in the period that an e-mail campaign is credited with. Sending costs are not recorded, so no ROI is computed for e-mail campaigns.",
+		value: count(func(c *Counts) int64 { return c.MailSales })},
 }
 
 // Definitions lists every KPI.
@@ -325,6 +370,9 @@ func (s *Service) buckets(ctx context.Context, r Range, g Grain) ([]Bucket, Coun
 		}
 		total.Add(&rows[i].Counts)
 	}
+	if err := s.addSide(ctx, r, g, out, &total); err != nil {
+		return nil, Counts{}, err
+	}
 	return out, total, nil
 }
 
@@ -332,7 +380,7 @@ func (s *Service) buckets(ctx context.Context, r Range, g Grain) ([]Bucket, Coun
 type Figure = *float64
 
 func figure(d *Definition, c *Counts) Figure {
-	v, ok := d.value(c)
+	v, ok := d.Value(c)
 	if !ok {
 		return nil
 	}
@@ -433,6 +481,9 @@ func (s *Service) KPIs(ctx context.Context, r Range, g Grain, cmp Compare) (*Rep
 	}
 	for i := range definitions {
 		d := &definitions[i]
+		if !d.Scalar() {
+			continue
+		}
 		k := KPI{Name: d.Name, Label: d.Label, Unit: d.Unit, Value: figure(d, &total)}
 		if cmp.Previous {
 			k.Previous = figure(d, &prev)
@@ -460,6 +511,9 @@ func (s *Service) Series(ctx context.Context, metric string, r Range, g Grain) (
 	d, ok := Lookup(metric)
 	if !ok {
 		return nil, errs.Field("metric", "unknown metric %q (see /api/analytics/definitions)", metric)
+	}
+	if !d.Scalar() {
+		return nil, errs.Field("metric", "%s is a table, not a series (see /api/analytics/cohorts)", metric)
 	}
 	if g == Hour {
 		return s.hourSeries(ctx, d, r)
