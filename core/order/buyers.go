@@ -60,3 +60,17 @@ func Countries(ctx context.Context, q bun.IDB, tenantID string, ids []string) (m
 	}
 	return out, nil
 }
+
+// ProductSalesIn is ProductSales over the counted orders placed in [from,
+// to).
+func ProductSalesIn(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time) ([]ProductSale, error) {
+	var rows []ProductSale
+	err := q.NewRaw(`SELECT ol.product_id, SUM(ol.quantity) AS units, SUM(ol.total) AS revenue
+		FROM order_lines ol JOIN orders o ON o.tenant_id = ol.tenant_id AND o.id = ol.order_id
+		WHERE ol.tenant_id = ? AND `+counted+` AND o.placed_at >= ? AND o.placed_at < ?
+		GROUP BY ol.product_id ORDER BY units DESC, ol.product_id`, tenantID, from, to).Scan(ctx, &rows)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "order.ProductSalesIn")
+	}
+	return rows, nil
+}

@@ -87,6 +87,15 @@ func (s *Analytics) Routes() []httpx.Route {
 		append(rng, httpx.QueryParam{Name: "metric", Description: "a KPI name (see /api/analytics/definitions)"},
 			httpx.QueryParam{Name: "grain", Enum: []string{"hour", "day", "week", "month"}})...)
 	api.API("GET", "/api/analytics/sources", perm.AnalyticsRead, "Traffic and sales by source, medium and campaign, most sessions first", nil, []SourceJSON{}, s.apiSources, rng...)
+	dims := make([]string, len(analytics.Dimensions))
+	for i, d := range analytics.Dimensions {
+		dims[i] = string(d)
+	}
+	api.API("GET", "/api/analytics/report", perm.AnalyticsRead, "A topic report: chosen KPIs by one dimension over a range, as JSON or CSV", nil, TopicReportJSON{}, s.apiReport,
+		append(rng, httpx.QueryParam{Name: "metrics", Description: "comma-separated KPI names (see /api/analytics/definitions; each KPI's basis says by what it can be broken down)"},
+			httpx.QueryParam{Name: "dimension", Enum: dims, Description: "what the rows are (default day)"},
+			httpx.QueryParam{Name: "format", Enum: []string{"json", "csv"}, Description: "json (default) or csv (money in minor units, ratios 0 to 1)"})...)
+	api.API("GET", "/api/analytics/cohorts", perm.AnalyticsRead, "Retention cohorts: customers by first-order month and the share ordering in each month since", nil, CohortsJSON{}, s.apiCohorts, rng...)
 	api.API("GET", "/api/analytics/definitions", perm.AnalyticsRead, "How every KPI is defined", nil, []analytics.Definition{}, s.apiDefinitions)
 	api.API("GET", "/api/analytics/settings", perm.AnalyticsRead, "The shop's analytics time zone and retention", nil, AnalyticsSettingsJSON{}, s.apiSettings)
 	api.API("PUT", "/api/analytics/settings", perm.AnalyticsManage, "Change the shop's analytics time zone and retention", AnalyticsSettingsJSON{}, AnalyticsSettingsJSON{}, s.apiSaveSettings)

@@ -191,6 +191,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 			return o.StorefrontURL(t.Slug), nil
 		}})
 	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
+	psvc.SetTopics(s.Analytics)
 	s.Analytics.Start()
 	return s, nil
 }
