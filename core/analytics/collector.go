@@ -43,6 +43,9 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock (nil: the wall clock).
 	Now func() time.Time
+	// Currency answers a shop's currency for the money in scheduled
+	// reports (nil: money is shown in minor units).
+	Currency func(ctx context.Context, tenantID string) (string, error)
 }
 
 // Service collects a shop's events, keeps the rollups and answers the

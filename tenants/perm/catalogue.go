@@ -55,6 +55,7 @@ const (
 	ReportsRead      Permission = "reports.read"
 	AnalyticsRead    Permission = "analytics.read"
 	AnalyticsManage  Permission = "analytics.manage"
+	ReportsManage    Permission = "reports.manage"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -111,6 +112,7 @@ var catalogue = []Info{
 	{ReportsRead, TenantScope, true, "Read reports"},
 	{AnalyticsRead, TenantScope, true, "Read storefront analytics and KPIs"},
 	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
+	{ReportsManage, TenantScope, false, "Manage scheduled reports (daily, weekly, monthly) and who receives them"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},

@@ -93,7 +93,9 @@ func (s *Shop) reportsPage(c *fiber.Ctx) error {
 	if len(names) == 0 && c.Query("run") == "" {
 		return s.Page(c, "console/reports", "Reports", "reports", d)
 	}
-	fail := func(err error) error { return s.PageError(c, err, func() error { return s.Page(c, "console/reports", "Reports", "reports", d) }) }
+	fail := func(err error) error {
+		return s.PageError(c, err, func() error { return s.Page(c, "console/reports", "Reports", "reports", d) })
+	}
 	x, err := analytics.ParseDimension(dim)
 	if err != nil {
 		return fail(err)
@@ -189,5 +191,3 @@ func (s *Shop) kpiHelpPage(c *fiber.Ctx) error {
 	}
 	return s.Page(c, "console/kpis", "KPI definitions", "reports", out)
 }
-
-

@@ -190,7 +190,10 @@ func Build(db *store.DB, o Options) (*Services, error) {
 			}
 			return o.StorefrontURL(t.Slug), nil
 		}})
-	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
+	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log, Currency: func(ctx context.Context, id string) (string, error) {
+		t, err := ts.Tenant(ctx, id)
+		return t.Currency, err
+	}})
 	psvc.SetTopics(s.Analytics)
 	s.Analytics.Start()
 	return s, nil
