@@ -18,12 +18,8 @@ import (
 // Parameters (all optional): from and to (local days, YYYY-MM-DD),
 // dimension (or grain: day, week or month) and metrics (comma-separated
 // KPI names). Without them: the last 30 days by day, with the default
-// metrics of the dimension. Bad ones are a 400 naming the parameter
+// metrics of the dimension (ParseMetrics). Bad ones are a 400 naming the parameter
 // (param.from, ...), as for /api/analytics/report.
-
-// defaultPluginMetrics are the metrics a dimension reports when the
-// merchant chose none (those it supports).
-var defaultPluginMetrics = []string{"visitors", "sessions", "conversion_rate", "orders", "units", "gmv", "net_sales", "aov"}
 
 // PluginRange is the range and grouping a plugin report was asked for,
 // as the host resolved them.
@@ -54,17 +50,7 @@ func (s *Service) PluginDatasets(ctx context.Context, params map[string]string) 
 	if err != nil {
 		return nil, PluginRange{}, paramErr(err)
 	}
-	metrics := params["metrics"]
-	if metrics == "" {
-		var names []string
-		for _, n := range defaultPluginMetrics {
-			if d, _ := Lookup(n); x.Supports(d) {
-				names = append(names, n)
-			}
-		}
-		metrics = strings.Join(names, ",")
-	}
-	ms, err := ParseMetrics(metrics, x)
+	ms, err := ParseMetrics(params["metrics"], x)
 	if err != nil {
 		return nil, PluginRange{}, paramErr(err)
 	}

@@ -507,3 +507,6 @@ func reportMail(title string, figs []KPI, currency, zone string) (string, string
 	}
 	return text.String(), b.String(), nil
 }
+
+// String is the frequency's name.
+func (f Frequency) String() string { return string(f) }

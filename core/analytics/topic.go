@@ -101,9 +101,23 @@ func ParseDimension(s string) (Dimension, error) {
 	return "", errs.Field("dimension", "unknown dimension %q: must be one of %s", s, strings.Join(names, ", "))
 }
 
+// defaultMetrics are what a topic report shows when no metric is named
+// (those of them the dimension supports).
+var defaultMetrics = []string{"visitors", "sessions", "conversion_rate", "orders", "units", "gmv", "net_sales", "aov"}
+
 // ParseMetrics reads a comma-separated list of KPI names that can all be
-// broken down by x (at least one, at most MaxTopicMetrics, none twice).
+// broken down by x (at most MaxTopicMetrics, none twice); an empty list
+// is the default metrics the dimension supports.
 func ParseMetrics(s string, x Dimension) ([]*Definition, error) {
+	if strings.TrimSpace(s) == "" {
+		var names []string
+		for _, n := range defaultMetrics {
+			if d, _ := Lookup(n); x.Supports(d) {
+				names = append(names, n)
+			}
+		}
+		s = strings.Join(names, ",")
+	}
 	var out []*Definition
 	seen := map[string]bool{}
 	for _, p := range strings.Split(s, ",") {

@@ -74,7 +74,7 @@ func TestTopicReport(t *testing.T) {
 		}{
 			{"orders", "planet", "dimension"},
 			{"nope", "day", "metrics"},
-			{"", "day", "metrics"},
+			{" , ", "day", "metrics"},
 			{"visitors", "country", "metrics"},
 			{"conversion_rate", "product", "metrics"},
 			{"complaint_rate", "source", "metrics"},

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
 // Topic reports and retention cohorts (analytics.read): routes declared in
@@ -74,4 +75,72 @@ func (s *Analytics) apiCohorts(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(CohortsJSON{From: r.From.Format("2006-01-02"), To: r.To.Format("2006-01-02"), TimeZone: st.TimeZone, Cohorts: cs})
+}
+
+// ScheduleRequest creates or replaces the shop's schedule of a frequency
+// (PUT /api/analytics/schedules/:frequency).
+type ScheduleRequest struct {
+	// Metrics are KPI names (default: the headline KPIs).
+	Metrics []string `json:"metrics"`
+	// Recipients are e-mail addresses of the shop's staff who may read
+	// analytics (1 to 20).
+	Recipients []string `json:"recipients"`
+}
+
+// ScheduleJSON is a report schedule.
+type ScheduleJSON = analytics.Schedule
+
+// StoredReportJSON is a report a schedule sent, with its figures when
+// read alone.
+type StoredReportJSON = analytics.StoredReport
+
+func (s *Analytics) apiSchedules(c *fiber.Ctx) error {
+	scs, err := s.analytics.Schedules(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if scs == nil {
+		scs = []*analytics.Schedule{}
+	}
+	return c.JSON(scs)
+}
+
+func (s *Analytics) apiSaveSchedule(c *fiber.Ctx) error {
+	var in ScheduleRequest
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	sc, err := s.admin.SaveReportSchedule(c, s.analytics, analytics.ScheduleInput{Frequency: analytics.Frequency(c.Params("frequency")),
+		Metrics: in.Metrics, Recipients: in.Recipients})
+	if err != nil {
+		return err
+	}
+	return c.JSON(sc)
+}
+
+func (s *Analytics) apiDeleteSchedule(c *fiber.Ctx) error {
+	if err := s.analytics.DeleteSchedule(c.UserContext(), c.Params("schedule")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Analytics) apiStoredReports(c *fiber.Ctx) error {
+	limit := c.QueryInt("limit", 50)
+	rs, err := s.analytics.Reports(c.UserContext(), limit)
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []analytics.StoredReport{}
+	}
+	return c.JSON(rs)
+}
+
+func (s *Analytics) apiStoredReport(c *fiber.Ctx) error {
+	r, err := s.analytics.Report(c.UserContext(), c.Params("report"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
 }

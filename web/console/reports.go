@@ -24,6 +24,7 @@ func (s *Shop) reportPages(t *httpx.Table) {
 	html := t.Group(httpx.ScopeTenant, "console")
 	html.Page("GET", "/console/reports", perm.AnalyticsRead, "Topic reports: KPIs by a dimension over a range, with charts and CSV", s.reportsPage)
 	html.Page("GET", "/console/reports/kpis", perm.AnalyticsRead, "How every KPI is defined", s.kpiHelpPage)
+	s.scheduledReportPages(t)
 }
 
 type reportMetric struct {
@@ -94,7 +95,7 @@ func (s *Shop) reportsPage(c *fiber.Ctx) error {
 		return s.Page(c, "console/reports", "Reports", "reports", d)
 	}
 	fail := func(err error) error {
-		return s.PageError(c, err, func() error { return s.Page(c, "console/reports", "Reports", "reports", d) })
+		return s.PageError(c, err, func() error { return s.PageWithError(c, "console/reports", "Reports", "reports", d) })
 	}
 	x, err := analytics.ParseDimension(dim)
 	if err != nil {
