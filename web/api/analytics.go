@@ -136,6 +136,9 @@ func (s *Analytics) apiKPIs(c *fiber.Ctx) error {
 	for i, b := range rep.Buckets {
 		vals := make(map[string]*float64, len(defs))
 		for j := range defs {
+			if !defs[j].Scalar() {
+				continue
+			}
 			if v, ok := defs[j].Value(&b.Counts); ok {
 				vals[defs[j].Name] = &v
 			} else {
