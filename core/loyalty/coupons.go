@@ -209,7 +209,7 @@ func (s *Service) monthly(ctx context.Context, tenant string, now time.Time) (in
 			}
 			pr, err := promotion.CodedPromotionIn(ctx, q, tenant, t.MonthlyCoupon)
 			if err != nil {
-				if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Unprocessable) {
+				if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Invalid) {
 					continue // the promotion is gone or automatic now: nothing to issue
 				}
 				return err
