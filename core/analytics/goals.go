@@ -456,9 +456,9 @@ func (s *Service) Goals(ctx context.Context, archived bool) ([]Goal, error) {
 // Progress is where a goal stands today. Figures are in the KPI's unit
 // (a ratio 0 to 1, money in minor units, a count); nil when undefined.
 type Progress struct {
-	Status GoalStatus `json:"status"`
-	Today  string     `json:"today"`   // the shop's local day
-	Through string    `json:"through"` // the last day counted in Value
+	Status  GoalStatus `json:"status"`
+	Today   string     `json:"today"`   // the shop's local day
+	Through string     `json:"through"` // the last day counted in Value
 	// Value is the KPI from the start through today (today so far), or
 	// the final value once the deadline is past.
 	Value  Figure  `json:"value"`
