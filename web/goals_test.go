@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +174,29 @@ func TestGoalsConsole(t *testing.T) {
 func jsonBody(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// browserGoal is TestBrowserDashboard's goal step: a sales goal of
+// 100.00 EUR over the next 30 days created through the console form, its
+// progress (the dashboard shop's 44.90 EUR order) on its page and on the
+// home's goals block, the bar labelled and the status in words.
+func browserGoal(owner *tab) {
+	owner.t.Helper()
+	today := time.Now().UTC().Format(time.DateOnly)
+	owner.open("/console/goals/new", 200)
+	form := `form[action="/console/goals"]`
+	owner.fill(form, "name", "Sales this month", "target", "100.00")
+	owner.setValue(form, "metric", "gmv", "start", today, "deadline", time.Now().UTC().AddDate(0, 0, 29).Format(time.DateOnly))
+	owner.click(form+` button[type="submit"]`, 200)
+	owner.wantText("#main h1", "Sales this month")
+	owner.wantText("#main .goal", "So far 44.90 EUR of 100.00 EUR (45%)", "On track")
+	owner.open("/console", 200)
+	owner.wantText("#goals-home-title + .goal-list", "Sales this month", "So far 44.90 EUR of 100.00 EUR (45%)")
+	if got := owner.attr("#goals-home-title + .goal-list progress", "aria-label"); got != "Sales this month: 45% of the target" {
+		owner.fail("goal bar", fmt.Errorf("progress bar labelled %q", got))
+	}
+	if got := owner.attr("#goals-home-title + .goal-list progress", "value"); got != "44" {
+		owner.fail("goal bar", fmt.Errorf("progress bar at %q, want 44", got))
+	}
+	owner.screenshots("dashboard-goals")
 }
