@@ -396,3 +396,36 @@ func TestGoalNoticesOncePerTransition(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkGoalProgress is one goal's progress over a year of daily
+// rollups (365 days × 3 sources, a sum KPI with weekly seasonality and a
+// rate), as the goals page and the goal job compute it for each goal.
+func BenchmarkGoalProgress(b *testing.B) {
+	storetest.EachB(b, func(b *testing.B, db *store.DB) {
+		s := New(db, Options{Now: func() time.Time { return time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC) }})
+		err := db.Write(shop("gb"), func(ctx context.Context, q bun.IDB) error {
+			var rows []dailyRow
+			for d := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == 2026; d = d.AddDate(0, 0, 1) {
+				for i, src := range []string{SourceDirect, "google", "newsletter"} {
+					rows = append(rows, dailyRow{TenantID: "gb", Day: d.Format(time.DateOnly), SourceKey: SourceKey{Source: src, Medium: MediumNone},
+						Counts: Counts{Sessions: int64(100 + i), ConvertedSessions: int64(2 + i), Orders: int64(3 + i), GMV: int64(9000 + 100*i)}})
+				}
+			}
+			_, err := q.NewInsert().Model(&rows).Exec(ctx)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, metric := range []string{"gmv", "conversion_rate"} {
+			g := &Goal{ID: "g", Metric: metric, Direction: AtLeast, TargetValue: 1, Start: "2026-01-01", Deadline: "2026-12-31"}
+			b.Run(metric, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := s.GoalProgress(shop("gb"), g); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	})
+}
