@@ -155,6 +155,8 @@ func TestGoalsConsole(t *testing.T) {
 		"start", day(-10), "deadline", day(-1), "owner_id", s.OwnerID)
 	wantConsolePage(t, c.do("POST", "/console/goals", bad, nil), 400, "deadline", `value="Conversion 3%"`)
 	okForm := strings.Replace(bad, "deadline="+day(-1), "deadline="+day(20), 1)
+	relative := strings.Replace(okForm, "kind=absolute", "kind=relative", 1) + "&base_from=" + day(-40) + "&base_to=" + day(-11)
+	wantConsolePage(t, c.do("POST", "/console/goals", relative, nil), 400, "base_from", "nothing to grow from", `value="relative" checked`)
 	r := c.do("POST", "/console/goals", okForm, nil)
 	wantSeeOther(t, r, "/console/goals/")
 	page := strings.SplitN(r.Header.Get("Location"), "?", 2)[0]
