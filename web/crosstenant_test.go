@@ -64,7 +64,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ", "loyalty_coupons ", "loyalty_shares ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
-			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -201,6 +201,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	goalID, goalMarks := victimGoals(t, srv, a)
+	a.Commerce["goal"] = goalID
+	a.markers = append(a.markers, goalMarks...)
 	return a
 }
 
@@ -232,7 +235,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}
