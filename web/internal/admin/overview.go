@@ -83,7 +83,7 @@ type OverviewMembership struct {
 	NextTier     string     `json:"next_tier,omitempty"`
 	Progress     int64      `json:"progress"`
 	Threshold    int64      `json:"threshold,omitempty"` // the next tier's
-	QualifyBy    string     `json:"qualify_by"` // spend (Progress and Threshold in minor units of Currency) or points
+	QualifyBy    string     `json:"qualify_by"`          // spend (Progress and Threshold in minor units of Currency) or points
 	Currency     string     `json:"currency,omitempty"`
 	Balance      int64      `json:"balance"`
 	Expiring     int64      `json:"expiring"`
