@@ -152,6 +152,11 @@ func TestCustomerOverview(t *testing.T) {
 			t.Fatal("the page lists a segment the customer is not in")
 		}
 
+		// The shopper's own account page: the review waiting for
+		// moderation, the return and the question with where they stand.
+		wantPage(t, b.get("/account"), 200, `id="my-reviews"`, "Soft linen", "Waiting for approval", `id="my-aftersales"`,
+			"Requested, waiting for the shop", "Where is my parcel", "With the shop")
+
 		// Roles: each reads what it may.
 		for _, x := range []struct {
 			role   string
