@@ -244,7 +244,7 @@ func (s *Service) MembershipsIn(ctx context.Context, q bun.IDB, tenant, customer
 	return out, nil
 }
 
-// evaluation is one customer's RFM row and, for each saved segment
+// evaluation is one customer's RFM group and scores and, for each saved segment
 // evaluated, whether they are in it (1) or not (0).
 type evaluation struct {
 	rfm   customerRFM // zero scores and group "": no counted order yet
@@ -256,7 +256,7 @@ type evaluation struct {
 // deleted).
 func (s *Service) evaluate(ctx context.Context, q bun.IDB, tenant, customerID string, rows []segmentRow) (*evaluation, error) {
 	c := compiler{now: s.now()}
-	cols := []string{"COALESCE(r.grp, '')", "COALESCE(r.r, 0)", "COALESCE(r.f, 0)", "COALESCE(r.m, 0)", "COALESCE(r.orders, 0)", "COALESCE(r.spent, 0)"}
+	cols := []string{"COALESCE(r.grp, '')", "COALESCE(r.r, 0)", "COALESCE(r.f, 0)", "COALESCE(r.m, 0)"}
 	for i := range rows {
 		sg, err := rows[i].out()
 		if err != nil {
@@ -265,7 +265,7 @@ func (s *Service) evaluate(ctx context.Context, q bun.IDB, tenant, customerID st
 		cols = append(cols, "CASE WHEN "+c.group(sg.Match, sg.Rules)+" THEN 1 ELSE 0 END")
 	}
 	ev := &evaluation{flags: make([]int64, len(rows))}
-	dest := []any{&ev.rfm.Group, &ev.rfm.R, &ev.rfm.F, &ev.rfm.M, &ev.rfm.Orders, &ev.rfm.Spent}
+	dest := []any{&ev.rfm.Group, &ev.rfm.R, &ev.rfm.F, &ev.rfm.M}
 	for i := range ev.flags {
 		dest = append(dest, &ev.flags[i])
 	}
