@@ -517,7 +517,6 @@ func TestKPIDefinitions(t *testing.T) {
 		if v := val(t, kpis(t, s, "tc", "2026-11-30", "2026-11-30"), "gross_margin"); v == nil || math.Abs(*v-1.0/3) > 1e-12 {
 			t.Errorf("gross margin with costs = %v, want 1/3", deref(v))
 		}
-		sideKPIs(t, db, s, at)
 		customerKPIs(t, db, s)
 	})
 }
@@ -599,62 +598,6 @@ func exec(t *testing.T, db *store.DB, tenant string, stmts ...[]any) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// sideKPIs: complaints, returns, promotions and e-mail campaigns of shop
-// ta's 30 November (Paris), read from the tables core/aftersales,
-// core/promotion and core/mailing own, on the shop's local days; shop tb's
-// are never seen.
-func sideKPIs(t *testing.T, db *store.DB, s *Service, at func(string, int, int) time.Time) {
-	t.Helper()
-	var ann string
-	if err := db.Read(shop("ta"), func(ctx context.Context, q bun.IDB) error {
-		return q.NewRaw("SELECT id FROM orders WHERE tenant_id = 'ta' AND email = 'ann@example.com' ORDER BY placed_at LIMIT 1").Scan(ctx, &ann)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	ticket := "INSERT INTO tickets (tenant_id, id, email, kind, subject, status, created_at, updated_at) VALUES (?, ?, 'x@example.com', ?, 'S', 'open', ?, ?)"
-	ret := "INSERT INTO returns (tenant_id, id, order_id, status, currency, created_at, updated_at) VALUES (?, ?, ?, ?, 'EUR', ?, ?)"
-	in, boundary, before := at("2026-11-30", 10, 0), at("2026-12-01", 0, 30), at("2026-11-29", 23, 30)
-	exec(t, db, "ta",
-		[]any{ticket, "ta", "t1", "complaint", in, in},
-		[]any{ticket, "ta", "t2", "question", in, in},
-		[]any{ticket, "ta", "t3", "complaint", boundary, boundary}, // 1 Dec in Paris, 30 Nov in UTC
-		[]any{ticket, "ta", "t4", "complaint", before, before},
-		[]any{ret, "ta", "r1", ann, "requested", in, in},
-		[]any{ret, "ta", "r2", ann, "rejected", in, in},
-		[]any{"INSERT INTO promotions (tenant_id, id, name, label, kind, status, rules, created_at, updated_at) VALUES ('ta', 'p1', 'P', 'P', 'order', 'active', '{}', ?, ?)", in, in},
-		[]any{"INSERT INTO promotion_redemptions (tenant_id, id, order_id, promotion_id, currency, amount, order_total, reversed, created_at) VALUES ('ta', 'rd1', ?, 'p1', 'EUR', 1500, 12000, 500, ?)", ann, in},
-		[]any{"INSERT INTO mailing_attributions (tenant_id, order_id, campaign_id, recipient_id, total, currency, placed_at) VALUES ('ta', ?, 'c1', 'rc1', 12000, 'EUR', ?)", ann, in},
-	)
-	exec(t, db, "tb", // another shop's complaint on the same day
-		[]any{ticket, "tb", "t1", "complaint", in, in},
-		[]any{"INSERT INTO returns (tenant_id, id, order_id, status, currency, created_at, updated_at) SELECT 'tb', 'r1', id, 'requested', 'EUR', ?, ? FROM orders WHERE tenant_id = 'tb'", in, in})
-	rep := kpis(t, s, "ta", "2026-11-30", "2026-11-30")
-	want := map[string]float64{
-		"complaints": 1, "complaint_rate": 1, "return_rate": 1,
-		"promotion_participation": 1, "promotion_discount": 1000, "promotion_roi": (9000.0 - 1000) / 1000,
-		"campaign_participation": 1, "campaign_revenue": 9000,
-		// bob bought on 29 Nov, not on the 30th.
-		"churn_rate": 1,
-	}
-	for name, w := range want {
-		if v := val(t, rep, name); v == nil || math.Abs(*v-w) > 1e-12 {
-			t.Errorf("30 Nov %s = %v, want %v", name, deref(v), w)
-		}
-	}
-	// By day over 29 Nov – 1 Dec: each complaint on its Paris day.
-	r, _, _ := s.ParseRange(shop("ta"), "2026-11-29", "2026-12-01")
-	days, err := s.Series(shop("ta"), "complaints", r, Day)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(days) != 3 || deref(days[0].Value) != 1 || deref(days[1].Value) != 1 || deref(days[2].Value) != 1 {
-		t.Errorf("complaints by day: %v", points(days))
-	}
-	if v := val(t, kpis(t, s, "ta", "2026-12-01", "2026-12-01"), "return_rate"); deref(v) != 0 {
-		t.Errorf("1 Dec return rate = %v, want 0", deref(v))
 	}
 }
 

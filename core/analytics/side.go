@@ -5,13 +5,32 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
-	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/store"
 )
+
+// SideOrder is a counted order another package credits (a promotion, an
+// e-mail campaign): when it was placed, its total less refunds, and the
+// discount it was given (0 when not a promotion).
+type SideOrder struct {
+	PlacedAt time.Time `bun:"placed_at"`
+	NetSales int64     `bun:"net_sales"`
+	Discount int64     `bun:"discount"`
+}
+
+// Sides read the side figures from the packages that own them; they are
+// handed in (Options.Sides) because those packages import this one. Each
+// lists a shop's records in [from, to) in q: complaint tickets opened
+// (aftersales.ComplaintTimes), return requests not rejected
+// (aftersales.ReturnTimes), orders holding a promotion redemption
+// (promotion.PromotedOrders) and orders credited to an e-mail campaign
+// (mailing.AttributedOrders). A nil reader counts nothing, and the KPIs
+// over it read as zero or undefined.
+type Sides struct {
+	Complaints, Returns  func(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time) ([]time.Time, error)
+	Promoted, Attributed func(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time) ([]SideOrder, error)
+}
 
 // The side figures: KPIs over what other packages own (complaint tickets
 // and returns in core/aftersales, redemptions in core/promotion, e-mail
@@ -55,41 +74,44 @@ func (s *Service) addSide(ctx context.Context, r Range, g Grain, out []Bucket, t
 	}
 	var buyers []order.Buyer
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		complaints, err := aftersales.ComplaintTimes(ctx, q, tenant, from, to)
-		if err != nil {
-			return err
-		}
-		for _, t := range complaints {
-			bucket(t).Complaints++
-			total.Complaints++
-		}
-		returns, err := aftersales.ReturnTimes(ctx, q, tenant, from, to)
-		if err != nil {
-			return err
-		}
-		for _, t := range returns {
-			bucket(t).Returns++
-			total.Returns++
-		}
-		promoted, err := promotion.PromotedOrders(ctx, q, tenant, from, to)
-		if err != nil {
-			return err
-		}
-		for _, p := range promoted {
-			for _, c := range []*Counts{bucket(p.PlacedAt), total} {
-				c.PromoOrders++
-				c.PromoSales += p.NetSales
-				c.PromoDiscount += p.Discount
+		sd := s.o.Sides
+		for _, x := range []struct {
+			read func(context.Context, bun.IDB, string, time.Time, time.Time) ([]time.Time, error)
+			add  func(c *Counts)
+		}{{sd.Complaints, func(c *Counts) { c.Complaints++ }}, {sd.Returns, func(c *Counts) { c.Returns++ }}} {
+			if x.read == nil {
+				continue
+			}
+			times, err := x.read(ctx, q, tenant, from, to)
+			if err != nil {
+				return err
+			}
+			for _, t := range times {
+				x.add(bucket(t))
+				x.add(total)
 			}
 		}
-		mailed, err := mailing.AttributedOrders(ctx, q, tenant, from, to)
-		if err != nil {
-			return err
-		}
-		for _, m := range mailed {
-			for _, c := range []*Counts{bucket(m.PlacedAt), total} {
-				c.MailOrders++
-				c.MailSales += m.NetSales
+		for _, x := range []struct {
+			read func(context.Context, bun.IDB, string, time.Time, time.Time) ([]SideOrder, error)
+			add  func(c *Counts, o *SideOrder)
+		}{
+			{sd.Promoted, func(c *Counts, o *SideOrder) {
+				c.PromoOrders++
+				c.PromoSales += o.NetSales
+				c.PromoDiscount += o.Discount
+			}},
+			{sd.Attributed, func(c *Counts, o *SideOrder) { c.MailOrders++; c.MailSales += o.NetSales }},
+		} {
+			if x.read == nil {
+				continue
+			}
+			orders, err := x.read(ctx, q, tenant, from, to)
+			if err != nil {
+				return err
+			}
+			for i := range orders {
+				x.add(bucket(orders[i].PlacedAt), &orders[i])
+				x.add(total, &orders[i])
 			}
 		}
 		// Churn: every bucket's window before it lies within the
