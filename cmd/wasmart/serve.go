@@ -217,6 +217,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("analytics goals", "err", err)
 		}
 	})
+	go jobs.Every(ctx, log, "wishlist guest sweep", time.Hour, func(ctx context.Context) { // guest wishlists untouched for 60 days
+		if _, err := svc.Wishlists.SweepGuests(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("wishlist guest sweep", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "session purge", 10*time.Minute, func(ctx context.Context) {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -184,4 +185,41 @@ func LastChange(ctx context.Context, q bun.IDB, tid string, now time.Time) (toke
 	f.Due(row.Start)
 	f.Due(row.End)
 	return f.Token(), f.Latest(), nil
+}
+
+// ProductSales prices one unit of every variant of products under the
+// sales at now, reading the products' facts (tags, categories,
+// collections the offers want) in q in one query: the variants an offer
+// lowers, by variant id. The storefront's product pages and cards and the
+// store API's wishlist price through it.
+func (s Sales) ProductSales(ctx context.Context, q bun.IDB, tenantID string, products []*catalog.Product, now time.Time) (map[string]Sale, error) {
+	out := map[string]Sale{}
+	if s.Empty() || len(products) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(products))
+	for _, p := range products {
+		ids = append(ids, p.ID)
+	}
+	var want catalog.FactsWanted
+	want.Tags, want.Collections = s.Wants()
+	facts, err := catalog.ProductFactsIn(ctx, q, tenantID, ids, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range products {
+		f := facts[p.ID]
+		if f == nil {
+			continue
+		}
+		for i := range p.Variants {
+			v := &p.Variants[i]
+			l := Line{VariantID: v.ID, ProductID: p.ID, UnitPrice: v.Price, Tags: f.Tags, Categories: f.Categories,
+				Collections: f.Collections, PublishedAt: f.PublishedAt}
+			if sale, ok := s.UnitPrice(l, p.Currency, now); ok {
+				out[v.ID] = sale
+			}
+		}
+	}
+	return out, nil
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/admin"
@@ -70,6 +71,7 @@ type Deps struct {
 	Loyalty     *loyalty.Service
 	Mailing     *mailing.Service
 	Segments    *segment.Service
+	Wishlists   *wishlist.Service
 }
 
 // API is the JSON API's handlers, one per resource, in route order.
@@ -102,6 +104,7 @@ func New(d Deps) *API {
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
 		&StoreMember{Kit: d.Kit, loyalty: d.Loyalty, customers: d.Customers},
+		&StoreWishlist{Kit: d.Kit, wishlists: d.Wishlists, catalog: d.Catalog, promotions: d.Promotions, db: d.DB, analytics: d.Analytics},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

@@ -49,6 +49,7 @@ import (
 	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/internal/admin"
@@ -109,6 +110,9 @@ type Deps struct {
 	// Analytics answers the home dashboard's KPIs (nil: the home shows
 	// the plan's quotas only).
 	Analytics *analytics.Service
+	// Wishlists shows a customer's saved products and how many shoppers
+	// saved a product (nil: not shown).
+	Wishlists *wishlist.Service
 	Admin     *admin.Admin
 	Imports   *admin.Imports
 	// Preview serves a request on the shop host in-process (the builder's

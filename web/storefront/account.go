@@ -478,6 +478,7 @@ func (s *accountPages) shopDeleteAccount(c *fiber.Ctx) error {
 // cart at sign-in and forgets the guest cookie. A failed merge leaves the
 // guest cart where it was (signing in still succeeds); it is logged.
 func (s *accountPages) mergeGuestCart(c *fiber.Ctx, customerID string) {
+	s.mergeGuestWishlist(c, customerID) // wishlist.go: the guest's saved products too
 	tok := s.GuestCartToken(c)
 	if tok == "" || s.carts == nil {
 		return

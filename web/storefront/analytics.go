@@ -9,7 +9,6 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/web/internal/httpx"
-	"github.com/wasmart/wasmart/web/internal/session"
 )
 
 // Storefront analytics (core/analytics). Pages are counted where they
@@ -39,16 +38,9 @@ func factsOf(v *shopView) pageFacts {
 	return pageFacts{kind: analytics.PageView}
 }
 
-// hitOf is an event of kind from the request.
-func (l *layout) hitOf(c *fiber.Ctx, kind analytics.Kind) analytics.Hit {
-	h := &c.Request().Header
-	return analytics.Hit{TenantID: l.Shop(c).ID, Kind: kind, Path: string(c.Request().URI().Path()),
-		IP: strings.Clone(c.IP()), UserAgent: string(h.UserAgent()), Referrer: string(h.Referer()), Host: string(c.Request().Host()),
-		UTMSource: strings.Clone(c.Query("utm_source")), UTMMedium: strings.Clone(c.Query("utm_medium")), UTMCampaign: strings.Clone(c.Query("utm_campaign")),
-		NoTrack: string(h.Peek("DNT")) == "1" || string(h.Peek("Sec-GPC")) == "1",
-		Returning: len(h.Peek(fiber.HeaderIfNoneMatch)) > 0 || len(h.Peek(fiber.HeaderIfModifiedSince)) > 0 || len(h.Cookie(l.CookieName(session.CartCookie))) > 0 ||
-			len(h.Cookie(l.CookieName(session.CustomerCookie))) > 0}
-}
+// hitOf is an event of kind from the request (session.Kit.Hit, which the
+// store API records through too).
+func (l *layout) hitOf(c *fiber.Ctx, kind analytics.Kind) analytics.Hit { return l.Hit(c, kind) }
 
 // track records an event of kind; with fill the caller adds its details.
 func (l *layout) track(c *fiber.Ctx, kind analytics.Kind, fill func(h *analytics.Hit)) {

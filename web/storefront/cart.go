@@ -369,6 +369,7 @@ func (s *purchasePages) spError(c *fiber.Ctx, name string, v *shopPage, err erro
 func (s *purchasePages) htmlCartOwner(c *fiber.Ctx, create bool) cart.Owner {
 	if id := s.ShopperID(c); id != "" {
 		if tok := s.GuestCartToken(c); tok != "" && len(tok) <= 128 {
+			s.mergeGuestWishlist(c, id) // wishlist.go: before the cookie goes
 			if err := s.commerce.Carts.Merge(c.UserContext(), tok, id); err != nil {
 				s.log.Warn("cart merge", "request_id", httpx.RequestID(c), "err", err)
 			} else {

@@ -43,6 +43,7 @@ import (
 	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
@@ -129,6 +130,8 @@ type Deps struct {
 	// Analytics counts page views and shopper events (nil: nothing is
 	// counted).
 	Analytics *analytics.Service
+	// Wishlists keeps shoppers' saved products (wishlist.go).
+	Wishlists *wishlist.Service
 }
 
 // Handler serves the storefront: the shop host's middleware (ResolveShop,
@@ -148,6 +151,7 @@ type Handler struct {
 	accounts *accountPages
 	purchase *purchasePages
 	mail     *mailPages
+	wishlist *wishlistPages
 }
 
 // layout is what every storefront page is drawn with, shared by the
@@ -164,6 +168,7 @@ type layout struct {
 	catalog   *catalog.Service
 	content   *content.Service
 	design    *design.Service
+	wishlists *wishlist.Service // nil: no wishlist (wishlist.go)
 }
 
 // New parses the storefront's templates and returns its handler.
@@ -178,7 +183,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		return nil, err
 	}
 	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log, analytics: d.Analytics,
-		catalog: d.Catalog, content: d.Content, design: d.Design}
+		catalog: d.Catalog, content: d.Content, design: d.Design, wishlists: d.Wishlists}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	offers := sales{offers: d.Promotions, db: d.DB}
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
@@ -188,6 +193,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty, reviews: d.Reviews},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
 		mail:     &mailPages{layout: l, mailing: d.Mailing},
+		wishlist: &wishlistPages{layout: l, sales: offers, members: members{carts: d.Commerce.Carts}},
 	}, nil
 }
 
@@ -199,6 +205,7 @@ func (s *Handler) Routes() []httpx.Route {
 	s.purchase.routes(&t)
 	s.purchase.reviewRoutes(&t)
 	s.mail.routes(&t)
+	s.wishlist.routes(&t)
 	s.pages.contentRoutes(&t)
 	return t.Routes()
 }

@@ -79,33 +79,24 @@ func (s sales) price(ctx context.Context, ps *pageSales, products []*catalog.Pro
 	if len(ids) == 0 {
 		return nil
 	}
-	var want catalog.FactsWanted
-	want.Tags, want.Collections = ps.offers.Wants()
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
 		return err
 	}
-	var facts map[string]*catalog.ProductFacts
+	list := make([]*catalog.Product, 0, len(ids))
+	for _, id := range ids {
+		ps.priced[id] = true
+		list = append(list, todo[id])
+	}
+	var byVariant map[string]promotion.Sale
 	if err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		facts, err = catalog.ProductFactsIn(ctx, q, tenant, ids, want)
+		byVariant, err = ps.offers.ProductSales(ctx, q, tenant, list, ps.now)
 		return err
 	}); err != nil {
 		return err
 	}
-	for _, id := range ids {
-		ps.priced[id] = true
-		p, f := todo[id], facts[id]
-		if f == nil {
-			continue
-		}
-		for i := range p.Variants {
-			v := &p.Variants[i]
-			l := promotion.Line{VariantID: v.ID, ProductID: p.ID, UnitPrice: v.Price, Tags: f.Tags, Categories: f.Categories,
-				Collections: f.Collections, PublishedAt: f.PublishedAt}
-			if sale, ok := ps.offers.UnitPrice(l, p.Currency, ps.now); ok {
-				ps.byVariant[v.ID] = sale
-			}
-		}
+	for id, sale := range byVariant {
+		ps.byVariant[id] = sale
 	}
 	return nil
 }

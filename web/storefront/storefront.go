@@ -216,6 +216,9 @@ type shopProductView struct {
 	Recommended []shopCard
 	// Reviews are the product's approved reviews (reviews.go).
 	Reviews *productReviews
+	// Saved: the page is rendered for one shopper whose wishlist holds
+	// the product (wishlist.go); never set on the shared cached page.
+	Saved bool
 }
 
 type shopVariantView struct {
@@ -574,7 +577,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			return nil, "", err
 		}
 		v := s.newView(c, ix)
-		pv := &shopProductView{P: p, Body: template.HTML(p.BodyHTML)} // sanitised by catalog on save
+		pv := &shopProductView{P: p, Body: template.HTML(p.BodyHTML), Saved: savedOnPage(c)} // sanitised by catalog on save
 		for i := range p.Variants {
 			if p.Variants[i].ID == sel {
 				pv.Selected = &p.Variants[i]
@@ -727,6 +730,9 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
+	}
+	if done, err := s.savedProduct(c, handle, build); done || err != nil { // wishlist.go
+		return err
 	}
 	if done, err := s.personalProduct(c, handle, build); done || err != nil {
 		return err

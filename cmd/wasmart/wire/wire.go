@@ -37,6 +37,7 @@ import (
 	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/segment"
+	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/plugins"
@@ -88,6 +89,8 @@ type Services struct {
 
 	// The commerce services: carts to after-sales.
 	Carts       *cart.Service
+	// Wishlists are shoppers' saved products (core/wishlist).
+	Wishlists *wishlist.Service
 	Checkout    *checkout.Service
 	Orders      *order.Service
 	Payments    *payment.Service
@@ -166,6 +169,7 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	points := &checkout.Points{Loyalty: s.Loyalty}
 	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
 	s.Carts.Offers = offers
+	s.Wishlists = wishlist.New(db)
 	s.Orders = order.NewService(db, s.Stock)
 	s.Orders.OnCancel(offers.Release, points.Release)
 	s.Gateway = &payment.TestGateway{Secret: o.GatewaySecret}
@@ -205,7 +209,8 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret,
+		Wishlists: s.Wishlists}
 }
 
 // Close releases what the services hold: the analytics flusher (after
