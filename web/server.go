@@ -40,9 +40,9 @@ import (
 	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/segment"
-	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web/api"
@@ -300,7 +300,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.store, err = storefront.New(storefront.Config{CacheBytes: cfg.ShopCacheBytes, CacheRecheck: cfg.ShopCacheRecheck, Budget: cfg.ShopBudget, BudgetBurst: cfg.ShopBudgetBurst},
 		storefront.Deps{Kit: s.Kit, Errors: s.errors, Log: s.log, DB: s.db, Tenants: s.tenants, Catalog: s.catalog, Customers: s.customers,
 			Design: s.design, Content: s.content, Blobs: s.blobs, Plugins: s.plugins, Limiter: s.ipRate, Promotions: deps.Promotions, Loyalty: deps.Loyalty, Analytics: collect, Reviews: deps.Reviews, Mailing: deps.Mailing,
-			Commerce: storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales},
+			Commerce:  storefront.Commerce{Carts: c.Carts, Checkout: c.Checkout, Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales},
 			Wishlists: deps.Wishlists})
 	if err != nil {
 		return nil, err
@@ -317,8 +317,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Design: s.design, Content: s.content, Plugins: s.plugins, Blobs: s.blobs, Admin: s.admin, Imports: s.imports,
 		Promotions: deps.Promotions, Segments: deps.Segments, Reviews: deps.Reviews, Loyalty: deps.Loyalty, Mailing: deps.Mailing,
 		Analytics: deps.Analytics, Wishlists: deps.Wishlists,
-		Commerce:  console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
-		Preview:   func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
+		Commerce: console.Commerce{Orders: c.Orders, Payments: c.Payments, Shipments: c.Shipments, AfterSales: c.AfterSales, Gateway: c.Gateway},
+		Preview:  func(rc *fasthttp.RequestCtx) { s.storeHandler(rc) }}) // storeHandler is set once the routes are
 	if err != nil {
 		return nil, err
 	}

@@ -37,9 +37,9 @@ import (
 	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/segment"
-	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/wishlist"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
 	"github.com/wasmart/wasmart/web"
@@ -88,9 +88,9 @@ type Services struct {
 	Content   *content.Service
 
 	// The commerce services: carts to after-sales.
-	Carts       *cart.Service
+	Carts *cart.Service
 	// Wishlists are shoppers' saved products (core/wishlist).
-	Wishlists *wishlist.Service
+	Wishlists   *wishlist.Service
 	Checkout    *checkout.Service
 	Orders      *order.Service
 	Payments    *payment.Service
