@@ -117,7 +117,8 @@ func TestWishlistHTTP(t *testing.T) {
 
 		// Sign-in merges the guest's list into the customer's (who saved
 		// the mug from another device).
-		if _, _, err := srv.Services.Customers.SignUp(s.ctx, customer.SignUpInput{Email: "saver@example.com", Password: testPassword}, customer.SessionMeta{}); err != nil {
+		saver, _, err := srv.Services.Customers.SignUp(s.ctx, customer.SignUpInput{Email: "saver@example.com", Password: testPassword}, customer.SessionMeta{})
+		if err != nil {
 			t.Fatal(err)
 		}
 		phone := s.buyer(t)
@@ -135,6 +136,10 @@ func TestWishlistHTTP(t *testing.T) {
 		if len(wl.Items) != 0 {
 			t.Fatalf("the guest list is still there after the merge: %+v", wl)
 		}
+		// Staff: the customer's page lists what they saved; the product
+		// page counts the shoppers who saved it.
+		wantPage(t, s.Owner.do("GET", "/console/customers/"+saver.ID, "", nil), 200, `id="ov-wishlist"`, "2 saved", "Linen Tee", "Mug")
+		wantPage(t, s.Owner.do("GET", "/console/products/"+tee.ID, "", nil), 200, `Saved by <strong>1</strong> shopper (wishlists)`)
 		// Remove from /wishlist; the empty state.
 		wantSeeOther(t, b.post("/wishlist/remove", url.Values{"product_id": {tee.ID}}), "/wishlist")
 		wantSeeOther(t, b.post("/wishlist/remove", url.Values{"product_id": {mug.ID}}), "/wishlist")

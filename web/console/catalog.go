@@ -210,6 +210,10 @@ type productView struct {
 	CanPublish bool
 	Storefront string
 	Uploads    bool
+	// SavedBy is how many shoppers saved the product, shown when
+	// SavedShown (wishlist.go).
+	SavedBy    int
+	SavedShown bool
 }
 
 type variantRowView struct {
@@ -429,6 +433,9 @@ func (s *Catalog) productPage(c *fiber.Ctx) error {
 	}
 	v, err := s.productView(c, p)
 	if err != nil {
+		return err
+	}
+	if v.SavedBy, v.SavedShown, err = savedBy(c, s.wishlists, p.ID); err != nil {
 		return err
 	}
 	return s.PageWithError(c, "console/product", p.Title, "products", v)

@@ -150,11 +150,11 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	b := base{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors)}
-	customers := &Customers{base: b, customers: d.Customers, admin: d.Admin, loyalty: d.Loyalty}
+	customers := &Customers{base: b, customers: d.Customers, admin: d.Admin, loyalty: d.Loyalty, wishlists: d.Wishlists, catalog: d.Catalog}
 	return &Handler{
 		accounts:  &Accounts{base: b, tenants: d.Tenants, admin: d.Admin},
 		shop:      &Shop{base: b, tenants: d.Tenants, analytics: d.Analytics, admin: d.Admin},
-		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs},
+		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs, wishlists: d.Wishlists},
 		inventory: &Inventory{base: b, admin: d.Admin},
 		customers: customers,
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
@@ -226,6 +226,8 @@ type Catalog struct {
 	catalog *catalog.Service
 	admin   *admin.Admin
 	blobs   blob.Store
+	// wishlists counts the shoppers who saved a product (wishlist.go).
+	wishlists *wishlist.Service
 }
 
 // Inventory serves the stock pages (inventory.go).
@@ -242,6 +244,10 @@ type Customers struct {
 	customers *customer.Service
 	admin     *admin.Admin
 	loyalty   *loyalty.Service // the loyalty pages' (loyalty.go)
+	// wishlists and catalog show the customer's wishlist (wishlist.go;
+	// nil wishlists: not shown).
+	wishlists *wishlist.Service
+	catalog   *catalog.Service
 }
 
 // Loyalty serves the loyalty programme's pages and points adjustments

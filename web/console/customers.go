@@ -65,6 +65,8 @@ type customerData struct {
 	// Member is the membership section's form (nil: no programme, or the
 	// staff member may not see it).
 	Member *memberData
+	// Wishlist is what the customer saved (wishlist.go; nil: not shown).
+	Wishlist *customerWishlist
 }
 
 // memberData is the customer page's points adjustment form.
@@ -95,6 +97,9 @@ func (s *Customers) customerPage(c *fiber.Ctx) error {
 	}
 	if d.O.Membership != nil {
 		d.Member = &memberData{CanAdjust: s.Can(c, perm.LoyaltyWrite), Key: httpx.NewFormKey()}
+	}
+	if d.Wishlist, err = loadCustomerWishlist(c, s.wishlists, s.catalog, x.ID); err != nil {
+		return err
 	}
 	return s.PageWithError(c, "console/customer", name, "customers", d)
 }
