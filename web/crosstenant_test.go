@@ -33,6 +33,8 @@ type victim struct {
 	// template topic, variant, catalog, plugin, design, promotion,
 	// campaign and review) ids by route parameter name.
 	Commerce map[string]string
+	// wishlist is A's saved product and guest token (wishlist_victim_test.go).
+	wishlist victimWishlist
 }
 
 // TestCrossTenantAccess discovers every tenant-scoped route from the route
@@ -65,7 +67,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
 			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices ",
-			"analytics_report_schedules ", "analytics_report_recipients ", "analytics_reports "} {
+			"analytics_report_schedules ", "analytics_report_recipients ", "analytics_reports ", "wishlists ", "wishlist_items "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -128,6 +130,11 @@ func TestCrossTenantAccess(t *testing.T) {
 		}
 		if routes < 25 {
 			t.Fatalf("only %d tenant routes found", routes)
+		}
+		// The shopper's wishlist routes on B's host with A's ids and guest token.
+		probeWishlistsFromB(t, srv, a, a.wishlist, b)
+		if after := snapshot(t, db, a.ID); after != before {
+			t.Fatalf("wishlist probes changed shop A's rows:\n%s", diff(before, after))
 		}
 		// The one view of A's customer, asked for by B: not found (the
 		// customer is looked up in B's shop before any section is read).
@@ -218,6 +225,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	a.Commerce["goal"] = goalID
 	a.markers = append(a.markers, goalMarks...)
 	a.Commerce["schedule"], a.Commerce["report"] = victimReports(t, srv, a)
+	wl, wlMarks := victimWishlists(t, srv, a)
+	a.wishlist = wl
+	a.markers = append(a.markers, wlMarks...)
 	return a
 }
 
