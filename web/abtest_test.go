@@ -1,0 +1,145 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmart/wasmart/core/experiment"
+	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/store/storetest"
+	"github.com/wasmart/wasmart/core/tenancy"
+	"github.com/wasmart/wasmart/web"
+)
+
+func strPtr(s string) *string { return &s }
+
+// viewPage opens a page as a browser does (a bot's user agent is never
+// put in a test).
+func viewPage(b *shopClient, path string, hdr ...string) response {
+	h := map[string]string{"User-Agent": testBrowserUA}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		h[hdr[i]] = hdr[i+1]
+	}
+	return b.do("GET", path, nil, h)
+}
+
+// TestABCachedPagesServeRightArm: a product page under test is cached
+// once per arm, and every visitor (first view rendered, later views from
+// the cache) sees their own arm's title and price; a Do-Not-Track visitor
+// sees the control and gets no cookie. The price arm is the price paid:
+// a visitor of the +10 % arm adds to the cart and checks out at the arm
+// price, the control's cart stays at the product's; exposures and
+// conversions land on the right arms.
+func TestABCachedPagesServeRightArm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		// The cache is checked against the database once, so a page stays
+		// cached for the whole test (stock received just now would drop it).
+		srv, _ := launch(t, db, serverSetup{cfg: func(c *web.Config) { c.ShopCacheRecheck = time.Hour }})
+		s := newTestShop(t, srv, "abshop")
+		p, small, _ := s.tee(t, 50, 50)
+		exps := srv.Services.Experiments
+		staff := tenancy.WithActor(s.ctx, tenancy.Actor{Kind: "staff", ID: s.OwnerID, Name: "Owner"})
+		e, err := exps.CreateProduct(staff, experiment.ProductInput{Name: "Deluxe name, dearer", ProductID: p.ID, MaxChangeBP: 1500,
+			Arms: []experiment.ArmInput{{Name: "Control", Weight: 50}, {Name: "Deluxe", Weight: 50, Title: strPtr("Linen Tee Deluxe"), PriceChangeBP: 1000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Visitors until both arms have two.
+		type visitor struct {
+			b   *shopClient
+			arm *experiment.Arm
+		}
+		byArm := map[int][]visitor{}
+		for i := 0; i < 60 && (len(byArm[0]) < 2 || len(byArm[1]) < 2); i++ {
+			b := s.buyer(t)
+			r := viewPage(b, "/products/linen-tee")
+			id := b.cookie(experiment.VisitorCookie)
+			if r.Status != 200 || !experiment.ValidVisitor(id) {
+				t.Fatalf("first view: %d, cookie %q", r.Status, id)
+			}
+			if !strings.Contains(r.Header.Get("Vary"), "Cookie") {
+				t.Errorf("a page under test must vary by cookie for shared caches: Vary %q", r.Header.Get("Vary"))
+			}
+			byArm[e.Assign(id).Position] = append(byArm[e.Assign(id).Position], visitor{b, e.Assign(id)})
+		}
+		if len(byArm[0]) < 2 || len(byArm[1]) < 2 {
+			t.Fatalf("60 visitors did not fill both arms: %d, %d", len(byArm[0]), len(byArm[1]))
+		}
+		// Renamed behind the server's back: a page that still shows the old
+		// name came from the cache.
+		in := productInput(p)
+		in.Title = "Cotton Tee"
+		if _, err := s.cat.Catalog.Update(s.ctx, p.ID, 0, in); err != nil {
+			t.Fatal(err)
+		}
+		for pos, vs := range byArm {
+			for _, v := range vs {
+				r := viewPage(v.b, "/products/linen-tee")
+				if strings.Contains(r.Body, "Cotton Tee") {
+					t.Fatalf("arm %d: the page was not served from the cache", pos)
+				}
+				hasDeluxe := strings.Contains(r.Body, "Linen Tee Deluxe")
+				if pos == 1 {
+					wantPage(t, r, 200, "Linen Tee Deluxe", "22.00 EUR")
+				} else if hasDeluxe || !strings.Contains(r.Body, "20.00 EUR") {
+					t.Fatalf("a control visitor was served the test arm from the cache")
+				}
+			}
+		}
+		cached := web.CachedPaths(srv.Server, s.ID)
+		for _, a := range e.Arms {
+			if !cached["/products/linen-tee\x00arm="+a.ID] {
+				t.Errorf("arm %s's page is not cached under its own key: %v", a.Name, cached)
+			}
+		}
+		if cached["/products/linen-tee"] {
+			t.Error("a page under test was cached without its arm")
+		}
+		srv.Server.InvalidateShop(s.ID)
+		// Do-Not-Track: the control, no cookie, not counted.
+		dnt := s.buyer(t)
+		r := viewPage(dnt, "/products/linen-tee", "DNT", "1")
+		if strings.Contains(r.Body, "Linen Tee Deluxe") || dnt.cookie(experiment.VisitorCookie) != "" {
+			t.Error("a Do-Not-Track visitor was put in the test")
+		}
+
+		// The price shown is the price paid.
+		deluxe, control := byArm[1][0].b, byArm[0][0].b
+		wantSeeOther(t, deluxe.addToCart(small, "1"), "/cart")
+		wantPage(t, deluxe.get("/cart"), 200, "22.00 EUR")
+		wantSeeOther(t, control.addToCart(small, "1"), "/cart")
+		if c := control.get("/cart"); !strings.Contains(c.Body, "20.00 EUR") || strings.Contains(c.Body, "22.00 EUR") {
+			t.Errorf("the control's cart is not at the product's price")
+		}
+		key := deluxe.checkoutForm()
+		orderID, _ := orderPath(t, deluxe.post("/checkout", checkoutValues(key, "ab@example.com", payment.CardSuccess)))
+		o, err := srv.Services.Orders.Get(s.ctx, orderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(o.Lines) != 1 || o.Lines[0].UnitPrice != 2200 || o.Lines[0].Total != 2200 {
+			t.Fatalf("order lines: %+v", o.Lines)
+		}
+		if err := exps.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := exps.Results(s.ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pos, a := range res.Arms {
+			if a.Exposed != int64(len(byArm[pos])) {
+				t.Errorf("arm %s: %d exposed, want %d", a.Name, a.Exposed, len(byArm[pos]))
+			}
+		}
+		if d, c := res.Arms[1], res.Arms[0]; d.AddToCart != 1 || d.Orders != 1 || d.Revenue != 2200 || c.AddToCart != 1 || c.Orders != 0 {
+			t.Errorf("conversions: deluxe %+v, control %+v", d, c)
+		}
+		if res.Verdict != experiment.VerdictCollecting {
+			t.Errorf("verdict on a handful of visitors: %q", res.Verdict)
+		}
+	})
+}
