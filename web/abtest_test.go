@@ -12,6 +12,7 @@ import (
 	"github.com/wasmart/wasmart/core/store/storetest"
 	"github.com/wasmart/wasmart/core/tenancy"
 	"github.com/wasmart/wasmart/web"
+	"github.com/wasmart/wasmart/web/api"
 )
 
 func strPtr(s string) *string { return &s }
@@ -140,6 +141,74 @@ func TestABCachedPagesServeRightArm(t *testing.T) {
 		}
 		if res.Verdict != experiment.VerdictCollecting {
 			t.Errorf("verdict on a handful of visitors: %q", res.Verdict)
+		}
+	})
+}
+
+// TestABExperimentsAPI: /api/experiments with the roles (operations
+// runs product tests, marketing and the analyst read them), bad input as
+// a 4xx naming the field with nothing written, results, and stop with
+// the winner applied to the product.
+func TestABExperimentsAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := startServer(t, db)
+		sh := srv.scaleShop("abapi")
+		ops := srv.staff(sh, "ops@abapi.example.com", "operations")
+		mkt := srv.staff(sh, "mkt@abapi.example.com", "marketing")
+		analyst := srv.staff(sh, "analyst@abapi.example.com", "analyst")
+		var p api.ProductJSON
+		ops.post("/api/products", sampleProduct("Linen Shirt", "LS"), 201).json(t, &p)
+		good := func() api.ExperimentRequest {
+			return api.ExperimentRequest{Name: "Shorter name", ProductID: p.ID, MaxChangeBP: 1000,
+				Arms: []experiment.ArmInput{{Name: "Control", Weight: 50}, {Name: "Short", Weight: 50, Title: strPtr("Linen"), PriceChangeBP: -500}}}
+		}
+		bad := []struct {
+			edit   func(*api.ExperimentRequest)
+			status int
+			field  string
+		}{
+			{func(r *api.ExperimentRequest) { r.Arms[1].Weight = 40 }, 400, "arms.weight"},
+			{func(r *api.ExperimentRequest) { r.Arms[1].Title, r.Arms[1].PriceChangeBP = nil, 0 }, 400, "arms[1].title"},
+			{func(r *api.ExperimentRequest) { r.Arms[1].PriceChangeBP = -1001 }, 400, "arms[1].price_change_bp"},
+			{func(r *api.ExperimentRequest) { r.MaxChangeBP = 9000 }, 400, "max_change_bp"},
+			{func(r *api.ExperimentRequest) { r.ProductID = "nope" }, 400, "product_id"},
+			{func(r *api.ExperimentRequest) { r.Goal = "clicks" }, 400, "goal"},
+		}
+		for _, b := range bad {
+			in := good()
+			b.edit(&in)
+			wantErrField(t, ops.send("POST", "/api/experiments", in, 0), b.status, b.field)
+		}
+		if r := mkt.send("POST", "/api/experiments", good(), 0); r.Status != 403 {
+			t.Fatalf("marketing started a product test: %d", r.Status)
+		}
+		var list api.ExperimentList
+		mkt.send("GET", "/api/experiments", nil, 200).json(t, &list)
+		if len(list.Experiments) != 0 {
+			t.Fatalf("refused input left %d experiments", len(list.Experiments))
+		}
+		var e api.ExperimentJSON
+		ops.send("POST", "/api/experiments", good(), 201).json(t, &e)
+		wantErrField(t, ops.send("POST", "/api/experiments", good(), 0), 409, "product_id")
+
+		var res api.ExperimentResults
+		analyst.send("GET", "/api/experiments/"+e.ID+"/results", nil, 200).json(t, &res)
+		if res.Verdict != experiment.VerdictCollecting || len(res.Arms) != 2 || res.Method == "" {
+			t.Fatalf("results: %+v", res)
+		}
+		if r := analyst.send("POST", "/api/experiments/"+e.ID+"/stop", api.ExperimentStop{}, 0); r.Status != 403 {
+			t.Fatalf("the analyst stopped a test: %d", r.Status)
+		}
+		wantErrField(t, ops.send("POST", "/api/experiments/"+e.ID+"/stop", api.ExperimentStop{Apply: true}, 0), 400, "winner_arm_id")
+		var stopped api.ExperimentJSON
+		ops.send("POST", "/api/experiments/"+e.ID+"/stop", api.ExperimentStop{WinnerArmID: e.Arms[1].ID, Apply: true}, 200).json(t, &stopped)
+		if stopped.Status != experiment.Stopped || !stopped.Applied {
+			t.Fatalf("stopped: %+v", stopped)
+		}
+		var after api.ProductJSON
+		ops.send("GET", "/api/products/"+p.ID, nil, 200).json(t, &after)
+		if after.Title != "Linen" || after.Variants[0].Price != experiment.ArmPrice(p.Variants[0].Price, -500) {
+			t.Fatalf("winner not applied: %q %d", after.Title, after.Variants[0].Price)
 		}
 	})
 }

@@ -201,6 +201,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	expID, expMarks := victimExperiments(t, o, a.Commerce["product"])
+	a.Commerce["experiment"] = expID
+	a.markers = append(a.markers, expMarks...)
 	return a
 }
 
@@ -232,7 +235,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":experiment":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}
