@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +212,63 @@ func TestABExperimentsAPI(t *testing.T) {
 			t.Fatalf("winner not applied: %q %d", after.Title, after.Variants[0].Price)
 		}
 	})
+}
+
+// TestABConsole: the owner starts a test from the console (bad input is
+// shown naming the field and starts nothing), storefront visitors show
+// on its results page, and stopping with the winner applied writes it to
+// the product.
+func TestABConsole(t *testing.T) {
+	srv, _ := startCommerceServer(t, storetest.SQLite(t))
+	s := newTestShop(t, srv, "abdesk")
+	p, _, _ := s.tee(t, 5, 5)
+	c := s.Owner
+	wantConsolePage(t, c.do("GET", "/console", "", nil), 200, `href="/console/experiments"`)
+	wantConsolePage(t, c.do("GET", "/console/experiments", "", nil), 200, "No A/B tests yet", "New product-page test", `<option value="`+p.ID+`"`)
+	form := func(kv ...string) string {
+		base := []string{"name", "Deluxe", "product_id", p.ID, "goal", "order", "max_change", "10", "control_weight", "50", "arm_name", "Deluxe",
+			"arm_weight", "50", "title", "Linen Tee Deluxe", "body_html", "", "image_ids", "", "price_change", "5"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			for j := 0; j+1 < len(base); j += 2 {
+				if base[j] == kv[i] {
+					base[j+1] = kv[i+1]
+				}
+			}
+		}
+		return consoleForm(base...)
+	}
+	wantConsolePage(t, c.do("POST", "/console/experiments", form("arm_weight", "40"), nil), 400, "arms.weight", "add up to 90")
+	wantConsolePage(t, c.do("POST", "/console/experiments", form("price_change", "20"), nil), 400, "arms[1].price_change_bp")
+	wantConsolePage(t, c.do("POST", "/console/experiments", form("title", "", "price_change", ""), nil), 400, "arms[1].title", "identical")
+	r := c.do("POST", "/console/experiments", form(), nil)
+	loc := r.Header.Get("Location")
+	if r.Status != 303 || !strings.HasPrefix(loc, "/console/experiments/") {
+		t.Fatalf("create: %d %q: %s", r.Status, loc, cut(r.Body))
+	}
+	page, _, _ := strings.Cut(loc, "?")
+	list, err := srv.Services.Experiments.List(s.ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d experiments (%v)", len(list), err)
+	}
+	for i := 0; i < 6; i++ {
+		viewPage(s.buyer(t), "/products/linen-tee")
+	}
+	if err := srv.Services.Experiments.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.Services.Experiments.Results(s.ctx, list[0].ID)
+	if err != nil || res.Arms[0].Exposed+res.Arms[1].Exposed != 6 {
+		t.Fatalf("results %+v (%v)", res, err)
+	}
+	wantConsolePage(t, c.do("GET", page, "", nil), 200, "Collecting data", "Results per arm", "title “Linen Tee Deluxe”, price 5 %",
+		"<td>"+strconv.FormatInt(res.Arms[1].Exposed, 10)+"</td>", "Stop the test", "two-proportion z-test")
+	r = c.do("POST", page+"/stop", consoleForm("winner_arm_id", list[0].Arms[1].ID, "apply", "on", "version", "1"), nil)
+	if r.Status != 303 {
+		t.Fatalf("stop: %d: %s", r.Status, cut(r.Body))
+	}
+	wantConsolePage(t, c.do("GET", page, "", nil), 200, "winner applied to the product", "chosen winner")
+	q, err := srv.Services.Catalog.Get(s.ctx, p.ID)
+	if err != nil || q.Title != "Linen Tee Deluxe" || q.Variants[0].Price != 2100 {
+		t.Fatalf("applied product: %+v (%v)", q, err)
+	}
 }
