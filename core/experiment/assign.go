@@ -51,12 +51,14 @@ func VisitorFrom(ctx context.Context) string {
 	return v
 }
 
-// bucket is the visitor's place in [0, 10000) for experiment id.
-func bucket(experimentID, visitor string) int {
+// Bucket is the place of key (a visitor, a recipient's address) in
+// [0, 10000) for experiment id: the first eight bytes of SHA-256 over
+// both. Arms take consecutive ranges of it by weight.
+func Bucket(experimentID, key string) int {
 	h := sha256.New()
 	h.Write([]byte(experimentID))
 	h.Write([]byte{0})
-	h.Write([]byte(visitor))
+	h.Write([]byte(key))
 	var sum [sha256.Size]byte
 	return int(binary.BigEndian.Uint64(h.Sum(sum[:0])[:8]) % 10000)
 }
@@ -71,7 +73,7 @@ func (e *Experiment) Assign(visitor string) *Arm {
 	if visitor == "" {
 		return &e.Arms[0]
 	}
-	b, acc := bucket(e.ID, visitor), 0
+	b, acc := Bucket(e.ID, visitor), 0
 	for i := range e.Arms {
 		acc += e.Arms[i].Weight * 100
 		if b < acc {
