@@ -2,12 +2,17 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"mime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/experiment"
+	"github.com/wasmart/wasmart/core/outbox"
+	"github.com/wasmart/wasmart/core/outbox/smtpsink"
 	"github.com/wasmart/wasmart/core/payment"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/store/storetest"
@@ -271,4 +276,58 @@ func TestABConsole(t *testing.T) {
 	if err != nil || q.Title != "Linen Tee Deluxe" || q.Variants[0].Price != 2100 {
 		t.Fatalf("applied product: %+v (%v)", q, err)
 	}
+}
+
+// TestABCampaignVariants: marketing starts an A/B tested campaign through
+// the API (identical variants refused naming the field), it is sent
+// through a real SMTP server with each recipient getting their variant's
+// subject, and the per-variant figures with the z-tests are answered to
+// the analyst and shown on the console page.
+func TestABCampaignVariants(t *testing.T) {
+	db := storetest.SQLite(t)
+	srv := startServer(t, db)
+	sh := srv.scaleShop("abmail")
+	ctx := tenancy.WithTenant(context.Background(), sh.ID)
+	for i := range 12 {
+		if _, _, err := srv.Services.Customers.SignUp(ctx, customer.SignUpInput{Email: fmt.Sprintf("c%02d@example.com", i), Password: testPassword, AcceptsMarketing: true}, customer.SessionMeta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := smtpsink.Start(t)
+	w := outbox.NewWorker(db, sink.Config())
+	srv.Services.Mailing.Register(w)
+	mkt := srv.staff(sh, "mkt@abmail.example.com", "marketing")
+	analyst := srv.staff(sh, "analyst@abmail.example.com", "analyst")
+	req := api.EmailCampaignRequest{Subject: "Winter wool", Body: "<p>Warm</p>", SegmentID: "all", VariantPercent: 50, VariantSubject: "Winter wool"}
+	wantErrField(t, mkt.send("POST", "/api/email-campaigns", req, 0), 400, "variant_subject")
+	req.VariantSubject = "Wool: 10 % off this week"
+	var c api.EmailCampaignJSON
+	mkt.send("POST", "/api/email-campaigns", req, 201).json(t, &c)
+	if c.VariantPercent != 50 || c.VariantSubject != req.VariantSubject {
+		t.Fatalf("campaign %+v", c)
+	}
+	if r := analyst.send("POST", "/api/email-campaigns", req, 0); r.Status != 403 {
+		t.Fatalf("the analyst created a campaign: %d", r.Status)
+	}
+	mkt.send("POST", "/api/email-campaigns/"+c.ID+"/send", nil, 200)
+	for range 300 {
+		if n, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		} else if n == 0 && len(sink.Mail()) >= 12 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	subjects := map[string]int{}
+	for _, m := range sink.Mail() {
+		s, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		subjects[s]++
+	}
+	var vr api.EmailVariantResults
+	analyst.send("GET", "/api/email-campaigns/"+c.ID+"/variants", nil, 200).json(t, &vr)
+	if len(vr.Variants) != 2 || vr.Variants[0].Sent+vr.Variants[1].Sent != 12 || int(vr.Variants[0].Sent) != subjects["Winter wool"] ||
+		int(vr.Variants[1].Sent) != subjects[req.VariantSubject] || vr.Clicks == nil || vr.Clicks.Verdict != experiment.VerdictCollecting {
+		t.Fatalf("variants %+v, subjects %v", vr, subjects)
+	}
+	wantConsolePage(t, mkt.do("GET", "/console/email/"+c.ID, "", nil), 200, `id="ab-test"`, req.VariantSubject, "two-proportion z-test")
 }

@@ -130,6 +130,20 @@ func (s *Service) Results(ctx context.Context, id string) (*Results, error) {
 	return r, nil
 }
 
+// Judge fills the comparisons of r.Arms (Exposed and Conversions set;
+// the first arm is the control) and the verdict, by stats.go's method:
+// for tests whose figures come from elsewhere (a campaign's variants,
+// core/mailing).
+func Judge(r *Results) {
+	for i := range r.Arms {
+		if a := &r.Arms[i]; a.Exposed > 0 {
+			a.Rate = float64(a.Conversions) / float64(a.Exposed)
+		}
+	}
+	r.Method, r.MinExposures, r.MinConversions = Method, MinExposures, MinConversions
+	verdict(r)
+}
+
 // verdict fills the comparisons and the verdict (stats.go's method).
 func verdict(r *Results) {
 	if len(r.Arms) < 2 {

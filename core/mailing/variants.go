@@ -98,6 +98,7 @@ type VariantResult struct {
 	Opened  int64     `json:"opened"`
 	Clicked int64     `json:"clicked"`
 	Orders  int64     `json:"orders"`
+	Buyers  int64     `json:"buyers"` // recipients with an attributed order
 	Revenue []Revenue `json:"revenue"`
 }
 
@@ -158,7 +159,36 @@ func (s *Service) VariantResults(ctx context.Context, id string) ([]VariantResul
 				v.Revenue = append(v.Revenue, Revenue{Currency: o.Currency, Amount: o.Amount})
 			}
 		}
+		var buyers []struct {
+			Variant string `bun:"variant"`
+			N       int64  `bun:"n"`
+		}
+		if err := q.NewRaw(`SELECT r.variant, COUNT(DISTINCT a.recipient_id) AS n
+			FROM mailing_attributions a JOIN mailing_recipients r ON r.tenant_id = a.tenant_id AND r.id = a.recipient_id
+			WHERE a.tenant_id = ? AND a.campaign_id = ? GROUP BY r.variant`, tid, id).Scan(ctx, &buyers); err != nil && !store.NoRows(err) {
+			return errs.Wrap(err, "mailing: variant results")
+		}
+		for _, b := range buyers {
+			if v := at[b.Variant]; v != nil {
+				v.Buyers = b.N
+			}
+		}
 		return nil
 	})
 	return out, err
+}
+
+// VariantTests compares a campaign's variants with A on clicks and on
+// orders, by core/experiment's method (Judge), the recipients sent being
+// those exposed: Clicks counts recipients who clicked, Orders those with
+// an attributed order (Buyers).
+func VariantTests(vs []VariantResult) (clicks, orders *experiment.Results) {
+	clicks, orders = &experiment.Results{}, &experiment.Results{}
+	for _, v := range vs {
+		clicks.Arms = append(clicks.Arms, experiment.ArmResult{ArmID: v.Variant, Name: "Variant " + v.Variant, Exposed: v.Sent, Conversions: v.Clicked})
+		orders.Arms = append(orders.Arms, experiment.ArmResult{ArmID: v.Variant, Name: "Variant " + v.Variant, Exposed: v.Sent, Conversions: v.Buyers, Ordered: v.Buyers, Orders: v.Orders})
+	}
+	experiment.Judge(clicks)
+	experiment.Judge(orders)
+	return clicks, orders
 }
