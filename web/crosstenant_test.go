@@ -61,7 +61,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
-			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
+			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ", "loyalty_coupons ", "loyalty_shares ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
 			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
@@ -194,7 +194,7 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	}
 	a.markers = append(a.markers, rvmarks...)
 	a.markers = append(a.markers, victimAnalytics(t, srv, a)...)
-	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
+	a.markers = append(a.markers, victimLoyalty(t, srv, a.ID, o, a.Commerce["customer"], a.Commerce["promotion"])...)
 	mid, mmarks := victimMailing(t, o, a.Commerce["product"])
 	a.Commerce["mailing"] = mid
 	a.markers = append(a.markers, mmarks...)

@@ -175,7 +175,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	worker.Log = log
 	go worker.Run(ctx)
 	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, svc, time.Now(), log) })
-	go jobs.Every(ctx, log, "loyalty sweep", 5*time.Minute, func(ctx context.Context) { // points expiry, notices, tier reviews
+	go jobs.Every(ctx, log, "loyalty sweep", 5*time.Minute, func(ctx context.Context) { // points expiry, notices, tier reviews, monthly coupons
 		if _, err := svc.Loyalty.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("loyalty sweep", "err", err)
 		}

@@ -104,6 +104,7 @@ func New(d Deps) *API {
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
 		&Experiments{experiments: d.Experiments},
+		&StoreMember{Kit: d.Kit, loyalty: d.Loyalty, customers: d.Customers},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

@@ -164,7 +164,7 @@ func New(d Deps) (*Handler, error) {
 		mailing:   &Mailing{base: b, mailing: d.Mailing},
 		segments:  &Segments{base: b, segments: d.Segments, admin: d.Admin},
 		reviews:   &Reviews{base: b, reviews: d.Reviews, blobs: d.Blobs},
-		loyalty:   &Loyalty{Customers: customers},
+		loyalty:   &Loyalty{Customers: customers, promotions: d.Promotions},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -248,6 +248,9 @@ type Customers struct {
 // (loyalty.go); an adjustment refused shows the customer page again.
 type Loyalty struct {
 	*Customers
+	// promotions lists the coded promotions a monthly coupon or a points
+	// coupon may be.
+	promotions *promotion.Service
 }
 
 // Imports serves CSV import and export (imports.go).
