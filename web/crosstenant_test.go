@@ -64,7 +64,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ", "loyalty_coupons ", "loyalty_shares ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
-			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -127,6 +127,18 @@ func TestCrossTenantAccess(t *testing.T) {
 		}
 		if routes < 25 {
 			t.Fatalf("only %d tenant routes found", routes)
+		}
+		// The one view of A's customer, asked for by B: not found (the
+		// customer is looked up in B's shop before any section is read).
+		for _, x := range []struct {
+			who string
+			cl  *client
+			p   string
+		}{{"B session", b.Owner, "/api/customers/" + a.Commerce["customer"] + "/overview"}, {"B token", bToken, "/api/customers/" + a.Commerce["customer"] + "/overview"},
+			{"B session", b.Owner, "/console/customers/" + a.Commerce["customer"]}} {
+			if res := x.cl.do("GET", x.p, "", nil); res.Status != 404 {
+				t.Errorf("GET %s as %s: %d, want 404: %s", x.p, x.who, res.Status, cut(res.Body))
+			}
 		}
 	})
 }
@@ -204,6 +216,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	expID, expMarks := victimExperiments(t, o, a.Commerce["product"])
 	a.Commerce["experiment"] = expID
 	a.markers = append(a.markers, expMarks...)
+	goalID, goalMarks := victimGoals(t, srv, a)
+	a.Commerce["goal"] = goalID
+	a.markers = append(a.markers, goalMarks...)
 	return a
 }
 
@@ -235,7 +250,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing", ":experiment":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":experiment", ":goal":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

@@ -55,6 +55,8 @@ const (
 	ReportsRead      Permission = "reports.read"
 	AnalyticsRead    Permission = "analytics.read"
 	AnalyticsManage  Permission = "analytics.manage"
+	GoalsRead        Permission = "goals.read"
+	GoalsManage      Permission = "goals.manage"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -120,6 +122,8 @@ var catalogue = []Info{
 	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
 	{ExperimentsRead, TenantScope, true, "View A/B tests and their results"},
 	{ExperimentsProducts, TenantScope, false, "Start, stop and apply A/B tests of product pages"},
+	{GoalsRead, TenantScope, true, "View the shop's goals, their progress and notices"},
+	{GoalsManage, TenantScope, false, "Create, edit and archive the shop's goals"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},

@@ -100,6 +100,7 @@ func New(d Deps) *API {
 		&Promotions{promotions: d.Promotions},
 		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics},
+		&Goals{analytics: d.Analytics, admin: d.Admin},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
