@@ -214,6 +214,9 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	expID, expMarks := victimExperiments(t, o, a.Commerce["product"])
+	a.Commerce["experiment"] = expID
+	a.markers = append(a.markers, expMarks...)
 	goalID, goalMarks := victimGoals(t, srv, a)
 	a.Commerce["goal"] = goalID
 	a.markers = append(a.markers, goalMarks...)
@@ -249,7 +252,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal", ":schedule", ":report":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":experiment", ":goal", ":schedule", ":report":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

@@ -28,6 +28,11 @@ type EmailCampaignRequest struct {
 	Body       string   `json:"body"`
 	ProductIDs []string `json:"product_ids,omitempty"`
 	SegmentID  string   `json:"segment_id"`
+	// An A/B test: variant_percent percent of the audience (1-99; 0: no
+	// test) get variant B's subject and body ("" keeps A's).
+	VariantSubject string `json:"variant_subject,omitempty"`
+	VariantBody    string `json:"variant_body,omitempty"`
+	VariantPercent int    `json:"variant_percent,omitempty"`
 }
 
 // EmailCampaignJSON is a campaign.
@@ -45,6 +50,10 @@ type EmailCampaignJSON struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
+	// The A/B test, when variant_percent > 0.
+	VariantSubject string `json:"variant_subject,omitempty"`
+	VariantBody    string `json:"variant_body,omitempty"`
+	VariantPercent int    `json:"variant_percent"`
 }
 
 // EmailCampaignList is the shop's campaigns, newest first.
@@ -121,6 +130,7 @@ func (s *Mailing) Routes() []httpx.Route {
 	api.API("POST", "/api/email-campaigns/:mailing/cancel", perm.MailingWrite, "Cancel a scheduled or sending campaign (queued mail is not sent)", nil, EmailCampaignJSON{}, s.apiCancel)
 	api.API("POST", "/api/email-campaigns/:mailing/test", perm.MailingWrite, "Send a test of the campaign to the signed-in staff member", nil, EmailTestSendJSON{}, s.apiTest)
 	api.API("GET", "/api/email-campaigns/:mailing/results", perm.MailingRead, "A campaign's results: sent, delivered, bounced, opened, clicked, orders and revenue", nil, EmailCampaignResults{}, s.apiResults)
+	api.API("GET", "/api/email-campaigns/:mailing/variants", perm.MailingRead, "An A/B tested campaign's figures per variant, with the z-tests of clicks and orders against variant A", nil, EmailVariantResults{}, s.apiVariants)
 	api.API("GET", "/api/mailing/settings", perm.MailingRead, "The shop's mailing settings", nil, MailingSettings{}, s.apiSettings)
 	api.API("PUT", "/api/mailing/settings", perm.MailingWrite, "Replace the shop's mailing settings", MailingSettings{}, MailingSettings{}, s.apiSaveSettings)
 	api.API("GET", "/api/mailing/automations", perm.MailingRead, "The shop's e-mail automations (tier upgrade)", nil, MailingAutomations{}, s.apiAutomations)
@@ -140,11 +150,13 @@ func emailCampaignJSON(c *mailing.Campaign) EmailCampaignJSON {
 		ids = []string{}
 	}
 	return EmailCampaignJSON{ID: c.ID, Name: c.Name, Subject: c.Subject, Preheader: c.Preheader, Body: c.Body, ProductIDs: ids, SegmentID: c.SegmentID,
-		Status: c.Status, SendAt: c.SendAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Status: c.Status, SendAt: c.SendAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		VariantSubject: c.VariantSubject, VariantBody: c.VariantBody, VariantPercent: c.VariantPercent}
 }
 
 func (r EmailCampaignRequest) input() mailing.Input {
-	return mailing.Input{Name: r.Name, Subject: r.Subject, Preheader: r.Preheader, Body: r.Body, ProductIDs: r.ProductIDs, SegmentID: r.SegmentID}
+	return mailing.Input{Name: r.Name, Subject: r.Subject, Preheader: r.Preheader, Body: r.Body, ProductIDs: r.ProductIDs, SegmentID: r.SegmentID,
+		VariantSubject: r.VariantSubject, VariantBody: r.VariantBody, VariantPercent: r.VariantPercent}
 }
 
 func (s *Mailing) apiList(c *fiber.Ctx) error {

@@ -40,6 +40,7 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
@@ -114,6 +115,9 @@ type Deps struct {
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler
+
+	// Experiments are the shop's A/B tests.
+	Experiments *experiment.Service
 }
 
 // Handler is the console: one handler per resource group.
@@ -133,6 +137,8 @@ type Handler struct {
 	loyalty   *Loyalty
 	plugins   *Plugins
 	builder   *Builder
+
+	experiments *Experiments
 }
 
 // New parses the console's templates and returns its handler.
@@ -164,6 +170,7 @@ func New(d Deps) (*Handler, error) {
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
+		experiments: &Experiments{base: b, experiments: d.Experiments, catalog: d.Catalog},
 	}, nil
 }
 
@@ -186,6 +193,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.loyalty.loyaltyPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
+	h.experiments.experimentPages(&t)
 	return t.Routes()
 }
 

@@ -459,9 +459,11 @@ func (s *purchasePages) shopCartAdd(c *fiber.Ctx) error {
 	if !hasOwner(o) {
 		o = s.htmlCartOwner(c, true)
 	}
-	if _, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
+	v, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID})
+	if err != nil {
 		return s.cartError(c, o, asField(err, "variant_id"))
 	}
+	s.convertedCart(c, v, variant)
 	s.track(c, analytics.AddToCart, func(h *analytics.Hit) { h.Quantity = int(qty) })
 	return c.Redirect("/cart?done=added", fiber.StatusSeeOther)
 }
@@ -806,6 +808,7 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	if !res.Replayed {
 		placed := func(h *analytics.Hit) { h.OrderID, h.Amount = res.Order.ID, res.Order.Total }
 		s.track(c, analytics.OrderPlaced, placed)
+		s.convertedOrder(c, res.Order)
 		if res.Order.Status == order.Paid {
 			s.track(c, analytics.OrderPaid, placed)
 		}

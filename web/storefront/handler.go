@@ -35,6 +35,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
@@ -129,6 +130,8 @@ type Deps struct {
 	// Analytics counts page views and shopper events (nil: nothing is
 	// counted).
 	Analytics *analytics.Service
+	// Experiments are the shop's A/B tests of product pages (nil: none).
+	Experiments *experiment.Service
 }
 
 // Handler serves the storefront: the shop host's middleware (ResolveShop,
@@ -164,6 +167,9 @@ type layout struct {
 	catalog   *catalog.Service
 	content   *content.Service
 	design    *design.Service
+
+	// experiments are the A/B tests (nil: none; experiment.go).
+	experiments *experiment.Service
 }
 
 // New parses the storefront's templates and returns its handler.
@@ -177,7 +183,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log, analytics: d.Analytics,
+	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log, analytics: d.Analytics, experiments: d.Experiments,
 		catalog: d.Catalog, content: d.Content, design: d.Design}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	offers := sales{offers: d.Promotions, db: d.DB}
@@ -231,6 +237,7 @@ func (s *Handler) ResolveShop(c *fiber.Ctx) error {
 	session.SetShop(c, t)
 	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
 	s.previewFromToken(c) // ?preview=<token>: the draft design (design.go)
+	s.withVisitor(c)      // the A/B tests' visitor, for prices (experiment.go)
 	err = c.Next()
 	if err != nil && !httpx.WantsJSON(c) {
 		return s.shopError(c, err)

@@ -402,7 +402,7 @@ func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []stri
 func (s *catalogPages) cachedWith(c *fiber.Ctx, facts *pageFacts, build func() ([]byte, string, []string, error)) error {
 	t := s.Shop(c)
 	modified, gen := s.cache.fresh(c.UserContext(), t)
-	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
+	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI()) + cacheVary(c)
 	if p := s.cache.get(t.ID, key, gen); p != nil && !isPreview(c) {
 		markCheap(c) // shop budget: served without rendering
 		s.trackPage(c, p)
@@ -560,6 +560,10 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
+	exp, arm, visitor, err := s.productArm(c, handle) // an A/B test's arm (experiment.go)
+	if err != nil {
+		return err
+	}
 	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
@@ -569,6 +573,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		if moved {
 			return nil, "/products/" + url.PathEscape(p.Handle), nil
 		}
+		applyArm(p, exp, arm)
 		ix, err := s.categoryIndex(ctx)
 		if err != nil {
 			return nil, "", err
@@ -728,10 +733,14 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
 	}
-	if done, err := s.personalProduct(c, handle, build); done || err != nil {
-		return err
+	done, err := s.personalProduct(c, handle, build)
+	if !done && err == nil {
+		err = s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
+	if err == nil {
+		s.exposed(c, exp, arm, visitor)
+	}
+	return err
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a
