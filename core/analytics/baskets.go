@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
+	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/store"
@@ -84,6 +85,9 @@ type Rule struct {
 	Support          float64 `bun:"support"`
 	Confidence       float64 `bun:"confidence"`
 	Lift             float64 `bun:"lift"`
+	// The products' titles when read by Rules ("" for a deleted product).
+	AntecedentTitle string `bun:"-"`
+	ConsequentTitle string `bun:"-"`
 }
 
 func (st BasketSettings) validate() error {
@@ -309,7 +313,18 @@ func (s *Service) Rules(ctx context.Context, product, sort string, limit int) ([
 		if product != "" {
 			sel = sel.Where("antecedent_id = ?", product)
 		}
-		return sel.OrderExpr(order + ", antecedent_id, consequent_id").Limit(int64(limit)).Scan(ctx)
+		if err := sel.OrderExpr(order+", antecedent_id, consequent_id").Limit(int64(limit)).Scan(ctx); err != nil {
+			return err
+		}
+		ids := make([]string, 0, 2*len(out))
+		for _, r := range out {
+			ids = append(ids, r.AntecedentID, r.ConsequentID)
+		}
+		briefs, err := catalog.ProductBriefs(ctx, q, tid, ids)
+		for i := range out {
+			out[i].AntecedentTitle, out[i].ConsequentTitle = briefs[out[i].AntecedentID].Title, briefs[out[i].ConsequentID].Title
+		}
+		return err
 	})
 	if err != nil && !store.NoRows(err) {
 		return nil, errs.Wrap(err, "analytics: rules")
@@ -317,11 +332,18 @@ func (s *Service) Rules(ctx context.Context, product, sort string, limit int) ([
 	return out, nil
 }
 
-// BoughtWith are the products bought together with product, strongest
-// first (lift, then confidence), at most limit: what the product page
-// shows and the recommendations host passes on.
+// BoughtWith are the rules from product whose lift is above 1 (bought
+// together more often than by chance), strongest first (lift, then
+// confidence), at most limit: what the product page shows.
 func (s *Service) BoughtWith(ctx context.Context, product string, limit int) ([]Rule, error) {
-	return s.Rules(ctx, product, "lift", limit)
+	rs, err := s.Rules(ctx, product, "lift", limit)
+	out := rs[:0]
+	for _, r := range rs {
+		if r.Lift > 1 {
+			out = append(out, r)
+		}
+	}
+	return out, err
 }
 
 // MineBaskets re-mines the shops whose orders changed since the last

@@ -55,6 +55,7 @@ const (
 	ReportsRead      Permission = "reports.read"
 	AnalyticsRead    Permission = "analytics.read"
 	AnalyticsManage  Permission = "analytics.manage"
+	InsightRead      Permission = "insight.read"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -111,6 +112,7 @@ var catalogue = []Info{
 	{ReportsRead, TenantScope, true, "Read reports"},
 	{AnalyticsRead, TenantScope, true, "Read storefront analytics and KPIs"},
 	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
+	{InsightRead, TenantScope, true, "Read inventory insight (turnover, forecasts, reorder suggestions, slow sellers) and bought-together rules"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},
@@ -181,10 +183,10 @@ func tenantPerms(filter func(Info) bool) []Permission {
 var tenantRoles = []Role{
 	{Owner, "Everything, including billing, plan and ownership", tenantPerms(func(Info) bool { return true }), true},
 	{Administrator, "Everything except changing owners", tenantPerms(func(Info) bool { return true }), true},
-	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite}, true},
-	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite}, true},
+	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite, InsightRead}, true},
+	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite, InsightRead}, true},
 	{CustomerService, "Customers, orders and returns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, OrdersRead, OrdersWrite, OrdersRefund, ReturnsRead, ReturnsWrite, LoyaltyRead, SegmentsRead, ReviewsRead, ReviewsWrite}, true},
-	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite}, true},
+	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite, InsightRead}, true},
 	{Analyst, "Read-only access to reports and data", tenantPerms(func(i Info) bool { return i.ReadOnly && i.Name != AuditRead }), true},
 }
 

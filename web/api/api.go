@@ -97,6 +97,7 @@ func New(d Deps) *API {
 		&Promotions{promotions: d.Promotions},
 		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics},
+		&Insight{insight: admin.NewInsight(d.Admin, d.Analytics)},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
