@@ -313,7 +313,7 @@ func (s *Service) Rules(ctx context.Context, product, sort string, limit int) ([
 		if product != "" {
 			sel = sel.Where("antecedent_id = ?", product)
 		}
-		if err := sel.OrderExpr(order+", antecedent_id, consequent_id").Limit(int64(limit)).Scan(ctx); err != nil {
+		if err := sel.OrderExpr(order + ", antecedent_id, consequent_id").Limit(int64(limit)).Scan(ctx); err != nil {
 			return err
 		}
 		ids := make([]string, 0, 2*len(out))

@@ -14,7 +14,7 @@ import (
 
 // recommender picks the products a product page or the cart suggests.
 type recommender struct {
-	plugins *plugins.Service // nil: no recommendations shown
+	plugins *plugins.Service   // nil: no recommendations shown
 	baskets *analytics.Service // the bought-together rules; nil: none shown
 	catalog *catalog.Service
 	sales   sales
