@@ -64,7 +64,8 @@ func TestCrossTenantAccess(t *testing.T) {
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
-			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations ",
+			"inventory_reorder_settings ", "inventory_reorder_variants ", "analytics_basket_settings ", "analytics_basket_runs ", "analytics_basket_rules "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -201,6 +202,7 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	a.markers = append(a.markers, victimInsight(t, srv, a)...)
 	return a
 }
 

@@ -205,6 +205,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("analytics rollup", "err", err)
 		}
 	})
+	go jobs.Every(ctx, log, "analytics bought together", time.Hour, func(ctx context.Context) { // re-mine the rules of shops with new orders
+		if _, err := svc.Analytics.MineBaskets(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics bought together", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "session purge", 10*time.Minute, func(ctx context.Context) {
 		if err := ts.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purge expired sessions", "err", err)

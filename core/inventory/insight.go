@@ -322,22 +322,24 @@ func (s *Service) InsightFor(ctx context.Context, now time.Time, loc *time.Locat
 			fmt.Fprintf(&cols, ", SUM(CASE WHEN %s AND %s = %d THEN -m.on_hand_delta ELSE 0 END) AS d%d", inWindow, dow, d, d)
 			args = append(args, from, to, shift)
 		}
-		args = append(args, from, to, to, tid, scanFrom, tid)
-		err = q.NewRaw(`SELECT l.variant_id, l.on_hand, l.available, COALESCE(g.sold, 0) AS sold,
-			COALESCE(g.d0, 0) AS d0, COALESCE(g.d1, 0) AS d1, COALESCE(g.d2, 0) AS d2, COALESCE(g.d3, 0) AS d3,
-			COALESCE(g.d4, 0) AS d4, COALESCE(g.d5, 0) AS d5, COALESCE(g.d6, 0) AS d6,
-			COALESCE(g.period_delta, 0) AS period_delta, COALESCE(g.after_delta, 0) AS after_delta, g.last_sold,
-			r.lead_time_days, r.safety_stock
-			FROM (SELECT variant_id, SUM(on_hand) AS on_hand, SUM(available) AS available FROM inventory_levels
-				WHERE tenant_id = ? GROUP BY variant_id) AS l
-			LEFT JOIN (SELECT m.variant_id,
+		args = append(args, from, to, to, tid, tid, scanFrom, tid)
+		// One pass: the levels and the ledger rows since scanFrom as one
+		// stream grouped by variant (a join of two grouped subqueries can
+		// be planned as a nested loop that regroups the ledger per variant),
+		// then the variant's overrides by primary key.
+		err = q.NewRaw(`SELECT a.*, r.lead_time_days, r.safety_stock FROM (SELECT m.variant_id,
+				SUM(m.on_hand) AS on_hand, SUM(m.available) AS available,
 				SUM(CASE WHEN `+inWindow+` THEN -m.on_hand_delta ELSE 0 END) AS sold`+cols.String()+`,
 				SUM(CASE WHEN m.created_at >= ? AND m.created_at < ? THEN m.on_hand_delta ELSE 0 END) AS period_delta,
 				SUM(CASE WHEN m.created_at >= ? THEN m.on_hand_delta ELSE 0 END) AS after_delta,
 				MAX(CASE WHEN m.kind = 'sold' THEN m.created_at END) AS last_sold
-				FROM inventory_movements AS m WHERE m.tenant_id = ? AND m.created_at >= ? GROUP BY m.variant_id) AS g ON g.variant_id = l.variant_id
-			LEFT JOIN inventory_reorder_variants AS r ON r.tenant_id = ? AND r.variant_id = l.variant_id
-			ORDER BY l.variant_id`, append([]any{tid}, args...)...).Scan(ctx, &rows)
+				FROM (SELECT variant_id, 1 AS level, on_hand, available, '' AS kind, 0 AS on_hand_delta, NULL AS created_at
+					FROM inventory_levels WHERE tenant_id = ?
+				UNION ALL SELECT variant_id, 0, 0, 0, kind, on_hand_delta, created_at
+					FROM inventory_movements WHERE tenant_id = ? AND created_at >= ?) AS m
+				GROUP BY m.variant_id HAVING SUM(m.level) > 0) AS a
+			LEFT JOIN inventory_reorder_variants AS r ON r.tenant_id = ? AND r.variant_id = a.variant_id
+			ORDER BY a.variant_id`, args...).Scan(ctx, &rows)
 		if err != nil && !store.NoRows(err) {
 			return errs.Wrap(err, "inventory: insight")
 		}
