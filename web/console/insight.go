@@ -45,7 +45,11 @@ type insightData struct {
 	CSV      string
 	CanWrite bool
 	Form     inventory.ReorderSettings
+	Total    int // variants in the view; the page lists the first maxInsightRows
 }
+
+// maxInsightRows caps the page's table (the CSV export has every row).
+const maxInsightRows = 500
 
 // insightRow is a variant's figures as the page prints them.
 type insightRow struct {
@@ -96,7 +100,8 @@ func (s *Insight) inventoryPage(c *fiber.Ctx) error {
 		}
 		d.Columns = append(d.Columns, x)
 	}
-	for _, v := range in.Variants {
+	d.Total = len(in.Variants)
+	for _, v := range in.Variants[:min(len(in.Variants), maxInsightRows)] {
 		r := insightRow{VariantInsightJSON: v, Variant: strings.Join(v.Options, " / "), Turnover: num(v.Turnover), Forecast: num(v.Forecast7),
 			LeadDemand: num(v.LeadDemand), SellThrough: pct(v.SellThrough), Cover: "—", LastSold: "none in the window"}
 		if v.DaysOfCover != nil {
