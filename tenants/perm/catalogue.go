@@ -57,6 +57,7 @@ const (
 	AnalyticsManage  Permission = "analytics.manage"
 	GoalsRead        Permission = "goals.read"
 	GoalsManage      Permission = "goals.manage"
+	ReportsManage    Permission = "reports.manage"
 	InsightRead      Permission = "insight.read"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
@@ -116,6 +117,7 @@ var catalogue = []Info{
 	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
 	{GoalsRead, TenantScope, true, "View the shop's goals, their progress and notices"},
 	{GoalsManage, TenantScope, false, "Create, edit and archive the shop's goals"},
+	{ReportsManage, TenantScope, false, "Manage scheduled reports (daily, weekly, monthly) and who receives them"},
 	{InsightRead, TenantScope, true, "Read inventory insight (turnover, forecasts, reorder suggestions, slow sellers) and bought-together rules"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
