@@ -207,6 +207,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("analytics rollup", "err", err)
 		}
 	})
+	go jobs.Every(ctx, log, "analytics bought together", time.Hour, func(ctx context.Context) { // re-mine the rules of shops with new orders
+		if _, err := svc.Analytics.MineBaskets(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics bought together", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "analytics reports", 5*time.Minute, func(ctx context.Context) { // scheduled reports, once per period
 		if _, err := svc.Analytics.SendDue(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("analytics reports", "err", err)
