@@ -52,9 +52,11 @@
 // member-only promotion or a member day is a promotion with that segment
 // in Conditions.Segments; the tier's discount percent and free shipping
 // are applied as built-in promotions limited to that segment (Perks, used
-// by core/checkout's Promotions). Birthday points and the monthly coupon
-// are stored and shown, but nothing grants them yet: customers have no
-// birthday and codes are not issued per customer.
+// by core/checkout's Promotions). Birthday points are granted once a year
+// per customer (GrantBirthday, ledger key BirthdayKey) by core/mailing's
+// birthday round, on the customer's birthday in the shop's time zone,
+// whether or not the shop sends the birthday mail. The monthly coupon is
+// stored and shown, but not issued per customer.
 //
 // # Referrals
 //
@@ -73,6 +75,7 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -339,4 +342,49 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// BirthdayKey is the ledger source key of a customer's birthday points in
+// a year: unique per shop, so they are granted once a year however often
+// the birthday round runs.
+func BirthdayKey(customerID string, year int) string {
+	return "birthday:" + customerID + ":" + strconv.Itoa(year)
+}
+
+// GrantBirthday credits the birthday points of the customer's tier once
+// for year (BirthdayKey), in the caller's transaction q, when the
+// programme is on and the tier gives any; core/mailing's birthday round
+// calls it on the customer's birthday in the shop's time zone. It returns
+// the points granted now (0: none, or granted before) and the tier.
+func (s *Service) GrantBirthday(ctx context.Context, q bun.IDB, customerID string, year int) (int64, *Tier, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := programIn(ctx, q, tenant)
+	if err != nil || !p.Settings.Enabled {
+		return 0, nil, err
+	}
+	key := BirthdayKey(customerID, year)
+	if done, err := posted(ctx, q, tenant, key); err != nil || done {
+		return 0, nil, err
+	}
+	if err := known(ctx, q, tenant, customerID); err != nil {
+		return 0, nil, err
+	}
+	now := s.now()
+	a, err := lock(ctx, q, tenant, customerID, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	t := p.TierByCode(a.TierCode)
+	if t == nil || t.BirthdayPoints <= 0 {
+		return 0, t, nil
+	}
+	e, err := credit(ctx, q, post{tenant: tenant, customer: customerID, kind: KindEarn, key: key, reason: "birthday gift (" + t.Name + ")", now: now},
+		t.BirthdayPoints, p.Settings.ExpiryDays)
+	if err != nil || e == nil {
+		return 0, t, err
+	}
+	return e.Points, t, nil
 }

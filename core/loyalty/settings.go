@@ -122,7 +122,7 @@ type Tier struct {
 	MultiplierPct  int64  `bun:"multiplier_pct" json:"multiplier_pct"` // points earned ×pct/100
 	FreeShipping   bool   `bun:"free_shipping" json:"free_shipping"`
 	DiscountPct    int64  `bun:"discount_pct" json:"discount_pct"`       // off every order's items
-	BirthdayPoints int64  `bun:"birthday_points" json:"birthday_points"` // listed; see the package doc
+	BirthdayPoints int64  `bun:"birthday_points" json:"birthday_points"` // granted on the birthday (GrantBirthday)
 	MonthlyCoupon  string `bun:"monthly_coupon" json:"monthly_coupon"`   // listed; see the package doc
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
@@ -201,11 +202,29 @@ func (s *Service) attribute(ctx context.Context, tid, orderID string) error {
 		if err != nil {
 			return err
 		}
+		placed := o.PlacedAt.UTC()
+		// An order placed from a cart an abandoned-cart mail restored
+		// belongs to that mail, whoever placed it.
+		rid, err := cart.RestoredFromIn(ctx, q, tid, o.ID)
+		if err != nil {
+			return err
+		}
+		if rid != "" {
+			var cid string
+			err := q.NewSelect().Model((*Recipient)(nil)).Column("campaign_id").Where("tenant_id = ? AND id = ?", tid, rid).Scan(ctx, &cid)
+			if err != nil && !store.NoRows(err) {
+				return errs.Wrap(err, "mailing: attribute")
+			}
+			if err == nil {
+				_, err = q.NewRaw("INSERT INTO mailing_attributions (tenant_id, order_id, campaign_id, recipient_id, total, currency, placed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+					tid, o.ID, cid, rid, o.Total, o.Currency, placed).Exec(ctx)
+				return errs.Wrap(err, "mailing: attribute")
+			}
+		}
 		set, err := settingsIn(ctx, q, tid)
 		if err != nil {
 			return err
 		}
-		placed := o.PlacedAt.UTC()
 		from := placed.Add(-time.Duration(set.AttributionDays) * 24 * time.Hour)
 		var r Recipient
 		sel := q.NewSelect().Model(&r).Where("tenant_id = ? AND clicked_at <= ? AND last_clicked_at >= ?", tid, placed, from)

@@ -5,6 +5,14 @@ package order
 // package's. Orders count as in stats.go: neither awaiting payment nor
 // cancelled. Money spent is what was paid less what was refunded.
 
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
+)
+
 // CustomerTotalsSQL is a SELECT of customer_id, orders, spent and
 // last_order_at per customer over the counted orders of the tenant bound
 // to its first placeholder. With changedSince, only customers who have an
@@ -36,4 +44,27 @@ const ChangedTenantsSQL = "SELECT DISTINCT tenant_id FROM orders WHERE updated_a
 func BoughtSQL(products string) string {
 	return "EXISTS (SELECT 1 FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.id" +
 		" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id AND " + counted + " AND l.product_id IN (" + products + "))"
+}
+
+// LastOrdersIn returns, in q, the id of each of the customers' latest
+// order (ids are time-ordered), for those who have one: the win-back
+// automation (core/mailing) mails a dormant customer once per last order.
+func LastOrdersIn(ctx context.Context, q bun.IDB, tenant string, customerIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(customerIDs))
+	if len(customerIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		CustomerID string `bun:"customer_id"`
+		Last       string `bun:"last_id"`
+	}
+	err := q.NewRaw("SELECT customer_id, MAX(id) AS last_id FROM orders WHERE tenant_id = ? AND customer_id IN (?) GROUP BY customer_id",
+		tenant, bun.List(customerIDs)).Scan(ctx, &rows)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "order: last orders")
+	}
+	for _, r := range rows {
+		out[r.CustomerID] = r.Last
+	}
+	return out, nil
 }

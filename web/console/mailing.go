@@ -115,7 +115,7 @@ func (s *Mailing) saveSettings(c *fiber.Ctx) error {
 
 func (s *Mailing) saveAutomation(c *fiber.Ctx) error {
 	in := mailing.Automation{Kind: c.Params("kind"), Enabled: c.FormValue("enabled") == "on", DelayMinutes: atoiForm(c, "delay_minutes"),
-		Subject: c.FormValue("subject"), Body: c.FormValue("body")}
+		Subject: c.FormValue("subject"), Body: c.FormValue("body"), SegmentID: c.FormValue("segment_id"), PromotionID: c.FormValue("promotion_id")}
 	if _, err := s.mailing.SaveAutomation(c.UserContext(), in); err != nil {
 		return s.PageError(c, err, func() error {
 			d, lerr := s.listData(c)
