@@ -108,6 +108,14 @@ func TestAbandonedCartHTTP(t *testing.T) {
 		if !strings.HasPrefix(campaign, "auto:abandoned_cart:") {
 			t.Fatalf("attributed to %q", campaign)
 		}
+		var autos api.MailingAutomations
+		o.getJSON("/api/mailing/automations", &autos)
+		for _, x := range autos.Automations {
+			if x.Kind == "abandoned_cart" && (x.Results == nil || x.Results.Sent != 1 || x.Results.Clicked != 1 || x.Results.Orders != 1 || len(x.Results.Revenue) != 1) {
+				t.Fatalf("abandoned-cart results: %+v", x.Results)
+			}
+		}
+		wantConsolePage(t, o.do("GET", "/console/email", "", nil), 200, "Abandoned cart", "orders attributed 1")
 		// Ann's own cart was not ordered: the round sends nothing again.
 		if _, err := srv.Services.Mailing.RunAutomations(context.Background()); err != nil {
 			t.Fatal(err)

@@ -105,6 +105,9 @@ type MailingAutomation struct {
 	Body         string `json:"body"`
 	SegmentID    string `json:"segment_id,omitempty"`
 	PromotionID  string `json:"promotion_id,omitempty"`
+	// Results are the automation's figures over all its mails (answers
+	// only; ignored in a request).
+	Results *EmailCampaignResults `json:"results,omitempty"`
 }
 
 // MailingAutomations are the shop's automation settings.
@@ -245,12 +248,16 @@ func (s *Mailing) apiResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(resultsJSON(r))
+}
+
+func resultsJSON(r *mailing.Results) EmailCampaignResults {
 	out := EmailCampaignResults{Recipients: r.Recipients, Queued: r.Queued, Sent: r.Sent, Delivered: r.Delivered, Bounced: r.Bounced, Failed: r.Failed,
 		Skipped: r.Skipped, Opened: r.Opened, Clicked: r.Clicked, Unsubscribed: r.Unsubscribed, Orders: r.Orders, Revenue: []EmailCampaignRevenue{}}
 	for _, v := range r.Revenue {
 		out.Revenue = append(out.Revenue, EmailCampaignRevenue{Currency: v.Currency, Amount: v.Amount})
 	}
-	return c.JSON(out)
+	return out
 }
 
 func (s *Mailing) apiSettings(c *fiber.Ctx) error {
@@ -284,7 +291,14 @@ func (s *Mailing) apiAutomations(c *fiber.Ctx) error {
 	}
 	out := MailingAutomations{Automations: []MailingAutomation{}}
 	for _, a := range list {
-		out.Automations = append(out.Automations, automationJSON(a))
+		j := automationJSON(a)
+		r, err := s.mailing.AutomationResults(c.UserContext(), a.Kind)
+		if err != nil {
+			return err
+		}
+		res := resultsJSON(r)
+		j.Results = &res
+		out.Automations = append(out.Automations, j)
 	}
 	return c.JSON(out)
 }
