@@ -128,6 +128,31 @@ func queue(ctx context.Context, q bun.IDB, tid string, p autoPayload, email stri
 	return err == nil, err
 }
 
+// queuedKeys reads which of the items' trigger keys (key of each) already
+// have a mail of kind, in one statement, so a round skips them without a
+// write.
+func queuedKeys[T any](s *Service, ctx context.Context, tid, kind string, items []T, key func(T) string) (map[string]bool, error) {
+	done := map[string]bool{}
+	if len(items) == 0 {
+		return done, nil
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = "auto:" + kind + ":" + key(it)
+	}
+	var got []string
+	err := s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewSelect().Model((*Recipient)(nil)).Column("campaign_id").Where("tenant_id = ? AND campaign_id IN (?)", tid, bun.List(ids)).Scan(ctx, &got)
+	})
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "mailing: queued")
+	}
+	for _, id := range got {
+		done[strings.TrimPrefix(id, "auto:"+kind+":")] = true
+	}
+	return done, nil
+}
+
 // ---- abandoned carts ----
 
 func (s *Service) abandonedRound(ctx context.Context, now time.Time, r *Round) error {
@@ -157,7 +182,15 @@ func (s *Service) abandonedRound(ctx context.Context, now time.Time, r *Round) e
 				all = append(all, err)
 				break
 			}
+			done, err := queuedKeys(s, tctx, tid, AutoAbandonedCart, list, func(c cart.Abandoned) string { return c.ID })
+			if err != nil {
+				all = append(all, err)
+				break
+			}
 			for _, c := range list {
+				if done[c.ID] {
+					continue // queued in an earlier round
+				}
 				ok, err := s.queueCart(tctx, tid, c, now)
 				if err != nil {
 					all = append(all, err)
@@ -536,6 +569,12 @@ func (s *Service) birthdayRound(ctx context.Context, now time.Time, r *Round) er
 		if err != nil {
 			return errors.Join(append(all, err)...)
 		}
+		type due struct {
+			cid  string
+			year int
+		}
+		byShop := map[string][]due{}
+		var shops []string
 		for _, b := range rows {
 			loc, ok := locs[b.TenantID]
 			if !ok {
@@ -546,8 +585,28 @@ func (s *Service) birthdayRound(ctx context.Context, now time.Time, r *Round) er
 			if !birthdayToday(b.Month, b.Day, local) {
 				continue
 			}
-			if err := s.birthday(s.system(ctx, b.TenantID), b.TenantID, b.CustomerID, local.Year(), now, r); err != nil {
+			if byShop[b.TenantID] == nil {
+				shops = append(shops, b.TenantID)
+			}
+			byShop[b.TenantID] = append(byShop[b.TenantID], due{b.CustomerID, local.Year()})
+		}
+		for _, tid := range shops {
+			tctx := s.system(ctx, tid)
+			key := func(d due) string { return d.cid + ":" + strconv.Itoa(d.year) }
+			// A birthday whose mail is queued had its points in the same
+			// transaction: nothing left to do.
+			done, err := queuedKeys(s, tctx, tid, AutoBirthday, byShop[tid], key)
+			if err != nil {
 				all = append(all, err)
+				continue
+			}
+			for _, d := range byShop[tid] {
+				if done[key(d)] {
+					continue
+				}
+				if err := s.birthday(tctx, tid, d.cid, d.year, now, r); err != nil {
+					all = append(all, err)
+				}
 			}
 		}
 		if len(rows) < roundPage {
