@@ -61,10 +61,10 @@ func TestCrossTenantAccess(t *testing.T) {
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
-			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
+			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ", "loyalty_coupons ", "loyalty_shares ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
-			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -194,13 +194,16 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	}
 	a.markers = append(a.markers, rvmarks...)
 	a.markers = append(a.markers, victimAnalytics(t, srv, a)...)
-	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
+	a.markers = append(a.markers, victimLoyalty(t, srv, a.ID, o, a.Commerce["customer"], a.Commerce["promotion"])...)
 	mid, mmarks := victimMailing(t, o, a.Commerce["product"])
 	a.Commerce["mailing"] = mid
 	a.markers = append(a.markers, mmarks...)
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	goalID, goalMarks := victimGoals(t, srv, a)
+	a.Commerce["goal"] = goalID
+	a.markers = append(a.markers, goalMarks...)
 	return a
 }
 
@@ -232,7 +235,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

@@ -51,6 +51,9 @@
 // Tables: the package owns analytics_events (on PostgreSQL with its day
 // partitions analytics_events_pYYYYMMDD and analytics_events_default),
 // analytics_settings, analytics_salts, analytics_bots, analytics_dirty,
-// analytics_daily, analytics_hourly and analytics_cursors. It reads orders
-// through core/order (Facts, Touched).
+// analytics_daily, analytics_hourly, analytics_cursors, and the SMART
+// goals' analytics_goals and analytics_goal_notices (goals.go: progress,
+// forecast and status from the rollups; goalnotify.go: the goal job, its
+// notices and mails through core/outbox). It reads orders through
+// core/order (Facts, Touched).
 package analytics

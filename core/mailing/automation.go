@@ -225,8 +225,7 @@ func (s *Service) trigger(ctx context.Context, tid string, p autoPayload) error 
 
 // runAutomation sends one automation mail, once per trigger: it writes
 // (or finds) the trigger's recipient row and sends it while it is queued.
-// An abandoned cart checked out or emptied since is skipped; a win-back
-// mail gets its coupon code now.
+// An abandoned cart checked out or emptied since is skipped.
 func (s *Service) runAutomation(ctx context.Context, tid string, p autoPayload) error {
 	campaignID := "auto:" + p.Kind + ":" + p.Key
 	var a Automation
@@ -273,15 +272,6 @@ func (s *Service) runAutomation(ctx context.Context, tid string, p autoPayload) 
 		}
 		if !ok {
 			return s.skip(ctx, tid, r.ID, "the cart was checked out or emptied")
-		}
-	case AutoWinBack:
-		p.Vars["code"], p.Vars["coupon"] = "", ""
-		if a.PromotionID != "" {
-			code, err := s.coupon(ctx, tid, a.PromotionID, campaignID)
-			if err != nil {
-				return err
-			}
-			p.Vars["code"], p.Vars["coupon"] = code, "Your personal code "+code+" gives you our welcome-back offer on your next order; it works once."
 		}
 	}
 	pj, _ := json.Marshal(nonNil(p.ProductIDs))

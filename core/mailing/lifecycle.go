@@ -41,7 +41,7 @@ import (
 //   - win-back, key customer and their last order id: the members of the
 //     shop's segment (or WinBackSegments) who may be mailed, once per
 //     dormancy, in a pass a day; with a promotion set, each mail carries
-//     its own single-use code of that promotion.
+//     its own personal single-use code of that promotion (coupon).
 //   - birthday, key customer and year: on the customer's birthday in the
 //     shop's time zone (29 February on 28 February in other years), the
 //     tier's birthday points (loyalty.GrantBirthday, once a year, whether
@@ -64,12 +64,6 @@ type Round struct {
 	WinBacks       int
 	Birthdays      int   // mails queued
 	BirthdayPoints int64 // points granted
-}
-
-// Coupons issues win-back codes (promotion.Service).
-type Coupons interface {
-	Get(ctx context.Context, id string) (*promotion.Promotion, error)
-	AddCode(ctx context.Context, promotionID, code string, usageLimit int64) (*promotion.CouponCode, error)
 }
 
 // roundPage bounds the rows one part of a round reads at a time.
@@ -113,8 +107,9 @@ func allowedIn(ctx context.Context, q bun.IDB, tid, customerID, email string) (b
 }
 
 // queue writes the trigger's recipient row and enqueues its send at at;
-// false when the trigger was queued before.
-func queue(ctx context.Context, q bun.IDB, tid string, p autoPayload, email string, now, at time.Time) (bool, error) {
+// false when the trigger was queued before. with (may be nil) completes
+// the payload of a new trigger in the same transaction (a coupon).
+func queue(ctx context.Context, q bun.IDB, tid string, p autoPayload, email string, now, at time.Time, with func(*autoPayload) error) (bool, error) {
 	row := Recipient{TenantID: tid, ID: store.NewID(), CampaignID: "auto:" + p.Kind + ":" + p.Key, CustomerID: p.CustomerID, Email: email, Status: RQueued, CreatedAt: now}
 	res, err := q.NewInsert().Model(&row).On("CONFLICT DO NOTHING").Exec(ctx)
 	if err != nil {
@@ -124,6 +119,11 @@ func queue(ctx context.Context, q bun.IDB, tid string, p autoPayload, email stri
 		return false, nil
 	}
 	p.Email = email
+	if with != nil {
+		if err := with(&p); err != nil {
+			return false, err
+		}
+	}
 	_, err = outbox.EnqueueEventAt(ctx, q, tid, TopicAutomation, p, at)
 	return err == nil, err
 }
@@ -233,7 +233,7 @@ func (s *Service) queueCart(ctx context.Context, tid string, c cart.Abandoned, n
 			return err
 		}
 		var err error
-		queued, err = queue(ctx, q, tid, autoPayload{Kind: AutoAbandonedCart, Key: c.ID, CustomerID: cid}, email, now, now)
+		queued, err = queue(ctx, q, tid, autoPayload{Kind: AutoAbandonedCart, Key: c.ID, CustomerID: cid}, email, now, now, nil)
 		return err
 	})
 	return queued, err
@@ -425,7 +425,8 @@ func (s *Service) winBackShop(ctx context.Context, a automationRow, now time.Tim
 						if since == "" {
 							since = "none"
 						}
-						queued, err := queue(ctx, q, tid, autoPayload{Kind: AutoWinBack, Key: m.CustomerID + ":" + since, CustomerID: m.CustomerID}, m.Email, now, at)
+						p := autoPayload{Kind: AutoWinBack, Key: m.CustomerID + ":" + since, CustomerID: m.CustomerID, Vars: map[string]string{"code": "", "coupon": ""}}
+						queued, err := queue(ctx, q, tid, p, m.Email, now, at, func(p *autoPayload) error { return s.coupon(ctx, q, tid, a.PromotionID, p, now) })
 						if err != nil {
 							return err
 						}
@@ -448,29 +449,31 @@ func (s *Service) winBackShop(ctx context.Context, a automationRow, now time.Tim
 	return n, nil
 }
 
-// coupon issues the win-back mail's own single-use code of the promotion:
-// derived from the mail's trigger, so a retried send finds the same code
-// (AddCode's Conflict) rather than issuing a second. A promotion that can
-// no longer take codes (deleted, made automatic) gives no coupon.
-func (s *Service) coupon(ctx context.Context, tid, promotionID, campaignID string) (string, error) {
-	if s.opts.Coupons == nil {
-		return "", nil
+// WinBackCouponDays is how long a win-back coupon works.
+const WinBackCouponDays = 30
+
+// coupon issues the win-back mail's personal code (core/promotion's
+// IssuePersonalCode: single-use, for that customer's account only,
+// expiring after WinBackCouponDays) of the shop's promotion, in the
+// transaction that queues the mail, so a trigger gets one code. A
+// promotion that can no longer take codes (deleted, made automatic) gives
+// no coupon; the mail still goes.
+func (s *Service) coupon(ctx context.Context, q bun.IDB, tid, promotionID string, p *autoPayload, now time.Time) error {
+	if promotionID == "" {
+		return nil
 	}
-	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	m := mac(s.opts.Secret, "coupon", tid, campaignID)
-	b := make([]byte, 10)
-	for i := range b {
-		b[i] = alphabet[int(m[i])%len(alphabet)]
-	}
-	code := "WB-" + string(b)
-	_, err := s.opts.Coupons.AddCode(ctx, promotionID, code, 1)
+	exp := now.Add(WinBackCouponDays * 24 * time.Hour)
+	c, err := promotion.IssuePersonalCode(ctx, q, tid, promotion.Personal{PromotionID: promotionID, CustomerID: p.CustomerID, Prefix: "WB-", ExpiresAt: &exp,
+		Reason: "win-back mail " + p.Key}, now)
 	switch {
-	case err == nil, errs.Is(err, errs.Conflict):
-		return code, nil
+	case err == nil:
+		p.Vars["code"] = c.Code
+		p.Vars["coupon"] = "Your personal code " + c.Code + " gives you our welcome-back offer on your next order; it works once, until " + exp.Format("2 January 2006") + "."
+		return nil
 	case errs.CodeOf(err) != errs.Internal:
-		return "", nil
+		return nil
 	}
-	return "", err
+	return err
 }
 
 // checkWinBack validates the win-back's segment and promotion (and clears
@@ -499,18 +502,21 @@ func (s *Service) checkWinBack(ctx context.Context, a *Automation) error {
 		}
 	}
 	if a.PromotionID != "" {
-		if s.opts.Coupons == nil {
-			return errs.Field("promotion_id", "coupons are not available")
-		}
-		p, err := s.opts.Coupons.Get(ctx, a.PromotionID)
-		if errs.Is(err, errs.NotFound) {
-			return errs.Field("promotion_id", "unknown promotion %q", a.PromotionID)
-		}
+		tid, err := store.TenantID(ctx)
 		if err != nil {
 			return err
 		}
-		if !p.RequiresCode {
+		err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+			_, err := promotion.CodedPromotionIn(ctx, q, tid, a.PromotionID)
+			return err
+		})
+		switch {
+		case errs.Is(err, errs.NotFound):
+			return errs.Field("promotion_id", "unknown promotion %q", a.PromotionID)
+		case err != nil && errs.CodeOf(err) != errs.Internal:
 			return errs.Field("promotion_id", "must be a promotion that requires a code")
+		case err != nil:
+			return err
 		}
 	}
 	return nil
@@ -651,7 +657,7 @@ func (s *Service) birthday(ctx context.Context, tid, cid string, year int, now t
 			vars["gift"] = "As our birthday gift, " + strconv.FormatInt(points, 10) + " points have been added to your account."
 		}
 		queued, err = queue(ctx, q, tid, autoPayload{Kind: AutoBirthday, Key: cid + ":" + strconv.Itoa(year), CustomerID: cid, Vars: vars},
-			f.Email, now, now.Add(time.Duration(a.DelayMinutes)*time.Minute))
+			f.Email, now, now.Add(time.Duration(a.DelayMinutes)*time.Minute), nil)
 		return err
 	})
 	if err != nil {

@@ -281,8 +281,8 @@ func (a segments) Members(ctx context.Context, id, after string, limit int) ([]m
 
 // TestWinBackAutomation: the round mails the members of the RFM groups
 // "at risk" and "hibernating" who accept marketing, once per dormancy
-// (the next day's pass sends nothing new), each with their own single-use
-// code of the chosen promotion; recent, lost and unconsented customers get
+// (the next day's pass sends nothing new), each with their own personal
+// single-use code of the chosen promotion; recent, lost and unconsented customers get
 // nothing. A promotion without codes or an unknown segment is refused by
 // field.
 func TestWinBackAutomation(t *testing.T) {
@@ -292,7 +292,7 @@ func TestWinBackAutomation(t *testing.T) {
 		segs := segment.New(db, clk.Now)
 		promos := promotion.New(db, clk.Now)
 		f := newFixture(t, db, func(o *mailing.Options) {
-			o.Now, o.Coupons = clk.Now, promos
+			o.Now = clk.Now
 			o.Audience = mailing.Subscribers{Customers: o.Audience.(mailing.Subscribers).Customers, Segments: segments{segs}}
 		})
 		number := 0
@@ -377,7 +377,7 @@ func TestWinBackAutomation(t *testing.T) {
 			t.Fatalf("codes in mail %v, issued %+v", codes, page.Codes)
 		}
 		for _, c := range page.Codes {
-			if !codes[c.Code] || c.UsageLimit != 1 {
+			if !codes[c.Code] || c.UsageLimit != 1 || (c.CustomerID != hana && c.CustomerID != ivan) || c.ExpiresAt == nil {
 				t.Fatalf("issued code %+v", c)
 			}
 		}

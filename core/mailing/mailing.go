@@ -137,8 +137,6 @@ type Options struct {
 	Carts *cart.Service
 	// Loyalty grants birthday points (nil: none).
 	Loyalty *loyalty.Service
-	// Coupons issues win-back codes (promotion.Service; nil: none).
-	Coupons Coupons
 	// Location is a shop's time zone for birthdays (nil or an error: UTC).
 	Location func(ctx context.Context, tenantID string) (*time.Location, error)
 	// BatchSize is the number of recipients per batch event, sent over one

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
@@ -31,6 +32,9 @@ type Snapshot struct {
 	Promotions []Promotion
 	Codes      map[string]Code  // by normalised code
 	Uses       map[string]int64 // by promotion id
+	// Location is the shop's time zone, read only when a promotion has
+	// recurring dates (nil otherwise: UTC).
+	Location *time.Location
 }
 
 func customerKeys(customerID, email string) []string {
@@ -100,7 +104,7 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 		}
 		var more []string
 		for _, c := range crs {
-			snap.Codes[c.Code] = Code{ID: c.ID, PromotionID: c.PromotionID, UsageLimit: c.UsageLimit, Used: c.Used}
+			snap.Codes[c.Code] = Code{ID: c.ID, PromotionID: c.PromotionID, UsageLimit: c.UsageLimit, Used: c.Used, CustomerID: c.CustomerID, ExpiresAt: c.ExpiresAt}
 			if !have[c.PromotionID] {
 				have[c.PromotionID] = true
 				more = append(more, c.PromotionID)
@@ -117,9 +121,15 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 	if snap.Promotions, err = load(ctx, q, tenant, rows); err != nil {
 		return nil, err
 	}
-	limited := false
+	limited, dated := false, false
 	for i := range snap.Promotions {
 		limited = limited || snap.Promotions[i].PerCustomerLimit > 0
+		dated = dated || snap.Promotions[i].Conditions.Dated()
+	}
+	if dated {
+		if snap.Location, err = analytics.LocationIn(ctx, q, tenant); err != nil {
+			return nil, errs.Wrap(err, "promotion.Snapshot: time zone")
+		}
 	}
 	if keys := customerKeys(in.CustomerID, in.Email); limited && len(keys) > 0 {
 		var uses []struct {
@@ -141,7 +151,7 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 // customer's earlier uses come from the snapshot.
 func (sn *Snapshot) Stage(c Customer, products map[string]ProductFacts) *Stage {
 	c.Uses = sn.Uses
-	return &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products}
+	return &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products, Location: sn.Location}
 }
 
 // Order is the order a redemption belongs to.
@@ -288,7 +298,9 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 		Where("(p.starts_at IS NULL OR p.starts_at <= ?) AND (p.ends_at IS NULL OR p.ends_at > ?)", now, now)
 	if len(codes) > 0 {
 		sel.ColumnExpr("c.id AS code_id, c.code, c.usage_limit AS code_limit").
-			Join("LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?)", bun.List(codes))
+			// A personal code is its owner's only, and ends.
+			Join(`LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?)
+				AND (c.customer_id = '' OR c.customer_id = ?) AND (c.expires_at IS NULL OR c.expires_at > ?)`, bun.List(codes), o.CustomerID, now)
 	}
 	var lives []struct {
 		ID               string  `bun:"id"`

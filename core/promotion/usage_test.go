@@ -33,12 +33,16 @@ func counters(t *testing.T, svc *promotion.Service, ctx context.Context, id stri
 	return
 }
 
-// raceLimit redeems n orders of applied from 5 concurrent shoppers (each
-// holding its transaction open a moment after redeeming, so that they
-// overlap, and pausing a moment between orders), and calls set once
-// `after` of them have been placed, racing with the rest. It returns how
-// many were placed.
-func raceLimit(t *testing.T, db *store.DB, ctx context.Context, svc *promotion.Service, n, after int, prefix string, applied []pricing.AppliedPromotion, set func() error) int {
+// raceLimit redeems up to n orders of applied from 5 concurrent shoppers
+// (each holding its transaction open a moment after redeeming, so that
+// they overlap, and pausing a moment between orders), and once `after` of
+// them have been placed calls set with a limit 25 orders above those
+// placed so far, racing with the rest. The change takes as long as the
+// machine makes it (a loaded SQLite serialises it behind the orders), so
+// when more orders than the limit got in before it, the limit is refused
+// (the field named) and set is called again with a higher one. It returns
+// how many orders were placed and the limit that was set.
+func raceLimit(t *testing.T, db *store.DB, ctx context.Context, svc *promotion.Service, n, after int, prefix string, applied []pricing.AppliedPromotion, set func(limit int) error) (placed, limit int) {
 	t.Helper()
 	var ok, next atomic.Int64
 	var wg sync.WaitGroup
@@ -72,22 +76,28 @@ func raceLimit(t *testing.T, db *store.DB, ctx context.Context, svc *promotion.S
 	go func() {
 		defer close(done)
 		<-reached
-		t0 := time.Now()
-		setErr = set()
-		t.Logf("%s: the change took %v, %d orders placed by then", db.Dialect(), time.Since(t0), ok.Load())
+		for range 5 {
+			t0 := time.Now()
+			limit = int(ok.Load()) + 25
+			setErr = set(limit)
+			t.Logf("%s: setting the limit to %d took %v, %d orders placed by then", db.Dialect(), limit, time.Since(t0), ok.Load())
+			if f := fieldOf(setErr); f != "usage_limit" && f != "budget" {
+				return
+			}
+		}
 	}()
 	wg.Wait()
 	<-done
 	if setErr != nil {
 		t.Fatalf("setting the limit: %v", setErr)
 	}
-	return int(ok.Load())
+	return int(ok.Load()), limit
 }
 
 // TestLimitSetWhileOrdersRedeem: an automatic promotion without limits
-// moves no counter while 50 orders redeem it; the merchant sets a usage
-// limit of 30 midway (after 5 orders, the others racing with the
-// change): the orders before it are counted, never more than 30 in all,
+// moves no counter while up to 300 orders redeem it; the merchant sets a
+// usage limit midway (after 5 orders, the others racing with the
+// change): the orders before it are counted, never more than the limit,
 // and the count shown, the redemption records and the limit counter
 // agree. The same for a budget set on a campaign midway.
 func TestLimitSetWhileOrdersRedeem(t *testing.T) {
@@ -99,7 +109,7 @@ func TestLimitSetWhileOrdersRedeem(t *testing.T) {
 			t.Fatal(err)
 		}
 		applied := []pricing.AppliedPromotion{{ID: p.ID, Label: "Everyday", Amount: 450}}
-		n := raceLimit(t, db, ctx, svc, 50, 5, "u", applied, func() error {
+		n, limit := raceLimit(t, db, ctx, svc, 300, 5, "u", applied, func(limit int) error {
 			cur, err := svc.Get(ctx, p.ID)
 			if err != nil {
 				return err
@@ -107,25 +117,25 @@ func TestLimitSetWhileOrdersRedeem(t *testing.T) {
 			if used, _, _ := counters(t, svc, ctx, p.ID); used != 0 {
 				return fmt.Errorf("an unlimited promotion's counter moved: %d", used)
 			}
-			cur.UsageLimit = 30
+			cur.UsageLimit = int64(limit)
 			_, err = svc.Update(ctx, cur.ID, cur.Version, *cur)
 			return err
 		})
-		if n != 30 {
-			t.Fatalf("%d orders placed under a usage limit of 30", n)
+		if n != limit {
+			t.Fatalf("%d orders placed under a usage limit of %d", n, limit)
 		}
 		got, err := svc.Get(ctx, p.ID)
-		if err != nil || got.Used != 30 || got.Spent != 30*450 {
+		if err != nil || got.Used != int64(n) || got.Spent != int64(n)*450 {
 			t.Fatalf("shown %+v %v", got, err)
 		}
-		if used, spent, _ := counters(t, svc, ctx, p.ID); used != 30 || spent != 30*450 {
+		if used, spent, _ := counters(t, svc, ctx, p.ID); used != int64(n) || spent != int64(n)*450 {
 			t.Fatalf("limit counters %d %d", used, spent)
 		}
-		if st, err := svc.Stats(ctx, promotion.StatsFilter{PromotionID: p.ID}); err != nil || st.Totals[0].Orders != 30 {
+		if st, err := svc.Stats(ctx, promotion.StatsFilter{PromotionID: p.ID}); err != nil || st.Totals[0].Orders != int64(n) {
 			t.Fatalf("redemptions %+v %v", st, err)
 		}
 		// The limit cannot go below what orders already took.
-		got.UsageLimit = 20
+		got.UsageLimit = int64(n - 1)
 		if _, err := svc.Update(ctx, got.ID, got.Version, *got); fieldOf(err) != "usage_limit" {
 			t.Fatalf("limit below the uses: %v", err)
 		}
@@ -139,22 +149,22 @@ func TestLimitSetWhileOrdersRedeem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n = raceLimit(t, db, ctx, svc, 50, 5, "c", []pricing.AppliedPromotion{{ID: q.ID, Label: "In spring", Amount: 1000}}, func() error {
+		n, limit = raceLimit(t, db, ctx, svc, 300, 5, "c", []pricing.AppliedPromotion{{ID: q.ID, Label: "In spring", Amount: 1000}}, func(limit int) error {
 			cur, err := svc.Campaign(ctx, c.ID)
 			if err != nil {
 				return err
 			}
-			cur.Budget = 30_000
+			cur.Budget = int64(limit) * 1000
 			_, err = svc.UpdateCampaign(ctx, cur.ID, cur.Version, *cur)
 			return err
 		})
-		if n != 30 {
-			t.Fatalf("%d orders of 1000 under a campaign budget of 30000", n)
+		if n != limit {
+			t.Fatalf("%d orders of 1000 under a campaign budget of %d", n, limit*1000)
 		}
-		if got, err := svc.Campaign(ctx, c.ID); err != nil || got.Spent != 30_000 {
+		if got, err := svc.Campaign(ctx, c.ID); err != nil || got.Spent != int64(n)*1000 {
 			t.Fatalf("campaign shown %+v %v", got, err)
 		}
-		if used, spent, cs := counters(t, svc, ctx, q.ID); used != 0 || spent != 0 || cs != 30_000 {
+		if used, spent, cs := counters(t, svc, ctx, q.ID); used != 0 || spent != 0 || cs != int64(n)*1000 {
 			t.Fatalf("counters %d %d, campaign %d", used, spent, cs)
 		}
 	})

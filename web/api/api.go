@@ -97,9 +97,11 @@ func New(d Deps) *API {
 		&Promotions{promotions: d.Promotions},
 		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics},
+		&Goals{analytics: d.Analytics, admin: d.Admin},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
+		&StoreMember{Kit: d.Kit, loyalty: d.Loyalty, customers: d.Customers},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

@@ -55,6 +55,10 @@ type homeData struct {
 	Quotas                                               []quotaRow
 	// Dash is the shop's dashboard, for staff who may read analytics.
 	Dash *dashData
+	// Goals are the active goals' progress, for staff who may read goals
+	// (ShowGoals); the "goals-home" block (goals.go).
+	Goals     []goalRow
+	ShowGoals bool
 }
 
 type quotaRow struct {
@@ -89,6 +93,11 @@ func (s *Shop) consoleHome(c *fiber.Ctx) error {
 		}}
 	if s.analytics != nil && s.Can(c, perm.AnalyticsRead) {
 		if d.Dash, err = s.dashboard(c, t.Currency); err != nil {
+			return err
+		}
+	}
+	if d.ShowGoals = s.analytics != nil && s.Can(c, perm.GoalsRead); d.ShowGoals {
+		if d.Goals, err = s.goalsHome(c); err != nil {
 			return err
 		}
 	}
