@@ -50,7 +50,7 @@ func (e everyone) Members(ctx context.Context, segmentID, after string, limit in
 }
 
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	db   *store.DB
 	ctx  context.Context
 	tid  string
@@ -63,7 +63,7 @@ type fixture struct {
 
 // newFixture builds shop-m's mailing over db; with adjusts the options
 // (the lifecycle tests add carts, loyalty and a clock).
-func newFixture(t *testing.T, db *store.DB, with ...func(*mailing.Options)) *fixture {
+func newFixture(t testing.TB, db *store.DB, with ...func(*mailing.Options)) *fixture {
 	f := &fixture{t: t, db: db, tid: "shop-m", ctx: tenancy.WithActor(tenancy.WithTenant(context.Background(), "shop-m"), tenancy.Actor{Kind: "staff", ID: "u1", Name: "Mara"})}
 	f.cus = customer.New(db, customer.Options{})
 	f.cat = catalog.New(db, catalog.Options{})
