@@ -128,6 +128,18 @@ func TestCrossTenantAccess(t *testing.T) {
 		if routes < 25 {
 			t.Fatalf("only %d tenant routes found", routes)
 		}
+		// The one view of A's customer, asked for by B: not found (the
+		// customer is looked up in B's shop before any section is read).
+		for _, x := range []struct {
+			who string
+			cl  *client
+			p   string
+		}{{"B session", b.Owner, "/api/customers/" + a.Commerce["customer"] + "/overview"}, {"B token", bToken, "/api/customers/" + a.Commerce["customer"] + "/overview"},
+			{"B session", b.Owner, "/console/customers/" + a.Commerce["customer"]}} {
+			if res := x.cl.do("GET", x.p, "", nil); res.Status != 404 {
+				t.Errorf("GET %s as %s: %d, want 404: %s", x.p, x.who, res.Status, cut(res.Body))
+			}
+		}
 	})
 }
 

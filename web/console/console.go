@@ -230,13 +230,14 @@ type Inventory struct {
 	admin *admin.Admin
 }
 
-// Customers serves the customer pages (customers.go), with the
-// customer's membership when the shop runs a programme.
+// Customers serves the customer pages (customers.go): the customer page
+// is one view of the customer (admin.CustomerOverview), with the points
+// adjustment form when the shop runs a programme.
 type Customers struct {
 	base
 	customers *customer.Service
 	admin     *admin.Admin
-	loyalty   *loyalty.Service
+	loyalty   *loyalty.Service // the loyalty pages' (loyalty.go)
 }
 
 // Loyalty serves the loyalty programme's pages and points adjustments

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailtoken"
+	"github.com/wasmart/wasmart/core/review"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -39,6 +40,8 @@ type accountPages struct {
 	ipRate *httpx.Limiter
 	// loyalty: points, tier and referrals (nil: none).
 	loyalty *loyalty.Service
+	// reviews lists the shopper's own reviews (nil: none).
+	reviews *review.Service
 }
 
 // memberView is the account page's loyalty section.
@@ -302,6 +305,9 @@ func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
 		return err
 	}
 	v.StoreCredit = creditViewOf(st)
+	if err := s.loadActivity(c, v, cu.ID); err != nil {
+		return err
+	}
 	return s.loadMember(c, v, cu.ID)
 }
 

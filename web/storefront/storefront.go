@@ -130,6 +130,9 @@ type shopView struct {
 	Member    *memberView // the account page's loyalty section (nil: no programme)
 	// StoreCredit is the account page's store credit (account.go).
 	StoreCredit *creditView
+	// Activity is the account page's reviews, returns and tickets
+	// (account_activity.go).
+	Activity *activityView
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
