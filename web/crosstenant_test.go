@@ -64,7 +64,8 @@ func TestCrossTenantAccess(t *testing.T) {
 			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ", "loyalty_coupons ", "loyalty_shares ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
-			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices ",
+			"analytics_report_schedules ", "analytics_report_recipients ", "analytics_reports "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -216,6 +217,7 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	goalID, goalMarks := victimGoals(t, srv, a)
 	a.Commerce["goal"] = goalID
 	a.markers = append(a.markers, goalMarks...)
+	a.Commerce["schedule"], a.Commerce["report"] = victimReports(t, srv, a)
 	return a
 }
 
@@ -247,7 +249,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal", ":schedule", ":report":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

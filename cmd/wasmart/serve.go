@@ -212,6 +212,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("analytics rollup", "err", err)
 		}
 	})
+	go jobs.Every(ctx, log, "analytics reports", 5*time.Minute, func(ctx context.Context) { // scheduled reports, once per period
+		if _, err := svc.Analytics.SendDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics reports", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "analytics goals", 5*time.Minute, func(ctx context.Context) { // goal statuses, notices once per transition
 		if _, err := svc.Analytics.EvaluateGoals(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("analytics goals", "err", err)

@@ -96,7 +96,7 @@ func New(d Deps) *API {
 		&Content{content: d.Content},
 		&Promotions{promotions: d.Promotions},
 		&Reviews{reviews: d.Reviews},
-		&Analytics{analytics: d.Analytics},
+		&Analytics{analytics: d.Analytics, admin: d.Admin},
 		&Goals{analytics: d.Analytics, admin: d.Admin},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},

@@ -48,6 +48,7 @@ func (s *Shop) consolePages(t *httpx.Table) {
 	html.Page("POST", "/console/settings/domains", perm.ShopManage, "Add a custom domain", s.domainAdd)
 	html.Page("POST", "/console/settings/domains/remove", perm.ShopManage, "Remove a custom domain", s.domainRemove)
 	html.Page("POST", "/console/settings/domains/verify", perm.ShopManage, "Verify a custom domain (DNS TXT record or HTTP token)", s.domainVerify)
+	s.reportPages(t)
 }
 
 type homeData struct {
