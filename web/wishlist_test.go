@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -102,6 +103,20 @@ func TestWishlistHTTP(t *testing.T) {
 		if got := add(api.WishlistRequest{ProductID: mug.ID, VariantID: mugVariant}, 200); got.Added == nil || *got.Added || len(got.Items) != 2 {
 			t.Fatalf("API add again: %+v", got)
 		}
+		// A live 25 % offer on the mug: the list shows its sale price, on
+		// the API and on /wishlist (the cards' pricing).
+		if r := s.Owner.do("POST", "/api/promotions", fmt.Sprintf(`{"name":"Mugs","label":"Mug week -25%%","kind":"percent_off","percent_bp":2500,
+			"status":"active","target":{"product_ids":[%q]}}`, mug.ID), nil); r.Status != 201 {
+			t.Fatalf("create promotion: %d %s", r.Status, r.Body)
+		}
+		s.req(t, "GET", "/api/store/wishlist", nil, tok).json(t, &wl)
+		if it := wl.Items[0]; it.ProductID != mug.ID || it.Price != 1200 || it.SalePrice != 900 || it.SaleLabel != "Mug week -25%" {
+			t.Fatalf("API sale price: %+v", it)
+		}
+		if it := wl.Items[1]; it.ProductID != tee.ID || it.SalePrice != 0 {
+			t.Fatalf("API: a product without an offer: %+v", it)
+		}
+		wantPage(t, b.get("/wishlist"), 200, "Mug week -25%", "9.00", "12.00")
 		// Another shop's product or variant: 404 naming the field, on the API and the form.
 		wantError(t, s.req(t, "POST", "/api/store/wishlist", api.WishlistRequest{ProductID: foreignProduct.ID}, tok), 404, "product_id")
 		wantError(t, s.req(t, "POST", "/api/store/wishlist", api.WishlistRequest{ProductID: tee.ID, VariantID: foreign}, tok), 404, "variant_id")

@@ -290,6 +290,25 @@ func (s *Service) Has(ctx context.Context, o Owner, productID string) (bool, err
 	return has, errs.Wrap(err, "wishlist: has")
 }
 
+// Exists reports whether the owner has a list at all (one indexed read:
+// the storefront asks it before anything dearer on every product page a
+// shopper with a cookie opens).
+func (s *Service) Exists(ctx context.Context, o Owner) (bool, error) {
+	if !valid(o) {
+		return false, nil
+	}
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return false, err
+	}
+	var ok bool
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		ok, err = ownerWhere(q.NewSelect().Model((*list)(nil)), tenant, o).Exists(ctx)
+		return err
+	})
+	return ok, errs.Wrap(err, "wishlist: exists")
+}
+
 // SavedBy is how many shoppers' lists hold the product (or a variant of
 // it): the console's product page.
 func (s *Service) SavedBy(ctx context.Context, productID string) (int, error) {

@@ -87,6 +87,12 @@ func TestAddRemoveIdempotentMerge(t *testing.T) {
 		if items, err := svc.Items(other, guest); err != nil || len(items) != 0 {
 			t.Fatalf("other shop: %v %v", ids(items), err)
 		}
+		if ok, _ := svc.Exists(ctx, guest); !ok {
+			t.Fatal("Exists: the guest has a list")
+		}
+		if ok, _ := svc.Exists(ctx, wishlist.Owner{Token: cart.NewToken()}); ok {
+			t.Fatal("Exists: a new token has no list")
+		}
 		if has, _ := svc.Has(ctx, guest, ps[1].ID); !has {
 			t.Fatal("Has: the variant's product is saved")
 		}

@@ -98,6 +98,9 @@ func (s *catalogPages) savedProduct(c *fiber.Ctx, handle string, build func(mine
 	if o.CustomerID == "" && o.Token == "" {
 		return false, nil
 	}
+	if kept, err := s.wishlists.Exists(ctx, o); err != nil || !kept {
+		return false, err // most shoppers with a cart keep no wishlist: one read
+	}
 	p, moved, err := s.catalog.ProductByHandle(ctx, handle)
 	if err != nil || moved {
 		return false, nil // the shared path answers errors and redirects
