@@ -65,6 +65,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
 			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices ",
+			"inventory_reorder_settings ", "inventory_reorder_variants ", "analytics_basket_settings ", "analytics_basket_runs ", "analytics_basket_rules ",
 			"analytics_report_schedules ", "analytics_report_recipients ", "analytics_reports "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
@@ -221,6 +222,7 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	a.Commerce["goal"] = goalID
 	a.markers = append(a.markers, goalMarks...)
 	a.Commerce["schedule"], a.Commerce["report"] = victimReports(t, srv, a)
+	a.markers = append(a.markers, victimInsight(t, srv, a)...)
 	return a
 }
 

@@ -58,6 +58,7 @@ const (
 	GoalsRead        Permission = "goals.read"
 	GoalsManage      Permission = "goals.manage"
 	ReportsManage    Permission = "reports.manage"
+	InsightRead      Permission = "insight.read"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -126,6 +127,7 @@ var catalogue = []Info{
 	{GoalsRead, TenantScope, true, "View the shop's goals, their progress and notices"},
 	{GoalsManage, TenantScope, false, "Create, edit and archive the shop's goals"},
 	{ReportsManage, TenantScope, false, "Manage scheduled reports (daily, weekly, monthly) and who receives them"},
+	{InsightRead, TenantScope, true, "Read inventory insight (turnover, forecasts, reorder suggestions, slow sellers) and bought-together rules"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},
@@ -196,10 +198,10 @@ func tenantPerms(filter func(Info) bool) []Permission {
 var tenantRoles = []Role{
 	{Owner, "Everything, including billing, plan and ownership", tenantPerms(func(Info) bool { return true }), true},
 	{Administrator, "Everything except changing owners", tenantPerms(func(Info) bool { return true }), true},
-	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite, ExperimentsRead, ExperimentsProducts}, true},
-	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite, ExperimentsRead}, true},
+	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite, ExperimentsRead, ExperimentsProducts, InsightRead}, true},
+	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite, ExperimentsRead, InsightRead}, true},
 	{CustomerService, "Customers, orders and returns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, OrdersRead, OrdersWrite, OrdersRefund, ReturnsRead, ReturnsWrite, LoyaltyRead, SegmentsRead, ReviewsRead, ReviewsWrite}, true},
-	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite}, true},
+	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite, InsightRead}, true},
 	{Analyst, "Read-only access to reports and data", tenantPerms(func(i Info) bool { return i.ReadOnly && i.Name != AuditRead }), true},
 }
 

@@ -101,6 +101,7 @@ func New(d Deps) *API {
 		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics, admin: d.Admin},
 		&Goals{analytics: d.Analytics, admin: d.Admin},
+		&Insight{insight: admin.NewInsight(d.Admin, d.Analytics)},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},

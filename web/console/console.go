@@ -126,6 +126,7 @@ type Handler struct {
 	shop      *Shop
 	catalog   *Catalog
 	inventory *Inventory
+	insight   *Insight
 	customers *Customers
 	imports   *Imports
 	orders    *Orders
@@ -158,6 +159,7 @@ func New(d Deps) (*Handler, error) {
 		shop:      &Shop{base: b, tenants: d.Tenants, analytics: d.Analytics, admin: d.Admin},
 		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs},
 		inventory: &Inventory{base: b, admin: d.Admin},
+		insight:   &Insight{base: b, insight: admin.NewInsight(d.Admin, d.Analytics)},
 		customers: customers,
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
@@ -181,6 +183,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.shop.consolePages(&t)
 	h.catalog.catalogPages(&t)
 	h.inventory.inventoryPages(&t)
+	h.insight.insightPages(&t)
 	h.customers.customerPages(&t)
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)

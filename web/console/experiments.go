@@ -183,8 +183,6 @@ type experimentPageData struct {
 	Alpha    string
 }
 
-func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 2, 64) + " %" }
-
 func (s *Experiments) pageData(c *fiber.Ctx) (experimentPageData, error) {
 	d := experimentPageData{CanWrite: s.Can(c, perm.ExperimentsProducts)}
 	r, err := s.experiments.Results(c.UserContext(), c.Params("experiment"))
@@ -199,13 +197,13 @@ func (s *Experiments) pageData(c *fiber.Ctx) (experimentPageData, error) {
 		return d, err
 	}
 	for i, a := range r.Arms {
-		row := armRow{ArmResult: a, Arm: &r.Experiment.Arms[i], Rate: pct(a.Rate), RPV: view.Money(int64(math.Round(a.RevenuePerVisitor)), currency),
+		row := armRow{ArmResult: a, Arm: &r.Experiment.Arms[i], Rate: pct(a.Rate, 2), RPV: view.Money(int64(math.Round(a.RevenuePerVisitor)), currency),
 			P: "—", Beat: "—", VerdictWinning: a.ArmID == r.WinnerArmID, Winner: a.ArmID == r.Experiment.WinnerArmID}
 		if a.PValue != nil {
 			row.P = strconv.FormatFloat(*a.PValue, 'f', 4, 64)
 		}
 		if a.ProbToBeat != nil {
-			row.Beat = pct(*a.ProbToBeat)
+			row.Beat = pct(*a.ProbToBeat, 2)
 		}
 		arm := row.Arm
 		if arm.Title != nil {

@@ -76,6 +76,8 @@ type emailListData struct {
 	Campaigns   []*mailing.Campaign
 	Settings    mailing.Settings
 	Automations []mailing.Automation
+	// AutoResults are each automation's figures, by kind.
+	AutoResults map[string]autoFigures
 	F           emailForm
 	CanWrite    bool
 }
@@ -89,8 +91,30 @@ func (s *Mailing) listData(c *fiber.Ctx) (emailListData, error) {
 	if d.Settings, err = s.mailing.Settings(c.UserContext()); err != nil {
 		return d, err
 	}
-	d.Automations, err = s.mailing.AutomationSettings(c.UserContext())
-	return d, err
+	if d.Automations, err = s.mailing.AutomationSettings(c.UserContext()); err != nil {
+		return d, err
+	}
+	d.AutoResults = map[string]autoFigures{}
+	for _, a := range d.Automations {
+		r, err := s.mailing.AutomationResults(c.UserContext(), a.Kind)
+		if err != nil {
+			return d, err
+		}
+		f := autoFigures{Sent: r.Sent, Opened: r.Opened, Clicked: r.Clicked, Orders: r.Orders}
+		var rev []string
+		for _, v := range r.Revenue {
+			rev = append(rev, view.Money(v.Amount, v.Currency))
+		}
+		f.Revenue = strings.Join(rev, ", ")
+		d.AutoResults[a.Kind] = f
+	}
+	return d, nil
+}
+
+// autoFigures are an automation's results over all its mails.
+type autoFigures struct {
+	Sent, Opened, Clicked, Orders int
+	Revenue                       string
 }
 
 func (s *Mailing) list(c *fiber.Ctx) error {
@@ -134,7 +158,7 @@ func (s *Mailing) saveSettings(c *fiber.Ctx) error {
 
 func (s *Mailing) saveAutomation(c *fiber.Ctx) error {
 	in := mailing.Automation{Kind: c.Params("kind"), Enabled: c.FormValue("enabled") == "on", DelayMinutes: atoiForm(c, "delay_minutes"),
-		Subject: c.FormValue("subject"), Body: c.FormValue("body")}
+		Subject: c.FormValue("subject"), Body: c.FormValue("body"), SegmentID: c.FormValue("segment_id"), PromotionID: c.FormValue("promotion_id")}
 	if _, err := s.mailing.SaveAutomation(c.UserContext(), in); err != nil {
 		return s.PageError(c, err, func() error {
 			d, lerr := s.listData(c)

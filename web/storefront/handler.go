@@ -111,7 +111,10 @@ type Deps struct {
 	// Blobs serves product and design images (nil: none).
 	Blobs blob.Store
 	// Plugins ranks recommendations (nil: none shown).
-	Plugins  *plugins.Service
+	Plugins *plugins.Service
+	// Baskets are the shop's bought-together rules shown on product
+	// pages (nil: none shown).
+	Baskets  *analytics.Service
 	Commerce Commerce
 	// Promotions gives product pages their sale prices (nil: none shown).
 	Promotions *promotion.Service
@@ -187,12 +190,12 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		catalog: d.Catalog, content: d.Content, design: d.Design}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	offers := sales{offers: d.Promotions, db: d.DB}
-	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
+	recs := recommender{plugins: d.Plugins, baskets: d.Baskets, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
 		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers,
 			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter, reviews: d.Reviews, loyalty: d.Loyalty},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty, reviews: d.Reviews},
-		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
+		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews, mailing: d.Mailing},
 		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil
 }

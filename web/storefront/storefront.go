@@ -214,6 +214,9 @@ type shopProductView struct {
 	// Recommended are the shop's recommendations for this product (its
 	// recommendation plugins, else best sellers).
 	Recommended []shopCard
+	// BoughtTogether are the products most often ordered with this one
+	// (the shop's bought-together rules, recommend.go).
+	BoughtTogether []shopCard
 	// Reviews are the product's approved reviews (reviews.go).
 	Reviews *productReviews
 }
@@ -685,6 +688,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			return nil, "", err
 		}
 		pv.Recommended = s.recs.cards(c, p.ID, nil)
+		pv.BoughtTogether = s.recs.boughtTogether(c, p.ID)
 		// Breadcrumbs: Home › category path › product.
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
 		for _, cat := range ix.path(p.CategoryID) {

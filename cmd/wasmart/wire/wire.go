@@ -17,6 +17,7 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"time"
 
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/analytics"
@@ -189,6 +190,11 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Shipments = shipping.New(db)
 	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
 	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design, Customers: s.Customers,
+		Carts: s.Carts, Loyalty: s.Loyalty, // abandoned carts, birthday points
+		Location: func(ctx context.Context, _ string) (*time.Location, error) { // birthdays in the shop's time zone
+			st, err := s.Analytics.Settings(ctx)
+			return st.Location(), err
+		},
 		Audience: mailing.Subscribers{Customers: s.Customers, Segments: segmentAudience{s.Segments}}, // "all", or a segment
 		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
 			t, err := ts.Tenant(ctx, tenantID)
