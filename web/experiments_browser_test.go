@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -79,6 +80,7 @@ func armCells(owner *tab, name string) []string {
 // a new visitor sees the product as Deluxe. Screenshots of both arms and
 // of the results, at desktop and phone widths.
 func browserExperiment(t *testing.T, srv *testServer, s *testShop, browser context.Context, owner *tab) {
+	start := time.Now()
 	// 1. The owner starts the test from the console.
 	owner.do("desktop width", chromedp.EmulateViewport(1280, 900))
 	owner.click(`aside.sidenav a[href="/console/experiments"]`, 200)
@@ -251,4 +253,5 @@ func browserExperiment(t *testing.T, srv *testServer, s *testShop, browser conte
 	if !control.productArm() {
 		control.fail("winner applied", fmt.Errorf("the control's visitor still sees the control"))
 	}
+	t.Logf("A/B browser step took %s", time.Since(start).Round(time.Millisecond))
 }
