@@ -72,6 +72,8 @@
 // forecast and status from the rollups; goalnotify.go: the goal job, its
 // notices and mails through core/outbox), and the scheduled reports'
 // analytics_report_schedules, analytics_report_recipients and
-// analytics_reports (schedule.go). It reads orders through core/order
-// (Facts, Touched).
+// analytics_reports (schedule.go), and the bought-together rules'
+// analytics_basket_settings, analytics_basket_runs and
+// analytics_basket_rules (baskets.go). It reads orders through core/order
+// (Facts, Touched, BasketCounts, BasketPairs, Credited).
 package analytics

@@ -25,7 +25,9 @@
 // never refused for stock, never reported low.
 //
 // Tables: the package owns inventory_locations, inventory_levels,
-// inventory_movements and inventory_reservations; other packages ask it
+// inventory_movements and inventory_reservations, and the reorder
+// settings of the insight (insight.go), inventory_reorder_settings and
+// inventory_reorder_variants; other packages ask it
 // (StockFor, ReservationsIn, Stocked, the StockColumns AvailableSQL and
 // SellableSQL) and never name them in SQL.
 package inventory

@@ -2,11 +2,9 @@ package order
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -57,21 +55,16 @@ func BasketCounts(ctx context.Context, q bun.IDB, tenantID string, since time.Ti
 // ids), at most limit, in q (one statement).
 func BasketPairs(ctx context.Context, q bun.IDB, tenantID string, since time.Time, minOrders int64, limit int) ([]BasketPair, error) {
 	var rows []BasketPair
-	// SQLite: a self-join of the lines through their (tenant, order)
-	// index (it does not index a self-join of a grouped subquery).
-	// PostgreSQL: the distinct (order, product) pairs once, hash-joined
-	// to themselves, so no per-group DISTINCT sort is needed.
+	// A self-join of the lines through their (tenant, order) index, on
+	// both engines: over a grouped or materialised (order, product)
+	// subquery PostgreSQL has no statistics and may plan a nested loop of
+	// two scans (quadratic in the baskets), and SQLite indexes neither.
 	query := `SELECT x.product_id AS a, y.product_id AS b, COUNT(DISTINCT x.order_id) AS n
 		FROM order_lines x
 		JOIN orders o ON o.tenant_id = x.tenant_id AND o.id = x.order_id
 		JOIN order_lines y ON y.tenant_id = x.tenant_id AND y.order_id = x.order_id AND y.product_id > x.product_id
 		WHERE x.tenant_id = ? AND x.product_id <> '' AND ` + counted + ` AND o.placed_at >= ?
 		GROUP BY x.product_id, y.product_id HAVING COUNT(DISTINCT x.order_id) >= ? ORDER BY n DESC, a, b LIMIT ?`
-	if q.Dialect().Name() == dialect.PG {
-		query = strings.Replace(basketsCTE, "WITH bk AS", "WITH bk AS MATERIALIZED", 1) + `SELECT x.product_id AS a, y.product_id AS b, COUNT(*) AS n
-			FROM bk x JOIN bk y ON y.order_id = x.order_id AND y.product_id > x.product_id
-			GROUP BY x.product_id, y.product_id HAVING COUNT(*) >= ? ORDER BY n DESC, a, b LIMIT ?`
-	}
 	err := q.NewRaw(query,
 		tenantID, since, max(minOrders, 1), limit).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {
