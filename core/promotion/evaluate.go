@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 	"time"
@@ -87,20 +88,28 @@ type candidate struct {
 // database (the counters it respects are in promos and cart.Codes; the
 // redemption at checkout enforces them atomically).
 func Evaluate(promos []Promotion, cart *Cart) *Outcome {
-	e := &evaluator{cart: cart, out: &Outcome{}}
+	return Prepare(promos).evaluate(cart)
+}
+
+func (pr *Prepared) evaluate(cart *Cart) *Outcome {
+	promos := pr.promos
+	n := len(cart.Lines)
+	e := &evaluator{pr: pr, cart: cart, out: &Outcome{}}
 	e.fmt = func(a int64) string { return money.Formatter{}.Display(a, cart.Currency) }
-	e.rem = make([]int64, len(cart.Lines))
+	e.rem = make([]int64, n)
 	for i := range cart.Lines {
 		e.rem[i] = cart.Lines[i].Quantity * cart.Lines[i].UnitPrice
 	}
-	byID := make(map[string]*Promotion, len(promos))
-	for i := range promos {
-		byID[promos[i].ID] = &promos[i]
-	}
+	e.lines = make([][]int, len(promos))
+	e.done = make([]bool, len(promos))
+	byID := pr.byID
 	// Entered codes: each unknown, refused or duplicate code gets a note;
 	// the others unlock their promotion.
-	codeFor := map[string]string{} // promotion id → code
-	seen := map[string]bool{}
+	var codeFor map[string]string // promotion id → code
+	var seen map[string]bool
+	if len(cart.Codes) > 0 {
+		codeFor, seen = map[string]string{}, map[string]bool{}
+	}
 	for _, c := range cart.Codes {
 		norm := NormaliseCode(c.Text)
 		if norm == "" || seen[norm] {
@@ -124,7 +133,7 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 	// applied before theirs leave: the amount such an offer misses is
 	// restated at those totals once they are known (a shopper who sees
 	// sale prices is told what to add to them), in the note kept in place.
-	short := map[Class][]int{} // indexes in e.out.Notes
+	var short [3][]int // by rank of class: indexes in e.out.Notes
 	for i := range promos {
 		p := &promos[i]
 		code := codeFor[p.ID]
@@ -134,7 +143,7 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 		why := e.refuse(p)
 		if why == "" {
 			if why = e.thresholds(p, e.qualifying(p)); why != "" && p.Class() != ClassProduct {
-				short[p.Class()] = append(short[p.Class()], len(e.out.Notes))
+				short[rank(p.Class())] = append(short[rank(p.Class())], len(e.out.Notes))
 				e.note(code, p, why)
 				continue
 			}
@@ -157,11 +166,10 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 	chosen := e.choose(cands)
 	// Apply: product discounts, then order discounts, then shipping; by
 	// priority within each class.
-	rank := map[Class]int{ClassProduct: 0, ClassOrder: 1, ClassShipping: 2}
 	sort.SliceStable(chosen, func(a, b int) bool {
 		pa, pb := chosen[a].p, chosen[b].p
-		if rank[pa.Class()] != rank[pb.Class()] {
-			return rank[pa.Class()] < rank[pb.Class()]
+		if rank(pa.Class()) != rank(pb.Class()) {
+			return rank(pa.Class()) < rank(pb.Class())
 		}
 		if pa.Priority != pb.Priority {
 			return pa.Priority > pb.Priority
@@ -170,10 +178,10 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 	})
 	explain := func(upTo int) {
 		for _, cl := range []Class{ClassOrder, ClassShipping} {
-			if rank[cl] > upTo {
+			if rank(cl) > upTo {
 				continue
 			}
-			for _, n := range short[cl] {
+			for _, n := range short[rank(cl)] {
 				p := byID[e.out.Notes[n].PromotionID]
 				// Empty when it is only over a maximum at list prices:
 				// the note keeps that reason, as the offer was not chosen.
@@ -181,28 +189,57 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 					e.out.Notes[n].Reason = why
 				}
 			}
-			delete(short, cl)
+			short[rank(cl)] = nil
 		}
 	}
+	// At most one adjustment per qualifying line, or one for the order.
+	size := 0
 	for _, c := range chosen {
-		explain(rank[c.p.Class()])
+		size += len(e.qualifying(c.p)) + 1
+	}
+	e.out.Adjustments = make([]Adjustment, 0, size)
+	for _, c := range chosen {
+		explain(rank(c.p.Class()))
 		e.apply(c)
 	}
-	explain(rank[ClassShipping])
+	explain(rank(ClassShipping))
+	if len(e.out.Adjustments) == 0 {
+		e.out.Adjustments = nil // none, as without the room made above
+	}
 	return e.out
+}
+
+// rank orders the classes as they apply: product, order, shipping.
+func rank(c Class) int {
+	switch c {
+	case ClassOrder:
+		return 1
+	case ClassShipping:
+		return 2
+	}
+	return 0
 }
 
 const noItem = "no item in your cart qualifies"
 
 type evaluator struct {
+	pr   *Prepared
 	cart *Cart
 	out  *Outcome
 	rem  []int64 // each line's total after the discounts applied so far
 	fmt  func(int64) string
-	// lines memoises qualifying: which lines a promotion is about does not
-	// change while one cart is evaluated.
-	lines map[*Promotion][]int
-	buf   []int64 // discounts' answer, reused
+	// lines memoises qualifying by promotion position (done tells which
+	// are known): which lines a promotion is about does not change while
+	// one cart is evaluated. byPrice memoises buyGet's order of them.
+	lines, byPrice [][]int
+	done           []bool
+	tags, cats     [][]string // the lines' as fold keys, once folded is set
+	folded         bool
+	arena          []int   // backs lines
+	buf            []int64 // discounts' answer, reused
+	left           []int64 // discounts' flash units left per item, reused
+	val            []int64 // choose's scratch
+	ok             []bool  // choose's scratch
 }
 
 func (e *evaluator) note(code string, p *Promotion, reason string) {
@@ -215,46 +252,53 @@ func (e *evaluator) note(code string, p *Promotion, reason string) {
 
 // qualifying lists the indexes of the lines a promotion is about.
 func (e *evaluator) qualifying(p *Promotion) []int {
-	if q, ok := e.lines[p]; ok {
-		return q
+	k := e.pr.at[p]
+	if !e.done[k] {
+		e.lines[k], e.done[k] = e.match(k), true
 	}
-	if e.lines == nil {
-		e.lines = map[*Promotion][]int{}
-	}
-	q := e.match(p)
-	e.lines[p] = q
-	return q
+	return e.lines[k]
 }
 
-func (e *evaluator) match(p *Promotion) []int {
-	q := make([]int, 0, len(e.cart.Lines))
-	for i := range e.cart.Lines {
-		l := &e.cart.Lines[i]
-		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
-			continue // the gift does not qualify for itself
-		}
+// match lists the lines promotion k is about (Target.matches on the
+// prepared keys; for a flash sale its items' variants).
+func (e *evaluator) match(k int) []int {
+	p, in := &e.pr.promos[k], &e.pr.info[k]
+	lines := e.cart.Lines
+	start := len(e.arena)
+	if e.arena == nil {
+		e.arena = make([]int, 0, 4*len(lines))
+	}
+	if !in.all && !e.folded {
+		e.tags, e.cats = e.pr.foldedLines(lines)
+		e.folded = true
+	}
+	for i := range lines {
+		l := &lines[i]
 		if p.Kind == KindFlashSale {
-			if e.flashItem(p, l.VariantID) != nil {
-				q = append(q, i)
+			if _, ok := in.flash[l.VariantID]; ok {
+				e.arena = append(e.arena, i)
 			}
 			continue
 		}
-		if !p.Target.matches(l) {
+		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
+			continue // the gift does not qualify for itself
+		}
+		if !in.all && !(l.VariantID != "" && in.variants.has(l.VariantID) || l.ProductID != "" && in.products.has(l.ProductID) ||
+			in.collections.hasAny(l.Collections) || !in.cats.empty() && in.cats.hasAny(e.cats[i]) || !in.tags.empty() && in.tags.hasAny(e.tags[i])) {
 			continue
 		}
 		if d := p.Conditions.NewWithinDays; d > 0 && (l.PublishedAt.IsZero() || e.cart.Now.Sub(l.PublishedAt) > time.Duration(d)*24*time.Hour) {
 			continue
 		}
-		q = append(q, i)
+		e.arena = append(e.arena, i)
 	}
-	return q
+	return e.arena[start:len(e.arena):len(e.arena)]
 }
 
+// flashItem is p's flash item for the variant: the first with units left.
 func (e *evaluator) flashItem(p *Promotion, variant string) *FlashItem {
-	for k := range p.Flash {
-		if p.Flash[k].VariantID == variant && p.Flash[k].Left() > 0 {
-			return &p.Flash[k]
-		}
+	if k, ok := e.pr.info[e.pr.at[p]].flash[variant]; ok {
+		return &p.Flash[k]
 	}
 	return nil
 }
@@ -393,17 +437,25 @@ func (e *evaluator) choose(cands []candidate) []candidate {
 					}
 				}
 			}
+			// Every subset in turn, each from the one without its lowest
+			// member: valid when that one is and the member combines
+			// with all of it (compatibility is symmetric).
+			size := 1 << len(tier)
+			if cap(e.val) < size {
+				e.val, e.ok = make([]int64, size), make([]bool, size)
+			}
+			val, ok := e.val[:size], e.ok[:size]
+			val[0], ok[0] = 0, true
 			best, bestMask := int64(-1), 0
-			for mask := 1; mask < 1<<len(tier); mask++ {
-				var v int64
-				ok := true
-				for i := 0; i < len(tier) && ok; i++ {
-					if mask&(1<<i) != 0 {
-						v += tier[i].value
-						ok = mask&^with[i] == 0
-					}
+			for mask := 1; mask < size; mask++ {
+				low := bits.TrailingZeros(uint(mask))
+				rest := mask & (mask - 1)
+				if ok[mask] = ok[rest] && rest&^with[low] == 0; !ok[mask] {
+					continue
 				}
-				if ok && v > best {
+				v := val[rest] + tier[low].value
+				val[mask] = v
+				if v > best {
 					best, bestMask = v, mask
 				}
 			}
@@ -552,18 +604,26 @@ func (e *evaluator) discounts(p *Promotion, q []int) []int64 {
 			}
 		}
 	case KindFlashSale:
-		left := map[string]int64{}
+		// Units left per flash item (an item is its variant's), -1 until
+		// a line of it is met.
+		left := e.left[:0]
+		for range p.Flash {
+			left = append(left, -1)
+		}
+		e.left = left
+		flash := e.pr.info[e.pr.at[p]].flash
 		for _, i := range q {
 			l := &lines[i]
-			f := e.flashItem(p, l.VariantID)
-			if _, ok := left[l.VariantID]; !ok {
-				left[l.VariantID] = f.Left()
+			k := flash[l.VariantID]
+			f := &p.Flash[k]
+			if left[k] < 0 {
+				left[k] = f.Left()
 			}
-			units := min(l.Quantity, left[l.VariantID])
+			units := min(l.Quantity, left[k])
 			if l.UnitPrice <= f.Price || units == 0 {
 				continue
 			}
-			left[l.VariantID] -= units
+			left[k] -= units
 			d[i] = -min(e.rem[i], (l.UnitPrice-f.Price)*units)
 		}
 	}
@@ -582,8 +642,16 @@ func (e *evaluator) buyGet(p *Promotion, q []int, d []int64) {
 		groups = min(groups, bg.MaxRepeats)
 	}
 	free := groups * bg.Get
-	order := append([]int(nil), q...)
-	sort.SliceStable(order, func(a, b int) bool { return e.cart.Lines[order[a]].UnitPrice < e.cart.Lines[order[b]].UnitPrice })
+	k := e.pr.at[p]
+	if e.byPrice == nil {
+		e.byPrice = make([][]int, len(e.pr.promos))
+	}
+	order := e.byPrice[k]
+	if order == nil { // the same q every time: qualifying's
+		order = append([]int(nil), q...)
+		sort.SliceStable(order, func(a, b int) bool { return e.cart.Lines[order[a]].UnitPrice < e.cart.Lines[order[b]].UnitPrice })
+		e.byPrice[k] = order
+	}
 	for _, i := range order {
 		if free == 0 {
 			break

@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/wasmart/wasmart/core/extension"
@@ -18,12 +19,17 @@ type ProductFacts struct {
 // Stage is the pricing pipeline's promotions stage (pricing.Promotions
 // and pricing.ExplainedPromotions) over a snapshot of a shop's promotions:
 // set it as pricing.Pipeline.Promotions. Build one per priced cart
-// (Snapshot.Stage); it holds no lock and is safe for concurrent use.
+// (Snapshot.Stage); it is safe for concurrent use. It prepares its
+// Promotions (Prepare) when it first prices a cart, so they must not
+// change afterwards.
 type Stage struct {
 	Promotions []Promotion
 	Codes      map[string]Code // by normalised code
 	Customer   Customer
 	Products   map[string]ProductFacts // by product id
+
+	once     sync.Once
+	prepared *Prepared
 }
 
 var _ pricing.ExplainedPromotions = (*Stage)(nil)
@@ -64,8 +70,10 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 		c.Text = text
 		cart.Codes = append(cart.Codes, c)
 	}
-	o := Evaluate(s.Promotions, cart)
-	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts}
+	s.once.Do(func() { s.prepared = Prepare(s.Promotions) })
+	o := s.prepared.evaluate(cart)
+	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts,
+		Adjustments: make([]extension.Adjustment, 0, len(o.Adjustments))}
 	for _, a := range o.Adjustments {
 		adj := extension.Adjustment{Level: extension.LevelOrder, LineID: a.LineID, Amount: a.Amount, Label: a.Label, Code: a.PromotionID, Source: Source}
 		if a.LineID != "" {
