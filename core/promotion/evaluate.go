@@ -133,7 +133,7 @@ func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 	// applied before theirs leave: the amount such an offer misses is
 	// restated at those totals once they are known (a shopper who sees
 	// sale prices is told what to add to them), in the note kept in place.
-	var short [3][]int // by rank of class: indexes in e.out.Notes
+	var short [3][]pending // by rank of class
 	for i := range promos {
 		p := &promos[i]
 		code := codeFor[p.ID]
@@ -142,10 +142,13 @@ func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 		}
 		why := e.refuse(p)
 		if why == "" {
-			if why = e.thresholds(p, e.qualifying(p)); why != "" && p.Class() != ClassProduct {
-				short[rank(p.Class())] = append(short[rank(p.Class())], len(e.out.Notes))
-				e.note(code, p, why)
-				continue
+			if m := e.miss(p, e.qualifying(p)); m.what != missNone {
+				if p.Class() != ClassProduct { // its reason is written by explain
+					short[rank(p.Class())] = append(short[rank(p.Class())], pending{note: len(e.out.Notes), listed: m})
+					e.note(code, p, "")
+					continue
+				}
+				why = e.reason(p, m)
 			}
 		}
 		if why != "" {
@@ -182,12 +185,14 @@ func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 				continue
 			}
 			for _, n := range short[rank(cl)] {
-				p := byID[e.out.Notes[n].PromotionID]
-				// Empty when it is only over a maximum at list prices:
+				p := byID[e.out.Notes[n.note].PromotionID]
+				// None when it is only over a maximum at list prices:
 				// the note keeps that reason, as the offer was not chosen.
-				if why := e.thresholds(p, e.qualifying(p)); why != "" {
-					e.out.Notes[n].Reason = why
+				m := e.miss(p, e.qualifying(p))
+				if m.what == missNone {
+					m = n.listed
 				}
+				e.out.Notes[n.note].Reason = e.reason(p, m)
 			}
 			short[rank(cl)] = nil
 		}
@@ -195,7 +200,11 @@ func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 	// At most one adjustment per qualifying line, or one for the order.
 	size := 0
 	for _, c := range chosen {
-		size += len(e.qualifying(c.p)) + 1
+		if c.p.Class() == ClassOrder && c.p.Target.Empty() {
+			size++
+		} else if c.p.Kind != KindShipping {
+			size += len(e.qualifying(c.p))
+		}
 	}
 	e.out.Adjustments = make([]Adjustment, 0, size)
 	for _, c := range chosen {
@@ -233,13 +242,13 @@ type evaluator struct {
 	// one cart is evaluated. byPrice memoises buyGet's order of them.
 	lines, byPrice [][]int
 	done           []bool
-	tags, cats     [][]string // the lines' as fold keys, once folded is set
-	folded         bool
-	arena          []int   // backs lines
-	buf            []int64 // discounts' answer, reused
-	left           []int64 // discounts' flash units left per item, reused
-	val            []int64 // choose's scratch
-	ok             []bool  // choose's scratch
+	targets        []uint64 // the promotions each line is a target of (Prepared.targets)
+	arena          []int    // backs lines
+	every          []int    // every line, for the targets without a filter
+	buf            []int64  // discounts' answer, reused
+	left           []int64  // discounts' flash units left per item, reused
+	val            []int64  // choose's scratch
+	ok             []bool   // choose's scratch
 }
 
 func (e *evaluator) note(code string, p *Promotion, reason string) {
@@ -268,10 +277,19 @@ func (e *evaluator) match(k int) []int {
 	if e.arena == nil {
 		e.arena = make([]int, 0, 4*len(lines))
 	}
-	if !in.all && !e.folded {
-		e.tags, e.cats = e.pr.foldedLines(lines)
-		e.folded = true
+	if in.all && p.Kind != KindGift && p.Conditions.NewWithinDays == 0 && p.Kind != KindFlashSale {
+		if e.every == nil { // read-only, like every answer of match
+			e.every = make([]int, len(lines))
+			for i := range e.every {
+				e.every[i] = i
+			}
+		}
+		return e.every
 	}
+	if !in.all && p.Kind != KindFlashSale && e.targets == nil {
+		e.targets = e.pr.targets(lines)
+	}
+	w, bit := e.pr.words, uint64(1)<<(k%64)
 	for i := range lines {
 		l := &lines[i]
 		if p.Kind == KindFlashSale {
@@ -283,8 +301,7 @@ func (e *evaluator) match(k int) []int {
 		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
 			continue // the gift does not qualify for itself
 		}
-		if !in.all && !(l.VariantID != "" && in.variants.has(l.VariantID) || l.ProductID != "" && in.products.has(l.ProductID) ||
-			in.collections.hasAny(l.Collections) || !in.cats.empty() && in.cats.hasAny(e.cats[i]) || !in.tags.empty() && in.tags.hasAny(e.tags[i])) {
+		if !in.all && e.targets[i*w+k/64]&bit == 0 {
 			continue
 		}
 		if d := p.Conditions.NewWithinDays; d > 0 && (l.PublishedAt.IsZero() || e.cart.Now.Sub(l.PublishedAt) > time.Duration(d)*24*time.Hour) {
@@ -350,28 +367,76 @@ func (e *evaluator) refuse(p *Promotion) string {
 }
 
 // thresholds checks the amount and quantity conditions on the target
-// lines at their current totals.
+// lines at their current totals, and says what is missed.
 func (e *evaluator) thresholds(p *Promotion, q []int) string {
+	return e.reason(p, e.miss(p, q))
+}
+
+// A shortfall is the amount or quantity condition an offer misses (what),
+// with the target lines' totals it was judged on. It is put in words
+// (reason) only when a shopper will read it.
+type shortfall struct {
+	what     int
+	sub, qty int64
+}
+
+// What a shortfall misses.
+const (
+	missNone = iota
+	missMinSpend
+	missMaxSpend
+	missMinQuantity
+	missMaxQuantity
+	missTier
+	missBuyGet
+)
+
+// pending is an order or delivery offer's note, its reason written once
+// the classes before it have applied; listed is its miss at list prices.
+type pending struct {
+	note   int // index in Outcome.Notes
+	listed shortfall
+}
+
+func (e *evaluator) miss(p *Promotion, q []int) shortfall {
 	cond := &p.Conditions
 	var sub, qty int64
 	for _, i := range q {
 		sub += e.rem[i]
 		qty += e.cart.Lines[i].Quantity
 	}
+	m := shortfall{sub: sub, qty: qty}
 	switch {
 	case cond.MinSubtotal > 0 && sub < cond.MinSubtotal:
-		return fmt.Sprintf("minimum spend %s not reached (add %s)", e.fmt(cond.MinSubtotal), e.fmt(cond.MinSubtotal-sub))
+		m.what = missMinSpend
 	case cond.MaxSubtotal > 0 && sub > cond.MaxSubtotal:
-		return fmt.Sprintf("only for a spend up to %s", e.fmt(cond.MaxSubtotal))
+		m.what = missMaxSpend
 	case cond.MinQuantity > 0 && qty < cond.MinQuantity:
-		return fmt.Sprintf("buy at least %d qualifying items (you have %d)", cond.MinQuantity, qty)
+		m.what = missMinQuantity
 	case cond.MaxQuantity > 0 && qty > cond.MaxQuantity:
+		m.what = missMaxQuantity
+	case p.Kind == KindSpendSave && len(p.Tiers) > 0 && sub < p.Tiers[0].Spend:
+		m.what = missTier
+	case p.Kind == KindBuyGet && qty < p.BuyGet.Buy+p.BuyGet.Get:
+		m.what = missBuyGet
+	}
+	return m
+}
+
+func (e *evaluator) reason(p *Promotion, m shortfall) string {
+	cond, sub, qty := &p.Conditions, m.sub, m.qty
+	switch m.what {
+	case missMinSpend:
+		return fmt.Sprintf("minimum spend %s not reached (add %s)", e.fmt(cond.MinSubtotal), e.fmt(cond.MinSubtotal-sub))
+	case missMaxSpend:
+		return fmt.Sprintf("only for a spend up to %s", e.fmt(cond.MaxSubtotal))
+	case missMinQuantity:
+		return fmt.Sprintf("buy at least %d qualifying items (you have %d)", cond.MinQuantity, qty)
+	case missMaxQuantity:
 		return fmt.Sprintf("only for up to %d qualifying items", cond.MaxQuantity)
-	}
-	if p.Kind == KindSpendSave && len(p.Tiers) > 0 && sub < p.Tiers[0].Spend {
+	case missTier:
 		return fmt.Sprintf("spend %s to save %s (add %s)", e.fmt(p.Tiers[0].Spend), e.fmt(p.Tiers[0].Off), e.fmt(p.Tiers[0].Spend-sub))
-	}
-	if p.Kind == KindBuyGet && qty < p.BuyGet.Buy+p.BuyGet.Get {
+	case missBuyGet:
 		return fmt.Sprintf("buy %d qualifying items to get %d (you have %d)", p.BuyGet.Buy+p.BuyGet.Get, p.BuyGet.Get, qty)
 	}
 	return ""

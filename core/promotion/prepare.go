@@ -1,36 +1,39 @@
 package promotion
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Prepared is a set of promotions made ready for evaluation: what does
-// not depend on the cart (who is who, each promotion's class and target
-// keys, flash items by variant) is worked out once. Evaluate prepares its
-// promotions on every call; a caller pricing many carts or units with the
-// same promotions (a Stage, a page's Sales) prepares them once with
-// Prepare. A Prepared is read-only, so safe for concurrent use; the
-// promotions it was made from must not change afterwards.
+// not depend on the cart is worked out once — who is who, each
+// promotion's class, flash items by variant, and an index from every key
+// a target names (a variant, product or collection id, a tag or category)
+// to the promotions naming it, so a cart's lines are matched to every
+// promotion in one pass over the lines, whatever the number of
+// promotions. Evaluate prepares its promotions on every call; a caller
+// pricing many carts or units with the same promotions (a Stage, a
+// page's Sales) prepares them once with Prepare. A Prepared is read-only,
+// so safe for concurrent use; the promotions it was made from must not
+// change afterwards.
 type Prepared struct {
 	promos []Promotion
 	info   []promoInfo
 	byID   map[string]*Promotion
 	at     map[*Promotion]int // position in promos
-	// Whether some target looks at tags, at categories: a cart's are
-	// folded only then.
-	wantTags, wantCats bool
+	// The target index: key → the promotions naming it, as a bit set of
+	// positions (words uint64s per set). Tags and categories are keyed by
+	// foldKey, as targets compare them with strings.EqualFold; ids as
+	// they are, never the empty id (which names nothing: has).
+	words                                       int
+	variants, products, collections, tags, cats map[string][]uint64
 }
 
 // promoInfo is what is known of one promotion before any cart.
 type promoInfo struct {
 	class Class
 	all   bool // an empty target: every line
-	// The target's keys: tags and categories as fold keys (so equal under
-	// strings.EqualFold is equal as strings), without repeats.
-	variants, products, collections, tags, cats keySet
 	// flash gives the flash item of a variant: the first with units left.
 	flash map[string]int
 }
@@ -38,8 +41,26 @@ type promoInfo struct {
 // Prepare makes promos ready for evaluation (see Prepared). It keeps promos
 // as they are, without copying.
 func Prepare(promos []Promotion) *Prepared {
-	pr := &Prepared{promos: promos, info: make([]promoInfo, len(promos)),
+	pr := &Prepared{promos: promos, info: make([]promoInfo, len(promos)), words: (len(promos) + 63) / 64,
 		byID: make(map[string]*Promotion, len(promos)), at: make(map[*Promotion]int, len(promos))}
+	index := func(m *map[string][]uint64, keys []string, fold bool, i int) {
+		for _, k := range keys {
+			if fold {
+				k = foldKey(k)
+			} else if k == "" {
+				continue
+			}
+			if *m == nil {
+				*m = map[string][]uint64{}
+			}
+			set := (*m)[k]
+			if set == nil {
+				set = make([]uint64, pr.words)
+				(*m)[k] = set
+			}
+			set[i/64] |= 1 << (i % 64)
+		}
+	}
 	for i := range promos {
 		p := &promos[i]
 		pr.byID[p.ID] = p
@@ -57,10 +78,11 @@ func Prepare(promos []Promotion) *Prepared {
 		}
 		t := &p.Target
 		in.all = t.Empty()
-		in.variants, in.products, in.collections = newKeySet(t.VariantIDs, true), newKeySet(t.ProductIDs, true), newKeySet(t.CollectionIDs, true)
-		in.tags, in.cats = newKeySet(foldKeys(t.Tags), false), newKeySet(foldKeys(t.Categories), false)
-		pr.wantTags = pr.wantTags || !in.tags.empty()
-		pr.wantCats = pr.wantCats || !in.cats.empty()
+		index(&pr.variants, t.VariantIDs, false, i)
+		index(&pr.products, t.ProductIDs, false, i)
+		index(&pr.collections, t.CollectionIDs, false, i)
+		index(&pr.tags, t.Tags, true, i)
+		index(&pr.cats, t.Categories, true, i)
 	}
 	return pr
 }
@@ -70,19 +92,44 @@ func (pr *Prepared) Evaluate(cart *Cart) *Outcome {
 	return pr.evaluate(cart)
 }
 
-func foldKeys(list []string) []string {
-	var out []string
-	for _, s := range list {
-		k := foldKey(s)
-		dup := false
-		for _, o := range out {
-			dup = dup || o == k
-		}
-		if !dup {
-			out = append(out, k)
+// targets returns, for each line, the set of promotions whose target it
+// matches (Target.matches; words uint64s per line, line i's at
+// [i*words:(i+1)*words]).
+func (pr *Prepared) targets(lines []Line) []uint64 {
+	w := pr.words
+	sets := make([]uint64, len(lines)*w)
+	or := func(dst []uint64, m map[string][]uint64, k string) {
+		if set, ok := m[k]; ok {
+			for j := range dst {
+				dst[j] |= set[j]
+			}
 		}
 	}
-	return out
+	for i := range lines {
+		l, dst := &lines[i], sets[i*w:(i+1)*w]
+		if pr.variants != nil && l.VariantID != "" {
+			or(dst, pr.variants, l.VariantID)
+		}
+		if pr.products != nil && l.ProductID != "" {
+			or(dst, pr.products, l.ProductID)
+		}
+		if pr.collections != nil {
+			for _, c := range l.Collections {
+				or(dst, pr.collections, c)
+			}
+		}
+		if pr.cats != nil {
+			for _, c := range l.Categories {
+				or(dst, pr.cats, foldKey(c))
+			}
+		}
+		if pr.tags != nil {
+			for _, t := range l.Tags {
+				or(dst, pr.tags, foldKey(t))
+			}
+		}
+	}
+	return sets
 }
 
 // foldKey maps s to a string equal to foldKey(t) exactly when
@@ -118,81 +165,4 @@ func foldRune(r rune) rune {
 		best = min(best, f)
 	}
 	return best
-}
-
-// keySet is a target's keys: a list, or a set when the list is long.
-type keySet struct {
-	list []string
-	set  map[string]struct{}
-}
-
-// newKeySet makes a set of list; ids drops the empty string, which as an
-// id names nothing (has).
-func newKeySet(list []string, ids bool) keySet {
-	if ids && slices.Contains(list, "") {
-		list = slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == "" })
-	}
-	k := keySet{list: list}
-	if len(list) > 8 {
-		k.set = make(map[string]struct{}, len(list))
-		for _, s := range list {
-			k.set[s] = struct{}{}
-		}
-	}
-	return k
-}
-
-func (k *keySet) empty() bool { return len(k.list) == 0 }
-
-func (k *keySet) has(s string) bool {
-	if k.set != nil {
-		_, ok := k.set[s]
-		return ok
-	}
-	for _, x := range k.list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func (k *keySet) hasAny(got []string) bool {
-	for _, g := range got {
-		if k.has(g) {
-			return true
-		}
-	}
-	return false
-}
-
-// foldedLines are the cart's lines' tags and categories as fold keys, for
-// the prepared promotions that look at them (nil otherwise); a line's own
-// slice when it is already in that form.
-func (pr *Prepared) foldedLines(lines []Line) (tags, cats [][]string) {
-	fold := func(list []string) []string {
-		for i, s := range list {
-			if foldKey(s) != s {
-				out := append([]string(nil), list...)
-				for j := i; j < len(out); j++ {
-					out[j] = foldKey(out[j])
-				}
-				return out
-			}
-		}
-		return list
-	}
-	if pr.wantTags {
-		tags = make([][]string, len(lines))
-		for i := range lines {
-			tags[i] = fold(lines[i].Tags)
-		}
-	}
-	if pr.wantCats {
-		cats = make([][]string, len(lines))
-		for i := range lines {
-			cats[i] = fold(lines[i].Categories)
-		}
-	}
-	return tags, cats
 }
