@@ -92,6 +92,23 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 }
 
 func (pr *Prepared) evaluate(cart *Cart) *Outcome {
+	e := pr.run(cart)
+	if len(e.adjs) > 0 {
+		e.out.Adjustments = make([]Adjustment, len(e.adjs))
+		for i, a := range e.adjs {
+			p := &pr.promos[a.promo]
+			e.out.Adjustments[i] = Adjustment{Amount: a.amount, Label: p.Label, PromotionID: p.ID, Code: e.codes[a.promo]}
+			if a.line >= 0 {
+				e.out.Adjustments[i].LineID = cart.Lines[a.line].ID
+			}
+		}
+	}
+	return e.out
+}
+
+// run evaluates the cart: its answer is e.out, but for the adjustments,
+// which are e.adjs.
+func (pr *Prepared) run(cart *Cart) *evaluator {
 	promos := pr.promos
 	n := len(cart.Lines)
 	e := &evaluator{pr: pr, cart: cart, out: &Outcome{}}
@@ -200,22 +217,28 @@ func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 	// At most one adjustment per qualifying line, or one for the order.
 	size := 0
 	for _, c := range chosen {
-		if c.p.Class() == ClassOrder && c.p.Target.Empty() {
+		switch {
+		case c.p.Class() == ClassOrder && c.p.Target.Empty(), c.p.Kind == KindGift:
 			size++
-		} else if c.p.Kind != KindShipping {
+		case c.p.Kind != KindShipping:
 			size += len(e.qualifying(c.p))
 		}
 	}
-	e.out.Adjustments = make([]Adjustment, 0, size)
+	e.adjs = make([]adj, 0, size)
+	e.codes = make([]string, len(promos))
 	for _, c := range chosen {
 		explain(rank(c.p.Class()))
 		e.apply(c)
 	}
 	explain(rank(ClassShipping))
-	if len(e.out.Adjustments) == 0 {
-		e.out.Adjustments = nil // none, as without the room made above
-	}
-	return e.out
+	return e
+}
+
+// adj is an Adjustment as the evaluator records it: of promos[promo], on
+// cart.Lines[line] or, line -1, on the order (its code is codes[promo]).
+type adj struct {
+	line, promo int32
+	amount      int64
 }
 
 // rank orders the classes as they apply: product, order, shipping.
@@ -245,6 +268,8 @@ type evaluator struct {
 	targets        []uint64 // the promotions each line is a target of (Prepared.targets)
 	arena          []int    // backs lines
 	every          []int    // every line, for the targets without a filter
+	adjs           []adj    // the adjustments made
+	codes          []string // by promotion position: the code it applied with
 	buf            []int64  // discounts' answer, reused
 	left           []int64  // discounts' flash units left per item, reused
 	val            []int64  // choose's scratch
@@ -597,13 +622,15 @@ func (e *evaluator) apply(c candidate) {
 	}
 	ap := pricing.AppliedPromotion{ID: p.ID, Code: c.code, Label: p.Label, Amount: total, Class: p.Class(), CombinesWith: p.CombinesWith}
 	orderLevel := p.Class() == ClassOrder && p.Target.Empty()
+	k := int32(e.pr.at[p])
+	e.codes[k] = c.code
 	for i, a := range d {
 		if a == 0 {
 			continue
 		}
 		e.rem[i] += a
 		if !orderLevel {
-			e.out.Adjustments = append(e.out.Adjustments, Adjustment{LineID: e.cart.Lines[i].ID, Amount: a, Label: p.Label, PromotionID: p.ID, Code: c.code})
+			e.adjs = append(e.adjs, adj{line: int32(i), promo: k, amount: a})
 		}
 		if p.Kind == KindFlashSale {
 			l := &e.cart.Lines[i]
@@ -613,7 +640,7 @@ func (e *evaluator) apply(c candidate) {
 		}
 	}
 	if orderLevel {
-		e.out.Adjustments = append(e.out.Adjustments, Adjustment{Amount: -total, Label: p.Label, PromotionID: p.ID, Code: c.code})
+		e.adjs = append(e.adjs, adj{line: -1, promo: k, amount: -total})
 	}
 	e.out.Applied = append(e.out.Applied, ap)
 	e.out.Discount += total

@@ -71,15 +71,22 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 		cart.Codes = append(cart.Codes, c)
 	}
 	s.once.Do(func() { s.prepared = Prepare(s.Promotions) })
-	o := s.prepared.evaluate(cart)
-	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts,
-		Adjustments: make([]extension.Adjustment, 0, len(o.Adjustments))}
-	for _, a := range o.Adjustments {
-		adj := extension.Adjustment{Level: extension.LevelOrder, LineID: a.LineID, Amount: a.Amount, Label: a.Label, Code: a.PromotionID, Source: Source}
-		if a.LineID != "" {
-			adj.Level = extension.LevelLine
+	e := s.prepared.run(cart)
+	o := e.out
+	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts}
+	if len(e.adjs) > 0 {
+		out.Adjustments = make([]extension.Adjustment, len(e.adjs))
+		for i, a := range e.adjs {
+			p := &s.Promotions[a.promo]
+			adj := extension.Adjustment{Level: extension.LevelOrder, Amount: a.amount, Label: p.Label, Code: p.ID, Source: Source}
+			if a.line >= 0 {
+				adj.LineID = cart.Lines[a.line].ID
+			}
+			if adj.LineID != "" {
+				adj.Level = extension.LevelLine
+			}
+			out.Adjustments[i] = adj
 		}
-		out.Adjustments = append(out.Adjustments, adj)
 	}
 	return out, nil
 }
