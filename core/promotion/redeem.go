@@ -20,6 +20,10 @@ type SnapshotInput struct {
 	Codes      []string // as entered
 	CustomerID string
 	Email      string // normalised
+	// State is the shop's StateSQL token, read in the caller's
+	// transaction before SnapshotIn: with one, the live promotions come
+	// from the cache when they are kept under that token (cache.go).
+	State string
 }
 
 // Snapshot is what pricing a cart needs from the database: the shop's
@@ -31,6 +35,9 @@ type Snapshot struct {
 	Promotions []Promotion
 	Codes      map[string]Code  // by normalised code
 	Uses       map[string]int64 // by promotion id
+	// cached is the cache entry Promotions came from or went to; its
+	// prepared promotions serve Stage while Promotions are its own.
+	cached *cachedOffers
 }
 
 func customerKeys(customerID, email string) []string {
@@ -68,9 +75,11 @@ func (s *Service) Snapshot(ctx context.Context, in SnapshotInput) (*Snapshot, er
 }
 
 // SnapshotIn is Snapshot in the caller's transaction q: one statement for
-// the live promotions, plus one for flash-sale items when there are flash
-// sales, two for entered codes when there are codes, and one for the
-// customer's earlier uses when a promotion has a per-customer limit.
+// the live promotions (none when in.State finds them in the cache), plus
+// one for flash-sale items when there are flash sales, two for entered
+// codes when there are codes (one when the cache holds their promotions),
+// and one for the customer's earlier uses when a promotion has a
+// per-customer limit.
 func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (*Snapshot, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -85,13 +94,22 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 		}
 	}
 	var rows []promoRow
-	if err := selectPromotions(q, &rows).Where("promo.tenant_id = ? AND promo.status = 'active' AND (promo.ends_at IS NULL OR promo.ends_at > ?)", tenant, now).
-		OrderExpr("promo.id").Scan(ctx); err != nil && !store.NoRows(err) {
-		return nil, errs.Wrap(err, "promotion.Snapshot")
+	snap.cached = s.offers.get(tenant, in.State)
+	if snap.cached == nil {
+		if err := selectPromotions(q, &rows).Where("promo.tenant_id = ? AND promo.status = 'active' AND (promo.ends_at IS NULL OR promo.ends_at > ?)", tenant, now).
+			OrderExpr("promo.id").Scan(ctx); err != nil && !store.NoRows(err) {
+			return nil, errs.Wrap(err, "promotion.Snapshot")
+		}
 	}
+	live := len(rows)
 	have := map[string]bool{}
 	for _, r := range rows {
 		have[r.ID] = true
+	}
+	if snap.cached != nil {
+		for i := range snap.cached.promos {
+			have[snap.cached.promos[i].ID] = true
+		}
 	}
 	if len(codes) > 0 {
 		var crs []codeRow
@@ -114,8 +132,20 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 			rows = append(rows, extra...)
 		}
 	}
-	if snap.Promotions, err = load(ctx, q, tenant, rows); err != nil {
-		return nil, err
+	if snap.cached == nil {
+		if snap.Promotions, err = load(ctx, q, tenant, rows); err != nil {
+			return nil, err
+		}
+		snap.cached = s.offers.put(tenant, in.State, snap.Promotions[:live])
+	} else {
+		snap.Promotions = snap.cached.promos
+		if len(rows) > 0 { // the promotions of entered codes that are not live
+			extra, err := load(ctx, q, tenant, rows)
+			if err != nil {
+				return nil, err
+			}
+			snap.Promotions = append(snap.Promotions, extra...) // a copy: the cached slice is clipped
+		}
 	}
 	limited := false
 	for i := range snap.Promotions {
@@ -141,7 +171,12 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 // customer's earlier uses come from the snapshot.
 func (sn *Snapshot) Stage(c Customer, products map[string]ProductFacts) *Stage {
 	c.Uses = sn.Uses
-	return &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products}
+	st := &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products}
+	if e := sn.cached; e != nil && len(sn.Promotions) == len(e.promos) && (len(e.promos) == 0 || &sn.Promotions[0] == &e.promos[0]) {
+		st.prepared = e.prepare()
+		st.once.Do(func() {}) // prepared already
+	}
+	return st
 }
 
 // Order is the order a redemption belongs to.
