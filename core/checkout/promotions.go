@@ -106,8 +106,11 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 				want.Collections = append(want.Collections, id)
 			}
 		}
+		// A guest never gets an offer for signed-in shoppers: its
+		// other conditions are not worth a statement then.
+		guestBarred := c.SignedIn && in.CustomerID == ""
 		customerTags = customerTags || len(c.CustomerTags) > 0
-		orders = orders || c.FirstOrder
+		orders = orders || c.FirstOrder && !guestBarred
 		for _, sg := range c.Segments {
 			if segment.Wanted(sg) && !seenSegment[sg] {
 				seenSegment[sg] = true
