@@ -482,10 +482,10 @@ func TestPromotionTargetsUseCatalogFacts(t *testing.T) {
 // offer's row it replaced, which made every order wait for the one
 // before), and one statement reading the offers and inserting the
 // redemption records (two on SQLite) — the live offers themselves come
-// from the snapshot cache, whose state
-// token the settings statement reads (TestOfferCacheFollowsChanges); with
-// a code too, only the code's read when pricing (the redemption reads it
-// with the offers, and a code without a usage limit moves no counter).
+// from the snapshot cache, whose state token the settings statement reads
+// (TestOfferCacheFollowsChanges); with a code too, only the code's read
+// when pricing (the redemption reads it with the offers, and a code
+// without a usage limit moves no counter).
 // Compare TestStatementsPerCheckout (no promotions wired).
 func TestStatementsPerCheckoutWithPromotions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
