@@ -3,8 +3,10 @@ package promotion
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmart/wasmart/core/money"
@@ -93,6 +95,7 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 
 func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 	e := pr.run(cart)
+	defer e.release()
 	if len(e.adjs) > 0 {
 		e.out.Adjustments = make([]Adjustment, len(e.adjs))
 		for i, a := range e.adjs {
@@ -107,18 +110,10 @@ func (pr *Prepared) evaluate(cart *Cart) *Outcome {
 }
 
 // run evaluates the cart: its answer is e.out, but for the adjustments,
-// which are e.adjs.
+// which are e.adjs. Release e once they are read.
 func (pr *Prepared) run(cart *Cart) *evaluator {
 	promos := pr.promos
-	n := len(cart.Lines)
-	e := &evaluator{pr: pr, cart: cart, out: &Outcome{}}
-	e.fmt = func(a int64) string { return money.Formatter{}.Display(a, cart.Currency) }
-	e.rem = make([]int64, n)
-	for i := range cart.Lines {
-		e.rem[i] = cart.Lines[i].Quantity * cart.Lines[i].UnitPrice
-	}
-	e.lines = make([][]int, len(promos))
-	e.done = make([]bool, len(promos))
+	e := newEvaluator(pr, cart)
 	byID := pr.byID
 	// Entered codes: each unknown, refused or duplicate code gets a note;
 	// the others unlock their promotion.
@@ -224,8 +219,7 @@ func (pr *Prepared) run(cart *Cart) *evaluator {
 			size += len(e.qualifying(c.p))
 		}
 	}
-	e.adjs = make([]adj, 0, size)
-	e.codes = make([]string, len(promos))
+	e.adjs = slices.Grow(e.adjs[:0], size)
 	for _, c := range chosen {
 		explain(rank(c.p.Class()))
 		e.apply(c)
@@ -254,6 +248,45 @@ func rank(c Class) int {
 
 const noItem = "no item in your cart qualifies"
 
+// evaluators keeps evaluators' buffers from one cart to the next: a
+// cart of many lines needs several of its size.
+var evaluators = sync.Pool{New: func() any { return new(evaluator) }}
+
+func newEvaluator(pr *Prepared, cart *Cart) *evaluator {
+	e := evaluators.Get().(*evaluator)
+	n, np := len(cart.Lines), len(pr.promos)
+	e.pr, e.cart, e.out = pr, cart, &Outcome{}
+	e.fmt = func(a int64) string { return money.Formatter{}.Display(a, cart.Currency) }
+	e.rem = resize(e.rem, n)
+	for i := range cart.Lines {
+		e.rem[i] = cart.Lines[i].Quantity * cart.Lines[i].UnitPrice
+	}
+	e.lines, e.byPrice = resize(e.lines, np), resize(e.byPrice, np)
+	e.done, e.codes = resize(e.done, np), resize(e.codes, np)
+	e.targets, e.every, e.arena, e.adjs = e.targets[:0], e.every[:0], e.arena[:0], e.adjs[:0]
+	e.indexed, e.numbered = false, false
+	return e
+}
+
+// release gives e back to the pool, keeping none of the cart's data.
+func (e *evaluator) release() {
+	clear(e.lines)
+	clear(e.byPrice)
+	clear(e.codes)
+	e.pr, e.cart, e.out, e.fmt = nil, nil, nil, nil
+	evaluators.Put(e)
+}
+
+// resize returns s with length n, cleared, reusing its array if it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
 type evaluator struct {
 	pr   *Prepared
 	cart *Cart
@@ -268,6 +301,8 @@ type evaluator struct {
 	targets        []uint64 // the promotions each line is a target of (Prepared.targets)
 	arena          []int    // backs lines
 	every          []int    // every line, for the targets without a filter
+	indexed        bool     // targets is this cart's
+	numbered       bool     // every is this cart's
 	adjs           []adj    // the adjustments made
 	codes          []string // by promotion position: the code it applied with
 	buf            []int64  // discounts' answer, reused
@@ -299,20 +334,17 @@ func (e *evaluator) match(k int) []int {
 	p, in := &e.pr.promos[k], &e.pr.info[k]
 	lines := e.cart.Lines
 	start := len(e.arena)
-	if e.arena == nil {
-		e.arena = make([]int, 0, 4*len(lines))
-	}
 	if in.all && p.Kind != KindGift && p.Conditions.NewWithinDays == 0 && p.Kind != KindFlashSale {
-		if e.every == nil { // read-only, like every answer of match
-			e.every = make([]int, len(lines))
-			for i := range e.every {
-				e.every[i] = i
+		if !e.numbered { // read-only, like every answer of match
+			for i := range lines {
+				e.every = append(e.every, i)
 			}
+			e.numbered = true
 		}
 		return e.every
 	}
-	if !in.all && p.Kind != KindFlashSale && e.targets == nil {
-		e.targets = e.pr.targets(lines)
+	if !in.all && p.Kind != KindFlashSale && !e.indexed {
+		e.targets, e.indexed = e.pr.targets(lines, e.targets), true
 	}
 	w, bit := e.pr.words, uint64(1)<<(k%64)
 	for i := range lines {
@@ -735,9 +767,6 @@ func (e *evaluator) buyGet(p *Promotion, q []int, d []int64) {
 	}
 	free := groups * bg.Get
 	k := e.pr.at[p]
-	if e.byPrice == nil {
-		e.byPrice = make([][]int, len(e.pr.promos))
-	}
 	order := e.byPrice[k]
 	if order == nil { // the same q every time: qualifying's
 		order = append([]int(nil), q...)

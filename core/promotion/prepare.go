@@ -94,10 +94,10 @@ func (pr *Prepared) Evaluate(cart *Cart) *Outcome {
 
 // targets returns, for each line, the set of promotions whose target it
 // matches (Target.matches; words uint64s per line, line i's at
-// [i*words:(i+1)*words]).
-func (pr *Prepared) targets(lines []Line) []uint64 {
+// [i*words:(i+1)*words]), in buf's array when it is large enough.
+func (pr *Prepared) targets(lines []Line, buf []uint64) []uint64 {
 	w := pr.words
-	sets := make([]uint64, len(lines)*w)
+	sets := resize(buf, len(lines)*w)
 	or := func(dst []uint64, m map[string][]uint64, k string) {
 		if set, ok := m[k]; ok {
 			for j := range dst {

@@ -43,6 +43,9 @@ func (s *Stage) Promote(ctx context.Context, req *pricing.PromotionRequest) ([]e
 	return o.Adjustments, nil
 }
 
+// lineBufs keeps Explain's cart lines from one cart to the next.
+var lineBufs = sync.Pool{New: func() any { return new([]Line) }}
+
 // Source is the Source of every adjustment the stage makes.
 const Source = "promotions"
 
@@ -55,7 +58,13 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 	if len(cart.Customer.Tags) == 0 {
 		cart.Customer.Tags = req.CustomerTags
 	}
-	cart.Lines = make([]Line, len(req.Lines))
+	buf := lineBufs.Get().(*[]Line)
+	cart.Lines = resize(*buf, len(req.Lines))
+	defer func() { // after the evaluator's release: it reads the lines
+		clear(cart.Lines)
+		*buf = cart.Lines
+		lineBufs.Put(buf)
+	}()
 	for i := range req.Lines {
 		l := &req.Lines[i]
 		f := s.Products[l.ProductID]
@@ -72,6 +81,7 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 	}
 	s.once.Do(func() { s.prepared = Prepare(s.Promotions) })
 	e := s.prepared.run(cart)
+	defer e.release()
 	o := e.out
 	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts}
 	if len(e.adjs) > 0 {
