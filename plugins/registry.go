@@ -109,6 +109,8 @@ type Service struct {
 	host *sandbox.Host
 	rec  *DBRecorder
 	opts ServiceOptions
+	// topics supplies reporting plugins' topic datasets (SetTopics).
+	topics TopicSource
 
 	manifests sync.Map // versionKey -> *sandbox.Manifest (versions are immutable)
 	active    sync.Map // tenant -> *activeSet

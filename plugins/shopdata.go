@@ -183,11 +183,15 @@ func (s *Service) loadCandidates(ctx context.Context, tenant string, now time.Ti
 // thresholds, core/segment's Score) and "sales" (category, role, units,
 // revenue), from counted orders of the last year.
 func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Dataset, error) {
+	return s.datasetsIn(ctx, now, now.Add(-365*24*time.Hour).UTC(), now.UTC().Add(time.Nanosecond))
+}
+
+// datasetsIn is datasets over the counted orders placed in [since, until).
+func (s *Service) datasetsIn(ctx context.Context, now, since, until time.Time) ([]extension.Dataset, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	since := now.Add(-365 * 24 * time.Hour).UTC()
 	customers := extension.Dataset{Name: "customers", Columns: []extension.Column{
 		{Name: "customer_id", Type: extension.ColumnString}, {Name: "last_order_ms", Type: extension.ColumnInt},
 		{Name: "orders", Type: extension.ColumnInt}, {Name: "spent", Type: extension.ColumnInt},
@@ -197,9 +201,15 @@ func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Data
 		{Name: "category", Type: extension.ColumnString}, {Name: "role", Type: extension.ColumnString},
 		{Name: "units", Type: extension.ColumnInt}, {Name: "revenue", Type: extension.ColumnInt}}}
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		orders, err := order.Purchases(ctx, q, tenant, since, 200000)
+		all, err := order.Purchases(ctx, q, tenant, since, 200000)
 		if err != nil {
 			return err
+		}
+		orders := all[:0]
+		for _, o := range all {
+			if o.PlacedAt.Before(until) {
+				orders = append(orders, o)
+			}
 		}
 		th, err := segment.ThresholdsIn(ctx, q, tenant)
 		if err != nil {
@@ -237,7 +247,7 @@ func (s *Service) datasets(ctx context.Context, now time.Time) ([]extension.Data
 			customers.Rows = append(customers.Rows, []extension.Cell{{Str: k}, {Int: a.last.UnixMilli()}, {Int: a.orders}, {Int: a.spent},
 				{Int: int64(sc.R)}, {Int: int64(sc.F)}, {Int: int64(sc.M)}, {Str: segment.GroupByCode(sc.Group).Name}})
 		}
-		sold, err := order.ProductSales(ctx, q, tenant, since)
+		sold, err := order.ProductSalesIn(ctx, q, tenant, since, until)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"fmt"
+	"github.com/wasmart/wasmart/core/analytics"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,50 @@ func TestShopData(t *testing.T) {
 		}
 		if got, want := strings.Join(rows, "; "), "customers guest:a@example.com Potential loyalists; sales uncategorised unassigned 10 10; sales Tea unassigned 52 52"; got != want {
 			t.Fatalf("datasets %q, want %q", got, want)
+		}
+		// With the merchant's range (the topic source of core/analytics):
+		// a range that ends before the orders leaves customers and sales
+		// empty and brings the topic datasets; one that holds them counts
+		// the same orders as above (the topic figures read the rollups,
+		// which no rollup has filled here).
+		s.SetTopics(analytics.New(db, analytics.Options{}))
+		day := now.UTC().Format(time.DateOnly)
+		before := now.UTC().AddDate(0, 0, -3).Format(time.DateOnly)
+		for _, tc := range []struct {
+			params map[string]string
+			want   string
+		}{
+			{map[string]string{"from": before, "to": before, "metrics": "orders"}, "topic=" + before + ",0;total,0 topic_params=1"},
+			{map[string]string{"from": day, "to": day, "metrics": "orders,units"}, "customers=1 sales=2 topic=" + day + ",0,0;total,0,0 topic_params=1"},
+		} {
+			ds, err := s.reportDatasets(ctx, time.Now(), tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range ds {
+				if d.Name != "topic" {
+					if len(d.Rows) > 0 {
+						got = append(got, fmt.Sprintf("%s=%d", d.Name, len(d.Rows)))
+					}
+					continue
+				}
+				var rs []string
+				for _, r := range d.Rows {
+					cells := []string{r[0].Str}
+					for _, c := range r[2:] {
+						cells = append(cells, fmt.Sprint(c.Int))
+					}
+					rs = append(rs, strings.Join(cells, ","))
+				}
+				got = append(got, "topic="+strings.Join(rs, ";"))
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("datasets for %v: %q, want %q", tc.params, strings.Join(got, " "), tc.want)
+			}
+		}
+		if _, err := s.reportDatasets(ctx, time.Now(), map[string]string{"dimension": "planet"}); err == nil || !strings.Contains(err.Error(), "param.dimension") {
+			t.Fatalf("bad dimension: %v", err)
 		}
 	})
 }

@@ -248,7 +248,7 @@ func (s *Service) Report(ctx context.Context, installationID, report string, par
 		return nil, errs.Field("installation", "%s is not a reporting plugin", inst.Manifest)
 	}
 	now := time.Now().UTC()
-	ds, err := s.datasets(ctx, now)
+	ds, err := s.reportDatasets(ctx, now, params)
 	if err != nil {
 		return nil, err
 	}

@@ -376,7 +376,7 @@ func TestBrowserMerchantOnboarding(t *testing.T) {
 	owner.wantPath("/console")
 	owner.wantText("main h1", shopName)
 	owner.wantText("p.flash", "Welcome! Your shop is ready.")
-	owner.wantText("main .card", "currency EUR", "country FR", "your role: owner", "http://"+slug+".localhost:"+srv.Port)
+	owner.wantText("#shop-facts", "currency EUR", "country FR", "your role: owner", "http://"+slug+".localhost:"+srv.Port)
 	owner.wantText("header.topbar", ownerEmail, "Log out")
 	owner.wantText("aside.sidenav", "Staff & roles", "Audit log")
 	owner.screenshot("01-console-home.png")
@@ -479,7 +479,7 @@ func TestBrowserMerchantOnboarding(t *testing.T) {
 	staff.click(accept+` button[type=submit]`, 200)
 	staff.wantPath("/console")
 	staff.wantText("main h1", shopName)
-	staff.wantText("main .card", "your role: operations")
+	staff.wantText("#shop-facts", "your role: operations")
 	staff.wantText("header.topbar", staffEmail)
 	nav := staff.text("aside.sidenav")
 	for _, want := range []string{"Home", "Products", "Settings"} {

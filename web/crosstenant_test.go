@@ -61,10 +61,11 @@ func TestCrossTenantAccess(t *testing.T) {
 			"plugin_installations ", "plugin_runs ", "design_drafts ", "design_versions ", "design_live ", "design_assets ",
 			"content_pages ", "content_articles ", "content_subscribers ", "domains ",
 			"promotions ", "promotion_codes ", "promotion_campaigns ",
-			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ",
+			"loyalty_settings ", "loyalty_tiers ", "loyalty_accounts ", "loyalty_entries ", "loyalty_lots ", "loyalty_coupons ", "loyalty_shares ",
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
-			"mailing_campaigns ", "mailing_settings ", "mailing_automations "} {
+			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices ",
+			"analytics_report_schedules ", "analytics_report_recipients ", "analytics_reports "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
 			}
@@ -127,6 +128,18 @@ func TestCrossTenantAccess(t *testing.T) {
 		}
 		if routes < 25 {
 			t.Fatalf("only %d tenant routes found", routes)
+		}
+		// The one view of A's customer, asked for by B: not found (the
+		// customer is looked up in B's shop before any section is read).
+		for _, x := range []struct {
+			who string
+			cl  *client
+			p   string
+		}{{"B session", b.Owner, "/api/customers/" + a.Commerce["customer"] + "/overview"}, {"B token", bToken, "/api/customers/" + a.Commerce["customer"] + "/overview"},
+			{"B session", b.Owner, "/console/customers/" + a.Commerce["customer"]}} {
+			if res := x.cl.do("GET", x.p, "", nil); res.Status != 404 {
+				t.Errorf("GET %s as %s: %d, want 404: %s", x.p, x.who, res.Status, cut(res.Body))
+			}
 		}
 	})
 }
@@ -194,13 +207,17 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	}
 	a.markers = append(a.markers, rvmarks...)
 	a.markers = append(a.markers, victimAnalytics(t, srv, a)...)
-	a.markers = append(a.markers, victimLoyalty(t, o, a.Commerce["customer"])...)
+	a.markers = append(a.markers, victimLoyalty(t, srv, a.ID, o, a.Commerce["customer"], a.Commerce["promotion"])...)
 	mid, mmarks := victimMailing(t, o, a.Commerce["product"])
 	a.Commerce["mailing"] = mid
 	a.markers = append(a.markers, mmarks...)
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	goalID, goalMarks := victimGoals(t, srv, a)
+	a.Commerce["goal"] = goalID
+	a.markers = append(a.markers, goalMarks...)
+	a.Commerce["schedule"], a.Commerce["report"] = victimReports(t, srv, a)
 	return a
 }
 
@@ -232,7 +249,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal", ":schedule", ":report":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

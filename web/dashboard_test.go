@@ -210,6 +210,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	owner.wantText("#definitions", "Share of sessions in which an order was placed.")
 	owner.screenshots("dashboard")
+	browserGoal(owner)
 
 	owner.do("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload())
 	type phoneLayout struct {

@@ -67,23 +67,29 @@ func TestLoyaltyConsole(t *testing.T) {
 		t.Fatalf("settings %+v", st)
 	}
 
+	// The monthly coupon is one of the shop's promotions that need a code.
+	var vipMonth api.PromotionJSON
+	c.post("/api/promotions", api.PromotionRequest{Name: "VIP month", Label: "VIP month −10%", Kind: "percent_off", PercentBP: 1000,
+		RequiresCode: true, Status: "active"}, 201).json(t, &vipMonth)
 	tiers := func(kv ...string) string {
 		base := []string{"tier_code_0", "member", "tier_name_0", "Member", "tier_threshold_0", "0", "tier_multiplier_0", "100",
 			"tier_code_1", "vip", "tier_name_1", "VIP", "tier_threshold_1", "250.00", "tier_multiplier_1", "150", "tier_discount_1", "5",
-			"tier_free_shipping_1", "on", "tier_birthday_1", "200", "tier_coupon_1", "VIPMONTH"}
+			"tier_free_shipping_1", "on", "tier_birthday_1", "200", "tier_coupon_1", vipMonth.ID}
 		base = append(base, kv...)
 		return consoleForm(base...)
 	}
 	wantConsolePage(t, c.do("POST", "/console/loyalty/tiers", tiers("tier_code_2", "gold", "tier_name_2", "Gold", "tier_threshold_2", "100.00"), nil), 400,
 		"Tier 3: threshold", "higher than the tier before")
 	wantConsolePage(t, c.do("POST", "/console/loyalty/tiers", tiers("tier_code_2", "gold", "tier_name_2", "Gold", "tier_threshold_2", "a lot"), nil), 400, "Tier 3: threshold")
+	wantConsolePage(t, c.do("POST", "/console/loyalty/tiers", strings.Replace(tiers(), vipMonth.ID, "VIPMONTH", 1), nil), 400, "Tier 2: monthly coupon", "require a code")
 	wantSeeOther(t, c.do("POST", "/console/loyalty/tiers", tiers(), nil), "/console/loyalty")
 	c.getJSON("/api/loyalty", &prog)
 	if len(prog.Tiers) != 2 || prog.Tiers[1].Threshold != 25000 || prog.Tiers[1].MultiplierPct != 150 || !prog.Tiers[1].FreeShipping ||
-		prog.Tiers[1].DiscountPct != 5 || prog.Tiers[1].BirthdayPoints != 200 || prog.Tiers[1].MonthlyCoupon != "VIPMONTH" {
+		prog.Tiers[1].DiscountPct != 5 || prog.Tiers[1].BirthdayPoints != 200 || prog.Tiers[1].MonthlyCoupon != vipMonth.ID {
 		t.Fatalf("tiers %+v", prog.Tiers)
 	}
-	wantConsolePage(t, c.do("GET", "/console/loyalty", "", nil), 200, `name="tier_threshold_1" value="250.00"`, `name="tier_code_2" value=""`)
+	wantConsolePage(t, c.do("GET", "/console/loyalty", "", nil), 200, `name="tier_threshold_1" value="250.00"`, `name="tier_code_2" value=""`,
+		`<option value="`+vipMonth.ID+`" selected>VIP month (active)</option>`)
 
 	// A customer's membership and a manual adjustment.
 	wantConsolePage(t, c.do("GET", custPage, "", nil), 200, `id="member-tier">Member<`, `id="member-points">0<`, `id="adjust-points"`, `id="referral-code"`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -305,6 +306,14 @@ func TestPluginsHTTP(t *testing.T) {
 		if rj.Title == "" {
 			t.Fatalf("report %+v", rj)
 		}
+		// The topic report: the merchant's range and grouping reach the
+		// plugin (an empty shop: one week row per week of the range, then
+		// the total); a bad parameter is a 400 naming it.
+		o.getJSON("/api/plugins/installations/"+repInst.ID+"/report?report=topic&param.from=2026-11-02&param.to=2026-11-22&param.dimension=week&param.metrics=orders,conversion_rate", &rj)
+		if got := fmt.Sprintf("%s %d %v", rj.Title, len(rj.Rows), rj.Columns); got != "Report by week, 2026-11-02 to 2026-11-22 4 [{key string} {label string} {orders int} {conversion_rate_e6 int}]" {
+			t.Fatalf("topic report: %s %+v", got, rj)
+		}
+		wantField(t, "plugin report with a reversed range", o.do("GET", "/api/plugins/installations/"+repInst.ID+"/report?report=topic&param.from=2026-11-22&param.to=2026-11-02", "", nil), "param.to")
 
 		// Recommendations on the shop host: best sellers without a plugin.
 		r = sh.req(t, "GET", "/api/recommendations?product_id=x", nil, nil)

@@ -70,7 +70,7 @@ func TestBrowserPromotions(t *testing.T) {
 	mk := newTab(t, browser, "marketing", srv.URL)
 	mk.login(mkEmail, testPassword)
 	mk.wantPath("/console")
-	mk.wantText("main .card", "your role: marketing")
+	mk.wantText("#shop-facts", "your role: marketing")
 	mk.click(`aside.sidenav a[href="/console/campaigns"]`, 200)
 	mk.wantText("main h1", "Campaigns")
 	mk.click(`main a[href^="/console/campaigns/new?template=singles-day"]`, 200)

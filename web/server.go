@@ -281,7 +281,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Secure: cfg.Secure, TrustProxy: cfg.TrustProxy, BaseDomain: cfg.BaseDomain, Port: cfg.port(), OrderSecret: deps.OrderSecret})
 	s.admin = admin.New(admin.Deps{Kit: s.Kit, Log: s.log, Tenants: s.tenants, Catalog: s.catalog, Inventory: s.inventory, Customers: s.customers,
 		Design: s.design, Plugins: s.plugins, Orders: s.commerce.Orders, Payments: s.commerce.Payments, Shipments: s.commerce.Shipments,
-		AfterSales: s.commerce.AfterSales, Blobs: s.blobs})
+		AfterSales: s.commerce.AfterSales, Blobs: s.blobs, Loyalty: deps.Loyalty, Segments: deps.Segments, Reviews: deps.Reviews, Mailing: deps.Mailing})
 	s.imports = admin.NewImports(s.admin)
 	if u, err := url.Parse(cfg.PublicURL); err == nil {
 		s.publicHost = strings.ToLower(u.Hostname())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -47,5 +48,35 @@ func lowStockMailer(db *store.DB, ts *tenants.Service, consoleURL string) outbox
 			}
 			return nil
 		})
+	}
+}
+
+// goalAudience answers who hears about a shop's goal turning at risk or
+// met (analytics.GoalMailer): its owner, while still a member who can
+// read goals, and the staff who manage goals.
+func goalAudience(ts *tenants.Service) func(ctx context.Context, tenantID, ownerID string) (analytics.GoalAudience, error) {
+	return func(ctx context.Context, tenantID, ownerID string) (analytics.GoalAudience, error) {
+		shop, err := ts.Tenant(ctx, tenantID)
+		if err != nil {
+			return analytics.GoalAudience{}, err
+		}
+		a := analytics.GoalAudience{ShopName: shop.Name, Currency: shop.Currency}
+		readers, err := ts.StaffWith(ctx, tenantID, perm.GoalsRead)
+		if err != nil {
+			return a, err
+		}
+		for _, s := range readers {
+			if s.UserID == ownerID {
+				a.Emails = append(a.Emails, s.Email)
+			}
+		}
+		managers, err := ts.StaffWith(ctx, tenantID, perm.GoalsManage)
+		if err != nil {
+			return a, err
+		}
+		for _, s := range managers {
+			a.Emails = append(a.Emails, s.Email) // GoalMailer mails each address once
+		}
+		return a, nil
 	}
 }

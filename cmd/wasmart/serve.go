@@ -19,6 +19,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/cmd/wasmart/wire"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/checkout"
 	"github.com/wasmart/wasmart/core/errs"
@@ -158,6 +159,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	worker := outbox.NewWorker(db, smtp)
 	(&order.Notifier{DB: db, Brand: svc.Design}).Register(worker) // order e-mails in the shop's look
 	worker.Handle(inventory.TopicLowStock, lowStockMailer(db, ts, cfg.publicURL))
+	worker.Handle(analytics.TopicGoalStatus, svc.Analytics.GoalMailer(goalAudience(ts), cfg.publicURL)) // goals at risk or met
 	webCfg := web.Config{BaseDomain: cfg.baseDomain, PublicURL: cfg.publicURL, Secure: cfg.secure, TrustProxy: cfg.trustProxy, TrustedProxies: cfg.trustedProxies, Logger: log, RateLimitPerIP: cfg.ipRate, ShopBudget: float64(cfg.shopBudget)}
 	askReview := svc.Reviews.RequestMailer(func(ctx context.Context, tenantID string) (string, string, error) {
 		t, err := ts.Tenant(ctx, tenantID)
@@ -175,7 +177,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	worker.Log = log
 	go worker.Run(ctx)
 	go jobs.Every(ctx, log, "commerce sweeper", time.Minute, func(ctx context.Context) { sweepCommerce(ctx, svc, time.Now(), log) })
-	go jobs.Every(ctx, log, "loyalty sweep", 5*time.Minute, func(ctx context.Context) { // points expiry, notices, tier reviews
+	go jobs.Every(ctx, log, "loyalty sweep", 5*time.Minute, func(ctx context.Context) { // points expiry, notices, tier reviews, monthly coupons
 		if _, err := svc.Loyalty.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("loyalty sweep", "err", err)
 		}
@@ -203,6 +205,16 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	go jobs.Every(ctx, log, "analytics rollup", time.Minute, func(ctx context.Context) {
 		if _, err := svc.Analytics.Rollup(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("analytics rollup", "err", err)
+		}
+	})
+	go jobs.Every(ctx, log, "analytics reports", 5*time.Minute, func(ctx context.Context) { // scheduled reports, once per period
+		if _, err := svc.Analytics.SendDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics reports", "err", err)
+		}
+	})
+	go jobs.Every(ctx, log, "analytics goals", 5*time.Minute, func(ctx context.Context) { // goal statuses, notices once per transition
+		if _, err := svc.Analytics.EvaluateGoals(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics goals", "err", err)
 		}
 	})
 	go jobs.Every(ctx, log, "session purge", 10*time.Minute, func(ctx context.Context) {

@@ -647,8 +647,10 @@ func (s *Service) Get(ctx context.Context, id string) (*Return, error) {
 type ReturnFilter struct {
 	Status  ReturnStatus
 	OrderID string
-	Before  string
-	Limit   int
+	// CustomerID: the returns of this customer's orders.
+	CustomerID string
+	Before     string
+	Limit      int
 }
 
 // List lists returns (without lines), newest first.
@@ -668,6 +670,9 @@ func (s *Service) List(ctx context.Context, f ReturnFilter) ([]Return, error) {
 		}
 		if f.OrderID != "" {
 			sel.Where("order_id = ?", f.OrderID)
+		}
+		if f.CustomerID != "" {
+			sel.Where("order_id IN ("+order.CustomerOrderIDsSQL+")", tenant, f.CustomerID)
 		}
 		if f.Before != "" {
 			sel.Where("id < ?", f.Before)

@@ -230,8 +230,11 @@ type TicketFilter struct {
 	Status  TicketStatus
 	OrderID string
 	Email   string
-	Before  string
-	Limit   int
+	// CustomerID: the tickets the customer opened or that are about
+	// one of their orders.
+	CustomerID string
+	Before     string
+	Limit      int
 }
 
 // Tickets lists tickets (without messages), newest first.
@@ -254,6 +257,9 @@ func (s *Service) Tickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
 		}
 		if f.Email != "" {
 			sel.Where("email = ?", strings.ToLower(strings.TrimSpace(f.Email)))
+		}
+		if f.CustomerID != "" {
+			sel.Where("(customer_id = ? OR order_id IN ("+order.CustomerOrderIDsSQL+"))", f.CustomerID, tenant, f.CustomerID)
 		}
 		if f.Before != "" {
 			sel.Where("id < ?", f.Before)

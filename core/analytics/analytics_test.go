@@ -517,6 +517,7 @@ func TestKPIDefinitions(t *testing.T) {
 		if v := val(t, kpis(t, s, "tc", "2026-11-30", "2026-11-30"), "gross_margin"); v == nil || math.Abs(*v-1.0/3) > 1e-12 {
 			t.Errorf("gross margin with costs = %v, want 1/3", deref(v))
 		}
+		customerKPIs(t, db, s)
 	})
 }
 
@@ -583,4 +584,71 @@ func fieldOf(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// exec runs statements in the tenant's write transaction.
+func exec(t *testing.T, db *store.DB, tenant string, stmts ...[]any) {
+	t.Helper()
+	if err := db.Write(shop(tenant), func(ctx context.Context, q bun.IDB) error {
+		for _, st := range stmts {
+			if _, err := q.ExecContext(ctx, st[0].(string), st[1:]...); err != nil {
+				return fmt.Errorf("%s: %w", st[0], err)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// customerKPIs: churn by month and the retention cohorts of shop td
+// (UTC): a, b, c buy first in September; a and b in October; a and the
+// new d in November; d again on 1 December.
+func customerKPIs(t *testing.T, db *store.DB, s *Service) {
+	t.Helper()
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 12, 0, 0, 0, time.UTC) }
+	for _, o := range []struct {
+		email string
+		at    time.Time
+	}{{"a@x", d(9, 3)}, {"b@x", d(9, 10)}, {"c@x", d(9, 20)}, {"a@x", d(9, 25)}, {"a@x", d(10, 10)}, {"b@x", d(10, 11)},
+		{"a@x", d(11, 5)}, {"d@x", d(11, 6)}, {"d@x", d(12, 1)}} {
+		placeOrder(t, db, "td", o.email, 1000, 1, o.at, 0, "")
+	}
+	if _, err := s.Rollup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := s.ParseRange(shop("td"), "2026-09-01", "2026-11-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	months, err := s.Series(shop("td"), "churn_rate", r, Month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// September: nobody bought in August (undefined); October: c of
+	// {a, b, c} left; November: b of {a, b} left.
+	if len(months) != 3 || months[0].Value != nil || math.Abs(deref(months[1].Value)-1.0/3) > 1e-12 || deref(months[2].Value) != 0.5 {
+		t.Errorf("churn by month: %v", points(months))
+	}
+	cohorts, err := s.Cohorts(shop("td"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(cohorts)
+	want := "[{2026-09 3 [3 2 1] [1 0.6666666666666666 0.3333333333333333]} {2026-10 0 [0 0] [0 0]} {2026-11 1 [1] [1]}]"
+	if got != want {
+		t.Errorf("cohorts:\n got %s\nwant %s", got, want)
+	}
+	// From October only: a, b and c started before it and are in no cohort.
+	r, _, _ = s.ParseRange(shop("td"), "2026-10-01", "2026-12-01")
+	cohorts, err = s.Cohorts(shop("td"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cohorts); got != "[{2026-10 0 [0 0 0] [0 0 0]} {2026-11 1 [1 1] [1 1]} {2026-12 0 [0] [0]}]" {
+		t.Errorf("cohorts from October: %s", got)
+	}
+	if _, err := s.Series(shop("td"), "retention_cohorts", r, Month); fieldOf(err) != "metric" {
+		t.Errorf("a table as a series: %v", err)
+	}
 }

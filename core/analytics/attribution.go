@@ -58,3 +58,33 @@ func (s *Service) Attribution(ctx context.Context, h Hit) (order.Attribution, er
 	}
 	return order.Attribution{Source: src.Source, Medium: src.Medium, Campaign: src.Campaign}, nil
 }
+
+// VisitorID is the pseudonymous id core/analytics counts the request's
+// visitor under today (the shop's day; the id changes every day, by
+// design), for other packages that must tell visitors apart without a
+// cookie (core/loyalty's share links). It is "" for a bot or a browser
+// that asks not to be tracked.
+func (s *Service) VisitorID(ctx context.Context, h Hit) (string, error) {
+	if s == nil || h.NoTrack || IsBot(h.UserAgent) {
+		return "", nil
+	}
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	var id string
+	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		st := defaultSettings(tenant)
+		if err := readSettings(ctx, q, tenant, &st); err != nil {
+			return err
+		}
+		salt, err := loadSalt(ctx, q, tenant, now.In(st.location()).Format(time.DateOnly), true)
+		if err != nil || salt == nil {
+			return err
+		}
+		id = visitorID(salt, tenant, h.IP, h.UserAgent)
+		return nil
+	})
+	return id, errs.Wrap(err, "analytics: visitor")
+}

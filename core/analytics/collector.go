@@ -43,6 +43,11 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock (nil: the wall clock).
 	Now func() time.Time
+	// Currency answers a shop's currency for the money in scheduled
+	// reports (nil: money is shown in minor units).
+	Currency func(ctx context.Context, tenantID string) (string, error)
+	// Sides read the figures other packages own (side.go).
+	Sides Sides
 }
 
 // Service collects a shop's events, keeps the rollups and answers the

@@ -48,9 +48,30 @@
 // days (by day, week or month; hourly series for the hourly figures) with
 // comparisons to the previous period and the same period last year.
 //
+// The side figures (side.go) are read at query time from the packages that
+// own them: complaint tickets and returns (core/aftersales), promotion
+// redemptions (core/promotion), e-mail campaign attributions
+// (core/mailing), and customers across days for churn and the monthly
+// retention cohorts (core/order).
+//
+// # Reports
+//
+// Topic reports (topic.go) break chosen KPIs down by one dimension (day,
+// week, month, traffic source, medium, campaign, shipping country,
+// product, category, product role) over a range, as rows and CSV;
+// PluginDatasets hands the same to reporting plugins with the merchant's
+// parameters. Scheduled reports (schedule.go) store and e-mail (through
+// the outbox) each shop's daily, weekly and monthly figures once per
+// period in the shop's time zone (SendDue, the "analytics reports" job).
+//
 // Tables: the package owns analytics_events (on PostgreSQL with its day
 // partitions analytics_events_pYYYYMMDD and analytics_events_default),
 // analytics_settings, analytics_salts, analytics_bots, analytics_dirty,
-// analytics_daily, analytics_hourly and analytics_cursors. It reads orders
-// through core/order (Facts, Touched).
+// analytics_daily, analytics_hourly, analytics_cursors, the SMART
+// goals' analytics_goals and analytics_goal_notices (goals.go: progress,
+// forecast and status from the rollups; goalnotify.go: the goal job, its
+// notices and mails through core/outbox), and the scheduled reports'
+// analytics_report_schedules, analytics_report_recipients and
+// analytics_reports (schedule.go). It reads orders through core/order
+// (Facts, Touched).
 package analytics

@@ -34,6 +34,26 @@ const (
 	UnitRatio Unit = "ratio" // 0 to 1
 	UnitMoney Unit = "money" // minor units of the shop's currency
 	UnitValue Unit = "number"
+	// UnitTable: not one figure but a table (the retention cohorts), read
+	// through its own call; Value is always undefined.
+	UnitTable Unit = "table"
+)
+
+// Basis is what a KPI is computed from.
+type Basis string
+
+// Bases.
+const (
+	// BasisVisits: storefront events (with or without orders): by time
+	// and by traffic source.
+	BasisVisits Basis = "visits"
+	// BasisOrders: the counted orders alone: by time, traffic source and
+	// shipping country (and, for orders, units and sales, by product and
+	// category).
+	BasisOrders Basis = "orders"
+	// BasisOther: other packages' records or customers across days
+	// (side.go): by time only.
+	BasisOther Basis = "other"
 )
 
 // Definition is one KPI.
@@ -45,13 +65,24 @@ type Definition struct {
 	Help    string `json:"help"`
 	// Hourly: the hourly rollups carry what it needs (series by hour).
 	Hourly bool `json:"hourly"`
+	// Basis says what the KPI is computed from, and so by which topic
+	// report dimensions it can be broken down (topic.go).
+	Basis Basis `json:"basis"`
 
 	value func(c *Counts) (float64, bool)
 }
 
 // Value computes the KPI from summed counts; ok is false when it is
 // undefined (a ratio over zero, a margin without costs).
-func (d *Definition) Value(c *Counts) (float64, bool) { return d.value(c) }
+func (d *Definition) Value(c *Counts) (float64, bool) {
+	if d.value == nil {
+		return 0, false
+	}
+	return d.value(c)
+}
+
+// Scalar says whether the KPI is one figure (every KPI but the tables).
+func (d *Definition) Scalar() bool { return d.value != nil }
 
 func count(f func(c *Counts) int64) func(c *Counts) (float64, bool) {
 	return func(c *Counts) (float64, bool) { return float64(f(c)), true }
@@ -70,41 +101,41 @@ func ratio(num, den func(c *Counts) int64) func(c *Counts) (float64, bool) {
 func netSales(c *Counts) int64 { return c.GMV - c.Refunds }
 
 var definitions = []Definition{
-	{Name: "visitors", Label: "Visitors (UV)", Unit: UnitCount, Formula: "Σ daily unique visitors", Hourly: true,
+	{Name: "visitors", Basis: BasisVisits, Label: "Visitors (UV)", Unit: UnitCount, Formula: "Σ daily unique visitors", Hourly: true,
 		Help:  "Unique visitors per day, summed over the range. A visitor is a keyed hash of the shop, address and browser with a salt that changes daily, so one person on two days counts twice. Bots and Do-Not-Track visits are not visitors.",
 		value: count(func(c *Counts) int64 { return c.Visitors })},
-	{Name: "pageviews", Label: "Page views (PV)", Unit: UnitCount, Formula: "Σ page, product and search page views", Hourly: true,
+	{Name: "pageviews", Basis: BasisVisits, Label: "Page views (PV)", Unit: UnitCount, Formula: "Σ page, product and search page views", Hourly: true,
 		Help:  "Storefront pages served, cached or not (including Do-Not-Track visits, counted without a visitor).",
 		value: count(func(c *Counts) int64 { return c.Pageviews })},
-	{Name: "product_views", Label: "Product views", Unit: UnitCount, Formula: "Σ product page views", Hourly: true,
+	{Name: "product_views", Basis: BasisVisits, Label: "Product views", Unit: UnitCount, Formula: "Σ product page views", Hourly: true,
 		Help: "Product pages served.", value: count(func(c *Counts) int64 { return c.ProductViews })},
-	{Name: "sessions", Label: "Sessions", Unit: UnitCount, Formula: "Σ sessions", Hourly: true,
+	{Name: "sessions", Basis: BasisVisits, Label: "Sessions", Unit: UnitCount, Formula: "Σ sessions", Hourly: true,
 		Help:  "Visits: a visitor's events less than 30 minutes apart, on the session's first hour and source.",
 		value: count(func(c *Counts) int64 { return c.Sessions })},
-	{Name: "bounce_rate", Label: "Bounce rate", Unit: UnitRatio, Formula: "bounces ÷ sessions",
+	{Name: "bounce_rate", Basis: BasisVisits, Label: "Bounce rate", Unit: UnitRatio, Formula: "bounces ÷ sessions",
 		Help:  "Share of sessions that saw one page and did nothing else.",
 		value: ratio(func(c *Counts) int64 { return c.Bounces }, func(c *Counts) int64 { return c.Sessions })},
-	{Name: "new_visitor_share", Label: "New visitors", Unit: UnitRatio, Formula: "new visitors ÷ visitors",
+	{Name: "new_visitor_share", Basis: BasisVisits, Label: "New visitors", Unit: UnitRatio, Formula: "new visitors ÷ visitors",
 		Help:  "Share of the day's visitors whose first request showed no earlier visit (no revalidation of a page their browser kept, no shop session cookie).",
 		value: ratio(func(c *Counts) int64 { return c.NewVisitors }, func(c *Counts) int64 { return c.Visitors })},
-	{Name: "conversion_rate", Label: "Conversion rate", Unit: UnitRatio, Formula: "sessions with an order ÷ sessions",
+	{Name: "conversion_rate", Basis: BasisVisits, Label: "Conversion rate", Unit: UnitRatio, Formula: "sessions with an order ÷ sessions",
 		Help:  "Share of sessions in which an order was placed.",
 		value: ratio(func(c *Counts) int64 { return c.ConvertedSessions }, func(c *Counts) int64 { return c.Sessions })},
-	{Name: "add_to_cart_rate", Label: "Add-to-cart rate", Unit: UnitRatio, Formula: "sessions with an add to cart ÷ sessions",
+	{Name: "add_to_cart_rate", Basis: BasisVisits, Label: "Add-to-cart rate", Unit: UnitRatio, Formula: "sessions with an add to cart ÷ sessions",
 		Help:  "Share of sessions that put something in the cart.",
 		value: ratio(func(c *Counts) int64 { return c.CartSessions }, func(c *Counts) int64 { return c.Sessions })},
-	{Name: "wishlist_rate", Label: "Wishlist rate", Unit: UnitRatio, Formula: "sessions with a wishlist add ÷ sessions",
+	{Name: "wishlist_rate", Basis: BasisVisits, Label: "Wishlist rate", Unit: UnitRatio, Formula: "sessions with a wishlist add ÷ sessions",
 		Help:  "Share of sessions that added something to a wishlist.",
 		value: ratio(func(c *Counts) int64 { return c.WishlistSessions }, func(c *Counts) int64 { return c.Sessions })},
-	{Name: "checkout_abandonment", Label: "Checkout abandonment", Unit: UnitRatio, Formula: "checkout sessions without an order ÷ checkout sessions",
+	{Name: "checkout_abandonment", Basis: BasisVisits, Label: "Checkout abandonment", Unit: UnitRatio, Formula: "checkout sessions without an order ÷ checkout sessions",
 		Help:  "Share of sessions that opened the checkout and placed no order.",
 		value: ratio(func(c *Counts) int64 { return c.AbandonedCheckouts }, func(c *Counts) int64 { return c.CheckoutSessions })},
-	{Name: "gmv", Label: "Sales (GMV)", Unit: UnitMoney, Formula: "Σ order totals", Hourly: true,
+	{Name: "gmv", Basis: BasisOrders, Label: "Sales (GMV)", Unit: UnitMoney, Formula: "Σ order totals", Hourly: true,
 		Help:  "Total of the orders placed (neither awaiting payment nor cancelled), shipping and tax included, before refunds.",
 		value: count(func(c *Counts) int64 { return c.GMV })},
-	{Name: "orders", Label: "Orders", Unit: UnitCount, Formula: "Σ orders", Hourly: true,
+	{Name: "orders", Basis: BasisOrders, Label: "Orders", Unit: UnitCount, Formula: "Σ orders", Hourly: true,
 		Help: "Orders placed, neither awaiting payment nor cancelled.", value: count(func(c *Counts) int64 { return c.Orders })},
-	{Name: "aov", Label: "Average order value", Unit: UnitMoney, Formula: "GMV ÷ orders",
+	{Name: "aov", Basis: BasisOrders, Label: "Average order value", Unit: UnitMoney, Formula: "GMV ÷ orders",
 		Help: "What an order is worth on average (客单价), rounded to the minor unit.",
 		value: func(c *Counts) (float64, bool) {
 			if c.Orders == 0 {
@@ -112,14 +143,16 @@ var definitions = []Definition{
 			}
 			return math.Round(float64(c.GMV) / float64(c.Orders)), true
 		}},
-	{Name: "units_per_order", Label: "Units per order", Unit: UnitValue, Formula: "units ÷ orders",
+	{Name: "units_per_order", Basis: BasisOrders, Label: "Units per order", Unit: UnitValue, Formula: "units ÷ orders",
 		Help:  "Items bought per order on average.",
 		value: ratio(func(c *Counts) int64 { return c.Units }, func(c *Counts) int64 { return c.Orders })},
-	{Name: "refunds", Label: "Refunds", Unit: UnitMoney, Formula: "Σ refunded on the range's orders",
+	{Name: "units", Basis: BasisOrders, Label: "Units sold", Unit: UnitCount, Formula: "Σ order line quantities",
+		Help: "Items bought in the orders placed.", value: count(func(c *Counts) int64 { return c.Units })},
+	{Name: "refunds", Basis: BasisOrders, Label: "Refunds", Unit: UnitMoney, Formula: "Σ refunded on the range's orders",
 		Help: "Money given back on the orders placed in the range.", value: count(func(c *Counts) int64 { return c.Refunds })},
-	{Name: "net_sales", Label: "Net sales", Unit: UnitMoney, Formula: "GMV − refunds",
+	{Name: "net_sales", Basis: BasisOrders, Label: "Net sales", Unit: UnitMoney, Formula: "GMV − refunds",
 		Help: "Sales after refunds.", value: count(netSales)},
-	{Name: "gross_margin", Label: "Gross margin", Unit: UnitRatio, Formula: "(net sales − cost of goods) ÷ net sales",
+	{Name: "gross_margin", Basis: BasisOrders, Label: "Gross margin", Unit: UnitRatio, Formula: "(net sales − cost of goods) ÷ net sales",
 		Help: "Share of net sales left after what the goods cost (order lines' cost at sale time × quantity). Unknown until every order in the range carries its lines' cost.",
 		value: func(c *Counts) (float64, bool) {
 			n := netSales(c)
@@ -128,14 +161,48 @@ var definitions = []Definition{
 			}
 			return float64(n-c.Cost) / float64(n), true
 		}},
-	{Name: "new_customers", Label: "New customers", Unit: UnitCount, Formula: "Σ first orders",
+	{Name: "new_customers", Basis: BasisOrders, Label: "New customers", Unit: UnitCount, Formula: "Σ first orders",
 		Help:  "Orders that were a customer's first (no earlier counted order from the same e-mail address): the number of new customers.",
 		value: count(func(c *Counts) int64 { return c.NewCustomers })},
-	{Name: "returning_customer_orders", Label: "Returning customers' orders", Unit: UnitCount, Formula: "orders − first orders",
+	{Name: "returning_customer_orders", Basis: BasisOrders, Label: "Returning customers' orders", Unit: UnitCount, Formula: "orders − first orders",
 		Help: "Orders from customers who had ordered before.", value: count(func(c *Counts) int64 { return c.RepeatOrders })},
-	{Name: "repurchase_rate", Label: "Repurchase rate", Unit: UnitRatio, Formula: "returning customers' orders ÷ orders",
+	{Name: "repurchase_rate", Basis: BasisOrders, Label: "Repurchase rate", Unit: UnitRatio, Formula: "returning customers' orders ÷ orders",
 		Help:  "Share of orders placed by customers who had ordered before (复购率).",
 		value: ratio(func(c *Counts) int64 { return c.RepeatOrders }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "churn_rate", Basis: BasisOther, Label: "Churn", Unit: UnitRatio, Formula: "customers of the window before who bought nothing in the period ÷ customers of the window before",
+		Help:  "Of the customers (distinct e-mail addresses) with a counted order in the window of the same length just before the period (the day, week or month before a bucket; the previous period for the whole range), the share who placed no counted order in the period. By day it compares with the day before, so it reads best by week or month.",
+		value: ratio(func(c *Counts) int64 { return c.Churned }, func(c *Counts) int64 { return c.PriorCustomers })},
+	{Name: "retention_cohorts", Basis: BasisOther, Label: "Retention cohorts", Unit: UnitTable, Formula: "cohort month × months since: customers with an order ÷ cohort customers",
+		Help: "Customers (distinct e-mail addresses) grouped by the local month of their first counted order ever, for each month the range touches; for each month since (0 is the first month, always 100%), the share of the cohort who placed a counted order in that month. Customers whose first order is before the range's first month are in no cohort; months after the range's end are not shown."},
+	{Name: "complaints", Basis: BasisOther, Label: "Complaints", Unit: UnitCount, Formula: "Σ complaint tickets opened",
+		Help:  "Service tickets of the kind complaint opened in the period (core/aftersales), on the local day they were opened.",
+		value: count(func(c *Counts) int64 { return c.Complaints })},
+	{Name: "complaint_rate", Basis: BasisOther, Label: "Complaint rate", Unit: UnitRatio, Formula: "complaint tickets opened ÷ orders",
+		Help:  "Complaint tickets opened in the period per order placed in the period (both on their local day; a complaint about an older order counts when it is opened).",
+		value: ratio(func(c *Counts) int64 { return c.Complaints }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "return_rate", Basis: BasisOther, Label: "Return rate", Unit: UnitRatio, Formula: "return requests (not rejected) ÷ orders",
+		Help:  "Return requests opened in the period and not rejected (core/aftersales), per order placed in the period, each on its local day.",
+		value: ratio(func(c *Counts) int64 { return c.Returns }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "promotion_participation", Basis: BasisOther, Label: "Promotion participation", Unit: UnitRatio, Formula: "orders with a promotion ÷ orders",
+		Help:  "Share of the orders placed in the period that hold a promotion redemption (a discount, coupon or delivery offer of core/promotion) that was not released.",
+		value: ratio(func(c *Counts) int64 { return c.PromoOrders }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "promotion_discount", Basis: BasisOther, Label: "Promotion discount", Unit: UnitMoney, Formula: "Σ redemption amounts − reversed, on the period's orders",
+		Help:  "What promotions gave on the orders placed in the period and the shoppers kept (discount taken back by returns is subtracted).",
+		value: count(func(c *Counts) int64 { return c.PromoDiscount })},
+	{Name: "promotion_roi", Basis: BasisOther, Label: "Promotion return on discount", Unit: UnitValue, Formula: "(promoted orders' net sales − discount) ÷ discount",
+		Help: "Net sales (after refunds) of the orders holding a promotion, less the discount given on them, per unit of discount. A revenue ratio over all promotions, without a baseline: the incremental-margin ROI of one campaign is in its campaign report (core/promotion).",
+		value: func(c *Counts) (float64, bool) {
+			if c.PromoDiscount <= 0 {
+				return 0, false
+			}
+			return float64(c.PromoSales-c.PromoDiscount) / float64(c.PromoDiscount), true
+		}},
+	{Name: "campaign_participation", Basis: BasisOther, Label: "E-mail campaign orders", Unit: UnitRatio, Formula: "orders credited to an e-mail campaign ÷ orders",
+		Help:  "Share of the orders placed in the period credited to an e-mail campaign (core/mailing: the buyer clicked a campaign's link within the shop's attribution window before ordering).",
+		value: ratio(func(c *Counts) int64 { return c.MailOrders }, func(c *Counts) int64 { return c.Orders })},
+	{Name: "campaign_revenue", Basis: BasisOther, Label: "E-mail campaign sales", Unit: UnitMoney, Formula: "Σ net sales of orders credited to an e-mail campaign",
+		Help:  "Net sales (after refunds) of the orders placed in the period that an e-mail campaign is credited with. Sending costs are not recorded, so no ROI is computed for e-mail campaigns.",
+		value: count(func(c *Counts) int64 { return c.MailSales })},
 }
 
 // Definitions lists every KPI.
@@ -325,6 +392,9 @@ func (s *Service) buckets(ctx context.Context, r Range, g Grain) ([]Bucket, Coun
 		}
 		total.Add(&rows[i].Counts)
 	}
+	if err := s.addSide(ctx, r, g, out, &total); err != nil {
+		return nil, Counts{}, err
+	}
 	return out, total, nil
 }
 
@@ -332,7 +402,7 @@ func (s *Service) buckets(ctx context.Context, r Range, g Grain) ([]Bucket, Coun
 type Figure = *float64
 
 func figure(d *Definition, c *Counts) Figure {
-	v, ok := d.value(c)
+	v, ok := d.Value(c)
 	if !ok {
 		return nil
 	}
@@ -433,6 +503,9 @@ func (s *Service) KPIs(ctx context.Context, r Range, g Grain, cmp Compare) (*Rep
 	}
 	for i := range definitions {
 		d := &definitions[i]
+		if !d.Scalar() {
+			continue
+		}
 		k := KPI{Name: d.Name, Label: d.Label, Unit: d.Unit, Value: figure(d, &total)}
 		if cmp.Previous {
 			k.Previous = figure(d, &prev)
@@ -460,6 +533,9 @@ func (s *Service) Series(ctx context.Context, metric string, r Range, g Grain) (
 	d, ok := Lookup(metric)
 	if !ok {
 		return nil, errs.Field("metric", "unknown metric %q (see /api/analytics/definitions)", metric)
+	}
+	if !d.Scalar() {
+		return nil, errs.Field("metric", "%s is a table, not a series (see /api/analytics/cohorts)", metric)
 	}
 	if g == Hour {
 		return s.hourSeries(ctx, d, r)

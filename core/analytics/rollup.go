@@ -47,6 +47,24 @@ type Counts struct {
 	CostedOrders       int64 `bun:"costed_orders" json:"costed_orders"`
 	NewCustomers       int64 `bun:"new_customers" json:"new_customers"`
 	RepeatOrders       int64 `bun:"repeat_orders" json:"repeat_orders"`
+
+	// Read at query time from the packages that own them (side.go), not
+	// stored in the rollups: complaint tickets and return requests opened,
+	// orders holding a promotion redemption with their net sales and
+	// discount, orders credited to an e-mail campaign with their net
+	// sales, and the churn figures of a bucket.
+	Complaints    int64 `bun:"-" json:"complaints"`
+	Returns       int64 `bun:"-" json:"returns"`
+	PromoOrders   int64 `bun:"-" json:"promo_orders"`
+	PromoSales    int64 `bun:"-" json:"promo_sales"`
+	PromoDiscount int64 `bun:"-" json:"promo_discount"`
+	MailOrders    int64 `bun:"-" json:"mail_orders"`
+	MailSales     int64 `bun:"-" json:"mail_sales"`
+	// PriorCustomers bought in the window of the same length just before
+	// the bucket; Churned are those of them who bought nothing in it.
+	// Not additive: set per bucket and per range (side.go).
+	PriorCustomers int64 `bun:"-" json:"prior_customers"`
+	Churned        int64 `bun:"-" json:"churned"`
 }
 
 // Add adds o to c.
@@ -75,6 +93,13 @@ func (c *Counts) Add(o *Counts) {
 	c.CostedOrders += o.CostedOrders
 	c.NewCustomers += o.NewCustomers
 	c.RepeatOrders += o.RepeatOrders
+	c.Complaints += o.Complaints
+	c.Returns += o.Returns
+	c.PromoOrders += o.PromoOrders
+	c.PromoSales += o.PromoSales
+	c.PromoDiscount += o.PromoDiscount
+	c.MailOrders += o.MailOrders
+	c.MailSales += o.MailSales
 }
 
 // SourceKey is a traffic source as the rollups group it.

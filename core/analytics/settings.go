@@ -57,6 +57,17 @@ func (st Settings) location() *time.Location {
 // Location is the shop's time zone.
 func (st Settings) Location() *time.Location { return st.location() }
 
+// LocationIn reads the tenant's time zone in q (UTC when the shop set
+// none), for other packages that count the shop's days (promotions'
+// recurring dates, monthly coupons).
+func LocationIn(ctx context.Context, q bun.IDB, tenant string) (*time.Location, error) {
+	st := defaultSettings(tenant)
+	if err := readSettings(ctx, q, tenant, &st); err != nil {
+		return nil, err
+	}
+	return st.location(), nil
+}
+
 func (st Settings) summary() string {
 	return fmt.Sprintf("time zone %s, rollups %d days, raw events %d days", st.TimeZone, st.RetentionDays, st.RawRetentionDays)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -220,6 +221,46 @@ func (s *Service) Update(ctx context.Context, id string, in UpdateInput) (*Custo
 		}
 		return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.update", ObjectType: "customer", ObjectID: id,
 			After: "tags: " + strings.Join(tags, ", ") + "; state: " + row.State})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// SetOwnBirthday is the shopper giving their birthday on their account
+// page: once. A birthday already on the account (given before, or set by
+// staff) is a 409 on "birthday" — changing it takes staff (Update), so
+// the birthday gift cannot be had twice a year by moving the date.
+func (s *Service) SetOwnBirthday(ctx context.Context, id string, b Birthday) (*Customer, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if b.IsZero() {
+		return nil, errs.Field("birthday.month", "give the month and day of your birthday")
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		res, err := q.NewRaw(`UPDATE customer_customers SET birth_month = ?, birth_day = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ? AND state <> 'deleted' AND birth_month IS NULL AND birth_day IS NULL`, b.Month, b.Day, s.now(), tid, id).Exec(ctx)
+		if err != nil {
+			return errs.Wrap(err, "customer: birthday")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return audit.Record(ctx, q, audit.Entry{TenantID: tid, Action: "customer.birthday", ObjectType: "customer", ObjectID: id,
+				After: fmt.Sprintf("%02d-%02d, given by the customer", b.Month, b.Day)})
+		}
+		n, err := q.NewSelect().Table("customer_customers").Where("tenant_id = ? AND id = ? AND state <> 'deleted'", tid, id).Count(ctx)
+		if err != nil {
+			return errs.Wrap(err, "customer: birthday")
+		}
+		if n == 0 {
+			return errs.NotFoundf("customer not found")
+		}
+		return &errs.Error{Code: errs.Conflict, Field: "birthday", Message: "your birthday is already on your account; ask the shop to change it"}
 	})
 	if err != nil {
 		return nil, err

@@ -52,9 +52,34 @@
 // member-only promotion or a member day is a promotion with that segment
 // in Conditions.Segments; the tier's discount percent and free shipping
 // are applied as built-in promotions limited to that segment (Perks, used
-// by core/checkout's Promotions). Birthday points and the monthly coupon
-// are stored and shown, but nothing grants them yet: customers have no
-// birthday and codes are not issued per customer.
+// by core/checkout's Promotions). A member day is a promotion with the
+// tier's segment and recurring dates (promotion.Conditions MonthDays and
+// Weekdays, counted in the shop's time zone). The tier's monthly coupon
+// (Tier.MonthlyCoupon) names one of the shop's promotions that requires a
+// code: Sweep gives every member of the tier, once per customer per month
+// of the shop's time zone, a personal single-use code of it (core/
+// promotion's IssuePersonalCode: usable by that account only, expiring
+// when the month ends); the month and customer are the coupon's source
+// key, so a sweep that runs twice, or two at once, issues nothing more.
+// Birthday points are stored per tier; granting them is the birthday
+// job's, not this package's (customers give their birthday once on the
+// account page: customer.SetOwnBirthday).
+//
+// # Coupons for points and share links
+//
+// Settings.Coupons is a catalogue of coupons points buy (500 points for a
+// 5.00 off code): RedeemForCoupon takes the points from the ledger, first
+// earned first spent, and issues the personal single-use code in the same
+// transaction, after the customer's account lock, so two purchases racing
+// for one balance never overspend (the second is a 422 on "points").
+// Coupons lists what a customer was given, with whether each was used.
+//
+// A customer's share link is a product's address with ?share= and their
+// referral code; ShareClick pays SharePoints when someone new opens it: a
+// visitor is core/analytics' pseudonymous visitor id (no cookie; it
+// changes daily, so "new" means not seen under that day's id), counted
+// once per sharer, never the sharer's own click, and at most
+// MaxSharesPerDay paid visitors per sharer in 24 hours.
 //
 // # Referrals
 //
@@ -66,7 +91,8 @@
 //
 // Tables: the package owns loyalty_settings, loyalty_tiers,
 // loyalty_accounts, loyalty_tier_history, loyalty_entries, loyalty_lots,
-// loyalty_spends, loyalty_orders and loyalty_referrals.
+// loyalty_spends, loyalty_orders, loyalty_referrals, loyalty_coupons and
+// loyalty_shares.
 package loyalty
 
 import (

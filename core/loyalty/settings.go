@@ -3,6 +3,7 @@ package loyalty
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/store"
 )
 
@@ -50,19 +52,49 @@ type Settings struct {
 	WindowDays int64  `json:"window_days"`
 	// ExcludedProducts earn no points.
 	ExcludedProducts []string `json:"excluded_products"`
+	// SharePoints are earned when someone new opens a customer's share
+	// link (ShareClick), at most MaxSharesPerDay paid clicks per sharer
+	// in 24 hours.
+	SharePoints     int64 `json:"share_points"`
+	MaxSharesPerDay int64 `json:"max_shares_per_day"`
+	// Coupons is the catalogue of coupons customers may buy with points
+	// (RedeemForCoupon).
+	Coupons []CouponOffer `json:"coupons"`
+}
+
+// CouponOffer is a coupon in the points catalogue: Points buy one
+// personal single-use code of the promotion PromotionID (one that
+// requires a code, e.g. 5.00 off), valid ValidDays days (0: no end).
+type CouponOffer struct {
+	ID          string `json:"id"` // stable, for the shopper's form; made from the name when empty
+	Name        string `json:"name"`
+	Points      int64  `json:"points"`
+	PromotionID string `json:"promotion_id"`
+	ValidDays   int64  `json:"valid_days"`
+}
+
+// Offer returns the catalogue's coupon with the id, or nil.
+func (s *Settings) Offer(id string) *CouponOffer {
+	for i := range s.Coupons {
+		if s.Coupons[i].ID == id {
+			return &s.Coupons[i]
+		}
+	}
+	return nil
 }
 
 // DefaultSettings are a new shop's rules (the programme off).
 func DefaultSettings() Settings {
 	return Settings{EarnPerUnit: 1, RedeemRate: 100, MaxRedeemPercent: 50, SignupPoints: 100, ReviewPoints: 50,
 		ReferrerPoints: 500, ReferredPoints: 200, MaxReferralsPerMonth: 20, ExpiryDays: 365, ExpiryNoticeDays: 30,
-		QualifyBy: QualifySpend, WindowDays: 365, ExcludedProducts: []string{}}
+		QualifyBy: QualifySpend, WindowDays: 365, ExcludedProducts: []string{}, SharePoints: 10, MaxSharesPerDay: 20, Coupons: []CouponOffer{}}
 }
 
 // Limits on settings and tiers.
 const (
 	maxPoints   = 1_000_000_000
 	maxExcluded = 500
+	maxCoupons  = 20
 	MaxTiers    = 10
 )
 
@@ -94,6 +126,40 @@ func (s *Settings) validate() error {
 		return errs.Field("window_days", "must be between 1 and 3650")
 	case len(s.ExcludedProducts) > maxExcluded:
 		return errs.Field("excluded_products", "at most %d products", maxExcluded)
+	case s.SharePoints < 0 || s.SharePoints > maxPoints:
+		return errs.Field("share_points", "must be between 0 and %d", maxPoints)
+	case s.MaxSharesPerDay < 0 || s.MaxSharesPerDay > 10_000:
+		return errs.Field("max_shares_per_day", "must be between 0 and 10000")
+	case len(s.Coupons) > maxCoupons:
+		return errs.Field("coupons", "at most %d coupons", maxCoupons)
+	}
+	if s.Coupons == nil {
+		s.Coupons = []CouponOffer{}
+	}
+	ids := map[string]bool{}
+	for i := range s.Coupons {
+		o := &s.Coupons[i]
+		f := fmt.Sprintf("coupons[%d].", i)
+		o.Name, o.PromotionID = strings.TrimSpace(o.Name), strings.TrimSpace(o.PromotionID)
+		o.ID = strings.ToLower(strings.TrimSpace(o.ID))
+		if o.ID == "" {
+			o.ID = slug(o.Name)
+		}
+		switch {
+		case o.Name == "" || utf8.RuneCountInString(o.Name) > 60 || !printable(o.Name):
+			return errs.Field(f+"name", "give a name of up to 60 characters")
+		case o.ID == "" || len(o.ID) > 40 || strings.Trim(o.ID, "abcdefghijklmnopqrstuvwxyz0123456789_-") != "":
+			return errs.Field(f+"id", "use 1–40 letters, digits, - or _")
+		case ids[o.ID]:
+			return errs.Field(f+"id", "is used twice")
+		case o.Points < 1 || o.Points > maxPoints:
+			return errs.Field(f+"points", "must be between 1 and %d", maxPoints)
+		case o.PromotionID == "" || len(o.PromotionID) > 64 || !printable(o.PromotionID):
+			return errs.Field(f+"promotion_id", "choose a promotion that requires a code")
+		case o.ValidDays < 0 || o.ValidDays > 3650:
+			return errs.Field(f+"valid_days", "must be between 0 (no end) and 3650")
+		}
+		ids[o.ID] = true
 	}
 	if s.ExcludedProducts == nil {
 		s.ExcludedProducts = []string{}
@@ -122,8 +188,8 @@ type Tier struct {
 	MultiplierPct  int64  `bun:"multiplier_pct" json:"multiplier_pct"` // points earned ×pct/100
 	FreeShipping   bool   `bun:"free_shipping" json:"free_shipping"`
 	DiscountPct    int64  `bun:"discount_pct" json:"discount_pct"`       // off every order's items
-	BirthdayPoints int64  `bun:"birthday_points" json:"birthday_points"` // listed; see the package doc
-	MonthlyCoupon  string `bun:"monthly_coupon" json:"monthly_coupon"`   // listed; see the package doc
+	BirthdayPoints int64  `bun:"birthday_points" json:"birthday_points"` // the birthday gift in points
+	MonthlyCoupon  string `bun:"monthly_coupon" json:"monthly_coupon"`   // a promotion requiring a code: each member gets a personal code of it monthly (coupons.go)
 }
 
 // Segment is the promotion segment members of the tier belong to
@@ -143,6 +209,27 @@ func DefaultTiers() []Tier {
 		{Code: "gold", Level: 3, Name: "Gold", Threshold: 150_000, MultiplierPct: 150, FreeShipping: true, DiscountPct: 5, BirthdayPoints: 500},
 		{Code: "premium", Level: 4, Name: "Premium", Threshold: 500_000, MultiplierPct: 200, FreeShipping: true, DiscountPct: 10, BirthdayPoints: 1000},
 	}
+}
+
+// slug is an id made from a name: lower-case letters and digits joined
+// by "-".
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		default:
+			dash = true
+		}
+	}
+	out := b.String() // never ends in "-": a dash is written before a letter only
+	return out[:min(len(out), 40)]
 }
 
 func printable(s string) bool {
@@ -286,6 +373,11 @@ func (s *Service) SaveSettings(ctx context.Context, in Settings) (*Settings, err
 	}
 	b, _ := json.Marshal(in)
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		for i, o := range in.Coupons {
+			if err := codedPromotion(ctx, q, tenant, o.PromotionID, fmt.Sprintf("coupons[%d].promotion_id", i)); err != nil {
+				return err
+			}
+		}
 		row := settingsRow{TenantID: tenant, Enabled: in.Enabled, Data: string(b), UpdatedAt: s.now()}
 		if _, err := q.NewInsert().Model(&row).On("CONFLICT (tenant_id) DO UPDATE").Set("enabled = EXCLUDED.enabled, data = EXCLUDED.data, updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
 			return errs.Wrap(err, "loyalty: save settings")
@@ -313,6 +405,14 @@ func (s *Service) SaveTiers(ctx context.Context, ts []Tier) ([]Tier, error) {
 		ts[i].TenantID = tenant
 	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		for i, t := range ts {
+			if t.MonthlyCoupon == "" {
+				continue
+			}
+			if err := codedPromotion(ctx, q, tenant, t.MonthlyCoupon, fmt.Sprintf("tiers[%d].monthly_coupon", i)); err != nil {
+				return err
+			}
+		}
 		if _, err := q.NewDelete().Model((*Tier)(nil)).Where("tenant_id = ?", tenant).Exec(ctx); err != nil {
 			return errs.Wrap(err, "loyalty: save tiers")
 		}
@@ -338,3 +438,18 @@ const TierSQL = "COALESCE((SELECT a.tier_code FROM loyalty_accounts a WHERE a.te
 // BalanceSQL is the points balance (the sum of the ledger's entries) of
 // the customer row c, for core/segment's rules.
 const BalanceSQL = "COALESCE((SELECT SUM(e.points) FROM loyalty_entries e WHERE e.tenant_id = c.tenant_id AND e.customer_id = c.id), 0)"
+
+// codedPromotion is a 422 on field unless id is one of the shop's
+// promotions that require a code (the promotion personal codes are
+// issued of).
+func codedPromotion(ctx context.Context, q bun.IDB, tenant, id, field string) error {
+	_, err := promotion.CodedPromotionIn(ctx, q, tenant, id)
+	var e *errs.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e) && (e.Code == errs.NotFound || e.Field == "requires_code"):
+		return errs.Field(field, "choose one of the shop's promotions that require a code")
+	}
+	return err
+}

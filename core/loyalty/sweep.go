@@ -22,6 +22,8 @@ type SweepResult struct {
 	// DowngradeNotices counts the e-mails telling a customer their tier
 	// goes down at the coming review.
 	DowngradeNotices int
+	// Coupons counts the monthly coupons issued.
+	Coupons int
 }
 
 // batch bounds each part of one Sweep round.
@@ -37,8 +39,9 @@ type owner struct {
 // whose time has come, e-mails a notice for points that expire within the
 // shop's notice period (once per lot), and runs the monthly tier review
 // (accounts whose tier was last set or reviewed ReviewEvery ago), with
-// its notice DowngradeNotice before (see review). Each
-// customer is one transaction; at most 500 of each kind a round.
+// its notice DowngradeNotice before (see review), and issues the tiers'
+// monthly coupons (see monthly). Each customer is one transaction; at
+// most 500 of each kind a round (monthly coupons: per shop).
 func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	var r SweepResult
 	now := s.now()
@@ -73,6 +76,17 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	})
 	if err != nil {
 		return r, errs.Wrap(err, "loyalty: sweep")
+	}
+	shops, err := s.monthlyShops(ctx)
+	if err != nil {
+		return r, err
+	}
+	for _, tenant := range shops {
+		n, err := s.monthly(ctx, tenant, now)
+		r.Coupons += n
+		if err != nil {
+			return r, err
+		}
 	}
 	for _, o := range due {
 		err := s.db.Write(tenancy.ForTenant(ctx, o.TenantID), func(ctx context.Context, q bun.IDB) error {

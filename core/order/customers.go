@@ -1,5 +1,14 @@
 package order
 
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/store"
+)
+
 // SQL over a customer's orders for core/segment (RFM figures and "bought"
 // rules), which composes it into its own statements; the tables stay this
 // package's. Orders count as in stats.go: neither awaiting payment nor
@@ -36,4 +45,58 @@ const ChangedTenantsSQL = "SELECT DISTINCT tenant_id FROM orders WHERE updated_a
 func BoughtSQL(products string) string {
 	return "EXISTS (SELECT 1 FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.id" +
 		" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id AND " + counted + " AND l.product_id IN (" + products + "))"
+}
+
+// CustomerOrderIDsSQL selects the id of every order of a customer: the
+// tenant is its first placeholder, the customer id its second. Packages
+// whose rows point at an order (reviews, returns) select a customer's
+// rows with it, through the orders_customer index.
+const CustomerOrderIDsSQL = "SELECT id FROM orders WHERE tenant_id = ? AND customer_id = ?"
+
+// LineTitleSQL is a scalar subquery: the title of the order line whose
+// tenant and id are in the columns named (by primary key).
+func LineTitleSQL(tenantCol, lineCol string) string {
+	return "(SELECT l.title FROM order_lines l WHERE l.tenant_id = " + tenantCol + " AND l.id = " + lineCol + ")"
+}
+
+// CustomerTotals are a customer's counted orders in one currency: how
+// many, what they spent (paid less refunded), the average order value
+// and the first and last order's dates.
+type CustomerTotals struct {
+	Currency string    `bun:"currency" json:"currency"`
+	Orders   int64     `bun:"orders" json:"orders"`
+	Spent    int64     `bun:"spent" json:"spent"`
+	AOV      int64     `bun:"-" json:"aov"`
+	First    time.Time `bun:"first_order_at" json:"first_order_at"`
+	Last     time.Time `bun:"last_order_at" json:"last_order_at"`
+}
+
+// CustomerSummary returns the customer's totals per currency, the one
+// with the most orders first (none: no counted order). One statement;
+// orders count as in CustomerTotalsSQL.
+func (s *Service) CustomerSummary(ctx context.Context, customerID string) ([]CustomerTotals, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []CustomerTotals{}
+	if customerID == "" {
+		return out, nil
+	}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return q.NewRaw("SELECT o.currency, COUNT(*) AS orders, COALESCE(SUM(o.total - o.refunded_total), 0) AS spent,"+
+			" MIN(o.placed_at) AS first_order_at, MAX(o.placed_at) AS last_order_at FROM orders o"+
+			" WHERE o.tenant_id = ? AND o.customer_id = ? AND "+counted+" GROUP BY o.currency ORDER BY orders DESC, o.currency",
+			tenant, customerID).Scan(ctx, &out)
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "order.CustomerSummary")
+	}
+	for i := range out {
+		out[i].First, out[i].Last = out[i].First.UTC(), out[i].Last.UTC()
+		if out[i].Orders > 0 {
+			out[i].AOV = out[i].Spent / out[i].Orders
+		}
+	}
+	return out, nil
 }

@@ -17,29 +17,41 @@ import (
 
 // CouponCode is one code of a promotion.
 type CouponCode struct {
-	ID          string    `json:"id"`
-	PromotionID string    `json:"promotion_id"`
-	Code        string    `json:"code"`
-	Batch       string    `json:"batch,omitempty"` // the GenerateCodes run that made it
-	UsageLimit  int64     `json:"usage_limit"`     // 0: no limit of its own
-	Used        int64     `json:"used"`            // orders that used it (usage.go)
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string `json:"id"`
+	PromotionID string `json:"promotion_id"`
+	Code        string `json:"code"`
+	Batch       string `json:"batch,omitempty"` // the GenerateCodes run that made it
+	UsageLimit  int64  `json:"usage_limit"`     // 0: no limit of its own
+	Used        int64  `json:"used"`            // orders that used it (usage.go)
+	// CustomerID is set on a personal code (IssuePersonalCode): only that
+	// account may use it, until ExpiresAt.
+	CustomerID string     `json:"customer_id,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 type codeRow struct {
 	bun.BaseModel `bun:"table:promotion_codes"`
-	TenantID      string    `bun:"tenant_id,pk"`
-	ID            string    `bun:"id,pk"`
-	PromotionID   string    `bun:"promotion_id"`
-	Code          string    `bun:"code"`
-	Batch         string    `bun:"batch"`
-	UsageLimit    int64     `bun:"usage_limit"`
-	Used          int64     `bun:"used"`
-	CreatedAt     time.Time `bun:"created_at"`
+	TenantID      string     `bun:"tenant_id,pk"`
+	ID            string     `bun:"id,pk"`
+	PromotionID   string     `bun:"promotion_id"`
+	Code          string     `bun:"code"`
+	Batch         string     `bun:"batch"`
+	UsageLimit    int64      `bun:"usage_limit"`
+	Used          int64      `bun:"used"`
+	CustomerID    string     `bun:"customer_id"`
+	ExpiresAt     *time.Time `bun:"expires_at"`
+	CreatedAt     time.Time  `bun:"created_at"`
 }
 
 func (r *codeRow) code() CouponCode {
-	return CouponCode{ID: r.ID, PromotionID: r.PromotionID, Code: r.Code, Batch: r.Batch, UsageLimit: r.UsageLimit, Used: r.Used, CreatedAt: r.CreatedAt.UTC()}
+	c := CouponCode{ID: r.ID, PromotionID: r.PromotionID, Code: r.Code, Batch: r.Batch, UsageLimit: r.UsageLimit, Used: r.Used,
+		CustomerID: r.CustomerID, CreatedAt: r.CreatedAt.UTC()}
+	if r.ExpiresAt != nil {
+		t := r.ExpiresAt.UTC()
+		c.ExpiresAt = &t
+	}
+	return c
 }
 
 // checkCode validates a normalised code: 3 to 40 letters A–Z, digits,
@@ -63,14 +75,116 @@ func ValidCode(code string) bool { return checkCode("code", code) == nil }
 // codePromotion checks that id is a promotion of the tenant that needs a
 // code.
 func codePromotion(ctx context.Context, q bun.IDB, tenant, id string) error {
+	_, err := CodedPromotionIn(ctx, q, tenant, id)
+	return err
+}
+
+// CodedPromotionIn reads, in q, the tenant's promotion id and checks that
+// it needs a code (a promotion other packages issue personal codes of:
+// core/loyalty's monthly coupons and points coupons). Unknown is
+// NotFound; an automatic promotion is a 422 on "requires_code".
+func CodedPromotionIn(ctx context.Context, q bun.IDB, tenant, id string) (*Promotion, error) {
 	p, err := get(ctx, q, tenant, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !p.RequiresCode {
-		return errs.Field("requires_code", "the promotion applies automatically; make it require a code first")
+		return nil, errs.Field("requires_code", "the promotion applies automatically; make it require a code first")
 	}
-	return nil
+	return p, nil
+}
+
+// Personal is a personal code to issue (IssuePersonalCode).
+type Personal struct {
+	PromotionID string
+	CustomerID  string
+	Prefix      string     // normalised; up to 20 characters ("GOLD-")
+	ExpiresAt   *time.Time // nil: never
+	Reason      string     // for the audit log ("monthly coupon 2026-03")
+}
+
+// IssuePersonalCode makes one random single-use code of a promotion that
+// requires a code, usable by in.CustomerID's account only until
+// in.ExpiresAt, in the caller's transaction q (audited). The caller keeps
+// it from being issued twice.
+func IssuePersonalCode(ctx context.Context, q bun.IDB, tenant string, in Personal, now time.Time) (*CouponCode, error) {
+	if in.CustomerID == "" {
+		return nil, errs.Field("customer_id", "a personal code needs a customer")
+	}
+	prefix := NormaliseCode(in.Prefix)
+	if len(prefix) > 20 || prefix != "" && checkCode("prefix", prefix+"XXX") != nil {
+		prefix = ""
+	}
+	if _, err := CodedPromotionIn(ctx, q, tenant, in.PromotionID); err != nil {
+		return nil, err
+	}
+	for range 5 {
+		c, err := randomCode(prefix, 10)
+		if err != nil {
+			return nil, errs.Wrap(err, "promotion.IssuePersonalCode")
+		}
+		row := &codeRow{TenantID: tenant, ID: store.NewID(), PromotionID: in.PromotionID, Code: c, UsageLimit: 1,
+			CustomerID: in.CustomerID, ExpiresAt: in.ExpiresAt, CreatedAt: now}
+		res, err := q.NewInsert().Model(row).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			return nil, errs.Wrap(err, "promotion.IssuePersonalCode")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // the random code was taken: draw again
+		}
+		if err := audit.Record(ctx, q, audit.Entry{TenantID: tenant, Action: "promotion.code.issue", ObjectType: "promotion", ObjectID: in.PromotionID,
+			After: fmt.Sprintf("personal code for customer %s: %s", in.CustomerID, in.Reason)}); err != nil {
+			return nil, err
+		}
+		out := row.code()
+		return &out, nil
+	}
+	return nil, errs.E(errs.Conflict, "could not find an unused code; try again")
+}
+
+// PersonalCode is a personal code as its owner sees it.
+type PersonalCode struct {
+	CouponCode
+	Label string `json:"label"` // the promotion's shopper-facing label
+	Spent bool   `json:"spent"` // used up
+}
+
+// PersonalCodesIn reads the customer's personal codes among ids (by id),
+// with their promotion's label and whether they are used up, in q (two
+// statements).
+func PersonalCodesIn(ctx context.Context, q bun.IDB, tenant, customerID string, ids []string) (map[string]PersonalCode, error) {
+	out := map[string]PersonalCode{}
+	if customerID == "" || len(ids) == 0 {
+		return out, nil
+	}
+	var rows []codeRow
+	if err := q.NewSelect().Model(&rows).Where("tenant_id = ? AND customer_id = ? AND id IN (?)", tenant, customerID, bun.List(ids)).
+		Scan(ctx); err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "promotion.PersonalCodes")
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	promos := make([]string, len(rows))
+	for i := range rows {
+		promos[i] = rows[i].PromotionID
+	}
+	var labels []struct {
+		ID    string `bun:"id"`
+		Label string `bun:"label"`
+	}
+	if err := q.NewSelect().TableExpr("promotions").Column("id", "label").Where("tenant_id = ? AND id IN (?)", tenant, bun.List(promos)).
+		Scan(ctx, &labels); err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "promotion.PersonalCodes")
+	}
+	label := map[string]string{}
+	for _, l := range labels {
+		label[l.ID] = l.Label
+	}
+	for _, r := range rows {
+		out[r.ID] = PersonalCode{CouponCode: r.code(), Label: label[r.PromotionID], Spent: r.UsageLimit > 0 && r.Used >= r.UsageLimit}
+	}
+	return out, nil
 }
 
 // AddCode adds one code (case-insensitive; stored upper-case) to a

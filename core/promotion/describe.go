@@ -171,7 +171,50 @@ func describeConditions(c *Conditions, m func(int64) string) string {
 	if c.FirstOrder {
 		parts = append(parts, "on a first order")
 	}
+	if c.Dated() {
+		parts = append(parts, "only on "+describeDays(c))
+	}
 	return strings.Join(parts, ", ")
+}
+
+var weekdayNames = [...]string{"", "Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"}
+
+// describeDays says a promotion's recurring dates in words ("the 8th and
+// 18th of each month or Fridays").
+func describeDays(c *Conditions) string {
+	var parts []string
+	if len(c.MonthDays) > 0 {
+		days := make([]string, len(c.MonthDays))
+		for i, d := range c.MonthDays {
+			days[i] = ordinal(d)
+		}
+		s := "the " + days[0]
+		if len(days) > 1 {
+			s = "the " + strings.Join(days[:len(days)-1], ", ") + " and " + days[len(days)-1]
+		}
+		parts = append(parts, s+" of each month")
+	}
+	for _, d := range c.Weekdays {
+		if d >= 1 && d <= 7 {
+			parts = append(parts, weekdayNames[d])
+		}
+	}
+	return joinOr(parts)
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
 }
 
 func name(names Names, kind, id, unknown string) string {

@@ -39,6 +39,18 @@
 // on a merchant's sample cart, alone and beside the shop's live
 // promotions (Evaluate twice), writing nothing.
 //
+// # Personal codes and recurring dates
+//
+// A personal code (IssuePersonalCode, for core/loyalty's monthly coupons
+// and coupons bought with points) belongs to one customer account and
+// may end: Evaluate refuses it for anyone else ("this code belongs to
+// another account") or after its end, and Redeem's read of the code
+// takes only a code of the order's customer that has not ended. Conditions
+// MonthDays and Weekdays limit a promotion to recurring days (a member
+// day), counted in the shop's time zone (core/analytics' setting, read by
+// SnapshotIn only when a live promotion has such days); such a promotion
+// never shows as a sale price on cached pages.
+//
 // # Redemption
 //
 // Service.Redeem runs in the caller's order transaction: a code's and the

@@ -45,6 +45,10 @@ type Code struct {
 	PromotionID string
 	UsageLimit  int64
 	Used        int64
+	// CustomerID is the only account a personal code works for; empty:
+	// anyone's. ExpiresAt (nil: never) ends a personal code.
+	CustomerID string
+	ExpiresAt  *time.Time
 }
 
 // Cart is everything Evaluate looks at.
@@ -55,6 +59,9 @@ type Cart struct {
 	Codes    []Code
 	Country  string // delivery destination (ISO 3166-1 alpha-2), for shipping offers
 	Now      time.Time
+	// Location is the shop's time zone, in which recurring dates
+	// (Conditions.MonthDays, Weekdays) are counted; nil is UTC.
+	Location *time.Location
 }
 
 // Adjustment is one discount: on a line, or on the whole order when
@@ -134,6 +141,12 @@ func (pr *Prepared) run(cart *Cart) *evaluator {
 			e.note(norm, nil, "this code is not valid")
 		case c.UsageLimit > 0 && c.Used >= c.UsageLimit:
 			e.note(norm, p, "this code has already been used")
+		case c.CustomerID != "" && cart.Customer.ID == "":
+			e.note(norm, p, "this is a personal code: sign in to use it")
+		case c.CustomerID != "" && c.CustomerID != cart.Customer.ID:
+			e.note(norm, p, "this code belongs to another account")
+		case c.ExpiresAt != nil && !cart.Now.Before(*c.ExpiresAt):
+			e.note(norm, p, "this code has expired")
 		case codeFor[p.ID] != "":
 			e.note(norm, p, fmt.Sprintf("only one code per offer: %s is already applied", codeFor[p.ID]))
 		default:
@@ -410,6 +423,15 @@ func (e *evaluator) refuse(p *Promotion) string {
 	}
 	if cond.FirstOrder && c.Customer.Orders > 0 {
 		return "this offer is for a first order only"
+	}
+	if cond.Dated() {
+		loc := c.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		if !cond.OnDay(c.Now.In(loc)) {
+			return "this offer is only on " + describeDays(cond)
+		}
 	}
 	if p.Kind == KindShipping && len(cond.Countries) > 0 && !anyFold(cond.Countries, []string{c.Country}) {
 		if c.Country == "" {

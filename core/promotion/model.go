@@ -111,6 +111,40 @@ type Conditions struct {
 	NewWithinDays int `json:"new_within_days,omitempty"`
 	// Countries limits a shipping promotion to these destinations.
 	Countries []string `json:"countries,omitempty"`
+	// Recurring dates (member days): when either list is set the
+	// promotion applies only on a day that is one of MonthDays (1–31) or
+	// one of Weekdays (1 Monday … 7 Sunday, ISO 8601), counted in the
+	// shop's time zone (Cart.Location). With Segments "tier:<code>" this
+	// is a member day.
+	MonthDays []int `json:"month_days,omitempty"`
+	Weekdays  []int `json:"weekdays,omitempty"`
+}
+
+// Dated reports whether the conditions limit the promotion to recurring
+// dates.
+func (c *Conditions) Dated() bool { return len(c.MonthDays)+len(c.Weekdays) > 0 }
+
+// OnDay reports whether the local date t (already in the shop's zone) is
+// one of the promotion's days; always true without recurring dates.
+func (c *Conditions) OnDay(t time.Time) bool {
+	if !c.Dated() {
+		return true
+	}
+	wd := int(t.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	for _, d := range c.MonthDays {
+		if d == t.Day() {
+			return true
+		}
+	}
+	for _, d := range c.Weekdays {
+		if d == wd {
+			return true
+		}
+	}
+	return false
 }
 
 // Tier is one step of a spend X save Y promotion.

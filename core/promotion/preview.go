@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/inventory"
@@ -166,6 +167,11 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (*Preview, error
 		if err != nil {
 			return err
 		}
+		if p.Conditions.Dated() && snap.Location == nil {
+			if snap.Location, err = analytics.LocationIn(ctx, q, tenant); err != nil {
+				return errs.Wrap(err, "promotion.Preview: time zone")
+			}
+		}
 		var want catalog.FactsWanted
 		for _, x := range append([]Promotion{*p}, snap.Promotions...) {
 			want.Tags = want.Tags || len(x.Target.Tags) > 0
@@ -195,7 +201,7 @@ func preview(p *Promotion, snap *Snapshot, variants map[string]catalog.SaleVaria
 			at = promo.StartsAt
 		}
 	}
-	cart := Cart{Currency: currency, Country: in.Country, Now: at,
+	cart := Cart{Currency: currency, Country: in.Country, Now: at, Location: snap.Location,
 		Customer: Customer{Tags: in.Customer.Tags, Orders: 1, Uses: map[string]int64{}}}
 	if in.Customer.SignedIn {
 		cart.Customer.ID = "preview-customer"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/pricing"
 	"github.com/wasmart/wasmart/core/store"
@@ -35,6 +36,9 @@ type Snapshot struct {
 	Promotions []Promotion
 	Codes      map[string]Code  // by normalised code
 	Uses       map[string]int64 // by promotion id
+	// Location is the shop's time zone, read only when a promotion has
+	// recurring dates (nil otherwise: UTC).
+	Location *time.Location
 	// cached is the cache entry Promotions came from or went to; its
 	// prepared promotions serve Stage while Promotions are its own.
 	cached *cachedOffers
@@ -118,7 +122,7 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 		}
 		var more []string
 		for _, c := range crs {
-			snap.Codes[c.Code] = Code{ID: c.ID, PromotionID: c.PromotionID, UsageLimit: c.UsageLimit, Used: c.Used}
+			snap.Codes[c.Code] = Code{ID: c.ID, PromotionID: c.PromotionID, UsageLimit: c.UsageLimit, Used: c.Used, CustomerID: c.CustomerID, ExpiresAt: c.ExpiresAt}
 			if !have[c.PromotionID] {
 				have[c.PromotionID] = true
 				more = append(more, c.PromotionID)
@@ -147,9 +151,15 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 			snap.Promotions = append(snap.Promotions, extra...) // a copy: the cached slice is clipped
 		}
 	}
-	limited := false
+	limited, dated := false, false
 	for i := range snap.Promotions {
 		limited = limited || snap.Promotions[i].PerCustomerLimit > 0
+		dated = dated || snap.Promotions[i].Conditions.Dated()
+	}
+	if dated {
+		if snap.Location, err = analytics.LocationIn(ctx, q, tenant); err != nil {
+			return nil, errs.Wrap(err, "promotion.Snapshot: time zone")
+		}
 	}
 	if keys := customerKeys(in.CustomerID, in.Email); limited && len(keys) > 0 {
 		var uses []struct {
@@ -171,7 +181,7 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 // customer's earlier uses come from the snapshot.
 func (sn *Snapshot) Stage(c Customer, products map[string]ProductFacts) *Stage {
 	c.Uses = sn.Uses
-	st := &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products}
+	st := &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products, Location: sn.Location}
 	if e := sn.cached; e != nil && len(sn.Promotions) == len(e.promos) && (len(e.promos) == 0 || &sn.Promotions[0] == &e.promos[0]) {
 		st.prepared = e.prepare()
 		st.once.Do(func() {}) // prepared already
@@ -328,7 +338,7 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 	// with; on PostgreSQL the same statement inserts the records of the
 	// live ones (the checks below refuse the order, rolling them back, if
 	// one is missing or may not be used).
-	lives, inserted, err := s.readLive(ctx, q, tenant, now, merged, rows)
+	lives, inserted, err := s.readLive(ctx, q, tenant, now, o.CustomerID, merged, rows)
 	if err != nil {
 		return err
 	}
@@ -446,8 +456,10 @@ type liveRow struct {
 // inserts the redemption records rows of the live ones, with their
 // campaign and code ids (inserted reports it): a data-modifying WITH,
 // which SQLite has not, so there Redeem inserts them after its checks.
-func (s *Service) readLive(ctx context.Context, q bun.IDB, tenant string, now time.Time, merged []pricing.AppliedPromotion, rows []redemptionRow) (lives []liveRow, inserted bool, err error) {
+func (s *Service) readLive(ctx context.Context, q bun.IDB, tenant string, now time.Time, customerID string, merged []pricing.AppliedPromotion, rows []redemptionRow) (lives []liveRow, inserted bool, err error) {
 	const live = "p.tenant_id = ? AND p.status = 'active' AND (p.starts_at IS NULL OR p.starts_at <= ?) AND (p.ends_at IS NULL OR p.ends_at > ?)"
+	// A personal code is its owner's only, and ends.
+	const personal = "(c.customer_id = '' OR c.customer_id = ?) AND (c.expires_at IS NULL OR c.expires_at > ?)"
 	if s.db.Dialect() == store.Postgres {
 		values := make([]string, len(rows))
 		args := make([]any, 0, 5*len(rows)+12)
@@ -456,13 +468,13 @@ func (s *Service) readLive(ctx context.Context, q bun.IDB, tenant string, now ti
 			values[i] = "(?, ?, ?, ?::bigint, ?)"
 			args = append(args, r.ID, r.PromotionID, r.Code, r.Amount, r.Units)
 		}
-		args = append(args, tenant, now, now,
+		args = append(args, tenant, now, now, customerID, now,
 			tenant, rows[0].OrderID, rows[0].CustomerID, rows[0].Email, rows[0].Currency, rows[0].OrderTotal, rows[0].CustomerKeys, now)
 		err = q.NewRaw(`WITH v (rid, promotion_id, code, amount, units) AS (VALUES `+strings.Join(values, ", ")+`),
 			live AS (SELECT v.*, p.id, p.campaign_id, p.usage_limit, p.budget, p.per_customer_limit,
 				c.id AS code_id, c.code AS found_code, c.usage_limit AS code_limit
 				FROM v JOIN promotions AS p ON p.id = v.promotion_id AND `+live+`
-				LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code = v.code AND v.code <> ''),
+				LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code = v.code AND v.code <> '' AND `+personal+`),
 			ins AS (INSERT INTO promotion_redemptions (tenant_id, id, order_id, promotion_id, campaign_id, code_id, code, customer_id, email,
 				currency, amount, order_total, units, customer_keys, created_at)
 				SELECT ?, rid, ?, promotion_id, COALESCE(campaign_id, ''), COALESCE(code_id, ''), code, ?, ?, ?, amount, ?, units, ?, ?::timestamp FROM live)
@@ -485,7 +497,7 @@ func (s *Service) readLive(ctx context.Context, q bun.IDB, tenant string, now ti
 		Where("p.id IN (?) AND "+live, bun.List(ids), tenant, now, now)
 	if len(codes) > 0 {
 		sel.ColumnExpr("c.id AS code_id, c.code, c.usage_limit AS code_limit").
-			Join("LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?)", bun.List(codes))
+			Join("LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?) AND "+personal, bun.List(codes), customerID, now)
 	}
 	if err := sel.Scan(ctx, &lives); err != nil && !store.NoRows(err) {
 		return nil, false, errs.Wrap(err, "promotion.Redeem")

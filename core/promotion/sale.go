@@ -43,7 +43,7 @@ func showsAsSale(p *Promotion) bool {
 	}
 	c := &p.Conditions
 	return c.MinSubtotal == 0 && c.MaxSubtotal == 0 && c.MinQuantity <= 1 && c.MaxQuantity == 0 &&
-		!c.SignedIn && len(c.CustomerTags) == 0 && len(c.Segments) == 0 && !c.FirstOrder
+		!c.SignedIn && len(c.CustomerTags) == 0 && len(c.Segments) == 0 && !c.FirstOrder && !c.Dated()
 }
 
 // Sales are the offers of a snapshot that show as a sale (see

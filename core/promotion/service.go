@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -811,6 +812,12 @@ func normalise(p *Promotion) error {
 	if c.Countries, err = cleanIDs("conditions.countries", c.Countries); err != nil {
 		return err
 	}
+	if c.MonthDays, err = cleanDays("conditions.month_days", c.MonthDays, 31); err != nil {
+		return err
+	}
+	if c.Weekdays, err = cleanDays("conditions.weekdays", c.Weekdays, 7); err != nil {
+		return err
+	}
 	for i, cc := range c.Countries {
 		c.Countries[i] = strings.ToUpper(cc)
 		if len(cc) != 2 {
@@ -929,4 +936,23 @@ func normalise(p *Promotion) error {
 		return errs.Field("currency", "is required for a promotion with amounts")
 	}
 	return nil
+}
+
+// cleanDays checks a list of day numbers (1 to top), sorted and without
+// duplicates; a bad one is a 422 naming it ("conditions.month_days[2]").
+func cleanDays(field string, days []int, top int) ([]int, error) {
+	if len(days) == 0 {
+		return nil, nil
+	}
+	if len(days) > top {
+		return nil, errs.Field(field, "at most %d days", top)
+	}
+	for i, d := range days {
+		if d < 1 || d > top {
+			return nil, errs.Field(fmt.Sprintf("%s[%d]", field, i), "must be a day from 1 to %d", top)
+		}
+	}
+	out := slices.Clone(days)
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

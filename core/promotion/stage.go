@@ -27,6 +27,7 @@ type Stage struct {
 	Codes      map[string]Code // by normalised code
 	Customer   Customer
 	Products   map[string]ProductFacts // by product id
+	Location   *time.Location          // the shop's time zone (nil: UTC)
 
 	once     sync.Once
 	prepared *Prepared
@@ -51,7 +52,7 @@ const Source = "promotions"
 
 // Explain evaluates the promotions on the request.
 func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pricing.PromotionOutcome, error) {
-	cart := &Cart{Currency: req.Currency, Customer: s.Customer, Country: req.Destination.Country, Now: req.Now}
+	cart := &Cart{Currency: req.Currency, Customer: s.Customer, Country: req.Destination.Country, Now: req.Now, Location: s.Location}
 	if cart.Customer.ID == "" {
 		cart.Customer.ID = req.CustomerID
 	}

@@ -225,29 +225,11 @@ func (s *Service) MembershipsIn(ctx context.Context, q bun.IDB, tenant, customer
 			return nil, errs.Wrap(err, "segment: memberships")
 		}
 	}
-	c := compiler{now: s.now()}
-	cols := []string{"COALESCE(r.grp, '')"}
-	for i := range rows {
-		sg, err := rows[i].out()
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, "CASE WHEN "+c.group(sg.Match, sg.Rules)+" THEN 1 ELSE 0 END")
+	ev, err := s.evaluate(ctx, q, tenant, customerID, rows)
+	if err != nil || ev == nil {
+		return nil, err
 	}
-	var grp string
-	flags := make([]int64, len(rows))
-	dest := []any{&grp}
-	for i := range flags {
-		dest = append(dest, &flags[i])
-	}
-	args := append(c.args, tenant, customerID)
-	err := q.NewRaw("SELECT "+strings.Join(cols, ", ")+from+" AND c.id = ?", args...).Scan(ctx, dest...)
-	if store.NoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, errs.Wrap(err, "segment: memberships")
-	}
+	grp, flags := ev.rfm.Group, ev.flags
 	var out []string
 	for _, g := range groups {
 		if g == grp {
@@ -258,6 +240,91 @@ func (s *Service) MembershipsIn(ctx context.Context, q bun.IDB, tenant, customer
 		if f == 1 {
 			out = append(out, PromotionPrefix+rows[i].ID)
 		}
+	}
+	return out, nil
+}
+
+// evaluation is one customer's RFM group and scores and, for each saved segment
+// evaluated, whether they are in it (1) or not (0).
+type evaluation struct {
+	rfm   customerRFM // zero scores and group "": no counted order yet
+	flags []int64
+}
+
+// evaluate reads the customer's RFM row and evaluates the segments' rules
+// for them in one statement; nil when the customer does not exist (or is
+// deleted).
+func (s *Service) evaluate(ctx context.Context, q bun.IDB, tenant, customerID string, rows []segmentRow) (*evaluation, error) {
+	c := compiler{now: s.now()}
+	cols := []string{"COALESCE(r.grp, '')", "COALESCE(r.r, 0)", "COALESCE(r.f, 0)", "COALESCE(r.m, 0)"}
+	for i := range rows {
+		sg, err := rows[i].out()
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, "CASE WHEN "+c.group(sg.Match, sg.Rules)+" THEN 1 ELSE 0 END")
+	}
+	ev := &evaluation{flags: make([]int64, len(rows))}
+	dest := []any{&ev.rfm.Group, &ev.rfm.R, &ev.rfm.F, &ev.rfm.M}
+	for i := range ev.flags {
+		dest = append(dest, &ev.flags[i])
+	}
+	args := append(c.args, tenant, customerID)
+	err := q.NewRaw("SELECT "+strings.Join(cols, ", ")+from+" AND c.id = ?", args...).Scan(ctx, dest...)
+	if store.NoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errs.Wrap(err, "segment: memberships")
+	}
+	return ev, nil
+}
+
+// CustomerSegments is where one customer stands: their RFM scores and
+// group (as of the last recompute; Group nil before their first counted
+// order is scored) and the saved segments they are in now.
+type CustomerSegments struct {
+	R, F, M  int
+	Group    *Group
+	Segments []Segment
+}
+
+// Of returns the customer's RFM group and the shop's saved segments they
+// belong to: one statement reading the saved segments, one evaluating all
+// of them for the customer. A customer who does not exist is NotFound.
+func (s *Service) Of(ctx context.Context, customerID string) (*CustomerSegments, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &CustomerSegments{Segments: []Segment{}}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		var rows []segmentRow
+		if err := q.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).OrderExpr("name").Scan(ctx); err != nil && !store.NoRows(err) {
+			return errs.Wrap(err, "segment: of")
+		}
+		ev, err := s.evaluate(ctx, q, tenant, customerID, rows)
+		if err != nil {
+			return err
+		}
+		if ev == nil {
+			return errs.NotFoundf("customer not found")
+		}
+		out.R, out.F, out.M = ev.rfm.R, ev.rfm.F, ev.rfm.M
+		out.Group = GroupByCode(ev.rfm.Group)
+		for i, f := range ev.flags {
+			if f == 1 {
+				sg, err := rows[i].out()
+				if err != nil {
+					return err
+				}
+				out.Segments = append(out.Segments, *sg)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -55,6 +55,9 @@ const (
 	ReportsRead      Permission = "reports.read"
 	AnalyticsRead    Permission = "analytics.read"
 	AnalyticsManage  Permission = "analytics.manage"
+	GoalsRead        Permission = "goals.read"
+	GoalsManage      Permission = "goals.manage"
+	ReportsManage    Permission = "reports.manage"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
@@ -111,6 +114,9 @@ var catalogue = []Info{
 	{ReportsRead, TenantScope, true, "Read reports"},
 	{AnalyticsRead, TenantScope, true, "Read storefront analytics and KPIs"},
 	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
+	{GoalsRead, TenantScope, true, "View the shop's goals, their progress and notices"},
+	{GoalsManage, TenantScope, false, "Create, edit and archive the shop's goals"},
+	{ReportsManage, TenantScope, false, "Manage scheduled reports (daily, weekly, monthly) and who receives them"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},

@@ -5,6 +5,7 @@ import (
 	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/tenants/perm"
+	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 )
 
@@ -70,6 +71,7 @@ type AnalyticsSettingsJSON struct {
 // Analytics serves the KPIs, series, sources, definitions and settings.
 type Analytics struct {
 	analytics *analytics.Service
+	admin     *admin.Admin // report recipients are checked against the shop's staff
 }
 
 // Routes are the analytics API.
@@ -87,6 +89,21 @@ func (s *Analytics) Routes() []httpx.Route {
 		append(rng, httpx.QueryParam{Name: "metric", Description: "a KPI name (see /api/analytics/definitions)"},
 			httpx.QueryParam{Name: "grain", Enum: []string{"hour", "day", "week", "month"}})...)
 	api.API("GET", "/api/analytics/sources", perm.AnalyticsRead, "Traffic and sales by source, medium and campaign, most sessions first", nil, []SourceJSON{}, s.apiSources, rng...)
+	dims := make([]string, len(analytics.Dimensions))
+	for i, d := range analytics.Dimensions {
+		dims[i] = string(d)
+	}
+	api.API("GET", "/api/analytics/report", perm.AnalyticsRead, "A topic report: chosen KPIs by one dimension over a range, as JSON or CSV", nil, TopicReportJSON{}, s.apiReport,
+		append(rng, httpx.QueryParam{Name: "metrics", Description: "comma-separated KPI names (see /api/analytics/definitions; each KPI's basis says by what it can be broken down)"},
+			httpx.QueryParam{Name: "dimension", Enum: dims, Description: "what the rows are (default day)"},
+			httpx.QueryParam{Name: "format", Enum: []string{"json", "csv"}, Description: "json (default) or csv (money in minor units, ratios 0 to 1)"})...)
+	api.API("GET", "/api/analytics/cohorts", perm.AnalyticsRead, "Retention cohorts: customers by first-order month and the share ordering in each month since", nil, CohortsJSON{}, s.apiCohorts, rng...)
+	api.API("GET", "/api/analytics/schedules", perm.AnalyticsRead, "The shop's daily, weekly and monthly report schedules", nil, []ScheduleJSON{}, s.apiSchedules)
+	api.API("PUT", "/api/analytics/schedules/:frequency", perm.ReportsManage, "Create or replace the schedule of a frequency (daily, weekly, monthly)", ScheduleRequest{}, ScheduleJSON{}, s.apiSaveSchedule)
+	api.API("DELETE", "/api/analytics/schedules/:schedule", perm.ReportsManage, "Delete a report schedule (its sent reports stay)", nil, nil, s.apiDeleteSchedule)
+	api.API("GET", "/api/analytics/reports", perm.AnalyticsRead, "Reports the schedules sent, newest first", nil, []StoredReportJSON{}, s.apiStoredReports,
+		httpx.QueryParam{Name: "limit", Description: "1 to 500 (default 50)"})
+	api.API("GET", "/api/analytics/reports/:report", perm.AnalyticsRead, "One sent report with its figures", nil, StoredReportJSON{}, s.apiStoredReport)
 	api.API("GET", "/api/analytics/definitions", perm.AnalyticsRead, "How every KPI is defined", nil, []analytics.Definition{}, s.apiDefinitions)
 	api.API("GET", "/api/analytics/settings", perm.AnalyticsRead, "The shop's analytics time zone and retention", nil, AnalyticsSettingsJSON{}, s.apiSettings)
 	api.API("PUT", "/api/analytics/settings", perm.AnalyticsManage, "Change the shop's analytics time zone and retention", AnalyticsSettingsJSON{}, AnalyticsSettingsJSON{}, s.apiSaveSettings)
@@ -119,6 +136,9 @@ func (s *Analytics) apiKPIs(c *fiber.Ctx) error {
 	for i, b := range rep.Buckets {
 		vals := make(map[string]*float64, len(defs))
 		for j := range defs {
+			if !defs[j].Scalar() {
+				continue
+			}
 			if v, ok := defs[j].Value(&b.Counts); ok {
 				vals[defs[j].Name] = &v
 			} else {

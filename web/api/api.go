@@ -96,10 +96,12 @@ func New(d Deps) *API {
 		&Content{content: d.Content},
 		&Promotions{promotions: d.Promotions},
 		&Reviews{reviews: d.Reviews},
-		&Analytics{analytics: d.Analytics},
+		&Analytics{analytics: d.Analytics, admin: d.Admin},
+		&Goals{analytics: d.Analytics, admin: d.Admin},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
+		&StoreMember{Kit: d.Kit, loyalty: d.Loyalty, customers: d.Customers},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},
 	}}

@@ -25,6 +25,8 @@ func (s *Customers) Routes() []httpx.Route {
 	api := t.Group(httpx.ScopeTenant, "customers")
 	api.API("GET", "/api/customers", perm.CustomersRead, "Customers, newest first (q: e-mail, phone or name; tag; marketing=true|false; cursor)", nil, CustomerPage{}, s.apiCustomers)
 	api.API("GET", "/api/customers/:customer", perm.CustomersRead, "One customer with addresses", nil, CustomerJSON{}, s.apiCustomer)
+	api.API("GET", "/api/customers/:customer/overview", perm.CustomersRead, "One view of a customer: order totals and latest orders, tier and points, store credit, "+
+		"RFM group and segments, reviews, returns, tickets and campaign mails (sections the caller may not read are listed in hidden)", nil, CustomerOverview{}, s.apiCustomerOverview)
 	api.API("PUT", "/api/customers/:customer", perm.CustomersWrite, "Update a customer's details, tags, note and state", CustomerBody{}, CustomerJSON{}, s.apiCustomerUpdate)
 	api.API("PUT", "/api/customers/:customer/consent", perm.CustomersWrite, "Record marketing consent given or withdrawn (with its source)", ConsentBody{}, CustomerJSON{}, s.apiCustomerConsent)
 	api.API("GET", "/api/customers/:customer/export", perm.CustomersRead, "Everything the shop holds about the customer, as JSON", nil, nil, s.admin.CustomerExport)
@@ -58,6 +60,14 @@ func (s *Customers) apiCustomers(c *fiber.Ctx) error {
 
 func (s *Customers) apiCustomer(c *fiber.Ctx) error {
 	out, err := s.admin.CustomerWithAddresses(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Customers) apiCustomerOverview(c *fiber.Ctx) error {
+	out, err := s.admin.CustomerOverview(c)
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ func (s *Loyalty) Routes() []httpx.Route {
 	api.API("PUT", "/api/loyalty/tiers", perm.LoyaltyWrite, "Replace the tiers (lowest first; names, thresholds, benefits)", LoyaltyTiersRequest{}, LoyaltyTiersRequest{}, s.apiTiers)
 	api.API("GET", "/api/customers/:customer/loyalty", perm.LoyaltyRead, "A customer's points balance, tier, progress and history", nil, LoyaltyMember{}, s.apiMember,
 		httpx.QueryParam{Name: "limit", Type: "integer", Description: "entries and tier changes, 1 to 500 (default 50)"})
+	api.API("GET", "/api/customers/:customer/coupons", perm.LoyaltyRead, "The personal coupons the programme gave a customer (monthly, bought with points)", nil, []LoyaltyCoupon{}, s.apiCoupons)
 	api.API("POST", "/api/customers/:customer/points", perm.LoyaltyWrite, "Adjust a customer's points with a reason (taking more than the balance is 422)", LoyaltyAdjustRequest{}, LoyaltyEntry{}, s.apiAdjust)
 	return t.Routes()
 }
@@ -128,4 +129,17 @@ func (s *Loyalty) apiAdjust(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (s *Loyalty) apiCoupons(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	m, _, err := s.loyalty.Member(ctx, c.Params("customer")) // NotFound for another shop's customer
+	if err != nil {
+		return err
+	}
+	out, err := s.loyalty.Coupons(ctx, m.CustomerID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }

@@ -20,6 +20,7 @@ type (
 	CustomerJSON     = admin.CustomerJSON
 	AddressJSON      = admin.AddressJSON
 	CustomerBody     = admin.CustomerBody
+	CustomerOverview = admin.CustomerOverview
 	LocationJSON     = admin.LocationJSON
 	StockRowJSON     = admin.StockRowJSON
 	StockPage        = admin.StockPage

@@ -128,6 +128,7 @@ type Handler struct {
 	promos    *Promotions
 	mailing   *Mailing
 	segments  *Segments
+	goals     *Goals
 	reviews   *Reviews
 	loyalty   *Loyalty
 	plugins   *Plugins
@@ -157,8 +158,9 @@ func New(d Deps) (*Handler, error) {
 		promos:    &Promotions{base: b, promotions: d.Promotions, catalog: d.Catalog, admin: d.Admin},
 		mailing:   &Mailing{base: b, mailing: d.Mailing},
 		segments:  &Segments{base: b, segments: d.Segments, admin: d.Admin},
+		goals:     &Goals{base: b, analytics: d.Analytics, admin: d.Admin},
 		reviews:   &Reviews{base: b, reviews: d.Reviews, blobs: d.Blobs},
-		loyalty:   &Loyalty{Customers: customers},
+		loyalty:   &Loyalty{Customers: customers, promotions: d.Promotions},
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
@@ -180,6 +182,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.promos.campaignPages(&t)
 	h.mailing.mailingPages(&t)
 	h.segments.segmentPages(&t)
+	h.goals.goalPages(&t)
 	h.loyalty.loyaltyPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
@@ -227,19 +230,23 @@ type Inventory struct {
 	admin *admin.Admin
 }
 
-// Customers serves the customer pages (customers.go), with the
-// customer's membership when the shop runs a programme.
+// Customers serves the customer pages (customers.go): the customer page
+// is one view of the customer (admin.CustomerOverview), with the points
+// adjustment form when the shop runs a programme.
 type Customers struct {
 	base
 	customers *customer.Service
 	admin     *admin.Admin
-	loyalty   *loyalty.Service
+	loyalty   *loyalty.Service // the loyalty pages' (loyalty.go)
 }
 
 // Loyalty serves the loyalty programme's pages and points adjustments
 // (loyalty.go); an adjustment refused shows the customer page again.
 type Loyalty struct {
 	*Customers
+	// promotions lists the coded promotions a monthly coupon or a points
+	// coupon may be.
+	promotions *promotion.Service
 }
 
 // Imports serves CSV import and export (imports.go).

@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/admin"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -58,35 +57,20 @@ type customerData struct {
 	C        admin.CustomerJSON
 	TagsText string
 	CanWrite bool
-	// Member is the customer's membership (nil: no programme, or the
+	// O is the one view of the customer (admin.CustomerOverview): the
+	// sections the staff member may not read are nil.
+	O *admin.CustomerOverview
+	// HiddenSet are O's hidden sections.
+	HiddenSet map[string]bool
+	// Member is the membership section's form (nil: no programme, or the
 	// staff member may not see it).
 	Member *memberData
 }
 
-// memberData is the customer page's membership section.
+// memberData is the customer page's points adjustment form.
 type memberData struct {
-	M         *loyalty.Member
-	History   *loyalty.History
 	CanAdjust bool
 	Key       string // makes a double-posted adjustment count once
-}
-
-// member reads the customer's membership for staff with loyalty.read
-// when the shop runs a programme.
-func (s *Customers) member(c *fiber.Ctx, customerID string) (*memberData, error) {
-	if s.loyalty == nil || !s.Can(c, perm.LoyaltyRead) {
-		return nil, nil
-	}
-	ctx := c.UserContext()
-	m, p, err := s.loyalty.Member(ctx, customerID)
-	if err != nil || !p.Settings.Enabled {
-		return nil, err
-	}
-	h, err := s.loyalty.History(ctx, customerID, 50)
-	if err != nil {
-		return nil, err
-	}
-	return &memberData{M: m, History: h, CanAdjust: s.Can(c, perm.LoyaltyWrite), Key: httpx.NewFormKey()}, nil
 }
 
 func (s *Customers) customerPage(c *fiber.Ctx) error {
@@ -102,8 +86,15 @@ func (s *Customers) customerPage(c *fiber.Ctx) error {
 		name = x.Phone
 	}
 	d := customerData{C: x, TagsText: strings.Join(x.Tags, ", "), CanWrite: s.Can(c, perm.CustomersWrite)}
-	if d.Member, err = s.member(c, x.ID); err != nil {
+	if d.O, err = s.admin.CustomerOverview(c); err != nil {
 		return err
+	}
+	d.HiddenSet = map[string]bool{}
+	for _, h := range d.O.Hidden {
+		d.HiddenSet[h] = true
+	}
+	if d.O.Membership != nil {
+		d.Member = &memberData{CanAdjust: s.Can(c, perm.LoyaltyWrite), Key: httpx.NewFormKey()}
 	}
 	return s.PageWithError(c, "console/customer", name, "customers", d)
 }

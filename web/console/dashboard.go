@@ -241,18 +241,7 @@ func (s *Shop) dashboard(c *fiber.Ctx, currency string) (*dashData, error) {
 // percentage with one decimal, money through core/money in the shop's
 // currency (the values are minor units), "—" when undefined.
 func formatFigure(u analytics.Unit, v *float64, currency string) string {
-	if v == nil {
-		return "—"
-	}
-	switch u {
-	case analytics.UnitCount:
-		return strconv.FormatFloat(*v, 'f', 0, 64)
-	case analytics.UnitRatio:
-		return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
-	case analytics.UnitMoney:
-		return view.Money(int64(math.Round(*v)), currency)
-	}
-	return strconv.FormatFloat(*v, 'f', 2, 64)
+	return analytics.FormatFigure(u, v, currency)
 }
 
 // changeWords says how cur compares with base, in words with a signed

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/money"
+	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
@@ -35,6 +37,18 @@ type settingsForm struct {
 	ReferrerPoints, ReferredPoints, MaxReferrals    string
 	ExpiryDays, ExpiryNoticeDays, QualifyBy, Window string
 	Excluded                                        string
+	SharePoints, MaxShares                          string
+	Coupons                                         []couponRow
+}
+
+// couponRow is one coupon of the points catalogue as typed.
+type couponRow struct {
+	ID, Name, Points, PromotionID, ValidDays string
+}
+
+// codedOption is a promotion that requires a code, for the pickers.
+type codedOption struct {
+	ID, Name string
 }
 
 // tierRow is one row of the tier table as typed.
@@ -45,6 +59,7 @@ type tierRow struct {
 
 type loyaltyData struct {
 	S        settingsForm
+	Coded    []codedOption // the shop's promotions that require a code
 	Tiers    []tierRow
 	Currency string
 	BySpend  bool
@@ -56,8 +71,25 @@ func settingsFormOf(st *loyalty.Settings, cur string) settingsForm {
 		SignupPoints: itoa(st.SignupPoints), ReviewPoints: itoa(st.ReviewPoints), ReferrerPoints: itoa(st.ReferrerPoints), ReferredPoints: itoa(st.ReferredPoints),
 		MaxReferrals: itoa(st.MaxReferralsPerMonth),
 		ExpiryDays:   itoa(st.ExpiryDays), ExpiryNoticeDays: itoa(st.ExpiryNoticeDays), QualifyBy: st.QualifyBy, Window: itoa(st.WindowDays),
-		Excluded: strings.Join(st.ExcludedProducts, ", ")}
+		Excluded: strings.Join(st.ExcludedProducts, ", "), SharePoints: itoa(st.SharePoints), MaxShares: itoa(st.MaxSharesPerDay),
+		Coupons: couponRowsOf(st.Coupons)}
 }
+
+// couponRowsOf is the catalogue's rows plus three empty ones to add to
+// (up to the limit).
+func couponRowsOf(os []loyalty.CouponOffer) []couponRow {
+	rows := make([]couponRow, 0, len(os)+3)
+	for _, o := range os {
+		rows = append(rows, couponRow{ID: o.ID, Name: o.Name, Points: itoa(o.Points), PromotionID: o.PromotionID, ValidDays: itoa(o.ValidDays)})
+	}
+	for len(rows) < min(len(os)+3, maxCouponRows) {
+		rows = append(rows, couponRow{})
+	}
+	return rows
+}
+
+// maxCouponRows is the most catalogue rows the form has.
+const maxCouponRows = 20
 
 func tierRowsOf(ts []loyalty.Tier, bySpend bool, cur string) []tierRow {
 	rows := make([]tierRow, 0, loyalty.MaxTiers)
@@ -88,7 +120,30 @@ func (s *Loyalty) stored(c *fiber.Ctx) (loyaltyData, error) {
 	}
 	cur := s.admin.ShopCurrency(c)
 	by := p.Settings.QualifyBy != loyalty.QualifyPoints
-	return loyaltyData{S: settingsFormOf(&p.Settings, cur), Tiers: tierRowsOf(p.Tiers, by, cur), Currency: cur, BySpend: by}, nil
+	coded, err := s.coded(c)
+	if err != nil {
+		return loyaltyData{}, err
+	}
+	return loyaltyData{S: settingsFormOf(&p.Settings, cur), Coded: coded, Tiers: tierRowsOf(p.Tiers, by, cur), Currency: cur, BySpend: by}, nil
+}
+
+// coded lists the shop's promotions that require a code (the newest 200),
+// for the monthly coupon and catalogue pickers.
+func (s *Loyalty) coded(c *fiber.Ctx) ([]codedOption, error) {
+	if s.promotions == nil {
+		return nil, nil
+	}
+	pg, err := s.promotions.List(c.UserContext(), promotion.Filter{Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	var out []codedOption
+	for _, p := range pg.Promotions {
+		if p.RequiresCode {
+			out = append(out, codedOption{ID: p.ID, Name: p.Name + " (" + string(p.StatusAt(time.Now())) + ")"})
+		}
+	}
+	return out, nil
 }
 
 func (s *Loyalty) programPage(c *fiber.Ctx) error {
@@ -118,7 +173,21 @@ func readSettingsForm(c *fiber.Ctx) settingsForm {
 		SignupPoints: v("signup_points"), ReviewPoints: v("review_points"), ReferrerPoints: v("referrer_points"), ReferredPoints: v("referred_points"),
 		MaxReferrals: v("max_referrals_per_month"),
 		ExpiryDays:   v("expiry_days"), ExpiryNoticeDays: v("expiry_notice_days"), QualifyBy: v("qualify_by"), Window: v("window_days"),
-		Excluded: v("excluded_products")}
+		Excluded: v("excluded_products"), SharePoints: v("share_points"), MaxShares: v("max_shares_per_day"),
+		Coupons: readCouponRows(c)}
+}
+
+func readCouponRows(c *fiber.Ctx) []couponRow {
+	var rows []couponRow
+	for i := range maxCouponRows {
+		k := func(f string) string { return strings.TrimSpace(c.FormValue("coupon_" + f + "_" + strconv.Itoa(i))) }
+		r := couponRow{ID: k("id"), Name: k("name"), Points: k("points"), PromotionID: k("promotion"), ValidDays: k("days")}
+		if r.Name == "" && r.Points == "" && r.PromotionID == "" {
+			continue // an empty row: no coupon
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // settings turns the form into the programme's settings; errors name the
@@ -142,6 +211,8 @@ func (f *settingsForm) settings(base loyalty.Settings) (loyalty.Settings, error)
 		{&st.ExpiryDays, settingsLabels["expiry_days"], f.ExpiryDays},
 		{&st.ExpiryNoticeDays, settingsLabels["expiry_notice_days"], f.ExpiryNoticeDays},
 		{&st.WindowDays, settingsLabels["window_days"], f.Window},
+		{&st.SharePoints, settingsLabels["share_points"], f.SharePoints},
+		{&st.MaxSharesPerDay, settingsLabels["max_shares_per_day"], f.MaxShares},
 	} {
 		n, err := formNumber(x.label, x.v)
 		if err != nil {
@@ -150,6 +221,19 @@ func (f *settingsForm) settings(base loyalty.Settings) (loyalty.Settings, error)
 		*x.dst = n
 	}
 	st.ExcludedProducts = splitIDs(f.Excluded)
+	st.Coupons = []loyalty.CouponOffer{}
+	for i, r := range f.Coupons {
+		o := loyalty.CouponOffer{ID: r.ID, Name: r.Name, PromotionID: r.PromotionID}
+		row := "Coupon " + strconv.Itoa(i+1) + ": "
+		var err error
+		if o.Points, err = formNumber(row+couponLabels["points"], r.Points); err != nil {
+			return st, err
+		}
+		if o.ValidDays, err = formNumber(row+couponLabels["valid_days"], r.ValidDays); err != nil {
+			return st, err
+		}
+		st.Coupons = append(st.Coupons, o)
+	}
 	return st, nil
 }
 
@@ -244,6 +328,11 @@ var (
 		"expiry_days": "Points expire after (days; 0: never)", "expiry_notice_days": "Expiry notice (days before)",
 		"qualify_by": "Tiers are reached by", "window_days": "Over the last (days)", "excluded_products": "Products that earn no points",
 		"points": "Points to add or take", "reason": "Reason",
+		"share_points": "Points for a share link opened by someone new", "max_shares_per_day": "Paid share visits per customer a day (0: no limit)",
+		"coupons": "Coupons for points",
+	}
+	couponLabels = map[string]string{
+		"id": "id", "name": "name", "points": "points", "promotion_id": "promotion", "valid_days": "valid for (days)",
 	}
 	tierLabels = map[string]string{
 		"code": "code", "name": "name", "threshold": "threshold", "multiplier_pct": "points multiplier (%)",
@@ -266,6 +355,10 @@ func loyaltyWords(err error) error {
 		i, f, _ := strings.Cut(rest, "].")
 		n, _ := strconv.Atoi(i)
 		cp.Field = "Tier " + strconv.Itoa(n+1) + ": " + tierLabels[f]
+	} else if rest, ok := strings.CutPrefix(e.Field, "coupons["); ok {
+		i, f, _ := strings.Cut(rest, "].")
+		n, _ := strconv.Atoi(i)
+		cp.Field = "Coupon " + strconv.Itoa(n+1) + ": " + couponLabels[f]
 	} else if l, ok := tierLabels[e.Field]; ok {
 		cp.Field = l
 	}

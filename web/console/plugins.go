@@ -335,6 +335,8 @@ type reportsPageData struct {
 	Charts        []template.HTML
 	Failure       string
 	Currency      string
+	// Params are the merchant's report parameters (param.* in the query).
+	Params map[string]string
 }
 
 func (s *Plugins) pluginReportsPage(c *fiber.Ctx) error {
@@ -354,6 +356,7 @@ func (s *Plugins) pluginReportsPage(c *fiber.Ctx) error {
 	}
 	if d.Selected != "" {
 		report, params := admin.ReportParams(c)
+		d.Params = params
 		r, err := s.plugins.Report(ctx, d.Selected, report, params)
 		switch {
 		case err == nil:

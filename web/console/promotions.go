@@ -155,13 +155,17 @@ type promotionForm struct {
 	UsageLimit, PerCustomer            string
 	MaxDiscount, Budget, MinSubtotal   string
 	MinQuantity                        string
-	GiftVariant, GiftQuantity          string
-	Flash                              []flashFormRow
-	ShowRemaining                      bool
-	RequiresCode                       bool
-	Code                               string
-	Version                            int
-	OtherTargets                       bool // variants, categories or tags set through the API
+	// Members and days: segments ("tier:gold"), days of the month
+	// ("8, 18") and weekdays (1 Monday … 7 Sunday) of a member day.
+	Segments, MonthDays       string
+	Weekdays                  map[int]bool
+	GiftVariant, GiftQuantity string
+	Flash                     []flashFormRow
+	ShowRemaining             bool
+	RequiresCode              bool
+	Code                      string
+	Version                   int
+	OtherTargets              bool // variants, categories or tags set through the API
 	// flashRows is the form row of each flash-sale item apply gave the
 	// service, to name a refused item's row.
 	flashRows []int
@@ -215,6 +219,15 @@ func formOf(p *promotion.Promotion, currency string) promotionForm {
 	}
 	f.Amount, f.MaxDiscount, f.Budget, f.MinSubtotal = amt(p.Amount), amt(p.MaxDiscount), amt(p.Budget), amt(p.Conditions.MinSubtotal)
 	f.MinQuantity = countText(p.Conditions.MinQuantity)
+	f.Segments = strings.Join(p.Conditions.Segments, ", ")
+	days := make([]string, len(p.Conditions.MonthDays))
+	for i, d := range p.Conditions.MonthDays {
+		days[i] = strconv.Itoa(d)
+	}
+	f.MonthDays, f.Weekdays = strings.Join(days, ", "), map[int]bool{}
+	for _, d := range p.Conditions.Weekdays {
+		f.Weekdays[d] = true
+	}
 	f.GiftVariant, f.GiftQuantity, f.ShowRemaining = p.GiftVariantID, countText(p.GiftQuantity), p.ShowRemaining
 	for i, it := range p.Flash {
 		f.Flash = append(f.Flash, flashFormRow{N: i + 1, VariantID: it.VariantID, Price: money.Format(it.Price, currency),
@@ -267,7 +280,13 @@ func readForm(c *fiber.Ctx) promotionForm {
 		MinSubtotal: c.FormValue("min_subtotal"), MinQuantity: c.FormValue("min_quantity"), GiftVariant: c.FormValue("gift_variant"),
 		GiftQuantity: c.FormValue("gift_quantity"), ShowRemaining: c.FormValue("show_remaining") == "on",
 		RequiresCode: c.FormValue("requires_code") == "on", Code: strings.TrimSpace(c.FormValue("code")),
-		CampaignID: strings.TrimSpace(c.FormValue("campaign_id"))}
+		CampaignID: strings.TrimSpace(c.FormValue("campaign_id")),
+		Segments:   c.FormValue("segments"), MonthDays: c.FormValue("month_days"), Weekdays: map[int]bool{}}
+	for d := 1; d <= 7; d++ {
+		if c.FormValue("weekday_"+strconv.Itoa(d)) == "on" {
+			f.Weekdays[d] = true
+		}
+	}
 	f.Version, _ = strconv.Atoi(c.FormValue("version"))
 	rows, _ := strconv.Atoi(c.FormValue("flash_rows"))
 	for i := 1; i <= min(rows, promotion.MaxListItems+flashBlankRows); i++ {
@@ -408,6 +427,20 @@ func (f *promotionForm) apply(p *promotion.Promotion, currency string) error {
 	p.MaxDiscount, p.Budget = amount("Most off per order", f.MaxDiscount), amount("Budget", f.Budget)
 	p.Conditions.MinSubtotal = amount("Minimum spend", f.MinSubtotal)
 	p.Conditions.MinQuantity = count("Minimum quantity", f.MinQuantity)
+	p.Conditions.Segments = splitIDs(f.Segments)
+	p.Conditions.MonthDays, p.Conditions.Weekdays = nil, nil
+	for _, d := range splitIDs(f.MonthDays) {
+		n, perr := strconv.Atoi(d)
+		if perr != nil && err == nil {
+			err = errs.Field("Days of the month", "give day numbers from 1 to 31, such as 8, 18, 28 (not %q)", d)
+		}
+		p.Conditions.MonthDays = append(p.Conditions.MonthDays, n)
+	}
+	for d := 1; d <= 7; d++ {
+		if f.Weekdays[d] {
+			p.Conditions.Weekdays = append(p.Conditions.Weekdays, d)
+		}
+	}
 	p.CombinesWith = nil
 	for _, cl := range []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping} {
 		if f.Combines[string(cl)] {
@@ -441,6 +474,7 @@ var fieldLabels = map[string]string{
 	"requires_code": "Needs a code", "count": "How many codes", "prefix": "Prefix", "length": "Length", "campaign_id": "Campaign",
 	"conditions.min_subtotal": "Minimum spend", "conditions.min_quantity": "Minimum quantity", "conditions.max_quantity": "Minimum quantity",
 	"gift_variant_id": "Gift", "gift_quantity": "Gift quantity", "flash": "Flash sale items",
+	"conditions.segments": "Members of", "conditions.month_days": "Days of the month", "conditions.weekdays": "Weekdays",
 }
 
 // flashField is a service error's field about one flash-sale item.
@@ -473,6 +507,9 @@ func merchantWords(err error) error {
 		return err
 	}
 	label, ok := fieldLabels[e.Field]
+	if base, _, cut := strings.Cut(e.Field, "["); !ok && cut {
+		label, ok = fieldLabels[base] // "conditions.month_days[2]"
+	}
 	if i := strings.IndexAny(e.Field, ".["); !ok && i > 0 {
 		label, ok = fieldLabels[e.Field[:i]]
 	}
@@ -726,4 +763,9 @@ func (s *Promotions) exportCodes(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="codes-`+p.ID+`.csv"`)
 	return c.Send(buf.Bytes())
+}
+
+// WeekdayNames are the member-day weekday boxes, 1 Monday … 7 Sunday.
+func (promotionData) WeekdayNames() map[int]string {
+	return map[int]string{1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
 }

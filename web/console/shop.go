@@ -48,6 +48,7 @@ func (s *Shop) consolePages(t *httpx.Table) {
 	html.Page("POST", "/console/settings/domains", perm.ShopManage, "Add a custom domain", s.domainAdd)
 	html.Page("POST", "/console/settings/domains/remove", perm.ShopManage, "Remove a custom domain", s.domainRemove)
 	html.Page("POST", "/console/settings/domains/verify", perm.ShopManage, "Verify a custom domain (DNS TXT record or HTTP token)", s.domainVerify)
+	s.reportPages(t)
 }
 
 type homeData struct {
@@ -55,6 +56,10 @@ type homeData struct {
 	Quotas                                               []quotaRow
 	// Dash is the shop's dashboard, for staff who may read analytics.
 	Dash *dashData
+	// Goals are the active goals' progress, for staff who may read goals
+	// (ShowGoals); the "goals-home" block (goals.go).
+	Goals     []goalRow
+	ShowGoals bool
 }
 
 type quotaRow struct {
@@ -89,6 +94,11 @@ func (s *Shop) consoleHome(c *fiber.Ctx) error {
 		}}
 	if s.analytics != nil && s.Can(c, perm.AnalyticsRead) {
 		if d.Dash, err = s.dashboard(c, t.Currency); err != nil {
+			return err
+		}
+	}
+	if d.ShowGoals = s.analytics != nil && s.Can(c, perm.GoalsRead); d.ShowGoals {
+		if d.Goals, err = s.goalsHome(c); err != nil {
 			return err
 		}
 	}

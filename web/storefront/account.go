@@ -13,6 +13,8 @@ import (
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailtoken"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/web/internal/httpx"
 	"github.com/wasmart/wasmart/web/internal/view"
 )
@@ -38,6 +40,8 @@ type accountPages struct {
 	ipRate *httpx.Limiter
 	// loyalty: points, tier and referrals (nil: none).
 	loyalty *loyalty.Service
+	// reviews lists the shopper's own reviews (nil: none).
+	reviews *review.Service
 }
 
 // memberView is the account page's loyalty section.
@@ -47,6 +51,21 @@ type memberView struct {
 	ToNext   string // what is left to reach the next tier, in words
 	Link     string // the referral link
 	History  []loyalty.Entry
+	// Coupons are the customer's personal codes (monthly coupons, coupons
+	// bought with points); Offers the points catalogue; Share the query
+	// that makes any product link a share link, and SharePoints what a
+	// new visitor earns.
+	Coupons     []couponLine
+	Offers      []loyalty.CouponOffer
+	Share       string
+	SharePoints int64
+	Key         string // a fresh idempotency key for the coupon form
+}
+
+// couponLine is a coupon on the account page.
+type couponLine struct {
+	loyalty.Coupon
+	Status string // "Valid until 31 March 2026", "Used", "Expired"
 }
 
 // loadMember fills the account page's loyalty section when the shop runs
@@ -77,6 +96,30 @@ func (s *accountPages) loadMember(c *fiber.Ctx, v *shopView, customerID string) 
 	}
 	if t.BirthdayPoints > 0 {
 		mv.Benefits = append(mv.Benefits, fmt.Sprintf("%d birthday points", t.BirthdayPoints))
+	}
+	if t.MonthlyCoupon != "" {
+		mv.Benefits = append(mv.Benefits, "A personal coupon every month")
+	}
+	coupons, err := s.loyalty.Coupons(ctx, customerID)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, cp := range coupons {
+		l := couponLine{Coupon: cp, Status: "Valid"}
+		switch {
+		case cp.Used:
+			l.Status = "Used"
+		case cp.ExpiresAt != nil && !now.Before(*cp.ExpiresAt):
+			l.Status = "Expired"
+		case cp.ExpiresAt != nil:
+			l.Status = "Valid until " + dateText(cp.ExpiresAt.Add(-time.Second))
+		}
+		mv.Coupons = append(mv.Coupons, l)
+	}
+	mv.Offers, mv.Key = p.Settings.Coupons, store.NewID()
+	if p.Settings.SharePoints > 0 {
+		mv.Share, mv.SharePoints = "?"+loyalty.ShareParam+"="+m.ReferralCode, p.Settings.SharePoints
 	}
 	if n := m.Next; n != nil {
 		left := n.Threshold - m.Progress
@@ -111,6 +154,8 @@ func (s *accountPages) routes(t *httpx.Table) {
 	shop.Page("POST", "/account/addresses", httpx.Customer, "Add an address", s.shopAddAddress)
 	shop.Page("POST", "/account/addresses/:id/delete", httpx.Customer, "Remove an address", s.shopDeleteAddress)
 	shop.Page("POST", "/account/consent", httpx.Customer, "Give or withdraw marketing consent", s.shopConsent)
+	shop.Page("POST", "/account/birthday", httpx.Customer, "Give the customer's birthday (once; staff change it after)", s.shopBirthday)
+	shop.Page("POST", "/account/coupons", httpx.Customer, "Buy a coupon from the shop's catalogue with points", s.shopBuyCoupon)
 	shop.Page("GET", "/account/export", httpx.Customer, "Download the customer's data (JSON)", s.shopExport)
 	shop.Page("POST", "/account/delete", httpx.Customer, "Delete the account (personal data anonymised)", s.shopDeleteAccount)
 }
@@ -239,6 +284,8 @@ var accountFlashes = map[string]string{
 	"address":  "The address is saved.",
 	"removed":  "The address is removed.",
 	"consent":  "Your marketing preference is saved.",
+	"birthday": "Your birthday is saved.",
+	"coupon":   "Your coupon is ready: find its code below.",
 	"verify":   "We sent you a new link: check your inbox.",
 	"verified": "Thank you: your e-mail address is confirmed.",
 }
@@ -258,6 +305,9 @@ func (s *accountPages) loadAccount(c *fiber.Ctx, v *shopView) error {
 		return err
 	}
 	v.StoreCredit = creditViewOf(st)
+	if err := s.loadActivity(c, v, cu.ID); err != nil {
+		return err
+	}
 	return s.loadMember(c, v, cu.ID)
 }
 
@@ -376,6 +426,28 @@ func (s *accountPages) shopConsent(c *fiber.Ctx) error {
 		return s.accountError(c, err)
 	}
 	return c.Redirect("/account?saved=consent#consent", fiber.StatusSeeOther)
+}
+
+func (s *accountPages) shopBirthday(c *fiber.Ctx) error {
+	month, err1 := strconv.Atoi(c.FormValue("birth_month"))
+	day, err2 := strconv.Atoi(c.FormValue("birth_day"))
+	if err1 != nil || err2 != nil {
+		return s.accountError(c, errs.Field("birthday", "choose the month and day of your birthday"))
+	}
+	if _, err := s.customers.SetOwnBirthday(c.UserContext(), s.CurrentCustomer(c).ID, customer.Birthday{Month: month, Day: day}); err != nil {
+		return s.accountError(c, err)
+	}
+	return c.Redirect("/account?saved=birthday#birthday", fiber.StatusSeeOther)
+}
+
+func (s *accountPages) shopBuyCoupon(c *fiber.Ctx) error {
+	if s.loyalty == nil {
+		return errs.NotFoundf("this shop has no points programme")
+	}
+	if _, err := s.loyalty.RedeemForCoupon(c.UserContext(), s.CurrentCustomer(c).ID, c.FormValue("offer"), c.FormValue("key")); err != nil {
+		return s.accountError(c, err)
+	}
+	return c.Redirect("/account?saved=coupon#coupons", fiber.StatusSeeOther)
 }
 
 func (s *accountPages) shopExport(c *fiber.Ctx) error {

@@ -184,8 +184,8 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
 		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers,
-			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter, reviews: d.Reviews},
-		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty},
+			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter, reviews: d.Reviews, loyalty: d.Loyalty},
+		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty, reviews: d.Reviews},
 		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
 		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil

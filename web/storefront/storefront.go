@@ -12,10 +12,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/blob"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/promotion"
 	"github.com/wasmart/wasmart/core/review"
@@ -61,6 +63,8 @@ type catalogPages struct {
 	reviews *review.Service
 	// ipRate caps the beacon per client (analytics.go).
 	ipRate *httpx.Limiter
+	// loyalty pays for share links (nil: none).
+	loyalty *loyalty.Service
 }
 
 // routes are the shop's catalog pages, search, sitemaps, robots.txt and
@@ -126,6 +130,9 @@ type shopView struct {
 	Member    *memberView // the account page's loyalty section (nil: no programme)
 	// StoreCredit is the account page's store credit (account.go).
 	StoreCredit *creditView
+	// Activity is the account page's reviews, returns and tickets
+	// (account_activity.go).
+	Activity *activityView
 
 	// Design is the shop builder's published theme (or the draft in a
 	// preview); Sections the page's composed sections; Content a content
@@ -545,6 +552,9 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	handle := c.Params("handle")
 	if h, err := url.PathUnescape(handle); err == nil {
 		handle = h
+	}
+	if token := c.Query(loyalty.ShareParam); token != "" {
+		return s.shareLink(c, handle, token)
 	}
 	sel := c.Query("variant")
 	if len(sel) > 64 {
@@ -985,4 +995,37 @@ func (s *catalogPages) shopSearch(c *fiber.Ctx) error {
 		v.Head = shopHead{Title: title, Description: "Search " + v.Shop.Name, Canonical: s.BaseURL(c) + "/search", NoIndex: true}
 		return v, nil
 	})
+}
+
+// shareLink counts a visit through a customer's share link
+// (/products/<handle>?share=<their referral code>) for the points it
+// earns them (loyalty.ShareClick: once per new visitor, as core/analytics
+// tells visitors apart, capped per day), then sends the visitor to the
+// product's own address, so the shared page cache serves it. A failure
+// to count never stops the visitor.
+func (s *catalogPages) shareLink(c *fiber.Ctx, handle, token string) error {
+	to := "/products/" + url.PathEscape(handle)
+	if v := c.Query("variant"); v != "" && len(v) <= 64 {
+		to += "?variant=" + url.QueryEscape(v)
+	}
+	if s.loyalty != nil && s.analytics != nil && !isPreview(c) && len(token) <= 32 {
+		ctx := c.UserContext()
+		err := func() error {
+			p, _, err := s.catalog.ProductByHandle(ctx, handle)
+			if err != nil {
+				return err
+			}
+			visitor, err := s.analytics.VisitorID(ctx, s.hitOf(c, analytics.ProductView))
+			if err != nil || visitor == "" {
+				return err
+			}
+			_, err = s.loyalty.ShareClick(ctx, token, p.ID, visitor, s.ShopperID(c))
+			return err
+		}()
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			s.log.Warn("share link", "request_id", httpx.RequestID(c), "err", err)
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(to, fiber.StatusFound)
 }

@@ -190,7 +190,12 @@ func Build(db *store.DB, o Options) (*Services, error) {
 			}
 			return o.StorefrontURL(t.Slug), nil
 		}})
-	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log})
+	s.Analytics = analytics.New(db, analytics.Options{Log: o.Tenants.Log, Currency: func(ctx context.Context, id string) (string, error) {
+		t, err := ts.Tenant(ctx, id)
+		return t.Currency, err
+	}, Sides: analytics.Sides{Complaints: aftersales.ComplaintTimes, Returns: aftersales.ReturnTimes,
+		Promoted: promotion.PromotedOrders, Attributed: mailing.AttributedOrders}})
+	psvc.SetTopics(s.Analytics)
 	s.Analytics.Start()
 	return s, nil
 }

@@ -3,7 +3,10 @@
 //     rows the host has scored (r, f, m 1-5 and the group) against the
 //     shop's absolute thresholds;
 //   - "sales": sales by category or by product role (hero, traffic,
-//     profit, ...) from the "sales" dataset, with a bar and a pie chart.
+//     profit, ...) from the "sales" dataset, with a bar and a pie chart;
+//   - "topic": the topic report the merchant's parameters chose (from,
+//     to, dimension, metrics) from the "topic" and "topic_params"
+//     datasets, as a table and a chart of its first metric.
 package main
 
 import (
@@ -26,8 +29,10 @@ func Report(in *sdk.ReportInput) (*sdk.ReportOutput, error) {
 		return rfm(in)
 	case "sales", "sales-by-category", "sales-by-role":
 		return sales(in)
+	case "topic":
+		return topic(in)
 	}
-	return nil, fmt.Errorf("unknown report %q (want rfm or sales)", in.Report)
+	return nil, fmt.Errorf("unknown report %q (want rfm, sales or topic)", in.Report)
 }
 
 func cols(ds *sdk.Dataset, names ...string) ([]int, error) {
@@ -184,6 +189,42 @@ func sales(in *sdk.ReportInput) (*sdk.ReportOutput, error) {
 	out.Charts = []sdk.Chart{
 		chart("bar", "Revenue by category ("+in.Currency+")", byCat),
 		chart("pie", "Revenue by product role ("+in.Currency+")", byRole),
+	}
+	return out, nil
+}
+
+// topic passes the host's topic report through: its rows (the total
+// last) as the table, and its first metric per row (the total left out)
+// as a line by time or bars otherwise.
+func topic(in *sdk.ReportInput) (*sdk.ReportOutput, error) {
+	ds, info := in.Dataset("topic"), in.Dataset("topic_params")
+	if ds == nil || info == nil || len(info.Rows) != 1 {
+		return nil, errors.New(`topic needs the "topic" and "topic_params" datasets`)
+	}
+	c, err := cols(info, "from", "to", "dimension")
+	if err != nil {
+		return nil, err
+	}
+	if len(ds.Columns) < 3 {
+		return nil, errors.New(`the "topic" dataset has no metric`)
+	}
+	p := info.Rows[0]
+	dim := p[c[2]].Str
+	out := &sdk.ReportOutput{Title: "Report by " + dim + ", " + p[c[0]].Str + " to " + p[c[1]].Str, Columns: ds.Columns, Rows: ds.Rows}
+	kind := "bar"
+	if dim == "day" || dim == "week" || dim == "month" {
+		kind = "line"
+	}
+	ch := sdk.Chart{Kind: kind, Title: ds.Columns[2].Name + " by " + dim, Series: []sdk.Series{{Name: ds.Columns[2].Name}}}
+	for _, row := range ds.Rows {
+		if row[0].Str == "total" || len(ch.Labels) == 1000 {
+			continue
+		}
+		ch.Labels = append(ch.Labels, row[1].Str)
+		ch.Series[0].Values = append(ch.Series[0].Values, row[2].Int)
+	}
+	if len(ch.Labels) > 0 {
+		out.Charts = []sdk.Chart{ch}
 	}
 	return out, nil
 }

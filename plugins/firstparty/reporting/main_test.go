@@ -90,3 +90,30 @@ func TestSalesByCategoryAndRole(t *testing.T) {
 		t.Fatalf("want guest error, got %v", err)
 	}
 }
+
+// TestTopic: the host's topic rows pass through as the table; the chart
+// draws the first metric per row without the total, as a line by time.
+func TestTopic(t *testing.T) {
+	topic := sdk.Dataset{Name: "topic", Columns: []sdk.Column{{Name: "key", Type: sdk.ColString}, {Name: "label", Type: sdk.ColString},
+		{Name: "orders", Type: sdk.ColInt}, {Name: "conversion_rate_e6", Type: sdk.ColInt}},
+		Rows: [][]sdk.Cell{{{Str: "2026-11-23"}, {Str: "2026-11-23 – 2026-11-29"}, {Int: 2}, {Int: 250000}},
+			{{Str: "2026-11-30"}, {Str: "2026-11-30 – 2026-12-01"}, {Int: 1}, {Int: -1}},
+			{{Str: "total"}, {Str: "Total"}, {Int: 3}, {Int: 200000}}}}
+	info := sdk.Dataset{Name: "topic_params", Columns: []sdk.Column{{Name: "from", Type: sdk.ColString}, {Name: "to", Type: sdk.ColString},
+		{Name: "dimension", Type: sdk.ColString}, {Name: "metrics", Type: sdk.ColString}, {Name: "time_zone", Type: sdk.ColString}},
+		Rows: [][]sdk.Cell{{{Str: "2026-11-23"}, {Str: "2026-12-01"}, {Str: "week"}, {Str: "orders,conversion_rate"}, {Str: "UTC"}}}}
+	out, err := sdktest.New().Report(&sdk.ReportInput{Report: "topic", Currency: "EUR", Datasets: []sdk.Dataset{topic, info}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Title != "Report by week, 2026-11-23 to 2026-12-01" || len(out.Rows) != 3 || len(out.Charts) != 1 {
+		t.Fatalf("%+v", out)
+	}
+	ch := out.Charts[0]
+	if got := fmt.Sprint(ch.Kind, " ", ch.Labels, ch.Series[0].Values); got != "line [2026-11-23 – 2026-11-29 2026-11-30 – 2026-12-01] [2 1]" {
+		t.Fatalf("chart %s", got)
+	}
+	if _, err := sdktest.New().Report(&sdk.ReportInput{Report: "topic", Datasets: []sdk.Dataset{topic}}); err == nil {
+		t.Fatal("a topic report without its parameters")
+	}
+}

@@ -30,8 +30,12 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/inventory"
+	"github.com/wasmart/wasmart/core/loyalty"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/payment"
+	"github.com/wasmart/wasmart/core/review"
+	"github.com/wasmart/wasmart/core/segment"
 	"github.com/wasmart/wasmart/core/shipping"
 	"github.com/wasmart/wasmart/plugins"
 	"github.com/wasmart/wasmart/tenants"
@@ -54,6 +58,12 @@ type Deps struct {
 	AfterSales *aftersales.Service
 	// Blobs keeps uploaded import files; nil: temporary files.
 	Blobs blob.Store
+	// The customer overview's sections (overview.go); nil: the section
+	// is left out.
+	Loyalty  *loyalty.Service
+	Segments *segment.Service
+	Reviews  *review.Service
+	Mailing  *mailing.Service
 }
 
 // Admin runs a merchant's changes to the current shop.
@@ -71,6 +81,10 @@ type Admin struct {
 	shipments  *shipping.Service
 	afterSales *aftersales.Service
 	blobs      blob.Store
+	loyalty    *loyalty.Service
+	segments   *segment.Service
+	reviews    *review.Service
+	mailing    *mailing.Service
 }
 
 // New returns an Admin over d.
@@ -80,7 +94,7 @@ func New(d Deps) *Admin {
 	}
 	return &Admin{kit: d.Kit, log: d.Log, tenants: d.Tenants, catalog: d.Catalog, inventory: d.Inventory, customers: d.Customers,
 		design: d.Design, plugins: d.Plugins, orders: d.Orders, payments: d.Payments, shipments: d.Shipments, afterSales: d.AfterSales,
-		blobs: d.Blobs}
+		blobs: d.Blobs, loyalty: d.Loyalty, segments: d.Segments, reviews: d.Reviews, mailing: d.Mailing}
 }
 
 // ShopCurrency is the current shop's currency (USD when it has none).
