@@ -341,8 +341,8 @@ func (e *evaluator) qualifying(p *Promotion) []int {
 	return e.lines[k]
 }
 
-// match lists the lines promotion k is about (Target.matches on the
-// prepared keys; for a flash sale its items' variants).
+// match lists the lines promotion k is about (its Target, through the
+// prepared index; for a flash sale its items' variants).
 func (e *evaluator) match(k int) []int {
 	p, in := &e.pr.promos[k], &e.pr.info[k]
 	lines := e.cart.Lines

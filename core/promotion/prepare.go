@@ -25,7 +25,7 @@ type Prepared struct {
 	// The target index: key → the promotions naming it, as a bit set of
 	// positions (words uint64s per set). Tags and categories are keyed by
 	// foldKey, as targets compare them with strings.EqualFold; ids as
-	// they are, never the empty id (which names nothing: has).
+	// they are, never the empty id (which names nothing: Target).
 	words                                       int
 	variants, products, collections, tags, cats map[string][]uint64
 }
@@ -93,7 +93,7 @@ func (pr *Prepared) Evaluate(cart *Cart) *Outcome {
 }
 
 // targets returns, for each line, the set of promotions whose target it
-// matches (Target.matches; words uint64s per line, line i's at
+// matches (Target; words uint64s per line, line i's at
 // [i*words:(i+1)*words]), in buf's array when it is large enough.
 func (pr *Prepared) targets(lines []Line, buf []uint64) []uint64 {
 	w := pr.words
