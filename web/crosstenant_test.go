@@ -65,6 +65,7 @@ func TestCrossTenantAccess(t *testing.T) {
 			"analytics_settings ", "analytics_events ", "analytics_daily ",
 			"segments ", "segment_rfm_settings ", "reviews ",
 			"mailing_campaigns ", "mailing_settings ", "mailing_automations ", "analytics_goals ", "analytics_goal_notices ",
+			"inventory_reorder_settings ", "inventory_reorder_variants ", "analytics_basket_settings ", "analytics_basket_runs ", "analytics_basket_rules ",
 			"analytics_report_schedules ", "analytics_report_recipients ", "analytics_reports "} {
 			if !strings.Contains(before, "\n"+table) {
 				t.Fatalf("snapshot of shop A has no %srows; it would not see a change", table)
@@ -214,10 +215,14 @@ func setUpVictim(t *testing.T, srv *testServer) victim {
 	segID, segMarks := victimSegments(t, o)
 	a.Commerce["segment"] = segID
 	a.markers = append(a.markers, segMarks...)
+	expID, expMarks := victimExperiments(t, o, a.Commerce["product"])
+	a.Commerce["experiment"] = expID
+	a.markers = append(a.markers, expMarks...)
 	goalID, goalMarks := victimGoals(t, srv, a)
 	a.Commerce["goal"] = goalID
 	a.markers = append(a.markers, goalMarks...)
 	a.Commerce["schedule"], a.Commerce["report"] = victimReports(t, srv, a)
+	a.markers = append(a.markers, victimInsight(t, srv, a)...)
 	return a
 }
 
@@ -249,7 +254,7 @@ func fillParams(path string, a victim) string {
 		case ":order", ":payment", ":shipment", ":return", ":ticket", ":topic", ":variant",
 			":product", ":image", ":category", ":collection", ":location", ":customer", ":job",
 			":installation", ":run", ":page", ":article", ":section", ":menu", ":number",
-			":promotion", ":campaign", ":segment", ":review", ":mailing", ":goal", ":schedule", ":report":
+			":promotion", ":campaign", ":segment", ":review", ":mailing", ":experiment", ":goal", ":schedule", ":report":
 			if id := a.Commerce[p[1:]]; id != "" {
 				return id
 			}

@@ -186,9 +186,14 @@ func TestMailingHTTP(t *testing.T) {
 		wantConsolePage(t, r, 400, "subject")
 		wantSeeOther(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("enabled", "on", "delay_minutes", "5", "subject", "Now {tier}"), nil), "/console/email")
 		wantConsolePage(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("delay_minutes", "-3"), nil), 400, "delay_minutes")
+		wantConsolePage(t, mk.do("GET", "/console/email", "", nil), 200, "Abandoned cart", "Win-back", "Birthday", `name="promotion_id"`)
+		wantSeeOther(t, mk.do("POST", "/console/email/automations/abandoned_cart", consoleForm("enabled", "on", "delay_minutes", "120"), nil), "/console/email")
+		wantConsolePage(t, mk.do("POST", "/console/email/automations/win_back", consoleForm("enabled", "on", "delay_minutes", "0", "promotion_id", "no-such-promotion"), nil), 400, "promotion_id")
+		wantSeeOther(t, mk.do("POST", "/console/email/automations/win_back", consoleForm("enabled", "on", "delay_minutes", "0", "segment_id", sg.ID), nil), "/console/email")
 		var autos api.MailingAutomations
 		o.getJSON("/api/mailing/automations", &autos)
-		if len(autos.Automations) != 1 || autos.Automations[0].Kind != "tier_upgrade" || !autos.Automations[0].Enabled || autos.Automations[0].DelayMinutes != 5 {
+		if len(autos.Automations) != 4 || autos.Automations[0].Kind != "tier_upgrade" || !autos.Automations[0].Enabled || autos.Automations[0].DelayMinutes != 5 ||
+			autos.Automations[1].Kind != "abandoned_cart" || autos.Automations[1].DelayMinutes != 120 || autos.Automations[2].SegmentID != sg.ID {
 			t.Fatalf("automations: %+v", autos)
 		}
 		wh := srv.staff(sh, "wh@example.com", "warehouse")

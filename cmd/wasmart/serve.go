@@ -182,6 +182,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 			log.Warn("loyalty sweep", "err", err)
 		}
 	})
+	go jobs.Every(ctx, log, "mailing automations", 5*time.Minute, func(ctx context.Context) { // abandoned carts, win-back, birthdays
+		if _, err := svc.Mailing.RunAutomations(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("mailing automations", "err", err)
+		}
+	})
 	go jobs.Every(ctx, log, "segment rfm refresh", time.Minute, func(ctx context.Context) { // RFM scores of customers with new orders
 		if _, err := svc.Segments.Refresh(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("segment rfm refresh", "err", err)
@@ -205,6 +210,11 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener, stdout io.Writ
 	go jobs.Every(ctx, log, "analytics rollup", time.Minute, func(ctx context.Context) {
 		if _, err := svc.Analytics.Rollup(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("analytics rollup", "err", err)
+		}
+	})
+	go jobs.Every(ctx, log, "analytics bought together", time.Hour, func(ctx context.Context) { // re-mine the rules of shops with new orders
+		if _, err := svc.Analytics.MineBaskets(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("analytics bought together", "err", err)
 		}
 	})
 	go jobs.Every(ctx, log, "analytics reports", 5*time.Minute, func(ctx context.Context) { // scheduled reports, once per period

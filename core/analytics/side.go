@@ -13,11 +13,7 @@ import (
 // SideOrder is a counted order another package credits (a promotion, an
 // e-mail campaign): when it was placed, its total less refunds, and the
 // discount it was given (0 when not a promotion).
-type SideOrder struct {
-	PlacedAt time.Time `bun:"placed_at"`
-	NetSales int64     `bun:"net_sales"`
-	Discount int64     `bun:"discount"`
-}
+type SideOrder = order.Credit
 
 // Sides read the side figures from the packages that own them; they are
 // handed in (Options.Sides) because those packages import this one. Each

@@ -8,6 +8,13 @@
 // shopper always sees current prices, stock problems and the adjustments
 // that apply, and checkout re-prices the same way inside its transaction.
 //
+// Abandoned carts (contact.go): the checkout records the e-mail a shopper
+// gives on their cart (SetEmail); updated_at is the cart's last activity.
+// core/mailing's abandoned-cart automation lists carts left alone
+// (AbandonedIn), mails a link that copies a cart's lines into whatever
+// browser opens it (Restore: never a session, never someone's account)
+// and attributes the order placed from a restored cart (RestoredFromIn).
+//
 // Tables: the package owns carts and cart_lines. Variants and their stock
 // come from core/catalog and core/inventory (ShopCatalog), never from their
 // tables.
@@ -74,14 +81,20 @@ func hashToken(t string) string {
 type Cart struct {
 	bun.BaseModel `bun:"table:carts"`
 
-	TenantID   string    `bun:"tenant_id,pk" json:"-"`
-	ID         string    `bun:"id,pk" json:"id"`
-	TokenHash  string    `bun:"token_hash" json:"-"`
-	CustomerID string    `bun:"customer_id" json:"customer_id,omitempty"`
-	Status     string    `bun:"status" json:"status"`
-	OrderID    string    `bun:"order_id" json:"order_id,omitempty"`
-	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
-	UpdatedAt  time.Time `bun:"updated_at" json:"updated_at"`
+	TenantID   string `bun:"tenant_id,pk" json:"-"`
+	ID         string `bun:"id,pk" json:"id"`
+	TokenHash  string `bun:"token_hash" json:"-"`
+	CustomerID string `bun:"customer_id" json:"customer_id,omitempty"`
+	Status     string `bun:"status" json:"status"`
+	OrderID    string `bun:"order_id" json:"order_id,omitempty"`
+	// Email is the address the shopper gave at checkout ("" until then;
+	// a customer's cart may have none: their account's address counts).
+	Email string `bun:"email" json:"-"`
+	// RestoredFrom is the abandoned-cart mail (a mailing recipient id)
+	// whose link last restored this cart, "" if none.
+	RestoredFrom string    `bun:"restored_from" json:"-"`
+	CreatedAt    time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at" json:"updated_at"`
 
 	Lines []Line `bun:"-" json:"lines"`
 }

@@ -176,6 +176,7 @@ func SafetyStockVariants(ctx context.Context, q bun.IDB, tenantID string, stock 
 // ProductBrief is what reports and recommendations need of a product.
 type ProductBrief struct {
 	ID           string `bun:"id"`
+	Title        string `bun:"title"`
 	Published    bool   `bun:"published"` // status published (a scheduled date aside)
 	CategorySlug string `bun:"category_slug"`
 	CategoryName string `bun:"category_name"`
@@ -186,7 +187,7 @@ type ProductBrief struct {
 func briefQuery(q bun.IDB, tenantID string) *bun.SelectQuery {
 	return q.NewSelect().TableExpr("catalog_products AS p").
 		Join("LEFT JOIN catalog_categories AS c ON c.tenant_id = p.tenant_id AND c.id = p.category_id").
-		ColumnExpr("p.id, p.status = ? AS published, COALESCE(c.slug, '') AS category_slug, COALESCE(c.name, '') AS category_name, p.role, p.price_min", Published).
+		ColumnExpr("p.id, p.title, p.status = ? AS published, COALESCE(c.slug, '') AS category_slug, COALESCE(c.name, '') AS category_name, p.role, p.price_min", Published).
 		Where("p.tenant_id = ?", tenantID)
 }
 

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -81,4 +82,50 @@ func (s *Service) Subscribers(ctx context.Context, after string, limit int) ([]S
 		next = out[len(out)-1].ID
 	}
 	return out, next, nil
+}
+
+// IDByEmailIn returns, in q, the id of the shop's enabled customer (an
+// account or a guest) with this e-mail address, or "" when there is none.
+func IDByEmailIn(ctx context.Context, q bun.IDB, tenantID, email string) (string, error) {
+	var ids []string
+	err := q.NewRaw("SELECT id FROM customer_customers WHERE tenant_id = ? AND email = ? AND state = ? LIMIT 1", tenantID, email, Enabled).Scan(ctx, &ids)
+	if err != nil && !store.NoRows(err) {
+		return "", errs.Wrap(err, "customer: by e-mail")
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
+// BirthdayRow is an enabled customer with a birthday, of any shop.
+type BirthdayRow struct {
+	TenantID   string `bun:"tenant_id"`
+	CustomerID string `bun:"id"`
+	Month      int    `bun:"birth_month"`
+	Day        int    `bun:"birth_day"`
+}
+
+// BirthdaysIn lists, in q (a platform-scoped read), the enabled customers
+// of every shop whose birthday is one of days, by (tenant, id) after the
+// cursor, at most limit: the birthday automation's candidates (each shop
+// then keeps those whose birthday is today in its time zone).
+func BirthdaysIn(ctx context.Context, q bun.IDB, days []Birthday, afterTenant, afterID string, limit int) ([]BirthdayRow, error) {
+	if len(days) == 0 {
+		return nil, nil
+	}
+	var conds []string
+	var args []any
+	for _, d := range days {
+		conds = append(conds, "(birth_month = ? AND birth_day = ?)")
+		args = append(args, d.Month, d.Day)
+	}
+	args = append(args, Enabled, afterTenant, afterTenant, afterID, limit)
+	var out []BirthdayRow
+	err := q.NewRaw("SELECT tenant_id, id, birth_month, birth_day FROM customer_customers WHERE ("+strings.Join(conds, " OR ")+
+		") AND state = ? AND (tenant_id > ? OR (tenant_id = ? AND id > ?)) ORDER BY tenant_id, id LIMIT ?", args...).Scan(ctx, &out)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "customer: birthdays")
+	}
+	return out, nil
 }

@@ -61,8 +61,10 @@
 // promotion's IssuePersonalCode: usable by that account only, expiring
 // when the month ends); the month and customer are the coupon's source
 // key, so a sweep that runs twice, or two at once, issues nothing more.
-// Birthday points are stored per tier; granting them is the birthday
-// job's, not this package's (customers give their birthday once on the
+// Birthday points are granted once a year per customer (GrantBirthday,
+// ledger key BirthdayKey) by core/mailing's birthday round, on the
+// customer's birthday in the shop's time zone, whether or not the shop
+// sends the birthday mail (customers give their birthday once on the
 // account page: customer.SetOwnBirthday).
 //
 // # Coupons for points and share links
@@ -99,6 +101,7 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -365,4 +368,49 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// BirthdayKey is the ledger source key of a customer's birthday points in
+// a year: unique per shop, so they are granted once a year however often
+// the birthday round runs.
+func BirthdayKey(customerID string, year int) string {
+	return "birthday:" + customerID + ":" + strconv.Itoa(year)
+}
+
+// GrantBirthday credits the birthday points of the customer's tier once
+// for year (BirthdayKey), in the caller's transaction q, when the
+// programme is on and the tier gives any; core/mailing's birthday round
+// calls it on the customer's birthday in the shop's time zone. It returns
+// the points granted now (0: none, or granted before) and the tier.
+func (s *Service) GrantBirthday(ctx context.Context, q bun.IDB, customerID string, year int) (int64, *Tier, error) {
+	tenant, err := store.TenantID(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := programIn(ctx, q, tenant)
+	if err != nil || !p.Settings.Enabled {
+		return 0, nil, err
+	}
+	key := BirthdayKey(customerID, year)
+	if done, err := posted(ctx, q, tenant, key); err != nil || done {
+		return 0, nil, err
+	}
+	if err := known(ctx, q, tenant, customerID); err != nil {
+		return 0, nil, err
+	}
+	now := s.now()
+	a, err := lock(ctx, q, tenant, customerID, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	t := p.TierByCode(a.TierCode)
+	if t == nil || t.BirthdayPoints <= 0 {
+		return 0, t, nil
+	}
+	e, err := credit(ctx, q, post{tenant: tenant, customer: customerID, kind: KindEarn, key: key, reason: "birthday gift (" + t.Name + ")", now: now},
+		t.BirthdayPoints, p.Settings.ExpiryDays)
+	if err != nil || e == nil {
+		return 0, t, err
+	}
+	return e.Points, t, nil
 }

@@ -188,7 +188,7 @@ type Tier struct {
 	MultiplierPct  int64  `bun:"multiplier_pct" json:"multiplier_pct"` // points earned ×pct/100
 	FreeShipping   bool   `bun:"free_shipping" json:"free_shipping"`
 	DiscountPct    int64  `bun:"discount_pct" json:"discount_pct"`       // off every order's items
-	BirthdayPoints int64  `bun:"birthday_points" json:"birthday_points"` // the birthday gift in points
+	BirthdayPoints int64  `bun:"birthday_points" json:"birthday_points"` // the birthday gift in points (GrantBirthday)
 	MonthlyCoupon  string `bun:"monthly_coupon" json:"monthly_coupon"`   // a promotion requiring a code: each member gets a personal code of it monthly (coupons.go)
 }
 

@@ -29,19 +29,37 @@ const (
 	// AutoTierUpgrade congratulates a customer the loyalty programme moved
 	// up a tier (loyalty.TopicTierChanged).
 	AutoTierUpgrade = "tier_upgrade"
+	// AutoAbandonedCart mails a cart's lines and a link that restores it
+	// when the cart has an e-mail (or a customer) and no activity for the
+	// delay (lifecycle.go).
+	AutoAbandonedCart = "abandoned_cart"
+	// AutoWinBack mails the members of a dormant segment once per
+	// dormancy (their last order), optionally with a personal coupon.
+	AutoWinBack = "win_back"
+	// AutoBirthday mails a customer on their birthday in the shop's time
+	// zone, saying what birthday points their tier gave them.
+	AutoBirthday = "birthday"
 )
 
 // TopicAutomation is the delayed event that sends one automation mail.
 const TopicAutomation = "mailing.automation"
 
 // Automation is a shop's setting for one kind. Subject and Body may use
-// {name} and {tier}; empty means the built-in text.
+// {name} and the kind's own words ({tier}; {points} and {gift} on
+// birthdays; {code} and {coupon} in win-back); empty means the built-in
+// text.
 type Automation struct {
 	Kind         string
 	Enabled      bool
 	DelayMinutes int
 	Subject      string
 	Body         string // HTML, sanitised on save
+	// SegmentID is the win-back's audience: a segment id, or "" for the
+	// RFM groups "at risk" and "hibernating" (WinBackSegments).
+	SegmentID string
+	// PromotionID is the coded promotion win-back coupons are issued from
+	// (one single-use code per mail), "" for none.
+	PromotionID string
 }
 
 // Automations is every kind, in the order the console shows them, with
@@ -49,7 +67,17 @@ type Automation struct {
 var Automations = []Automation{
 	{Kind: AutoTierUpgrade, DelayMinutes: 0, Subject: "Welcome to {tier}",
 		Body: "<p>Hello {name},</p><p>thank you for shopping with us: you are now a <b>{tier}</b> member. Your new benefits apply from today.</p>"},
+	{Kind: AutoAbandonedCart, DelayMinutes: 240, Subject: "You left something in your cart",
+		Body: "<p>Hello {name},</p><p>your cart is waiting for you. Here is what you picked; one click brings it back.</p>"},
+	{Kind: AutoWinBack, DelayMinutes: 0, Subject: "We miss you, {name}",
+		Body: "<p>Hello {name},</p><p>it has been a while. Come and see what is new in the shop.</p><p>{coupon}</p>"},
+	{Kind: AutoBirthday, DelayMinutes: 0, Subject: "Happy birthday, {name}!",
+		Body: "<p>Happy birthday, {name}!</p><p>All of us wish you a wonderful day. {gift}</p>"},
 }
+
+// WinBackSegments are the win-back's audience when the shop picks none:
+// the RFM groups of customers who bought before and stopped.
+var WinBackSegments = []string{"rfm:at_risk", "rfm:hibernating"}
 
 func builtin(kind string) (Automation, bool) {
 	for _, a := range Automations {
@@ -62,13 +90,16 @@ func builtin(kind string) (Automation, bool) {
 
 type automationRow struct {
 	bun.BaseModel `bun:"table:mailing_automations"`
-	TenantID      string    `bun:"tenant_id,pk"`
-	Kind          string    `bun:"kind,pk"`
-	Enabled       bool      `bun:"enabled"`
-	DelayMinutes  int       `bun:"delay_minutes"`
-	Subject       string    `bun:"subject"`
-	Body          string    `bun:"body"`
-	UpdatedAt     time.Time `bun:"updated_at"`
+	TenantID      string     `bun:"tenant_id,pk"`
+	Kind          string     `bun:"kind,pk"`
+	Enabled       bool       `bun:"enabled"`
+	DelayMinutes  int        `bun:"delay_minutes"`
+	Subject       string     `bun:"subject"`
+	Body          string     `bun:"body"`
+	SegmentID     string     `bun:"segment_id"`
+	PromotionID   string     `bun:"promotion_id"`
+	LastRunAt     *time.Time `bun:"last_run_at"`
+	UpdatedAt     time.Time  `bun:"updated_at"`
 }
 
 // automationIn is the shop's setting for kind (the built-in, off, when
@@ -85,7 +116,7 @@ func automationIn(ctx context.Context, q bun.IDB, tid, kind string) (Automation,
 	case err != nil:
 		return a, errs.Wrap(err, "mailing: automation")
 	}
-	a.Enabled, a.DelayMinutes = r.Enabled, r.DelayMinutes
+	a.Enabled, a.DelayMinutes, a.SegmentID, a.PromotionID = r.Enabled, r.DelayMinutes, r.SegmentID, r.PromotionID
 	if r.Subject != "" {
 		a.Subject = r.Subject
 	}
@@ -135,10 +166,15 @@ func (s *Service) SaveAutomation(ctx context.Context, a Automation) (Automation,
 		return a, errs.Field("body", "is longer than 100000 bytes or contains control characters")
 	}
 	a.Body = richtext.Sanitize(a.Body)
+	if err := s.checkWinBack(ctx, &a); err != nil {
+		return a, err
+	}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		r := automationRow{TenantID: tid, Kind: a.Kind, Enabled: a.Enabled, DelayMinutes: a.DelayMinutes, Subject: a.Subject, Body: a.Body, UpdatedAt: s.now()}
+		r := automationRow{TenantID: tid, Kind: a.Kind, Enabled: a.Enabled, DelayMinutes: a.DelayMinutes, Subject: a.Subject, Body: a.Body,
+			SegmentID: a.SegmentID, PromotionID: a.PromotionID, UpdatedAt: s.now()}
 		if _, err := q.NewInsert().Model(&r).On("CONFLICT (tenant_id, kind) DO UPDATE").
-			Set("enabled = EXCLUDED.enabled, delay_minutes = EXCLUDED.delay_minutes, subject = EXCLUDED.subject, body = EXCLUDED.body, updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
+			Set("enabled = EXCLUDED.enabled, delay_minutes = EXCLUDED.delay_minutes, subject = EXCLUDED.subject, body = EXCLUDED.body").
+			Set("segment_id = EXCLUDED.segment_id, promotion_id = EXCLUDED.promotion_id, updated_at = EXCLUDED.updated_at").Exec(ctx); err != nil {
 			return errs.Wrap(err, "mailing: automation")
 		}
 		state := "off"
@@ -167,6 +203,7 @@ type autoPayload struct {
 	Kind       string            `json:"kind"`
 	Key        string            `json:"key"` // the trigger, e.g. a tier change id
 	CustomerID string            `json:"customer_id"`
+	Email      string            `json:"email,omitempty"` // "" : the customer's
 	Vars       map[string]string `json:"vars"`
 	ProductIDs []string          `json:"product_ids,omitempty"`
 }
@@ -186,29 +223,35 @@ func (s *Service) trigger(ctx context.Context, tid string, p autoPayload) error 
 	})
 }
 
-// runAutomation sends one automation mail, once per trigger.
+// runAutomation sends one automation mail, once per trigger: it writes
+// (or finds) the trigger's recipient row and sends it while it is queued.
+// An abandoned cart checked out or emptied since is skipped.
 func (s *Service) runAutomation(ctx context.Context, tid string, p autoPayload) error {
 	campaignID := "auto:" + p.Kind + ":" + p.Key
 	var a Automation
-	var rid string
+	var r Recipient
 	err := s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
-		rid = ""
+		r = Recipient{}
 		var err error
 		if a, err = automationIn(ctx, q, tid, p.Kind); err != nil || !a.Enabled {
 			return err // turned off since: nothing
 		}
-		f, err := customer.FactsIn(ctx, q, tid, p.CustomerID)
-		if err != nil || f == nil || f.Email == "" {
-			return err
+		email := p.Email
+		if email == "" {
+			f, err := customer.FactsIn(ctx, q, tid, p.CustomerID)
+			if err != nil || f == nil || f.Email == "" {
+				return err
+			}
+			email = f.Email
 		}
-		r := Recipient{TenantID: tid, ID: store.NewID(), CampaignID: campaignID, CustomerID: p.CustomerID, Email: f.Email, Status: RQueued, CreatedAt: s.now()}
-		if _, err := q.NewInsert().Model(&r).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		row := Recipient{TenantID: tid, ID: store.NewID(), CampaignID: campaignID, CustomerID: p.CustomerID, Email: email, Status: RQueued, CreatedAt: s.now()}
+		if _, err := q.NewInsert().Model(&row).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 			return errs.Wrap(err, "mailing: automation")
 		}
-		// The one row of this trigger (ours, or one a retry wrote before).
-		return q.NewSelect().Model((*Recipient)(nil)).Column("id").Where("tenant_id = ? AND campaign_id = ? AND email = ?", tid, campaignID, f.Email).Scan(ctx, &rid)
+		// The one row of this trigger (ours, or one written before).
+		return errs.Wrap(q.NewSelect().Model(&r).Where("tenant_id = ? AND campaign_id = ? AND email = ?", tid, campaignID, email).Scan(ctx), "mailing: automation")
 	})
-	if err != nil || rid == "" {
+	if err != nil || r.ID == "" || r.Status != RQueued {
 		return err
 	}
 	if p.Vars == nil {
@@ -220,13 +263,36 @@ func (s *Service) runAutomation(ctx context.Context, tid string, p autoPayload) 
 			p.Vars["name"] = cu
 		}
 	}
+	var extraHTML, extraText string
+	switch p.Kind {
+	case AutoAbandonedCart:
+		ok, err := s.cartBlock(ctx, tid, p.Key, r.ID, &extraHTML, &extraText)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.skip(ctx, tid, r.ID, "the cart was checked out or emptied")
+		}
+	}
 	pj, _ := json.Marshal(nonNil(p.ProductIDs))
-	c := &Campaign{ID: campaignID, Subject: expand(a.Subject, p.Vars, false), Body: richtext.Sanitize(expand(a.Body, p.Vars, true)), ProductJSON: string(pj)}
+	c := &Campaign{ID: campaignID, Subject: expand(a.Subject, p.Vars, false), Body: richtext.Sanitize(expand(a.Body, p.Vars, true)) + extraHTML, ProductJSON: string(pj)}
 	content, err := s.prepare(ctx, tid, c)
 	if err != nil {
 		return err
 	}
-	return s.deliver(ctx, tid, content, []string{rid})
+	if extraText != "" {
+		content.text = extraText + "\n" + content.text
+	}
+	return s.deliver(ctx, tid, content, []string{r.ID})
+}
+
+// skip marks a queued automation mail as not to be sent, and why.
+func (s *Service) skip(ctx context.Context, tid, rid, why string) error {
+	return s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
+		_, err := q.NewUpdate().Model((*Recipient)(nil)).Set("status = ?, last_error = ?", RSkipped, why).
+			Where("tenant_id = ? AND id = ? AND status = ?", tid, rid, RQueued).Exec(ctx)
+		return errs.Wrap(err, "mailing: skip")
+	})
 }
 
 func (s *Service) customerName(ctx context.Context, id string) (string, error) {

@@ -51,6 +51,13 @@ type Campaign struct {
 	FinishedAt   *time.Time `bun:"finished_at"`
 	CreatedAt    time.Time  `bun:"created_at"`
 	UpdatedAt    time.Time  `bun:"updated_at"`
+
+	// An A/B test of the campaign (variants.go): VariantPercent percent
+	// of the audience get variant B, with VariantSubject and VariantBody
+	// ("" keeps A's). 0: no test.
+	VariantSubject string `bun:"variant_subject"`
+	VariantBody    string `bun:"variant_body"`
+	VariantPercent int    `bun:"variant_percent"`
 }
 
 // ProductIDs are the products shown as blocks, in order.
@@ -68,6 +75,10 @@ type Input struct {
 	Body       string // HTML; sanitised through core/richtext
 	ProductIDs []string
 	SegmentID  string
+	// Variant B of an A/B test (variants.go); VariantPercent 0: no test.
+	VariantSubject string
+	VariantBody    string
+	VariantPercent int
 }
 
 func line(field, s string, max int, required bool) (string, error) {
@@ -138,7 +149,7 @@ func (s *Service) clean(ctx context.Context, in Input) (Input, error) {
 		ids = append(ids, id)
 	}
 	in.ProductIDs = ids
-	return in, nil
+	return cleanVariant(in)
 }
 
 func record(ctx context.Context, q bun.IDB, tid, action, objType, objID, after string) error {
@@ -157,7 +168,8 @@ func (s *Service) Create(ctx context.Context, in Input) (*Campaign, error) {
 	pj, _ := json.Marshal(nonNil(in.ProductIDs))
 	now := s.now()
 	c := &Campaign{TenantID: tid, ID: store.NewID(), Name: in.Name, Subject: in.Subject, Preheader: in.Preheader, Body: in.Body,
-		ProductJSON: string(pj), SegmentID: in.SegmentID, Status: Draft, CreatedAt: now, UpdatedAt: now}
+		ProductJSON: string(pj), SegmentID: in.SegmentID, Status: Draft, CreatedAt: now, UpdatedAt: now,
+		VariantSubject: in.VariantSubject, VariantBody: in.VariantBody, VariantPercent: in.VariantPercent}
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		if _, err := q.NewInsert().Model(c).Exec(ctx); err != nil {
 			return errs.Wrap(err, "mailing: create")
@@ -190,6 +202,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (*Campaign, e
 	err = s.db.Write(ctx, func(ctx context.Context, q bun.IDB) error {
 		res, err := q.NewUpdate().Model((*Campaign)(nil)).
 			Set("name = ?, subject = ?, preheader = ?, body = ?, product_ids = ?, segment_id = ?, updated_at = ?", in.Name, in.Subject, in.Preheader, in.Body, string(pj), in.SegmentID, s.now()).
+			Set("variant_subject = ?, variant_body = ?, variant_percent = ?", in.VariantSubject, in.VariantBody, in.VariantPercent).
 			Where("tenant_id = ? AND id = ? AND status IN (?)", tid, id, bun.List([]string{Draft, Scheduled})).Exec(ctx)
 		if err != nil {
 			return errs.Wrap(err, "mailing: update")

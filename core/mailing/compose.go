@@ -49,6 +49,8 @@ type content struct {
 	paths               []string // link paths by index, for signatures
 	mailtoUnsub         string
 	topic               string
+	// b is variant B of an A/B tested campaign (nil: none; variants.go).
+	b *content
 }
 
 func (s *Service) shopURL(ctx context.Context, tid string) (string, error) {

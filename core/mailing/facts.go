@@ -7,7 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/order"
 )
 
 // AttributedOrders lists the tenant's counted orders (neither awaiting
@@ -16,13 +16,8 @@ import (
 // total less refunds, as core/analytics counts campaign participation and
 // revenue.
 func AttributedOrders(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time) ([]analytics.SideOrder, error) {
-	var out []analytics.SideOrder
-	err := q.NewRaw(`SELECT o.placed_at, o.total - o.refunded_total AS net_sales
-		FROM mailing_attributions a JOIN orders o ON o.tenant_id = a.tenant_id AND o.id = a.order_id
-		WHERE a.tenant_id = ? AND o.status NOT IN ('pending_payment', 'cancelled') AND o.placed_at >= ? AND o.placed_at < ?`,
-		tenantID, from, to).Scan(ctx, &out)
-	if err != nil && !store.NoRows(err) {
-		return nil, errs.Wrap(err, "mailing.AttributedOrders")
-	}
-	return out, nil
+	credits := q.NewSelect().TableExpr("mailing_attributions").ColumnExpr("order_id").ColumnExpr("0 AS discount").
+		Where("tenant_id = ? AND placed_at >= ? AND placed_at < ?", tenantID, from, to)
+	out, err := order.Credited(ctx, q, tenantID, from, to, credits)
+	return out, errs.Wrap(err, "mailing.AttributedOrders")
 }

@@ -28,11 +28,17 @@
 // "order.placed" event). Tracker is the hook for recording opens and
 // clicks as analytics events too.
 //
-// Automations (automation.go) are per-shop settings, off by default: a
-// tier-upgrade mail (loyalty.TopicTierChanged); the post-purchase review
-// request is core/review's. A trigger enqueues a delayed outbox event; when it falls due the mail goes
-// through the same path as a campaign's (a recipient row per trigger, so
-// never twice; consent and unsubscribe checked at send time).
+// Automations (automation.go, lifecycle.go) are per-shop settings, off by
+// default: a tier-upgrade mail (loyalty.TopicTierChanged), the
+// abandoned-cart mail with a link that restores the cart (orders placed
+// from a restored cart are attributed to it), win-back for a dormant
+// segment (once per dormancy, optionally with a personal single-use
+// coupon) and the birthday mail with the tier's birthday points; the
+// post-purchase review request is core/review's. A tier change enqueues a
+// delayed outbox event; the lifecycle ones are found by a periodic round
+// (RunAutomations, core/jobs). Either way the mail goes through the same
+// path as a campaign's (a recipient row per trigger, so never twice;
+// consent and unsubscribe checked at send time).
 //
 // Tables: the package owns mailing_settings, mailing_campaigns,
 // mailing_recipients, mailing_suppressions, mailing_attributions and
@@ -46,9 +52,11 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
 )
@@ -124,6 +132,13 @@ type Options struct {
 	// Customers gives automation mails the customer's first name (nil:
 	// "there").
 	Customers *customer.Service
+	// Carts prices abandoned carts for their mail (nil: no abandoned-cart
+	// mail).
+	Carts *cart.Service
+	// Loyalty grants birthday points (nil: none).
+	Loyalty *loyalty.Service
+	// Location is a shop's time zone for birthdays (nil or an error: UTC).
+	Location func(ctx context.Context, tenantID string) (*time.Location, error)
 	// BatchSize is the number of recipients per batch event, sent over one
 	// SMTP connection (default 100).
 	BatchSize int

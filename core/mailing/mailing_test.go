@@ -50,7 +50,7 @@ func (e everyone) Members(ctx context.Context, segmentID, after string, limit in
 }
 
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	db   *store.DB
 	ctx  context.Context
 	tid  string
@@ -61,13 +61,19 @@ type fixture struct {
 	w    *outbox.Worker
 }
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+// newFixture builds shop-m's mailing over db; with adjusts the options
+// (the lifecycle tests add carts, loyalty and a clock).
+func newFixture(t testing.TB, db *store.DB, with ...func(*mailing.Options)) *fixture {
 	f := &fixture{t: t, db: db, tid: "shop-m", ctx: tenancy.WithActor(tenancy.WithTenant(context.Background(), "shop-m"), tenancy.Actor{Kind: "staff", ID: "u1", Name: "Mara"})}
 	f.cus = customer.New(db, customer.Options{})
 	f.cat = catalog.New(db, catalog.Options{})
-	f.svc = mailing.New(db, mailing.Options{Secret: secret, Audience: mailing.Subscribers{Customers: f.cus, Segments: everyone{f.cus}}, Products: f.cat,
+	opts := mailing.Options{Secret: secret, Audience: mailing.Subscribers{Customers: f.cus, Segments: everyone{f.cus}}, Products: f.cat,
 		Brand: design.New(db, design.Options{}), BatchSize: 2,
-		ShopURL: func(_ context.Context, tid string) (string, error) { return "https://" + tid + ".wasmart.test", nil }})
+		ShopURL: func(_ context.Context, tid string) (string, error) { return "https://" + tid + ".wasmart.test", nil }}
+	for _, w := range with {
+		w(&opts)
+	}
+	f.svc = mailing.New(db, opts)
 	f.sink = smtpsink.Start(t)
 	f.w = outbox.NewWorker(db, f.sink.Config())
 	f.svc.Register(f.w)

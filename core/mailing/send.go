@@ -70,6 +70,8 @@ type Recipient struct {
 	LastClickedAt  *time.Time `bun:"last_clicked_at"`
 	UnsubscribedAt *time.Time `bun:"unsubscribed_at"`
 	CreatedAt      time.Time  `bun:"created_at"`
+	// Variant is the A/B test variant the recipient is sent (A or B).
+	Variant string `bun:"variant"`
 }
 
 type startPayload struct {
@@ -267,7 +269,7 @@ func (s *Service) runStart(ctx context.Context, tid string, p startPayload) erro
 			rows := make([]Recipient, 0, len(ok))
 			for _, m := range ok {
 				rows = append(rows, Recipient{TenantID: tid, ID: store.NewID(), CampaignID: c.ID, CustomerID: m.CustomerID, Email: m.Email,
-					Name: truncate(m.Name, 200), Status: RQueued, CreatedAt: now})
+					Name: truncate(m.Name, 200), Status: RQueued, CreatedAt: now, Variant: c.variantOf(m.Email)})
 			}
 			if len(rows) > 0 {
 				if _, err := q.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
@@ -333,6 +335,9 @@ func (s *Service) runBatch(ctx context.Context, tid string, p batchPayload) erro
 	}
 	content, err := s.prepare(ctx, tid, c)
 	if err != nil {
+		return err
+	}
+	if content.b, err = s.prepareB(ctx, tid, c); err != nil {
 		return err
 	}
 	if err := s.deliver(ctx, tid, content, p.RecipientIDs); err != nil {
@@ -417,7 +422,7 @@ func (s *Service) deliver(ctx context.Context, tid string, content *content, ids
 	}
 	msgs := make([]outbox.Message, len(claimed))
 	for i, r := range claimed {
-		msgs[i] = content.message(s.opts.Secret, tid, r)
+		msgs[i] = content.forVariant(r.Variant).message(s.opts.Secret, tid, r)
 	}
 	var results []error
 	if len(msgs) > 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/cart"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/order"
@@ -201,11 +202,29 @@ func (s *Service) attribute(ctx context.Context, tid, orderID string) error {
 		if err != nil {
 			return err
 		}
+		placed := o.PlacedAt.UTC()
+		// An order placed from a cart an abandoned-cart mail restored
+		// belongs to that mail, whoever placed it.
+		rid, err := cart.RestoredFromIn(ctx, q, tid, o.ID)
+		if err != nil {
+			return err
+		}
+		if rid != "" {
+			var cid string
+			err := q.NewSelect().Model((*Recipient)(nil)).Column("campaign_id").Where("tenant_id = ? AND id = ?", tid, rid).Scan(ctx, &cid)
+			if err != nil && !store.NoRows(err) {
+				return errs.Wrap(err, "mailing: attribute")
+			}
+			if err == nil {
+				_, err = q.NewRaw("INSERT INTO mailing_attributions (tenant_id, order_id, campaign_id, recipient_id, total, currency, placed_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+					tid, o.ID, cid, rid, o.Total, o.Currency, placed).Exec(ctx)
+				return errs.Wrap(err, "mailing: attribute")
+			}
+		}
 		set, err := settingsIn(ctx, q, tid)
 		if err != nil {
 			return err
 		}
-		placed := o.PlacedAt.UTC()
 		from := placed.Add(-time.Duration(set.AttributionDays) * 24 * time.Hour)
 		var r Recipient
 		sel := q.NewSelect().Model(&r).Where("tenant_id = ? AND clicked_at <= ? AND last_clicked_at >= ?", tid, placed, from)
@@ -266,44 +285,67 @@ func (s *Service) Results(ctx context.Context, id string) (*Results, error) {
 		if _, err := getIn(ctx, q, tid, id); err != nil {
 			return err
 		}
-		var rows []struct {
-			Status       string `bun:"status"`
-			N            int    `bun:"n"`
-			Opened       int    `bun:"opened"`
-			Clicked      int    `bun:"clicked"`
-			Unsubscribed int    `bun:"unsubscribed"`
-		}
-		if err := q.NewRaw(`SELECT status, COUNT(*) AS n, COUNT(opened_at) AS opened, COUNT(clicked_at) AS clicked, COUNT(unsubscribed_at) AS unsubscribed
-			FROM mailing_recipients WHERE tenant_id = ? AND campaign_id = ? GROUP BY status`, tid, id).Scan(ctx, &rows); err != nil && !store.NoRows(err) {
-			return errs.Wrap(err, "mailing: results")
-		}
-		for _, r := range rows {
-			out.Recipients += r.N
-			out.Opened += r.Opened
-			out.Clicked += r.Clicked
-			out.Unsubscribed += r.Unsubscribed
-			switch r.Status {
-			case RQueued, RSending:
-				out.Queued += r.N
-			case RSent:
-				out.Sent += r.N
-			case RBounced:
-				out.Bounced += r.N
-			case RFailed:
-				out.Failed += r.N
-			case RSkipped, RCancelled:
-				out.Skipped += r.N
-			}
-		}
-		out.Delivered = out.Sent
-		if err := q.NewRaw("SELECT currency, SUM(total) AS amount FROM mailing_attributions WHERE tenant_id = ? AND campaign_id = ? GROUP BY currency ORDER BY currency",
-			tid, id).Scan(ctx, &out.Revenue); err != nil && !store.NoRows(err) {
-			return errs.Wrap(err, "mailing: results")
-		}
-		err := q.NewRaw("SELECT COUNT(*) FROM mailing_attributions WHERE tenant_id = ? AND campaign_id = ?", tid, id).Scan(ctx, &out.Orders)
-		return errs.Wrap(err, "mailing: results")
+		return resultsIn(ctx, q, tid, "campaign_id = ?", id, out)
 	})
 	return out, err
+}
+
+// AutomationResults counts the outcomes of every mail of one automation
+// kind (all its triggers together).
+func (s *Service) AutomationResults(ctx context.Context, kind string) (*Results, error) {
+	tid, err := store.TenantID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := builtin(kind); !ok {
+		return nil, errs.Field("kind", "unknown automation %q", kind)
+	}
+	out := &Results{}
+	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
+		return resultsIn(ctx, q, tid, "campaign_id LIKE ?", "auto:"+kind+":%", out)
+	})
+	return out, err
+}
+
+// resultsIn adds up, in q, the recipients and attributions whose campaign
+// matches cond (on campaign_id, with one argument).
+func resultsIn(ctx context.Context, q bun.IDB, tid, cond string, arg any, out *Results) error {
+	var rows []struct {
+		Status       string `bun:"status"`
+		N            int    `bun:"n"`
+		Opened       int    `bun:"opened"`
+		Clicked      int    `bun:"clicked"`
+		Unsubscribed int    `bun:"unsubscribed"`
+	}
+	if err := q.NewRaw(`SELECT status, COUNT(*) AS n, COUNT(opened_at) AS opened, COUNT(clicked_at) AS clicked, COUNT(unsubscribed_at) AS unsubscribed
+		FROM mailing_recipients WHERE tenant_id = ? AND `+cond+` GROUP BY status`, tid, arg).Scan(ctx, &rows); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "mailing: results")
+	}
+	for _, r := range rows {
+		out.Recipients += r.N
+		out.Opened += r.Opened
+		out.Clicked += r.Clicked
+		out.Unsubscribed += r.Unsubscribed
+		switch r.Status {
+		case RQueued, RSending:
+			out.Queued += r.N
+		case RSent:
+			out.Sent += r.N
+		case RBounced:
+			out.Bounced += r.N
+		case RFailed:
+			out.Failed += r.N
+		case RSkipped, RCancelled:
+			out.Skipped += r.N
+		}
+	}
+	out.Delivered = out.Sent
+	if err := q.NewRaw("SELECT currency, SUM(total) AS amount FROM mailing_attributions WHERE tenant_id = ? AND "+cond+" GROUP BY currency ORDER BY currency",
+		tid, arg).Scan(ctx, &out.Revenue); err != nil && !store.NoRows(err) {
+		return errs.Wrap(err, "mailing: results")
+	}
+	err := q.NewRaw("SELECT COUNT(*) FROM mailing_attributions WHERE tenant_id = ? AND "+cond, tid, arg).Scan(ctx, &out.Orders)
+	return errs.Wrap(err, "mailing: results")
 }
 
 // Eraser anonymises a deleted customer's campaign rows in the deletion's

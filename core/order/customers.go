@@ -47,6 +47,29 @@ func BoughtSQL(products string) string {
 		" WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id AND " + counted + " AND l.product_id IN (" + products + "))"
 }
 
+// LastOrdersIn returns, in q, the id of each of the customers' latest
+// order (ids are time-ordered), for those who have one: the win-back
+// automation (core/mailing) mails a dormant customer once per last order.
+func LastOrdersIn(ctx context.Context, q bun.IDB, tenant string, customerIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(customerIDs))
+	if len(customerIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		CustomerID string `bun:"customer_id"`
+		Last       string `bun:"last_id"`
+	}
+	err := q.NewRaw("SELECT customer_id, MAX(id) AS last_id FROM orders WHERE tenant_id = ? AND customer_id IN (?) GROUP BY customer_id",
+		tenant, bun.List(customerIDs)).Scan(ctx, &rows)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "order: last orders")
+	}
+	for _, r := range rows {
+		out[r.CustomerID] = r.Last
+	}
+	return out, nil
+}
+
 // CustomerOrderIDsSQL selects the id of every order of a customer: the
 // tenant is its first placeholder, the customer id its second. Packages
 // whose rows point at an order (reviews, returns) select a customer's

@@ -79,3 +79,28 @@ func Touched(ctx context.Context, q bun.IDB, since time.Time, limit int) ([]Touc
 	}
 	return rows, nil
 }
+
+// Credit is a counted order another package credits (a promotion, an
+// e-mail campaign): when it was placed, its total less refunds, and the
+// discount the crediting package says it gave.
+type Credit struct {
+	PlacedAt time.Time `bun:"placed_at"`
+	NetSales int64     `bun:"net_sales"`
+	Discount int64     `bun:"discount"`
+}
+
+// Credited lists the tenant's counted orders placed in [from, to) that
+// credits names, in q (one query): credits is a query over the calling
+// package's own tables returning one row per order of the tenant with
+// the columns order_id and discount. The order tables stay this
+// package's: callers never join them.
+func Credited(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time, credits *bun.SelectQuery) ([]Credit, error) {
+	var out []Credit
+	err := q.NewRaw(`SELECT o.placed_at, o.total - o.refunded_total AS net_sales, c.discount
+		FROM (?) c JOIN orders o ON o.tenant_id = ? AND o.id = c.order_id
+		WHERE `+counted+` AND o.placed_at >= ? AND o.placed_at < ?`, credits, tenantID, from, to).Scan(ctx, &out)
+	if err != nil && !store.NoRows(err) {
+		return nil, errs.Wrap(err, "order.Credited")
+	}
+	return out, nil
+}

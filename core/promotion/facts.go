@@ -7,7 +7,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/analytics"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/order"
 )
 
 // PromotedOrders lists the tenant's counted orders (neither awaiting
@@ -17,14 +17,8 @@ import (
 // total less refunds and the discount its promotions gave and the
 // shopper kept (redemption amounts less what returns took back).
 func PromotedOrders(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time) ([]analytics.SideOrder, error) {
-	var out []analytics.SideOrder
-	err := q.NewRaw(`SELECT o.placed_at, o.total - o.refunded_total AS net_sales, SUM(r.amount - r.reversed) AS discount
-		FROM promotion_redemptions r JOIN orders o ON o.tenant_id = r.tenant_id AND o.id = r.order_id
-		WHERE r.tenant_id = ? AND r.released_at IS NULL AND o.status NOT IN ('pending_payment', 'cancelled')
-		AND o.placed_at >= ? AND o.placed_at < ?
-		GROUP BY o.id, o.placed_at, o.total, o.refunded_total`, tenantID, from, to).Scan(ctx, &out)
-	if err != nil && !store.NoRows(err) {
-		return nil, errs.Wrap(err, "promotion.PromotedOrders")
-	}
-	return out, nil
+	credits := q.NewSelect().TableExpr("promotion_redemptions").ColumnExpr("order_id").ColumnExpr("SUM(amount - reversed) AS discount").
+		Where("tenant_id = ? AND released_at IS NULL", tenantID).Group("order_id")
+	out, err := order.Credited(ctx, q, tenantID, from, to, credits)
+	return out, errs.Wrap(err, "promotion.PromotedOrders")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/store"
+	"github.com/wasmart/wasmart/core/text"
 )
 
 // MaxPage is the most members one page holds.
@@ -167,7 +168,7 @@ func (s *Service) WriteCSV(ctx context.Context, segmentID string, w io.Writer) e
 			return err
 		}
 		for _, m := range page {
-			if err := cw.Write([]string{m.CustomerID, csvSafe(m.Email), csvSafe(m.Name), strconv.FormatBool(m.AcceptsMarketing)}); err != nil {
+			if err := cw.Write([]string{m.CustomerID, text.CSVCell(m.Email), text.CSVCell(m.Name), strconv.FormatBool(m.AcceptsMarketing)}); err != nil {
 				return err
 			}
 		}
@@ -180,14 +181,6 @@ func (s *Service) WriteCSV(ctx context.Context, segmentID string, w io.Writer) e
 		}
 		after = next
 	}
-}
-
-// csvSafe keeps a cell from being read as a formula by a spreadsheet.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // Wanted reports whether a promotion segment is one this package answers

@@ -86,3 +86,12 @@ func Printable(s string) string {
 	}
 	return b.String()
 }
+
+// CSVCell keeps a cell of an exported CSV file from being read as a
+// formula by a spreadsheet (a leading =, +, -, @, tab or CR gets a quote).
+func CSVCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}

@@ -58,10 +58,18 @@ const (
 	GoalsRead        Permission = "goals.read"
 	GoalsManage      Permission = "goals.manage"
 	ReportsManage    Permission = "reports.manage"
+	InsightRead      Permission = "insight.read"
 	PluginsRead      Permission = "plugins.read"
 	PluginsManage    Permission = "plugins.manage"
 	DesignRead       Permission = "design.read"
 	DesignWrite      Permission = "design.write"
+)
+
+// A/B tests (core/experiment): reading every test and its results;
+// running product-page tests (merchandising: the catalog's owners).
+const (
+	ExperimentsRead     Permission = "experiments.read"
+	ExperimentsProducts Permission = "experiments.products"
 )
 
 // Platform permissions.
@@ -114,9 +122,12 @@ var catalogue = []Info{
 	{ReportsRead, TenantScope, true, "Read reports"},
 	{AnalyticsRead, TenantScope, true, "Read storefront analytics and KPIs"},
 	{AnalyticsManage, TenantScope, false, "Change analytics settings (time zone, retention)"},
+	{ExperimentsRead, TenantScope, true, "View A/B tests and their results"},
+	{ExperimentsProducts, TenantScope, false, "Start, stop and apply A/B tests of product pages"},
 	{GoalsRead, TenantScope, true, "View the shop's goals, their progress and notices"},
 	{GoalsManage, TenantScope, false, "Create, edit and archive the shop's goals"},
 	{ReportsManage, TenantScope, false, "Manage scheduled reports (daily, weekly, monthly) and who receives them"},
+	{InsightRead, TenantScope, true, "Read inventory insight (turnover, forecasts, reorder suggestions, slow sellers) and bought-together rules"},
 	{PluginsRead, TenantScope, true, "View installed plugins"},
 	{PluginsManage, TenantScope, false, "Install, configure and remove plugins"},
 	{DesignRead, TenantScope, true, "View the storefront theme"},
@@ -187,10 +198,10 @@ func tenantPerms(filter func(Info) bool) []Permission {
 var tenantRoles = []Role{
 	{Owner, "Everything, including billing, plan and ownership", tenantPerms(func(Info) bool { return true }), true},
 	{Administrator, "Everything except changing owners", tenantPerms(func(Info) bool { return true }), true},
-	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite}, true},
-	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite}, true},
+	{Operations, "Catalog (listings go to review), stock, orders and the storefront design", []Permission{ShopRead, CatalogRead, CatalogWrite, InventoryRead, InventoryWrite, OrdersRead, OrdersWrite, FulfillmentWrite, ReturnsRead, CustomersRead, ReportsRead, PluginsRead, DesignRead, DesignWrite, ExperimentsRead, ExperimentsProducts, InsightRead}, true},
+	{Marketing, "Promotions, coupons, members and campaigns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, PromotionsRead, PromotionsWrite, LoyaltyRead, LoyaltyWrite, SegmentsRead, SegmentsWrite, MailingRead, MailingWrite, ReviewsRead, ReviewsWrite, ReportsRead, AnalyticsRead, DesignRead, DesignWrite, ExperimentsRead, InsightRead}, true},
 	{CustomerService, "Customers, orders and returns", []Permission{ShopRead, CatalogRead, CustomersRead, CustomersWrite, OrdersRead, OrdersWrite, OrdersRefund, ReturnsRead, ReturnsWrite, LoyaltyRead, SegmentsRead, ReviewsRead, ReviewsWrite}, true},
-	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite}, true},
+	{Warehouse, "Fulfilment and stock", []Permission{ShopRead, CatalogRead, InventoryRead, InventoryWrite, OrdersRead, FulfillmentWrite, ReturnsRead, ReturnsWrite, InsightRead}, true},
 	{Analyst, "Read-only access to reports and data", tenantPerms(func(i Info) bool { return i.ReadOnly && i.Name != AuditRead }), true},
 }
 

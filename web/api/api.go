@@ -23,6 +23,7 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
@@ -70,6 +71,8 @@ type Deps struct {
 	Loyalty     *loyalty.Service
 	Mailing     *mailing.Service
 	Segments    *segment.Service
+	// Experiments are the shop's A/B tests.
+	Experiments *experiment.Service
 }
 
 // API is the JSON API's handlers, one per resource, in route order.
@@ -98,9 +101,11 @@ func New(d Deps) *API {
 		&Reviews{reviews: d.Reviews},
 		&Analytics{analytics: d.Analytics, admin: d.Admin},
 		&Goals{analytics: d.Analytics, admin: d.Admin},
+		&Insight{insight: admin.NewInsight(d.Admin, d.Analytics)},
 		&Loyalty{loyalty: d.Loyalty},
 		&Mailing{Kit: d.Kit, mailing: d.Mailing},
 		&Segments{segments: d.Segments},
+		&Experiments{experiments: d.Experiments},
 		&StoreMember{Kit: d.Kit, loyalty: d.Loyalty, customers: d.Customers},
 		&Storefront{Kit: d.Kit, db: d.DB, carts: d.Carts, checkout: d.Checkout, orders: d.Orders, payments: d.Payments,
 			shipments: d.Shipments, afterSales: d.AfterSales},

@@ -28,6 +28,11 @@ type EmailCampaignRequest struct {
 	Body       string   `json:"body"`
 	ProductIDs []string `json:"product_ids,omitempty"`
 	SegmentID  string   `json:"segment_id"`
+	// An A/B test: variant_percent percent of the audience (1-99; 0: no
+	// test) get variant B's subject and body ("" keeps A's).
+	VariantSubject string `json:"variant_subject,omitempty"`
+	VariantBody    string `json:"variant_body,omitempty"`
+	VariantPercent int    `json:"variant_percent,omitempty"`
 }
 
 // EmailCampaignJSON is a campaign.
@@ -45,6 +50,10 @@ type EmailCampaignJSON struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
+	// The A/B test, when variant_percent > 0.
+	VariantSubject string `json:"variant_subject,omitempty"`
+	VariantBody    string `json:"variant_body,omitempty"`
+	VariantPercent int    `json:"variant_percent"`
 }
 
 // EmailCampaignList is the shop's campaigns, newest first.
@@ -88,14 +97,26 @@ type MailingSettings struct {
 }
 
 // MailingAutomation is one e-mail automation's setting: tier_upgrade
-// (when the loyalty programme moves a customer up). Subject and body may
-// use {name} and {tier}; empty means the built-in text.
+// (when the loyalty programme moves a customer up), abandoned_cart (a cart
+// with an e-mail and no activity for the delay: its lines and a restore
+// link), win_back (members of a dormant segment, once per dormancy,
+// optionally with a personal single-use code of a coded promotion) or
+// birthday (on the day, in the shop's time zone, with the tier's birthday
+// points). Subject and body may use {name}, and {tier}; {points} and
+// {gift} (birthday); {code} and {coupon} (win-back); empty means the
+// built-in text. segment_id and promotion_id are the win-back's (empty
+// segment: the RFM groups at risk and hibernating).
 type MailingAutomation struct {
 	Kind         string `json:"kind"`
 	Enabled      bool   `json:"enabled"`
 	DelayMinutes int    `json:"delay_minutes"`
 	Subject      string `json:"subject"`
 	Body         string `json:"body"`
+	SegmentID    string `json:"segment_id,omitempty"`
+	PromotionID  string `json:"promotion_id,omitempty"`
+	// Results are the automation's figures over all its mails (answers
+	// only; ignored in a request).
+	Results *EmailCampaignResults `json:"results,omitempty"`
 }
 
 // MailingAutomations are the shop's automation settings.
@@ -121,9 +142,10 @@ func (s *Mailing) Routes() []httpx.Route {
 	api.API("POST", "/api/email-campaigns/:mailing/cancel", perm.MailingWrite, "Cancel a scheduled or sending campaign (queued mail is not sent)", nil, EmailCampaignJSON{}, s.apiCancel)
 	api.API("POST", "/api/email-campaigns/:mailing/test", perm.MailingWrite, "Send a test of the campaign to the signed-in staff member", nil, EmailTestSendJSON{}, s.apiTest)
 	api.API("GET", "/api/email-campaigns/:mailing/results", perm.MailingRead, "A campaign's results: sent, delivered, bounced, opened, clicked, orders and revenue", nil, EmailCampaignResults{}, s.apiResults)
+	api.API("GET", "/api/email-campaigns/:mailing/variants", perm.MailingRead, "An A/B tested campaign's figures per variant, with the z-tests of clicks and orders against variant A", nil, EmailVariantResults{}, s.apiVariants)
 	api.API("GET", "/api/mailing/settings", perm.MailingRead, "The shop's mailing settings", nil, MailingSettings{}, s.apiSettings)
 	api.API("PUT", "/api/mailing/settings", perm.MailingWrite, "Replace the shop's mailing settings", MailingSettings{}, MailingSettings{}, s.apiSaveSettings)
-	api.API("GET", "/api/mailing/automations", perm.MailingRead, "The shop's e-mail automations (tier upgrade)", nil, MailingAutomations{}, s.apiAutomations)
+	api.API("GET", "/api/mailing/automations", perm.MailingRead, "The shop's e-mail automations (tier upgrade, abandoned cart, win-back, birthday)", nil, MailingAutomations{}, s.apiAutomations)
 	api.API("PUT", "/api/mailing/automations/:kind", perm.MailingWrite, "Turn an e-mail automation on or off, with its delay and text", MailingAutomation{}, MailingAutomation{}, s.apiSaveAutomation)
 	return t.Routes()
 }
@@ -140,11 +162,13 @@ func emailCampaignJSON(c *mailing.Campaign) EmailCampaignJSON {
 		ids = []string{}
 	}
 	return EmailCampaignJSON{ID: c.ID, Name: c.Name, Subject: c.Subject, Preheader: c.Preheader, Body: c.Body, ProductIDs: ids, SegmentID: c.SegmentID,
-		Status: c.Status, SendAt: c.SendAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Status: c.Status, SendAt: c.SendAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		VariantSubject: c.VariantSubject, VariantBody: c.VariantBody, VariantPercent: c.VariantPercent}
 }
 
 func (r EmailCampaignRequest) input() mailing.Input {
-	return mailing.Input{Name: r.Name, Subject: r.Subject, Preheader: r.Preheader, Body: r.Body, ProductIDs: r.ProductIDs, SegmentID: r.SegmentID}
+	return mailing.Input{Name: r.Name, Subject: r.Subject, Preheader: r.Preheader, Body: r.Body, ProductIDs: r.ProductIDs, SegmentID: r.SegmentID,
+		VariantSubject: r.VariantSubject, VariantBody: r.VariantBody, VariantPercent: r.VariantPercent}
 }
 
 func (s *Mailing) apiList(c *fiber.Ctx) error {
@@ -236,12 +260,16 @@ func (s *Mailing) apiResults(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(resultsJSON(r))
+}
+
+func resultsJSON(r *mailing.Results) EmailCampaignResults {
 	out := EmailCampaignResults{Recipients: r.Recipients, Queued: r.Queued, Sent: r.Sent, Delivered: r.Delivered, Bounced: r.Bounced, Failed: r.Failed,
 		Skipped: r.Skipped, Opened: r.Opened, Clicked: r.Clicked, Unsubscribed: r.Unsubscribed, Orders: r.Orders, Revenue: []EmailCampaignRevenue{}}
 	for _, v := range r.Revenue {
 		out.Revenue = append(out.Revenue, EmailCampaignRevenue{Currency: v.Currency, Amount: v.Amount})
 	}
-	return c.JSON(out)
+	return out
 }
 
 func (s *Mailing) apiSettings(c *fiber.Ctx) error {
@@ -265,7 +293,7 @@ func (s *Mailing) apiSaveSettings(c *fiber.Ctx) error {
 }
 
 func automationJSON(a mailing.Automation) MailingAutomation {
-	return MailingAutomation{Kind: a.Kind, Enabled: a.Enabled, DelayMinutes: a.DelayMinutes, Subject: a.Subject, Body: a.Body}
+	return MailingAutomation{Kind: a.Kind, Enabled: a.Enabled, DelayMinutes: a.DelayMinutes, Subject: a.Subject, Body: a.Body, SegmentID: a.SegmentID, PromotionID: a.PromotionID}
 }
 
 func (s *Mailing) apiAutomations(c *fiber.Ctx) error {
@@ -275,7 +303,14 @@ func (s *Mailing) apiAutomations(c *fiber.Ctx) error {
 	}
 	out := MailingAutomations{Automations: []MailingAutomation{}}
 	for _, a := range list {
-		out.Automations = append(out.Automations, automationJSON(a))
+		j := automationJSON(a)
+		r, err := s.mailing.AutomationResults(c.UserContext(), a.Kind)
+		if err != nil {
+			return err
+		}
+		res := resultsJSON(r)
+		j.Results = &res
+		out.Automations = append(out.Automations, j)
 	}
 	return c.JSON(out)
 }
@@ -285,7 +320,8 @@ func (s *Mailing) apiSaveAutomation(c *fiber.Ctx) error {
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
-	a, err := s.mailing.SaveAutomation(c.UserContext(), mailing.Automation{Kind: c.Params("kind"), Enabled: in.Enabled, DelayMinutes: in.DelayMinutes, Subject: in.Subject, Body: in.Body})
+	a, err := s.mailing.SaveAutomation(c.UserContext(), mailing.Automation{Kind: c.Params("kind"), Enabled: in.Enabled, DelayMinutes: in.DelayMinutes, Subject: in.Subject, Body: in.Body,
+		SegmentID: in.SegmentID, PromotionID: in.PromotionID})
 	if err != nil {
 		return err
 	}

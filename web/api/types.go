@@ -35,4 +35,6 @@ type (
 	ChangeJSON       = admin.ChangeJSON
 	ProblemJSON      = admin.ProblemJSON
 	SignupRequest    = admin.SignupRequest
+	InsightJSON      = admin.InsightJSON
+	BasketRulesJSON  = admin.BasketRulesJSON
 )

@@ -40,6 +40,7 @@ import (
 	"github.com/wasmart/wasmart/core/content"
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
@@ -114,6 +115,9 @@ type Deps struct {
 	// Preview serves a request on the shop host in-process (the builder's
 	// live preview of the draft).
 	Preview fasthttp.RequestHandler
+
+	// Experiments are the shop's A/B tests.
+	Experiments *experiment.Service
 }
 
 // Handler is the console: one handler per resource group.
@@ -122,6 +126,7 @@ type Handler struct {
 	shop      *Shop
 	catalog   *Catalog
 	inventory *Inventory
+	insight   *Insight
 	customers *Customers
 	imports   *Imports
 	orders    *Orders
@@ -133,6 +138,8 @@ type Handler struct {
 	loyalty   *Loyalty
 	plugins   *Plugins
 	builder   *Builder
+
+	experiments *Experiments
 }
 
 // New parses the console's templates and returns its handler.
@@ -152,6 +159,7 @@ func New(d Deps) (*Handler, error) {
 		shop:      &Shop{base: b, tenants: d.Tenants, analytics: d.Analytics, admin: d.Admin},
 		catalog:   &Catalog{base: b, tenants: d.Tenants, catalog: d.Catalog, admin: d.Admin, blobs: d.Blobs},
 		inventory: &Inventory{base: b, admin: d.Admin},
+		insight:   &Insight{base: b, insight: admin.NewInsight(d.Admin, d.Analytics)},
 		customers: customers,
 		imports:   &Imports{base: b, imports: d.Imports, admin: d.Admin},
 		orders:    &Orders{base: b, db: d.DB, tenants: d.Tenants, commerce: d.Commerce, admin: d.Admin},
@@ -164,6 +172,7 @@ func New(d Deps) (*Handler, error) {
 		plugins:   &Plugins{base: b, tenants: d.Tenants, plugins: d.Plugins, admin: d.Admin},
 		builder: &Builder{base: b, design: d.Design, content: d.Content, catalog: d.Catalog, admin: d.Admin,
 			preview: d.Preview},
+		experiments: &Experiments{base: b, experiments: d.Experiments, catalog: d.Catalog},
 	}, nil
 }
 
@@ -174,6 +183,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.shop.consolePages(&t)
 	h.catalog.catalogPages(&t)
 	h.inventory.inventoryPages(&t)
+	h.insight.insightPages(&t)
 	h.customers.customerPages(&t)
 	h.imports.importPages(&t)
 	h.orders.orderPages(&t)
@@ -186,6 +196,7 @@ func (h *Handler) Routes() []httpx.Route {
 	h.loyalty.loyaltyPages(&t)
 	h.plugins.pluginPages(&t)
 	h.builder.builderPages(&t)
+	h.experiments.experimentPages(&t)
 	return t.Routes()
 }
 

@@ -1,11 +1,13 @@
 package console
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/tenants/perm"
 	"github.com/wasmart/wasmart/web/internal/httpx"
@@ -37,26 +39,45 @@ func (s *Mailing) mailingPages(t *httpx.Table) {
 
 type emailForm struct {
 	Name, Subject, Preheader, Body, Products, SegmentID string
+	// An A/B test: variant B and the percent of the audience it goes to.
+	VariantSubject, VariantBody, VariantPercent string
 }
 
 func readEmailForm(c *fiber.Ctx) emailForm {
 	return emailForm{Name: c.FormValue("name"), Subject: c.FormValue("subject"), Preheader: c.FormValue("preheader"), Body: c.FormValue("body"),
-		Products: c.FormValue("products"), SegmentID: c.FormValue("segment_id")}
+		Products: c.FormValue("products"), SegmentID: c.FormValue("segment_id"),
+		VariantSubject: c.FormValue("variant_subject"), VariantBody: c.FormValue("variant_body"), VariantPercent: c.FormValue("variant_percent")}
 }
 
 func (f emailForm) input() mailing.Input {
 	ids := strings.FieldsFunc(f.Products, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
-	return mailing.Input{Name: f.Name, Subject: f.Subject, Preheader: f.Preheader, Body: f.Body, ProductIDs: ids, SegmentID: f.SegmentID}
+	pct := 0
+	if p := strings.TrimSpace(f.VariantPercent); p != "" {
+		if n, err := strconv.Atoi(p); err == nil {
+			pct = n
+		} else {
+			pct = -1 // refused naming variant_percent
+		}
+	}
+	return mailing.Input{Name: f.Name, Subject: f.Subject, Preheader: f.Preheader, Body: f.Body, ProductIDs: ids, SegmentID: f.SegmentID,
+		VariantSubject: f.VariantSubject, VariantBody: f.VariantBody, VariantPercent: pct}
 }
 
 func emailFormOf(c *mailing.Campaign) emailForm {
-	return emailForm{Name: c.Name, Subject: c.Subject, Preheader: c.Preheader, Body: c.Body, Products: strings.Join(c.ProductIDs(), ", "), SegmentID: c.SegmentID}
+	f := emailForm{Name: c.Name, Subject: c.Subject, Preheader: c.Preheader, Body: c.Body, Products: strings.Join(c.ProductIDs(), ", "), SegmentID: c.SegmentID,
+		VariantSubject: c.VariantSubject, VariantBody: c.VariantBody}
+	if c.VariantPercent > 0 {
+		f.VariantPercent = strconv.Itoa(c.VariantPercent)
+	}
+	return f
 }
 
 type emailListData struct {
 	Campaigns   []*mailing.Campaign
 	Settings    mailing.Settings
 	Automations []mailing.Automation
+	// AutoResults are each automation's figures, by kind.
+	AutoResults map[string]autoFigures
 	F           emailForm
 	CanWrite    bool
 }
@@ -70,8 +91,30 @@ func (s *Mailing) listData(c *fiber.Ctx) (emailListData, error) {
 	if d.Settings, err = s.mailing.Settings(c.UserContext()); err != nil {
 		return d, err
 	}
-	d.Automations, err = s.mailing.AutomationSettings(c.UserContext())
-	return d, err
+	if d.Automations, err = s.mailing.AutomationSettings(c.UserContext()); err != nil {
+		return d, err
+	}
+	d.AutoResults = map[string]autoFigures{}
+	for _, a := range d.Automations {
+		r, err := s.mailing.AutomationResults(c.UserContext(), a.Kind)
+		if err != nil {
+			return d, err
+		}
+		f := autoFigures{Sent: r.Sent, Opened: r.Opened, Clicked: r.Clicked, Orders: r.Orders}
+		var rev []string
+		for _, v := range r.Revenue {
+			rev = append(rev, view.Money(v.Amount, v.Currency))
+		}
+		f.Revenue = strings.Join(rev, ", ")
+		d.AutoResults[a.Kind] = f
+	}
+	return d, nil
+}
+
+// autoFigures are an automation's results over all its mails.
+type autoFigures struct {
+	Sent, Opened, Clicked, Orders int
+	Revenue                       string
 }
 
 func (s *Mailing) list(c *fiber.Ctx) error {
@@ -115,7 +158,7 @@ func (s *Mailing) saveSettings(c *fiber.Ctx) error {
 
 func (s *Mailing) saveAutomation(c *fiber.Ctx) error {
 	in := mailing.Automation{Kind: c.Params("kind"), Enabled: c.FormValue("enabled") == "on", DelayMinutes: atoiForm(c, "delay_minutes"),
-		Subject: c.FormValue("subject"), Body: c.FormValue("body")}
+		Subject: c.FormValue("subject"), Body: c.FormValue("body"), SegmentID: c.FormValue("segment_id"), PromotionID: c.FormValue("promotion_id")}
 	if _, err := s.mailing.SaveAutomation(c.UserContext(), in); err != nil {
 		return s.PageError(c, err, func() error {
 			d, lerr := s.listData(c)
@@ -145,6 +188,9 @@ type emailPageData struct {
 	R        *mailing.Results
 	Editable bool
 	CanWrite bool
+	// The A/B test's figures per variant and its comparisons (a test only).
+	Variants       []mailing.VariantResult
+	Clicks, Orders *experiment.Results
 }
 
 func (s *Mailing) pageData(c *fiber.Ctx) (emailPageData, error) {
@@ -157,7 +203,14 @@ func (s *Mailing) pageData(c *fiber.Ctx) (emailPageData, error) {
 	if err != nil {
 		return emailPageData{}, err
 	}
-	return emailPageData{C: x, F: emailFormOf(x), R: r, Editable: x.Status == mailing.Draft || x.Status == mailing.Scheduled, CanWrite: s.Can(c, perm.MailingWrite)}, nil
+	d := emailPageData{C: x, F: emailFormOf(x), R: r, Editable: x.Status == mailing.Draft || x.Status == mailing.Scheduled, CanWrite: s.Can(c, perm.MailingWrite)}
+	if x.VariantPercent > 0 {
+		if d.Variants, err = s.mailing.VariantResults(ctx, x.ID); err != nil {
+			return d, err
+		}
+		d.Clicks, d.Orders = mailing.VariantTests(d.Variants)
+	}
+	return d, nil
 }
 
 func (s *Mailing) render(c *fiber.Ctx, d emailPageData) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/errs"
 	"github.com/wasmart/wasmart/core/idempotency"
+	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/order"
 	"github.com/wasmart/wasmart/core/pricing"
@@ -311,6 +312,8 @@ type purchasePages struct {
 	recs   recommender
 	// reviews takes the reviews shoppers write from their orders.
 	reviews *review.Service
+	// mailing checks the restore links of abandoned-cart mail.
+	mailing *mailing.Service
 }
 
 // routes are the cart, checkout, order, return and tracking pages.
@@ -319,6 +322,7 @@ func (s *purchasePages) routes(t *httpx.Table) {
 	shop.Page("GET", "/cart", httpx.Public, "Cart page: lines, problems, totals with every adjustment", s.shopCart)
 	shop.Page("POST", "/cart/add", httpx.Public, "Add a variant to the cart (the product page's form)", s.shopCartAdd)
 	shop.Page("POST", "/cart/update", httpx.Public, "Change cart quantities or remove a line", s.shopCartUpdate)
+	shop.Page("GET", "/cart/restore/:token", httpx.Public, "Restore link of an abandoned-cart e-mail: copies that cart's lines into this browser's cart", s.shopCartRestore)
 	shop.Page("POST", "/cart/codes", httpx.Public, "Apply a coupon code (kept when it lowers the price; else the reason) or remove one", s.shopCartCodes)
 	shop.Page("GET", "/checkout", httpx.Public, "Checkout form: e-mail, address, delivery option, payment", s.shopCheckoutForm)
 	shop.Page("POST", "/checkout", httpx.Public, "Place the order (idempotent per rendered form) and pay", s.shopCheckout)
@@ -413,7 +417,31 @@ func (s *purchasePages) cartPage(c *fiber.Ctx, o cart.Owner) (*shopPage, error) 
 }
 
 var cartFlashes = map[string]string{"added": "Added to your cart.", "updated": "Your cart is updated.", "removed": "The item is removed.",
-	"code": "Your code is applied.", "code_removed": "The code is removed."}
+	"code": "Your code is applied.", "code_removed": "The code is removed.", "restored": "Welcome back: your cart is restored.",
+	"restored_gone": "That cart was already checked out."}
+
+// shopCartRestore follows an abandoned-cart mail's link: a valid,
+// unexpired token copies the mailed cart's lines into the cart of this
+// browser (a guest cart, created if needed, or the signed-in customer's).
+// Nobody is signed in by it: the link carries a cart, never a session.
+func (s *purchasePages) shopCartRestore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if s.mailing == nil {
+		return errs.NotFoundf("this link is not valid")
+	}
+	cartID, rid, err := s.mailing.RestoreCart(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err // a forged, foreign or expired link: a 404 page
+	}
+	err = s.commerce.Carts.Restore(c.UserContext(), s.htmlCartOwner(c, true), cartID, rid)
+	switch {
+	case errs.Is(err, errs.Conflict), errs.Is(err, errs.NotFound):
+		return c.Redirect("/cart?done=restored_gone", fiber.StatusSeeOther)
+	case err != nil:
+		return err
+	}
+	return c.Redirect("/cart?done=restored", fiber.StatusSeeOther)
+}
 
 func (s *purchasePages) shopCart(c *fiber.Ctx) error {
 	v, err := s.cartPage(c, s.htmlCartOwner(c, false))
@@ -459,9 +487,11 @@ func (s *purchasePages) shopCartAdd(c *fiber.Ctx) error {
 	if !hasOwner(o) {
 		o = s.htmlCartOwner(c, true)
 	}
-	if _, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID}); err != nil {
+	v, err := s.commerce.Carts.Add(c.UserContext(), o, variant, qty, cart.PriceOptions{CustomerID: o.CustomerID})
+	if err != nil {
 		return s.cartError(c, o, asField(err, "variant_id"))
 	}
+	s.convertedCart(c, v, variant)
 	s.track(c, analytics.AddToCart, func(h *analytics.Hit) { h.Quantity = int(qty) })
 	return c.Redirect("/cart?done=added", fiber.StatusSeeOther)
 }
@@ -767,6 +797,11 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	if !hasOwner(o) {
 		return c.Redirect("/cart", fiber.StatusSeeOther)
 	}
+	// The address given is the cart's (the abandoned-cart mail's, with
+	// the customer's consent); a bad one is the checkout's to refuse.
+	if err := s.commerce.Carts.SetEmail(c.UserContext(), o, cv.F["email"]); err != nil && errs.CodeOf(err) == errs.Internal {
+		s.log.Warn("cart e-mail", "request_id", httpx.RequestID(c), "err", err)
+	}
 	if cv.Key == "" || idempotency.ValidKey(cv.Key) != nil {
 		cv.Key = httpx.NewFormKey()
 		return fail(errs.Field("key", "this form has expired; check your details and place the order again"))
@@ -806,6 +841,7 @@ func (s *purchasePages) shopCheckout(c *fiber.Ctx) error {
 	if !res.Replayed {
 		placed := func(h *analytics.Hit) { h.OrderID, h.Amount = res.Order.ID, res.Order.Total }
 		s.track(c, analytics.OrderPlaced, placed)
+		s.convertedOrder(c, res.Order)
 		if res.Order.Status == order.Paid {
 			s.track(c, analytics.OrderPaid, placed)
 		}

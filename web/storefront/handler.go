@@ -35,6 +35,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/loyalty"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/order"
@@ -110,7 +111,10 @@ type Deps struct {
 	// Blobs serves product and design images (nil: none).
 	Blobs blob.Store
 	// Plugins ranks recommendations (nil: none shown).
-	Plugins  *plugins.Service
+	Plugins *plugins.Service
+	// Baskets are the shop's bought-together rules shown on product
+	// pages (nil: none shown).
+	Baskets  *analytics.Service
 	Commerce Commerce
 	// Promotions gives product pages their sale prices (nil: none shown).
 	Promotions *promotion.Service
@@ -129,6 +133,8 @@ type Deps struct {
 	// Analytics counts page views and shopper events (nil: nothing is
 	// counted).
 	Analytics *analytics.Service
+	// Experiments are the shop's A/B tests of product pages (nil: none).
+	Experiments *experiment.Service
 }
 
 // Handler serves the storefront: the shop host's middleware (ResolveShop,
@@ -164,6 +170,9 @@ type layout struct {
 	catalog   *catalog.Service
 	content   *content.Service
 	design    *design.Service
+
+	// experiments are the A/B tests (nil: none; experiment.go).
+	experiments *experiment.Service
 }
 
 // New parses the storefront's templates and returns its handler.
@@ -177,16 +186,16 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log, analytics: d.Analytics,
+	l := &layout{Kit: d.Kit, Views: view.NewViews(tpl, d.Kit, d.Tenants, d.Errors), log: d.Log, analytics: d.Analytics, experiments: d.Experiments,
 		catalog: d.Catalog, content: d.Content, design: d.Design}
 	cache := newShopCache(cfg.CacheBytes, cfg.CacheRecheck, d.DB, d.Design, d.Log)
 	offers := sales{offers: d.Promotions, db: d.DB}
-	recs := recommender{plugins: d.Plugins, catalog: d.Catalog, sales: offers, log: d.Log}
+	recs := recommender{plugins: d.Plugins, baskets: d.Baskets, catalog: d.Catalog, sales: offers, log: d.Log}
 	return &Handler{layout: l, cfg: cfg, tenants: d.Tenants, cache: cache,
 		pages: &catalogPages{layout: l, cache: cache, blobs: d.Blobs, recs: recs, sales: offers,
 			members: members{carts: d.Commerce.Carts}, ipRate: d.Limiter, reviews: d.Reviews, loyalty: d.Loyalty},
 		accounts: &accountPages{layout: l, customers: d.Customers, carts: d.Commerce.Carts, afterSales: d.Commerce.AfterSales, ipRate: d.Limiter, loyalty: d.Loyalty, reviews: d.Reviews},
-		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews},
+		purchase: &purchasePages{layout: l, customers: d.Customers, commerce: d.Commerce, db: d.DB, ipRate: d.Limiter, recs: recs, reviews: d.Reviews, mailing: d.Mailing},
 		mail:     &mailPages{layout: l, mailing: d.Mailing},
 	}, nil
 }
@@ -231,6 +240,7 @@ func (s *Handler) ResolveShop(c *fiber.Ctx) error {
 	session.SetShop(c, t)
 	c.SetUserContext(tenancy.WithTenant(c.UserContext(), t.ID))
 	s.previewFromToken(c) // ?preview=<token>: the draft design (design.go)
+	s.withVisitor(c)      // the A/B tests' visitor, for prices (experiment.go)
 	err = c.Next()
 	if err != nil && !httpx.WantsJSON(c) {
 		return s.shopError(c, err)

@@ -214,6 +214,9 @@ type shopProductView struct {
 	// Recommended are the shop's recommendations for this product (its
 	// recommendation plugins, else best sellers).
 	Recommended []shopCard
+	// BoughtTogether are the products most often ordered with this one
+	// (the shop's bought-together rules, recommend.go).
+	BoughtTogether []shopCard
 	// Reviews are the product's approved reviews (reviews.go).
 	Reviews *productReviews
 }
@@ -402,7 +405,7 @@ func (s *catalogPages) cached(c *fiber.Ctx, build func() ([]byte, string, []stri
 func (s *catalogPages) cachedWith(c *fiber.Ctx, facts *pageFacts, build func() ([]byte, string, []string, error)) error {
 	t := s.Shop(c)
 	modified, gen := s.cache.fresh(c.UserContext(), t)
-	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI())
+	key := string(c.Request().Host()) + "\x00" + string(c.Request().RequestURI()) + cacheVary(c)
 	if p := s.cache.get(t.ID, key, gen); p != nil && !isPreview(c) {
 		markCheap(c) // shop budget: served without rendering
 		s.trackPage(c, p)
@@ -560,6 +563,10 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 	if len(sel) > 64 {
 		return errs.Field("variant", "is not a variant of this product")
 	}
+	exp, arm, visitor, err := s.productArm(c, handle) // an A/B test's arm (experiment.go)
+	if err != nil {
+		return err
+	}
 	build := func(mine map[string]promotion.Sale) (*shopView, string, error) {
 		ctx := c.UserContext()
 		p, moved, err := s.catalog.ProductByHandle(ctx, handle)
@@ -569,6 +576,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		if moved {
 			return nil, "/products/" + url.PathEscape(p.Handle), nil
 		}
+		applyArm(p, exp, arm)
 		ix, err := s.categoryIndex(ctx)
 		if err != nil {
 			return nil, "", err
@@ -680,6 +688,7 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 			return nil, "", err
 		}
 		pv.Recommended = s.recs.cards(c, p.ID, nil)
+		pv.BoughtTogether = s.recs.boughtTogether(c, p.ID)
 		// Breadcrumbs: Home › category path › product.
 		v.Crumbs = []shopCrumb{{"Home", "/"}}
 		for _, cat := range ix.path(p.CategoryID) {
@@ -728,10 +737,14 @@ func (s *catalogPages) shopProduct(c *fiber.Ctx) error {
 		v.JSONLD = ldJSON([]any{prod, crumbs})
 		return v, "", nil
 	}
-	if done, err := s.personalProduct(c, handle, build); done || err != nil {
-		return err
+	done, err := s.personalProduct(c, handle, build)
+	if !done && err == nil {
+		err = s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
 	}
-	return s.cachedPageOrRedirect(c, "shop/product", func() (*shopView, string, error) { return build(nil) })
+	if err == nil {
+		s.exposed(c, exp, arm, visitor)
+	}
+	return err
 }
 
 // cachedPageOrRedirect is cachedPage for pages that may answer with a

@@ -17,6 +17,7 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"time"
 
 	"github.com/wasmart/wasmart/core/aftersales"
 	"github.com/wasmart/wasmart/core/analytics"
@@ -28,6 +29,7 @@ import (
 	"github.com/wasmart/wasmart/core/customer"
 	"github.com/wasmart/wasmart/core/design"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/experiment"
 	"github.com/wasmart/wasmart/core/idempotency"
 	"github.com/wasmart/wasmart/core/inventory"
 	"github.com/wasmart/wasmart/core/loyalty"
@@ -105,6 +107,10 @@ type Services struct {
 	// Analytics collects storefront events (its flusher runs from Build
 	// to Close) and answers the KPIs; serve schedules its rollups.
 	Analytics *analytics.Service
+	// Experiments are the shops' A/B tests of product pages (the carts
+	// price with their arms through experiment.Prices; its exposure
+	// flusher runs from Build to Close).
+	Experiments *experiment.Service
 	// Loyalty is the shops' membership programmes (points, tiers,
 	// referrals): checkout redeems points and prices tier perks through
 	// it, cancellations give points back; its outbox handlers (Handlers)
@@ -164,7 +170,9 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Segments = segment.New(db, nil)
 	offers := &checkout.Promotions{Offers: s.Promotions, Members: s.Loyalty, Segments: s.Segments}
 	points := &checkout.Points{Loyalty: s.Loyalty}
-	s.Carts = cart.New(db, nil, checkout.CartConfig(psvc.Pipeline))
+	s.Experiments = experiment.New(db, s.Catalog, experiment.Options{Log: o.Tenants.Log})
+	s.Experiments.Start()
+	s.Carts = cart.New(db, experiment.Prices{}, checkout.CartConfig(psvc.Pipeline)) // a visitor's A/B price arm is their price
 	s.Carts.Offers = offers
 	s.Orders = order.NewService(db, s.Stock)
 	s.Orders.OnCancel(offers.Release, points.Release)
@@ -182,6 +190,11 @@ func Build(db *store.DB, o Options) (*Services, error) {
 	s.Shipments = shipping.New(db)
 	s.Reviews = review.New(db, review.Options{Blobs: o.Blobs, Secret: append([]byte("review-link\x00"), o.OrderSecret...)})
 	s.Mailing = mailing.New(db, mailing.Options{Secret: o.MailingSecret, Products: s.Catalog, Brand: s.Design, Customers: s.Customers,
+		Carts: s.Carts, Loyalty: s.Loyalty, // abandoned carts, birthday points
+		Location: func(ctx context.Context, _ string) (*time.Location, error) { // birthdays in the shop's time zone
+			st, err := s.Analytics.Settings(ctx)
+			return st.Location(), err
+		},
 		Audience: mailing.Subscribers{Customers: s.Customers, Segments: segmentAudience{s.Segments}}, // "all", or a segment
 		ShopURL: func(ctx context.Context, tenantID string) (string, error) {
 			t, err := ts.Tenant(ctx, tenantID)
@@ -205,7 +218,8 @@ func (s *Services) Deps() web.Deps {
 	return web.Deps{DB: s.DB, Tenants: s.Tenants, Plugins: s.Plugins, Catalog: s.Catalog, Inventory: s.Inventory,
 		Customers: s.Customers, Blobs: s.Blobs, Design: s.Design, Content: s.Content,
 		Carts: s.Carts, Checkout: s.Checkout, Orders: s.Orders, Payments: s.Payments, Shipments: s.Shipments,
-		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret}
+		AfterSales: s.AfterSales, Idempotency: s.Idempotency, Promotions: s.Promotions, Loyalty: s.Loyalty, Analytics: s.Analytics, Segments: s.Segments, Reviews: s.Reviews, Mailing: s.Mailing, Gateway: s.Gateway, OrderSecret: s.OrderSecret,
+		Experiments: s.Experiments}
 }
 
 // Close releases what the services hold: the analytics flusher (after
@@ -215,6 +229,9 @@ func (s *Services) Deps() web.Deps {
 func (s *Services) Close() {
 	if s.Analytics != nil {
 		s.Analytics.Stop()
+	}
+	if s.Experiments != nil {
+		s.Experiments.Close()
 	}
 	s.Plugins.Close()
 	s.Tenants.Close()
