@@ -238,12 +238,9 @@ func (b *tab) value(sel string) string {
 	return v
 }
 
-// checkAssets reports whether the page's stylesheet and script load.
-//
-// It only logs for now: /static/* answers 404 (web/routes.go gives the
-// filesystem handler PathPrefix "static", but fiber v2.52.9 strips the
-// route path "/static/*" literally, which never matches, so it opens
-// static/static/app.css). Make this a failure once that is fixed.
+// checkAssets fails the test unless the page's stylesheet and script
+// load (without them pages are unstyled and data-autosubmit /
+// data-confirm do nothing).
 func (b *tab) checkAssets() {
 	b.t.Helper()
 	ctx, cancel := b.stepCtx()

@@ -182,15 +182,18 @@ func dashboardShop(t *testing.T, srv *testServer, slug string) *testShop {
 // sees the dashboard in Chromium: the figures, the sparklines drawn, the
 // period picker, the definitions opening from a card's link; on a phone
 // (390 px) the cards stand in one column and nothing is wider than the
-// screen. Screenshots at desktop and phone widths.
+// screen; then a goal (browserGoal) and a product-page A/B test started,
+// seen by visitors in both arms and stopped with its winner applied
+// (browserExperiment). Screenshots at desktop and phone widths.
 func TestBrowserDashboard(t *testing.T) {
 	chromiumPath(t)
 	srv, _ := startCommerceServer(t, storetest.SQLite(t))
 	s := dashboardShop(t, srv, "dashview")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	owner := newTab(t, newBrowser(t, ctx), "dashboard", srv.URL)
+	browser := newBrowser(t, ctx)
+	owner := newTab(t, browser, "dashboard", srv.URL)
 	owner.login(s.OwnerEmail, testPassword)
 	owner.wantPath("/console")
 	owner.wantText(`article[aria-labelledby="kpi-visitors"] .kpi-value`, "2")
@@ -222,6 +225,7 @@ func TestBrowserDashboard(t *testing.T) {
 	if strings.Contains(strings.TrimSpace(layout.Columns), " ") || layout.Overflow {
 		owner.fail("phone layout", fmt.Errorf("grid columns %q, page wider than the screen: %v", layout.Columns, layout.Overflow))
 	}
+	browserExperiment(t, srv, s, browser, owner)
 }
 
 // dashEval evaluates js in the tab's page.

@@ -182,13 +182,25 @@ func TestMailingHTTP(t *testing.T) {
 		wantConsolePage(t, mk.do("GET", "/console/email/"+c.ID, "", nil), 200, "Delivered", "Opened (approximate")
 		r = mk.do("POST", "/console/email", consoleForm("subject", "From the console", "body", "<p>hi</p>", "segment_id", "all", "products", p.ID), nil)
 		wantSeeOther(t, r, "/console/email/")
+		// A refused form is shown again with the error and its field (the
+		// form's own field names are on the page anyway, so the error
+		// paragraph is what is checked).
 		r = mk.do("POST", "/console/email", consoleForm("subject", "", "segment_id", "all"), nil)
-		wantConsolePage(t, r, 400, "subject")
+		wantConsolePage(t, r, 400, `id="form-error">is required <span class="field">(subject)</span>`)
 		wantSeeOther(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("enabled", "on", "delay_minutes", "5", "subject", "Now {tier}"), nil), "/console/email")
-		wantConsolePage(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("delay_minutes", "-3"), nil), 400, "delay_minutes")
+		wantConsolePage(t, mk.do("POST", "/console/email/automations/tier_upgrade", consoleForm("delay_minutes", "-3"), nil), 400,
+			`id="form-error">`, `must be between 0 and 43200 (30 days) <span class="field">(delay_minutes)</span>`)
+		wantConsolePage(t, mk.do("POST", "/console/email/settings", consoleForm("rate_per_second", "0", "attribution_days", "7"), nil), 400,
+			`id="form-error">`, `<span class="field">(rate_per_second)</span>`)
+		wantConsolePage(t, mk.do("POST", "/console/email/"+c.ID+"/schedule", consoleForm("send_at", "tomorrow"), nil), 400,
+			`id="form-error">`, `<span class="field">(send_at)</span>`)
+		if r := mk.do("GET", "/console/email", "", nil); strings.Contains(r.Body, `id="form-error"`) {
+			t.Errorf("the campaigns page shows an error without one: %s", cut(r.Body))
+		}
 		wantConsolePage(t, mk.do("GET", "/console/email", "", nil), 200, "Abandoned cart", "Win-back", "Birthday", `name="promotion_id"`)
 		wantSeeOther(t, mk.do("POST", "/console/email/automations/abandoned_cart", consoleForm("enabled", "on", "delay_minutes", "120"), nil), "/console/email")
-		wantConsolePage(t, mk.do("POST", "/console/email/automations/win_back", consoleForm("enabled", "on", "delay_minutes", "0", "promotion_id", "no-such-promotion"), nil), 400, "promotion_id")
+		wantConsolePage(t, mk.do("POST", "/console/email/automations/win_back", consoleForm("enabled", "on", "delay_minutes", "0", "promotion_id", "no-such-promotion"), nil), 400,
+			`id="form-error">`, `<span class="field">(promotion_id)</span>`)
 		wantSeeOther(t, mk.do("POST", "/console/email/automations/win_back", consoleForm("enabled", "on", "delay_minutes", "0", "segment_id", sg.ID), nil), "/console/email")
 		var autos api.MailingAutomations
 		o.getJSON("/api/mailing/automations", &autos)

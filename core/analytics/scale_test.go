@@ -25,6 +25,8 @@ import (
 //     KPIs of the last 7 days against the 7 before, the 30 daily buckets
 //     of the sparklines, live visitors, top products, traffic sources)
 //     and a year of KPIs by month against the year before;
+//   - topic reports (by day over 30 days, by source over the year, by
+//     product over 30 days);
 //   - storage per million events (table and indexes of the partitions).
 //
 // Goals (issue 13): dashboard < 300 ms from rollups, rollup catch-up
@@ -148,6 +150,32 @@ func TestAnalyticsScale(t *testing.T) {
 		_, err := s.KPIs(ctx, Range{From: first, To: today}, Month, Compare{Previous: true})
 		return err
 	})
+	metrics := func(names ...string) []*Definition {
+		var out []*Definition
+		for _, n := range names {
+			d, ok := Lookup(n)
+			if !ok {
+				t.Fatalf("no KPI %s", n)
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		metrics []*Definition
+		x       Dimension
+		days    int
+	}{
+		{"topic report: visitors, conversion, GMV, AOV by day over 30 days", metrics("visitors", "conversion_rate", "gmv", "aov"), DimDay, 30},
+		{"topic report: GMV, orders by source over the year", metrics("gmv", "orders"), DimSource, days},
+		{"topic report: GMV, units by product over 30 days", metrics("gmv", "units"), DimProduct, 30},
+	} {
+		timed(c.name, func() error {
+			_, err := s.Topic(ctx, c.metrics, c.x, Range{From: today.AddDate(0, 0, 1-c.days), To: today})
+			return err
+		})
+	}
 }
 
 func median(ds []time.Duration) time.Duration {

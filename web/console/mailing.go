@@ -122,7 +122,7 @@ func (s *Mailing) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.Page(c, "console/email", "E-mail campaigns", "email", d)
+	return s.PageWithError(c, "console/email", "E-mail campaigns", "email", d)
 }
 
 func (s *Mailing) create(c *fiber.Ctx) error {
@@ -135,7 +135,7 @@ func (s *Mailing) create(c *fiber.Ctx) error {
 				return lerr
 			}
 			d.F = f
-			return s.Page(c, "console/email", "E-mail campaigns", "email", d)
+			return s.PageWithError(c, "console/email", "E-mail campaigns", "email", d)
 		})
 	}
 	return view.Done(c, "/console/email/"+x.ID)
@@ -150,7 +150,7 @@ func (s *Mailing) saveSettings(c *fiber.Ctx) error {
 				return lerr
 			}
 			d.Settings = in
-			return s.Page(c, "console/email", "E-mail campaigns", "email", d)
+			return s.PageWithError(c, "console/email", "E-mail campaigns", "email", d)
 		})
 	}
 	return view.Done(c, "/console/email")
@@ -165,7 +165,7 @@ func (s *Mailing) saveAutomation(c *fiber.Ctx) error {
 			if lerr != nil {
 				return lerr
 			}
-			return s.Page(c, "console/email", "E-mail campaigns", "email", d)
+			return s.PageWithError(c, "console/email", "E-mail campaigns", "email", d)
 		})
 	}
 	return view.Done(c, "/console/email")
@@ -214,7 +214,7 @@ func (s *Mailing) pageData(c *fiber.Ctx) (emailPageData, error) {
 }
 
 func (s *Mailing) render(c *fiber.Ctx, d emailPageData) error {
-	return s.Page(c, "console/email_campaign", d.C.Subject, "email", d)
+	return s.PageWithError(c, "console/email_campaign", d.C.Subject, "email", d)
 }
 
 func (s *Mailing) page(c *fiber.Ctx) error {
