@@ -119,26 +119,35 @@ func TestAnalyticsScale(t *testing.T) {
 	})
 	t.Logf("  %d shop-days recomputed", n)
 
+	day, _, err := s.Today(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := Range{From: day.AddDate(0, 0, -6), To: day}
+	parts := []struct {
+		name string
+		fn   func() error
+	}{
+		{"today", func() error { _, _, err := s.Today(ctx); return err }},
+		{"KPIs of 7 days against the 7 before", func() error { _, err := s.KPIs(ctx, week, Day, Compare{Previous: true}); return err }},
+		{"30 daily buckets", func() error {
+			_, err := s.KPIs(ctx, Range{From: day.AddDate(0, 0, -29), To: day}, Day, Compare{})
+			return err
+		}},
+		{"live visitors", func() error { _, err := s.LiveVisitors(ctx); return err }},
+		{"top products", func() error { _, err := s.TopProducts(ctx, week, 10); return err }},
+		{"sources", func() error { _, err := s.Sources(ctx, week); return err }},
+	}
+	for _, p := range parts {
+		timed("dashboard part: "+p.name, p.fn)
+	}
 	dashboard := func() error {
-		day, _, err := s.Today(ctx)
-		if err != nil {
-			return err
+		for _, p := range parts {
+			if err := p.fn(); err != nil {
+				return err
+			}
 		}
-		week := Range{From: day.AddDate(0, 0, -6), To: day}
-		if _, err := s.KPIs(ctx, week, Day, Compare{Previous: true}); err != nil {
-			return err
-		}
-		if _, err := s.KPIs(ctx, Range{From: day.AddDate(0, 0, -29), To: day}, Day, Compare{}); err != nil {
-			return err
-		}
-		if _, err := s.LiveVisitors(ctx); err != nil {
-			return err
-		}
-		if _, err := s.TopProducts(ctx, week, 10); err != nil {
-			return err
-		}
-		_, err = s.Sources(ctx, week)
-		return err
+		return nil
 	}
 	timed("dashboard queries (first)", dashboard)
 	var ds []time.Duration
