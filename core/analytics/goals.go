@@ -222,6 +222,10 @@ func (s *Service) resolveGoal(ctx context.Context, in GoalInput) (Goal, error) {
 	if !ok {
 		return g, errs.Field("metric", "unknown metric %q (see /api/analytics/definitions)", in.Metric)
 	}
+	if def.Basis == BasisOther || !def.Scalar() {
+		// Progress and forecasts are computed from the daily rollups.
+		return g, errs.Field("metric", "%s cannot be a goal: goals track the KPIs of visits and orders", def.Name)
+	}
 	g.Metric = def.Name
 	if g.Kind = in.Kind; g.Kind == "" {
 		g.Kind = GoalAbsolute

@@ -363,7 +363,9 @@ func bucketEnd(start time.Time, g Grain) time.Time {
 
 // buckets sums a range's daily rollups into buckets of a grain (day,
 // week or month), every bucket of the range present, clipped to it.
-func (s *Service) buckets(ctx context.Context, r Range, g Grain) ([]Bucket, Counts, error) {
+// The side figures (side.go) are read only when side is set: they are
+// queries over other packages' records and the orders, not rollups.
+func (s *Service) buckets(ctx context.Context, r Range, g Grain, side bool) ([]Bucket, Counts, error) {
 	rows, err := s.daily(ctx, r)
 	if err != nil {
 		return nil, Counts{}, err
@@ -392,8 +394,10 @@ func (s *Service) buckets(ctx context.Context, r Range, g Grain) ([]Bucket, Coun
 		}
 		total.Add(&rows[i].Counts)
 	}
-	if err := s.addSide(ctx, r, g, out, &total); err != nil {
-		return nil, Counts{}, err
+	if side {
+		if err := s.addSide(ctx, r, g, out, &total); err != nil {
+			return nil, Counts{}, err
+		}
 	}
 	return out, total, nil
 }
@@ -424,7 +428,14 @@ type KPI struct {
 }
 
 // Compare selects comparisons.
-type Compare struct{ Previous, LastYear bool }
+type Compare struct {
+	Previous, LastYear bool
+	// RollupsOnly leaves out the KPIs of BasisOther (complaints, returns,
+	// promotion and campaign participation, churn), which are read from
+	// other packages and the orders at query time: the dashboard's
+	// headline needs none of them, and reads rollups alone.
+	RollupsOnly bool
+}
 
 // ParseCompare reads "previous", "year" or both, comma-separated.
 func ParseCompare(s string) (Compare, error) {
@@ -481,7 +492,8 @@ func (s *Service) KPIs(ctx context.Context, r Range, g Grain, cmp Compare) (*Rep
 	if err != nil {
 		return nil, err
 	}
-	buckets, total, err := s.buckets(ctx, r, g)
+	side := !cmp.RollupsOnly
+	buckets, total, err := s.buckets(ctx, r, g, side)
 	if err != nil {
 		return nil, err
 	}
@@ -489,21 +501,21 @@ func (s *Service) KPIs(ctx context.Context, r Range, g Grain, cmp Compare) (*Rep
 	var prev, last Counts
 	if cmp.Previous {
 		p := r.Previous()
-		if _, prev, err = s.buckets(ctx, p, Month); err != nil {
+		if _, prev, err = s.buckets(ctx, p, Month, side); err != nil {
 			return nil, err
 		}
 		rep.Previous = &RangeRef{p.fromDay(), p.toDay()}
 	}
 	if cmp.LastYear {
 		p := r.LastYear()
-		if _, last, err = s.buckets(ctx, p, Month); err != nil {
+		if _, last, err = s.buckets(ctx, p, Month, side); err != nil {
 			return nil, err
 		}
 		rep.LastYear = &RangeRef{p.fromDay(), p.toDay()}
 	}
 	for i := range definitions {
 		d := &definitions[i]
-		if !d.Scalar() {
+		if !d.Scalar() || (!side && d.Basis == BasisOther) {
 			continue
 		}
 		k := KPI{Name: d.Name, Label: d.Label, Unit: d.Unit, Value: figure(d, &total)}
@@ -540,7 +552,7 @@ func (s *Service) Series(ctx context.Context, metric string, r Range, g Grain) (
 	if g == Hour {
 		return s.hourSeries(ctx, d, r)
 	}
-	buckets, _, err := s.buckets(ctx, r, g)
+	buckets, _, err := s.buckets(ctx, r, g, d.Basis == BasisOther)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ import (
 //     KPIs of the last 7 days against the 7 before, the 30 daily buckets
 //     of the sparklines, live visitors, top products, traffic sources)
 //     and a year of KPIs by month against the year before;
+//   - topic reports (by day over 30 days, by source over the year, by
+//     product over 30 days);
 //   - storage per million events (table and indexes of the partitions).
 //
 // Goals (issue 13): dashboard < 300 ms from rollups, rollup catch-up
@@ -117,26 +119,35 @@ func TestAnalyticsScale(t *testing.T) {
 	})
 	t.Logf("  %d shop-days recomputed", n)
 
+	day, _, err := s.Today(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := Range{From: day.AddDate(0, 0, -6), To: day}
+	parts := []struct {
+		name string
+		fn   func() error
+	}{
+		{"today", func() error { _, _, err := s.Today(ctx); return err }},
+		{"KPIs of 7 days against the 7 before", func() error { _, err := s.KPIs(ctx, week, Day, Compare{Previous: true}); return err }},
+		{"30 daily buckets", func() error {
+			_, err := s.KPIs(ctx, Range{From: day.AddDate(0, 0, -29), To: day}, Day, Compare{})
+			return err
+		}},
+		{"live visitors", func() error { _, err := s.LiveVisitors(ctx); return err }},
+		{"top products", func() error { _, err := s.TopProducts(ctx, week, 10); return err }},
+		{"sources", func() error { _, err := s.Sources(ctx, week); return err }},
+	}
+	for _, p := range parts {
+		timed("dashboard part: "+p.name, p.fn)
+	}
 	dashboard := func() error {
-		day, _, err := s.Today(ctx)
-		if err != nil {
-			return err
+		for _, p := range parts {
+			if err := p.fn(); err != nil {
+				return err
+			}
 		}
-		week := Range{From: day.AddDate(0, 0, -6), To: day}
-		if _, err := s.KPIs(ctx, week, Day, Compare{Previous: true}); err != nil {
-			return err
-		}
-		if _, err := s.KPIs(ctx, Range{From: day.AddDate(0, 0, -29), To: day}, Day, Compare{}); err != nil {
-			return err
-		}
-		if _, err := s.LiveVisitors(ctx); err != nil {
-			return err
-		}
-		if _, err := s.TopProducts(ctx, week, 10); err != nil {
-			return err
-		}
-		_, err = s.Sources(ctx, week)
-		return err
+		return nil
 	}
 	timed("dashboard queries (first)", dashboard)
 	var ds []time.Duration
@@ -148,6 +159,32 @@ func TestAnalyticsScale(t *testing.T) {
 		_, err := s.KPIs(ctx, Range{From: first, To: today}, Month, Compare{Previous: true})
 		return err
 	})
+	metrics := func(names ...string) []*Definition {
+		var out []*Definition
+		for _, n := range names {
+			d, ok := Lookup(n)
+			if !ok {
+				t.Fatalf("no KPI %s", n)
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		metrics []*Definition
+		x       Dimension
+		days    int
+	}{
+		{"topic report: visitors, conversion, GMV, AOV by day over 30 days", metrics("visitors", "conversion_rate", "gmv", "aov"), DimDay, 30},
+		{"topic report: GMV, orders by source over the year", metrics("gmv", "orders"), DimSource, days},
+		{"topic report: GMV, units by product over 30 days", metrics("gmv", "units"), DimProduct, 30},
+	} {
+		timed(c.name, func() error {
+			_, err := s.Topic(ctx, c.metrics, c.x, Range{From: today.AddDate(0, 0, 1-c.days), To: today})
+			return err
+		})
+	}
 }
 
 func median(ds []time.Duration) time.Duration {

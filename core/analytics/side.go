@@ -112,7 +112,7 @@ func (s *Service) addSide(ctx context.Context, r Range, g Grain, out []Bucket, t
 		}
 		// Churn: every bucket's window before it lies within the
 		// range's previous period and the range itself.
-		buyers, err = order.Buyers(ctx, q, tenant, r.Previous().From.UTC(), to)
+		buyers, err = order.Buyers(ctx, q, tenant, r.Previous().From.UTC(), to, false)
 		return err
 	})
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Service) Cohorts(ctx context.Context, r Range) ([]Cohort, error) {
 	first := time.Date(r.From.Year(), r.From.Month(), 1, 0, 0, 0, 0, loc)
 	var buyers []order.Buyer
 	err = s.db.Read(ctx, func(ctx context.Context, q bun.IDB) error {
-		buyers, err = order.Buyers(ctx, q, tenant, first.UTC(), r.To.AddDate(0, 0, 1).UTC())
+		buyers, err = order.Buyers(ctx, q, tenant, first.UTC(), r.To.AddDate(0, 0, 1).UTC(), true)
 		return err
 	})
 	if err != nil {

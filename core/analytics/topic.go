@@ -199,7 +199,11 @@ func (s *Service) Topic(ctx context.Context, metrics []*Definition, x Dimension,
 	switch x {
 	case DimDay, DimWeek, DimMonth:
 		var buckets []Bucket
-		if buckets, total, err = s.buckets(ctx, r, Grain(x)); err != nil {
+		side := false
+		for _, d := range metrics {
+			side = side || d.Basis == BasisOther
+		}
+		if buckets, total, err = s.buckets(ctx, r, Grain(x), side); err != nil {
 			return nil, err
 		}
 		for _, b := range buckets {
@@ -380,7 +384,7 @@ func (s *Service) byLines(ctx context.Context, r Range, x Dimension) ([]TopicRow
 	if x == DimProduct {
 		// The total's orders are the range's orders, not the sum of the
 		// products' (an order of two products is one order).
-		_, all, err := s.buckets(ctx, r, Month)
+		_, all, err := s.buckets(ctx, r, Month, false)
 		if err != nil {
 			return nil, Counts{}, err
 		}

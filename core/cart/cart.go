@@ -122,6 +122,10 @@ type Config struct {
 	// OffersLive says the shop has a live promotion: without one, a cart
 	// with no code entered is priced without asking the Offers.
 	OffersLive bool
+	// OffersState identifies the state of the shop's offers when they are
+	// live (opaque; "": unknown), handed to Offers.Stage so it can reuse
+	// what it read for the same state.
+	OffersState string
 }
 
 // ConfigFunc returns the context tenant's Config, read in q (package
@@ -133,10 +137,11 @@ type ConfigFunc func(ctx context.Context, q bun.IDB) (*Config, error)
 // codes in.Codes names, the shopper's facts (in.CustomerID, the e-mail
 // given) and the facts of in.Lines' products, which it may add to the
 // lines (tags, categories) so later stages see them too. It returns nil
-// when nothing can apply (no live offer, no code entered).
+// when nothing can apply (no live offer, no code entered). state is
+// Config.OffersState.
 // core/checkout's Promotions is the shop's implementation.
 type Offers interface {
-	Stage(ctx context.Context, q bun.IDB, in *pricing.Input, email string) (pricing.Promotions, error)
+	Stage(ctx context.Context, q bun.IDB, in *pricing.Input, email, state string) (pricing.Promotions, error)
 }
 
 // Service manages carts of the context's tenant.
@@ -369,7 +374,7 @@ func (s *Service) PriceIn(ctx context.Context, q bun.IDB, c *Cart, opts PriceOpt
 	}
 	pipe := cfg.Pipeline
 	if s.Offers != nil && len(in.Lines) > 0 && (cfg.OffersLive || len(in.Codes) > 0) {
-		stage, err := s.Offers.Stage(ctx, q, in, opts.Email)
+		stage, err := s.Offers.Stage(ctx, q, in, opts.Email, cfg.OffersState)
 		if err != nil {
 			return nil, err
 		}

@@ -38,27 +38,34 @@ func BenchmarkCheckoutWithPromotions(b *testing.B) {
 				v := e.shop.Variant(b, e.ctx, "Bench "+mode, 1000, 1_000_000_000, carttest.VariantOpts{})
 				in := input()
 				if mode != "none" {
-					all := []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping}
-					e.create(b, promotion.Promotion{Name: "5% off", Label: "5% off", Kind: promotion.KindPercentOff, PercentBP: 500, CombinesWith: all})
-					e.create(b, promotion.Promotion{Name: "Tiers", Label: "Spend 50 save 5", Kind: promotion.KindSpendSave, Currency: "EUR", CombinesWith: all,
-						Tiers: []promotion.Tier{{Spend: 5000, Off: 500}, {Spend: 10000, Off: 1200}}})
-					e.create(b, promotion.Promotion{Name: "VIP", Label: "VIP 10%", Kind: promotion.KindPercentOff, PercentBP: 1000, CombinesWith: all,
-						Conditions: promotion.Conditions{CustomerTags: []string{"vip"}}})
-					e.create(b, promotion.Promotion{Name: "First", Label: "First order 3 off", Kind: promotion.KindAmountOff, Amount: 300, Currency: "EUR", CombinesWith: all,
-						Conditions: promotion.Conditions{FirstOrder: true, SignedIn: true}})
-					e.create(b, promotion.Promotion{Name: "Big", Label: "Over 500", Kind: promotion.KindAmountOff, Amount: 5000, Currency: "EUR", CombinesWith: all,
-						Conditions: promotion.Conditions{MinSubtotal: 50_000}})
-					coded := e.create(b, promotion.Promotion{Name: "Coupon", Label: "Coupon 2 off", Kind: promotion.KindAmountOff, Amount: 200, Currency: "EUR",
-						RequiresCode: true, CombinesWith: all})
-					if _, err := e.promos.AddCode(e.ctx, coded.ID, "BENCH2", 0); err != nil {
-						b.Fatal(err)
-					}
-					in.Codes = []string{"bench2"}
+					in = benchOffers(b, e)
 				}
 				b.Run(mode, func(b *testing.B) { placeParallel(b, e.env, v, in) })
 			}
 		}
 	})
+}
+
+// benchOffers makes the shop run BenchmarkCheckoutWithPromotions' five
+// automatic promotions and coupon, and returns the checkout input that
+// enters the coupon.
+func benchOffers(t testing.TB, e *promoEnv) checkout.Input {
+	all := []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping}
+	e.create(t, promotion.Promotion{Name: "5% off", Label: "5% off", Kind: promotion.KindPercentOff, PercentBP: 500, CombinesWith: all})
+	e.create(t, promotion.Promotion{Name: "Tiers", Label: "Spend 50 save 5", Kind: promotion.KindSpendSave, Currency: "EUR", CombinesWith: all,
+		Tiers: []promotion.Tier{{Spend: 5000, Off: 500}, {Spend: 10000, Off: 1200}}})
+	e.create(t, promotion.Promotion{Name: "VIP", Label: "VIP 10%", Kind: promotion.KindPercentOff, PercentBP: 1000, CombinesWith: all,
+		Conditions: promotion.Conditions{CustomerTags: []string{"vip"}}})
+	e.create(t, promotion.Promotion{Name: "First", Label: "First order 3 off", Kind: promotion.KindAmountOff, Amount: 300, Currency: "EUR", CombinesWith: all,
+		Conditions: promotion.Conditions{FirstOrder: true, SignedIn: true}})
+	e.create(t, promotion.Promotion{Name: "Big", Label: "Over 500", Kind: promotion.KindAmountOff, Amount: 5000, Currency: "EUR", CombinesWith: all,
+		Conditions: promotion.Conditions{MinSubtotal: 50_000}})
+	coded := e.create(t, promotion.Promotion{Name: "Coupon", Label: "Coupon 2 off", Kind: promotion.KindAmountOff, Amount: 200, Currency: "EUR",
+		RequiresCode: true, CombinesWith: all})
+	if _, err := e.promos.AddCode(e.ctx, coded.ID, "BENCH2", 0); err != nil {
+		t.Fatal(err)
+	}
+	return withCodes("bench2")
 }
 
 // placeParallel checks out b.N one-line carts of variant v from 4 ×

@@ -22,7 +22,9 @@ import (
 // its Release to the order service's cancel hooks:
 //
 //   - Stage (cart.Offers) reads, in the pricing transaction, the shop's
-//     promotion snapshot and the facts the live offers look at: the
+//     promotion snapshot (the live offers come from core/promotion's
+//     cache while the state the settings statement read is the one they
+//     were read at) and the facts the live offers look at: the
 //     signed-in customer's tags and e-mail (core/customer; the tags are
 //     already on the input when the shop has a pricing plugin), the shopper's
 //     earlier orders (core/order) for first-order offers, the products'
@@ -65,13 +67,13 @@ type Promotions struct {
 }
 
 // Stage implements cart.Offers.
-func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, email string) (pricing.Promotions, error) {
+func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, email, state string) (pricing.Promotions, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
 		return nil, err
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
-	snap, err := p.Offers.SnapshotIn(ctx, q, promotion.SnapshotInput{Codes: in.Codes, CustomerID: in.CustomerID, Email: email})
+	snap, err := p.Offers.SnapshotIn(ctx, q, promotion.SnapshotInput{Codes: in.Codes, CustomerID: in.CustomerID, Email: email, State: state})
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +106,11 @@ func (p *Promotions) Stage(ctx context.Context, q bun.IDB, in *pricing.Input, em
 				want.Collections = append(want.Collections, id)
 			}
 		}
+		// A guest never gets an offer for signed-in shoppers: its
+		// other conditions are not worth a statement then.
+		guestBarred := c.SignedIn && in.CustomerID == ""
 		customerTags = customerTags || len(c.CustomerTags) > 0
-		orders = orders || c.FirstOrder
+		orders = orders || c.FirstOrder && !guestBarred
 		for _, sg := range c.Segments {
 			if segment.Wanted(sg) && !seenSegment[sg] {
 				seenSegment[sg] = true

@@ -476,15 +476,17 @@ func TestPromotionTargetsUseCatalogFacts(t *testing.T) {
 
 // TestStatementsPerCheckoutWithPromotions pins what promotions cost a
 // one-line checkout: with none live, nothing (the settings statement says
-// so); with an automatic offer, the snapshot and the redemption: on
-// PostgreSQL a shared advisory lock against a concurrent change of the
-// offer's limits (core/promotion's hold: one statement more than the
-// UPDATE of the offer's row it replaced, which made every order wait for
-// the one before), one read of the offers, one INSERT of the redemption
-// records; with a code too, only the code's read when pricing (the
-// redemption reads it with the offers, and a code without a usage limit
-// moves no counter). Compare TestStatementsPerCheckout (no promotions
-// wired).
+// so); with an automatic offer, the redemption: on PostgreSQL a shared
+// advisory lock against a concurrent change of the offer's limits
+// (core/promotion's hold: one statement more than the UPDATE of the
+// offer's row it replaced, which made every order wait for the one
+// before), and one statement reading the offers and inserting the
+// redemption records (two on SQLite) — the live offers themselves come
+// from the snapshot cache, whose state token the settings statement reads
+// (TestOfferCacheFollowsChanges); with a code too, only the code's read
+// when pricing (the redemption reads it with the offers, and a code
+// without a usage limit moves no counter).
+// Compare TestStatementsPerCheckout (no promotions wired).
 func TestStatementsPerCheckoutWithPromotions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := setupPromotions(t, db)
@@ -510,11 +512,87 @@ func TestStatementsPerCheckoutWithPromotions(t *testing.T) {
 		// TestStatementsPerCheckout's 19 for one line (PostgreSQL).
 		count("without live promotions", input(), 19)
 		e.create(t, promotion.Promotion{Name: "Auto", Kind: promotion.KindPercentOff, PercentBP: 500, CombinesWith: []promotion.Class{promotion.ClassOrder}})
-		count("with an automatic offer", input(), 19+4)
+		count("with an automatic offer", input(), 19+2)
 		p := e.create(t, promotion.Promotion{Name: "Coded", Kind: promotion.KindPercentOff, PercentBP: 500, RequiresCode: true, CombinesWith: []promotion.Class{promotion.ClassOrder}})
 		if _, err := e.promos.AddCode(e.ctx, p.ID, "FIVE", 0); err != nil {
 			t.Fatal(err)
 		}
-		count("with an automatic offer and a code", withCodes("five"), 19+5)
+		count("with an automatic offer and a code", withCodes("five"), 19+3)
+		// BenchmarkCheckoutWithPromotions' shop, whose guests meet two
+		// offers for signed-in shoppers: they cost no statement.
+		count("with the benchmark's offers and a code", benchOffers(t, e), 19+3)
+	})
+}
+
+// TestOfferCacheFollowsChanges: the shop's live offers are read once per
+// state of its offers (promotion.StateSQL, read by the settings
+// statement) and then served from the cache — one statement less per
+// cart and checkout — and every change is seen by the next cart: a new
+// offer, an edit, a pause, an offer with a usage limit (never cached:
+// its counter moves with each order), and that limit reached.
+func TestOfferCacheFollowsChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setupPromotions(t, db)
+		a := e.shop.Variant(t, e.ctx, "A", 10000, 100, carttest.VariantOpts{})
+		owner := e.guest(t, map[string]int64{a: 1})
+		c := &counter{}
+		db.AddQueryHook(c)
+		view := func() (int64, int64) {
+			t.Helper()
+			c.n.Store(0)
+			v, err := e.carts.View(e.ctx, owner, cart.PriceOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v.Price.Discounts, c.n.Load()
+		}
+		all := []promotion.Class{promotion.ClassProduct, promotion.ClassOrder, promotion.ClassShipping}
+		p := e.create(t, promotion.Promotion{Name: "Five", Kind: promotion.KindPercentOff, PercentBP: 500, CombinesWith: all})
+		d1, miss := view()
+		d2, hit := view()
+		if d1 != -500 || d2 != -500 {
+			t.Fatalf("discounts %d, %d, want -500", d1, d2)
+		}
+		if hit != miss-1 {
+			t.Errorf("a cart view costs %d statements with the offers cached, %d without: want one less", hit, miss)
+		}
+
+		p.PercentBP = 1000
+		if _, err := e.promos.Update(e.ctx, p.ID, p.Version, *p); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := view(); d != -1000 {
+			t.Errorf("after an edit: discount %d, want -1000", d)
+		}
+		if _, err := e.promos.SetStatus(e.ctx, p.ID, promotion.StatusPaused); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := view(); d != 0 {
+			t.Errorf("after a pause: discount %d, want 0", d)
+		}
+		if _, err := e.promos.SetStatus(e.ctx, p.ID, promotion.StatusActive); err != nil {
+			t.Fatal(err)
+		}
+		e.create(t, promotion.Promotion{Name: "Two off", Kind: promotion.KindAmountOff, Amount: 200, Currency: "EUR", CombinesWith: all})
+		if d, _ := view(); d != -1000-200 {
+			t.Errorf("after a new offer: discount %d, want -1200", d)
+		}
+
+		// An offer with a usage limit: the orders' counter is read with
+		// every cart, so the limit reached shows at once.
+		once := e.create(t, promotion.Promotion{Name: "Once", Kind: promotion.KindAmountOff, Amount: 100, Currency: "EUR", CombinesWith: all, UsageLimit: 1})
+		if d, _ := view(); d != -1000-200-100 {
+			t.Errorf("with the limited offer: discount %d, want -1300", d)
+		}
+		o, _, err := e.checkout.Place(e.ctx, e.guest(t, map[string]int64{a: 1}), input(), "cache-once")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Discounts != -1300 || e.used(t, once.ID) != 1 {
+			t.Fatalf("order discount %d, once used %d; want -1300 and 1", o.Discounts, e.used(t, once.ID))
+		}
+		if d, _ := view(); d != -1200 {
+			t.Errorf("after the limited offer's last use: discount %d, want -1200", d)
+		}
 	})
 }

@@ -100,26 +100,34 @@ func decodeSettings(raw string) (*Settings, error) {
 
 // loadCartSettings is LoadSettings plus whether the shop has a live
 // promotion (promotion.LiveSQL) or runs a loyalty programme whose tier
-// perks may apply (loyalty.LiveSQL), in the same statement.
-func loadCartSettings(ctx context.Context, q bun.IDB) (*Settings, bool, error) {
+// perks may apply (loyalty.LiveSQL), and then the state of its offers
+// (promotion.StateSQL, for the promotions' snapshot cache), in the same
+// statement.
+func loadCartSettings(ctx context.Context, q bun.IDB) (*Settings, bool, string, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, false, "", err
 	}
 	var row struct {
 		Settings *string `bun:"settings"`
 		Live     bool    `bun:"live"`
+		State    *string `bun:"state"`
 	}
-	if err := q.NewRaw("SELECT (SELECT settings FROM checkout_settings WHERE tenant_id = ?) AS settings, "+"("+promotion.LiveSQL("?", "?")+" OR "+loyalty.LiveSQL("?")+") AS live",
-		tenant, tenant, store.Now(), tenant).Scan(ctx, &row); err != nil {
-		return nil, false, errs.Wrap(err, "checkout settings")
+	now := store.Now()
+	if err := q.NewRaw("SELECT s.settings, s.live, CASE WHEN s.live THEN "+promotion.StateSQL("?", "?")+" END AS state FROM (SELECT "+
+		"(SELECT settings FROM checkout_settings WHERE tenant_id = ?) AS settings, "+"("+promotion.LiveSQL("?", "?")+" OR "+loyalty.LiveSQL("?")+") AS live) AS s",
+		tenant, tenant, tenant, now, tenant, tenant, now, tenant).Scan(ctx, &row); err != nil {
+		return nil, false, "", errs.Wrap(err, "checkout settings")
 	}
-	raw := ""
+	raw, state := "", ""
 	if row.Settings != nil {
 		raw = *row.Settings
 	}
+	if row.State != nil {
+		state = *row.State
+	}
 	s, err := decodeSettings(raw)
-	return s, row.Live, err
+	return s, row.Live, state, err
 }
 
 // InitSettings gives a new shop its starting settings in its currency, in
@@ -179,14 +187,15 @@ type PipelineFunc func(ctx context.Context, q bun.IDB) *pricing.Pipeline
 
 // CartConfig returns a cart.ConfigFunc backed by the stored settings and
 // the given pipelines (nil: no extensions). The settings statement also
-// says whether the shop has a live promotion (cart.Config.OffersLive).
+// says whether the shop has a live promotion (cart.Config.OffersLive) and
+// the state of its offers (cart.Config.OffersState).
 func CartConfig(pipelines PipelineFunc) cart.ConfigFunc {
 	return func(ctx context.Context, q bun.IDB) (*cart.Config, error) {
-		s, live, err := loadCartSettings(ctx, q)
+		s, live, state, err := loadCartSettings(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		c := &cart.Config{Currency: s.Currency, Tax: s.Tax, Shipping: s.Shipping, OffersLive: live}
+		c := &cart.Config{Currency: s.Currency, Tax: s.Tax, Shipping: s.Shipping, OffersLive: live, OffersState: state}
 		if pipelines != nil {
 			c.Pipeline = pipelines(ctx, q)
 		}

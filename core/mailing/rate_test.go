@@ -2,14 +2,13 @@ package mailing_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
+	"github.com/wasmart/wasmart/core/customer/customertest"
 	"github.com/wasmart/wasmart/core/mailing"
 	"github.com/wasmart/wasmart/core/outbox"
 	"github.com/wasmart/wasmart/core/store"
@@ -39,22 +38,7 @@ func TestCampaignSendRate(t *testing.T) {
 		f.w = outbox.NewWorker(db, f.sink.Config()) // only this service's handlers
 		f.w.Batch = 100
 		f.svc.Register(f.w)
-		now := store.Now()
-		for from := 0; from < n; from += 1000 {
-			if err := db.Write(f.ctx, func(ctx context.Context, q bun.IDB) error {
-				var vals []string
-				var args []any
-				for i := from; i < min(from+1000, n); i++ {
-					vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?)")
-					args = append(args, f.tid, store.NewID(), fmt.Sprintf("c%07d@example.com", i), "Cust", true, now, now, now)
-				}
-				_, err := q.NewRaw("INSERT INTO customer_customers (tenant_id, id, email, first_name, accepts_marketing, marketing_consent_at, created_at, updated_at) VALUES "+
-					strings.Join(vals, ", "), args...).Exec(ctx)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		customertest.Subscribers(t, db, f.tid, n)
 		c, err := f.svc.Create(f.ctx, mailing.Input{Subject: "Rate", Body: "<p>Hello from the shop, with a paragraph of text.</p>", SegmentID: mailing.AllSubscribers})
 		if err != nil {
 			t.Fatal(err)

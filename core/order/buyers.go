@@ -14,7 +14,7 @@ import (
 // Buyer is one counted order as the customer KPIs (churn, retention
 // cohorts) read it: who placed it (the lower-cased e-mail address, as
 // Fact.First identifies a customer) and when, with that customer's first
-// counted order ever.
+// counted order ever (when asked for).
 type Buyer struct {
 	Email    string    `bun:"email"`
 	PlacedAt time.Time `bun:"placed_at"`
@@ -22,12 +22,17 @@ type Buyer struct {
 }
 
 // Buyers lists the tenant's counted orders placed in [from, to), in q
-// (one query), oldest first.
-func Buyers(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time) ([]Buyer, error) {
+// (one query), oldest first. FirstAt is read only when first is set (a
+// lookup of the customer's orders per order: the retention cohorts need
+// it, churn does not).
+func Buyers(ctx context.Context, q bun.IDB, tenantID string, from, to time.Time, first bool) ([]Buyer, error) {
+	firstAt := "o.placed_at"
+	if first {
+		firstAt = `(SELECT MIN(p.placed_at) FROM orders p WHERE p.tenant_id = o.tenant_id AND p.email = o.email
+			AND p.status NOT IN ('pending_payment', 'cancelled'))`
+	}
 	var rows []Buyer
-	err := q.NewRaw(`SELECT LOWER(o.email) AS email, o.placed_at,
-		(SELECT MIN(p.placed_at) FROM orders p WHERE p.tenant_id = o.tenant_id AND p.email = o.email
-			AND p.status NOT IN ('pending_payment', 'cancelled')) AS first_at
+	err := q.NewRaw(`SELECT LOWER(o.email) AS email, o.placed_at, `+firstAt+` AS first_at
 		FROM orders o WHERE o.tenant_id = ? AND `+counted+` AND o.placed_at >= ? AND o.placed_at < ?
 		ORDER BY o.placed_at, o.id`, tenantID, from, to).Scan(ctx, &rows)
 	if err != nil && !store.NoRows(err) {

@@ -54,7 +54,6 @@
 package pricing
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -455,6 +454,7 @@ func (p *Pipeline) apply(res *Result, index map[string]int, stage Stage, defSour
 			return false
 		}
 	}
+	res.Adjustments = slices.Grow(res.Adjustments, len(adjs))
 	for _, level := range [2]Level{LevelLine, LevelOrder} {
 		for i := range adjs {
 			a := adjs[i]
@@ -522,10 +522,6 @@ func allocate(lines []LineResult, amount int64) (int64, []LineAmount) {
 	if amount < 0 {
 		sign, abs = -1, -amount
 	}
-	type share struct {
-		i   int
-		rem uint64
-	}
 	fr := make([]share, 0, len(lines))
 	var given int64
 	for i := range lines {
@@ -540,13 +536,59 @@ func allocate(lines []LineResult, amount int64) (int64, []LineAmount) {
 	// each to the largest fractions; ties by line order.
 	rest := abs - given
 	if rest > 0 {
-		slices.SortFunc(fr, func(a, b share) int { return cmp.Or(cmp.Compare(b.rem, a.rem), cmp.Compare(a.i, b.i)) })
-		for k := 0; rest > 0 && k < len(fr); k++ {
-			got[fr[k].i] += sign
-			rest--
+		k := int(min(rest, int64(len(fr))))
+		largest(fr, k)
+		for _, f := range fr[:k] {
+			got[f.i] += sign
 		}
+		rest -= int64(k)
 	}
 	return amount - sign*rest, spread(lines, got)
+}
+
+// share is a line's fraction of a unit in allocate.
+type share struct {
+	i   int
+	rem uint64
+}
+
+// before orders shares: larger fraction first, then line order.
+func (a share) before(b share) bool { return a.rem > b.rem || a.rem == b.rem && a.i < b.i }
+
+// largest moves the k first shares in before's order to fr[:k], in no
+// particular order (a quickselect: linear on average, where sorting all
+// was n log n for every order-level adjustment).
+func largest(fr []share, k int) {
+	lo, hi := 0, len(fr)-1
+	for lo < hi && k > lo && k <= hi {
+		// fr[:lo] comes before and fr[hi+1:] after the rest, and
+		// lo < k <= hi. Hoare partition around the middle element: every
+		// share of fr[lo:j+1] is not after the pivot, every one of
+		// fr[i:hi+1] not before it.
+		p := fr[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for fr[i].before(p) {
+				i++
+			}
+			for p.before(fr[j]) {
+				j--
+			}
+			if i <= j {
+				fr[i], fr[j] = fr[j], fr[i]
+				i++
+				j--
+			}
+		}
+		// Both fr[:j+1] and fr[:i] are then the first of fr in order (a
+		// share between them is the pivot): go on in the part holding
+		// the k-th.
+		if k <= j+1 {
+			hi = j
+		} else {
+			lo = i
+		}
+	}
 }
 
 // spread adds each line's share to it and lists the shares that are not

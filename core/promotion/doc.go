@@ -29,6 +29,15 @@
 // amount off a cheap cart gives at most the cart), by the promotion's
 // MaxDiscount and by what its own and its campaign's budgets have left.
 //
+// Cost: Prepare works out once per set of promotions what does not depend
+// on the cart (an index from every key a target names to the promotions
+// naming it, flash items by variant), so a cart's lines are matched to
+// every promotion in one pass; the subset search is bounded (at most 2^12
+// subsets, each from a smaller one in constant time); evaluators' buffers
+// are pooled. SnapshotIn keeps a shop's live offers, decoded and
+// prepared, under the state token StateSQL reads (cache.go), while none
+// of them has a counting limit.
+//
 // # Sale prices and previews
 //
 // Snapshot.Sales picks the automatic, unconditional product offers a

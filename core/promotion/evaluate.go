@@ -2,8 +2,11 @@ package promotion
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmart/wasmart/core/money"
@@ -94,20 +97,38 @@ type candidate struct {
 // database (the counters it respects are in promos and cart.Codes; the
 // redemption at checkout enforces them atomically).
 func Evaluate(promos []Promotion, cart *Cart) *Outcome {
-	e := &evaluator{cart: cart, out: &Outcome{}}
-	e.fmt = func(a int64) string { return money.Formatter{}.Display(a, cart.Currency) }
-	e.rem = make([]int64, len(cart.Lines))
-	for i := range cart.Lines {
-		e.rem[i] = cart.Lines[i].Quantity * cart.Lines[i].UnitPrice
+	return Prepare(promos).evaluate(cart)
+}
+
+func (pr *Prepared) evaluate(cart *Cart) *Outcome {
+	e := pr.run(cart)
+	defer e.release()
+	if len(e.adjs) > 0 {
+		e.out.Adjustments = make([]Adjustment, len(e.adjs))
+		for i, a := range e.adjs {
+			p := &pr.promos[a.promo]
+			e.out.Adjustments[i] = Adjustment{Amount: a.amount, Label: p.Label, PromotionID: p.ID, Code: e.codes[a.promo]}
+			if a.line >= 0 {
+				e.out.Adjustments[i].LineID = cart.Lines[a.line].ID
+			}
+		}
 	}
-	byID := make(map[string]*Promotion, len(promos))
-	for i := range promos {
-		byID[promos[i].ID] = &promos[i]
-	}
+	return e.out
+}
+
+// run evaluates the cart: its answer is e.out, but for the adjustments,
+// which are e.adjs. Release e once they are read.
+func (pr *Prepared) run(cart *Cart) *evaluator {
+	promos := pr.promos
+	e := newEvaluator(pr, cart)
+	byID := pr.byID
 	// Entered codes: each unknown, refused or duplicate code gets a note;
 	// the others unlock their promotion.
-	codeFor := map[string]string{} // promotion id → code
-	seen := map[string]bool{}
+	var codeFor map[string]string // promotion id → code
+	var seen map[string]bool
+	if len(cart.Codes) > 0 {
+		codeFor, seen = map[string]string{}, map[string]bool{}
+	}
 	for _, c := range cart.Codes {
 		norm := NormaliseCode(c.Text)
 		if norm == "" || seen[norm] {
@@ -137,7 +158,7 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 	// applied before theirs leave: the amount such an offer misses is
 	// restated at those totals once they are known (a shopper who sees
 	// sale prices is told what to add to them), in the note kept in place.
-	short := map[Class][]int{} // indexes in e.out.Notes
+	var short [3][]pending // by rank of class
 	for i := range promos {
 		p := &promos[i]
 		code := codeFor[p.ID]
@@ -146,10 +167,13 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 		}
 		why := e.refuse(p)
 		if why == "" {
-			if why = e.thresholds(p, e.qualifying(p)); why != "" && p.Class() != ClassProduct {
-				short[p.Class()] = append(short[p.Class()], len(e.out.Notes))
-				e.note(code, p, why)
-				continue
+			if m := e.miss(p, e.qualifying(p)); m.what != missNone {
+				if p.Class() != ClassProduct { // its reason is written by explain
+					short[rank(p.Class())] = append(short[rank(p.Class())], pending{note: len(e.out.Notes), listed: m})
+					e.note(code, p, "")
+					continue
+				}
+				why = e.reason(p, m)
 			}
 		}
 		if why != "" {
@@ -170,11 +194,10 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 	chosen := e.choose(cands)
 	// Apply: product discounts, then order discounts, then shipping; by
 	// priority within each class.
-	rank := map[Class]int{ClassProduct: 0, ClassOrder: 1, ClassShipping: 2}
 	sort.SliceStable(chosen, func(a, b int) bool {
 		pa, pb := chosen[a].p, chosen[b].p
-		if rank[pa.Class()] != rank[pb.Class()] {
-			return rank[pa.Class()] < rank[pb.Class()]
+		if rank(pa.Class()) != rank(pb.Class()) {
+			return rank(pa.Class()) < rank(pb.Class())
 		}
 		if pa.Priority != pb.Priority {
 			return pa.Priority > pb.Priority
@@ -183,39 +206,122 @@ func Evaluate(promos []Promotion, cart *Cart) *Outcome {
 	})
 	explain := func(upTo int) {
 		for _, cl := range []Class{ClassOrder, ClassShipping} {
-			if rank[cl] > upTo {
+			if rank(cl) > upTo {
 				continue
 			}
-			for _, n := range short[cl] {
-				p := byID[e.out.Notes[n].PromotionID]
-				// Empty when it is only over a maximum at list prices:
+			for _, n := range short[rank(cl)] {
+				p := byID[e.out.Notes[n.note].PromotionID]
+				// None when it is only over a maximum at list prices:
 				// the note keeps that reason, as the offer was not chosen.
-				if why := e.thresholds(p, e.qualifying(p)); why != "" {
-					e.out.Notes[n].Reason = why
+				m := e.miss(p, e.qualifying(p))
+				if m.what == missNone {
+					m = n.listed
 				}
+				e.out.Notes[n.note].Reason = e.reason(p, m)
 			}
-			delete(short, cl)
+			short[rank(cl)] = nil
 		}
 	}
+	// At most one adjustment per qualifying line, or one for the order.
+	size := 0
 	for _, c := range chosen {
-		explain(rank[c.p.Class()])
+		switch {
+		case c.p.Class() == ClassOrder && c.p.Target.Empty(), c.p.Kind == KindGift:
+			size++
+		case c.p.Kind != KindShipping:
+			size += len(e.qualifying(c.p))
+		}
+	}
+	e.adjs = slices.Grow(e.adjs[:0], size)
+	for _, c := range chosen {
+		explain(rank(c.p.Class()))
 		e.apply(c)
 	}
-	explain(rank[ClassShipping])
-	return e.out
+	explain(rank(ClassShipping))
+	return e
+}
+
+// adj is an Adjustment as the evaluator records it: of promos[promo], on
+// cart.Lines[line] or, line -1, on the order (its code is codes[promo]).
+type adj struct {
+	line, promo int32
+	amount      int64
+}
+
+// rank orders the classes as they apply: product, order, shipping.
+func rank(c Class) int {
+	switch c {
+	case ClassOrder:
+		return 1
+	case ClassShipping:
+		return 2
+	}
+	return 0
 }
 
 const noItem = "no item in your cart qualifies"
 
+// evaluators keeps evaluators' buffers from one cart to the next: a
+// cart of many lines needs several of its size.
+var evaluators = sync.Pool{New: func() any { return new(evaluator) }}
+
+func newEvaluator(pr *Prepared, cart *Cart) *evaluator {
+	e := evaluators.Get().(*evaluator)
+	n, np := len(cart.Lines), len(pr.promos)
+	e.pr, e.cart, e.out = pr, cart, &Outcome{}
+	e.fmt = func(a int64) string { return money.Formatter{}.Display(a, cart.Currency) }
+	e.rem = resize(e.rem, n)
+	for i := range cart.Lines {
+		e.rem[i] = cart.Lines[i].Quantity * cart.Lines[i].UnitPrice
+	}
+	e.lines, e.byPrice = resize(e.lines, np), resize(e.byPrice, np)
+	e.done, e.codes = resize(e.done, np), resize(e.codes, np)
+	e.targets, e.every, e.arena, e.adjs = e.targets[:0], e.every[:0], e.arena[:0], e.adjs[:0]
+	e.indexed, e.numbered = false, false
+	return e
+}
+
+// release gives e back to the pool, keeping none of the cart's data.
+func (e *evaluator) release() {
+	clear(e.lines)
+	clear(e.byPrice)
+	clear(e.codes)
+	e.pr, e.cart, e.out, e.fmt = nil, nil, nil, nil
+	evaluators.Put(e)
+}
+
+// resize returns s with length n, cleared, reusing its array if it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
 type evaluator struct {
+	pr   *Prepared
 	cart *Cart
 	out  *Outcome
 	rem  []int64 // each line's total after the discounts applied so far
 	fmt  func(int64) string
-	// lines memoises qualifying: which lines a promotion is about does not
-	// change while one cart is evaluated.
-	lines map[*Promotion][]int
-	buf   []int64 // discounts' answer, reused
+	// lines memoises qualifying by promotion position (done tells which
+	// are known): which lines a promotion is about does not change while
+	// one cart is evaluated. byPrice memoises buyGet's order of them.
+	lines, byPrice [][]int
+	done           []bool
+	targets        []uint64 // the promotions each line is a target of (Prepared.targets)
+	arena          []int    // backs lines
+	every          []int    // every line, for the targets without a filter
+	indexed        bool     // targets is this cart's
+	numbered       bool     // every is this cart's
+	adjs           []adj    // the adjustments made
+	codes          []string // by promotion position: the code it applied with
+	buf            []int64  // discounts' answer, reused
+	left           []int64  // discounts' flash units left per item, reused
+	val            []int64  // choose's scratch
+	ok             []bool   // choose's scratch
 }
 
 func (e *evaluator) note(code string, p *Promotion, reason string) {
@@ -228,46 +334,58 @@ func (e *evaluator) note(code string, p *Promotion, reason string) {
 
 // qualifying lists the indexes of the lines a promotion is about.
 func (e *evaluator) qualifying(p *Promotion) []int {
-	if q, ok := e.lines[p]; ok {
-		return q
+	k := e.pr.at[p]
+	if !e.done[k] {
+		e.lines[k], e.done[k] = e.match(k), true
 	}
-	if e.lines == nil {
-		e.lines = map[*Promotion][]int{}
-	}
-	q := e.match(p)
-	e.lines[p] = q
-	return q
+	return e.lines[k]
 }
 
-func (e *evaluator) match(p *Promotion) []int {
-	q := make([]int, 0, len(e.cart.Lines))
-	for i := range e.cart.Lines {
-		l := &e.cart.Lines[i]
-		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
-			continue // the gift does not qualify for itself
+// match lists the lines promotion k is about (its Target, through the
+// prepared index; for a flash sale its items' variants).
+func (e *evaluator) match(k int) []int {
+	p, in := &e.pr.promos[k], &e.pr.info[k]
+	lines := e.cart.Lines
+	start := len(e.arena)
+	if in.all && p.Kind != KindGift && p.Conditions.NewWithinDays == 0 && p.Kind != KindFlashSale {
+		if !e.numbered { // read-only, like every answer of match
+			for i := range lines {
+				e.every = append(e.every, i)
+			}
+			e.numbered = true
 		}
+		return e.every
+	}
+	if !in.all && p.Kind != KindFlashSale && !e.indexed {
+		e.targets, e.indexed = e.pr.targets(lines, e.targets), true
+	}
+	w, bit := e.pr.words, uint64(1)<<(k%64)
+	for i := range lines {
+		l := &lines[i]
 		if p.Kind == KindFlashSale {
-			if e.flashItem(p, l.VariantID) != nil {
-				q = append(q, i)
+			if _, ok := in.flash[l.VariantID]; ok {
+				e.arena = append(e.arena, i)
 			}
 			continue
 		}
-		if !p.Target.matches(l) {
+		if p.Kind == KindGift && l.VariantID == p.GiftVariantID {
+			continue // the gift does not qualify for itself
+		}
+		if !in.all && e.targets[i*w+k/64]&bit == 0 {
 			continue
 		}
 		if d := p.Conditions.NewWithinDays; d > 0 && (l.PublishedAt.IsZero() || e.cart.Now.Sub(l.PublishedAt) > time.Duration(d)*24*time.Hour) {
 			continue
 		}
-		q = append(q, i)
+		e.arena = append(e.arena, i)
 	}
-	return q
+	return e.arena[start:len(e.arena):len(e.arena)]
 }
 
+// flashItem is p's flash item for the variant: the first with units left.
 func (e *evaluator) flashItem(p *Promotion, variant string) *FlashItem {
-	for k := range p.Flash {
-		if p.Flash[k].VariantID == variant && p.Flash[k].Left() > 0 {
-			return &p.Flash[k]
-		}
+	if k, ok := e.pr.info[e.pr.at[p]].flash[variant]; ok {
+		return &p.Flash[k]
 	}
 	return nil
 }
@@ -328,28 +446,76 @@ func (e *evaluator) refuse(p *Promotion) string {
 }
 
 // thresholds checks the amount and quantity conditions on the target
-// lines at their current totals.
+// lines at their current totals, and says what is missed.
 func (e *evaluator) thresholds(p *Promotion, q []int) string {
+	return e.reason(p, e.miss(p, q))
+}
+
+// A shortfall is the amount or quantity condition an offer misses (what),
+// with the target lines' totals it was judged on. It is put in words
+// (reason) only when a shopper will read it.
+type shortfall struct {
+	what     int
+	sub, qty int64
+}
+
+// What a shortfall misses.
+const (
+	missNone = iota
+	missMinSpend
+	missMaxSpend
+	missMinQuantity
+	missMaxQuantity
+	missTier
+	missBuyGet
+)
+
+// pending is an order or delivery offer's note, its reason written once
+// the classes before it have applied; listed is its miss at list prices.
+type pending struct {
+	note   int // index in Outcome.Notes
+	listed shortfall
+}
+
+func (e *evaluator) miss(p *Promotion, q []int) shortfall {
 	cond := &p.Conditions
 	var sub, qty int64
 	for _, i := range q {
 		sub += e.rem[i]
 		qty += e.cart.Lines[i].Quantity
 	}
+	m := shortfall{sub: sub, qty: qty}
 	switch {
 	case cond.MinSubtotal > 0 && sub < cond.MinSubtotal:
-		return fmt.Sprintf("minimum spend %s not reached (add %s)", e.fmt(cond.MinSubtotal), e.fmt(cond.MinSubtotal-sub))
+		m.what = missMinSpend
 	case cond.MaxSubtotal > 0 && sub > cond.MaxSubtotal:
-		return fmt.Sprintf("only for a spend up to %s", e.fmt(cond.MaxSubtotal))
+		m.what = missMaxSpend
 	case cond.MinQuantity > 0 && qty < cond.MinQuantity:
-		return fmt.Sprintf("buy at least %d qualifying items (you have %d)", cond.MinQuantity, qty)
+		m.what = missMinQuantity
 	case cond.MaxQuantity > 0 && qty > cond.MaxQuantity:
+		m.what = missMaxQuantity
+	case p.Kind == KindSpendSave && len(p.Tiers) > 0 && sub < p.Tiers[0].Spend:
+		m.what = missTier
+	case p.Kind == KindBuyGet && qty < p.BuyGet.Buy+p.BuyGet.Get:
+		m.what = missBuyGet
+	}
+	return m
+}
+
+func (e *evaluator) reason(p *Promotion, m shortfall) string {
+	cond, sub, qty := &p.Conditions, m.sub, m.qty
+	switch m.what {
+	case missMinSpend:
+		return fmt.Sprintf("minimum spend %s not reached (add %s)", e.fmt(cond.MinSubtotal), e.fmt(cond.MinSubtotal-sub))
+	case missMaxSpend:
+		return fmt.Sprintf("only for a spend up to %s", e.fmt(cond.MaxSubtotal))
+	case missMinQuantity:
+		return fmt.Sprintf("buy at least %d qualifying items (you have %d)", cond.MinQuantity, qty)
+	case missMaxQuantity:
 		return fmt.Sprintf("only for up to %d qualifying items", cond.MaxQuantity)
-	}
-	if p.Kind == KindSpendSave && len(p.Tiers) > 0 && sub < p.Tiers[0].Spend {
+	case missTier:
 		return fmt.Sprintf("spend %s to save %s (add %s)", e.fmt(p.Tiers[0].Spend), e.fmt(p.Tiers[0].Off), e.fmt(p.Tiers[0].Spend-sub))
-	}
-	if p.Kind == KindBuyGet && qty < p.BuyGet.Buy+p.BuyGet.Get {
+	case missBuyGet:
 		return fmt.Sprintf("buy %d qualifying items to get %d (you have %d)", p.BuyGet.Buy+p.BuyGet.Get, p.BuyGet.Get, qty)
 	}
 	return ""
@@ -415,17 +581,25 @@ func (e *evaluator) choose(cands []candidate) []candidate {
 					}
 				}
 			}
+			// Every subset in turn, each from the one without its lowest
+			// member: valid when that one is and the member combines
+			// with all of it (compatibility is symmetric).
+			size := 1 << len(tier)
+			if cap(e.val) < size {
+				e.val, e.ok = make([]int64, size), make([]bool, size)
+			}
+			val, ok := e.val[:size], e.ok[:size]
+			val[0], ok[0] = 0, true
 			best, bestMask := int64(-1), 0
-			for mask := 1; mask < 1<<len(tier); mask++ {
-				var v int64
-				ok := true
-				for i := 0; i < len(tier) && ok; i++ {
-					if mask&(1<<i) != 0 {
-						v += tier[i].value
-						ok = mask&^with[i] == 0
-					}
+			for mask := 1; mask < size; mask++ {
+				low := bits.TrailingZeros(uint(mask))
+				rest := mask & (mask - 1)
+				if ok[mask] = ok[rest] && rest&^with[low] == 0; !ok[mask] {
+					continue
 				}
-				if ok && v > best {
+				v := val[rest] + tier[low].value
+				val[mask] = v
+				if v > best {
 					best, bestMask = v, mask
 				}
 			}
@@ -502,13 +676,15 @@ func (e *evaluator) apply(c candidate) {
 	}
 	ap := pricing.AppliedPromotion{ID: p.ID, Code: c.code, Label: p.Label, Amount: total, Class: p.Class(), CombinesWith: p.CombinesWith}
 	orderLevel := p.Class() == ClassOrder && p.Target.Empty()
+	k := int32(e.pr.at[p])
+	e.codes[k] = c.code
 	for i, a := range d {
 		if a == 0 {
 			continue
 		}
 		e.rem[i] += a
 		if !orderLevel {
-			e.out.Adjustments = append(e.out.Adjustments, Adjustment{LineID: e.cart.Lines[i].ID, Amount: a, Label: p.Label, PromotionID: p.ID, Code: c.code})
+			e.adjs = append(e.adjs, adj{line: int32(i), promo: k, amount: a})
 		}
 		if p.Kind == KindFlashSale {
 			l := &e.cart.Lines[i]
@@ -518,7 +694,7 @@ func (e *evaluator) apply(c candidate) {
 		}
 	}
 	if orderLevel {
-		e.out.Adjustments = append(e.out.Adjustments, Adjustment{Amount: -total, Label: p.Label, PromotionID: p.ID, Code: c.code})
+		e.adjs = append(e.adjs, adj{line: -1, promo: k, amount: -total})
 	}
 	e.out.Applied = append(e.out.Applied, ap)
 	e.out.Discount += total
@@ -574,18 +750,26 @@ func (e *evaluator) discounts(p *Promotion, q []int) []int64 {
 			}
 		}
 	case KindFlashSale:
-		left := map[string]int64{}
+		// Units left per flash item (an item is its variant's), -1 until
+		// a line of it is met.
+		left := e.left[:0]
+		for range p.Flash {
+			left = append(left, -1)
+		}
+		e.left = left
+		flash := e.pr.info[e.pr.at[p]].flash
 		for _, i := range q {
 			l := &lines[i]
-			f := e.flashItem(p, l.VariantID)
-			if _, ok := left[l.VariantID]; !ok {
-				left[l.VariantID] = f.Left()
+			k := flash[l.VariantID]
+			f := &p.Flash[k]
+			if left[k] < 0 {
+				left[k] = f.Left()
 			}
-			units := min(l.Quantity, left[l.VariantID])
+			units := min(l.Quantity, left[k])
 			if l.UnitPrice <= f.Price || units == 0 {
 				continue
 			}
-			left[l.VariantID] -= units
+			left[k] -= units
 			d[i] = -min(e.rem[i], (l.UnitPrice-f.Price)*units)
 		}
 	}
@@ -604,8 +788,13 @@ func (e *evaluator) buyGet(p *Promotion, q []int, d []int64) {
 		groups = min(groups, bg.MaxRepeats)
 	}
 	free := groups * bg.Get
-	order := append([]int(nil), q...)
-	sort.SliceStable(order, func(a, b int) bool { return e.cart.Lines[order[a]].UnitPrice < e.cart.Lines[order[b]].UnitPrice })
+	k := e.pr.at[p]
+	order := e.byPrice[k]
+	if order == nil { // the same q every time: qualifying's
+		order = append([]int(nil), q...)
+		sort.SliceStable(order, func(a, b int) bool { return e.cart.Lines[order[a]].UnitPrice < e.cart.Lines[order[b]].UnitPrice })
+		e.byPrice[k] = order
+	}
 	for _, i := range order {
 		if free == 0 {
 			break

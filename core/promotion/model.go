@@ -69,8 +69,10 @@ const (
 
 // Target says which cart lines a promotion is about. A line matches when
 // it is any of the products or variants, or in any of the collections or
-// categories, or carries any of the tags. An empty target is every line
-// (and, for percent and amount off, the whole order).
+// categories, or carries any of the tags (ids compared exactly, an empty
+// id naming nothing; categories and tags as strings.EqualFold compares
+// them). An empty target is every line (and, for percent and amount off,
+// the whole order). Prepared indexes targets by these keys.
 type Target struct {
 	ProductIDs    []string `json:"product_ids,omitempty"`
 	VariantIDs    []string `json:"variant_ids,omitempty"`
@@ -82,14 +84,6 @@ type Target struct {
 // Empty reports whether the target is every line.
 func (t *Target) Empty() bool {
 	return len(t.ProductIDs)+len(t.VariantIDs)+len(t.CollectionIDs)+len(t.Categories)+len(t.Tags) == 0
-}
-
-func (t *Target) matches(l *Line) bool {
-	if t.Empty() {
-		return true
-	}
-	return has(t.VariantIDs, l.VariantID) || has(t.ProductIDs, l.ProductID) || hasAny(t.CollectionIDs, l.Collections) ||
-		anyFold(t.Categories, l.Categories) || anyFold(t.Tags, l.Tags)
 }
 
 // Conditions must all hold for a promotion to apply. Amounts and
@@ -296,27 +290,6 @@ func compatible(a, b *Promotion) bool {
 // NormaliseCode is a coupon code's stored and compared form: trimmed and
 // upper-cased, so codes are case-insensitive.
 func NormaliseCode(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
-
-func has(list []string, s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func hasAny(want, got []string) bool {
-	for _, g := range got {
-		if has(want, g) {
-			return true
-		}
-	}
-	return false
-}
 
 func anyFold(want, got []string) bool {
 	for _, g := range got {

@@ -21,6 +21,10 @@ type SnapshotInput struct {
 	Codes      []string // as entered
 	CustomerID string
 	Email      string // normalised
+	// State is the shop's StateSQL token, read in the caller's
+	// transaction before SnapshotIn: with one, the live promotions come
+	// from the cache when they are kept under that token (cache.go).
+	State string
 }
 
 // Snapshot is what pricing a cart needs from the database: the shop's
@@ -35,6 +39,9 @@ type Snapshot struct {
 	// Location is the shop's time zone, read only when a promotion has
 	// recurring dates (nil otherwise: UTC).
 	Location *time.Location
+	// cached is the cache entry Promotions came from or went to; its
+	// prepared promotions serve Stage while Promotions are its own.
+	cached *cachedOffers
 }
 
 func customerKeys(customerID, email string) []string {
@@ -72,9 +79,11 @@ func (s *Service) Snapshot(ctx context.Context, in SnapshotInput) (*Snapshot, er
 }
 
 // SnapshotIn is Snapshot in the caller's transaction q: one statement for
-// the live promotions, plus one for flash-sale items when there are flash
-// sales, two for entered codes when there are codes, and one for the
-// customer's earlier uses when a promotion has a per-customer limit.
+// the live promotions (none when in.State finds them in the cache), plus
+// one for flash-sale items when there are flash sales, two for entered
+// codes when there are codes (one when the cache holds their promotions),
+// and one for the customer's earlier uses when a promotion has a
+// per-customer limit.
 func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (*Snapshot, error) {
 	tenant, err := store.TenantID(ctx)
 	if err != nil {
@@ -89,13 +98,22 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 		}
 	}
 	var rows []promoRow
-	if err := selectPromotions(q, &rows).Where("promo.tenant_id = ? AND promo.status = 'active' AND (promo.ends_at IS NULL OR promo.ends_at > ?)", tenant, now).
-		OrderExpr("promo.id").Scan(ctx); err != nil && !store.NoRows(err) {
-		return nil, errs.Wrap(err, "promotion.Snapshot")
+	snap.cached = s.offers.get(tenant, in.State)
+	if snap.cached == nil {
+		if err := selectPromotions(q, &rows).Where("promo.tenant_id = ? AND promo.status = 'active' AND (promo.ends_at IS NULL OR promo.ends_at > ?)", tenant, now).
+			OrderExpr("promo.id").Scan(ctx); err != nil && !store.NoRows(err) {
+			return nil, errs.Wrap(err, "promotion.Snapshot")
+		}
 	}
+	live := len(rows)
 	have := map[string]bool{}
 	for _, r := range rows {
 		have[r.ID] = true
+	}
+	if snap.cached != nil {
+		for i := range snap.cached.promos {
+			have[snap.cached.promos[i].ID] = true
+		}
 	}
 	if len(codes) > 0 {
 		var crs []codeRow
@@ -118,8 +136,20 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 			rows = append(rows, extra...)
 		}
 	}
-	if snap.Promotions, err = load(ctx, q, tenant, rows); err != nil {
-		return nil, err
+	if snap.cached == nil {
+		if snap.Promotions, err = load(ctx, q, tenant, rows); err != nil {
+			return nil, err
+		}
+		snap.cached = s.offers.put(tenant, in.State, snap.Promotions[:live])
+	} else {
+		snap.Promotions = snap.cached.promos
+		if len(rows) > 0 { // the promotions of entered codes that are not live
+			extra, err := load(ctx, q, tenant, rows)
+			if err != nil {
+				return nil, err
+			}
+			snap.Promotions = append(snap.Promotions, extra...) // a copy: the cached slice is clipped
+		}
 	}
 	limited, dated := false, false
 	for i := range snap.Promotions {
@@ -151,7 +181,12 @@ func (s *Service) SnapshotIn(ctx context.Context, q bun.IDB, in SnapshotInput) (
 // customer's earlier uses come from the snapshot.
 func (sn *Snapshot) Stage(c Customer, products map[string]ProductFacts) *Stage {
 	c.Uses = sn.Uses
-	return &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products, Location: sn.Location}
+	st := &Stage{Promotions: sn.Promotions, Codes: sn.Codes, Customer: c, Products: products, Location: sn.Location}
+	if e := sn.cached; e != nil && len(sn.Promotions) == len(e.promos) && (len(e.promos) == 0 || &sn.Promotions[0] == &e.promos[0]) {
+		st.prepared = e.prepare()
+		st.once.Do(func() {}) // prepared already
+	}
+	return st
 }
 
 // Order is the order a redemption belongs to.
@@ -249,7 +284,8 @@ func (s *Service) hold(ctx context.Context, q bun.IDB, exclusive bool, kind, ten
 // and per code with a usage limit; when a promotion is in a campaign, the
 // lock and a read of the campaigns and an UPDATE per campaign with a
 // budget; the per-customer uses and flash-sale units of the promotions
-// that have them; one INSERT of the redemption records.
+// that have them; one INSERT of the redemption records — on PostgreSQL
+// made by the read of the live promotions, in the same statement.
 func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pricing.AppliedPromotion) error {
 	if len(applied) == 0 {
 		return nil
@@ -284,44 +320,32 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 	if err := s.hold(ctx, q, false, "p", tenant, ids); err != nil {
 		return err
 	}
-	// One read of the live promotions, with the codes they were applied
-	// with.
-	var codes []string
+	// The redemption records, but for their campaign and code ids, which
+	// the read of the live promotions gives.
+	rows := make([]redemptionRow, len(merged))
+	keys := customerKeys(o.CustomerID, o.Email)
 	for i := range merged {
-		if c := NormaliseCode(merged[i].Code); c != "" {
-			codes = append(codes, c)
+		a := &merged[i]
+		rows[i] = redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, Code: NormaliseCode(a.Code),
+			CustomerID: o.CustomerID, Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total),
+			CustomerKeys: strings.Join(keys, " "), CreatedAt: now}
+		if len(a.Units) > 0 {
+			b, _ := json.Marshal(a.Units)
+			rows[i].Units = string(b)
 		}
 	}
-	sel := q.NewSelect().TableExpr("promotions AS p").
-		ColumnExpr("p.id, p.campaign_id, p.usage_limit, p.budget, p.per_customer_limit").
-		Where("p.tenant_id = ? AND p.id IN (?) AND p.status = 'active'", tenant, bun.List(ids)).
-		Where("(p.starts_at IS NULL OR p.starts_at <= ?) AND (p.ends_at IS NULL OR p.ends_at > ?)", now, now)
-	if len(codes) > 0 {
-		sel.ColumnExpr("c.id AS code_id, c.code, c.usage_limit AS code_limit").
-			// A personal code is its owner's only, and ends.
-			Join(`LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?)
-				AND (c.customer_id = '' OR c.customer_id = ?) AND (c.expires_at IS NULL OR c.expires_at > ?)`, bun.List(codes), o.CustomerID, now)
-	}
-	var lives []struct {
-		ID               string  `bun:"id"`
-		CampaignID       *string `bun:"campaign_id"`
-		UsageLimit       int64   `bun:"usage_limit"`
-		Budget           int64   `bun:"budget"`
-		PerCustomerLimit int64   `bun:"per_customer_limit"`
-		CodeID           *string `bun:"code_id"`
-		Code             *string `bun:"code"`
-		CodeLimit        *int64  `bun:"code_limit"`
-	}
-	if err := sel.Scan(ctx, &lives); err != nil && !store.NoRows(err) {
-		return errs.Wrap(err, "promotion.Redeem")
+	// One read of the live promotions, with the codes they were applied
+	// with; on PostgreSQL the same statement inserts the records of the
+	// live ones (the checks below refuse the order, rolling them back, if
+	// one is missing or may not be used).
+	lives, inserted, err := s.readLive(ctx, q, tenant, now, o.CustomerID, merged, rows)
+	if err != nil {
+		return err
 	}
 	at = make(map[string]int, len(lives))
 	for i := range lives {
 		at[lives[i].ID] = i
 	}
-
-	rows := make([]redemptionRow, len(merged))
-	keys := customerKeys(o.CustomerID, o.Email)
 	for i := range merged {
 		a := &merged[i]
 		k, ok := at[a.ID]
@@ -329,15 +353,8 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 			return refused(a, a.Label, "is no longer available (it has ended)")
 		}
 		l := &lives[k]
-		rows[i] = redemptionRow{TenantID: tenant, ID: store.NewID(), OrderID: o.ID, PromotionID: a.ID, Code: NormaliseCode(a.Code),
-			CustomerID: o.CustomerID, Email: strings.ToLower(o.Email), Currency: o.Currency, Amount: a.Amount, OrderTotal: max(0, o.Total),
-			CustomerKeys: strings.Join(keys, " "), CreatedAt: now}
 		if l.CampaignID != nil {
 			rows[i].CampaignID = *l.CampaignID
-		}
-		if len(a.Units) > 0 {
-			b, _ := json.Marshal(a.Units)
-			rows[i].Units = string(b)
 		}
 		if l.UsageLimit > 0 || l.Budget > 0 {
 			res, err := q.NewRaw(`UPDATE promotions SET used = used + 1, spent = spent + ?
@@ -405,13 +422,87 @@ func (s *Service) Redeem(ctx context.Context, q bun.IDB, o Order, applied []pric
 			}
 		}
 	}
+	if inserted {
+		return nil
+	}
 	if _, err := q.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		if store.IsUniqueViolation(err) {
-			return errs.E(errs.Conflict, "the order has already redeemed its promotions")
-		}
-		return errs.Wrap(err, "promotion.Redeem")
+		return redeemInsertError(err)
 	}
 	return nil
+}
+
+func redeemInsertError(err error) error {
+	if store.IsUniqueViolation(err) {
+		return errs.E(errs.Conflict, "the order has already redeemed its promotions")
+	}
+	return errs.Wrap(err, "promotion.Redeem")
+}
+
+// liveRow is a promotion Redeem found live, with the code it was applied
+// with when there is one.
+type liveRow struct {
+	ID               string  `bun:"id"`
+	CampaignID       *string `bun:"campaign_id"`
+	UsageLimit       int64   `bun:"usage_limit"`
+	Budget           int64   `bun:"budget"`
+	PerCustomerLimit int64   `bun:"per_customer_limit"`
+	CodeID           *string `bun:"code_id"`
+	Code             *string `bun:"code"`
+	CodeLimit        *int64  `bun:"code_limit"`
+}
+
+// readLive reads which of the merged applied promotions are live at now,
+// with their limits, campaign and code. On PostgreSQL one statement also
+// inserts the redemption records rows of the live ones, with their
+// campaign and code ids (inserted reports it): a data-modifying WITH,
+// which SQLite has not, so there Redeem inserts them after its checks.
+func (s *Service) readLive(ctx context.Context, q bun.IDB, tenant string, now time.Time, customerID string, merged []pricing.AppliedPromotion, rows []redemptionRow) (lives []liveRow, inserted bool, err error) {
+	const live = "p.tenant_id = ? AND p.status = 'active' AND (p.starts_at IS NULL OR p.starts_at <= ?) AND (p.ends_at IS NULL OR p.ends_at > ?)"
+	// A personal code is its owner's only, and ends.
+	const personal = "(c.customer_id = '' OR c.customer_id = ?) AND (c.expires_at IS NULL OR c.expires_at > ?)"
+	if s.db.Dialect() == store.Postgres {
+		values := make([]string, len(rows))
+		args := make([]any, 0, 5*len(rows)+12)
+		for i := range rows {
+			r := &rows[i]
+			values[i] = "(?, ?, ?, ?::bigint, ?)"
+			args = append(args, r.ID, r.PromotionID, r.Code, r.Amount, r.Units)
+		}
+		args = append(args, tenant, now, now, customerID, now,
+			tenant, rows[0].OrderID, rows[0].CustomerID, rows[0].Email, rows[0].Currency, rows[0].OrderTotal, rows[0].CustomerKeys, now)
+		err = q.NewRaw(`WITH v (rid, promotion_id, code, amount, units) AS (VALUES `+strings.Join(values, ", ")+`),
+			live AS (SELECT v.*, p.id, p.campaign_id, p.usage_limit, p.budget, p.per_customer_limit,
+				c.id AS code_id, c.code AS found_code, c.usage_limit AS code_limit
+				FROM v JOIN promotions AS p ON p.id = v.promotion_id AND `+live+`
+				LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code = v.code AND v.code <> '' AND `+personal+`),
+			ins AS (INSERT INTO promotion_redemptions (tenant_id, id, order_id, promotion_id, campaign_id, code_id, code, customer_id, email,
+				currency, amount, order_total, units, customer_keys, created_at)
+				SELECT ?, rid, ?, promotion_id, COALESCE(campaign_id, ''), COALESCE(code_id, ''), code, ?, ?, ?, amount, ?, units, ?, ?::timestamp FROM live)
+			SELECT id, campaign_id, usage_limit, budget, per_customer_limit, code_id, found_code AS code, code_limit FROM live`, args...).Scan(ctx, &lives)
+		if err != nil && !store.NoRows(err) {
+			return nil, false, redeemInsertError(err)
+		}
+		return lives, true, nil
+	}
+	ids := make([]string, len(merged))
+	var codes []string
+	for i := range merged {
+		ids[i] = merged[i].ID
+		if c := NormaliseCode(merged[i].Code); c != "" {
+			codes = append(codes, c)
+		}
+	}
+	sel := q.NewSelect().TableExpr("promotions AS p").
+		ColumnExpr("p.id, p.campaign_id, p.usage_limit, p.budget, p.per_customer_limit").
+		Where("p.id IN (?) AND "+live, bun.List(ids), tenant, now, now)
+	if len(codes) > 0 {
+		sel.ColumnExpr("c.id AS code_id, c.code, c.usage_limit AS code_limit").
+			Join("LEFT JOIN promotion_codes AS c ON c.tenant_id = p.tenant_id AND c.promotion_id = p.id AND c.code IN (?) AND "+personal, bun.List(codes), customerID, now)
+	}
+	if err := sel.Scan(ctx, &lives); err != nil && !store.NoRows(err) {
+		return nil, false, errs.Wrap(err, "promotion.Redeem")
+	}
+	return lives, false, nil
 }
 
 // redeemCampaigns takes the discount of the promotions in a campaign with

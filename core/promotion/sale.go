@@ -52,7 +52,8 @@ func showsAsSale(p *Promotion) bool {
 // once per page (Snapshot.Sales) and price every product and card of the
 // page with the same value.
 type Sales struct {
-	promos []Promotion
+	promos   []Promotion
+	prepared *Prepared // promos, prepared once for every unit priced
 }
 
 // Sales picks the snapshot's offers that show as a sale.
@@ -62,6 +63,9 @@ func (sn *Snapshot) Sales() Sales {
 		if showsAsSale(&sn.Promotions[i]) {
 			out.promos = append(out.promos, sn.Promotions[i])
 		}
+	}
+	if len(out.promos) > 0 {
+		out.prepared = Prepare(out.promos)
 	}
 	return out
 }
@@ -99,7 +103,7 @@ func (s Sales) UnitPrice(l Line, currency string, now time.Time) (sale Sale, ok 
 	if l.ID == "" {
 		l.ID = "unit"
 	}
-	o := Evaluate(s.promos, &Cart{Currency: currency, Lines: []Line{l}, Now: now})
+	o := s.prepared.evaluate(&Cart{Currency: currency, Lines: []Line{l}, Now: now})
 	var off int64
 	for _, a := range o.Adjustments {
 		if a.LineID == l.ID {

@@ -32,8 +32,9 @@ func init() {
 // Service keeps every shop's promotions, codes and campaigns; each call
 // acts on the context's tenant.
 type Service struct {
-	db  *store.DB
-	now func() time.Time
+	db     *store.DB
+	now    func() time.Time
+	offers offerCache // live promotions per shop (cache.go)
 }
 
 // New returns a Service; now may be nil (the wall clock).

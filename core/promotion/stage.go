@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/wasmart/wasmart/core/extension"
@@ -18,13 +19,18 @@ type ProductFacts struct {
 // Stage is the pricing pipeline's promotions stage (pricing.Promotions
 // and pricing.ExplainedPromotions) over a snapshot of a shop's promotions:
 // set it as pricing.Pipeline.Promotions. Build one per priced cart
-// (Snapshot.Stage); it holds no lock and is safe for concurrent use.
+// (Snapshot.Stage); it is safe for concurrent use. It prepares its
+// Promotions (Prepare) when it first prices a cart, so they must not
+// change afterwards.
 type Stage struct {
 	Promotions []Promotion
 	Codes      map[string]Code // by normalised code
 	Customer   Customer
 	Products   map[string]ProductFacts // by product id
 	Location   *time.Location          // the shop's time zone (nil: UTC)
+
+	once     sync.Once
+	prepared *Prepared
 }
 
 var _ pricing.ExplainedPromotions = (*Stage)(nil)
@@ -38,6 +44,9 @@ func (s *Stage) Promote(ctx context.Context, req *pricing.PromotionRequest) ([]e
 	return o.Adjustments, nil
 }
 
+// lineBufs keeps Explain's cart lines from one cart to the next.
+var lineBufs = sync.Pool{New: func() any { return new([]Line) }}
+
 // Source is the Source of every adjustment the stage makes.
 const Source = "promotions"
 
@@ -50,7 +59,13 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 	if len(cart.Customer.Tags) == 0 {
 		cart.Customer.Tags = req.CustomerTags
 	}
-	cart.Lines = make([]Line, len(req.Lines))
+	buf := lineBufs.Get().(*[]Line)
+	cart.Lines = resize(*buf, len(req.Lines))
+	defer func() { // after the evaluator's release: it reads the lines
+		clear(cart.Lines)
+		*buf = cart.Lines
+		lineBufs.Put(buf)
+	}()
 	for i := range req.Lines {
 		l := &req.Lines[i]
 		f := s.Products[l.ProductID]
@@ -65,14 +80,24 @@ func (s *Stage) Explain(_ context.Context, req *pricing.PromotionRequest) (*pric
 		c.Text = text
 		cart.Codes = append(cart.Codes, c)
 	}
-	o := Evaluate(s.Promotions, cart)
+	s.once.Do(func() { s.prepared = Prepare(s.Promotions) })
+	e := s.prepared.run(cart)
+	defer e.release()
+	o := e.out
 	out := &pricing.PromotionOutcome{Applied: o.Applied, Shipping: o.Shipping, Notes: o.Notes, Gifts: o.Gifts}
-	for _, a := range o.Adjustments {
-		adj := extension.Adjustment{Level: extension.LevelOrder, LineID: a.LineID, Amount: a.Amount, Label: a.Label, Code: a.PromotionID, Source: Source}
-		if a.LineID != "" {
-			adj.Level = extension.LevelLine
+	if len(e.adjs) > 0 {
+		out.Adjustments = make([]extension.Adjustment, len(e.adjs))
+		for i, a := range e.adjs {
+			p := &s.Promotions[a.promo]
+			adj := extension.Adjustment{Level: extension.LevelOrder, Amount: a.amount, Label: p.Label, Code: p.ID, Source: Source}
+			if a.line >= 0 {
+				adj.LineID = cart.Lines[a.line].ID
+			}
+			if adj.LineID != "" {
+				adj.Level = extension.LevelLine
+			}
+			out.Adjustments[i] = adj
 		}
-		out.Adjustments = append(out.Adjustments, adj)
 	}
 	return out, nil
 }

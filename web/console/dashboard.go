@@ -123,14 +123,14 @@ func (s *Shop) dashboard(c *fiber.Ctx, currency string) (*dashData, error) {
 	if period == "" {
 		period = "7d"
 	}
-	rep, err := s.analytics.KPIs(ctx, r, analytics.Day, analytics.Compare{Previous: true})
+	rep, err := s.analytics.KPIs(ctx, r, analytics.Day, analytics.Compare{Previous: true, RollupsOnly: true})
 	if err != nil {
 		return nil, err
 	}
 	// The last 30 days by day: the sparklines, and (summed) today,
 	// yesterday, this week so far and the same days of last week.
 	spark := analytics.Range{From: today.AddDate(0, 0, 1-sparkDays), To: today}
-	daily, err := s.analytics.KPIs(ctx, spark, analytics.Day, analytics.Compare{})
+	daily, err := s.analytics.KPIs(ctx, spark, analytics.Day, analytics.Compare{RollupsOnly: true})
 	if err != nil {
 		return nil, err
 	}

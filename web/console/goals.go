@@ -264,7 +264,9 @@ func (s *Goals) renderForm(c *fiber.Ctx, g *analytics.Goal, f goalForm) error {
 	cur := s.admin.ShopCurrency(c)
 	d := goalData{F: f, Currency: cur, CanManage: s.Can(c, perm.GoalsManage)}
 	for _, def := range analytics.Definitions() {
-		d.Metrics = append(d.Metrics, goalOption{def.Name, def.Label})
+		if def.Basis != analytics.BasisOther && def.Scalar() { // the goal metrics (see CreateGoal)
+			d.Metrics = append(d.Metrics, goalOption{def.Name, def.Label})
+		}
 	}
 	staff, err := s.admin.GoalOwners(c)
 	if err != nil {
