@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -361,7 +362,7 @@ func foreignTables(uses []tableUse, owners map[string]string, excluded []string)
 			continue
 		}
 		owner, ok := owners[u.table]
-		if !ok || owner == u.pkg {
+		if !ok || owner == u.pkg || owner == testSupportOf(u.pkg) {
 			continue
 		}
 		v := fmt.Sprintf("%s:%d: %s names %s, owned by %s", u.file, u.line, u.pkg, u.table, owner)
@@ -372,6 +373,19 @@ func foreignTables(uses []tableUse, owners map[string]string, excluded []string)
 	}
 	sort.Strings(out)
 	return out
+}
+
+// testSupportOf is the package a test-support package serves: the parent
+// of a package named after it with "test" (core/customer/customertest
+// seeds core/customer's tables in other packages' tests, as storetest
+// serves core/store); "" for any other package.
+func testSupportOf(pkg string) string {
+	parent, name := path.Split(pkg)
+	parent = strings.TrimSuffix(parent, "/")
+	if parent != "" && name == path.Base(parent)+"test" {
+		return parent
+	}
+	return ""
 }
 
 // under reports whether pkg matches one of patterns: a package path
