@@ -57,11 +57,7 @@ type Service struct {
 	o   Options
 	log *slog.Logger
 
-	ch       chan Hit
-	flushReq chan chan error
-	running  atomic.Bool
-	cancel   context.CancelFunc
-	stopped  chan struct{}
+	queue *jobs.Batcher[Hit]
 
 	// The writer's state (one writer at a time: the flusher, or Flush
 	// when no flusher runs).
@@ -115,8 +111,11 @@ func New(db *store.DB, o Options) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, o: o, log: log, ch: make(chan Hit, o.Buffer), flushReq: make(chan chan error),
+	s := &Service{db: db, o: o, log: log,
 		zones: map[string]zoneEntry{}, salts: map[string][]byte{}, rates: map[string]*rate{}, flagged: map[string]bool{}}
+	s.queue = jobs.NewBatcher(jobs.BatcherOptions[Hit]{Name: "analytics", Log: log, Buffer: o.Buffer, Batch: o.Batch, Interval: o.Interval,
+		Write: s.write, Dropped: func(n int64) { dropped.Add(n) }})
+	return s
 }
 
 func (s *Service) now() time.Time { return s.o.Now().UTC().Truncate(time.Microsecond) }
@@ -131,122 +130,19 @@ func (s *Service) Track(h Hit) bool {
 	if h.At.IsZero() {
 		h.At = s.now()
 	}
-	select {
-	case s.ch <- h:
-		return true
-	default:
-		dropped.Add(1)
-		return false
-	}
+	return s.queue.Put(h)
 }
 
 // Start runs the flusher in the background (under core/jobs: a panic in
 // one batch is logged and the next batch is written) until Stop.
-func (s *Service) Start() {
-	if !s.running.CompareAndSwap(false, true) {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel, s.stopped = cancel, make(chan struct{})
-	jobs.Go(s.log, "analytics flusher", func() error { s.run(ctx); return nil }, func(error) { close(s.stopped) })
-}
+func (s *Service) Start() { s.queue.Start() }
 
 // Stop ends the flusher after writing what is buffered.
-func (s *Service) Stop() {
-	if !s.running.Load() || s.cancel == nil {
-		return
-	}
-	s.cancel()
-	select {
-	case <-s.stopped:
-	case <-time.After(10 * time.Second):
-	}
-	s.running.Store(false)
-}
-
-func (s *Service) run(ctx context.Context) {
-	t := time.NewTicker(s.o.Interval)
-	defer t.Stop()
-	batch := make([]Hit, 0, s.o.Batch)
-	for {
-		select {
-		case <-ctx.Done():
-			batch = s.drain(batch)
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_ = s.writeAll(fctx, batch)
-			cancel()
-			return
-		case h := <-s.ch:
-			batch = append(batch, h)
-			if len(batch) >= s.o.Batch {
-				_ = s.writeAll(ctx, batch)
-				batch = batch[:0]
-			}
-		case <-t.C:
-			if len(batch) > 0 {
-				_ = s.writeAll(ctx, batch)
-				batch = batch[:0]
-			}
-		case reply := <-s.flushReq:
-			batch = s.drain(batch)
-			reply <- s.writeAll(ctx, batch)
-			batch = batch[:0]
-		}
-	}
-}
-
-func (s *Service) drain(batch []Hit) []Hit {
-	for {
-		select {
-		case h := <-s.ch:
-			batch = append(batch, h)
-		default:
-			return batch
-		}
-	}
-}
+func (s *Service) Stop() { s.queue.Stop() }
 
 // Flush writes every buffered event now (tests, and before reading what
 // was just tracked).
-func (s *Service) Flush(ctx context.Context) error {
-	if s.running.Load() {
-		reply := make(chan error, 1)
-		select {
-		case s.flushReq <- reply:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		select {
-		case err := <-reply:
-			return err
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return s.writeAll(ctx, s.drain(nil))
-}
-
-// writeAll writes hits in batches, each under core/jobs; a batch that
-// fails is counted as dropped.
-func (s *Service) writeAll(ctx context.Context, hits []Hit) error {
-	var first error
-	for len(hits) > 0 {
-		n := min(len(hits), s.o.Batch)
-		part := hits[:n]
-		hits = hits[n:]
-		err := jobs.Run(s.log, "analytics flush", func() error { return s.write(ctx, part) })
-		if err != nil {
-			dropped.Add(int64(len(part)))
-			if ctx.Err() == nil {
-				s.log.Warn("analytics: write events", "events", len(part), "err", err)
-			}
-			if first == nil {
-				first = err
-			}
-		}
-	}
-	return first
-}
+func (s *Service) Flush(ctx context.Context) error { return s.queue.Flush(ctx) }
 
 // eventRow is one stored event.
 type eventRow struct {

@@ -2,13 +2,10 @@ package experiment
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/wasmart/wasmart/core/errs"
-	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/store"
 	"github.com/wasmart/wasmart/core/tenancy"
 )
@@ -30,33 +27,13 @@ type record struct {
 	revenue   map[string]int64
 }
 
-// queue buffers exposures and conversions for the flusher.
-type queue struct {
-	ch       chan record
-	flushReq chan chan error
-	running  atomic.Bool
-	cancel   context.CancelFunc
-	stopped  chan struct{}
-	wmu      sync.Mutex
-	dropped  atomic.Int64
-}
-
-func newQueue(n int) queue {
-	return queue{ch: make(chan record, n), flushReq: make(chan chan error)}
-}
-
 // Dropped is how many exposures and conversions were dropped (queue full
 // or a failed write).
 func (s *Service) Dropped() int64 { return s.dropped.Load() }
 
 func (s *Service) put(r record) {
-	if s == nil {
-		return
-	}
-	select {
-	case s.ch <- r:
-	default:
-		s.dropped.Add(1)
+	if s != nil {
+		s.queue.Put(r)
 	}
 }
 
@@ -81,106 +58,13 @@ func (s *Service) Convert(tenantID, visitor, kind, ref string, revenue map[strin
 }
 
 // Start runs the flusher (under core/jobs) until Close.
-func (s *Service) Start() {
-	if !s.running.CompareAndSwap(false, true) {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel, s.stopped = cancel, make(chan struct{})
-	jobs.Go(s.log, "experiment flusher", func() error { s.run(ctx); return nil }, func(error) { close(s.stopped) })
-}
+func (s *Service) Start() { s.queue.Start() }
 
 // Close ends the flusher after writing what is queued.
-func (s *Service) Close() {
-	if !s.running.Load() || s.cancel == nil {
-		return
-	}
-	s.cancel()
-	select {
-	case <-s.stopped:
-	case <-time.After(10 * time.Second):
-	}
-	s.running.Store(false)
-}
-
-func (s *Service) run(ctx context.Context) {
-	t := time.NewTicker(s.o.Interval)
-	defer t.Stop()
-	batch := make([]record, 0, s.o.Batch)
-	for {
-		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_ = s.writeAll(fctx, s.drain(batch))
-			cancel()
-			return
-		case r := <-s.ch:
-			if batch = append(batch, r); len(batch) >= s.o.Batch {
-				_ = s.writeAll(ctx, batch)
-				batch = batch[:0]
-			}
-		case <-t.C:
-			if len(batch) > 0 {
-				_ = s.writeAll(ctx, batch)
-				batch = batch[:0]
-			}
-		case reply := <-s.flushReq:
-			reply <- s.writeAll(ctx, s.drain(batch))
-			batch = batch[:0]
-		}
-	}
-}
-
-func (s *Service) drain(batch []record) []record {
-	for {
-		select {
-		case r := <-s.ch:
-			batch = append(batch, r)
-		default:
-			return batch
-		}
-	}
-}
+func (s *Service) Close() { s.queue.Stop() }
 
 // Flush writes everything queued now (tests; results read after it see it).
-func (s *Service) Flush(ctx context.Context) error {
-	if !s.running.Load() {
-		return s.writeAll(ctx, s.drain(nil))
-	}
-	reply := make(chan error, 1)
-	select {
-	case s.flushReq <- reply:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-reply:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// writeAll writes records in batches, each under core/jobs; a failed batch
-// is counted as dropped.
-func (s *Service) writeAll(ctx context.Context, rs []record) error {
-	var first error
-	for len(rs) > 0 {
-		n := min(len(rs), s.o.Batch)
-		part := rs[:n]
-		rs = rs[n:]
-		if err := jobs.Run(s.log, "experiment flush", func() error { return s.write(ctx, part) }); err != nil {
-			s.dropped.Add(int64(len(part)))
-			if ctx.Err() == nil {
-				s.log.Warn("experiment: write exposures", "records", len(part), "err", err)
-			}
-			if first == nil {
-				first = err
-			}
-		}
-	}
-	return first
-}
+func (s *Service) Flush(ctx context.Context) error { return s.queue.Flush(ctx) }
 
 type exposureRow struct {
 	bun.BaseModel `bun:"table:experiment_exposures"`

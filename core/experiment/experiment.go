@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/wasmart/wasmart/core/audit"
 	"github.com/wasmart/wasmart/core/catalog"
 	"github.com/wasmart/wasmart/core/errs"
+	"github.com/wasmart/wasmart/core/jobs"
 	"github.com/wasmart/wasmart/core/money"
 	"github.com/wasmart/wasmart/core/richtext"
 	"github.com/wasmart/wasmart/core/store"
@@ -140,7 +142,9 @@ type Service struct {
 	mu    sync.Mutex
 	snaps map[string]*snapshot
 
-	queue
+	queue   *jobs.Batcher[record]
+	wmu     sync.Mutex // one batch written at a time
+	dropped atomic.Int64
 }
 
 // New returns a Service; Start runs its exposure flusher (Close ends it).
@@ -162,7 +166,8 @@ func New(db *store.DB, cat *catalog.Service, o Options) *Service {
 		log = slog.Default()
 	}
 	s := &Service{db: db, catalog: cat, o: o, log: log, snaps: map[string]*snapshot{}}
-	s.queue = newQueue(o.Buffer)
+	s.queue = jobs.NewBatcher(jobs.BatcherOptions[record]{Name: "experiment", Log: log, Buffer: o.Buffer, Batch: o.Batch, Interval: o.Interval,
+		Write: s.write, Dropped: func(n int64) { s.dropped.Add(n) }})
 	return s
 }
 
